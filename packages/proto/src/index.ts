@@ -1,0 +1,103 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as path from 'node:path';
+
+/** Path of the repository's proto/ folder (two levels above dist/). */
+export const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', 'proto');
+
+export const DISPATCHER_PROTO = 'stevedore/agent/v1/dispatcher.proto';
+
+export const METADATA_INSTANCE_ID = 'stevedore-instance-id';
+export const METADATA_SESSION_ID = 'stevedore-session-id';
+
+let cached: grpc.GrpcObject | undefined;
+
+function loadRoot(): grpc.GrpcObject {
+  if (!cached) {
+    const def = protoLoader.loadSync(DISPATCHER_PROTO, {
+      includeDirs: [PROTO_ROOT],
+      keepCase: true,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    cached = grpc.loadPackageDefinition(def);
+  }
+  return cached;
+}
+
+type Ctor = grpc.ServiceClientConstructor;
+
+export function dispatcherService(): grpc.ServiceDefinition {
+  return dispatcherClientCtor().service;
+}
+
+export function dispatcherClientCtor(): Ctor {
+  const root = loadRoot() as unknown as { stevedore: { agent: { v1: { Dispatcher: Ctor } } } };
+  return root.stevedore.agent.v1.Dispatcher;
+}
+
+// Wire types, as proto-loader decodes them (keepCase, longs as numbers, enums as strings).
+export interface WireResources { cpu: number; memory: number; ports: number[]; ports_udp: number[] }
+export interface WireAttribute { name: string; value: string }
+export interface RegisterRequest {
+  cluster: string;
+  instance_id: string;
+  ec2_instance_id: string;
+  host_ip: string;
+  resources: WireResources;
+  attributes: WireAttribute[];
+  agent_version: string;
+  docker_version: string;
+}
+export interface RegisterResponse { instance_id: string; container_instance_arn: string }
+export interface SessionRequest { instance_id: string }
+export interface WireAssignment { task_arn: string; version: number; spec_json: string }
+export interface LogRequest {
+  request_id: string;
+  task_arn: string;
+  container_name: string;
+  follow: boolean;
+  tail: number;
+  since_ms: number;
+}
+export interface SessionMessage {
+  type: 'COMPLETE' | 'INCREMENTAL';
+  session_id: string;
+  applies_to: number;
+  results_in: number;
+  assignments: WireAssignment[];
+  removed: string[];
+  heartbeat_period_ms: number;
+  log_requests: LogRequest[];
+}
+export interface HeartbeatRequest { session_id: string }
+export interface HeartbeatResponse { period_ms: number }
+export interface WireNetworkBinding { bind_ip: string; container_port: number; host_port: number; protocol: string }
+export interface WireContainerStatus {
+  name: string;
+  status: string;
+  runtime_id: string;
+  exit_code?: number | null;
+  reason: string;
+  network_bindings: WireNetworkBinding[];
+  health_status: string;
+}
+export interface WireTaskStatus {
+  task_arn: string;
+  last_status: string;
+  containers: WireContainerStatus[];
+  stop_code: string;
+  stopped_reason: string;
+  pull_started_at: number;
+  pull_stopped_at: number;
+  started_at: number;
+  execution_stopped_at: number;
+  stopped_at: number;
+}
+export interface UpdateTaskStatusRequest { session_id: string; updates: WireTaskStatus[] }
+export interface UpdateTaskStatusResponse { applied: string[] }
+export interface LogChunk { request_id: string; data: Buffer; stream: string; error: string }
+
+export { grpc };
