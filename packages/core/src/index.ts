@@ -8,3 +8,5 @@ export * from './model/task';
 export * from './model/container-instance';
 export * from './model/cluster';
 export * from './model/assignment';
+export * from './lifecycle/task-lifecycle';
+export * from './placement';

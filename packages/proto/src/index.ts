@@ -101,3 +101,4 @@ export interface UpdateTaskStatusResponse { applied: string[] }
 export interface LogChunk { request_id: string; data: Buffer; stream: string; error: string }
 
 export { grpc };
+export * from './convert';

@@ -39,6 +39,8 @@ export interface TaskContainer {
   networkBindings: NetworkBinding[];
   healthStatus: HealthStatus;
   essential: boolean;
+  /** Only containers with a healthCheck in their definition take part in task health. */
+  hasHealthCheck: boolean;
   cpu?: number;
   memory?: number;
   memoryReservation?: number;
@@ -61,7 +63,10 @@ export interface Task {
   hostPorts: { port: number; protocol: 'tcp' | 'udp' }[];
   startedBy?: string;
   group: string;
+  /** Incremented on every change (ECS task `version`). */
   version: number;
+  /** Incremented only when what the agent must do changes (desired status, stop reason). */
+  assignmentVersion: number;
   stopCode?: TaskStopCode;
   stoppedReason?: string;
   overrides: TaskOverride;
@@ -78,16 +83,10 @@ export interface Task {
   containers: TaskContainer[];
 }
 
-/** Essential containers only decide task health (ECS rule). */
-export function deriveTaskHealth(containers: Pick<TaskContainer, 'essential' | 'healthStatus'>[], hasCheck: (name: number) => boolean): HealthStatus {
-  let sawUnknown = false;
-  let sawChecked = false;
-  containers.forEach((c, i) => {
-    if (!c.essential || !hasCheck(i)) return;
-    sawChecked = true;
-    if (c.healthStatus === 'UNKNOWN') sawUnknown = true;
-  });
-  if (containers.some((c, i) => c.essential && hasCheck(i) && c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY';
-  if (!sawChecked || sawUnknown) return 'UNKNOWN';
+/** ECS rule: only essential containers with a health check decide task health. */
+export function deriveTaskHealth(containers: Pick<TaskContainer, 'essential' | 'hasHealthCheck' | 'healthStatus'>[]): HealthStatus {
+  const checked = containers.filter((c) => c.essential && c.hasHealthCheck);
+  if (checked.some((c) => c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY';
+  if (checked.length === 0 || checked.some((c) => c.healthStatus !== 'HEALTHY')) return 'UNKNOWN';
   return 'HEALTHY';
 }

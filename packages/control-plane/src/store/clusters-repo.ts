@@ -1,0 +1,45 @@
+import type { Cluster, Tag } from '@stevedore/core';
+import type { Change } from './changes';
+import type { Db } from './db';
+
+interface Row { name: string; status: string; tags_json: string; settings_json: string; created_at: number }
+
+const toCluster = (r: Row): Cluster => ({
+  name: r.name,
+  status: r.status as Cluster['status'],
+  tags: JSON.parse(r.tags_json) as Tag[],
+  settings: JSON.parse(r.settings_json) as Cluster['settings'],
+  createdAt: r.created_at,
+});
+
+export class ClustersRepo {
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+
+  get(name: string): Cluster | undefined {
+    const r = this.db.prepare('SELECT * FROM clusters WHERE name = ?').get(name) as Row | undefined;
+    return r && toCluster(r);
+  }
+
+  /** ACTIVE clusters ordered by name, after `afterName` (paging). */
+  listActive(afterName: string | undefined, limit: number): Cluster[] {
+    const rows = this.db
+      .prepare("SELECT * FROM clusters WHERE status = 'ACTIVE' AND name > ? ORDER BY name LIMIT ?")
+      .all(afterName ?? '', limit) as Row[];
+    return rows.map(toCluster);
+  }
+
+  upsert(c: Cluster): void {
+    this.db
+      .prepare(
+        `INSERT INTO clusters(name, status, tags_json, settings_json, created_at) VALUES (@name, @status, @tags, @settings, @createdAt)
+         ON CONFLICT(name) DO UPDATE SET status = excluded.status, tags_json = excluded.tags_json, settings_json = excluded.settings_json, created_at = excluded.created_at`,
+      )
+      .run({ name: c.name, status: c.status, tags: JSON.stringify(c.tags), settings: JSON.stringify(c.settings), createdAt: c.createdAt });
+    this.record({ kind: 'cluster', cluster: c.name });
+  }
+
+  setStatus(name: string, status: Cluster['status']): void {
+    this.db.prepare('UPDATE clusters SET status = ? WHERE name = ?').run(status, name);
+    this.record({ kind: 'cluster', cluster: name });
+  }
+}

@@ -1,0 +1,45 @@
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+/**
+ * Opens the control plane's SQLite database: WAL for concurrent readers while
+ * the single writer commits, foreign keys on, and all pending migrations
+ * applied. `:memory:` is accepted for tests.
+ */
+export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+export function migrate(db: Db, migrations: Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const current = schemaVersion(db);
+  const latestKnown = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > latestKnown) {
+    // A newer control plane wrote this database; running older code on it could corrupt it.
+    throw new Error(`database schema version ${current} is newer than this control plane supports (${latestKnown})`);
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+  }
+}

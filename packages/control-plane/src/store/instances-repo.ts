@@ -1,0 +1,113 @@
+import type { Attribute, ContainerInstance, ContainerInstanceStatus, InstanceResources } from '@stevedore/core';
+import type { Change } from './changes';
+import type { Db } from './db';
+
+interface Row {
+  id: string;
+  cluster: string;
+  ec2_instance_id: string;
+  host_ip: string;
+  status: string;
+  status_reason: string | null;
+  agent_connected: number;
+  resources_json: string;
+  attributes_json: string;
+  version_info_json: string;
+  registered_at: number;
+  last_heartbeat_at: number | null;
+  version: number;
+}
+
+const toInstance = (r: Row): ContainerInstance => {
+  const i: ContainerInstance = {
+    id: r.id,
+    clusterName: r.cluster,
+    ec2InstanceId: r.ec2_instance_id,
+    hostIp: r.host_ip,
+    status: r.status as ContainerInstanceStatus,
+    agentConnected: r.agent_connected === 1,
+    registeredResources: JSON.parse(r.resources_json) as InstanceResources,
+    attributes: JSON.parse(r.attributes_json) as Attribute[],
+    versionInfo: JSON.parse(r.version_info_json) as ContainerInstance['versionInfo'],
+    registeredAt: r.registered_at,
+    version: r.version,
+  };
+  if (r.status_reason !== null) i.statusReason = r.status_reason;
+  if (r.last_heartbeat_at !== null) i.lastHeartbeatAt = r.last_heartbeat_at;
+  return i;
+};
+
+export class InstancesRepo {
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+
+  get(id: string): ContainerInstance | undefined {
+    const r = this.db.prepare('SELECT * FROM container_instances WHERE id = ?').get(id) as Row | undefined;
+    return r && toInstance(r);
+  }
+
+  /** Non-INACTIVE instances of a cluster, ordered by id. */
+  listByCluster(cluster: string, opts: { status?: ContainerInstanceStatus; after?: string; limit?: number } = {}): ContainerInstance[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM container_instances WHERE cluster = ? AND id > ?
+         AND (? IS NULL AND status != 'INACTIVE' OR status = ?) ORDER BY id LIMIT ?`,
+      )
+      .all(cluster, opts.after ?? '', opts.status ?? null, opts.status ?? null, opts.limit ?? -1) as Row[];
+    return rows.map(toInstance);
+  }
+
+  countActive(cluster: string): number {
+    const r = this.db
+      .prepare("SELECT COUNT(*) AS n FROM container_instances WHERE cluster = ? AND status IN ('ACTIVE', 'DRAINING')")
+      .get(cluster) as { n: number };
+    return r.n;
+  }
+
+  connected(): ContainerInstance[] {
+    return (this.db.prepare('SELECT * FROM container_instances WHERE agent_connected = 1').all() as Row[]).map(toInstance);
+  }
+
+  put(i: ContainerInstance): void {
+    this.db
+      .prepare(
+        `INSERT INTO container_instances(id, cluster, ec2_instance_id, host_ip, status, status_reason, agent_connected,
+           resources_json, attributes_json, version_info_json, registered_at, last_heartbeat_at, version)
+         VALUES (@id, @cluster, @ec2, @hostIp, @status, @statusReason, @connected, @resources, @attributes, @versionInfo, @registeredAt, @hb, @version)
+         ON CONFLICT(id) DO UPDATE SET cluster = excluded.cluster, ec2_instance_id = excluded.ec2_instance_id, host_ip = excluded.host_ip,
+           status = excluded.status, status_reason = excluded.status_reason, agent_connected = excluded.agent_connected,
+           resources_json = excluded.resources_json, attributes_json = excluded.attributes_json,
+           version_info_json = excluded.version_info_json, registered_at = excluded.registered_at,
+           last_heartbeat_at = excluded.last_heartbeat_at, version = excluded.version`,
+      )
+      .run({
+        id: i.id,
+        cluster: i.clusterName,
+        ec2: i.ec2InstanceId,
+        hostIp: i.hostIp,
+        status: i.status,
+        statusReason: i.statusReason ?? null,
+        connected: i.agentConnected ? 1 : 0,
+        resources: JSON.stringify(i.registeredResources),
+        attributes: JSON.stringify(i.attributes),
+        versionInfo: JSON.stringify(i.versionInfo),
+        registeredAt: i.registeredAt,
+        hb: i.lastHeartbeatAt ?? null,
+        version: i.version,
+      });
+    this.record({ kind: 'instance', cluster: i.clusterName, instanceId: i.id });
+  }
+
+  setConnected(id: string, connected: boolean, at: number): void {
+    const i = this.get(id);
+    if (!i || i.agentConnected === connected) return;
+    this.db
+      .prepare('UPDATE container_instances SET agent_connected = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?')
+      .run(connected ? 1 : 0, at, id);
+    this.record({ kind: 'instance', cluster: i.clusterName, instanceId: id });
+  }
+
+  /** Heartbeats are frequent: no change event, no version bump. */
+  touchHeartbeat(id: string, at: number): void {
+    this.db.prepare('UPDATE container_instances SET last_heartbeat_at = ? WHERE id = ?').run(at, id);
+  }
+}

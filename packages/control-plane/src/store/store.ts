@@ -1,0 +1,71 @@
+import type { ArnContext, Clock } from '@stevedore/core';
+import { ChangeFeed, type Change } from './changes';
+import { openDatabase, type Db } from './db';
+import { ClustersRepo } from './clusters-repo';
+import { TaskDefinitionsRepo } from './task-definitions-repo';
+import { InstancesRepo } from './instances-repo';
+import { TasksRepo } from './tasks-repo';
+import { ClientTokensRepo } from './client-tokens-repo';
+
+/**
+ * The control plane's only door to persistence: every SQL statement lives in
+ * the repos below. `tx` makes a multi-row change atomic and publishes its
+ * change events after commit (never for a rolled-back transaction).
+ */
+export class Store {
+  readonly changes = new ChangeFeed();
+  readonly clusters: ClustersRepo;
+  readonly taskDefinitions: TaskDefinitionsRepo;
+  readonly instances: InstancesRepo;
+  readonly tasks: TasksRepo;
+  readonly clientTokens: ClientTokensRepo;
+  private pending: Change[] | undefined;
+
+  constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext) {
+    const record = (c: Change) => this.record(c);
+    this.clusters = new ClustersRepo(db, record);
+    this.taskDefinitions = new TaskDefinitionsRepo(db, record, arnContext);
+    this.instances = new InstancesRepo(db, record);
+    this.tasks = new TasksRepo(db, record);
+    this.clientTokens = new ClientTokensRepo(db);
+  }
+
+  static open(file: string, clock: Clock, arnContext: ArnContext): Store {
+    return new Store(openDatabase(file), clock, arnContext);
+  }
+
+  /** Runs fn in one transaction; nested calls join the outer one. */
+  tx<T>(fn: () => T): T {
+    if (this.pending) return fn();
+    this.pending = [];
+    let changes: Change[];
+    try {
+      const result = this.db.transaction(fn)();
+      changes = this.pending;
+      this.pending = undefined;
+      this.changes.emit(dedupe(changes));
+      return result;
+    } finally {
+      this.pending = undefined;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private record(c: Change): void {
+    if (this.pending) this.pending.push(c);
+    else this.changes.emit([c]);
+  }
+}
+
+function dedupe(changes: Change[]): Change[] {
+  const seen = new Set<string>();
+  return changes.filter((c) => {
+    const key = JSON.stringify(c);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

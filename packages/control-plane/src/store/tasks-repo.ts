@@ -1,0 +1,285 @@
+import type { DesiredStatus, HealthStatus, Task, TaskContainer, TaskStatus, TaskStopCode, ContainerStatus } from '@stevedore/core';
+import type { Change } from './changes';
+import type { Db } from './db';
+
+interface TaskRow {
+  id: string;
+  cluster: string;
+  task_definition_arn: string;
+  family: string;
+  revision: number;
+  container_instance_id: string | null;
+  last_status: string;
+  desired_status: string;
+  health_status: string;
+  cpu: number;
+  memory: number;
+  host_ports_json: string;
+  started_by: string | null;
+  grp: string;
+  version: number;
+  assignment_version: number;
+  stop_code: string | null;
+  stopped_reason: string | null;
+  overrides_json: string;
+  tags_json: string;
+  created_at: number;
+  pull_started_at: number | null;
+  pull_stopped_at: number | null;
+  started_at: number | null;
+  stopping_at: number | null;
+  execution_stopped_at: number | null;
+  stopped_at: number | null;
+  seq: number;
+}
+
+interface ContainerRow {
+  task_id: string;
+  idx: number;
+  id: string;
+  name: string;
+  image: string;
+  status: string;
+  runtime_id: string | null;
+  exit_code: number | null;
+  reason: string | null;
+  network_bindings_json: string;
+  health_status: string;
+  essential: number;
+  has_health_check: number;
+  cpu: number | null;
+  memory: number | null;
+  memory_reservation: number | null;
+}
+
+/** A task plus the bookkeeping the dispatcher needs. */
+export interface StoredTask extends Task {
+  /** Insertion order, the paging key of ListTasks. */
+  seq: number;
+}
+
+function opt<T>(target: Record<string, unknown>, key: string, v: T | null): void {
+  if (v !== null) target[key] = v;
+}
+
+function toContainer(r: ContainerRow): TaskContainer {
+  const c: TaskContainer = {
+    id: r.id,
+    name: r.name,
+    image: r.image,
+    status: r.status as ContainerStatus,
+    networkBindings: JSON.parse(r.network_bindings_json) as TaskContainer['networkBindings'],
+    healthStatus: r.health_status as HealthStatus,
+    essential: r.essential === 1,
+    hasHealthCheck: r.has_health_check === 1,
+  };
+  const o = c as unknown as Record<string, unknown>;
+  opt(o, 'runtimeId', r.runtime_id);
+  opt(o, 'exitCode', r.exit_code);
+  opt(o, 'reason', r.reason);
+  opt(o, 'cpu', r.cpu);
+  opt(o, 'memory', r.memory);
+  opt(o, 'memoryReservation', r.memory_reservation);
+  return c;
+}
+
+export interface TaskFilter {
+  cluster: string;
+  desiredStatus?: DesiredStatus;
+  instanceId?: string;
+  family?: string;
+  startedBy?: string;
+  group?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export class TasksRepo {
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+
+  private hydrate(rows: TaskRow[]): StoredTask[] {
+    if (rows.length === 0) return [];
+    const byTask = new Map<string, TaskContainer[]>();
+    const stmt = this.db.prepare('SELECT * FROM containers WHERE task_id = ? ORDER BY idx');
+    for (const r of rows) byTask.set(r.id, (stmt.all(r.id) as ContainerRow[]).map(toContainer));
+    return rows.map((r) => {
+      const t: StoredTask = {
+        id: r.id,
+        clusterName: r.cluster,
+        taskDefinitionArn: r.task_definition_arn,
+        family: r.family,
+        revision: r.revision,
+        lastStatus: r.last_status as TaskStatus,
+        desiredStatus: r.desired_status as DesiredStatus,
+        healthStatus: r.health_status as HealthStatus,
+        cpu: r.cpu,
+        memory: r.memory,
+        hostPorts: JSON.parse(r.host_ports_json) as Task['hostPorts'],
+        group: r.grp,
+        version: r.version,
+        assignmentVersion: r.assignment_version,
+        overrides: JSON.parse(r.overrides_json) as Task['overrides'],
+        tags: JSON.parse(r.tags_json) as Task['tags'],
+        launchType: 'EC2',
+        createdAt: r.created_at,
+        containers: byTask.get(r.id) ?? [],
+        seq: r.seq,
+      };
+      const o = t as unknown as Record<string, unknown>;
+      opt(o, 'containerInstanceId', r.container_instance_id);
+      opt(o, 'startedBy', r.started_by);
+      opt(o, 'stopCode', r.stop_code as TaskStopCode | null);
+      opt(o, 'stoppedReason', r.stopped_reason);
+      opt(o, 'pullStartedAt', r.pull_started_at);
+      opt(o, 'pullStoppedAt', r.pull_stopped_at);
+      opt(o, 'startedAt', r.started_at);
+      opt(o, 'stoppingAt', r.stopping_at);
+      opt(o, 'executionStoppedAt', r.execution_stopped_at);
+      opt(o, 'stoppedAt', r.stopped_at);
+      return t;
+    });
+  }
+
+  get(id: string): StoredTask | undefined {
+    return this.hydrate(this.db.prepare('SELECT * FROM tasks WHERE id = ?').all(id) as TaskRow[])[0];
+  }
+
+  nextSeq(): number {
+    const r = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks').get() as { n: number };
+    return r.n;
+  }
+
+  list(f: TaskFilter): StoredTask[] {
+    const where = ['cluster = @cluster', 'seq > @afterSeq'];
+    if (f.desiredStatus) where.push('desired_status = @desiredStatus');
+    if (f.instanceId) where.push('container_instance_id = @instanceId');
+    if (f.family) where.push('family = @family');
+    if (f.startedBy) where.push('started_by = @startedBy');
+    if (f.group) where.push('grp = @group');
+    const rows = this.db.prepare(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
+      cluster: f.cluster,
+      afterSeq: f.afterSeq ?? 0,
+      desiredStatus: f.desiredStatus ?? null,
+      instanceId: f.instanceId ?? null,
+      family: f.family ?? null,
+      startedBy: f.startedBy ?? null,
+      group: f.group ?? null,
+      limit: f.limit ?? -1,
+    }) as TaskRow[];
+    return this.hydrate(rows);
+  }
+
+  /** Tasks that still hold resources on an instance (everything not STOPPED). */
+  activeOnInstance(instanceId: string): StoredTask[] {
+    return this.hydrate(
+      this.db.prepare("SELECT * FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED' ORDER BY seq").all(instanceId) as TaskRow[],
+    );
+  }
+
+  /**
+   * The instance's assignment set: tasks the agent must know about. Stopped
+   * tasks leave it once the agent has reported them STOPPED.
+   */
+  assignedTo(instanceId: string): StoredTask[] {
+    return this.activeOnInstance(instanceId);
+  }
+
+  countByStatus(cluster: string): { running: number; pending: number } {
+    const r = this.db
+      .prepare(
+        `SELECT SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
+                SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
+         FROM tasks WHERE cluster = ? AND desired_status = 'RUNNING'`,
+      )
+      .get(cluster) as { running: number | null; pending: number | null };
+    return { running: r.running ?? 0, pending: r.pending ?? 0 };
+  }
+
+  countNotStopped(cluster: string): number {
+    const r = this.db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND last_status != 'STOPPED'").get(cluster) as { n: number };
+    return r.n;
+  }
+
+  countOnInstance(instanceId: string): { running: number; pending: number } {
+    const r = this.db
+      .prepare(
+        `SELECT SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
+                SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
+         FROM tasks WHERE container_instance_id = ?`,
+      )
+      .get(instanceId) as { running: number | null; pending: number | null };
+    return { running: r.running ?? 0, pending: r.pending ?? 0 };
+  }
+
+  /** Inserts or replaces a task with its containers. */
+  put(t: StoredTask): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
+           health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
+           overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq)
+         VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
+           @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, @createdAt, @pullStartedAt,
+           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq)`,
+      )
+      .run({
+        id: t.id,
+        cluster: t.clusterName,
+        tdArn: t.taskDefinitionArn,
+        family: t.family,
+        revision: t.revision,
+        instanceId: t.containerInstanceId ?? null,
+        lastStatus: t.lastStatus,
+        desiredStatus: t.desiredStatus,
+        health: t.healthStatus,
+        cpu: t.cpu,
+        memory: t.memory,
+        hostPorts: JSON.stringify(t.hostPorts),
+        startedBy: t.startedBy ?? null,
+        grp: t.group,
+        version: t.version,
+        assignmentVersion: t.assignmentVersion,
+        stopCode: t.stopCode ?? null,
+        stoppedReason: t.stoppedReason ?? null,
+        overrides: JSON.stringify(t.overrides),
+        tags: JSON.stringify(t.tags),
+        createdAt: t.createdAt,
+        pullStartedAt: t.pullStartedAt ?? null,
+        pullStoppedAt: t.pullStoppedAt ?? null,
+        startedAt: t.startedAt ?? null,
+        stoppingAt: t.stoppingAt ?? null,
+        executionStoppedAt: t.executionStoppedAt ?? null,
+        stoppedAt: t.stoppedAt ?? null,
+        seq: t.seq,
+      });
+    const del = this.db.prepare('DELETE FROM containers WHERE task_id = ?');
+    del.run(t.id);
+    const ins = this.db.prepare(
+      `INSERT INTO containers(task_id, idx, id, name, image, status, runtime_id, exit_code, reason, network_bindings_json, health_status,
+         essential, has_health_check, cpu, memory, memory_reservation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    t.containers.forEach((c, idx) =>
+      ins.run(
+        t.id,
+        idx,
+        c.id,
+        c.name,
+        c.image,
+        c.status,
+        c.runtimeId ?? null,
+        c.exitCode ?? null,
+        c.reason ?? null,
+        JSON.stringify(c.networkBindings),
+        c.healthStatus,
+        c.essential ? 1 : 0,
+        c.hasHealthCheck ? 1 : 0,
+        c.cpu ?? null,
+        c.memory ?? null,
+        c.memoryReservation ?? null,
+      ),
+    );
+    const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id };
+    if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
+    this.record(change);
+  }
+}
