@@ -1,0 +1,150 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ContainerDefinition } from '@stevedore/core';
+import type { CreateContainerRequest } from '../exec/container-controller';
+import { cpuShares, toDockerCreateOptions, toDockerHealthcheck } from './create-options';
+
+function req(def: Partial<ContainerDefinition>, over: Partial<CreateContainerRequest> = {}): CreateContainerRequest {
+  return {
+    dockerName: 'ecs-web-3-app-abcdef',
+    image: 'stevedore-test/busybox:latest',
+    labels: { 'stevedore.task': 'arn' },
+    definition: { name: 'app', image: 'stevedore-test/busybox:latest', ...def },
+    networkMode: 'bridge',
+    hostIp: '127.0.0.2',
+    peers: { db: 'ecs-web-3-db-123', data: 'ecs-web-3-data-456' },
+    mounts: [],
+    stopTimeoutSeconds: 30,
+    ...over,
+  };
+}
+
+describe('toDockerCreateOptions', () => {
+  it('maps the basic process fields', () => {
+    const o = toDockerCreateOptions(req({
+      command: ['sh', '-c', 'echo hi'],
+      entryPoint: ['/bin/env'],
+      workingDirectory: '/tmp',
+      user: '1000:1000',
+      environment: [{ name: 'A', value: '1' }, { name: 'B' }],
+    }));
+    assert.equal(o.name, 'ecs-web-3-app-abcdef');
+    assert.deepEqual(o.Cmd, ['sh', '-c', 'echo hi']);
+    assert.deepEqual(o.Entrypoint, ['/bin/env']);
+    assert.equal(o.WorkingDir, '/tmp');
+    assert.equal(o.User, '1000:1000');
+    assert.deepEqual(o.Env, ['A=1', 'B=']);
+    assert.equal(o.HostConfig?.Init, true);
+    assert.deepEqual(o.HostConfig?.RestartPolicy, { Name: 'no' });
+    assert.deepEqual(o.HostConfig?.LogConfig, { Type: 'json-file', Config: {} });
+    assert.equal(o.HostConfig?.NetworkMode, 'bridge');
+    assert.equal(o.StopTimeout, 30);
+  });
+
+  it('binds dynamic and static ports on the host ip only', () => {
+    const o = toDockerCreateOptions(req({
+      portMappings: [{ containerPort: 80 }, { containerPort: 8080, hostPort: 0 }, { containerPort: 53, hostPort: 5353, protocol: 'udp' }],
+    }));
+    assert.deepEqual(o.ExposedPorts, { '80/tcp': {}, '8080/tcp': {}, '53/udp': {} });
+    assert.deepEqual(o.HostConfig?.PortBindings, {
+      '80/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }],
+      '8080/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }],
+      '53/udp': [{ HostIp: '127.0.0.2', HostPort: '5353' }],
+    });
+  });
+
+  it('publishes nothing in host and none modes', () => {
+    const host = toDockerCreateOptions(req({ portMappings: [{ containerPort: 80, hostPort: 80 }] }, { networkMode: 'host' }));
+    assert.equal(host.HostConfig?.PortBindings, undefined);
+    assert.equal(host.HostConfig?.NetworkMode, 'host');
+    const none = toDockerCreateOptions(req({ portMappings: [{ containerPort: 80 }] }, { networkMode: 'none' }));
+    assert.equal(none.ExposedPorts, undefined);
+    assert.equal(none.HostConfig?.NetworkMode, 'none');
+  });
+
+  it('maps resources the ECS way', () => {
+    const o = toDockerCreateOptions(req({ cpu: 256, memory: 128, memoryReservation: 64 }));
+    assert.equal(o.HostConfig?.CpuShares, 256);
+    assert.equal(o.HostConfig?.Memory, 128 * 1024 * 1024);
+    assert.equal(o.HostConfig?.MemoryReservation, 64 * 1024 * 1024);
+    assert.equal(cpuShares(undefined), 2);
+    assert.equal(cpuShares(0), 2);
+    assert.equal(cpuShares(1), 2);
+    assert.equal(cpuShares(2), 2);
+    assert.equal(toDockerCreateOptions(req({})).HostConfig?.Memory, undefined);
+  });
+
+  it('maps linux parameters and host settings', () => {
+    const o = toDockerCreateOptions(req({
+      ulimits: [{ name: 'nofile', softLimit: 1024, hardLimit: 4096 }],
+      readonlyRootFilesystem: true,
+      extraHosts: [{ hostname: 'db.local', ipAddress: '10.0.0.5' }],
+      dnsServers: ['1.1.1.1'],
+      dnsSearchDomains: ['corp'],
+      privileged: true,
+      systemControls: [{ namespace: 'net.core.somaxconn', value: '1024' }],
+      dockerLabels: { team: 'a' },
+      linuxParameters: {
+        capabilities: { add: ['NET_ADMIN'], drop: ['MKNOD'] },
+        tmpfs: [{ containerPath: '/run', size: 64, mountOptions: ['noexec'] }],
+        sharedMemorySize: 128,
+        initProcessEnabled: true,
+      },
+    }));
+    const h = o.HostConfig!;
+    assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 4096 }]);
+    assert.equal(h.ReadonlyRootfs, true);
+    assert.deepEqual(h.ExtraHosts, ['db.local:10.0.0.5']);
+    assert.deepEqual(h.Dns, ['1.1.1.1']);
+    assert.deepEqual(h.DnsSearch, ['corp']);
+    assert.equal(h.Privileged, true);
+    assert.deepEqual(h.CapAdd, ['NET_ADMIN']);
+    assert.deepEqual(h.CapDrop, ['MKNOD']);
+    assert.deepEqual(h.Tmpfs, { '/run': 'size=64m,noexec' });
+    assert.equal(h.ShmSize, 128 * 1024 * 1024);
+    assert.deepEqual(h.Sysctls, { 'net.core.somaxconn': '1024' });
+    assert.equal(h.Init, true);
+  });
+
+  it('resolves links, volumesFrom and mounts to Docker names', () => {
+    const o = toDockerCreateOptions(req(
+      { links: ['db:database', 'db'], volumesFrom: [{ sourceContainer: 'data', readOnly: true }] },
+      { mounts: [{ type: 'bind', source: '/srv/x', containerPath: '/x', readOnly: true }, { type: 'volume', source: 'vol-1', containerPath: '/v', readOnly: false }] },
+    ));
+    assert.deepEqual(o.HostConfig?.Links, ['ecs-web-3-db-123:database', 'ecs-web-3-db-123:db']);
+    assert.deepEqual(o.HostConfig?.VolumesFrom, ['ecs-web-3-data-456:ro']);
+    assert.deepEqual(o.HostConfig?.Binds, ['/srv/x:/x:ro', 'vol-1:/v']);
+  });
+
+  it('uses the given log driver', () => {
+    const o = toDockerCreateOptions(req({ logConfiguration: { logDriver: 'none' } }));
+    assert.deepEqual(o.HostConfig?.LogConfig, { Type: 'none', Config: {} });
+  });
+
+  it('leaves no undefined keys for dockerode to send as null', () => {
+    const o = toDockerCreateOptions(req({}));
+    for (const [k, v] of Object.entries(o)) assert.notEqual(v, undefined, k);
+    for (const [k, v] of Object.entries(o.HostConfig!)) assert.notEqual(v, undefined, k);
+  });
+});
+
+describe('toDockerHealthcheck', () => {
+  it('applies ECS defaults in nanoseconds', () => {
+    assert.deepEqual(toDockerHealthcheck({ command: ['CMD-SHELL', 'wget -q localhost || exit 1'] }), {
+      Test: ['CMD-SHELL', 'wget -q localhost || exit 1'],
+      Interval: 30e9,
+      Timeout: 5e9,
+      Retries: 3,
+    });
+  });
+  it('assumes CMD without a prefix and keeps explicit values', () => {
+    assert.deepEqual(toDockerHealthcheck({ command: ['true'], interval: 5, timeout: 2, retries: 1, startPeriod: 10 }), {
+      Test: ['CMD', 'true'],
+      Interval: 5e9,
+      Timeout: 2e9,
+      Retries: 1,
+      StartPeriod: 10e9,
+    });
+    assert.deepEqual(toDockerHealthcheck({ command: ['CMD', 'true'] }).Test, ['CMD', 'true']);
+  });
+});

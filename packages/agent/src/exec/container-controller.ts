@@ -1,0 +1,125 @@
+import type { ContainerDefinition, NetworkBinding, NetworkMode } from '@stevedore/core';
+
+/**
+ * What the task runners need from a container runtime. DockerController is
+ * the real one; tests use FakeContainerController, which keeps state and
+ * emits events like dockerd does.
+ */
+export interface ContainerController {
+  imageExists(image: string): Promise<boolean>;
+  pullImage(image: string): Promise<void>;
+  ensureVolume(volume: VolumeRequest): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Returns the runtime id. */
+  createContainer(request: CreateContainerRequest): Promise<string>;
+  startContainer(runtimeId: string): Promise<void>;
+  /** SIGTERM (the image's stop signal), SIGKILL after timeoutSeconds. Stopping a stopped container is not an error. */
+  stopContainer(runtimeId: string, timeoutSeconds: number): Promise<void>;
+  /** Removing a container that is already gone is not an error. */
+  removeContainer(runtimeId: string): Promise<void>;
+  /** undefined when the container does not exist (any more). */
+  inspectContainer(runtimeId: string): Promise<ContainerObservation | undefined>;
+  /** Containers (running or not) carrying all the given labels. */
+  listContainers(labels: Record<string, string>): Promise<ContainerObservation[]>;
+  /** Events of containers carrying all the given labels; reconnects by itself. */
+  subscribeEvents(labels: Record<string, string>, handlers: EventHandlers): Subscription;
+  openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription>;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+export interface ResolvedMount {
+  type: 'bind' | 'volume';
+  /** Host path (bind) or Docker volume name (volume). */
+  source: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface VolumeRequest {
+  name: string;
+  driver: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface CreateContainerRequest {
+  dockerName: string;
+  image: string;
+  labels: Record<string, string>;
+  definition: ContainerDefinition;
+  networkMode: NetworkMode;
+  /** Address every published port binds on (never 0.0.0.0: several agents may share a host). */
+  hostIp: string;
+  /** Docker names of the task's other containers by container name, for links and volumesFrom. */
+  peers: Record<string, string>;
+  mounts: ResolvedMount[];
+  stopTimeoutSeconds: number;
+}
+
+/** Docker's health states, as observed. */
+export type DockerHealth = 'starting' | 'healthy' | 'unhealthy';
+
+export interface ContainerObservation {
+  runtimeId: string;
+  dockerName: string;
+  labels: Record<string, string>;
+  /** Docker State.Status: created, running, paused, restarting, removing, exited, dead. */
+  state: string;
+  running: boolean;
+  exitCode?: number;
+  /** Epoch ms; absent when the container never started. */
+  startedAt?: number;
+  finishedAt?: number;
+  oomKilled: boolean;
+  error?: string;
+  health?: DockerHealth;
+  networkBindings: NetworkBinding[];
+}
+
+export type ContainerEventKind = 'create' | 'start' | 'die' | 'oom' | 'health' | 'destroy' | 'stop' | 'kill';
+
+export interface ContainerEvent {
+  kind: ContainerEventKind;
+  runtimeId: string;
+  labels: Record<string, string>;
+  exitCode?: number;
+  health?: DockerHealth;
+  time: number;
+}
+
+export interface EventHandlers {
+  onEvent(event: ContainerEvent): void;
+  /** The stream was (re)opened after a break: events may have been missed, resync. */
+  onReconnected(): void;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  /** 0 = all lines. */
+  tail: number;
+  /** Epoch ms; 0 = from the start. */
+  sinceMs: number;
+}
+
+export interface LogSink {
+  onData(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** Called once: the logs ended (follow: the container stopped) or failed. */
+  onEnd(error?: Error): void;
+}
+
+/** Errors from the runtime carry the HTTP status when there is one (404 = no such object). */
+export function statusCodeOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Docker error text without dockerode's "(HTTP code 500) server error - " prefix. */
+export function runtimeMessage(err: unknown): string {
+  const e = err as { json?: { message?: unknown }; message?: unknown } | null;
+  if (e && e.json && typeof e.json.message === 'string') return e.json.message;
+  if (e && typeof e.message === 'string') return e.message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+  return String(err);
+}
