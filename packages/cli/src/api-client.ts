@@ -1,0 +1,163 @@
+/**
+ * The one place that speaks HTTP to the Stevedore API (AWS JSON 1.1 protocol).
+ * Every request body is serialised to bytes before it is sent so that a
+ * request signer (SigV4, a later issue) can hash exactly what goes on the wire.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
+export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125';
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export interface SignableRequest {
+  method: 'POST';
+  url: URL;
+  /** Lower-case header names; a signer adds its own (authorization, x-amz-date...). */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Hook for authentication. The SigV4 signer will resolve an access key from
+ * the environment or AWS_SHARED_CREDENTIALS_FILE and add its headers here.
+ */
+export interface RequestSigner {
+  sign(request: SignableRequest): void | Promise<void>;
+}
+
+export const unsignedRequests: RequestSigner = { sign: () => undefined };
+
+/** An error reply from the API: `{"__type": ..., "message": ...}`. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The endpoint could not be reached or the reply was not the protocol. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}
+
+export interface ApiClientOptions {
+  endpoint: string;
+  signer?: RequestSigner;
+  /** Per-call deadline for ordinary calls; streams have none. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  userAgent?: string;
+}
+
+export class ApiClient {
+  readonly endpoint: URL;
+  private readonly signer: RequestSigner;
+  private readonly timeoutMs: number;
+  private readonly signal: AbortSignal | undefined;
+  private readonly userAgent: string;
+
+  constructor(opts: ApiClientOptions) {
+    try {
+      this.endpoint = new URL(opts.endpoint);
+    } catch {
+      throw new TransportError(`invalid endpoint URL: ${opts.endpoint}`);
+    }
+    if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
+      throw new TransportError(`endpoint must be http:// or https://, got ${opts.endpoint}`);
+    }
+    this.signer = opts.signer ?? unsignedRequests;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.signal = opts.signal;
+    this.userAgent = opts.userAgent ?? 'stevedore-cli';
+  }
+
+  /** One request/response call; resolves with the parsed JSON body. */
+  async call<T = Record<string, unknown>>(operation: string, body: object = {}, targetPrefix = ECS_TARGET_PREFIX): Promise<T> {
+    const res = await this.send(operation, body, targetPrefix, this.timeoutMs);
+    const text = await readAll(res);
+    if ((res.statusCode ?? 0) >= 300) throw errorFrom(res, text);
+    if (text.trim() === '') return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new TransportError(`${operation}: the server sent a reply that is not JSON (HTTP ${res.statusCode})`);
+    }
+  }
+
+  /**
+   * A streamed call (GetTaskLogs): resolves with the open response once the
+   * status says success, so the caller can consume chunks as they arrive.
+   */
+  async stream(operation: string, body: object, targetPrefix = STEVEDORE_TARGET_PREFIX): Promise<http.IncomingMessage> {
+    const res = await this.send(operation, body, targetPrefix, 0);
+    if ((res.statusCode ?? 0) >= 300) throw errorFrom(res, await readAll(res));
+    return res;
+  }
+
+  private async send(operation: string, body: object, targetPrefix: string, timeoutMs: number): Promise<http.IncomingMessage> {
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    const request: SignableRequest = {
+      method: 'POST',
+      url: new URL('/', this.endpoint),
+      headers: {
+        'content-type': CONTENT_TYPE,
+        'x-amz-target': `${targetPrefix}.${operation}`,
+        'content-length': String(payload.length),
+        'user-agent': this.userAgent,
+        accept: 'application/json',
+      },
+      body: payload,
+    };
+    await this.signer.sign(request);
+    const lib = request.url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(request.url, { method: 'POST', headers: request.headers, signal: this.signal }, resolve);
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(new TransportError(`${operation}: no reply from ${this.endpoint.origin} within ${timeoutMs / 1000}s`)));
+      }
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError' || err instanceof TransportError) return reject(err);
+        const code = err.code ? `${err.code}` : err.message;
+        reject(new TransportError(`cannot reach the Stevedore API at ${this.endpoint.origin}: ${code}`));
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function readAll(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+/** AWS JSON 1.1 error parsing, lenient the way the SDKs are. */
+export function parseErrorBody(status: number, text: string, headerType?: string): ApiError {
+  let type = headerType;
+  let message: string | undefined;
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    if (typeof parsed.__type === 'string') type = parsed.__type;
+    const m = parsed.message ?? parsed.Message;
+    if (typeof m === 'string') message = m;
+  } catch {
+    message = text.trim().slice(0, 500) || undefined;
+  }
+  // SDKs strip a namespace ("com.amazonaws.ecs#ClientException") and a ":..." suffix.
+  type = (type ?? (status >= 500 ? 'ServerException' : 'ClientException')).split('#').pop()!.split(':')[0]!;
+  return new ApiError(type, message ?? `HTTP ${status}`, status);
+}
+
+function errorFrom(res: http.IncomingMessage, text: string): ApiError {
+  const header = res.headers['x-amzn-errortype'];
+  return parseErrorBody(res.statusCode ?? 0, text, typeof header === 'string' ? header : undefined);
+}

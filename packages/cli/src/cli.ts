@@ -1,0 +1,111 @@
+/**
+ * The `stevedore` command tree. `run(argv, io)` is the whole CLI as a function
+ * returning the exit code, so tests drive it in-process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ApiClient, ApiError, TransportError } from './api-client';
+import { CliError, EXIT_INTERRUPTED, EXIT_USAGE, resolveGlobals, type App, type Io } from './context';
+import * as clusterCreate from './commands/cluster-create';
+import * as clusterList from './commands/cluster-list';
+import * as clusterDelete from './commands/cluster-delete';
+import * as tdRegister from './commands/task-definition-register';
+import * as tdList from './commands/task-definition-list';
+import * as tdDescribe from './commands/task-definition-describe';
+import * as tdDeregister from './commands/task-definition-deregister';
+import * as runTask from './commands/run-task';
+import * as startTask from './commands/start-task';
+import * as taskList from './commands/task-list';
+import * as taskDescribe from './commands/task-describe';
+import * as taskStop from './commands/task-stop';
+import * as instanceList from './commands/instance-list';
+import * as instanceDescribe from './commands/instance-describe';
+import * as instanceDeregister from './commands/instance-deregister';
+import * as logs from './commands/logs';
+
+export const VERSION = '0.1.0';
+
+function buildProgram(io: Io, app: App): Command {
+  const program = new Command('stevedore');
+  // Settings first: subcommands copy them when they are created.
+  program
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .description('Command-line client of the Stevedore API (the Amazon ECS JSON protocol on your own Docker hosts)')
+    .version(VERSION, '--version')
+    .option('--endpoint <url>', 'API endpoint (env STEVEDORE_ENDPOINT; default http://127.0.0.1:8080)')
+    .addOption(new Option('--output <format>', 'table for people, json for scripts (env STEVEDORE_OUTPUT)').choices(['table', 'json']))
+    .option('--cluster <name>', 'cluster name or ARN (env STEVEDORE_CLUSTER; default "default")')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const cluster = program.command('cluster').description('create, list and delete clusters');
+  clusterCreate.register(cluster, app);
+  clusterList.register(cluster, app);
+  clusterDelete.register(cluster, app);
+
+  const td = program.command('task-definition').description('register, list, describe and deregister task definitions');
+  tdRegister.register(td, app);
+  tdList.register(td, app);
+  tdDescribe.register(td, app);
+  tdDeregister.register(td, app);
+
+  runTask.register(program, app);
+  startTask.register(program, app);
+
+  const task = program.command('task').description('list, describe and stop tasks');
+  taskList.register(task, app);
+  taskDescribe.register(task, app);
+  taskStop.register(task, app);
+
+  const instance = program.command('instance').description('list, describe and deregister container instances');
+  instanceList.register(instance, app);
+  instanceDescribe.register(instance, app);
+  instanceDeregister.register(instance, app);
+
+  logs.register(program, app);
+  return program;
+}
+
+/** Prints an error the way users and scripts expect and returns the exit code. */
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof ApiError) {
+    io.stderr.write(`error: ${err.type}: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof CommanderError) {
+    // Commander has printed its own message already.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    return EXIT_USAGE;
+  }
+  if (err instanceof CliError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof TransportError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof Error && err.name === 'AbortError') return EXIT_INTERRUPTED;
+  io.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const app: App = {
+    contextOf(cmd) {
+      const globals = resolveGlobals(cmd.optsWithGlobals(), io.env);
+      const client = new ApiClient({ endpoint: globals.endpoint, ...(io.signal ? { signal: io.signal } : {}), userAgent: `stevedore-cli/${VERSION}` });
+      return { ...globals, client, io };
+    },
+    setExitCode(code) {
+      exitCode = code;
+    },
+  };
+  try {
+    await buildProgram(io, app).parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    return reportError(err, io);
+  }
+  return exitCode;
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage } from 'node:http';
+import type { Command } from 'commander';
+import { action, EXIT_INTERRUPTED, parseIntOption, type App, type CommandContext } from '../context';
+import { ApiError, STEVEDORE_TARGET_PREFIX, TransportError } from '../api-client';
+import { LineSplitter, parseLogLine } from '../ndjson';
+
+interface Opts {
+  container?: string;
+  follow?: boolean;
+  tail?: number;
+}
+
+/**
+ * Copies the NDJSON log stream to stdout/stderr as it arrives. Resolves with
+ * the exit code: 0 at the end of the stream, 130 when interrupted.
+ */
+export function pumpLogs(ctx: CommandContext, res: IncomingMessage): Promise<number> {
+  const splitter = new LineSplitter();
+  const signal = ctx.io.signal;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const handle = (lines: string[]) => {
+      for (const line of lines) {
+        const ev = parseLogLine(line);
+        if (ev.kind === 'data') (ev.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout).write(ev.data);
+        else if (ev.kind === 'error') {
+          // Settle before destroying: destroy() emits 'aborted' synchronously.
+          finish(() => reject(new ApiError(ev.type, ev.message, res.statusCode ?? 200)));
+          res.destroy();
+          return;
+        }
+        // Unknown lines are skipped: a newer server may add event kinds.
+      }
+    };
+    const onAbort = () => {
+      finish(() => resolve(EXIT_INTERRUPTED));
+      res.destroy();
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    res.on('data', (chunk: Buffer) => handle(splitter.push(chunk)));
+    res.on('end', () => {
+      handle(splitter.end());
+      finish(() => resolve(0));
+    });
+    res.on('error', (err) => finish(() => reject(new TransportError(`log stream broken: ${err.message}`))));
+    res.on('aborted', () => finish(() => reject(new TransportError('log stream closed by the server before the end'))));
+  });
+}
+
+export function register(program: Command, app: App): void {
+  program
+    .command('logs')
+    .description('print the logs of a task\'s container, streamed from its agent (Stevedore GetTaskLogs)')
+    .argument('<task>', 'task id or ARN')
+    .option('--container <name>', 'container name (required when the task has several)')
+    .option('-f, --follow', 'keep streaming new output until Ctrl-C or the container stops')
+    .option('--tail <n>', 'only the last N lines', parseIntOption('--tail', 0))
+    .action(
+      action<[string], Opts>(app, async (ctx, opts, task) => {
+        const body: Record<string, unknown> = { cluster: ctx.cluster, task, follow: opts.follow === true };
+        if (opts.container !== undefined) body.containerName = opts.container;
+        if (opts.tail !== undefined) body.tail = opts.tail;
+        const res = await ctx.client.stream('GetTaskLogs', body, STEVEDORE_TARGET_PREFIX);
+        return pumpLogs(ctx, res);
+      }),
+    );
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { action, type App } from '../context';
+import type { TasksResponse } from '../ecs-types';
+import { printJson } from '../output/json';
+import { printFailures, renderTaskDetail } from '../output/tasks';
+
+export function register(parent: Command, app: App): void {
+  parent
+    .command('describe')
+    .description('show tasks in detail: containers, exit codes, reasons, host ports (DescribeTasks)')
+    .argument('<task...>', 'task ids or ARNs')
+    .action(
+      action<[string[]], object>(app, async (ctx, _opts, ids) => {
+        const r = await ctx.client.call<TasksResponse>('DescribeTasks', { cluster: ctx.cluster, tasks: ids, include: ['TAGS'] });
+        const failures = r.failures ?? [];
+        if (ctx.output === 'json') printJson(ctx.io.stdout, r);
+        else ctx.io.stdout.write((r.tasks ?? []).map((t) => renderTaskDetail(t, ctx.io.now())).join('\n'));
+        printFailures(ctx.io.stderr, failures);
+        // Like `docker inspect`: asking for something that does not exist fails.
+        return failures.length > 0 ? 1 : 0;
+      }),
+    );
+}

@@ -1,0 +1,108 @@
+/**
+ * The ECS response shapes the CLI reads, as the public API returns them.
+ * Only the fields the CLI shows are typed; `--output json` prints whatever
+ * the server sent, so nothing here limits what scripts can see.
+ */
+import type { TaskDefinition } from '@stevedore/core';
+
+export type { TaskDefinition };
+
+export interface Failure {
+  arn?: string;
+  reason?: string;
+  detail?: string;
+}
+
+export interface NetworkBinding {
+  bindIP?: string;
+  containerPort?: number;
+  hostPort?: number;
+  protocol?: string;
+}
+
+export interface EcsContainer {
+  containerArn?: string;
+  taskArn?: string;
+  name: string;
+  image?: string;
+  runtimeId?: string;
+  lastStatus?: string;
+  exitCode?: number | null;
+  reason?: string;
+  networkBindings?: NetworkBinding[];
+  healthStatus?: string;
+  cpu?: string;
+  memory?: string;
+  memoryReservation?: string;
+}
+
+export interface EcsTask {
+  taskArn: string;
+  clusterArn?: string;
+  taskDefinitionArn?: string;
+  containerInstanceArn?: string;
+  lastStatus?: string;
+  desiredStatus?: string;
+  healthStatus?: string;
+  cpu?: string;
+  memory?: string;
+  containers?: EcsContainer[];
+  startedBy?: string;
+  group?: string;
+  version?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  createdAt?: number;
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  startedAt?: number;
+  stoppingAt?: number;
+  executionStoppedAt?: number;
+  stoppedAt?: number;
+  launchType?: string;
+}
+
+export interface Resource {
+  name: string;
+  type?: string;
+  integerValue?: number;
+  longValue?: number;
+  doubleValue?: number;
+  stringSetValue?: string[];
+}
+
+export interface EcsAttribute {
+  name: string;
+  value?: string;
+}
+
+export interface EcsContainerInstance {
+  containerInstanceArn: string;
+  ec2InstanceId?: string;
+  version?: number;
+  versionInfo?: { agentVersion?: string; agentHash?: string; dockerVersion?: string };
+  remainingResources?: Resource[];
+  registeredResources?: Resource[];
+  status?: string;
+  statusReason?: string;
+  agentConnected?: boolean;
+  runningTasksCount?: number;
+  pendingTasksCount?: number;
+  attributes?: EcsAttribute[];
+  registeredAt?: number;
+}
+
+export interface EcsCluster {
+  clusterArn?: string;
+  clusterName: string;
+  status?: string;
+  registeredContainerInstancesCount?: number;
+  runningTasksCount?: number;
+  pendingTasksCount?: number;
+  activeServicesCount?: number;
+}
+
+export interface TasksResponse {
+  tasks?: EcsTask[];
+  failures?: Failure[];
+}

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run } from './cli';
+import { captureIo } from './testing/capture-io';
+import { ecsError, startFakeEcs, StreamReply } from './testing/fake-ecs-server';
+
+const line = (o: object) => JSON.stringify(o) + '\n';
+
+test('logs streams stdout and stderr as it arrives', async (t) => {
+  const fake = await startFakeEcs({
+    GetTaskLogs: () =>
+      new StreamReply(async (res) => {
+        res.write(line({ stream: 'stdout', data: 'hello\n' }));
+        await new Promise((r) => setTimeout(r, 10));
+        // A line split over two chunks, cut inside a multi-byte character.
+        const bytes = Buffer.from(line({ stream: 'stderr', data: 'wärning\n' }));
+        res.write(bytes.subarray(0, 25));
+        await new Promise((r) => setTimeout(r, 10));
+        res.end(bytes.subarray(25));
+      }),
+  });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['logs', 'abc', '--container', 'web', '--tail', '10'], io), 0);
+  assert.equal(io.out(), 'hello\n');
+  assert.equal(io.err(), 'wärning\n');
+  const call = fake.calls[0]!;
+  assert.equal(call.target, 'Stevedore_20261125.GetTaskLogs');
+  assert.deepEqual(call.body, { cluster: 'default', task: 'abc', follow: false, containerName: 'web', tail: 10 });
+});
+
+test('an error line in the stream is reported and exits 1', async (t) => {
+  const fake = await startFakeEcs({
+    GetTaskLogs: () =>
+      new StreamReply((res) => {
+        res.write(line({ stream: 'stdout', data: 'partial\n' }));
+        res.end(line({ __type: 'ServerException', message: 'agent disconnected' }));
+      }),
+  });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['logs', 'abc'], io), 1);
+  assert.equal(io.out(), 'partial\n');
+  assert.equal(io.err(), 'error: ServerException: agent disconnected\n');
+});
+
+test('several containers and no --container: the server\'s error is shown', async (t) => {
+  const fake = await startFakeEcs({
+    GetTaskLogs: () => ecsError('InvalidParameterException', 'task has several containers (web, sidecar): give containerName'),
+  });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['logs', 'abc'], io), 1);
+  assert.equal(io.err(), 'error: InvalidParameterException: task has several containers (web, sidecar): give containerName\n');
+});
+
+test('--follow keeps reading until Ctrl-C, then exits 130', async (t) => {
+  const fake = await startFakeEcs({
+    GetTaskLogs: () => new StreamReply((res) => void res.write(line({ stream: 'stdout', data: 'tick\n' }))),
+  });
+  t.after(() => fake.close());
+  const ac = new AbortController();
+  let out = '';
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint }, signal: ac.signal });
+  io.stdout = {
+    write: (s: string) => {
+      out += s;
+      ac.abort();
+    },
+  };
+  assert.equal(await run(['logs', 'abc', '-f'], io), 130);
+  assert.equal(out, 'tick\n');
+  assert.equal(fake.calls[0]!.body.follow, true);
+});
