@@ -1,0 +1,94 @@
+/**
+ * A small ECS JSON client for tests, independent of the CLI so that an e2e
+ * test does not trust the code it checks. `callRaw` sends arbitrary bytes for
+ * bad-input tests.
+ */
+import * as http from 'node:http';
+
+export const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113';
+export const STEVEDORE_TARGET = 'Stevedore_20261125';
+
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError';
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status: number,
+    readonly operation: string,
+  ) {
+    super(`${operation}: ${type}: ${message} (HTTP ${status})`);
+  }
+  /** The server's message without the operation/type prefix. */
+  get serverMessage(): string {
+    return this.message.replace(/^[^:]+: [^:]+: /, '').replace(/ \(HTTP \d+\)$/, '');
+  }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  /** Parsed body when it is JSON. */
+  json: unknown;
+}
+
+export interface RawRequest {
+  /** Full X-Amz-Target value; omitted means no header. */
+  target?: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse> {
+  const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': String(body.length),
+    ...(req.target !== undefined ? { 'x-amz-target': req.target } : {}),
+    ...req.headers,
+  };
+  return new Promise((resolve, reject) => {
+    const r = http.request(new URL('/', endpoint), { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    r.setTimeout(req.timeoutMs ?? 15_000, () => r.destroy(new Error(`no reply from ${endpoint} within ${req.timeoutMs ?? 15_000} ms`)));
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+/** One ECS call: parsed JSON on 2xx, ApiCallError with `__type` otherwise. */
+export async function call<T = any>(endpoint: string, operation: string, body: object = {}, targetPrefix = ECS_TARGET): Promise<T> {
+  const res = await callRaw(endpoint, { target: `${targetPrefix}.${operation}`, body: JSON.stringify(body) });
+  if (res.status >= 200 && res.status < 300) return (res.json ?? {}) as T;
+  const err = (res.json ?? {}) as { __type?: string; message?: string; Message?: string };
+  const type = (err.__type ?? `HTTP${res.status}`).split('#').pop()!;
+  throw new ApiCallError(type, err.message ?? err.Message ?? res.text.slice(0, 500), res.status, operation);
+}
+
+/** GET a URL with a short deadline; undefined instead of throwing, for waitFor. */
+export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const r = http.get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve(undefined));
+    });
+    r.setTimeout(timeoutMs, () => r.destroy());
+    r.on('error', () => resolve(undefined));
+  });
+}

@@ -1,0 +1,365 @@
+/**
+ * A real Stevedore cluster for end-to-end tests: one control plane process and
+ * N agent processes against the local dockerd, each agent with its own host
+ * IP (127.0.0.2, .3, ...) and data dir, as separate hosts would be.
+ *
+ *   const c = await startCluster({ agents: 3, test: t });   // stopped after t
+ *   await c.call('RunTask', { taskDefinition: 'web' });        // cluster filled in
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { call as apiCall, STEVEDORE_TARGET } from './api';
+import { listContainers, removeContainers, removeVolumes, type ContainerSummary } from './docker';
+import { waitFor } from './wait-for';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CONTROL_PLANE_BIN = path.join(REPO_ROOT, 'packages/control-plane/dist/main.js');
+export const AGENT_BIN = path.join(REPO_ROOT, 'packages/agent/dist/main.js');
+export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/main.js');
+/** Attribute every harness agent carries so a test can find "agent i" among instances. */
+export const AGENT_INDEX_ATTRIBUTE = 'stevedore.test.agent-index';
+
+/** Operations whose request takes a `cluster` field (filled in by `call` when absent). */
+const CLUSTER_SCOPED = new Set([
+  'RunTask', 'StartTask', 'StopTask', 'DescribeTasks', 'ListTasks',
+  'ListContainerInstances', 'DescribeContainerInstances', 'DeregisterContainerInstance', 'UpdateContainerInstancesState',
+  'CreateService', 'UpdateService', 'DeleteService', 'DescribeServices', 'ListServices',
+  'PutAttributes', 'DeleteAttributes', 'ListAttributes', 'GetTaskLogs',
+]);
+
+/** Minimal test context: node:test's TestContext fits. */
+export interface TestHooks {
+  after(fn: () => unknown): void;
+  name?: string;
+}
+
+export interface ClusterOptions {
+  agents: number;
+  /** Default: unique per call, e.g. `e2e-1234-1-ab12`. */
+  name?: string;
+  /** When given, the cluster is stopped after the test and logs are printed if it failed. */
+  test?: TestHooks;
+  /** Extra `--attribute key=value` per agent. */
+  attributes?: (index: number) => Record<string, string>;
+  hostIp?: (index: number) => string;
+  controlPlaneArgs?: string[];
+  agentArgs?: (index: number) => string[];
+  env?: NodeJS.ProcessEnv;
+  /** Wait until every agent's instance is ACTIVE and connected (default true). */
+  waitForAgents?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Proc {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+// Last resort if the test runner dies: never leave daemons behind.
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+let counter = 0;
+
+export function uniqueClusterName(): string {
+  return `e2e-${process.pid}-${++counter}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+/** A free TCP port on 127.0.0.1 (bound to 0, read, released). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function spawnLogged(bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Proc {
+  if (!existsSync(bin)) throw new Error(`${bin} does not exist: run npm run build first`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  live.add(child);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? (signal ? 128 : null));
+    });
+    child.on('error', () => {
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  return { child, exited };
+}
+
+async function terminate(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export class TestCluster {
+  readonly endpoint: string;
+  readonly agentEndpoint: string;
+  private controlPlane: Proc | undefined;
+  private readonly agents: (Proc | undefined)[];
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    readonly apiPort: number,
+    readonly agentPort: number,
+    private readonly opts: ClusterOptions,
+  ) {
+    this.endpoint = `http://127.0.0.1:${apiPort}`;
+    this.agentEndpoint = `127.0.0.1:${agentPort}`;
+    this.agents = new Array<Proc | undefined>(opts.agents).fill(undefined);
+  }
+
+  get agentCount(): number {
+    return this.agents.length;
+  }
+
+  hostIp(i: number): string {
+    return this.opts.hostIp ? this.opts.hostIp(i) : `127.0.0.${2 + i}`;
+  }
+
+  get logs(): { controlPlane: string; agents: string[] } {
+    return {
+      controlPlane: path.join(this.dataDir, 'control-plane.log'),
+      agents: this.agents.map((_, i) => path.join(this.dataDir, `agent-${i}.log`)),
+    };
+  }
+
+  /** ECS call with `cluster` filled in for cluster-scoped operations. */
+  call<T = any>(operation: string, body: Record<string, unknown> = {}, targetPrefix?: string): Promise<T> {
+    const withCluster = CLUSTER_SCOPED.has(operation) && !('cluster' in body) ? { cluster: this.name, ...body } : body;
+    return apiCall<T>(this.endpoint, operation, withCluster, targetPrefix);
+  }
+
+  /** Stevedore-only operation (`Stevedore_20261125.<op>`). */
+  callStevedore<T = any>(operation: string, body: Record<string, unknown> = {}): Promise<T> {
+    return this.call<T>(operation, body, STEVEDORE_TARGET);
+  }
+
+  async startControlPlane(): Promise<void> {
+    if (this.controlPlane && this.controlPlane.child.exitCode === null && this.controlPlane.child.signalCode === null) return;
+    const args = [
+      '--data-dir', path.join(this.dataDir, 'control-plane'),
+      '--api-listen', `127.0.0.1:${this.apiPort}`,
+      '--agent-listen', this.agentEndpoint,
+      ...(this.opts.controlPlaneArgs ?? []),
+    ];
+    this.controlPlane = spawnLogged(CONTROL_PLANE_BIN, args, this.logs.controlPlane, this.env());
+    const cp = this.controlPlane;
+    await waitFor(
+      async () => {
+        if (cp.child.exitCode !== null) throw new Error(`control plane exited with ${cp.child.exitCode}:\n${tail(this.logs.controlPlane, 15)}`);
+        await apiCall(this.endpoint, 'ListClusters', {});
+        return true;
+      },
+      { description: `control plane API on ${this.endpoint}`, timeoutMs: this.opts.readyTimeoutMs ?? 20_000, intervalMs: 100 },
+    );
+  }
+
+  async stopControlPlane(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await terminate(this.controlPlane, signal);
+  }
+
+  /** Same data dir and ports: nothing may be lost across this. */
+  async restartControlPlane(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.stopControlPlane(signal);
+    await this.startControlPlane();
+  }
+
+  /** Starts agent i (again) with the same data dir, host IP and attributes. */
+  async startAgent(i: number): Promise<void> {
+    this.checkIndex(i);
+    const p = this.agents[i];
+    if (p && p.child.exitCode === null && p.child.signalCode === null) return;
+    const dir = path.join(this.dataDir, `agent-${i}`);
+    mkdirSync(dir, { recursive: true });
+    const attrs = { [AGENT_INDEX_ATTRIBUTE]: String(i), ...(this.opts.attributes?.(i) ?? {}) };
+    const args = [
+      '--control-plane', this.agentEndpoint,
+      '--cluster', this.name,
+      '--host-ip', this.hostIp(i),
+      '--data-dir', dir,
+      ...Object.entries(attrs).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
+      ...(this.opts.agentArgs?.(i) ?? []),
+    ];
+    this.agents[i] = spawnLogged(AGENT_BIN, args, this.logs.agents[i]!, this.env());
+  }
+
+  /** SIGTERM for a clean stop, SIGKILL for a crash. Resolves when the process is gone. */
+  async stopAgent(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.checkIndex(i);
+    await terminate(this.agents[i], signal);
+  }
+
+  isAgentRunning(i: number): boolean {
+    const p = this.agents[i];
+    return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
+  }
+
+  /** Container instances of this cluster (ListContainerInstances + Describe). */
+  async instances(): Promise<any[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call<{ containerInstanceArns?: string[]; nextToken?: string }>('ListContainerInstances', nextToken ? { nextToken } : {});
+      arns.push(...(page.containerInstanceArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    if (arns.length === 0) return [];
+    const r = await this.call<{ containerInstances?: any[] }>('DescribeContainerInstances', { containerInstances: arns });
+    return r.containerInstances ?? [];
+  }
+
+  /** The container instance registered by agent i (found by its index attribute). */
+  async instanceOf(i: number): Promise<any | undefined> {
+    return (await this.instances()).find((inst) =>
+      (inst.attributes ?? []).some((a: { name: string; value?: string }) => a.name === AGENT_INDEX_ATTRIBUTE && a.value === String(i)),
+    );
+  }
+
+  async instanceArnOf(i: number): Promise<string> {
+    const inst = await this.instanceOf(i);
+    if (!inst) throw new Error(`agent ${i} has no container instance in cluster ${this.name}`);
+    return inst.containerInstanceArn as string;
+  }
+
+  /** Waits until each given agent has an ACTIVE, connected instance. */
+  async waitForAgents(indexes: number[] = this.agents.map((_, i) => i), timeoutMs = this.opts.readyTimeoutMs ?? 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        for (const i of indexes) {
+          const p = this.agents[i];
+          if (p && p.child.exitCode !== null) throw new Error(`agent ${i} exited with ${p.child.exitCode}:\n${tail(this.logs.agents[i]!, 15)}`);
+        }
+        const insts = await this.instances();
+        const ready = indexes.filter((i) =>
+          insts.some(
+            (inst) =>
+              inst.status === 'ACTIVE' &&
+              inst.agentConnected === true &&
+              (inst.attributes ?? []).some((a: { name: string; value?: string }) => a.name === AGENT_INDEX_ATTRIBUTE && a.value === String(i)),
+          ),
+        );
+        return ready.length === indexes.length ? true : undefined;
+      },
+      { description: `agents ${indexes.join(', ')} registered and connected in cluster ${this.name}`, timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  /** Docker containers of this cluster, by the agents' system label. */
+  containers(extraLabels: Record<string, string> = {}): Promise<ContainerSummary[]> {
+    return listContainers({ 'stevedore.cluster': this.name, ...extraLabels });
+  }
+
+  /** Runs the real `stevedore` CLI against this cluster. */
+  cli(args: string[], opts: { stdin?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI_BIN, '--endpoint', this.endpoint, '--cluster', this.name, ...args], {
+        env: { ...process.env, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(opts.stdin ?? '');
+    });
+  }
+
+  /** Paths of the log files plus their last lines, for failure reports. */
+  describeLogs(lines = 40): string {
+    const { controlPlane, agents } = this.logs;
+    const parts = [`--- control plane log: ${controlPlane}\n${tail(controlPlane, lines)}`];
+    agents.forEach((f, i) => parts.push(`--- agent ${i} (${this.hostIp(i)}) log: ${f}\n${tail(f, lines)}`));
+    return parts.join('\n');
+  }
+
+  /**
+   * Kills the processes, removes this cluster's containers and volumes, and
+   * deletes the data dir unless `keep` (then the logs stay for reading).
+   */
+  async stop(opts: { keep?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.agents.map((p) => terminate(p, 'SIGTERM', 5000)));
+    await terminate(this.controlPlane, 'SIGTERM', 5000);
+    await removeContainers({ 'stevedore.cluster': this.name }).catch(() => 0);
+    await removeVolumes({ 'stevedore.cluster': this.name }).catch(() => 0);
+    if (!opts.keep && process.env.STEVEDORE_KEEP_TEST_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, STEVEDORE_LOG_LEVEL: process.env.STEVEDORE_LOG_LEVEL ?? 'debug', ...this.opts.env };
+  }
+
+  private checkIndex(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.agents.length) throw new Error(`no agent ${i} (cluster has ${this.agents.length})`);
+  }
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
+  const name = opts.name ?? uniqueClusterName();
+  const dataDir = mkdtempSync(path.join(tmpdir(), `stevedore-${name}-`));
+  const cluster = new TestCluster(name, dataDir, await freePort(), await freePort(), opts);
+  if (opts.test) {
+    const t = opts.test;
+    t.after(async () => {
+      const passed = (t as { passed?: boolean }).passed !== false;
+      if (!passed) process.stderr.write(`\ncluster ${name} of failed test ${t.name ?? ''}: data and logs kept in ${dataDir}\n${cluster.describeLogs()}\n`);
+      await cluster.stop({ keep: !passed });
+    });
+  }
+  try {
+    await cluster.startControlPlane();
+    await cluster.call('CreateCluster', { clusterName: name });
+    for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
+    if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
+  } catch (e) {
+    if (!opts.test) {
+      process.stderr.write(`\ncluster ${name} failed to start; logs kept in ${dataDir}\n${cluster.describeLogs()}\n`);
+      await cluster.stop({ keep: true });
+    }
+    throw e;
+  }
+  return cluster;
+}
