@@ -1,0 +1,232 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { NetworkBinding } from '@stevedore/core';
+import { toDockerCreateOptions } from '../docker/create-options';
+import { dockerTime } from '../docker/docker-client';
+import { subscribeDockerEvents } from '../docker/events';
+import { LogDemuxer } from '../docker/log-demux';
+import { DOCKER_TIMEOUTS } from '../docker/timeouts';
+import {
+  statusCodeOf,
+  type ContainerController,
+  type ContainerObservation,
+  type CreateContainerRequest,
+  type DockerHealth,
+  type EventHandlers,
+  type LogOptions,
+  type LogSink,
+  type Subscription,
+  type VolumeRequest,
+} from './container-controller';
+
+const deadline = (ms: number) => AbortSignal.timeout(ms);
+
+/** Docker's published ports -> ECS networkBindings (IPv6 "::" bindings hidden, as ECS does by default). */
+export function toNetworkBindings(ports: Docker.ContainerInspectInfo['NetworkSettings']['Ports'] | undefined): NetworkBinding[] {
+  const out: NetworkBinding[] = [];
+  for (const [key, list] of Object.entries(ports ?? {})) {
+    if (!list) continue;
+    const [port, proto] = key.split('/');
+    for (const b of list) {
+      if (!b.HostPort || b.HostIp === '::') continue;
+      out.push({ bindIP: b.HostIp || '0.0.0.0', containerPort: Number(port), hostPort: Number(b.HostPort), protocol: proto === 'udp' ? 'udp' : 'tcp' });
+    }
+  }
+  return out.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
+}
+
+export function toObservation(info: Docker.ContainerInspectInfo): ContainerObservation {
+  const st = info.State;
+  const startedAt = dockerTime(st.StartedAt);
+  const finishedAt = dockerTime(st.FinishedAt);
+  const obs: ContainerObservation = {
+    runtimeId: info.Id,
+    dockerName: info.Name.replace(/^\//, ''),
+    labels: info.Config?.Labels ?? {},
+    state: st.Status,
+    running: st.Running,
+    oomKilled: st.OOMKilled,
+    networkBindings: toNetworkBindings(info.NetworkSettings?.Ports),
+  };
+  if (startedAt !== undefined) obs.startedAt = startedAt;
+  if (finishedAt !== undefined) obs.finishedAt = finishedAt;
+  // Exit codes are meaningful only once the process ran and ended.
+  if (!st.Running && startedAt !== undefined && (st.Status === 'exited' || st.Status === 'dead')) obs.exitCode = st.ExitCode;
+  if (st.Error) obs.error = st.Error;
+  const health = (st as { Health?: { Status?: string } }).Health?.Status;
+  if (health === 'starting' || health === 'healthy' || health === 'unhealthy') obs.health = health as DockerHealth;
+  return obs;
+}
+
+/** The real ContainerController: dockerode, every call bounded by docker/timeouts.ts. */
+export class DockerController implements ContainerController {
+  constructor(
+    private readonly docker: Docker,
+    private readonly log: Logger,
+  ) {}
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.imageInspect) } as object);
+      return true;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async pullImage(image: string): Promise<void> {
+    const abort = new AbortController();
+    const total = setTimeout(() => abort.abort(new Error(`pull timed out after ${DOCKER_TIMEOUTS.pull / 60000}m`)), DOCKER_TIMEOUTS.pull);
+    let idle: NodeJS.Timeout | undefined;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => abort.abort(new Error(`pull made no progress for ${DOCKER_TIMEOUTS.pullInactivity / 1000}s`)), DOCKER_TIMEOUTS.pullInactivity);
+    };
+    try {
+      touch();
+      const stream = (await this.docker.pull(image, { abortSignal: abort.signal })) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => {
+        abort.signal.addEventListener('abort', () => {
+          (stream as unknown as { destroy(): void }).destroy();
+          reject(abort.signal.reason as Error);
+        });
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, output: { error?: string }[]) => {
+            if (err) return reject(err);
+            const failed = output.find((o) => o.error);
+            if (failed) return reject(new Error(failed.error));
+            resolve();
+          },
+          () => touch(),
+        );
+      });
+    } finally {
+      clearTimeout(total);
+      clearTimeout(idle);
+    }
+  }
+
+  async ensureVolume(v: VolumeRequest): Promise<void> {
+    try {
+      await this.docker.getVolume(v.name).inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.volume) } as object);
+      return;
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+    await this.docker.createVolume({ Name: v.name, Driver: v.driver, DriverOpts: v.driverOpts, Labels: v.labels, abortSignal: deadline(DOCKER_TIMEOUTS.volume) } as never);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove({ abortSignal: deadline(DOCKER_TIMEOUTS.volume) } as object);
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+  }
+
+  async createContainer(req: CreateContainerRequest): Promise<string> {
+    const opts = { ...toDockerCreateOptions(req), abortSignal: deadline(DOCKER_TIMEOUTS.create) };
+    const c = await this.docker.createContainer(opts as Docker.ContainerCreateOptions);
+    return c.id;
+  }
+
+  async startContainer(runtimeId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(runtimeId).start({ abortSignal: deadline(DOCKER_TIMEOUTS.start) } as object);
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return; // already started
+      throw err;
+    }
+  }
+
+  async stopContainer(runtimeId: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(runtimeId).stop({ t: timeoutSeconds, abortSignal: deadline(timeoutSeconds * 1000 + DOCKER_TIMEOUTS.stopGrace) } as object);
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 304 || code === 404) return; // already stopped, or gone: the caller inspects
+      throw err;
+    }
+  }
+
+  async removeContainer(runtimeId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(runtimeId).remove({ force: true, v: true, abortSignal: deadline(DOCKER_TIMEOUTS.remove) } as object);
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return;
+      throw err;
+    }
+  }
+
+  async inspectContainer(runtimeId: string): Promise<ContainerObservation | undefined> {
+    try {
+      const info = await this.docker.getContainer(runtimeId).inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.inspect) } as object);
+      return toObservation(info);
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerObservation[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      abortSignal: deadline(DOCKER_TIMEOUTS.list),
+    } as Docker.ContainerListOptions);
+    const out: ContainerObservation[] = [];
+    for (const c of list) {
+      const obs = await this.inspectContainer(c.Id);
+      if (obs) out.push(obs);
+    }
+    return out;
+  }
+
+  subscribeEvents(labels: Record<string, string>, handlers: EventHandlers): Subscription {
+    return subscribeDockerEvents(this.docker, labels, handlers, this.log.child({ component: 'docker-events' }));
+  }
+
+  async openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription> {
+    const container = this.docker.getContainer(runtimeId);
+    const info = await container.inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.inspect) } as object);
+    const tty = info.Config.Tty;
+    const query = {
+      stdout: true,
+      stderr: true,
+      tail: options.tail > 0 ? options.tail : 'all',
+      ...(options.sinceMs > 0 ? { since: options.sinceMs / 1000 } : {}),
+    };
+    const demux = new LogDemuxer();
+    const emit = (chunk: Buffer) => {
+      if (tty) return sink.onData('stdout', chunk);
+      for (const f of demux.push(chunk)) sink.onData(f.stream, f.data);
+    };
+    if (!options.follow) {
+      const buf = (await container.logs({ ...query, follow: false, abortSignal: deadline(DOCKER_TIMEOUTS.logsOpen) } as never)) as unknown as Buffer;
+      emit(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+      sink.onEnd();
+      return { close() {} };
+    }
+    const abort = new AbortController();
+    const stream = (await container.logs({ ...query, follow: true, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+    let ended = false;
+    const end = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      sink.onEnd(err);
+    };
+    stream.on('data', (chunk: Buffer) => emit(chunk));
+    stream.once('end', () => end());
+    stream.once('close', () => end());
+    stream.once('error', (err: Error) => end(abort.signal.aborted ? undefined : err));
+    return {
+      close() {
+        ended = true;
+        abort.abort();
+        (stream as unknown as { destroy(): void }).destroy();
+      },
+    };
+  }
+}

@@ -1,0 +1,247 @@
+import type { NetworkBinding } from '@stevedore/core';
+import { LABEL } from '../docker/labels';
+import type {
+  ContainerController,
+  ContainerEvent,
+  ContainerObservation,
+  CreateContainerRequest,
+  DockerHealth,
+  EventHandlers,
+  LogOptions,
+  LogSink,
+  Subscription,
+  VolumeRequest,
+} from './container-controller';
+
+/**
+ * An in-memory dockerd for tests (swarmkit StubAPIClient): it keeps container
+ * state and emits events like the real daemon, so tests assert on outcomes,
+ * never on call order. Test hooks (exit, kill, setHealth, restartDaemon)
+ * play the part of processes and operators.
+ */
+export interface FakeContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  request: CreateContainerRequest;
+  state: 'created' | 'running' | 'exited';
+  exitCode?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  oomKilled: boolean;
+  health?: DockerHealth;
+  bindings: NetworkBinding[];
+  logs: { stream: 'stdout' | 'stderr'; data: Buffer }[];
+}
+
+export class DockerError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FakeContainerController implements ContainerController {
+  readonly images = new Set<string>();
+  readonly containers = new Map<string, FakeContainer>();
+  readonly volumes = new Map<string, VolumeRequest>();
+  readonly stopOrder: string[] = [];
+  startCount = 0;
+  /** Images the fake registry can serve; pulling anything else fails like an unreachable registry. */
+  readonly registry = new Set<string>();
+  createError: ((req: CreateContainerRequest) => string | undefined) | undefined;
+  startError: ((c: FakeContainer) => string | undefined) | undefined;
+  /** Called right after a container starts (e.g. to make it exit at once). */
+  onStart: ((c: FakeContainer) => void) | undefined;
+  /** Containers whose main process ignores SIGTERM: a stop ends in SIGKILL (137). */
+  readonly ignoreSigterm = new Set<string>();
+  private nextId = 1;
+  private nextPort = 32768;
+  private readonly subscribers = new Set<{ labels: Record<string, string>; handlers: EventHandlers }>();
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  async imageExists(image: string): Promise<boolean> {
+    return this.images.has(image);
+  }
+
+  async pullImage(image: string): Promise<void> {
+    if (!this.registry.has(image)) throw new DockerError(500, `Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`);
+    this.images.add(image);
+  }
+
+  async ensureVolume(v: VolumeRequest): Promise<void> {
+    if (!this.volumes.has(v.name)) this.volumes.set(v.name, v);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.volumes.delete(name);
+  }
+
+  async createContainer(req: CreateContainerRequest): Promise<string> {
+    if (!this.images.has(req.image)) throw new DockerError(404, `No such image: ${req.image}`);
+    const err = this.createError?.(req);
+    if (err) throw new DockerError(500, err);
+    for (const m of req.mounts) if (m.type === 'volume' && !this.volumes.has(m.source)) throw new DockerError(404, `no such volume ${m.source}`);
+    const id = (this.nextId++).toString(16).padStart(64, '0');
+    this.containers.set(id, { id, name: req.dockerName, labels: req.labels, request: req, state: 'created', oomKilled: false, bindings: [], logs: [] });
+    this.emit(id, 'create');
+    return id;
+  }
+
+  async startContainer(runtimeId: string): Promise<void> {
+    const c = this.get(runtimeId);
+    if (c.state === 'running') return;
+    const err = this.startError?.(c);
+    if (err) throw new DockerError(400, err);
+    c.state = 'running';
+    c.startedAt = this.now();
+    delete c.exitCode;
+    if (c.request.definition.healthCheck) c.health = 'starting';
+    c.bindings = [];
+    for (const pm of c.request.networkMode === 'bridge' ? c.request.definition.portMappings ?? [] : []) {
+      const hostPort = pm.hostPort ? pm.hostPort : this.nextPort++;
+      c.bindings.push({ bindIP: c.request.hostIp, containerPort: pm.containerPort!, hostPort, protocol: pm.protocol ?? 'tcp' });
+    }
+    this.startCount++;
+    this.emit(runtimeId, 'start');
+    this.onStart?.(c);
+  }
+
+  async stopContainer(runtimeId: string, _timeoutSeconds: number): Promise<void> {
+    const c = this.containers.get(runtimeId);
+    if (!c || c.state !== 'running') return;
+    this.stopOrder.push(c.labels[LABEL.container] ?? c.name);
+    this.emit(runtimeId, 'kill');
+    this.finish(c, this.ignoreSigterm.has(c.labels[LABEL.container] ?? '') ? 137 : 143);
+    this.emit(runtimeId, 'stop');
+  }
+
+  async removeContainer(runtimeId: string): Promise<void> {
+    if (!this.containers.has(runtimeId)) return;
+    this.emit(runtimeId, 'destroy');
+    this.containers.delete(runtimeId);
+  }
+
+  async inspectContainer(runtimeId: string): Promise<ContainerObservation | undefined> {
+    const c = this.containers.get(runtimeId);
+    return c ? this.observe(c) : undefined;
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerObservation[]> {
+    return [...this.containers.values()].filter((c) => matches(c.labels, labels)).map((c) => this.observe(c));
+  }
+
+  subscribeEvents(labels: Record<string, string>, handlers: EventHandlers): Subscription {
+    const sub = { labels, handlers };
+    this.subscribers.add(sub);
+    setImmediate(() => handlers.onReconnected());
+    return { close: () => this.subscribers.delete(sub) };
+  }
+
+  async openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription> {
+    const c = this.get(runtimeId);
+    const lines = options.tail > 0 ? c.logs.slice(-options.tail) : c.logs;
+    for (const l of lines) sink.onData(l.stream, l.data);
+    if (!options.follow || c.state !== 'running') {
+      sink.onEnd();
+      return { close() {} };
+    }
+    const timer = setInterval(() => {
+      if (!this.containers.has(runtimeId) || this.get(runtimeId).state !== 'running') {
+        clearInterval(timer);
+        sink.onEnd();
+      }
+    }, 10);
+    return { close: () => clearInterval(timer) };
+  }
+
+  // ---- test hooks: what processes, operators and the daemon do ----
+
+  /** The container of a task by its container name (the newest one). */
+  byName(container: string, taskArn?: string): FakeContainer | undefined {
+    const list = [...this.containers.values()].filter((c) => c.labels[LABEL.container] === container && (!taskArn || c.labels[LABEL.task] === taskArn));
+    return list[list.length - 1];
+  }
+
+  /** The main process exits by itself. */
+  exit(container: string, code: number, opts: { oom?: boolean } = {}): void {
+    const c = this.byName(container);
+    if (!c || c.state !== 'running') throw new Error(`fake: ${container} is not running`);
+    if (opts.oom) {
+      c.oomKilled = true;
+      this.emit(c.id, 'oom');
+    }
+    this.finish(c, code);
+  }
+
+  setHealth(container: string, health: DockerHealth): void {
+    const c = this.byName(container)!;
+    c.health = health;
+    this.emit(c.id, 'health', { health });
+  }
+
+  /** `docker rm -f` by someone else. */
+  removeOutside(container: string): void {
+    const c = this.byName(container)!;
+    if (c.state === 'running') this.finish(c, 137);
+    this.emit(c.id, 'destroy');
+    this.containers.delete(c.id);
+  }
+
+  /** dockerd restarts without live-restore: every running container dies, no events are delivered for it. */
+  restartDaemon(): void {
+    for (const c of this.containers.values()) {
+      if (c.state !== 'running') continue;
+      c.state = 'exited';
+      c.exitCode = 255;
+      c.finishedAt = this.now();
+    }
+    for (const s of this.subscribers) setImmediate(() => s.handlers.onReconnected());
+  }
+
+  private finish(c: FakeContainer, code: number): void {
+    c.state = 'exited';
+    c.exitCode = code;
+    c.finishedAt = this.now();
+    this.emit(c.id, 'die', { exitCode: String(code) });
+  }
+
+  private get(id: string): FakeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new DockerError(404, `No such container: ${id}`);
+    return c;
+  }
+
+  private observe(c: FakeContainer): ContainerObservation {
+    const o: ContainerObservation = {
+      runtimeId: c.id,
+      dockerName: c.name,
+      labels: { ...c.labels },
+      state: c.state,
+      running: c.state === 'running',
+      oomKilled: c.oomKilled,
+      networkBindings: c.state === 'running' ? c.bindings.map((b) => ({ ...b })) : [],
+    };
+    if (c.exitCode !== undefined && c.state === 'exited') o.exitCode = c.exitCode;
+    if (c.startedAt !== undefined) o.startedAt = c.startedAt;
+    if (c.finishedAt !== undefined) o.finishedAt = c.finishedAt;
+    if (c.health) o.health = c.health;
+    return o;
+  }
+
+  private emit(id: string, kind: ContainerEvent['kind'], extra: { exitCode?: string; health?: DockerHealth } = {}): void {
+    const c = this.containers.get(id);
+    const labels = { ...(c?.labels ?? {}) };
+    const ev: ContainerEvent = { kind, runtimeId: id, labels, time: this.now() };
+    if (extra.exitCode !== undefined) ev.exitCode = Number(extra.exitCode);
+    if (extra.health) ev.health = extra.health;
+    for (const s of this.subscribers) if (matches(labels, s.labels)) setImmediate(() => s.handlers.onEvent(ev));
+  }
+}
+
+function matches(have: Record<string, string>, want: Record<string, string>): boolean {
+  return Object.entries(want).every(([k, v]) => have[k] === v);
+}

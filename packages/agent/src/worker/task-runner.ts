@@ -1,0 +1,431 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock, NetworkBinding, TaskAssignment, TaskReport, TaskStopCode } from '@stevedore/core';
+import { containerLabels, LABEL } from '../docker/labels';
+import {
+  runtimeMessage,
+  type ContainerController,
+  type ContainerEvent,
+  type ContainerObservation,
+  type CreateContainerRequest,
+} from '../exec/container-controller';
+import { nextStep, type Step } from '../exec/next-step';
+import { Mailbox } from './mailbox';
+import type { TaskJournal } from './task-journal';
+import {
+  applyObservation,
+  buildReport,
+  checkEssential,
+  markStopped,
+  newContainerState,
+  setStop,
+  toTaskView,
+  updatePullTimes,
+  updateTaskStatus,
+  VANISHED,
+  type ContainerState,
+  type TaskState,
+} from './task-state';
+import { mountsFor, taskScopedVolumes } from './task-volumes';
+
+export interface RunnerContext {
+  controller: ContainerController;
+  images: { ensure(image: string): Promise<void> };
+  journal: TaskJournal;
+  clock: Clock;
+  log: Logger;
+  instanceId: string;
+  hostIp: string;
+  agentVersion: string;
+  defaultStopTimeoutSeconds: number;
+  cleanupWaitMs: number;
+  onReport(report: TaskReport): void;
+  onCleanedUp(taskArn: string, finalReport: TaskReport): void;
+}
+
+type Action = 'pull' | 'create' | 'start' | 'stop';
+
+type ActionResult =
+  | { ok: true; runtimeId?: string; dockerName?: string; observation?: ContainerObservation }
+  | { ok: false; error: unknown };
+
+export type RunnerMessage =
+  | { kind: 'assign'; assignment: TaskAssignment }
+  | { kind: 'stop'; stopCode?: TaskStopCode; reason: string }
+  | { kind: 'event'; event: ContainerEvent }
+  | { kind: 'resync' }
+  | { kind: 'done'; container: string; action: Action; result: ActionResult }
+  | { kind: 'retryStop'; container: string }
+  | { kind: 'tick' }
+  /** The control plane applied a report of ours. */
+  | { kind: 'acknowledged'; lastStatus: string }
+  /** The control plane no longer knows the task: never report it again, clean it up once stopped. */
+  | { kind: 'forget' };
+
+/** How long to wait before retrying a docker stop that failed (daemon error or timeout). */
+const STOP_RETRY_MS = 5000;
+/** Bound on synchronous re-evaluation rounds per message (a step chain is at most one per container). */
+const MAX_ROUNDS = 64;
+
+const ERROR_PREFIX: Record<Action, string> = {
+  pull: 'CannotPullContainerError',
+  create: 'CannotCreateContainerError',
+  start: 'CannotStartContainerError',
+  stop: 'CannotStopContainerError',
+};
+
+/**
+ * One actor per task (lesson 9): messages are handled serially, each one
+ * folds facts into the TaskState, then asks the pure nextStep what to do for
+ * every container. Docker calls run outside the mailbox and come back as
+ * `done` messages, so a long pull or stop never blocks a StopTask.
+ */
+export class TaskRunner {
+  private readonly mailbox: Mailbox;
+  private lastReport = '';
+  private lastSaved = '';
+  private tickTimer: NodeJS.Timeout | undefined;
+  private tickAt: number | undefined;
+  private cleanupTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private cleaning = false;
+  private closed = false;
+
+  constructor(
+    private readonly state: TaskState,
+    private readonly ctx: RunnerContext,
+  ) {
+    this.mailbox = new Mailbox((err) => ctx.log.error({ err }, 'task runner message failed'));
+  }
+
+  get taskArn(): string {
+    return this.state.taskArn;
+  }
+
+  get hasSpec(): boolean {
+    return this.state.spec !== undefined;
+  }
+
+  post(msg: RunnerMessage): void {
+    if (this.closed) return;
+    this.mailbox.post(() => this.handle(msg));
+  }
+
+  idle(): Promise<void> {
+    return this.mailbox.idle();
+  }
+
+  report(): TaskReport {
+    return buildReport(this.state);
+  }
+
+  runtimeIdOf(container: string): string | undefined {
+    return this.state.containers.find((c) => c.name === container)?.runtimeId;
+  }
+
+  /** Agent shutdown: forget timers, leave every container exactly as it is. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.tickTimer);
+    clearTimeout(this.cleanupTimer);
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private async handle(msg: RunnerMessage): Promise<void> {
+    if (this.cleaning) return;
+    const before = this.state.containers.map((c) => c.known);
+    switch (msg.kind) {
+      case 'assign':
+        this.onAssign(msg.assignment);
+        break;
+      case 'stop':
+        setStop(this.state, msg.stopCode, msg.reason);
+        break;
+      case 'event':
+        await this.onEvent(msg.event);
+        break;
+      case 'resync':
+        await this.resync();
+        break;
+      case 'done':
+        this.onDone(msg.container, msg.action, msg.result);
+        break;
+      case 'retryStop': {
+        const c = this.container(msg.container);
+        if (c && c.known === 'RUNNING' && c.applied === 'STOPPED') c.applied = 'RUNNING';
+        break;
+      }
+      case 'tick':
+        break;
+      case 'acknowledged':
+        if (msg.lastStatus === 'STOPPED' && this.state.lastStatus === 'STOPPED') this.state.stopAcked = true;
+        break;
+      case 'forget':
+        this.state.forgotten = true;
+        break;
+    }
+    this.evaluate();
+    this.logTransitions(before);
+    await this.publish();
+  }
+
+  private container(name: string): ContainerState | undefined {
+    return this.state.containers.find((c) => c.name === name);
+  }
+
+  private onAssign(a: TaskAssignment): void {
+    const t = this.state;
+    if (t.spec && a.version < t.spec.version) return;
+    t.forgotten = false;
+    if (!t.spec || t.spec.version !== a.version) {
+      // The spec of a task never changes once it runs; only its desired status does.
+      for (const def of a.containers) {
+        const c = this.container(def.name);
+        if (!c) t.containers.push(newContainerState(def));
+        else if (!c.definition) {
+          c.definition = def;
+          c.essential = def.essential ?? true;
+        }
+      }
+      t.spec = a;
+    }
+    if (a.desiredStatus === 'STOPPED') setStop(t, a.stopCode, a.stoppedReason ?? 'Task stopped by the control plane');
+  }
+
+  private hostBindings(c: ContainerState): NetworkBinding[] | undefined {
+    if (this.state.spec?.networkMode !== 'host') return undefined;
+    return (c.definition?.portMappings ?? [])
+      .filter((p) => p.containerPort !== undefined)
+      .map((p) => ({ bindIP: this.ctx.hostIp, containerPort: p.containerPort!, hostPort: p.hostPort || p.containerPort!, protocol: p.protocol ?? 'tcp' }));
+  }
+
+  private async observe(c: ContainerState): Promise<void> {
+    if (!c.runtimeId) return;
+    const obs = await this.ctx.controller.inspectContainer(c.runtimeId);
+    applyObservation(c, obs, VANISHED, this.hostBindings(c));
+  }
+
+  private async onEvent(ev: ContainerEvent): Promise<void> {
+    const c = this.state.containers.find((x) => x.runtimeId === ev.runtimeId);
+    // Unknown id: a create whose `done` is still queued; that message brings the id.
+    if (!c) return;
+    if (ev.kind === 'start' || ev.kind === 'die' || ev.kind === 'health' || ev.kind === 'destroy') await this.observe(c);
+  }
+
+  private async resync(): Promise<void> {
+    for (const c of this.state.containers) {
+      if (c.known === 'STOPPED' || c.applied !== c.known) continue;
+      await this.observe(c);
+    }
+  }
+
+  private onDone(name: string, action: Action, result: ActionResult): void {
+    const c = this.container(name);
+    if (!c) return;
+    if (!result.ok) {
+      const text = runtimeMessage(result.error);
+      // Some failures already carry their ECS error name (ResourceInitializationError: ...).
+      const msg = /^[A-Z][A-Za-z]+Error: /.test(text) ? text : `${ERROR_PREFIX[action]}: ${text}`;
+      this.ctx.log.warn({ container: name, action, err: msg }, 'container action failed');
+      if (action === 'stop') {
+        this.later(STOP_RETRY_MS, { kind: 'retryStop', container: name });
+        return;
+      }
+      markStopped(c, msg, true);
+      return;
+    }
+    switch (action) {
+      case 'pull':
+        if (c.known === 'NONE') c.known = 'PULLED';
+        break;
+      case 'create':
+        c.runtimeId = result.runtimeId!;
+        c.dockerName = result.dockerName!;
+        if (c.known === 'PULLED') c.known = 'CREATED';
+        break;
+      case 'start':
+        applyObservation(c, result.observation, VANISHED, this.hostBindings(c));
+        if (c.known === 'CREATED') markStopped(c, `${ERROR_PREFIX.start}: container did not stay up after start`, true);
+        break;
+      case 'stop':
+        applyObservation(c, result.observation, VANISHED, this.hostBindings(c));
+        // Still running after a successful stop call (it was restarted?): try again later.
+        if (c.known === 'RUNNING') this.later(STOP_RETRY_MS, { kind: 'retryStop', container: name });
+        break;
+    }
+  }
+
+  /** Folds synchronous steps until nothing changes, launches Docker actions, then updates the task status. */
+  private evaluate(): void {
+    const t = this.state;
+    const now = this.ctx.clock.now();
+    let recheckAt: number | undefined;
+    // Without a spec (adopted from labels, control plane not heard yet) the agent only observes, or stops.
+    const canAct = t.spec !== undefined || t.desired === 'STOPPED';
+    for (let round = 0; canAct && round < MAX_ROUNDS; round++) {
+      let changed = checkEssential(t);
+      const view = toTaskView(t);
+      recheckAt = undefined;
+      for (const c of t.containers) {
+        const step = nextStep(view.containers.get(c.name)!, view, now);
+        if (step.step === 'wait' && step.recheckAt !== undefined) recheckAt = Math.min(recheckAt ?? Infinity, step.recheckAt);
+        changed = this.apply(c, step) || changed;
+      }
+      if (!changed) break;
+    }
+    updatePullTimes(t, now);
+    const tr = updateTaskStatus(t, now);
+    if (tr) this.ctx.log.info({ from: tr.from, to: tr.to, stopCode: t.stopCode }, `task ${tr.from} -> ${tr.to} (${tr.reason})`);
+    this.scheduleTick(recheckAt);
+    this.scheduleCleanup();
+  }
+
+  /** Returns true when the step changed state synchronously (so another round is needed). */
+  private apply(c: ContainerState, step: Step): boolean {
+    switch (step.step) {
+      case 'none':
+      case 'wait':
+        return false;
+      case 'skipToStopped':
+        return markStopped(c, undefined);
+      case 'fail':
+        return markStopped(c, `${ERROR_PREFIX.start}: ${step.reason}`, true);
+      case 'pull':
+        c.applied = 'PULLED';
+        this.state.pullStartedAt ??= this.ctx.clock.now();
+        this.run(c.name, 'pull', async () => {
+          await this.ctx.images.ensure(c.definition!.image);
+          return { ok: true };
+        });
+        return false;
+      case 'create':
+        c.applied = 'CREATED';
+        this.run(c.name, 'create', () => this.create(c));
+        return false;
+      case 'start': {
+        c.applied = 'RUNNING';
+        const id = c.runtimeId!;
+        this.run(c.name, 'start', async () => {
+          await this.ctx.controller.startContainer(id);
+          const observation = await this.ctx.controller.inspectContainer(id);
+          return observation ? { ok: true, observation } : { ok: true };
+        });
+        return false;
+      }
+      case 'stop': {
+        c.applied = 'STOPPED';
+        const id = c.runtimeId!;
+        const timeout = c.definition?.stopTimeout ?? this.ctx.defaultStopTimeoutSeconds;
+        this.ctx.log.info({ container: c.name, timeout, why: step.reason }, 'stopping container');
+        this.run(c.name, 'stop', async () => {
+          await this.ctx.controller.stopContainer(id, timeout);
+          const observation = await this.ctx.controller.inspectContainer(id);
+          return observation ? { ok: true, observation } : { ok: true };
+        });
+        return false;
+      }
+    }
+  }
+
+  private async create(c: ContainerState): Promise<ActionResult> {
+    const spec = this.state.spec!;
+    const def = c.definition!;
+    if (def.secrets?.length) {
+      throw new Error(`ResourceInitializationError: secrets are not supported by this agent yet (${def.secrets.map((s) => s.name).join(', ')})`);
+    }
+    if (def.environmentFiles?.length) throw new Error('ResourceInitializationError: environmentFiles are not supported by this agent yet');
+    const { mounts, volumes } = mountsFor(spec, def, this.ctx.instanceId);
+    for (const v of volumes) if (v.create) await this.ctx.controller.ensureVolume(v.create);
+    const peers: Record<string, string> = {};
+    for (const other of this.state.containers) if (other.dockerName) peers[other.name] = other.dockerName;
+    const dockerName = `ecs-${spec.family}-${spec.revision}-${def.name}-${randomBytes(10).toString('hex')}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+    const req: CreateContainerRequest = {
+      dockerName,
+      image: def.image,
+      labels: containerLabels(spec, def, this.ctx.instanceId, this.ctx.agentVersion),
+      definition: def,
+      networkMode: spec.networkMode ?? 'bridge',
+      hostIp: this.ctx.hostIp,
+      peers,
+      mounts,
+      stopTimeoutSeconds: def.stopTimeout ?? this.ctx.defaultStopTimeoutSeconds,
+    };
+    // Names only: values may be secrets.
+    this.ctx.log.info({ container: def.name, dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name) }, 'creating container');
+    const runtimeId = await this.ctx.controller.createContainer(req);
+    return { ok: true, runtimeId, dockerName };
+  }
+
+  private run(container: string, action: Action, fn: () => Promise<ActionResult>): void {
+    fn().then(
+      (result) => this.post({ kind: 'done', container, action, result }),
+      (error: unknown) => this.post({ kind: 'done', container, action, result: { ok: false, error } }),
+    );
+  }
+
+  private later(ms: number, msg: RunnerMessage): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.post(msg);
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private scheduleTick(at: number | undefined): void {
+    if (at === undefined || at === this.tickAt) return;
+    clearTimeout(this.tickTimer);
+    this.tickAt = at;
+    this.tickTimer = setTimeout(() => {
+      this.tickAt = undefined;
+      this.post({ kind: 'tick' });
+    }, Math.max(0, at - this.ctx.clock.now()) + 5);
+    this.tickTimer.unref();
+  }
+
+  private scheduleCleanup(): void {
+    const t = this.state;
+    if (this.cleanupTimer || t.lastStatus !== 'STOPPED' || !(t.stopAcked || t.forgotten)) return;
+    const due = (t.stoppedAt ?? this.ctx.clock.now()) + this.ctx.cleanupWaitMs;
+    this.cleanupTimer = setTimeout(() => this.mailbox.post(() => this.cleanup()), Math.max(0, due - this.ctx.clock.now()));
+    this.cleanupTimer.unref();
+  }
+
+  /** Removes the task's containers and task-scope volumes; logs are gone after this. */
+  private async cleanup(): Promise<void> {
+    if (this.closed || this.cleaning) return;
+    this.cleaning = true;
+    const { controller, instanceId } = this.ctx;
+    const ids = new Set(this.state.containers.map((c) => c.runtimeId).filter((x): x is string => !!x));
+    for (const o of await controller.listContainers({ [LABEL.instance]: instanceId, [LABEL.task]: this.state.taskArn })) ids.add(o.runtimeId);
+    for (const id of ids) await controller.removeContainer(id);
+    if (this.state.spec) for (const v of taskScopedVolumes(this.state.spec, instanceId)) await controller.removeVolume(v).catch((err: unknown) => this.ctx.log.warn({ volume: v, err: runtimeMessage(err) }, 'cannot remove task volume'));
+    await this.ctx.journal.remove(this.state.taskArn);
+    this.ctx.log.info({ containers: ids.size }, 'task cleaned up');
+    this.closed = true;
+    this.ctx.onCleanedUp(this.state.taskArn, buildReport(this.state));
+  }
+
+  private logTransitions(before: string[]): void {
+    this.state.containers.forEach((c, i) => {
+      const from = before[i] ?? 'NONE';
+      if (from === c.known) return;
+      this.ctx.log.info({ container: c.name, exitCode: c.exitCode, reason: c.reason }, `container ${from} -> ${c.known}`);
+    });
+  }
+
+  /** Persists and reports only real changes (sentStatus dedupe starts here). */
+  private async publish(): Promise<void> {
+    const saved = JSON.stringify(this.state);
+    if (saved !== this.lastSaved) {
+      this.lastSaved = saved;
+      await this.ctx.journal.save(this.state);
+    }
+    if (!this.state.spec || this.state.forgotten) return;
+    const report = buildReport(this.state);
+    const json = JSON.stringify(report);
+    if (json === this.lastReport) return;
+    this.lastReport = json;
+    this.ctx.onReport(report);
+  }
+}

@@ -1,0 +1,71 @@
+import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import type { ResolvedMount, VolumeRequest } from '../exec/container-controller';
+import { taskLabels } from '../docker/labels';
+
+/**
+ * Task volumes -> what to mount and what to create. Task-scope Docker volumes
+ * get a name derived from the task id, so adoption and cleanup find them
+ * again without remembering anything.
+ */
+export interface PlannedVolume {
+  type: 'bind' | 'volume';
+  source: string;
+  /** Created (idempotently) before the first container that mounts it. */
+  create?: VolumeRequest;
+  /** Removed at task cleanup (scope task). */
+  taskScoped: boolean;
+}
+
+export class VolumeError extends Error {
+  override readonly name = 'VolumeError';
+}
+
+export function taskVolumeName(task: Pick<TaskAssignment, 'family' | 'revision' | 'taskId'>, volume: string): string {
+  return `ecs-${task.family}-${task.revision}-${volume}-${task.taskId}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+}
+
+export function planVolume(task: TaskAssignment, name: string, instanceId: string): PlannedVolume {
+  const v = task.volumes.find((x) => x.name === name);
+  if (!v) throw new VolumeError(`mount point references volume ${name}, which the task does not define`);
+  if (v.efsVolumeConfiguration) throw new VolumeError(`volume ${name}: efsVolumeConfiguration is not supported on Stevedore hosts`);
+  if (v.fsxWindowsFileServerVolumeConfiguration) throw new VolumeError(`volume ${name}: fsxWindowsFileServerVolumeConfiguration is not supported on Stevedore hosts`);
+  if (v.host?.sourcePath) return { type: 'bind', source: v.host.sourcePath, taskScoped: false };
+  const dv = v.dockerVolumeConfiguration;
+  const shared = dv?.scope === 'shared';
+  const volumeName = shared ? name : taskVolumeName(task, name);
+  const labels = shared ? { ...(dv?.labels ?? {}) } : { ...(dv?.labels ?? {}), ...taskLabels(task, instanceId) };
+  return {
+    type: 'volume',
+    source: volumeName,
+    create: { name: volumeName, driver: dv?.driver ?? 'local', driverOpts: dv?.driverOpts ?? {}, labels },
+    // host: {} without a path and scope task both live as long as the task (ECS: not guaranteed to persist).
+    taskScoped: !shared,
+  };
+}
+
+export function mountsFor(task: TaskAssignment, def: ContainerDefinition, instanceId: string): { mounts: ResolvedMount[]; volumes: PlannedVolume[] } {
+  const mounts: ResolvedMount[] = [];
+  const volumes: PlannedVolume[] = [];
+  for (const mp of def.mountPoints ?? []) {
+    if (!mp.sourceVolume || !mp.containerPath) throw new VolumeError('mountPoints need sourceVolume and containerPath');
+    const pv = planVolume(task, mp.sourceVolume, instanceId);
+    volumes.push(pv);
+    mounts.push({ type: pv.type, source: pv.source, containerPath: mp.containerPath, readOnly: mp.readOnly ?? false });
+  }
+  return { mounts, volumes };
+}
+
+/** Names of the task-scope Docker volumes to remove at cleanup. */
+export function taskScopedVolumes(task: TaskAssignment, instanceId: string): string[] {
+  const out: string[] = [];
+  for (const v of task.volumes) {
+    if (!v.name) continue;
+    try {
+      const pv = planVolume(task, v.name, instanceId);
+      if (pv.taskScoped && pv.type === 'volume') out.push(pv.source);
+    } catch {
+      // Unsupported volume types were never created.
+    }
+  }
+  return out;
+}
