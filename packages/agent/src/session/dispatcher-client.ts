@@ -1,0 +1,85 @@
+import {
+  dispatcherClientCtor,
+  grpc,
+  METADATA_INSTANCE_ID,
+  METADATA_SESSION_ID,
+  type HeartbeatResponse,
+  type LogChunk,
+  type PushLogsResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type SessionMessage,
+  type UpdateTaskStatusResponse,
+  type WireTaskStatus,
+} from '@stevedore/proto';
+
+/** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
+export const CALL_TIMEOUTS = { register: 30_000, heartbeatMax: 10_000, updateTaskStatus: 30_000 } as const;
+
+type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall;
+
+interface RawClient extends grpc.Client {
+  Register: Unary<RegisterRequest, RegisterResponse>;
+  Heartbeat: Unary<{ session_id: string }, HeartbeatResponse>;
+  UpdateTaskStatus: Unary<{ session_id: string; updates: WireTaskStatus[] }, UpdateTaskStatusResponse>;
+  Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
+  PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
+}
+
+/** Typed calls on the Dispatcher service, with the metadata the proto requires on each. */
+export class DispatcherClient {
+  private readonly raw: RawClient;
+
+  constructor(target: string, credentials: grpc.ChannelCredentials) {
+    const Ctor = dispatcherClientCtor();
+    this.raw = new Ctor(target, credentials) as unknown as RawClient;
+  }
+
+  private md(instanceId: string, sessionId?: string): grpc.Metadata {
+    const md = new grpc.Metadata();
+    md.set(METADATA_INSTANCE_ID, instanceId);
+    if (sessionId) md.set(METADATA_SESSION_ID, sessionId);
+    return md;
+  }
+
+  private unary<Req, Res>(fn: Unary<Req, Res>, req: Req, md: grpc.Metadata, timeoutMs: number): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      fn.call(this.raw, req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+
+  register(req: RegisterRequest): Promise<RegisterResponse> {
+    return this.unary(this.raw.Register, req, new grpc.Metadata(), CALL_TIMEOUTS.register);
+  }
+
+  session(instanceId: string): grpc.ClientReadableStream<SessionMessage> {
+    return this.raw.Session({ instance_id: instanceId }, this.md(instanceId));
+  }
+
+  heartbeat(instanceId: string, sessionId: string, timeoutMs: number): Promise<HeartbeatResponse> {
+    return this.unary(this.raw.Heartbeat, { session_id: sessionId }, this.md(instanceId, sessionId), timeoutMs);
+  }
+
+  async updateTaskStatus(instanceId: string, sessionId: string, updates: WireTaskStatus[]): Promise<string[]> {
+    const res = await this.unary(this.raw.UpdateTaskStatus, { session_id: sessionId, updates }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
+    return res.applied ?? [];
+  }
+
+  pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {
+    return this.raw.PushLogs(this.md(instanceId, sessionId), (err) => done(err));
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+export function grpcCode(err: unknown): number | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+export function grpcDetails(err: unknown): string {
+  const e = err as { details?: unknown; message?: unknown } | null;
+  return typeof e?.details === 'string' && e.details ? e.details : String(e?.message ?? err);
+}

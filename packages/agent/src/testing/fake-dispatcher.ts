@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import {
+  dispatcherService,
+  grpc,
+  METADATA_INSTANCE_ID,
+  METADATA_SESSION_ID,
+  toWireAssignment,
+  type LogChunk,
+  type RegisterRequest,
+  type SessionMessage,
+  type WireTaskStatus,
+} from '@stevedore/proto';
+import type { TaskAssignment } from '@stevedore/core';
+
+/**
+ * A tiny in-process control plane speaking the real Dispatcher proto on
+ * 127.0.0.1, for session, reporter and log tests. Tests drive it (push
+ * messages, fail calls) and read what it recorded.
+ */
+export interface RecordedCall {
+  method: string;
+  instanceId: string | undefined;
+  sessionId: string | undefined;
+}
+
+export class FakeDispatcher extends EventEmitter {
+  private readonly server = new grpc.Server();
+  port = 0;
+  readonly calls: RecordedCall[] = [];
+  readonly registrations: RegisterRequest[] = [];
+  readonly statusUpdates: WireTaskStatus[][] = [];
+  readonly logs: LogChunk[][] = [];
+  streams: grpc.ServerWritableStream<unknown, SessionMessage>[] = [];
+  private seq = 0;
+  private sessionCounter = 0;
+  assignments: TaskAssignment[] = [];
+  heartbeatPeriodMs = 50;
+  /** Make the next calls of a method fail with this error. */
+  registerError: { code: grpc.status; details: string } | undefined;
+  sessionError: { code: grpc.status; details: string } | undefined;
+  heartbeatError: { code: grpc.status; details: string } | undefined;
+  updateError: ((updates: WireTaskStatus[]) => { code: grpc.status; details: string } | undefined) | undefined;
+  /** Which task ARNs UpdateTaskStatus reports as applied (default: all). */
+  applies: (arn: string) => boolean = () => true;
+  currentSessionId: string | undefined;
+
+  async start(): Promise<void> {
+    this.server.addService(dispatcherService(), {
+      Register: (call: grpc.ServerUnaryCall<RegisterRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.record('Register', call.metadata);
+        this.registrations.push(call.request);
+        if (this.registerError) return cb(this.registerError);
+        cb(null, { instance_id: call.request.instance_id || 'inst-1', container_instance_arn: `arn:aws:ecs:us-east-1:000000000000:container-instance/${call.request.cluster}/inst-1` });
+      },
+      Session: (call: grpc.ServerWritableStream<unknown, SessionMessage>) => {
+        this.record('Session', call.metadata);
+        if (this.sessionError) {
+          call.emit('error', this.sessionError);
+          return;
+        }
+        this.currentSessionId = `s-${++this.sessionCounter}`;
+        for (const s of this.streams) s.end();
+        this.streams = [call];
+        this.seq++;
+        call.write(this.message('COMPLETE', { assignments: this.assignments }));
+        this.emit('session', call);
+      },
+      Heartbeat: (call: grpc.ServerUnaryCall<{ session_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.record('Heartbeat', call.metadata);
+        if (this.heartbeatError) return cb(this.heartbeatError);
+        if (call.request.session_id !== this.currentSessionId) return cb({ code: grpc.status.NOT_FOUND, details: 'session superseded' });
+        cb(null, { period_ms: this.heartbeatPeriodMs });
+        this.emit('heartbeat');
+      },
+      UpdateTaskStatus: (call: grpc.ServerUnaryCall<{ session_id: string; updates: WireTaskStatus[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.record('UpdateTaskStatus', call.metadata);
+        const err = this.updateError?.(call.request.updates);
+        if (err) return cb(err);
+        this.statusUpdates.push(call.request.updates);
+        cb(null, { applied: call.request.updates.map((u) => u.task_arn).filter((a) => this.applies(a)) });
+        this.emit('update');
+      },
+      PushLogs: (call: grpc.ServerReadableStream<LogChunk, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        this.record('PushLogs', call.metadata);
+        const chunks: LogChunk[] = [];
+        this.logs.push(chunks);
+        call.on('data', (c: LogChunk) => chunks.push(c));
+        call.on('end', () => {
+          cb(null, {});
+          this.emit('logs', chunks);
+        });
+      },
+    });
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+
+  get target(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  private record(method: string, md: grpc.Metadata): void {
+    const get = (k: string) => (md.get(k)[0] as string | undefined) ?? undefined;
+    this.calls.push({ method, instanceId: get(METADATA_INSTANCE_ID), sessionId: get(METADATA_SESSION_ID) });
+  }
+
+  message(type: 'COMPLETE' | 'INCREMENTAL', over: Partial<Omit<SessionMessage, 'assignments'>> & { assignments?: TaskAssignment[] } = {}): SessionMessage {
+    const { assignments, ...rest } = over;
+    return {
+      type,
+      session_id: this.currentSessionId ?? '',
+      applies_to: type === 'COMPLETE' ? 0 : this.seq - 1,
+      results_in: this.seq,
+      assignments: (assignments ?? []).map(toWireAssignment),
+      removed: [],
+      heartbeat_period_ms: this.heartbeatPeriodMs,
+      log_requests: [],
+      ...rest,
+    };
+  }
+
+  /** Sends an INCREMENTAL in sequence (or out of it with `appliesTo`). */
+  incremental(over: Partial<Omit<SessionMessage, 'assignments'>> & { assignments?: TaskAssignment[] } = {}): void {
+    this.seq++;
+    this.streams[0]!.write(this.message('INCREMENTAL', over));
+  }
+
+  endStream(): void {
+    for (const s of this.streams) s.end();
+    this.streams = [];
+  }
+
+  next(event: string, timeoutMs = 5000): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`fake dispatcher: no ${event} within ${timeoutMs}ms`)), timeoutMs);
+      this.once(event, (v: unknown) => {
+        clearTimeout(t);
+        resolve(v);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.endStream();
+    await new Promise<void>((r) => this.server.tryShutdown(() => r()));
+    this.server.forceShutdown();
+  }
+}
