@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Makes this machine able to build and run Stevedore, installing only what is
+# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2), a
+# running dockerd, node_modules (npm ci), the build, and the test image.
+#
+#   bash scripts/ensure-env.sh [--no-build] [--no-image]
+#   source scripts/ensure-env.sh            # same, without leaving `set -e` behind
+#
+# Written for a fresh Debian 12 as root where PID 1 is not systemd: dockerd is
+# started in the background rather than through a service manager.
+
+_stevedore_ensure_env() (
+  set -euo pipefail
+  local root build=1 image=1 arg
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  for arg in "$@"; do
+    case "$arg" in
+      --no-build) build=0 ;;
+      --no-image) image=0 ;;
+      *) echo "ensure-env: unknown argument $arg" >&2; return 2 ;;
+    esac
+  done
+  log() { echo "ensure-env: $*" >&2; }
+  die() { log "$*"; return 1; }
+
+  # --- Node: Debian 12's nodejs is 18, too old, and no other source is reachable here.
+  command -v node >/dev/null || die "node is not installed; Stevedore needs Node.js >= 20 (Debian 12's nodejs package is 18: install Node 20 from NodeSource or nodejs.org)"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [[ "$major" -ge 20 ]] || die "node $(node --version) is too old; Stevedore needs Node.js >= 20"
+  command -v npm >/dev/null || die "npm is missing (it ships with Node.js >= 20)"
+
+  # --- Debian packages
+  local -a missing=()
+  command -v docker >/dev/null || missing+=(docker.io)
+  [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v ip >/dev/null || missing+=(iproute2)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
+    command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"
+    log "installing ${missing[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+
+  # --- dockerd
+  if ! docker info >/dev/null 2>&1; then
+    [[ $EUID -eq 0 ]] || die "docker is not reachable and starting dockerd needs root"
+    # A pid file left by a daemon that died would make the new one refuse to start.
+    if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+      rm -f /var/run/docker.pid
+    fi
+    if ! pgrep -x dockerd >/dev/null; then
+      log "starting dockerd (log: /var/log/stevedore-dockerd.log)"
+      # setsid: dockerd must outlive this script and not get its Ctrl-C.
+      setsid dockerd >/var/log/stevedore-dockerd.log 2>&1 < /dev/null &
+    fi
+    local deadline=$((SECONDS + 60))
+    until docker info >/dev/null 2>&1; do
+      if [[ $SECONDS -ge $deadline ]]; then
+        tail -n 20 /var/log/stevedore-dockerd.log >&2 || true
+        die "dockerd did not become ready within 60s"
+      fi
+      sleep 0.2
+    done
+    log "dockerd is ready"
+  fi
+
+  # --- node_modules and build
+  cd "$root"
+  # npm keeps a copy of the lock it installed in node_modules/.package-lock.json;
+  # a newer package-lock.json (git pull) means the install is stale.
+  if [[ ! -d node_modules ]] || [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "npm ci (builds better-sqlite3 from source: about a minute)"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+  if [[ $build -eq 1 ]]; then
+    log "npm run build"
+    npm run --silent build >&2
+  fi
+
+  # --- test image
+  if [[ $image -eq 1 ]]; then
+    bash "$root/test/images/build-test-image.sh"
+  fi
+)
+
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+  _stevedore_ensure_env "$@"
+else
+  _stevedore_ensure_env "$@"
+  exit $?
+fi
