@@ -10,3 +10,4 @@ export * from './model/cluster';
 export * from './model/assignment';
 export * from './lifecycle/task-lifecycle';
 export * from './placement';
+export * from './validation';

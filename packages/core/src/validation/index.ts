@@ -1,0 +1,15 @@
+export { validateRegisterTaskDefinition, MAX_CONTAINERS_PER_TASK_DEFINITION } from './register-task-definition';
+export { computeCompatibilities, fargateIncompatibilities, externalIncompatibilities, type Incompatibility } from './compatibilities';
+export { computeRequiresAttributes } from './requires-attributes';
+export { unsupportedFeatures, SUPPORTED_LOG_DRIVERS } from './unsupported-features';
+export {
+  applyOverrides,
+  validateOverrides,
+  mergeEnvironment,
+  MAX_OVERRIDES_LENGTH,
+  type ContainerOverrideInput,
+  type TaskOverrideInput,
+} from './overrides';
+export { taskReservation, type TaskReservation, type HostPortReservation } from './task-reservation';
+export { readTags, MAX_TAGS, MAX_PLACEMENT_CONSTRAINTS } from './task-level';
+export { parseCpuUnits, parseMemoryMiB, isFargateSize, FARGATE_TIERS } from './task-size';

@@ -1,0 +1,152 @@
+import type { ContainerDefinition, TaskDefinitionInput, Volume } from '../model/task-definition';
+import { fieldOf } from './json-reader';
+
+/**
+ * What Stevedore's agents cannot run yet. Registration accepts every valid
+ * ECS definition (so existing JSON registers unchanged); RunTask and services
+ * refuse to start one that uses any of these, with the reasons below, rather
+ * than run something that silently differs from the definition.
+ *
+ * The tables are the roadmap: when an agent feature lands, delete its row.
+ */
+
+/** Log drivers the agent configures today (the ECS agent's default ECS_AVAILABLE_LOGGING_DRIVERS). */
+export const SUPPORTED_LOG_DRIVERS: readonly string[] = ['json-file', 'none'];
+
+interface TaskGate {
+  applies: (td: TaskDefinitionInput) => boolean;
+  subject: (td: TaskDefinitionInput) => string;
+  why?: string;
+}
+
+interface ContainerGate {
+  /** The sub-path under the container, or undefined when the container doesn't use the feature. */
+  find: (c: ContainerDefinition) => { path: string[]; what?: string } | undefined;
+  why?: string;
+}
+
+interface VolumeGate {
+  find: (v: Volume) => { path: string[]; what: string } | undefined;
+  why?: string;
+}
+
+const SECURITY_WORK = 'it arrives with the security work';
+const NEEDS_AWS = 'it needs AWS infrastructure Stevedore does not manage';
+const NOT_MAPPED = 'the agent does not pass it to Docker yet';
+
+const nonEmpty = (list: readonly unknown[] | undefined): boolean => (list?.length ?? 0) > 0;
+const when = (cond: boolean, path: string[], what?: string) => (cond ? (what === undefined ? { path } : { path, what }) : undefined);
+
+const TASK_GATES: readonly TaskGate[] = [
+  { applies: (td) => td.networkMode === 'awsvpc', subject: () => "networkMode 'awsvpc'", why: 'use bridge, host or none' },
+  {
+    applies: (td) => td.requiresCompatibilities?.length === 1 && td.requiresCompatibilities[0] === 'FARGATE',
+    subject: () => 'requiresCompatibilities ["FARGATE"] (a Fargate-only task definition)',
+    why: 'add "EC2" to requiresCompatibilities to run it on Stevedore instances',
+  },
+  { applies: (td) => td.proxyConfiguration !== undefined, subject: () => 'proxyConfiguration (App Mesh)', why: NEEDS_AWS },
+  { applies: (td) => nonEmpty(td.inferenceAccelerators), subject: () => 'inferenceAccelerators (Elastic Inference)', why: NEEDS_AWS },
+  // Beyond here: valid ECS features outside what the agent implements today.
+  { applies: (td) => td.pidMode !== undefined, subject: (td) => `pidMode '${td.pidMode}'`, why: NOT_MAPPED },
+  { applies: (td) => td.ipcMode !== undefined, subject: (td) => `ipcMode '${td.ipcMode}'`, why: NOT_MAPPED },
+  {
+    applies: (td) => td.runtimePlatform?.operatingSystemFamily?.startsWith('WINDOWS') ?? false,
+    subject: (td) => `runtimePlatform.operatingSystemFamily '${td.runtimePlatform?.operatingSystemFamily}'`,
+    why: 'Stevedore instances run Linux containers',
+  },
+  { applies: (td) => td.enableFaultInjection === true, subject: () => 'enableFaultInjection', why: NEEDS_AWS },
+];
+
+const VOLUME_GATES: readonly VolumeGate[] = [
+  { find: (v) => (v.efsVolumeConfiguration === undefined ? undefined : { path: ['efsVolumeConfiguration'], what: 'Amazon EFS' }), why: NEEDS_AWS },
+  {
+    find: (v) => (v.fsxWindowsFileServerVolumeConfiguration === undefined ? undefined : { path: ['fsxWindowsFileServerVolumeConfiguration'], what: 'Amazon FSx for Windows File Server' }),
+    why: NEEDS_AWS,
+  },
+  { find: (v) => (v.configuredAtLaunch === true ? { path: ['configuredAtLaunch'], what: 'Amazon EBS, configured at launch' } : undefined), why: NEEDS_AWS },
+];
+
+const CONTAINER_GATES: readonly ContainerGate[] = [
+  { find: (c) => when(nonEmpty(c.secrets), ['secrets']), why: SECURITY_WORK },
+  { find: (c) => when(nonEmpty(c.logConfiguration?.secretOptions), ['logConfiguration', 'secretOptions']), why: SECURITY_WORK },
+  { find: (c) => when(c.repositoryCredentials !== undefined, ['repositoryCredentials']), why: SECURITY_WORK },
+  { find: (c) => when(nonEmpty(c.environmentFiles), ['environmentFiles'], 'environmentFiles (Amazon S3)'), why: NEEDS_AWS },
+  { find: (c) => when(c.firelensConfiguration !== undefined, ['firelensConfiguration'], 'firelensConfiguration (FireLens log routing)') },
+  {
+    find: (c) => {
+      const driver = c.logConfiguration?.logDriver;
+      return when(driver !== undefined && !SUPPORTED_LOG_DRIVERS.includes(driver), ['logConfiguration', 'logDriver'], `log driver '${driver}'`);
+    },
+    why: `Stevedore agents support ${SUPPORTED_LOG_DRIVERS.join(' and ')}`,
+  },
+  {
+    find: (c) => {
+      const i = c.resourceRequirements?.findIndex((r) => r.type === 'GPU') ?? -1;
+      return when(i >= 0, ['resourceRequirements', String(i)], 'GPU resourceRequirements');
+    },
+  },
+  {
+    find: (c) => {
+      const i = c.resourceRequirements?.findIndex((r) => r.type === 'InferenceAccelerator') ?? -1;
+      return when(i >= 0, ['resourceRequirements', String(i)], 'InferenceAccelerator resourceRequirements');
+    },
+    why: NEEDS_AWS,
+  },
+  // Beyond here: valid ECS features outside what the agent implements today.
+  { find: (c) => when(c.privileged === true, ['privileged']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.dockerSecurityOptions), ['dockerSecurityOptions']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.linuxParameters?.devices), ['linuxParameters', 'devices']), why: NOT_MAPPED },
+  { find: (c) => when(c.linuxParameters?.maxSwap !== undefined, ['linuxParameters', 'maxSwap']), why: NOT_MAPPED },
+  { find: (c) => when(c.linuxParameters?.swappiness !== undefined, ['linuxParameters', 'swappiness']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.systemControls), ['systemControls']), why: NOT_MAPPED },
+  { find: (c) => when(c.hostname !== undefined, ['hostname']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.dnsServers), ['dnsServers']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.dnsSearchDomains), ['dnsSearchDomains']), why: NOT_MAPPED },
+  { find: (c) => when(nonEmpty(c.extraHosts), ['extraHosts']), why: NOT_MAPPED },
+  { find: (c) => when(c.disableNetworking === true, ['disableNetworking']), why: NOT_MAPPED },
+  { find: (c) => when(c.interactive === true, ['interactive']), why: NOT_MAPPED },
+  { find: (c) => when(c.pseudoTerminal === true, ['pseudoTerminal']), why: NOT_MAPPED },
+  { find: (c) => when(c.restartPolicy?.enabled === true, ['restartPolicy'], 'restartPolicy (in-place container restarts)') },
+  {
+    find: (c) => {
+      const i = c.portMappings?.findIndex((m) => m.containerPortRange !== undefined) ?? -1;
+      return when(i >= 0, ['portMappings', String(i), 'containerPortRange']);
+    },
+    why: 'map individual ports for now',
+  },
+  { find: (c) => when(nonEmpty(c.credentialSpecs), ['credentialSpecs'], 'credentialSpecs (Windows gMSA)'), why: NEEDS_AWS },
+];
+
+function reason(subject: string, why: string | undefined): string {
+  return `${subject} is not supported yet by Stevedore agents${why === undefined ? '' : ` (${why})`}`;
+}
+
+function pathOf(base: (string | number)[], sub: string[]): string {
+  return fieldOf(...base, ...sub.map((p) => (/^\d+$/.test(p) ? Number(p) : p)));
+}
+
+/**
+ * Human-readable reasons why Stevedore cannot run this definition yet, each
+ * naming the field. Empty means the agents can run it. Pass the definition
+ * with RunTask overrides applied so overridden GPU or S3 settings count too.
+ */
+export function unsupportedFeatures(td: TaskDefinitionInput): string[] {
+  const reasons: string[] = [];
+  for (const gate of TASK_GATES) if (gate.applies(td)) reasons.push(reason(gate.subject(td), gate.why));
+  (td.volumes ?? []).forEach((v, i) => {
+    for (const gate of VOLUME_GATES) {
+      const found = gate.find(v);
+      if (found !== undefined) reasons.push(reason(`${pathOf(['volumes', i], found.path)} (${found.what} volume '${v.name}')`, gate.why));
+    }
+  });
+  td.containerDefinitions.forEach((c, i) => {
+    for (const gate of CONTAINER_GATES) {
+      const found = gate.find(c);
+      if (found === undefined) continue;
+      const field = pathOf(['containerDefinitions', i], found.path);
+      const subject = found.what === undefined ? field : `${field}: ${found.what}`;
+      reasons.push(reason(`${subject} in container '${c.name}'`, gate.why));
+    }
+  });
+  return reasons;
+}
