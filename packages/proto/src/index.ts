@@ -102,3 +102,4 @@ export interface LogChunk { request_id: string; data: Buffer; stream: string; er
 
 export { grpc };
 export * from './convert';
+export type PushLogsResponse = Record<string, never>;

@@ -61,6 +61,9 @@ const TIMESTAMPS = ['pullStartedAt', 'pullStoppedAt', 'startedAt', 'executionSto
  * agent owns and are taken as reported.
  */
 export function applyTaskReport<T extends Task>(task: T, report: TaskReport, now: number): ReportResult<T> | undefined {
+  // A stopped task is final: only a late STOPPED report may still add facts
+  // (exit codes, reasons) to it.
+  if (task.lastStatus === 'STOPPED' && report.lastStatus !== 'STOPPED') return undefined;
   let changed = false;
   const next: T = { ...task, containers: task.containers.map((c) => ({ ...c })) };
 

@@ -1,16 +1,6 @@
-/**
- * Versioned schema migrations. Each entry runs once, in order, inside one
- * transaction with its version row, so a crash mid-migration leaves the
- * database at the previous version. Never edit a released migration: append.
- */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from './migration';
 
-export const MIGRATIONS: Migration[] = [
-  {
+export const foundation: Migration = {
     version: 1,
     name: 'foundation',
     sql: `
@@ -109,10 +99,5 @@ export const MIGRATIONS: Migration[] = [
         created_at INTEGER NOT NULL,
         PRIMARY KEY (scope, token)
       );
-      CREATE TABLE counters (
-        name TEXT PRIMARY KEY,
-        value INTEGER NOT NULL
-      );
     `,
-  },
-];
+  };

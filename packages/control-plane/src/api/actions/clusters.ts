@@ -1,0 +1,88 @@
+import { InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
+import type { ApiContext } from '../context';
+import { decodeToken, isString, page } from '../paging';
+import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
+import { clusterJson } from '../serialize';
+import { requireCluster } from '../lookups';
+import { validateTags } from './tags';
+
+function counts(ctx: ApiContext, name: string) {
+  const { running, pending } = ctx.store.tasks.countByStatus(name);
+  return { instances: ctx.store.instances.countActive(name), running, pending, services: 0 };
+}
+
+const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
+
+function readSettings(p: Params): Cluster['settings'] {
+  const raw = p.list('settings', { max: 1 }) ?? [];
+  return raw.map((s, i) => {
+    const sp = Params.of(s);
+    const name = sp.requiredString('name', { enum: ['containerInsights'] });
+    const value = sp.requiredString('value', { enum: ['enabled', 'disabled', 'enhanced'] });
+    if (!name || !value) throw new InvalidParameterException(`settings[${i}] is invalid.`, `settings[${i}]`);
+    return { name, value };
+  });
+}
+
+export function createCluster(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const name = p.string('clusterName', { pattern: NAME_PATTERN, patternText: NAME_PATTERN_TEXT }) ?? 'default';
+  const tags = validateTags(p.list('tags'));
+  const settings = readSettings(p);
+  return ctx.store.tx(() => {
+    const existing = ctx.store.clusters.get(name);
+    if (existing && existing.status === 'ACTIVE') {
+      return { cluster: clusterJson(ctx.arn, existing, counts(ctx, name), ['SETTINGS', 'TAGS']) };
+    }
+    const c: Cluster = { name, status: 'ACTIVE', tags, settings: settings.length ? settings : [{ name: 'containerInsights', value: 'disabled' }], createdAt: ctx.clock.now() };
+    ctx.store.clusters.upsert(c);
+    ctx.log.info({ cluster: name }, 'cluster created');
+    return { cluster: clusterJson(ctx.arn, c, counts(ctx, name), ['SETTINGS', 'TAGS']) };
+  });
+}
+
+export function describeClusters(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const refs = p.stringList('clusters', { max: 100 }) ?? ['default'];
+  const include = p.stringList('include') ?? [];
+  include.forEach((v, i) => {
+    if (!(CLUSTER_INCLUDE as readonly string[]).includes(v)) throw new InvalidParameterException(`include[${i}] must be one of: ${CLUSTER_INCLUDE.join(', ')}.`, `include[${i}]`);
+  });
+  const clusters: unknown[] = [];
+  const failures: unknown[] = [];
+  for (const ref of refs) {
+    const name = clusterNameOf(ref);
+    const c = ctx.store.clusters.get(name);
+    if (!c) failures.push({ arn: arns.cluster(ctx.arn, name), reason: 'MISSING' });
+    else clusters.push(clusterJson(ctx.arn, c, counts(ctx, name), include));
+  }
+  return { clusters, failures };
+}
+
+export function listClusters(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const limit = p.maxResults(100);
+  const after = decodeToken(p.string('nextToken'), isString);
+  const rows = ctx.store.clusters.listActive(after, limit + 1);
+  const { items, nextToken } = page(rows, limit, (c) => c.name);
+  return { clusterArns: items.map((c) => arns.cluster(ctx.arn, c.name)), ...(nextToken ? { nextToken } : {}) };
+}
+
+export function deleteCluster(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  p.requiredString('cluster');
+  return ctx.store.tx(() => {
+    const c = requireCluster(ctx, p);
+    if (ctx.store.instances.countActive(c.name) > 0) {
+      throw new StevedoreError('ClusterContainsContainerInstancesException', 'The Cluster cannot be deleted while Container Instances are active or draining.');
+    }
+    if (ctx.store.tasks.countNotStopped(c.name) > 0) {
+      throw new StevedoreError('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.');
+    }
+    ctx.store.clusters.setStatus(c.name, 'INACTIVE');
+    const after = ctx.store.clusters.get(c.name);
+    if (!after) throw new NotFoundError('ClusterNotFoundException', 'Cluster not found.');
+    ctx.log.info({ cluster: c.name }, 'cluster deleted');
+    return { cluster: clusterJson(ctx.arn, after, counts(ctx, c.name)) };
+  });
+}

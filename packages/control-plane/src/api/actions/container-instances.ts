@@ -1,0 +1,79 @@
+import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, remainingResources, StevedoreError, type ContainerInstance } from '@stevedore/core';
+import type { ApiContext } from '../context';
+import { decodeToken, isString, page } from '../paging';
+import { Params } from '../params';
+import { containerInstanceJson } from '../serialize';
+import { findInstance, requireCluster } from '../lookups';
+
+export function instanceJson(ctx: ApiContext, i: ContainerInstance) {
+  const tasks = ctx.store.tasks.activeOnInstance(i.id);
+  return containerInstanceJson(ctx.arn, i, remainingResources(i, tasks), ctx.store.tasks.countOnInstance(i.id));
+}
+
+const INSTANCE_STATUSES = ['ACTIVE', 'DRAINING', 'REGISTERING', 'DEREGISTERING', 'REGISTRATION_FAILED'] as const;
+
+export function listContainerInstances(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const cluster = requireCluster(ctx, p);
+  if (p.has('filter')) {
+    p.string('filter', { max: 1024 });
+    // The cluster query language arrives with the scheduler; refusing is
+    // better than silently returning unfiltered instances.
+    throw new InvalidParameterException('filter is not supported yet by Stevedore.', 'filter');
+  }
+  const status = p.string('status', { enum: INSTANCE_STATUSES }) as ContainerInstance['status'] | undefined;
+  const limit = p.maxResults(100);
+  const after = decodeToken(p.string('nextToken'), isString);
+  const rows = ctx.store.instances.listByCluster(cluster.name, {
+    ...(status ? { status } : {}),
+    ...(after !== undefined ? { after } : {}),
+    limit: limit + 1,
+  });
+  const { items, nextToken } = page(rows, limit, (i) => i.id);
+  return { containerInstanceArns: items.map((i) => arns.containerInstance(ctx.arn, i.clusterName, i.id)), ...(nextToken ? { nextToken } : {}) };
+}
+
+export function describeContainerInstances(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const cluster = requireCluster(ctx, p);
+  const refs = p.stringList('containerInstances', { required: true, max: 100 })!;
+  p.stringList('include');
+  const containerInstances: unknown[] = [];
+  const failures: unknown[] = [];
+  for (const ref of refs) {
+    const i = findInstance(ctx, cluster, ref);
+    if (!i) failures.push({ arn: ref.startsWith('arn:') ? ref : arns.containerInstance(ctx.arn, cluster.name, ref), reason: 'MISSING' });
+    else containerInstances.push(instanceJson(ctx, i));
+  }
+  return { containerInstances, failures };
+}
+
+export function deregisterContainerInstance(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const cluster = requireCluster(ctx, p);
+  const ref = p.requiredString('containerInstance', { max: 2048 });
+  const force = p.boolean('force') ?? false;
+  return ctx.store.tx(() => {
+    const i = findInstance(ctx, cluster, ref);
+    if (!i || i.status === 'INACTIVE') {
+      throw new InvalidParameterException(`Container instance ${idOf(ref)} not found.`, 'containerInstance');
+    }
+    const now = ctx.clock.now();
+    const tasks = ctx.store.tasks.activeOnInstance(i.id);
+    if (tasks.length > 0 && !force) {
+      throw new StevedoreError(
+        'InvalidParameterException',
+        'Found running tasks on the instance. Stop them first or use force to deregister the container instance anyway.',
+        { field: 'force' },
+      );
+    }
+    for (const t of tasks) {
+      const stopped = markStoppedByControlPlane(t, 'Task orphaned: its container instance was deregistered', now);
+      if (stopped) ctx.store.tasks.put({ ...stopped, seq: t.seq });
+    }
+    const updated: ContainerInstance = { ...i, status: 'INACTIVE', agentConnected: false, version: i.version + 1 };
+    ctx.store.instances.put(updated);
+    ctx.log.info({ cluster: cluster.name, instance: i.id, force, orphanedTasks: tasks.length }, 'container instance deregistered');
+    return { containerInstance: instanceJson(ctx, updated) };
+  });
+}

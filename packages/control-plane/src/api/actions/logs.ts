@@ -1,0 +1,47 @@
+import { arns, idOf, InvalidParameterException, StevedoreError } from '@stevedore/core';
+import type { ApiContext } from '../context';
+import { Params } from '../params';
+import { requireCluster } from '../lookups';
+import type { LogStream } from '../../logs/log-broker';
+
+/** A response the server streams as NDJSON instead of one JSON document. */
+export class StreamingResponse {
+  constructor(readonly stream: LogStream, readonly idleTimeoutMs: number) {}
+}
+
+/**
+ * Stevedore_20261125.GetTaskLogs: a container's stdout/stderr, read from the
+ * agent of the task's instance and streamed back as it arrives.
+ */
+export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
+  const p = Params.of(body);
+  const cluster = requireCluster(ctx, p);
+  const ref = p.requiredString('task', { max: 2048 });
+  const containerName = p.string('containerName', { max: 255 });
+  const follow = p.boolean('follow') ?? false;
+  const tail = p.integer('tail', { min: 0, max: 1_000_000 }) ?? 0;
+  const startTime = p.integer('startTime', { min: 0 });
+  const t = ctx.store.tasks.get(idOf(ref));
+  if (!t || t.clusterName !== cluster.name) throw new InvalidParameterException('The referenced task was not found.', 'task');
+  let name = containerName;
+  if (name === undefined) {
+    if (t.containers.length !== 1) {
+      throw new InvalidParameterException(`containerName is required: the task has containers ${t.containers.map((c) => c.name).join(', ')}.`, 'containerName');
+    }
+    name = t.containers[0]!.name;
+  } else if (!t.containers.some((c) => c.name === name)) {
+    throw new InvalidParameterException(`The task has no container named '${name}'.`, 'containerName');
+  }
+  if (!t.containerInstanceId) throw new InvalidParameterException('The task was never placed on a container instance.', 'task');
+  const stream = ctx.logs.open(t.containerInstanceId, {
+    taskArn: arns.task(ctx.arn, t.clusterName, t.id),
+    containerName: name,
+    follow,
+    tail,
+    sinceMs: startTime === undefined ? 0 : startTime * 1000,
+  });
+  if (!stream) {
+    throw new StevedoreError('ClientException', 'The agent of the task\'s container instance is not connected; logs are unavailable.', { retryable: true });
+  }
+  return new StreamingResponse(stream, follow ? 0 : 30_000);
+}

@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import {
+  applyOverrides,
+  arns,
+  ClientException,
+  computePlacements,
+  ConflictError,
+  idOf,
+  InvalidParameterException,
+  newId,
+  remainingResources,
+  seededRandom,
+  StevedoreError,
+  taskReservation,
+  unsupportedFeatures,
+  validateOverrides,
+  type Candidate,
+  type Cluster,
+  type ContainerInstance,
+  type TaskOverride,
+  type TaskDefinition,
+} from '@stevedore/core';
+import type { ApiContext } from '../context';
+import { Params } from '../params';
+import { taskJson } from '../serialize';
+import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
+import { validateTags } from './tags';
+import type { StoredTask } from '../../store/tasks-repo';
+
+/** The members RunTask and StartTask share, validated once. */
+interface LaunchRequest {
+  cluster: Cluster;
+  td: TaskDefinition;
+  overrides: TaskOverride;
+  group: string;
+  startedBy?: string;
+  tags: ReturnType<typeof validateTags>;
+}
+
+const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
+const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+
+function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
+  const cluster = requireCluster(ctx, p);
+  const ref = p.requiredString('taskDefinition', { max: 2048 });
+  const group = p.string('group', { max: 255 });
+  const startedBy = p.string('startedBy', { pattern: STARTED_BY, patternText: 'must be up to 128 letters, numbers, hyphens, underscores and forward slashes' });
+  const tags = validateTags(p.list('tags'));
+  const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
+  if (launchType === 'FARGATE') throw new StevedoreError('UnsupportedFeatureException', 'launchType FARGATE is not supported yet by Stevedore; use EC2.', { field: 'launchType' });
+  if ((p.list('capacityProviderStrategy') ?? []).length > 0) {
+    throw new StevedoreError('UnsupportedFeatureException', 'capacityProviderStrategy is not supported yet by Stevedore.', { field: 'capacityProviderStrategy' });
+  }
+  if ((p.list('placementConstraints', { max: 10 }) ?? []).length > 0 || (p.list('placementStrategy', { max: 5 }) ?? []).length > 0) {
+    throw new StevedoreError('UnsupportedFeatureException', 'placementConstraints and placementStrategy are not supported yet by Stevedore.', { field: 'placementConstraints' });
+  }
+  if (p.has('networkConfiguration')) p.object('networkConfiguration');
+  const propagate = p.string('propagateTags', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] });
+  if (propagate === 'SERVICE') throw new InvalidParameterException('propagateTags SERVICE is only valid for tasks started by a service.', 'propagateTags');
+  p.boolean('enableECSManagedTags');
+  if (p.boolean('enableExecuteCommand')) {
+    throw new StevedoreError('UnsupportedFeatureException', 'enableExecuteCommand is not supported yet by Stevedore.', { field: 'enableExecuteCommand' });
+  }
+  p.string('referenceId', { max: 64 });
+
+  const stored = resolveTaskDefinition(ctx, ref);
+  if (!stored) throw new ClientException('TaskDefinition not found.', 'taskDefinition');
+  const td = stored.taskDefinition;
+  if (td.status !== 'ACTIVE') throw new ClientException(`TaskDefinition is inactive: ${td.family}:${td.revision}`, 'taskDefinition');
+  const overrides = p.has('overrides') ? validateOverrides(p.body['overrides'], td) : {};
+  const unsupported = unsupportedFeatures({ ...td, containerDefinitions: applyOverrides(td, overrides) });
+  if (unsupported.length > 0) {
+    throw new StevedoreError('UnsupportedFeatureException', `This task definition needs features Stevedore does not support yet: ${unsupported.join('; ')}`, { field: 'taskDefinition' });
+  }
+  return {
+    cluster,
+    td,
+    overrides,
+    group: group ?? `family:${td.family}`,
+    ...(startedBy !== undefined ? { startedBy } : {}),
+    tags: propagate === 'TASK_DEFINITION' ? [...(ctx.store.taskDefinitions.get(td.family, td.revision)?.tags ?? []), ...tags] : tags,
+  };
+}
+
+function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, clientToken?: string): StoredTask {
+  const containers = applyOverrides(req.td, req.overrides);
+  const reservation = taskReservation(req.td, req.overrides);
+  const t: StoredTask = {
+    id: newId(),
+    clusterName: req.cluster.name,
+    taskDefinitionArn: req.td.taskDefinitionArn,
+    family: req.td.family,
+    revision: req.td.revision,
+    containerInstanceId: instanceId,
+    lastStatus: 'PENDING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'UNKNOWN',
+    cpu: reservation.cpu,
+    memory: reservation.memory,
+    hostPorts: reservation.hostPorts,
+    group: req.group,
+    version: 1,
+    assignmentVersion: 1,
+    overrides: req.overrides,
+    tags: req.tags,
+    launchType: 'EC2',
+    createdAt: ctx.clock.now(),
+    containers: containers.map((c) => {
+      const tc: StoredTask['containers'][number] = {
+        id: newId(),
+        name: c.name,
+        image: c.image,
+        status: 'NONE',
+        networkBindings: [],
+        healthStatus: 'UNKNOWN',
+        essential: c.essential !== false,
+        hasHealthCheck: c.healthCheck !== undefined,
+      };
+      if (c.cpu !== undefined) tc.cpu = c.cpu;
+      if (c.memory !== undefined) tc.memory = c.memory;
+      if (c.memoryReservation !== undefined) tc.memoryReservation = c.memoryReservation;
+      return tc;
+    }),
+    seq: ctx.store.tasks.nextSeq(),
+  };
+  if (req.startedBy !== undefined) t.startedBy = req.startedBy;
+  if (clientToken !== undefined) t.clientToken = clientToken;
+  return t;
+}
+
+function candidates(ctx: ApiContext, instances: ContainerInstance[]): Candidate[] {
+  return instances.map((instance) => ({ instance, remaining: remainingResources(instance, ctx.store.tasks.activeOnInstance(instance.id)) }));
+}
+
+function requestHash(body: Record<string, unknown>): string {
+  const { clientToken: _t, ...rest } = body;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function runTask(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const count = p.integer('count', { min: 1, max: 10 }) ?? 1;
+  const clientToken = p.string('clientToken', { pattern: CLIENT_TOKEN, patternText: 'must be 1-64 printable ASCII characters' });
+  const req = readLaunch(ctx, p);
+  return ctx.store.tx(() => {
+    if (clientToken !== undefined) {
+      const prior = ctx.store.clientTokens.get(`RunTask/${req.cluster.name}`, clientToken);
+      if (prior) {
+        if (prior.requestHash !== requestHash(p.body)) {
+          const ids = (prior.result as { tasks: { taskArn: string }[] }).tasks.map((t) => t.taskArn);
+          throw new ConflictError('The clientToken was already used with different parameters.', { resourceIds: ids });
+        }
+        return refreshResult(ctx, prior.result as RunTaskResult);
+      }
+    }
+    const instances = ctx.store.instances.listByCluster(req.cluster.name);
+    if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
+    const reservation = taskReservation(req.td, req.overrides);
+    const seed = Math.floor(ctx.random() * 2 ** 32);
+    const result = computePlacements(candidates(ctx, instances), reservation, count, seededRandom(seed));
+    const tasks = result.placements.map((instanceId) => {
+      const t = newTask(ctx, req, instanceId, clientToken);
+      ctx.store.tasks.put(t);
+      return t;
+    });
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    const failures = result.failures.map((f) => ({ arn: arns.containerInstance(ctx.arn, req.cluster.name, f.instanceId), reason: f.reason }));
+    ctx.log.info(
+      { cluster: req.cluster.name, family: req.td.family, revision: req.td.revision, placed: tasks.length, unplaced: result.unplaced, seed, filtered: result.metrics.filtered },
+      'run task',
+    );
+    const out: RunTaskResult = { tasks: tasks.map((t) => taskJson(ctx.arn, t, byId.get(t.containerInstanceId!))), failures };
+    if (clientToken !== undefined) ctx.store.clientTokens.put(`RunTask/${req.cluster.name}`, clientToken, requestHash(p.body), out, ctx.clock.now());
+    return out;
+  });
+}
+
+interface RunTaskResult {
+  tasks: { taskArn: string }[];
+  failures: unknown[];
+}
+
+/** A retried request gets the tasks as they are now, like a fresh Describe. */
+function refreshResult(ctx: ApiContext, prior: RunTaskResult): RunTaskResult {
+  const tasks = prior.tasks.map((t) => {
+    const current = ctx.store.tasks.get(idOf(t.taskArn));
+    if (!current) return t;
+    return taskJson(ctx.arn, current, current.containerInstanceId ? ctx.store.instances.get(current.containerInstanceId) : undefined);
+  });
+  return { tasks, failures: prior.failures };
+}
+
+export function startTask(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const refs = p.stringList('containerInstances', { required: true, min: 1, max: 10 })!;
+  const req = readLaunch(ctx, p);
+  return ctx.store.tx(() => {
+    const tasks: unknown[] = [];
+    const failures: unknown[] = [];
+    const reservation = taskReservation(req.td, req.overrides);
+    for (const ref of refs) {
+      const i = findInstance(ctx, req.cluster, ref);
+      const arn = i ? arns.containerInstance(ctx.arn, req.cluster.name, i.id) : ref;
+      if (!i) {
+        failures.push({ arn, reason: 'MISSING' });
+        continue;
+      }
+      const result = computePlacements(candidates(ctx, [i]), reservation, 1, () => 0);
+      if (result.placements.length === 0) {
+        failures.push({ arn, reason: result.failures[0]?.reason ?? 'ATTRIBUTE' });
+        continue;
+      }
+      const t = newTask(ctx, req, i.id);
+      ctx.store.tasks.put(t);
+      tasks.push(taskJson(ctx.arn, t, i));
+    }
+    ctx.log.info({ cluster: req.cluster.name, family: req.td.family, started: tasks.length, failures: failures.length }, 'start task');
+    return { tasks, failures };
+  });
+}

@@ -1,0 +1,32 @@
+import type { Action } from './context';
+import * as clusters from './actions/clusters';
+import * as taskDefinitions from './actions/task-definitions';
+import * as instances from './actions/container-instances';
+import * as runTask from './actions/run-task';
+import * as tasks from './actions/tasks';
+import * as logs from './actions/logs';
+
+export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
+export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
+
+/** X-Amz-Target -> action. One table, so the API surface is visible at a glance. */
+export const ACTIONS: Record<string, Action> = {
+  [`${ECS_TARGET_PREFIX}CreateCluster`]: clusters.createCluster,
+  [`${ECS_TARGET_PREFIX}DescribeClusters`]: clusters.describeClusters,
+  [`${ECS_TARGET_PREFIX}ListClusters`]: clusters.listClusters,
+  [`${ECS_TARGET_PREFIX}DeleteCluster`]: clusters.deleteCluster,
+  [`${ECS_TARGET_PREFIX}RegisterTaskDefinition`]: taskDefinitions.registerTaskDefinition,
+  [`${ECS_TARGET_PREFIX}DescribeTaskDefinition`]: taskDefinitions.describeTaskDefinition,
+  [`${ECS_TARGET_PREFIX}ListTaskDefinitions`]: taskDefinitions.listTaskDefinitions,
+  [`${ECS_TARGET_PREFIX}ListTaskDefinitionFamilies`]: taskDefinitions.listTaskDefinitionFamilies,
+  [`${ECS_TARGET_PREFIX}DeregisterTaskDefinition`]: taskDefinitions.deregisterTaskDefinition,
+  [`${ECS_TARGET_PREFIX}ListContainerInstances`]: instances.listContainerInstances,
+  [`${ECS_TARGET_PREFIX}DescribeContainerInstances`]: instances.describeContainerInstances,
+  [`${ECS_TARGET_PREFIX}DeregisterContainerInstance`]: instances.deregisterContainerInstance,
+  [`${ECS_TARGET_PREFIX}RunTask`]: runTask.runTask,
+  [`${ECS_TARGET_PREFIX}StartTask`]: runTask.startTask,
+  [`${ECS_TARGET_PREFIX}StopTask`]: tasks.stopTask,
+  [`${ECS_TARGET_PREFIX}DescribeTasks`]: tasks.describeTasks,
+  [`${ECS_TARGET_PREFIX}ListTasks`]: tasks.listTasks,
+  [`${STEVEDORE_TARGET_PREFIX}GetTaskLogs`]: logs.getTaskLogs,
+};

@@ -1,0 +1,139 @@
+import {
+  arns,
+  toEcsContainerStatus,
+  toEcsResources,
+  toEcsTimestamp,
+  type ArnContext,
+  type Cluster,
+  type ContainerInstance,
+  type InstanceResources,
+  type Task,
+  type TaskDefinition,
+} from '@stevedore/core';
+
+/**
+ * Domain -> ECS JSON. ECS omits absent members rather than sending null, and
+ * timestamps are epoch seconds.
+ */
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+export function clusterJson(
+  arn: ArnContext,
+  c: Cluster,
+  counts: { instances: number; running: number; pending: number; services: number },
+  include: string[] = [],
+) {
+  return compact({
+    clusterArn: arns.cluster(arn, c.name),
+    clusterName: c.name,
+    status: c.status,
+    registeredContainerInstancesCount: counts.instances,
+    runningTasksCount: counts.running,
+    pendingTasksCount: counts.pending,
+    activeServicesCount: counts.services,
+    statistics: include.includes('STATISTICS')
+      ? [
+          { name: 'runningEC2TasksCount', value: String(counts.running) },
+          { name: 'pendingEC2TasksCount', value: String(counts.pending) },
+        ]
+      : [],
+    tags: include.includes('TAGS') ? c.tags : undefined,
+    settings: include.includes('SETTINGS') ? c.settings : undefined,
+    capacityProviders: [],
+    defaultCapacityProviderStrategy: [],
+  });
+}
+
+export function taskDefinitionJson(td: TaskDefinition) {
+  const out: Record<string, unknown> = { ...td, registeredAt: toEcsTimestamp(td.registeredAt) };
+  if (td.deregisteredAt !== undefined) out['deregisteredAt'] = toEcsTimestamp(td.deregisteredAt);
+  return out;
+}
+
+export function containerInstanceJson(
+  arn: ArnContext,
+  i: ContainerInstance,
+  remaining: InstanceResources,
+  counts: { running: number; pending: number },
+) {
+  return compact({
+    containerInstanceArn: arns.containerInstance(arn, i.clusterName, i.id),
+    ec2InstanceId: i.ec2InstanceId,
+    version: i.version,
+    versionInfo: i.versionInfo,
+    remainingResources: toEcsResources(remaining),
+    registeredResources: toEcsResources(i.registeredResources),
+    status: i.status,
+    statusReason: i.statusReason,
+    agentConnected: i.agentConnected,
+    runningTasksCount: counts.running,
+    pendingTasksCount: counts.pending,
+    attributes: i.attributes.map((a) => compact({ name: a.name, value: a.value })),
+    registeredAt: toEcsTimestamp(i.registeredAt),
+    attachments: [],
+    tags: [],
+  });
+}
+
+export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: string[] = []) {
+  const taskArn = arns.task(arn, t.clusterName, t.id);
+  const az = instance?.attributes.find((a) => a.name === 'ecs.availability-zone')?.value;
+  const archAttr = instance?.attributes.find((a) => a.name === 'ecs.cpu-architecture')?.value;
+  return compact({
+    taskArn,
+    clusterArn: arns.cluster(arn, t.clusterName),
+    taskDefinitionArn: t.taskDefinitionArn,
+    containerInstanceArn: t.containerInstanceId ? arns.containerInstance(arn, t.clusterName, t.containerInstanceId) : undefined,
+    overrides: { containerOverrides: t.overrides.containerOverrides ?? [], inferenceAcceleratorOverrides: [], ...withoutContainerOverrides(t.overrides) },
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    healthStatus: t.healthStatus,
+    cpu: String(t.cpu),
+    memory: String(t.memory),
+    containers: t.containers.map((c) =>
+      compact({
+        containerArn: arns.container(arn, t.clusterName, t.id, c.id),
+        taskArn,
+        name: c.name,
+        image: c.image,
+        runtimeId: c.runtimeId,
+        lastStatus: toEcsContainerStatus(c.status),
+        exitCode: c.exitCode,
+        reason: c.reason,
+        networkBindings: c.networkBindings,
+        networkInterfaces: [],
+        healthStatus: c.healthStatus,
+        cpu: c.cpu === undefined ? '0' : String(c.cpu),
+        memory: c.memory === undefined ? undefined : String(c.memory),
+        memoryReservation: c.memoryReservation === undefined ? undefined : String(c.memoryReservation),
+      }),
+    ),
+    startedBy: t.startedBy,
+    group: t.group,
+    version: t.version,
+    stopCode: t.stopCode,
+    stoppedReason: t.stoppedReason,
+    connectivity: instance ? (instance.agentConnected ? 'CONNECTED' : 'DISCONNECTED') : undefined,
+    createdAt: toEcsTimestamp(t.createdAt),
+    pullStartedAt: toEcsTimestamp(t.pullStartedAt),
+    pullStoppedAt: toEcsTimestamp(t.pullStoppedAt),
+    startedAt: toEcsTimestamp(t.startedAt),
+    stoppingAt: toEcsTimestamp(t.stoppingAt),
+    executionStoppedAt: toEcsTimestamp(t.executionStoppedAt),
+    stoppedAt: toEcsTimestamp(t.stoppedAt),
+    launchType: t.launchType,
+    availabilityZone: az,
+    attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
+    attachments: [],
+    tags: include.includes('TAGS') ? t.tags : undefined,
+    enableExecuteCommand: false,
+  });
+}
+
+function withoutContainerOverrides(o: Task['overrides']) {
+  const { containerOverrides: _ignored, ...rest } = o;
+  return rest;
+}

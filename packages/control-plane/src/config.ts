@@ -1,0 +1,48 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+export interface ControlPlaneConfig {
+  dataDir: string;
+  apiListen: { host: string; port: number };
+  agentListen: string;
+  region: string;
+  account: string;
+  logLevel: string;
+  heartbeatPeriodMs: number;
+}
+
+function hostPort(v: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`expected HOST:PORT, got '${v}'`);
+  const port = Number(m[2]);
+  if (port < 0 || port > 65535) throw new InvalidArgumentError(`port out of range in '${v}'`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Flags win over STEVEDORE_* environment variables (systemd env files). */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const cmd = new Command('stevedore-control-plane')
+    .description('Stevedore control plane: desired state, ECS API, agent dispatcher')
+    .option('--data-dir <dir>', 'directory for the SQLite database', env['STEVEDORE_DATA_DIR'] ?? '/var/lib/stevedore/control-plane')
+    .option('--api-listen <host:port>', 'ECS JSON API address', env['STEVEDORE_API_LISTEN'] ?? '127.0.0.1:8080')
+    .option('--agent-listen <host:port>', 'agent channel (gRPC) address', env['STEVEDORE_AGENT_LISTEN'] ?? '127.0.0.1:8443')
+    .option('--region <region>', 'region used in ARNs', env['STEVEDORE_REGION'] ?? 'us-east-1')
+    .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
+    .option('--heartbeat-period-ms <ms>', 'agent heartbeat period', env['STEVEDORE_HEARTBEAT_PERIOD_MS'] ?? '3000')
+    .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
+    .exitOverride()
+    .parse(argv, { from: 'node' });
+  const o = cmd.opts<Record<string, string>>();
+  const period = Number(o['heartbeatPeriodMs']);
+  if (!Number.isInteger(period) || period < 100) throw new InvalidArgumentError('--heartbeat-period-ms must be an integer ≥ 100');
+  if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
+  hostPort(o['agentListen']!);
+  return {
+    dataDir: o['dataDir']!,
+    apiListen: hostPort(o['apiListen']!),
+    agentListen: o['agentListen']!,
+    region: o['region']!,
+    account: o['account']!,
+    logLevel: o['logLevel']!,
+    heartbeatPeriodMs: period,
+  };
+}

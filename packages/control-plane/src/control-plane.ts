@@ -1,0 +1,58 @@
+import * as path from 'node:path';
+import type * as http from 'node:http';
+import pino, { type Logger } from 'pino';
+import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
+import { Store } from './store/store';
+import { createApiServer } from './api/server';
+import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
+import { LogBroker } from './logs/log-broker';
+import type { ControlPlaneConfig } from './config';
+
+/** Wiring and start/stop order of the control plane's roles. */
+export class ControlPlane {
+  readonly store: Store;
+  private readonly dispatcher: Dispatcher;
+  private api: http.Server | undefined;
+  apiPort = 0;
+  agentPort = 0;
+
+  constructor(private readonly config: ControlPlaneConfig, readonly log: Logger = pino({ level: config.logLevel }), clock: Clock = systemClock) {
+    const arn: ArnContext = { region: config.region, account: config.account };
+    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn);
+    const logs = new LogBroker();
+    this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
+      ...DEFAULT_DISPATCHER_OPTIONS,
+      heartbeatPeriodMs: config.heartbeatPeriodMs,
+    });
+    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random });
+  }
+
+  async start(): Promise<void> {
+    this.agentPort = await this.dispatcher.start(this.config.agentListen);
+    const api = this.api!;
+    await new Promise<void>((resolve, reject) => {
+      api.once('error', reject);
+      api.listen(this.config.apiListen.port, this.config.apiListen.host, () => {
+        api.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = api.address();
+    this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
+    this.log.info({ api: `${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir }, 'control plane started');
+  }
+
+  async stop(): Promise<void> {
+    const api = this.api;
+    this.api = undefined;
+    if (api) {
+      await new Promise<void>((resolve) => {
+        api.close(() => resolve());
+        api.closeAllConnections();
+      });
+    }
+    await this.dispatcher.stop();
+    this.store.close();
+    this.log.info('control plane stopped');
+  }
+}

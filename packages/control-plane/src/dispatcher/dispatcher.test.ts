@@ -1,0 +1,145 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServiceError } from '@grpc/grpc-js';
+import { fromWireAssignment, type WireTaskStatus } from '@stevedore/proto';
+import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
+import { diffAssignments } from './assignment-set';
+
+let h: Awaited<ReturnType<typeof startTestControlPlane>>;
+before(async () => {
+  h = await startTestControlPlane({ heartbeatPeriodMs: 200 });
+  await h.call('CreateCluster', { clusterName: 'd' });
+  await h.call('RegisterTaskDefinition', {
+    family: 'dweb',
+    containerDefinitions: [
+      { name: 'web', image: 'img', memory: 32, healthCheck: { command: ['CMD-SHELL', 'true'] } },
+      { name: 'side', image: 'img', memory: 32, essential: false },
+    ],
+  });
+});
+after(async () => {
+  await h.cp.stop();
+});
+
+function running(taskArn: string): WireTaskStatus {
+  return {
+    task_arn: taskArn,
+    last_status: 'RUNNING',
+    containers: [
+      { name: 'web', status: 'RUNNING', runtime_id: 'abc', exit_code: null, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32770, protocol: 'tcp' }], health_status: 'HEALTHY' },
+      { name: 'side', status: 'RUNNING', runtime_id: 'def', exit_code: null, reason: '', network_bindings: [], health_status: 'UNKNOWN' },
+    ],
+    stop_code: '',
+    stopped_reason: '',
+    pull_started_at: 0,
+    pull_stopped_at: 0,
+    started_at: Date.now(),
+    execution_stopped_at: 0,
+    stopped_at: 0,
+  };
+}
+
+test('diffAssignments sends new and newer versions and removes forgotten tasks', () => {
+  const d = diffAssignments(new Map([['a', 1], ['b', 1], ['gone', 3]]), new Map([['a', 1], ['b', 2], ['new', 1]]));
+  assert.deepEqual(d, { changed: ['b', 'new'], removed: ['gone'] });
+});
+
+test('session: COMPLETE first, then incremental changes in sequence, reports applied, stopped tasks removed', async () => {
+  const agent = new FakeAgent(h.agentAddress);
+  await agent.register({ cluster: 'd' });
+  agent.openSession();
+  const complete = await eventually(() => agent.messages[0], 'COMPLETE');
+  assert.equal(complete.type, 'COMPLETE');
+  assert.equal(complete.applies_to, 0);
+  assert.equal(complete.results_in, 1);
+  assert.equal(complete.assignments.length, 0);
+  const inst = await h.call('DescribeContainerInstances', { cluster: 'd', containerInstances: [agent.instanceId] });
+  assert.equal(inst.body['containerInstances'][0].agentConnected, true);
+
+  const run = await h.call('RunTask', { cluster: 'd', taskDefinition: 'dweb' });
+  const taskArn: string = run.body['tasks'][0].taskArn;
+  const inc = await eventually(() => agent.messages.find((m) => m.type === 'INCREMENTAL' && m.assignments.length > 0), 'assignment');
+  assert.equal(inc.applies_to, 1);
+  assert.equal(inc.results_in, 2);
+  const spec = fromWireAssignment(inc.assignments[0]!);
+  assert.equal(spec.taskArn, taskArn);
+  assert.equal(spec.desiredStatus, 'RUNNING');
+  assert.deepEqual(spec.containers.map((c) => c.name), ['web', 'side']);
+
+  const res = await agent.update([running(taskArn)]);
+  assert.deepEqual(res.applied, [taskArn]);
+  const d = await h.call('DescribeTasks', { cluster: 'd', tasks: [taskArn] });
+  const t = d.body['tasks'][0];
+  assert.equal(t.lastStatus, 'RUNNING');
+  assert.equal(t.healthStatus, 'HEALTHY');
+  assert.deepEqual(t.containers[0].networkBindings, [{ bindIP: '127.0.0.2', containerPort: 8080, hostPort: 32770, protocol: 'tcp' }]);
+
+  await h.call('StopTask', { cluster: 'd', task: taskArn });
+  const stopMsg = await eventually(
+    () => agent.messages.find((m) => m.assignments.some((a) => fromWireAssignment(a).desiredStatus === 'STOPPED')),
+    'stop assignment',
+  );
+  assert.equal(stopMsg.applies_to, stopMsg.results_in - 1);
+  const stopped = running(taskArn);
+  stopped.last_status = 'STOPPED';
+  stopped.containers.forEach((c) => {
+    c.status = 'STOPPED';
+    c.exit_code = 143;
+  });
+  stopped.stopped_at = Date.now();
+  await agent.update([stopped]);
+  await eventually(() => agent.messages.find((m) => m.removed.includes(taskArn)), 'removal');
+  const after = await h.call('DescribeTasks', { cluster: 'd', tasks: [taskArn] });
+  assert.equal(after.body['tasks'][0].lastStatus, 'STOPPED');
+  assert.equal(after.body['tasks'][0].stopCode, 'UserInitiated');
+  assert.equal(after.body['tasks'][0].containers[0].exitCode, 143);
+  const seqs = agent.messages.map((m) => [m.applies_to, m.results_in]);
+  for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i]![0], seqs[i - 1]![1], 'messages chain without gaps');
+  agent.close();
+});
+
+test('an agent cannot update another instance\'s task: the whole batch is refused', async () => {
+  const a = new FakeAgent(h.agentAddress);
+  const b = new FakeAgent(h.agentAddress);
+  await a.register({ cluster: 'd', ec2_instance_id: 'a', host_ip: '127.0.0.3' });
+  await b.register({ cluster: 'd', ec2_instance_id: 'b', host_ip: '127.0.0.4' });
+  a.openSession();
+  b.openSession();
+  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const run = await h.call('StartTask', { cluster: 'd', taskDefinition: 'dweb', containerInstances: [a.instanceId] });
+  const taskArn: string = run.body['tasks'][0].taskArn;
+  await assert.rejects(b.update([running(taskArn)]), (e: ServiceError) => e.code === 7 /* PERMISSION_DENIED */);
+  const d = await h.call('DescribeTasks', { cluster: 'd', tasks: [taskArn] });
+  assert.equal(d.body['tasks'][0].lastStatus, 'PENDING');
+  a.close();
+  b.close();
+});
+
+test('an agent that stops heartbeating is marked disconnected; a new session supersedes the old', async () => {
+  const a = new FakeAgent(h.agentAddress);
+  await a.register({ cluster: 'd', ec2_instance_id: 'hb' });
+  a.openSession();
+  await eventually(() => a.sessionId, 'session');
+  const desc = async () => (await h.call('DescribeContainerInstances', { cluster: 'd', containerInstances: [a.instanceId] })).body['containerInstances'][0];
+  assert.equal((await desc()).agentConnected, true);
+  await eventually(async () => (await desc()).agentConnected === false, 'disconnect after missed heartbeats', 5000);
+  a.messages.length = 0;
+  a.sessionId = '';
+  a.openSession();
+  await eventually(() => a.messages[0]?.type === 'COMPLETE', 'new COMPLETE');
+  await a.heartbeat();
+  assert.equal((await desc()).agentConnected, true);
+  a.close();
+});
+
+test('re-registering keeps the identity; a deregistered instance is refused', async () => {
+  const a = new FakeAgent(h.agentAddress);
+  const first = await a.register({ cluster: 'd', ec2_instance_id: 'keep' });
+  const again = await a.register({ cluster: 'd', ec2_instance_id: 'keep', instance_id: first.instance_id });
+  assert.equal(again.instance_id, first.instance_id);
+  const dereg = await h.call('DeregisterContainerInstance', { cluster: 'd', containerInstance: first.instance_id });
+  assert.equal(dereg.body['containerInstance'].status, 'INACTIVE');
+  await assert.rejects(a.register({ cluster: 'd', instance_id: first.instance_id }), (e: ServiceError) => e.code === 9 && /InactiveInstanceException/.test(e.details));
+  await assert.rejects(a.register({ cluster: 'nope' }), (e: ServiceError) => e.code === 5);
+  a.close();
+});

@@ -1,0 +1,315 @@
+import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  applyTaskReport,
+  arns,
+  DEFAULT_RESERVED_PORTS,
+  idOf,
+  isContainerStatus,
+  isTaskStatus,
+  newId,
+  type ArnContext,
+  type ContainerInstance,
+} from '@stevedore/core';
+import {
+  dispatcherService,
+  fromWireTaskStatus,
+  METADATA_INSTANCE_ID,
+  METADATA_SESSION_ID,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type LogChunk,
+  type PushLogsResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type SessionMessage,
+  type SessionRequest,
+  type UpdateTaskStatusRequest,
+  type UpdateTaskStatusResponse,
+} from '@stevedore/proto';
+import type { Store } from '../store/store';
+import type { LogBroker } from '../logs/log-broker';
+import { AgentSession } from './session';
+import { grpcError, status } from './grpc-errors';
+
+export interface DispatcherOptions {
+  heartbeatPeriodMs: number;
+  /** Missed periods before an agent counts as disconnected. */
+  missedHeartbeats: number;
+  /** Full resync of every session, healing any missed change event. */
+  resyncMs: number;
+}
+
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { heartbeatPeriodMs: 3000, missedHeartbeats: 3, resyncMs: 30_000 };
+
+/**
+ * The agent channel's server side (swarmkit dispatcher): registers instances,
+ * keeps one session per agent, pushes assignments, applies status reports.
+ * It writes container-instance liveness and task lastStatus; nothing else.
+ */
+export class Dispatcher {
+  private readonly sessions = new Map<string, AgentSession>(); // by instance id
+  private readonly byId = new Map<string, AgentSession>(); // by session id
+  private server: grpc.Server | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly arn: ArnContext,
+    private readonly logs: LogBroker,
+    private readonly log: Logger,
+    private readonly opts: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+  ) {}
+
+  async start(listen: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+    // Sessions did not survive our restart: nobody is connected until they dial again.
+    this.store.tx(() => {
+      for (const i of this.store.instances.connected()) this.store.instances.setConnected(i.id, false, this.store.clock.now());
+    });
+    this.unsubscribe = this.store.changes.on((c) => {
+      if (c.kind === 'task' && c.instanceId) this.sessions.get(c.instanceId)?.schedule();
+      if (c.kind === 'instance') {
+        const s = this.sessions.get(c.instanceId);
+        const i = this.store.instances.get(c.instanceId);
+        if (s && i?.status === 'INACTIVE') {
+          this.dropSession(s, 'instance deregistered', { code: status.FAILED_PRECONDITION, details: 'InactiveInstanceException: the container instance was deregistered' });
+        }
+      }
+    });
+    this.timers.push(setInterval(() => this.checkHeartbeats(), 1000));
+    this.timers.push(setInterval(() => this.sessions.forEach((s) => s.flush()), this.opts.resyncMs));
+    const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+    server.addService(dispatcherService(), {
+      Register: this.register.bind(this),
+      Session: this.session.bind(this),
+      Heartbeat: this.heartbeat.bind(this),
+      UpdateTaskStatus: this.updateTaskStatus.bind(this),
+      PushLogs: this.pushLogs.bind(this),
+    });
+    this.server = server;
+    return new Promise((resolve, reject) =>
+      server.bindAsync(listen, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.timers.forEach(clearInterval);
+    this.timers = [];
+    this.unsubscribe?.();
+    for (const s of [...this.sessions.values()]) s.close('control plane stopping');
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private register(call: grpc.ServerUnaryCall<RegisterRequest, RegisterResponse>, cb: grpc.sendUnaryData<RegisterResponse>): void {
+    try {
+      const r = call.request;
+      const cluster = this.store.clusters.get(r.cluster);
+      if (!cluster || cluster.status !== 'ACTIVE') return cb(grpcError(status.NOT_FOUND, 'Cluster not found.'));
+      if (!r.host_ip) return cb(grpcError(status.INVALID_ARGUMENT, 'host_ip is required'));
+      const now = this.store.clock.now();
+      const instance = this.store.tx(() => {
+        const existing = r.instance_id ? this.store.instances.get(r.instance_id) : undefined;
+        if (existing?.status === 'INACTIVE') {
+          throw grpcError(status.FAILED_PRECONDITION, 'InactiveInstanceException: the container instance was deregistered');
+        }
+        if (existing && existing.clusterName !== r.cluster) {
+          throw grpcError(status.INVALID_ARGUMENT, `instance ${existing.id} belongs to cluster ${existing.clusterName}, not ${r.cluster}`);
+        }
+        const agentAttrs = r.attributes.map((a) => (a.value ? { name: a.name, value: a.value } : { name: a.name }));
+        const kept = (existing?.attributes ?? []).filter((a) => !agentAttrs.some((x) => x.name === a.name));
+        const i: ContainerInstance = {
+          id: existing?.id ?? (r.instance_id && /^[0-9a-f]{32}$/.test(r.instance_id) ? r.instance_id : newId()),
+          clusterName: r.cluster,
+          ec2InstanceId: r.ec2_instance_id || 'unknown',
+          hostIp: r.host_ip,
+          status: existing?.status ?? 'ACTIVE',
+          agentConnected: existing?.agentConnected ?? false,
+          registeredResources: {
+            cpu: r.resources.cpu,
+            memory: r.resources.memory,
+            ports: r.resources.ports.length ? r.resources.ports : DEFAULT_RESERVED_PORTS,
+            portsUdp: r.resources.ports_udp,
+          },
+          attributes: [...kept, ...agentAttrs],
+          versionInfo: { agentVersion: r.agent_version, dockerVersion: `DockerVersion: ${r.docker_version}` },
+          registeredAt: existing?.registeredAt ?? now,
+          version: (existing?.version ?? 0) + 1,
+        };
+        this.store.instances.put(i);
+        return i;
+      });
+      this.log.info({ cluster: r.cluster, instance: instance.id, hostIp: r.host_ip, cpu: r.resources.cpu, memory: r.resources.memory }, 'container instance registered');
+      cb(null, { instance_id: instance.id, container_instance_arn: arns.containerInstance(this.arn, instance.clusterName, instance.id) });
+    } catch (e) {
+      cb(isGrpcError(e) ? e : this.internal(e, 'register'));
+    }
+  }
+
+  private session(call: grpc.ServerWritableStream<SessionRequest, SessionMessage>): void {
+    const instanceId = metadataValue(call.metadata, METADATA_INSTANCE_ID) || call.request.instance_id;
+    const instance = instanceId ? this.store.instances.get(instanceId) : undefined;
+    if (!instance) {
+      call.destroy(Object.assign(new Error('unknown container instance; register first'), { code: status.NOT_FOUND, details: 'unknown container instance; register first' }));
+      return;
+    }
+    if (instance.status === 'INACTIVE') {
+      call.destroy(Object.assign(new Error('InactiveInstanceException'), { code: status.FAILED_PRECONDITION, details: 'InactiveInstanceException: the container instance was deregistered' }));
+      return;
+    }
+    const previous = this.sessions.get(instance.id);
+    if (previous) this.dropSession(previous, 'superseded by a new session');
+    const id = randomUUID();
+    const log = this.log.child({ cluster: instance.clusterName, instance: instance.id, session: id });
+    const s = new AgentSession(id, instance.id, call, this.store, this.arn, log, this.opts.heartbeatPeriodMs);
+    this.sessions.set(instance.id, s);
+    this.byId.set(id, s);
+    const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>
+      s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs }),
+    );
+    const onGone = () => {
+      unregisterLogs();
+      this.dropSession(s, 'stream ended');
+    };
+    call.on('cancelled', onGone);
+    call.on('close', onGone);
+    call.on('error', onGone);
+    this.store.tx(() => this.store.instances.setConnected(instance.id, true, this.store.clock.now()));
+    log.info('agent session opened');
+    s.sendComplete();
+  }
+
+  private dropSession(s: AgentSession, reason: string, error?: { code: number; details: string }): void {
+    s.close(reason, error);
+    this.byId.delete(s.id);
+    if (this.sessions.get(s.instanceId) === s) {
+      this.sessions.delete(s.instanceId);
+      try {
+        this.store.tx(() => this.store.instances.setConnected(s.instanceId, false, this.store.clock.now()));
+      } catch (e) {
+        this.log.error({ err: e, instance: s.instanceId }, 'failed to mark instance disconnected');
+      }
+    }
+  }
+
+  private checkHeartbeats(): void {
+    const now = this.store.clock.now();
+    for (const s of [...this.sessions.values()]) {
+      if (now - s.lastHeartbeatAt > s.heartbeatPeriodMs * this.opts.missedHeartbeats) {
+        this.dropSession(s, 'missed heartbeats', { code: status.UNAVAILABLE, details: 'heartbeat timeout' });
+      }
+    }
+  }
+
+  private sessionOf(metadata: grpc.Metadata, fallback?: string): AgentSession | undefined {
+    const id = metadataValue(metadata, METADATA_SESSION_ID) || fallback;
+    return id ? this.byId.get(id) : undefined;
+  }
+
+  private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest, HeartbeatResponse>, cb: grpc.sendUnaryData<HeartbeatResponse>): void {
+    const s = this.sessionOf(call.metadata, call.request.session_id);
+    if (!s) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
+    s.lastHeartbeatAt = this.store.clock.now();
+    this.store.instances.touchHeartbeat(s.instanceId, s.lastHeartbeatAt);
+    cb(null, { period_ms: s.heartbeatPeriodMs });
+  }
+
+  private updateTaskStatus(call: grpc.ServerUnaryCall<UpdateTaskStatusRequest, UpdateTaskStatusResponse>, cb: grpc.sendUnaryData<UpdateTaskStatusResponse>): void {
+    const s = this.sessionOf(call.metadata, call.request.session_id);
+    const instanceId = s?.instanceId ?? metadataValue(call.metadata, METADATA_INSTANCE_ID);
+    if (!instanceId || !this.store.instances.get(instanceId)) return cb(grpcError(status.UNAUTHENTICATED, 'unknown container instance'));
+    try {
+      const applied = this.store.tx(() => {
+        const now = this.store.clock.now();
+        const done: string[] = [];
+        for (const w of call.request.updates) {
+          const report = fromWireTaskStatus(w);
+          if (!isTaskStatus(report.lastStatus) || report.containers.some((c) => !isContainerStatus(c.status))) {
+            throw grpcError(status.INVALID_ARGUMENT, `invalid status in update for ${w.task_arn}`);
+          }
+          const task = this.store.tasks.get(idOf(report.taskArn));
+          if (!task) {
+            // A task the store never had (e.g. a wiped database): acknowledge so
+            // the agent stops resending; the COMPLETE set already told it to stop.
+            this.log.warn({ instance: instanceId, taskArn: report.taskArn }, 'status update for unknown task ignored');
+            done.push(report.taskArn);
+            continue;
+          }
+          if (task.containerInstanceId !== instanceId) {
+            throw grpcError(status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`);
+          }
+          const result = applyTaskReport(task, report, now);
+          if (result) {
+            this.store.tasks.put({ ...result.task, seq: task.seq });
+            if (result.transition) {
+              this.log.info(
+                { cluster: task.clusterName, task: task.id, instance: instanceId, stopCode: result.task.stopCode },
+                `task ${result.transition.from} -> ${result.transition.to} (${result.transition.reason})`,
+              );
+            }
+          }
+          done.push(report.taskArn);
+        }
+        return done;
+      });
+      cb(null, { applied });
+    } catch (e) {
+      cb(isGrpcError(e) ? e : this.internal(e, 'update task status'));
+    }
+  }
+
+  private pushLogs(call: grpc.ServerReadableStream<LogChunk, PushLogsResponse>, cb: grpc.sendUnaryData<PushLogsResponse>): void {
+    let stream: ReturnType<LogBroker['get']>;
+    let finished = false;
+    const finish = (err?: Partial<grpc.ServiceError>) => {
+      if (finished) return;
+      finished = true;
+      if (err) cb(err);
+      else cb(null, {});
+    };
+    call.on('data', (chunk: LogChunk) => {
+      if (!stream) {
+        stream = this.logs.get(chunk.request_id);
+        if (!stream) return finish(grpcError(status.NOT_FOUND, 'unknown or closed log request'));
+        stream.once('cancel', () => finish(grpcError(status.CANCELLED, 'log reader went away')));
+      }
+      if (stream.cancelled) return finish(grpcError(status.CANCELLED, 'log reader went away'));
+      if (chunk.data.length > 0) stream.push({ stream: chunk.stream === 'stderr' ? 'stderr' : 'stdout', data: chunk.data.toString('utf8') });
+      if (chunk.error) stream.end(chunk.error);
+    });
+    call.on('end', () => {
+      stream?.end();
+      finish();
+    });
+    call.on('error', () => {
+      stream?.end('the agent log stream failed');
+      finish();
+    });
+  }
+
+  private internal(e: unknown, what: string): Partial<grpc.ServiceError> {
+    this.log.error({ err: e }, `dispatcher ${what} failed`);
+    return grpcError(status.INTERNAL, 'internal error');
+  }
+}
+
+function metadataValue(md: grpc.Metadata, key: string): string {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : v ? v.toString('utf8') : '';
+}
+
+function isGrpcError(e: unknown): e is Partial<grpc.ServiceError> {
+  return typeof e === 'object' && e !== null && 'code' in e && 'details' in e && typeof (e as { code: unknown }).code === 'number';
+}

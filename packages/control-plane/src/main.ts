@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { parseConfig } from './config';
+import { ControlPlane } from './control-plane';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.argv);
+  } catch (e) {
+    const err = e as { code?: string; message: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+    process.stderr.write(`stevedore-control-plane: ${err.message}\n`);
+    process.exit(2);
+  }
+  const cp = new ControlPlane(config);
+  await cp.start();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    cp.log.info({ signal }, 'shutting down');
+    cp.stop().then(
+      () => process.exit(0),
+      (e) => {
+        cp.log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`stevedore-control-plane: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+import type { Migration } from './migration';
+import { foundation } from './001-foundation';
+
+export type { Migration } from './migration';
+
+/** One file per migration, numbered; add new ones at the end. */
+export const MIGRATIONS: Migration[] = [foundation];

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { systemClock, defaultArnContext } from '@stevedore/core';
+import { Store } from './store';
+import { migrate, openDatabase, schemaVersion } from './db';
+import { MIGRATIONS } from './migrations/index';
+
+test('migrations apply once and a newer schema is refused', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-store-'));
+  const file = path.join(dir, 'db.sqlite');
+  const db = openDatabase(file);
+  assert.equal(schemaVersion(db), MIGRATIONS.length);
+  migrate(db, MIGRATIONS);
+  assert.equal(schemaVersion(db), MIGRATIONS.length);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, ?, 0)').run('future');
+  db.close();
+  assert.throws(() => openDatabase(file), /newer than this control plane supports/);
+});
+
+test('a failed transaction writes nothing and emits no change events', () => {
+  const store = Store.open(':memory:', systemClock, defaultArnContext);
+  const seen: unknown[] = [];
+  store.changes.on((c) => seen.push(c));
+  assert.throws(() =>
+    store.tx(() => {
+      store.clusters.upsert({ name: 'a', status: 'ACTIVE', tags: [], settings: [], createdAt: 1 });
+      throw new Error('boom');
+    }),
+  );
+  assert.equal(store.clusters.get('a'), undefined);
+  assert.deepEqual(seen, []);
+  store.tx(() => store.clusters.upsert({ name: 'a', status: 'ACTIVE', tags: [], settings: [], createdAt: 1 }));
+  assert.deepEqual(seen, [{ kind: 'cluster', cluster: 'a' }]);
+  store.close();
+});
