@@ -125,7 +125,8 @@ export function applyObservation(c: ContainerState, obs: ContainerObservation | 
     c.startedAt = obs.startedAt;
     changed = true;
   }
-  if (c.definition?.healthCheck) {
+  // Docker keeps probing state after exit (a stopped container may read `unhealthy`): only a live container's health counts.
+  if (c.definition?.healthCheck && obs.running) {
     const h = toHealth(obs.health);
     if (h !== c.health) {
       c.health = h;

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { systemClock } from '@stevedore/core';
+import { grpc } from '@stevedore/proto';
+import type { AgentConfig } from './config';
+import { dockerFromHost } from './docker/docker-client';
+import { DOCKER_TIMEOUTS } from './docker/timeouts';
+import { DockerController } from './exec/docker-controller';
+import { registerRequest, type DockerFacts } from './host-resources';
+import { loadIdentity, saveIdentity, type InstanceIdentity } from './identity';
+import { Reporter } from './reporter';
+import { Backoff, SESSION_BACKOFF, Sleeper } from './session/backoff';
+import { channelCredentials } from './session/channel-credentials';
+import { DispatcherClient, grpcCode, grpcDetails } from './session/dispatcher-client';
+import { LogPusher } from './session/log-pusher';
+import { Session } from './session/session';
+import { ImagePuller } from './worker/image-puller';
+import { FileTaskJournal } from './worker/task-journal';
+import { Worker } from './worker/worker';
+
+export function agentVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function dockerFacts(docker: Docker): Promise<DockerFacts> {
+  // dockerode's typings omit the options argument these calls accept.
+  const call = (fn: unknown) => (fn as (o: object) => Promise<unknown>).call(docker, { abortSignal: AbortSignal.timeout(DOCKER_TIMEOUTS.info) });
+  const info = (await call(docker.info)) as { NCPU: number; MemTotal: number; Architecture: string; ServerVersion: string; Plugins?: { Log?: string[] } };
+  const version = (await call(docker.version)) as { ApiVersion: string; Version: string };
+  return {
+    ncpu: info.NCPU,
+    memTotalBytes: info.MemTotal,
+    architecture: info.Architecture,
+    serverVersion: version.Version ?? info.ServerVersion,
+    apiVersion: version.ApiVersion,
+    logDrivers: info.Plugins?.Log ?? ['json-file', 'none'],
+  };
+}
+
+/** A running agent; `stop()` leaves every task container exactly as it is. */
+export interface RunningAgent {
+  instanceId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wiring and start order: Docker first (nothing works without it), then the
+ * identity (registering on first start), then adoption of existing
+ * containers, then the session. Later registrations only refresh resources.
+ */
+export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason: string) => void): Promise<RunningAgent> {
+  await fs.mkdir(cfg.dataDir, { recursive: true });
+  const docker = dockerFromHost(cfg.dockerHost);
+  const sleeper = new Sleeper();
+  const version = agentVersion();
+
+  let facts: DockerFacts | undefined;
+  for (const b = new Backoff({ ...SESSION_BACKOFF, maxMs: 10_000 }); !facts; ) {
+    try {
+      facts = await dockerFacts(docker);
+    } catch (err) {
+      const ms = b.next();
+      log.warn({ err: (err as Error).message, dockerHost: cfg.dockerHost, retryInMs: ms }, 'Docker is not reachable yet');
+      await sleeper.sleep(ms);
+    }
+  }
+  log.info({ docker: facts.serverVersion, cpus: facts.ncpu, memMiB: Math.floor(facts.memTotalBytes / 1048576) }, 'docker ready');
+
+  let identity: InstanceIdentity | undefined = await loadIdentity(cfg.dataDir);
+  if (identity && identity.cluster !== cfg.cluster) {
+    log.warn({ was: identity.cluster, now: cfg.cluster }, 'the data dir belongs to another cluster; registering as a new instance');
+    identity = undefined;
+  }
+  const client = new DispatcherClient(cfg.controlPlane, channelCredentials());
+
+  const register = async () => {
+    const res = await client.register(registerRequest(cfg, facts!, identity?.instanceId, version));
+    if (identity && res.instance_id !== identity.instanceId) {
+      // Containers are labelled with the old id; restarting lets a fresh process own the new identity.
+      await saveIdentity(cfg.dataDir, { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: Date.now() });
+      onFatal(`the control plane replaced instance id ${identity.instanceId} with ${res.instance_id}`);
+      return;
+    }
+    identity = { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: identity?.registeredAt ?? Date.now() };
+    await saveIdentity(cfg.dataDir, identity);
+    log.info({ instance: identity.instanceId, arn: identity.containerInstanceArn }, 'registered');
+  };
+
+  let registered = false;
+  if (!identity) {
+    for (const b = new Backoff(SESSION_BACKOFF); !identity; ) {
+      try {
+        await register();
+        registered = true;
+      } catch (err) {
+        const ms = grpcCode(err) === grpc.status.NOT_FOUND ? Math.max(b.next(), 5000) : b.next();
+        log.warn({ err: grpcDetails(err), controlPlane: cfg.controlPlane, retryInMs: ms }, 'first registration failed');
+        await sleeper.sleep(ms);
+      }
+    }
+  }
+  const instanceId = identity.instanceId;
+  const ilog = log.child({ instance: instanceId });
+
+  const controller = new DockerController(docker, ilog);
+  // The reporter needs the worker (acks) and the worker the reporter (reports): bind late.
+  let worker: Worker | undefined;
+  const reporter = new Reporter({ instanceId: () => instanceId, log: ilog, onApplied: (r) => worker?.acknowledged(r) });
+  worker = new Worker({
+    controller,
+    images: new ImagePuller(controller, cfg.imagePullBehavior, cfg.dataDir, ilog.child({ component: 'images' })),
+    journal: new FileTaskJournal(cfg.dataDir),
+    clock: systemClock,
+    log: ilog,
+    instanceId,
+    hostIp: cfg.hostIp,
+    agentVersion: version,
+    defaultStopTimeoutSeconds: cfg.stopTimeoutSeconds,
+    cleanupWaitMs: cfg.cleanupWaitMs,
+    reports: reporter,
+  });
+  await worker.start();
+
+  const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
+  let firstRegistration = registered;
+  const session = new Session({
+    client,
+    instanceId: () => instanceId,
+    register: async () => {
+      // Just registered for the first time: no need to say it twice.
+      if (firstRegistration) {
+        firstRegistration = false;
+        return;
+      }
+      await register();
+    },
+    worker,
+    reporter,
+    onLogRequest: (req, sessionId) => logs.handle(req, sessionId),
+    log: ilog,
+  });
+  session.start();
+
+  return {
+    instanceId,
+    async stop() {
+      sleeper.interrupt();
+      await reporter.drain(2000);
+      await session.stop();
+      logs.closeAll();
+      worker!.stop();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from './config';
+import { registerRequest } from './host-resources';
+
+const base = ['--control-plane', '127.0.0.1:7443', '--cluster', 'prod', '--host-ip', '127.0.0.2', '--data-dir', '/tmp/x'];
+
+describe('parseConfig', () => {
+  it('applies ECS defaults', () => {
+    const c = parseConfig(base, {});
+    assert.equal(c.availabilityZone, 'local-a');
+    assert.equal(c.reservedMemory, 0);
+    assert.deepEqual(c.reservedPorts, [22, 2375, 2376, 51678, 51679]);
+    assert.equal(c.dockerHost, '/var/run/docker.sock');
+    assert.equal(c.cleanupWaitMs, 3 * 3600 * 1000);
+    assert.equal(c.stopTimeoutSeconds, 30);
+    assert.equal(c.imagePullBehavior, 'default');
+    assert.equal(c.logLevel, 'info');
+    assert.deepEqual(c.attributes, {});
+  });
+
+  it('reads every option from STEVEDORE_* env vars, flags winning', () => {
+    const c = parseConfig(['--cluster', 'flag'], {
+      STEVEDORE_CONTROL_PLANE: 'cp.local:7443',
+      STEVEDORE_CLUSTER: 'env',
+      STEVEDORE_HOST_IP: '10.0.0.5',
+      STEVEDORE_DATA_DIR: '/var/lib/stevedore',
+      STEVEDORE_AVAILABILITY_ZONE: 'rack-2',
+      STEVEDORE_RESERVED_MEMORY: '256',
+      STEVEDORE_RESERVED_PORTS: '22,8080',
+      STEVEDORE_CLEANUP_WAIT: '60',
+      STEVEDORE_STOP_TIMEOUT: '5',
+      STEVEDORE_IMAGE_PULL_BEHAVIOR: 'prefer-cached',
+      STEVEDORE_LOG_LEVEL: 'debug',
+      STEVEDORE_ATTRIBUTES: 'stack=prod,gpu=none',
+      DOCKER_HOST: 'unix:///run/docker.sock',
+    });
+    assert.equal(c.cluster, 'flag');
+    assert.equal(c.controlPlane, 'cp.local:7443');
+    assert.equal(c.hostIp, '10.0.0.5');
+    assert.equal(c.availabilityZone, 'rack-2');
+    assert.equal(c.reservedMemory, 256);
+    assert.deepEqual(c.reservedPorts, [22, 8080]);
+    assert.equal(c.cleanupWaitMs, 60_000);
+    assert.equal(c.stopTimeoutSeconds, 5);
+    assert.equal(c.imagePullBehavior, 'prefer-cached');
+    assert.equal(c.dockerHost, 'unix:///run/docker.sock');
+    assert.deepEqual(c.attributes, { stack: 'prod', gpu: 'none' });
+  });
+
+  it('collects repeated --attribute flags', () => {
+    const c = parseConfig([...base, '--attribute', 'a=1', '--attribute', 'b=x=y'], {});
+    assert.deepEqual(c.attributes, { a: '1', b: 'x=y' });
+  });
+
+  it('rejects what cannot work', () => {
+    assert.throws(() => parseConfig(['--cluster', 'c', '--host-ip', '127.0.0.2', '--data-dir', '/x'], {}), /missing --control-plane/);
+    assert.throws(() => parseConfig([...base.slice(0, 4), '--host-ip', '0.0.0.0', '--data-dir', '/x'], {}), /wildcard/);
+    assert.throws(() => parseConfig([...base.slice(0, 4), '--host-ip', 'localhost', '--data-dir', '/x'], {}), /not an IP/);
+    assert.throws(() => parseConfig([...base, '--image-pull-behavior', 'sometimes'], {}), /image-pull-behavior/);
+    assert.throws(() => parseConfig([...base, '--attribute', 'novalue'], {}), /key=value/);
+  });
+});
+
+describe('registerRequest', () => {
+  it('computes resources and attributes from Docker facts', () => {
+    const cfg = parseConfig([...base, '--reserved-memory', '100', '--attribute', 'stack=prod'], {});
+    const r = registerRequest(cfg, { ncpu: 2, memTotalBytes: 4096 * 1048576 + 12345, architecture: 'aarch64', serverVersion: '20.10.24', apiVersion: '1.41', logDrivers: ['json-file', 'none'] }, 'inst-1', '0.1.0');
+    assert.equal(r.cluster, 'prod');
+    assert.equal(r.instance_id, 'inst-1');
+    assert.equal(r.host_ip, '127.0.0.2');
+    assert.deepEqual(r.resources, { cpu: 2048, memory: 3996, ports: [22, 2375, 2376, 51678, 51679], ports_udp: [] });
+    const attrs = Object.fromEntries(r.attributes.map((a) => [a.name, a.value]));
+    assert.equal(attrs['ecs.os-type'], 'linux');
+    assert.equal(attrs['ecs.cpu-architecture'], 'arm64');
+    assert.equal(attrs['ecs.availability-zone'], 'local-a');
+    assert.equal(attrs['stack'], 'prod');
+    assert.equal(attrs['com.amazonaws.ecs.capability.docker-remote-api.1.41'], '');
+    assert.equal(attrs['com.amazonaws.ecs.capability.logging-driver.json-file'], '');
+    assert.equal(r.docker_version, '20.10.24');
+  });
+});

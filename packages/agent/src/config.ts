@@ -1,0 +1,132 @@
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { DEFAULT_RESERVED_PORTS } from '@stevedore/core';
+import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
+
+/** Everything the agent is told at startup; each option also comes from STEVEDORE_<NAME> for systemd env files. */
+export interface AgentConfig {
+  controlPlane: string;
+  cluster: string;
+  hostIp: string;
+  dataDir: string;
+  attributes: Record<string, string>;
+  availabilityZone: string;
+  reservedMemory: number;
+  reservedPorts: number[];
+  dockerHost: string;
+  cleanupWaitMs: number;
+  stopTimeoutSeconds: number;
+  imagePullBehavior: PullBehavior;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+interface OptionSpec {
+  flags: string;
+  key: string;
+  env: string;
+  help: string;
+  default?: string;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { flags: '--control-plane <host:port>', key: 'controlPlane', env: 'STEVEDORE_CONTROL_PLANE', help: 'control plane agent endpoint' },
+  { flags: '--cluster <name>', key: 'cluster', env: 'STEVEDORE_CLUSTER', help: 'cluster to join', default: 'default' },
+  { flags: '--host-ip <ip>', key: 'hostIp', env: 'STEVEDORE_HOST_IP', help: 'address published container ports bind on' },
+  { flags: '--data-dir <dir>', key: 'dataDir', env: 'STEVEDORE_DATA_DIR', help: 'where the instance identity and task journal live' },
+  { flags: '--availability-zone <az>', key: 'availabilityZone', env: 'STEVEDORE_AVAILABILITY_ZONE', help: 'ecs.availability-zone attribute', default: 'local-a' },
+  { flags: '--reserved-memory <MiB>', key: 'reservedMemory', env: 'STEVEDORE_RESERVED_MEMORY', help: 'memory hidden from placement', default: '0' },
+  { flags: '--reserved-ports <list>', key: 'reservedPorts', env: 'STEVEDORE_RESERVED_PORTS', help: 'reserved TCP host ports', default: DEFAULT_RESERVED_PORTS.join(',') },
+  { flags: '--docker-host <url>', key: 'dockerHost', env: 'STEVEDORE_DOCKER_HOST', help: 'Docker endpoint (default $DOCKER_HOST or /var/run/docker.sock)' },
+  { flags: '--cleanup-wait <seconds>', key: 'cleanupWait', env: 'STEVEDORE_CLEANUP_WAIT', help: 'stopped task containers are removed after this', default: '10800' },
+  { flags: '--stop-timeout <seconds>', key: 'stopTimeout', env: 'STEVEDORE_STOP_TIMEOUT', help: 'default SIGTERM-to-SIGKILL grace', default: '30' },
+  { flags: '--image-pull-behavior <behavior>', key: 'imagePullBehavior', env: 'STEVEDORE_IMAGE_PULL_BEHAVIOR', help: PULL_BEHAVIORS.join(' | '), default: 'default' },
+  { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
+];
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseAttribute(s: string): [string, string] {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new ConfigError(`--attribute ${JSON.stringify(s)}: expected key=value`);
+  return [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+}
+
+function nonNegative(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name}: expected a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function buildCommand(): Command {
+  const cmd = new Command('stevedore-agent').description('Stevedore host agent: runs the tasks the control plane assigns to this host').exitOverride();
+  for (const o of OPTIONS) cmd.option(o.flags, `${o.help} [env ${o.env}]${o.default !== undefined ? ` (default ${o.default})` : ''}`);
+  cmd.option('--attribute <key=value>', 'custom instance attribute, repeatable [env STEVEDORE_ATTRIBUTES=k=v,k2=v2]', collect);
+  return cmd;
+}
+
+/** CLI flag, else STEVEDORE_* environment variable, else the documented default. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  const cmd = buildCommand();
+  cmd.parse(argv, { from: 'user' });
+  const cli = cmd.opts<Record<string, string | string[] | undefined>>();
+  const get = (key: string): string | undefined => {
+    const o = OPTIONS.find((x) => x.key === key)!;
+    const v = (cli[key] as string | undefined) ?? env[o.env] ?? o.default;
+    return v === '' ? o.default : v;
+  };
+  const required = (key: string): string => {
+    const v = get(key);
+    if (!v) {
+      const o = OPTIONS.find((x) => x.key === key)!;
+      throw new ConfigError(`missing ${o.flags.split(' ')[0]} (or ${o.env})`);
+    }
+    return v;
+  };
+
+  const hostIp = required('hostIp');
+  if (!isIP(hostIp)) throw new ConfigError(`--host-ip: ${JSON.stringify(hostIp)} is not an IP address`);
+  // Several agents may share one host and one dockerd: binding every address would collide.
+  if (hostIp === '0.0.0.0' || hostIp === '::') throw new ConfigError('--host-ip must be a specific address, not a wildcard');
+  const controlPlane = required('controlPlane');
+  if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(controlPlane)) throw new ConfigError(`--control-plane: expected HOST:PORT, got ${JSON.stringify(controlPlane)}`);
+
+  const attrList = [...((cli['attribute'] as string[] | undefined) ?? []), ...(!cli['attribute'] && env['STEVEDORE_ATTRIBUTES'] ? env['STEVEDORE_ATTRIBUTES'].split(',').filter(Boolean) : [])];
+  const attributes = Object.fromEntries(attrList.map(parseAttribute));
+
+  const behavior = get('imagePullBehavior')!;
+  if (!(PULL_BEHAVIORS as readonly string[]).includes(behavior)) throw new ConfigError(`--image-pull-behavior: expected one of ${PULL_BEHAVIORS.join(', ')}`);
+
+  const ports = get('reservedPorts')!
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const n = Number(p);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(`--reserved-ports: bad port ${JSON.stringify(p)}`);
+      return n;
+    });
+
+  const stopTimeout = nonNegative('--stop-timeout', get('stopTimeout')!);
+  return {
+    controlPlane,
+    cluster: required('cluster'),
+    hostIp,
+    dataDir: required('dataDir'),
+    attributes,
+    availabilityZone: get('availabilityZone')!,
+    reservedMemory: nonNegative('--reserved-memory', get('reservedMemory')!),
+    reservedPorts: ports,
+    dockerHost: (cli['dockerHost'] as string | undefined) ?? env['STEVEDORE_DOCKER_HOST'] ?? env['DOCKER_HOST'] ?? '/var/run/docker.sock',
+    cleanupWaitMs: nonNegative('--cleanup-wait', get('cleanupWait')!) * 1000,
+    // ECS_CONTAINER_STOP_TIMEOUT has a 1s minimum.
+    stopTimeoutSeconds: Math.max(1, stopTimeout),
+    imagePullBehavior: behavior as PullBehavior,
+    logLevel: get('logLevel')!,
+  };
+}

@@ -1,0 +1,62 @@
+import * as os from 'node:os';
+import type { RegisterRequest, WireAttribute } from '@stevedore/proto';
+import type { AgentConfig } from './config';
+
+/** The parts of Docker's /info and /version the registration needs. */
+export interface DockerFacts {
+  ncpu: number;
+  memTotalBytes: number;
+  architecture: string;
+  serverVersion: string;
+  apiVersion: string;
+  logDrivers: string[];
+}
+
+/** Lowest Docker remote API capability ECS agents advertise. */
+const MIN_REMOTE_API = 17;
+
+function cpuArchitecture(arch: string): string {
+  return arch === 'aarch64' || arch === 'arm64' ? 'arm64' : arch === 'amd64' ? 'x86_64' : arch;
+}
+
+/** Capability attributes (name only) that task definitions' requiresAttributes refer to. */
+export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
+  const out: string[] = [
+    'com.amazonaws.ecs.capability.privileged-container',
+    'ecs.capability.container-health-check',
+    'ecs.capability.container-ordering',
+    'ecs.capability.task-cpu-mem-limit',
+    'ecs.capability.docker-plugin.local',
+  ];
+  const minor = Number(f.apiVersion.split('.')[1] ?? 0);
+  for (let v = MIN_REMOTE_API; v <= minor; v++) out.push(`com.amazonaws.ecs.capability.docker-remote-api.1.${v}`);
+  for (const d of f.logDrivers) out.push(`com.amazonaws.ecs.capability.logging-driver.${d}`);
+  return out.map((name) => ({ name, value: '' }));
+}
+
+export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, agentVersion: string): RegisterRequest {
+  const memMiB = Math.floor(f.memTotalBytes / (1024 * 1024));
+  const attributes: WireAttribute[] = [
+    { name: 'ecs.os-type', value: 'linux' },
+    { name: 'ecs.os-family', value: 'LINUX' },
+    { name: 'ecs.cpu-architecture', value: cpuArchitecture(f.architecture) },
+    { name: 'ecs.availability-zone', value: cfg.availabilityZone },
+    ...capabilityAttributes(f),
+    ...Object.entries(cfg.attributes).map(([name, value]) => ({ name, value })),
+  ];
+  return {
+    cluster: cfg.cluster,
+    instance_id: instanceId ?? '',
+    ec2_instance_id: os.hostname(),
+    host_ip: cfg.hostIp,
+    resources: {
+      cpu: f.ncpu * 1024,
+      memory: Math.max(0, memMiB - cfg.reservedMemory),
+      ports: cfg.reservedPorts,
+      ports_udp: [],
+    },
+    attributes,
+    agent_version: agentVersion,
+    docker_version: f.serverVersion,
+  };
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { ConfigError, parseConfig } from './config';
+import { createLogger } from './logger';
+import { startAgent, type RunningAgent } from './agent';
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stevedore-agent: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(cfg.logLevel, { cluster: cfg.cluster });
+  let agent: RunningAgent | undefined;
+  let stopping = false;
+  const shutdown = (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    // Task containers are deliberately left running: an agent restart must never restart or lose them.
+    log.info({ signal }, 'shutting down; task containers keep running');
+    const force = setTimeout(() => process.exit(code), 10_000);
+    force.unref();
+    void (agent?.stop() ?? Promise.resolve()).finally(() => process.exit(code));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  agent = await startAgent(cfg, log, (reason) => {
+    log.error({ reason }, 'fatal: restarting');
+    shutdown('fatal', 1);
+  });
+  if (stopping) await agent.stop();
+  log.info({ instance: agent.instanceId, controlPlane: cfg.controlPlane, hostIp: cfg.hostIp }, 'agent started');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`stevedore-agent: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
