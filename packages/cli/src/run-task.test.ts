@@ -83,6 +83,7 @@ test('run-task --wait-stopped waits past RUNNING; exit 0 for a clean batch task'
   const out = JSON.parse(io.out()) as { tasks: EcsTask[]; failures: unknown[] };
   assert.equal(out.tasks[0]!.lastStatus, 'STOPPED');
   assert.deepEqual(out.failures, []);
+  assert.equal(io.err(), '', 'a clean batch run needs no stop explanation');
 });
 
 test('a task that failed to start has no exit code: exit 1', async (t) => {

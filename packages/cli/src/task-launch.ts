@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from './context';
 import { parseJsonOption, parseIntOption } from './context';
 import type { EcsTask, Failure, TaskDefinition, TasksResponse } from './ecs-types';
-import { essentialNames, runExitCode } from './exit-code';
+import { essentialNames, runExitCode, stoppedTaskExitCode } from './exit-code';
+import { shortId } from './output/format';
 import { printJson } from './output/json';
 import { printFailures, renderTaskTable } from './output/tasks';
 import { ApiError } from './api-client';
@@ -98,12 +99,14 @@ export async function finishLaunch(ctx: CommandContext, response: TasksResponse,
   }
   if (ctx.output === 'json') printJson(ctx.io.stdout, { tasks, failures });
   else if (tasks.length > 0) ctx.io.stdout.write(renderTaskTable(tasks, ctx.io.now()));
-  for (const t of tasks) {
-    if (t.lastStatus === 'STOPPED' && t.stoppedReason) {
-      ctx.io.stderr.write(`task ${t.taskArn.split('/').pop()} stopped${t.stopCode ? ` (${t.stopCode})` : ''}: ${t.stoppedReason}\n`);
-    }
-  }
   if (tasks.length === 0) return 1;
   if (!target) return failures.length > 0 ? 1 : 0;
-  return runExitCode(tasks, failures, await essentialLookup(ctx, tasks));
+  const essentialOf = await essentialLookup(ctx, tasks);
+  for (const t of tasks) {
+    if (t.lastStatus !== 'STOPPED') continue;
+    // A batch task that ended cleanly under --wait-stopped needs no explanation.
+    if (target === 'STOPPED' && stoppedTaskExitCode(t, essentialOf(t.taskDefinitionArn)) === 0) continue;
+    ctx.io.stderr.write(`task ${shortId(t.taskArn)} stopped${t.stopCode ? ` (${t.stopCode})` : ''}: ${t.stoppedReason ?? 'no reason given'}\n`);
+  }
+  return runExitCode(tasks, failures, essentialOf);
 }

@@ -96,4 +96,10 @@ test('instance views show registered, used and free', () => {
   assert.match(detail, /MEMORY \(MiB\)\s+3900\s+64\s+3836/);
   assert.match(detail, /TCP ports in use:\s+8080/);
   assert.match(detail, /ecs\.os-type\s+linux/);
+  const withCaps = renderInstanceDetail(
+    instance('i1', { attributes: [{ name: 'ecs.os-type', value: 'linux' }, { name: 'ecs.capability.container-health-check' }, { name: 'com.amazonaws.ecs.capability.docker-remote-api.1.41' }] }),
+    NOW,
+  );
+  assert.doesNotMatch(withCaps, /docker-remote-api/);
+  assert.match(withCaps, /\(and 2 capability attributes: --output json lists them\)/);
 });

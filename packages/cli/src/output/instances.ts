@@ -49,10 +49,15 @@ export function renderInstanceDetail(i: EcsContainerInstance, nowMs: number): st
     ['Reserved TCP ports', reservedPorts.join(', ') || '-'],
     ['TCP ports in use', usedPorts.filter((p) => !reservedPorts.includes(p)).join(', ') || '-'],
   ];
-  const attributes = renderTable(
-    ['NAME', 'VALUE'],
-    (i.attributes ?? []).map((a) => [a.name, dash(a.value)]),
-  );
+  // Valueless capability flags run to dozens of lines; people need the count, scripts use JSON.
+  const all = i.attributes ?? [];
+  const isCapability = (a: { name: string; value?: string }) => a.value === undefined && /(^|\.)capability\./.test(a.name);
+  const capabilities = all.filter(isCapability).length;
+  const attributes =
+    renderTable(
+      ['NAME', 'VALUE'],
+      all.filter((a) => !isCapability(a)).map((a) => [a.name, dash(a.value)]),
+    ) + (capabilities > 0 ? `(and ${capabilities} capability attributes: --output json lists them)\n` : '');
   return (
     renderFields(fields) +
     'Resources:\n' +
