@@ -43,6 +43,8 @@ export class FakeDispatcher extends EventEmitter {
   /** Which task ARNs UpdateTaskStatus reports as applied (default: all). */
   applies: (arn: string) => boolean = () => true;
   currentSessionId: string | undefined;
+  /** Id handed to an agent registering for the first time. */
+  newInstanceId = 'inst-1';
 
   async start(): Promise<void> {
     this.server.addService(dispatcherService(), {
@@ -50,7 +52,8 @@ export class FakeDispatcher extends EventEmitter {
         this.record('Register', call.metadata);
         this.registrations.push(call.request);
         if (this.registerError) return cb(this.registerError);
-        cb(null, { instance_id: call.request.instance_id || 'inst-1', container_instance_arn: `arn:aws:ecs:us-east-1:000000000000:container-instance/${call.request.cluster}/inst-1` });
+        const id = call.request.instance_id || this.newInstanceId;
+        cb(null, { instance_id: id, container_instance_arn: `arn:aws:ecs:us-east-1:000000000000:container-instance/${call.request.cluster}/${id}` });
       },
       Session: (call: grpc.ServerWritableStream<unknown, SessionMessage>) => {
         this.record('Session', call.metadata);
