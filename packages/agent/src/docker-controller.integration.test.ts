@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -273,6 +273,48 @@ describe('Worker on the real dockerd: task lifecycle end to end', { skip }, () =
     } finally {
       blocker.close();
       w.stop();
+    }
+  });
+
+  it('wires links, task and host volumes, volumesFrom and environment like ECS', async () => {
+    const sink = new Sink();
+    const w = await startWorker(sink);
+    const hostDir = mkdtempSync(path.join(tmpdir(), 'stevedore-bind-'));
+    writeFileSync(path.join(hostDir, 'from-host.txt'), 'host data');
+    const a = assignment({
+      family: 'itest-wiring',
+      volumes: [{ name: 'scratch', dockerVolumeConfiguration: { scope: 'task' } }, { name: 'hostdir', host: { sourcePath: hostDir } }],
+      containers: [
+        containerDef({
+          name: 'db',
+          command: ['sh', '-c', 'echo db-ok > /tmp/index.html; echo shared > /data/made-by-db; exec httpd -f -p 8080 -h /tmp'],
+          mountPoints: [{ sourceVolume: 'scratch', containerPath: '/data' }],
+        }),
+        containerDef({
+          name: 'client',
+          essential: false,
+          links: ['db:database'],
+          volumesFrom: [{ sourceContainer: 'db', readOnly: true }],
+          mountPoints: [{ sourceVolume: 'hostdir', containerPath: '/host', readOnly: true }],
+          environment: [{ name: 'GREETING', value: 'hi' }],
+          dependsOn: [{ containerName: 'db', condition: 'START' }],
+          command: ['sh', '-c', 'sleep 0.3; test "$GREETING" = hi && test "$(cat /data/made-by-db)" = shared && test "$(cat /host/from-host.txt)" = "host data" && wget -q -O- http://database:8080/index.html | grep -q db-ok'],
+        }),
+      ],
+    });
+    try {
+      w.assign([a]);
+      const r = await waitFor('client finished', () => {
+        const x = sink.latest.get(a.taskArn);
+        return x?.containers[1]?.status === 'STOPPED' ? x : undefined;
+      }, 20_000, 20);
+      assert.equal(r.containers[1]!.exitCode, 0, 'links, volumes, volumesFrom and env all worked inside the container');
+      assert.equal(r.lastStatus, 'RUNNING', 'a non-essential exit leaves the task running');
+      const vols = await docker.listVolumes({ filters: { label: [`stevedore.task=${a.taskArn}`] } });
+      assert.deepEqual((vols.Volumes ?? []).map((v) => v.Name), [`ecs-itest-wiring-1-scratch-${a.taskId}`]);
+    } finally {
+      w.stop();
+      rmSync(hostDir, { recursive: true, force: true });
     }
   });
 

@@ -116,6 +116,15 @@ describe('toDockerCreateOptions', () => {
     assert.deepEqual(o.HostConfig?.Binds, ['/srv/x:/x:ro', 'vol-1:/v']);
   });
 
+  it('honours host pid/ipc modes only', () => {
+    const o = toDockerCreateOptions(req({}, { pidMode: 'host', ipcMode: 'none' }));
+    assert.equal(o.HostConfig?.PidMode, 'host');
+    assert.equal(o.HostConfig?.IpcMode, 'none');
+    const t = toDockerCreateOptions(req({}, { pidMode: 'task', ipcMode: 'task' }));
+    assert.equal(t.HostConfig?.PidMode, undefined);
+    assert.equal(t.HostConfig?.IpcMode, undefined);
+  });
+
   it('uses the given log driver', () => {
     const o = toDockerCreateOptions(req({ logConfiguration: { logDriver: 'none' } }));
     assert.deepEqual(o.HostConfig?.LogConfig, { Type: 'none', Config: {} });

@@ -130,6 +130,8 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
     Binds: binds(req),
     VolumesFrom: volumesFrom(req),
     NetworkMode: req.networkMode === 'awsvpc' ? 'bridge' : req.networkMode,
+    PidMode: req.pidMode === 'host' ? 'host' : undefined,
+    IpcMode: req.ipcMode === 'host' || req.ipcMode === 'none' ? req.ipcMode : undefined,
     LogConfig: { Type: def.logConfiguration?.logDriver ?? 'json-file', Config: def.logConfiguration?.options ?? {} },
     // The agent owns restarts: Docker must never restart a task container behind its back.
     RestartPolicy: { Name: 'no' },

@@ -51,6 +51,9 @@ export interface CreateContainerRequest {
   labels: Record<string, string>;
   definition: ContainerDefinition;
   networkMode: NetworkMode;
+  /** Task pidMode/ipcMode; only `host` (and ipc `none`) are honoured: `task` needs a shared pause container. */
+  pidMode?: string;
+  ipcMode?: string;
   /** Address every published port binds on (never 0.0.0.0: several agents may share a host). */
   hostIp: string;
   /** Docker names of the task's other containers by container name, for links and volumesFrom. */

@@ -23,6 +23,7 @@ import {
   updatePullTimes,
   updateTaskStatus,
   VANISHED,
+  VANISHED_WHILE_DOWN,
   type ContainerState,
   type TaskState,
 } from './task-state';
@@ -178,16 +179,28 @@ export class TaskRunner {
     if (t.spec && a.version < t.spec.version) return;
     t.forgotten = false;
     if (!t.spec || t.spec.version !== a.version) {
+      // Adopted from labels alone (journal lost): a container without a label had run and vanished,
+      // unless nothing of the task ever ran; never start one piece of a running task afresh.
+      const ranBefore = !t.spec && t.containers.some((c) => c.startedAt !== undefined);
       // The spec of a task never changes once it runs; only its desired status does.
       for (const def of a.containers) {
         const c = this.container(def.name);
-        if (!c) t.containers.push(newContainerState(def));
-        else if (!c.definition) {
+        if (!c) {
+          const fresh = newContainerState(def);
+          if (ranBefore) markStopped(fresh, VANISHED_WHILE_DOWN);
+          t.containers.push(fresh);
+        } else if (!c.definition) {
           c.definition = def;
           c.essential = def.essential ?? true;
         }
       }
       t.spec = a;
+      // Reports list containers in definition order, whatever order adoption found them in.
+      const order = (name: string) => {
+        const i = a.containers.findIndex((d) => d.name === name);
+        return i < 0 ? a.containers.length : i;
+      };
+      t.containers.sort((x, y) => order(x.name) - order(y.name));
     }
     if (a.desiredStatus === 'STOPPED') setStop(t, a.stopCode, a.stoppedReason ?? 'Task stopped by the control plane');
   }
@@ -345,6 +358,8 @@ export class TaskRunner {
       labels: containerLabels(spec, def, this.ctx.instanceId, this.ctx.agentVersion),
       definition: def,
       networkMode: spec.networkMode ?? 'bridge',
+      ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
+      ...(spec.ipcMode ? { ipcMode: spec.ipcMode } : {}),
       hostIp: this.ctx.hostIp,
       peers,
       mounts,

@@ -362,6 +362,23 @@ describe('Worker + TaskRunner against FakeDocker', () => {
     assert.equal(fake.startCount, 1);
   });
 
+  it('restart adoption from labels alone: a container without labels vanished, it is not started afresh', async () => {
+    const fake = new FakeContainerController();
+    const first = await rig({ fake });
+    const a = assignment({ containers: [containerDef({ name: 'app' }), containerDef({ name: 'side', essential: false })] });
+    first.worker.assign([a]);
+    await until(first.sink, a, 'RUNNING');
+    first.worker.stop();
+    fake.removeOutside('side');
+    const second = await rig({ fake, journal: new MemoryTaskJournal() });
+    second.worker.assign([a]);
+    const r = await waitFor('reported', () => second.sink.of(a));
+    assert.equal(r.lastStatus, 'RUNNING');
+    assert.deepEqual(r.containers.map((c) => [c.name, c.status, c.reason]), [['app', 'RUNNING', undefined], ['side', 'STOPPED', VANISHED_WHILE_DOWN]]);
+    await second.worker.idle();
+    assert.equal(fake.startCount, 2);
+  });
+
   it('reports containers killed while dockerd restarted (no events), via the reconnect resync', async () => {
     const { fake, sink, worker } = await rig();
     const a = assignment();
