@@ -6,7 +6,7 @@ import type { ContainerController, ContainerEvent, Subscription } from '../exec/
 import { byTask, restoreTask } from './adoption';
 import type { TaskJournal } from './task-journal';
 import { TaskRunner, type RunnerContext } from './task-runner';
-import { newTaskState } from './task-state';
+import { newTaskState, type TaskState } from './task-state';
 
 /** Where task reports go; Reporter implements it. */
 export interface ReportSink {
@@ -83,7 +83,7 @@ export class Worker {
     if (arns.size) this.log.info({ tasks: arns.size, fromJournal: saved.size, withContainers: observed.size }, 'adopted tasks');
   }
 
-  private newRunner(state: ReturnType<typeof newTaskState>): TaskRunner {
+  private newRunner(state: TaskState): TaskRunner {
     const o = this.opts;
     const ctx: RunnerContext = {
       controller: o.controller,
