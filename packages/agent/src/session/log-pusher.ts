@@ -45,7 +45,7 @@ export class LogPusher {
       call.end();
     };
     const runtimeId = this.containers.runtimeIdOf(req.task_arn, req.container_name);
-    if (!runtimeId) return fail(`container ${req.container_name} of task ${req.task_arn} is not on this instance`);
+    if (!runtimeId) return fail(`container ${req.container_name} of task ${req.task_arn} has no Docker container on this instance (not created yet, or cleaned up)`);
     this.controller
       .openLogs(runtimeId, { follow: req.follow, tail: req.tail, sinceMs: req.since_ms }, {
         onData: (stream, data) => {

@@ -236,6 +236,6 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     cp.incremental({ log_requests: [{ request_id: 'r2', task_arn: 'arn:t', container_name: 'nope', follow: true, tail: 10, since_ms: 0 }] });
     const failed = (await cp.next('logs')) as { request_id: string; error: string }[];
     assert.equal(failed[0]!.request_id, 'r2');
-    assert.match(failed[failed.length - 1]!.error, /not on this instance/);
+    assert.match(failed[failed.length - 1]!.error, /no Docker container on this instance/);
   });
 });

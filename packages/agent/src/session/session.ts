@@ -85,9 +85,11 @@ export class Session {
           await this.opts.register();
           this.registered = true;
         } catch (err) {
+          if (this.stopped) break;
           await this.pause(err, 'registration failed');
           continue;
         }
+        if (this.stopped) break;
       }
       const outcome = await this.runSession();
       this.opts.reporter.disconnected();

@@ -65,6 +65,8 @@ export type RunnerMessage =
 
 /** How long to wait before retrying a docker stop that failed (daemon error or timeout). */
 const STOP_RETRY_MS = 5000;
+/** Cleanup is not urgent: retry a failed one (dockerd down) a minute later. */
+const CLEANUP_RETRY_MS = 60_000;
 /** Bound on synchronous re-evaluation rounds per message (a step chain is at most one per container). */
 const MAX_ROUNDS = 64;
 
@@ -228,7 +230,12 @@ export class TaskRunner {
   private async resync(): Promise<void> {
     for (const c of this.state.containers) {
       if (c.known === 'STOPPED' || c.applied !== c.known) continue;
-      await this.observe(c);
+      try {
+        await this.observe(c);
+      } catch (err) {
+        // dockerd down or slow: the next resync (or the reconnect one) tries again.
+        this.ctx.log.warn({ container: c.name, err: runtimeMessage(err) }, 'resync inspect failed');
+      }
     }
   }
 
@@ -412,8 +419,16 @@ export class TaskRunner {
     this.cleaning = true;
     const { controller, instanceId } = this.ctx;
     const ids = new Set(this.state.containers.map((c) => c.runtimeId).filter((x): x is string => !!x));
-    for (const o of await controller.listContainers({ [LABEL.instance]: instanceId, [LABEL.task]: this.state.taskArn })) ids.add(o.runtimeId);
-    for (const id of ids) await controller.removeContainer(id);
+    try {
+      for (const o of await controller.listContainers({ [LABEL.instance]: instanceId, [LABEL.task]: this.state.taskArn })) ids.add(o.runtimeId);
+      for (const id of ids) await controller.removeContainer(id);
+    } catch (err) {
+      this.ctx.log.warn({ err: runtimeMessage(err), retryInMs: CLEANUP_RETRY_MS }, 'task cleanup failed; will retry');
+      this.cleaning = false;
+      this.cleanupTimer = setTimeout(() => this.mailbox.post(() => this.cleanup()), CLEANUP_RETRY_MS);
+      this.cleanupTimer.unref();
+      return;
+    }
     if (this.state.spec) for (const v of taskScopedVolumes(this.state.spec, instanceId)) await controller.removeVolume(v).catch((err: unknown) => this.ctx.log.warn({ volume: v, err: runtimeMessage(err) }, 'cannot remove task volume'));
     await this.ctx.journal.remove(this.state.taskArn);
     this.ctx.log.info({ containers: ids.size }, 'task cleaned up');

@@ -177,6 +177,21 @@ describe('Worker + TaskRunner against FakeDocker', () => {
     await waitFor('unhealthy reported', () => sink.of(a)?.containers[0]?.healthStatus === 'UNHEALTHY');
   });
 
+  it('gives up on a dependency after its startTimeout (the runner wakes itself up)', async () => {
+    const { sink, worker } = await rig();
+    const a = assignment({
+      containers: [
+        containerDef({ name: 'db', startTimeout: 1, healthCheck: { command: ['CMD-SHELL', 'true'] } }),
+        containerDef({ name: 'app', dependsOn: [{ containerName: 'db', condition: 'HEALTHY' }] }),
+      ],
+    });
+    worker.assign([a]);
+    const r = await until(sink, a, 'STOPPED');
+    assert.equal(r.stopCode, 'TaskFailedToStart');
+    assert.match(r.stoppedReason!, /did not reach HEALTHY within its startTimeout of 1s/);
+    assert.deepEqual(r.containers.map((c) => c.exitCode), [143, undefined]);
+  });
+
   it('StopTask: stops dependents first, keeps the control plane reason, reports exit codes', async () => {
     const { fake, sink, worker } = await rig();
     const a = assignment({
