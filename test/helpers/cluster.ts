@@ -15,7 +15,15 @@ import { call as apiCall, STEVEDORE_TARGET } from './api';
 import { listContainers, removeContainers, removeVolumes, type ContainerSummary } from './docker';
 import { waitFor } from './wait-for';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The checkout root, found by walking up (this file runs from test/dist/helpers/). */
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'packages', 'control-plane', 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Stevedore checkout above ${start}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
 export const CONTROL_PLANE_BIN = path.join(REPO_ROOT, 'packages/control-plane/dist/main.js');
 export const AGENT_BIN = path.join(REPO_ROOT, 'packages/agent/dist/main.js');
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/main.js');
