@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient, ApiError, TransportError } from './api-client';
+import { requestSignerFrom } from './signing';
 import { CliError, EXIT_INTERRUPTED, EXIT_USAGE, resolveGlobals, type App, type Io } from './context';
 import * as clusterCreate from './commands/cluster-create';
 import * as clusterList from './commands/cluster-list';
@@ -95,7 +96,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const app: App = {
     contextOf(cmd) {
       const globals = resolveGlobals(cmd.optsWithGlobals(), io.env);
-      const client = new ApiClient({ endpoint: globals.endpoint, ...(io.signal ? { signal: io.signal } : {}), userAgent: `stevedore-cli/${VERSION}` });
+      const client = new ApiClient({
+        endpoint: globals.endpoint,
+        signer: requestSignerFrom(io.env),
+        userAgent: `stevedore-cli/${VERSION}`,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
       return { ...globals, client, io };
     },
     setExitCode(code) {
