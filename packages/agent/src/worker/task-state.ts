@@ -197,7 +197,8 @@ export function derivedStatus(t: TaskState): TaskStatus {
 /** Applies the derived status and its timestamps; returns the transition to log, if any. */
 export function updateTaskStatus(t: TaskState, now: number): Transition<TaskStatus> | undefined {
   const to = derivedStatus(t);
-  const tr = transitionTask(t.lastStatus, to, t.stoppedReason ?? to.toLowerCase());
+  const why = to === 'RUNNING' ? 'all essential containers running' : to === 'PENDING' ? 'waiting for containers' : (t.stoppedReason ?? 'all containers stopped');
+  const tr = transitionTask(t.lastStatus, to, why);
   if (!tr) return undefined;
   t.lastStatus = to;
   if (to === 'RUNNING') t.startedAt ??= now;
