@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeContainerController } from '../exec/fake-container-controller';
+import { silentLogger } from '../logger';
+import { ImagePuller, planPull, type PullBehavior } from './image-puller';
+
+describe('planPull (ECS_IMAGE_PULL_BEHAVIOR)', () => {
+  const rows: [PullBehavior, boolean, boolean, boolean, boolean][] = [
+    // behavior, cached, pulledBefore -> pull, fallbackToCache
+    ['default', false, false, true, true],
+    ['default', true, true, true, true],
+    ['always', true, true, true, false],
+    ['once', true, true, false, false],
+    ['once', true, false, true, false],
+    ['once', false, true, true, false],
+    ['prefer-cached', true, false, false, false],
+    ['prefer-cached', false, false, true, false],
+  ];
+  for (const [b, cached, before, pull, fallback] of rows) {
+    it(`${b} cached=${cached} pulledBefore=${before}`, () => {
+      assert.deepEqual(planPull(b, cached, before), { pull, fallbackToCache: fallback });
+    });
+  }
+});
+
+describe('ImagePuller', () => {
+  it('shares one pull between concurrent requests for the same image', async () => {
+    const fake = new FakeContainerController();
+    fake.registry.add('img:1');
+    let pulls = 0;
+    const orig = fake.pullImage.bind(fake);
+    fake.pullImage = async (i) => {
+      pulls++;
+      await new Promise((r) => setTimeout(r, 10));
+      return orig(i);
+    };
+    const p = new ImagePuller(fake, 'always', undefined, silentLogger());
+    await Promise.all([p.ensure('img:1'), p.ensure('img:1'), p.ensure('img:1')]);
+    assert.equal(pulls, 1);
+    await p.ensure('img:1');
+    assert.equal(pulls, 2, 'always pulls again for a new start');
+  });
+
+  it('prefer-cached never pulls a cached image; fails clearly for a missing one', async () => {
+    const fake = new FakeContainerController();
+    fake.images.add('cached:1');
+    const p = new ImagePuller(fake, 'prefer-cached', undefined, silentLogger());
+    await p.ensure('cached:1');
+    await assert.rejects(p.ensure('missing:1'), /no such host/);
+  });
+});
