@@ -1,2 +1,6 @@
 export * from './resources';
 export * from './pipeline';
+export * from './filters';
+export * from './strategies';
+export * from './query-language';
+export * from './placement-input';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePlacements, explainPlacement, seededRandom, type Candidate } from './pipeline';
+import { computePlacements, explainPlacement, seededRandom } from './pipeline';
+import type { Candidate } from './filters';
 import { remainingResources } from './resources';
 import type { ContainerInstance } from '../model/container-instance';
 

@@ -1,73 +1,34 @@
-import type { ContainerInstance, InstanceResources } from '../model/container-instance';
+import type { PlacementConstraint, PlacementStrategy } from '../model/service';
+import { DEFAULT_RUN_TASK_STRATEGY } from '../model/service';
+import { buildFilters, toPoolEntry, type Candidate, type PlacementFailureReason, type PlacementFilter, type PoolEntry } from './filters';
 import type { TaskRequirement } from './resources';
+import { lexLess, StrategyScorer, type Random } from './strategies';
+
 
 /**
- * Placement, Nomad style: feasibility filters (binding, cheapest first), then
- * a ranking strategy (best effort). Pure: the caller passes the snapshot and a
- * seeded random source, and gets decisions plus the metrics that explain a
+ * Placement, as ECS describes it and Nomad structures it: binding filters
+ * (status, agent, resources, ports, then constraints), then best-effort
+ * strategies as scorers. Pure: the caller passes the snapshot and a seeded
+ * random source, and gets decisions plus the metrics that explain a
  * non-placement.
  */
-export interface Candidate {
-  instance: ContainerInstance;
-  remaining: InstanceResources;
+export interface PlacementOptions {
+  /** Task group of the tasks being placed (distinctInstance, spread). */
+  group?: string;
+  /** Already validated; memberOf expressions are parsed here. */
+  constraints?: PlacementConstraint[];
+  /** Default: random (RunTask). */
+  strategies?: PlacementStrategy[];
 }
-
-/** ECS failure reasons of RunTask/StartTask `failures[].reason`. */
-export type PlacementFailureReason = 'AGENT' | 'INACTIVE' | 'RESOURCE:CPU' | 'RESOURCE:MEMORY' | 'RESOURCE:PORTS' | 'RESOURCE:PORTS_UDP' | 'ATTRIBUTE';
-
-export interface PlacementFilter {
-  name: string;
-  reason: PlacementFailureReason;
-  /** ECS's "The closest matching container-instance X ..." wording. */
-  explain: (instanceId: string) => string;
-  check(c: Candidate, req: TaskRequirement): boolean;
-}
-
-export const FILTERS: PlacementFilter[] = [
-  {
-    name: 'status',
-    reason: 'INACTIVE',
-    explain: (id) => `The closest matching container-instance ${id} is not ACTIVE.`,
-    check: (c) => c.instance.status === 'ACTIVE',
-  },
-  {
-    name: 'agent',
-    reason: 'AGENT',
-    explain: (id) => `The closest matching container-instance ${id} encountered error "AGENT".`,
-    check: (c) => c.instance.agentConnected,
-  },
-  {
-    name: 'cpu',
-    reason: 'RESOURCE:CPU',
-    explain: (id) => `The closest matching container-instance ${id} has insufficient CPU units available.`,
-    check: (c, req) => c.remaining.cpu >= req.cpu,
-  },
-  {
-    name: 'memory',
-    reason: 'RESOURCE:MEMORY',
-    explain: (id) => `The closest matching container-instance ${id} has insufficient memory available.`,
-    check: (c, req) => c.remaining.memory >= req.memory,
-  },
-  {
-    name: 'ports',
-    reason: 'RESOURCE:PORTS',
-    explain: (id) => `The closest matching container-instance ${id} is already using a port required by your task.`,
-    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'tcp' || !c.remaining.ports.includes(p.port)),
-  },
-  {
-    name: 'ports-udp',
-    reason: 'RESOURCE:PORTS_UDP',
-    explain: (id) => `The closest matching container-instance ${id} is already using a port required by your task.`,
-    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'udp' || !c.remaining.portsUdp.includes(p.port)),
-  },
-];
 
 export interface PlacementMetrics {
   evaluated: number;
-  /** Instances rejected per filter reason (first failing filter only). */
-  filtered: Partial<Record<PlacementFailureReason, number>>;
+  /** Instances rejected per filter key (first failing filter only). */
+  filtered: Record<string, number>;
+  /** Words for each key in `filtered`. */
+  describe?: Record<string, string>;
   /** The instance that passed the most filters, and the filter that stopped it. */
-  closest?: { instanceId: string; filter: PlacementFilter };
+  closest?: { instanceId: string; filter: Pick<PlacementFilter, 'key' | 'explain'> };
 }
 
 export interface PlacementResult {
@@ -78,8 +39,6 @@ export interface PlacementResult {
   metrics: PlacementMetrics;
   unplaced: number;
 }
-
-export type Random = () => number;
 
 /** Deterministic PRNG (mulberry32) so a logged seed reproduces a placement. */
 export function seededRandom(seed: number): Random {
@@ -93,59 +52,90 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-function evaluate(c: Candidate, req: TaskRequirement): { passed: number; failed?: PlacementFilter } {
-  for (let i = 0; i < FILTERS.length; i++) {
-    const f = FILTERS[i]!;
-    if (!f.check(c, req)) return { passed: i, failed: f };
-  }
-  return { passed: FILTERS.length };
+function firstFailing(filters: PlacementFilter[], e: PoolEntry, req: TaskRequirement): number {
+  for (let i = 0; i < filters.length; i++) if (!filters[i]!.check(e, req)) return i;
+  return -1;
+}
+
+/** Builds the working pool: copies, so placements consume resources without touching the snapshot. */
+export function buildPool(candidates: Candidate[], group: string, random: Random): PoolEntry[] {
+  return candidates.map((c) => toPoolEntry(c, group, random()));
+}
+
+/** Records one more task of `group` on `e` (resources, ports, groups). */
+export function consume(e: PoolEntry, req: TaskRequirement, group: string, scorer: StrategyScorer): void {
+  scorer.adjust(e, 1, req);
+  for (const p of req.hostPorts) (p.protocol === 'udp' ? e.remaining.portsUdp : e.remaining.ports).push(p.port);
+  e.groups.set(group, (e.groups.get(group) ?? 0) + 1);
 }
 
 /**
- * Places `count` copies of a task. Each placement consumes resources on a copy
- * of the snapshot so later copies see what earlier ones took. RunTask's
- * default strategy is random among feasible instances.
+ * Places `count` copies of a task. Each placement consumes resources in the
+ * working pool so later copies see what earlier ones took.
  */
-export function computePlacements(candidates: Candidate[], req: TaskRequirement, count: number, random: Random): PlacementResult {
-  const pool = candidates.map((c) => ({ instance: c.instance, remaining: { ...c.remaining, ports: [...c.remaining.ports], portsUdp: [...c.remaining.portsUdp] } }));
-  const placements: string[] = [];
-  let failures: PlacementResult['failures'] = [];
-  let metrics: PlacementMetrics = { evaluated: 0, filtered: {} };
-  for (let n = 0; n < count; n++) {
-    const feasible: Candidate[] = [];
-    metrics = { evaluated: pool.length, filtered: {} };
-    failures = [];
-    let best = -1;
-    for (const c of pool) {
-      const v = evaluate(c, req);
-      if (!v.failed) {
-        feasible.push(c);
-        continue;
-      }
-      metrics.filtered[v.failed.reason] = (metrics.filtered[v.failed.reason] ?? 0) + 1;
-      failures.push({ instanceId: c.instance.id, reason: v.failed.reason });
-      if (v.passed > best) {
-        best = v.passed;
-        metrics.closest = { instanceId: c.instance.id, filter: v.failed };
-      }
-    }
-    if (feasible.length === 0) {
-      return { placements, failures, metrics, unplaced: count - n };
-    }
-    const chosen = feasible[Math.floor(random() * feasible.length)]!;
-    chosen.remaining.cpu -= req.cpu;
-    chosen.remaining.memory -= req.memory;
-    for (const p of req.hostPorts) (p.protocol === 'udp' ? chosen.remaining.portsUdp : chosen.remaining.ports).push(p.port);
-    placements.push(chosen.instance.id);
-  }
-  return { placements, failures: [], metrics, unplaced: 0 };
+export function computePlacements(candidates: Candidate[], req: TaskRequirement, count: number, random: Random, opts: PlacementOptions = {}): PlacementResult {
+  const group = opts.group ?? '';
+  const pool = buildPool(candidates, group, random);
+  const filters = buildFilters(opts.constraints ?? []);
+  const scorer = new StrategyScorer(opts.strategies && opts.strategies.length > 0 ? opts.strategies : DEFAULT_RUN_TASK_STRATEGY, pool, random);
+  return placeInPool(pool, filters, scorer, req, count, group);
 }
 
-/** ECS-worded explanation plus per-reason counts, for events and errors. */
+/** The placement loop over an existing pool (the reconciler keeps one pool per tick). */
+export function placeInPool(pool: PoolEntry[], filters: PlacementFilter[], scorer: StrategyScorer, req: TaskRequirement, count: number, group: string): PlacementResult {
+  const placements: string[] = [];
+  for (let n = 0; n < count; n++) {
+    let best: PoolEntry | undefined;
+    let bestKey: number[] | undefined;
+    for (const e of pool) {
+      if (firstFailing(filters, e, req) >= 0) continue;
+      const key = scorer.placeKey(e, req);
+      if (!bestKey || lexLess(key, bestKey)) {
+        best = e;
+        bestKey = key;
+      }
+    }
+    if (!best) {
+      const why = explainPool(pool, filters, req);
+      return { placements, failures: why.failures, metrics: why.metrics, unplaced: count - n };
+    }
+    consume(best, req, group, scorer);
+    placements.push(best.instance.id);
+  }
+  return { placements, failures: [], metrics: { evaluated: pool.length, filtered: {} }, unplaced: 0 };
+}
+
+/** Why no instance of the pool takes the task: counts per first failing filter, and the closest one. */
+export function explainPool(pool: PoolEntry[], filters: PlacementFilter[], req: TaskRequirement): { metrics: PlacementMetrics; failures: PlacementResult['failures'] } {
+  const metrics: PlacementMetrics = { evaluated: pool.length, filtered: {}, describe: {} };
+  const failures: PlacementResult['failures'] = [];
+  let bestPassed = -1;
+  for (const e of pool) {
+    const i = firstFailing(filters, e, req);
+    if (i < 0) continue;
+    const f = filters[i]!;
+    metrics.filtered[f.key] = (metrics.filtered[f.key] ?? 0) + 1;
+    metrics.describe![f.key] = f.describe;
+    failures.push({ instanceId: e.instance.id, reason: f.reason });
+    if (i > bestPassed) {
+      bestPassed = i;
+      metrics.closest = { instanceId: e.instance.id, filter: { key: f.key, explain: f.explain } };
+    }
+  }
+  return { metrics, failures };
+}
+
+/**
+ * ECS-worded explanation plus per-reason counts, for service events and
+ * RunTask failures: "unable to place a task because no container instance met
+ * all of its requirements. The closest matching container-instance X has
+ * insufficient memory available. (3 instances: insufficient CPU units; ...)".
+ */
 export function explainPlacement(metrics: PlacementMetrics): string {
   const parts = ['unable to place a task because no container instance met all of its requirements.'];
+  if (metrics.evaluated === 0) parts.push('Reason: No Container Instances were found in your cluster.');
   if (metrics.closest) parts.push(metrics.closest.filter.explain(metrics.closest.instanceId));
-  const counts = Object.entries(metrics.filtered).map(([reason, n]) => `${n} instance${n === 1 ? '' : 's'}: ${reason}`);
+  const counts = Object.entries(metrics.filtered).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([key, n]) => `${n} instance${n === 1 ? '' : 's'}: ${metrics.describe?.[key] ?? key}`);
   if (counts.length > 0) parts.push(`(${counts.join('; ')})`);
   return parts.join(' ');
 }

@@ -1,0 +1,158 @@
+import type { ContainerInstance, InstanceResources } from '../model/container-instance';
+import type { PlacementConstraint } from '../model/service';
+import type { DesiredStatus, TaskStatus } from '../status/task-status';
+import { dependsOnTasks, evaluateQuery, parseQuery, type QueryExpr } from './query-language';
+import type { TaskRequirement } from './resources';
+
+/** What placement needs to know about a task already on an instance. */
+export interface CandidateTask {
+  group: string;
+  lastStatus: TaskStatus;
+  desiredStatus: DesiredStatus;
+}
+
+export interface Candidate {
+  instance: ContainerInstance;
+  remaining: InstanceResources;
+  /** Tasks on the instance that are not STOPPED (for groups, spread and the query language). */
+  tasks?: CandidateTask[];
+}
+
+/** ECS failure reasons of RunTask/StartTask `failures[].reason`. */
+export type PlacementFailureReason = 'AGENT' | 'INACTIVE' | 'RESOURCE:CPU' | 'RESOURCE:MEMORY' | 'RESOURCE:PORTS' | 'RESOURCE:PORTS_UDP' | 'ATTRIBUTE';
+
+/** Working state of one instance while a batch of tasks is placed. */
+export interface PoolEntry {
+  instance: ContainerInstance;
+  remaining: InstanceResources;
+  /** Active tasks of the group being placed. */
+  groupCount: number;
+  /** Active tasks per group (task:group in expressions). */
+  groups: Map<string, number>;
+  runningTasksCount: number;
+  /** Stable random rank: breaks ties without reshuffling for every task. */
+  rank: number;
+}
+
+/**
+ * A binding rule. Filters run cheapest first; the first that fails names the
+ * reason an instance was rejected. `key` counts rejections in PlacementMetrics.
+ */
+export interface PlacementFilter {
+  key: string;
+  reason: PlacementFailureReason;
+  /** Short words for the per-reason counts: "insufficient CPU units". */
+  describe: string;
+  /** ECS's "The closest matching container-instance X ..." wording. */
+  explain: (instanceId: string) => string;
+  check(c: PoolEntry, req: TaskRequirement): boolean;
+}
+
+const closest = (id: string, what: string) => `The closest matching container-instance ${id} ${what}`;
+
+export const BASE_FILTERS: PlacementFilter[] = [
+  {
+    key: 'INACTIVE',
+    reason: 'INACTIVE',
+    describe: 'not ACTIVE (draining)',
+    explain: (id) => closest(id, 'is not ACTIVE.'),
+    check: (c) => c.instance.status === 'ACTIVE',
+  },
+  {
+    key: 'AGENT',
+    reason: 'AGENT',
+    describe: 'agent disconnected',
+    explain: (id) => closest(id, 'encountered error "AGENT".'),
+    check: (c) => c.instance.agentConnected,
+  },
+  {
+    key: 'RESOURCE:CPU',
+    reason: 'RESOURCE:CPU',
+    describe: 'insufficient CPU units',
+    explain: (id) => closest(id, 'has insufficient CPU units available.'),
+    check: (c, req) => c.remaining.cpu >= req.cpu,
+  },
+  {
+    key: 'RESOURCE:MEMORY',
+    reason: 'RESOURCE:MEMORY',
+    describe: 'insufficient memory',
+    explain: (id) => closest(id, 'has insufficient memory available.'),
+    check: (c, req) => c.remaining.memory >= req.memory,
+  },
+  {
+    key: 'RESOURCE:PORTS',
+    reason: 'RESOURCE:PORTS',
+    describe: 'port already in use',
+    explain: (id) => closest(id, 'is already using a port required by your task.'),
+    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'tcp' || !c.remaining.ports.includes(p.port)),
+  },
+  {
+    key: 'RESOURCE:PORTS_UDP',
+    reason: 'RESOURCE:PORTS_UDP',
+    describe: 'UDP port already in use',
+    explain: (id) => closest(id, 'is already using a port required by your task.'),
+    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'udp' || !c.remaining.portsUdp.includes(p.port)),
+  },
+];
+
+/** ECS: each task of the group on a different instance. */
+export const DISTINCT_INSTANCE_FILTER: PlacementFilter = {
+  key: 'distinctInstance',
+  reason: 'ATTRIBUTE',
+  describe: 'distinctInstance constraint',
+  explain: (id) => closest(id, 'already runs a task of this group (distinctInstance placement constraint).'),
+  check: (c) => c.groupCount === 0,
+};
+
+export function memberOfFilter(expression: string): PlacementFilter {
+  const expr = parseQuery(expression);
+  // Expressions about attributes alone cannot change while a batch is placed.
+  const cache = dependsOnTasks(expr) ? undefined : new Map<string, boolean>();
+  return {
+    key: 'memberOf',
+    reason: 'ATTRIBUTE',
+    describe: 'memberOf constraint',
+    explain: (id) => closest(id, `does not match the memberOf placement constraint "${expression}".`),
+    check: (c) => {
+      const hit = cache?.get(c.instance.id);
+      if (hit !== undefined) return hit;
+      const v = matches(expr, c);
+      cache?.set(c.instance.id, v);
+      return v;
+    },
+  };
+}
+
+function matches(expr: QueryExpr, c: PoolEntry): boolean {
+  return evaluateQuery(expr, { instance: c.instance, runningTasksCount: c.runningTasksCount, taskGroups: c.groups.keys() });
+}
+
+/** The full filter chain for one request: status, resources, then constraints. */
+export function buildFilters(constraints: PlacementConstraint[]): PlacementFilter[] {
+  const out = [...BASE_FILTERS];
+  if (constraints.some((c) => c.type === 'distinctInstance')) out.push(DISTINCT_INSTANCE_FILTER);
+  for (const c of constraints) if (c.type === 'memberOf' && c.expression) out.push(memberOfFilter(c.expression));
+  return out;
+}
+
+/** Tasks that count for groups and spread: wanted and not yet stopped. */
+export function isActiveTask(t: CandidateTask): boolean {
+  return t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
+}
+
+export function toPoolEntry(c: Candidate, group: string, rank: number): PoolEntry {
+  const groups = new Map<string, number>();
+  let running = 0;
+  for (const t of c.tasks ?? []) {
+    if (t.lastStatus === 'RUNNING') running++;
+    if (isActiveTask(t)) groups.set(t.group, (groups.get(t.group) ?? 0) + 1);
+  }
+  return {
+    instance: c.instance,
+    remaining: { ...c.remaining, ports: [...c.remaining.ports], portsUdp: [...c.remaining.portsUdp] },
+    groupCount: groups.get(group) ?? 0,
+    groups,
+    runningTasksCount: running,
+    rank,
+  };
+}

@@ -1,0 +1,59 @@
+import { serviceGroup } from '../model/service';
+import type { PoolEntry } from '../placement/filters';
+import { buildPool } from '../placement/pipeline';
+import { disconnectedSince, isLost, reasons, type InstanceView, type ReconcileInput, type ServiceTask, type StopAction } from './service-view';
+
+export interface LostPass {
+  stop: StopAction[];
+  /** Tasks still wanted after the lost ones are set aside. */
+  active: ServiceTask[];
+  byInstance: Map<string, InstanceView>;
+  nextWakeAt?: number;
+}
+
+/** Tasks on instances gone or disconnected longer than the grace are lost: stop and replace them. */
+export function stopLostTasks(input: ReconcileInput): LostPass {
+  const byInstance = new Map(input.instances.map((v) => [v.instance.id, v]));
+  const stop: StopAction[] = [];
+  const active: ServiceTask[] = [];
+  let nextWakeAt: number | undefined;
+  for (const t of input.tasks) {
+    if (t.desiredStatus !== 'RUNNING' || t.lastStatus === 'STOPPED') continue;
+    const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId)?.instance : undefined;
+    if (isLost(inst, input.now, input.instanceLostGraceMs)) {
+      const id = t.containerInstanceId ?? 'unknown';
+      stop.push({ taskId: t.id, reason: inst && inst.status !== 'INACTIVE' ? reasons.lost(id) : reasons.gone(id), lost: true });
+      continue;
+    }
+    const since = inst ? disconnectedSince(inst) : undefined;
+    if (since !== undefined) nextWakeAt = Math.min(nextWakeAt ?? Infinity, since + input.instanceLostGraceMs);
+    active.push(t);
+  }
+  return nextWakeAt === undefined ? { stop, active, byInstance } : { stop, active, byInstance, nextWakeAt };
+}
+
+/** The placement pool with the tasks being stopped no longer counted for groups and spread. */
+export function poolFor(input: ReconcileInput, stopping: Set<string>): PoolEntry[] {
+  const candidates = input.instances.map((v) => ({
+    instance: v.instance,
+    remaining: v.remaining,
+    tasks: v.tasks.map((t) => (stopping.has(t.id) ? { ...t, desiredStatus: 'STOPPED' as const } : t)),
+  }));
+  return buildPool(candidates, serviceGroup(input.service.name), input.random);
+}
+
+/**
+ * A DRAINING (deleted) service becomes INACTIVE once nothing of it runs: every
+ * task is STOPPED or sits on an instance whose agent is gone.
+ */
+export function isInactive(input: ReconcileInput, stop: StopAction[]): boolean {
+  if (input.service.status !== 'DRAINING') return false;
+  const stopping = new Set(stop.map((s) => s.taskId));
+  const byId = new Map(input.instances.map((v) => [v.instance.id, v.instance]));
+  return input.tasks.every((t) => {
+    if (t.lastStatus === 'STOPPED') return true;
+    if (t.desiredStatus === 'RUNNING' && !stopping.has(t.id)) return false;
+    const inst = t.containerInstanceId ? byId.get(t.containerInstanceId) : undefined;
+    return !inst || !inst.agentConnected || inst.status === 'INACTIVE';
+  });
+}

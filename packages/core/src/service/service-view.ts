@@ -1,0 +1,127 @@
+import type { ContainerInstance } from '../model/container-instance';
+import type { PlacementConstraint, Service } from '../model/service';
+import type { HealthStatus } from '../status/container-status';
+import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
+import type { Candidate, CandidateTask } from '../placement/filters';
+import type { TaskRequirement } from '../placement/resources';
+import type { Random } from '../placement/strategies';
+
+/** What the reconciler needs to know about one task of the service. */
+export interface ServiceTask {
+  id: string;
+  containerInstanceId?: string;
+  lastStatus: TaskStatus;
+  desiredStatus: DesiredStatus;
+  healthStatus: HealthStatus;
+  /** The deployment that started it (`ecs-svc/...`). */
+  startedBy?: string;
+  createdAt: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  stopCode?: TaskStopCode;
+  cpu: number;
+  memory: number;
+  /** An essential container has a health check, so RUNNING alone is not healthy. */
+  hasHealthCheck: boolean;
+}
+
+/** An instance and every task on it that is not STOPPED (any group). */
+export interface InstanceView {
+  instance: ContainerInstance;
+  remaining: Candidate['remaining'];
+  tasks: (CandidateTask & { id: string })[];
+}
+
+export interface ReconcileInput {
+  service: Service;
+  /** The service's tasks that are not STOPPED, plus recently stopped ones (for the throttle). */
+  tasks: ServiceTask[];
+  instances: InstanceView[];
+  /** Reservation of the PRIMARY deployment's task definition. */
+  requirement: TaskRequirement;
+  /** memberOf constraints of that task definition. */
+  taskDefinitionConstraints: PlacementConstraint[];
+  now: number;
+  instanceLostGraceMs: number;
+  random: Random;
+  /** Caps placements per call so one large scale-out does not hold the event loop. */
+  maxPlacements?: number;
+}
+
+export interface PlaceAction {
+  instanceId: string;
+  deploymentId: string;
+}
+
+export interface StopAction {
+  taskId: string;
+  reason: string;
+  /** The instance is lost: the task cannot be stopped by its agent now. */
+  lost: boolean;
+}
+
+export interface ReconcileResult {
+  place: PlaceAction[];
+  stop: StopAction[];
+  /** Messages for the service's events (started/stopped ones are added by the caller, who knows the new task ids). */
+  events: string[];
+  /** Tasks wanted but not placed this time, and why. */
+  unplaced: number;
+  /** The service runs what it should and nothing is in flight. */
+  steady: boolean;
+  /** Earliest time the decision could change without any store change (lost grace, throttle). */
+  nextWakeAt?: number;
+  /** DAEMON: instances that should run the task. */
+  daemonDesiredCount?: number;
+  /** A DRAINING service whose tasks are all gone. */
+  inactive: boolean;
+  /** More placements are wanted than `maxPlacements` allowed: run again soon. */
+  more: boolean;
+}
+
+export const msg = {
+  started: (service: string, taskIds: string[]) =>
+    `(service ${service}) has started ${taskIds.length} tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
+  stopped: (service: string, taskIds: string[]) =>
+    `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
+  steady: (service: string) => `(service ${service}) has reached a steady state.`,
+  throttled: (service: string) => `(service ${service}) is unable to consistently start tasks successfully.`,
+  stuck: (service: string) =>
+    `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
+  unplaced: (service: string, explanation: string) => `(service ${service}) was ${explanation}`,
+};
+
+export const reasons = {
+  lost: (instanceId: string) => `Task lost: container instance ${instanceId} disconnected`,
+  gone: (instanceId: string) => `Task lost: container instance ${instanceId} is no longer registered`,
+  draining: (instanceId: string) => `Container instance ${instanceId} is DRAINING`,
+  unhealthy: 'Task failed container health checks',
+  scaling: (deploymentId: string) => `Scaling activity initiated by (deployment ${deploymentId})`,
+  constraints: 'Task no longer matches the service placement constraints',
+};
+
+/** When the instance's agent went away, or undefined while it is connected. */
+export function disconnectedSince(i: ContainerInstance): number | undefined {
+  return i.agentConnected ? undefined : (i.lastHeartbeatAt ?? i.registeredAt);
+}
+
+/** Lost: disconnected for longer than the grace (Stevedore replaces such tasks; ECS never does). */
+export function isLost(i: ContainerInstance | undefined, now: number, graceMs: number): boolean {
+  if (!i || i.status === 'INACTIVE') return true;
+  const since = disconnectedSince(i);
+  return since !== undefined && now - since >= graceMs;
+}
+
+/**
+ * Healthy for minimumHealthyPercent: RUNNING and, when an essential container
+ * has a health check, HEALTHY. (ECS also waits 40 s after RUNNING for tasks
+ * without checks; Stevedore counts them at once.)
+ */
+export function isHealthy(t: ServiceTask): boolean {
+  if (t.lastStatus !== 'RUNNING' || t.healthStatus === 'UNHEALTHY') return false;
+  return !t.hasHealthCheck || t.healthStatus === 'HEALTHY';
+}
+
+export function primaryDeployment(s: Service) {
+  return s.deployments.find((d) => d.status === 'PRIMARY') ?? s.deployments[0];
+}
