@@ -79,15 +79,6 @@ _stevedore_ensure_env() (
   if [[ $build -eq 1 ]]; then
     log "npm run build"
     npm run --silent build >&2
-    # npm ci links bins only when their targets exist, and dist/ is built after
-    # it; relinking (no scripts, well under a second) makes npx stevedore work.
-    local bin
-    for bin in stevedore stevedore-control-plane stevedore-agent; do
-      if [[ ! -e "node_modules/.bin/$bin" ]]; then
-        npm rebuild --ignore-scripts --loglevel=error >&2
-        break
-      fi
-    done
   fi
 
   # --- test image
