@@ -79,4 +79,11 @@ describe('registerRequest', () => {
     assert.equal(attrs['com.amazonaws.ecs.capability.logging-driver.json-file'], '');
     assert.equal(r.docker_version, '20.10.24');
   });
+
+  it('lets a custom attribute override a built-in one, once', () => {
+    const cfg = parseConfig([...base, '--attribute', 'ecs.availability-zone=rack-1'], {});
+    const r = registerRequest(cfg, { ncpu: 1, memTotalBytes: 1 << 30, architecture: 'x86_64', serverVersion: '20.10', apiVersion: '1.41', logDrivers: [] }, undefined, '0.1.0');
+    assert.deepEqual(r.attributes.filter((a) => a.name === 'ecs.availability-zone'), [{ name: 'ecs.availability-zone', value: 'rack-1' }]);
+    assert.equal(r.attributes.find((a) => a.name === 'ecs.cpu-architecture')!.value, 'x86_64');
+  });
 });

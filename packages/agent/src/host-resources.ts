@@ -36,14 +36,19 @@ export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
 
 export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, agentVersion: string): RegisterRequest {
   const memMiB = Math.floor(f.memTotalBytes / (1024 * 1024));
-  const attributes: WireAttribute[] = [
+  // One value per name; a custom --attribute may override a built-in one (e.g. ecs.availability-zone).
+  const byName = new Map<string, string>();
+  for (const a of [
     { name: 'ecs.os-type', value: 'linux' },
     { name: 'ecs.os-family', value: 'LINUX' },
     { name: 'ecs.cpu-architecture', value: cpuArchitecture(f.architecture) },
     { name: 'ecs.availability-zone', value: cfg.availabilityZone },
     ...capabilityAttributes(f),
     ...Object.entries(cfg.attributes).map(([name, value]) => ({ name, value })),
-  ];
+  ]) {
+    byName.set(a.name, a.value);
+  }
+  const attributes: WireAttribute[] = [...byName].map(([name, value]) => ({ name, value }));
   return {
     cluster: cfg.cluster,
     instance_id: instanceId ?? '',
