@@ -254,7 +254,7 @@ describe('Worker on the real dockerd: task lifecycle end to end', { skip }, () =
     const exits = assignment({ family: 'itest-exit', containers: [containerDef({ name: 'job', command: ['sh', '-c', 'sleep 0.5; exit 3'] }), containerDef({ name: 'side', essential: false, command: ['sleep', '300'] })] });
     const badImage = assignment({ family: 'itest-badimg', containers: [containerDef({ name: 'x', image: 'stevedore-test/does-not-exist:1' })] });
     const portTaken = assignment({ family: 'itest-port', containers: [containerDef({ name: 'x', command: ['sleep', '300'], portMappings: [{ containerPort: 80, hostPort: takenPort }] })] });
-    // With an init process the exec failure happens inside the container: it ran, and exited 127.
+    // With an init process the exec failure happens inside the container; it is still a start failure.
     const badCmd = assignment({ family: 'itest-badcmd', containers: [containerDef({ name: 'x', command: ['/nope'] })] });
     try {
       w.assign([exits, badImage, portTaken, badCmd]);
@@ -269,7 +269,8 @@ describe('Worker on the real dockerd: task lifecycle end to end', { skip }, () =
       assert.equal(t.stopCode, 'TaskFailedToStart');
       assert.match(t.stoppedReason!, /^CannotStartContainerError: .*(already|in use)/);
       const c = await sink.until(badCmd, 'STOPPED');
-      assert.equal(c.containers[0]!.exitCode, 127);
+      assert.equal(c.stopCode, 'TaskFailedToStart');
+      assert.equal(c.stoppedReason, 'CannotStartContainerError: exec /nope failed: No such file or directory');
     } finally {
       blocker.close();
       w.stop();

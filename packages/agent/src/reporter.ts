@@ -30,6 +30,7 @@ export class Reporter implements ReportSink {
   private readonly sent = new Map<string, string>();
   private session: { id: string; channel: StatusChannel } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
   private flushing = false;
   /** After PERMISSION_DENIED rejected a whole batch: send one task per call to find the culprit. */
   private isolate = false;
@@ -43,7 +44,10 @@ export class Reporter implements ReportSink {
   report(r: TaskReport, options: { force?: boolean } = {}): void {
     if (!options.force && this.sent.get(r.taskArn) === JSON.stringify(r)) return;
     this.pending.set(r.taskArn, r);
-    this.schedule(this.opts.batchDelayMs ?? 100);
+    // Leading edge: an idle reporter sends on the next tick; after a send,
+    // reports within the batch window wait and go out together.
+    const window = this.opts.batchDelayMs ?? 100;
+    this.schedule(Math.max(0, this.lastFlushAt + window - Date.now()));
   }
 
   forget(taskArn: string): void {
@@ -84,6 +88,7 @@ export class Reporter implements ReportSink {
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.lastFlushAt = Date.now();
       void this.flush();
     }, ms);
   }

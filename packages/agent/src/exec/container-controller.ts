@@ -24,6 +24,23 @@ export interface ContainerController {
   /** Events of containers carrying all the given labels; reconnects by itself. */
   subscribeEvents(labels: Record<string, string>, handlers: EventHandlers): Subscription;
   openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription>;
+  /**
+   * With an init process (Init: true) a command that cannot be executed is
+   * not a Docker start error: the init starts, fails to exec, and the
+   * container exits 126/127. Returns the init's error ("exec /x failed: No
+   * such file or directory") when that is what happened, so the agent can
+   * report it as ECS does without init: CannotStartContainerError.
+   */
+  initExecFailure(runtimeId: string): Promise<string | undefined>;
+}
+
+/** Exit codes of an init (tini) whose exec of the command failed: 127 not found, 126 not executable. */
+export const INIT_EXEC_FAILURE_CODES: readonly number[] = [126, 127];
+
+/** tini's message for a failed exec, e.g. "[FATAL tini (7)] exec /x failed: No such file or directory". */
+export function parseInitExecFailure(log: string): string | undefined {
+  const m = /\[FATAL tini \(\d+\)\] (exec .* failed: .*)/.exec(log);
+  return m ? m[1]!.trim() : undefined;
 }
 
 export interface Subscription {

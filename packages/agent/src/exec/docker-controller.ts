@@ -7,6 +7,7 @@ import { subscribeDockerEvents } from '../docker/events';
 import { LogDemuxer } from '../docker/log-demux';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import {
+  parseInitExecFailure,
   statusCodeOf,
   type ContainerController,
   type ContainerObservation,
@@ -186,6 +187,17 @@ export class DockerController implements ContainerController {
 
   subscribeEvents(labels: Record<string, string>, handlers: EventHandlers): Subscription {
     return subscribeDockerEvents(this.docker, labels, handlers, this.log.child({ component: 'docker-events' }));
+  }
+
+  async initExecFailure(runtimeId: string): Promise<string | undefined> {
+    let text = '';
+    try {
+      await this.openLogs(runtimeId, { follow: false, tail: 5, sinceMs: 0 }, { onData: (_s, d) => (text += d.toString()), onEnd: () => undefined });
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw err;
+    }
+    return parseInitExecFailure(text);
   }
 
   async openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription> {

@@ -1,16 +1,17 @@
 import type { NetworkBinding } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
-import type {
-  ContainerController,
-  ContainerEvent,
-  ContainerObservation,
-  CreateContainerRequest,
-  DockerHealth,
-  EventHandlers,
-  LogOptions,
-  LogSink,
-  Subscription,
-  VolumeRequest,
+import {
+  parseInitExecFailure,
+  type ContainerController,
+  type ContainerEvent,
+  type ContainerObservation,
+  type CreateContainerRequest,
+  type DockerHealth,
+  type EventHandlers,
+  type LogOptions,
+  type LogSink,
+  type Subscription,
+  type VolumeRequest,
 } from './container-controller';
 
 /**
@@ -156,6 +157,11 @@ export class FakeContainerController implements ContainerController {
       }
     }, 10);
     return { close: () => clearInterval(timer) };
+  }
+
+  async initExecFailure(runtimeId: string): Promise<string | undefined> {
+    const c = this.containers.get(runtimeId);
+    return c ? parseInitExecFailure(c.logs.map((l) => l.data.toString()).join('')) : undefined;
   }
 
   // ---- test hooks: what processes, operators and the daemon do ----

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock, NetworkBinding, TaskAssignment, TaskReport, TaskStopCode } from '@stevedore/core';
 import { containerLabels, LABEL } from '../docker/labels';
 import {
+  INIT_EXEC_FAILURE_CODES,
   runtimeMessage,
   type ContainerController,
   type ContainerEvent,
@@ -46,9 +47,13 @@ export interface RunnerContext {
 
 type Action = 'pull' | 'create' | 'start' | 'stop';
 
-type ActionResult =
-  | { ok: true; runtimeId?: string; dockerName?: string; observation?: ContainerObservation }
-  | { ok: false; error: unknown };
+interface Looked {
+  observation?: ContainerObservation;
+  /** The init process could not exec the command (see ContainerController.initExecFailure). */
+  execFailure?: string;
+}
+
+type ActionResult = ({ ok: true; runtimeId?: string; dockerName?: string } & Looked) | { ok: false; error: unknown };
 
 export type RunnerMessage =
   | { kind: 'assign'; assignment: TaskAssignment }
@@ -214,10 +219,30 @@ export class TaskRunner {
       .map((p) => ({ bindIP: this.ctx.hostIp, containerPort: p.containerPort!, hostPort: p.hostPort || p.containerPort!, protocol: p.protocol ?? 'tcp' }));
   }
 
+  /** Inspects; an exit 126/127 is checked for an init that could not exec the command. */
+  private async look(id: string): Promise<Looked> {
+    const observation = await this.ctx.controller.inspectContainer(id);
+    if (!observation) return {};
+    if (observation.running || observation.exitCode === undefined || !INIT_EXEC_FAILURE_CODES.includes(observation.exitCode)) return { observation };
+    const execFailure = await this.ctx.controller.initExecFailure(id);
+    return execFailure ? { observation, execFailure } : { observation };
+  }
+
+  private applyLook(c: ContainerState, looked: Looked): void {
+    if (looked.execFailure && c.known !== 'STOPPED') {
+      // The command never ran: a start failure, as ECS reports it without an init process.
+      if (looked.observation?.exitCode !== undefined) c.exitCode = looked.observation.exitCode;
+      if (looked.observation?.finishedAt !== undefined) c.finishedAt = looked.observation.finishedAt;
+      delete c.startedAt;
+      markStopped(c, `${ERROR_PREFIX.start}: ${looked.execFailure}`, true);
+      return;
+    }
+    applyObservation(c, looked.observation, VANISHED, this.hostBindings(c));
+  }
+
   private async observe(c: ContainerState): Promise<void> {
     if (!c.runtimeId) return;
-    const obs = await this.ctx.controller.inspectContainer(c.runtimeId);
-    applyObservation(c, obs, VANISHED, this.hostBindings(c));
+    this.applyLook(c, await this.look(c.runtimeId));
   }
 
   private async onEvent(ev: ContainerEvent): Promise<void> {
@@ -264,11 +289,11 @@ export class TaskRunner {
         if (c.known === 'PULLED') c.known = 'CREATED';
         break;
       case 'start':
-        applyObservation(c, result.observation, VANISHED, this.hostBindings(c));
+        this.applyLook(c, result);
         if (c.known === 'CREATED') markStopped(c, `${ERROR_PREFIX.start}: container did not stay up after start`, true);
         break;
       case 'stop':
-        applyObservation(c, result.observation, VANISHED, this.hostBindings(c));
+        this.applyLook(c, result);
         // Still running after a successful stop call (it was restarted?): try again later.
         if (c.known === 'RUNNING') this.later(STOP_RETRY_MS, { kind: 'retryStop', container: name });
         break;
@@ -327,8 +352,7 @@ export class TaskRunner {
         const id = c.runtimeId!;
         this.run(c.name, 'start', async () => {
           await this.ctx.controller.startContainer(id);
-          const observation = await this.ctx.controller.inspectContainer(id);
-          return observation ? { ok: true, observation } : { ok: true };
+          return { ok: true, ...(await this.look(id)) };
         });
         return false;
       }
@@ -339,8 +363,7 @@ export class TaskRunner {
         this.ctx.log.info({ container: c.name, timeout, why: step.reason }, 'stopping container');
         this.run(c.name, 'stop', async () => {
           await this.ctx.controller.stopContainer(id, timeout);
-          const observation = await this.ctx.controller.inspectContainer(id);
-          return observation ? { ok: true, observation } : { ok: true };
+          return { ok: true, ...(await this.look(id)) };
         });
         return false;
       }

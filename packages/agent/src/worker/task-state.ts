@@ -157,7 +157,7 @@ export function checkEssential(t: TaskState): boolean {
   if (t.desired === 'STOPPED' || !t.spec) return false;
   const c = t.containers.find((x) => x.essential && x.known === 'STOPPED');
   if (!c) return false;
-  if (c.failed && t.startedAt === undefined) return setStop(t, 'TaskFailedToStart', c.reason ?? `Essential container ${c.name} failed to start`);
+  if (c.failed) return setStop(t, 'TaskFailedToStart', c.reason ?? `Essential container ${c.name} failed to start`);
   return setStop(t, 'EssentialContainerExited', ESSENTIAL_EXITED);
 }
 

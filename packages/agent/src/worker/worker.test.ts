@@ -248,6 +248,30 @@ describe('Worker + TaskRunner against FakeDocker', () => {
     assert.equal(rb.stopCode, 'TaskFailedToStart');
   });
 
+  it('a command the init process cannot exec is a start failure (CannotStartContainerError), as ECS reports it', async () => {
+    const { fake, sink, worker } = await rig();
+    fake.onStart = (c) => {
+      c.logs.push({ stream: 'stderr', data: Buffer.from('[FATAL tini (7)] exec /no/such/binary failed: No such file or directory\n') });
+      fake.exit(c.labels['stevedore.container']!, 127);
+    };
+    const a = assignment({ containers: [containerDef({ name: 'app', command: ['/no/such/binary'] })] });
+    worker.assign([a]);
+    const r = await until(sink, a, 'STOPPED');
+    assert.equal(r.stopCode, 'TaskFailedToStart');
+    assert.equal(r.stoppedReason, 'CannotStartContainerError: exec /no/such/binary failed: No such file or directory');
+    assert.equal(r.containers[0]!.exitCode, 127);
+  });
+
+  it('an exit 127 without the init message stays an ordinary exit', async () => {
+    const { fake, sink, worker } = await rig();
+    const a = assignment();
+    worker.assign([a]);
+    await until(sink, a, 'RUNNING');
+    fake.exit('app', 127);
+    const r = await until(sink, a, 'STOPPED');
+    assert.equal(r.stopCode, 'EssentialContainerExited');
+  });
+
   it('a container exiting at once after start is an exit, not a start failure', async () => {
     const { fake, sink, worker } = await rig();
     fake.onStart = (c) => {
