@@ -233,6 +233,13 @@ export class TestCluster {
     await terminate(this.agents[i], signal);
   }
 
+  /** Process ids, for benchmarks that read RSS from /proc. */
+  pids(): { controlPlane?: number; agents: (number | undefined)[] } {
+    const out: { controlPlane?: number; agents: (number | undefined)[] } = { agents: this.agents.map((a) => a?.child.pid) };
+    if (this.controlPlane?.child.pid !== undefined) out.controlPlane = this.controlPlane.child.pid;
+    return out;
+  }
+
   isAgentRunning(i: number): boolean {
     const p = this.agents[i];
     return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;

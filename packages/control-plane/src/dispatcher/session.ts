@@ -19,6 +19,7 @@ export class AgentSession {
   private pendingLogs: LogRequest[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private lastSentAt = 0;
   lastHeartbeatAt: number;
 
   constructor(
@@ -50,18 +51,23 @@ export class AgentSession {
     this.log.info({ tasks: assignments.length }, 'sent complete assignment set');
   }
 
-  /** Marks the session dirty; the batch goes out after BATCH_MS. */
-  schedule(delayMs = BATCH_MS): void {
+  /**
+   * Marks the session dirty. Leading edge: an idle session sends on the next
+   * tick (coalescing one transaction's events); a busy one waits until BATCH_MS
+   * after its previous send, so bursts go out as one message.
+   */
+  schedule(): void {
     if (this.closed || this.timer) return;
+    const delay = Math.max(0, this.lastSentAt + BATCH_MS - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
-    }, delayMs);
+    }, delay);
   }
 
   requestLogs(r: LogRequest): void {
     this.pendingLogs.push(r);
-    this.schedule(0);
+    this.schedule();
   }
 
   flush(): void {
@@ -117,6 +123,7 @@ export class AgentSession {
       log_requests: this.pendingLogs,
     };
     this.pendingLogs = [];
+    this.lastSentAt = Date.now();
     this.call.write(msg);
   }
 }
