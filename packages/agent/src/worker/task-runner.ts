@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock, NetworkBinding, TaskAssignment, TaskReport, TaskStopCode } from '@stevedore/core';
-import { containerLabels, LABEL } from '../docker/labels';
+import { LABEL } from '../docker/labels';
 import {
   INIT_EXEC_FAILURE_CODES,
   runtimeMessage,
   type ContainerController,
   type ContainerEvent,
   type ContainerObservation,
-  type CreateContainerRequest,
 } from '../exec/container-controller';
 import { nextStep, type Step } from '../exec/next-step';
 import { Mailbox } from './mailbox';
@@ -28,7 +27,8 @@ import {
   type ContainerState,
   type TaskState,
 } from './task-state';
-import { mountsFor, taskScopedVolumes } from './task-volumes';
+import { buildCreateRequest } from './create-request';
+import { taskScopedVolumes } from './task-volumes';
 
 export interface RunnerContext {
   controller: ContainerController;
@@ -371,34 +371,15 @@ export class TaskRunner {
   }
 
   private async create(c: ContainerState): Promise<ActionResult> {
-    const spec = this.state.spec!;
     const def = c.definition!;
-    if (def.secrets?.length) {
-      throw new Error(`ResourceInitializationError: secrets are not supported by this agent yet (${def.secrets.map((s) => s.name).join(', ')})`);
-    }
-    if (def.environmentFiles?.length) throw new Error('ResourceInitializationError: environmentFiles are not supported by this agent yet');
-    const { mounts, volumes } = mountsFor(spec, def, this.ctx.instanceId);
-    for (const v of volumes) if (v.create) await this.ctx.controller.ensureVolume(v.create);
     const peers: Record<string, string> = {};
     for (const other of this.state.containers) if (other.dockerName) peers[other.name] = other.dockerName;
-    const dockerName = `ecs-${spec.family}-${spec.revision}-${def.name}-${randomBytes(10).toString('hex')}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
-    const req: CreateContainerRequest = {
-      dockerName,
-      image: def.image,
-      labels: containerLabels(spec, def, this.ctx.instanceId, this.ctx.agentVersion),
-      definition: def,
-      networkMode: spec.networkMode ?? 'bridge',
-      ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
-      ...(spec.ipcMode ? { ipcMode: spec.ipcMode } : {}),
-      hostIp: this.ctx.hostIp,
-      peers,
-      mounts,
-      stopTimeoutSeconds: def.stopTimeout ?? this.ctx.defaultStopTimeoutSeconds,
-    };
+    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex') });
+    for (const v of volumes) await this.ctx.controller.ensureVolume(v);
     // Names only: values may be secrets.
-    this.ctx.log.info({ container: def.name, dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name) }, 'creating container');
-    const runtimeId = await this.ctx.controller.createContainer(req);
-    return { ok: true, runtimeId, dockerName };
+    this.ctx.log.info({ container: def.name, dockerName: request.dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name) }, 'creating container');
+    const runtimeId = await this.ctx.controller.createContainer(request);
+    return { ok: true, runtimeId, dockerName: request.dockerName };
   }
 
   private run(container: string, action: Action, fn: () => Promise<ActionResult>): void {

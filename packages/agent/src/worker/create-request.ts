@@ -1,0 +1,48 @@
+import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import { containerLabels } from '../docker/labels';
+import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
+import { mountsFor } from './task-volumes';
+
+export class ResourceInitializationError extends Error {
+  override readonly name = 'ResourceInitializationError';
+  constructor(message: string) {
+    // The ECS error name leads the text: it becomes the container reason verbatim.
+    super(`ResourceInitializationError: ${message}`);
+  }
+}
+
+export interface CreateContext {
+  instanceId: string;
+  hostIp: string;
+  agentVersion: string;
+  defaultStopTimeoutSeconds: number;
+  /** Docker names of the task's containers created so far, by container name. */
+  peers: Record<string, string>;
+  /** 20 hex characters, the ECS name suffix. */
+  suffix: string;
+}
+
+/**
+ * Everything needed to create one container of a task, decided without
+ * touching Docker. Throws for what this agent cannot honour, so the
+ * container fails with a clear reason instead of starting without it.
+ */
+export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinition, ctx: CreateContext): { request: CreateContainerRequest; volumes: VolumeRequest[] } {
+  if (def.secrets?.length) throw new ResourceInitializationError(`secrets are not supported by this agent yet (${def.secrets.map((s) => s.name).join(', ')})`);
+  if (def.environmentFiles?.length) throw new ResourceInitializationError('environmentFiles are not supported by this agent yet');
+  const { mounts, volumes } = mountsFor(spec, def, ctx.instanceId);
+  const request: CreateContainerRequest = {
+    dockerName: `ecs-${spec.family}-${spec.revision}-${def.name}-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
+    image: def.image,
+    labels: containerLabels(spec, def, ctx.instanceId, ctx.agentVersion),
+    definition: def,
+    networkMode: spec.networkMode ?? 'bridge',
+    ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
+    ...(spec.ipcMode ? { ipcMode: spec.ipcMode } : {}),
+    hostIp: ctx.hostIp,
+    peers: ctx.peers,
+    mounts,
+    stopTimeoutSeconds: def.stopTimeout ?? ctx.defaultStopTimeoutSeconds,
+  };
+  return { request, volumes: volumes.flatMap((v) => (v.create ? [v.create] : [])) };
+}
