@@ -88,7 +88,7 @@ if ! cli --output json cluster list | json 'd.clusters.some(c => c.clusterName =
 fi
 
 log "starting the agent on the local Docker, host IP $HOST_IP (log: $AGENT_LOG)"
-setsid node "$ROOT/packages/agent/dist/main.js" \
+setsid node --max-semi-space-size=1 "$ROOT/packages/agent/dist/main.js" \
   --control-plane "$AGENT_CHANNEL" --cluster "$CLUSTER" --host-ip "$HOST_IP" --data-dir "$DATA/agent" >>"$AGENT_LOG" 2>&1 </dev/null &
 AGENT_PID=$!
 instance_ready() {

@@ -26,6 +26,8 @@ function findRepoRoot(start: string): string {
 export const REPO_ROOT = findRepoRoot(__dirname);
 export const CONTROL_PLANE_BIN = path.join(REPO_ROOT, 'packages/control-plane/dist/main.js');
 export const AGENT_BIN = path.join(REPO_ROOT, 'packages/agent/dist/main.js');
+/** Node flags the agent's bin passes too (see packages/agent/src/footprint.ts). */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/main.js');
 /** Attribute every harness agent carries so a test can find "agent i" among instances. */
 export const AGENT_INDEX_ATTRIBUTE = 'stevedore.test.agent-index';
@@ -98,10 +100,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function spawnLogged(bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Proc {
+function spawnLogged(bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Proc {
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run npm run build first`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', fd, fd], env });
+  const child = spawn(process.execPath, [...nodeFlags, bin, ...args], { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   live.add(child);
   const exited = new Promise<number | null>((resolve) => {
@@ -224,7 +226,7 @@ export class TestCluster {
       ...Object.entries(attrs).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
       ...(this.opts.agentArgs?.(i) ?? []),
     ];
-    this.agents[i] = spawnLogged(AGENT_BIN, args, this.logs.agents[i]!, this.env());
+    this.agents[i] = spawnLogged(AGENT_BIN, args, this.logs.agents[i]!, this.env(), AGENT_NODE_FLAGS);
   }
 
   /** SIGTERM for a clean stop, SIGKILL for a crash. Resolves when the process is gone. */

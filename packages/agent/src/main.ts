@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { trimFootprint } from './footprint';
+trimFootprint();
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
