@@ -110,7 +110,7 @@ describe('unsupportedFeatures', () => {
     ['proxyConfiguration', { containerDefinitions: [c(), c({ name: 'envoy' })], proxyConfiguration: { containerName: 'envoy' } }, 'proxyConfiguration (App Mesh)'],
     ['inferenceAccelerators', { inferenceAccelerators: [{ deviceName: 'd', deviceType: 'eia2.medium' }] }, 'inferenceAccelerators (Elastic Inference)'],
     ['privileged', { containerDefinitions: [c({ privileged: true })] }, 'containerDefinitions[0].privileged'],
-    ['pidMode', { pidMode: 'host' }, "pidMode 'host'"],
+    ['pidMode task', { pidMode: 'task' }, "pidMode 'task'"],
     ['EBS configured at launch', { volumes: [{ name: 'ebs', configuredAtLaunch: true }] }, 'volumes[0].configuredAtLaunch'],
   ];
   for (const [name, fields, reason] of cases) {

@@ -47,8 +47,9 @@ const TASK_GATES: readonly TaskGate[] = [
   { applies: (td) => td.proxyConfiguration !== undefined, subject: () => 'proxyConfiguration (App Mesh)', why: NEEDS_AWS },
   { applies: (td) => nonEmpty(td.inferenceAccelerators), subject: () => 'inferenceAccelerators (Elastic Inference)', why: NEEDS_AWS },
   // Beyond here: valid ECS features outside what the agent implements today.
-  { applies: (td) => td.pidMode !== undefined, subject: (td) => `pidMode '${td.pidMode}'`, why: NOT_MAPPED },
-  { applies: (td) => td.ipcMode !== undefined, subject: (td) => `ipcMode '${td.ipcMode}'`, why: NOT_MAPPED },
+  // 'host' (and ipc 'none') map to Docker directly; sharing namespaces between a task's containers does not yet.
+  { applies: (td) => td.pidMode === 'task', subject: (td) => `pidMode '${td.pidMode}'`, why: NOT_MAPPED },
+  { applies: (td) => td.ipcMode === 'task', subject: (td) => `ipcMode '${td.ipcMode}'`, why: NOT_MAPPED },
   {
     applies: (td) => td.runtimePlatform?.operatingSystemFamily?.startsWith('WINDOWS') ?? false,
     subject: (td) => `runtimePlatform.operatingSystemFamily '${td.runtimePlatform?.operatingSystemFamily}'`,
@@ -94,18 +95,7 @@ const CONTAINER_GATES: readonly ContainerGate[] = [
   },
   // Beyond here: valid ECS features outside what the agent implements today.
   { find: (c) => when(c.privileged === true, ['privileged']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.dockerSecurityOptions), ['dockerSecurityOptions']), why: NOT_MAPPED },
   { find: (c) => when(nonEmpty(c.linuxParameters?.devices), ['linuxParameters', 'devices']), why: NOT_MAPPED },
-  { find: (c) => when(c.linuxParameters?.maxSwap !== undefined, ['linuxParameters', 'maxSwap']), why: NOT_MAPPED },
-  { find: (c) => when(c.linuxParameters?.swappiness !== undefined, ['linuxParameters', 'swappiness']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.systemControls), ['systemControls']), why: NOT_MAPPED },
-  { find: (c) => when(c.hostname !== undefined, ['hostname']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.dnsServers), ['dnsServers']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.dnsSearchDomains), ['dnsSearchDomains']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.extraHosts), ['extraHosts']), why: NOT_MAPPED },
-  { find: (c) => when(c.disableNetworking === true, ['disableNetworking']), why: NOT_MAPPED },
-  { find: (c) => when(c.interactive === true, ['interactive']), why: NOT_MAPPED },
-  { find: (c) => when(c.pseudoTerminal === true, ['pseudoTerminal']), why: NOT_MAPPED },
   { find: (c) => when(c.restartPolicy?.enabled === true, ['restartPolicy'], 'restartPolicy (in-place container restarts)') },
   {
     find: (c) => {
