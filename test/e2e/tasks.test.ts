@@ -275,6 +275,58 @@ describe('tasks on real Docker', () => {
     await waitStatus(arn, 'STOPPED');
   });
 
+  test('container settings from the task definition reach Docker', async () => {
+    const td = await register({
+      family: 'e2e-settings',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: TEST_IMAGE,
+          entryPoint: ['sh', '-c'],
+          command: ['echo "$GREETING from $(pwd) as $(id -u)"; sleep 3600'],
+          environment: [{ name: 'GREETING', value: 'hello' }],
+          workingDirectory: '/tmp',
+          user: '1000',
+          hostname: 'svc-host',
+          extraHosts: [{ hostname: 'db.internal', ipAddress: '10.9.9.9' }],
+          dockerLabels: { team: 'core', 'stevedore.task': 'spoofed' },
+          ulimits: [{ name: 'nofile', softLimit: 1024, hardLimit: 2048 }],
+          readonlyRootFilesystem: true,
+          cpu: 256,
+          memory: 48,
+          memoryReservation: 32,
+        },
+      ],
+    });
+    const arn = await runOne(td);
+    await waitStatus(arn, 'RUNNING');
+    const info = await inspectContainer((await containerOf(arn, 'app')).id);
+    assert.ok(info.Config.Env.includes('GREETING=hello'));
+    assert.equal(info.Config.WorkingDir, '/tmp');
+    assert.equal(info.Config.User, '1000');
+    assert.equal(info.Config.Hostname, 'svc-host');
+    assert.deepEqual(info.HostConfig.ExtraHosts, ['db.internal:10.9.9.9']);
+    assert.equal(info.Config.Labels.team, 'core');
+    assert.equal(info.Config.Labels['stevedore.task'], arn, 'system labels win over user labels');
+    assert.equal(info.Config.Labels['com.amazonaws.ecs.task-arn'], arn);
+    assert.deepEqual(info.HostConfig.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    assert.equal(info.HostConfig.ReadonlyRootfs, true);
+    assert.equal(info.HostConfig.CpuShares, 256);
+    assert.equal(info.HostConfig.Memory, 48 * 1024 * 1024);
+    assert.equal(info.HostConfig.MemoryReservation, 32 * 1024 * 1024);
+    assert.equal(info.HostConfig.Init, true);
+    assert.match(info.Name, /^\/ecs-e2e-settings-\d+-app-[0-9a-f]+$/);
+    const logs = await waitFor(
+      async () => {
+        const r = await c.cli(['logs', arn]);
+        return /hello from \/tmp as 1000/.test(r.stdout) ? r : undefined;
+      },
+      { description: 'greeting in the logs', timeoutMs: 20_000 },
+    );
+    assert.equal(logs.code, 0);
+    await c.call('StopTask', { task: arn });
+  });
+
   test('bad input gets ECS errors naming the field, never a 5xx', async () => {
     const bad = async (op: string, body: Record<string, unknown>) => {
       try {
