@@ -8,6 +8,10 @@ export interface ControlPlaneConfig {
   account: string;
   logLevel: string;
   heartbeatPeriodMs: number;
+  /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
+  instanceLostGraceSeconds?: number;
+  /** Fine tuning of the service orchestrator, for tests and benchmarks. */
+  orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
 }
 
 function hostPort(v: string): { host: string; port: number } {
@@ -28,12 +32,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--region <region>', 'region used in ARNs', env['STEVEDORE_REGION'] ?? 'us-east-1')
     .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
     .option('--heartbeat-period-ms <ms>', 'agent heartbeat period', env['STEVEDORE_HEARTBEAT_PERIOD_MS'] ?? '3000')
+    .option('--instance-lost-grace-seconds <s>', 'replace service tasks of an instance disconnected this long', env['STEVEDORE_INSTANCE_LOST_GRACE_SECONDS'] ?? '30')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
   const o = cmd.opts<Record<string, string>>();
   const period = Number(o['heartbeatPeriodMs']);
   if (!Number.isInteger(period) || period < 100) throw new InvalidArgumentError('--heartbeat-period-ms must be an integer ≥ 100');
+  const grace = Number(o['instanceLostGraceSeconds']);
+  if (!Number.isFinite(grace) || grace < 0) throw new InvalidArgumentError('--instance-lost-grace-seconds must be a number ≥ 0');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   hostPort(o['agentListen']!);
   return {
@@ -44,5 +51,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     account: o['account']!,
     logLevel: o['logLevel']!,
     heartbeatPeriodMs: period,
+    instanceLostGraceSeconds: grace,
   };
 }

@@ -6,12 +6,14 @@ import { Store } from './store/store';
 import { createApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
 import { LogBroker } from './logs/log-broker';
+import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import type { ControlPlaneConfig } from './config';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
   readonly store: Store;
   private readonly dispatcher: Dispatcher;
+  private readonly orchestrator: ServiceReconciler;
   private api: http.Server | undefined;
   apiPort = 0;
   agentPort = 0;
@@ -24,11 +26,17 @@ export class ControlPlane {
       ...DEFAULT_DISPATCHER_OPTIONS,
       heartbeatPeriodMs: config.heartbeatPeriodMs,
     });
+    this.orchestrator = new ServiceReconciler(this.store, log.child({ component: 'orchestrator' }), {
+      ...DEFAULT_ORCHESTRATOR_OPTIONS,
+      instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
+      ...config.orchestrator,
+    });
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random });
   }
 
   async start(): Promise<void> {
     this.agentPort = await this.dispatcher.start(this.config.agentListen);
+    this.orchestrator.start();
     const api = this.api!;
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
@@ -51,6 +59,7 @@ export class ControlPlane {
         api.closeAllConnections();
       });
     }
+    this.orchestrator.stop();
     await this.dispatcher.stop();
     this.store.close();
     this.log.info('control plane stopped');

@@ -10,6 +10,7 @@ export * from './model/cluster';
 export * from './model/service';
 export * from './model/assignment';
 export * from './lifecycle/task-lifecycle';
+export * from './lifecycle/new-task';
 export * from './placement';
 export * from './validation';
 export * from './service';

@@ -5,6 +5,8 @@ import * as instances from './actions/container-instances';
 import * as runTask from './actions/run-task';
 import * as tasks from './actions/tasks';
 import * as logs from './actions/logs';
+import * as services from './actions/services';
+import * as attributes from './actions/attributes';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -28,5 +30,14 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}StopTask`]: tasks.stopTask,
   [`${ECS_TARGET_PREFIX}DescribeTasks`]: tasks.describeTasks,
   [`${ECS_TARGET_PREFIX}ListTasks`]: tasks.listTasks,
+  [`${ECS_TARGET_PREFIX}CreateService`]: services.createService,
+  [`${ECS_TARGET_PREFIX}UpdateService`]: services.updateService,
+  [`${ECS_TARGET_PREFIX}DeleteService`]: services.deleteService,
+  [`${ECS_TARGET_PREFIX}DescribeServices`]: services.describeServices,
+  [`${ECS_TARGET_PREFIX}ListServices`]: services.listServices,
+  [`${ECS_TARGET_PREFIX}PutAttributes`]: attributes.putAttributes,
+  [`${ECS_TARGET_PREFIX}DeleteAttributes`]: attributes.deleteAttributes,
+  [`${ECS_TARGET_PREFIX}ListAttributes`]: attributes.listAttributes,
+  [`${ECS_TARGET_PREFIX}UpdateContainerInstancesState`]: attributes.updateContainerInstancesState,
   [`${STEVEDORE_TARGET_PREFIX}GetTaskLogs`]: logs.getTaskLogs,
 };

@@ -9,7 +9,8 @@ export type Change =
   | { kind: 'cluster'; cluster: string }
   | { kind: 'task-definition'; family: string }
   | { kind: 'instance'; cluster: string; instanceId: string }
-  | { kind: 'task'; cluster: string; taskId: string; instanceId?: string };
+  | { kind: 'task'; cluster: string; taskId: string; instanceId?: string; group?: string }
+  | { kind: 'service'; cluster: string; service: string };
 
 export class ChangeFeed {
   private readonly emitter = new EventEmitter();

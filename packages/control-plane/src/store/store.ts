@@ -6,6 +6,14 @@ import { TaskDefinitionsRepo } from './task-definitions-repo';
 import { InstancesRepo } from './instances-repo';
 import { TasksRepo } from './tasks-repo';
 import { ClientTokensRepo } from './client-tokens-repo';
+import { IamRepo } from './iam-repo';
+import { ephemeralSecretBox, type SecretBox } from './secret-box';
+import { ServicesRepo } from './services-repo';
+
+export interface StoreOptions {
+  /** Seals secrets at rest; in-memory stores get a throwaway key. */
+  secretBox?: SecretBox;
+}
 
 /**
  * The control plane's only door to persistence: every SQL statement lives in
@@ -19,19 +27,23 @@ export class Store {
   readonly instances: InstancesRepo;
   readonly tasks: TasksRepo;
   readonly clientTokens: ClientTokensRepo;
+  readonly iam: IamRepo;
+  readonly services: ServicesRepo;
   private pending: Change[] | undefined;
 
-  constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext) {
+  constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
     const record = (c: Change) => this.record(c);
     this.clusters = new ClustersRepo(db, record);
     this.taskDefinitions = new TaskDefinitionsRepo(db, record, arnContext);
     this.instances = new InstancesRepo(db, record);
     this.tasks = new TasksRepo(db, record);
     this.clientTokens = new ClientTokensRepo(db);
+    this.iam = new IamRepo(db, opts.secretBox ?? ephemeralSecretBox());
+    this.services = new ServicesRepo(db, record);
   }
 
-  static open(file: string, clock: Clock, arnContext: ArnContext): Store {
-    return new Store(openDatabase(file), clock, arnContext);
+  static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {
+    return new Store(openDatabase(file), clock, arnContext, opts);
   }
 
   /** Runs fn in one transaction; nested calls join the outer one. */

@@ -100,8 +100,18 @@ export class TasksRepo {
   private hydrate(rows: TaskRow[]): StoredTask[] {
     if (rows.length === 0) return [];
     const byTask = new Map<string, TaskContainer[]>();
-    const stmt = this.db.prepare('SELECT * FROM containers WHERE task_id = ? ORDER BY idx');
-    for (const r of rows) byTask.set(r.id, (stmt.all(r.id) as ContainerRow[]).map(toContainer));
+    // One query per chunk of tasks, not one per task: reconcile loads thousands at a time.
+    for (let k = 0; k < rows.length; k += 500) {
+      const chunk = rows.slice(k, k + 500);
+      const found = this.db
+        .prepare(`SELECT * FROM containers WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY task_id, idx`)
+        .all(...chunk.map((r) => r.id)) as ContainerRow[];
+      for (const c of found) {
+        const list = byTask.get(c.task_id);
+        if (list) list.push(toContainer(c));
+        else byTask.set(c.task_id, [toContainer(c)]);
+      }
+    }
     return rows.map((r) => {
       const t: StoredTask = {
         id: r.id,
@@ -182,6 +192,48 @@ export class TasksRepo {
    */
   assignedTo(instanceId: string): StoredTask[] {
     return this.activeOnInstance(instanceId);
+  }
+
+  /** Tasks of a group that are not STOPPED, plus those stopped since `stoppedSince` (service reconcile). */
+  forGroup(cluster: string, group: string, stoppedSince: number): StoredTask[] {
+    return this.hydrate(
+      this.db
+        .prepare("SELECT * FROM tasks WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq")
+        .all(cluster, group, stoppedSince) as TaskRow[],
+    );
+  }
+
+  /** What the tasks on an instance hold, without hydrating them: the re-check at commit. */
+  reservationsOnInstance(instanceId: string): { cpu: number; memory: number; hostPorts: Task['hostPorts']; lastStatus: TaskStatus }[] {
+    const rows = this.db
+      .prepare("SELECT cpu, memory, host_ports_json, last_status FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'")
+      .all(instanceId) as { cpu: number; memory: number; host_ports_json: string; last_status: string }[];
+    return rows.map((r) => ({ cpu: r.cpu, memory: r.memory, hostPorts: JSON.parse(r.host_ports_json) as Task['hostPorts'], lastStatus: r.last_status as TaskStatus }));
+  }
+
+  /** Every task of the cluster that still holds resources on an instance. */
+  activeInCluster(cluster: string): StoredTask[] {
+    return this.hydrate(this.db.prepare("SELECT * FROM tasks WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq").all(cluster) as TaskRow[]);
+  }
+
+  /** Wanted tasks of a group per startedBy (a service's deployments): running and pending counts. */
+  countByStartedBy(cluster: string, group: string): Map<string, { running: number; pending: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT started_by, SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
+                SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
+         FROM tasks WHERE cluster = ? AND grp = ? AND desired_status = 'RUNNING' GROUP BY started_by`,
+      )
+      .all(cluster, group) as { started_by: string | null; running: number; pending: number }[];
+    return new Map(rows.map((r) => [r.started_by ?? '', { running: r.running, pending: r.pending }]));
+  }
+
+  /** Tasks of a group stopped without ever running (a deployment's failedTasks). */
+  countFailedToStart(cluster: string, group: string, startedBy: string): number {
+    const r = this.db
+      .prepare("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND grp = ? AND started_by = ? AND last_status = 'STOPPED' AND started_at IS NULL AND stop_code = 'TaskFailedToStart'")
+      .get(cluster, group, startedBy) as { n: number };
+    return r.n;
   }
 
   countByStatus(cluster: string): { running: number; pending: number } {
@@ -278,7 +330,7 @@ export class TasksRepo {
         c.memoryReservation ?? null,
       ),
     );
-    const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id };
+    const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id, group: t.group };
     if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
     this.record(change);
   }

@@ -11,12 +11,18 @@ import {
   type UpdateTaskStatusResponse,
 } from '@stevedore/proto';
 import { ControlPlane } from '../control-plane';
+import type { ControlPlaneConfig } from '../config';
 
 /** An in-process control plane on ephemeral ports with an in-memory store. */
-export async function startTestControlPlane(opts: { heartbeatPeriodMs?: number } = {}) {
+export async function startTestControlPlane(
+  opts: { heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator'] } = {},
+) {
   const cp = new ControlPlane(
     {
-      dataDir: ':memory:',
+      dataDir: opts.dataDir ?? ':memory:',
+      instanceLostGraceSeconds: opts.instanceLostGraceSeconds ?? 30,
+      // Tests have no agents to wait for after a start; ticks come fast.
+      orchestrator: { startupDelayMs: 0, ...opts.orchestrator },
       apiListen: { host: '127.0.0.1', port: 0 },
       agentListen: '127.0.0.1:0',
       region: 'us-east-1',

@@ -80,6 +80,8 @@ export interface Service {
   updatedAt: number;
   /** Incremented on every spec change. */
   version: number;
+  /** Hash of the CreateService request, so an identical retry returns this service. Never shown. */
+  requestHash?: string;
 }
 
 /** What the orchestrator writes about a service. */

@@ -8,7 +8,7 @@ import { validateTags } from './tags';
 
 function counts(ctx: ApiContext, name: string) {
   const { running, pending } = ctx.store.tasks.countByStatus(name);
-  return { instances: ctx.store.instances.countActive(name), running, pending, services: 0 };
+  return { instances: ctx.store.instances.countActive(name), running, pending, services: ctx.store.services.countActive(name) };
 }
 
 const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
@@ -75,6 +75,9 @@ export function deleteCluster(ctx: ApiContext, body: unknown) {
     const c = requireCluster(ctx, p);
     if (ctx.store.instances.countActive(c.name) > 0) {
       throw new StevedoreError('ClusterContainsContainerInstancesException', 'The Cluster cannot be deleted while Container Instances are active or draining.');
+    }
+    if (ctx.store.services.countNotInactive(c.name) > 0) {
+      throw new StevedoreError('ClusterContainsServicesException', 'The Cluster cannot be deleted while Services are active.');
     }
     if (ctx.store.tasks.countNotStopped(c.name) > 0) {
       throw new StevedoreError('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.');

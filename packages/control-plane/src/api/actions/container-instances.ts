@@ -1,4 +1,17 @@
-import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, remainingResources, StevedoreError, type ContainerInstance } from '@stevedore/core';
+import {
+  arns,
+  evaluateQuery,
+  idOf,
+  InvalidParameterException,
+  markStoppedByControlPlane,
+  MAX_EXPRESSION_LENGTH,
+  parseQuery,
+  remainingResources,
+  StevedoreError,
+  type ContainerInstance,
+  type QueryExpr,
+  type QueryTarget,
+} from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { Params } from '../params';
@@ -10,25 +23,41 @@ export function instanceJson(ctx: ApiContext, i: ContainerInstance) {
   return containerInstanceJson(ctx.arn, i, remainingResources(i, tasks), ctx.store.tasks.countOnInstance(i.id));
 }
 
+/** An instance and its tasks, as the cluster query language sees them. */
+export function queryTarget(ctx: ApiContext, i: ContainerInstance): QueryTarget {
+  const tasks = ctx.store.tasks.activeOnInstance(i.id);
+  return {
+    instance: i,
+    runningTasksCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+    taskGroups: new Set(tasks.filter((t) => t.desiredStatus === 'RUNNING').map((t) => t.group)),
+  };
+}
+
 const INSTANCE_STATUSES = ['ACTIVE', 'DRAINING', 'REGISTERING', 'DEREGISTERING', 'REGISTRATION_FAILED'] as const;
 
 export function listContainerInstances(ctx: ApiContext, body: unknown) {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
-  if (p.has('filter')) {
-    p.string('filter', { max: 1024 });
-    // The cluster query language arrives with the scheduler; refusing is
-    // better than silently returning unfiltered instances.
-    throw new InvalidParameterException('filter is not supported yet by Stevedore.', 'filter');
+  const filter = p.string('filter', { max: MAX_EXPRESSION_LENGTH });
+  let query: QueryExpr | undefined;
+  try {
+    query = filter === undefined ? undefined : parseQuery(filter);
+  } catch (e) {
+    if (e instanceof InvalidParameterException) throw new InvalidParameterException(`filter: ${e.message}`, 'filter');
+    throw e;
   }
   const status = p.string('status', { enum: INSTANCE_STATUSES }) as ContainerInstance['status'] | undefined;
   const limit = p.maxResults(100);
   const after = decodeToken(p.string('nextToken'), isString);
-  const rows = ctx.store.instances.listByCluster(cluster.name, {
+  let rows = ctx.store.instances.listByCluster(cluster.name, {
     ...(status ? { status } : {}),
     ...(after !== undefined ? { after } : {}),
-    limit: limit + 1,
+    ...(query ? {} : { limit: limit + 1 }),
   });
+  if (query) {
+    const q = query;
+    rows = rows.filter((i) => evaluateQuery(q, queryTarget(ctx, i))).slice(0, limit + 1);
+  }
   const { items, nextToken } = page(rows, limit, (i) => i.id);
   return { containerInstanceArns: items.map((i) => arns.containerInstance(ctx.arn, i.clusterName, i.id)), ...(nextToken ? { nextToken } : {}) };
 }

@@ -3,11 +3,15 @@ import {
   applyOverrides,
   arns,
   ClientException,
+  combineConstraints,
   computePlacements,
   ConflictError,
+  explainPlacement,
   idOf,
   InvalidParameterException,
   newId,
+  readPlacementConstraints,
+  readPlacementStrategies,
   remainingResources,
   seededRandom,
   StevedoreError,
@@ -16,6 +20,8 @@ import {
   validateOverrides,
   type Candidate,
   type Cluster,
+  type PlacementConstraint,
+  type PlacementStrategy,
   type ContainerInstance,
   type TaskOverride,
   type TaskDefinition,
@@ -35,6 +41,9 @@ interface LaunchRequest {
   group: string;
   startedBy?: string;
   tags: ReturnType<typeof validateTags>;
+  /** The request's constraints plus the task definition's memberOf ones. */
+  constraints: PlacementConstraint[];
+  strategies: PlacementStrategy[];
 }
 
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
@@ -51,9 +60,8 @@ function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
   if ((p.list('capacityProviderStrategy') ?? []).length > 0) {
     throw new StevedoreError('UnsupportedFeatureException', 'capacityProviderStrategy is not supported yet by Stevedore.', { field: 'capacityProviderStrategy' });
   }
-  if ((p.list('placementConstraints', { max: 10 }) ?? []).length > 0 || (p.list('placementStrategy', { max: 5 }) ?? []).length > 0) {
-    throw new StevedoreError('UnsupportedFeatureException', 'placementConstraints and placementStrategy are not supported yet by Stevedore.', { field: 'placementConstraints' });
-  }
+  const requestConstraints = readPlacementConstraints(p.body['placementConstraints']);
+  const strategies = readPlacementStrategies(p.body['placementStrategy']);
   if (p.has('networkConfiguration')) p.object('networkConfiguration');
   const propagate = p.string('propagateTags', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] });
   if (propagate === 'SERVICE') throw new InvalidParameterException('propagateTags SERVICE is only valid for tasks started by a service.', 'propagateTags');
@@ -76,6 +84,8 @@ function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
     cluster,
     td,
     overrides,
+    constraints: combineConstraints(requestConstraints, td.placementConstraints),
+    strategies,
     group: group ?? `family:${td.family}`,
     ...(startedBy !== undefined ? { startedBy } : {}),
     tags: propagate === 'TASK_DEFINITION' ? [...(ctx.store.taskDefinitions.get(td.family, td.revision)?.tags ?? []), ...tags] : tags,
@@ -129,7 +139,10 @@ function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, client
 }
 
 function candidates(ctx: ApiContext, instances: ContainerInstance[]): Candidate[] {
-  return instances.map((instance) => ({ instance, remaining: remainingResources(instance, ctx.store.tasks.activeOnInstance(instance.id)) }));
+  return instances.map((instance) => {
+    const tasks = ctx.store.tasks.activeOnInstance(instance.id);
+    return { instance, remaining: remainingResources(instance, tasks), tasks };
+  });
 }
 
 function requestHash(body: Record<string, unknown>): string {
@@ -165,14 +178,19 @@ export function runTask(ctx: ApiContext, body: unknown) {
     if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
     const reservation = taskReservation(req.td, req.overrides);
     const seed = Math.floor(ctx.random() * 2 ** 32);
-    const result = computePlacements(candidates(ctx, instances), reservation, count, seededRandom(seed));
+    const result = computePlacements(candidates(ctx, instances), reservation, count, seededRandom(seed), {
+      group: req.group,
+      constraints: req.constraints,
+      strategies: req.strategies,
+    });
     const tasks = result.placements.map((instanceId) => {
       const t = newTask(ctx, req, instanceId, clientToken);
       ctx.store.tasks.put(t);
       return t;
     });
     const byId = new Map(instances.map((i) => [i.id, i]));
-    const failures = result.failures.map((f) => ({ arn: arns.containerInstance(ctx.arn, req.cluster.name, f.instanceId), reason: f.reason }));
+    const detail = result.unplaced > 0 ? explainPlacement(result.metrics) : undefined;
+    const failures = result.failures.map((f) => ({ arn: arns.containerInstance(ctx.arn, req.cluster.name, f.instanceId), reason: f.reason, ...(detail ? { detail } : {}) }));
     ctx.log.info(
       { cluster: req.cluster.name, family: req.td.family, revision: req.td.revision, placed: tasks.length, unplaced: result.unplaced, seed, filtered: result.metrics.filtered },
       'run task',
@@ -213,7 +231,8 @@ export function startTask(ctx: ApiContext, body: unknown) {
         failures.push({ arn, reason: 'MISSING' });
         continue;
       }
-      const result = computePlacements(candidates(ctx, [i]), reservation, 1, () => 0);
+      // StartTask is the caller's own placement: only the binding rules apply, no strategy.
+      const result = computePlacements(candidates(ctx, [i]), reservation, 1, () => 0, { group: req.group, constraints: req.constraints });
       if (result.placements.length === 0) {
         failures.push({ arn, reason: result.failures[0]?.reason ?? 'ATTRIBUTE' });
         continue;

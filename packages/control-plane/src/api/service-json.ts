@@ -1,0 +1,68 @@
+import { arns, serviceGroup, toEcsTimestamp, type ArnContext } from '@stevedore/core';
+import type { Store } from '../store/store';
+import type { StoredService } from '../store/services-repo';
+
+/**
+ * Service -> ECS JSON. Counts are derived from the tasks at read time
+ * (totals across deployments, as ECS reports them); a non-PRIMARY deployment
+ * is shown while it still has tasks.
+ */
+export function serviceJson(arn: ArnContext, store: Store, stored: StoredService, include: string[] = []) {
+  const { service: s, runtime } = stored;
+  const counts = store.tasks.countByStartedBy(s.clusterName, serviceGroup(s.name));
+  const desired = s.schedulingStrategy === 'DAEMON' ? (s.status === 'ACTIVE' ? (runtime.daemonDesiredCount ?? 0) : 0) : s.desiredCount;
+  let running = 0;
+  let pending = 0;
+  for (const d of s.deployments) {
+    running += counts.get(d.id)?.running ?? 0;
+    pending += counts.get(d.id)?.pending ?? 0;
+  }
+  const deployments = s.deployments
+    .filter((d) => d.status === 'PRIMARY' || (counts.get(d.id)?.running ?? 0) + (counts.get(d.id)?.pending ?? 0) > 0)
+    .map((d) => {
+      const rollout = runtime.rollouts[d.id];
+      const c = counts.get(d.id) ?? { running: 0, pending: 0 };
+      return {
+        id: d.id,
+        status: d.status,
+        taskDefinition: d.taskDefinitionArn,
+        desiredCount: d.status === 'PRIMARY' ? desired : 0,
+        pendingCount: c.pending,
+        runningCount: c.running,
+        failedTasks: store.tasks.countFailedToStart(s.clusterName, serviceGroup(s.name), d.id),
+        createdAt: toEcsTimestamp(d.createdAt),
+        updatedAt: toEcsTimestamp(rollout?.updatedAt ?? d.createdAt),
+        launchType: 'EC2',
+        rolloutState: rollout?.rolloutState ?? 'IN_PROGRESS',
+        rolloutStateReason: rollout?.rolloutStateReason ?? `ECS deployment ${d.id} in progress.`,
+      };
+    });
+  const out: Record<string, unknown> = {
+    serviceArn: arns.service(arn, s.clusterName, s.name),
+    serviceName: s.name,
+    clusterArn: arns.cluster(arn, s.clusterName),
+    loadBalancers: [],
+    serviceRegistries: [],
+    status: s.status,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: pending,
+    launchType: s.launchType,
+    taskDefinition: s.taskDefinitionArn,
+    deploymentConfiguration: s.deploymentConfiguration,
+    deployments,
+    events: runtime.events.map((e) => ({ id: e.id, createdAt: toEcsTimestamp(e.createdAt), message: e.message })),
+    createdAt: toEcsTimestamp(s.createdAt),
+    placementConstraints: s.placementConstraints,
+    placementStrategy: s.placementStrategy,
+    schedulingStrategy: s.schedulingStrategy,
+    deploymentController: { type: 'ECS' },
+    enableECSManagedTags: s.enableECSManagedTags,
+    propagateTags: s.propagateTags,
+    enableExecuteCommand: false,
+  };
+  if (s.healthCheckGracePeriodSeconds !== undefined) out['healthCheckGracePeriodSeconds'] = s.healthCheckGracePeriodSeconds;
+  if (s.createdBy !== undefined) out['createdBy'] = s.createdBy;
+  if (include.includes('TAGS')) out['tags'] = s.tags;
+  return out;
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import {
+  appendServiceEvents,
+  msg,
+  newTask,
+  primaryDeployment,
+  remainingResources,
+  requestStop,
+  serviceGroup,
+  type InstanceResources,
+  type ReconcileResult,
+  type ServiceRuntime,
+  type TaskDefinition,
+  type TaskRequirement,
+} from '@stevedore/core';
+import type { Store } from '../store/store';
+import type { StoredService } from '../store/services-repo';
+import type { StoredTask } from '../store/tasks-repo';
+import type { ClusterSnapshot } from './cluster-snapshot';
+
+export interface ApplyOutcome {
+  started: StoredTask[];
+  stopped: string[];
+  /** Placements that no longer fit at commit; the service stays dirty. */
+  requeued: number;
+}
+
+function fits(r: InstanceResources, req: TaskRequirement): boolean {
+  if (r.cpu < req.cpu || r.memory < req.memory) return false;
+  return req.hostPorts.every((p) => !(p.protocol === 'udp' ? r.portsUdp : r.ports).includes(p.port));
+}
+
+function consume(r: InstanceResources, req: TaskRequirement): void {
+  r.cpu -= req.cpu;
+  r.memory -= req.memory;
+  for (const p of req.hostPorts) (p.protocol === 'udp' ? r.portsUdp : r.ports).push(p.port);
+}
+
+/**
+ * Applies one service's decision in one transaction (Nomad's plan applier):
+ * stops first, then each placement re-checked against the instance as the
+ * store has it now; what no longer fits is dropped and decided again on the
+ * next tick. Events and rollout states are written with it, so a crash leaves
+ * either all of it or none.
+ */
+export function applyReconcile(
+  store: Store,
+  snapshot: ClusterSnapshot,
+  stored: StoredService,
+  result: ReconcileResult,
+  td: TaskDefinition | undefined,
+  requirement: TaskRequirement,
+): ApplyOutcome {
+  const { service } = stored;
+  const now = store.clock.now();
+  return store.tx(() => {
+    const stopped: string[] = [];
+    for (const s of result.stop) {
+      const current = store.tasks.get(s.taskId);
+      if (!current) continue;
+      const next = requestStop(current, { stopCode: 'ServiceSchedulerInitiated', reason: s.reason, now });
+      if (!next) continue;
+      const row = { ...next, seq: current.seq };
+      store.tasks.put(row);
+      snapshot.replaceTask(row);
+      stopped.push(s.taskId);
+    }
+
+    const started: StoredTask[] = [];
+    let requeued = 0;
+    let seq = store.tasks.nextSeq();
+    const byInstance = new Map<string, string[]>();
+    for (const p of result.place) byInstance.set(p.instanceId, [...(byInstance.get(p.instanceId) ?? []), p.deploymentId]);
+    for (const [instanceId, deployments] of byInstance) {
+      const inst = store.instances.get(instanceId);
+      if (!td || !inst || inst.status !== 'ACTIVE' || !inst.agentConnected) {
+        requeued += deployments.length;
+        continue;
+      }
+      const remaining = remainingResources(inst, store.tasks.reservationsOnInstance(instanceId));
+      for (const deploymentId of deployments) {
+        if (!fits(remaining, requirement)) {
+          requeued++;
+          continue;
+        }
+        consume(remaining, requirement);
+        const t: StoredTask = {
+          ...newTask({
+            clusterName: service.clusterName,
+            td,
+            containerInstanceId: instanceId,
+            group: serviceGroup(service.name),
+            startedBy: deploymentId,
+            tags: service.propagateTags === 'SERVICE' ? service.tags : [],
+            now,
+          }),
+          seq: seq++,
+        };
+        store.tasks.put(t);
+        snapshot.addTask(t);
+        started.push(t);
+      }
+    }
+
+    const messages: string[] = [];
+    if (started.length > 0) messages.push(msg.started(service.name, started.map((t) => t.id)));
+    if (stopped.length > 0) messages.push(msg.stopped(service.name, stopped));
+    messages.push(...result.events.filter((m) => !(requeued > 0 && m === msg.steady(service.name))));
+    const runtime = nextRuntime(stored, result, messages, now);
+    if (result.inactive) store.services.markInactive(service.clusterName, service.name, runtime);
+    else if (JSON.stringify(runtime) !== JSON.stringify(stored.runtime)) store.services.putRuntime(service.clusterName, service.name, runtime);
+    stored.runtime = runtime;
+    return { started, stopped, requeued };
+  });
+}
+
+function nextRuntime(stored: StoredService, result: ReconcileResult, messages: string[], now: number): ServiceRuntime {
+  const { service, runtime } = stored;
+  const next: ServiceRuntime = { ...runtime, events: appendServiceEvents(runtime.events, messages, now, randomUUID), rollouts: { ...runtime.rollouts } };
+  const primary = primaryDeployment(service);
+  if (primary) {
+    const current = next.rollouts[primary.id];
+    if (result.steady && current?.rolloutState !== 'COMPLETED') {
+      next.rollouts[primary.id] = { rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${primary.id} completed.`, updatedAt: now, failedTasks: current?.failedTasks ?? 0 };
+    } else if (!current) {
+      next.rollouts[primary.id] = { rolloutState: 'IN_PROGRESS', rolloutStateReason: `ECS deployment ${primary.id} in progress.`, updatedAt: now, failedTasks: 0 };
+    }
+  }
+  if (result.daemonDesiredCount !== undefined) next.daemonDesiredCount = result.daemonDesiredCount;
+  if (result.inactive) next.inactiveAt = now;
+  return next;
+}

@@ -1,0 +1,229 @@
+import type { Logger } from 'pino';
+import { isLost, primaryDeployment, reconcileService, seededRandom } from '@stevedore/core';
+import type { Store } from '../store/store';
+import type { Change } from '../store/changes';
+import { applyReconcile } from './apply-actions';
+import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from './cluster-snapshot';
+
+export interface OrchestratorOptions {
+  /** An instance disconnected this long is lost: its service tasks are replaced. */
+  instanceLostGraceMs: number;
+  /** swarmkit's debounce: tick this long after the last change... */
+  debounceMs: number;
+  /** ...but no later than this after the first one. */
+  maxDelayMs: number;
+  /** Full resync of every service, healing any missed event. */
+  resyncMs: number;
+  /** Wait after start so agents can reconnect before anything is judged (a restart marks them all disconnected). */
+  startupDelayMs: number;
+  /** Placements per service per tick; more continue on the next tick. */
+  maxPlacementsPerTick: number;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
+  instanceLostGraceMs: 30_000,
+  debounceMs: 50,
+  maxDelayMs: 1000,
+  resyncMs: 15_000,
+  startupDelayMs: 3000,
+  maxPlacementsPerTick: 1000,
+};
+
+const key = (cluster: string, name: string) => `${cluster}\u0000${name}`;
+
+/**
+ * The service orchestrator (swarmkit's replicated orchestrator): change events
+ * only mark services dirty; a debounced tick loads each dirty service and its
+ * cluster from the store, asks the pure `reconcileService`, and applies the
+ * answer in one transaction. Everything is decided from the store, so a
+ * restart in the middle loses nothing and repeats nothing.
+ */
+export class ServiceReconciler {
+  private readonly dirty = new Set<string>();
+  private readonly dirtyClusters = new Set<string>();
+  /** Services waiting for capacity: any task or instance change in their cluster may help. */
+  private readonly waiting = new Map<string, string>();
+  private readonly wakeAt = new Map<string, number>();
+  private readonly reportedLost = new Set<string>();
+  private firstDirtyAt: number | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private started = false;
+  private seed = 1;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: OrchestratorOptions = DEFAULT_ORCHESTRATOR_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.store.changes.on((c) => this.onChange(c));
+    const begin = () => {
+      this.started = true;
+      this.markAll();
+    };
+    this.timers.push(setTimeout(begin, this.opts.startupDelayMs));
+    this.timers.push(setInterval(() => this.started && this.markAll(), this.opts.resyncMs));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.timers.forEach((t) => clearTimeout(t));
+    this.timers = [];
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.tickTimer = this.wakeTimer = undefined;
+  }
+
+  private onChange(c: Change): void {
+    if (c.kind === 'service') this.mark(c.cluster, c.service);
+    else if (c.kind === 'task') {
+      if (c.group?.startsWith('service:')) this.mark(c.cluster, c.group.slice('service:'.length));
+      this.markWaiting(c.cluster);
+    } else if (c.kind === 'instance') this.markCluster(c.cluster);
+  }
+
+  private markWaiting(cluster: string): void {
+    for (const [k, cl] of this.waiting) if (cl === cluster) this.markKey(k);
+  }
+
+  mark(cluster: string, name: string): void {
+    this.markKey(key(cluster, name));
+  }
+
+  private markKey(k: string): void {
+    this.dirty.add(k);
+    this.schedule();
+  }
+
+  private markCluster(cluster: string): void {
+    this.dirtyClusters.add(cluster);
+    this.schedule();
+  }
+
+  private markAll(): void {
+    for (const s of this.store.services.listReconcilable()) this.dirty.add(key(s.cluster, s.name));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.started) return;
+    const now = Date.now();
+    this.firstDirtyAt ??= now;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    const delay = Math.max(0, Math.min(this.opts.debounceMs, this.firstDirtyAt + this.opts.maxDelayMs - now));
+    this.tickTimer = setTimeout(() => this.tick(), delay);
+  }
+
+  /** One pass over the dirty services, cluster by cluster. Synchronous: nothing interleaves with it. */
+  tick(): void {
+    this.tickTimer = undefined;
+    this.firstDirtyAt = undefined;
+    for (const cluster of this.dirtyClusters) {
+      for (const s of this.store.services.listReconcilable()) if (s.cluster === cluster) this.dirty.add(key(s.cluster, s.name));
+    }
+    this.dirtyClusters.clear();
+    const work = new Map<string, string[]>();
+    for (const k of this.dirty) {
+      const [cluster, name] = k.split('\u0000') as [string, string];
+      work.set(cluster, [...(work.get(cluster) ?? []), name]);
+    }
+    this.dirty.clear();
+    for (const [cluster, names] of work) {
+      let snapshot: ClusterSnapshot;
+      try {
+        snapshot = new ClusterSnapshot(this.store, cluster);
+        this.reportLostInstances(snapshot);
+      } catch (e) {
+        this.log.error({ err: e, cluster }, 'could not load the cluster; retrying');
+        names.forEach((n) => this.dirty.add(key(cluster, n)));
+        continue;
+      }
+      for (const name of names) {
+        try {
+          this.reconcileOne(snapshot, name);
+        } catch (e) {
+          this.log.error({ err: e, cluster, service: name }, 'service reconcile failed; retrying');
+          this.wakeAt.set(key(cluster, name), Date.now() + 1000);
+        }
+      }
+    }
+    this.armWake();
+    if (this.dirty.size > 0) this.schedule();
+  }
+
+  private reconcileOne(snapshot: ClusterSnapshot, name: string): void {
+    const k = key(snapshot.cluster, name);
+    this.wakeAt.delete(k);
+    this.waiting.delete(k);
+    const stored = this.store.services.get(snapshot.cluster, name);
+    if (!stored || stored.service.status === 'INACTIVE') return;
+    const now = this.store.clock.now();
+    const primary = primaryDeployment(stored.service);
+    const td = primary ? snapshot.taskDefinition(primary.taskDefinitionArn) : undefined;
+    if (!td) this.log.warn({ cluster: snapshot.cluster, service: name }, 'task definition of the PRIMARY deployment not found; nothing will be placed');
+    const { requirement, constraints } = td ? requirementOf(td) : { requirement: { cpu: 0, memory: 0, hostPorts: [] }, constraints: [] };
+    const seed = this.seed++;
+    const result = reconcileService({
+      service: stored.service,
+      tasks: loadServiceTasks(this.store, stored.service, now).map(toServiceTask),
+      instances: snapshot.views(),
+      requirement,
+      taskDefinitionConstraints: constraints,
+      now,
+      instanceLostGraceMs: this.opts.instanceLostGraceMs,
+      random: seededRandom(seed),
+      maxPlacements: td ? this.opts.maxPlacementsPerTick : 0,
+    });
+    const out = applyReconcile(this.store, snapshot, stored, result, td, requirement);
+    if (out.started.length > 0 || out.stopped.length > 0 || out.requeued > 0 || result.unplaced > 0) {
+      this.log.info(
+        { cluster: snapshot.cluster, service: name, placed: out.started.length, stopped: out.stopped.length, lost: result.stop.filter((s) => s.lost).length, unplaced: result.unplaced, requeued: out.requeued, seed },
+        'service reconciled',
+      );
+    }
+    if (result.more || out.requeued > 0) this.dirty.add(k);
+    if (result.unplaced > 0 || out.requeued > 0) this.waiting.set(k, snapshot.cluster);
+    if (result.nextWakeAt !== undefined) this.wakeAt.set(k, result.nextWakeAt);
+  }
+
+  /** Standalone tasks on a lost instance are left alone (never duplicated), and said so once. */
+  private reportLostInstances(snapshot: ClusterSnapshot): void {
+    const now = this.store.clock.now();
+    for (const i of snapshot.instances) {
+      if (!isLost(i, now, this.opts.instanceLostGraceMs)) {
+        this.reportedLost.delete(i.id);
+        continue;
+      }
+      if (this.reportedLost.has(i.id)) continue;
+      this.reportedLost.add(i.id);
+      const standalone = snapshot.tasksOn(i.id).filter((t) => !t.group.startsWith('service:') && t.desiredStatus === 'RUNNING');
+      this.log.warn(
+        { cluster: snapshot.cluster, instance: i.id, standaloneTasks: standalone.map((t) => t.id) },
+        `container instance ${i.id} lost (agent disconnected longer than ${this.opts.instanceLostGraceMs / 1000} s): service tasks are replaced, ${standalone.length} standalone task(s) left as they are`,
+      );
+    }
+  }
+
+  /** One timer for the earliest time-based change (lost grace, throttle). */
+  private armWake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (this.wakeAt.size === 0) return;
+    const earliest = Math.min(...this.wakeAt.values());
+    const delay = Math.max(10, earliest - this.store.clock.now() + 5);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      const now = this.store.clock.now();
+      for (const [k, at] of [...this.wakeAt]) {
+        if (at > now) continue;
+        this.wakeAt.delete(k);
+        this.markKey(k);
+      }
+      this.armWake();
+    }, Math.min(delay, 2 ** 31 - 1));
+  }
+}

@@ -1,0 +1,193 @@
+import * as grpc from '@grpc/grpc-js';
+import { fromWireAssignment, METADATA_INSTANCE_ID, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
+import { FakeAgent } from './harness';
+
+export interface SimAgentOptions {
+  cluster: string;
+  ec2InstanceId: string;
+  hostIp?: string;
+  zone?: string;
+  cpu?: number;
+  memory?: number;
+  attributes?: Record<string, string>;
+  /** Known identity: re-register as the same instance (an agent restart). */
+  instanceId?: string;
+}
+
+interface Known {
+  desired: 'RUNNING' | 'STOPPED';
+  containers: string[];
+  reported?: 'RUNNING' | 'STOPPED';
+}
+
+/**
+ * A simulated agent over the real gRPC protocol, without Docker: it runs
+ * (reports RUNNING) whatever it is assigned and stops what it is told to stop,
+ * heartbeats, and can die and come back. For service tests and the scheduler
+ * benchmark.
+ */
+export class SimAgent {
+  readonly fake: FakeAgent;
+  private stream: grpc.ClientReadableStream<SessionMessage> | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private periodMs = 3000;
+  readonly tasks = new Map<string, Known>();
+  /** When each task ARN was first assigned to this agent (latency measurements). */
+  readonly assignedAt = new Map<string, number>();
+  alive = false;
+  completeCount = 0;
+  /** Tasks this agent should not run: they are reported as failing to start. */
+  failToStart = false;
+
+  constructor(private readonly address: string, private readonly opts: SimAgentOptions) {
+    this.fake = new FakeAgent(address);
+  }
+
+  get instanceId(): string {
+    return this.fake.instanceId;
+  }
+
+  async start(): Promise<void> {
+    const attributes = [{ name: 'ecs.availability-zone', value: this.opts.zone ?? 'zone-a' }, ...Object.entries(this.opts.attributes ?? {}).map(([name, value]) => ({ name, value }))];
+    await this.fake.register({
+      cluster: this.opts.cluster,
+      instance_id: this.opts.instanceId ?? this.fake.instanceId ?? '',
+      ec2_instance_id: this.opts.ec2InstanceId,
+      host_ip: this.opts.hostIp ?? '127.0.0.2',
+      resources: { cpu: this.opts.cpu ?? 2048, memory: this.opts.memory ?? 4096, ports: [22], ports_udp: [] },
+      attributes,
+    });
+    this.openSession();
+  }
+
+  private openSession(): void {
+    this.alive = true;
+    const md = new grpc.Metadata();
+    md.set(METADATA_INSTANCE_ID, this.fake.instanceId);
+    const stream = this.fake.client['Session']!({ instance_id: this.fake.instanceId }, md) as grpc.ClientReadableStream<SessionMessage>;
+    this.stream = stream;
+    stream.on('data', (m: SessionMessage) => this.onMessage(m));
+    stream.on('error', () => undefined);
+    this.heartbeatTimer = setInterval(() => {
+      if (this.fake.sessionId) this.fake.heartbeat().catch(() => undefined);
+    }, Math.max(50, this.periodMs / 3));
+  }
+
+  private onMessage(m: SessionMessage): void {
+    this.fake.sessionId = m.session_id;
+    if (m.heartbeat_period_ms && m.heartbeat_period_ms !== this.periodMs) {
+      this.periodMs = m.heartbeat_period_ms;
+      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = setInterval(() => this.fake.heartbeat().catch(() => undefined), Math.max(50, this.periodMs / 3));
+    }
+    const now = Date.now();
+    if (m.type === 'COMPLETE') {
+      this.completeCount++;
+      const wanted = new Set(m.assignments.map((a) => a.task_arn));
+      for (const arn of [...this.tasks.keys()]) if (!wanted.has(arn)) this.tasks.delete(arn);
+    }
+    for (const arn of m.removed) this.tasks.delete(arn);
+    for (const w of m.assignments) {
+      const a = fromWireAssignment(w);
+      if (!this.assignedAt.has(a.taskArn)) this.assignedAt.set(a.taskArn, now);
+      const known = this.tasks.get(a.taskArn);
+      this.tasks.set(a.taskArn, { desired: a.desiredStatus, containers: a.containers.map((c) => c.name), ...(known?.reported ? { reported: known.reported } : {}) });
+    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || !this.alive) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush().catch(() => undefined);
+    }, 10);
+  }
+
+  /** Reports, batched: RUNNING for what should run, STOPPED for what should stop. */
+  private async flush(): Promise<void> {
+    const updates: WireTaskStatus[] = [];
+    const now = Date.now();
+    for (const [arn, k] of this.tasks) {
+      if (k.desired === 'RUNNING' && !k.reported) {
+        if (this.failToStart) {
+          updates.push(report(arn, k.containers, 'STOPPED', now, { stopCode: 'TaskFailedToStart', exitCode: null, started: false }));
+          k.reported = 'STOPPED';
+        } else {
+          updates.push(report(arn, k.containers, 'RUNNING', now));
+          k.reported = 'RUNNING';
+        }
+      } else if (k.desired === 'STOPPED' && k.reported !== 'STOPPED') {
+        updates.push(report(arn, k.containers, 'STOPPED', now, { exitCode: 143 }));
+        k.reported = 'STOPPED';
+      }
+    }
+    for (let i = 0; i < updates.length; i += 200) await this.fake.update(updates.slice(i, i + 200));
+  }
+
+  /** An essential container exits on its own (crash). */
+  async crash(taskArn: string): Promise<void> {
+    const k = this.tasks.get(taskArn);
+    if (!k) throw new Error(`no task ${taskArn} on ${this.instanceId}`);
+    k.reported = 'STOPPED';
+    await this.fake.update([report(taskArn, k.containers, 'STOPPED', Date.now(), { stopCode: 'EssentialContainerExited', exitCode: 1 })]);
+  }
+
+  /** The agent process dies: no more heartbeats, the stream drops; containers keep running. */
+  die(): void {
+    this.alive = false;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.heartbeatTimer = this.flushTimer = undefined;
+    this.stream?.cancel();
+    this.fake.sessionId = '';
+  }
+
+  /** The agent restarts with the same identity and its tasks as they were. */
+  async revive(): Promise<void> {
+    await this.fake.register({
+      cluster: this.opts.cluster,
+      instance_id: this.fake.instanceId,
+      ec2_instance_id: this.opts.ec2InstanceId,
+      host_ip: this.opts.hostIp ?? '127.0.0.2',
+      resources: { cpu: this.opts.cpu ?? 2048, memory: this.opts.memory ?? 4096, ports: [22], ports_udp: [] },
+      attributes: [{ name: 'ecs.availability-zone', value: this.opts.zone ?? 'zone-a' }, ...Object.entries(this.opts.attributes ?? {}).map(([name, value]) => ({ name, value }))],
+    });
+    this.openSession();
+  }
+
+  /** Tasks this agent runs now (desired RUNNING and reported RUNNING). */
+  running(): string[] {
+    return [...this.tasks].filter(([, k]) => k.desired === 'RUNNING' && k.reported === 'RUNNING').map(([arn]) => arn);
+  }
+
+  close(): void {
+    this.die();
+    this.fake.client.close();
+  }
+}
+
+function report(arn: string, containers: string[], status: 'RUNNING' | 'STOPPED', now: number, o: { stopCode?: string; exitCode?: number | null; started?: boolean } = {}): WireTaskStatus {
+  const started = o.started ?? true;
+  return {
+    task_arn: arn,
+    last_status: status,
+    containers: containers.map((name) => ({
+      name,
+      status,
+      runtime_id: `sim-${name}`,
+      exit_code: status === 'STOPPED' ? (o.exitCode ?? 0) : null,
+      reason: '',
+      network_bindings: [],
+      health_status: 'UNKNOWN',
+    })),
+    stop_code: o.stopCode ?? '',
+    stopped_reason: o.stopCode === 'EssentialContainerExited' ? 'Essential container in task exited' : '',
+    pull_started_at: now,
+    pull_stopped_at: now,
+    started_at: started ? now : 0,
+    execution_stopped_at: status === 'STOPPED' ? now : 0,
+    stopped_at: status === 'STOPPED' ? now : 0,
+  };
+}

@@ -1,0 +1,65 @@
+import { newId } from '../arn';
+import type { Tag, TaskDefinition } from '../model/task-definition';
+import type { Task, TaskOverride } from '../model/task';
+import { applyOverrides } from '../validation/overrides';
+import { taskReservation } from '../validation/task-reservation';
+
+export interface NewTaskSpec {
+  clusterName: string;
+  td: TaskDefinition;
+  overrides?: TaskOverride;
+  containerInstanceId: string;
+  group: string;
+  startedBy?: string;
+  tags?: Tag[];
+  now: number;
+}
+
+/**
+ * A task as RunTask and the service scheduler create it: already placed on
+ * its instance, PENDING, desired RUNNING, with the reservation that placement
+ * counted. Tasks never move: to move one, stop it and create another.
+ */
+export function newTask(spec: NewTaskSpec): Task {
+  const overrides = spec.overrides ?? {};
+  const reservation = taskReservation(spec.td, overrides);
+  const t: Task = {
+    id: newId(),
+    clusterName: spec.clusterName,
+    taskDefinitionArn: spec.td.taskDefinitionArn,
+    family: spec.td.family,
+    revision: spec.td.revision,
+    containerInstanceId: spec.containerInstanceId,
+    lastStatus: 'PENDING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'UNKNOWN',
+    cpu: reservation.cpu,
+    memory: reservation.memory,
+    hostPorts: reservation.hostPorts,
+    group: spec.group,
+    version: 1,
+    assignmentVersion: 1,
+    overrides,
+    tags: spec.tags ?? [],
+    launchType: 'EC2',
+    createdAt: spec.now,
+    containers: applyOverrides(spec.td, overrides).map((c) => {
+      const tc: Task['containers'][number] = {
+        id: newId(),
+        name: c.name,
+        image: c.image,
+        status: 'NONE',
+        networkBindings: [],
+        healthStatus: 'UNKNOWN',
+        essential: c.essential !== false,
+        hasHealthCheck: c.healthCheck !== undefined,
+      };
+      if (c.cpu !== undefined) tc.cpu = c.cpu;
+      if (c.memory !== undefined) tc.memory = c.memory;
+      if (c.memoryReservation !== undefined) tc.memoryReservation = c.memoryReservation;
+      return tc;
+    }),
+  };
+  if (spec.startedBy !== undefined) t.startedBy = spec.startedBy;
+  return t;
+}
