@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_API_RATE_LIMIT, parseRateLimit, type RateLimit } from './api/auth/rate-limiter';
+import { isLoopbackHost } from './api/auth/loopback';
 
 export interface ControlPlaneConfig {
   dataDir: string;
@@ -8,6 +10,12 @@ export interface ControlPlaneConfig {
   account: string;
   logLevel: string;
   heartbeatPeriodMs: number;
+  /** Where the first start writes the admin access key (AWS shared-credentials file); default <data-dir>/admin-credentials. */
+  adminCredentialsFile?: string;
+  /** Benchmarks only, and only on a loopback API address. */
+  insecureDisableAuth?: boolean;
+  /** Per access key token bucket. */
+  apiRateLimit?: RateLimit;
   /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
   instanceLostGraceSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
@@ -33,6 +41,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
     .option('--heartbeat-period-ms <ms>', 'agent heartbeat period', env['STEVEDORE_HEARTBEAT_PERIOD_MS'] ?? '3000')
     .option('--instance-lost-grace-seconds <s>', 'replace service tasks of an instance disconnected this long', env['STEVEDORE_INSTANCE_LOST_GRACE_SECONDS'] ?? '30')
+    .option('--admin-credentials-file <path>', 'first start writes the admin access key here, mode 0600 (default <data-dir>/admin-credentials)', env['STEVEDORE_ADMIN_CREDENTIALS_FILE'])
+    .option('--api-rate-limit <steady,burst>', 'requests per second per access key, and burst', env['STEVEDORE_API_RATE_LIMIT'] ?? `${DEFAULT_API_RATE_LIMIT.steady},${DEFAULT_API_RATE_LIMIT.burst}`)
+    .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
@@ -42,6 +53,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const grace = Number(o['instanceLostGraceSeconds']);
   if (!Number.isFinite(grace) || grace < 0) throw new InvalidArgumentError('--instance-lost-grace-seconds must be a number ≥ 0');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
+  let apiRateLimit: RateLimit;
+  try {
+    apiRateLimit = parseRateLimit(o['apiRateLimit']!);
+  } catch (e) {
+    throw new InvalidArgumentError(`--api-rate-limit: ${(e as Error).message}`);
+  }
+  const insecureDisableAuth = (o['insecureDisableAuth'] as unknown) === true;
+  const apiListen = hostPort(o['apiListen']!);
+  if (insecureDisableAuth && !isLoopbackHost(apiListen.host)) {
+    throw new InvalidArgumentError(`--insecure-disable-auth is refused unless --api-listen is a loopback address (got ${apiListen.host})`);
+  }
   hostPort(o['agentListen']!);
   return {
     dataDir: o['dataDir']!,
@@ -51,6 +73,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     account: o['account']!,
     logLevel: o['logLevel']!,
     heartbeatPeriodMs: period,
+    apiRateLimit,
+    ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
+    ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,
   };
 }

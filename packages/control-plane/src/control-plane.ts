@@ -8,6 +8,8 @@ import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher'
 import { LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import type { ControlPlaneConfig } from './config';
+import { createApiAuth, openSecretBox, prepareAdminAccess } from './api/auth/setup';
+import { LOG_REDACTION } from './log-redaction';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
@@ -18,9 +20,10 @@ export class ControlPlane {
   apiPort = 0;
   agentPort = 0;
 
-  constructor(private readonly config: ControlPlaneConfig, readonly log: Logger = pino({ level: config.logLevel }), clock: Clock = systemClock) {
+  constructor(private readonly config: ControlPlaneConfig, readonly log: Logger = pino({ level: config.logLevel, redact: LOG_REDACTION }), clock: Clock = systemClock) {
     const arn: ArnContext = { region: config.region, account: config.account };
-    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn);
+    const secretBox = openSecretBox(config);
+    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn, secretBox ? { secretBox } : {});
     const logs = new LogBroker();
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
@@ -31,10 +34,11 @@ export class ControlPlane {
       instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
       ...config.orchestrator,
     });
-    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random });
+    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log) });
   }
 
   async start(): Promise<void> {
+    prepareAdminAccess(this.store, this.config, this.log);
     this.agentPort = await this.dispatcher.start(this.config.agentListen);
     this.orchestrator.start();
     const api = this.api!;

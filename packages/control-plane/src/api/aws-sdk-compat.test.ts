@@ -20,12 +20,8 @@ let h: Awaited<ReturnType<typeof startTestControlPlane>>;
 let ecs: ECSClient;
 before(async () => {
   h = await startTestControlPlane();
-  ecs = new ECSClient({
-    endpoint: h.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-  });
+  // The admin key the control plane wrote on first start, as a user would use it.
+  ecs = new ECSClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: h.admin!, maxAttempts: 1 });
 });
 after(async () => {
   ecs.destroy();
@@ -59,4 +55,21 @@ test('the AWS SDK gets task definitions with dates and typed errors', async () =
   assert.equal(list.taskDefinitionArns?.length, 1);
   await assert.rejects(ecs.send(new DescribeTasksCommand({ cluster: 'nope', tasks: ['x'] })), (e) => e instanceof ClusterNotFoundException);
   await assert.rejects(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'nothere' })), (e) => e instanceof ClientException);
+});
+
+test('the AWS SDK is refused with a wrong secret (InvalidSignatureException) or an unknown key (UnrecognizedClientException)', async () => {
+  const wrongSecret = new ECSClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: { ...h.admin!, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, maxAttempts: 1 });
+  const unknownKey = new ECSClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  try {
+    await assert.rejects(wrongSecret.send(new DescribeClustersCommand({})), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, 'InvalidSignatureException');
+      assert.match(e.message, /signature we calculated does not match/);
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+      return true;
+    });
+    await assert.rejects(unknownKey.send(new DescribeClustersCommand({})), (e: Error) => e.name === 'UnrecognizedClientException');
+  } finally {
+    wrongSecret.destroy();
+    unknownKey.destroy();
+  }
 });

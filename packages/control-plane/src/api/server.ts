@@ -5,22 +5,53 @@ import type { ApiContext } from './context';
 import { ACTIONS } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
+import type { ApiAuth } from './auth/api-auth';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+export interface ApiServerOptions {
+  /** Every request but GET /ping goes through it. */
+  auth: ApiAuth;
+  /** Requests one client address may have in flight at once; more are throttled. */
+  maxInFlightPerClient?: number;
+  /** Deadline for the request headers, then for the whole request (headers and body). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
 /**
- * The public API: AWS JSON 1.1 over HTTP, `POST /` with X-Amz-Target. Errors
- * are mapped to ECS's `{__type, message}` here and nowhere else.
+ * The public API: AWS JSON 1.1 over HTTP, `POST /` with X-Amz-Target. Each
+ * request is authenticated (SigV4), throttled per access key, parsed with
+ * size and depth limits, authorized against the caller's role, and only then
+ * handed to its action. Errors are mapped to ECS's `{__type, message}` here
+ * and nowhere else.
  */
-export function createApiServer(ctx: ApiContext): http.Server {
+export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): http.Server {
   const log = ctx.log;
-  const server = http.createServer((req, res) => {
+  const { auth } = opts;
+  const maxInFlight = opts.maxInFlightPerClient ?? 64;
+  const inFlight = new Map<string, number>();
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  // Node checks request deadlines on this period: keep it well under the deadline so slow bodies are cut on time.
+  const server = http.createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)) }, (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
     if (req.method === 'GET' && req.url === '/ping') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    const busy = inFlight.get(remote) ?? 0;
+    if (busy >= maxInFlight) {
+      sendError(res, new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true }), () => req.destroy());
+      return;
+    }
+    inFlight.set(remote, busy + 1);
+    res.once('close', () => {
+      const n = (inFlight.get(remote) ?? 1) - 1;
+      if (n <= 0) inFlight.delete(remote);
+      else inFlight.set(remote, n);
+    });
     if (req.method !== 'POST') {
       sendError(res, new StevedoreError('UnknownOperationException', 'Only POST / is supported.', { httpStatus: 404 }));
       return;
@@ -50,28 +81,39 @@ export function createApiServer(ctx: ApiContext): http.Server {
       if (tooLarge) return;
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.split('.').pop() ?? '';
-      try {
+      const raw = Buffer.concat(chunks);
+      let accessKeyId: string | undefined;
+      const handle = async () => {
+        const principal = await auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw }, target, remote);
+        accessKeyId = principal.accessKeyId;
         const action = ACTIONS[target];
         if (!action) throw new StevedoreError('UnknownOperationException', target ? `Unknown operation ${target}.` : 'Missing X-Amz-Target header.');
-        const body = parseRequestBody(Buffer.concat(chunks).toString('utf8'));
-        const result = action(ctx, body);
-        if (result instanceof StreamingResponse) {
-          streamNdjson(req, res, result);
-          return;
-        }
-        const text = JSON.stringify(result ?? {});
-        res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
-        log.debug({ op, status: 200, ms: msSince(started) }, 'api request');
-      } catch (e) {
-        const err = toStevedoreError(e, log, op);
-        sendError(res, err);
-        log.info({ op, status: err.httpStatus, error: err.code, field: err.field, ms: msSince(started) }, 'api request failed');
-      }
+        const body = parseRequestBody(raw.toString('utf8'));
+        auth.authorize(principal, target, body);
+        return action(ctx, body);
+      };
+      handle().then(
+        (result) => {
+          if (result instanceof StreamingResponse) {
+            streamNdjson(req, res, result);
+            return;
+          }
+          const text = JSON.stringify(result ?? {});
+          res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
+          log.debug({ op, accessKeyId, status: 200, ms: msSince(started) }, 'api request');
+        },
+        (e: unknown) => {
+          const err = toStevedoreError(e, log, op);
+          sendError(res, err);
+          log.info({ op, accessKeyId, status: err.httpStatus, error: err.code, field: err.field, ms: msSince(started) }, 'api request failed');
+        },
+      );
     });
   });
-  // Slow or stalled clients cannot hold sockets forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // Slow or stalled clients cannot hold sockets forever: headers, then the
+  // whole request (a body trickled byte by byte included) have deadlines.
+  server.headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = requestTimeout;
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   return server;

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import pino from 'pino';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -12,14 +15,24 @@ import {
 } from '@stevedore/proto';
 import { ControlPlane } from '../control-plane';
 import type { ControlPlaneConfig } from '../config';
+import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
 
-/** An in-process control plane on ephemeral ports with an in-memory store. */
+/**
+ * An in-process control plane on ephemeral ports with an in-memory store.
+ * `call` signs with the admin key the control plane wrote on first start;
+ * `callAs` signs with another key (or none, for refusal tests).
+ */
 export async function startTestControlPlane(
-  opts: { heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator'] } = {},
+  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator'] } = {},
 ) {
+  // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
+  const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
+  const adminCredentialsFile = path.join(credsDir, 'admin-credentials');
   const cp = new ControlPlane(
     {
       dataDir: opts.dataDir ?? ':memory:',
+      adminCredentialsFile,
+      ...opts.auth,
       instanceLostGraceSeconds: opts.instanceLostGraceSeconds ?? 30,
       // Tests have no agents to wait for after a start; ticks come fast.
       orchestrator: { startupDelayMs: 0, ...opts.orchestrator },
@@ -34,16 +47,14 @@ export async function startTestControlPlane(
   );
   await cp.start();
   const endpoint = `http://127.0.0.1:${cp.apiPort}`;
-  const call = async (op: string, body: unknown = {}, target = `AmazonEC2ContainerServiceV20141113.${op}`) => {
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  const admin: AccessKey | undefined = opts.auth?.insecureDisableAuth ? undefined : readCredentialsFile(adminCredentialsFile);
+  if (!opts.dataDir) fs.rmSync(credsDir, { recursive: true, force: true });
+  const callAs = async (credentials: AccessKey | undefined, op: string, body: unknown = {}, target = `AmazonEC2ContainerServiceV20141113.${op}`) => {
+    const res = await rawCall(endpoint, { target, body: typeof body === 'string' ? body : JSON.stringify(body), ...(credentials ? { credentials } : {}) });
+    return { status: res.status, body: res.body };
   };
-  return { cp, endpoint, call, agentAddress: `127.0.0.1:${cp.agentPort}` };
+  const call = (op: string, body: unknown = {}, target?: string) => callAs(admin, op, body, target);
+  return { cp, endpoint, call, callAs, admin, agentAddress: `127.0.0.1:${cp.agentPort}` };
 }
 
 type Client = grpc.Client & Record<string, (...args: any[]) => any>;

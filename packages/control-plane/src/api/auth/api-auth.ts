@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { StevedoreError, type ArnContext, type Clock } from '@stevedore/core';
+import type { Store } from '../../store/store';
+import type { StoredAccessKey } from '../../store/iam-repo';
+import { AuthError, MAX_SKEW_MS, verifySigV4, type ReceivedRequest } from './sigv4';
+import { ReplayCache } from './replay-cache';
+import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
+import { BUILT_IN_ROLES, evaluate, type PolicyDocument } from './policy';
+import { actionOf, resourcesOf, TARGET_NAMESPACES } from './operation-resources';
+
+/** Who made a request: an access key and the role whose policy it carries. */
+export interface Principal {
+  accessKeyId: string;
+  roleName: string;
+  /** As AWS names a role session: arn:aws:sts::<account>:assumed-role/<role>/<key>. */
+  arn: string;
+  policy: PolicyDocument;
+}
+
+export interface ApiAuthOptions {
+  /** False only with --insecure-disable-auth (loopback, benchmarks). */
+  enabled: boolean;
+  rateLimit?: RateLimit;
+  maxSkewMs?: number;
+}
+
+const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
+const ALL_SERVICES = ['ecs', 'secretsmanager', 'ssm', 'application-autoscaling'];
+/** The signing service of each API namespace; Stevedore's own operations sign as ecs, like the CLI does. */
+const SIGNING_SERVICE: Record<string, string> = { ecs: 'ecs', stevedore: 'ecs', secretsmanager: 'secretsmanager', ssm: 'ssm', 'application-autoscaling': 'application-autoscaling' };
+
+function signingServicesFor(target: string): string[] {
+  const ns = TARGET_NAMESPACES[target.slice(0, Math.max(0, target.lastIndexOf('.')))];
+  const svc = ns && SIGNING_SERVICE[ns];
+  return svc ? [svc] : ALL_SERVICES;
+}
+
+/**
+ * Authentication (SigV4, replay window, per-key throttling) and authorization
+ * (role policy over the operation's resources) for the API, in that order.
+ * Refusals are logged with the access key id and never with a signature or a
+ * secret; the log itself is rate limited so a flood of junk cannot fill disks.
+ */
+export class ApiAuth {
+  private readonly replays: ReplayCache;
+  private readonly limiter: RateLimiter;
+  private readonly maxSkewMs: number;
+  private logBudget = { tokens: 20, at: 0, suppressed: 0 };
+
+  constructor(
+    private readonly store: Store,
+    private readonly arn: ArnContext,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    readonly options: ApiAuthOptions,
+  ) {
+    this.maxSkewMs = options.maxSkewMs ?? MAX_SKEW_MS;
+    this.replays = new ReplayCache(this.maxSkewMs);
+    this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_API_RATE_LIMIT);
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  async authenticate(req: ReceivedRequest, target: string, remote: string): Promise<Principal> {
+    if (!this.options.enabled) return UNAUTHENTICATED_ADMIN;
+    const nowMs = this.clock.now();
+    let key: StoredAccessKey | undefined;
+    try {
+      const verified = await verifySigV4(req, {
+        nowMs,
+        region: this.arn.region,
+        services: signingServicesFor(target),
+        maxSkewMs: this.maxSkewMs,
+        secretFor: (id) => {
+          const found = this.store.iam.getAccessKeyWithSecret(id);
+          key = found?.key;
+          return found?.secretAccessKey;
+        },
+      });
+      if (!this.replays.checkAndRecord(verified.signature, verified.signedAtMs, nowMs)) {
+        throw new AuthError('InvalidSignatureException', 'Request replay detected: this signature was already used. Sign each request anew (SDKs add a unique amz-sdk-invocation-id header).', verified.accessKeyId);
+      }
+      if (!this.limiter.tryTake(verified.accessKeyId, nowMs)) throw new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
+      const roleName = key!.roleName;
+      return {
+        accessKeyId: verified.accessKeyId,
+        roleName,
+        arn: `arn:aws:sts::${this.arn.account}:assumed-role/${roleName}/${verified.accessKeyId}`,
+        policy: this.policyOf(roleName),
+      };
+    } catch (e) {
+      if (e instanceof StevedoreError) {
+        const accessKeyId = e instanceof AuthError ? e.accessKeyId : key?.accessKeyId;
+        this.refused(nowMs, { accessKeyId, target, remote, error: e.code, reason: e.message });
+      }
+      throw e;
+    }
+  }
+
+  /** Throws AccessDeniedException unless the principal's role allows the operation on every resource it touches. */
+  authorize(principal: Principal, target: string, body: unknown): void {
+    if (principal === UNAUTHENTICATED_ADMIN) return;
+    const action = actionOf(target);
+    if (!action) return; // not an operation of any API: the router answers UnknownOperationException
+    for (const resource of resourcesOf(action, body, this.arn)) {
+      const decision = evaluate(principal.policy, action, resource);
+      if (decision === 'allow') continue;
+      const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+      this.refused(this.clock.now(), { accessKeyId: principal.accessKeyId, role: principal.roleName, target, error: 'AccessDeniedException', action, resource });
+      throw new StevedoreError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
+    }
+  }
+
+  private policyOf(roleName: string): PolicyDocument {
+    const builtIn = BUILT_IN_ROLES[roleName];
+    if (builtIn) return builtIn.policyDocument;
+    // A role deleted under a key (DeleteRole refuses that) grants nothing.
+    return (this.store.iam.getRole(roleName)?.policyDocument as PolicyDocument | undefined) ?? EMPTY_POLICY;
+  }
+
+  private refused(nowMs: number, fields: Record<string, unknown>): void {
+    const b = this.logBudget;
+    b.tokens = Math.min(20, b.tokens + (Math.max(0, nowMs - b.at) / 1000) * 5);
+    b.at = nowMs;
+    if (b.tokens < 1) {
+      b.suppressed++;
+      return;
+    }
+    b.tokens--;
+    this.log.warn({ ...fields, ...(b.suppressed ? { suppressedSinceLast: b.suppressed } : {}) }, 'api request refused');
+    b.suppressed = 0;
+  }
+}
+
+/** The principal of every request when authentication is disabled. */
+export const UNAUTHENTICATED_ADMIN: Principal = Object.freeze({
+  accessKeyId: 'UNAUTHENTICATED',
+  roleName: 'admin',
+  arn: 'arn:aws:sts::000000000000:assumed-role/admin/UNAUTHENTICATED',
+  policy: BUILT_IN_ROLES['admin']!.policyDocument,
+});

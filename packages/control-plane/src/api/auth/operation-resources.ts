@@ -1,0 +1,146 @@
+import { arns, clusterNameOf, parseArn, type ArnContext } from '@stevedore/core';
+
+/**
+ * The one table authorization reads: for each operation, the resource ARNs a
+ * request touches, derived from its body exactly the way the action resolves
+ * them (cluster name or ARN, default "default"; a service by name or ARN
+ * within the request's cluster). A member that is malformed, or an operation
+ * missing here, yields the resource "*", which only a policy granting "*"
+ * matches: a scoped role is denied rather than let through on a guess.
+ */
+export const ANY_RESOURCE = '*';
+
+type Body = Record<string, unknown>;
+type ResourcesOf = (body: Body, arn: ArnContext) => string[];
+
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+function clusterName(body: Body, member = 'cluster'): string | undefined {
+  const v = body[member];
+  if (v === undefined || v === null) return 'default';
+  if (typeof v !== 'string') return undefined;
+  const name = clusterNameOf(v);
+  return SAFE_NAME.test(name) ? name : undefined;
+}
+
+function cluster(body: Body, arn: ArnContext): string[] {
+  const name = clusterName(body);
+  return [name === undefined ? ANY_RESOURCE : arns.cluster(arn, name)];
+}
+
+function serviceName(ref: unknown): string | undefined {
+  if (typeof ref !== 'string') return undefined;
+  const parsed = parseArn(ref);
+  if (parsed && parsed.resourceType !== 'service') return undefined;
+  const name = parsed ? parsed.resource.split('/').pop()! : ref;
+  return SAFE_NAME.test(name) ? name : undefined;
+}
+
+function services(refs: unknown, body: Body, arn: ArnContext): string[] {
+  const c = clusterName(body);
+  const list = Array.isArray(refs) ? refs : [refs];
+  if (c === undefined || list.length === 0) return [ANY_RESOURCE];
+  return list.map((r) => {
+    const s = serviceName(r);
+    return s === undefined ? ANY_RESOURCE : arns.service(arn, c, s);
+  });
+}
+
+function clusters(body: Body, arn: ArnContext): string[] {
+  const v = body['clusters'];
+  if (v === undefined || v === null) return [arns.cluster(arn, 'default')];
+  if (!Array.isArray(v) || v.length === 0) return [ANY_RESOURCE];
+  return v.map((x) => {
+    const name = typeof x === 'string' ? clusterNameOf(x) : undefined;
+    return name !== undefined && SAFE_NAME.test(name) ? arns.cluster(arn, name) : ANY_RESOURCE;
+  });
+}
+
+function role(body: Body, arn: ArnContext): string[] {
+  const v = body['roleName'];
+  return [typeof v === 'string' && ROLE_NAME.test(v) ? `arn:aws:iam::${arn.account}:role/${v}` : ANY_RESOURCE];
+}
+
+function resourceArn(body: Body): string[] {
+  const v = body['resourceArn'];
+  return [typeof v === 'string' && parseArn(v) ? v : ANY_RESOURCE];
+}
+
+const any: ResourcesOf = () => [ANY_RESOURCE];
+
+/** `<namespace>:<Operation>` -> resources. Task-definition operations are unscoped, as in ECS. */
+export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
+  'ecs:CreateCluster': (b, a) => {
+    const name = clusterName(b, 'clusterName');
+    return [name === undefined ? ANY_RESOURCE : arns.cluster(a, name)];
+  },
+  'ecs:DescribeClusters': clusters,
+  'ecs:ListClusters': any,
+  'ecs:DeleteCluster': cluster,
+  'ecs:UpdateCluster': cluster,
+  'ecs:UpdateClusterSettings': cluster,
+  'ecs:RegisterTaskDefinition': any,
+  'ecs:DescribeTaskDefinition': any,
+  'ecs:ListTaskDefinitions': any,
+  'ecs:ListTaskDefinitionFamilies': any,
+  'ecs:DeregisterTaskDefinition': any,
+  'ecs:DeleteTaskDefinitions': any,
+  'ecs:RegisterContainerInstance': cluster,
+  'ecs:ListContainerInstances': cluster,
+  'ecs:DescribeContainerInstances': cluster,
+  'ecs:DeregisterContainerInstance': cluster,
+  'ecs:UpdateContainerInstancesState': cluster,
+  'ecs:PutAttributes': cluster,
+  'ecs:DeleteAttributes': cluster,
+  'ecs:ListAttributes': cluster,
+  'ecs:RunTask': cluster,
+  'ecs:StartTask': cluster,
+  'ecs:StopTask': cluster,
+  'ecs:DescribeTasks': cluster,
+  'ecs:ListTasks': cluster,
+  'ecs:CreateService': (b, a) => services(b['serviceName'], b, a),
+  'ecs:UpdateService': (b, a) => services(b['service'], b, a),
+  'ecs:DeleteService': (b, a) => services(b['service'], b, a),
+  'ecs:DescribeServices': (b, a) => services(b['services'], b, a),
+  'ecs:ListServices': cluster,
+  'ecs:ListServicesByNamespace': any,
+  'ecs:TagResource': resourceArn,
+  'ecs:UntagResource': resourceArn,
+  'ecs:ListTagsForResource': resourceArn,
+  'stevedore:GetTaskLogs': cluster,
+  'stevedore:CreateJoinToken': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
+  // Without a cluster it lists every cluster's tokens.
+  'stevedore:ListJoinTokens': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
+  'stevedore:RevokeJoinToken': any,
+  'stevedore:CreateAccessKey': role,
+  'stevedore:ListAccessKeys': any,
+  'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],
+  'stevedore:CreateRole': role,
+  'stevedore:ListRoles': any,
+  'stevedore:DeleteRole': role,
+};
+
+/** X-Amz-Target prefix -> IAM action namespace. */
+export const TARGET_NAMESPACES: Record<string, string> = {
+  AmazonEC2ContainerServiceV20141113: 'ecs',
+  Stevedore_20261125: 'stevedore',
+  secretsmanager: 'secretsmanager',
+  AmazonSSM: 'ssm',
+  AnyScaleFrontendService: 'application-autoscaling',
+};
+
+/** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */
+export function actionOf(target: string): string | undefined {
+  const dot = target.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const ns = TARGET_NAMESPACES[target.slice(0, dot)];
+  const op = target.slice(dot + 1);
+  return ns && /^[A-Za-z0-9]{1,128}$/.test(op) ? `${ns}:${op}` : undefined;
+}
+
+export function resourcesOf(action: string, body: unknown, arn: ArnContext): string[] {
+  const fn = OPERATION_RESOURCES[action];
+  if (!fn || body === null || typeof body !== 'object' || Array.isArray(body)) return [ANY_RESOURCE];
+  return fn(body as Body, arn);
+}
