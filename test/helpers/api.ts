@@ -1,9 +1,14 @@
 /**
  * A small ECS JSON client for tests, independent of the CLI so that an e2e
  * test does not trust the code it checks. `callRaw` sends arbitrary bytes for
- * bad-input tests.
+ * bad-input tests. Requests are signed with SigV4 by the AWS SDKs' own signer
+ * when credentials are given (the control plane refuses unsigned calls).
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
 
 export const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113';
 export const STEVEDORE_TARGET = 'Stevedore_20261125';
@@ -24,6 +29,27 @@ export class ApiCallError extends Error {
   }
 }
 
+/** An access key, as in an AWS shared-credentials file. */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** One profile of an AWS shared-credentials file (what the control plane writes on first start). */
+export function readCredentialsFile(file: string, profile = 'default'): Credentials {
+  let section = '';
+  const v: Record<string, string> = {};
+  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const s = /^\[(.+)\]$/.exec(line);
+    if (s) section = s[1]!.trim();
+    else if (section === profile && line.includes('=')) v[line.slice(0, line.indexOf('=')).trim()] = line.slice(line.indexOf('=') + 1).trim();
+  }
+  if (!v['aws_access_key_id'] || !v['aws_secret_access_key']) throw new Error(`${file} has no [${profile}] access key`);
+  return { accessKeyId: v['aws_access_key_id'], secretAccessKey: v['aws_secret_access_key'] };
+}
+
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -38,16 +64,30 @@ export interface RawRequest {
   body: string | Buffer;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Sign with this key (SigV4, service ecs); unsigned when absent. */
+  credentials?: Credentials;
+  region?: string;
 }
 
-export function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse> {
+async function sign(url: URL, headers: Record<string, string>, body: Buffer, creds: Credentials, region: string): Promise<Record<string, string>> {
+  const signer = new SignatureV4({ credentials: creds, region, service: 'ecs', sha256: Hash.bind(null, 'sha256') });
+  const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, path: '/', query: {}, headers: { ...headers, host: url.host }, body });
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(signed.headers)) out[k] = String(v);
+  return out;
+}
+
+export async function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse> {
   const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-  const headers: Record<string, string> = {
+  let headers: Record<string, string> = {
     'content-type': 'application/x-amz-json-1.1',
     'content-length': String(body.length),
+    // Unique per call, as the SDKs send it: two identical calls in one second are not a replay.
+    'amz-sdk-invocation-id': randomUUID(),
     ...(req.target !== undefined ? { 'x-amz-target': req.target } : {}),
     ...req.headers,
   };
+  if (req.credentials) headers = await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1');
   return new Promise((resolve, reject) => {
     const r = http.request(new URL('/', endpoint), { method: 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -71,8 +111,8 @@ export function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse>
 }
 
 /** One ECS call: parsed JSON on 2xx, ApiCallError with `__type` otherwise. */
-export async function call<T = any>(endpoint: string, operation: string, body: object = {}, targetPrefix = ECS_TARGET): Promise<T> {
-  const res = await callRaw(endpoint, { target: `${targetPrefix}.${operation}`, body: JSON.stringify(body) });
+export async function call<T = any>(endpoint: string, operation: string, body: object = {}, targetPrefix = ECS_TARGET, credentials?: Credentials): Promise<T> {
+  const res = await callRaw(endpoint, { target: `${targetPrefix}.${operation}`, body: JSON.stringify(body), ...(credentials ? { credentials } : {}) });
   if (res.status >= 200 && res.status < 300) return (res.json ?? {}) as T;
   const err = (res.json ?? {}) as { __type?: string; message?: string; Message?: string };
   const type = (err.__type ?? `HTTP${res.status}`).split('#').pop()!;

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkd
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { call as apiCall, STEVEDORE_TARGET } from './api';
+import { call as apiCall, readCredentialsFile, STEVEDORE_TARGET, type Credentials } from './api';
 import { listContainers, removeContainers, removeVolumes, type ContainerSummary } from './docker';
 import { waitFor } from './wait-for';
 
@@ -138,6 +138,9 @@ function tail(file: string, lines = 40): string {
 export class TestCluster {
   readonly endpoint: string;
   readonly agentEndpoint: string;
+  /** Where the control plane writes its admin key on first start (AWS shared-credentials file); `call` and `cli` use it. */
+  readonly adminCredentialsFile: string;
+  private credentials: Credentials | undefined;
   private controlPlane: Proc | undefined;
   private readonly agents: (Proc | undefined)[];
   private stopped = false;
@@ -151,6 +154,7 @@ export class TestCluster {
   ) {
     this.endpoint = `http://127.0.0.1:${apiPort}`;
     this.agentEndpoint = `127.0.0.1:${agentPort}`;
+    this.adminCredentialsFile = path.join(dataDir, 'admin-credentials');
     this.agents = new Array<Proc | undefined>(opts.agents).fill(undefined);
   }
 
@@ -172,12 +176,18 @@ export class TestCluster {
   /** ECS call with `cluster` filled in for cluster-scoped operations. */
   call<T = any>(operation: string, body: Record<string, unknown> = {}, targetPrefix?: string): Promise<T> {
     const withCluster = CLUSTER_SCOPED.has(operation) && !('cluster' in body) ? { cluster: this.name, ...body } : body;
-    return apiCall<T>(this.endpoint, operation, withCluster, targetPrefix);
+    return apiCall<T>(this.endpoint, operation, withCluster, targetPrefix, this.adminCredentials());
   }
 
   /** Stevedore-only operation (`Stevedore_20261125.<op>`). */
   callStevedore<T = any>(operation: string, body: Record<string, unknown> = {}): Promise<T> {
     return this.call<T>(operation, body, STEVEDORE_TARGET);
+  }
+
+  /** The admin access key, read once the control plane has written it. */
+  adminCredentials(): Credentials {
+    this.credentials ??= readCredentialsFile(this.adminCredentialsFile);
+    return this.credentials;
   }
 
   async startControlPlane(): Promise<void> {
@@ -186,6 +196,7 @@ export class TestCluster {
       '--data-dir', path.join(this.dataDir, 'control-plane'),
       '--api-listen', `127.0.0.1:${this.apiPort}`,
       '--agent-listen', this.agentEndpoint,
+      '--admin-credentials-file', this.adminCredentialsFile,
       ...(this.opts.controlPlaneArgs ?? []),
     ];
     this.controlPlane = spawnLogged(CONTROL_PLANE_BIN, args, this.logs.controlPlane, this.env());
@@ -193,7 +204,7 @@ export class TestCluster {
     await waitFor(
       async () => {
         if (cp.child.exitCode !== null) throw new Error(`control plane exited with ${cp.child.exitCode}:\n${tail(this.logs.controlPlane, 15)}`);
-        await apiCall(this.endpoint, 'ListClusters', {});
+        await apiCall(this.endpoint, 'ListClusters', {}, undefined, this.adminCredentials());
         return true;
       },
       { description: `control plane API on ${this.endpoint}`, timeoutMs: this.opts.readyTimeoutMs ?? 20_000, intervalMs: 100 },
@@ -306,7 +317,8 @@ export class TestCluster {
   cli(args: string[], opts: { stdin?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI_BIN, '--endpoint', this.endpoint, '--cluster', this.name, ...args], {
-        env: { ...process.env, ...opts.env },
+        // Only the cluster's admin key: nothing from the caller's own AWS setup.
+        env: { ...process.env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, STEVEDORE_CREDENTIALS_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: this.adminCredentialsFile, ...opts.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';

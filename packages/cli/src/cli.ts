@@ -22,6 +22,8 @@ import * as instanceList from './commands/instance-list';
 import * as instanceDescribe from './commands/instance-describe';
 import * as instanceDeregister from './commands/instance-deregister';
 import * as logs from './commands/logs';
+import * as iamAccessKeys from './commands/iam-access-keys';
+import * as iamRoles from './commands/iam-roles';
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +38,8 @@ function buildProgram(io: Io, app: App): Command {
     .option('--endpoint <url>', 'API endpoint (env STEVEDORE_ENDPOINT; default http://127.0.0.1:8080)')
     .addOption(new Option('--output <format>', 'table for people, json for scripts (env STEVEDORE_OUTPUT)').choices(['table', 'json']))
     .option('--cluster <name>', 'cluster name or ARN (env STEVEDORE_CLUSTER; default "default")')
+    .option('--profile <name>', 'profile of the AWS shared-credentials file to sign with (env AWS_PROFILE; default "default")')
+    .option('--region <region>', 'signing region, the control plane\'s (env AWS_REGION; default us-east-1)')
     .showHelpAfterError('(run with --help for usage)');
 
   const cluster = program.command('cluster').description('create, list and delete clusters');
@@ -63,6 +67,10 @@ function buildProgram(io: Io, app: App): Command {
   instanceDeregister.register(instance, app);
 
   logs.register(program, app);
+
+  const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
+  iamAccessKeys.register(iam, app);
+  iamRoles.register(iam, app);
   return program;
 }
 
@@ -98,7 +106,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const globals = resolveGlobals(cmd.optsWithGlobals(), io.env);
       const client = new ApiClient({
         endpoint: globals.endpoint,
-        signer: requestSignerFrom(io.env),
+        signer: requestSignerFrom(io.env, { ...(globals.profile ? { profile: globals.profile } : {}), ...(globals.region ? { region: globals.region } : {}) }, (f) => io.readFile(f)),
         userAgent: `stevedore-cli/${VERSION}`,
         ...(io.signal ? { signal: io.signal } : {}),
       });

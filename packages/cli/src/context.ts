@@ -30,6 +30,10 @@ export interface GlobalOptions {
   endpoint: string;
   output: OutputFormat;
   cluster: string;
+  /** Profile of the shared-credentials file (--profile; else AWS_PROFILE, resolved by the signer). */
+  profile?: string;
+  /** Signing region (--region; else AWS_REGION, resolved by the signer). */
+  region?: string;
 }
 
 export interface CommandContext extends GlobalOptions {
@@ -62,6 +66,8 @@ export function resolveGlobals(opts: Record<string, unknown>, env: Io['env']): G
     endpoint: (opts.endpoint as string | undefined) ?? env.STEVEDORE_ENDPOINT ?? DEFAULT_ENDPOINT,
     output,
     cluster: (opts.cluster as string | undefined) ?? env.STEVEDORE_CLUSTER ?? 'default',
+    ...(typeof opts.profile === 'string' ? { profile: opts.profile } : {}),
+    ...(typeof opts.region === 'string' ? { region: opts.region } : {}),
   };
 }
 

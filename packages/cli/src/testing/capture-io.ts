@@ -16,7 +16,8 @@ export function captureIo(opts: { env?: Record<string, string>; files?: Record<s
   return {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s), isTTY: opts.tty === true },
-    env: opts.env ?? {},
+    // A key for the signer: the fake servers do not check signatures, the real API does.
+    env: { AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'test-secret', ...opts.env },
     readStdin: () => Promise.resolve(opts.stdin ?? ''),
     readFile: (p) => {
       const f = opts.files?.[p];

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { STEVEDORE_TARGET_PREFIX } from '../api-client';
+import { action, CliError, EXIT_USAGE, type App } from '../context';
+import { printJson } from '../output/json';
+import { renderTable } from '../output/table';
+import { dash } from '../output/format';
+import { listAllStevedore } from './iam-access-keys';
+
+interface RoleView {
+  roleName: string;
+  arn: string;
+  builtIn: boolean;
+  description?: string;
+  policyDocument: { Statement?: { Effect: string; Action: string[]; Resource: string[] }[] };
+}
+
+/** One line per statement: `Allow ecs:RunTask,ecs:StopTask on arn:...`. */
+function summarise(r: RoleView): string {
+  return (r.policyDocument.Statement ?? []).map((s) => `${s.Effect} ${s.Action.join(',')} on ${s.Resource.join(',')}`).join('\n');
+}
+
+export function register(iam: Command, app: App): void {
+  iam
+    .command('create-role')
+    .description('create a role from an IAM-style policy document (CreateRole); see examples/deployer-policy.json')
+    .argument('<name>', 'role name: letters, digits and +=,.@_-')
+    .requiredOption('--policy <file>', 'JSON policy document {"Statement":[{"Effect","Action","Resource"}]}, or - for standard input')
+    .option('--description <text>', 'free text')
+    .action(
+      action<[string], { policy: string; description?: string }>(app, async (ctx, opts, name) => {
+        let text: string;
+        try {
+          text = opts.policy === '-' ? await ctx.io.readStdin() : await ctx.io.readFile(opts.policy);
+        } catch (e) {
+          throw new CliError(`cannot read ${opts.policy}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_USAGE);
+        }
+        try {
+          JSON.parse(text);
+        } catch (e) {
+          throw new CliError(`${opts.policy} is not valid JSON: ${(e as Error).message}`, EXIT_USAGE);
+        }
+        // Sent as text, as IAM takes policy documents; the API validates it.
+        const r = await ctx.client.call<{ role: RoleView }>(
+          'CreateRole',
+          { roleName: name, policyDocument: text, ...(opts.description !== undefined ? { description: opts.description } : {}) },
+          STEVEDORE_TARGET_PREFIX,
+        );
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        ctx.io.stdout.write(`created role ${r.role.roleName} (${r.role.arn})\n${summarise(r.role)}\n`);
+      }),
+    );
+
+  iam
+    .command('list-roles')
+    .description('list the built-in and created roles with their policies (ListRoles)')
+    .action(
+      action<[], object>(app, async (ctx) => {
+        const roles = await listAllStevedore<RoleView>(ctx.client, 'ListRoles', {}, 'roles');
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, { roles });
+        ctx.io.stdout.write(renderTable(['ROLE', 'BUILT-IN', 'POLICY', 'DESCRIPTION'], roles.map((r) => [r.roleName, r.builtIn ? 'yes' : 'no', summarise(r), dash(r.description)])));
+      }),
+    );
+
+  iam
+    .command('delete-role')
+    .description('delete a created role (DeleteRole); refused while access keys use it')
+    .argument('<name>', 'role name')
+    .action(
+      action<[string], object>(app, async (ctx, _opts, name) => {
+        const r = await ctx.client.call<{ role: RoleView }>('DeleteRole', { roleName: name }, STEVEDORE_TARGET_PREFIX);
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        ctx.io.stdout.write(`deleted role ${r.role.roleName}\n`);
+      }),
+    );
+}
