@@ -14,3 +14,4 @@ export * from './lifecycle/new-task';
 export * from './placement';
 export * from './validation';
 export * from './service';
+export * from './deployment';

@@ -39,6 +39,12 @@ export interface Deployment {
   status: DeploymentStatus;
   taskDefinitionArn: string;
   createdAt: number;
+  /**
+   * A circuit-breaker rollback: the COMPLETED deployment whose configuration
+   * it restores. That deployment's tasks run the same revision, so they count
+   * as this one's instead of being replaced again.
+   */
+  restores?: string;
 }
 
 /** The status half, written by the orchestrator. */
@@ -47,6 +53,16 @@ export interface DeploymentRollout {
   rolloutStateReason: string;
   updatedAt: number;
   failedTasks: number;
+  /** Best figures seen so far and when they last improved (the deployment timeout). */
+  progress?: RolloutProgress;
+}
+
+export interface RolloutProgress {
+  /** Most tasks of the deployment counted healthy at once. */
+  healthy: number;
+  /** Fewest tasks of older deployments still not STOPPED. */
+  old: number;
+  at: number;
 }
 
 export interface ServiceEvent {

@@ -3,6 +3,7 @@ import { buildFilters, type PlacementFilter } from '../placement/filters';
 import { consume, explainPlacement, explainPool, type PlacementMetrics } from '../placement/pipeline';
 import { StrategyScorer } from '../placement/strategies';
 import { isInactive, poolFor, type LostPass } from './reconcile-common';
+import type { DeploymentPlan } from '../deployment/plan';
 import { isLost, msg, primaryDeployment, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask, type StopAction } from './service-view';
 import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';
 
@@ -12,7 +13,7 @@ import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';
  * stopped first and its successor placed once the old one has released the
  * instance's resources.
  */
-export function reconcileDaemon(input: ReconcileInput, lost: LostPass): ReconcileResult {
+export function reconcileDaemon(input: ReconcileInput, lost: LostPass, plan: DeploymentPlan): ReconcileResult {
   const { service, now } = input;
   const name = service.name;
   const primary = primaryDeployment(service);
@@ -49,8 +50,8 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass): Reconcil
       continue;
     }
     // Keep one good task of the current deployment; everything else goes.
-    const ranked = [...tasks].sort((a, b) => rank(a, primary?.id) - rank(b, primary?.id) || a.createdAt - b.createdAt);
-    const keep = ranked[0] && rank(ranked[0], primary?.id) < 2 ? ranked[0] : undefined;
+    const ranked = [...tasks].sort((a, b) => rank(a, plan) - rank(b, plan) || a.createdAt - b.createdAt);
+    const keep = ranked[0] && rank(ranked[0], plan) < 2 ? ranked[0] : undefined;
     for (const t of ranked) {
       if (t === keep) continue;
       const reason = t.healthStatus === 'UNHEALTHY' ? reasons.unhealthy : reasons.scaling(primary?.id ?? '');
@@ -62,7 +63,7 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass): Reconcil
     }
     // Wait until a predecessor has really stopped: it still holds the instance's resources.
     const stillStopping = input.instances.find((v) => v.instance.id === inst.id)?.tasks.some((t) => t.group === group && t.desiredStatus === 'STOPPED');
-    if (stillStopping || tasks.length > 0 || !inst.agentConnected || !primary) continue;
+    if (stillStopping || tasks.length > 0 || !inst.agentConnected || !primary || !plan.launch) continue;
     wanted++;
     if (throttled || place.length >= (input.maxPlacements ?? Infinity)) continue;
     if (filters.every((f: PlacementFilter) => f.check(e, input.requirement))) {
@@ -92,7 +93,7 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass): Reconcil
 }
 
 /** 0: healthy-looking task of the current deployment, 1: same but not running yet, 2: to replace. */
-function rank(t: ServiceTask, primaryId: string | undefined): number {
-  if (t.healthStatus === 'UNHEALTHY' || (primaryId !== undefined && t.startedBy !== primaryId)) return 2;
+function rank(t: ServiceTask, plan: DeploymentPlan): number {
+  if (plan.health(t).failing || (plan.primary !== undefined && plan.launch && !plan.current.has(t.startedBy ?? ''))) return 2;
   return t.lastStatus === 'RUNNING' ? 0 : 1;
 }

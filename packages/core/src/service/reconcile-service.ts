@@ -1,10 +1,12 @@
-import { deploymentBounds, DEFAULT_SERVICE_STRATEGY } from '../model/service';
+import { DEFAULT_SERVICE_STRATEGY } from '../model/service';
+import { nextStep } from '../deployment/next-step';
+import { finishDeployment, planDeployment, type DeploymentPlan } from '../deployment/plan';
 import { buildFilters, type PoolEntry } from '../placement/filters';
 import { explainPlacement, placeInPool } from '../placement/pipeline';
 import { isInactive, poolFor, stopLostTasks, type LostPass } from './reconcile-common';
 import { lexLess, StrategyScorer } from '../placement/strategies';
 import { reconcileDaemon } from './reconcile-daemon';
-import { isHealthy, msg, primaryDeployment, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask } from './service-view';
+import { msg, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask } from './service-view';
 import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';
 
 /**
@@ -16,19 +18,23 @@ import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';
  */
 export function reconcileService(input: ReconcileInput): ReconcileResult {
   const common = stopLostTasks(input);
-  if (input.service.schedulingStrategy === 'DAEMON') return reconcileDaemon(input, common);
-  return reconcileReplica(input, common);
+  const plan = planDeployment(input);
+  // A rollback is a decision of its own: the next pass places for the new PRIMARY.
+  if (plan.gate?.rollback) {
+    const r: ReconcileResult = { place: [], stop: common.stop, events: [], unplaced: 0, steady: false, inactive: false, more: false };
+    return finishDeployment(input, plan, r);
+  }
+  const result = input.service.schedulingStrategy === 'DAEMON' ? reconcileDaemon(input, common, plan) : reconcileReplica(input, common, plan);
+  return finishDeployment(input, plan, result);
 }
 
-function reconcileReplica(input: ReconcileInput, lost: LostPass): ReconcileResult {
+function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: DeploymentPlan): ReconcileResult {
   const { service, now } = input;
-  const primary = primaryDeployment(service);
+  const primary = plan.primary;
   const name = service.name;
   const events: string[] = [];
   const stop = [...lost.stop];
   const desired = service.status === 'ACTIVE' ? service.desiredCount : 0;
-  const { minHealthy, maxTotal: maxByPercent } = deploymentBounds(desired, service.deploymentConfiguration);
-  const maxTotal = Math.max(maxByPercent, desired);
 
   // Sort what is left into tasks to keep and tasks to retire (replace).
   const good: ServiceTask[] = [];
@@ -39,8 +45,9 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass): ReconcileResul
       // ECS: pending tasks on a draining instance stop at once, running ones within the deployment bounds.
       if (t.lastStatus !== 'RUNNING') stop.push({ taskId: t.id, reason: reasons.draining(inst.id), lost: false });
       else retiring.push({ task: t, reason: reasons.draining(inst.id) });
-    } else if (t.healthStatus === 'UNHEALTHY') retiring.push({ task: t, reason: reasons.unhealthy });
-    else if (primary && t.startedBy !== primary.id) retiring.push({ task: t, reason: reasons.scaling(primary.id) });
+    } else if (plan.health(t).failing) retiring.push({ task: t, reason: t.healthStatus === 'UNHEALTHY' ? reasons.unhealthy : reasons.targetUnhealthy });
+    // A FAILED deployment launches nothing, so the older tasks stay.
+    else if (primary && !plan.current.has(t.startedBy ?? '') && plan.launch) retiring.push({ task: t, reason: reasons.scaling(primary.id) });
     else good.push(t);
   }
 
@@ -61,30 +68,21 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass): ReconcileResul
     kept = good.filter((t) => !gone.has(t.id));
   }
 
-  // Retire within minimumHealthyPercent / maximumPercent (draining, unhealthy, old deployment).
-  let healthy = [...kept, ...retiring.map((r) => r.task)].filter(isHealthy).length;
-  let inFlight = kept.length + retiring.length;
-  const need = Math.max(0, desired - kept.length);
-  const roomBefore = Math.max(0, maxTotal - inFlight);
-  let stillRetiring = 0;
-  // Not-yet-healthy ones first: stopping them never lowers the healthy count.
-  const order = [...retiring].sort((a, b) => Number(isHealthy(a.task)) - Number(isHealthy(b.task)));
-  for (const r of order) {
-    const canStop = isHealthy(r.task)
-      ? healthy - 1 >= minHealthy
-      : kept.length + Math.min(need, roomBefore) >= desired || inFlight >= maxTotal;
-    if (canStop) {
-      stop.push({ taskId: r.task.id, reason: r.reason, lost: false });
-      if (isHealthy(r.task)) healthy--;
-      inFlight--;
-    } else stillRetiring++;
-  }
+  // Replace within minimumHealthyPercent / maximumPercent (old deployment, draining, failed checks).
+  const step = nextStep({
+    desired,
+    configuration: service.deploymentConfiguration,
+    keep: kept.map((t) => ({ id: t.id, healthy: plan.health(t).healthy })),
+    replace: retiring.map((r) => ({ id: r.task.id, healthy: plan.health(r.task).healthy, reason: r.reason })),
+    canStart: plan.launch,
+  });
+  for (const s of step.stop) stop.push({ ...s, lost: false });
 
-  // Place what is missing, within maximumPercent, the launch throttle and capacity.
-  const room = Math.max(0, maxTotal - inFlight);
-  let toPlace = Math.min(need, room);
+  // Place what is missing, within the step, the launch throttle and capacity.
+  let toPlace = step.start;
   let nextWakeAt = lost.nextWakeAt;
-  const throttle = launchThrottle(input.tasks, service.updatedAt, now);
+  // The circuit breaker watches this rollout: backing off would only delay its verdict.
+  const throttle = plan.throttleExempt ? { failures: 0 } : launchThrottle(input.tasks, service.updatedAt, now);
   if (toPlace > 0 && throttle.failures > THROTTLE_FREE_FAILURES) events.push(msg.throttled(name));
   if (toPlace > 0 && throttle.until !== undefined) {
     toPlace = 0;
@@ -93,7 +91,7 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass): ReconcileResul
   const cap = input.maxPlacements ?? Infinity;
   const more = toPlace > cap;
   toPlace = Math.min(toPlace, cap);
-  if (need > 0 && room === 0 && stillRetiring > 0) events.push(msg.stuck(name));
+  if (step.blocked) events.push(msg.stuck(name));
 
   let unplaced = 0;
   const place: ReconcileResult['place'] = [];

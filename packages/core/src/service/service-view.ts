@@ -1,5 +1,6 @@
 import type { ContainerInstance } from '../model/container-instance';
-import type { PlacementConstraint, Service } from '../model/service';
+import type { Deployment, DeploymentRollout, PlacementConstraint, Service } from '../model/service';
+import type { DeploymentOptions } from '../deployment/rollout';
 import type { HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { Candidate, CandidateTask } from '../placement/filters';
@@ -19,10 +20,16 @@ export interface ServiceTask {
   startedAt?: number;
   stoppedAt?: number;
   stopCode?: TaskStopCode;
+  stoppedReason?: string;
   cpu: number;
   memory: number;
   /** An essential container has a health check, so RUNNING alone is not healthy. */
   hasHealthCheck: boolean;
+  /**
+   * Load balancer hook: the combined health of the task's targets, set by the
+   * loader only when the service has load balancers (docs/design/deployments.md).
+   */
+  targetHealth?: HealthStatus;
 }
 
 /** An instance and every task on it that is not STOPPED (any group). */
@@ -46,6 +53,11 @@ export interface ReconcileInput {
   random: Random;
   /** Caps placements per call so one large scale-out does not hold the event loop. */
   maxPlacements?: number;
+  /** The service's rollout records: given, deployments are tracked (circuit breaker, timeout, COMPLETED). */
+  rollouts?: Record<string, DeploymentRollout>;
+  /** Circuit-breaker failures among the PRIMARY's stopped tasks, counted by the store (no look-back limit). */
+  primaryFailures?: number;
+  deployment?: Partial<DeploymentOptions>;
 }
 
 export interface PlaceAction {
@@ -77,6 +89,10 @@ export interface ReconcileResult {
   inactive: boolean;
   /** More placements are wanted than `maxPlacements` allowed: run again soon. */
   more: boolean;
+  /** New rollout records, when tracked: written with the decision. */
+  rollouts?: Record<string, DeploymentRollout>;
+  /** Circuit-breaker rollback: this deployment becomes PRIMARY (its task definition the service's). */
+  rollback?: Deployment;
 }
 
 export const msg = {
@@ -96,6 +112,7 @@ export const reasons = {
   gone: (instanceId: string) => `Task lost: container instance ${instanceId} is no longer registered`,
   draining: (instanceId: string) => `Container instance ${instanceId} is DRAINING`,
   unhealthy: 'Task failed container health checks',
+  targetUnhealthy: 'Task failed ELB health checks',
   scaling: (deploymentId: string) => `Scaling activity initiated by (deployment ${deploymentId})`,
   constraints: 'Task no longer matches the service placement constraints',
 };
@@ -110,16 +127,6 @@ export function isLost(i: ContainerInstance | undefined, now: number, graceMs: n
   if (!i || i.status === 'INACTIVE') return true;
   const since = disconnectedSince(i);
   return since !== undefined && now - since >= graceMs;
-}
-
-/**
- * Healthy for minimumHealthyPercent: RUNNING and, when an essential container
- * has a health check, HEALTHY. (ECS also waits 40 s after RUNNING for tasks
- * without checks; Stevedore counts them at once.)
- */
-export function isHealthy(t: ServiceTask): boolean {
-  if (t.lastStatus !== 'RUNNING' || t.healthStatus === 'UNHEALTHY') return false;
-  return !t.hasHealthCheck || t.healthStatus === 'HEALTHY';
 }
 
 export function primaryDeployment(s: Service) {

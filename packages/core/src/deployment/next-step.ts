@@ -1,0 +1,80 @@
+import { deploymentBounds, type DeploymentConfiguration } from '../model/service';
+
+/** One task as the step sees it. */
+export interface StepTask {
+  id: string;
+  /** Counts toward minimumHealthyPercent (see `taskHealth`). */
+  healthy: boolean;
+}
+
+export interface ReplacedTask extends StepTask {
+  /** The stoppedReason to give when it is stopped. */
+  reason: string;
+}
+
+export interface StepInput {
+  desired: number;
+  configuration: Pick<DeploymentConfiguration, 'minimumHealthyPercent' | 'maximumPercent'>;
+  /** Tasks that stay: the PRIMARY deployment's, neither failing nor on a draining instance. */
+  keep: StepTask[];
+  /** Tasks to replace: older deployments, draining instances, failed health checks. */
+  replace: ReplacedTask[];
+  /** The PRIMARY deployment may launch now (not FAILED, not throttled, revision known). */
+  canStart: boolean;
+}
+
+export interface DeploymentStep {
+  /** New tasks of the PRIMARY deployment to place. */
+  start: number;
+  stop: { taskId: string; reason: string }[];
+  minHealthy: number;
+  /** Tasks wanted RUNNING or PENDING may not exceed this. */
+  maxTotal: number;
+  /**
+   * Tasks wait to be replaced, nothing new is on its way to healthy, and the
+   * bounds allow neither a start nor a stop: ECS's "unable to stop or start
+   * tasks during a deployment" case (for example min = max = 100).
+   */
+  blocked: boolean;
+}
+
+/**
+ * The next step of a rolling replacement (ECS's rolling `ECS` controller),
+ * as far as the bounds allow in one go:
+ *  - a task that does not count as healthy is stopped at once: that never
+ *    lowers the healthy count, and it frees room under maximumPercent;
+ *  - a healthy one is stopped while `healthy - 1 >= minHealthy`, so with
+ *    minimumHealthyPercent 100 an old task goes only once a replacement
+ *    counts as healthy;
+ *  - new tasks start while RUNNING + PENDING stay within maxTotal.
+ * minHealthy rounds up and maxTotal down, as ECS. Stopped tasks no longer
+ * count toward maxTotal: the agent is already stopping them (SIGTERM).
+ * A maximumPercent below 100 is refused by the API; here maxTotal never
+ * drops below the desired count, so a service can always run desiredCount.
+ */
+export function nextStep(input: StepInput): DeploymentStep {
+  const desired = Math.max(0, input.desired);
+  const bounds = deploymentBounds(desired, input.configuration as DeploymentConfiguration);
+  const minHealthy = bounds.minHealthy;
+  const maxTotal = Math.max(bounds.maxTotal, desired);
+  let healthy = input.keep.filter((t) => t.healthy).length + input.replace.filter((t) => t.healthy).length;
+  let total = input.keep.length + input.replace.length;
+  const stop: DeploymentStep['stop'] = [];
+  for (const t of input.replace) {
+    if (t.healthy) continue;
+    stop.push({ taskId: t.id, reason: t.reason });
+    total--;
+  }
+  for (const t of input.replace) {
+    if (!t.healthy || healthy - 1 < minHealthy) continue;
+    stop.push({ taskId: t.id, reason: t.reason });
+    healthy--;
+    total--;
+  }
+  const need = Math.max(0, desired - input.keep.length);
+  const start = input.canStart ? Math.min(need, Math.max(0, maxTotal - total)) : 0;
+  const waiting = input.replace.length > stop.length;
+  const newOnTheWay = input.keep.some((t) => !t.healthy);
+  const blocked = input.canStart && waiting && need > 0 && start === 0 && stop.length === 0 && !newOnTheWay;
+  return { start, stop, minHealthy, maxTotal, blocked };
+}

@@ -1,0 +1,55 @@
+import type { ServiceTask } from '../service/service-view';
+
+/**
+ * How long a RUNNING task without essential health checks (and without load
+ * balancer targets) waits before it counts toward minimumHealthyPercent.
+ * ECS waits 40 s. Stevedore defaults to 5 s, like Docker Swarm's
+ * `update-config monitor`: long enough to catch a process that crashes right
+ * after start, short enough that a deployment of check-less tasks is not
+ * dominated by waiting. ECS's 40 s mostly covers load balancer registration,
+ * which Stevedore gates on explicitly (target health).
+ */
+export const DEFAULT_HEALTHY_AFTER_RUNNING_MS = 5_000;
+
+export interface HealthContext {
+  now: number;
+  /** healthCheckGracePeriodSeconds in ms: failing checks are ignored this long after a task starts. */
+  graceMs: number;
+  healthyAfterRunningMs: number;
+}
+
+export interface TaskHealth {
+  /** Counts toward minimumHealthyPercent. */
+  healthy: boolean;
+  /** Failed its container or target health checks after the grace: to replace, and a circuit-breaker failure. */
+  failing: boolean;
+  /** When this verdict changes by the clock alone (grace over, check-less task old enough). */
+  wakeAt?: number;
+}
+
+function started(t: ServiceTask): number {
+  return t.startedAt ?? t.createdAt;
+}
+
+/**
+ * ECS's rules for what counts as healthy during a deployment: all essential
+ * containers with checks HEALTHY; with load balancers, the targets healthy
+ * too (alone when there are no container checks); with neither, RUNNING for
+ * `healthyAfterRunningMs`. Within the grace period failing checks make a
+ * task "not yet healthy", never "failing" (a HEALTHY one counts at once).
+ */
+export function taskHealth(t: ServiceTask, ctx: HealthContext): TaskHealth {
+  const running = t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING';
+  if (!running) return { healthy: false, failing: false };
+  const since = started(t);
+  const checksFail = t.healthStatus === 'UNHEALTHY' || t.targetHealth === 'UNHEALTHY';
+  if (checksFail) {
+    const graceEnd = since + ctx.graceMs;
+    return ctx.now < graceEnd ? { healthy: false, failing: false, wakeAt: graceEnd } : { healthy: false, failing: true };
+  }
+  const containersOk = t.hasHealthCheck ? t.healthStatus === 'HEALTHY' : true;
+  if (t.targetHealth !== undefined) return { healthy: containersOk && t.targetHealth === 'HEALTHY', failing: false };
+  if (t.hasHealthCheck) return { healthy: containersOk, failing: false };
+  const countsAt = since + ctx.healthyAfterRunningMs;
+  return ctx.now >= countsAt ? { healthy: true, failing: false } : { healthy: false, failing: false, wakeAt: countsAt };
+}
