@@ -72,15 +72,25 @@ export class AgentSession {
 
   flush(): void {
     if (this.closed) return;
-    const current = this.currentSet();
-    const versions = new Map([...current].map(([k, a]) => [k, a.version]));
+    // Diff on versions first: most flushes (an agent's own reports) change nothing it must be sent.
+    const ids = new Map<string, string>();
+    const versions = new Map<string, number>();
+    for (const r of this.store.tasks.assignmentVersionsOn(this.instanceId)) {
+      const arn = arns.task(this.arn, r.cluster, r.id);
+      ids.set(arn, r.id);
+      versions.set(arn, r.version);
+    }
     const diff = diffAssignments(this.sent, versions);
     if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0) return;
-    const assignments = diff.changed.map((k) => {
-      const a = current.get(k)!;
+    const assignments = [];
+    for (const k of diff.changed) {
+      const t = this.store.tasks.get(ids.get(k)!);
+      const td = t && this.store.taskDefinitions.get(t.family, t.revision);
+      if (!t || !td) continue;
+      const a = buildAssignment(this.arn, t, td.taskDefinition);
       this.sent.set(k, a.version);
-      return toWireAssignment(a);
-    });
+      assignments.push(toWireAssignment(a));
+    }
     for (const k of diff.removed) this.sent.delete(k);
     this.write('INCREMENTAL', assignments, diff.removed);
     this.log.debug({ changed: diff.changed.length, removed: diff.removed.length }, 'sent incremental assignments');
@@ -92,7 +102,8 @@ export class AgentSession {
     if (this.timer) clearTimeout(this.timer);
     this.log.info({ reason }, 'session closed');
     try {
-      if (error) this.call.destroy(Object.assign(new Error(error.details), error));
+      // emit, not destroy: grpc-js sends the status from the stream's 'error' handler.
+      if (error) this.call.emit('error', Object.assign(new Error(error.details), error));
       else this.call.end();
     } catch {
       // the stream may already be gone

@@ -12,7 +12,8 @@ import {
   type TaskRequirement,
 } from '@stevedore/core';
 import type { Store } from '../store/store';
-import type { StoredTask } from '../store/tasks-repo';
+import { summarize, type TaskSummary } from '../store/tasks-repo';
+import type { Task } from '@stevedore/core';
 
 /** Stopped tasks older than this no longer matter to a service's decisions (the throttle looks back 15 min at most). */
 export const STOPPED_LOOKBACK_MS = 20 * 60 * 1000;
@@ -24,28 +25,32 @@ export const STOPPED_LOOKBACK_MS = 20 * 60 * 1000;
  */
 export class ClusterSnapshot {
   readonly instances: ContainerInstance[];
-  private readonly active = new Map<string, StoredTask[]>();
+  private readonly active = new Map<string, TaskSummary[]>();
   private readonly tdCache = new Map<string, TaskDefinition | undefined>();
 
   constructor(private readonly store: Store, readonly cluster: string) {
     this.instances = store.instances.listByCluster(cluster);
-    for (const t of store.tasks.activeInCluster(cluster)) this.addTask(t);
+    for (const t of store.tasks.summariesInCluster(cluster)) this.add(t);
   }
 
-  addTask(t: StoredTask): void {
+  addTask(t: Task): void {
+    this.add(summarize(t));
+  }
+
+  private add(t: TaskSummary): void {
     if (!t.containerInstanceId) return;
     const list = this.active.get(t.containerInstanceId);
     if (list) list.push(t);
     else this.active.set(t.containerInstanceId, [t]);
   }
 
-  replaceTask(t: StoredTask): void {
+  replaceTask(t: Task): void {
     const list = t.containerInstanceId ? this.active.get(t.containerInstanceId) : undefined;
     const i = list?.findIndex((x) => x.id === t.id) ?? -1;
-    if (list && i >= 0) list[i] = t;
+    if (list && i >= 0) list[i] = summarize(t);
   }
 
-  tasksOn(instanceId: string): StoredTask[] {
+  tasksOn(instanceId: string): TaskSummary[] {
     return this.active.get(instanceId) ?? [];
   }
 
@@ -68,9 +73,16 @@ export class ClusterSnapshot {
     }
     return this.tdCache.get(arn);
   }
+
+  /** The service's tasks still holding resources, from the snapshot. */
+  serviceTasks(group: string): TaskSummary[] {
+    const out: TaskSummary[] = [];
+    for (const list of this.active.values()) for (const t of list) if (t.group === group) out.push(t);
+    return out;
+  }
 }
 
-export function toServiceTask(t: StoredTask): ServiceTask {
+export function toServiceTask(t: TaskSummary): ServiceTask {
   const s: ServiceTask = {
     id: t.id,
     lastStatus: t.lastStatus,
@@ -79,7 +91,7 @@ export function toServiceTask(t: StoredTask): ServiceTask {
     createdAt: t.createdAt,
     cpu: t.cpu,
     memory: t.memory,
-    hasHealthCheck: t.containers.some((c) => c.essential && c.hasHealthCheck),
+    hasHealthCheck: t.checked,
   };
   if (t.containerInstanceId !== undefined) s.containerInstanceId = t.containerInstanceId;
   if (t.startedBy !== undefined) s.startedBy = t.startedBy;
@@ -89,9 +101,11 @@ export function toServiceTask(t: StoredTask): ServiceTask {
   return s;
 }
 
-/** The service's own tasks: its group, started by one of its deployments. */
-export function loadServiceTasks(store: Store, service: Service, now: number): StoredTask[] {
-  return store.tasks.forGroup(service.clusterName, serviceGroup(service.name), now - STOPPED_LOOKBACK_MS).filter((t) => t.startedBy !== undefined && DEPLOYMENT_ID.test(t.startedBy));
+/** The service's own tasks (its group, started by one of its deployments): active ones from the snapshot, recently stopped ones from the store. */
+export function loadServiceTasks(store: Store, snapshot: ClusterSnapshot, service: Service, now: number): TaskSummary[] {
+  const group = serviceGroup(service.name);
+  const all = [...snapshot.serviceTasks(group), ...store.tasks.stoppedSummariesInGroup(service.clusterName, group, now - STOPPED_LOOKBACK_MS)];
+  return all.filter((t) => t.startedBy !== undefined && DEPLOYMENT_ID.test(t.startedBy));
 }
 
 export function requirementOf(td: TaskDefinition): { requirement: TaskRequirement; constraints: PlacementConstraint[] } {

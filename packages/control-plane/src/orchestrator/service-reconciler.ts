@@ -169,7 +169,7 @@ export class ServiceReconciler {
     const seed = this.seed++;
     const result = reconcileService({
       service: stored.service,
-      tasks: loadServiceTasks(this.store, stored.service, now).map(toServiceTask),
+      tasks: loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask),
       instances: snapshot.views(),
       requirement,
       taskDefinitionConstraints: constraints,

@@ -1,6 +1,7 @@
 import type { Attribute, ContainerInstance, ContainerInstanceStatus, InstanceResources } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 interface Row {
   id: string;
@@ -38,17 +39,20 @@ const toInstance = (r: Row): ContainerInstance => {
 };
 
 export class InstancesRepo {
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+    this.sql = statementCache(db);
+  }
 
   get(id: string): ContainerInstance | undefined {
-    const r = this.db.prepare('SELECT * FROM container_instances WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM container_instances WHERE id = ?').get(id) as Row | undefined;
     return r && toInstance(r);
   }
 
   /** Non-INACTIVE instances of a cluster, ordered by id. */
   listByCluster(cluster: string, opts: { status?: ContainerInstanceStatus; after?: string; limit?: number } = {}): ContainerInstance[] {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT * FROM container_instances WHERE cluster = ? AND id > ?
          AND (? IS NULL AND status != 'INACTIVE' OR status = ?) ORDER BY id LIMIT ?`,
       )
@@ -57,19 +61,19 @@ export class InstancesRepo {
   }
 
   countActive(cluster: string): number {
-    const r = this.db
-      .prepare("SELECT COUNT(*) AS n FROM container_instances WHERE cluster = ? AND status IN ('ACTIVE', 'DRAINING')")
+    const r = this
+      .sql("SELECT COUNT(*) AS n FROM container_instances WHERE cluster = ? AND status IN ('ACTIVE', 'DRAINING')")
       .get(cluster) as { n: number };
     return r.n;
   }
 
   connected(): ContainerInstance[] {
-    return (this.db.prepare('SELECT * FROM container_instances WHERE agent_connected = 1').all() as Row[]).map(toInstance);
+    return (this.sql('SELECT * FROM container_instances WHERE agent_connected = 1').all() as Row[]).map(toInstance);
   }
 
   put(i: ContainerInstance): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO container_instances(id, cluster, ec2_instance_id, host_ip, status, status_reason, agent_connected,
            resources_json, attributes_json, version_info_json, registered_at, last_heartbeat_at, version)
          VALUES (@id, @cluster, @ec2, @hostIp, @status, @statusReason, @connected, @resources, @attributes, @versionInfo, @registeredAt, @hb, @version)
@@ -100,14 +104,14 @@ export class InstancesRepo {
   setConnected(id: string, connected: boolean, at: number): void {
     const i = this.get(id);
     if (!i || i.agentConnected === connected) return;
-    this.db
-      .prepare('UPDATE container_instances SET agent_connected = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?')
+    this
+      .sql('UPDATE container_instances SET agent_connected = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?')
       .run(connected ? 1 : 0, at, id);
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: id });
   }
 
   /** Heartbeats are frequent: no change event, no version bump. */
   touchHeartbeat(id: string, at: number): void {
-    this.db.prepare('UPDATE container_instances SET last_heartbeat_at = ? WHERE id = ?').run(at, id);
+    this.sql('UPDATE container_instances SET last_heartbeat_at = ? WHERE id = ?').run(at, id);
   }
 }

@@ -1,6 +1,7 @@
 import type { Service, ServiceRuntime, ServiceStatus } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 interface Row {
   cluster: string;
@@ -30,41 +31,44 @@ function toStored(r: Row): StoredService {
  * API (DeleteService) and DRAINING -> INACTIVE through the orchestrator.
  */
 export class ServicesRepo {
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+    this.sql = statementCache(db);
+  }
 
   get(cluster: string, name: string): StoredService | undefined {
-    const r = this.db.prepare('SELECT * FROM services WHERE cluster = ? AND name = ?').get(cluster, name) as Row | undefined;
+    const r = this.sql('SELECT * FROM services WHERE cluster = ? AND name = ?').get(cluster, name) as Row | undefined;
     return r && toStored(r);
   }
 
   /** Services of a cluster by name, after `after` (paging); ListServices wants ACTIVE only. */
   listByCluster(cluster: string, opts: { status?: ServiceStatus; after?: string; limit?: number } = {}): StoredService[] {
-    const rows = this.db
-      .prepare('SELECT * FROM services WHERE cluster = ? AND name > ? AND (? IS NULL OR status = ?) ORDER BY name LIMIT ?')
+    const rows = this
+      .sql('SELECT * FROM services WHERE cluster = ? AND name > ? AND (? IS NULL OR status = ?) ORDER BY name LIMIT ?')
       .all(cluster, opts.after ?? '', opts.status ?? null, opts.status ?? null, opts.limit ?? -1) as Row[];
     return rows.map(toStored);
   }
 
   /** Every service the orchestrator must look after (ACTIVE or DRAINING), across clusters. */
   listReconcilable(): { cluster: string; name: string }[] {
-    return this.db.prepare("SELECT cluster, name FROM services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY cluster, name").all() as {
+    return this.sql("SELECT cluster, name FROM services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY cluster, name").all() as {
       cluster: string;
       name: string;
     }[];
   }
 
   countActive(cluster: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM services WHERE cluster = ? AND status = 'ACTIVE'").get(cluster) as { n: number }).n;
+    return (this.sql("SELECT COUNT(*) AS n FROM services WHERE cluster = ? AND status = 'ACTIVE'").get(cluster) as { n: number }).n;
   }
 
   countNotInactive(cluster: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM services WHERE cluster = ? AND status != 'INACTIVE'").get(cluster) as { n: number }).n;
+    return (this.sql("SELECT COUNT(*) AS n FROM services WHERE cluster = ? AND status != 'INACTIVE'").get(cluster) as { n: number }).n;
   }
 
   /** A new service (or a new incarnation of an INACTIVE name): spec and a fresh runtime. */
   create(s: Service): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO services(cluster, name, status, spec_json, runtime_json, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(cluster, name) DO UPDATE SET status = excluded.status, spec_json = excluded.spec_json,
            runtime_json = excluded.runtime_json, created_at = excluded.created_at`,
@@ -75,19 +79,19 @@ export class ServicesRepo {
 
   /** API writes: the user's spec and the ACTIVE -> DRAINING move. */
   putSpec(s: Service): void {
-    this.db.prepare('UPDATE services SET status = ?, spec_json = ? WHERE cluster = ? AND name = ?').run(s.status, JSON.stringify(s), s.clusterName, s.name);
+    this.sql('UPDATE services SET status = ?, spec_json = ? WHERE cluster = ? AND name = ?').run(s.status, JSON.stringify(s), s.clusterName, s.name);
     this.record({ kind: 'service', cluster: s.clusterName, service: s.name });
   }
 
   /** Orchestrator writes: events, rollout states, DAEMON desired count. No change event: nothing needs to react to it. */
   putRuntime(cluster: string, name: string, runtime: ServiceRuntime): void {
-    this.db.prepare('UPDATE services SET runtime_json = ? WHERE cluster = ? AND name = ?').run(JSON.stringify(runtime), cluster, name);
+    this.sql('UPDATE services SET runtime_json = ? WHERE cluster = ? AND name = ?').run(JSON.stringify(runtime), cluster, name);
   }
 
   /** Orchestrator: a DRAINING service whose tasks are all gone. */
   markInactive(cluster: string, name: string, runtime: ServiceRuntime): void {
-    this.db
-      .prepare("UPDATE services SET status = 'INACTIVE', runtime_json = ? WHERE cluster = ? AND name = ? AND status = 'DRAINING'")
+    this
+      .sql("UPDATE services SET status = 'INACTIVE', runtime_json = ? WHERE cluster = ? AND name = ? AND status = 'DRAINING'")
       .run(JSON.stringify(runtime), cluster, name);
     this.record({ kind: 'service', cluster, service: name });
   }

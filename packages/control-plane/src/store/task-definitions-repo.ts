@@ -1,6 +1,7 @@
 import type { ArnContext, Tag, TaskDefinition, TaskDefinitionStatus } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 interface Row {
   family: string;
@@ -19,23 +20,35 @@ export interface StoredTaskDefinition {
 
 /** Revisions are immutable: only status and deregisteredAt ever change. */
 export class TaskDefinitionsRepo {
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void, private readonly arnContext: ArnContext) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void, private readonly arnContext: ArnContext) {
+    this.sql = statementCache(db);
+  }
+
+  /** Parsed bodies by family:revision: a revision's body never changes, and the dispatcher reads it for every assignment. */
+  private readonly bodies = new Map<string, TaskDefinition>();
 
   private toStored(r: Row): StoredTaskDefinition {
-    const body = JSON.parse(r.body_json) as TaskDefinition;
+    const key = `${r.family}:${r.revision}`;
+    let body = this.bodies.get(key);
+    if (!body) {
+      body = JSON.parse(r.body_json) as TaskDefinition;
+      if (this.bodies.size > 10_000) this.bodies.clear();
+      this.bodies.set(key, body);
+    }
     const td: TaskDefinition = { ...body, status: r.status as TaskDefinitionStatus };
     if (r.deregistered_at !== null) td.deregisteredAt = r.deregistered_at;
     return { taskDefinition: td, tags: JSON.parse(r.tags_json) as Tag[] };
   }
 
   nextRevision(family: string): number {
-    const r = this.db.prepare('SELECT MAX(revision) AS m FROM task_definitions WHERE family = ?').get(family) as { m: number | null };
+    const r = this.sql('SELECT MAX(revision) AS m FROM task_definitions WHERE family = ?').get(family) as { m: number | null };
     return (r.m ?? 0) + 1;
   }
 
   insert(td: TaskDefinition, tags: Tag[]): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         'INSERT INTO task_definitions(family, revision, status, body_json, tags_json, registered_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
       .run(td.family, td.revision, td.status, JSON.stringify(td), JSON.stringify(tags), td.registeredAt);
@@ -43,20 +56,20 @@ export class TaskDefinitionsRepo {
   }
 
   get(family: string, revision: number): StoredTaskDefinition | undefined {
-    const r = this.db.prepare('SELECT * FROM task_definitions WHERE family = ? AND revision = ?').get(family, revision) as Row | undefined;
+    const r = this.sql('SELECT * FROM task_definitions WHERE family = ? AND revision = ?').get(family, revision) as Row | undefined;
     return r && this.toStored(r);
   }
 
   latestActive(family: string): StoredTaskDefinition | undefined {
-    const r = this.db
-      .prepare("SELECT * FROM task_definitions WHERE family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
+    const r = this
+      .sql("SELECT * FROM task_definitions WHERE family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
       .get(family) as Row | undefined;
     return r && this.toStored(r);
   }
 
   setStatus(family: string, revision: number, status: TaskDefinitionStatus, at: number): void {
-    this.db
-      .prepare('UPDATE task_definitions SET status = ?, deregistered_at = ? WHERE family = ? AND revision = ?')
+    this
+      .sql('UPDATE task_definitions SET status = ?, deregistered_at = ? WHERE family = ? AND revision = ?')
       .run(status, at, family, revision);
     this.record({ kind: 'task-definition', family });
   }
@@ -66,8 +79,8 @@ export class TaskDefinitionsRepo {
     const cmp = opts.desc ? '<' : '>';
     const order = opts.desc ? 'DESC' : 'ASC';
     const after = opts.after ?? (opts.desc ? ['\u{10FFFF}', 0] : ['', 0]);
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT * FROM task_definitions WHERE status = ? AND family LIKE ? ESCAPE '\\'
          AND (family ${cmp} ? OR (family = ? AND revision ${cmp} ?))
          ORDER BY family ${order}, revision ${order} LIMIT ?`,
@@ -84,8 +97,8 @@ export class TaskDefinitionsRepo {
         : opts.status === 'ACTIVE'
           ? "AND family IN (SELECT family FROM task_definitions WHERE status = 'ACTIVE')"
           : "AND family NOT IN (SELECT family FROM task_definitions WHERE status = 'ACTIVE')";
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT DISTINCT family FROM task_definitions WHERE family LIKE ? ESCAPE '\\' AND family > ? ${statusClause} ORDER BY family LIMIT ?`,
       )
       .all(likePrefix(opts.familyPrefix), opts.after ?? '', opts.limit) as { family: string }[];

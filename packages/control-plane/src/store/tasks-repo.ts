@@ -1,6 +1,7 @@
 import type { DesiredStatus, HealthStatus, Task, TaskContainer, TaskStatus, TaskStopCode, ContainerStatus } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 interface TaskRow {
   id: string;
@@ -83,6 +84,95 @@ function toContainer(r: ContainerRow): TaskContainer {
   return c;
 }
 
+/** A task without its containers: what placement and reconciliation read. */
+export interface TaskSummary {
+  id: string;
+  clusterName: string;
+  containerInstanceId?: string;
+  group: string;
+  lastStatus: TaskStatus;
+  desiredStatus: DesiredStatus;
+  healthStatus: HealthStatus;
+  cpu: number;
+  memory: number;
+  hostPorts: Task['hostPorts'];
+  startedBy?: string;
+  createdAt: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  stopCode?: TaskStopCode;
+  /** An essential container has a health check. */
+  checked: boolean;
+}
+
+interface SummaryRow {
+  id: string;
+  cluster: string;
+  container_instance_id: string | null;
+  grp: string;
+  last_status: string;
+  desired_status: string;
+  health_status: string;
+  cpu: number;
+  memory: number;
+  host_ports_json: string;
+  started_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  stopped_at: number | null;
+  stop_code: string | null;
+  checked: number;
+}
+
+const SUMMARY_SELECT = `SELECT t.id, t.cluster, t.container_instance_id, t.grp, t.last_status, t.desired_status, t.health_status, t.cpu, t.memory,
+  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code,
+  EXISTS(SELECT 1 FROM containers c WHERE c.task_id = t.id AND c.essential = 1 AND c.has_health_check = 1) AS checked FROM tasks t`;
+
+function toSummary(r: SummaryRow): TaskSummary {
+  const s: TaskSummary = {
+    id: r.id,
+    clusterName: r.cluster,
+    group: r.grp,
+    lastStatus: r.last_status as TaskStatus,
+    desiredStatus: r.desired_status as DesiredStatus,
+    healthStatus: r.health_status as HealthStatus,
+    cpu: r.cpu,
+    memory: r.memory,
+    hostPorts: r.host_ports_json === '[]' ? [] : (JSON.parse(r.host_ports_json) as Task['hostPorts']),
+    createdAt: r.created_at,
+    checked: r.checked === 1,
+  };
+  const o = s as unknown as Record<string, unknown>;
+  opt(o, 'containerInstanceId', r.container_instance_id);
+  opt(o, 'startedBy', r.started_by);
+  opt(o, 'startedAt', r.started_at);
+  opt(o, 'stoppedAt', r.stopped_at);
+  opt(o, 'stopCode', r.stop_code);
+  return s;
+}
+
+export function summarize(t: Task): TaskSummary {
+  const s: TaskSummary = {
+    id: t.id,
+    clusterName: t.clusterName,
+    group: t.group,
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    healthStatus: t.healthStatus,
+    cpu: t.cpu,
+    memory: t.memory,
+    hostPorts: t.hostPorts,
+    createdAt: t.createdAt,
+    checked: t.containers.some((c) => c.essential && c.hasHealthCheck),
+  };
+  if (t.containerInstanceId !== undefined) s.containerInstanceId = t.containerInstanceId;
+  if (t.startedBy !== undefined) s.startedBy = t.startedBy;
+  if (t.startedAt !== undefined) s.startedAt = t.startedAt;
+  if (t.stoppedAt !== undefined) s.stoppedAt = t.stoppedAt;
+  if (t.stopCode !== undefined) s.stopCode = t.stopCode;
+  return s;
+}
+
 export interface TaskFilter {
   cluster: string;
   desiredStatus?: DesiredStatus;
@@ -95,7 +185,10 @@ export interface TaskFilter {
 }
 
 export class TasksRepo {
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+    this.sql = statementCache(db);
+  }
 
   private hydrate(rows: TaskRow[]): StoredTask[] {
     if (rows.length === 0) return [];
@@ -103,8 +196,8 @@ export class TasksRepo {
     // One query per chunk of tasks, not one per task: reconcile loads thousands at a time.
     for (let k = 0; k < rows.length; k += 500) {
       const chunk = rows.slice(k, k + 500);
-      const found = this.db
-        .prepare(`SELECT * FROM containers WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY task_id, idx`)
+      const found = this
+        .sql(`SELECT * FROM containers WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY task_id, idx`)
         .all(...chunk.map((r) => r.id)) as ContainerRow[];
       for (const c of found) {
         const list = byTask.get(c.task_id);
@@ -151,11 +244,11 @@ export class TasksRepo {
   }
 
   get(id: string): StoredTask | undefined {
-    return this.hydrate(this.db.prepare('SELECT * FROM tasks WHERE id = ?').all(id) as TaskRow[])[0];
+    return this.hydrate(this.sql('SELECT * FROM tasks WHERE id = ?').all(id) as TaskRow[])[0];
   }
 
   nextSeq(): number {
-    const r = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks').get() as { n: number };
+    const r = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks').get() as { n: number };
     return r.n;
   }
 
@@ -166,7 +259,7 @@ export class TasksRepo {
     if (f.family) where.push('family = @family');
     if (f.startedBy) where.push('started_by = @startedBy');
     if (f.group) where.push('grp = @group');
-    const rows = this.db.prepare(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
+    const rows = this.sql(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
       cluster: f.cluster,
       afterSeq: f.afterSeq ?? 0,
       desiredStatus: f.desiredStatus ?? null,
@@ -182,7 +275,7 @@ export class TasksRepo {
   /** Tasks that still hold resources on an instance (everything not STOPPED). */
   activeOnInstance(instanceId: string): StoredTask[] {
     return this.hydrate(
-      this.db.prepare("SELECT * FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED' ORDER BY seq").all(instanceId) as TaskRow[],
+      this.sql("SELECT * FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED' ORDER BY seq").all(instanceId) as TaskRow[],
     );
   }
 
@@ -197,29 +290,50 @@ export class TasksRepo {
   /** Tasks of a group that are not STOPPED, plus those stopped since `stoppedSince` (service reconcile). */
   forGroup(cluster: string, group: string, stoppedSince: number): StoredTask[] {
     return this.hydrate(
-      this.db
-        .prepare("SELECT * FROM tasks WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq")
+      this
+        .sql("SELECT * FROM tasks WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq")
         .all(cluster, group, stoppedSince) as TaskRow[],
     );
   }
 
   /** What the tasks on an instance hold, without hydrating them: the re-check at commit. */
   reservationsOnInstance(instanceId: string): { cpu: number; memory: number; hostPorts: Task['hostPorts']; lastStatus: TaskStatus }[] {
-    const rows = this.db
-      .prepare("SELECT cpu, memory, host_ports_json, last_status FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'")
+    const rows = this
+      .sql("SELECT cpu, memory, host_ports_json, last_status FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'")
       .all(instanceId) as { cpu: number; memory: number; host_ports_json: string; last_status: string }[];
     return rows.map((r) => ({ cpu: r.cpu, memory: r.memory, hostPorts: JSON.parse(r.host_ports_json) as Task['hostPorts'], lastStatus: r.last_status as TaskStatus }));
   }
 
+  /** Assignment versions of an instance's set, to diff before building anything. */
+  assignmentVersionsOn(instanceId: string): { id: string; cluster: string; version: number }[] {
+    return this.sql("SELECT id, cluster, assignment_version AS version FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'").all(instanceId) as {
+      id: string;
+      cluster: string;
+      version: number;
+    }[];
+  }
+
+  /** Light rows (no containers) of the cluster's tasks still holding resources: the reconciler's snapshot. */
+  summariesInCluster(cluster: string): TaskSummary[] {
+    return (this.sql(`${SUMMARY_SELECT} WHERE t.cluster = ? AND t.last_status != 'STOPPED' ORDER BY t.seq`).all(cluster) as SummaryRow[]).map(toSummary);
+  }
+
+  /** Light rows of a group's tasks stopped since `since` (the launch throttle looks at them). */
+  stoppedSummariesInGroup(cluster: string, group: string, since: number): TaskSummary[] {
+    return (
+      this.sql(`${SUMMARY_SELECT} WHERE t.cluster = ? AND t.grp = ? AND t.last_status = 'STOPPED' AND t.stopped_at >= ? ORDER BY t.seq`).all(cluster, group, since) as SummaryRow[]
+    ).map(toSummary);
+  }
+
   /** Every task of the cluster that still holds resources on an instance. */
   activeInCluster(cluster: string): StoredTask[] {
-    return this.hydrate(this.db.prepare("SELECT * FROM tasks WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq").all(cluster) as TaskRow[]);
+    return this.hydrate(this.sql("SELECT * FROM tasks WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq").all(cluster) as TaskRow[]);
   }
 
   /** Wanted tasks of a group per startedBy (a service's deployments): running and pending counts. */
   countByStartedBy(cluster: string, group: string): Map<string, { running: number; pending: number }> {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT started_by, SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
                 SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
          FROM tasks WHERE cluster = ? AND grp = ? AND desired_status = 'RUNNING' GROUP BY started_by`,
@@ -230,15 +344,15 @@ export class TasksRepo {
 
   /** Tasks of a group stopped without ever running (a deployment's failedTasks). */
   countFailedToStart(cluster: string, group: string, startedBy: string): number {
-    const r = this.db
-      .prepare("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND grp = ? AND started_by = ? AND last_status = 'STOPPED' AND started_at IS NULL AND stop_code = 'TaskFailedToStart'")
+    const r = this
+      .sql("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND grp = ? AND started_by = ? AND last_status = 'STOPPED' AND started_at IS NULL AND stop_code = 'TaskFailedToStart'")
       .get(cluster, group, startedBy) as { n: number };
     return r.n;
   }
 
   countByStatus(cluster: string): { running: number; pending: number } {
-    const r = this.db
-      .prepare(
+    const r = this
+      .sql(
         `SELECT SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
                 SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
          FROM tasks WHERE cluster = ? AND desired_status = 'RUNNING'`,
@@ -248,13 +362,13 @@ export class TasksRepo {
   }
 
   countNotStopped(cluster: string): number {
-    const r = this.db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND last_status != 'STOPPED'").get(cluster) as { n: number };
+    const r = this.sql("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND last_status != 'STOPPED'").get(cluster) as { n: number };
     return r.n;
   }
 
   countOnInstance(instanceId: string): { running: number; pending: number } {
-    const r = this.db
-      .prepare(
+    const r = this
+      .sql(
         `SELECT SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
                 SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
          FROM tasks WHERE container_instance_id = ?`,
@@ -265,8 +379,8 @@ export class TasksRepo {
 
   /** Inserts or replaces a task with its containers. */
   put(t: StoredTask): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
            health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
            overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq)
@@ -304,9 +418,9 @@ export class TasksRepo {
         stoppedAt: t.stoppedAt ?? null,
         seq: t.seq,
       });
-    const del = this.db.prepare('DELETE FROM containers WHERE task_id = ?');
+    const del = this.sql('DELETE FROM containers WHERE task_id = ?');
     del.run(t.id);
-    const ins = this.db.prepare(
+    const ins = this.sql(
       `INSERT INTO containers(task_id, idx, id, name, image, status, runtime_id, exit_code, reason, network_bindings_json, health_status,
          essential, has_health_check, cpu, memory, memory_reservation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );

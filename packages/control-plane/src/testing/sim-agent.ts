@@ -12,6 +12,8 @@ export interface SimAgentOptions {
   attributes?: Record<string, string>;
   /** Known identity: re-register as the same instance (an agent restart). */
   instanceId?: string;
+  /** Heartbeat every this fraction of the period (the real agent: 1). */
+  heartbeatFraction?: number;
 }
 
 interface Known {
@@ -36,6 +38,7 @@ export class SimAgent {
   /** When each task ARN was first assigned to this agent (latency measurements). */
   readonly assignedAt = new Map<string, number>();
   alive = false;
+  lastHeartbeatAt = 0;
   completeCount = 0;
   /** Tasks this agent should not run: they are reported as failing to start. */
   failToStart = false;
@@ -69,17 +72,32 @@ export class SimAgent {
     this.stream = stream;
     stream.on('data', (m: SessionMessage) => this.onMessage(m));
     stream.on('error', () => undefined);
+    this.armHeartbeat();
+  }
+
+  private armHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => {
-      if (this.fake.sessionId) this.fake.heartbeat().catch(() => undefined);
-    }, Math.max(50, this.periodMs / 3));
+      if (!this.fake.sessionId) return;
+      this.fake.heartbeat().then(
+        () => (this.lastHeartbeatAt = Date.now()),
+        () => undefined,
+      );
+    }, Math.max(50, this.periodMs * (this.opts.heartbeatFraction ?? 1 / 3)));
+  }
+
+  /** The agent stops heartbeating but keeps its connection (a host that froze or a partition). */
+  freeze(): void {
+    this.alive = false;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
   }
 
   private onMessage(m: SessionMessage): void {
     this.fake.sessionId = m.session_id;
     if (m.heartbeat_period_ms && m.heartbeat_period_ms !== this.periodMs) {
       this.periodMs = m.heartbeat_period_ms;
-      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-      this.heartbeatTimer = setInterval(() => this.fake.heartbeat().catch(() => undefined), Math.max(50, this.periodMs / 3));
+      if (this.alive) this.armHeartbeat();
     }
     const now = Date.now();
     if (m.type === 'COMPLETE') {
