@@ -1,4 +1,4 @@
-import { arns, serviceGroup, toEcsTimestamp, type ArnContext } from '@stevedore/core';
+import { arns, currentDeploymentIds, primaryDeployment, serviceGroup, toEcsTimestamp, type ArnContext } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { StoredService } from '../store/services-repo';
 
@@ -17,11 +17,24 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     running += counts.get(d.id)?.running ?? 0;
     pending += counts.get(d.id)?.pending ?? 0;
   }
+  // A rollback's PRIMARY owns the tasks of the deployment it restores: they are shown as its own.
+  const primary = primaryDeployment(s);
+  const adopted = currentDeploymentIds(s, primary);
+  if (primary) adopted.delete(primary.id);
+  const countOf = (id: string) => {
+    const c = { ...(counts.get(id) ?? { running: 0, pending: 0 }) };
+    if (id !== primary?.id) return c;
+    for (const a of adopted) {
+      c.running += counts.get(a)?.running ?? 0;
+      c.pending += counts.get(a)?.pending ?? 0;
+    }
+    return c;
+  };
   const deployments = s.deployments
-    .filter((d) => d.status === 'PRIMARY' || (counts.get(d.id)?.running ?? 0) + (counts.get(d.id)?.pending ?? 0) > 0)
+    .filter((d) => d.status === 'PRIMARY' || (!adopted.has(d.id) && (counts.get(d.id)?.running ?? 0) + (counts.get(d.id)?.pending ?? 0) > 0))
     .map((d) => {
       const rollout = runtime.rollouts[d.id];
-      const c = counts.get(d.id) ?? { running: 0, pending: 0 };
+      const c = countOf(d.id);
       return {
         id: d.id,
         status: d.status,
@@ -29,7 +42,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
         desiredCount: d.status === 'PRIMARY' ? desired : 0,
         pendingCount: c.pending,
         runningCount: c.running,
-        failedTasks: store.tasks.countFailedToStart(s.clusterName, serviceGroup(s.name), d.id),
+        failedTasks: store.tasks.countDeploymentFailures(s.clusterName, serviceGroup(s.name), d.id),
         createdAt: toEcsTimestamp(d.createdAt),
         updatedAt: toEcsTimestamp(rollout?.updatedAt ?? d.createdAt),
         launchType: 'EC2',

@@ -6,6 +6,7 @@ import {
   primaryDeployment,
   remainingResources,
   requestStop,
+  rolledBackService,
   serviceGroup,
   type InstanceResources,
   type ReconcileResult,
@@ -54,6 +55,12 @@ export function applyReconcile(
   const { service } = stored;
   const now = store.clock.now();
   return store.tx(() => {
+    if (result.rollback) {
+      // The one control-plane write to a service spec (swarmkit's rollback does the same), checked
+      // against the spec the decision saw: a user's update in between wins.
+      const fresh = store.services.get(service.clusterName, service.name);
+      if (fresh && fresh.service.version === service.version && fresh.service.status === 'ACTIVE') store.services.putSpec(rolledBackService(fresh.service, result.rollback, now));
+    }
     const stopped: string[] = [];
     for (const s of result.stop) {
       const current = store.tasks.get(s.taskId);
@@ -118,7 +125,8 @@ function nextRuntime(stored: StoredService, result: ReconcileResult, messages: s
   const { service, runtime } = stored;
   const next: ServiceRuntime = { ...runtime, events: appendServiceEvents(runtime.events, messages, now, randomUUID), rollouts: { ...runtime.rollouts } };
   const primary = primaryDeployment(service);
-  if (primary) {
+  if (result.rollouts) next.rollouts = result.rollouts;
+  else if (primary) {
     const current = next.rollouts[primary.id];
     if (result.steady && current?.rolloutState !== 'COMPLETED') {
       next.rollouts[primary.id] = { rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${primary.id} completed.`, updatedAt: now, failedTasks: current?.failedTasks ?? 0 };

@@ -1,5 +1,15 @@
 import type { Logger } from 'pino';
-import { isLost, primaryDeployment, reconcileService, seededRandom } from '@stevedore/core';
+import {
+  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
+  DEFAULT_HEALTHY_AFTER_RUNNING_MS,
+  isLost,
+  newDeploymentId,
+  primaryDeployment,
+  reconcileService,
+  seededRandom,
+  serviceGroup,
+  type DeploymentRollout,
+} from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { applyReconcile } from './apply-actions';
@@ -18,6 +28,10 @@ export interface OrchestratorOptions {
   startupDelayMs: number;
   /** Placements per service per tick; more continue on the next tick. */
   maxPlacementsPerTick: number;
+  /** A RUNNING task without health checks counts toward minimumHealthyPercent after this long (ECS: 40 s). */
+  healthyAfterRunningMs: number;
+  /** A deployment whose figures do not improve for this long fails. */
+  deploymentTimeoutMs: number;
 }
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
@@ -27,6 +41,8 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   resyncMs: 15_000,
   startupDelayMs: 3000,
   maxPlacementsPerTick: 1000,
+  healthyAfterRunningMs: DEFAULT_HEALTHY_AFTER_RUNNING_MS,
+  deploymentTimeoutMs: DEFAULT_DEPLOYMENT_TIMEOUT_MS,
 };
 
 const key = (cluster: string, name: string) => `${cluster}\u0000${name}`;
@@ -52,6 +68,8 @@ export class ServiceReconciler {
   private unsubscribe: (() => void) | undefined;
   private started = false;
   private seed = 1;
+  /** Deployment timeouts count from here: the control plane's own downtime is not a stall. */
+  private progressSince = 0;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +78,7 @@ export class ServiceReconciler {
   ) {}
 
   start(): void {
+    this.progressSince = this.store.clock.now() + this.opts.startupDelayMs;
     this.unsubscribe = this.store.changes.on((c) => this.onChange(c));
     const begin = () => {
       this.started = true;
@@ -167,6 +186,12 @@ export class ServiceReconciler {
     if (!td) this.log.warn({ cluster: snapshot.cluster, service: name }, 'task definition of the PRIMARY deployment not found; nothing will be placed');
     const { requirement, constraints } = td ? requirementOf(td) : { requirement: { cpu: 0, memory: 0, hostPorts: [] }, constraints: [] };
     const seed = this.seed++;
+    const rollout = primary ? stored.runtime.rollouts[primary.id] : undefined;
+    // Counted in SQL only while it can still change the rollout.
+    const primaryFailures =
+      primary && rollout?.rolloutState !== 'COMPLETED' && rollout?.rolloutState !== 'FAILED'
+        ? this.store.tasks.countDeploymentFailures(snapshot.cluster, serviceGroup(name), primary.id)
+        : (rollout?.failedTasks ?? 0);
     const result = reconcileService({
       service: stored.service,
       tasks: loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask),
@@ -177,7 +202,16 @@ export class ServiceReconciler {
       instanceLostGraceMs: this.opts.instanceLostGraceMs,
       random: seededRandom(seed),
       maxPlacements: td ? this.opts.maxPlacementsPerTick : 0,
+      rollouts: stored.runtime.rollouts,
+      primaryFailures,
+      deployment: {
+        healthyAfterRunningMs: this.opts.healthyAfterRunningMs,
+        timeoutMs: this.opts.deploymentTimeoutMs,
+        progressSince: this.progressSince,
+        newDeploymentId: () => newDeploymentId(Math.random),
+      },
     });
+    const before = stored.runtime.rollouts;
     const out = applyReconcile(this.store, snapshot, stored, result, td, requirement);
     if (out.started.length > 0 || out.stopped.length > 0 || out.requeued > 0 || result.unplaced > 0) {
       this.log.info(
@@ -185,9 +219,18 @@ export class ServiceReconciler {
         'service reconciled',
       );
     }
+    this.logRollouts(snapshot.cluster, name, before, result.rollouts);
     if (result.more || out.requeued > 0) this.dirty.add(k);
     if (result.unplaced > 0 || out.requeued > 0) this.waiting.set(k, snapshot.cluster);
     if (result.nextWakeAt !== undefined) this.wakeAt.set(k, result.nextWakeAt);
+  }
+
+  private logRollouts(cluster: string, service: string, before: Record<string, DeploymentRollout>, after: Record<string, DeploymentRollout> | undefined): void {
+    for (const [deployment, r] of Object.entries(after ?? {})) {
+      if (before[deployment]?.rolloutState === r.rolloutState) continue;
+      const level = r.rolloutState === 'FAILED' ? 'warn' : 'info';
+      this.log[level]({ cluster, service, deployment, rolloutState: r.rolloutState, failedTasks: r.failedTasks }, r.rolloutStateReason);
+    }
   }
 
   /** Standalone tasks on a lost instance are left alone (never duplicated), and said so once. */

@@ -1,4 +1,5 @@
 import type { DesiredStatus, HealthStatus, Task, TaskContainer, TaskStatus, TaskStopCode, ContainerStatus } from '@stevedore/core';
+import { FAILED_CHECKS_REASON_PREFIX } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
@@ -347,6 +348,22 @@ export class TasksRepo {
     const r = this
       .sql("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND grp = ? AND started_by = ? AND last_status = 'STOPPED' AND started_at IS NULL AND stop_code = 'TaskFailedToStart'")
       .get(cluster, group, startedBy) as { n: number };
+    return r.n;
+  }
+
+  /**
+   * A deployment's circuit-breaker failures (core `isBreakerFailure`, in
+   * SQL): tasks that failed to start, whose essential container exited, or
+   * that the scheduler replaced after failed health checks. No look-back
+   * limit, so a long deployment never forgets one.
+   */
+  countDeploymentFailures(cluster: string, group: string, startedBy: string): number {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND started_by = ? AND grp = ? AND desired_status = 'STOPPED'
+           AND (stop_code IN ('TaskFailedToStart', 'EssentialContainerExited') OR (stop_code = 'ServiceSchedulerInitiated' AND stopped_reason LIKE ?))`,
+      )
+      .get(cluster, startedBy, group, `${FAILED_CHECKS_REASON_PREFIX}%`) as { n: number };
     return r.n;
   }
 

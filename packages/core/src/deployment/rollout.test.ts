@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { reconcileService } from '../service/reconcile-service';
 import { DEPLOYMENT, input, instance, service, task } from '../service/test-builders';
 import type { ServiceTask } from '../service/service-view';
-import type { Deployment, DeploymentRollout, Service } from '../model/service';
+import type { DeploymentRollout, Service } from '../model/service';
 import { circuitBreakerThreshold, isBreakerFailure } from './circuit-breaker';
-import { rolloutReason } from './rollout';
+import { rolledBackService, rolloutReason } from './rollout';
 import { taskHealth } from './task-health';
 
 const T0 = 10_000_000;
@@ -58,7 +58,7 @@ class World {
     }
     this.events.push(...r.events);
     if (r.rollouts) this.rollouts = r.rollouts;
-    if (r.rollback) this.svc = rollBack(this.svc, r.rollback, this.now);
+    if (r.rollback) this.svc = rolledBackService(this.svc, r.rollback, this.now);
     for (const [id, ro] of Object.entries(this.rollouts)) this.rolloutSeen.push(`${id} ${ro.rolloutState}`);
     return r;
   }
@@ -93,10 +93,6 @@ class World {
   }
 }
 
-/** What the orchestrator writes for a rollback: the new PRIMARY and its revision. */
-function rollBack(s: Service, d: Deployment, now: number): Service {
-  return { ...s, taskDefinitionArn: d.taskDefinitionArn, updatedAt: now, deployments: [d, ...s.deployments.map((x) => ({ ...x, status: x.status === 'PRIMARY' ? ('ACTIVE' as const) : x.status }))] };
-}
 
 function updated(over: Partial<Service['deploymentConfiguration']> = {}, desiredCount = 4): Service {
   const base = service({ desiredCount });

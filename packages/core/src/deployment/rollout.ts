@@ -142,3 +142,17 @@ export function completeRollout(service: Service, gate: RolloutGate, primary: De
     events: [deploymentMsg.completed(service.name, primary.id)],
   };
 }
+
+/** Deployments kept on a service: enough history to find the last COMPLETED one to roll back to. */
+export const MAX_DEPLOYMENTS_KEPT = 10;
+
+/** `d` becomes PRIMARY; the previous PRIMARY turns ACTIVE (until drained); the oldest beyond the limit are forgotten. */
+export function withPrimaryDeployment(deployments: Deployment[], d: Deployment): Deployment[] {
+  const rest = deployments.filter((x) => x.id !== d.id).map((x) => (x.status === 'PRIMARY' ? { ...x, status: 'ACTIVE' as const } : x));
+  return [d, ...rest].slice(0, MAX_DEPLOYMENTS_KEPT);
+}
+
+/** The service spec after a circuit-breaker rollback: the restored revision, and a fresh start for the launch throttle. */
+export function rolledBackService(s: Service, d: Deployment, now: number): Service {
+  return { ...s, taskDefinitionArn: d.taskDefinitionArn, deployments: withPrimaryDeployment(s.deployments, d), updatedAt: now, version: s.version + 1 };
+}

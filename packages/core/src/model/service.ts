@@ -167,8 +167,9 @@ export function appendServiceEvents(
     if (newest && newest.message === message && now - newest.createdAt < suppressMs) continue;
     const recent = out.find((e) => e.message === message);
     // Messages that alternate (placement failure, then the throttle notice) are
-    // also the same cause: suppress a repeat seen within the last minute.
-    if (recent && now - recent.createdAt < 60_000 && !/ has (started|stopped) /.test(message)) continue;
+    // also the same cause: suppress a repeat seen within the last minute. A
+    // steady state after other news (tasks replaced, a deployment completed) is news.
+    if (recent && now - recent.createdAt < 60_000 && !/ has (started|stopped) | has reached a steady state\.$/.test(message)) continue;
     out = [{ id: newId(), createdAt: now, message }, ...out];
   }
   return out.length > MAX_SERVICE_EVENTS ? out.slice(0, MAX_SERVICE_EVENTS) : out;

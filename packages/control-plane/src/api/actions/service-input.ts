@@ -67,6 +67,14 @@ export function readDeploymentConfiguration(p: Params, strategy: SchedulingStrat
   if (strategy === 'DAEMON' && out.maximumPercent !== 100) {
     throw new InvalidParameterException('The maximumPercent must be 100 for services with the DAEMON scheduling strategy.', 'deploymentConfiguration.maximumPercent');
   }
+  // Refused rather than left to deadlock every deployment; min = max = 100 is accepted (ECS does), and
+  // its deployments report "unable to stop or start tasks" and time out.
+  if (strategy === 'REPLICA' && out.maximumPercent < out.minimumHealthyPercent) {
+    throw new InvalidParameterException(
+      `Invalid deploymentConfiguration: with minimumHealthyPercent ${out.minimumHealthyPercent} and maximumPercent ${out.maximumPercent} the service scheduler is unable to stop or start tasks during a deployment. Update the minimumHealthyPercent or maximumPercent value and try again.`,
+      'deploymentConfiguration.maximumPercent',
+    );
+  }
   if (strategy === 'REPLICA' && out.maximumPercent < 100) {
     throw new InvalidParameterException('deploymentConfiguration.maximumPercent must be at least 100.', 'deploymentConfiguration.maximumPercent');
   }

@@ -7,6 +7,7 @@ import {
   type Deployment,
   type SchedulingStrategy,
   type Service,
+  withPrimaryDeployment,
 } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
@@ -133,7 +134,7 @@ export function updateService(ctx: ApiContext, body: unknown) {
     };
     if (grace !== undefined) next.healthCheckGracePeriodSeconds = grace;
     if (force || td.taskDefinitionArn !== current.taskDefinitionArn) {
-      next.deployments = [newDeployment(ctx, td.taskDefinitionArn), ...current.deployments.map((d) => ({ ...d, status: d.status === 'PRIMARY' ? ('ACTIVE' as const) : d.status }))];
+      next.deployments = withPrimaryDeployment(current.deployments, newDeployment(ctx, td.taskDefinitionArn));
     }
     ctx.store.services.putSpec(next);
     ctx.log.info({ cluster: cluster.name, service: next.name, desiredCount: next.desiredCount, newDeployment: next.deployments[0]!.id !== current.deployments[0]?.id }, 'service updated');
