@@ -26,7 +26,25 @@ export type EcsErrorCode =
   | 'ThrottlingException'
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
-  | 'ServerException';
+  | 'ServerException'
+  | ElbErrorCode;
+
+/** Load balancer operations answer with ELBv2's error names (the SDK exception names, and ValidationError). */
+export type ElbErrorCode =
+  | 'ValidationError'
+  | 'DuplicateLoadBalancerNameException'
+  | 'DuplicateTargetGroupNameException'
+  | 'DuplicateListenerException'
+  | 'PriorityInUseException'
+  | 'InvalidConfigurationRequestException'
+  | 'IncompatibleProtocolsException'
+  | 'InvalidTargetException'
+  | 'LoadBalancerNotFoundException'
+  | 'TargetGroupNotFoundException'
+  | 'ListenerNotFoundException'
+  | 'RuleNotFoundException'
+  | 'TooManyTargetGroupsException'
+  | 'OperationNotPermittedException';
 
 export class StevedoreError extends Error {
   override readonly name: string = 'StevedoreError';

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import type { ContainerInstance } from '../model/container-instance';
+import type {
+  ElbProtocol,
+  TargetGroupHealthCheck,
+  Listener,
+  ListenerRule,
+  LoadBalancer,
+  LoadBalancerType,
+  RegisteredTarget,
+  RuleCondition,
+  TargetGroup,
+} from '../model/load-balancer';
+import { evaluateQuery, parseQuery } from '../placement/query-language';
+import { sortRules } from './rules';
+
+/**
+ * What one load-balancer host must run: every load balancer placed on it,
+ * self-contained (target addresses resolved), so the agent renders HAProxy's
+ * configuration without looking anything up. Travels as JSON on the session
+ * stream, like task assignments.
+ */
+export interface HostTarget {
+  /** HAProxy server name: stable for one registration, new for the next. */
+  registrationId: string;
+  id: string;
+  address: string;
+  port: number;
+  draining: boolean;
+}
+
+export interface HostTargetGroup {
+  arn: string;
+  name: string;
+  protocol: ElbProtocol;
+  healthCheck: TargetGroupHealthCheck;
+  slowStartSeconds: number;
+  targets: HostTarget[];
+}
+
+export interface HostRule {
+  arn: string;
+  priority: number;
+  conditions: RuleCondition[];
+  targetGroupArn: string;
+}
+
+export interface HostListener {
+  arn: string;
+  protocol: ElbProtocol;
+  port: number;
+  /** Evaluated in this order (priority ascending); the default action last. */
+  rules: HostRule[];
+  defaultTargetGroupArn: string;
+}
+
+export interface HostLoadBalancer {
+  arn: string;
+  name: string;
+  type: LoadBalancerType;
+  listeners: HostListener[];
+  targetGroups: HostTargetGroup[];
+  /** Listeners left out on this host, and why (a port another load balancer holds here). */
+  errors: string[];
+}
+
+export interface LoadBalancerHostSet {
+  /** Hash of the content: equal sets have equal versions, so resends are no-ops. */
+  version: string;
+  loadBalancers: HostLoadBalancer[];
+}
+
+export interface LoadBalancingState {
+  loadBalancers: LoadBalancer[];
+  listeners: Listener[];
+  rules: ListenerRule[];
+  targetGroups: TargetGroup[];
+  targets: RegisteredTarget[];
+}
+
+/** Container instances (of the load balancer's cluster) that run it: by expression, by id, or both. */
+export function loadBalancerHosts(lb: LoadBalancer, instances: ContainerInstance[]): ContainerInstance[] {
+  const ids = new Set(lb.placement.containerInstanceIds ?? []);
+  let expr: ReturnType<typeof parseQuery> | undefined;
+  try {
+    expr = lb.placement.expression ? parseQuery(lb.placement.expression) : undefined;
+  } catch {
+    expr = undefined; // validated at CreateLoadBalancer; a stored bad one places nowhere
+  }
+  return instances.filter(
+    (i) =>
+      i.clusterName === lb.cluster &&
+      i.status !== 'INACTIVE' &&
+      (ids.has(i.id) || (expr !== undefined && evaluateQuery(expr, { instance: i, runningTasksCount: 0, taskGroups: [] }))),
+  );
+}
+
+function forwardTarget(actions: { targetGroupArn: string }[]): string | undefined {
+  return actions[0]?.targetGroupArn;
+}
+
+/**
+ * The host set of one container instance. Listener ports are the host's:
+ * when two load balancers placed on it want the same port, the older
+ * listener keeps it and the other is reported in `errors`.
+ */
+export function hostSetFor(instance: ContainerInstance, state: LoadBalancingState, instancesById: ReadonlyMap<string, ContainerInstance>): LoadBalancerHostSet {
+  const mine = state.loadBalancers.filter((lb) => loadBalancerHosts(lb, [instance]).length > 0).sort((a, b) => a.createdAt - b.createdAt || a.arn.localeCompare(b.arn));
+  const portOwner = new Map<number, string>();
+  const byTg = new Map(state.targetGroups.map((tg) => [tg.arn, tg]));
+  const out: HostLoadBalancer[] = [];
+  for (const lb of mine) {
+    const errors: string[] = [];
+    const listeners: HostListener[] = [];
+    const used = new Set<string>();
+    const lbListeners = state.listeners.filter((l) => l.loadBalancerArn === lb.arn).sort((a, b) => a.createdAt - b.createdAt || a.port - b.port);
+    for (const l of lbListeners) {
+      const owner = portOwner.get(l.port);
+      if (owner !== undefined) {
+        errors.push(`Listener port ${l.port} is already used on container instance ${instance.id} by listener ${owner}.`);
+        continue;
+      }
+      const defaultTg = forwardTarget(l.defaultActions);
+      if (!defaultTg || !byTg.has(defaultTg)) continue;
+      portOwner.set(l.port, l.arn);
+      const rules: HostRule[] = [];
+      for (const r of sortRules(state.rules.filter((x) => x.listenerArn === l.arn))) {
+        const tg = forwardTarget(r.actions);
+        if (!tg || !byTg.has(tg)) continue;
+        rules.push({ arn: r.arn, priority: r.priority, conditions: r.conditions, targetGroupArn: tg });
+        used.add(tg);
+      }
+      used.add(defaultTg);
+      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, rules, defaultTargetGroupArn: defaultTg });
+    }
+    const targetGroups = [...used].sort().map((arn) => {
+      const tg = byTg.get(arn)!;
+      const targets = state.targets
+        .filter((t) => t.targetGroupArn === arn)
+        .flatMap((t): HostTarget[] => {
+          const address = tg.targetType === 'ip' ? t.id : instancesById.get(t.id)?.hostIp;
+          return address ? [{ registrationId: t.registrationId, id: t.id, address, port: t.port, draining: t.state === 'draining' }] : [];
+        })
+        .sort((a, b) => a.registrationId.localeCompare(b.registrationId));
+      return { arn, name: tg.name, protocol: tg.protocol, healthCheck: tg.healthCheck, slowStartSeconds: tg.attributes.slowStartSeconds, targets };
+    });
+    out.push({ arn: lb.arn, name: lb.name, type: lb.type, listeners, targetGroups, errors });
+  }
+  const body = JSON.stringify(out);
+  return { version: createHash('sha1').update(body).digest('hex').slice(0, 16), loadBalancers: out };
+}
+
+/** Target groups some listener or rule forwards to: only their targets get health checks ("unused" otherwise). */
+export function targetGroupsInUse(state: Pick<LoadBalancingState, 'listeners' | 'rules'>): Set<string> {
+  const used = new Set<string>();
+  for (const l of state.listeners) for (const a of l.defaultActions) used.add(a.targetGroupArn);
+  for (const r of state.rules) for (const a of r.actions) used.add(a.targetGroupArn);
+  return used;
+}

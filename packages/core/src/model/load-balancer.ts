@@ -1,0 +1,179 @@
+/**
+ * Elastic Load Balancing (v2) concepts as Stevedore runs them: an
+ * `application` (HTTP) or `network` (TCP) load balancer is a set of
+ * listeners running on the container instances its placement picks; rules
+ * forward to target groups; targets are registered by hand (RegisterTargets)
+ * or by a service for each RUNNING task. Field names follow ELBv2 in
+ * camelCase; the API maps them to ELB's PascalCase JSON.
+ */
+
+export type LoadBalancerType = 'application' | 'network';
+export type LoadBalancerScheme = 'internet-facing' | 'internal';
+export type ElbProtocol = 'HTTP' | 'TCP';
+export type TargetType = 'instance' | 'ip';
+
+/**
+ * Stevedore's stand-in for subnets: which container instances of the cluster
+ * run the load balancer (HAProxy on each), by cluster query expression
+ * (`attribute:role == lb`) or by instance ids, or both (an instance in either).
+ */
+export interface LoadBalancerPlacement {
+  expression?: string;
+  containerInstanceIds?: string[];
+}
+
+export interface LoadBalancer {
+  arn: string;
+  name: string;
+  type: LoadBalancerType;
+  scheme: LoadBalancerScheme;
+  cluster: string;
+  placement: LoadBalancerPlacement;
+  createdAt: number;
+}
+
+export interface TargetGroupHealthCheck {
+  protocol: ElbProtocol;
+  /** `traffic-port` (the target's registered port) or a fixed port. */
+  port: 'traffic-port' | number;
+  path: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  healthyThresholdCount: number;
+  unhealthyThresholdCount: number;
+  /** ELB Matcher.HttpCode: `200`, `200-299`, `200,202`. */
+  matcher: string;
+}
+
+export interface TargetGroupAttributes {
+  /** deregistration_delay.timeout_seconds: 0-3600, default 300. */
+  deregistrationDelaySeconds: number;
+  /** slow_start.duration_seconds: 0 (off) or 30-900. */
+  slowStartSeconds: number;
+}
+
+export interface TargetGroup {
+  arn: string;
+  name: string;
+  protocol: ElbProtocol;
+  port: number;
+  targetType: TargetType;
+  healthCheck: TargetGroupHealthCheck;
+  attributes: TargetGroupAttributes;
+  createdAt: number;
+}
+
+export interface ForwardAction {
+  type: 'forward';
+  targetGroupArn: string;
+}
+
+export interface Listener {
+  arn: string;
+  loadBalancerArn: string;
+  protocol: ElbProtocol;
+  port: number;
+  defaultActions: ForwardAction[];
+  createdAt: number;
+}
+
+export type RuleField = 'host-header' | 'path-pattern';
+
+export interface RuleCondition {
+  field: RuleField;
+  /** OR within a condition; conditions of a rule are ANDed. */
+  values: string[];
+}
+
+export interface ListenerRule {
+  arn: string;
+  listenerArn: string;
+  priority: number;
+  conditions: RuleCondition[];
+  actions: ForwardAction[];
+  createdAt: number;
+}
+
+/**
+ * A registered target. `registrationId` changes on every registration of the
+ * same (group, id, port), so a port reused by a later task is a new target
+ * with fresh health. Service targets carry the task that owns them.
+ */
+export interface RegisteredTarget {
+  targetGroupArn: string;
+  /** Container instance id (target type instance) or IP address (type ip). */
+  id: string;
+  port: number;
+  registrationId: string;
+  taskId?: string;
+  cluster?: string;
+  serviceName?: string;
+  state: 'registered' | 'draining';
+  registeredAt: number;
+  drainingSince?: number;
+  drainingUntil?: number;
+}
+
+export const TARGET_HEALTH_STATES = ['initial', 'healthy', 'unhealthy', 'unused', 'draining', 'unavailable'] as const;
+export type TargetHealthState = (typeof TARGET_HEALTH_STATES)[number];
+
+export type TargetHealthReason =
+  | 'Elb.RegistrationInProgress'
+  | 'Elb.InitialHealthChecking'
+  | 'Elb.InternalError'
+  | 'Target.ResponseCodeMismatch'
+  | 'Target.Timeout'
+  | 'Target.FailedHealthChecks'
+  | 'Target.NotRegistered'
+  | 'Target.NotInUse'
+  | 'Target.DeregistrationInProgress'
+  | 'Target.InvalidState';
+
+export interface TargetHealth {
+  state: TargetHealthState;
+  reason?: TargetHealthReason;
+  description?: string;
+}
+
+/** One load-balancer host's view of one target, as its agent reported it from HAProxy. */
+export interface TargetHealthObservation {
+  targetGroupArn: string;
+  id: string;
+  port: number;
+  registrationId: string;
+  reporterInstanceId: string;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
+  reason?: TargetHealthReason;
+  description?: string;
+  /** Cumulative counters from HAProxy since the target appeared on that host (RequestCountPerTarget). */
+  requests: number;
+  errors: number;
+  observedAt: number;
+}
+
+/**
+ * The drain state of a service task with load balancer targets, written
+ * only by the control plane's load balancer role. The dispatcher reads it to
+ * hold the agent's stop until draining is over (see `agentDesiredStatus`).
+ */
+export interface TaskDrain {
+  taskId: string;
+  state: 'registered' | 'draining' | 'deregistered';
+  registeredAt: number;
+  drainingUntil?: number;
+}
+
+/** ECS service `loadBalancers[]` member (ALB/NLB form). */
+export interface ServiceLoadBalancer {
+  targetGroupArn: string;
+  containerName: string;
+  containerPort: number;
+}
+
+/** ECS: at most 5 target groups per service. */
+export const MAX_SERVICE_LOAD_BALANCERS = 5;
+
+/** Whether a listener or target group protocol belongs to a load balancer type. */
+export function protocolFitsType(protocol: ElbProtocol, type: LoadBalancerType): boolean {
+  return type === 'application' ? protocol === 'HTTP' : protocol === 'TCP';
+}
