@@ -24,6 +24,8 @@ import * as instanceDeregister from './commands/instance-deregister';
 import * as logs from './commands/logs';
 import * as iamAccessKeys from './commands/iam-access-keys';
 import * as iamRoles from './commands/iam-roles';
+import * as deploy from './commands/deploy';
+import * as serviceRollback from './commands/service-rollback';
 
 export const VERSION = '0.1.0';
 
@@ -67,6 +69,10 @@ function buildProgram(io: Io, app: App): Command {
   instanceDeregister.register(instance, app);
 
   logs.register(program, app);
+
+  deploy.register(program, app);
+  const service = program.command('service').description('manage services');
+  serviceRollback.register(service, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);

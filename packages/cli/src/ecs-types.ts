@@ -106,3 +106,45 @@ export interface TasksResponse {
   tasks?: EcsTask[];
   failures?: Failure[];
 }
+
+export interface EcsDeployment {
+  id: string;
+  status?: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  pendingCount?: number;
+  runningCount?: number;
+  failedTasks?: number;
+  createdAt?: number;
+  updatedAt?: number;
+  rolloutState?: string;
+  rolloutStateReason?: string;
+}
+
+export interface EcsServiceEvent {
+  id: string;
+  createdAt?: number;
+  message: string;
+}
+
+export interface EcsService {
+  serviceArn?: string;
+  serviceName: string;
+  status?: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  runningCount?: number;
+  pendingCount?: number;
+  deployments?: EcsDeployment[];
+  events?: EcsServiceEvent[];
+  deploymentConfiguration?: {
+    minimumHealthyPercent?: number;
+    maximumPercent?: number;
+    deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean };
+  };
+}
+
+export interface ServicesResponse {
+  services?: EcsService[];
+  failures?: Failure[];
+}

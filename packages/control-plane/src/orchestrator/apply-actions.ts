@@ -111,7 +111,11 @@ export function applyReconcile(
 
     const messages: string[] = [];
     if (started.length > 0) messages.push(msg.started(service.name, started.map((t) => t.id)));
-    if (stopped.length > 0) messages.push(msg.stopped(service.name, stopped));
+    // One event per reason, so a deployment's stops read apart from health-check replacements.
+    const byReason = new Map<string, string[]>();
+    const done = new Set(stopped);
+    for (const s of result.stop) if (done.has(s.taskId)) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.taskId]);
+    for (const [reason, ids] of byReason) messages.push(msg.stopped(service.name, ids, reason));
     messages.push(...result.events.filter((m) => !(requeued > 0 && m === msg.steady(service.name))));
     const runtime = nextRuntime(stored, result, messages, now);
     if (result.inactive) store.services.markInactive(service.clusterName, service.name, runtime);

@@ -98,8 +98,9 @@ export interface ReconcileResult {
 export const msg = {
   started: (service: string, taskIds: string[]) =>
     `(service ${service}) has started ${taskIds.length} tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
-  stopped: (service: string, taskIds: string[]) =>
-    `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}.`,
+  /** ECS's text, plus the stoppedReason in ECS's `due to (reason ...)` form when given. */
+  stopped: (service: string, taskIds: string[], reason?: string) =>
+    `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskIds.map((id) => `(task ${id})`).join(' ')}${reason ? ` due to (reason ${reason})` : ''}.`,
   steady: (service: string) => `(service ${service}) has reached a steady state.`,
   throttled: (service: string) => `(service ${service}) is unable to consistently start tasks successfully.`,
   stuck: (service: string) =>
