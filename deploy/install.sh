@@ -211,5 +211,6 @@ install: done ($ROLE).
   Settings:  $ROOT/etc/stevedore/*.env (then systemctl restart the unit)
   CLI:       stevedore --endpoint http://${CP_API_LISTEN/0.0.0.0/127.0.0.1} cluster list
 MSG
+[[ $WANT_CP -eq 1 ]] && echo "  Admin key: the first start writes it to /var/lib/stevedore/control-plane/admin-credentials (mode 0600); use it with AWS_SHARED_CREDENTIALS_FILE=<that file>." >&2
 [[ $WANT_AGENT -eq 1 ]] && echo "  The agent joins cluster '$AGENT_CLUSTER': create it first with 'stevedore cluster create $AGENT_CLUSTER'." >&2
 exit 0

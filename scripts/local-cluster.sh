@@ -8,6 +8,10 @@
 #
 #   bash scripts/local-cluster.sh
 #
+# The control plane writes its admin access key to ./.data/admin-credentials on
+# first start (an AWS shared-credentials file, mode 0600); the CLI calls below
+# sign with it through AWS_SHARED_CREDENTIALS_FILE.
+#
 # Works from a fresh clone: ensure-env installs Docker and the rest, runs npm ci
 # and the build. Override the addresses with STEVEDORE_LOCAL_API (default
 # 127.0.0.1:8080) and STEVEDORE_LOCAL_AGENT_CHANNEL (default 127.0.0.1:8443).
@@ -22,6 +26,10 @@ CLUSTER=default
 DATA="$ROOT/.data"
 STARTED_BY=start-local
 ENDPOINT="http://$API"
+ADMIN_CREDENTIALS="$DATA/admin-credentials"
+# Every API call is signed (SigV4): the CLI run here uses the admin key, whatever the caller's own AWS setup.
+export AWS_SHARED_CREDENTIALS_FILE="$ADMIN_CREDENTIALS"
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN STEVEDORE_CREDENTIALS_FILE
 
 log() { echo "local-cluster: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -78,7 +86,8 @@ wait_until() {
 # setsid: Ctrl-C reaches only this script, which stops the two in order.
 log "starting the control plane: API $ENDPOINT, agent channel $AGENT_CHANNEL (log: $CP_LOG)"
 setsid node "$ROOT/packages/control-plane/dist/main.js" \
-  --data-dir "$DATA/control-plane" --api-listen "$API" --agent-listen "$AGENT_CHANNEL" >>"$CP_LOG" 2>&1 </dev/null &
+  --data-dir "$DATA/control-plane" --api-listen "$API" --agent-listen "$AGENT_CHANNEL" \
+  --admin-credentials-file "$ADMIN_CREDENTIALS" >>"$CP_LOG" 2>&1 </dev/null &
 CP_PID=$!
 wait_until "the API on $ENDPOINT" 30 cli cluster list
 
@@ -125,6 +134,7 @@ cat <<MSG
 
   Use the CLI from another terminal:
     export STEVEDORE_ENDPOINT=$ENDPOINT
+    export AWS_SHARED_CREDENTIALS_FILE=$ADMIN_CREDENTIALS   # the admin key (keep it secret)
     alias stevedore='node $ROOT/packages/cli/dist/main.js'
     stevedore task list                          # tasks, status, host ports
     stevedore instance list                      # capacity: used/free CPU and memory
@@ -132,6 +142,10 @@ cat <<MSG
     stevedore task-definition register examples/batch-task-definition.json
     stevedore run-task batch --wait-stopped      # exits with the job's exit code
     stevedore task stop $TASK_ID
+    stevedore iam create-access-key --role read-only   # a key for someone who only looks
+
+  The AWS CLI and SDKs sign with the same key:
+    AWS_SHARED_CREDENTIALS_FILE=$ADMIN_CREDENTIALS aws ecs list-tasks --cluster $CLUSTER --endpoint-url $ENDPOINT --region us-east-1
 
   Logs: $CP_LOG, $AGENT_LOG.  Data: $DATA.
   Ctrl-C stops the control plane and the agent; tasks keep running.

@@ -102,8 +102,8 @@ export class ApiAuth {
   /** Throws AccessDeniedException unless the principal's role allows the operation on every resource it touches. */
   authorize(principal: Principal, target: string, body: unknown): void {
     if (principal === UNAUTHENTICATED_ADMIN) return;
-    const action = actionOf(target);
-    if (!action) return; // not an operation of any API: the router answers UnknownOperationException
+    // A target of no known API namespace is matched as itself: only an Action "*" grant reaches it.
+    const action = actionOf(target) ?? target;
     for (const resource of resourcesOf(action, body, this.arn)) {
       const decision = evaluate(principal.policy, action, resource);
       if (decision === 'allow') continue;

@@ -113,6 +113,15 @@ export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
   // Without a cluster it lists every cluster's tokens.
   'stevedore:ListJoinTokens': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
   'stevedore:RevokeJoinToken': any,
+  // Load balancers are not in any cluster (as in ELB): unscoped.
+  ...Object.fromEntries(
+    [
+      'CreateLoadBalancer', 'DescribeLoadBalancers', 'DeleteLoadBalancer',
+      'CreateTargetGroup', 'ModifyTargetGroup', 'DescribeTargetGroups', 'DeleteTargetGroup', 'DescribeTargetGroupAttributes', 'ModifyTargetGroupAttributes',
+      'CreateListener', 'DescribeListeners', 'DeleteListener', 'CreateRule', 'DescribeRules', 'DeleteRule',
+      'RegisterTargets', 'DeregisterTargets', 'DescribeTargetHealth',
+    ].map((op) => [`stevedore:${op}`, any]),
+  ),
   'stevedore:CreateAccessKey': role,
   'stevedore:ListAccessKeys': any,
   'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],

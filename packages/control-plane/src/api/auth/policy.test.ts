@@ -105,4 +105,8 @@ test('every operation of the router has an entry in the authorization table', ()
   // An operation nobody mapped yet is unscoped: only "*" policies reach it.
   assert.deepEqual(resourcesOf('ecs:SomeFutureOperation', { cluster: 'prod' }, defaultArnContext), [ANY_RESOURCE]);
   assert.equal(actionOf('NotAnApi.RunTask'), undefined);
+  // The API checks such a target as itself: only an Action "*" grant reaches it.
+  assert.equal(evaluate(admin, 'NotAnApi.RunTask', ANY_RESOURCE), 'allow');
+  assert.equal(evaluate(readOnly, 'NotAnApi.RunTask', ANY_RESOURCE), 'implicit-deny');
+  assert.equal(evaluate(deployer, 'NotAnApi.RunTask', ANY_RESOURCE), 'implicit-deny');
 });
