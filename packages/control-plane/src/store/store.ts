@@ -9,8 +9,6 @@ import { ClientTokensRepo } from './client-tokens-repo';
 import { IamRepo } from './iam-repo';
 import { ephemeralSecretBox, type SecretBox } from './secret-box';
 import { ServicesRepo } from './services-repo';
-import { LoadBalancersRepo } from './load-balancers-repo';
-import { TargetsRepo } from './targets-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -31,8 +29,6 @@ export class Store {
   readonly clientTokens: ClientTokensRepo;
   readonly iam: IamRepo;
   readonly services: ServicesRepo;
-  readonly loadBalancers: LoadBalancersRepo;
-  readonly targets: TargetsRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -44,8 +40,6 @@ export class Store {
     this.clientTokens = new ClientTokensRepo(db);
     this.iam = new IamRepo(db, opts.secretBox ?? ephemeralSecretBox());
     this.services = new ServicesRepo(db, record);
-    this.loadBalancers = new LoadBalancersRepo(db, record);
-    this.targets = new TargetsRepo(db, record);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {
