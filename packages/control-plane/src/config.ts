@@ -41,6 +41,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
     .option('--heartbeat-period-ms <ms>', 'agent heartbeat period', env['STEVEDORE_HEARTBEAT_PERIOD_MS'] ?? '3000')
     .option('--instance-lost-grace-seconds <s>', 'replace service tasks of an instance disconnected this long', env['STEVEDORE_INSTANCE_LOST_GRACE_SECONDS'] ?? '30')
+    .option('--deployment-timeout-seconds <s>', 'a deployment that makes no progress this long fails (and rolls back when its circuit breaker says rollback)', env['STEVEDORE_DEPLOYMENT_TIMEOUT_SECONDS'] ?? '600')
+    .option('--healthy-after-running-seconds <s>', 'during deployments a task without health checks counts as healthy this long after RUNNING (ECS: 40)', env['STEVEDORE_HEALTHY_AFTER_RUNNING_SECONDS'] ?? '5')
     .option('--admin-credentials-file <path>', 'first start writes the admin access key here, mode 0600 (default <data-dir>/admin-credentials)', env['STEVEDORE_ADMIN_CREDENTIALS_FILE'])
     .option('--api-rate-limit <steady,burst>', 'requests per second per access key, and burst', env['STEVEDORE_API_RATE_LIMIT'] ?? `${DEFAULT_API_RATE_LIMIT.steady},${DEFAULT_API_RATE_LIMIT.burst}`)
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
@@ -52,6 +54,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isInteger(period) || period < 100) throw new InvalidArgumentError('--heartbeat-period-ms must be an integer ≥ 100');
   const grace = Number(o['instanceLostGraceSeconds']);
   if (!Number.isFinite(grace) || grace < 0) throw new InvalidArgumentError('--instance-lost-grace-seconds must be a number ≥ 0');
+  const deploymentTimeout = Number(o['deploymentTimeoutSeconds']);
+  if (!Number.isFinite(deploymentTimeout) || deploymentTimeout < 1) throw new InvalidArgumentError('--deployment-timeout-seconds must be a number ≥ 1');
+  const healthyAfter = Number(o['healthyAfterRunningSeconds']);
+  if (!Number.isFinite(healthyAfter) || healthyAfter < 0) throw new InvalidArgumentError('--healthy-after-running-seconds must be a number ≥ 0');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   let apiRateLimit: RateLimit;
   try {
@@ -77,5 +83,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,
+    orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
   };
 }
