@@ -16,7 +16,7 @@ const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
 
 before(async () => {
-  h = await startTestControlPlane({ auth: { apiRateLimit: { steady: 1e6, burst: 1e6 } }, orchestrator: { startupDelayMs: 3_600_000 } });
+  h = await startTestControlPlane({ auth: { apiRateLimit: { steady: 1e6, burst: 1e6 }, apiFailedAuthRateLimit: { steady: 1e6, burst: 1e6 } }, orchestrator: { startupDelayMs: 3_600_000 } });
   keys['admin'] = h.admin!;
   await h.call('CreateCluster', { clusterName: 'fuzz' });
   await h.call('RegisterTaskDefinition', { family: 'fuzzweb', containerDefinitions: [{ name: 'web', image: 'busybox', memory: 32 }] });

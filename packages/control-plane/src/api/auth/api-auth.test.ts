@@ -125,3 +125,15 @@ test('throttling per access key: ThrottlingException "Rate exceeded" past the bu
     await t.cp.stop();
   }
 });
+
+test('refused signatures are rationed per client address: a guesser gets ThrottlingException, not endless signature checks', async () => {
+  const t = await startTestControlPlane({ auth: { apiFailedAuthRateLimit: { steady: 1, burst: 3 } } });
+  try {
+    const wrong = { ...t.admin!, secretAccessKey: 'x'.repeat(40) };
+    const types = [];
+    for (let i = 0; i < 5; i++) types.push((await t.callAs(wrong, 'ListClusters')).body['__type']);
+    assert.deepEqual(types, ['InvalidSignatureException', 'InvalidSignatureException', 'InvalidSignatureException', 'ThrottlingException', 'ThrottlingException']);
+  } finally {
+    await t.cp.stop();
+  }
+});

@@ -21,9 +21,12 @@ export interface ApiAuthOptions {
   /** False only with --insecure-disable-auth (loopback, benchmarks). */
   enabled: boolean;
   rateLimit?: RateLimit;
+  /** Refused signatures per client address (default 10/s, burst 50). */
+  failedAuthRateLimit?: RateLimit;
   maxSkewMs?: number;
 }
 
+const FAILED_AUTH_RATE_LIMIT = { steady: 10, burst: 50 };
 const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
 const ALL_SERVICES = ['ecs', 'secretsmanager', 'ssm', 'application-autoscaling'];
 /** The signing service of each API namespace; Stevedore's own operations sign as ecs, like the CLI does. */
@@ -44,6 +47,8 @@ function signingServicesFor(target: string): string[] {
 export class ApiAuth {
   private readonly replays: ReplayCache;
   private readonly limiter: RateLimiter;
+  /** Failed authentications per client address: guessing costs a signature check each, so it is rationed. */
+  private readonly failures: RateLimiter;
   private readonly maxSkewMs: number;
   private logBudget = { tokens: 20, at: 0, suppressed: 0 };
 
@@ -57,6 +62,7 @@ export class ApiAuth {
     this.maxSkewMs = options.maxSkewMs ?? MAX_SKEW_MS;
     this.replays = new ReplayCache(this.maxSkewMs);
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_API_RATE_LIMIT);
+    this.failures = new RateLimiter(options.failedAuthRateLimit ?? FAILED_AUTH_RATE_LIMIT);
   }
 
   get enabled(): boolean {
@@ -68,6 +74,7 @@ export class ApiAuth {
     const nowMs = this.clock.now();
     let key: StoredAccessKey | undefined;
     try {
+      if (!this.failures.hasToken(remote, nowMs)) throw new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
       const verified = await verifySigV4(req, {
         nowMs,
         region: this.arn.region,
@@ -91,6 +98,7 @@ export class ApiAuth {
         policy: this.policyOf(roleName),
       };
     } catch (e) {
+      if (e instanceof AuthError) this.failures.tryTake(remote, nowMs);
       if (e instanceof StevedoreError) {
         const accessKeyId = e instanceof AuthError ? e.accessKeyId : key?.accessKeyId;
         this.refused(nowMs, { accessKeyId, target, remote, error: e.code, reason: e.message });

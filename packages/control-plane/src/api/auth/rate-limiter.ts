@@ -14,9 +14,9 @@ export function parseRateLimit(v: string): RateLimit {
 }
 
 /**
- * One token bucket per access key (ECS throttles per account and action; one
- * bucket per caller is the part that protects the control plane). Buckets
- * exist only for authenticated keys, so their number is bounded by the keys.
+ * One token bucket per caller: per access key for authenticated requests (ECS
+ * throttles per account and action; per caller is the part that protects the
+ * control plane), per client address for refused signatures.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -24,16 +24,28 @@ export class RateLimiter {
   constructor(private readonly limit: RateLimit) {}
 
   tryTake(key: string, nowMs: number): boolean {
+    const b = this.refill(key, nowMs);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Whether a token is there, without taking it (charge later with tryTake). */
+  hasToken(key: string, nowMs: number): boolean {
+    const b = this.buckets.get(key);
+    return !b || this.refill(key, nowMs).tokens >= 1;
+  }
+
+  private refill(key: string, nowMs: number): { tokens: number; at: number } {
     let b = this.buckets.get(key);
     if (!b) {
+      // Bounded: past this many callers, start over rather than grow.
       if (this.buckets.size >= 100_000) this.buckets.clear();
       b = { tokens: this.limit.burst, at: nowMs };
       this.buckets.set(key, b);
     }
     b.tokens = Math.min(this.limit.burst, b.tokens + (Math.max(0, nowMs - b.at) / 1000) * this.limit.steady);
     b.at = nowMs;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return b;
   }
 }

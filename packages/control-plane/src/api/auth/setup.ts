@@ -27,6 +27,7 @@ export function createApiAuth(store: Store, config: ControlPlaneConfig, log: Log
   return new ApiAuth(store, arn, store.clock, log.child({ component: 'api-auth' }), {
     enabled: !config.insecureDisableAuth,
     ...(config.apiRateLimit ? { rateLimit: config.apiRateLimit } : {}),
+    ...(config.apiFailedAuthRateLimit ? { failedAuthRateLimit: config.apiFailedAuthRateLimit } : {}),
   });
 }
 
