@@ -7,7 +7,7 @@
 #   - then enables and starts the units of the chosen role.
 #
 #   sudo bash deploy/install.sh --role control-plane [--api-listen 0.0.0.0:8080]
-#   sudo bash deploy/install.sh --role agent --control-plane 10.0.0.10:8443 [--host-ip 10.0.0.11] [--cluster default]
+#   sudo bash deploy/install.sh --role agent --control-plane 10.0.0.10:8443 --token SVDR-... --ca-cert-hash sha256:... [--host-ip 10.0.0.11] [--cluster default]
 #   sudo bash deploy/install.sh --role both            # one-machine cluster
 #
 # Existing env files are kept (edit them and restart the unit). Re-running
@@ -26,6 +26,8 @@ CP_AGENT_LISTEN=0.0.0.0:8443
 AGENT_CONTROL_PLANE=
 AGENT_CLUSTER=default
 AGENT_HOST_IP=
+AGENT_TOKEN=
+AGENT_CA_CERT_HASH=
 AGENT_ARGS=()
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -44,6 +46,8 @@ while [[ $# -gt 0 ]]; do
     --control-plane) AGENT_CONTROL_PLANE="${2:-}"; shift 2 ;;
     --cluster) AGENT_CLUSTER="${2:-}"; shift 2 ;;
     --host-ip) AGENT_HOST_IP="${2:-}"; shift 2 ;;
+    --token) AGENT_TOKEN="${2:-}"; shift 2 ;;
+    --ca-cert-hash) AGENT_CA_CERT_HASH="${2:-}"; shift 2 ;;
     --attribute) AGENT_ARGS+=(--attribute "${2:-}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -189,7 +193,8 @@ fi
 if [[ $WANT_AGENT -eq 1 ]]; then
   install -m 0644 "$SOURCE/deploy/stevedore-agent.service" "$ROOT/etc/systemd/system/"
   write_env agent "STEVEDORE_CONTROL_PLANE=$AGENT_CONTROL_PLANE" "STEVEDORE_CLUSTER=$AGENT_CLUSTER" \
-    "STEVEDORE_HOST_IP=$AGENT_HOST_IP" "STEVEDORE_AGENT_ARGS=${AGENT_ARGS[*]:-}"
+    "STEVEDORE_HOST_IP=$AGENT_HOST_IP" "STEVEDORE_AGENT_ARGS=${AGENT_ARGS[*]:-}" \
+    "STEVEDORE_TOKEN=$AGENT_TOKEN" "STEVEDORE_CA_CERT_HASH=$AGENT_CA_CERT_HASH"
   UNITS+=(stevedore-agent.service)
 fi
 
@@ -213,4 +218,8 @@ install: done ($ROLE).
 MSG
 [[ $WANT_CP -eq 1 ]] && echo "  Admin key: the first start writes it to /var/lib/stevedore/control-plane/admin-credentials (mode 0600); use it with AWS_SHARED_CREDENTIALS_FILE=<that file>." >&2
 [[ $WANT_AGENT -eq 1 ]] && echo "  The agent joins cluster '$AGENT_CLUSTER': create it first with 'stevedore cluster create $AGENT_CLUSTER'." >&2
+if [[ $WANT_AGENT -eq 1 && -z "$AGENT_TOKEN" ]]; then
+  echo "  The agent needs a join token to connect: 'stevedore cluster join-token create --cluster $AGENT_CLUSTER' prints STEVEDORE_TOKEN and the CA hash;" >&2
+  echo "  put them in $ROOT/etc/stevedore/agent.env (STEVEDORE_TOKEN=, STEVEDORE_CA_CERT_HASH=) and restart stevedore-agent." >&2
+fi
 exit 0

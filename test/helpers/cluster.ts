@@ -58,9 +58,20 @@ export interface ClusterOptions {
   controlPlaneArgs?: string[];
   agentArgs?: (index: number) => string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Join flags for agent i, given the cluster's join token (default: both
+   * `--token` and `--ca-cert-hash`). Security tests pass other values, or none.
+   */
+  joinArgs?: (index: number, join: JoinSettings) => string[];
   /** Wait until every agent's instance is ACTIVE and connected (default true). */
   waitForAgents?: boolean;
   readyTimeoutMs?: number;
+}
+
+/** A join token made through the API after the control plane starts (CreateJoinToken). */
+export interface JoinSettings {
+  token: string;
+  caCertHash: string;
 }
 
 export interface CliResult {
@@ -144,6 +155,8 @@ export class TestCluster {
   private controlPlane: Proc | undefined;
   private readonly agents: (Proc | undefined)[];
   private stopped = false;
+  /** Set by startCluster; every agent joins with it (unlimited uses, a day long). */
+  join: JoinSettings | undefined;
 
   constructor(
     readonly name: string,
@@ -234,6 +247,7 @@ export class TestCluster {
       '--cluster', this.name,
       '--host-ip', this.hostIp(i),
       '--data-dir', dir,
+      ...(this.join ? (this.opts.joinArgs ?? defaultJoinArgs)(i, this.join) : []),
       ...Object.entries(attrs).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
       ...(this.opts.agentArgs?.(i) ?? []),
     ];
@@ -366,6 +380,16 @@ export class TestCluster {
   }
 }
 
+function defaultJoinArgs(_i: number, join: JoinSettings): string[] {
+  return ['--token', join.token, '--ca-cert-hash', join.caCertHash];
+}
+
+/** A join token for the cluster, as an operator makes one (stevedore cluster join-token create). */
+export async function createJoinToken(cluster: TestCluster, body: Record<string, unknown> = {}): Promise<JoinSettings> {
+  const r = await cluster.callStevedore<{ token: string; caCertHash: string }>('CreateJoinToken', { cluster: cluster.name, ttlSeconds: 86_400, ...body });
+  return { token: r.token, caCertHash: r.caCertHash };
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
   const name = opts.name ?? uniqueClusterName();
   const dataDir = mkdtempSync(path.join(tmpdir(), `stevedore-${name}-`));
@@ -381,6 +405,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
   try {
     await cluster.startControlPlane();
     await cluster.call('CreateCluster', { clusterName: name });
+    cluster.join = await createJoinToken(cluster);
     for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
     if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
   } catch (e) {

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import type { LogChunk, WireTaskStatus } from '@stevedore/proto';
 import { assignment, containerDef } from './testing/builders';
 import { FakeDispatcher } from './testing/fake-dispatcher';
+import { TestCa } from './testing/test-pki';
 import { DOCKER_SOCKET, dockerSkipReason, ensureTestImage, removeLabelled } from './testing/real-docker';
 import { waitFor } from './testing/wait-for';
 
@@ -20,12 +21,14 @@ const skip = dockerSkipReason();
 const BIN = path.resolve(__dirname, 'main.js');
 const INSTANCE = `e2e-agent-${randomBytes(6).toString('hex')}`;
 const docker = new Docker({ socketPath: DOCKER_SOCKET });
+const TOKEN = `SVDR-e2eagent.${randomBytes(32).toString('base64url')}`;
 
 describe('stevedore-agent process', { skip }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'stevedore-agent-e2e-'));
   const cp = new FakeDispatcher();
   let agent: ChildProcess | undefined;
   let output = '';
+  let ca: TestCa;
 
   const latest = (arn: string): WireTaskStatus | undefined => {
     for (let i = cp.statusUpdates.length - 1; i >= 0; i--) {
@@ -40,7 +43,8 @@ describe('stevedore-agent process', { skip }, () => {
   function startAgent(): ChildProcess {
     const child = spawn(process.execPath, [BIN, '--control-plane', cp.target, '--cluster', 'e2e', '--host-ip', '127.0.0.6', '--data-dir', dataDir, '--stop-timeout', '5', '--log-level', 'debug'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, STEVEDORE_ATTRIBUTES: 'stack=e2e' },
+      // The join settings from the environment, as a systemd env file gives them.
+      env: { ...process.env, STEVEDORE_ATTRIBUTES: 'stack=e2e', STEVEDORE_TOKEN: TOKEN, STEVEDORE_CA_CERT_HASH: ca.caCertHash },
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -57,7 +61,9 @@ describe('stevedore-agent process', { skip }, () => {
     await ensureTestImage(docker);
     cp.newInstanceId = INSTANCE;
     cp.heartbeatPeriodMs = 200;
-    await cp.start();
+    ca = await TestCa.create();
+    cp.joinTokens.add(TOKEN);
+    await cp.start({ tls: ca });
   });
   after(async () => {
     if (agent && agent.exitCode === null) agent.kill('SIGKILL');
@@ -81,7 +87,11 @@ describe('stevedore-agent process', { skip }, () => {
     agent = startAgent();
     const running = await until(a.taskArn, 'RUNNING');
     const reg = cp.registrations[0]!;
-    assert.equal(reg.instance_id, '');
+    // Joined first: the identity is the certificate's, and every call after Join carries it.
+    assert.equal(cp.calls[0]!.method, 'Join');
+    assert.equal(reg.instance_id, INSTANCE);
+    assert.ok(cp.calls.slice(1).every((c) => c.peer === INSTANCE), 'mutual TLS on every call after Join');
+    assert.ok(!output.includes(TOKEN.split('.')[1]!), 'the token secret is never logged');
     assert.equal(reg.host_ip, '127.0.0.6');
     assert.ok(reg.resources.cpu >= 1024 && reg.resources.memory > 0);
     assert.deepEqual(reg.resources.ports, [22, 2375, 2376, 51678, 51679]);
@@ -104,14 +114,16 @@ describe('stevedore-agent process', { skip }, () => {
     assert.equal(await stopAgent(agent), 0);
     assert.equal((await docker.getContainer(web.runtime_id).inspect()).State.Running, true);
 
-    // Restart: same identity, adoption, no restart.
+    // Restart: same identity (stored certificate, no second Join), adoption, no restart.
     const registrations = cp.registrations.length;
+    const joins = cp.calls.filter((c) => c.method === 'Join').length;
     const updates = cp.statusUpdates.length;
     agent = startAgent();
     await waitFor('re-registered', () => cp.registrations.length > registrations, 15_000);
     assert.equal(cp.registrations[registrations]!.instance_id, INSTANCE);
     await waitFor('reported again after restart', () => cp.statusUpdates.slice(updates).some((u) => u.some((x) => x.task_arn === a.taskArn && x.last_status === 'RUNNING')), 15_000);
     assert.equal((await docker.getContainer(web.runtime_id).inspect()).State.StartedAt, started, 'never restarted');
+    assert.equal(cp.calls.filter((c) => c.method === 'Join').length, joins);
 
     // The control plane drops the stream: the agent reconnects and takes the new COMPLETE as authoritative.
     const sessions = cp.calls.filter((c) => c.method === 'Session').length;

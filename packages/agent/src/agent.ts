@@ -13,7 +13,8 @@ import { registerRequest, type DockerFacts } from './host-resources';
 import { loadIdentity, saveIdentity, type InstanceIdentity } from './identity';
 import { Reporter } from './reporter';
 import { Backoff, SESSION_BACKOFF, Sleeper } from './session/backoff';
-import { channelCredentials } from './session/channel-credentials';
+import { channelCredentials, establishCredentials } from './session/channel-credentials';
+import { CertificateRotator } from './session/certificate-rotator';
 import { DispatcherClient, grpcCode, grpcDetails } from './session/dispatcher-client';
 import { LogPusher } from './session/log-pusher';
 import { Session } from './session/session';
@@ -52,8 +53,10 @@ export interface RunningAgent {
 
 /**
  * Wiring and start order: Docker first (nothing works without it), then the
- * identity (registering on first start), then adoption of existing
- * containers, then the session. Later registrations only refresh resources.
+ * channel credentials (joining with the token on first start: the
+ * certificate is the instance's identity), the registration, adoption of
+ * existing containers, then the session. Later registrations only refresh
+ * resources.
  */
 export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason: string) => void): Promise<RunningAgent> {
   await fs.mkdir(cfg.dataDir, { recursive: true });
@@ -73,19 +76,22 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   }
   log.info({ docker: facts.serverVersion, cpus: facts.ncpu, memMiB: Math.floor(facts.memTotalBytes / 1048576) }, 'docker ready');
 
+  const credentials = await establishCredentials(cfg, log, (ms) => sleeper.sleep(ms));
+  const instanceId = credentials.identity.instanceId;
   let identity: InstanceIdentity | undefined = await loadIdentity(cfg.dataDir);
-  if (identity && identity.cluster !== cfg.cluster) {
-    log.warn({ was: identity.cluster, now: cfg.cluster }, 'the data dir belongs to another cluster; registering as a new instance');
+  if (identity && identity.instanceId !== instanceId) {
+    // Joined again (new token): containers labelled with the old id belong to an instance that is gone.
+    log.warn({ was: identity.instanceId, now: instanceId }, 'this host joined as a new container instance; containers of the old one are not adopted');
     identity = undefined;
   }
-  const client = new DispatcherClient(cfg.controlPlane, channelCredentials());
+  const client = new DispatcherClient(cfg.controlPlane, channelCredentials({ kind: 'mtls', ...credentials }));
 
   const register = async () => {
-    const res = await client.register(registerRequest(cfg, facts!, identity?.instanceId, version));
-    if (identity && res.instance_id !== identity.instanceId) {
+    const res = await client.register(registerRequest(cfg, facts!, instanceId, version));
+    if (res.instance_id !== instanceId) {
       // Containers are labelled with the old id; restarting lets a fresh process own the new identity.
       await saveIdentity(cfg.dataDir, { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: Date.now() });
-      onFatal(`the control plane replaced instance id ${identity.instanceId} with ${res.instance_id}`);
+      onFatal(`the control plane replaced instance id ${instanceId} with ${res.instance_id}`);
       return;
     }
     identity = { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: identity?.registeredAt ?? Date.now() };
@@ -106,7 +112,6 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       }
     }
   }
-  const instanceId = identity.instanceId;
   const ilog = log.child({ instance: instanceId });
 
   const controller = new DockerController(docker, ilog);
@@ -147,11 +152,23 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     log: ilog,
   });
   session.start();
+  const rotator = new CertificateRotator({
+    dataDir: cfg.dataDir,
+    client,
+    current: credentials,
+    log: ilog.child({ component: 'pki' }),
+    onRenewed: (c) => {
+      client.useCredentials(channelCredentials({ kind: 'mtls', ...c }));
+      session.reconnect('certificate renewed');
+    },
+  });
+  rotator.start();
 
   return {
     instanceId,
     async stop() {
       sleeper.interrupt();
+      rotator.stop();
       await reporter.drain(2000);
       await session.stop();
       logs.closeAll();

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { DEFAULT_RESERVED_PORTS } from '@stevedore/core';
+import { normalizeCaCertHash, parseJoinToken } from '@stevedore/proto';
 import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
 
 /** Everything the agent is told at startup; each option also comes from STEVEDORE_<NAME> for systemd env files. */
@@ -18,6 +19,8 @@ export interface AgentConfig {
   stopTimeoutSeconds: number;
   imagePullBehavior: PullBehavior;
   logLevel: string;
+  /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
+  join?: { token: string; caCertHash: string };
 }
 
 export class ConfigError extends Error {
@@ -45,6 +48,8 @@ const OPTIONS: OptionSpec[] = [
   { flags: '--stop-timeout <seconds>', key: 'stopTimeout', env: 'STEVEDORE_STOP_TIMEOUT', help: 'default SIGTERM-to-SIGKILL grace', default: '30' },
   { flags: '--image-pull-behavior <behavior>', key: 'imagePullBehavior', env: 'STEVEDORE_IMAGE_PULL_BEHAVIOR', help: PULL_BEHAVIORS.join(' | '), default: 'default' },
   { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
+  { flags: '--token <token>', key: 'token', env: 'STEVEDORE_TOKEN', help: 'join token (stevedore cluster join-token create); first start only' },
+  { flags: '--ca-cert-hash <sha256:hex>', key: 'caCertHash', env: 'STEVEDORE_CA_CERT_HASH', help: "the cluster CA's public key hash, pinned when joining" },
 ];
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -113,6 +118,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     });
 
   const stopTimeout = nonNegative('--stop-timeout', get('stopTimeout')!);
+  const join = joinOptions(get('token'), get('caCertHash'));
   return {
     controlPlane,
     cluster: required('cluster'),
@@ -128,5 +134,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     stopTimeoutSeconds: Math.max(1, stopTimeout),
     imagePullBehavior: behavior as PullBehavior,
     logLevel: get('logLevel')!,
+    ...(join ? { join } : {}),
   };
+}
+
+/** Both or neither: a token without the pin would trust whoever answers first. */
+function joinOptions(token: string | undefined, hash: string | undefined): AgentConfig['join'] {
+  if (!token && !hash) return undefined;
+  if (!token) throw new ConfigError('--ca-cert-hash needs --token (or STEVEDORE_TOKEN)');
+  if (!hash) throw new ConfigError('--token needs --ca-cert-hash (or STEVEDORE_CA_CERT_HASH): the agent never joins a control plane it cannot verify');
+  if (!parseJoinToken(token)) throw new ConfigError('--token: not a Stevedore join token (SVDR-<id>.<secret>, from `stevedore cluster join-token create`)');
+  const caCertHash = normalizeCaCertHash(hash);
+  if (!caCertHash) throw new ConfigError(`--ca-cert-hash: expected sha256:<64 hex digits>, got ${JSON.stringify(hash)}`);
+  return { token: token.trim(), caCertHash };
 }

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import type { WireTaskStatus } from '@stevedore/proto';
 import { assignment, containerDef } from './testing/builders';
 import { FakeDispatcher } from './testing/fake-dispatcher';
+import { TestCa } from './testing/test-pki';
 import { DOCKER_SOCKET, dockerSkipReason, ensureTestImage } from './testing/real-docker';
 import { SecondDockerd } from './testing/second-dockerd';
 import { waitFor } from './testing/wait-for';
@@ -28,6 +29,8 @@ describe('agent across a dockerd restart', { skip: why }, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'stevedore-agent-restart-'));
   let agent: ChildProcess | undefined;
   let output = '';
+  let ca: TestCa;
+  const token = `SVDR-restarts.${randomBytes(32).toString('base64url')}`;
 
   const latest = (arn: string): WireTaskStatus | undefined => {
     for (let i = cp.statusUpdates.length - 1; i >= 0; i--) {
@@ -44,7 +47,9 @@ describe('agent across a dockerd restart', { skip: why }, () => {
     await daemon.loadTestImage(shared);
     cp.newInstanceId = `restart-${randomBytes(6).toString('hex')}`;
     cp.heartbeatPeriodMs = 500;
-    await cp.start();
+    ca = await TestCa.create();
+    cp.joinTokens.add(token);
+    await cp.start({ tls: ca });
   });
   after(async () => {
     if (agent && agent.exitCode === null) agent.kill('SIGKILL');
@@ -56,7 +61,7 @@ describe('agent across a dockerd restart', { skip: why }, () => {
   it('reports the containers dockerd killed while restarting', async () => {
     const a = assignment({ family: 'restart', containers: [containerDef({ name: 'app', command: ['sleep', '300'] })] });
     cp.assignments = [a];
-    agent = spawn(process.execPath, [path.resolve(__dirname, 'main.js'), '--control-plane', cp.target, '--cluster', 'restart', '--host-ip', '127.0.0.7', '--data-dir', dataDir, '--docker-host', `unix://${daemon.socket}`, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(process.execPath, [path.resolve(__dirname, 'main.js'), '--control-plane', cp.target, '--cluster', 'restart', '--host-ip', '127.0.0.7', '--data-dir', dataDir, '--docker-host', `unix://${daemon.socket}`, '--log-level', 'debug', '--token', token, '--ca-cert-hash', ca.caCertHash], { stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     agent.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {

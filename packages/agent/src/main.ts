@@ -5,6 +5,8 @@ import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
 import { startAgent, type RunningAgent } from './agent';
+import { ChannelSetupError } from './session/channel-credentials';
+import { CredentialsError } from './session/credential-files';
 
 async function main(): Promise<void> {
   let cfg;
@@ -33,10 +35,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  agent = await startAgent(cfg, log, (reason) => {
-    log.error({ reason }, 'fatal: restarting');
-    shutdown('fatal', 1);
-  });
+  try {
+    agent = await startAgent(cfg, log, (reason) => {
+      log.error({ reason }, 'fatal: restarting');
+      shutdown('fatal', 1);
+    });
+  } catch (err) {
+    if (err instanceof ChannelSetupError || err instanceof CredentialsError) {
+      // No retry can fix these (no token, a refused token, a pin that does not match): say so and stop.
+      log.fatal({ reason: err.message }, 'cannot join the control plane');
+      process.exit(1);
+    }
+    throw err;
+  }
   if (stopping) await agent.stop();
   log.info({ instance: agent.instanceId, controlPlane: cfg.controlPlane, hostIp: cfg.hostIp }, 'agent started');
 }

@@ -9,6 +9,7 @@ import { CliError, EXIT_INTERRUPTED, EXIT_USAGE, resolveGlobals, type App, type 
 import * as clusterCreate from './commands/cluster-create';
 import * as clusterList from './commands/cluster-list';
 import * as clusterDelete from './commands/cluster-delete';
+import * as joinToken from './commands/join-token';
 import * as tdRegister from './commands/task-definition-register';
 import * as tdList from './commands/task-definition-list';
 import * as tdDescribe from './commands/task-definition-describe';
@@ -48,6 +49,7 @@ function buildProgram(io: Io, app: App): Command {
   clusterCreate.register(cluster, app);
   clusterList.register(cluster, app);
   clusterDelete.register(cluster, app);
+  joinToken.register(cluster, app);
 
   const td = program.command('task-definition').description('register, list, describe and deregister task definitions');
   tdRegister.register(td, app);

@@ -10,6 +10,10 @@ export interface ControlPlaneConfig {
   account: string;
   logLevel: string;
   heartbeatPeriodMs: number;
+  /** Extra names or addresses agents may dial the agent channel by (server certificate SANs). */
+  agentCertSans?: string[];
+  /** Lifetime of agent client certificates; agents renew them at 2/3 of it. */
+  agentCertValidityMs?: number;
   /** Where the first start writes the admin access key (AWS shared-credentials file); default <data-dir>/admin-credentials. */
   adminCredentialsFile?: string;
   /** Benchmarks only, and only on a loopback API address. */
@@ -32,6 +36,15 @@ function hostPort(v: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** `90s`, `15m`, `12h`, `7d` (or plain seconds) in milliseconds, at least `minMs`. */
+export function parseDuration(name: string, v: string, minMs: number): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const ms = m ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(ms) || ms < minMs) throw new InvalidArgumentError(`${name} must be a duration like 90s, 12h or 7d, at least ${minMs / 1000}s`);
+  return ms;
+}
+
 /** Flags win over STEVEDORE_* environment variables (systemd env files). */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   const cmd = new Command('stevedore-control-plane')
@@ -42,6 +55,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--region <region>', 'region used in ARNs', env['STEVEDORE_REGION'] ?? 'us-east-1')
     .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
     .option('--heartbeat-period-ms <ms>', 'agent heartbeat period', env['STEVEDORE_HEARTBEAT_PERIOD_MS'] ?? '3000')
+    .option('--agent-cert-san <name>', 'extra DNS name or IP for the agent channel certificate, repeatable [env STEVEDORE_AGENT_CERT_SANS=a,b]', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--agent-cert-validity <duration>', 'lifetime of agent certificates, e.g. 7d, 12h, 90s; agents renew at 2/3', env['STEVEDORE_AGENT_CERT_VALIDITY'] ?? '7d')
     .option('--instance-lost-grace-seconds <s>', 'replace service tasks of an instance disconnected this long', env['STEVEDORE_INSTANCE_LOST_GRACE_SECONDS'] ?? '30')
     .option('--deployment-timeout-seconds <s>', 'a deployment that makes no progress this long fails (and rolls back when its circuit breaker says rollback)', env['STEVEDORE_DEPLOYMENT_TIMEOUT_SECONDS'] ?? '600')
     .option('--healthy-after-running-seconds <s>', 'during deployments a task without health checks counts as healthy this long after RUNNING (ECS: 40)', env['STEVEDORE_HEALTHY_AFTER_RUNNING_SECONDS'] ?? '5')
@@ -81,6 +96,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     account: o['account']!,
     logLevel: o['logLevel']!,
     heartbeatPeriodMs: period,
+    agentCertSans: (o['agentCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_AGENT_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    agentCertValidityMs: parseDuration('--agent-cert-validity', o['agentCertValidity']!, 10_000),
     apiRateLimit,
     ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),

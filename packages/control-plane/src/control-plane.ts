@@ -8,6 +8,12 @@ import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher'
 import { LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import type { ControlPlaneConfig } from './config';
+import { ClusterCa } from './pki/cluster-ca';
+import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
+import { Enrollment } from './dispatcher/enrollment';
+
+/** Agents renew at 2/3, so a week-long certificate survives a control plane outage of two days. */
+export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api/auth/setup';
 import { LOG_REDACTION } from './log-redaction';
 
@@ -19,6 +25,9 @@ export class ControlPlane {
   private api: http.Server | undefined;
   apiPort = 0;
   agentPort = 0;
+  private serverCert: ServerCertificateProvider | undefined;
+  /** `sha256:<hex>` of the agent channel CA: what agents pin when they join. */
+  caCertHash = '';
 
   constructor(private readonly config: ControlPlaneConfig, readonly log: Logger = pino({ level: config.logLevel, redact: LOG_REDACTION }), clock: Clock = systemClock) {
     const arn: ArnContext = { region: config.region, account: config.account };
@@ -39,7 +48,15 @@ export class ControlPlane {
 
   async start(): Promise<void> {
     prepareAdminAccess(this.store, this.config, this.log);
-    this.agentPort = await this.dispatcher.start(this.config.agentListen);
+    const { ca, created } = await ClusterCa.loadOrCreate(this.config.dataDir === ':memory:' ? undefined : path.join(this.config.dataDir, 'pki'));
+    this.caCertHash = ca.caCertHash;
+    this.store.tx(() => this.store.agentPki.setCaCertificate(ca.caPem));
+    this.log.info({ caCertHash: ca.caCertHash, created }, 'agent channel CA ready (agents join with a token and this hash)');
+    const listenHost = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
+    this.serverCert = new ServerCertificateProvider(ca, serverSubjectAltNames(listenHost, this.config.agentCertSans ?? []), this.log.child({ component: 'pki' }));
+    await this.serverCert.start();
+    const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }));
+    this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
     this.orchestrator.start();
     const api = this.api!;
     await new Promise<void>((resolve, reject) => {
@@ -65,6 +82,7 @@ export class ControlPlane {
     }
     this.orchestrator.stop();
     await this.dispatcher.stop();
+    this.serverCert?.stop();
     this.store.close();
     this.log.info('control plane stopped');
   }

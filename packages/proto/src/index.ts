@@ -53,7 +53,20 @@ export interface RegisterRequest {
 }
 export interface RegisterResponse { instance_id: string; container_instance_arn: string }
 export interface SessionRequest { instance_id: string }
-export interface WireAssignment { task_arn: string; version: number; spec_json: string }
+export interface WireContainerSecret { container_name: string; name: string; value: string }
+export interface WireRegistryCredentials { container_name: string; username: string; password: string }
+export interface WireAssignment {
+  task_arn: string;
+  version: number;
+  spec_json: string;
+  secrets?: WireContainerSecret[];
+  registry_credentials?: WireRegistryCredentials[];
+  secrets_error?: string;
+}
+export interface JoinRequest { token: string; cluster: string; csr_pem: string }
+export interface JoinResponse { instance_id: string; certificate_pem: string; ca_pem: string; cluster: string }
+export interface RenewCertificateRequest { csr_pem: string }
+export interface RenewCertificateResponse { certificate_pem: string; ca_pem: string }
 export interface LogRequest {
   request_id: string;
   task_arn: string;
@@ -102,4 +115,5 @@ export interface LogChunk { request_id: string; data: Buffer; stream: string; er
 
 export { grpc };
 export * from './convert';
+export * from './channel-pki';
 export type PushLogsResponse = Record<string, never>;

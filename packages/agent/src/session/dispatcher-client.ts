@@ -4,6 +4,9 @@ import {
   METADATA_INSTANCE_ID,
   METADATA_SESSION_ID,
   type HeartbeatResponse,
+  type JoinRequest,
+  type JoinResponse,
+  type RenewCertificateResponse,
   type LogChunk,
   type PushLogsResponse,
   type RegisterRequest,
@@ -14,11 +17,13 @@ import {
 } from '@stevedore/proto';
 
 /** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
-export const CALL_TIMEOUTS = { register: 30_000, heartbeatMax: 10_000, updateTaskStatus: 30_000 } as const;
+export const CALL_TIMEOUTS = { register: 30_000, heartbeatMax: 10_000, updateTaskStatus: 30_000, join: 30_000 } as const;
 
 type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall;
 
 interface RawClient extends grpc.Client {
+  Join: Unary<JoinRequest, JoinResponse>;
+  RenewCertificate: Unary<{ csr_pem: string }, RenewCertificateResponse>;
   Register: Unary<RegisterRequest, RegisterResponse>;
   Heartbeat: Unary<{ session_id: string }, HeartbeatResponse>;
   UpdateTaskStatus: Unary<{ session_id: string; updates: WireTaskStatus[] }, UpdateTaskStatusResponse>;
@@ -28,11 +33,37 @@ interface RawClient extends grpc.Client {
 
 /** Typed calls on the Dispatcher service, with the metadata the proto requires on each. */
 export class DispatcherClient {
-  private readonly raw: RawClient;
+  private raw: RawClient;
 
-  constructor(target: string, credentials: grpc.ChannelCredentials) {
+  constructor(
+    private readonly target: string,
+    credentials: grpc.ChannelCredentials,
+  ) {
+    this.raw = this.connect(credentials);
+  }
+
+  private connect(credentials: grpc.ChannelCredentials): RawClient {
     const Ctor = dispatcherClientCtor();
-    this.raw = new Ctor(target, credentials) as unknown as RawClient;
+    return new Ctor(this.target, credentials) as unknown as RawClient;
+  }
+
+  /**
+   * New calls go over a new channel with these credentials (a renewed
+   * certificate); the old channel is closed, which ends the calls still on
+   * it, and callers reconnect as they do after any network failure.
+   */
+  useCredentials(credentials: grpc.ChannelCredentials): void {
+    const old = this.raw;
+    this.raw = this.connect(credentials);
+    old.close();
+  }
+
+  join(req: JoinRequest): Promise<JoinResponse> {
+    return this.unary(this.raw.Join, req, new grpc.Metadata(), CALL_TIMEOUTS.join);
+  }
+
+  renewCertificate(instanceId: string, csrPem: string): Promise<RenewCertificateResponse> {
+    return this.unary(this.raw.RenewCertificate, { csr_pem: csrPem }, this.md(instanceId), CALL_TIMEOUTS.join);
   }
 
   private md(instanceId: string, sessionId?: string): grpc.Metadata {
@@ -49,7 +80,7 @@ export class DispatcherClient {
   }
 
   register(req: RegisterRequest): Promise<RegisterResponse> {
-    return this.unary(this.raw.Register, req, new grpc.Metadata(), CALL_TIMEOUTS.register);
+    return this.unary(this.raw.Register, req, req.instance_id ? this.md(req.instance_id) : new grpc.Metadata(), CALL_TIMEOUTS.register);
   }
 
   session(instanceId: string): grpc.ClientReadableStream<SessionMessage> {

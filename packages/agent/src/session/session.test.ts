@@ -11,7 +11,6 @@ import { waitFor } from '../testing/wait-for';
 import { Reporter } from '../reporter';
 import { AssignmentSequence } from './assignments-stream';
 import { Backoff } from './backoff';
-import { channelCredentials } from './channel-credentials';
 import { DispatcherClient } from './dispatcher-client';
 import { Session } from './session';
 
@@ -80,7 +79,8 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
   before(async () => {
     cp = new FakeDispatcher();
     await cp.start();
-    client = new DispatcherClient(cp.target, channelCredentials());
+    // The session protocol under test; channel security has its own tests (channel-credentials.test.ts).
+    client = new DispatcherClient(cp.target, grpc.credentials.createInsecure());
   });
   after(async () => {
     client.close();
@@ -131,7 +131,7 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     assert.deepEqual(w.updates[1]!.removed, [a.taskArn]);
     await cp.next('heartbeat');
     const reg = cp.calls.find((c) => c.method === 'Register')!;
-    assert.equal(reg.instanceId, undefined, 'Register carries no instance metadata');
+    assert.equal(reg.instanceId, 'inst-1', 'Register carries the instance id too (a consistency check against the certificate)');
     const sess = cp.calls.find((c) => c.method === 'Session')!;
     assert.equal(sess.instanceId, 'inst-1');
     const hb = cp.calls.find((c) => c.method === 'Heartbeat')!;
@@ -157,6 +157,17 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     await waitFor('reconnected', () => w.completes.length === 2);
     cp.currentSessionId = 'someone-else';
     await waitFor('reconnected after NOT_FOUND heartbeat', () => w.completes.length === 3, 5000);
+  });
+
+  it('reconnect() (new credentials) opens a new session at once, without backoff or registering again', async () => {
+    const w = new RecordingWorker();
+    const { session, registrations } = startSession(w, undefined, { backoff: { initialMs: 60_000, maxMs: 60_000, multiplier: 1, jitter: 0 } });
+    await waitFor('first COMPLETE', () => w.completes.length === 1);
+    const registered = registrations();
+    session.reconnect('certificate renewed');
+    await waitFor('second COMPLETE', () => w.completes.length === 2, 2000);
+    assert.equal(registrations(), registered);
+    assert.equal(w.updates.length, 0, 'the worker only sees a fresh COMPLETE');
   });
 
   it('keeps retrying with backoff while Session fails, re-registering on NOT_FOUND', async () => {

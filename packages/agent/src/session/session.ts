@@ -34,6 +34,7 @@ export interface SessionOptions {
 
 type Outcome =
   | { kind: 'gap' }
+  | { kind: 'reconnect'; reason: string }
   | { kind: 'ended'; lastedMs: number }
   | { kind: 'superseded'; lastedMs: number }
   | { kind: 'error'; err: unknown; lastedMs: number }
@@ -54,6 +55,7 @@ export class Session {
   private readonly backoff: Backoff;
   private current: grpc.ClientReadableStream<SessionMessage> | undefined;
   private loopDone: Promise<void> | undefined;
+  private reconnectReason: string | undefined;
   private readonly log: Logger;
   /** Sessions opened so far (tests, metrics). */
   sessionsOpened = 0;
@@ -72,6 +74,22 @@ export class Session {
     this.sleeper.interrupt();
     this.current?.cancel();
     await this.loopDone;
+  }
+
+  /**
+   * Ends the current session and opens a new one at once, without backoff:
+   * the channel's credentials changed. Running tasks are not involved; the
+   * new session's COMPLETE set finds them as they are.
+   */
+  reconnect(reason: string): void {
+    if (this.stopped) return;
+    if (this.current) {
+      this.reconnectReason = reason;
+      this.current.cancel();
+    } else {
+      // Between sessions (backoff): try the new credentials now.
+      this.sleeper.interrupt();
+    }
   }
 
   private isInactive(err: unknown): boolean {
@@ -96,6 +114,10 @@ export class Session {
       if (outcome.kind === 'stopped' || this.stopped) break;
       if (outcome.kind === 'gap') {
         // Missed a message: a new session starts with a fresh COMPLETE at once.
+        continue;
+      }
+      if (outcome.kind === 'reconnect') {
+        this.log.info({ reason: outcome.reason }, 'reconnecting');
         continue;
       }
       if (outcome.lastedMs >= (this.opts.stableAfterMs ?? 60_000)) this.backoff.reset();
@@ -190,6 +212,9 @@ export class Session {
       });
       call.on('error', (err: grpc.ServiceError) => {
         if (this.stopped) return finish({ kind: 'stopped' });
+        const reason = this.reconnectReason;
+        this.reconnectReason = undefined;
+        if (reason !== undefined) return finish({ kind: 'reconnect', reason });
         finish({ kind: 'error', err, lastedMs: lasted() });
       });
       call.on('end', () => finish(this.stopped ? { kind: 'stopped' } : { kind: 'ended', lastedMs: lasted() }));

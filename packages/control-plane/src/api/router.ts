@@ -5,6 +5,7 @@ import * as instances from './actions/container-instances';
 import * as runTask from './actions/run-task';
 import * as tasks from './actions/tasks';
 import * as logs from './actions/logs';
+import * as joinTokens from './actions/join-tokens';
 import * as iam from './actions/iam';
 import * as services from './actions/services';
 import * as attributes from './actions/attributes';
@@ -41,6 +42,9 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}ListAttributes`]: attributes.listAttributes,
   [`${ECS_TARGET_PREFIX}UpdateContainerInstancesState`]: attributes.updateContainerInstancesState,
   [`${STEVEDORE_TARGET_PREFIX}GetTaskLogs`]: logs.getTaskLogs,
+  [`${STEVEDORE_TARGET_PREFIX}CreateJoinToken`]: joinTokens.createJoinToken,
+  [`${STEVEDORE_TARGET_PREFIX}ListJoinTokens`]: joinTokens.listJoinTokens,
+  [`${STEVEDORE_TARGET_PREFIX}RevokeJoinToken`]: joinTokens.revokeJoinToken,
   [`${STEVEDORE_TARGET_PREFIX}CreateAccessKey`]: iam.createAccessKey,
   [`${STEVEDORE_TARGET_PREFIX}ListAccessKeys`]: iam.listAccessKeys,
   [`${STEVEDORE_TARGET_PREFIX}DeleteAccessKey`]: iam.deleteAccessKey,

@@ -8,14 +8,12 @@ import {
   idOf,
   isContainerStatus,
   isTaskStatus,
-  newId,
   type ArnContext,
   type ContainerInstance,
 } from '@stevedore/core';
 import {
   dispatcherService,
   fromWireTaskStatus,
-  METADATA_INSTANCE_ID,
   METADATA_SESSION_ID,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -32,6 +30,14 @@ import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import { AgentSession } from './session';
 import { grpcError, status } from './grpc-errors';
+import { authenticatePeer, INACTIVE_DETAILS, metadataValue, type Peer } from './channel-auth';
+import type { Enrollment } from './enrollment';
+
+/** The agent channel is mutual TLS only: the server identity and who may join. */
+export interface ChannelSecurity {
+  credentials: grpc.ServerCredentials;
+  enrollment: Enrollment;
+}
 
 export interface DispatcherOptions {
   heartbeatPeriodMs: number;
@@ -63,7 +69,7 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
   ) {}
 
-  async start(listen: string, credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+  async start(listen: string, security: ChannelSecurity): Promise<number> {
     // Sessions did not survive our restart: nobody is connected until they dial again.
     this.store.tx(() => {
       for (const i of this.store.instances.connected()) this.store.instances.setConnected(i.id, false, this.store.clock.now());
@@ -74,7 +80,7 @@ export class Dispatcher {
         const s = this.sessions.get(c.instanceId);
         const i = this.store.instances.get(c.instanceId);
         if (s && i?.status === 'INACTIVE') {
-          this.dropSession(s, 'instance deregistered', { code: status.FAILED_PRECONDITION, details: 'InactiveInstanceException: the container instance was deregistered' });
+          this.dropSession(s, 'instance deregistered', { code: status.FAILED_PRECONDITION, details: INACTIVE_DETAILS });
         }
       }
     });
@@ -82,6 +88,8 @@ export class Dispatcher {
     this.timers.push(setInterval(() => this.sessions.forEach((s) => s.flush()), this.opts.resyncMs));
     const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
     server.addService(dispatcherService(), {
+      Join: security.enrollment.join.bind(security.enrollment),
+      RenewCertificate: security.enrollment.renew.bind(security.enrollment),
       Register: this.register.bind(this),
       Session: this.session.bind(this),
       Heartbeat: this.heartbeat.bind(this),
@@ -90,7 +98,7 @@ export class Dispatcher {
     });
     this.server = server;
     return new Promise((resolve, reject) =>
-      server.bindAsync(listen, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+      server.bindAsync(listen, security.credentials, (err, port) => (err ? reject(err) : resolve(port))),
     );
   }
 
@@ -115,7 +123,13 @@ export class Dispatcher {
 
   private register(call: grpc.ServerUnaryCall<RegisterRequest, RegisterResponse>, cb: grpc.sendUnaryData<RegisterResponse>): void {
     try {
-      const r = call.request;
+      const peer = this.authenticate(call);
+      if (call.request.instance_id && call.request.instance_id !== peer.instanceId) {
+        return cb(grpcError(status.PERMISSION_DENIED, `the certificate is for instance ${peer.instanceId}, not ${call.request.instance_id}`));
+      }
+      if (call.request.cluster !== peer.cluster) return cb(grpcError(status.PERMISSION_DENIED, `the certificate is for cluster ${peer.cluster}, not ${call.request.cluster}`));
+      // The identity is the certificate's, whatever the request says.
+      const r = { ...call.request, instance_id: peer.instanceId };
       const cluster = this.store.clusters.get(r.cluster);
       if (!cluster || cluster.status !== 'ACTIVE') return cb(grpcError(status.NOT_FOUND, 'Cluster not found.'));
       if (!r.host_ip) return cb(grpcError(status.INVALID_ARGUMENT, 'host_ip is required'));
@@ -123,7 +137,7 @@ export class Dispatcher {
       const instance = this.store.tx(() => {
         const existing = r.instance_id ? this.store.instances.get(r.instance_id) : undefined;
         if (existing?.status === 'INACTIVE') {
-          throw grpcError(status.FAILED_PRECONDITION, 'InactiveInstanceException: the container instance was deregistered');
+          throw grpcError(status.FAILED_PRECONDITION, INACTIVE_DETAILS);
         }
         if (existing && existing.clusterName !== r.cluster) {
           throw grpcError(status.INVALID_ARGUMENT, `instance ${existing.id} belongs to cluster ${existing.clusterName}, not ${r.cluster}`);
@@ -131,7 +145,7 @@ export class Dispatcher {
         const agentAttrs = r.attributes.map((a) => (a.value ? { name: a.name, value: a.value } : { name: a.name }));
         const kept = (existing?.attributes ?? []).filter((a) => !agentAttrs.some((x) => x.name === a.name));
         const i: ContainerInstance = {
-          id: existing?.id ?? (r.instance_id && /^[0-9a-f]{32}$/.test(r.instance_id) ? r.instance_id : newId()),
+          id: r.instance_id,
           clusterName: r.cluster,
           ec2InstanceId: r.ec2_instance_id || 'unknown',
           hostIp: r.host_ip,
@@ -159,14 +173,21 @@ export class Dispatcher {
   }
 
   private session(call: grpc.ServerWritableStream<SessionRequest, SessionMessage>): void {
-    const instanceId = metadataValue(call.metadata, METADATA_INSTANCE_ID) || call.request.instance_id;
-    const instance = instanceId ? this.store.instances.get(instanceId) : undefined;
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      const err = e as { code: number; details: string };
+      refuseStream(call, err);
+      return;
+    }
+    const instance = this.store.instances.get(peer.instanceId);
     if (!instance) {
-      call.destroy(Object.assign(new Error('unknown container instance; register first'), { code: status.NOT_FOUND, details: 'unknown container instance; register first' }));
+      refuseStream(call, { code: status.NOT_FOUND, details: 'unknown container instance; register first' });
       return;
     }
     if (instance.status === 'INACTIVE') {
-      call.destroy(Object.assign(new Error('InactiveInstanceException'), { code: status.FAILED_PRECONDITION, details: 'InactiveInstanceException: the container instance was deregistered' }));
+      refuseStream(call, { code: status.FAILED_PRECONDITION, details: INACTIVE_DETAILS });
       return;
     }
     const previous = this.sessions.get(instance.id);
@@ -213,13 +234,31 @@ export class Dispatcher {
     }
   }
 
-  private sessionOf(metadata: grpc.Metadata, fallback?: string): AgentSession | undefined {
+  /** The caller's own session: another agent's session id finds nothing. */
+  private sessionOf(peer: Peer, metadata: grpc.Metadata, fallback?: string): AgentSession | undefined {
     const id = metadataValue(metadata, METADATA_SESSION_ID) || fallback;
-    return id ? this.byId.get(id) : undefined;
+    const s = id ? this.byId.get(id) : undefined;
+    return s && s.instanceId === peer.instanceId ? s : undefined;
+  }
+
+  /** The certificate's identity, or the gRPC error the call ends with (logged: refusals are security events). */
+  private authenticate(call: Parameters<typeof authenticatePeer>[0] & { getPeer(): string }): Peer {
+    try {
+      return authenticatePeer(call, this.store, this.store.clock.now());
+    } catch (e) {
+      this.log.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'agent call refused');
+      throw e;
+    }
   }
 
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest, HeartbeatResponse>, cb: grpc.sendUnaryData<HeartbeatResponse>): void {
-    const s = this.sessionOf(call.metadata, call.request.session_id);
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    const s = this.sessionOf(peer, call.metadata, call.request.session_id);
     if (!s) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
     s.lastHeartbeatAt = this.store.clock.now();
     this.store.instances.touchHeartbeat(s.instanceId, s.lastHeartbeatAt);
@@ -227,9 +266,14 @@ export class Dispatcher {
   }
 
   private updateTaskStatus(call: grpc.ServerUnaryCall<UpdateTaskStatusRequest, UpdateTaskStatusResponse>, cb: grpc.sendUnaryData<UpdateTaskStatusResponse>): void {
-    const s = this.sessionOf(call.metadata, call.request.session_id);
-    const instanceId = s?.instanceId ?? metadataValue(call.metadata, METADATA_INSTANCE_ID);
-    if (!instanceId || !this.store.instances.get(instanceId)) return cb(grpcError(status.UNAUTHENTICATED, 'unknown container instance'));
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    const instanceId = peer.instanceId;
+    if (!this.store.instances.get(instanceId)) return cb(grpcError(status.NOT_FOUND, 'unknown container instance; register first'));
     try {
       const applied = this.store.tx(() => {
         const now = this.store.clock.now();
@@ -271,6 +315,12 @@ export class Dispatcher {
   }
 
   private pushLogs(call: grpc.ServerReadableStream<LogChunk, PushLogsResponse>, cb: grpc.sendUnaryData<PushLogsResponse>): void {
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
     let stream: ReturnType<LogBroker['get']>;
     let finished = false;
     const finish = (err?: Partial<grpc.ServiceError>) => {
@@ -283,6 +333,10 @@ export class Dispatcher {
       if (!stream) {
         stream = this.logs.get(chunk.request_id);
         if (!stream) return finish(grpcError(status.NOT_FOUND, 'unknown or closed log request'));
+        if (stream.instanceId !== peer.instanceId) {
+          stream = undefined;
+          return finish(grpcError(status.PERMISSION_DENIED, 'the log request was sent to another container instance'));
+        }
         stream.once('cancel', () => finish(grpcError(status.CANCELLED, 'log reader went away')));
       }
       if (stream.cancelled) return finish(grpcError(status.CANCELLED, 'log reader went away'));
@@ -305,9 +359,13 @@ export class Dispatcher {
   }
 }
 
-function metadataValue(md: grpc.Metadata, key: string): string {
-  const v = md.get(key)[0];
-  return typeof v === 'string' ? v : v ? v.toString('utf8') : '';
+/**
+ * Ends a server stream with a status. grpc-js sends the status from the
+ * stream's own 'error' handler; destroy() would tear the stream down before
+ * any status went out, leaving the agent waiting on a silent stream.
+ */
+function refuseStream(call: grpc.ServerWritableStream<unknown, unknown>, err: { code: number; details: string }): void {
+  call.emit('error', Object.assign(new Error(err.details), err));
 }
 
 function isGrpcError(e: unknown): e is Partial<grpc.ServiceError> {

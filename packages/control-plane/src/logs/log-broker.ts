@@ -21,7 +21,7 @@ export interface LogChunkOut {
 export class LogStream extends EventEmitter {
   cancelled = false;
   ended = false;
-  constructor(readonly id: string, private readonly onClose: () => void) {
+  constructor(readonly id: string, private readonly onClose: () => void, readonly instanceId = '') {
     super();
   }
   push(chunk: LogChunkOut): void {
@@ -63,7 +63,8 @@ export class LogBroker {
     const send = this.senders.get(instanceId);
     if (!send) return undefined;
     const id = randomUUID();
-    const stream = new LogStream(id, () => this.streams.delete(id));
+    // Bound to the instance asked, so no other agent can answer it.
+    const stream = new LogStream(id, () => this.streams.delete(id), instanceId);
     this.streams.set(id, stream);
     send(id, q);
     return stream;

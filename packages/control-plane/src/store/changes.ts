@@ -10,7 +10,11 @@ export type Change =
   | { kind: 'task-definition'; family: string }
   | { kind: 'instance'; cluster: string; instanceId: string }
   | { kind: 'task'; cluster: string; taskId: string; instanceId?: string; group?: string }
-  | { kind: 'service'; cluster: string; service: string };
+  | { kind: 'service'; cluster: string; service: string }
+  /** Load balancers, listeners, rules, target groups or targets changed: host configurations may differ. */
+  | { kind: 'load-balancer-config' }
+  /** A load-balancer host reported a target health state change. */
+  | { kind: 'target-health' };
 
 export class ChangeFeed {
   private readonly emitter = new EventEmitter();

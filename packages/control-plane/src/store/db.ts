@@ -35,8 +35,10 @@ export function migrate(db: Db, migrations: Migration[]): void {
     // A newer control plane wrote this database; running older code on it could corrupt it.
     throw new Error(`database schema version ${current} is newer than this control plane supports (${latestKnown})`);
   }
+  // Applied versions, not just the highest: migrations written in parallel may land out of order.
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());

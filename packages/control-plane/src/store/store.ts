@@ -9,6 +9,7 @@ import { ClientTokensRepo } from './client-tokens-repo';
 import { IamRepo } from './iam-repo';
 import { ephemeralSecretBox, type SecretBox } from './secret-box';
 import { ServicesRepo } from './services-repo';
+import { AgentPkiRepo } from './agent-pki-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -29,6 +30,7 @@ export class Store {
   readonly clientTokens: ClientTokensRepo;
   readonly iam: IamRepo;
   readonly services: ServicesRepo;
+  readonly agentPki: AgentPkiRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -40,6 +42,7 @@ export class Store {
     this.clientTokens = new ClientTokensRepo(db);
     this.iam = new IamRepo(db, opts.secretBox ?? ephemeralSecretBox());
     this.services = new ServicesRepo(db, record);
+    this.agentPki = new AgentPkiRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

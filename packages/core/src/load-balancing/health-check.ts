@@ -23,11 +23,13 @@ function range(value: number, min: number, max: number, field: string): void {
 
 /** ELB's ranges, checked on CreateTargetGroup and ModifyTargetGroup. */
 export function validateHealthCheck(h: TargetGroupHealthCheck): void {
-  range(h.intervalSeconds, 5, 300, 'HealthCheckIntervalSeconds');
-  range(h.timeoutSeconds, 2, 120, 'HealthCheckTimeoutSeconds');
+  // ELB allows 5-300 s and 2-120 s. HAProxy checks on your own hosts cost little, so
+  // Stevedore also allows checks every second (docs/design/load-balancing.md).
+  range(h.intervalSeconds, 1, 300, 'HealthCheckIntervalSeconds');
+  range(h.timeoutSeconds, 1, 120, 'HealthCheckTimeoutSeconds');
   range(h.healthyThresholdCount, 2, 10, 'HealthyThresholdCount');
   range(h.unhealthyThresholdCount, 2, 10, 'UnhealthyThresholdCount');
-  if (h.timeoutSeconds >= h.intervalSeconds) {
+  if (h.intervalSeconds > 1 ? h.timeoutSeconds >= h.intervalSeconds : h.timeoutSeconds > h.intervalSeconds) {
     throw validationError('Health check timeout must be smaller than the interval.', 'HealthCheckTimeoutSeconds');
   }
   if (h.port !== 'traffic-port') range(h.port, 1, 65535, 'HealthCheckPort');

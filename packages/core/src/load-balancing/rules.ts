@@ -9,7 +9,8 @@ const MAX_VALUES = 3;
 const MAX_WILDCARDS = 5;
 
 const HOST_CHARS = /^[A-Za-z0-9.*?-]+$/;
-const PATH_CHARS = /^[A-Za-z0-9_\-.$/~"'@:+&()!,;=*?%]+$/;
+// No quotes or spaces: patterns are written into HAProxy's configuration inside single quotes.
+const PATH_CHARS = /^[A-Za-z0-9_\-.$/~@:+&()!,;=*?%]+$/;
 
 /**
  * Checks ALB conditions: host-header and path-pattern, each at most once per

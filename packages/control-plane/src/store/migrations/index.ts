@@ -2,8 +2,9 @@ import type { Migration } from './migration';
 import { foundation } from './001-foundation';
 import { services } from './002-services';
 import { iam } from './003-iam';
+import { agentPki } from './004-agent-pki';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki];

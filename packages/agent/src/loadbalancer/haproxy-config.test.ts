@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultHealthCheck, type HostLoadBalancer, type LoadBalancerHostSet } from '@stevedore/core';
+import { expectLine, planApply, renderHaproxyConfig } from './haproxy-config';
+import { observe, parseShowStat, serverStateFile } from './haproxy-stats';
+import { parseShowProc } from './haproxy-process';
+
+const OPTS = { hostIp: '127.0.0.60', statsSocket: '/run/x/admin.sock', serverStateFile: '/run/x/state', hardStopAfterSeconds: 3600 };
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:0:targetgroup';
+
+function httpLb(over: Partial<HostLoadBalancer> = {}): HostLoadBalancer {
+  return {
+    arn: 'arn:aws:elasticloadbalancing:us-east-1:0:loadbalancer/app/web/1',
+    name: 'web',
+    type: 'application',
+    listeners: [
+      {
+        arn: 'l1',
+        protocol: 'HTTP',
+        port: 80,
+        rules: [
+          { arn: 'r5', priority: 5, conditions: [{ field: 'host-header', values: ['*.api.example.com', 'api.example.com'] }], targetGroupArn: `${TG}/api/2` },
+          { arn: 'r10', priority: 10, conditions: [{ field: 'path-pattern', values: ['/img/*'] }, { field: 'host-header', values: ['www.example.com'] }], targetGroupArn: `${TG}/img/3` },
+        ],
+        defaultTargetGroupArn: `${TG}/web/1`,
+      },
+    ],
+    targetGroups: [
+      {
+        arn: `${TG}/web/1`,
+        name: 'web',
+        protocol: 'HTTP',
+        healthCheck: { ...defaultHealthCheck('HTTP'), path: '/health', intervalSeconds: 2, timeoutSeconds: 1, healthyThresholdCount: 3, matcher: '200-204' },
+        slowStartSeconds: 30,
+        targets: [
+          { registrationId: 'a', id: 'i1', address: '127.0.0.2', port: 32768, draining: false },
+          { registrationId: 'b', id: 'i2', address: '127.0.0.3', port: 32769, draining: true },
+        ],
+      },
+      { arn: `${TG}/api/2`, name: 'api', protocol: 'HTTP', healthCheck: defaultHealthCheck('HTTP'), slowStartSeconds: 0, targets: [] },
+      { arn: `${TG}/img/3`, name: 'img', protocol: 'HTTP', healthCheck: { ...defaultHealthCheck('HTTP'), port: 9000 }, slowStartSeconds: 0, targets: [{ registrationId: 'c', id: 'i1', address: '127.0.0.2', port: 1, draining: false }] },
+    ],
+    errors: [],
+    ...over,
+  };
+}
+
+const set = (lbs: HostLoadBalancer[], version = 'v1'): LoadBalancerHostSet => ({ version, loadBalancers: lbs });
+
+test('an application load balancer: frontend on the host IP, rules as ACLs in priority order, default last', () => {
+  const { text, servers } = renderHaproxyConfig(set([httpLb()]), OPTS);
+  const fe = text.slice(text.indexOf('frontend lb-web-80'), text.indexOf('\nbackend '));
+  assert.match(fe, /mode http\n  bind 127\.0\.0\.60:80\n  option forwardfor/);
+  const lines = fe.split('\n').map((l) => l.trim());
+  const r5 = lines.indexOf("acl r5_0 req.hdr(host),field(1,:) -m reg -i '^.*\\.api\\.example\\.com$' '^api\\.example\\.com$'");
+  const use5 = lines.indexOf('use_backend tg-api-2 if r5_0');
+  const use10 = lines.indexOf('use_backend tg-img-3 if r10_0 r10_1');
+  const dflt = lines.indexOf('default_backend tg-web-1');
+  assert.ok(r5 >= 0 && use5 > r5 && use10 > use5 && dflt > use10, fe);
+  assert.ok(lines.includes("acl r10_0 path -m reg '^/img/.*$'"));
+  assert.match(text, /backend tg-web-1\n  mode http\n  balance roundrobin\n  timeout check 1s\n  option httpchk GET \/health\n  http-check expect rstatus '\^\(200\|201\|202\|203\|204\)\$'/);
+  assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s\n/);
+  assert.match(text, /server t-b 127\.0\.0\.3:32769 check inter 2s fall 2 rise 3 weight 0 slowstart 30s\n/, 'a draining target takes no new requests');
+  assert.match(text, /server t-c 127\.0\.0\.2:1 check inter 30s fall 2 rise 5 weight 1 port 9000\n/);
+  assert.match(text, /stats socket \/run\/x\/admin\.sock mode 600 level admin expose-fd listeners/);
+  assert.match(text, /load-server-state-from-file global/);
+  assert.deepEqual(servers.map((s) => `${s.backend}/${s.server}`).sort(), ['tg-img-3/t-c', 'tg-web-1/t-a', 'tg-web-1/t-b']);
+  assert.equal(renderHaproxyConfig(set([httpLb()]), OPTS).text, text, 'pure: same set, same text');
+});
+
+test('a network load balancer is TCP end to end', () => {
+  const lb: HostLoadBalancer = {
+    arn: 'arn:nlb',
+    name: 'db',
+    type: 'network',
+    listeners: [{ arn: 'l', protocol: 'TCP', port: 5432, rules: [], defaultTargetGroupArn: `${TG}/db/9` }],
+    targetGroups: [{ arn: `${TG}/db/9`, name: 'db', protocol: 'TCP', healthCheck: defaultHealthCheck('TCP'), slowStartSeconds: 0, targets: [{ registrationId: 'x', id: 'i', address: '127.0.0.2', port: 40000, draining: false }] }],
+    errors: [],
+  };
+  const { text } = renderHaproxyConfig(set([lb]), OPTS);
+  assert.match(text, /frontend lb-db-5432\n  mode tcp\n  bind 127\.0\.0\.60:5432\n/);
+  assert.match(text, /backend tg-db-9\n  mode tcp\n  balance roundrobin\n  timeout check 10s\n  server t-x 127\.0\.0\.2:40000 check inter 30s fall 2 rise 5 weight 1\n/);
+  assert.doesNotMatch(text, /httpchk|retry-on/);
+});
+
+test('matcher: one code or a regular expression of the codes', () => {
+  assert.equal(expectLine('200'), 'http-check expect status 200');
+  assert.equal(expectLine('200,302'), "http-check expect rstatus '^(200|302)$'");
+});
+
+test('apply plan: drain-only changes go through the runtime API, anything else reloads', () => {
+  const before = renderHaproxyConfig(set([httpLb()], 'v1'), OPTS);
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([httpLb()], 'v1'), OPTS)), { kind: 'none' });
+  assert.deepEqual(planApply(undefined, before), { kind: 'reload' });
+  const drained = httpLb();
+  drained.targetGroups[0]!.targets[0]!.draining = true;
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([drained], 'v2'), OPTS)), {
+    kind: 'runtime',
+    commands: ['set server tg-web-1/t-a state drain', 'set weight tg-web-1/t-a 0'],
+  });
+  const added = httpLb();
+  added.targetGroups[1]!.targets.push({ registrationId: 'n', id: 'i3', address: '127.0.0.4', port: 5, draining: false });
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([added], 'v3'), OPTS)), { kind: 'reload' });
+});
+
+test('server state for a reload: running servers kept, new ones start DOWN', () => {
+  const dump = '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state ...\n3 tg-web-1 1 t-a 127.0.0.2 2 0 1 1 6 15 3 4 6 0 0 0 - 32768 - 0 0 - - 0\n';
+  const { servers } = renderHaproxyConfig(set([httpLb()]), OPTS);
+  const text = serverStateFile(dump, servers);
+  const lines = text.trim().split('\n');
+  assert.equal(lines[0], '1');
+  assert.ok(lines.includes('3 tg-web-1 1 t-a 127.0.0.2 2 0 1 1 6 15 3 4 6 0 0 0 - 32768 - 0 0 - - 0'));
+  assert.ok(lines.includes('0 tg-web-1 0 t-b 127.0.0.3 0 0 0 0 0 1 0 0 6 0 0 0 - 32769 - 0 0 - - 0'));
+  assert.ok(lines.includes('0 tg-img-3 0 t-c 127.0.0.2 0 0 1 1 0 1 0 0 6 0 0 0 - 1 - 0 0 - - 0'));
+  assert.equal(lines.filter((l) => l.includes(' t-a ')).length, 1);
+  assert.match(serverStateFile('', servers), /^1\n# be_id /);
+});
+
+test('HAProxy statistics as ELB target states', () => {
+  const csv = '# pxname,svname,stot,status,check_status,check_code,hrsp_5xx,eresp,econ\ntg-web-1,t-a,10,UP,L7OK,200,1,0,2\ntg-web-1,BACKEND,10,UP,,,0,0,0\n';
+  const rows = parseShowStat(csv);
+  assert.equal(rows.length, 2);
+  const { servers } = renderHaproxyConfig(set([httpLb()]), OPTS);
+  const a = servers.find((s) => s.server === 't-a')!;
+  const mem = { firstSeenAt: 0, everUp: false };
+  const up = observe(rows[0]!, a, mem, 'lb1', 1000);
+  assert.deepEqual([up.state, up.requests, up.errors, mem.everUp], ['healthy', 10, 3, true]);
+  const row = (status: string, check: string, code = '') => ({ pxname: 'tg-web-1', svname: 't-a', status, check_status: check, check_code: code });
+  assert.equal(observe(row('DOWN', 'INI'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 999_999).state, 'initial');
+  assert.equal(observe(row('DOWN 1/3', 'L7OK', '200'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 999_999).state, 'initial', 'passing checks on the way up');
+  assert.equal(observe(row('DOWN', 'L4CON'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 1000).state, 'initial', 'within the unhealthy threshold');
+  const failing = observe(row('DOWN', 'L4CON'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 60_000);
+  assert.deepEqual([failing.state, failing.reason], ['unhealthy', 'Target.FailedHealthChecks']);
+  const code = observe(row('DOWN', 'L7STS', '500'), a, { firstSeenAt: 0, everUp: true }, 'lb1', 1000);
+  assert.deepEqual([code.state, code.reason, code.description], ['unhealthy', 'Target.ResponseCodeMismatch', 'Health checks failed with these codes: [500]']);
+  assert.equal(observe(row('DOWN', 'L7TOUT'), a, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).reason, 'Target.Timeout');
+  assert.equal(observe(row('UP 1/2', 'L7STS', '500'), a, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).state, 'healthy', 'going down is still healthy');
+  const b = servers.find((s) => s.server === 't-b')!;
+  assert.equal(observe(row('UP', 'L7OK'), b, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).state, 'draining');
+});
+
+test('master CLI show proc', () => {
+  const p = parseShowProc('#<PID>          <type>          <reloads>       <uptime>        <version>\n3262            master          2 [failed: 1]   0d00h20m17s     2.6.12\n# workers\n16997           worker          0               0d00h00m05s     2.6.12\n3359           worker          1               0d00h00m05s     2.6.12\n# programs\n');
+  assert.deepEqual(p, { masterPid: 3262, reloads: 2, failed: 1, workers: [16997], allWorkers: [16997, 3359] });
+  const afterFailure = parseShowProc('3262 master 3 [failed: 1] 0d\n# workers\n3359 worker 1 0d 2.6\n# programs\n');
+  assert.deepEqual(afterFailure?.workers, [3359], 'after a failed reload the older worker is the one serving');
+});

@@ -1,0 +1,239 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import { defaultHealthCheck, type HostLoadBalancer, type HostTarget, type LoadBalancerHostSet } from '@stevedore/core';
+import { LoadBalancerHost, type HealthReport } from './lb-host';
+import { findHaproxy, HaproxyProcess, haproxyPaths } from './haproxy-process';
+
+// The HAProxy supervisor against the real haproxy binary, on loopback only:
+// HAProxy on 127.0.0.70, targets are small Node servers on 127.0.0.71.
+const LB_IP = '127.0.0.70';
+const TARGET_IP = '127.0.0.71';
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:0:targetgroup';
+
+interface Backend {
+  name: string;
+  port: number;
+  status: number;
+  server: http.Server;
+}
+
+const backends: Backend[] = [];
+let dir: string;
+let host: LoadBalancerHost;
+let listenPort: number;
+const reports: HealthReport[] = [];
+let haproxyBinary: string | undefined;
+
+function startBackend(name: string): Promise<Backend> {
+  const b: Backend = { name, port: 0, status: 200, server: http.createServer() };
+  b.server.on('request', (req, res) => {
+    if (req.url === '/health') return void res.writeHead(b.status).end(`${b.status}`);
+    if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(`${name} slow`), 1500);
+    res.writeHead(200).end(name);
+  });
+  return new Promise((resolve) => b.server.listen(0, TARGET_IP, () => resolve({ ...b, port: (b.server.address() as { port: number }).port, server: b.server, status: 200, name }))).then((x) => {
+    const real = x as Backend;
+    // keep one object per backend so tests can flip its health status
+    b.port = real.port;
+    backends.push(b);
+    return b;
+  });
+}
+
+function get(urlPath: string, hostHeader?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: LB_IP, port: listenPort, path: urlPath, agent: false, headers: hostHeader ? { host: hostHeader } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const target = (b: Backend, draining = false): HostTarget => ({ registrationId: `reg-${b.name}`, id: b.name, address: TARGET_IP, port: b.port, draining });
+const hc = { ...defaultHealthCheck('HTTP'), path: '/health', intervalSeconds: 1, timeoutSeconds: 1, healthyThresholdCount: 2, unhealthyThresholdCount: 2 };
+
+function lbSet(version: string, web: HostTarget[], api: HostTarget[] = [], address?: string): LoadBalancerHostSet {
+  const lb: HostLoadBalancer = {
+    arn: 'arn:aws:elasticloadbalancing:us-east-1:0:loadbalancer/app/itest/1',
+    name: 'itest',
+    type: 'application',
+    listeners: [
+      {
+        arn: 'l1',
+        protocol: 'HTTP',
+        port: listenPort,
+        rules: api.length ? [{ arn: 'r1', priority: 1, conditions: [{ field: 'path-pattern', values: ['/api/*'] }], targetGroupArn: `${TG}/api/2` }] : [],
+        defaultTargetGroupArn: `${TG}/web/1`,
+      },
+    ],
+    targetGroups: [
+      { arn: `${TG}/web/1`, name: 'web', protocol: 'HTTP', healthCheck: hc, slowStartSeconds: 0, targets: address ? web.map((t) => ({ ...t, address })) : web },
+      ...(api.length ? [{ arn: `${TG}/api/2`, name: 'api', protocol: 'HTTP' as const, healthCheck: hc, slowStartSeconds: 0, targets: api }] : []),
+    ],
+    errors: [],
+  };
+  return { version, loadBalancers: [lb] };
+}
+
+function lastHealth(registrationId: string) {
+  for (let i = reports.length - 1; i >= 0; i--) {
+    const t = reports[i]!.targets.find((x) => x.registrationId === registrationId);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+async function bodies(n: number, urlPath = '/'): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push((await get(urlPath)).body);
+  return out;
+}
+
+before(async () => {
+  haproxyBinary = await findHaproxy();
+  if (!haproxyBinary) return;
+  dir = mkdtempSync(path.join(tmpdir(), 'sv-lb-'));
+  for (const n of ['b1', 'b2', 'b3']) await startBackend(n);
+  listenPort = await new Promise<number>((resolve) => {
+    const s = http.createServer().listen(0, LB_IP, () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  host = new LoadBalancerHost({ dir, hostIp: LB_IP, instanceId: () => 'lb-host', log: pino({ level: 'silent' }), send: async (r) => void reports.push(r), pollMs: 200, haproxyBinary });
+  host.sessionUp();
+});
+
+after(async () => {
+  if (!haproxyBinary) return;
+  host.stop();
+  await new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' })).stop();
+  for (const b of backends) b.server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('HAProxy serves the targets once healthy, spreading requests', { skip: !process.env['PATH'] ? 'no PATH' : false }, async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [b1, b2] = backends as [Backend, Backend];
+  host.setDesired(lbSet('v1', [target(b1), target(b2)]));
+  await host.idle();
+  assert.equal(reports.at(-1)!.loadBalancers[0]!.state, 'active');
+  await waitFor(() => lastHealth('reg-b1')?.state === 'healthy' && lastHealth('reg-b2')?.state === 'healthy', 'both targets healthy');
+  const seen = new Set(await bodies(10));
+  assert.deepEqual([...seen].sort(), ['b1', 'b2']);
+});
+
+test('a new target starts out of rotation and joins after its checks pass; reloads drop no request', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [b1, b2, b3] = backends as [Backend, Backend, Backend];
+  let failures = 0;
+  let done = false;
+  const load = (async () => {
+    while (!done) {
+      const r = await get('/').catch(() => ({ status: 0, body: '' }));
+      if (r.status !== 200) failures++;
+    }
+  })();
+  host.setDesired(lbSet('v2', [target(b1), target(b2), target(b3)]));
+  await host.idle();
+  const first = lastHealth('reg-b3');
+  assert.notEqual(first?.state, 'healthy', 'new targets are not assumed healthy');
+  await waitFor(() => lastHealth('reg-b3')?.state === 'healthy', 'b3 healthy');
+  await waitFor(async () => (await bodies(6)).includes('b3'), 'b3 in rotation');
+  host.setDesired(lbSet('v3', [target(b1), target(b2), target(b3)], [target(b3)]));
+  await host.idle();
+  done = true;
+  await load;
+  assert.equal(failures, 0, 'no failed request across reloads');
+  await waitFor(() => lastHealth('reg-b3')?.state === 'healthy', 'b3 healthy in api as well');
+  const api = await bodies(4, '/api/x');
+  assert.deepEqual([...new Set(api)], ['b3'], 'the path rule routes to the api target group');
+});
+
+test('a failing health endpoint makes the target unhealthy and takes it out of rotation', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b1 = backends[0]!;
+  b1.status = 500;
+  const bad = await waitFor(() => (lastHealth('reg-b1')?.state === 'unhealthy' ? lastHealth('reg-b1') : undefined), 'b1 unhealthy');
+  assert.equal(bad.reason, 'Target.ResponseCodeMismatch');
+  assert.equal(bad.description, 'Health checks failed with these codes: [500]');
+  assert.ok(!(await bodies(8)).includes('b1'));
+  b1.status = 200;
+  await waitFor(() => lastHealth('reg-b1')?.state === 'healthy', 'b1 healthy again');
+});
+
+test('draining goes through the runtime API: in-flight requests finish, new ones go elsewhere', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [b1, b2, b3] = backends as [Backend, Backend, Backend];
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  host.setDesired(lbSet('v4', [target(b2)]));
+  await host.idle();
+  await waitFor(async () => (await bodies(3)).every((b) => b === 'b2'), 'only b2 serves');
+  const reloads = (await proc.proc())!.reloads;
+  const slow = get('/slow');
+  await new Promise((r) => setTimeout(r, 200));
+  // b2 drains; b1 is added in the same step, which needs a reload: do the drain alone first.
+  host.setDesired(lbSet('v5', [target(b2, true)]));
+  await host.idle();
+  assert.equal((await proc.proc())!.reloads, reloads, 'a drain is a runtime change, not a reload');
+  assert.deepEqual(await slow, { status: 200, body: 'b2 slow' }, 'the in-flight request finished');
+  assert.equal(lastHealth('reg-b2')?.state, 'draining');
+  host.setDesired(lbSet('v6', [target(b2, true), target(b3)]));
+  await host.idle();
+  await waitFor(async () => (await bodies(4)).every((b) => b === 'b3'), 'new requests avoid the draining target');
+  void b1;
+});
+
+test('a configuration HAProxy rejects is never loaded: the previous one keeps serving, the failure is reported', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b3 = backends[2]!;
+  // Something `haproxy -c` refuses (the control plane never sends this; a bug or a hostile set might).
+  host.setDesired(lbSet('bad', [target(b3)], [], `${TARGET_IP} nonsense`));
+  await host.idle();
+  const status = reports.at(-1)!.loadBalancers[0]!;
+  assert.equal(status.state, 'failed');
+  assert.match(status.reason!, /HAProxy rejected the configuration/);
+  assert.deepEqual([...new Set(await bodies(4))], ['b3'], 'still serving the previous configuration');
+});
+
+test('a reload HAProxy cannot complete (a listener port already taken) keeps the old worker serving', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b3 = backends[2]!;
+  const squatter = http.createServer((_q, r) => r.end('squatter'));
+  const taken = await new Promise<number>((resolve) => squatter.listen(0, LB_IP, () => resolve((squatter.address() as { port: number }).port)));
+  const next = lbSet('taken', [target(b3)]);
+  const lb = next.loadBalancers[0]!;
+  lb.listeners.push({ ...lb.listeners[0]!, arn: 'l2', port: taken });
+  host.setDesired(next);
+  await host.idle();
+  squatter.close();
+  const status = reports.at(-1)!.loadBalancers[0]!;
+  assert.equal(status.state, 'failed');
+  assert.deepEqual([...new Set(await bodies(4))], ['b3'], 'the previous worker still serves');
+});
+
+test('an empty set stops HAProxy', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  host.setDesired({ version: 'empty', loadBalancers: [] });
+  await host.idle();
+  await assert.rejects(get('/'));
+  assert.equal(await new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' })).isRunning(), false);
+});

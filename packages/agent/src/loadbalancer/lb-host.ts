@@ -1,0 +1,266 @@
+import { promises as fs } from 'node:fs';
+import type { Logger } from 'pino';
+import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/core';
+import { planApply, renderHaproxyConfig, type RenderedConfig } from './haproxy-config';
+import { ensureHaproxy, HaproxyProcess, haproxyPaths, type HaproxyPaths } from './haproxy-process';
+import { observe, parseShowStat, serverStateFile, type TargetMemory } from './haproxy-stats';
+
+/** How one load balancer runs on this host, for the control plane's DescribeLoadBalancers State. */
+export interface LoadBalancerStatusReport {
+  loadBalancerArn: string;
+  configVersion: string;
+  state: 'active' | 'failed';
+  reason?: string;
+}
+
+export interface HealthReport {
+  targets: TargetHealthObservation[];
+  loadBalancers: LoadBalancerStatusReport[];
+}
+
+export interface LoadBalancerHostOptions {
+  /** `<data-dir>/loadbalancer`: configuration, sockets, pid file and HAProxy's log. */
+  dir: string;
+  hostIp: string;
+  instanceId: () => string;
+  log: Logger;
+  /** Sends a complete report; rejects when it could not (the next one goes later). */
+  send: (report: HealthReport) => Promise<void>;
+  haproxyBinary?: string;
+  /** `show stat` polling period: target health reaches the control plane this fast. */
+  pollMs?: number;
+  /** A complete report at least this often, for the request counters. */
+  reportEveryMs?: number;
+}
+
+/** The old worker may finish connections this long after a reload: ELB's longest deregistration delay. */
+const HARD_STOP_AFTER_SECONDS = 3600;
+
+/**
+ * The agent's load-balancer role (on hosts a load balancer's placement
+ * picks): keeps HAProxy equal to the control plane's host set. Level
+ * triggered like assignments: every set is complete, only the latest one is
+ * applied, one application at a time. A configuration HAProxy rejects is
+ * never loaded (the previous one keeps serving) and is reported as failed.
+ */
+export class LoadBalancerHost {
+  private readonly paths: HaproxyPaths;
+  private readonly log: Logger;
+  private desired: LoadBalancerHostSet | undefined;
+  private applying: Promise<void> | undefined;
+  private haproxy: HaproxyProcess | undefined;
+  private current: RenderedConfig | undefined;
+  /** The last set tried, applied or refused: the same set is not tried again. */
+  private triedVersion: string | undefined;
+  private statuses: LoadBalancerStatusReport[] = [];
+  private readonly memory = new Map<string, TargetMemory>();
+  private lastSent = '';
+  private lastSentAt = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private connected = false;
+
+  constructor(private readonly opts: LoadBalancerHostOptions) {
+    this.paths = haproxyPaths(opts.dir);
+    this.log = opts.log.child({ component: 'load-balancer' });
+  }
+
+  /** A complete host set from the session (COMPLETE, or a changed set in an INCREMENTAL). */
+  setDesired(set: LoadBalancerHostSet): void {
+    this.desired = set;
+    this.kick();
+  }
+
+  sessionUp(): void {
+    this.connected = true;
+    this.lastSent = '';
+    void this.poll();
+  }
+
+  sessionDown(): void {
+    this.connected = false;
+  }
+
+  /** Agent shutdown: HAProxy keeps serving (the next agent adopts it). */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.retryTimer);
+  }
+
+  /** Resolves when the latest set has been handled (tests). */
+  async idle(): Promise<void> {
+    while (this.applying) await this.applying;
+  }
+
+  private kick(): void {
+    if (this.applying || this.stopped) return;
+    this.applying = this.applyLatest().finally(() => {
+      this.applying = undefined;
+      if (this.desired && this.desired.version !== this.triedVersion && !this.stopped) this.kick();
+    });
+  }
+
+  private async applyLatest(): Promise<void> {
+    const set = this.desired;
+    if (!set || set.version === this.triedVersion) return;
+    this.triedVersion = set.version;
+    try {
+      if (set.loadBalancers.length === 0) {
+        await this.shutdown();
+        return;
+      }
+      const proc = await this.process();
+      const rendered = renderHaproxyConfig(set, {
+        hostIp: this.opts.hostIp,
+        statsSocket: this.paths.statsSocket,
+        serverStateFile: this.paths.serverState,
+        hardStopAfterSeconds: HARD_STOP_AFTER_SECONDS,
+      });
+      await this.apply(proc, rendered);
+      this.statuses = set.loadBalancers.map((lb) =>
+        lb.errors.length > 0 ? { loadBalancerArn: lb.arn, configVersion: set.version, state: 'failed', reason: lb.errors.join(' ') } : { loadBalancerArn: lb.arn, configVersion: set.version, state: 'active' },
+      );
+      this.ensurePolling();
+    } catch (e) {
+      const reason = (e as Error).message;
+      this.log.error({ err: reason, version: set.version }, 'load balancer configuration not applied; the previous one keeps serving');
+      this.statuses = set.loadBalancers.map((lb) => ({ loadBalancerArn: lb.arn, configVersion: set.version, state: 'failed', reason }));
+      // Not a verdict on the set itself (HAProxy missing, a port in use): try again later.
+      this.retryTimer = setTimeout(() => {
+        if (this.triedVersion === set.version) this.triedVersion = undefined;
+        this.kick();
+      }, 10_000);
+      this.retryTimer.unref();
+    }
+    await this.report(true);
+  }
+
+  private async process(): Promise<HaproxyProcess> {
+    if (!this.haproxy) {
+      await fs.mkdir(this.paths.dir, { recursive: true, mode: 0o700 });
+      const binary = await ensureHaproxy(this.log, this.opts.haproxyBinary);
+      this.haproxy = new HaproxyProcess(binary, this.paths, this.log);
+      if (await this.haproxy.isRunning()) {
+        // Left running by the previous agent: keep it, and treat its file as what it serves.
+        const text = await fs.readFile(this.paths.config, 'utf8').catch(() => '');
+        this.current = { text, servers: [], errors: [] };
+        this.log.info('adopted the running HAProxy');
+      }
+    }
+    return this.haproxy;
+  }
+
+  private async apply(proc: HaproxyProcess, next: RenderedConfig): Promise<void> {
+    const running = this.current !== undefined && (await proc.isRunning());
+    const adopted = running && this.current!.servers.length === 0 && this.current!.text !== next.text;
+    const plan = running && !adopted ? planApply(this.current, next) : { kind: 'reload' as const };
+    if (plan.kind === 'none') return;
+    if (plan.kind === 'runtime') {
+      for (const c of plan.commands) {
+        const answer = (await proc.runtime(c)).trim();
+        if (answer !== '') throw new Error(`HAProxy runtime API refused '${c}': ${answer}`);
+      }
+      await this.writeAtomically(this.paths.config, next.text);
+      this.current = next;
+      this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API');
+      return;
+    }
+    const check = await proc.validate(next.text);
+    if (!check.ok) throw new Error(`HAProxy rejected the configuration: ${check.error}`);
+    const dump = running ? await proc.runtime('show servers state').catch(() => '') : '';
+    await this.writeAtomically(this.paths.serverState, serverStateFile(dump, next.servers));
+    const previous = running ? this.current!.text : undefined;
+    await this.writeAtomically(this.paths.config, next.text);
+    try {
+      if (running) await proc.reload();
+      else await proc.start();
+    } catch (e) {
+      // The file must match what serves, so a later reload (or adoption) starts from it.
+      if (previous !== undefined) await this.writeAtomically(this.paths.config, previous);
+      throw e;
+    }
+    this.current = next;
+    this.log.info({ servers: next.servers.length, reloaded: running }, running ? 'HAProxy reloaded' : 'HAProxy configured');
+  }
+
+  private async shutdown(): Promise<void> {
+    this.statuses = [];
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    const proc = this.haproxy ?? (await this.adoptableProcess());
+    if (proc && (await proc.isRunning())) await proc.stop();
+    this.current = undefined;
+    this.memory.clear();
+  }
+
+  /** A HAProxy a previous agent left running, found without installing anything. */
+  private async adoptableProcess(): Promise<HaproxyProcess | undefined> {
+    const p = new HaproxyProcess(this.opts.haproxyBinary ?? '/usr/sbin/haproxy', this.paths, this.log);
+    return (await p.isRunning()) ? p : undefined;
+  }
+
+  private async writeAtomically(file: string, text: string): Promise<void> {
+    const tmp = `${file}.tmp`;
+    await fs.writeFile(tmp, text, { mode: 0o600 });
+    await fs.rename(tmp, file);
+  }
+
+  private ensurePolling(): void {
+    if (this.pollTimer || this.stopped) return;
+    this.pollTimer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1000);
+    this.pollTimer.unref();
+  }
+
+  private polling = false;
+
+  private async poll(): Promise<void> {
+    if (this.polling || !this.haproxy || !this.current) return;
+    this.polling = true;
+    try {
+      await this.report(false);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** The targets of the running configuration as ELB states, from HAProxy's `show stat`. */
+  async observations(now = Date.now()): Promise<TargetHealthObservation[]> {
+    if (!this.haproxy || !this.current || this.current.servers.length === 0) return [];
+    const rows = parseShowStat(await this.haproxy.runtime('show stat'));
+    const byName = new Map(rows.map((r) => [`${r['pxname']}/${r['svname']}`, r]));
+    const seen = new Set<string>();
+    const out: TargetHealthObservation[] = [];
+    for (const s of this.current.servers) {
+      const row = byName.get(`${s.backend}/${s.server}`);
+      if (!row) continue;
+      seen.add(s.registrationId);
+      let mem = this.memory.get(s.registrationId);
+      if (!mem) this.memory.set(s.registrationId, (mem = { firstSeenAt: now, everUp: false }));
+      out.push(observe(row, s, mem, this.opts.instanceId(), now));
+    }
+    for (const k of this.memory.keys()) if (!seen.has(k)) this.memory.delete(k);
+    return out;
+  }
+
+  private async report(force: boolean): Promise<void> {
+    if (!this.connected) return;
+    let targets: TargetHealthObservation[] = [];
+    try {
+      targets = await this.observations();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'cannot read HAProxy statistics');
+    }
+    const key = JSON.stringify({ t: targets.map((t) => [t.targetGroupArn, t.id, t.port, t.registrationId, t.state, t.reason]), s: this.statuses });
+    const due = Date.now() - this.lastSentAt >= (this.opts.reportEveryMs ?? 10_000);
+    if (!force && !due && key === this.lastSent) return;
+    try {
+      await this.opts.send({ targets, loadBalancers: this.statuses });
+      this.lastSent = key;
+      this.lastSentAt = Date.now();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'target health report not sent; will retry');
+    }
+  }
+}

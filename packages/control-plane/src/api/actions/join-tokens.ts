@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { NotFoundError, ServerError, toEcsTimestamp } from '@stevedore/core';
+import { caCertHash, parseJoinToken } from '@stevedore/proto';
+import type { ApiContext } from '../context';
+import { decodeToken, isString, page } from '../paging';
+import { Params } from '../params';
+import { requireCluster } from '../lookups';
+import type { StoredJoinToken } from '../../store/agent-pki-repo';
+import { sha256Hex } from '../../dispatcher/enrollment';
+
+/** kubeadm's default token lifetime is a day; an hour is enough to join a host by hand. */
+export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 3600;
+const MAX_JOIN_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+const TOKEN_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+function newTokenId(): string {
+  return [...randomBytes(8)].map((b) => TOKEN_ID_ALPHABET[b % TOKEN_ID_ALPHABET.length]).join('');
+}
+
+export type JoinTokenStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED' | 'EXHAUSTED';
+
+export function joinTokenStatus(t: StoredJoinToken, now: number): JoinTokenStatus {
+  if (t.revokedAt !== undefined) return 'REVOKED';
+  if (now >= t.expiresAt) return 'EXPIRED';
+  if (t.maxUses !== undefined && t.uses >= t.maxUses) return 'EXHAUSTED';
+  return 'ACTIVE';
+}
+
+/** Never the secret: it exists only in CreateJoinToken's response. */
+function joinTokenJson(t: StoredJoinToken, now: number) {
+  return {
+    joinTokenId: t.id,
+    cluster: t.cluster,
+    status: joinTokenStatus(t, now),
+    createdAt: toEcsTimestamp(t.createdAt),
+    expiresAt: toEcsTimestamp(t.expiresAt),
+    uses: t.uses,
+    ...(t.maxUses !== undefined ? { maxUses: t.maxUses } : {}),
+    ...(t.revokedAt !== undefined ? { revokedAt: toEcsTimestamp(t.revokedAt) } : {}),
+  };
+}
+
+function currentCaCertHash(ctx: ApiContext): string {
+  const pem = ctx.store.agentPki.caCertificate();
+  if (!pem) throw new ServerError('The agent channel CA is not ready yet.');
+  return caCertHash(pem);
+}
+
+/** Stevedore_20261125.CreateJoinToken: the token is shown once; only its SHA-256 is stored. */
+export function createJoinToken(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  p.requiredString('cluster', { max: 2048 });
+  const ttl = p.integer('ttlSeconds', { min: 1, max: MAX_JOIN_TOKEN_TTL_SECONDS }) ?? DEFAULT_JOIN_TOKEN_TTL_SECONDS;
+  const uses = p.integer('uses', { min: 1, max: 100_000 });
+  const hash = currentCaCertHash(ctx);
+  return ctx.store.tx(() => {
+    const cluster = requireCluster(ctx, p);
+    const now = ctx.clock.now();
+    const secret = randomBytes(32).toString('base64url');
+    const t: StoredJoinToken = { id: newTokenId(), cluster: cluster.name, secretSha256: sha256Hex(secret), createdAt: now, expiresAt: now + ttl * 1000, uses: 0, ...(uses !== undefined ? { maxUses: uses } : {}) };
+    ctx.store.agentPki.insertToken(t);
+    ctx.log.info({ cluster: cluster.name, joinTokenId: t.id, ttlSeconds: ttl, uses }, 'join token created');
+    return { token: `SVDR-${t.id}.${secret}`, caCertHash: hash, expiresAt: toEcsTimestamp(t.expiresAt), joinToken: joinTokenJson(t, now) };
+  });
+}
+
+export function listJoinTokens(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const cluster = p.has('cluster') ? requireCluster(ctx, p).name : undefined;
+  const limit = p.maxResults(100);
+  const after = decodeToken(p.string('nextToken'), isString);
+  const now = ctx.clock.now();
+  const { items, nextToken } = page(ctx.store.agentPki.listTokens(cluster, after, limit + 1), limit, (t) => t.id);
+  return { joinTokens: items.map((t) => joinTokenJson(t, now)), caCertHash: currentCaCertHash(ctx), ...(nextToken ? { nextToken } : {}) };
+}
+
+/** Takes the id, or the whole token (only its id part is read). Revoking twice is harmless. */
+export function revokeJoinToken(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const ref = p.requiredString('joinTokenId', { max: 128 });
+  const id = parseJoinToken(ref)?.id ?? ref;
+  return ctx.store.tx(() => {
+    if (!ctx.store.agentPki.token(id)) throw new NotFoundError('ResourceNotFoundException', `Join token ${id} not found.`);
+    ctx.store.agentPki.revokeToken(id, ctx.clock.now());
+    const t = ctx.store.agentPki.token(id)!;
+    ctx.log.info({ cluster: t.cluster, joinTokenId: id }, 'join token revoked');
+    return { joinToken: joinTokenJson(t, ctx.clock.now()) };
+  });
+}

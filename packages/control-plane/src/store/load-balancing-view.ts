@@ -1,0 +1,107 @@
+import {
+  aggregateTargetHealth,
+  hostSetFor,
+  loadBalancerHosts,
+  taskTargetHealth,
+  targetGroupsInUse,
+  type ContainerInstance,
+  type HealthStatus,
+  type LoadBalancerHostSet,
+  type RegisteredTarget,
+  type TargetHealth,
+  type TargetHealthObservation,
+} from '@stevedore/core';
+import type { Store } from './store';
+
+/**
+ * Read models over the load balancing tables, shared by the API, the
+ * dispatcher, the load balancer role and the orchestrator: each is one
+ * snapshot of the store turned into answers by the pure core functions.
+ */
+export class LoadBalancingView {
+  private readonly state;
+  private readonly instances = new Map<string, ContainerInstance>();
+  private readonly observations = new Map<string, TargetHealthObservation[]>();
+  private readonly inUse: Set<string>;
+  /** Target group -> connected hosts of load balancers that forward to it. */
+  private readonly reporters = new Map<string, Set<string>>();
+
+  constructor(private readonly store: Store) {
+    this.state = store.loadBalancers.state();
+    this.inUse = targetGroupsInUse(this.state);
+    const clusters = new Set(this.state.loadBalancers.map((lb) => lb.cluster));
+    for (const c of clusters) for (const i of store.instances.listByCluster(c)) this.instances.set(i.id, i);
+    for (const lb of this.state.loadBalancers) {
+      const hosts = loadBalancerHosts(lb, [...this.instances.values()]).filter((h) => h.agentConnected);
+      const listenerArns = new Set(this.state.listeners.filter((l) => l.loadBalancerArn === lb.arn).map((l) => l.arn));
+      const tgs = new Set<string>();
+      for (const l of this.state.listeners) if (listenerArns.has(l.arn)) l.defaultActions.forEach((a) => tgs.add(a.targetGroupArn));
+      for (const r of this.state.rules) if (listenerArns.has(r.listenerArn)) r.actions.forEach((a) => tgs.add(a.targetGroupArn));
+      for (const tg of tgs) {
+        const set = this.reporters.get(tg) ?? new Set<string>();
+        hosts.forEach((h) => set.add(h.id));
+        this.reporters.set(tg, set);
+      }
+    }
+    for (const o of store.targets.health()) {
+      const k = `${o.targetGroupArn}\u0000${o.id}\u0000${o.port}`;
+      this.observations.set(k, [...(this.observations.get(k) ?? []), o]);
+    }
+  }
+
+  health(t: RegisteredTarget): TargetHealth {
+    return aggregateTargetHealth(t, this.observations.get(`${t.targetGroupArn}\u0000${t.id}\u0000${t.port}`) ?? [], {
+      inUse: this.inUse.has(t.targetGroupArn),
+      reporters: this.reporters.get(t.targetGroupArn) ?? new Set(),
+    });
+  }
+
+  /** Load balancers forwarding to a target group (DescribeTargetGroups LoadBalancerArns). */
+  loadBalancersOf(targetGroupArn: string): string[] {
+    const listeners = this.state.listeners.filter(
+      (l) => l.defaultActions.some((a) => a.targetGroupArn === targetGroupArn) || this.state.rules.some((r) => r.listenerArn === l.arn && r.actions.some((a) => a.targetGroupArn === targetGroupArn)),
+    );
+    return [...new Set(listeners.map((l) => l.loadBalancerArn))];
+  }
+
+  /** The hosts a load balancer runs on now (any agent state). */
+  hostsOf(loadBalancerArn: string): ContainerInstance[] {
+    const lb = this.state.loadBalancers.find((x) => x.arn === loadBalancerArn);
+    if (!lb) return [];
+    const all = this.instances.size > 0 ? [...this.instances.values()] : this.store.instances.listByCluster(lb.cluster);
+    return loadBalancerHosts(lb, all);
+  }
+}
+
+/**
+ * The host set one container instance must run (the session's load balancer
+ * field). Cheap when its cluster has no load balancers, which is the common case.
+ */
+export function hostSetOf(store: Store, instance: ContainerInstance): LoadBalancerHostSet {
+  if (store.loadBalancers.countInCluster(instance.clusterName) === 0) return hostSetFor(instance, { loadBalancers: [], listeners: [], rules: [], targetGroups: [], targets: [] }, new Map());
+  const state = store.loadBalancers.state([instance.clusterName]);
+  const targets = store.targets.all();
+  const ids = new Set(targets.map((t) => t.id));
+  const byId = new Map<string, ContainerInstance>();
+  for (const id of ids) {
+    const i = store.instances.get(id);
+    if (i) byId.set(id, i);
+  }
+  return hostSetFor(instance, { ...state, targets }, byId);
+}
+
+/**
+ * The orchestrator's load balancer hook: each task's combined target health
+ * (core `taskTargetHealth`) given how many target groups its service uses.
+ * Tasks of services without load balancers are simply absent.
+ */
+export function taskTargetHealthOf(store: Store, taskIds: string[], expectedTargetGroups: number): Map<string, HealthStatus> {
+  const out = new Map<string, HealthStatus>();
+  if (expectedTargetGroups === 0 || taskIds.length === 0) return out;
+  const targets = store.targets.ofTasks(taskIds);
+  const view = targets.length > 0 ? new LoadBalancingView(store) : undefined;
+  const byTask = new Map<string, { targetGroupArn: string; health: TargetHealth }[]>();
+  for (const t of targets) byTask.set(t.taskId!, [...(byTask.get(t.taskId!) ?? []), { targetGroupArn: t.targetGroupArn, health: view!.health(t) }]);
+  for (const id of taskIds) out.set(id, taskTargetHealth(byTask.get(id) ?? [], expectedTargetGroups));
+  return out;
+}
