@@ -9,6 +9,10 @@ import * as joinTokens from './actions/join-tokens';
 import * as iam from './actions/iam';
 import * as services from './actions/services';
 import * as attributes from './actions/attributes';
+import * as loadBalancers from './actions/load-balancers';
+import * as targetGroups from './actions/target-groups';
+import * as listeners from './actions/listeners';
+import * as targets from './actions/targets';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -51,4 +55,23 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}CreateRole`]: iam.createRole,
   [`${STEVEDORE_TARGET_PREFIX}ListRoles`]: iam.listRoles,
   [`${STEVEDORE_TARGET_PREFIX}DeleteRole`]: iam.deleteRole,
+  // Load balancers: ELBv2 operations and shapes under the Stevedore target.
+  [`${STEVEDORE_TARGET_PREFIX}CreateLoadBalancer`]: loadBalancers.createLoadBalancer,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeLoadBalancers`]: loadBalancers.describeLoadBalancers,
+  [`${STEVEDORE_TARGET_PREFIX}DeleteLoadBalancer`]: loadBalancers.deleteLoadBalancer,
+  [`${STEVEDORE_TARGET_PREFIX}CreateTargetGroup`]: targetGroups.createTargetGroup,
+  [`${STEVEDORE_TARGET_PREFIX}ModifyTargetGroup`]: targetGroups.modifyTargetGroup,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetGroups`]: targetGroups.describeTargetGroups,
+  [`${STEVEDORE_TARGET_PREFIX}DeleteTargetGroup`]: targetGroups.deleteTargetGroup,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetGroupAttributes`]: targetGroups.describeTargetGroupAttributes,
+  [`${STEVEDORE_TARGET_PREFIX}ModifyTargetGroupAttributes`]: targetGroups.modifyTargetGroupAttributes,
+  [`${STEVEDORE_TARGET_PREFIX}CreateListener`]: listeners.createListener,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeListeners`]: listeners.describeListeners,
+  [`${STEVEDORE_TARGET_PREFIX}DeleteListener`]: listeners.deleteListener,
+  [`${STEVEDORE_TARGET_PREFIX}CreateRule`]: listeners.createRule,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeRules`]: listeners.describeRules,
+  [`${STEVEDORE_TARGET_PREFIX}DeleteRule`]: listeners.deleteRule,
+  [`${STEVEDORE_TARGET_PREFIX}RegisterTargets`]: targets.registerTargets,
+  [`${STEVEDORE_TARGET_PREFIX}DeregisterTargets`]: targets.deregisterTargets,
+  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
 };

@@ -9,6 +9,8 @@ import { ClientTokensRepo } from './client-tokens-repo';
 import { IamRepo } from './iam-repo';
 import { ephemeralSecretBox, type SecretBox } from './secret-box';
 import { ServicesRepo } from './services-repo';
+import { LoadBalancersRepo } from './load-balancers-repo';
+import { TargetsRepo } from './targets-repo';
 import { AgentPkiRepo } from './agent-pki-repo';
 
 export interface StoreOptions {
@@ -30,6 +32,8 @@ export class Store {
   readonly clientTokens: ClientTokensRepo;
   readonly iam: IamRepo;
   readonly services: ServicesRepo;
+  readonly loadBalancers: LoadBalancersRepo;
+  readonly targets: TargetsRepo;
   readonly agentPki: AgentPkiRepo;
   private pending: Change[] | undefined;
 
@@ -42,6 +46,8 @@ export class Store {
     this.clientTokens = new ClientTokensRepo(db);
     this.iam = new IamRepo(db, opts.secretBox ?? ephemeralSecretBox());
     this.services = new ServicesRepo(db, record);
+    this.loadBalancers = new LoadBalancersRepo(db, record);
+    this.targets = new TargetsRepo(db, record);
     this.agentPki = new AgentPkiRepo(db);
   }
 

@@ -3,8 +3,9 @@ import { foundation } from './001-foundation';
 import { services } from './002-services';
 import { iam } from './003-iam';
 import { agentPki } from './004-agent-pki';
+import { loadBalancers } from './006-load-balancers';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, loadBalancers];
