@@ -83,7 +83,8 @@ export function gateRollout(service: Service, stored: Record<string, DeploymentR
     return { rollouts, events, launch: false };
   }
   if (r.rolloutState === 'COMPLETED') {
-    rollouts[primary.id] = r.failedTasks === facts.failures ? r : { ...r, failedTasks: facts.failures };
+    // Settled: later failures are ordinary task replacements, counted by DescribeServices from the tasks.
+    rollouts[primary.id] = r;
     return { rollouts, events, launch: true };
   }
   r = { ...r, failedTasks: facts.failures };
