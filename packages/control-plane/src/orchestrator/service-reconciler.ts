@@ -40,7 +40,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxDelayMs: 1000,
   resyncMs: 15_000,
   startupDelayMs: 3000,
-  maxPlacementsPerTick: 1000,
+  maxPlacementsPerTick: 2500,
   healthyAfterRunningMs: DEFAULT_HEALTHY_AFTER_RUNNING_MS,
   deploymentTimeoutMs: DEFAULT_DEPLOYMENT_TIMEOUT_MS,
 };
@@ -68,6 +68,9 @@ export class ServiceReconciler {
   private unsubscribe: (() => void) | undefined;
   private started = false;
   private seed = 1;
+  /** Some service placed only part of what it needs this tick. */
+  private hasMore = false;
+  private urgent = false;
   /** Deployment timeouts count from here: the control plane's own downtime is not a stall. */
   private progressSince = 0;
 
@@ -130,6 +133,12 @@ export class ServiceReconciler {
 
   private schedule(): void {
     if (!this.started) return;
+    if (this.urgent) {
+      // A scale-out in chunks continues at once: debouncing would wait for the agents' reports to pause.
+      if (this.tickTimer) clearTimeout(this.tickTimer);
+      this.tickTimer = setTimeout(() => this.tick(), 0);
+      return;
+    }
     const now = Date.now();
     this.firstDirtyAt ??= now;
     if (this.tickTimer) clearTimeout(this.tickTimer);
@@ -171,6 +180,8 @@ export class ServiceReconciler {
       }
     }
     this.armWake();
+    this.urgent = this.hasMore;
+    this.hasMore = false;
     if (this.dirty.size > 0) this.schedule();
   }
 
@@ -221,6 +232,7 @@ export class ServiceReconciler {
     }
     this.logRollouts(snapshot.cluster, name, before, result.rollouts);
     if (result.more || out.requeued > 0) this.dirty.add(k);
+    if (result.more) this.hasMore = true;
     if (result.unplaced > 0 || out.requeued > 0) this.waiting.set(k, snapshot.cluster);
     if (result.nextWakeAt !== undefined) this.wakeAt.set(k, result.nextWakeAt);
   }

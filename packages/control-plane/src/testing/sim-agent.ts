@@ -16,6 +16,8 @@ export interface SimAgentOptions {
   heartbeatFraction?: number;
 }
 
+const REPORT_BATCH_MS = 100;
+
 interface Known {
   desired: 'RUNNING' | 'STOPPED';
   containers: string[];
@@ -115,13 +117,17 @@ export class SimAgent {
     this.scheduleFlush();
   }
 
+  /** Leading-edge batching like the real agent's reporter: the first report goes now, the rest within 100 ms. */
   private scheduleFlush(): void {
     if (this.flushTimer || !this.alive) return;
+    const wait = Math.max(0, this.lastFlushAt + REPORT_BATCH_MS - Date.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
+      this.lastFlushAt = Date.now();
       this.flush().catch(() => undefined);
-    }, 10);
+    }, wait);
   }
+  private lastFlushAt = 0;
 
   /** Reports, batched: RUNNING for what should run, STOPPED for what should stop. */
   private async flush(): Promise<void> {

@@ -84,15 +84,17 @@ export function computePlacements(candidates: Candidate[], req: TaskRequirement,
 /** The placement loop over an existing pool (the reconciler keeps one pool per tick). */
 export function placeInPool(pool: PoolEntry[], filters: PlacementFilter[], scorer: StrategyScorer, req: TaskRequirement, count: number, group: string): PlacementResult {
   const placements: string[] = [];
+  // Two scratch keys swapped as the best changes: no allocation per instance compared.
+  let key: number[] = [];
+  let bestKey: number[] = [];
   for (let n = 0; n < count; n++) {
     let best: PoolEntry | undefined;
-    let bestKey: number[] | undefined;
     for (const e of pool) {
       if (firstFailing(filters, e, req) >= 0) continue;
-      const key = scorer.placeKey(e, req);
-      if (!bestKey || lexLess(key, bestKey)) {
+      scorer.placeKeyInto(e, req, key);
+      if (!best || lexLess(key, bestKey)) {
         best = e;
-        bestKey = key;
+        [key, bestKey] = [bestKey, key];
       }
     }
     if (!best) {

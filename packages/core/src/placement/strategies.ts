@@ -23,6 +23,16 @@ function spreadAttribute(field: string | undefined): string | undefined {
 export class StrategyScorer {
   /** Per spread attribute: value -> active tasks of the group (over the whole pool). */
   private readonly spreadCounts = new Map<string, Map<string, number>>();
+  /** Attribute values looked up once per instance, not once per comparison. */
+  private readonly values = new Map<PoolEntry, Map<string, string>>();
+
+  private valueOf(e: PoolEntry, attr: string): string {
+    let m = this.values.get(e);
+    if (!m) this.values.set(e, (m = new Map()));
+    let v = m.get(attr);
+    if (v === undefined) m.set(attr, (v = attributeOf(e, attr)));
+    return v;
+  }
 
   constructor(
     private readonly strategies: PlacementStrategy[],
@@ -43,16 +53,21 @@ export class StrategyScorer {
 
   /** Key for placing one more task on `e` (lower wins). */
   placeKey(e: PoolEntry, req: TaskRequirement): number[] {
-    const key: number[] = [];
+    return this.placeKeyInto(e, req, new Array<number>(this.strategies.length + 1));
+  }
+
+  /** placeKey without allocating: placement compares thousands of instances per task. */
+  placeKeyInto(e: PoolEntry, req: TaskRequirement, key: number[]): number[] {
+    let i = 0;
     for (const s of this.strategies) {
-      if (s.type === 'random') key.push(this.random());
-      else if (s.type === 'binpack') key.push(s.field === 'cpu' ? e.remaining.cpu - req.cpu : e.remaining.memory - req.memory);
+      if (s.type === 'random') key[i++] = this.random();
+      else if (s.type === 'binpack') key[i++] = s.field === 'cpu' ? e.remaining.cpu - req.cpu : e.remaining.memory - req.memory;
       else {
         const attr = spreadAttribute(s.field);
-        key.push(attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(attributeOf(e, attr)) ?? 0));
+        key[i++] = attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(this.valueOf(e, attr)) ?? 0);
       }
     }
-    key.push(e.rank);
+    key[i] = e.rank;
     return key;
   }
 
@@ -68,7 +83,7 @@ export class StrategyScorer {
       else if (s.type === 'binpack') key.push(-(s.field === 'cpu' ? e.remaining.cpu : e.remaining.memory));
       else {
         const attr = spreadAttribute(s.field);
-        key.push(-(attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(attributeOf(e, attr)) ?? 0)));
+        key.push(-(attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(this.valueOf(e, attr)) ?? 0)));
       }
     }
     key.push(e.rank);
@@ -81,7 +96,7 @@ export class StrategyScorer {
     e.remaining.cpu -= delta * req.cpu;
     e.remaining.memory -= delta * req.memory;
     for (const [attr, counts] of this.spreadCounts) {
-      const v = attributeOf(e, attr);
+      const v = this.valueOf(e, attr);
       counts.set(v, (counts.get(v) ?? 0) + delta);
     }
   }
