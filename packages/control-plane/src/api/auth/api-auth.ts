@@ -6,7 +6,7 @@ import { AuthError, MAX_SKEW_MS, verifySigV4, type ReceivedRequest } from './sig
 import { ReplayCache } from './replay-cache';
 import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
 import { BUILT_IN_ROLES, evaluate, type PolicyDocument } from './policy';
-import { actionOf, resourcesOf, TARGET_NAMESPACES } from './operation-resources';
+import { actionOf, resourcesOf, TARGET_NAMESPACES, type ResourceLookups } from './operation-resources';
 
 /** Who made a request: an access key and the role whose policy it carries. */
 export interface Principal {
@@ -24,6 +24,11 @@ export interface ApiAuthOptions {
   /** Refused signatures per client address (default 10/s, burst 50). */
   failedAuthRateLimit?: RateLimit;
   maxSkewMs?: number;
+}
+
+interface SecretLookup {
+  get(name: string): { arn: string } | undefined;
+  byArn(arn: string): { arn: string } | undefined;
 }
 
 const FAILED_AUTH_RATE_LIMIT = { steady: 10, burst: 50 };
@@ -51,6 +56,15 @@ export class ApiAuth {
   private readonly failures: RateLimiter;
   private readonly maxSkewMs: number;
   private logBudget = { tokens: 20, at: 0, suppressed: 0 };
+  private readonly lookups: ResourceLookups = {
+    secretArn: (id) => {
+      // Typed by shape: the secrets repo belongs to the Secrets Manager API, not to this table.
+      const secrets = (this.store as unknown as { secrets?: SecretLookup }).secrets;
+      if (!secrets) return undefined;
+      const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(id);
+      return (m ? (secrets.byArn(id) ?? secrets.get(m[1]!)) : secrets.get(id))?.arn;
+    },
+  };
 
   constructor(
     private readonly store: Store,
@@ -112,7 +126,7 @@ export class ApiAuth {
     if (principal === UNAUTHENTICATED_ADMIN) return;
     // A target of no known API namespace is matched as itself: only an Action "*" grant reaches it.
     const action = actionOf(target) ?? target;
-    for (const resource of resourcesOf(action, body, this.arn)) {
+    for (const resource of resourcesOf(action, body, this.arn, this.lookups)) {
       const decision = evaluate(principal.policy, action, resource);
       if (decision === 'allow') continue;
       const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;

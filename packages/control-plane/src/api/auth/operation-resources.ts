@@ -11,7 +11,15 @@ import { arns, clusterNameOf, parseArn, type ArnContext } from '@stevedore/core'
 export const ANY_RESOURCE = '*';
 
 type Body = Record<string, unknown>;
-type ResourcesOf = (body: Body, arn: ArnContext) => string[];
+
+/** Lookups for resources a request names without their full ARN. */
+export interface ResourceLookups {
+  /** The stored ARN (with its random suffix) of the secret a SecretId names, if it exists. */
+  secretArn(secretId: string): string | undefined;
+}
+export const NO_LOOKUPS: ResourceLookups = { secretArn: () => undefined };
+
+type ResourcesOf = (body: Body, arn: ArnContext, lookups: ResourceLookups) => string[];
 
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -69,6 +77,24 @@ function resourceArn(body: Body): string[] {
 
 const any: ResourcesOf = () => [ANY_RESOURCE];
 
+const SECRET_ARN = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/**
+ * A secret's own ARN when it exists, so a policy on `secret:prod/db-??????`
+ * (the AWS way) holds whether the caller says `prod/db` or the ARN. Otherwise
+ * the ARN is rebuilt in this region and account from the name, never taken
+ * from the request: an ARN of another region must not slip past a Deny.
+ */
+function secret(body: Body, arn: ArnContext, lookups: ResourceLookups): string[] {
+  const id = body['SecretId'];
+  if (typeof id !== 'string' || id === '' || id.length > 2048) return [ANY_RESOURCE];
+  const stored = lookups.secretArn(id);
+  if (stored) return [stored];
+  const name = SECRET_ARN.exec(id)?.[1] ?? id;
+  return [SECRET_NAME.test(name) ? `arn:aws:secretsmanager:${arn.region}:${arn.account}:secret:${name}` : ANY_RESOURCE];
+}
+
 /** `<namespace>:<Operation>` -> resources. Task-definition operations are unscoped, as in ECS. */
 export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
   'ecs:CreateCluster': (b, a) => {
@@ -109,6 +135,12 @@ export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
   'ecs:UntagResource': resourceArn,
   'ecs:ListTagsForResource': resourceArn,
   'stevedore:GetTaskLogs': cluster,
+  'secretsmanager:CreateSecret': (b, a) => [typeof b['Name'] === 'string' && SECRET_NAME.test(b['Name']) ? `arn:aws:secretsmanager:${a.region}:${a.account}:secret:${b['Name']}` : ANY_RESOURCE],
+  'secretsmanager:PutSecretValue': secret,
+  'secretsmanager:GetSecretValue': secret,
+  'secretsmanager:DescribeSecret': secret,
+  'secretsmanager:DeleteSecret': secret,
+  'secretsmanager:ListSecrets': any,
   'stevedore:CreateJoinToken': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
   // Without a cluster it lists every cluster's tokens.
   'stevedore:ListJoinTokens': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
@@ -148,8 +180,8 @@ export function actionOf(target: string): string | undefined {
   return ns && /^[A-Za-z0-9]{1,128}$/.test(op) ? `${ns}:${op}` : undefined;
 }
 
-export function resourcesOf(action: string, body: unknown, arn: ArnContext): string[] {
+export function resourcesOf(action: string, body: unknown, arn: ArnContext, lookups: ResourceLookups = NO_LOOKUPS): string[] {
   const fn = OPERATION_RESOURCES[action];
   if (!fn || body === null || typeof body !== 'object' || Array.isArray(body)) return [ANY_RESOURCE];
-  return fn(body as Body, arn);
+  return fn(body as Body, arn, lookups);
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultArnContext } from '@stevedore/core';
 import { BUILT_IN_ROLES, deployerPolicy, evaluate, parsePolicyDocument, wildcardMatch, type Decision, type PolicyDocument } from './policy';
-import { actionOf, resourcesOf, ANY_RESOURCE, OPERATION_RESOURCES } from './operation-resources';
+import { actionOf, resourcesOf, ANY_RESOURCE, NO_LOOKUPS, OPERATION_RESOURCES, type ResourceLookups } from './operation-resources';
 import { ACTIONS } from '../router';
 
 const admin = BUILT_IN_ROLES['admin']!.policyDocument;
@@ -13,9 +13,9 @@ const ECS = 'AmazonEC2ContainerServiceV20141113.';
 const SV = 'Stevedore_20261125.';
 
 /** The decision for one request, as the API makes it: every resource must be allowed. */
-function decide(policy: PolicyDocument, target: string, body: Record<string, unknown>): Decision {
+function decide(policy: PolicyDocument, target: string, body: Record<string, unknown>, lookups: ResourceLookups = NO_LOOKUPS): Decision {
   const action = actionOf(target)!;
-  const decisions = resourcesOf(action, body, defaultArnContext).map((r) => evaluate(policy, action, r));
+  const decisions = resourcesOf(action, body, defaultArnContext, lookups).map((r) => evaluate(policy, action, r));
   return decisions.find((d) => d !== 'allow') ?? 'allow';
 }
 
@@ -61,6 +61,29 @@ test('an explicit Deny wins over any Allow', () => {
   assert.equal(decide(p, `${ECS}DeleteCluster`, { cluster: 'dev' }), 'allow');
   assert.equal(decide(p, `${ECS}RunTask`, { cluster: 'prod' }), 'allow');
   assert.equal(decide(p, `${SV}ListRoles`, {}), 'implicit-deny');
+});
+
+test('Secrets Manager: read-only sees metadata, never values; resources are the stored ARNs, rebuilt in this region otherwise', () => {
+  const SM = 'secretsmanager.';
+  const stored = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-AbCdEf';
+  const lookups: ResourceLookups = { secretArn: (id) => (id === 'prod/db' || id === stored ? stored : undefined) };
+  assert.equal(decide(readOnly, `${SM}DescribeSecret`, { SecretId: 'prod/db' }, lookups), 'allow');
+  assert.equal(decide(readOnly, `${SM}ListSecrets`, {}), 'allow');
+  assert.equal(decide(readOnly, `${SM}GetSecretValue`, { SecretId: 'prod/db' }, lookups), 'implicit-deny');
+  assert.equal(decide(deployer, `${SM}GetSecretValue`, { SecretId: 'prod/db' }, lookups), 'implicit-deny');
+  // A Deny written the AWS way (name plus six-character suffix) holds for the name and for any ARN spelling.
+  const p = parsePolicyDocument({
+    Statement: [
+      { Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-??????' },
+    ],
+  });
+  assert.equal(decide(p, `${SM}GetSecretValue`, { SecretId: 'prod/db' }, lookups), 'explicit-deny');
+  assert.equal(decide(p, `${SM}GetSecretValue`, { SecretId: stored }, lookups), 'explicit-deny');
+  assert.equal(decide(p, `${SM}GetSecretValue`, { SecretId: 'dev/db' }, lookups), 'allow');
+  const byName = parsePolicyDocument({ Statement: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }, { Effect: 'Deny', Action: '*', Resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/*' }] });
+  assert.equal(decide(byName, `${SM}GetSecretValue`, { SecretId: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:prod/other' }), 'explicit-deny', 'a foreign ARN is rebuilt in this region');
+  assert.equal(decide(byName, `${SM}CreateSecret`, { Name: 'prod/new' }), 'explicit-deny');
 });
 
 test('wildcards: * and ? in resources (case-sensitive) and actions (case-insensitive), in linear time', () => {

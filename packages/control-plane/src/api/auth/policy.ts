@@ -150,9 +150,10 @@ export const BUILT_IN_ROLES: Record<string, BuiltInRole> = {
   admin: { roleName: 'admin', description: 'Every action on every resource.', policyDocument: doc({ Action: ['*'], Resource: ['*'] }) },
   'read-only': {
     roleName: 'read-only',
-    description: 'Describe*, List* and Get* actions (including task logs) on every resource; no changes.',
+    description: 'Describe*, List* and Get* actions (including task logs; secret metadata but not secret values) on every resource; no changes.',
     policyDocument: doc({
-      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*'],
+      // Secret metadata, never values: secretsmanager:GetSecretValue is not a read-only action.
+      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*'],
       Resource: ['*'],
     }),
   },
