@@ -27,6 +27,13 @@ import * as iamAccessKeys from './commands/iam-access-keys';
 import * as iamRoles from './commands/iam-roles';
 import * as deploy from './commands/deploy';
 import * as serviceRollback from './commands/service-rollback';
+import * as serviceCreate from './commands/service-create';
+import * as serviceUpdate from './commands/service-update';
+import * as serviceDelete from './commands/service-delete';
+import * as serviceList from './commands/service-list';
+import * as serviceDescribe from './commands/service-describe';
+import * as instanceState from './commands/instance-state';
+import * as attribute from './commands/attribute';
 
 export const VERSION = '0.1.0';
 
@@ -69,11 +76,20 @@ function buildProgram(io: Io, app: App): Command {
   instanceList.register(instance, app);
   instanceDescribe.register(instance, app);
   instanceDeregister.register(instance, app);
+  instanceState.register(instance, app);
+
+  const attr = program.command('attribute').description('custom attributes of container instances (placement constraints match them)');
+  attribute.register(attr, app);
 
   logs.register(program, app);
 
   deploy.register(program, app);
-  const service = program.command('service').description('manage services');
+  const service = program.command('service').description('create, scale, update, describe and delete services');
+  serviceCreate.register(service, app);
+  serviceUpdate.register(service, app);
+  serviceList.register(service, app);
+  serviceDescribe.register(service, app);
+  serviceDelete.register(service, app);
   serviceRollback.register(service, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');

@@ -142,6 +142,10 @@ export interface EcsService {
     maximumPercent?: number;
     deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean };
   };
+  schedulingStrategy?: string;
+  placementStrategy?: { type: string; field?: string }[];
+  placementConstraints?: { type: string; expression?: string }[];
+  createdAt?: number;
 }
 
 export interface ServicesResponse {

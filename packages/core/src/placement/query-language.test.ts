@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareVersions, evaluateQuery, parseQuery, type QueryTarget } from './query-language';
 import { instance } from '../service/test-builders';
+import { validateRegisterTaskDefinition } from '../validation/register-task-definition';
 
 const target: QueryTarget = {
   instance: instance('a', {
@@ -89,4 +90,16 @@ test('versions compare segment by segment', () => {
   assert.equal(compareVersions('1.14.5', '1.14.10'), -1);
   assert.equal(compareVersions('1.2', '1.2.0'), 0);
   assert.equal(compareVersions('2.0.0', '1.99.99'), 1);
+});
+
+test('RegisterTaskDefinition refuses a memberOf expression that does not parse, with its position', () => {
+  assert.throws(
+    () =>
+      validateRegisterTaskDefinition({
+        family: 'f',
+        containerDefinitions: [{ name: 'a', image: 'i', memory: 8 }],
+        placementConstraints: [{ type: 'memberOf', expression: 'attribute:x ==' }],
+      }),
+    /placementConstraints\[0\]\.expression: Invalid expression at position 15: expected a value/,
+  );
 });

@@ -1,5 +1,6 @@
 import type { Tag, TaskDefinitionInput, TaskDefinitionPlacementConstraint } from '../model/task-definition';
 import { readKeyValue } from './container-fields';
+import { parseQuery } from '../placement/query-language';
 import { ObjectReader, checkList, checkString, childPath, compact, ecsRejection, invalidParameter } from './json-reader';
 
 /** Task-level members of RegisterTaskDefinition other than containers and volumes. */
@@ -60,7 +61,14 @@ function readPlacementConstraint(raw: unknown, field: string): TaskDefinitionPla
       "only 'memberOf' is allowed here; pass distinctInstance to RunTask or CreateService placementConstraints instead",
     );
   }
-  return { type, expression: r.requiredString('expression', { minLength: 1, maxLength: 2000 }) };
+  const expression = r.requiredString('expression', { minLength: 1, maxLength: 2000 });
+  // Checked now: a bad expression would otherwise only surface when a task is placed.
+  try {
+    parseQuery(expression);
+  } catch (e) {
+    throw invalidParameter(r.at('expression'), (e as Error).message);
+  }
+  return { type, expression };
 }
 
 export type TaskLevelFields = Pick<

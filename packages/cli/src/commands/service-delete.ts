@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { action, parseIntOption, type App } from '../context';
+import type { EcsService } from '../ecs-types';
+import { printJson } from '../output/json';
+import { renderServiceTable } from '../output/services';
+import { waitSteady } from '../service-wait';
+
+export function register(parent: Command, app: App): void {
+  parent
+    .command('delete')
+    .description('delete a service: it drains (its tasks stop) and becomes INACTIVE (DeleteService)')
+    .argument('<service>', 'service name or ARN')
+    .option('--force', 'delete even while scaled above 0')
+    .option('--wait', 'wait until every task has stopped')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124); 0 = no limit', parseIntOption('--timeout', 0), 0)
+    .action(
+      action<[string], { force?: boolean; wait?: boolean; timeout: number }>(app, async (ctx, opts, service) => {
+        const r = await ctx.client.call<{ service: EcsService }>('DeleteService', { cluster: ctx.cluster, service, force: opts.force === true });
+        if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
+        if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
+        if (!opts.wait) return;
+        return waitSteady(ctx.client, ctx.io, ctx.cluster, r.service.serviceName, { timeoutMs: opts.timeout * 1000, verbose: ctx.output !== 'json' });
+      }),
+    );
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { action, type App } from '../context';
+import type { EcsService } from '../ecs-types';
+import { printJson } from '../output/json';
+import { renderServiceTable } from '../output/services';
+import { listAll } from '../paging';
+
+export function register(parent: Command, app: App): void {
+  parent
+    .command('list')
+    .description('list the ACTIVE services of the cluster with their counts (ListServices + DescribeServices)')
+    .action(
+      action<[], object>(app, async (ctx) => {
+        const arns = await listAll(ctx.client, 'ListServices', { cluster: ctx.cluster }, 'serviceArns');
+        const services: EcsService[] = [];
+        // DescribeServices takes at most 10 names.
+        for (let i = 0; i < arns.length; i += 10) {
+          const r = await ctx.client.call<{ services?: EcsService[] }>('DescribeServices', { cluster: ctx.cluster, services: arns.slice(i, i + 10) });
+          services.push(...(r.services ?? []));
+        }
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, { services });
+        if (services.length === 0) ctx.io.stderr.write(`no services in cluster ${ctx.cluster}\n`);
+        else ctx.io.stdout.write(renderServiceTable(services));
+      }),
+    );
+}
