@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { systemClock } from '@stevedore/core';
-import { grpc } from '@stevedore/proto';
+import { grpc, toWireLoadBalancerStatus, toWireTargetHealth } from '@stevedore/proto';
 import type { AgentConfig } from './config';
 import { dockerFromHost } from './docker/docker-client';
 import { DOCKER_TIMEOUTS } from './docker/timeouts';
@@ -21,6 +21,7 @@ import { Session } from './session/session';
 import { ImagePuller } from './worker/image-puller';
 import { FileTaskJournal } from './worker/task-journal';
 import { Worker } from './worker/worker';
+import { LoadBalancerHost } from './loadbalancer/lb-host';
 
 export function agentVersion(): string {
   try {
@@ -134,6 +135,18 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   await worker.start();
 
   const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
+  // Hosts a load balancer's placement picks run HAProxy; elsewhere the host set stays empty and this idle.
+  let lbSession: string | undefined;
+  const loadBalancers = new LoadBalancerHost({
+    dir: path.join(cfg.dataDir, 'loadbalancer'),
+    hostIp: cfg.hostIp,
+    instanceId: () => instanceId,
+    log: ilog,
+    send: async (r) => {
+      if (!lbSession) throw new Error('no session');
+      await client.updateTargetHealth(instanceId, lbSession, { targets: r.targets.map(toWireTargetHealth), load_balancers: r.loadBalancers.map(toWireLoadBalancerStatus) });
+    },
+  });
   let firstRegistration = registered;
   const session = new Session({
     client,
@@ -147,8 +160,20 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       await register();
     },
     worker,
-    reporter,
+    reporter: {
+      connected: (sessionId, channel) => {
+        reporter.connected(sessionId, channel);
+        lbSession = sessionId;
+        loadBalancers.sessionUp();
+      },
+      disconnected: () => {
+        reporter.disconnected();
+        lbSession = undefined;
+        loadBalancers.sessionDown();
+      },
+    },
     onLogRequest: (req, sessionId) => logs.handle(req, sessionId),
+    onLoadBalancers: (set) => loadBalancers.setDesired(set),
     log: ilog,
   });
   session.start();
@@ -172,6 +197,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       await reporter.drain(2000);
       await session.stop();
       logs.closeAll();
+      // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
+      loadBalancers.stop();
       worker!.stop();
       client.close();
     },

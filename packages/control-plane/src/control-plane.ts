@@ -7,6 +7,7 @@ import { createApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
 import { LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
+import { TargetRegistrar } from './loadbalancer/target-registrar';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -22,6 +23,7 @@ export class ControlPlane {
   readonly store: Store;
   private readonly dispatcher: Dispatcher;
   private readonly orchestrator: ServiceReconciler;
+  private readonly loadBalancing: TargetRegistrar;
   private api: http.Server | undefined;
   apiPort = 0;
   agentPort = 0;
@@ -43,6 +45,7 @@ export class ControlPlane {
       instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
       ...config.orchestrator,
     });
+    this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log) });
   }
 
@@ -58,6 +61,7 @@ export class ControlPlane {
     const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }));
     this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
     this.orchestrator.start();
+    this.loadBalancing.start();
     const api = this.api!;
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
@@ -80,6 +84,7 @@ export class ControlPlane {
         api.closeAllConnections();
       });
     }
+    this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();
     this.serverCert?.stop();

@@ -84,7 +84,24 @@ export interface SessionMessage {
   removed: string[];
   heartbeat_period_ms: number;
   log_requests: LogRequest[];
+  /** Contract 6: present in COMPLETE, and in INCREMENTAL only when the set changed (null otherwise). */
+  load_balancers?: WireLoadBalancerSet | null;
 }
+export interface WireLoadBalancerSet { version: string; spec_json: string }
+export interface WireTargetHealthReport {
+  target_group_arn: string;
+  target_id: string;
+  port: number;
+  registration_id: string;
+  state: string;
+  reason: string;
+  description: string;
+  requests: number;
+  errors: number;
+}
+export interface WireLoadBalancerStatus { load_balancer_arn: string; config_version: string; state: string; reason: string }
+export interface UpdateTargetHealthRequest { session_id: string; targets: WireTargetHealthReport[]; load_balancers: WireLoadBalancerStatus[] }
+export type UpdateTargetHealthResponse = Record<string, never>;
 export interface HeartbeatRequest { session_id: string }
 export interface HeartbeatResponse { period_ms: number }
 export interface WireNetworkBinding { bind_ip: string; container_port: number; host_port: number; protocol: string }
@@ -115,5 +132,6 @@ export interface LogChunk { request_id: string; data: Buffer; stream: string; er
 
 export { grpc };
 export * from './convert';
+export * from './load-balancer-convert';
 export * from './channel-pki';
 export type PushLogsResponse = Record<string, never>;

@@ -13,6 +13,8 @@ import {
   type RegisterResponse,
   type SessionMessage,
   type UpdateTaskStatusResponse,
+  type UpdateTargetHealthRequest,
+  type UpdateTargetHealthResponse,
   type WireTaskStatus,
 } from '@stevedore/proto';
 
@@ -27,6 +29,7 @@ interface RawClient extends grpc.Client {
   Register: Unary<RegisterRequest, RegisterResponse>;
   Heartbeat: Unary<{ session_id: string }, HeartbeatResponse>;
   UpdateTaskStatus: Unary<{ session_id: string; updates: WireTaskStatus[] }, UpdateTaskStatusResponse>;
+  UpdateTargetHealth: Unary<UpdateTargetHealthRequest, UpdateTargetHealthResponse>;
   Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
@@ -94,6 +97,10 @@ export class DispatcherClient {
   async updateTaskStatus(instanceId: string, sessionId: string, updates: WireTaskStatus[]): Promise<string[]> {
     const res = await this.unary(this.raw.UpdateTaskStatus, { session_id: sessionId, updates }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
     return res.applied ?? [];
+  }
+
+  async updateTargetHealth(instanceId: string, sessionId: string, req: Omit<UpdateTargetHealthRequest, 'session_id'>): Promise<void> {
+    await this.unary(this.raw.UpdateTargetHealth, { session_id: sessionId, ...req }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
   }
 
   pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {

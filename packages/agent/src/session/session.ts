@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { TaskAssignment } from '@stevedore/core';
-import { grpc, type LogRequest, type SessionMessage } from '@stevedore/proto';
+import type { LoadBalancerHostSet, TaskAssignment } from '@stevedore/core';
+import { fromWireLoadBalancerSet, grpc, type LogRequest, type SessionMessage } from '@stevedore/proto';
 import { AssignmentSequence } from './assignments-stream';
 import { Backoff, SESSION_BACKOFF, Sleeper, type BackoffOptions } from './backoff';
 import { CALL_TIMEOUTS, grpcCode, grpcDetails, type DispatcherClient } from './dispatcher-client';
@@ -23,6 +23,8 @@ export interface SessionOptions {
   worker: AssignmentTarget;
   reporter: SessionListener;
   onLogRequest: (req: LogRequest, sessionId: string) => void;
+  /** The complete load balancer host set, whenever a message carries one (contract 6). */
+  onLoadBalancers?: (set: LoadBalancerHostSet) => void;
   log: Logger;
   backoff?: BackoffOptions;
   /** ECS waits an hour before retrying a deregistered (INACTIVE) instance. */
@@ -209,6 +211,11 @@ export class Session {
         }
         if (accepted.invalid.length) this.log.error({ tasks: accepted.invalid }, 'ignoring assignments whose spec_json cannot be read');
         for (const lr of msg.log_requests ?? []) if (sessionId) this.opts.onLogRequest(lr, sessionId);
+        if (msg.load_balancers) {
+          const set = fromWireLoadBalancerSet(msg.load_balancers);
+          if (set) this.opts.onLoadBalancers?.(set);
+          else this.log.error({ version: msg.load_balancers.version }, 'ignoring a load balancer set whose spec_json cannot be read');
+        }
       });
       call.on('error', (err: grpc.ServiceError) => {
         if (this.stopped) return finish({ kind: 'stopped' });

@@ -54,7 +54,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     serviceArn: arns.service(arn, s.clusterName, s.name),
     serviceName: s.name,
     clusterArn: arns.cluster(arn, s.clusterName),
-    loadBalancers: [],
+    loadBalancers: s.loadBalancers ?? [],
     serviceRegistries: [],
     status: s.status,
     desiredCount: desired,

@@ -32,6 +32,8 @@ import { AgentSession } from './session';
 import { grpcError, status } from './grpc-errors';
 import { authenticatePeer, INACTIVE_DETAILS, metadataValue, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
+import { applyTargetHealthReport } from './target-health-report';
+import type { UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
 export interface ChannelSecurity {
@@ -76,6 +78,9 @@ export class Dispatcher {
     });
     this.unsubscribe = this.store.changes.on((c) => {
       if (c.kind === 'task' && c.instanceId) this.sessions.get(c.instanceId)?.schedule();
+      if (c.kind === 'load-balancer-config') this.sessions.forEach((s) => s.scheduleLoadBalancers());
+      // Attributes decide which instances run a load balancer.
+      if (c.kind === 'instance') this.sessions.get(c.instanceId)?.scheduleLoadBalancers();
       if (c.kind === 'instance') {
         const s = this.sessions.get(c.instanceId);
         const i = this.store.instances.get(c.instanceId);
@@ -95,6 +100,7 @@ export class Dispatcher {
       Heartbeat: this.heartbeat.bind(this),
       UpdateTaskStatus: this.updateTaskStatus.bind(this),
       PushLogs: this.pushLogs.bind(this),
+      UpdateTargetHealth: this.updateTargetHealth.bind(this),
     });
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -248,6 +254,24 @@ export class Dispatcher {
     } catch (e) {
       this.log.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'agent call refused');
       throw e;
+    }
+  }
+
+  /** A load-balancer host's target health and configuration status (proto contract of UpdateTargetHealth). */
+  private updateTargetHealth(call: grpc.ServerUnaryCall<UpdateTargetHealthRequest, UpdateTargetHealthResponse>, cb: grpc.sendUnaryData<UpdateTargetHealthResponse>): void {
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    if (!this.sessionOf(peer, call.metadata, call.request.session_id)) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
+    try {
+      const r = applyTargetHealthReport(this.store, peer.instanceId, call.request);
+      if (r.dropped > 0) this.log.warn({ instance: peer.instanceId, dropped: r.dropped }, 'target health entries with unknown states ignored');
+      cb(null, {});
+    } catch (e) {
+      cb(this.internal(e, 'update target health'));
     }
   }
 

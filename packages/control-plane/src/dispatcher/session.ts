@@ -1,12 +1,18 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { arns, type ArnContext } from '@stevedore/core';
+import { arns, holdAssignment, type ArnContext, type HoldDecision } from '@stevedore/core';
+import { toWireLoadBalancerSet, type WireLoadBalancerSet } from '@stevedore/proto';
 import { toWireAssignment, type LogRequest, type SessionMessage, type SessionRequest } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { buildAssignment, diffAssignments } from './assignment-set';
+import { heldStops } from './stop-holds';
+import { hostSetOf } from '../store/load-balancing-view';
 
 /** Debounce of incremental messages: changes within this gap go in one batch. */
 export const BATCH_MS = 100;
+/** The load balancer host set is looked at again at least this often (placement by attributes can change). */
+const LOAD_BALANCER_RESYNC_MS = 30_000;
+const NOT_HELD: HoldDecision = { held: false };
 
 /**
  * One agent session: owns the server stream and the view of what the agent
@@ -20,6 +26,9 @@ export class AgentSession {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastSentAt = 0;
+  private sentLoadBalancers: string | undefined;
+  private loadBalancersDirty = true;
+  private loadBalancersCheckedAt = 0;
   lastHeartbeatAt: number;
 
   constructor(
@@ -42,12 +51,14 @@ export class AgentSession {
   sendComplete(): void {
     const current = this.currentSet();
     this.sent.clear();
+    this.sentLoadBalancers = undefined;
+    this.loadBalancersDirty = true;
     const assignments = [];
     for (const [arnKey, a] of current) {
       this.sent.set(arnKey, a.version);
       assignments.push(toWireAssignment(a));
     }
-    this.write('COMPLETE', assignments, []);
+    this.write('COMPLETE', assignments, [], this.loadBalancerDelta());
     this.log.info({ tasks: assignments.length }, 'sent complete assignment set');
   }
 
@@ -65,6 +76,12 @@ export class AgentSession {
     }, delay);
   }
 
+  /** The load balancer configuration may have changed: recompute this instance's host set on the next flush. */
+  scheduleLoadBalancers(): void {
+    this.loadBalancersDirty = true;
+    this.schedule();
+  }
+
   requestLogs(r: LogRequest): void {
     this.pendingLogs.push(r);
     this.schedule();
@@ -80,19 +97,23 @@ export class AgentSession {
       ids.set(arn, r.id);
       versions.set(arn, r.version);
     }
+    // A stop held while load balancer targets drain is sent at the version before the stop.
+    const held = heldStops(this.store, ids, this.store.clock.now());
+    for (const arn of held.keys()) versions.set(arn, versions.get(arn)! - 1);
     const diff = diffAssignments(this.sent, versions);
-    if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0) return;
+    const loadBalancers = this.loadBalancerDelta();
+    if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0 && !loadBalancers) return;
     const assignments = [];
     for (const k of diff.changed) {
       const t = this.store.tasks.get(ids.get(k)!);
       const td = t && this.store.taskDefinitions.get(t.family, t.revision);
       if (!t || !td) continue;
-      const a = buildAssignment(this.arn, t, td.taskDefinition);
+      const a = holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(k) ?? NOT_HELD);
       this.sent.set(k, a.version);
       assignments.push(toWireAssignment(a));
     }
     for (const k of diff.removed) this.sent.delete(k);
-    this.write('INCREMENTAL', assignments, diff.removed);
+    this.write('INCREMENTAL', assignments, diff.removed, loadBalancers);
     this.log.debug({ changed: diff.changed.length, removed: diff.removed.length }, 'sent incremental assignments');
   }
 
@@ -112,15 +133,33 @@ export class AgentSession {
 
   private currentSet() {
     const out = new Map<string, ReturnType<typeof buildAssignment>>();
-    for (const t of this.store.tasks.assignedTo(this.instanceId)) {
+    const tasks = this.store.tasks.assignedTo(this.instanceId);
+    const held = heldStops(this.store, new Map(tasks.map((t) => [arns.task(this.arn, t.clusterName, t.id), t.id])), this.store.clock.now());
+    for (const t of tasks) {
       const td = this.store.taskDefinitions.get(t.family, t.revision);
       if (!td) continue;
-      out.set(arns.task(this.arn, t.clusterName, t.id), buildAssignment(this.arn, t, td.taskDefinition));
+      const arn = arns.task(this.arn, t.clusterName, t.id);
+      out.set(arn, holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(arn) ?? NOT_HELD));
     }
     return out;
   }
 
-  private write(type: SessionMessage['type'], assignments: SessionMessage['assignments'], removed: string[]): void {
+  /** The host set when it differs from what the agent has (contract 6), else undefined. */
+  private loadBalancerDelta(): WireLoadBalancerSet | undefined {
+    const now = Date.now();
+    if (!this.loadBalancersDirty && this.sentLoadBalancers !== undefined && now - this.loadBalancersCheckedAt < LOAD_BALANCER_RESYNC_MS) return undefined;
+    this.loadBalancersDirty = false;
+    this.loadBalancersCheckedAt = now;
+    const instance = this.store.instances.get(this.instanceId);
+    if (!instance) return undefined;
+    const set = hostSetOf(this.store, instance);
+    if (set.version === this.sentLoadBalancers) return undefined;
+    this.sentLoadBalancers = set.version;
+    if (set.loadBalancers.length > 0) this.log.info({ version: set.version, loadBalancers: set.loadBalancers.length }, 'sending load balancer host set');
+    return toWireLoadBalancerSet(set);
+  }
+
+  private write(type: SessionMessage['type'], assignments: SessionMessage['assignments'], removed: string[], loadBalancers?: WireLoadBalancerSet): void {
     const appliesTo = this.seq;
     this.seq = type === 'COMPLETE' ? 1 : this.seq + 1;
     const msg: SessionMessage = {
@@ -132,6 +171,7 @@ export class AgentSession {
       removed,
       heartbeat_period_ms: this.heartbeatPeriodMs,
       log_requests: this.pendingLogs,
+      load_balancers: loadBalancers ?? null,
     };
     this.pendingLogs = [];
     this.lastSentAt = Date.now();

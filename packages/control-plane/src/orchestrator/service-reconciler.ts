@@ -14,6 +14,7 @@ import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { applyReconcile } from './apply-actions';
 import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from './cluster-snapshot';
+import { withTargetHealth } from '../store/load-balancing-view';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -205,7 +206,7 @@ export class ServiceReconciler {
         : (rollout?.failedTasks ?? 0);
     const result = reconcileService({
       service: stored.service,
-      tasks: loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask),
+      tasks: withTargetHealth(this.store, stored.service, loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask)),
       instances: snapshot.views(),
       requirement,
       taskDefinitionConstraints: constraints,

@@ -105,3 +105,15 @@ export function taskTargetHealthOf(store: Store, taskIds: string[], expectedTarg
   for (const id of taskIds) out.set(id, taskTargetHealth(byTask.get(id) ?? [], expectedTargetGroups));
   return out;
 }
+
+/**
+ * The orchestrator's loader hook (docs/design/deployments.md): sets
+ * `targetHealth` on the tasks of a service with load balancers, leaves the
+ * others untouched (their health is the containers' alone).
+ */
+export function withTargetHealth<T extends { id: string; targetHealth?: HealthStatus }>(store: Store, service: { loadBalancers?: unknown[] }, tasks: T[]): T[] {
+  const expected = service.loadBalancers?.length ?? 0;
+  if (expected === 0) return tasks;
+  const health = taskTargetHealthOf(store, tasks.map((t) => t.id), expected);
+  return tasks.map((t) => ({ ...t, targetHealth: health.get(t.id) ?? 'UNKNOWN' }));
+}

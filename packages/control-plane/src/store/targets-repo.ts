@@ -137,6 +137,11 @@ export class TargetsRepo {
     return out;
   }
 
+  /** Cheap guard for the dispatcher's hot path: no drain records, no held stops. */
+  anyDrains(): boolean {
+    return (this.stmt('SELECT EXISTS(SELECT 1 FROM task_drains) AS x').get() as { x: number }).x === 1;
+  }
+
   drainOf(taskId: string): TaskDrain | undefined {
     return this.drainsOf([taskId]).get(taskId);
   }

@@ -1,4 +1,5 @@
 import type { Tag } from './task-definition';
+import type { ServiceLoadBalancer } from './load-balancer';
 
 /**
  * ECS Service shapes, named as the ECS API names them. The user's spec
@@ -84,6 +85,8 @@ export interface Service {
   placementStrategy: PlacementStrategy[];
   deployments: Deployment[];
   healthCheckGracePeriodSeconds?: number;
+  /** ECS `loadBalancers` (ALB/NLB form): each RUNNING task is registered in these target groups. */
+  loadBalancers?: ServiceLoadBalancer[];
   propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
   enableECSManagedTags: boolean;
   tags: Tag[];

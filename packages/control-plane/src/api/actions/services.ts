@@ -16,6 +16,7 @@ import { requireCluster } from '../lookups';
 import { requestHash } from '../request-hash';
 import { serviceJson } from '../service-json';
 import { validateTags } from './tags';
+import { checkAgainst, readServiceLoadBalancers } from './service-load-balancers';
 import {
   findService,
   readDeploymentConfiguration,
@@ -51,6 +52,7 @@ export function createService(ctx: ApiContext, body: unknown) {
   if (strategy === 'DAEMON') desiredCount = 0;
   const deploymentConfiguration = readDeploymentConfiguration(p, strategy);
   const placement = readPlacement(p, strategy, td);
+  const loadBalancers = readServiceLoadBalancers(ctx, p, td);
   const tags = validateTags(p.list('tags'));
   const propagateTags = (p.string('propagateTags', { enum: PROPAGATE }) ?? 'NONE') as Service['propagateTags'];
   const grace = p.integer('healthCheckGracePeriodSeconds', { min: 0, max: 2_147_483_647 });
@@ -85,6 +87,7 @@ export function createService(ctx: ApiContext, body: unknown) {
       requestHash: hash,
     };
     if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
+    if (loadBalancers?.length) service.loadBalancers = loadBalancers;
     ctx.store.services.create(service);
     ctx.log.info({ cluster: cluster.name, service: name, taskDefinition: td.taskDefinitionArn, desiredCount, schedulingStrategy: strategy }, 'service created');
     return { service: serviceJson(ctx.arn, ctx.store, { service, runtime: { events: [], rollouts: {} } }) };
@@ -119,6 +122,10 @@ export function updateService(ctx: ApiContext, body: unknown) {
     }
     const td = requireActiveTaskDefinitionOrCurrent(ctx, tdRef, current);
     const placement = readPlacement(p, strategy, td);
+    const loadBalancers = readServiceLoadBalancers(ctx, p, td);
+    if (loadBalancers === undefined) for (const lb of current.loadBalancers ?? []) checkAgainst(ctx, lb, td);
+    // ECS: new load balancers, like a new revision, roll out as a new deployment.
+    const lbChanged = loadBalancers !== undefined && JSON.stringify(loadBalancers) !== JSON.stringify(current.loadBalancers ?? []);
     const now = ctx.clock.now();
     const next: Service = {
       ...current,
@@ -133,7 +140,9 @@ export function updateService(ctx: ApiContext, body: unknown) {
       version: current.version + 1,
     };
     if (grace !== undefined) next.healthCheckGracePeriodSeconds = grace;
-    if (force || td.taskDefinitionArn !== current.taskDefinitionArn) {
+    if (loadBalancers?.length) next.loadBalancers = loadBalancers;
+    else if (loadBalancers !== undefined) delete next.loadBalancers;
+    if (force || td.taskDefinitionArn !== current.taskDefinitionArn || lbChanged) {
       next.deployments = withPrimaryDeployment(current.deployments, newDeployment(ctx, td.taskDefinitionArn));
     }
     ctx.store.services.putSpec(next);
