@@ -70,7 +70,8 @@ export interface RawRequest {
 }
 
 async function sign(url: URL, headers: Record<string, string>, body: Buffer, creds: Credentials, region: string): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ credentials: creds, region, service: 'ecs', sha256: Hash.bind(null, 'sha256') });
+  const service = headers['x-amz-target']?.startsWith('secretsmanager.') ? 'secretsmanager' : 'ecs';
+  const signer = new SignatureV4({ credentials: creds, region, service, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, path: '/', query: {}, headers: { ...headers, host: url.host }, body });
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) out[k] = String(v);

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
+import { systemClock, type TaskAssignment, type TaskReport, NO_HOST_ACCESS } from '@stevedore/core';
 import type { ContainerEvent, CreateContainerRequest } from './exec/container-controller';
 import { DockerController } from './exec/docker-controller';
 import { silentLogger } from './logger';
@@ -284,6 +284,8 @@ describe('Worker on the real dockerd: task lifecycle end to end', { skip }, () =
     writeFileSync(path.join(hostDir, 'from-host.txt'), 'host data');
     const a = assignment({
       family: 'itest-wiring',
+      // Host paths need the cluster's permission, which comes with the assignment.
+      hostAccess: { ...NO_HOST_ACCESS, hostPathVolumes: true },
       volumes: [{ name: 'scratch', dockerVolumeConfiguration: { scope: 'task' } }, { name: 'hostdir', host: { sourcePath: hostDir } }],
       containers: [
         containerDef({

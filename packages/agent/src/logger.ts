@@ -12,6 +12,13 @@ export const REDACT_PATHS = [
   '*.password',
   '*.token',
   '*.secret',
+  // Secret values on their way to a container or a registry (names stay visible).
+  '*.secretEnvironment[*].value',
+  'secretEnvironment[*].value',
+  '*.secrets[*].value',
+  'secrets[*].value',
+  '*.authconfig.password',
+  '*.registryAuth[*].password',
 ];
 
 export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {

@@ -10,6 +10,7 @@ import * as clusterCreate from './commands/cluster-create';
 import * as clusterList from './commands/cluster-list';
 import * as clusterDelete from './commands/cluster-delete';
 import * as joinToken from './commands/join-token';
+import * as secretsCmd from './commands/secrets';
 import * as tdRegister from './commands/task-definition-register';
 import * as tdList from './commands/task-definition-list';
 import * as tdDescribe from './commands/task-definition-describe';
@@ -82,6 +83,7 @@ function buildProgram(io: Io, app: App): Command {
   attribute.register(attr, app);
 
   logs.register(program, app);
+  secretsCmd.register(program, app);
 
   deploy.register(program, app);
   const service = program.command('service').description('create, scale, update, describe and delete services');

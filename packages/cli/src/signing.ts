@@ -88,16 +88,19 @@ export async function resolveCredentials(opts: SigningOptions, env: Env, readFil
 
 /** A signer for service "ecs" that resolves its access key once, at the first request. */
 export function requestSignerFrom(env: Env, opts: SigningOptions = {}, readFile?: ReadFile): RequestSigner {
-  let signer: Promise<SignatureV4> | undefined;
+  let credentials: ReturnType<typeof resolveCredentials> | undefined;
   const region = regionOf(opts, env);
   const read = readFile ?? ((f: string) => readFileFromDisk(f, 'utf8'));
   return {
     async sign(request: SignableRequest): Promise<void> {
-      signer ??= resolveCredentials(opts, env, read).then((credentials) => new SignatureV4({ credentials, region, service: 'ecs', sha256: Hash.bind(null, 'sha256') }));
+      credentials ??= resolveCredentials(opts, env, read);
+      // The Secrets Manager operations are signed for their own service, as the AWS CLI does.
+      const service = request.headers['x-amz-target']?.startsWith('secretsmanager.') ? 'secretsmanager' : 'ecs';
+      const signer = new SignatureV4({ credentials: await credentials, region, service, sha256: Hash.bind(null, 'sha256') });
       const url = request.url;
       // Unique per call as in the SDKs: the API refuses a signature it has seen (replay), and polls repeat bodies.
       const headers = { ...request.headers, host: url.host, 'amz-sdk-invocation-id': randomUUID() };
-      const signed = await (await signer).sign({
+      const signed = await signer.sign({
         method: request.method,
         protocol: url.protocol,
         hostname: url.hostname,

@@ -27,7 +27,11 @@ export type EcsErrorCode =
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
   | 'ServerException'
+  | SecretsManagerErrorCode
   | ElbErrorCode;
+
+/** The Secrets Manager operations (secretsmanager.*) answer with its error names. */
+export type SecretsManagerErrorCode = 'ResourceExistsException' | 'InvalidRequestException' | 'DecryptionFailure' | 'InternalServiceError';
 
 /** Load balancer operations answer with ELBv2's error names (the SDK exception names, and ValidationError). */
 export type ElbErrorCode =

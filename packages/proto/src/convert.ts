@@ -1,4 +1,4 @@
-import type { ContainerReport, ContainerStatus, HealthStatus, TaskAssignment, TaskReport, TaskStatus, TaskStopCode } from '@stevedore/core';
+import type { ContainerReport, ContainerStatus, HealthStatus, TaskAssignment, TaskReport, TaskSecrets, TaskStatus, TaskStopCode } from '@stevedore/core';
 import type { WireAssignment, WireTaskStatus } from './index';
 
 /** Core <-> wire conversions, in one place for both ends of the channel. */
@@ -9,6 +9,29 @@ export function toWireAssignment(a: TaskAssignment): WireAssignment {
 
 export function fromWireAssignment(w: WireAssignment): TaskAssignment {
   return JSON.parse(w.spec_json) as TaskAssignment;
+}
+
+/** Secret values travel in their own fields, never in spec_json (which the agent journals). */
+export function withWireSecrets(w: WireAssignment, s: TaskSecrets): WireAssignment {
+  return {
+    ...w,
+    secrets: s.environment.map((e) => ({ container_name: e.container, name: e.name, value: e.value })),
+    registry_credentials: s.registryAuth.map((r) => ({ container_name: r.container, username: r.username, password: r.password })),
+    secrets_error: s.error ?? '',
+  };
+}
+
+/** undefined when the assignment carries no secret field at all. */
+export function secretsOfWire(w: WireAssignment): TaskSecrets | undefined {
+  const env = w.secrets ?? [];
+  const auth = w.registry_credentials ?? [];
+  if (env.length === 0 && auth.length === 0 && !w.secrets_error) return undefined;
+  const out: TaskSecrets = {
+    environment: env.map((e) => ({ container: e.container_name, name: e.name, value: e.value })),
+    registryAuth: auth.map((r) => ({ container: r.container_name, username: r.username, password: r.password })),
+  };
+  if (w.secrets_error) out.error = w.secrets_error;
+  return out;
 }
 
 export function toWireTaskStatus(r: TaskReport): WireTaskStatus {

@@ -52,8 +52,11 @@ function ports(req: CreateContainerRequest): { exposed: Record<string, object>; 
   return { exposed, bindings };
 }
 
-function env(def: ContainerDefinition): string[] {
-  return (def.environment ?? []).filter((kv) => kv.name).map((kv) => `${kv.name}=${kv.value ?? ''}`);
+/** `environment`, then the resolved `secrets` (a secret wins over a plain variable of the same name). */
+function env(def: ContainerDefinition, secrets: { name: string; value: string }[] = []): string[] {
+  const secret = new Set(secrets.map((s) => s.name));
+  const plain = (def.environment ?? []).filter((kv) => kv.name && !secret.has(kv.name)).map((kv) => `${kv.name}=${kv.value ?? ''}`);
+  return [...plain, ...secrets.map((s) => `${s.name}=${s.value}`)];
 }
 
 function tmpfs(def: ContainerDefinition): Record<string, string> | undefined {
@@ -139,7 +142,7 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
   return compact({
     name: req.dockerName,
     Image: req.image,
-    Env: env(def),
+    Env: env(def, req.secretEnvironment),
     Cmd: def.command,
     Entrypoint: def.entryPoint,
     WorkingDir: def.workingDirectory,

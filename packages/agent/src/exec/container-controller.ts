@@ -5,9 +5,15 @@ import type { ContainerDefinition, NetworkBinding, NetworkMode } from '@stevedor
  * the real one; tests use FakeContainerController, which keeps state and
  * emits events like dockerd does.
  */
+/** Private registry credentials for one pull (repositoryCredentials); never logged. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
 export interface ContainerController {
   imageExists(image: string): Promise<boolean>;
-  pullImage(image: string): Promise<void>;
+  pullImage(image: string, auth?: RegistryAuth): Promise<void>;
   ensureVolume(volume: VolumeRequest): Promise<void>;
   removeVolume(name: string): Promise<void>;
   /** Returns the runtime id. */
@@ -77,6 +83,8 @@ export interface CreateContainerRequest {
   peers: Record<string, string>;
   mounts: ResolvedMount[];
   stopTimeoutSeconds: number;
+  /** Values of the container's `secrets`, as environment variables (they win over `environment`). Never logged. */
+  secretEnvironment?: { name: string; value: string }[];
 }
 
 /** Docker's health states, as observed. */

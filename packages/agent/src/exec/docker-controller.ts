@@ -16,9 +16,16 @@ import {
   type EventHandlers,
   type LogOptions,
   type LogSink,
+  type RegistryAuth,
   type Subscription,
   type VolumeRequest,
 } from './container-controller';
+
+/** The registry an image reference names (Docker's rule: a first part with '.', ':' or 'localhost'), else Docker Hub. */
+export function registryOf(image: string): string {
+  const first = image.split('/')[0]!;
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'https://index.docker.io/v1/';
+}
 
 const deadline = (ms: number) => AbortSignal.timeout(ms);
 
@@ -76,7 +83,7 @@ export class DockerController implements ContainerController {
     }
   }
 
-  async pullImage(image: string): Promise<void> {
+  async pullImage(image: string, auth?: RegistryAuth): Promise<void> {
     const abort = new AbortController();
     const total = setTimeout(() => abort.abort(new Error(`pull timed out after ${DOCKER_TIMEOUTS.pull / 60000}m`)), DOCKER_TIMEOUTS.pull);
     let idle: NodeJS.Timeout | undefined;
@@ -86,7 +93,8 @@ export class DockerController implements ContainerController {
     };
     try {
       touch();
-      const stream = (await this.docker.pull(image, { abortSignal: abort.signal })) as NodeJS.ReadableStream;
+      const authconfig = auth ? { username: auth.username, password: auth.password, serveraddress: registryOf(image) } : undefined;
+      const stream = (await this.docker.pull(image, { abortSignal: abort.signal, ...(authconfig ? { authconfig } : {}) })) as NodeJS.ReadableStream;
       await new Promise<void>((resolve, reject) => {
         abort.signal.addEventListener('abort', () => {
           (stream as unknown as { destroy(): void }).destroy();

@@ -68,7 +68,11 @@ export class FakeContainerController implements ContainerController {
     return this.images.has(image);
   }
 
-  async pullImage(image: string): Promise<void> {
+  /** Credentials each pull was made with, by image (tests of repositoryCredentials). */
+  readonly pullAuth = new Map<string, { username: string; password: string } | undefined>();
+
+  async pullImage(image: string, auth?: { username: string; password: string }): Promise<void> {
+    this.pullAuth.set(image, auth);
     if (!this.registry.has(image)) throw new DockerError(500, `Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`);
     this.images.add(image);
   }

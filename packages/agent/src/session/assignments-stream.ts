@@ -1,5 +1,5 @@
-import type { TaskAssignment } from '@stevedore/core';
-import { fromWireAssignment, type SessionMessage, type WireAssignment } from '@stevedore/proto';
+import type { TaskAssignment, TaskSecrets } from '@stevedore/core';
+import { fromWireAssignment, secretsOfWire, type SessionMessage, type WireAssignment } from '@stevedore/proto';
 
 /**
  * The sequence rule of the Session stream (proto contract 1-3), pure: a
@@ -7,12 +7,14 @@ import { fromWireAssignment, type SessionMessage, type WireAssignment } from '@s
  * results_in, or the agent has missed a message and must resync.
  */
 export type Accepted =
-  | { kind: 'complete'; assignments: TaskAssignment[]; invalid: string[] }
-  | { kind: 'incremental'; changed: TaskAssignment[]; removed: string[]; invalid: string[] }
+  | { kind: 'complete'; assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: string[] }
+  | { kind: 'incremental'; changed: TaskAssignment[]; removed: string[]; secrets: Map<string, TaskSecrets>; invalid: string[] }
   | { kind: 'gap'; expected: number | undefined; got: number };
 
-export function decodeAssignments(list: WireAssignment[]): { assignments: TaskAssignment[]; invalid: string[] } {
+/** Secrets are kept apart from the assignments (which get journaled), keyed by task ARN. */
+export function decodeAssignments(list: WireAssignment[]): { assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: string[] } {
   const assignments: TaskAssignment[] = [];
+  const secrets = new Map<string, TaskSecrets>();
   const invalid: string[] = [];
   for (const w of list) {
     try {
@@ -22,11 +24,13 @@ export function decodeAssignments(list: WireAssignment[]): { assignments: TaskAs
       if (w.version) a.version = w.version;
       a.volumes ??= [];
       assignments.push(a);
+      const s = secretsOfWire(w);
+      if (s) secrets.set(a.taskArn, s);
     } catch {
       invalid.push(w.task_arn);
     }
   }
-  return { assignments, invalid };
+  return { assignments, secrets, invalid };
 }
 
 export class AssignmentSequence {
@@ -39,12 +43,12 @@ export class AssignmentSequence {
   accept(msg: SessionMessage): Accepted {
     if (msg.type === 'COMPLETE') {
       this.last = msg.results_in;
-      const { assignments, invalid } = decodeAssignments(msg.assignments ?? []);
-      return { kind: 'complete', assignments, invalid };
+      const { assignments, secrets, invalid } = decodeAssignments(msg.assignments ?? []);
+      return { kind: 'complete', assignments, secrets, invalid };
     }
     if (this.last === undefined || msg.applies_to !== this.last) return { kind: 'gap', expected: this.last, got: msg.applies_to };
     this.last = msg.results_in;
-    const { assignments, invalid } = decodeAssignments(msg.assignments ?? []);
-    return { kind: 'incremental', changed: assignments, removed: msg.removed ?? [], invalid };
+    const { assignments, secrets, invalid } = decodeAssignments(msg.assignments ?? []);
+    return { kind: 'incremental', changed: assignments, removed: msg.removed ?? [], secrets, invalid };
   }
 }

@@ -6,8 +6,8 @@ import { Backoff, SESSION_BACKOFF, Sleeper, type BackoffOptions } from './backof
 import { CALL_TIMEOUTS, grpcCode, grpcDetails, type DispatcherClient } from './dispatcher-client';
 
 export interface AssignmentTarget {
-  assign(all: TaskAssignment[]): void;
-  update(changed: TaskAssignment[], removed: string[]): void;
+  assign(all: TaskAssignment[], secrets?: Map<string, TaskSecrets>): void;
+  update(changed: TaskAssignment[], removed: string[], secrets?: Map<string, TaskSecrets>): void;
 }
 
 export interface SessionListener {
@@ -199,14 +199,14 @@ export class Session {
           case 'complete':
             sessionId = msg.session_id;
             this.log.info({ sessionId, tasks: accepted.assignments.length, resultsIn: msg.results_in }, 'session established (COMPLETE)');
-            worker.assign(accepted.assignments);
+            worker.assign(accepted.assignments, accepted.secrets);
             reporter.connected(sessionId, client);
             clearTimeout(heartbeat);
             beat();
             break;
           case 'incremental':
             this.log.debug({ changed: accepted.changed.length, removed: accepted.removed.length, resultsIn: msg.results_in }, 'incremental assignments');
-            worker.update(accepted.changed, accepted.removed);
+            worker.update(accepted.changed, accepted.removed, accepted.secrets);
             break;
         }
         if (accepted.invalid.length) this.log.error({ tasks: accepted.invalid }, 'ignoring assignments whose spec_json cannot be read');

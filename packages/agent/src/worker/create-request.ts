@@ -1,4 +1,4 @@
-import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type TaskAssignment } from '@stevedore/core';
 import { containerLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
@@ -11,6 +11,14 @@ export class ResourceInitializationError extends Error {
   }
 }
 
+/** The control plane should never have sent this: refused here too (defense in depth), as Docker would create it. */
+export class HostAccessError extends Error {
+  override readonly name = 'HostAccessError';
+  constructor(message: string) {
+    super(`CannotCreateContainerError: ${message}`);
+  }
+}
+
 export interface CreateContext {
   instanceId: string;
   hostIp: string;
@@ -20,6 +28,8 @@ export interface CreateContext {
   peers: Record<string, string>;
   /** 20 hex characters, the ECS name suffix. */
   suffix: string;
+  /** This container's resolved `secrets`. */
+  secretEnvironment?: { name: string; value: string }[];
 }
 
 /**
@@ -28,7 +38,11 @@ export interface CreateContext {
  * container fails with a clear reason instead of starting without it.
  */
 export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinition, ctx: CreateContext): { request: CreateContainerRequest; volumes: VolumeRequest[] } {
-  if (def.secrets?.length) throw new ResourceInitializationError(`secrets are not supported by this agent yet (${def.secrets.map((s) => s.name).join(', ')})`);
+  // The policy in force when the control plane sent this; none at all if it sent none.
+  const violations = hostAccessViolations({ networkMode: spec.networkMode, ...(spec.pidMode ? { pidMode: spec.pidMode } : {}), volumes: spec.volumes, containerDefinitions: [def] }, spec.hostAccess ?? NO_HOST_ACCESS);
+  if (violations.length) throw new HostAccessError(violations.map((v) => v.message).join('; '));
+  const missing = (def.secrets ?? []).filter((s) => !ctx.secretEnvironment?.some((e) => e.name === s.name));
+  if (missing.length) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no value for ${missing.map((s) => s.name).join(', ')}`);
   if (def.environmentFiles?.length) throw new ResourceInitializationError('environmentFiles are not supported by this agent yet');
   const { mounts, volumes } = mountsFor(spec, def, ctx.instanceId);
   const request: CreateContainerRequest = {
@@ -43,6 +57,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     peers: ctx.peers,
     mounts,
     stopTimeoutSeconds: def.stopTimeout ?? ctx.defaultStopTimeoutSeconds,
+    ...(ctx.secretEnvironment?.length ? { secretEnvironment: ctx.secretEnvironment } : {}),
   };
   return { request, volumes: volumes.flatMap((v) => (v.create ? [v.create] : [])) };
 }

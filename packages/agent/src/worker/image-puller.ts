@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { runtimeMessage, type ContainerController } from '../exec/container-controller';
+import { runtimeMessage, type ContainerController, type RegistryAuth } from '../exec/container-controller';
 
 export const PULL_BEHAVIORS = ['default', 'always', 'once', 'prefer-cached'] as const;
 export type PullBehavior = (typeof PULL_BEHAVIORS)[number];
@@ -46,16 +46,16 @@ export class ImagePuller {
     private readonly log: Logger,
   ) {}
 
-  ensure(image: string): Promise<void> {
+  ensure(image: string, auth?: RegistryAuth): Promise<void> {
     let p = this.inflight.get(image);
     if (!p) {
-      p = this.doEnsure(image).finally(() => this.inflight.delete(image));
+      p = this.doEnsure(image, auth).finally(() => this.inflight.delete(image));
       this.inflight.set(image, p);
     }
     return p;
   }
 
-  private async doEnsure(image: string): Promise<void> {
+  private async doEnsure(image: string, auth: RegistryAuth | undefined): Promise<void> {
     const pulled = await this.load();
     const cached = await this.controller.imageExists(image);
     const plan = planPull(this.behavior, cached, pulled.has(image));
@@ -64,7 +64,7 @@ export class ImagePuller {
       return;
     }
     try {
-      await this.controller.pullImage(image);
+      await this.controller.pullImage(image, auth);
       pulled.add(image);
       await this.save();
     } catch (err) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Clock, NetworkBinding, TaskAssignment, TaskReport, TaskStopCode } from '@stevedore/core';
+import { isRuntimeSocketPath, type Clock, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
 import {
   INIT_EXEC_FAILURE_CODES,
@@ -8,6 +9,7 @@ import {
   type ContainerController,
   type ContainerEvent,
   type ContainerObservation,
+  type RegistryAuth,
 } from '../exec/container-controller';
 import { nextStep, type Step } from '../exec/next-step';
 import { Mailbox } from './mailbox';
@@ -27,13 +29,15 @@ import {
   type ContainerState,
   type TaskState,
 } from './task-state';
-import { buildCreateRequest } from './create-request';
+import { buildCreateRequest, HostAccessError, ResourceInitializationError } from './create-request';
 import { taskScopedVolumes } from './task-volumes';
 
 export interface RunnerContext {
   controller: ContainerController;
-  images: { ensure(image: string): Promise<void> };
+  images: { ensure(image: string, auth?: RegistryAuth): Promise<void> };
   journal: TaskJournal;
+  /** Resolved secrets of the task, in memory only. */
+  secrets: { wait(taskArn: string): Promise<TaskSecrets | undefined> };
   clock: Clock;
   log: Logger;
   instanceId: string;
@@ -339,7 +343,8 @@ export class TaskRunner {
         c.applied = 'PULLED';
         this.state.pullStartedAt ??= this.ctx.clock.now();
         this.run(c.name, 'pull', async () => {
-          await this.ctx.images.ensure(c.definition!.image);
+          const def = c.definition!;
+          await this.ctx.images.ensure(def.image, def.repositoryCredentials ? await this.registryAuth(def.name) : undefined);
           return { ok: true };
         });
         return false;
@@ -370,14 +375,38 @@ export class TaskRunner {
     }
   }
 
+  /** The task's secrets, or the ECS error that fails the container (the control plane could not resolve them). */
+  private async taskSecrets(): Promise<TaskSecrets> {
+    const s = await this.ctx.secrets.wait(this.state.taskArn);
+    if (!s) throw new ResourceInitializationError('unable to pull secrets or registry auth: the control plane sent no secret values for this task');
+    if (s.error) throw new ResourceInitializationError(s.error.replace(/^ResourceInitializationError: /, ''));
+    return s;
+  }
+
+  private async registryAuth(container: string): Promise<RegistryAuth> {
+    const a = (await this.taskSecrets()).registryAuth.find((r) => r.container === container);
+    if (!a) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no registry credentials for container ${container}`);
+    return { username: a.username, password: a.password };
+  }
+
   private async create(c: ContainerState): Promise<ActionResult> {
     const def = c.definition!;
     const peers: Record<string, string> = {};
     for (const other of this.state.containers) if (other.dockerName) peers[other.name] = other.dockerName;
-    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex') });
+    const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
+    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment });
+    // A symlink must not smuggle the runtime's socket past the path check.
+    for (const m of request.mounts) {
+      if (m.type === 'bind' && isRuntimeSocketPath(await fs.realpath(m.source).catch(() => m.source))) {
+        throw new HostAccessError(`${m.source} leads to the container runtime's socket, which is never mounted into containers`);
+      }
+    }
     for (const v of volumes) await this.ctx.controller.ensureVolume(v);
     // Names only: values may be secrets.
-    this.ctx.log.info({ container: def.name, dockerName: request.dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name) }, 'creating container');
+    this.ctx.log.info(
+      { container: def.name, dockerName: request.dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name), secrets: (def.secrets ?? []).map((s) => s.name) },
+      'creating container',
+    );
     const runtimeId = await this.ctx.controller.createContainer(request);
     return { ok: true, runtimeId, dockerName: request.dockerName };
   }

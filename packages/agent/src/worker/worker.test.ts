@@ -461,12 +461,4 @@ describe('Worker + TaskRunner against FakeDocker', () => {
     assert.equal(fake.containers.size, 0);
     assert.equal(sink.of(a)!.lastStatus, 'STOPPED');
   });
-
-  it('refuses secrets explicitly instead of starting without them', async () => {
-    const { sink, worker } = await rig();
-    const a = assignment({ containers: [containerDef({ name: 'app', secrets: [{ name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:x' }] })] });
-    worker.assign([a]);
-    const r = await until(sink, a, 'STOPPED');
-    assert.match(r.stoppedReason!, /^ResourceInitializationError: secrets are not supported.*DB_PASSWORD/);
-  });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, TaskAssignment, TaskReport } from '@stevedore/core';
+import type { Clock, TaskAssignment, TaskReport, TaskSecrets } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
 import { RESYNC_INTERVAL_MS } from '../docker/timeouts';
 import type { ContainerController, ContainerEvent, Subscription } from '../exec/container-controller';
@@ -7,6 +7,8 @@ import { byTask, restoreTask } from './adoption';
 import type { TaskJournal } from './task-journal';
 import { TaskRunner, type RunnerContext } from './task-runner';
 import { newTaskState, type TaskState } from './task-state';
+import { TaskSecretsStore } from './task-secrets';
+import type { RegistryAuth } from '../exec/container-controller';
 
 /** Where task reports go; Reporter implements it. */
 export interface ReportSink {
@@ -17,7 +19,7 @@ export interface ReportSink {
 
 export interface WorkerOptions {
   controller: ContainerController;
-  images: { ensure(image: string): Promise<void> };
+  images: { ensure(image: string, auth?: RegistryAuth): Promise<void> };
   journal: TaskJournal;
   clock: Clock;
   log: Logger;
@@ -28,6 +30,8 @@ export interface WorkerOptions {
   cleanupWaitMs: number;
   reports: ReportSink;
   resyncIntervalMs?: number;
+  /** How long a container needing secrets waits for them (after a restart, until the COMPLETE set). */
+  secretsWaitMs?: number;
 }
 
 export const NOT_ASSIGNED_REASON = 'Task is no longer assigned to this container instance';
@@ -46,8 +50,11 @@ export class Worker {
   private events: Subscription | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** In memory only: see TaskSecretsStore. */
+  readonly secrets: TaskSecretsStore;
 
   constructor(private readonly opts: WorkerOptions) {
+    this.secrets = new TaskSecretsStore(opts.secretsWaitMs);
     this.log = opts.log.child({ component: 'worker' });
   }
 
@@ -96,9 +103,11 @@ export class Worker {
       agentVersion: o.agentVersion,
       defaultStopTimeoutSeconds: o.defaultStopTimeoutSeconds,
       cleanupWaitMs: o.cleanupWaitMs,
+      secrets: this.secrets,
       onReport: (r) => o.reports.report(r),
       onCleanedUp: (arn, report) => {
         this.runners.delete(arn);
+        this.secrets.delete(arn);
         this.finished.set(arn, report);
         if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.keys().next().value!);
       },
@@ -108,7 +117,10 @@ export class Worker {
     return runner;
   }
 
-  private deliver(a: TaskAssignment): void {
+  private deliver(a: TaskAssignment, secrets: Map<string, TaskSecrets> | undefined): void {
+    const s = secrets?.get(a.taskArn);
+    if (s) this.secrets.set(a.taskArn, s);
+    else if (a.desiredStatus === 'STOPPED') this.secrets.delete(a.taskArn);
     const existing = this.runners.get(a.taskArn);
     if (existing) {
       existing.post({ kind: 'assign', assignment: a });
@@ -127,10 +139,10 @@ export class Worker {
    * COMPLETE set: authoritative. Tasks of ours that are not in it are
    * stopped and never reported again (the control plane does not know them).
    */
-  assign(all: TaskAssignment[]): void {
+  assign(all: TaskAssignment[], secrets?: Map<string, TaskSecrets>): void {
     const wanted = new Set(all.map((a) => a.taskArn));
     for (const a of all) {
-      this.deliver(a);
+      this.deliver(a, secrets);
       const r = this.runners.get(a.taskArn);
       // Still listed, so the control plane has not applied our final report yet.
       if (r && r.report().lastStatus === 'STOPPED' && r.hasSpec) this.opts.reports.report(r.report(), { force: true });
@@ -143,8 +155,8 @@ export class Worker {
   }
 
   /** INCREMENTAL: changed assignments, and tasks the control plane forgot (after our STOPPED report). */
-  update(changed: TaskAssignment[], removed: string[]): void {
-    for (const a of changed) this.deliver(a);
+  update(changed: TaskAssignment[], removed: string[], secrets?: Map<string, TaskSecrets>): void {
+    for (const a of changed) this.deliver(a, secrets);
     for (const arn of removed) {
       const runner = this.runners.get(arn);
       if (runner) this.forget(arn, runner, 'removed by the control plane');
@@ -153,6 +165,7 @@ export class Worker {
 
   private forget(arn: string, runner: TaskRunner, why: string): void {
     this.opts.reports.forget(arn);
+    this.secrets.delete(arn);
     const status = runner.report().lastStatus;
     if (status !== 'STOPPED') this.log.warn({ task: arn, lastStatus: status, why }, 'stopping a task the control plane no longer assigns here');
     runner.post({ kind: 'forget' });

@@ -6,6 +6,7 @@ import * as runTask from './actions/run-task';
 import * as tasks from './actions/tasks';
 import * as logs from './actions/logs';
 import * as joinTokens from './actions/join-tokens';
+import * as secrets from './actions/secrets';
 import * as iam from './actions/iam';
 import * as services from './actions/services';
 import * as attributes from './actions/attributes';
@@ -16,6 +17,7 @@ import * as targets from './actions/targets';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
+export const SECRETS_MANAGER_TARGET_PREFIX = 'secretsmanager.';
 
 /** X-Amz-Target -> action. One table, so the API surface is visible at a glance. */
 export const ACTIONS: Record<string, Action> = {
@@ -23,6 +25,7 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}DescribeClusters`]: clusters.describeClusters,
   [`${ECS_TARGET_PREFIX}ListClusters`]: clusters.listClusters,
   [`${ECS_TARGET_PREFIX}DeleteCluster`]: clusters.deleteCluster,
+  [`${ECS_TARGET_PREFIX}UpdateClusterSettings`]: clusters.updateClusterSettings,
   [`${ECS_TARGET_PREFIX}RegisterTaskDefinition`]: taskDefinitions.registerTaskDefinition,
   [`${ECS_TARGET_PREFIX}DescribeTaskDefinition`]: taskDefinitions.describeTaskDefinition,
   [`${ECS_TARGET_PREFIX}ListTaskDefinitions`]: taskDefinitions.listTaskDefinitions,
@@ -49,6 +52,12 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}CreateJoinToken`]: joinTokens.createJoinToken,
   [`${STEVEDORE_TARGET_PREFIX}ListJoinTokens`]: joinTokens.listJoinTokens,
   [`${STEVEDORE_TARGET_PREFIX}RevokeJoinToken`]: joinTokens.revokeJoinToken,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}CreateSecret`]: secrets.createSecret,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}PutSecretValue`]: secrets.putSecretValue,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}GetSecretValue`]: secrets.getSecretValue,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}DescribeSecret`]: secrets.describeSecret,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}ListSecrets`]: secrets.listSecrets,
+  [`${SECRETS_MANAGER_TARGET_PREFIX}DeleteSecret`]: secrets.deleteSecret,
   [`${STEVEDORE_TARGET_PREFIX}CreateAccessKey`]: iam.createAccessKey,
   [`${STEVEDORE_TARGET_PREFIX}ListAccessKeys`]: iam.listAccessKeys,
   [`${STEVEDORE_TARGET_PREFIX}DeleteAccessKey`]: iam.deleteAccessKey,

@@ -2,9 +2,10 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { arns, holdAssignment, type ArnContext, type HoldDecision } from '@stevedore/core';
 import { toWireLoadBalancerSet, type WireLoadBalancerSet } from '@stevedore/proto';
-import { toWireAssignment, type LogRequest, type SessionMessage, type SessionRequest } from '@stevedore/proto';
+import { type LogRequest, type SessionMessage, type SessionRequest } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { buildAssignment, diffAssignments } from './assignment-set';
+import { agentAssignment } from './task-secrets';
 import { heldStops } from './stop-holds';
 import { hostSetOf } from '../store/load-balancing-view';
 
@@ -56,7 +57,7 @@ export class AgentSession {
     const assignments = [];
     for (const [arnKey, a] of current) {
       this.sent.set(arnKey, a.version);
-      assignments.push(toWireAssignment(a));
+      assignments.push(agentAssignment(this.store, a));
     }
     this.write('COMPLETE', assignments, [], this.loadBalancerDelta());
     this.log.info({ tasks: assignments.length }, 'sent complete assignment set');
@@ -110,7 +111,7 @@ export class AgentSession {
       if (!t || !td) continue;
       const a = holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(k) ?? NOT_HELD);
       this.sent.set(k, a.version);
-      assignments.push(toWireAssignment(a));
+      assignments.push(agentAssignment(this.store, a));
     }
     for (const k of diff.removed) this.sent.delete(k);
     this.write('INCREMENTAL', assignments, diff.removed, loadBalancers);

@@ -12,6 +12,7 @@ import { ServicesRepo } from './services-repo';
 import { LoadBalancersRepo } from './load-balancers-repo';
 import { TargetsRepo } from './targets-repo';
 import { AgentPkiRepo } from './agent-pki-repo';
+import { SecretsRepo } from './secrets-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -35,6 +36,7 @@ export class Store {
   readonly loadBalancers: LoadBalancersRepo;
   readonly targets: TargetsRepo;
   readonly agentPki: AgentPkiRepo;
+  readonly secrets: SecretsRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -44,11 +46,14 @@ export class Store {
     this.instances = new InstancesRepo(db, record);
     this.tasks = new TasksRepo(db, record);
     this.clientTokens = new ClientTokensRepo(db);
-    this.iam = new IamRepo(db, opts.secretBox ?? ephemeralSecretBox());
+    // One master key seals access-key secrets and the secrets store alike.
+    const box = opts.secretBox ?? ephemeralSecretBox();
+    this.iam = new IamRepo(db, box);
     this.services = new ServicesRepo(db, record);
     this.loadBalancers = new LoadBalancersRepo(db, record);
     this.targets = new TargetsRepo(db, record);
     this.agentPki = new AgentPkiRepo(db);
+    this.secrets = new SecretsRepo(db, box);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -1,6 +1,7 @@
 import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { ContainerDefinition, NetworkMode, Volume } from './task-definition';
+import type { HostAccess } from '../validation/host-access';
 import type { NetworkBinding } from './task';
 
 /**
@@ -25,9 +26,23 @@ export interface TaskAssignment {
   volumes: Volume[];
   /** Container definitions with overrides applied, in definition order. */
   containers: (ContainerDefinition & { containerArn: string })[];
+  /** The cluster's host-access policy when this was sent: the agent refuses anything beyond it. Absent: none. */
+  hostAccess?: HostAccess;
   /** Why the control plane wants it stopped (StopTask reason, scheduler). */
   stopCode?: TaskStopCode;
   stoppedReason?: string;
+}
+
+/**
+ * Secret values the control plane resolved for one task (task definition
+ * `secrets` and `repositoryCredentials`), carried beside the assignment,
+ * never inside it: the spec is journaled, these are not.
+ */
+export interface TaskSecrets {
+  environment: { container: string; name: string; value: string }[];
+  registryAuth: { container: string; username: string; password: string }[];
+  /** Set when a secret could not be resolved: the task fails to start with it. */
+  error?: string;
 }
 
 /** One container's state as the agent last saw it. */

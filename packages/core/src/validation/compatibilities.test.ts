@@ -100,8 +100,6 @@ describe('unsupportedFeatures', () => {
       { volumes: [{ name: 'w', fsxWindowsFileServerVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: 'r', authorizationConfig: { credentialsParameter: 'p', domain: 'd' } } }] },
       'volumes[0].fsxWindowsFileServerVolumeConfiguration',
     ],
-    ['secrets', { containerDefinitions: [c({ secrets: [{ name: 'A', valueFrom: 'arn:aws:ssm:us-east-1:1:parameter/a' }] })] }, "containerDefinitions[0].secrets in container 'web' is not supported yet by Stevedore agents (it arrives with the security work)"],
-    ['repositoryCredentials', { containerDefinitions: [c({ repositoryCredentials: { credentialsParameter: 'arn' } })] }, 'containerDefinitions[0].repositoryCredentials'],
     ['log secretOptions', { containerDefinitions: [c({ logConfiguration: { logDriver: 'json-file', secretOptions: [{ name: 'a', valueFrom: 'b' }] } })] }, 'containerDefinitions[0].logConfiguration.secretOptions'],
     ['environmentFiles', { containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }] })] }, 'containerDefinitions[0].environmentFiles: environmentFiles (Amazon S3)'],
     ['firelens', { containerDefinitions: [c({ firelensConfiguration: { type: 'fluentbit' } })] }, 'containerDefinitions[0].firelensConfiguration'],
@@ -109,7 +107,6 @@ describe('unsupportedFeatures', () => {
     ['GPU', { containerDefinitions: [c({ resourceRequirements: [{ type: 'GPU', value: '1' }] })] }, 'containerDefinitions[0].resourceRequirements[0]: GPU resourceRequirements'],
     ['proxyConfiguration', { containerDefinitions: [c(), c({ name: 'envoy' })], proxyConfiguration: { containerName: 'envoy' } }, 'proxyConfiguration (App Mesh)'],
     ['inferenceAccelerators', { inferenceAccelerators: [{ deviceName: 'd', deviceType: 'eia2.medium' }] }, 'inferenceAccelerators (Elastic Inference)'],
-    ['privileged', { containerDefinitions: [c({ privileged: true })] }, 'containerDefinitions[0].privileged'],
     ['pidMode task', { pidMode: 'task' }, "pidMode 'task'"],
     ['EBS configured at launch', { volumes: [{ name: 'ebs', configuredAtLaunch: true }] }, 'volumes[0].configuredAtLaunch'],
   ];
@@ -122,9 +119,23 @@ describe('unsupportedFeatures', () => {
 
   it('lists every reason, each once', () => {
     const reasons = unsupportedFeatures(
-      build.validated({ networkMode: 'awsvpc', containerDefinitions: [c({ secrets: [{ name: 'A', valueFrom: 'x' }], logConfiguration: { logDriver: 'syslog' } })] }),
+      build.validated({ networkMode: 'awsvpc', containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }], logConfiguration: { logDriver: 'syslog' } })] }),
     );
     assert.equal(reasons.length, 3);
+  });
+
+  it('secrets, registry credentials, privileged, devices and added capabilities are supported (cluster settings decide host access)', () => {
+    const td = build.validated({
+      containerDefinitions: [
+        c({
+          secrets: [{ name: 'A', valueFrom: 'db-password' }],
+          repositoryCredentials: { credentialsParameter: 'registry' },
+          privileged: true,
+          linuxParameters: { capabilities: { add: ['NET_ADMIN'] }, devices: [{ hostPath: '/dev/fuse' }] },
+        }),
+      ],
+    });
+    assert.deepEqual(unsupportedFeatures(td), []);
   });
 
   it('blames only awsvpc when EC2 is allowed next to FARGATE', () => {

@@ -3,6 +3,16 @@ export { computeCompatibilities, fargateIncompatibilities, externalIncompatibili
 export { computeRequiresAttributes } from './requires-attributes';
 export { unsupportedFeatures, SUPPORTED_LOG_DRIVERS } from './unsupported-features';
 export {
+  hostAccessOf,
+  hostAccessViolations,
+  isRuntimeSocketPath,
+  HOST_ACCESS_SETTINGS,
+  NO_HOST_ACCESS,
+  type HostAccess,
+  type HostAccessSubject,
+  type HostAccessViolation,
+} from './host-access';
+export {
   applyOverrides,
   validateOverrides,
   mergeEnvironment,

@@ -30,7 +30,7 @@ interface VolumeGate {
   why?: string;
 }
 
-const SECURITY_WORK = 'it arrives with the security work';
+const LOG_SECRETS = 'the supported log drivers take no secret options';
 const NEEDS_AWS = 'it needs AWS infrastructure Stevedore does not manage';
 const NOT_MAPPED = 'the agent does not pass it to Docker yet';
 
@@ -68,9 +68,8 @@ const VOLUME_GATES: readonly VolumeGate[] = [
 ];
 
 const CONTAINER_GATES: readonly ContainerGate[] = [
-  { find: (c) => when(nonEmpty(c.secrets), ['secrets']), why: SECURITY_WORK },
-  { find: (c) => when(nonEmpty(c.logConfiguration?.secretOptions), ['logConfiguration', 'secretOptions']), why: SECURITY_WORK },
-  { find: (c) => when(c.repositoryCredentials !== undefined, ['repositoryCredentials']), why: SECURITY_WORK },
+  // secrets and repositoryCredentials come from Stevedore's secrets store (secretsmanager.* API).
+  { find: (c) => when(nonEmpty(c.logConfiguration?.secretOptions), ['logConfiguration', 'secretOptions']), why: LOG_SECRETS },
   { find: (c) => when(nonEmpty(c.environmentFiles), ['environmentFiles'], 'environmentFiles (Amazon S3)'), why: NEEDS_AWS },
   { find: (c) => when(c.firelensConfiguration !== undefined, ['firelensConfiguration'], 'firelensConfiguration (FireLens log routing)') },
   {
@@ -94,8 +93,7 @@ const CONTAINER_GATES: readonly ContainerGate[] = [
     why: NEEDS_AWS,
   },
   // Beyond here: valid ECS features outside what the agent implements today.
-  { find: (c) => when(c.privileged === true, ['privileged']), why: NOT_MAPPED },
-  { find: (c) => when(nonEmpty(c.linuxParameters?.devices), ['linuxParameters', 'devices']), why: NOT_MAPPED },
+  // privileged, devices, added capabilities, host network/pid and host paths are mapped; cluster settings decide (host-access.ts).
   { find: (c) => when(c.restartPolicy?.enabled === true, ['restartPolicy'], 'restartPolicy (in-place container restarts)') },
   {
     find: (c) => {

@@ -1,4 +1,4 @@
-import { InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
+import { HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
@@ -13,14 +13,35 @@ function counts(ctx: ApiContext, name: string) {
 
 const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
 
+/** ECS's containerInsights, plus Stevedore's host-access switches (stevedore:allow..., enabled | disabled). */
+const SETTING_NAMES = ['containerInsights', ...Object.keys(HOST_ACCESS_SETTINGS)];
+
 function readSettings(p: Params): Cluster['settings'] {
-  const raw = p.list('settings', { max: 1 }) ?? [];
+  const raw = p.list('settings', { max: SETTING_NAMES.length }) ?? [];
+  const seen = new Set<string>();
   return raw.map((s, i) => {
     const sp = Params.of(s);
-    const name = sp.requiredString('name', { enum: ['containerInsights'] });
-    const value = sp.requiredString('value', { enum: ['enabled', 'disabled', 'enhanced'] });
+    const name = sp.requiredString('name', { enum: SETTING_NAMES });
+    const value = sp.requiredString('value', { enum: name === 'containerInsights' ? ['enabled', 'disabled', 'enhanced'] : ['enabled', 'disabled'] });
     if (!name || !value) throw new InvalidParameterException(`settings[${i}] is invalid.`, `settings[${i}]`);
+    if (seen.has(name)) throw new InvalidParameterException(`settings[${i}]: ${name} is given twice.`, `settings[${i}].name`);
+    seen.add(name);
     return { name, value };
+  });
+}
+
+/** UpdateClusterSettings: the given settings replace those of the same name; the others stay. */
+export function updateClusterSettings(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  p.requiredString('cluster', { max: 2048 });
+  const settings = readSettings(p);
+  if (settings.length === 0) throw new InvalidParameterException('settings can not be empty.', 'settings');
+  return ctx.store.tx(() => {
+    const c = requireCluster(ctx, p);
+    const next: Cluster = { ...c, settings: [...c.settings.filter((s) => !settings.some((x) => x.name === s.name)), ...settings] };
+    ctx.store.clusters.upsert(next);
+    ctx.log.info({ cluster: c.name, settings }, 'cluster settings updated');
+    return { cluster: clusterJson(ctx.arn, next, counts(ctx, c.name), ['SETTINGS']) };
   });
 }
 
@@ -34,7 +55,8 @@ export function createCluster(ctx: ApiContext, body: unknown) {
     if (existing && existing.status === 'ACTIVE') {
       return { cluster: clusterJson(ctx.arn, existing, counts(ctx, name), ['SETTINGS', 'TAGS']) };
     }
-    const c: Cluster = { name, status: 'ACTIVE', tags, settings: settings.length ? settings : [{ name: 'containerInsights', value: 'disabled' }], createdAt: ctx.clock.now() };
+    const insights = settings.some((s) => s.name === 'containerInsights') ? [] : [{ name: 'containerInsights', value: 'disabled' }];
+    const c: Cluster = { name, status: 'ACTIVE', tags, settings: [...insights, ...settings], createdAt: ctx.clock.now() };
     ctx.store.clusters.upsert(c);
     ctx.log.info({ cluster: name }, 'cluster created');
     return { cluster: clusterJson(ctx.arn, c, counts(ctx, name), ['SETTINGS', 'TAGS']) };

@@ -31,6 +31,7 @@ import { Params } from '../params';
 import { taskJson } from '../serialize';
 import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
 import { validateTags } from './tags';
+import { refuseHostAccess } from '../host-access';
 import type { StoredTask } from '../../store/tasks-repo';
 
 /** The members RunTask and StartTask share, validated once. */
@@ -77,6 +78,7 @@ function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
   if (td.status !== 'ACTIVE') throw new ClientException(`TaskDefinition is inactive: ${td.family}:${td.revision}`, 'taskDefinition');
   const overrides = p.has('overrides') ? validateOverrides(p.body['overrides'], td) : {};
   const unsupported = unsupportedFeatures({ ...td, containerDefinitions: applyOverrides(td, overrides) });
+  refuseHostAccess(cluster, { ...td, containerDefinitions: applyOverrides(td, overrides) });
   if (unsupported.length > 0) {
     throw new StevedoreError('UnsupportedFeatureException', `This task definition needs features Stevedore does not support yet: ${unsupported.join('; ')}`, { field: 'taskDefinition' });
   }

@@ -16,6 +16,7 @@ import { requireCluster } from '../lookups';
 import { requestHash } from '../request-hash';
 import { serviceJson } from '../service-json';
 import { validateTags } from './tags';
+import { refuseHostAccess } from '../host-access';
 import { checkAgainst, readServiceLoadBalancers } from './service-load-balancers';
 import {
   findService,
@@ -47,6 +48,7 @@ export function createService(ctx: ApiContext, body: unknown) {
   const strategy = (p.string('schedulingStrategy', { enum: ['REPLICA', 'DAEMON'] }) ?? 'REPLICA') as SchedulingStrategy;
   refuseUnsupported(p);
   const td = requireActiveTaskDefinition(ctx, p.requiredString('taskDefinition', { max: 2048 }));
+  refuseHostAccess(cluster, td);
   let desiredCount = readDesiredCount(p);
   if (strategy === 'REPLICA' && desiredCount === undefined) throw new InvalidParameterException('desiredCount is required for the REPLICA scheduling strategy.', 'desiredCount');
   if (strategy === 'DAEMON') desiredCount = 0;
@@ -121,6 +123,8 @@ export function updateService(ctx: ApiContext, body: unknown) {
       throw new InvalidParameterException('desiredCount cannot be set for a service with the DAEMON scheduling strategy.', 'desiredCount');
     }
     const td = requireActiveTaskDefinitionOrCurrent(ctx, tdRef, current);
+    // Only a new revision is checked: scaling down what the cluster once allowed must stay possible.
+    if (tdRef !== undefined) refuseHostAccess(cluster, td);
     const placement = readPlacement(p, strategy, td);
     const loadBalancers = readServiceLoadBalancers(ctx, p, td);
     if (loadBalancers === undefined) for (const lb of current.loadBalancers ?? []) checkAgainst(ctx, lb, td);

@@ -3,9 +3,10 @@ import { foundation } from './001-foundation';
 import { services } from './002-services';
 import { iam } from './003-iam';
 import { agentPki } from './004-agent-pki';
+import { secrets } from './005-secrets';
 import { loadBalancers } from './006-load-balancers';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, loadBalancers];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers];

@@ -1,0 +1,103 @@
+import { hostAccessOf, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
+import type { Store } from '../store/store';
+import type { StoredSecret } from '../store/secrets-repo';
+
+export const SECRETS_ERROR_PREFIX = 'unable to pull secrets or registry auth';
+
+interface SecretRef {
+  id: string;
+  jsonKey?: string;
+  stage?: string;
+  versionId?: string;
+}
+
+/**
+ * ECS's valueFrom: a secret name, its ARN, or either followed by
+ * `:json-key:version-stage:version-id` (empty parts allowed). SSM
+ * parameters are not in Stevedore's store.
+ */
+export function parseValueFrom(valueFrom: string): SecretRef | { error: string } {
+  if (/^arn:aws:ssm:/.test(valueFrom)) return { error: 'SSM Parameter Store parameters are not supported; store the value as a secret (stevedore secrets put)' };
+  const arn = /^(arn:aws:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(?::(.*))?$/.exec(valueFrom);
+  const [id, rest] = arn ? [arn[1]!, arn[2]] : [valueFrom.split(':')[0]!, valueFrom.includes(':') ? valueFrom.slice(valueFrom.indexOf(':') + 1) : undefined];
+  if (!id) return { error: `valueFrom ${JSON.stringify(valueFrom)} names no secret` };
+  const [jsonKey, stage, versionId] = (rest ?? '').split(':');
+  return { id, ...(jsonKey ? { jsonKey } : {}), ...(stage ? { stage } : {}), ...(versionId ? { versionId } : {}) };
+}
+
+function lookup(store: Store, id: string): StoredSecret | undefined {
+  const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(id);
+  return m ? (store.secrets.byArn(id) ?? store.secrets.get(m[1]!)) : store.secrets.get(id);
+}
+
+class ResolveError extends Error {}
+
+function resolve(store: Store, valueFrom: string, where: string): string {
+  const ref = parseValueFrom(valueFrom);
+  if ('error' in ref) throw new ResolveError(`${where}: ${ref.error}`);
+  const s = lookup(store, ref.id);
+  if (!s || s.deletionDate !== undefined) throw new ResolveError(`${where}: ResourceNotFoundException: secret ${JSON.stringify(ref.id)} does not exist in the secrets store`);
+  if ((ref.stage && ref.stage !== 'AWSCURRENT') || (ref.versionId && ref.versionId !== s.versionId)) {
+    throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} has no version ${ref.versionId ?? ref.stage} (only AWSCURRENT is kept)`);
+  }
+  const value = store.secrets.value(s);
+  if (!ref.jsonKey) return value;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value);
+  } catch {
+    throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} is not JSON, so it has no key ${JSON.stringify(ref.jsonKey)}`);
+  }
+  const v = doc && typeof doc === 'object' ? (doc as Record<string, unknown>)[ref.jsonKey] : undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} has no string key ${JSON.stringify(ref.jsonKey)}`);
+}
+
+/**
+ * The secret values one task needs, for the agent that runs it. Messages
+ * name secrets and fields, never values.
+ */
+export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets | undefined {
+  if (!a.containers.some((c) => (c.secrets?.length ?? 0) > 0 || c.repositoryCredentials)) return undefined;
+  const out: TaskSecrets = { environment: [], registryAuth: [] };
+  try {
+    for (const c of a.containers) {
+      (c.secrets ?? []).forEach((s, i) => {
+        out.environment.push({ container: c.name, name: s.name, value: resolve(store, s.valueFrom, `container ${c.name} secrets[${i}] (${s.name})`) });
+      });
+      const param = c.repositoryCredentials?.credentialsParameter;
+      if (param) {
+        const where = `container ${c.name} repositoryCredentials`;
+        let creds: { username?: unknown; password?: unknown } = {};
+        try {
+          creds = JSON.parse(resolve(store, param, where)) as typeof creds;
+        } catch (e) {
+          if (e instanceof ResolveError) throw e;
+        }
+        if (typeof creds?.username !== 'string' || typeof creds.password !== 'string') {
+          throw new ResolveError(`${where}: the secret must be JSON {"username": "...", "password": "..."}`);
+        }
+        out.registryAuth.push({ container: c.name, username: creds.username, password: creds.password });
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof ResolveError)) throw e;
+    return { environment: [], registryAuth: [], error: `${SECRETS_ERROR_PREFIX}: ${e.message}` };
+  }
+  return out;
+}
+
+/**
+ * What the agent receives for one assignment: the spec with the cluster's
+ * host-access policy (the agent's second check), and, while the task should
+ * run, its resolved secrets in their own fields.
+ */
+export function agentAssignment(store: Store, a: TaskAssignment): WireAssignment {
+  const cluster = store.clusters.get(a.cluster);
+  const w = toWireAssignment({ ...a, hostAccess: hostAccessOf(cluster?.settings ?? []) });
+  if (a.desiredStatus !== 'RUNNING') return w;
+  const secrets = resolveTaskSecrets(store, a);
+  return secrets ? withWireSecrets(w, secrets) : w;
+}
