@@ -63,6 +63,8 @@ export interface ClusterOptions {
    * `--token` and `--ca-cert-hash`). Security tests pass other values, or none.
    */
   joinArgs?: (index: number, join: JoinSettings) => string[];
+  /** Start the agents in startCluster (default true); false: the test starts them with startAgent(i). */
+  startAgents?: boolean;
   /** Wait until every agent's instance is ACTIVE and connected (default true). */
   waitForAgents?: boolean;
   readyTimeoutMs?: number;
@@ -366,9 +368,22 @@ export class TestCluster {
     this.stopped = true;
     await Promise.all(this.agents.map((p) => terminate(p, 'SIGTERM', 5000)));
     await terminate(this.controlPlane, 'SIGTERM', 5000);
+    this.killLoadBalancers();
     await removeContainers({ 'stevedore.cluster': this.name }).catch(() => 0);
     await removeVolumes({ 'stevedore.cluster': this.name }).catch(() => 0);
     if (!opts.keep && process.env.STEVEDORE_KEEP_TEST_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** HAProxy outlives its agent by design (the next agent adopts it): a test cluster's must go with it. */
+  killLoadBalancers(): void {
+    this.agents.forEach((_, i) => {
+      try {
+        const pid = Number(readFileSync(path.join(this.dataDir, `agent-${i}`, 'loadbalancer', 'haproxy.pid'), 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch {
+        // this agent ran no load balancer
+      }
+    });
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -406,8 +421,10 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
     await cluster.startControlPlane();
     await cluster.call('CreateCluster', { clusterName: name });
     cluster.join = await createJoinToken(cluster);
-    for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
-    if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
+    if (opts.startAgents !== false) {
+      for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
+      if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
+    }
   } catch (e) {
     if (!opts.test) {
       process.stderr.write(`\ncluster ${name} failed to start; logs kept in ${dataDir}\n${cluster.describeLogs()}\n`);

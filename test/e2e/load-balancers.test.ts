@@ -1,0 +1,300 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// Load balancers end to end on real Docker and real HAProxy: agent 0 runs the
+// load balancers (attribute role=lb, 127.0.0.60), agents 1-2 run the tasks
+// (role=web, 127.0.0.61-62). All traffic goes to 127.0.0.0/8.
+
+const LB_IP = '127.0.0.60';
+const HTTP_PORT = 18080;
+const TCP_PORT = 19000;
+const DEREGISTRATION_DELAY_S = 6;
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+const tg: Record<string, string> = {};
+
+/**
+ * A web task that answers with its container's hostname: `/id`, `/health`
+ * (a file the test may delete), `/cgi-bin/slow` (3 s, for draining) and, for
+ * the api flavour, `/api/id`.
+ */
+function webTask(family: string, label: string, extra: Record<string, unknown> = {}) {
+  const script = [
+    `echo "${label} $(cat /etc/hostname)" > /www/id`,
+    'mkdir -p /www/api /www/cgi-bin',
+    'cp /www/id /www/api/id',
+    'echo ok > /www/health',
+    `printf '#!/bin/sh\\nsleep 3\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n"\\ncat /www/id\\n' > /www/cgi-bin/slow`,
+    'busybox chmod 755 /www/cgi-bin/slow',
+    'exec httpd -f -p 8080 -h /www',
+  ].join('; ');
+  return {
+    family,
+    containerDefinitions: [{ name: 'web', image: TEST_IMAGE, command: ['sh', '-c', script], memory: 24, portMappings: [{ containerPort: 8080 }], stopTimeout: 2, ...extra }],
+  };
+}
+
+const ON_WEB_HOSTS = [{ type: 'memberOf', expression: 'attribute:role == web' }];
+
+before(async () => {
+  c = await startCluster({
+    agents: 3,
+    test: hooks,
+    readyTimeoutMs: 60_000,
+    hostIp: (i) => `127.0.0.${60 + i}`,
+    attributes: (i) => ({ role: i === 0 ? 'lb' : 'web' }),
+  });
+  await c.call('RegisterTaskDefinition', webTask('lb-web', 'web'));
+  await c.call('RegisterTaskDefinition', webTask('lb-api', 'api'));
+  await c.call('RegisterTaskDefinition', {
+    family: 'lb-tcp',
+    containerDefinitions: [
+      {
+        name: 'echo',
+        image: TEST_IMAGE,
+        command: ['sh', '-c', "printf '#!/bin/sh\\ncat /etc/hostname\\n' > /tmp/id.sh; busybox chmod 755 /tmp/id.sh; exec nc -ll -p 9000 -e /tmp/id.sh"],
+        memory: 16,
+        portMappings: [{ containerPort: 9000 }],
+        stopTimeout: 2,
+      },
+    ],
+  });
+  const health = { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 1, HealthCheckTimeoutSeconds: 1, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 };
+  for (const name of ['web', 'api']) {
+    tg[name] = (await c.callStevedore('CreateTargetGroup', { Name: `${c.name}-${name}`.slice(-32).replace(/^-+/, ''), Protocol: 'HTTP', Port: 8080, ...health })).TargetGroups[0].TargetGroupArn;
+  }
+  tg['tcp'] = (await c.callStevedore('CreateTargetGroup', { Name: `${c.name}-tcp`.slice(-32).replace(/^-+/, ''), Protocol: 'TCP', Port: 9000, HealthCheckIntervalSeconds: 1, HealthCheckTimeoutSeconds: 1, HealthyThresholdCount: 2 })).TargetGroups[0].TargetGroupArn;
+  for (const arn of Object.values(tg)) {
+    await c.callStevedore('ModifyTargetGroupAttributes', { TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: String(DEREGISTRATION_DELAY_S) }] });
+  }
+  const alb = (await c.callStevedore('CreateLoadBalancer', { Name: `${c.name}-alb`.slice(-32).replace(/^-+/, ''), Type: 'application', Cluster: c.name, Placement: { Expression: 'attribute:role == lb' } })).LoadBalancers[0].LoadBalancerArn;
+  const listener = (await c.callStevedore('CreateListener', { LoadBalancerArn: alb, Protocol: 'HTTP', Port: HTTP_PORT, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg['web'] }] })).Listeners[0].ListenerArn;
+  await c.callStevedore('CreateRule', { ListenerArn: listener, Priority: 10, Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }], Actions: [{ Type: 'forward', TargetGroupArn: tg['api'] }] });
+  await c.callStevedore('CreateRule', { ListenerArn: listener, Priority: 20, Conditions: [{ Field: 'host-header', Values: ['admin.example'] }], Actions: [{ Type: 'forward', TargetGroupArn: tg['api'] }] });
+  const nlb = (await c.callStevedore('CreateLoadBalancer', { Name: `${c.name}-nlb`.slice(-32).replace(/^-+/, ''), Type: 'network', Cluster: c.name, Placement: { Expression: 'attribute:role == lb' } })).LoadBalancers[0].LoadBalancerArn;
+  await c.callStevedore('CreateListener', { LoadBalancerArn: nlb, Protocol: 'TCP', Port: TCP_PORT, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg['tcp'] }] });
+  await waitFor(async () => (await c.callStevedore('DescribeLoadBalancers', { LoadBalancerArns: [alb, nlb] })).LoadBalancers.every((l: any) => l.State.Code === 'active'), {
+    description: 'both load balancers active on the lb host',
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+/** One request on a fresh connection (no keep-alive), as a load test client would. */
+function get(path: string, host?: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: LB_IP, port: HTTP_PORT, path, agent: false, headers: host ? { host } : {} }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function tcpRead(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const s = net.connect(TCP_PORT, LB_IP);
+    s.setTimeout(5000, () => s.destroy(new Error('timeout')));
+    s.on('data', (d) => (out += d.toString()));
+    s.on('close', () => resolve(out.trim()));
+    s.on('error', reject);
+  });
+}
+
+async function targetStates(arn: string): Promise<{ id: string; port: number; state: string; reason?: string; description?: string }[]> {
+  const r = await c.callStevedore('DescribeTargetHealth', { TargetGroupArn: arn });
+  return r.TargetHealthDescriptions.map((d: any) => ({ id: d.Target.Id, port: d.Target.Port, state: d.TargetHealth.State, reason: d.TargetHealth.Reason, description: d.TargetHealth.Description }));
+}
+
+function healthyTargets(arn: string, n: number, timeoutMs = 90_000) {
+  return waitFor(
+    async () => {
+      const s = await targetStates(arn);
+      return s.length === n && s.every((x) => x.state === 'healthy') ? s : undefined;
+    },
+    { description: `${n} healthy targets in ${arn}`, timeoutMs, intervalMs: 250 },
+  );
+}
+
+async function serviceTasks(name: string): Promise<any[]> {
+  const arns: string[] = (await c.call('ListTasks', { serviceName: name })).taskArns;
+  return arns.length ? (await c.call('DescribeTasks', { tasks: arns })).tasks : [];
+}
+
+/** The hostname Docker gave each running container of a service (what `/id` answers). */
+async function hostnames(name: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const t of await serviceTasks(name)) {
+    const [ctr] = await listContainers({ 'stevedore.task': t.taskArn });
+    if (!ctr) continue;
+    const { stdout } = await docker(['inspect', '--format', '{{.Config.Hostname}}', ctr.id]);
+    out.set(stdout.trim(), t.taskArn);
+  }
+  return out;
+}
+
+async function createService(name: string, family: string, count: number, targetGroup: string, containerName = 'web', containerPort = 8080, extra: Record<string, unknown> = {}) {
+  await c.call('CreateService', {
+    serviceName: name,
+    taskDefinition: family,
+    desiredCount: count,
+    placementConstraints: ON_WEB_HOSTS,
+    loadBalancers: [{ targetGroupArn: targetGroup, containerName, containerPort }],
+    ...extra,
+  });
+}
+
+async function events(name: string): Promise<string[]> {
+  return ((await c.call('DescribeServices', { services: [name] })).services[0].events as { message: string }[]).map((e) => e.message);
+}
+
+test('a 3-task web service behind an application load balancer: requests are spread over all three', async () => {
+  await createService('web', 'lb-web', 3, tg['web']!);
+  await healthyTargets(tg['web']!, 3);
+  const names = await hostnames('web');
+  assert.equal(names.size, 3);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 30; i++) {
+    const r = await get('/id');
+    assert.equal(r.status, 200);
+    const host = r.body.replace(/^web /, '');
+    seen.set(host, (seen.get(host) ?? 0) + 1);
+  }
+  assert.deepEqual([...seen.keys()].sort(), [...names.keys()].sort(), 'every task answered, and only the tasks');
+  for (const n of seen.values()) assert.ok(n >= 5, `round robin spreads evenly: ${JSON.stringify([...seen])}`);
+  assert.ok((await events('web')).some((m) => /registered \d targets in \(target-group /.test(m)));
+});
+
+test('path and host rules route to two services', async () => {
+  await createService('api', 'lb-api', 2, tg['api']!);
+  await healthyTargets(tg['api']!, 2);
+  const api = await hostnames('api');
+  const web = await hostnames('web');
+  for (let i = 0; i < 6; i++) {
+    const byPath = await get('/api/id');
+    assert.match(byPath.body, /^api /);
+    assert.ok(api.has(byPath.body.slice(4)));
+    const byHost = await get('/id', 'admin.example');
+    assert.match(byHost.body, /^api /, 'host-header rule');
+    const byDefault = await get('/id', 'www.example');
+    assert.match(byDefault.body, /^web /, 'default action');
+    assert.ok(web.has(byDefault.body.slice(4)));
+  }
+});
+
+test('a network load balancer forwards TCP', async () => {
+  await createService('tcp', 'lb-tcp', 2, tg['tcp']!, 'echo', 9000);
+  await healthyTargets(tg['tcp']!, 2);
+  const names = await hostnames('tcp');
+  const seen = new Set<string>();
+  for (let i = 0; i < 8; i++) seen.add(await tcpRead());
+  assert.deepEqual([...seen].sort(), [...names.keys()].sort());
+});
+
+test('a task whose health endpoint fails is marked unhealthy, taken out of rotation and replaced', async () => {
+  const names = await hostnames('web');
+  const [victimHost, victimTask] = [...names.entries()][0]!;
+  const [ctr] = await listContainers({ 'stevedore.task': victimTask });
+  await docker(['exec', ctr!.id, 'busybox', 'rm', '/www/health']);
+  const bad = await waitFor(
+    async () => {
+      const d = (await c.call('DescribeTasks', { tasks: [victimTask] })).tasks[0];
+      const s = await targetStates(tg['web']!);
+      return s.find((x) => x.state === 'unhealthy') ?? (d.desiredStatus === 'STOPPED' ? { state: 'replaced', reason: '', description: '' } : undefined);
+    },
+    { description: 'the target unhealthy', timeoutMs: 30_000, intervalMs: 100 },
+  );
+  if (bad.state === 'unhealthy') {
+    assert.equal(bad.reason, 'Target.ResponseCodeMismatch');
+    assert.equal(bad.description, 'Health checks failed with these codes: [404]');
+  }
+  for (let i = 0; i < 12; i++) assert.ok(!(await get('/id')).body.includes(victimHost), 'out of rotation');
+  const stopped = await waitFor(
+    async () => {
+      const d = (await c.call('DescribeTasks', { tasks: [victimTask] })).tasks[0];
+      return d.desiredStatus === 'STOPPED' ? d : undefined;
+    },
+    { description: 'the unhealthy task stopped', timeoutMs: 30_000, intervalMs: 250 },
+  );
+  assert.match(stopped.stoppedReason, /Task failed ELB health checks/);
+  assert.ok((await events('web')).some((m) => m.includes('is unhealthy in (target-group') && m.includes('[404]')));
+  await waitFor(async () => (await hostnames('web')).size === 3 && !(await hostnames('web')).has(victimHost), { description: 'a replacement task', timeoutMs: 60_000, intervalMs: 500 });
+  await healthyTargets(tg['web']!, 3);
+});
+
+test('the deregistration delay lets in-flight slow requests finish', async () => {
+  // One slow request per task (round robin), then a scale-in drains one of them.
+  const slow = [get('/cgi-bin/slow'), get('/cgi-bin/slow'), get('/cgi-bin/slow')];
+  await new Promise((r) => setTimeout(r, 500));
+  await c.call('UpdateService', { service: 'web', desiredCount: 2 });
+  const draining = await waitFor(async () => (await targetStates(tg['web']!)).find((x) => x.state === 'draining'), { description: 'a draining target', timeoutMs: 15_000, intervalMs: 100 });
+  assert.ok(draining);
+  const results = await Promise.all(slow);
+  assert.deepEqual(results.map((r) => r.status), [200, 200, 200], 'every in-flight request finished');
+  const stoppedArn = ((await c.call('ListTasks', { serviceName: 'web', desiredStatus: 'STOPPED' })).taskArns as string[]).at(-1)!;
+  const during = (await c.call('DescribeTasks', { tasks: [stoppedArn] })).tasks[0];
+  assert.ok(['RUNNING', 'DEACTIVATING', 'STOPPING', 'STOPPED'].includes(during.lastStatus));
+  assert.ok((await events('web')).some((m) => m === '(service web) has begun draining connections on 1 tasks.'));
+  await healthyTargets(tg['web']!, 2, 30_000);
+});
+
+test('a rolling deployment under continuous HTTP load completes with zero failed requests', async () => {
+  await c.call('UpdateService', { service: 'web', desiredCount: 3 });
+  await healthyTargets(tg['web']!, 3);
+  const rev = await c.call('RegisterTaskDefinition', webTask('lb-web', 'web-v2'));
+  let ok = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  let v2 = 0;
+  let stop = false;
+  const deadline = Date.now() + 180_000;
+  const MAX_REQUESTS = 50_000;
+  const worker = async () => {
+    while (!stop && Date.now() < deadline && ok + failed < MAX_REQUESTS) {
+      try {
+        const r = await get('/id');
+        if (r.status === 200) {
+          ok++;
+          if (r.body.startsWith('web-v2 ')) v2++;
+        } else {
+          failed++;
+          failures.push(`HTTP ${r.status}`);
+        }
+      } catch (e) {
+        failed++;
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  const load = Promise.all([worker(), worker(), worker(), worker()]);
+  const updated = await c.call('UpdateService', { service: 'web', taskDefinition: `${rev.taskDefinition.family}:${rev.taskDefinition.revision}` });
+  const id = updated.service.deployments[0].id as string;
+  await waitFor(
+    async () => {
+      const s = (await c.call('DescribeServices', { services: ['web'] })).services[0];
+      const d = (s.deployments as any[]).find((x) => x.id === id);
+      if (d?.rolloutState === 'FAILED') throw new Error(`deployment failed: ${d.rolloutStateReason}`);
+      return d?.rolloutState === 'COMPLETED' && s.deployments.length === 1 ? true : undefined;
+    },
+    { description: 'the deployment COMPLETED with the old tasks gone', timeoutMs: 150_000, intervalMs: 500 },
+  );
+  stop = true;
+  await load;
+  assert.equal(failed, 0, `failed requests: ${failures.slice(0, 10).join(', ')}`);
+  assert.ok(ok > 100, `load ran throughout (${ok} requests)`);
+  assert.ok(v2 > 0, 'the new revision served');
+  const last = await Promise.all(Array.from({ length: 6 }, () => get('/id')));
+  assert.ok(last.every((r) => r.body.startsWith('web-v2 ')), 'only the new revision serves once the old tasks drained');
+});
