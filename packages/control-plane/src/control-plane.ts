@@ -22,7 +22,8 @@ import { LOG_REDACTION } from './log-redaction';
 export class ControlPlane {
   readonly store: Store;
   private readonly dispatcher: Dispatcher;
-  private readonly orchestrator: ServiceReconciler;
+  /** Exposed read-only for its stats (benchmarks). */
+  readonly orchestrator: ServiceReconciler;
   private readonly loadBalancing: TargetRegistrar;
   private api: http.Server | undefined;
   apiPort = 0;

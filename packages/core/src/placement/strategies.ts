@@ -10,8 +10,12 @@ function attributeOf(e: PoolEntry, name: string): string {
   return e.instance.attributes.find((a) => a.name === name)?.value ?? NO_VALUE;
 }
 
-function spreadAttribute(field: string | undefined): string | undefined {
-  return field?.startsWith('attribute:') ? field.slice('attribute:'.length) : undefined;
+/** A strategy compiled once per scorer: placement evaluates it for every instance and every task. */
+type Step = { kind: 'random' } | { kind: 'binpack'; cpu: boolean } | { kind: 'spreadInstance' } | { kind: 'spreadAttribute'; slot: number };
+
+/** Tasks of the group on all instances sharing one attribute value (one zone). */
+interface Counter {
+  n: number;
 }
 
 /**
@@ -21,50 +25,64 @@ function spreadAttribute(field: string | undefined): string | undefined {
  * The same keys, negated, choose which task a scale-in stops.
  */
 export class StrategyScorer {
-  /** Per spread attribute: value -> active tasks of the group (over the whole pool). */
-  private readonly spreadCounts = new Map<string, Map<string, number>>();
-  /** Attribute values looked up once per instance, not once per comparison. */
-  private readonly values = new Map<PoolEntry, Map<string, string>>();
-
-  private valueOf(e: PoolEntry, attr: string): string {
-    let m = this.values.get(e);
-    if (!m) this.values.set(e, (m = new Map()));
-    let v = m.get(attr);
-    if (v === undefined) m.set(attr, (v = attributeOf(e, attr)));
-    return v;
-  }
+  private readonly steps: Step[];
+  /** Per instance, the counter of its value for each spread attribute (by slot). */
+  private readonly counters = new Map<PoolEntry, Counter[]>();
 
   constructor(
-    private readonly strategies: PlacementStrategy[],
+    strategies: PlacementStrategy[],
     pool: PoolEntry[],
     private readonly random: Random,
   ) {
-    for (const s of strategies) {
-      const attr = s.type === 'spread' ? spreadAttribute(s.field) : undefined;
-      if (attr === undefined || this.spreadCounts.has(attr)) continue;
-      const counts = new Map<string, number>();
-      for (const e of pool) {
+    const slots: string[] = [];
+    this.steps = strategies.map((s): Step => {
+      if (s.type === 'random') return { kind: 'random' };
+      if (s.type === 'binpack') return { kind: 'binpack', cpu: s.field === 'cpu' };
+      if (!s.field?.startsWith('attribute:')) return { kind: 'spreadInstance' };
+      const attr = s.field.slice('attribute:'.length);
+      let slot = slots.indexOf(attr);
+      if (slot < 0) slot = slots.push(attr) - 1;
+      return { kind: 'spreadAttribute', slot };
+    });
+    const byValue = slots.map(() => new Map<string, Counter>());
+    for (const e of pool) {
+      const mine = slots.map((attr, slot) => {
         const v = attributeOf(e, attr);
-        counts.set(v, (counts.get(v) ?? 0) + e.groupCount);
-      }
-      this.spreadCounts.set(attr, counts);
+        let c = byValue[slot]!.get(v);
+        if (!c) byValue[slot]!.set(v, (c = { n: 0 }));
+        c.n += e.groupCount;
+        return c;
+      });
+      this.counters.set(e, mine);
     }
+  }
+
+  private spreadCount(e: PoolEntry, slot: number): number {
+    return this.counters.get(e)?.[slot]?.n ?? 0;
   }
 
   /** Key for placing one more task on `e` (lower wins). */
   placeKey(e: PoolEntry, req: TaskRequirement): number[] {
-    return this.placeKeyInto(e, req, new Array<number>(this.strategies.length + 1));
+    return this.placeKeyInto(e, req, new Array<number>(this.steps.length + 1));
   }
 
   /** placeKey without allocating: placement compares thousands of instances per task. */
   placeKeyInto(e: PoolEntry, req: TaskRequirement, key: number[]): number[] {
+    const counters = this.counters.get(e);
     let i = 0;
-    for (const s of this.strategies) {
-      if (s.type === 'random') key[i++] = this.random();
-      else if (s.type === 'binpack') key[i++] = s.field === 'cpu' ? e.remaining.cpu - req.cpu : e.remaining.memory - req.memory;
-      else {
-        const attr = spreadAttribute(s.field);
-        key[i++] = attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(this.valueOf(e, attr)) ?? 0);
+    for (const s of this.steps) {
+      switch (s.kind) {
+        case 'random':
+          key[i++] = this.random();
+          break;
+        case 'binpack':
+          key[i++] = s.cpu ? e.remaining.cpu - req.cpu : e.remaining.memory - req.memory;
+          break;
+        case 'spreadInstance':
+          key[i++] = e.groupCount;
+          break;
+        case 'spreadAttribute':
+          key[i++] = counters?.[s.slot]?.n ?? 0;
       }
     }
     key[i] = e.rank;
@@ -77,17 +95,20 @@ export class StrategyScorer {
    * with the most room left (the least used) first.
    */
   removeKey(e: PoolEntry): number[] {
-    const key: number[] = [];
-    for (const s of this.strategies) {
-      if (s.type === 'random') key.push(this.random());
-      else if (s.type === 'binpack') key.push(-(s.field === 'cpu' ? e.remaining.cpu : e.remaining.memory));
-      else {
-        const attr = spreadAttribute(s.field);
-        key.push(-(attr === undefined ? e.groupCount : (this.spreadCounts.get(attr)?.get(this.valueOf(e, attr)) ?? 0)));
-      }
-    }
-    key.push(e.rank);
-    return key;
+    return this.steps
+      .map((s) => {
+        switch (s.kind) {
+          case 'random':
+            return this.random();
+          case 'binpack':
+            return -(s.cpu ? e.remaining.cpu : e.remaining.memory);
+          case 'spreadInstance':
+            return -e.groupCount;
+          case 'spreadAttribute':
+            return -this.spreadCount(e, s.slot);
+        }
+      })
+      .concat(e.rank);
   }
 
   /** Book-keeping after a task of the group was placed on (+1) or removed from (-1) `e`. */
@@ -95,10 +116,7 @@ export class StrategyScorer {
     e.groupCount += delta;
     e.remaining.cpu -= delta * req.cpu;
     e.remaining.memory -= delta * req.memory;
-    for (const [attr, counts] of this.spreadCounts) {
-      const v = this.valueOf(e, attr);
-      counts.set(v, (counts.get(v) ?? 0) + delta);
-    }
+    for (const c of this.counters.get(e) ?? []) c.n += delta;
   }
 }
 
