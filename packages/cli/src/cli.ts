@@ -35,6 +35,7 @@ import * as serviceList from './commands/service-list';
 import * as serviceDescribe from './commands/service-describe';
 import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
+import * as loadBalancers from './commands/lb';
 
 export const VERSION = '0.1.0';
 
@@ -86,6 +87,7 @@ function buildProgram(io: Io, app: App): Command {
   secretsCmd.register(program, app);
 
   deploy.register(program, app);
+  loadBalancers.register(program, app);
   const service = program.command('service').description('create, scale, update, describe and delete services');
   serviceCreate.register(service, app);
   serviceUpdate.register(service, app);

@@ -15,6 +15,7 @@ interface Opts {
   minimumHealthyPercent?: number;
   maximumPercent?: number;
   clientToken?: string;
+  loadBalancer?: string[];
   wait?: boolean;
   timeout: number;
 }
@@ -27,6 +28,21 @@ export function parseConstraint(v: string): { type: string; expression?: string 
   const m = /^memberOf[:=](.+)$/.exec(v);
   if (!m) throw new CliError(`--constraint ${JSON.stringify(v)}: expected distinctInstance or memberOf:<expression>`, EXIT_USAGE);
   return { type: 'memberOf', expression: m[1]! };
+}
+
+/** `targetGroupArn=ARN,containerName=web,containerPort=8080` (ECS loadBalancers[] member). */
+export function parseLoadBalancer(v: string): { targetGroupArn: string; containerName: string; containerPort: number } {
+  const fields = new Map(v.split(',').map((kv) => {
+    const i = kv.indexOf('=');
+    return [kv.slice(0, i).trim(), kv.slice(i + 1).trim()] as [string, string];
+  }));
+  const targetGroupArn = fields.get('targetGroupArn');
+  const containerName = fields.get('containerName');
+  const containerPort = Number(fields.get('containerPort'));
+  if (!targetGroupArn || !containerName || !Number.isInteger(containerPort) || containerPort < 1) {
+    throw new CliError(`--load-balancer ${JSON.stringify(v)}: expected targetGroupArn=ARN,containerName=NAME,containerPort=PORT`, EXIT_USAGE);
+  }
+  return { targetGroupArn, containerName, containerPort };
 }
 
 /** `random`, `binpack:memory`, `spread:attribute:ecs.availability-zone`. */
@@ -52,6 +68,7 @@ export function createRequest(name: string | undefined, base: Record<string, unk
     };
   }
   if (opts.clientToken !== undefined) req.clientToken = opts.clientToken;
+  if (opts.loadBalancer?.length) req.loadBalancers = opts.loadBalancer.map(parseLoadBalancer);
   if (req.schedulingStrategy !== 'DAEMON' && req.desiredCount === undefined) req.desiredCount = 1;
   if (typeof req.serviceName !== 'string') throw new CliError('a service name is required (argument or serviceName in --input)', EXIT_USAGE);
   if (typeof req.taskDefinition !== 'string') throw new CliError('--task-definition is required (or taskDefinition in --input)', EXIT_USAGE);
@@ -72,6 +89,7 @@ export function register(parent: Command, app: App): void {
     .option('--minimum-healthy-percent <n>', 'deployment lower bound', parseIntOption('--minimum-healthy-percent', 0, 100))
     .option('--maximum-percent <n>', 'deployment upper bound', parseIntOption('--maximum-percent', 100))
     .option('--client-token <token>', 'idempotency token (a retry with it creates one service)')
+    .option('--load-balancer <spec>', 'targetGroupArn=ARN,containerName=NAME,containerPort=PORT: register each task in a target group; repeatable (up to 5)', collect)
     .option('--wait', 'wait until the service is steady, showing progress and events')
     .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124); 0 = no limit', parseIntOption('--timeout', 0), 0)
     .action(
