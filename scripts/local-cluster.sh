@@ -99,16 +99,17 @@ fi
 # The agent channel is mutual TLS: a first start joins with a one-use token and
 # the CA hash (as on any host, see docs/running-a-cluster.md); later starts use
 # the certificate kept in $DATA/agent/pki.
-JOIN_ARGS=()
+# The token goes in the agent's environment, not its arguments (which any local user can read in ps).
+JOIN_ENV=()
 if [[ ! -f "$DATA/agent/pki/agent.crt" ]]; then
   log "creating a join token for the agent (stevedore cluster join-token create --uses 1)"
   JOIN_JSON="$(cli --output json cluster join-token create --ttl 10m --uses 1)"
-  JOIN_ARGS=(--token "$(echo "$JOIN_JSON" | json 'd.token')" --ca-cert-hash "$(echo "$JOIN_JSON" | json 'd.caCertHash')")
+  JOIN_ENV=(STEVEDORE_TOKEN="$(echo "$JOIN_JSON" | json 'd.token')" STEVEDORE_CA_CERT_HASH="$(echo "$JOIN_JSON" | json 'd.caCertHash')")
 fi
 
 log "starting the agent on the local Docker, host IP $HOST_IP (log: $AGENT_LOG)"
-setsid node --max-semi-space-size=1 "$ROOT/packages/agent/dist/main.js" \
-  --control-plane "$AGENT_CHANNEL" --cluster "$CLUSTER" --host-ip "$HOST_IP" --data-dir "$DATA/agent" "${JOIN_ARGS[@]}" >>"$AGENT_LOG" 2>&1 </dev/null &
+env "${JOIN_ENV[@]}" setsid node --max-semi-space-size=1 "$ROOT/packages/agent/dist/main.js" \
+  --control-plane "$AGENT_CHANNEL" --cluster "$CLUSTER" --host-ip "$HOST_IP" --data-dir "$DATA/agent" >>"$AGENT_LOG" 2>&1 </dev/null &
 AGENT_PID=$!
 instance_ready() {
   cli --output json instance list | json 'd.containerInstances.some(i => i.status === "ACTIVE" && i.agentConnected) || undefined' | grep -q true

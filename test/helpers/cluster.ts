@@ -63,6 +63,8 @@ export interface ClusterOptions {
    * `--token` and `--ca-cert-hash`). Security tests pass other values, or none.
    */
   joinArgs?: (index: number, join: JoinSettings) => string[];
+  /** Start the agents in startCluster (default true); false: the test starts them with startAgent(i). */
+  startAgents?: boolean;
   /** Wait until every agent's instance is ACTIVE and connected (default true). */
   waitForAgents?: boolean;
   readyTimeoutMs?: number;
@@ -419,8 +421,10 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
     await cluster.startControlPlane();
     await cluster.call('CreateCluster', { clusterName: name });
     cluster.join = await createJoinToken(cluster);
-    for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
-    if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
+    if (opts.startAgents !== false) {
+      for (let i = 0; i < opts.agents; i++) await cluster.startAgent(i);
+      if (opts.waitForAgents !== false && opts.agents > 0) await cluster.waitForAgents();
+    }
   } catch (e) {
     if (!opts.test) {
       process.stderr.write(`\ncluster ${name} failed to start; logs kept in ${dataDir}\n${cluster.describeLogs()}\n`);
