@@ -98,6 +98,7 @@ export function toServiceTask(t: TaskSummary): ServiceTask {
   if (t.startedAt !== undefined) s.startedAt = t.startedAt;
   if (t.stoppedAt !== undefined) s.stoppedAt = t.stoppedAt;
   if (t.stopCode !== undefined) s.stopCode = t.stopCode;
+  if (t.stoppedReason !== undefined) s.stoppedReason = t.stoppedReason;
   return s;
 }
 

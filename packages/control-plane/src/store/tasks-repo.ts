@@ -102,6 +102,7 @@ export interface TaskSummary {
   startedAt?: number;
   stoppedAt?: number;
   stopCode?: TaskStopCode;
+  stoppedReason?: string;
   /** An essential container has a health check. */
   checked: boolean;
 }
@@ -122,11 +123,12 @@ interface SummaryRow {
   started_at: number | null;
   stopped_at: number | null;
   stop_code: string | null;
+  stopped_reason: string | null;
   checked: number;
 }
 
 const SUMMARY_SELECT = `SELECT t.id, t.cluster, t.container_instance_id, t.grp, t.last_status, t.desired_status, t.health_status, t.cpu, t.memory,
-  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code,
+  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code, t.stopped_reason,
   EXISTS(SELECT 1 FROM containers c WHERE c.task_id = t.id AND c.essential = 1 AND c.has_health_check = 1) AS checked FROM tasks t`;
 
 function toSummary(r: SummaryRow): TaskSummary {
@@ -149,6 +151,7 @@ function toSummary(r: SummaryRow): TaskSummary {
   opt(o, 'startedAt', r.started_at);
   opt(o, 'stoppedAt', r.stopped_at);
   opt(o, 'stopCode', r.stop_code);
+  opt(o, 'stoppedReason', r.stopped_reason);
   return s;
 }
 
@@ -171,6 +174,7 @@ export function summarize(t: Task): TaskSummary {
   if (t.startedAt !== undefined) s.startedAt = t.startedAt;
   if (t.stoppedAt !== undefined) s.stoppedAt = t.stoppedAt;
   if (t.stopCode !== undefined) s.stopCode = t.stopCode;
+  if (t.stoppedReason !== undefined) s.stoppedReason = t.stoppedReason;
   return s;
 }
 
