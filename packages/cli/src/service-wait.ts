@@ -5,7 +5,8 @@
  * changes otherwise).
  */
 import type { ApiClient } from './api-client';
-import { EXIT_TIMEOUT, type Io } from './context';
+import { EXIT_TIMEOUT, type CommandContext, type Io } from './context';
+import { printJson } from './output/json';
 import type { EcsService } from './ecs-types';
 import { describeService, pollDelay } from './deploy-watch';
 import { formatTime } from './output/format';
@@ -18,6 +19,14 @@ export function isSteady(s: EcsService): boolean {
 export function progressOf(s: EcsService, elapsedMs: number): string {
   const old = (s.deployments ?? []).filter((d) => d.status !== 'PRIMARY').reduce((n, d) => n + (d.runningCount ?? 0) + (d.pendingCount ?? 0), 0);
   return `${s.serviceName}: ${s.runningCount ?? 0}/${s.desiredCount ?? 0} running, ${s.pendingCount ?? 0} pending${old > 0 ? `, ${old} of older deployments` : ''} (${Math.floor(elapsedMs / 1000)}s)`;
+}
+
+/** `--wait` for a command: follows the service, then (JSON output) prints it as it ended. */
+export async function waitAndReport(ctx: CommandContext, name: string, timeoutS: number): Promise<number> {
+  const json = ctx.output === 'json';
+  const code = await waitSteady(ctx.client, ctx.io, ctx.cluster, name, { timeoutMs: timeoutS * 1000, verbose: !json });
+  if (json) printJson(ctx.io.stdout, { service: await describeService(ctx.client, ctx.cluster, name) });
+  return code;
 }
 
 /** Returns 0 when steady, EXIT_TIMEOUT when `timeoutMs` (> 0) passes first. */

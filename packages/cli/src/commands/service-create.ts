@@ -3,7 +3,7 @@ import { action, CliError, EXIT_USAGE, parseIntOption, type App } from '../conte
 import type { EcsService } from '../ecs-types';
 import { printJson } from '../output/json';
 import { renderServiceTable } from '../output/services';
-import { waitSteady } from '../service-wait';
+import { waitAndReport } from '../service-wait';
 
 interface Opts {
   input?: string;
@@ -108,7 +108,7 @@ export function register(parent: Command, app: App): void {
         if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
         if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
         if (!opts.wait) return;
-        return waitSteady(ctx.client, ctx.io, ctx.cluster, r.service.serviceName, { timeoutMs: opts.timeout * 1000, verbose: ctx.output !== 'json' });
+        return waitAndReport(ctx, r.service.serviceName, opts.timeout);
       }),
     );
 }

@@ -3,7 +3,7 @@ import { action, parseIntOption, type App } from '../context';
 import type { EcsService } from '../ecs-types';
 import { printJson } from '../output/json';
 import { renderServiceTable } from '../output/services';
-import { waitSteady } from '../service-wait';
+import { waitAndReport } from '../service-wait';
 
 export function register(parent: Command, app: App): void {
   parent
@@ -19,7 +19,7 @@ export function register(parent: Command, app: App): void {
         if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
         if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
         if (!opts.wait) return;
-        return waitSteady(ctx.client, ctx.io, ctx.cluster, r.service.serviceName, { timeoutMs: opts.timeout * 1000, verbose: ctx.output !== 'json' });
+        return waitAndReport(ctx, r.service.serviceName, opts.timeout);
       }),
     );
 }

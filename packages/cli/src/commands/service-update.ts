@@ -3,7 +3,7 @@ import { action, CliError, EXIT_USAGE, parseIntOption, type App, type CommandCon
 import type { EcsService } from '../ecs-types';
 import { printJson } from '../output/json';
 import { renderServiceTable } from '../output/services';
-import { waitSteady } from '../service-wait';
+import { waitAndReport } from '../service-wait';
 import { parseConstraint, parseStrategy } from './service-create';
 
 interface Opts {
@@ -25,7 +25,7 @@ async function update(ctx: CommandContext, body: Record<string, unknown>, opts: 
   if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
   if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
   if (!opts.wait) return;
-  return waitSteady(ctx.client, ctx.io, ctx.cluster, r.service.serviceName, { timeoutMs: opts.timeout * 1000, verbose: ctx.output !== 'json' });
+  return waitAndReport(ctx, r.service.serviceName, opts.timeout);
 }
 
 export function register(parent: Command, app: App): void {
