@@ -228,7 +228,7 @@ test('a task whose health endpoint fails is marked unhealthy, taken out of rotat
     },
     { description: 'the unhealthy task stopped', timeoutMs: 30_000, intervalMs: 250 },
   );
-  assert.match(stopped.stoppedReason, /Task failed ELB health checks/);
+  assert.equal(stopped.stoppedReason, `Task failed ELB health checks in (target-group ${tg['web']})`);
   assert.ok((await events('web')).some((m) => m.includes('is unhealthy in (target-group') && m.includes('[404]')));
   await waitFor(async () => (await hostnames('web')).size === 3 && !(await hostnames('web')).has(victimHost), { description: 'a replacement task', timeoutMs: 60_000, intervalMs: 500 });
   await healthyTargets(tg['web']!, 3);

@@ -189,7 +189,7 @@ test('unhealthy targets get their task replaced by the orchestrator', async (t) 
     const d = (await ecs('DescribeTasks', { cluster: 'lbt', tasks: [first] })).tasks[0];
     return d.desiredStatus === 'STOPPED' ? d : undefined;
   }, 'the unhealthy task replaced');
-  assert.match(gone.stoppedReason, /Task failed ELB health checks/);
+  assert.equal(gone.stoppedReason, `Task failed ELB health checks in (target-group ${tg})`);
   const events = ((await ecs('DescribeServices', { cluster: 'lbt', services: ['web'] })).services[0].events as { message: string }[]).map((e) => e.message);
   assert.ok(events.some((m) => m.includes('is unhealthy in (target-group') && m.includes('Health checks failed with these codes: [500]')), events.join('\n'));
   await eventually(async () => ((await ecs('ListTasks', { cluster: 'lbt' })).taskArns as string[]).some((a) => a !== first), 'a replacement started');

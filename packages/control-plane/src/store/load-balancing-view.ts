@@ -92,28 +92,40 @@ export function hostSetOf(store: Store, instance: ContainerInstance): LoadBalanc
 
 /**
  * The orchestrator's load balancer hook: each task's combined target health
- * (core `taskTargetHealth`) given how many target groups its service uses.
- * Tasks of services without load balancers are simply absent.
+ * (core `taskTargetHealth`) given how many target groups its service uses,
+ * and, when unhealthy, a target group it fails in (ECS names it in the stop
+ * reason). Tasks of services without load balancers are simply absent.
  */
-export function taskTargetHealthOf(store: Store, taskIds: string[], expectedTargetGroups: number): Map<string, HealthStatus> {
-  const out = new Map<string, HealthStatus>();
+export function taskTargetHealthOf(store: Store, taskIds: string[], expectedTargetGroups: number): Map<string, { health: HealthStatus; unhealthyTargetGroupArn?: string }> {
+  const out = new Map<string, { health: HealthStatus; unhealthyTargetGroupArn?: string }>();
   if (expectedTargetGroups === 0 || taskIds.length === 0) return out;
   const targets = store.targets.ofTasks(taskIds);
   const view = targets.length > 0 ? new LoadBalancingView(store) : undefined;
   const byTask = new Map<string, { targetGroupArn: string; health: TargetHealth }[]>();
   for (const t of targets) byTask.set(t.taskId!, [...(byTask.get(t.taskId!) ?? []), { targetGroupArn: t.targetGroupArn, health: view!.health(t) }]);
-  for (const id of taskIds) out.set(id, taskTargetHealth(byTask.get(id) ?? [], expectedTargetGroups));
+  for (const id of taskIds) {
+    const mine = byTask.get(id) ?? [];
+    const health = taskTargetHealth(mine, expectedTargetGroups);
+    const failing = mine.find((m) => m.health.state === 'unhealthy');
+    out.set(id, health === 'UNHEALTHY' && failing ? { health, unhealthyTargetGroupArn: failing.targetGroupArn } : { health });
+  }
   return out;
 }
 
 /**
  * The orchestrator's loader hook (docs/design/deployments.md): sets
- * `targetHealth` on the tasks of a service with load balancers, leaves the
- * others untouched (their health is the containers' alone).
+ * `targetHealth` (and the failing target group) on the tasks of a service
+ * with load balancers, leaves the others untouched (their health is the
+ * containers' alone).
  */
-export function withTargetHealth<T extends { id: string; targetHealth?: HealthStatus }>(store: Store, service: { loadBalancers?: unknown[] }, tasks: T[]): T[] {
+export function withTargetHealth<T extends { id: string; targetHealth?: HealthStatus; unhealthyTargetGroupArn?: string }>(store: Store, service: { loadBalancers?: unknown[] }, tasks: T[]): T[] {
   const expected = service.loadBalancers?.length ?? 0;
   if (expected === 0) return tasks;
   const health = taskTargetHealthOf(store, tasks.map((t) => t.id), expected);
-  return tasks.map((t) => ({ ...t, targetHealth: health.get(t.id) ?? 'UNKNOWN' }));
+  return tasks.map((t) => {
+    const h = health.get(t.id);
+    const next: T = { ...t, targetHealth: h?.health ?? 'UNKNOWN' };
+    if (h?.unhealthyTargetGroupArn) next.unhealthyTargetGroupArn = h.unhealthyTargetGroupArn;
+    return next;
+  });
 }

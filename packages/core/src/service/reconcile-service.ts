@@ -45,7 +45,7 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
       // ECS: pending tasks on a draining instance stop at once, running ones within the deployment bounds.
       if (t.lastStatus !== 'RUNNING') stop.push({ taskId: t.id, reason: reasons.draining(inst.id), lost: false });
       else retiring.push({ task: t, reason: reasons.draining(inst.id) });
-    } else if (plan.health(t).failing) retiring.push({ task: t, reason: t.healthStatus === 'UNHEALTHY' ? reasons.unhealthy : reasons.targetUnhealthy });
+    } else if (plan.health(t).failing) retiring.push({ task: t, reason: t.healthStatus === 'UNHEALTHY' ? reasons.unhealthy : t.unhealthyTargetGroupArn ? `${reasons.targetUnhealthy} in (target-group ${t.unhealthyTargetGroupArn})` : reasons.targetUnhealthy });
     // A FAILED deployment launches nothing, so the older tasks stay.
     else if (primary && !plan.current.has(t.startedBy ?? '') && plan.launch) retiring.push({ task: t, reason: reasons.scaling(primary.id) });
     else good.push(t);

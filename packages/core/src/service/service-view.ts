@@ -30,6 +30,8 @@ export interface ServiceTask {
    * loader only when the service has load balancers (docs/design/deployments.md).
    */
   targetHealth?: HealthStatus;
+  /** With targetHealth UNHEALTHY: a target group it failed in, for ECS's stop reason. */
+  unhealthyTargetGroupArn?: string;
 }
 
 /** An instance and every task on it that is not STOPPED (any group). */
