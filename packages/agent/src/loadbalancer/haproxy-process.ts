@@ -174,13 +174,30 @@ export class HaproxyProcess {
     }
   }
 
+  /**
+   * The master's pid (from the pid file) while that process is alive and is
+   * this HAProxy. Liveness never depends on the master CLI: it does not
+   * answer while the master re-executes itself for a reload.
+   */
+  async masterPid(): Promise<number | undefined> {
+    const pid = Number((await fs.readFile(this.paths.pidFile, 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      if (/^\d+ \(.*\) Z /.test(await fs.readFile(`/proc/${pid}/stat`, 'utf8'))) return undefined;
+      // A pid reused by another process must not count.
+      return (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(this.paths.config) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async isRunning(): Promise<boolean> {
-    const p = await this.proc();
-    return p !== undefined && p.workers.length > 0;
+    return (await this.masterPid()) !== undefined;
   }
 
   /** Starts the master from the file at `paths.config`; resolves once a worker answers. */
   async start(): Promise<void> {
+    if (await this.isRunning()) throw new Error('HAProxy is already running here: reload it instead');
     await fs.rm(this.paths.masterSocket, { force: true });
     const fd = openSync(this.paths.log, 'a');
     const child = spawn(this.binary, ['-W', '-S', `${this.paths.masterSocket},mode,600`, '-f', this.paths.config, '-p', this.paths.pidFile], {
@@ -194,7 +211,7 @@ export class HaproxyProcess {
     const deadline = Date.now() + HAPROXY_TIMEOUTS.readyMs;
     while (Date.now() < deadline) {
       if (exited !== undefined) throw new Error(`haproxy exited with ${exited} at start: ${await this.logTail()}`);
-      if (await this.isRunning()) {
+      if (((await this.proc())?.workers.length ?? 0) > 0) {
         this.log.info({ pid: child.pid }, 'HAProxy started');
         return;
       }
@@ -223,17 +240,21 @@ export class HaproxyProcess {
     return socketCommand(this.paths.statsSocket, command);
   }
 
-  /** Soft stop (SIGUSR1): listeners close, connections finish, then the master exits. */
+  /** Soft stop (SIGUSR1): listeners close, connections finish, then the master exits; SIGTERM if it lingers. */
   async stop(): Promise<void> {
-    const p = await this.proc();
-    if (!p) return;
-    try {
-      process.kill(p.masterPid, 'SIGUSR1');
-    } catch {
-      return;
-    }
+    const pid = await this.masterPid();
+    if (pid === undefined) return;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    signal('SIGUSR1');
     const deadline = Date.now() + HAPROXY_TIMEOUTS.readyMs;
-    while (Date.now() < deadline && (await this.proc())) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && (await this.masterPid()) !== undefined) await new Promise((r) => setTimeout(r, 50));
+    if ((await this.masterPid()) !== undefined) signal('SIGTERM');
     this.log.info('HAProxy stopped');
   }
 

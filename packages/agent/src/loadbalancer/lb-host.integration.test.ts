@@ -230,6 +230,30 @@ test('a reload HAProxy cannot complete (a listener port already taken) keeps the
   assert.deepEqual([...new Set(await bodies(4))], ['b3'], 'the previous worker still serves');
 });
 
+test('a new agent adopts the running HAProxy without reloading it, and HAProxy that dies is started again', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b3 = backends[2]!;
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  const set = lbSet('adopt', [target(b3)]);
+  host.setDesired(set);
+  await host.idle();
+  host.stop();
+  const before = (await proc.proc())!;
+  const mine: HealthReport[] = [];
+  const next = new LoadBalancerHost({ dir, hostIp: LB_IP, instanceId: () => 'lb-host', log: pino({ level: process.env['LB_DEBUG'] ? 'debug' : 'silent' }), send: async (r) => void mine.push(r), pollMs: 200, haproxyBinary });
+  next.sessionUp();
+  next.setDesired(set);
+  await next.idle();
+  const after = (await proc.proc())!;
+  assert.deepEqual([after.masterPid, after.reloads], [before.masterPid, before.reloads], 'adopted as it was: no restart, no reload');
+  await waitFor(() => mine.some((r) => r.targets.some((x) => x.registrationId === 'reg-b3' && x.state === 'healthy')), 'health reported by the new agent');
+  process.kill(after.masterPid, 'SIGKILL');
+  for (const w of after.allWorkers) process.kill(w, 'SIGKILL');
+  await waitFor(async () => (await proc.proc()) !== undefined && (await proc.proc())!.masterPid !== after.masterPid, 'HAProxy started again');
+  await waitFor(async () => (await bodies(2).catch((): string[] => [])).includes('b3'), 'serving again');
+  host = next;
+});
+
 test('an empty set stops HAProxy', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
   host.setDesired({ version: 'empty', loadBalancers: [] });

@@ -154,7 +154,12 @@ export class LoadBalancerHost {
 
   private async apply(proc: HaproxyProcess, next: RenderedConfig): Promise<void> {
     const running = this.current !== undefined && (await proc.isRunning());
-    const adopted = running && this.current!.servers.length === 0 && this.current!.text !== next.text;
+    if (running && this.current!.text === next.text) {
+      // Nothing to load; an adopted HAProxy now has its servers known for health reports.
+      this.current = next;
+      return;
+    }
+    const adopted = running && this.current!.servers.length === 0;
     const plan = running && !adopted ? planApply(this.current, next) : { kind: 'reload' as const };
     if (plan.kind === 'none') return;
     if (plan.kind === 'runtime') {
@@ -164,7 +169,7 @@ export class LoadBalancerHost {
       }
       await this.writeAtomically(this.paths.config, next.text);
       this.current = next;
-      this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API');
+      if (plan.commands.length > 0) this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API');
       return;
     }
     const check = await proc.validate(next.text);
@@ -216,9 +221,18 @@ export class LoadBalancerHost {
   private polling = false;
 
   private async poll(): Promise<void> {
-    if (this.polling || !this.haproxy || !this.current) return;
+    // Never while a change is being applied: a reloading master is briefly unreachable.
+    if (this.polling || this.applying || !this.haproxy || !this.current) return;
     this.polling = true;
     try {
+      if (!(await this.haproxy.isRunning())) {
+        // Supervision: HAProxy died (killed, crashed): start it again from the desired set.
+        this.log.error('HAProxy is not running; starting it again');
+        this.current = undefined;
+        this.triedVersion = undefined;
+        this.kick();
+        return;
+      }
       await this.report(false);
     } finally {
       this.polling = false;
