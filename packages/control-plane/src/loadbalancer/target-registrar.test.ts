@@ -195,3 +195,20 @@ test('unhealthy targets get their task replaced by the orchestrator', async (t) 
   await eventually(async () => ((await ecs('ListTasks', { cluster: 'lbt' })).taskArns as string[]).some((a) => a !== first), 'a replacement started');
   void h;
 });
+
+test('UpdateService: new load balancers start a deployment; a revision that does not map the port is refused', async (t) => {
+  const { elb, ecs } = await setup(t);
+  const a = (await elb('CreateTargetGroup', { Name: 'ga', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn;
+  const b = (await elb('CreateTargetGroup', { Name: 'gb', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn;
+  const ip = (await elb('CreateTargetGroup', { Name: 'gip', Protocol: 'HTTP', Port: 80, TargetType: 'ip' })).TargetGroups[0].TargetGroupArn;
+  const lb = (arn: string) => [{ targetGroupArn: arn, containerName: 'web', containerPort: 8080 }];
+  await assert.rejects(ecs('CreateService', { cluster: 'lbt', serviceName: 'x', taskDefinition: 'web', desiredCount: 0, loadBalancers: lb(ip) }), /target type ip, which is incompatible with the bridge network mode/);
+  const created = await ecs('CreateService', { cluster: 'lbt', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, loadBalancers: lb(a) });
+  const same = await ecs('UpdateService', { cluster: 'lbt', service: 'web', loadBalancers: lb(a) });
+  assert.equal(same.service.deployments.length, 1, 'the same load balancers: no deployment');
+  const moved = await ecs('UpdateService', { cluster: 'lbt', service: 'web', loadBalancers: lb(b) });
+  assert.notEqual(moved.service.deployments[0].id, created.service.deployments[0].id, 'a new PRIMARY deployment');
+  assert.deepEqual(moved.service.loadBalancers, lb(b));
+  await ecs('RegisterTaskDefinition', { family: 'web', containerDefinitions: [{ name: 'web', image: 'busybox', memory: 32, portMappings: [{ containerPort: 9090 }] }] });
+  await assert.rejects(ecs('UpdateService', { cluster: 'lbt', service: 'web', taskDefinition: 'web:2' }), /did not have a container port 8080 defined/);
+});
