@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  newTask as createTask,
   applyOverrides,
   arns,
   ClientException,
@@ -9,7 +10,6 @@ import {
   explainPlacement,
   idOf,
   InvalidParameterException,
-  newId,
   readPlacementConstraints,
   readPlacementStrategies,
   remainingResources,
@@ -95,47 +95,19 @@ function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
 }
 
 function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, clientToken?: string): StoredTask {
-  const containers = applyOverrides(req.td, req.overrides);
-  const reservation = taskReservation(req.td, req.overrides);
   const t: StoredTask = {
-    id: newId(),
-    clusterName: req.cluster.name,
-    taskDefinitionArn: req.td.taskDefinitionArn,
-    family: req.td.family,
-    revision: req.td.revision,
-    containerInstanceId: instanceId,
-    lastStatus: 'PENDING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'UNKNOWN',
-    cpu: reservation.cpu,
-    memory: reservation.memory,
-    hostPorts: reservation.hostPorts,
-    group: req.group,
-    version: 1,
-    assignmentVersion: 1,
-    overrides: req.overrides,
-    tags: req.tags,
-    launchType: 'EC2',
-    createdAt: ctx.clock.now(),
-    containers: containers.map((c) => {
-      const tc: StoredTask['containers'][number] = {
-        id: newId(),
-        name: c.name,
-        image: c.image,
-        status: 'NONE',
-        networkBindings: [],
-        healthStatus: 'UNKNOWN',
-        essential: c.essential !== false,
-        hasHealthCheck: c.healthCheck !== undefined,
-      };
-      if (c.cpu !== undefined) tc.cpu = c.cpu;
-      if (c.memory !== undefined) tc.memory = c.memory;
-      if (c.memoryReservation !== undefined) tc.memoryReservation = c.memoryReservation;
-      return tc;
+    ...createTask({
+      clusterName: req.cluster.name,
+      td: req.td,
+      overrides: req.overrides,
+      containerInstanceId: instanceId,
+      group: req.group,
+      ...(req.startedBy !== undefined ? { startedBy: req.startedBy } : {}),
+      tags: req.tags,
+      now: ctx.clock.now(),
     }),
     seq: ctx.store.tasks.nextSeq(),
   };
-  if (req.startedBy !== undefined) t.startedBy = req.startedBy;
   if (clientToken !== undefined) t.clientToken = clientToken;
   return t;
 }
