@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
-import type { Clock, TaskAssignment, TaskReport, TaskSecrets } from '@stevedore/core';
+import type { TaskAssignment, TaskReport, TaskSecrets } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
 import { RESYNC_INTERVAL_MS } from '../docker/timeouts';
-import type { ContainerController, ContainerEvent, Subscription } from '../exec/container-controller';
+import type { ContainerEvent, Subscription } from '../exec/container-controller';
 import { byTask, restoreTask } from './adoption';
-import type { TaskJournal } from './task-journal';
 import { TaskRunner, type RunnerContext } from './task-runner';
 import { newTaskState, type TaskState } from './task-state';
 import { TaskSecretsStore } from './task-secrets';
-import type { RegistryAuth } from '../exec/container-controller';
 
 /** Where task reports go; Reporter implements it. */
 export interface ReportSink {
@@ -17,17 +15,12 @@ export interface ReportSink {
   forget(taskArn: string): void;
 }
 
-export interface WorkerOptions {
-  controller: ContainerController;
-  images: { ensure(image: string, auth?: RegistryAuth): Promise<void> };
-  journal: TaskJournal;
-  clock: Clock;
-  log: Logger;
-  instanceId: string;
-  hostIp: string;
-  agentVersion: string;
-  defaultStopTimeoutSeconds: number;
-  cleanupWaitMs: number;
+/** The runners' shared context, plus what only the worker needs. */
+export interface WorkerOptions
+  extends Pick<
+    RunnerContext,
+    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs'
+  > {
   reports: ReportSink;
   resyncIntervalMs?: number;
   /** How long a container needing secrets waits for them (after a restart, until the COMPLETE set). */
