@@ -32,7 +32,8 @@ _stevedore_ensure_env() (
 
   # --- Debian packages
   local -a missing=()
-  command -v docker >/dev/null || missing+=(docker.io)
+  # A machine may ship a docker client with no daemon: look for the daemon itself.
+  command -v dockerd >/dev/null || missing+=(docker.io)
   [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
   command -v haproxy >/dev/null || missing+=(haproxy)
   command -v ip >/dev/null || missing+=(iproute2)
