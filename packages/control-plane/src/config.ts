@@ -20,7 +20,7 @@ export interface ControlPlaneConfig {
   insecureDisableAuth?: boolean;
   /** Per access key token bucket. */
   apiRateLimit?: RateLimit;
-  /** Per client address bucket for refused signatures (tests raise it). */
+  /** Per (client address, access key id) bucket for refused signatures (tests change it). */
   apiFailedAuthRateLimit?: RateLimit;
   /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
   instanceLostGraceSeconds?: number;

@@ -126,13 +126,27 @@ test('throttling per access key: ThrottlingException "Rate exceeded" past the bu
   }
 });
 
-test('refused signatures are rationed per client address: a guesser gets ThrottlingException, not endless signature checks', async () => {
+test('refused signatures are rationed per (address, key id): a guesser gets ThrottlingException, other keys behind the same address do not', async () => {
   const t = await startTestControlPlane({ auth: { apiFailedAuthRateLimit: { steady: 1, burst: 3 } } });
   try {
-    const wrong = { ...t.admin!, secretAccessKey: 'x'.repeat(40) };
+    const keyA = t.admin!;
+    const keyB = (await t.call('CreateAccessKey', { roleName: 'read-only' }, `${SV}CreateAccessKey`)).body['accessKey'] as AccessKey;
+    const forgedA = { ...keyA, secretAccessKey: 'x'.repeat(40) };
     const types = [];
-    for (let i = 0; i < 5; i++) types.push((await t.callAs(wrong, 'ListClusters')).body['__type']);
-    assert.deepEqual(types, ['InvalidSignatureException', 'InvalidSignatureException', 'InvalidSignatureException', 'ThrottlingException', 'ThrottlingException']);
+    // A flood from 127.0.0.1 with key A's id and a wrong secret: three refusals, then throttled.
+    for (let i = 0; i < 20; i++) types.push((await t.callAs(forgedA, 'ListClusters')).body['__type']);
+    assert.deepEqual(types.slice(0, 5), ['InvalidSignatureException', 'InvalidSignatureException', 'InvalidSignatureException', 'ThrottlingException', 'ThrottlingException']);
+    assert.ok(types.slice(3).every((x) => x === 'ThrottlingException'));
+    // Key B from the same address is untouched, and so is a correctly signed call with key A: failures are rationed, not callers.
+    for (let i = 0; i < 5; i++) assert.equal((await t.callAs(keyB, 'ListClusters')).status, 200);
+    assert.equal((await t.callAs(keyA, 'ListClusters')).status, 200);
+    // Key B's own failures have their own ration.
+    assert.equal((await t.callAs({ ...keyB, secretAccessKey: 'y'.repeat(40) }, 'ListClusters')).body['__type'], 'InvalidSignatureException');
+    // Requests naming no key (unsigned) share one bucket per address, apart from every key's.
+    const unsigned = [];
+    for (let i = 0; i < 4; i++) unsigned.push((await t.callAs(undefined, 'ListClusters')).body['__type']);
+    assert.deepEqual(unsigned, ['UnrecognizedClientException', 'UnrecognizedClientException', 'UnrecognizedClientException', 'ThrottlingException']);
+    assert.equal((await t.callAs(keyB, 'ListClusters')).status, 200);
   } finally {
     await t.cp.stop();
   }

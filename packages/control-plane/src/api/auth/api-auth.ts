@@ -21,7 +21,7 @@ export interface ApiAuthOptions {
   /** False only with --insecure-disable-auth (loopback, benchmarks). */
   enabled: boolean;
   rateLimit?: RateLimit;
-  /** Refused signatures per client address (default 10/s, burst 50). */
+  /** Refused signatures per (client address, access key id) (default 10/s, burst 50). */
   failedAuthRateLimit?: RateLimit;
   maxSkewMs?: number;
 }
@@ -52,7 +52,12 @@ function signingServicesFor(target: string): string[] {
 export class ApiAuth {
   private readonly replays: ReplayCache;
   private readonly limiter: RateLimiter;
-  /** Failed authentications per client address: guessing costs a signature check each, so it is rationed. */
+  /**
+   * Failed authentications per (client address, access key id). Only failures
+   * draw from it, after verification: a valid signature is never refused by
+   * it, and a client failing with one key id cannot slow down callers of
+   * another key behind the same address (a NAT, a CI runner, a bastion).
+   */
   private readonly failures: RateLimiter;
   private readonly maxSkewMs: number;
   private logBudget = { tokens: 20, at: 0, suppressed: 0 };
@@ -88,7 +93,9 @@ export class ApiAuth {
     const nowMs = this.clock.now();
     let key: StoredAccessKey | undefined;
     try {
-      if (!this.failures.hasToken(remote, nowMs)) throw new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
+      // Verify first: the check costs one SigV4 computation (a few HMACs, about
+      // what parsing the request costs), and rationing before it would let
+      // anyone who knows an access key id lock its holder out.
       const verified = await verifySigV4(req, {
         nowMs,
         region: this.arn.region,
@@ -112,12 +119,16 @@ export class ApiAuth {
         policy: this.policyOf(roleName),
       };
     } catch (e) {
-      if (e instanceof AuthError) this.failures.tryTake(remote, nowMs);
+      let refusal = e;
+      if (e instanceof AuthError && !this.failures.tryTake(failureKey(remote, e.accessKeyId), nowMs)) {
+        // Past its ration a failing caller is told to back off; what it sent is still logged (rate limited).
+        refusal = new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
+      }
       if (e instanceof StevedoreError) {
         const accessKeyId = e instanceof AuthError ? e.accessKeyId : key?.accessKeyId;
-        this.refused(nowMs, { accessKeyId, target, remote, error: e.code, reason: e.message });
+        this.refused(nowMs, { accessKeyId, target, remote, error: (refusal as StevedoreError).code, reason: e.message });
       }
-      throw e;
+      throw refusal;
     }
   }
 
@@ -154,6 +165,12 @@ export class ApiAuth {
     this.log.warn({ ...fields, ...(b.suppressed ? { suppressedSinceLast: b.suppressed } : {}) }, 'api request refused');
     b.suppressed = 0;
   }
+}
+
+/** Failure buckets: one per client address and claimed key id ('' when the request named none). */
+function failureKey(remote: string, accessKeyId: string | undefined): string {
+  // Claimed ids are the client's bytes: cut them so junk cannot grow the table's keys (real ids are 20 characters).
+  return `${remote}\n${(accessKeyId ?? '').slice(0, 64)}`;
 }
 
 /** The principal of every request when authentication is disabled. */

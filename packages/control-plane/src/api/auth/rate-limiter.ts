@@ -16,7 +16,7 @@ export function parseRateLimit(v: string): RateLimit {
 /**
  * One token bucket per caller: per access key for authenticated requests (ECS
  * throttles per account and action; per caller is the part that protects the
- * control plane), per client address for refused signatures.
+ * control plane), per client address and key id for refused signatures.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -28,12 +28,6 @@ export class RateLimiter {
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
-  }
-
-  /** Whether a token is there, without taking it (charge later with tryTake). */
-  hasToken(key: string, nowMs: number): boolean {
-    const b = this.buckets.get(key);
-    return !b || this.refill(key, nowMs).tokens >= 1;
   }
 
   private refill(key: string, nowMs: number): { tokens: number; at: number } {
