@@ -13,6 +13,7 @@ import { LoadBalancersRepo } from './load-balancers-repo';
 import { TargetsRepo } from './targets-repo';
 import { AgentPkiRepo } from './agent-pki-repo';
 import { SecretsRepo } from './secrets-repo';
+import { ReplayCacheRepo } from './replay-cache-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -37,6 +38,7 @@ export class Store {
   readonly targets: TargetsRepo;
   readonly agentPki: AgentPkiRepo;
   readonly secrets: SecretsRepo;
+  readonly replayCache: ReplayCacheRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -54,6 +56,7 @@ export class Store {
     this.targets = new TargetsRepo(db, record);
     this.agentPki = new AgentPkiRepo(db);
     this.secrets = new SecretsRepo(db, box);
+    this.replayCache = new ReplayCacheRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -1,5 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startTestControlPlane } from '../../testing/harness';
 import { rawCall, requestHeaders, type AccessKey } from '../../testing/signed-client';
 import { deployerPolicy } from './policy';
@@ -50,6 +54,43 @@ test('a replayed request is refused; the same call signed anew is not', async ()
   assert.equal(replay.status, 400);
   assert.match(((await replay.json()) as { message: string }).message, /Request replay detected/);
   assert.equal((await rawCall(h.endpoint, req)).status, 200);
+});
+
+/** POST with exactly these headers (Host included), so a request signed for one port can be replayed to another. */
+function postRaw(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, any>) : {} }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('a request captured before a control-plane restart cannot be replayed after it (the replay cache is in the store)', async (t) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-replay-restart-'));
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  let cp = await startTestControlPlane({ dataDir });
+  const req = { target: 'AmazonEC2ContainerServiceV20141113.ListClusters', body: '{}', credentials: cp.admin! };
+  const host = new URL(cp.endpoint).host;
+  const headers = { ...(await requestHeaders(cp.endpoint, req)), host };
+  assert.equal((await postRaw(cp.endpoint, headers, '{}')).status, 200);
+  await cp.cp.stop();
+
+  cp = await startTestControlPlane({ dataDir });
+  try {
+    // The same bytes, Host as signed, to the restarted control plane (on a new port).
+    const replay = await postRaw(cp.endpoint, headers, '{}');
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body['__type'], 'InvalidSignatureException');
+    assert.match(replay.body['message'], /Request replay detected/);
+    // A fresh signature of the same call is accepted.
+    assert.equal((await cp.call('ListClusters')).status, 200);
+  } finally {
+    await cp.cp.stop();
+  }
 });
 
 test('a deployer role cannot touch another cluster: AccessDeniedException names the action and the resource', async () => {

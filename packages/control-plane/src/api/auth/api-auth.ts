@@ -24,6 +24,8 @@ export interface ApiAuthOptions {
   /** Refused signatures per (client address, access key id) (default 10/s, burst 50). */
   failedAuthRateLimit?: RateLimit;
   maxSkewMs?: number;
+  /** Bound of the replay cache (default 200,000 signatures). */
+  replayCacheEntries?: number;
 }
 
 interface SecretLookup {
@@ -79,7 +81,8 @@ export class ApiAuth {
     readonly options: ApiAuthOptions,
   ) {
     this.maxSkewMs = options.maxSkewMs ?? MAX_SKEW_MS;
-    this.replays = new ReplayCache(this.maxSkewMs);
+    // In the store: a restart must not forget which signatures were used (see replay-cache.ts).
+    this.replays = new ReplayCache(this.maxSkewMs, options.replayCacheEntries, store.replayCache, clock.now());
     this.limiter = new RateLimiter(options.rateLimit ?? DEFAULT_API_RATE_LIMIT);
     this.failures = new RateLimiter(options.failedAuthRateLimit ?? FAILED_AUTH_RATE_LIMIT);
   }

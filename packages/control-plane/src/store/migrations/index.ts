@@ -5,8 +5,9 @@ import { iam } from './003-iam';
 import { agentPki } from './004-agent-pki';
 import { secrets } from './005-secrets';
 import { loadBalancers } from './006-load-balancers';
+import { apiReplayCache } from './008-api-replay-cache';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache];
