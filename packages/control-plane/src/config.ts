@@ -24,6 +24,8 @@ export interface ControlPlaneConfig {
   apiFailedAuthRateLimit?: RateLimit;
   /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
   instanceLostGraceSeconds?: number;
+  /** Stopped tasks are deleted this long after they stop (ECS: about an hour). */
+  stoppedTaskRetentionSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
 }
@@ -63,6 +65,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--admin-credentials-file <path>', 'first start writes the admin access key here, mode 0600 (default <data-dir>/admin-credentials)', env['STEVEDORE_ADMIN_CREDENTIALS_FILE'])
     .option('--api-rate-limit <steady,burst>', 'requests per second per access key, and burst', env['STEVEDORE_API_RATE_LIMIT'] ?? `${DEFAULT_API_RATE_LIMIT.steady},${DEFAULT_API_RATE_LIMIT.burst}`)
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
+    .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
@@ -75,6 +78,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isFinite(deploymentTimeout) || deploymentTimeout < 1) throw new InvalidArgumentError('--deployment-timeout-seconds must be a number ≥ 1');
   const healthyAfter = Number(o['healthyAfterRunningSeconds']);
   if (!Number.isFinite(healthyAfter) || healthyAfter < 0) throw new InvalidArgumentError('--healthy-after-running-seconds must be a number ≥ 0');
+  const retention = Number(o['stoppedTaskRetentionSeconds']);
+  if (!Number.isFinite(retention) || retention < 1) throw new InvalidArgumentError('--stopped-task-retention-seconds must be a number ≥ 1');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   let apiRateLimit: RateLimit;
   try {
@@ -102,6 +107,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,
+    stoppedTaskRetentionSeconds: retention,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
   };
 }

@@ -8,6 +8,7 @@ import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher'
 import { LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import { TargetRegistrar } from './loadbalancer/target-registrar';
+import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -25,6 +26,7 @@ export class ControlPlane {
   /** Exposed read-only for its stats (benchmarks). */
   readonly orchestrator: ServiceReconciler;
   private readonly loadBalancing: TargetRegistrar;
+  private readonly reaper: TaskReaper;
   private api: http.Server | undefined;
   apiPort = 0;
   agentPort = 0;
@@ -47,6 +49,8 @@ export class ControlPlane {
       ...config.orchestrator,
     });
     this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
+    const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
+    this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log) });
   }
 
@@ -63,6 +67,7 @@ export class ControlPlane {
     this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
     this.orchestrator.start();
     this.loadBalancing.start();
+    this.reaper.start();
     const api = this.api!;
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
@@ -85,6 +90,7 @@ export class ControlPlane {
         api.closeAllConnections();
       });
     }
+    await this.reaper.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();

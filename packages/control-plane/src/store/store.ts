@@ -14,6 +14,7 @@ import { TargetsRepo } from './targets-repo';
 import { AgentPkiRepo } from './agent-pki-repo';
 import { SecretsRepo } from './secrets-repo';
 import { ReplayCacheRepo } from './replay-cache-repo';
+import { RetentionRepo } from './retention-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -39,6 +40,7 @@ export class Store {
   readonly agentPki: AgentPkiRepo;
   readonly secrets: SecretsRepo;
   readonly replayCache: ReplayCacheRepo;
+  readonly retention: RetentionRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -57,6 +59,7 @@ export class Store {
     this.agentPki = new AgentPkiRepo(db);
     this.secrets = new SecretsRepo(db, box);
     this.replayCache = new ReplayCacheRepo(db);
+    this.retention = new RetentionRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -1,8 +1,8 @@
 import type { DesiredStatus, HealthStatus, Task, TaskContainer, TaskStatus, TaskStopCode, ContainerStatus } from '@stevedore/core';
-import { FAILED_CHECKS_REASON_PREFIX } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
+import { BREAKER_FAILURE_SQL, TASK_SEQ_COUNTER } from './retention-repo';
 
 interface TaskRow {
   id: string;
@@ -253,7 +253,10 @@ export class TasksRepo {
   }
 
   nextSeq(): number {
-    const r = this.sql('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks').get() as { n: number };
+    // Never below a reaped task's seq: a ListTasks token must not skip or repeat tasks.
+    const r = this
+      .sql('SELECT MAX(COALESCE((SELECT MAX(seq) FROM tasks), 0), COALESCE((SELECT value FROM store_counters WHERE name = ?), 0)) + 1 AS n')
+      .get(TASK_SEQ_COUNTER) as { n: number };
     return r.n;
   }
 
@@ -362,12 +365,9 @@ export class TasksRepo {
    * limit, so a long deployment never forgets one.
    */
   countDeploymentFailures(cluster: string, group: string, startedBy: string): number {
-    const r = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND started_by = ? AND grp = ? AND desired_status = 'STOPPED'
-           AND (stop_code IN ('TaskFailedToStart', 'EssentialContainerExited') OR (stop_code = 'ServiceSchedulerInitiated' AND stopped_reason LIKE ?))`,
-      )
-      .get(cluster, startedBy, group, `${FAILED_CHECKS_REASON_PREFIX}%`) as { n: number };
+    const r = this
+      .sql(`SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND started_by = ? AND grp = ? AND ${BREAKER_FAILURE_SQL}`)
+      .get(cluster, startedBy, group) as { n: number };
     return r.n;
   }
 

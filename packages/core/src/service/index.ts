@@ -2,3 +2,4 @@ export * from './service-view';
 export * from './throttle';
 export * from './reconcile-service';
 export { isInactive } from './reconcile-common';
+export * from './retention';

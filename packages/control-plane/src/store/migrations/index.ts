@@ -6,8 +6,9 @@ import { agentPki } from './004-agent-pki';
 import { secrets } from './005-secrets';
 import { loadBalancers } from './006-load-balancers';
 import { apiReplayCache } from './008-api-replay-cache';
+import { retention } from './009-retention';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention];

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import { DEFAULT_STOPPED_TASK_RETENTION_MS, deploymentsCountingFailures, stoppedTaskCutoff } from '@stevedore/core';
+import type { Store } from '../store/store';
+
+export interface TaskReaperOptions {
+  /** A stopped task is deleted this long after it stopped (ECS: about an hour). */
+  retentionMs: number;
+  /** A pass this often; each pass deletes everything that is due. */
+  intervalMs: number;
+  /** Rows per transaction: short write locks, so API writes and agent reports interleave. */
+  batchSize: number;
+}
+
+export const DEFAULT_TASK_REAPER_OPTIONS: TaskReaperOptions = {
+  retentionMs: DEFAULT_STOPPED_TASK_RETENTION_MS,
+  intervalMs: 60_000,
+  batchSize: 500,
+};
+
+/** A pass at least every minute, and several per retention period when it is short (tests). */
+export function reaperIntervalFor(retentionMs: number): number {
+  return Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4)));
+}
+
+/**
+ * The retention role: deletes stopped tasks (with their containers) once the
+ * retention has passed, so the database holds what runs plus the last hour,
+ * not every task ever run. Level-triggered: each pass asks the store what is
+ * due, so a pass missed while the control plane was down is made up by the
+ * first one after the restart, which runs at start. Batches of `batchSize`
+ * rows, each in its own transaction, yielding to the event loop in between.
+ * Kept back: tasks a load balancer still drains or lists, and circuit-breaker
+ * failures of a rollout still open (core `deploymentsCountingFailures`).
+ */
+export class TaskReaper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+  /** Tasks deleted since start (tests, benchmarks). */
+  deletedTotal = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: TaskReaperOptions = DEFAULT_TASK_REAPER_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      this.timer = undefined;
+      void this.pass()
+        .catch((e: unknown) => this.log.error({ err: e }, 'stopped task reaping failed; retrying next pass'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass: deletes every due task, batch by batch. Concurrent calls share one pass. */
+  pass(): Promise<number> {
+    this.running ??= this.reapAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** One batch in one transaction (synchronous); returns how many tasks were deleted. */
+  reapBatch(): number {
+    const now = this.store.clock.now();
+    return this.store.tx(() => this.store.retention.reapStoppedTasks(stoppedTaskCutoff(now, this.opts.retentionMs), this.opts.batchSize, this.evidenceDeployments()));
+  }
+
+  private async reapAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = this.reapBatch();
+      total += n;
+      if (n < this.opts.batchSize || this.stopped) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.deletedTotal += total;
+    if (total > 0) this.log.info({ deleted: total, retentionSeconds: this.opts.retentionMs / 1000 }, 'stopped tasks past retention deleted');
+    return total;
+  }
+
+  private evidenceDeployments(): string[] {
+    const out: string[] = [];
+    for (const { cluster, name } of this.store.services.listReconcilable()) {
+      const s = this.store.services.get(cluster, name);
+      if (s) out.push(...deploymentsCountingFailures(s.service, s.runtime));
+    }
+    return out;
+  }
+}
