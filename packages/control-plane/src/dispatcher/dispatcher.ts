@@ -8,6 +8,7 @@ import {
   idOf,
   isContainerStatus,
   isTaskStatus,
+  mergeAgentAttributes,
   type ArnContext,
   type ContainerInstance,
 } from '@stevedore/core';
@@ -33,6 +34,9 @@ import { grpcError, status } from './grpc-errors';
 import { authenticatePeer, INACTIVE_DETAILS, metadataValue, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
 import { applyTargetHealthReport } from './target-health-report';
+import { hostSetOf } from '../store/load-balancing-view';
+import { validateRegistration } from './registration-validation';
+import { RefusalLog } from './refusal-log';
 import type { UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
@@ -62,6 +66,7 @@ export class Dispatcher {
   private server: grpc.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly store: Store,
@@ -69,7 +74,9 @@ export class Dispatcher {
     private readonly logs: LogBroker,
     private readonly log: Logger,
     private readonly opts: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
-  ) {}
+  ) {
+    this.refusals = new RefusalLog(log, () => store.clock.now());
+  }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
     // Sessions did not survive our restart: nobody is connected until they dial again.
@@ -131,51 +138,63 @@ export class Dispatcher {
     try {
       const peer = this.authenticate(call);
       if (call.request.instance_id && call.request.instance_id !== peer.instanceId) {
-        return cb(grpcError(status.PERMISSION_DENIED, `the certificate is for instance ${peer.instanceId}, not ${call.request.instance_id}`));
+        return cb(this.refuse(call, status.PERMISSION_DENIED, `the certificate is for instance ${peer.instanceId}, not ${call.request.instance_id}`, 'registration refused'));
       }
-      if (call.request.cluster !== peer.cluster) return cb(grpcError(status.PERMISSION_DENIED, `the certificate is for cluster ${peer.cluster}, not ${call.request.cluster}`));
+      if (call.request.cluster !== peer.cluster) {
+        return cb(this.refuse(call, status.PERMISSION_DENIED, `the certificate is for cluster ${peer.cluster}, not ${call.request.cluster}`, 'registration refused'));
+      }
+      const checked = validateRegistration(call.request);
+      if (!checked.ok) {
+        return cb(this.refuse(call, status.INVALID_ARGUMENT, checked.problem.message, 'registration refused', { instance: peer.instanceId, field: checked.problem.field }));
+      }
+      const v = checked.value;
       // The identity is the certificate's, whatever the request says.
-      const r = { ...call.request, instance_id: peer.instanceId };
-      const cluster = this.store.clusters.get(r.cluster);
+      const instanceId = peer.instanceId;
+      const clusterName = peer.cluster;
+      const cluster = this.store.clusters.get(clusterName);
       if (!cluster || cluster.status !== 'ACTIVE') return cb(grpcError(status.NOT_FOUND, 'Cluster not found.'));
-      if (!r.host_ip) return cb(grpcError(status.INVALID_ARGUMENT, 'host_ip is required'));
       const now = this.store.clock.now();
       const instance = this.store.tx(() => {
-        const existing = r.instance_id ? this.store.instances.get(r.instance_id) : undefined;
+        const existing = this.store.instances.get(instanceId);
         if (existing?.status === 'INACTIVE') {
           throw grpcError(status.FAILED_PRECONDITION, INACTIVE_DETAILS);
         }
-        if (existing && existing.clusterName !== r.cluster) {
-          throw grpcError(status.INVALID_ARGUMENT, `instance ${existing.id} belongs to cluster ${existing.clusterName}, not ${r.cluster}`);
+        if (existing && existing.clusterName !== clusterName) {
+          throw grpcError(status.INVALID_ARGUMENT, `instance ${existing.id} belongs to cluster ${existing.clusterName}, not ${clusterName}`);
         }
-        const agentAttrs = r.attributes.map((a) => (a.value ? { name: a.name, value: a.value } : { name: a.name }));
-        const kept = (existing?.attributes ?? []).filter((a) => !agentAttrs.some((x) => x.name === a.name));
         const i: ContainerInstance = {
-          id: r.instance_id,
-          clusterName: r.cluster,
-          ec2InstanceId: r.ec2_instance_id || 'unknown',
-          hostIp: r.host_ip,
+          id: instanceId,
+          clusterName,
+          ec2InstanceId: v.ec2InstanceId || 'unknown',
+          hostIp: v.hostIp,
           status: existing?.status ?? 'ACTIVE',
           agentConnected: existing?.agentConnected ?? false,
           registeredResources: {
-            cpu: r.resources.cpu,
-            memory: r.resources.memory,
-            ports: r.resources.ports.length ? r.resources.ports : DEFAULT_RESERVED_PORTS,
-            portsUdp: r.resources.ports_udp,
+            cpu: v.resources.cpu,
+            memory: v.resources.memory,
+            ports: v.resources.ports.length ? v.resources.ports : DEFAULT_RESERVED_PORTS,
+            portsUdp: v.resources.portsUdp,
           },
-          attributes: [...kept, ...agentAttrs],
-          versionInfo: { agentVersion: r.agent_version, dockerVersion: `DockerVersion: ${r.docker_version}` },
+          // PutAttributes outranks the agent: see mergeAgentAttributes.
+          attributes: mergeAgentAttributes(existing?.attributes ?? [], v.attributes),
+          versionInfo: { agentVersion: v.agentVersion, dockerVersion: `DockerVersion: ${v.dockerVersion}` },
           registeredAt: existing?.registeredAt ?? now,
           version: (existing?.version ?? 0) + 1,
         };
         this.store.instances.put(i);
         return i;
       });
-      this.log.info({ cluster: r.cluster, instance: instance.id, hostIp: r.host_ip, cpu: r.resources.cpu, memory: r.resources.memory }, 'container instance registered');
+      this.log.info({ cluster: clusterName, instance: instance.id, hostIp: v.hostIp, cpu: v.resources.cpu, memory: v.resources.memory }, 'container instance registered');
       cb(null, { instance_id: instance.id, container_instance_arn: arns.containerInstance(this.arn, instance.clusterName, instance.id) });
     } catch (e) {
       cb(isGrpcError(e) ? e : this.internal(e, 'register'));
     }
+  }
+
+  /** A refused call's status, logged (rate-limited: a looping agent must not flood the log). */
+  private refuse(call: { getPeer(): string }, code: status, details: string, what: string, fields: Record<string, unknown> = {}): Partial<grpc.ServiceError> {
+    this.refusals.warn({ peer: call.getPeer(), ...fields, reason: details }, what);
+    return grpcError(code, details);
   }
 
   private session(call: grpc.ServerWritableStream<SessionRequest, SessionMessage>): void {
@@ -185,6 +204,10 @@ export class Dispatcher {
     } catch (e) {
       const err = e as { code: number; details: string };
       refuseStream(call, err);
+      return;
+    }
+    if (call.request.instance_id && call.request.instance_id !== peer.instanceId) {
+      refuseStream(call, this.refuse(call, status.PERMISSION_DENIED, `the certificate is for instance ${peer.instanceId}, not ${call.request.instance_id}`, 'session refused') as { code: number; details: string });
       return;
     }
     const instance = this.store.instances.get(peer.instanceId);
@@ -252,7 +275,7 @@ export class Dispatcher {
     try {
       return authenticatePeer(call, this.store, this.store.clock.now());
     } catch (e) {
-      this.log.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'agent call refused');
+      this.refusals.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'agent call refused');
       throw e;
     }
   }
@@ -267,8 +290,10 @@ export class Dispatcher {
     }
     if (!this.sessionOf(peer, call.metadata, call.request.session_id)) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
     try {
-      const r = applyTargetHealthReport(this.store, peer.instanceId, call.request);
-      if (r.dropped > 0) this.log.warn({ instance: peer.instanceId, dropped: r.dropped }, 'target health entries with unknown states ignored');
+      const instance = this.store.instances.get(peer.instanceId);
+      if (!instance) return cb(grpcError(status.NOT_FOUND, 'unknown container instance; register first'));
+      const r = applyTargetHealthReport(this.store, peer.instanceId, call.request, hostSetOf(this.store, instance));
+      if (r.dropped > 0) this.refusals.warn({ instance: peer.instanceId, dropped: r.dropped }, 'target health entries with unknown states, or for load balancers this host does not run, ignored');
       cb(null, {});
     } catch (e) {
       cb(this.internal(e, 'update target health'));
@@ -316,7 +341,7 @@ export class Dispatcher {
             continue;
           }
           if (task.containerInstanceId !== instanceId) {
-            throw grpcError(status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`);
+            throw this.refuse(call, status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`, 'task status update refused', { instance: instanceId });
           }
           const result = applyTaskReport(task, report, now);
           if (result) {

@@ -1,8 +1,13 @@
+/** Who set an instance attribute: its agent at registration, or an operator through PutAttributes (which wins). */
+export type AttributeSource = 'agent' | 'operator';
+
 export interface Attribute {
   name: string;
   value?: string;
   targetType?: 'container-instance';
   targetId?: string;
+  /** Stored, never shown: the API's shapes pick name and value only. */
+  source?: AttributeSource;
 }
 
 export interface InstanceResources {

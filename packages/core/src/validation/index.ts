@@ -23,3 +23,12 @@ export {
 export { taskReservation, type TaskReservation, type HostPortReservation } from './task-reservation';
 export { readTags, MAX_TAGS, MAX_PLACEMENT_CONSTRAINTS } from './task-level';
 export { parseCpuUnits, parseMemoryMiB, isFargateSize, FARGATE_TIERS } from './task-size';
+export {
+  MAX_CUSTOM_ATTRIBUTES,
+  ATTRIBUTE_NAME_RULE,
+  ATTRIBUTE_VALUE_RULE,
+  isAttributeName,
+  isAttributeValue,
+  isBuiltInAttribute,
+  mergeAgentAttributes,
+} from './instance-attributes';

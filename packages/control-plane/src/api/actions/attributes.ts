@@ -1,19 +1,24 @@
-import { arns, idOf, InvalidParameterException, StevedoreError, type Attribute, type Cluster, type ContainerInstance } from '@stevedore/core';
+import {
+  arns,
+  ATTRIBUTE_NAME_RULE,
+  ATTRIBUTE_VALUE_RULE,
+  idOf,
+  InvalidParameterException,
+  isAttributeName,
+  isAttributeValue,
+  isBuiltInAttribute,
+  MAX_CUSTOM_ATTRIBUTES,
+  StevedoreError,
+  type Attribute,
+  type Cluster,
+  type ContainerInstance,
+} from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, page } from '../paging';
 import { Params } from '../params';
 import { findInstance, requireCluster } from '../lookups';
 import { instanceJson } from './container-instances';
 
-/** ECS: at most 10 custom attributes per resource; names and values as the ECS API documents them. */
-export const MAX_CUSTOM_ATTRIBUTES = 10;
-const NAME = /^[A-Za-z0-9_\-/\\.]{1,128}$/;
-const VALUE = /^[A-Za-z0-9_\-.@/\\: ]{1,128}$/;
-
-/** Built-in and agent capability attributes: set at registration, never through PutAttributes. */
-export function isBuiltInAttribute(name: string): boolean {
-  return name.startsWith('ecs.') || name.startsWith('com.amazonaws.');
-}
 
 interface AttributeRequest {
   name: string;
@@ -28,15 +33,10 @@ function readAttributes(ctx: ApiContext, cluster: Cluster, p: Params, forPut: bo
     const at = `attributes[${i}]`;
     const ap = Params.of(a);
     const name = ap.requiredString('name');
-    if (!NAME.test(name)) throw new InvalidParameterException(`${at}.name must be 1-128 letters, numbers, hyphens, underscores, forward slashes, back slashes or periods.`, `${at}.name`);
+    if (!isAttributeName(name)) throw new InvalidParameterException(`${at}.name must be ${ATTRIBUTE_NAME_RULE}.`, `${at}.name`);
     if (isBuiltInAttribute(name)) throw new InvalidParameterException(`${at}.name: attribute names starting with ecs. or com.amazonaws. are reserved.`, `${at}.name`);
     const value = ap.string('value');
-    if (forPut && value !== undefined && (!VALUE.test(value) || value.trim() !== value)) {
-      throw new InvalidParameterException(
-        `${at}.value must be 1-128 letters, numbers, hyphens, underscores, periods, at signs, slashes, colons or spaces, without leading or trailing spaces.`,
-        `${at}.value`,
-      );
-    }
+    if (forPut && value !== undefined && !isAttributeValue(value)) throw new InvalidParameterException(`${at}.value must be ${ATTRIBUTE_VALUE_RULE}.`, `${at}.value`);
     const targetType = ap.string('targetType') ?? 'container-instance';
     if (targetType !== 'container-instance') throw new InvalidParameterException(`${at}.targetType must be container-instance.`, `${at}.targetType`);
     const targetId = ap.string('targetId');
@@ -62,7 +62,8 @@ export function putAttributes(ctx: ApiContext, body: unknown) {
     for (const r of reqs) {
       const attrs = updated.get(r.instance.id) ?? [...(ctx.store.instances.get(r.instance.id)?.attributes ?? [])];
       const next = attrs.filter((a) => a.name !== r.name);
-      next.push(r.value === undefined ? { name: r.name } : { name: r.name, value: r.value });
+      // An operator's attribute outranks the agent's report of the same name, now and at every later registration.
+      next.push(r.value === undefined ? { name: r.name, source: 'operator' } : { name: r.name, value: r.value, source: 'operator' });
       if (next.filter((a) => !isBuiltInAttribute(a.name)).length > MAX_CUSTOM_ATTRIBUTES) {
         throw new StevedoreError('AttributeLimitExceededException', `You can specify at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes per container instance (${r.instance.id}).`);
       }
