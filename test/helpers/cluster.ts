@@ -157,7 +157,7 @@ export class TestCluster {
   private controlPlane: Proc | undefined;
   private readonly agents: (Proc | undefined)[];
   private stopped = false;
-  /** Set by startCluster; every agent joins with it (unlimited uses, a day long). */
+  /** Set by startCluster; every agent joins with it (1000 uses, a day long). */
   join: JoinSettings | undefined;
 
   constructor(
@@ -401,7 +401,7 @@ function defaultJoinArgs(_i: number, join: JoinSettings): string[] {
 
 /** A join token for the cluster, as an operator makes one (stevedore cluster join-token create). */
 export async function createJoinToken(cluster: TestCluster, body: Record<string, unknown> = {}): Promise<JoinSettings> {
-  const r = await cluster.callStevedore<{ token: string; caCertHash: string }>('CreateJoinToken', { cluster: cluster.name, ttlSeconds: 86_400, ...body });
+  const r = await cluster.callStevedore<{ token: string; caCertHash: string }>('CreateJoinToken', { cluster: cluster.name, ttlSeconds: 86_400, uses: 1000, ...body });
   return { token: r.token, caCertHash: r.caCertHash };
 }
 

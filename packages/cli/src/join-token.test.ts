@@ -24,6 +24,9 @@ test('cluster join-token create/list/revoke call the Stevedore operations and pr
   assert.match(io.out(), new RegExp(`token:\\s+${TOKEN}`));
   assert.match(io.out(), new RegExp(`ca-cert-hash:\\s+${HASH}`));
   assert.match(io.out(), new RegExp(`--token ${TOKEN} --ca-cert-hash ${HASH}`));
+  // Without --uses a token joins one host.
+  assert.equal(await run(['cluster', 'join-token', 'create', '--cluster', 'prod'], captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } })), 0);
+  assert.deepEqual(fake.callsTo('CreateJoinToken')[1]!.body, { cluster: 'prod', uses: 1 });
 
   const list = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
   assert.equal(await run(['--cluster', 'prod', 'cluster', 'join-token', 'list'], list), 0);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_API_RATE_LIMIT, parseRateLimit, type RateLimit } from './api/auth/rate-limiter';
 import { isLoopbackHost } from './api/auth/loopback';
+import { DEFAULT_JOIN_RATE_LIMIT, type JoinRateLimit } from './dispatcher/join-limits';
 
 export interface ControlPlaneConfig {
   dataDir: string;
@@ -22,6 +23,8 @@ export interface ControlPlaneConfig {
   apiRateLimit?: RateLimit;
   /** Per (client address, access key id) bucket for refused signatures (tests change it). */
   apiFailedAuthRateLimit?: RateLimit;
+  /** Join attempts per agent-channel peer address (tests that join many agents raise it). */
+  agentJoinRateLimit?: JoinRateLimit;
   /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
   instanceLostGraceSeconds?: number;
   /** Stopped tasks are deleted this long after they stop (ECS: about an hour). */
@@ -64,6 +67,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--healthy-after-running-seconds <s>', 'during deployments a task without health checks counts as healthy this long after RUNNING (ECS: 40)', env['STEVEDORE_HEALTHY_AFTER_RUNNING_SECONDS'] ?? '5')
     .option('--admin-credentials-file <path>', 'first start writes the admin access key here, mode 0600 (default <data-dir>/admin-credentials)', env['STEVEDORE_ADMIN_CREDENTIALS_FILE'])
     .option('--api-rate-limit <steady,burst>', 'requests per second per access key, and burst', env['STEVEDORE_API_RATE_LIMIT'] ?? `${DEFAULT_API_RATE_LIMIT.steady},${DEFAULT_API_RATE_LIMIT.burst}`)
+    .option('--agent-join-rate-limit <per-minute,burst>', 'join attempts per minute per agent-channel client address, and burst', env['STEVEDORE_AGENT_JOIN_RATE_LIMIT'] ?? `${DEFAULT_JOIN_RATE_LIMIT.perMinute},${DEFAULT_JOIN_RATE_LIMIT.burst}`)
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
@@ -87,6 +91,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   } catch (e) {
     throw new InvalidArgumentError(`--api-rate-limit: ${(e as Error).message}`);
   }
+  const joinLimit = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(o['agentJoinRateLimit']!);
+  if (!joinLimit || Number(joinLimit[1]) < 1 || Number(joinLimit[2]) < 1) throw new InvalidArgumentError('--agent-join-rate-limit must be PER_MINUTE,BURST, both at least 1 (e.g. 60,20)');
+  const agentJoinRateLimit: JoinRateLimit = { perMinute: Number(joinLimit[1]), burst: Number(joinLimit[2]) };
   const insecureDisableAuth = (o['insecureDisableAuth'] as unknown) === true;
   const apiListen = hostPort(o['apiListen']!);
   if (insecureDisableAuth && !isLoopbackHost(apiListen.host)) {
@@ -104,6 +111,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     agentCertSans: (o['agentCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_AGENT_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     agentCertValidityMs: parseDuration('--agent-cert-validity', o['agentCertValidity']!, 10_000),
     apiRateLimit,
+    agentJoinRateLimit,
     ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,

@@ -63,7 +63,7 @@ export class ControlPlane {
     const listenHost = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
     this.serverCert = new ServerCertificateProvider(ca, serverSubjectAltNames(listenHost, this.config.agentCertSans ?? []), this.log.child({ component: 'pki' }));
     await this.serverCert.start();
-    const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }));
+    const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }), this.config.agentJoinRateLimit);
     this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
     this.orchestrator.start();
     this.loadBalancing.start();

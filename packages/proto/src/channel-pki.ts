@@ -96,8 +96,8 @@ export function withNewline(pem: string): string {
   return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-/** `SVDR-<id>.<secret>`: the id finds the row, only the secret's hash is stored. */
-export const JOIN_TOKEN_PATTERN = /^SVDR-([a-z0-9]{8})\.([A-Za-z0-9_-]{32,64})$/;
+/** `SVDR-<8 id chars>.<43 chars: base64url of 32 random bytes>`: anything else is not a token we issued. The id finds the row, only the secret's hash is stored. */
+export const JOIN_TOKEN_PATTERN = /^SVDR-([a-z0-9]{8})\.([A-Za-z0-9_-]{43})$/;
 
 export function parseJoinToken(token: string): { id: string; secret: string } | undefined {
   const m = JOIN_TOKEN_PATTERN.exec(token.trim());

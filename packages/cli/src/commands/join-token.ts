@@ -31,12 +31,12 @@ export function register(cluster: Command, app: App): void {
     .command('create')
     .description('create a join token for --cluster (CreateJoinToken); prints the token and the CA hash agents pin')
     .option('--ttl <duration>', 'how long the token can be used: 90s, 30m, 1h, 2d (default 1h)', parseTtl)
-    .option('--uses <n>', 'how many hosts may join with it (default: any number until it expires)', parseIntOption('--uses', 1, 100_000))
+    .option('--uses <n>', 'how many hosts may join with it (default 1: one token per host)', parseIntOption('--uses', 1, 100_000), 1)
     .action(
       action<[], { ttl?: number; uses?: number }>(app, async (ctx, opts) => {
         const r = await ctx.client.call<{ token: string; caCertHash: string; expiresAt: number; joinToken: JoinToken }>(
           'CreateJoinToken',
-          { cluster: ctx.cluster, ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl } : {}), ...(opts.uses !== undefined ? { uses: opts.uses } : {}) },
+          { cluster: ctx.cluster, ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl } : {}), uses: opts.uses ?? 1 },
           STEVEDORE_TARGET_PREFIX,
         );
         if (ctx.output === 'json') return printJson(ctx.io.stdout, r);

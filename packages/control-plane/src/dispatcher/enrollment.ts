@@ -8,6 +8,8 @@ import type { StoredJoinToken } from '../store/agent-pki-repo';
 import { CertificateRequestError, verifiedCsrKey, type ClusterCa } from '../pki/cluster-ca';
 import { authenticatePeer } from './channel-auth';
 import { grpcError, status } from './grpc-errors';
+import { DEFAULT_JOIN_RATE_LIMIT, JOIN_LIMITS, JoinRateLimiter, joinRequestProblem, peerAddress, type JoinRateLimit } from './join-limits';
+import { RefusalLog } from './refusal-log';
 
 export function sha256Hex(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
@@ -40,16 +42,34 @@ export function checkJoinToken(presented: string, stored: StoredJoinToken | unde
  * racing for a token's last use cannot both win.
  */
 export class Enrollment {
+  private readonly limiter: JoinRateLimiter;
+  private readonly refusals: RefusalLog;
+
   constructor(
     private readonly store: Store,
     private readonly ca: ClusterCa,
     private readonly certValidityMs: number,
     private readonly log: Logger,
-  ) {}
+    joinRateLimit: JoinRateLimit = DEFAULT_JOIN_RATE_LIMIT,
+  ) {
+    this.limiter = new JoinRateLimiter(joinRateLimit);
+    this.refusals = new RefusalLog(log, () => store.clock.now());
+  }
 
   join(call: grpc.ServerUnaryCall<JoinRequest, JoinResponse>, cb: grpc.sendUnaryData<JoinResponse>): void {
     const r = call.request;
-    const context = { peer: call.getPeer(), tokenId: parseJoinToken(r.token)?.id, cluster: r.cluster };
+    const peer = call.getPeer();
+    // Cheapest first, nothing parsed yet: the address's rate, then the request's size and shape.
+    if (!this.limiter.take(peerAddress(peer), this.store.clock.now())) {
+      this.refusals.warn({ peer, reason: 'rate limited' }, 'join refused');
+      return cb(grpcError(status.RESOURCE_EXHAUSTED, 'too many join attempts from this address; retry in a minute'));
+    }
+    const problem = joinRequestProblem(r);
+    if (problem) {
+      this.refusals.warn({ peer, reason: problem.reason }, 'join refused');
+      return cb(grpcError(problem.code, problem.reason));
+    }
+    const context = { peer, tokenId: parseJoinToken(r.token)?.id, cluster: r.cluster };
     this.doJoin(r).then(
       (res) => {
         this.log.info({ ...context, instance: res.instance_id }, 'agent joined');
@@ -57,17 +77,20 @@ export class Enrollment {
       },
       (e: unknown) => {
         if (e instanceof CertificateRequestError || !isGrpcError(e)) return cb(this.certificateError(e, context));
-        this.log.warn({ ...context, reason: e.details }, 'join refused');
+        this.refusals.warn({ ...context, reason: e.details }, 'join refused');
         cb(e);
       },
     );
   }
 
   private async doJoin(r: JoinRequest): Promise<JoinResponse> {
-    // A malformed CSR must not cost the token a use.
+    const tokenId = parseJoinToken(r.token)?.id;
+    // Only a caller holding a usable token gets its CSR parsed; the check is repeated,
+    // with the use counted, once the CSR is known good (a malformed CSR costs no use).
+    const precheck = checkJoinToken(r.token, tokenId ? this.store.agentPki.token(tokenId) : undefined, r.cluster, this.store.clock.now());
+    if (!precheck.ok) throw grpcError(precheck.code, precheck.reason);
     await verifiedCsrKey(r.csr_pem);
     const now = this.store.clock.now();
-    const tokenId = parseJoinToken(r.token)?.id;
     const instanceId = this.store.tx(() => {
       const verdict = checkJoinToken(r.token, tokenId ? this.store.agentPki.token(tokenId) : undefined, r.cluster, now);
       if (!verdict.ok) throw grpcError(verdict.code, verdict.reason);
@@ -90,8 +113,11 @@ export class Enrollment {
       const peer = authenticatePeer(call, this.store, now);
       id = { cluster: peer.cluster, instanceId: peer.instanceId };
     } catch (e) {
-      this.log.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'certificate renewal refused');
+      this.refusals.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'certificate renewal refused');
       return cb(e as grpc.ServiceError);
+    }
+    if (Buffer.byteLength(call.request.csr_pem ?? '') > JOIN_LIMITS.maxRequestBytes) {
+      return cb(grpcError(status.INVALID_ARGUMENT, `csr_pem: at most ${JOIN_LIMITS.maxRequestBytes} bytes`));
     }
     this.ca.issueAgentCertificate(call.request.csr_pem, id, this.certValidityMs, now).then(
       (cert) => {
@@ -105,7 +131,7 @@ export class Enrollment {
 
   private certificateError(e: unknown, context: Record<string, unknown>): Partial<grpc.ServiceError> {
     if (e instanceof CertificateRequestError) {
-      this.log.warn({ ...context, reason: e.message }, 'certificate request refused');
+      this.refusals.warn({ ...context, reason: e.message }, 'certificate request refused');
       return grpcError(status.INVALID_ARGUMENT, e.message);
     }
     this.log.error({ ...context, err: e }, 'certificate issuance failed');

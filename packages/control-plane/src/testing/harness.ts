@@ -13,7 +13,7 @@ import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
  * `callAs` signs with another key (or none, for refusal tests).
  */
 export async function startTestControlPlane(
-  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number } = {},
+  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit'] } = {},
 ) {
   // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
   const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
@@ -32,6 +32,8 @@ export async function startTestControlPlane(
       account: '000000000000',
       logLevel: 'silent',
       heartbeatPeriodMs: opts.heartbeatPeriodMs ?? 3000,
+      // Every FakeAgent joins from 127.0.0.1: only tests of the limit itself keep it low.
+      agentJoinRateLimit: opts.agentJoinRateLimit ?? { perMinute: 60_000, burst: 1000 },
       ...(opts.agentCertValidityMs !== undefined ? { agentCertValidityMs: opts.agentCertValidityMs } : {}),
     },
     pino({ level: 'silent' }),

@@ -10,6 +10,8 @@ import { sha256Hex } from '../../dispatcher/enrollment';
 
 /** kubeadm's default token lifetime is a day; an hour is enough to join a host by hand. */
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 3600;
+/** CreateJoinToken without `uses` makes a one-time token: joining many hosts with one token is asked for explicitly. */
+export const DEFAULT_JOIN_TOKEN_USES = 1;
 const MAX_JOIN_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const TOKEN_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -51,13 +53,14 @@ export function createJoinToken(ctx: ApiContext, body: unknown) {
   const p = Params.of(body);
   p.requiredString('cluster', { max: 2048 });
   const ttl = p.integer('ttlSeconds', { min: 1, max: MAX_JOIN_TOKEN_TTL_SECONDS }) ?? DEFAULT_JOIN_TOKEN_TTL_SECONDS;
-  const uses = p.integer('uses', { min: 1, max: 100_000 });
+  // One host per token unless asked: a leaked token used once is already spent.
+  const uses = p.integer('uses', { min: 1, max: 100_000 }) ?? DEFAULT_JOIN_TOKEN_USES;
   const hash = currentCaCertHash(ctx);
   return ctx.store.tx(() => {
     const cluster = requireCluster(ctx, p);
     const now = ctx.clock.now();
     const secret = randomBytes(32).toString('base64url');
-    const t: StoredJoinToken = { id: newTokenId(), cluster: cluster.name, secretSha256: sha256Hex(secret), createdAt: now, expiresAt: now + ttl * 1000, uses: 0, ...(uses !== undefined ? { maxUses: uses } : {}) };
+    const t: StoredJoinToken = { id: newTokenId(), cluster: cluster.name, secretSha256: sha256Hex(secret), createdAt: now, expiresAt: now + ttl * 1000, uses: 0, maxUses: uses };
     ctx.store.agentPki.insertToken(t);
     ctx.log.info({ cluster: cluster.name, joinTokenId: t.id, ttlSeconds: ttl, uses }, 'join token created');
     return { token: `SVDR-${t.id}.${secret}`, caCertHash: hash, expiresAt: toEcsTimestamp(t.expiresAt), joinToken: joinTokenJson(t, now) };
