@@ -134,4 +134,5 @@ export { grpc };
 export * from './convert';
 export * from './load-balancer-convert';
 export * from './channel-pki';
+export * from './reconnect';
 export type PushLogsResponse = Record<string, never>;

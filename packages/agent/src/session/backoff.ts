@@ -1,7 +1,12 @@
+import { AGENT_RECONNECT_JITTER, AGENT_RECONNECT_MAX_MS } from '@stevedore/proto';
+
 /**
- * Exponential backoff with jitter, the ECS agent's ACS reconnect numbers:
- * 250ms growing x1.5 up to 2 minutes, each delay randomised by +-20% so a
- * fleet of agents does not reconnect in lockstep after a control-plane restart.
+ * Exponential backoff with jitter: 250ms growing x1.5, each delay randomised
+ * by +-20% so a fleet of agents does not reconnect in lockstep after a
+ * control-plane restart. Capped at 5 s, not the ECS agent's 2 minutes: the
+ * control plane replaces the tasks of an agent that stays away longer than its
+ * lost-instance grace (30 s by default), so after an outage an agent must be
+ * back well within that grace (AGENT_RECONNECT_MAX_MS, @stevedore/proto).
  */
 export interface BackoffOptions {
   initialMs: number;
@@ -11,7 +16,7 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export const SESSION_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 120_000, multiplier: 1.5, jitter: 0.2 };
+export const SESSION_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: AGENT_RECONNECT_MAX_MS, multiplier: 1.5, jitter: AGENT_RECONNECT_JITTER };
 
 export class Backoff {
   private current: number;

@@ -1,4 +1,5 @@
 import {
+  AGENT_CHANNEL_OPTIONS,
   dispatcherClientCtor,
   grpc,
   METADATA_INSTANCE_ID,
@@ -47,7 +48,9 @@ export class DispatcherClient {
 
   private connect(credentials: grpc.ChannelCredentials): RawClient {
     const Ctor = dispatcherClientCtor();
-    return new Ctor(this.target, credentials) as unknown as RawClient;
+    // The channel's own reconnect backoff is capped like the session's: at grpc-js's default
+    // (120 s) a long outage would keep the agent away for minutes after the control plane is back.
+    return new Ctor(this.target, credentials, { ...AGENT_CHANNEL_OPTIONS }) as unknown as RawClient;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { grpc } from '@stevedore/proto';
+import { AGENT_CHANNEL_OPTIONS, AGENT_RECONNECT_JITTER, AGENT_RECONNECT_MAX_MS, AGENT_RECONNECT_WORST_MS, grpc } from '@stevedore/proto';
 import type { TaskAssignment, TaskReport } from '@stevedore/core';
 import { silentLogger } from '../logger';
 import { assignment, TEST_IMAGE } from '../testing/builders';
@@ -10,7 +10,7 @@ import { FakeDispatcher } from '../testing/fake-dispatcher';
 import { waitFor } from '../testing/wait-for';
 import { Reporter } from '../reporter';
 import { AssignmentSequence } from './assignments-stream';
-import { Backoff } from './backoff';
+import { Backoff, SESSION_BACKOFF } from './backoff';
 import { DispatcherClient } from './dispatcher-client';
 import { Session } from './session';
 
@@ -68,6 +68,17 @@ describe('Backoff', () => {
     const high = new Backoff({ initialMs: 1000, maxMs: 10_000, multiplier: 2, jitter: 0.2, random: () => 1 });
     assert.equal(low.next(), 800);
     assert.equal(high.next(), 1200);
+  });
+
+  it('SESSION_BACKOFF: after any number of failures, a retry comes within 6 s, far inside the 30 s lost-instance grace', () => {
+    for (const random of [() => 0, () => 0.5, () => 1]) {
+      const b = new Backoff({ ...SESSION_BACKOFF, random });
+      const delays = Array.from({ length: 200 }, () => b.next());
+      assert.ok(Math.max(...delays) <= AGENT_RECONNECT_MAX_MS * (1 + AGENT_RECONNECT_JITTER), `max ${Math.max(...delays)} ms`);
+    }
+    // Both the session's backoff and the gRPC channel's run side by side, each capped the same.
+    assert.equal(AGENT_CHANNEL_OPTIONS['grpc.max_reconnect_backoff_ms'], AGENT_RECONNECT_MAX_MS);
+    assert.ok(AGENT_RECONNECT_WORST_MS * 2 <= 30_000, 'the default grace leaves at least twice the worst reconnect time');
   });
 });
 

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import {
   DEFAULT_DEPLOYMENT_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_RUNNING_MS,
-  isLost,
+  isLostIn,
+  judgeInstances,
   newDeploymentId,
   primaryDeployment,
   reconcileService,
@@ -10,11 +11,13 @@ import {
   serviceGroup,
   type DeploymentRollout,
 } from '@stevedore/core';
+import { AGENT_RECONNECT_WORST_MS } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { applyReconcile } from './apply-actions';
 import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from './cluster-snapshot';
 import { withTargetHealth } from '../store/load-balancing-view';
+import { ClusterWatch } from './cluster-watch';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -62,6 +65,7 @@ export class ServiceReconciler {
   private readonly waiting = new Map<string, string>();
   private readonly wakeAt = new Map<string, number>();
   private readonly reportedLost = new Set<string>();
+  private watch: ClusterWatch | undefined;
   private firstDirtyAt: number | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -84,6 +88,14 @@ export class ServiceReconciler {
   ) {}
 
   start(): void {
+    // Agents could not reach us before now: every instance gets a full grace from here (instance-liveness.ts).
+    this.watch = new ClusterWatch(this.store, this.log, this.opts.instanceLostGraceMs, this.store.clock.now());
+    if (this.opts.instanceLostGraceMs < 2 * AGENT_RECONNECT_WORST_MS) {
+      this.log.warn(
+        { instanceLostGraceMs: this.opts.instanceLostGraceMs, agentReconnectWorstMs: AGENT_RECONNECT_WORST_MS },
+        'the lost-instance grace is short next to how long an agent may take to reconnect: a control-plane restart may replace healthy tasks',
+      );
+    }
     this.progressSince = this.store.clock.now() + this.opts.startupDelayMs;
     this.unsubscribe = this.store.changes.on((c) => this.onChange(c));
     const begin = () => {
@@ -167,9 +179,11 @@ export class ServiceReconciler {
     this.dirty.clear();
     for (const [cluster, names] of work) {
       let snapshot: ClusterSnapshot;
+      let watchingSince: number;
       try {
         snapshot = new ClusterSnapshot(this.store, cluster);
-        this.reportLostInstances(snapshot);
+        watchingSince = this.watch!.observe(snapshot);
+        this.reportLostInstances(snapshot, watchingSince);
       } catch (e) {
         this.log.error({ err: e, cluster }, 'could not load the cluster; retrying');
         names.forEach((n) => this.dirty.add(key(cluster, n)));
@@ -177,7 +191,7 @@ export class ServiceReconciler {
       }
       for (const name of names) {
         try {
-          this.reconcileOne(snapshot, name);
+          this.reconcileOne(snapshot, name, watchingSince);
         } catch (e) {
           this.log.error({ err: e, cluster, service: name }, 'service reconcile failed; retrying');
           this.wakeAt.set(key(cluster, name), Date.now() + 1000);
@@ -191,7 +205,7 @@ export class ServiceReconciler {
     if (this.dirty.size > 0) this.schedule();
   }
 
-  private reconcileOne(snapshot: ClusterSnapshot, name: string): void {
+  private reconcileOne(snapshot: ClusterSnapshot, name: string, watchingSince: number): void {
     const k = key(snapshot.cluster, name);
     this.wakeAt.delete(k);
     this.waiting.delete(k);
@@ -217,6 +231,7 @@ export class ServiceReconciler {
       taskDefinitionConstraints: constraints,
       now,
       instanceLostGraceMs: this.opts.instanceLostGraceMs,
+      watchingSince,
       random: seededRandom(seed),
       maxPlacements: td ? this.opts.maxPlacementsPerTick : 0,
       rollouts: stored.runtime.rollouts,
@@ -253,10 +268,11 @@ export class ServiceReconciler {
   }
 
   /** Standalone tasks on a lost instance are left alone (never duplicated), and said so once. */
-  private reportLostInstances(snapshot: ClusterSnapshot): void {
+  private reportLostInstances(snapshot: ClusterSnapshot, watchingSince: number): void {
     const now = this.store.clock.now();
+    const liveness = judgeInstances(snapshot.instances, now, { graceMs: this.opts.instanceLostGraceMs, watchingSince });
     for (const i of snapshot.instances) {
-      if (!isLost(i, now, this.opts.instanceLostGraceMs)) {
+      if (!isLostIn(liveness, i)) {
         this.reportedLost.delete(i.id);
         continue;
       }

@@ -1,5 +1,6 @@
 import { newDeploymentId, type Deployment } from '../model/service';
-import { isLost, msg, primaryDeployment, type ReconcileInput, type ReconcileResult, type ServiceTask } from '../service/service-view';
+import { isLostIn, livenessOf } from '../service/instance-liveness';
+import { msg, primaryDeployment, type ReconcileInput, type ReconcileResult, type ServiceTask } from '../service/service-view';
 import { isBreakerFailure } from './circuit-breaker';
 import { completeRollout, currentDeploymentIds, DEFAULT_DEPLOYMENT_TIMEOUT_MS, gateRollout, type DeploymentOptions, type RolloutGate } from './rollout';
 import { taskHealth, type TaskHealth } from './task-health';
@@ -51,7 +52,7 @@ export function planDeployment(input: ReconcileInput): DeploymentPlan {
     if (t.lastStatus === 'STOPPED') continue;
     if (!current.has(t.startedBy ?? '')) {
       const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId) : undefined;
-      if (!isLost(inst, now, input.instanceLostGraceMs)) old++;
+      if (!isLostIn(livenessOf(input), inst)) old++;
       continue;
     }
     const h = health(t);

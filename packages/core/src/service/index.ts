@@ -1,4 +1,5 @@
 export * from './service-view';
+export * from './instance-liveness';
 export * from './throttle';
 export * from './reconcile-service';
 export { isInactive } from './reconcile-common';

@@ -1,7 +1,8 @@
 import { serviceGroup } from '../model/service';
 import type { PoolEntry } from '../placement/filters';
 import { buildPool } from '../placement/pipeline';
-import { disconnectedSince, isLost, reasons, type InstanceView, type ReconcileInput, type ServiceTask, type StopAction } from './service-view';
+import { isLostIn, livenessOf } from './instance-liveness';
+import { reasons, type InstanceView, type ReconcileInput, type ServiceTask, type StopAction } from './service-view';
 
 export interface LostPass {
   stop: StopAction[];
@@ -11,24 +12,31 @@ export interface LostPass {
   nextWakeAt?: number;
 }
 
-/** Tasks on instances gone or disconnected longer than the grace are lost: stop and replace them. */
+/**
+ * Tasks on instances gone, or declared lost (instance-liveness.ts), are lost:
+ * stop and replace them. Tasks on an instance past its grace whose loss is
+ * withheld (the cluster is partitioned) stay: a reconnect or the majority's
+ * return changes the verdict, and both are store changes that wake the loop.
+ */
 export function stopLostTasks(input: ReconcileInput): LostPass {
   const byInstance = new Map(input.instances.map((v) => [v.instance.id, v]));
+  const liveness = livenessOf(input);
   const stop: StopAction[] = [];
   const active: ServiceTask[] = [];
-  let nextWakeAt: number | undefined;
+  let mine = false;
   for (const t of input.tasks) {
     if (t.desiredStatus !== 'RUNNING' || t.lastStatus === 'STOPPED') continue;
     const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId)?.instance : undefined;
-    if (isLost(inst, input.now, input.instanceLostGraceMs)) {
+    if (isLostIn(liveness, inst)) {
       const id = t.containerInstanceId ?? 'unknown';
       stop.push({ taskId: t.id, reason: inst && inst.status !== 'INACTIVE' ? reasons.lost(id) : reasons.gone(id), lost: true });
       continue;
     }
-    const since = inst ? disconnectedSince(inst) : undefined;
-    if (since !== undefined) nextWakeAt = Math.min(nextWakeAt ?? Infinity, since + input.instanceLostGraceMs);
+    if (inst && !inst.agentConnected) mine = true;
     active.push(t);
   }
+  // Only a service with tasks on a disconnected instance waits for a grace to end.
+  const nextWakeAt = mine ? liveness.nextWakeAt : undefined;
   return nextWakeAt === undefined ? { stop, active, byInstance } : { stop, active, byInstance, nextWakeAt };
 }
 

@@ -4,7 +4,8 @@ import { consume, explainPlacement, explainPool, type PlacementMetrics } from '.
 import { StrategyScorer } from '../placement/strategies';
 import { isInactive, poolFor, type LostPass } from './reconcile-common';
 import type { DeploymentPlan } from '../deployment/plan';
-import { isLost, msg, primaryDeployment, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask, type StopAction } from './service-view';
+import { isLostIn, livenessOf } from './instance-liveness';
+import { msg, primaryDeployment, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask, type StopAction } from './service-view';
 import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';
 
 /**
@@ -41,7 +42,7 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass, plan: Dep
   for (const e of pool) {
     const inst = e.instance;
     const tasks = mine.get(inst.id) ?? [];
-    if (isLost(inst, now, input.instanceLostGraceMs)) continue;
+    if (isLostIn(livenessOf(input), inst)) continue;
     const matches = inst.status === 'ACTIVE' && constraintFilters.every((f) => f.check(e, input.requirement));
     if (matches && service.status === 'ACTIVE') eligible++;
     else {

@@ -51,7 +51,14 @@ export interface ReconcileInput {
   /** memberOf constraints of that task definition. */
   taskDefinitionConstraints: PlacementConstraint[];
   now: number;
+  /** An instance disconnected this long is lost (see instance-liveness.ts for the guards). */
   instanceLostGraceMs: number;
+  /**
+   * The control plane could hear from agents since then: its start, or the end
+   * of the cluster's last partition. No instance is lost before a full grace
+   * after it. Absent: longer than any grace.
+   */
+  watchingSince?: number;
   random: Random;
   /** Caps placements per call so one large scale-out does not hold the event loop. */
   maxPlacements?: number;
@@ -108,6 +115,9 @@ export const msg = {
   stuck: (service: string) =>
     `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   unplaced: (service: string, explanation: string) => `(service ${service}) was ${explanation}`,
+  /** Once per partition episode (the orchestrator keeps the episode). */
+  partitioned: (service: string, disconnected: number, registered: number) =>
+    `(service ${service}) did not replace tasks on disconnected container instances: ${disconnected} of ${registered} container instances in the cluster are disconnected, which points at the control plane's network rather than at the hosts. Tasks are replaced once more than half of the container instances are connected again.`,
 };
 
 export const reasons = {
@@ -123,13 +133,6 @@ export const reasons = {
 /** When the instance's agent went away, or undefined while it is connected. */
 export function disconnectedSince(i: ContainerInstance): number | undefined {
   return i.agentConnected ? undefined : (i.lastHeartbeatAt ?? i.registeredAt);
-}
-
-/** Lost: disconnected for longer than the grace (Stevedore replaces such tasks; ECS never does). */
-export function isLost(i: ContainerInstance | undefined, now: number, graceMs: number): boolean {
-  if (!i || i.status === 'INACTIVE') return true;
-  const since = disconnectedSince(i);
-  return since !== undefined && now - since >= graceMs;
 }
 
 export function primaryDeployment(s: Service) {
