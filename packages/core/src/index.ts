@@ -17,3 +17,4 @@ export * from './validation';
 export * from './service';
 export * from './deployment';
 export * from './load-balancing';
+export * from './model/secret-reference';

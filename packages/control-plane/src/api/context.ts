@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { ArnContext, Clock } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
+import type { Principal } from './auth/api-auth';
 
-/** What every API action may use: the store and the request's identity. */
+/** What every API action may use: the store, the clock, ARNs, logging. */
 export interface ApiContext {
   store: Store;
   clock: Clock;
@@ -14,4 +15,14 @@ export interface ApiContext {
   random: () => number;
 }
 
-export type Action = (ctx: ApiContext, body: unknown) => unknown;
+/**
+ * One request's context: the shared one plus who made the request, passed
+ * to the action (never a global), and a logger whose every line names the
+ * caller's access key id. Actions that authorize what they do beyond the
+ * operation itself (a launch's secrets and roles) read `caller`.
+ */
+export interface RequestContext extends ApiContext {
+  caller: Principal;
+}
+
+export type Action = (ctx: RequestContext, body: unknown) => unknown;

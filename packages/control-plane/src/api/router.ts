@@ -1,4 +1,7 @@
-import type { Action } from './context';
+import { isStevedoreError, StevedoreError } from '@stevedore/core';
+import type { Action, ApiContext, RequestContext } from './context';
+import type { Principal } from './auth/api-auth';
+import { actionOf, resourcesOf } from './auth/operation-resources';
 import * as clusters from './actions/clusters';
 import * as taskDefinitions from './actions/task-definitions';
 import * as instances from './actions/container-instances';
@@ -84,3 +87,47 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}DeregisterTargets`]: targets.deregisterTargets,
   [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
 };
+
+/** ACTIONS as a Map: the target is request input, and `constructor` or `__proto__` must find nothing. */
+const ACTION_BY_TARGET: ReadonlyMap<string, Action> = new Map(Object.entries(ACTIONS));
+
+/** The action of an X-Amz-Target, or UnknownOperationException. */
+export function actionFor(target: string): Action {
+  const action = ACTION_BY_TARGET.get(target);
+  if (!action) throw new StevedoreError('UnknownOperationException', target ? `Unknown operation ${target}.` : 'Missing X-Amz-Target header.');
+  return action;
+}
+
+/** Reads that are audited like changes: a secret's value leaves the control plane. */
+const AUDITED_READS = new Set(['secretsmanager:GetSecretValue']);
+
+function audited(action: string): boolean {
+  const op = action.slice(action.indexOf(':') + 1);
+  return AUDITED_READS.has(action) || !/^(Describe|List|Get)/.test(op);
+}
+
+/**
+ * Runs an authenticated, authorized request: the caller goes into the
+ * request's context (actions never find it in a global), every log line of
+ * the action names its access key id, and each call that changes something
+ * (or reads a secret value) leaves one audit line, `api call` at info, with
+ * the caller, the operation, the resources it names (ARNs, from the same
+ * table authorization reads) and the outcome. Never the body: it may carry
+ * secret values.
+ */
+export async function dispatch(ctx: ApiContext, caller: Principal, target: string, body: unknown): Promise<unknown> {
+  const action = actionFor(target);
+  const log = ctx.log.child({ accessKeyId: caller.accessKeyId });
+  const req: RequestContext = { ...ctx, log, caller };
+  const name = actionOf(target) ?? target;
+  if (!audited(name)) return action(req, body);
+  const audit = { audit: true, action: name, principal: caller.arn, role: caller.roleName, resources: resourcesOf(name, body, ctx.arn) };
+  try {
+    const result = await action(req, body);
+    log.info({ ...audit, outcome: 'ok' }, 'api call');
+    return result;
+  } catch (e) {
+    log.info({ ...audit, outcome: 'error', error: isStevedoreError(e) ? e.code : 'ServerException' }, 'api call');
+    throw e;
+  }
+}

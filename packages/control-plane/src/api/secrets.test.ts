@@ -60,13 +60,13 @@ test('the Secrets Manager operations: create, get, put, describe, list, delete, 
   assert.equal((await sm('DescribeSecret', { SecretId: arn })).body['__type'], 'ResourceNotFoundException');
 });
 
-test('valueFrom: names, ARNs and the ECS json-key suffix; SSM parameters are not in the store', () => {
-  assert.deepEqual(parseValueFrom('db'), { id: 'db' });
-  assert.deepEqual(parseValueFrom('db:password::'), { id: 'db', jsonKey: 'password' });
+test('valueFrom: names, ARNs and the ECS json-key suffix; SSM parameters by ARN', () => {
+  assert.deepEqual(parseValueFrom('db'), { kind: 'secretsmanager', id: 'db' });
+  assert.deepEqual(parseValueFrom('db:password::'), { kind: 'secretsmanager', id: 'db', jsonKey: 'password' });
   const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf';
-  assert.deepEqual(parseValueFrom(arn), { id: arn });
-  assert.deepEqual(parseValueFrom(`${arn}:user:AWSCURRENT:`), { id: arn, jsonKey: 'user', stage: 'AWSCURRENT' });
-  assert.match((parseValueFrom('arn:aws:ssm:us-east-1:1:parameter/x') as { error: string }).error, /SSM/);
+  assert.deepEqual(parseValueFrom(arn), { kind: 'secretsmanager', id: arn });
+  assert.deepEqual(parseValueFrom(`${arn}:user:AWSCURRENT:`), { kind: 'secretsmanager', id: arn, jsonKey: 'user', stage: 'AWSCURRENT' });
+  assert.deepEqual(parseValueFrom('arn:aws:ssm:us-east-1:1:parameter/x'), { kind: 'ssm', name: 'x' });
 });
 
 test('a task\'s secrets go only to its agent, beside the spec; never in Describe responses, labels or the database file', async () => {

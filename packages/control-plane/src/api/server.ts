@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { isStevedoreError, StevedoreError } from '@stevedore/core';
 import type { ApiContext } from './context';
-import { ACTIONS } from './router';
+import { actionFor, dispatch } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import type { ApiAuth } from './auth/api-auth';
@@ -86,11 +86,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): http.S
       const handle = async () => {
         const principal = await auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw }, target, remote);
         accessKeyId = principal.accessKeyId;
-        const action = ACTIONS[target];
-        if (!action) throw new StevedoreError('UnknownOperationException', target ? `Unknown operation ${target}.` : 'Missing X-Amz-Target header.');
+        actionFor(target); // an unknown operation is refused before its body is parsed
         const body = parseRequestBody(raw.toString('utf8'));
         auth.authorize(principal, target, body);
-        return action(ctx, body);
+        return dispatch(ctx, principal, target, body);
       };
       handle().then(
         (result) => {

@@ -1,42 +1,19 @@
-import { hostAccessOf, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
 import type { Store } from '../store/store';
-import type { StoredSecret } from '../store/secrets-repo';
 
 export const SECRETS_ERROR_PREFIX = 'unable to pull secrets or registry auth';
 
-interface SecretRef {
-  id: string;
-  jsonKey?: string;
-  stage?: string;
-  versionId?: string;
-}
-
-/**
- * ECS's valueFrom: a secret name, its ARN, or either followed by
- * `:json-key:version-stage:version-id` (empty parts allowed). SSM
- * parameters are not in Stevedore's store.
- */
-export function parseValueFrom(valueFrom: string): SecretRef | { error: string } {
-  if (/^arn:aws:ssm:/.test(valueFrom)) return { error: 'SSM Parameter Store parameters are not supported; store the value as a secret (stevedore secrets put)' };
-  const arn = /^(arn:aws:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(?::(.*))?$/.exec(valueFrom);
-  const [id, rest] = arn ? [arn[1]!, arn[2]] : [valueFrom.split(':')[0]!, valueFrom.includes(':') ? valueFrom.slice(valueFrom.indexOf(':') + 1) : undefined];
-  if (!id) return { error: `valueFrom ${JSON.stringify(valueFrom)} names no secret` };
-  const [jsonKey, stage, versionId] = (rest ?? '').split(':');
-  return { id, ...(jsonKey ? { jsonKey } : {}), ...(stage ? { stage } : {}), ...(versionId ? { versionId } : {}) };
-}
-
-function lookup(store: Store, id: string): StoredSecret | undefined {
-  const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(id);
-  return m ? (store.secrets.byArn(id) ?? store.secrets.get(m[1]!)) : store.secrets.get(id);
-}
+/** Re-exported for the delivery tests; the parser lives in core, shared with launch authorization. */
+export { parseValueFrom };
 
 class ResolveError extends Error {}
 
 function resolve(store: Store, valueFrom: string, where: string): string {
   const ref = parseValueFrom(valueFrom);
   if ('error' in ref) throw new ResolveError(`${where}: ${ref.error}`);
-  const s = lookup(store, ref.id);
+  if (ref.kind === 'ssm') throw new ResolveError(`${where}: SSM Parameter Store parameters are not supported; store the value as a secret (stevedore secrets put)`);
+  const s = store.secrets.find(ref.id);
   if (!s || s.deletionDate !== undefined) throw new ResolveError(`${where}: ResourceNotFoundException: secret ${JSON.stringify(ref.id)} does not exist in the secrets store`);
   if ((ref.stage && ref.stage !== 'AWSCURRENT') || (ref.versionId && ref.versionId !== s.versionId)) {
     throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} has no version ${ref.versionId ?? ref.stage} (only AWSCURRENT is kept)`);
@@ -49,7 +26,8 @@ function resolve(store: Store, valueFrom: string, where: string): string {
   } catch {
     throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} is not JSON, so it has no key ${JSON.stringify(ref.jsonKey)}`);
   }
-  const v = doc && typeof doc === 'object' ? (doc as Record<string, unknown>)[ref.jsonKey] : undefined;
+  // Own keys only: a json-key of "constructor" or "__proto__" must not reach Object.prototype.
+  const v = doc && typeof doc === 'object' && !Array.isArray(doc) && Object.hasOwn(doc, ref.jsonKey) ? (doc as Record<string, unknown>)[ref.jsonKey] : undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} has no string key ${JSON.stringify(ref.jsonKey)}`);

@@ -56,6 +56,17 @@ export class SecretsRepo {
     return r && toSecret(r);
   }
 
+  /**
+   * A SecretId as Secrets Manager takes it: a name, a full ARN, or a partial
+   * ARN (without the 6-character suffix). The one resolver: the API, task
+   * secret delivery and launch authorization all name the same secret.
+   */
+  find(secretId: string): StoredSecret | undefined {
+    const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(secretId);
+    if (!m) return this.get(secretId);
+    return this.byArn(secretId) ?? this.get(m[1]!);
+  }
+
   list(afterName: string | undefined, limit: number): StoredSecret[] {
     return (this.db.prepare('SELECT * FROM secrets WHERE name > ? ORDER BY name LIMIT ?').all(afterName ?? '', limit) as Row[]).map(toSecret);
   }

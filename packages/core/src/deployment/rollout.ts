@@ -122,6 +122,8 @@ export function gateRollout(service: Service, stored: Record<string, DeploymentR
     return { rollouts, events, launch: false };
   }
   const rollback: Deployment = { id: opts.newDeploymentId(), status: 'PRIMARY', taskDefinitionArn: target.taskDefinitionArn, createdAt: now, restores: target.id };
+  // Launched under the authorization that started the deployment it restores: nobody new is checked.
+  if (target.createdBy !== undefined) rollback.createdBy = target.createdBy;
   rollouts[rollback.id] = {
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: rolloutReason.rollingBack(target.id),

@@ -41,6 +41,13 @@ export interface Deployment {
   taskDefinitionArn: string;
   createdAt: number;
   /**
+   * The principal (`arn:aws:sts::<account>:assumed-role/<role>/<key id>`)
+   * whose CreateService/UpdateService started this deployment and was
+   * checked for its secrets and roles; a rollback keeps the one of the
+   * deployment it restores. Not in ECS's Deployment shape: kept, not shown.
+   */
+  createdBy?: string;
+  /**
    * A circuit-breaker rollback: the COMPLETED deployment whose configuration
    * it restores. That deployment's tasks run the same revision, so they count
    * as this one's instead of being replaced again.
@@ -91,7 +98,10 @@ export interface Service {
   enableECSManagedTags: boolean;
   tags: Tag[];
   createdAt: number;
+  /** ECS: the principal that created the service (its ARN, naming the access key). */
   createdBy?: string;
+  /** The principal of the last UpdateService (not an ECS member: kept, not shown). */
+  updatedBy?: string;
   /**
    * Set by the API on every UpdateService: tasks that failed to start before it
    * no longer count toward the launch throttle (ECS resets it on update).

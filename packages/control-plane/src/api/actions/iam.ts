@@ -2,7 +2,7 @@ import { ClientException, InvalidParameterException, StevedoreError } from '@ste
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { Params } from '../params';
-import { BUILT_IN_ROLES, parsePolicyDocument } from '../auth/policy';
+import { BUILT_IN_ROLES, parsePolicyDocument, type BuiltInRole } from '../auth/policy';
 import { ACCESS_KEY_ID_PATTERN, createAccessKey as mintAccessKey } from '../auth/access-keys';
 import type { StoredAccessKey, StoredRole } from '../../store/iam-repo';
 
@@ -20,7 +20,7 @@ function keyJson(k: StoredAccessKey) {
   return { accessKeyId: k.accessKeyId, roleName: k.roleName, status: k.status, createDate: seconds(k.createdAt), ...(k.description !== undefined ? { description: k.description } : {}) };
 }
 
-function roleJson(ctx: ApiContext, r: StoredRole | (typeof BUILT_IN_ROLES)[string], createdAt?: number) {
+function roleJson(ctx: ApiContext, r: StoredRole | BuiltInRole, createdAt?: number) {
   return {
     roleName: r.roleName,
     arn: `arn:aws:iam::${ctx.arn.account}:role/${r.roleName}`,
@@ -32,7 +32,7 @@ function roleJson(ctx: ApiContext, r: StoredRole | (typeof BUILT_IN_ROLES)[strin
 }
 
 function roleExists(ctx: ApiContext, name: string): boolean {
-  return BUILT_IN_ROLES[name] !== undefined || ctx.store.iam.getRole(name) !== undefined;
+  return BUILT_IN_ROLES.has(name) || ctx.store.iam.getRole(name) !== undefined;
 }
 
 export function createAccessKey(ctx: ApiContext, body: unknown) {
@@ -93,7 +93,7 @@ export function listRoles(ctx: ApiContext, body: unknown) {
   const limit = p.maxResults(100);
   const after = decodeToken(p.string('nextToken'), isString);
   // Built-in roles come first, on the first page only; stored roles page by name.
-  const builtIns = after === undefined ? Object.values(BUILT_IN_ROLES).map((r) => roleJson(ctx, r)) : [];
+  const builtIns = after === undefined ? [...BUILT_IN_ROLES.values()].map((r) => roleJson(ctx, r)) : [];
   const rows = ctx.store.iam.listRoles({ ...(after !== undefined ? { afterName: after } : {}), limit: limit + 1 });
   const { items, nextToken } = page(rows, limit, (r) => r.roleName);
   return { roles: [...builtIns, ...items.map((r) => roleJson(ctx, r, r.createdAt))], ...(nextToken ? { nextToken } : {}) };
@@ -103,7 +103,7 @@ export function deleteRole(ctx: ApiContext, body: unknown) {
   const p = Params.of(body);
   const roleName = p.requiredString('roleName', { pattern: ROLE_NAME, patternText: ROLE_NAME_TEXT });
   return ctx.store.tx(() => {
-    if (BUILT_IN_ROLES[roleName]) throw new ClientException(`The built-in role ${roleName} cannot be deleted.`, 'roleName');
+    if (BUILT_IN_ROLES.has(roleName)) throw new ClientException(`The built-in role ${roleName} cannot be deleted.`, 'roleName');
     const role = ctx.store.iam.getRole(roleName);
     if (!role) throw new StevedoreError('ResourceNotFoundException', `The role with name ${roleName} cannot be found.`, { field: 'roleName' });
     const keys = ctx.store.iam.countAccessKeys(roleName);

@@ -26,12 +26,13 @@ import {
   type TaskOverride,
   type TaskDefinition,
 } from '@stevedore/core';
-import type { ApiContext } from '../context';
+import type { ApiContext, RequestContext } from '../context';
 import { Params } from '../params';
 import { taskJson } from '../serialize';
 import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
 import { validateTags } from './tags';
 import { refuseHostAccess } from '../host-access';
+import { authorizeLaunch } from '../launch-authorization';
 import type { StoredTask } from '../../store/tasks-repo';
 
 /** The members RunTask and StartTask share, validated once. */
@@ -50,7 +51,7 @@ interface LaunchRequest {
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 
-function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
+function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
   const cluster = requireCluster(ctx, p);
   const ref = p.requiredString('taskDefinition', { max: 2048 });
   const group = p.string('group', { max: 255 });
@@ -77,6 +78,7 @@ function readLaunch(ctx: ApiContext, p: Params): LaunchRequest {
   const td = stored.taskDefinition;
   if (td.status !== 'ACTIVE') throw new ClientException(`TaskDefinition is inactive: ${td.family}:${td.revision}`, 'taskDefinition');
   const overrides = p.has('overrides') ? validateOverrides(p.body['overrides'], td) : {};
+  authorizeLaunch(ctx, td, overrides);
   const unsupported = unsupportedFeatures({ ...td, containerDefinitions: applyOverrides(td, overrides) });
   refuseHostAccess(cluster, { ...td, containerDefinitions: applyOverrides(td, overrides) });
   if (unsupported.length > 0) {
@@ -132,7 +134,7 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function runTask(ctx: ApiContext, body: unknown) {
+export function runTask(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const count = p.integer('count', { min: 1, max: 10 }) ?? 1;
   const clientToken = p.string('clientToken', { pattern: CLIENT_TOKEN, patternText: 'must be 1-64 printable ASCII characters' });
@@ -190,7 +192,7 @@ function refreshResult(ctx: ApiContext, prior: RunTaskResult): RunTaskResult {
   return { tasks, failures: prior.failures };
 }
 
-export function startTask(ctx: ApiContext, body: unknown) {
+export function startTask(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const refs = p.stringList('containerInstances', { required: true, min: 1, max: 10 })!;
   const req = readLaunch(ctx, p);

@@ -28,10 +28,7 @@ function arnOf(ctx: ApiContext, name: string): string {
 
 /** A name, a full ARN, or a partial ARN (without the 6-character suffix). */
 export function findSecret(ctx: ApiContext, id: string): StoredSecret | undefined {
-  const store = ctx.store.secrets;
-  const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(id);
-  if (!m) return store.get(id);
-  return store.byArn(id) ?? store.get(m[1]!);
+  return ctx.store.secrets.find(id);
 }
 
 function requireSecret(ctx: ApiContext, p: Params, opts: { allowDeleted?: boolean } = {}): StoredSecret {

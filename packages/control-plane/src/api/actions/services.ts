@@ -9,7 +9,7 @@ import {
   type Service,
   withPrimaryDeployment,
 } from '@stevedore/core';
-import type { ApiContext } from '../context';
+import type { ApiContext, RequestContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
 import { requireCluster } from '../lookups';
@@ -17,6 +17,7 @@ import { requestHash } from '../request-hash';
 import { serviceJson } from '../service-json';
 import { validateTags } from './tags';
 import { refuseHostAccess } from '../host-access';
+import { authorizeLaunch, authorizeServiceUpdate } from '../launch-authorization';
 import { checkAgainst, readServiceLoadBalancers } from './service-load-balancers';
 import {
   findService,
@@ -31,8 +32,8 @@ import {
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,36}$/;
 const PROPAGATE = ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const;
 
-function newDeployment(ctx: ApiContext, taskDefinitionArn: string): Deployment {
-  return { id: newDeploymentId(ctx.random), status: 'PRIMARY', taskDefinitionArn, createdAt: ctx.clock.now() };
+function newDeployment(ctx: RequestContext, taskDefinitionArn: string): Deployment {
+  return { id: newDeploymentId(ctx.random), status: 'PRIMARY', taskDefinitionArn, createdAt: ctx.clock.now(), createdBy: ctx.caller.arn };
 }
 
 /**
@@ -40,7 +41,7 @@ function newDeployment(ctx: ApiContext, taskDefinitionArn: string): Deployment {
  * write is one transaction: a bad request creates nothing. An identical retry
  * (same clientToken, or same name and parameters) returns the service.
  */
-export function createService(ctx: ApiContext, body: unknown) {
+export function createService(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
   const name = p.requiredString('serviceName', { pattern: NAME_PATTERN, patternText: NAME_PATTERN_TEXT });
@@ -49,6 +50,7 @@ export function createService(ctx: ApiContext, body: unknown) {
   refuseUnsupported(p);
   const td = requireActiveTaskDefinition(ctx, p.requiredString('taskDefinition', { max: 2048 }));
   refuseHostAccess(cluster, td);
+  authorizeLaunch(ctx, td);
   let desiredCount = readDesiredCount(p);
   if (strategy === 'REPLICA' && desiredCount === undefined) throw new InvalidParameterException('desiredCount is required for the REPLICA scheduling strategy.', 'desiredCount');
   if (strategy === 'DAEMON') desiredCount = 0;
@@ -84,6 +86,7 @@ export function createService(ctx: ApiContext, body: unknown) {
       enableECSManagedTags: p.boolean('enableECSManagedTags') ?? false,
       tags,
       createdAt: now,
+      createdBy: ctx.caller.arn,
       updatedAt: now,
       version: 1,
       requestHash: hash,
@@ -102,7 +105,7 @@ export function createService(ctx: ApiContext, body: unknown) {
  * deployment whose tasks replace the old ones within the deployment bounds.
  * Any update resets the launch throttle.
  */
-export function updateService(ctx: ApiContext, body: unknown) {
+export function updateService(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
   const ref = p.requiredString('service', { max: 2048 });
@@ -141,6 +144,7 @@ export function updateService(ctx: ApiContext, body: unknown) {
       propagateTags: propagateTags ?? current.propagateTags,
       enableECSManagedTags: ecsTags ?? current.enableECSManagedTags,
       updatedAt: now,
+      updatedBy: ctx.caller.arn,
       version: current.version + 1,
     };
     if (grace !== undefined) next.healthCheckGracePeriodSeconds = grace;
@@ -149,6 +153,7 @@ export function updateService(ctx: ApiContext, body: unknown) {
     if (force || td.taskDefinitionArn !== current.taskDefinitionArn || lbChanged) {
       next.deployments = withPrimaryDeployment(current.deployments, newDeployment(ctx, td.taskDefinitionArn));
     }
+    authorizeServiceUpdate(ctx, td, current, next);
     ctx.store.services.putSpec(next);
     ctx.log.info({ cluster: cluster.name, service: next.name, desiredCount: next.desiredCount, newDeployment: next.deployments[0]!.id !== current.deployments[0]?.id }, 'service updated');
     return { service: serviceJson(ctx.arn, ctx.store, { ...stored, service: next }) };

@@ -9,13 +9,13 @@ import {
   type TaskDefinition,
   type TaskDefinitionStatus,
 } from '@stevedore/core';
-import type { ApiContext } from '../context';
+import type { ApiContext, RequestContext } from '../context';
 import { decodeToken, isFamilyRevision, isString, page } from '../paging';
 import { Params } from '../params';
 import { taskDefinitionJson } from '../serialize';
 import { resolveTaskDefinition } from '../lookups';
 
-export function registerTaskDefinition(ctx: ApiContext, body: unknown) {
+export function registerTaskDefinition(ctx: RequestContext, body: unknown) {
   const input = validateRegisterTaskDefinition(body);
   const { tags = [], ...rest } = input;
   return ctx.store.tx(() => {
@@ -28,7 +28,8 @@ export function registerTaskDefinition(ctx: ApiContext, body: unknown) {
       requiresAttributes: [],
       compatibilities: [],
       registeredAt: ctx.clock.now(),
-      registeredBy: `arn:aws:iam::${ctx.arn.account}:root`,
+      // As ECS: the principal that registered it (here naming the access key).
+      registeredBy: ctx.caller.arn,
     };
     td.requiresAttributes = computeRequiresAttributes(td);
     td.compatibilities = computeCompatibilities(td);

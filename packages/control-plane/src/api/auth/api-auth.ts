@@ -5,7 +5,7 @@ import type { StoredAccessKey } from '../../store/iam-repo';
 import { AuthError, MAX_SKEW_MS, verifySigV4, type ReceivedRequest } from './sigv4';
 import { ReplayCache } from './replay-cache';
 import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
-import { BUILT_IN_ROLES, evaluate, type PolicyDocument } from './policy';
+import { accessDenied, ADMIN_POLICY, BUILT_IN_ROLES, evaluate, type PolicyDocument } from './policy';
 import { actionOf, resourcesOf, TARGET_NAMESPACES, type ResourceLookups } from './operation-resources';
 
 /** Who made a request: an access key and the role whose policy it carries. */
@@ -28,20 +28,15 @@ export interface ApiAuthOptions {
   replayCacheEntries?: number;
 }
 
-interface SecretLookup {
-  get(name: string): { arn: string } | undefined;
-  byArn(arn: string): { arn: string } | undefined;
-}
-
 const FAILED_AUTH_RATE_LIMIT = { steady: 10, burst: 50 };
 const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
 const ALL_SERVICES = ['ecs', 'secretsmanager', 'ssm', 'application-autoscaling'];
 /** The signing service of each API namespace; Stevedore's own operations sign as ecs, like the CLI does. */
-const SIGNING_SERVICE: Record<string, string> = { ecs: 'ecs', stevedore: 'ecs', secretsmanager: 'secretsmanager', ssm: 'ssm', 'application-autoscaling': 'application-autoscaling' };
+const SIGNING_SERVICE: ReadonlyMap<string, string> = new Map([['ecs', 'ecs'], ['stevedore', 'ecs'], ['secretsmanager', 'secretsmanager'], ['ssm', 'ssm'], ['application-autoscaling', 'application-autoscaling']]);
 
 function signingServicesFor(target: string): string[] {
-  const ns = TARGET_NAMESPACES[target.slice(0, Math.max(0, target.lastIndexOf('.')))];
-  const svc = ns && SIGNING_SERVICE[ns];
+  const ns = TARGET_NAMESPACES.get(target.slice(0, Math.max(0, target.lastIndexOf('.'))));
+  const svc = ns && SIGNING_SERVICE.get(ns);
   return svc ? [svc] : ALL_SERVICES;
 }
 
@@ -64,13 +59,7 @@ export class ApiAuth {
   private readonly maxSkewMs: number;
   private logBudget = { tokens: 20, at: 0, suppressed: 0 };
   private readonly lookups: ResourceLookups = {
-    secretArn: (id) => {
-      // Typed by shape: the secrets repo belongs to the Secrets Manager API, not to this table.
-      const secrets = (this.store as unknown as { secrets?: SecretLookup }).secrets;
-      if (!secrets) return undefined;
-      const m = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(id);
-      return (m ? (secrets.byArn(id) ?? secrets.get(m[1]!)) : secrets.get(id))?.arn;
-    },
+    secretArn: (id) => this.store.secrets.find(id)?.arn,
   };
 
   constructor(
@@ -143,14 +132,13 @@ export class ApiAuth {
     for (const resource of resourcesOf(action, body, this.arn, this.lookups)) {
       const decision = evaluate(principal.policy, action, resource);
       if (decision === 'allow') continue;
-      const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
       this.refused(this.clock.now(), { accessKeyId: principal.accessKeyId, role: principal.roleName, target, error: 'AccessDeniedException', action, resource });
-      throw new StevedoreError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
+      throw accessDenied(principal.arn, action, resource, decision);
     }
   }
 
   private policyOf(roleName: string): PolicyDocument {
-    const builtIn = BUILT_IN_ROLES[roleName];
+    const builtIn = BUILT_IN_ROLES.get(roleName);
     if (builtIn) return builtIn.policyDocument;
     // A role deleted under a key (DeleteRole refuses that) grants nothing.
     return (this.store.iam.getRole(roleName)?.policyDocument as PolicyDocument | undefined) ?? EMPTY_POLICY;
@@ -181,5 +169,5 @@ export const UNAUTHENTICATED_ADMIN: Principal = Object.freeze({
   accessKeyId: 'UNAUTHENTICATED',
   roleName: 'admin',
   arn: 'arn:aws:sts::000000000000:assumed-role/admin/UNAUTHENTICATED',
-  policy: BUILT_IN_ROLES['admin']!.policyDocument,
+  policy: ADMIN_POLICY,
 });

@@ -85,18 +85,24 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
  * (the AWS way) holds whether the caller says `prod/db` or the ARN. Otherwise
  * the ARN is rebuilt in this region and account from the name, never taken
  * from the request: an ARN of another region must not slip past a Deny.
+ * Launch authorization resolves a task definition's secret references with
+ * it too, so both name a secret the same way.
  */
-function secret(body: Body, arn: ArnContext, lookups: ResourceLookups): string[] {
-  const id = body['SecretId'];
-  if (typeof id !== 'string' || id === '' || id.length > 2048) return [ANY_RESOURCE];
+export function secretResource(id: unknown, arn: ArnContext, lookups: ResourceLookups): string {
+  if (typeof id !== 'string' || id === '' || id.length > 2048) return ANY_RESOURCE;
   const stored = lookups.secretArn(id);
-  if (stored) return [stored];
+  if (stored) return stored;
   const name = SECRET_ARN.exec(id)?.[1] ?? id;
-  return [SECRET_NAME.test(name) ? `arn:aws:secretsmanager:${arn.region}:${arn.account}:secret:${name}` : ANY_RESOURCE];
+  return SECRET_NAME.test(name) ? `arn:aws:secretsmanager:${arn.region}:${arn.account}:secret:${name}` : ANY_RESOURCE;
 }
 
-/** `<namespace>:<Operation>` -> resources. Task-definition operations are unscoped, as in ECS. */
-export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
+const secret: ResourcesOf = (body, arn, lookups) => [secretResource(body['SecretId'], arn, lookups)];
+
+/**
+ * `<namespace>:<Operation>` -> resources. Task-definition operations are
+ * unscoped, as in ECS. A Map: the key is derived from the request's target.
+ */
+export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Object.entries({
   'ecs:CreateCluster': (b, a) => {
     const name = clusterName(b, 'clusterName');
     return [name === undefined ? ANY_RESOURCE : arns.cluster(a, name)];
@@ -160,28 +166,28 @@ export const OPERATION_RESOURCES: Record<string, ResourcesOf> = {
   'stevedore:CreateRole': role,
   'stevedore:ListRoles': any,
   'stevedore:DeleteRole': role,
-};
+} satisfies Record<string, ResourcesOf>));
 
-/** X-Amz-Target prefix -> IAM action namespace. */
-export const TARGET_NAMESPACES: Record<string, string> = {
-  AmazonEC2ContainerServiceV20141113: 'ecs',
-  Stevedore_20261125: 'stevedore',
-  secretsmanager: 'secretsmanager',
-  AmazonSSM: 'ssm',
-  AnyScaleFrontendService: 'application-autoscaling',
-};
+/** X-Amz-Target prefix -> IAM action namespace (a Map: the prefix comes from the request). */
+export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
+  ['AmazonEC2ContainerServiceV20141113', 'ecs'],
+  ['Stevedore_20261125', 'stevedore'],
+  ['secretsmanager', 'secretsmanager'],
+  ['AmazonSSM', 'ssm'],
+  ['AnyScaleFrontendService', 'application-autoscaling'],
+]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */
 export function actionOf(target: string): string | undefined {
   const dot = target.lastIndexOf('.');
   if (dot <= 0) return undefined;
-  const ns = TARGET_NAMESPACES[target.slice(0, dot)];
+  const ns = TARGET_NAMESPACES.get(target.slice(0, dot));
   const op = target.slice(dot + 1);
   return ns && /^[A-Za-z0-9]{1,128}$/.test(op) ? `${ns}:${op}` : undefined;
 }
 
 export function resourcesOf(action: string, body: unknown, arn: ArnContext, lookups: ResourceLookups = NO_LOOKUPS): string[] {
-  const fn = OPERATION_RESOURCES[action];
+  const fn = OPERATION_RESOURCES.get(action);
   if (!fn || body === null || typeof body !== 'object' || Array.isArray(body)) return [ANY_RESOURCE];
   return fn(body as Body, arn, lookups);
 }

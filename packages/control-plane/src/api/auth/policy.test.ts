@@ -5,8 +5,8 @@ import { BUILT_IN_ROLES, deployerPolicy, evaluate, parsePolicyDocument, wildcard
 import { actionOf, resourcesOf, ANY_RESOURCE, NO_LOOKUPS, OPERATION_RESOURCES, type ResourceLookups } from './operation-resources';
 import { ACTIONS } from '../router';
 
-const admin = BUILT_IN_ROLES['admin']!.policyDocument;
-const readOnly = BUILT_IN_ROLES['read-only']!.policyDocument;
+const admin = BUILT_IN_ROLES.get('admin')!.policyDocument;
+const readOnly = BUILT_IN_ROLES.get('read-only')!.policyDocument;
 const deployer = deployerPolicy(['prod']);
 const webOnly = deployerPolicy(['prod'], ['web']);
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
@@ -122,7 +122,7 @@ test('policy documents: JSON text or object, normalised; unsupported keys and ba
 test('every operation of the router has an entry in the authorization table', () => {
   const missing = Object.keys(ACTIONS).filter((target) => {
     const a = actionOf(target);
-    return a === undefined || OPERATION_RESOURCES[a] === undefined;
+    return a === undefined || !OPERATION_RESOURCES.has(a);
   });
   assert.deepEqual(missing, [], 'add these operations to OPERATION_RESOURCES in api/auth/operation-resources.ts (the resources each one touches)');
   // An operation nobody mapped yet is unscoped: only "*" policies reach it.

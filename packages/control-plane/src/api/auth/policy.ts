@@ -1,4 +1,4 @@
-import { InvalidParameterException } from '@stevedore/core';
+import { InvalidParameterException, StevedoreError } from '@stevedore/core';
 
 /**
  * IAM-like identity policies, reduced to what Stevedore enforces: Allow/Deny
@@ -23,8 +23,12 @@ export interface PolicyDocument {
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
-/** Action namespaces the API serves now or will (design decision 1). */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling'] as const;
+/**
+ * Action namespaces the API serves now or will (design decision 1), plus
+ * `iam` for `iam:PassRole`: no IAM operation is served, but starting a task
+ * passes its roles, and that is authorized as in AWS.
+ */
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;
@@ -145,8 +149,12 @@ const doc = (...statements: Omit<PolicyStatement, 'Effect'>[]): PolicyDocument =
   Statement: statements.map((s) => ({ Effect: 'Allow', ...s })),
 });
 
-/** Roles that exist in every Stevedore: they cannot be created, changed or deleted. */
-export const BUILT_IN_ROLES: Record<string, BuiltInRole> = {
+/**
+ * Roles that exist in every Stevedore: they cannot be created, changed or
+ * deleted. A Map, since role names come from requests: a role named
+ * `constructor` or `toString` must not find Object.prototype's members.
+ */
+export const BUILT_IN_ROLES: ReadonlyMap<string, BuiltInRole> = new Map(Object.entries({
   admin: { roleName: 'admin', description: 'Every action on every resource.', policyDocument: doc({ Action: ['*'], Resource: ['*'] }) },
   'read-only': {
     roleName: 'read-only',
@@ -157,7 +165,19 @@ export const BUILT_IN_ROLES: Record<string, BuiltInRole> = {
       Resource: ['*'],
     }),
   },
-};
+} satisfies Record<string, BuiltInRole>));
+
+export const ADMIN_POLICY: PolicyDocument = BUILT_IN_ROLES.get('admin')!.policyDocument;
+
+/**
+ * The AccessDeniedException IAM sends, naming the caller, the action and
+ * the resource: one wording for the request's own authorization and for
+ * what a launch needs (secrets, roles).
+ */
+export function accessDenied(principalArn: string, action: string, resource: string, decision: Exclude<Decision, 'allow'>, field?: string): StevedoreError {
+  const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  return new StevedoreError('AccessDeniedException', `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`, field === undefined ? {} : { field });
+}
 
 /**
  * The deployer template: run and stop tasks, update services, read state and
