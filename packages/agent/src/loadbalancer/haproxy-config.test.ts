@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultHealthCheck, type HostLoadBalancer, type LoadBalancerHostSet } from '@stevedore/core';
-import { expectLine, planApply, renderHaproxyConfig } from './haproxy-config';
+import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig } from './haproxy-config';
 import { observe, parseShowStat, serverStateFile } from './haproxy-stats';
 import { parseShowProc } from './haproxy-process';
 
@@ -144,4 +144,59 @@ test('master CLI show proc', () => {
   assert.deepEqual(p, { masterPid: 3262, reloads: 2, failed: 1, workers: [16997], allWorkers: [16997, 3359] });
   const afterFailure = parseShowProc('3262 master 3 [failed: 1] 0d\n# workers\n3359 worker 1 0d 2.6\n# programs\n');
   assert.deepEqual(afterFailure?.workers, [3359], 'after a failed reload the older worker is the one serving');
+});
+
+test('the renderer refuses every value that is not of its expected form, naming where it is (HaproxyConfigError)', () => {
+  type Mutate = (lb: HostLoadBalancer) => void;
+  const tg0 = (lb: HostLoadBalancer) => lb.targetGroups[0]!;
+  const l0 = (lb: HostLoadBalancer) => lb.listeners[0]!;
+  const cases: [string, Mutate | Partial<typeof OPTS> | { version: string }, RegExp][] = [
+    ['target address with a directive', (lb) => void (tg0(lb).targets[0]!.address = '127.0.0.2:1\n  bind 0.0.0.0:22'), /^loadBalancers\[0\]\.targetGroups\[0\]\.targets\[0\]\.address: /],
+    ['target address as host name', (lb) => void (tg0(lb).targets[0]!.address = 'evil.example.com'), /targets\[0\]\.address/],
+    ['target port out of range', (lb) => void (tg0(lb).targets[1]!.port = 70000), /targets\[1\]\.port/],
+    ['target port not an integer', (lb) => void (tg0(lb).targets[0]!.port = 80.5), /targets\[0\]\.port/],
+    ['registration id with a space', (lb) => void (tg0(lb).targets[0]!.registrationId = 'a b'), /targets\[0\]\.registrationId/],
+    ['load balancer name', (lb) => void (lb.name = 'web\nlisten x'), /^loadBalancers\[0\]\.name: /],
+    ['target group name', (lb) => void (tg0(lb).name = 'web#x'), /targetGroups\[0\]\.name/],
+    ['target group arn id', (lb) => void (tg0(lb).arn = `${TG}/web/1 x`), /targetGroups\[0\]\.arn/],
+    ['listener port', (lb) => void (l0(lb).port = 0), /listeners\[0\]\.port/],
+    ['listener protocol', (lb) => void ((l0(lb) as { protocol: string }).protocol = 'HTTPS\n'), /listeners\[0\]\.protocol/],
+    ['rule priority', (lb) => void (l0(lb).rules[0]!.priority = -1), /rules\[0\]\.priority/],
+    ['rule to an unknown target group', (lb) => void (l0(lb).rules[0]!.targetGroupArn = `${TG}/nope/9`), /rules\[0\]\.targetGroupArn/],
+    ['default to an unknown target group', (lb) => void (l0(lb).defaultTargetGroupArn = 'x'), /listeners\[0\]\.defaultTargetGroupArn/],
+    ['condition value with a newline', (lb) => void (l0(lb).rules[0]!.conditions[0]!.values[0] = 'a\n  use_backend x'), /rules\[0\]\.conditions\[0\]\.values\[0\]/],
+    ['condition value not ASCII', (lb) => void (l0(lb).rules[1]!.conditions[0]!.values[0] = '/é'), /rules\[1\]\.conditions\[0\]\.values\[0\]/],
+    ['condition field', (lb) => void ((l0(lb).rules[0]!.conditions[0] as { field: string }).field = 'http-header'), /conditions\[0\]\.field/],
+    ['health check path with a space', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: '/health HTTP/1.0' }), /targetGroups\[0\]\.healthCheck\.path/],
+    ['health check path with a quote', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: "/x'y" }), /healthCheck\.path/],
+    ['health check path not absolute', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: 'health' }), /healthCheck\.path/],
+    ['health check matcher', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, matcher: '200; x' }), /healthCheck\.matcher/],
+    ['health check interval', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, intervalSeconds: 0 }), /healthCheck\.intervalSeconds/],
+    ['health check port', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, port: 99999 }), /healthCheck\.port/],
+    ['slow start', (lb) => void (tg0(lb).slowStartSeconds = 1e9), /slowStartSeconds/],
+    ['host IP', { hostIp: '127.0.0.60 ssl crt /etc/shadow' }, /^hostIp: /],
+    ['stats socket path', { statsSocket: '/run/x/admin.sock level admin\n' }, /^statsSocket: /],
+    ['server state file relative', { serverStateFile: '../state' }, /^serverStateFile: /],
+    ['set version', { version: 'v1\nglobal' }, /^version: /],
+  ];
+  for (const [what, change, re] of cases) {
+    const lb = httpLb();
+    let opts = OPTS;
+    let version = 'v1';
+    if (typeof change === 'function') change(lb);
+    else if ('version' in change) version = change.version;
+    else opts = { ...OPTS, ...change };
+    assert.throws(() => renderHaproxyConfig(set([lb], version), opts), (e: unknown) => e instanceof HaproxyConfigError && re.test(e.message), what);
+  }
+});
+
+test('IPv6 addresses are bracketed; a quote in a path condition is a regex escape, never the end of the quoted pattern', () => {
+  const lb = httpLb();
+  lb.targetGroups[0]!.targets[0]!.address = 'fd00::2';
+  lb.listeners[0]!.rules[1]!.conditions[0]!.values[0] = "/it's/*";
+  const { text } = renderHaproxyConfig(set([lb]), { ...OPTS, hostIp: '::1', privileges: { user: 'haproxy', group: 'haproxy', chroot: '/var/lib/haproxy' } });
+  assert.match(text, /bind \[::1\]:80\n/);
+  assert.match(text, /server t-a \[fd00::2\]:32768 /);
+  assert.ok(text.includes("acl r10_0 path -m reg '^/it\\x27s/.*$'"), text);
+  assert.match(text, /^global\n  user haproxy\n  group haproxy\n  chroot \/var\/lib\/haproxy\n  stats socket /m);
 });

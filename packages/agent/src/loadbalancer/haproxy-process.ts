@@ -91,6 +91,34 @@ export async function ensureHaproxy(log: Logger, preferred?: string): Promise<st
   return after;
 }
 
+/** What Debian's haproxy package sets up: user and group `haproxy`, and an empty root-owned chroot. */
+export const HAPROXY_PRIVILEGES = { user: 'haproxy', group: 'haproxy', chroot: '/var/lib/haproxy' } as const;
+
+export type HaproxyPrivileges = { user: string; group: string; chroot: string };
+
+async function hasEntry(file: string, name: string): Promise<boolean> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').some((l) => l.split(':')[0] === name);
+}
+
+/**
+ * The user, group and chroot HAProxy's workers drop to. Only root can drop
+ * privileges, so a non-root agent (a developer's test run) gets undefined and
+ * workers keep its user. As root the user and group must exist: running the
+ * workers as root instead would make any HAProxy bug root on the host.
+ */
+export async function haproxyPrivileges(wanted: HaproxyPrivileges = HAPROXY_PRIVILEGES): Promise<HaproxyPrivileges | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  if (!(await hasEntry('/etc/passwd', wanted.user)) || !(await hasEntry('/etc/group', wanted.group))) {
+    throw new HaproxyUnavailableError(
+      `HAProxy's workers run as user ${wanted.user} and group ${wanted.group}, which do not exist on this host: install Debian's haproxy package (apt-get install haproxy), which creates them`,
+    );
+  }
+  // Empty and root-owned, as Debian ships it: the workers can write nothing there.
+  await fs.mkdir(wanted.chroot, { recursive: true, mode: 0o755 });
+  return wanted;
+}
+
 /** One command on a HAProxy UNIX socket (runtime API or master CLI); resolves with the whole answer. */
 export function socketCommand(socket: string, command: string, timeoutMs: number = HAPROXY_TIMEOUTS.socketMs): Promise<string> {
   return new Promise((resolve, reject) => {

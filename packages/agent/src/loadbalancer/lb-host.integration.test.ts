@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
@@ -205,13 +205,57 @@ test('draining goes through the runtime API: in-flight requests finish, new ones
 test('a configuration HAProxy rejects is never loaded: the previous one keeps serving, the failure is reported', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
   const b3 = backends[2]!;
-  // Something `haproxy -c` refuses (the control plane never sends this; a bug or a hostile set might).
-  host.setDesired(lbSet('bad', [target(b3)], [], `${TARGET_IP} nonsense`));
+  // Well-formed values HAProxy still refuses (two servers of one name): `haproxy -c` catches it.
+  host.setDesired(lbSet('bad', [target(b3), target(b3)]));
   await host.idle();
   const status = reports.at(-1)!.loadBalancers[0]!;
   assert.equal(status.state, 'failed');
   assert.match(status.reason!, /HAProxy rejected the configuration/);
   assert.deepEqual([...new Set(await bodies(4))], ['b3'], 'still serving the previous configuration');
+});
+
+test('a value not of its expected form is refused by the renderer: nothing is written or reloaded, the failure names the field', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b3 = backends[2]!;
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  const before = (await proc.proc())!;
+  const file = readFileSync(haproxyPaths(dir).config, 'utf8');
+  const hostile: [string, LoadBalancerHostSet, RegExp][] = [
+    ['address with a directive', lbSet('inject-1', [target(b3)], [], `${TARGET_IP}:1\n  bind 0.0.0.0:2222`), /targets\[0\]\.address: .* is not an IPv4 or IPv6 address/],
+    ['host name as address', lbSet('inject-2', [target(b3)], [], 'example.com'), /targets\[0\]\.address/],
+  ];
+  const badPath = lbSet('inject-3', [target(b3)]);
+  badPath.loadBalancers[0]!.targetGroups[0]!.healthCheck = { ...hc, path: '/health\n  lua-load /tmp/x.lua' };
+  hostile.push(['health check path with a directive', badPath, /healthCheck\.path/]);
+  for (const [what, set, re] of hostile) {
+    host.setDesired(set);
+    await host.idle();
+    const status = reports.at(-1)!.loadBalancers[0]!;
+    assert.equal(status.state, 'failed', what);
+    assert.equal(status.configVersion, set.version, what);
+    assert.match(status.reason!, re, what);
+  }
+  assert.equal(readFileSync(haproxyPaths(dir).config, 'utf8'), file, 'the running configuration file is untouched');
+  const after = (await proc.proc())!;
+  assert.deepEqual([after.masterPid, after.reloads], [before.masterPid, before.reloads], 'no reload was attempted');
+  assert.deepEqual([...new Set(await bodies(4))], ['b3'], 'still serving the previous configuration');
+});
+
+test('HAProxy workers run as the unprivileged haproxy user in a chroot; the master stays root; sockets and state file still work', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  if (process.getuid?.() !== 0) return t.skip('only root can drop privileges');
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  const p = (await proc.proc())!;
+  const uid = (pid: number) => /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))!.slice(1).map(Number);
+  const haproxyUid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('haproxy:'))!.split(':')[2]);
+  for (const w of p.workers) {
+    assert.deepEqual(uid(w), [haproxyUid, haproxyUid, haproxyUid, haproxyUid], `worker ${w}: real, effective, saved and fs uid`);
+    assert.equal(readlinkSync(`/proc/${w}/root`), '/var/lib/haproxy', `worker ${w} is chrooted`);
+  }
+  assert.equal(uid(p.masterPid)[1], 0, 'the master keeps root to bind and reload');
+  // The runtime API (opened by the master before the chroot) answers, and the state file is written and read across reloads.
+  assert.match(await proc.runtime('show servers state'), /^1\n# be_id/);
+  assert.match(readFileSync(haproxyPaths(dir).config, 'utf8'), /^  user haproxy\n  group haproxy\n  chroot \/var\/lib\/haproxy$/m);
 });
 
 test('a reload HAProxy cannot complete (a listener port already taken) keeps the old worker serving', async (t) => {

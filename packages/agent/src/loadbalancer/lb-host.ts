@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/core';
-import { planApply, renderHaproxyConfig, type RenderedConfig } from './haproxy-config';
-import { ensureHaproxy, HaproxyProcess, haproxyPaths, type HaproxyPaths } from './haproxy-process';
+import { HaproxyConfigError, planApply, renderHaproxyConfig, type RenderedConfig } from './haproxy-config';
+import { ensureHaproxy, HaproxyProcess, haproxyPaths, haproxyPrivileges, type HaproxyPaths, type HaproxyPrivileges } from './haproxy-process';
 import { observe, parseShowStat, serverStateFile, type TargetMemory } from './haproxy-stats';
 
 /** How one load balancer runs on this host, for the control plane's DescribeLoadBalancers State. */
@@ -31,6 +31,8 @@ export interface LoadBalancerHostOptions {
   pollMs?: number;
   /** A complete report at least this often, for the request counters. */
   reportEveryMs?: number;
+  /** User, group and chroot of HAProxy's workers (default: Debian's `haproxy`, when the agent is root). */
+  privileges?: HaproxyPrivileges;
 }
 
 /** The old worker may finish connections this long after a reload: ELB's longest deregistration delay. */
@@ -49,6 +51,7 @@ export class LoadBalancerHost {
   private desired: LoadBalancerHostSet | undefined;
   private applying: Promise<void> | undefined;
   private haproxy: HaproxyProcess | undefined;
+  private privileges: HaproxyPrivileges | undefined;
   private current: RenderedConfig | undefined;
   /** The last set tried, applied or refused: the same set is not tried again. */
   private triedVersion: string | undefined;
@@ -117,6 +120,7 @@ export class LoadBalancerHost {
         statsSocket: this.paths.statsSocket,
         serverStateFile: this.paths.serverState,
         hardStopAfterSeconds: HARD_STOP_AFTER_SECONDS,
+        ...(this.privileges ? { privileges: this.privileges } : {}),
       });
       await this.apply(proc, rendered);
       this.statuses = set.loadBalancers.map((lb) =>
@@ -125,8 +129,14 @@ export class LoadBalancerHost {
       this.ensurePolling();
     } catch (e) {
       const reason = (e as Error).message;
-      this.log.error({ err: reason, version: set.version }, 'load balancer configuration not applied; the previous one keeps serving');
       this.statuses = set.loadBalancers.map((lb) => ({ loadBalancerArn: lb.arn, configVersion: set.version, state: 'failed', reason }));
+      if (e instanceof HaproxyConfigError) {
+        // A verdict on the set itself: the same set is refused again, so no retry; the next set is tried.
+        this.log.error({ err: reason, field: e.field, version: set.version }, 'load balancer set refused: a value is not of the expected form; the previous configuration keeps serving');
+        await this.report(true);
+        return;
+      }
+      this.log.error({ err: reason, version: set.version }, 'load balancer configuration not applied; the previous one keeps serving');
       // Not a verdict on the set itself (HAProxy missing, a port in use): try again later.
       this.retryTimer = setTimeout(() => {
         if (this.triedVersion === set.version) this.triedVersion = undefined;
@@ -141,6 +151,8 @@ export class LoadBalancerHost {
     if (!this.haproxy) {
       await fs.mkdir(this.paths.dir, { recursive: true, mode: 0o700 });
       const binary = await ensureHaproxy(this.log, this.opts.haproxyBinary);
+      this.privileges = this.opts.privileges ?? (await haproxyPrivileges());
+      if (!this.privileges) this.log.warn('the agent is not root: HAProxy workers keep its user, without a chroot');
       this.haproxy = new HaproxyProcess(binary, this.paths, this.log);
       if (await this.haproxy.isRunning()) {
         // Left running by the previous agent: keep it, and treat its file as what it serves.
