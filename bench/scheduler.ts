@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       instanceLostGraceSeconds: GRACE_S,
       // Loopback only: the benchmark measures scheduling, not SigV4.
       insecureDisableAuth: true,
+      // Every simulated host joins from 127.0.0.1 at once.
+      agentJoinRateLimit: { perMinute: 1_000_000, burst: 100_000 },
       ...(process.env['BENCH_MAX_PLACEMENTS_PER_TICK'] ? { orchestrator: { maxPlacementsPerTick: Number(process.env['BENCH_MAX_PLACEMENTS_PER_TICK']) } } : {}),
     },
     pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' }),
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   const token = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Stevedore_20261125.CreateJoinToken' },
-    body: JSON.stringify({ cluster: 'bench' }),
+    body: JSON.stringify({ cluster: 'bench', uses: 100_000 }),
   }).then(async (r) => ((await r.json()) as { token: string }).token);
   const child = fork(path.join(__dirname, 'sim-agents.js'), [], { stdio: 'inherit' });
   const ready = await request<{ ms: number }>(
