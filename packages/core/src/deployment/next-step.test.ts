@@ -2,14 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nextStep, type StepInput } from './next-step';
 
-const healthy = (n: number, prefix = 'h') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, healthy: true }));
-const pending = (n: number, prefix = 'p') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, healthy: false }));
-const old = (n: number, isHealthy = true) => Array.from({ length: n }, (_, i) => ({ id: `o${i}`, healthy: isHealthy, reason: 'Scaling activity initiated by (deployment ecs-svc/1)' }));
+type Standing = 'healthy' | 'unproven' | 'down';
+const as = (standing: Standing) => ({ healthy: standing === 'healthy', unproven: standing === 'unproven' });
+const healthy = (n: number, prefix = 'h') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, ...as('healthy') }));
+/** New tasks on their way (PENDING, or RUNNING and not proven yet): the keep side only asks "healthy or not". */
+const pending = (n: number, prefix = 'p') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, ...as('unproven') }));
+const old = (n: number, standing: Standing = 'healthy', prefix = 'o') =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, ...as(standing), reason: 'Scaling activity initiated by (deployment ecs-svc/1)' }));
 
 function step(desired: number, min: number, max: number, keep: StepInput['keep'], replace: StepInput['replace'], canStart = true) {
   const s = nextStep({ desired, configuration: { minimumHealthyPercent: min, maximumPercent: max }, keep, replace, canStart });
   return { start: s.start, stop: s.stop.length, blocked: s.blocked, minHealthy: s.minHealthy, maxTotal: s.maxTotal };
 }
+
+const stopped = (desired: number, min: number, max: number, keep: StepInput['keep'], replace: StepInput['replace']) =>
+  nextStep({ desired, configuration: { minimumHealthyPercent: min, maximumPercent: max }, keep, replace, canStart: true }).stop.map((s) => s.taskId);
 
 test('ECS documented examples of the bounds', () => {
   // D=4, min 50: may stop 2 before starting; max 100 leaves room for the 2 freed.
@@ -41,8 +48,8 @@ test('min = max = 100, or D=1 with max 150, is blocked: the ECS event case', () 
   assert.equal(step(4, 100, 100, healthy(4), []).blocked, false);
 });
 
-test('old tasks that do not count as healthy are stopped at once; minimum 0 / maximum 100 replaces in place', () => {
-  assert.deepEqual(step(4, 100, 200, [], old(4, false)), { start: 4, stop: 4, blocked: false, minHealthy: 4, maxTotal: 8 });
+test('old tasks that are down (failed checks, not RUNNING) are stopped at once; minimum 0 / maximum 100 replaces in place', () => {
+  assert.deepEqual(step(4, 100, 200, [], old(4, 'down')), { start: 4, stop: 4, blocked: false, minHealthy: 4, maxTotal: 8 });
   assert.deepEqual(step(4, 0, 100, [], old(4)), { start: 4, stop: 4, blocked: false, minHealthy: 0, maxTotal: 4 });
 });
 
@@ -52,4 +59,43 @@ test('a FAILED deployment (canStart false) starts nothing', () => {
 
 test('desired 0 stops everything', () => {
   assert.deepEqual(step(0, 100, 200, [], old(3)), { start: 0, stop: 3, blocked: false, minHealthy: 0, maxTotal: 0 });
+});
+
+test('unproven is not unhealthy: a deployment on top of an IN_PROGRESS one (10 tasks, 100/120) never stops the unproven old tasks below the floor', () => {
+  // The issue's case: 10 old tasks RUNNING, none proven yet (warm-up, startPeriod, LB initial).
+  assert.deepEqual(step(10, 100, 120, [], old(10, 'unproven')), { start: 2, stop: 0, blocked: false, minHealthy: 10, maxTotal: 12 });
+  // Two replacements on their way: nothing moves until one of them (or an old task) is proven.
+  assert.deepEqual(step(10, 100, 120, pending(2), old(10, 'unproven')), { start: 0, stop: 0, blocked: false, minHealthy: 10, maxTotal: 12 });
+  // Two replacements healthy: two old ones go, two more start.
+  assert.deepEqual(step(10, 100, 120, healthy(2), old(10, 'unproven')), { start: 2, stop: 2, blocked: false, minHealthy: 10, maxTotal: 12 });
+  // The old tasks proven meanwhile: they are healthy tasks, stopped only as replacements count.
+  assert.deepEqual(step(10, 100, 120, pending(2), old(10)), { start: 0, stop: 0, blocked: false, minHealthy: 10, maxTotal: 12 });
+  assert.deepEqual(step(10, 100, 120, healthy(2), old(10)), { start: 2, stop: 2, blocked: false, minHealthy: 10, maxTotal: 12 });
+});
+
+test('unproven old tasks count toward the floor, below minimumHealthyPercent 100 too', () => {
+  // D=4, min 50: two of four unproven old tasks may go first, as healthy ones would.
+  assert.deepEqual(step(4, 50, 200, [], old(4, 'unproven')), { start: 4, stop: 2, blocked: false, minHealthy: 2, maxTotal: 8 });
+  // minimum 0 still replaces in place.
+  assert.deepEqual(step(4, 0, 100, [], old(4, 'unproven')), { start: 4, stop: 4, blocked: false, minHealthy: 0, maxTotal: 4 });
+  // desired 0: everything goes.
+  assert.deepEqual(step(0, 100, 200, [], old(3, 'unproven')), { start: 0, stop: 3, blocked: false, minHealthy: 0, maxTotal: 0 });
+});
+
+test('failed old tasks go ahead of the floor, unproven ones within it', () => {
+  // 3 failed their checks, 7 unproven: the 3 go at once, the 7 stay (7 < 10 already), 5 start (12 - 7).
+  const replace = [...old(3, 'down', 'f'), ...old(7, 'unproven', 'u')];
+  assert.deepEqual(stopped(10, 100, 120, [], replace), ['f0', 'f1', 'f2']);
+  assert.equal(step(10, 100, 120, [], replace).start, 5);
+});
+
+test('unproven old tasks go before healthy ones: what is proven keeps serving', () => {
+  // D=5, min 40 (floor 2): 3 healthy + 2 unproven old, nothing new yet.
+  assert.deepEqual(stopped(5, 40, 200, [], [...old(3, 'healthy', 'h'), ...old(2, 'unproven', 'u')]), ['u0', 'u1', 'h0']);
+  // D=10, 100/120: 5 healthy + 5 unproven old, 2 replacements healthy: the two unproven go.
+  assert.deepEqual(stopped(10, 100, 120, healthy(2, 'n'), [...old(5, 'healthy', 'h'), ...old(5, 'unproven', 'u')]), ['u0', 'u1']);
+});
+
+test('min = max = 100 with unproven old tasks is ECS\'s blocked case, as with healthy ones', () => {
+  assert.deepEqual(step(4, 100, 100, [], old(4, 'unproven')), { start: 0, stop: 0, blocked: true, minHealthy: 4, maxTotal: 4 });
 });

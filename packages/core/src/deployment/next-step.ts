@@ -1,10 +1,16 @@
 import { deploymentBounds, type DeploymentConfiguration } from '../model/service';
 
-/** One task as the step sees it. */
+/** One task as the step sees it (from `taskHealth`). */
 export interface StepTask {
   id: string;
-  /** Counts toward minimumHealthyPercent (see `taskHealth`). */
+  /** Counts toward minimumHealthyPercent. */
   healthy: boolean;
+  /**
+   * RUNNING, not counted healthy yet, no check failing (warm-up, startPeriod,
+   * load balancer `initial`). Unproven is not unhealthy: a task to replace that
+   * is unproven is not stopped below the floor. Ignored when `healthy`.
+   */
+  unproven: boolean;
 }
 
 export interface ReplacedTask extends StepTask {
@@ -40,13 +46,24 @@ export interface DeploymentStep {
 
 /**
  * The next step of a rolling replacement (ECS's rolling `ECS` controller),
- * as far as the bounds allow in one go:
- *  - a task that does not count as healthy is stopped at once: that never
- *    lowers the healthy count, and it frees room under maximumPercent;
- *  - a healthy one is stopped while `healthy - 1 >= minHealthy`, so with
+ * as far as the bounds allow in one go. Each task to replace is one of:
+ *  - *down*: failed its checks (UNHEALTHY, also within the grace), or not
+ *    RUNNING (PENDING, stopping). Stopped at once: it serves nothing, so
+ *    that never lowers what runs, and it frees room under maximumPercent;
+ *  - *unproven*: RUNNING and on its way to healthy. Stopped only while
+ *    `healthy + unproven old - 1 >= minHealthy`: it does not count as
+ *    healthy, but it is not stopped to make room either. A deployment that
+ *    starts while the previous one is IN_PROGRESS therefore waits, with
+ *    minimumHealthyPercent 100, for replacements (or the old tasks
+ *    themselves) to become healthy, instead of stopping every old task;
+ *  - *healthy*: stopped while `healthy - 1 >= minHealthy`, so with
  *    minimumHealthyPercent 100 an old task goes only once a replacement
- *    counts as healthy;
- *  - new tasks start while RUNNING + PENDING stay within maxTotal.
+ *    counts as healthy.
+ * Unproven ones go before healthy ones: what is proven keeps serving. New
+ * tasks of the PRIMARY that are unproven are not part of the floor: they
+ * join it once healthy (stopping a proven or older task for an unproven new
+ * one would bet the service on a revision not yet seen to work).
+ * New tasks start while RUNNING + PENDING stay within maxTotal.
  * minHealthy rounds up and maxTotal down, as ECS. Stopped tasks no longer
  * count toward maxTotal: the agent is already stopping them (SIGTERM).
  * A maximumPercent below 100 is refused by the API; here maxTotal never
@@ -57,18 +74,29 @@ export function nextStep(input: StepInput): DeploymentStep {
   const bounds = deploymentBounds(desired, input.configuration as DeploymentConfiguration);
   const minHealthy = bounds.minHealthy;
   const maxTotal = Math.max(bounds.maxTotal, desired);
-  let healthy = input.keep.filter((t) => t.healthy).length + input.replace.filter((t) => t.healthy).length;
+  const unprovenOld = input.replace.filter((t) => !t.healthy && t.unproven);
+  const healthyOld = input.replace.filter((t) => t.healthy);
+  let healthy = input.keep.filter((t) => t.healthy).length + healthyOld.length;
+  // What the floor protects: tasks counted healthy, and older tasks on their way to it.
+  let standing = healthy + unprovenOld.length;
   let total = input.keep.length + input.replace.length;
   const stop: DeploymentStep['stop'] = [];
   for (const t of input.replace) {
-    if (t.healthy) continue;
+    if (t.healthy || t.unproven) continue;
     stop.push({ taskId: t.id, reason: t.reason });
     total--;
   }
-  for (const t of input.replace) {
-    if (!t.healthy || healthy - 1 < minHealthy) continue;
+  for (const t of unprovenOld) {
+    if (standing - 1 < minHealthy) break;
+    stop.push({ taskId: t.id, reason: t.reason });
+    standing--;
+    total--;
+  }
+  for (const t of healthyOld) {
+    if (healthy - 1 < minHealthy || standing - 1 < minHealthy) break;
     stop.push({ taskId: t.id, reason: t.reason });
     healthy--;
+    standing--;
     total--;
   }
   const need = Math.max(0, desired - input.keep.length);

@@ -15,7 +15,7 @@ const NEW_TD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:2';
 const NEXT = 'ecs-svc/2222222222222222222';
 
 /** How the simulated agents treat the tasks of a revision. */
-type Behaviour = 'healthy' | 'fails-to-start' | 'crashes-after-start' | 'unhealthy';
+type Behaviour = 'healthy' | 'fails-to-start' | 'crashes-after-start' | 'unhealthy' | 'never-proven';
 
 /**
  * A service, its tasks and time: `tick()` runs the pure reconcile and
@@ -34,9 +34,10 @@ class World {
     public svc: Service,
     oldCount: number,
     readonly behaviour: Record<string, Behaviour>,
-    readonly opts: { timeoutMs?: number; healthyAfterRunningMs?: number } = {},
+    readonly opts: { timeoutMs?: number; healthyAfterRunningMs?: number; oldHealth?: 'HEALTHY' | 'UNKNOWN' } = {},
   ) {
-    this.tasks = Array.from({ length: oldCount }, (_, i) => task(i % 2 ? 'a' : 'b', { hasHealthCheck: true, healthStatus: 'HEALTHY', startedAt: 1, startedBy: DEPLOYMENT }));
+    const healthStatus = opts.oldHealth ?? 'HEALTHY';
+    this.tasks = Array.from({ length: oldCount }, (_, i) => task(i % 2 ? 'a' : 'b', { hasHealthCheck: true, healthStatus, startedAt: T0, startedBy: DEPLOYMENT }));
     this.rollouts = { [DEPLOYMENT]: { rolloutState: 'COMPLETED', rolloutStateReason: rolloutReason.completed(DEPLOYMENT), updatedAt: 0, failedTasks: 0 } };
   }
 
@@ -75,7 +76,8 @@ class World {
         return { ...t, lastStatus: 'RUNNING', startedAt: this.now };
       }
       if (b === 'crashes-after-start') return { ...t, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedAt: this.now };
-      if (t.healthStatus === 'UNKNOWN') return { ...t, healthStatus: b === 'unhealthy' ? 'UNHEALTHY' : 'HEALTHY' };
+      // never-proven: checks stay UNKNOWN (a long startPeriod, a target stuck in `initial`).
+      if (t.healthStatus === 'UNKNOWN' && b !== 'never-proven') return { ...t, healthStatus: b === 'unhealthy' ? 'UNHEALTHY' : 'HEALTHY' };
       return t;
     });
   }
@@ -222,13 +224,81 @@ test('healthCheckGracePeriodSeconds: an UNHEALTHY task is neither replaced nor c
 
 test('a task without health checks counts as healthy only after healthyAfterRunningMs', () => {
   const ctx = { now: T0, graceMs: 0, healthyAfterRunningMs: 5000 };
-  assert.deepEqual(taskHealth(task('a', { startedAt: T0 - 1000 }), ctx), { healthy: false, failing: false, wakeAt: T0 + 4000 });
-  assert.deepEqual(taskHealth(task('a', { startedAt: T0 - 5000 }), ctx), { healthy: true, failing: false });
+  assert.deepEqual(taskHealth(task('a', { startedAt: T0 - 1000 }), ctx), { healthy: false, failing: false, unproven: true, wakeAt: T0 + 4000 });
+  assert.deepEqual(taskHealth(task('a', { startedAt: T0 - 5000 }), ctx), { healthy: true, failing: false, unproven: false });
   // Load balancer targets decide for check-less tasks, at once.
   assert.equal(taskHealth(task('a', { startedAt: T0, targetHealth: 'HEALTHY' }), ctx).healthy, true);
   assert.equal(taskHealth(task('a', { startedAt: T0, hasHealthCheck: true, healthStatus: 'HEALTHY', targetHealth: 'UNKNOWN' }), ctx).healthy, false);
   assert.equal(taskHealth(task('a', { startedAt: T0 - 99_000, targetHealth: 'UNHEALTHY' }), ctx).failing, true);
   assert.equal(taskHealth(task('a', { lastStatus: 'PENDING' }), ctx).healthy, false);
+});
+
+test('unproven is not unhealthy: which RUNNING tasks are on their way, which failed', () => {
+  const ctx = { now: T0, graceMs: 30_000, healthyAfterRunningMs: 5000 };
+  const h = (over: Partial<ServiceTask>) => {
+    const r = taskHealth(task('a', { startedAt: T0 - 1000, ...over }), ctx);
+    return r.healthy ? 'healthy' : r.failing ? 'failing' : r.unproven ? 'unproven' : 'down';
+  };
+  assert.equal(h({}), 'unproven', 'warm-up');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'UNKNOWN' }), 'unproven', 'container checks not settled (startPeriod, first probe)');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'UNKNOWN', startedAt: T0 - 99_000 }), 'unproven', 'still UNKNOWN after the grace: not a failure');
+  assert.equal(h({ targetHealth: 'UNKNOWN' }), 'unproven', 'load balancer target initial');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'HEALTHY', targetHealth: 'UNKNOWN' }), 'unproven');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'UNHEALTHY' }), 'down', 'a check failed: within the grace not replaced, but not protected either');
+  assert.equal(h({ targetHealth: 'UNHEALTHY' }), 'down');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'UNHEALTHY', startedAt: T0 - 99_000 }), 'failing');
+  assert.equal(h({ lastStatus: 'PENDING' }), 'down');
+  assert.equal(h({ desiredStatus: 'STOPPED' }), 'down');
+  assert.equal(h({ hasHealthCheck: true, healthStatus: 'HEALTHY' }), 'healthy');
+});
+
+/** Tasks RUNNING and wanted: what serves (old and new, proven or not). */
+const runningCount = (w: World) => w.tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING').length;
+
+test('a deployment on top of an IN_PROGRESS one (10 old tasks RUNNING, none proven, 100/120) never stops them all at once', () => {
+  // The old revision's checks never settle: only healthy replacements may retire them.
+  const w = new World(updated({ minimumHealthyPercent: 100, maximumPercent: 120 }, 10), 10, { [OLD_TD]: 'never-proven', [NEW_TD]: 'healthy' }, { oldHealth: 'UNKNOWN' });
+  w.rollouts = { [DEPLOYMENT]: { rolloutState: 'IN_PROGRESS', rolloutStateReason: rolloutReason.inProgress(DEPLOYMENT), updatedAt: T0, failedTasks: 0 } };
+  const first = w.tick();
+  assert.deepEqual([first.stop.length, first.place.length], [0, 2]);
+  w.agents();
+  w.run(40, () => {
+    assert.ok(runningCount(w) >= 10, `${runningCount(w)} RUNNING`);
+    assert.ok(w.tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED').length <= 12, 'ceiling');
+  });
+  assert.equal(w.state(NEXT), 'COMPLETED');
+  assert.equal(w.tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy === NEXT).length, 10);
+});
+
+test('a bad revision on top of an IN_PROGRESS deployment: the breaker trips and the unproven old tasks keep running', () => {
+  const svc = updated({ minimumHealthyPercent: 100, maximumPercent: 120, deploymentCircuitBreaker: { enable: true, rollback: true } }, 10);
+  const w = new World(svc, 10, { [OLD_TD]: 'never-proven', [NEW_TD]: 'fails-to-start' }, { oldHealth: 'UNKNOWN' });
+  w.rollouts = { [DEPLOYMENT]: { rolloutState: 'IN_PROGRESS', rolloutStateReason: rolloutReason.inProgress(DEPLOYMENT), updatedAt: T0, failedTasks: 0 } };
+  const old = new Set(w.tasks.map((t) => t.id));
+  w.run(30);
+  assert.equal(w.state(NEXT), 'FAILED');
+  // Nothing COMPLETED to roll back to: ECS's "not rolled back", and the old tasks stay as they are.
+  assert.ok(w.events.some((e) => e.includes('not rolled back: no COMPLETED deployment to roll back to.')), w.events.join('\n'));
+  assert.deepEqual(w.tasks.filter((t) => t.desiredStatus === 'RUNNING').map((t) => t.id).sort(), [...old].sort());
+});
+
+test('property: over simulated rollouts on top of proven or unproven old tasks, RUNNING never drops below the floor and the rollout completes', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 10 }),
+      fc.constantFrom(0, 50, 100),
+      fc.constantFrom(100, 120, 150, 200),
+      fc.constantFrom<Behaviour>('healthy', 'never-proven'),
+      (desired, min, max, oldBehaviour) => {
+        fc.pre(!(desired - 1 < Math.ceil((desired * min) / 100) && Math.floor((desired * max) / 100) <= desired));
+        const w = new World(updated({ minimumHealthyPercent: min, maximumPercent: max }, desired), desired, { [OLD_TD]: oldBehaviour, [NEW_TD]: 'healthy' }, { oldHealth: 'UNKNOWN' });
+        const floor = Math.ceil((desired * min) / 100);
+        w.run(4 * desired + 10, () => assert.ok(runningCount(w) >= floor, `${runningCount(w)} RUNNING < ${floor}`));
+        assert.equal(w.state(NEXT), 'COMPLETED');
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test('circuit breaker threshold and what counts as a failure', () => {

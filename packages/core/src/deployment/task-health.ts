@@ -23,6 +23,13 @@ export interface TaskHealth {
   healthy: boolean;
   /** Failed its container or target health checks after the grace: to replace, and a circuit-breaker failure. */
   failing: boolean;
+  /**
+   * RUNNING, no check reporting UNHEALTHY, yet not counted healthy: warm-up,
+   * container checks UNKNOWN (startPeriod, first probe), load balancer target
+   * `initial`. Unproven is not unhealthy: an older deployment's unproven task
+   * is not stopped below the minimumHealthyPercent floor (`nextStep`).
+   */
+  unproven: boolean;
   /** When this verdict changes by the clock alone (grace over, check-less task old enough). */
   wakeAt?: number;
 }
@@ -31,25 +38,32 @@ function started(t: ServiceTask): number {
   return t.startedAt ?? t.createdAt;
 }
 
+const HEALTHY: TaskHealth = Object.freeze({ healthy: true, failing: false, unproven: false });
+const UNPROVEN: TaskHealth = Object.freeze({ healthy: false, failing: false, unproven: true });
+/** Not RUNNING (PENDING, or told to stop): serves nothing, so neither healthy nor unproven. */
+const DOWN: TaskHealth = Object.freeze({ healthy: false, failing: false, unproven: false });
+
 /**
  * ECS's rules for what counts as healthy during a deployment: all essential
  * containers with checks HEALTHY; with load balancers, the targets healthy
  * too (alone when there are no container checks); with neither, RUNNING for
  * `healthyAfterRunningMs`. Within the grace period failing checks make a
- * task "not yet healthy", never "failing" (a HEALTHY one counts at once).
+ * task "not yet healthy", never "failing" (a HEALTHY one counts at once);
+ * it is not "unproven" either: a check did fail, and ECS may stop such a
+ * task while the service runs more tasks than desired.
  */
 export function taskHealth(t: ServiceTask, ctx: HealthContext): TaskHealth {
   const running = t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING';
-  if (!running) return { healthy: false, failing: false };
+  if (!running) return DOWN;
   const since = started(t);
   const checksFail = t.healthStatus === 'UNHEALTHY' || t.targetHealth === 'UNHEALTHY';
   if (checksFail) {
     const graceEnd = since + ctx.graceMs;
-    return ctx.now < graceEnd ? { healthy: false, failing: false, wakeAt: graceEnd } : { healthy: false, failing: true };
+    return ctx.now < graceEnd ? { ...DOWN, wakeAt: graceEnd } : { ...DOWN, failing: true };
   }
   const containersOk = t.hasHealthCheck ? t.healthStatus === 'HEALTHY' : true;
-  if (t.targetHealth !== undefined) return { healthy: containersOk && t.targetHealth === 'HEALTHY', failing: false };
-  if (t.hasHealthCheck) return { healthy: containersOk, failing: false };
+  if (t.targetHealth !== undefined) return containersOk && t.targetHealth === 'HEALTHY' ? HEALTHY : UNPROVEN;
+  if (t.hasHealthCheck) return containersOk ? HEALTHY : UNPROVEN;
   const countsAt = since + ctx.healthyAfterRunningMs;
-  return ctx.now >= countsAt ? { healthy: true, failing: false } : { healthy: false, failing: false, wakeAt: countsAt };
+  return ctx.now >= countsAt ? HEALTHY : { ...UNPROVEN, wakeAt: countsAt };
 }

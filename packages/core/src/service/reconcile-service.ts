@@ -72,8 +72,8 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
   const step = nextStep({
     desired,
     configuration: service.deploymentConfiguration,
-    keep: kept.map((t) => ({ id: t.id, healthy: plan.health(t).healthy })),
-    replace: retiring.map((r) => ({ id: r.task.id, healthy: plan.health(r.task).healthy, reason: r.reason })),
+    keep: kept.map((t) => stepTask(t, plan)),
+    replace: retiring.map((r) => ({ ...stepTask(r.task, plan), reason: r.reason })),
     canStart: plan.launch,
   });
   for (const s of step.stop) stop.push({ ...s, lost: false });
@@ -118,6 +118,12 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
   const result: ReconcileResult = { place, stop, events, unplaced, steady, inactive: isInactive(input, stop), more };
   if (nextWakeAt !== undefined && Number.isFinite(nextWakeAt)) result.nextWakeAt = nextWakeAt;
   return result;
+}
+
+/** A task as the deployment step sees it: healthy, unproven (on its way, protected by the floor) or neither. */
+function stepTask(t: ServiceTask, plan: DeploymentPlan) {
+  const h = plan.health(t);
+  return { id: t.id, healthy: h.healthy, unproven: h.unproven };
 }
 
 /**
