@@ -10,13 +10,16 @@ import { waitFor } from '../helpers/wait-for';
 // Rolling deployments end to end: a control plane and three agents against
 // the real dockerd, web tasks with real Docker health checks (5 s interval,
 // ECS's minimum), driven through the public API and the stevedore CLI.
+// Check-less tasks count as healthy 3 s after RUNNING (the warm-up,
+// `--healthy-after-running-seconds`): short, so the "unproven" test is quick;
+// the web tasks have container checks, which the warm-up does not affect.
 
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
 const tmp = mkdtempSync(path.join(tmpdir(), 'sv-e2e-deploy-'));
 
 before(async () => {
-  c = await startCluster({ agents: 3, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--deployment-timeout-seconds', '120'] });
+  c = await startCluster({ agents: 3, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--deployment-timeout-seconds', '120', '--healthy-after-running-seconds', '3'] });
 });
 after(async () => {
   for (const fn of hooks.fns) await fn();
@@ -105,7 +108,90 @@ class BoundsChecker {
   }
 }
 
+/**
+ * Samples every 100 ms, through the API and through Docker, how many of a
+ * service's tasks run: DescribeServices runningCount (wanted RUNNING and
+ * RUNNING: a task the scheduler stops leaves it at once) and its
+ * RUNNING + PENDING, and `docker ps` running containers of the family.
+ */
+class RunningSampler {
+  samples = 0;
+  minRunning = Infinity;
+  maxTotal = 0;
+  minContainers = Infinity;
+  dockerSamples = 0;
+  private running = true;
+  private readonly done: Promise<void[]>;
+
+  constructor(
+    private readonly name: string,
+    private readonly family: string,
+  ) {
+    this.done = Promise.all([this.api(), this.docker()]);
+  }
+
+  private async every100ms(fn: () => Promise<void>): Promise<void> {
+    while (this.running) {
+      const t0 = Date.now();
+      await fn();
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
+    }
+  }
+
+  private api(): Promise<void> {
+    return this.every100ms(async () => {
+      const s = await service(this.name);
+      this.minRunning = Math.min(this.minRunning, s.runningCount);
+      this.maxTotal = Math.max(this.maxTotal, s.runningCount + s.pendingCount);
+      this.samples++;
+    });
+  }
+
+  private docker(): Promise<void> {
+    return this.every100ms(async () => {
+      const all = await listContainers({ 'stevedore.cluster': c.name, 'com.amazonaws.ecs.task-definition-family': this.family });
+      this.minContainers = Math.min(this.minContainers, all.filter((x) => x.state === 'running').length);
+      this.dockerSamples++;
+    });
+  }
+
+  async stop(): Promise<this> {
+    this.running = false;
+    await this.done;
+    return this;
+  }
+}
+
 describe('rolling deployments on real Docker', () => {
+  test('a deployment started while the previous one is IN_PROGRESS never stops its unproven tasks all at once: 10 tasks at 100/120 never fewer than 10 running', async () => {
+    // Check-less tasks: each is unproven for the 3 s warm-up after RUNNING.
+    const td = await register({ family: 'e2e-unproven', containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }] });
+    const created = await c.call('CreateService', {
+      serviceName: 'unproven',
+      taskDefinition: td,
+      desiredCount: 10,
+      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 120 },
+    });
+    const first = created.service.deployments[0].id as string;
+    // As soon as all 10 run, before they are proven: the first deployment is still IN_PROGRESS.
+    const ten = await until('unproven', 'runningCount 10', (x) => x.runningCount === 10, 60_000);
+    assert.equal(deployment(ten, first).rolloutState, 'IN_PROGRESS');
+    const seen = new RunningSampler('unproven', 'e2e-unproven');
+    const next = await update('unproven', { forceNewDeployment: true });
+    const s = await until('unproven', 'second deployment COMPLETED', (x) => deployment(x, next)?.rolloutState === 'COMPLETED', 120_000);
+    await seen.stop();
+    assert.ok(seen.samples >= 20 && seen.dockerSamples >= 10, `only ${seen.samples} API and ${seen.dockerSamples} docker samples`);
+    assert.ok(seen.minRunning >= 10, `runningCount fell to ${seen.minRunning}`);
+    assert.ok(seen.minContainers >= 10, `running containers fell to ${seen.minContainers}`);
+    assert.ok(seen.maxTotal <= 12, `RUNNING + PENDING reached ${seen.maxTotal}`);
+    assert.deepEqual(s.deployments.map((d: any) => [d.id, d.runningCount]), [[next, 10]]);
+    const old = (await serviceTasks('unproven', 'STOPPED')).filter((t) => t.startedBy === first);
+    assert.equal(old.length, 10);
+    for (const t of old) assert.equal(t.stoppedReason, `Scaling activity initiated by (deployment ${next})`);
+    await c.call('DeleteService', { service: 'unproven', force: true });
+  });
+
+
   test('a 4-task web service rolls to a new revision at 100/200: never below 4 healthy, never above 8, old tasks stopped gracefully', async () => {
     const v1 = await register(web('e2e-roll'));
     const v2 = await register(web('e2e-roll', { environment: [{ name: 'VERSION', value: '2' }] }));
