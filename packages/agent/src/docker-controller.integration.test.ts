@@ -51,7 +51,7 @@ function createRequest(name: string, over: Partial<CreateContainerRequest['defin
     definition: { name, image: TEST_IMAGE, ...over },
     networkMode: 'bridge',
     hostIp: HOST_IP,
-    peers: {},
+    peers: new Map(),
     mounts: [],
     stopTimeoutSeconds: 10,
   };

@@ -12,7 +12,7 @@ function req(def: Partial<ContainerDefinition>, over: Partial<CreateContainerReq
     definition: { name: 'app', image: 'stevedore-test/busybox:latest', ...def },
     networkMode: 'bridge',
     hostIp: '127.0.0.2',
-    peers: { db: 'ecs-web-3-db-123', data: 'ecs-web-3-data-456' },
+    peers: new Map([['db', 'ecs-web-3-db-123'], ['data', 'ecs-web-3-data-456']]),
     mounts: [],
     stopTimeoutSeconds: 30,
     ...over,

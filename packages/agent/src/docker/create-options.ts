@@ -82,13 +82,13 @@ function links(req: CreateContainerRequest): string[] | undefined {
   if (req.networkMode !== 'bridge' || !req.definition.links?.length) return undefined;
   return req.definition.links.map((l) => {
     const [name, alias] = l.split(':') as [string, string | undefined];
-    return `${req.peers[name] ?? name}:${alias ?? name}`;
+    return `${req.peers.get(name) ?? name}:${alias ?? name}`;
   });
 }
 
 function volumesFrom(req: CreateContainerRequest): string[] | undefined {
   const list = req.definition.volumesFrom ?? [];
-  const out = list.filter((v) => v.sourceContainer).map((v) => `${req.peers[v.sourceContainer!] ?? v.sourceContainer}:${v.readOnly ? 'ro' : 'rw'}`);
+  const out = list.filter((v) => v.sourceContainer).map((v) => `${req.peers.get(v.sourceContainer!) ?? v.sourceContainer}:${v.readOnly ? 'ro' : 'rw'}`);
   return out.length ? out : undefined;
 }
 

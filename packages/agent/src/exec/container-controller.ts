@@ -79,8 +79,8 @@ export interface CreateContainerRequest {
   ipcMode?: string;
   /** Address every published port binds on (never 0.0.0.0: several agents may share a host). */
   hostIp: string;
-  /** Docker names of the task's other containers by container name, for links and volumesFrom. */
-  peers: Record<string, string>;
+  /** Docker names of the task's other containers by container name, for links and volumesFrom (a Map: names are the user's, `__proto__` included). */
+  peers: ReadonlyMap<string, string>;
   mounts: ResolvedMount[];
   stopTimeoutSeconds: number;
   /** Values of the container's `secrets`, as environment variables (they win over `environment`). Never logged. */

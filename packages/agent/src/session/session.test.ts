@@ -241,7 +241,7 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     const fake = new FakeContainerController();
     fake.images.add(TEST_IMAGE);
     const id = await fake.createContainer({
-      dockerName: 'x', image: TEST_IMAGE, labels: {}, definition: { name: 'app', image: TEST_IMAGE }, networkMode: 'bridge', hostIp: '127.0.0.2', peers: {}, mounts: [], stopTimeoutSeconds: 1,
+      dockerName: 'x', image: TEST_IMAGE, labels: {}, definition: { name: 'app', image: TEST_IMAGE }, networkMode: 'bridge', hostIp: '127.0.0.2', peers: new Map(), mounts: [], stopTimeoutSeconds: 1,
     });
     fake.containers.get(id)!.logs.push({ stream: 'stdout', data: Buffer.from('hello\n') }, { stream: 'stderr', data: Buffer.from('oops\n') });
     const pusher = new LogPusher(client, { runtimeIdOf: (arn, name) => (arn === 'arn:t' && name === 'app' ? id : undefined) }, fake, () => 'inst-1', silentLogger());

@@ -25,7 +25,7 @@ export interface CreateContext {
   agentVersion: string;
   defaultStopTimeoutSeconds: number;
   /** Docker names of the task's containers created so far, by container name. */
-  peers: Record<string, string>;
+  peers: ReadonlyMap<string, string>;
   /** 20 hex characters, the ECS name suffix. */
   suffix: string;
   /** This container's resolved `secrets`. */

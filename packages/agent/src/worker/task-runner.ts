@@ -391,8 +391,8 @@ export class TaskRunner {
 
   private async create(c: ContainerState): Promise<ActionResult> {
     const def = c.definition!;
-    const peers: Record<string, string> = {};
-    for (const other of this.state.containers) if (other.dockerName) peers[other.name] = other.dockerName;
+    const peers = new Map<string, string>();
+    for (const other of this.state.containers) if (other.dockerName) peers.set(other.name, other.dockerName);
     const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
     const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment });
     // A symlink must not smuggle the runtime's socket past the path check.

@@ -199,7 +199,7 @@ describe('Worker + TaskRunner against FakeDocker', () => {
     });
     worker.assign([a]);
     await until(sink, a, 'RUNNING');
-    assert.deepEqual(fake.byName('app')!.request.peers['proxy'], fake.byName('proxy')!.name);
+    assert.deepEqual(fake.byName('app')!.request.peers.get('proxy'), fake.byName('proxy')!.name);
     fake.ignoreSigterm.add('app');
     worker.update([stopped(a, 'UserInitiated', 'deploying v2')], []);
     const r = await until(sink, a, 'STOPPED');

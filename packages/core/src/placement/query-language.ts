@@ -33,20 +33,21 @@ export interface QueryTarget {
   taskGroups: Iterable<string>;
 }
 
-const WORD_OPERATORS: Record<string, Operator> = {
-  equals: '==',
-  not_equals: '!=',
-  greater_than: '>',
-  greater_than_equal: '>=',
-  less_than: '<',
-  less_than_equal: '<=',
-  exists: 'exists',
-  not_exists: '!exists',
-  in: 'in',
-  not_in: 'not_in',
-  matches: '=~',
-  not_matches: '!~',
-};
+// A Map: the word comes from the expression, and `constructor` must not be an operator.
+const WORD_OPERATORS: ReadonlyMap<string, Operator> = new Map([
+  ['equals', '=='],
+  ['not_equals', '!='],
+  ['greater_than', '>'],
+  ['greater_than_equal', '>='],
+  ['less_than', '<'],
+  ['less_than_equal', '<='],
+  ['exists', 'exists'],
+  ['not_exists', '!exists'],
+  ['in', 'in'],
+  ['not_in', 'not_in'],
+  ['matches', '=~'],
+  ['not_matches', '!~'],
+]);
 // Longest first so `>=` wins over `>`.
 const SYMBOL_OPERATORS: [string, Operator][] = [
   ['!exists', '!exists'],
@@ -162,7 +163,7 @@ class Parser {
       }
     }
     const w = this.peekWord().toLowerCase();
-    const op = WORD_OPERATORS[w];
+    const op = WORD_OPERATORS.get(w);
     if (!op) this.fail('an operator (==, !=, >, >=, <, <=, exists, !exists, in, not_in, =~, !~)');
     this.i += w.length;
     return op;

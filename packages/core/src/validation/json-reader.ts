@@ -161,7 +161,8 @@ export class ObjectReader {
     for (const key of Object.keys(value)) {
       if (keys.includes(key)) continue;
       const field = childPath(path, key);
-      const hint = hints[key];
+      // Own keys only: a member named `constructor` or `toString` is unknown, not a hint.
+      const hint = Object.hasOwn(hints, key) ? hints[key] : undefined;
       if (hint !== undefined) throw invalidParameter(field, `'${key}' ${hint}`);
       throw invalidParameter(field, `unknown parameter '${key}' in ${shape}${suggestion(key, keys)}.`);
     }
@@ -242,6 +243,8 @@ export class ObjectReader {
     const out: Record<string, string> = {};
     for (const [k, item] of Object.entries(v)) {
       const itemField = childPath(field, k);
+      // `out[k] =` with k "__proto__" would set the prototype and drop the entry: refused, not lost.
+      if (k === '__proto__') throw invalidParameter(itemField, `the key '__proto__' is not supported by Stevedore.`);
       if (rule?.key !== undefined) checkString(k, itemField, rule.key);
       out[k] = checkString(item, itemField, rule?.value);
     }

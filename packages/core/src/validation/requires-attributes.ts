@@ -13,18 +13,18 @@ type RequiredAttribute = TaskDefinition['requiresAttributes'][number];
 const LEGACY = 'com.amazonaws.ecs.capability.';
 const ATTR = 'ecs.capability.';
 
-/** Minimum Docker API per log driver, as the ECS agent's LoggingDriverMinimumVersion table. */
-const LOG_DRIVER_API: Record<string, string> = {
-  'json-file': '1.18',
-  syslog: '1.18',
-  journald: '1.19',
-  gelf: '1.20',
-  fluentd: '1.20',
-  awslogs: '1.19',
-  splunk: '1.22',
-  logentries: '1.25',
-  none: '1.19',
-};
+/** Minimum Docker API per log driver, as the ECS agent's LoggingDriverMinimumVersion table (a Map: the driver is request input). */
+const LOG_DRIVER_API: ReadonlyMap<string, string> = new Map([
+  ['json-file', '1.18'],
+  ['syslog', '1.18'],
+  ['journald', '1.19'],
+  ['gelf', '1.20'],
+  ['fluentd', '1.20'],
+  ['awslogs', '1.19'],
+  ['splunk', '1.22'],
+  ['logentries', '1.25'],
+  ['none', '1.19'],
+]);
 
 const ECR_IMAGE = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:/;
@@ -53,7 +53,7 @@ function containerAttributes(c: ContainerDefinition, td: TaskDefinitionInput, ad
   if (log !== undefined) {
     dockerApi('1.18');
     add(`${LEGACY}logging-driver.${log.logDriver}`);
-    const api = LOG_DRIVER_API[log.logDriver];
+    const api = LOG_DRIVER_API.get(log.logDriver);
     if (api !== undefined) dockerApi(api);
     if (log.logDriver === 'awslogs' && td.executionRoleArn !== undefined) add(`${ATTR}execution-role-awslogs`);
     for (const s of log.secretOptions ?? []) add(`${ATTR}secrets.${secretSource(s.valueFrom)}.bootstrap.log-driver`);
