@@ -49,8 +49,8 @@ describe('parseConfig', () => {
   });
 
   it('collects repeated --attribute flags', () => {
-    const c = parseConfig([...base, '--attribute', 'a=1', '--attribute', 'b=x=y'], {});
-    assert.deepEqual(c.attributes, { a: '1', b: 'x=y' });
+    const c = parseConfig([...base, '--attribute', 'a=1', '--attribute', 'b=x:y'], {});
+    assert.deepEqual(c.attributes, { a: '1', b: 'x:y' });
   });
 
   it('rejects what cannot work', () => {
@@ -59,6 +59,11 @@ describe('parseConfig', () => {
     assert.throws(() => parseConfig([...base.slice(0, 4), '--host-ip', 'localhost', '--data-dir', '/x'], {}), /not an IP/);
     assert.throws(() => parseConfig([...base, '--image-pull-behavior', 'sometimes'], {}), /image-pull-behavior/);
     assert.throws(() => parseConfig([...base, '--attribute', 'novalue'], {}), /key=value/);
+    // Names and values as ECS PutAttributes accepts them: the control plane refuses anything else.
+    assert.throws(() => parseConfig([...base, '--attribute', 'b=x=y'], {}), /--attribute "b=x=y": the value must be/);
+    assert.throws(() => parseConfig([...base, '--attribute', 'bad name=1'], {}), /--attribute "bad name=1": the name must be/);
+    const eleven = Array.from({ length: 11 }, (_, i) => ['--attribute', `k${i}=v`]).flat();
+    assert.throws(() => parseConfig([...base, ...eleven], {}), /at most 10 custom attributes/);
   });
 });
 

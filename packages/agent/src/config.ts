@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
-import { DEFAULT_RESERVED_PORTS } from '@stevedore/core';
+import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES } from '@stevedore/core';
 import { normalizeCaCertHash, parseJoinToken } from '@stevedore/proto';
 import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
 
@@ -56,10 +56,14 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `name=value`, each as ECS PutAttributes accepts it: the control plane refuses a registration with anything else. */
 function parseAttribute(s: string): [string, string] {
   const i = s.indexOf('=');
   if (i <= 0) throw new ConfigError(`--attribute ${JSON.stringify(s)}: expected key=value`);
-  return [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+  const [name, value] = [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+  if (!isAttributeName(name)) throw new ConfigError(`--attribute ${JSON.stringify(s)}: the name must be ${ATTRIBUTE_NAME_RULE}`);
+  if (!isAttributeValue(value)) throw new ConfigError(`--attribute ${JSON.stringify(s)}: the value must be ${ATTRIBUTE_VALUE_RULE}`);
+  return [name, value];
 }
 
 function nonNegative(name: string, v: string): number {
@@ -103,6 +107,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
 
   const attrList = [...((cli['attribute'] as string[] | undefined) ?? []), ...(!cli['attribute'] && env['STEVEDORE_ATTRIBUTES'] ? env['STEVEDORE_ATTRIBUTES'].split(',').filter(Boolean) : [])];
   const attributes = Object.fromEntries(attrList.map(parseAttribute));
+  if (Object.keys(attributes).filter((n) => !isBuiltInAttribute(n)).length > MAX_CUSTOM_ATTRIBUTES) {
+    throw new ConfigError(`--attribute: at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes (as ECS)`);
+  }
+
+  const availabilityZone = get('availabilityZone')!;
+  if (!isAttributeValue(availabilityZone)) throw new ConfigError(`--availability-zone: must be ${ATTRIBUTE_VALUE_RULE}`);
 
   const behavior = get('imagePullBehavior')!;
   if (!(PULL_BEHAVIORS as readonly string[]).includes(behavior)) throw new ConfigError(`--image-pull-behavior: expected one of ${PULL_BEHAVIORS.join(', ')}`);
@@ -125,7 +135,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     hostIp,
     dataDir: required('dataDir'),
     attributes,
-    availabilityZone: get('availabilityZone')!,
+    availabilityZone,
     reservedMemory: nonNegative('--reserved-memory', get('reservedMemory')!),
     reservedPorts: ports,
     dockerHost: (cli['dockerHost'] as string | undefined) ?? env['STEVEDORE_DOCKER_HOST'] ?? env['DOCKER_HOST'] ?? '/var/run/docker.sock',

@@ -336,7 +336,8 @@ export class Dispatcher {
           if (!task) {
             // A task the store never had (e.g. a wiped database): acknowledge so
             // the agent stops resending; the COMPLETE set already told it to stop.
-            this.log.warn({ instance: instanceId, taskArn: report.taskArn }, 'status update for unknown task ignored');
+            // Rate-limited: an agent can name any number of tasks that do not exist.
+            this.refusals.warn({ instance: instanceId, taskArn: report.taskArn.slice(0, 256) }, 'status update for unknown task ignored');
             done.push(report.taskArn);
             continue;
           }
