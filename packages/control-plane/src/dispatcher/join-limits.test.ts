@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { dispatcherClientCtor, generateKeyAndCsr } from '@stevedore/proto';
 import { startTestControlPlane } from '../testing/harness';
-import { JoinRateLimiter, joinRequestProblem, peerAddress } from './join-limits';
+import { parseConfig } from '../config';
+import { DEFAULT_JOIN_RATE_LIMIT, JoinRateLimiter, joinRequestProblem, peerAddress } from './join-limits';
 
 const TOKEN = `SVDR-abcd1234.${'x'.repeat(43)}`;
 const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMII...\n-----END CERTIFICATE REQUEST-----\n';
@@ -42,6 +43,15 @@ test('the per-address limiter: a burst, then the steady rate; addresses are inde
   assert.ok(l.size <= 100, `bounded: ${l.size}`);
   assert.equal(peerAddress('ipv4:10.0.0.1:51234'), 'ipv4:10.0.0.1');
   assert.equal(peerAddress('ipv6:[::1]:51234'), 'ipv6:[::1]');
+});
+
+test('--agent-join-rate-limit PER_MINUTE,BURST (or STEVEDORE_AGENT_JOIN_RATE_LIMIT), 60,20 by default', () => {
+  const argv = (...a: string[]) => ['node', 'cp', '--data-dir', '/tmp/x', ...a];
+  assert.deepEqual(parseConfig(argv(), {}).agentJoinRateLimit, DEFAULT_JOIN_RATE_LIMIT);
+  assert.deepEqual(DEFAULT_JOIN_RATE_LIMIT, { perMinute: 60, burst: 20 });
+  assert.deepEqual(parseConfig(argv('--agent-join-rate-limit', '600,100'), {}).agentJoinRateLimit, { perMinute: 600, burst: 100 });
+  assert.deepEqual(parseConfig(argv(), { STEVEDORE_AGENT_JOIN_RATE_LIMIT: '5, 2' }).agentJoinRateLimit, { perMinute: 5, burst: 2 });
+  for (const bad of ['0,1', '10', 'ten,1', '10,0']) assert.throws(() => parseConfig(argv('--agent-join-rate-limit', bad), {}), /--agent-join-rate-limit/, bad);
 });
 
 let h: Awaited<ReturnType<typeof startTestControlPlane>>;
