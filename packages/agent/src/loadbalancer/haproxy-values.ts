@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isHealthCheckPath } from '@stevedore/core';
 
 /**
  * Every value the renderer writes into haproxy.cfg, checked for its form.
@@ -70,7 +71,7 @@ export function filePath(field: string, v: unknown): string {
 
 /** ELB health check path: `/` then up to 1023 visible characters, none that HAProxy would read as a quote, escape, comment or separator. */
 export function healthCheckPath(field: string, v: unknown): string {
-  if (typeof v !== 'string' || !/^\/[\x21-\x7e]{0,1023}$/.test(v) || /["'\\#]/.test(v)) refuse(field, `${shown(v)} is not a health check path (/ then visible characters, no quotes, backslashes or #)`);
+  if (typeof v !== 'string' || !isHealthCheckPath(v)) refuse(field, `${shown(v)} is not a health check path (/ then visible characters, no quotes, backslashes or #)`);
   return v;
 }
 

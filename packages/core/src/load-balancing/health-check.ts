@@ -34,8 +34,8 @@ export function validateHealthCheck(h: TargetGroupHealthCheck): void {
   }
   if (h.port !== 'traffic-port') range(h.port, 1, 65535, 'HealthCheckPort');
   if (h.protocol === 'HTTP') {
-    if (!h.path.startsWith('/') || h.path.length > 1024 || /[\s"'\\]/.test(h.path)) {
-      throw validationError('HealthCheckPath must begin with a "/" and contain at most 1024 characters without spaces or quotes.', 'HealthCheckPath');
+    if (!isHealthCheckPath(h.path)) {
+      throw validationError('HealthCheckPath must begin with a "/" and contain at most 1024 visible ASCII characters, without quotes, backslashes or #.', 'HealthCheckPath');
     }
     matcherCodes(h.matcher);
   }
@@ -45,6 +45,15 @@ export function validateHealthCheck(h: TargetGroupHealthCheck): void {
  * ELB Matcher.HttpCode: codes and ranges within 200-499, comma separated
  * (`200`, `200-299`, `200,202,301-302`). Returns the codes, ascending.
  */
+/**
+ * A health check path HAProxy's configuration can carry as one word: `/`, then
+ * visible ASCII without quotes, backslashes or `#` (a fragment is never sent
+ * anyway). The agent's renderer checks the same again before writing it.
+ */
+export function isHealthCheckPath(path: string): boolean {
+  return /^\/[\x21-\x7e]{0,1023}$/.test(path) && !/["'\\#]/.test(path);
+}
+
 export function matcherCodes(httpCode: string): number[] {
   const codes = new Set<number>();
   const bad = () => validationError(`Matcher.HttpCode '${httpCode}' must be HTTP codes or ranges from 200 to 499, such as '200', '200-299' or '200,202'.`, 'Matcher.HttpCode');

@@ -26,6 +26,11 @@ test('health check ranges follow ELB, timeout below interval', () => {
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), intervalSeconds: 5, timeoutSeconds: 5 }), /smaller than the interval/);
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), healthyThresholdCount: 1 }), /HealthyThresholdCount/);
   assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), path: 'health' }), /HealthCheckPath/);
+  // What HAProxy's configuration can carry as one word (the agent's renderer refuses anything else).
+  for (const path of ['/a b', '/a#b', "/it's", '/a\\b', '/é', '/a\nb', `/${'x'.repeat(1024)}`]) {
+    assert.throws(() => validateHealthCheck({ ...defaultHealthCheck('HTTP'), path }), /HealthCheckPath/, JSON.stringify(path));
+  }
+  validateHealthCheck({ ...defaultHealthCheck('HTTP'), path: '/health?probe=1&x=%20' });
   assert.throws(() => validateAttributes({ deregistrationDelaySeconds: 3601, slowStartSeconds: 0 }), /deregistration_delay/);
   assert.throws(() => validateAttributes({ deregistrationDelaySeconds: 0, slowStartSeconds: 10 }), /slow_start/);
   validateAttributes({ deregistrationDelaySeconds: 0, slowStartSeconds: 30 });
