@@ -6,8 +6,6 @@ import {
   arns,
   DEFAULT_RESERVED_PORTS,
   idOf,
-  isContainerStatus,
-  isTaskStatus,
   mergeAgentAttributes,
   type ArnContext,
   type ContainerInstance,
@@ -36,6 +34,7 @@ import type { Enrollment } from './enrollment';
 import { applyTargetHealthReport } from './target-health-report';
 import { hostSetOf } from '../store/load-balancing-view';
 import { validateRegistration } from './registration-validation';
+import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
 import type { UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
 
@@ -327,11 +326,13 @@ export class Dispatcher {
       const applied = this.store.tx(() => {
         const now = this.store.clock.now();
         const done: string[] = [];
-        for (const w of call.request.updates) {
-          const report = fromWireTaskStatus(w);
-          if (!isTaskStatus(report.lastStatus) || report.containers.some((c) => !isContainerStatus(c.status))) {
-            throw grpcError(status.INVALID_ARGUMENT, `invalid status in update for ${w.task_arn}`);
+        for (const [i, raw] of call.request.updates.entries()) {
+          const checked = validateTaskReport(raw, `updates[${i}]`);
+          if (!checked.ok) {
+            throw this.refuse(call, status.INVALID_ARGUMENT, checked.problem.message, 'task status update refused', { instance: instanceId, field: checked.problem.field });
           }
+          const w = checked.value;
+          const report = fromWireTaskStatus(w);
           const task = this.store.tasks.get(idOf(report.taskArn));
           if (!task) {
             // A task the store never had (e.g. a wiped database): acknowledge so
