@@ -76,6 +76,10 @@ test("an agent's stolen credentials cannot store an invalid report or speak for 
   await assert.rejects(register({ resources: { cpu: 2_000_000_000, memory: 1024, ports: [], ports_udp: [] } }), code(grpc.status.INVALID_ARGUMENT, /^resources\.cpu: /));
   await assert.rejects(register({ resources: { cpu: 1024, memory: -1, ports: [], ports_udp: [] } }), code(grpc.status.INVALID_ARGUMENT, /^resources\.memory: /));
   await assert.rejects(register({ attributes: [{ name: 'role', value: "lb'\n" }] }), code(grpc.status.INVALID_ARGUMENT, /^attributes\[0\]\.value: /));
+  // A reported host port becomes a load balancer target: it must be a port.
+  const binding = { bind_ip: AGENT_IP, container_port: 8080, host_port: 99_999, protocol: 'tcp' };
+  const update = { task_arn: 'arn:aws:ecs:us-east-1:000000000000:task/x/y', last_status: 'RUNNING', containers: [{ name: 'web', status: 'RUNNING', runtime_id: '', exit_code: null, reason: '', network_bindings: [binding], health_status: 'HEALTHY' }], stop_code: '', stopped_reason: '', pull_started_at: 0, pull_stopped_at: 0, started_at: 0, execution_stopped_at: 0, stopped_at: 0 };
+  await assert.rejects(unary(client, 'UpdateTaskStatus', { session_id: '', updates: [update] }), code(grpc.status.INVALID_ARGUMENT, /^updates\[0\]\.containers\[0\]\.network_bindings\[0\]\.host_port: /));
   // Another instance's identity: by request field, or by metadata on any rpc.
   await assert.rejects(register({ instance_id: id(victim.containerInstanceArn), host_ip: '10.6.6.6' }), code(grpc.status.PERMISSION_DENIED, /certificate is for instance/));
   const claim = new grpc.Metadata();
