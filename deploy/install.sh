@@ -214,8 +214,15 @@ fi
 cat >&2 <<MSG
 install: done ($ROLE).
   Settings:  $ROOT/etc/stevedore/*.env (then systemctl restart the unit)
-  CLI:       stevedore --endpoint http://${CP_API_LISTEN/0.0.0.0/127.0.0.1} cluster list
 MSG
+if [[ $WANT_CP -eq 1 ]]; then
+  case "${CP_API_LISTEN%:*}" in
+    127.*|localhost|\[::1\]) echo "  CLI:       stevedore --endpoint http://$CP_API_LISTEN cluster list" >&2 ;;
+    # Off loopback the API is HTTPS with a cluster-CA certificate; the CA bundle is written at first start.
+    *) echo "  CLI:       stevedore --endpoint https://${CP_API_LISTEN/0.0.0.0/127.0.0.1} --ca-bundle /var/lib/stevedore/control-plane/api-ca.pem cluster list" >&2
+       echo "             (copy api-ca.pem to other clients: --ca-bundle FILE or AWS_CA_BUNDLE=FILE, for the AWS CLI too)" >&2 ;;
+  esac
+fi
 [[ $WANT_CP -eq 1 ]] && echo "  Admin key: the first start writes it to /var/lib/stevedore/control-plane/admin-credentials (mode 0600); use it with AWS_SHARED_CREDENTIALS_FILE=<that file>." >&2
 [[ $WANT_AGENT -eq 1 ]] && echo "  The agent joins cluster '$AGENT_CLUSTER': create it first with 'stevedore cluster create $AGENT_CLUSTER'." >&2
 if [[ $WANT_AGENT -eq 1 && -z "$AGENT_TOKEN" ]]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to build and run Stevedore, installing only what is
-# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2), a
+# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli), a
 # running dockerd, node_modules (npm ci), the build, and the test image.
 #
 #   bash scripts/ensure-env.sh [--no-build] [--no-image]
@@ -37,6 +37,8 @@ _stevedore_ensure_env() (
   [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
   command -v haproxy >/dev/null || missing+=(haproxy)
   command -v ip >/dev/null || missing+=(iproute2)
+  # Debian's AWS CLI v2, by path: the first `aws` on PATH may be an old v1 (the e2e tests use /usr/bin/aws).
+  [[ -x /usr/bin/aws ]] || missing+=(awscli)
   if [[ ${#missing[@]} -gt 0 ]]; then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 
@@ -50,6 +51,14 @@ export function readCredentialsFile(file: string, profile = 'default'): Credenti
   return { accessKeyId: v['aws_access_key_id'], secretAccessKey: v['aws_secret_access_key'] };
 }
 
+/** CA bundles to verify https:// endpoints with, by origin (a control plane's <data-dir>/api-ca.pem). */
+const trustedCas = new Map<string, string>();
+
+/** Calls to this endpoint (https://) verify its certificate with this CA bundle. */
+export function trustApiCa(endpoint: string, caPem: string): void {
+  trustedCas.set(new URL(endpoint).origin, caPem);
+}
+
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -89,8 +98,11 @@ export async function callRaw(endpoint: string, req: RawRequest): Promise<RawRes
     ...req.headers,
   };
   if (req.credentials) headers = await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1');
+  const url = new URL('/', endpoint);
+  const ca = trustedCas.get(url.origin);
+  const send = url.protocol === 'https:' ? (cb: (res: http.IncomingMessage) => void) => https.request(url, { method: 'POST', headers, ...(ca ? { ca } : {}) }, cb) : (cb: (res: http.IncomingMessage) => void) => http.request(url, { method: 'POST', headers }, cb);
   return new Promise((resolve, reject) => {
-    const r = http.request(new URL('/', endpoint), { method: 'POST', headers }, (res) => {
+    const r = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

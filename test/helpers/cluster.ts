@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkd
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { call as apiCall, readCredentialsFile, STEVEDORE_TARGET, type Credentials } from './api';
+import { call as apiCall, readCredentialsFile, STEVEDORE_TARGET, trustApiCa, type Credentials } from './api';
 import { listContainers, removeContainers, removeVolumes, type ContainerSummary } from './docker';
 import { waitFor } from './wait-for';
 
@@ -56,6 +56,12 @@ export interface ClusterOptions {
   attributes?: (index: number) => Record<string, string>;
   hostIp?: (index: number) => string;
   controlPlaneArgs?: string[];
+  /**
+   * Address the API listens on (default 127.0.0.1). Off loopback the control
+   * plane serves HTTPS (unless --insecure-http is among controlPlaneArgs):
+   * the harness then calls https://127.0.0.1 with its <data-dir>/api-ca.pem.
+   */
+  apiListenHost?: string;
   agentArgs?: (index: number) => string[];
   env?: NodeJS.ProcessEnv;
   /**
@@ -167,10 +173,17 @@ export class TestCluster {
     readonly agentPort: number,
     private readonly opts: ClusterOptions,
   ) {
-    this.endpoint = `http://127.0.0.1:${apiPort}`;
+    const host = opts.apiListenHost ?? '127.0.0.1';
+    const tls = !/^(127\.|::1$|localhost$)/.test(host) && !(opts.controlPlaneArgs ?? []).includes('--insecure-http');
+    this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`;
     this.agentEndpoint = `127.0.0.1:${agentPort}`;
     this.adminCredentialsFile = path.join(dataDir, 'admin-credentials');
     this.agents = new Array<Proc | undefined>(opts.agents).fill(undefined);
+  }
+
+  /** The CA bundle the control plane wrote for clients (https endpoints only). */
+  get apiCaFile(): string {
+    return path.join(this.dataDir, 'control-plane', 'api-ca.pem');
   }
 
   get agentCount(): number {
@@ -209,7 +222,7 @@ export class TestCluster {
     if (this.controlPlane && this.controlPlane.child.exitCode === null && this.controlPlane.child.signalCode === null) return;
     const args = [
       '--data-dir', path.join(this.dataDir, 'control-plane'),
-      '--api-listen', `127.0.0.1:${this.apiPort}`,
+      '--api-listen', `${this.opts.apiListenHost ?? '127.0.0.1'}:${this.apiPort}`,
       '--agent-listen', this.agentEndpoint,
       '--admin-credentials-file', this.adminCredentialsFile,
       ...(this.opts.controlPlaneArgs ?? []),
@@ -219,6 +232,11 @@ export class TestCluster {
     await waitFor(
       async () => {
         if (cp.child.exitCode !== null) throw new Error(`control plane exited with ${cp.child.exitCode}:\n${tail(this.logs.controlPlane, 15)}`);
+        if (this.endpoint.startsWith('https:')) {
+          // Written before the API listens; a restart may have re-issued the certificate, never the CA.
+          if (!existsSync(this.apiCaFile)) return undefined;
+          trustApiCa(this.endpoint, readFileSync(this.apiCaFile, 'utf8'));
+        }
         await apiCall(this.endpoint, 'ListClusters', {}, undefined, this.adminCredentials());
         return true;
       },
@@ -334,7 +352,7 @@ export class TestCluster {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI_BIN, '--endpoint', this.endpoint, '--cluster', this.name, ...args], {
         // Only the cluster's admin key: nothing from the caller's own AWS setup.
-        env: { ...process.env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, STEVEDORE_CREDENTIALS_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: this.adminCredentialsFile, ...opts.env },
+        env: { ...process.env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, STEVEDORE_CREDENTIALS_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: this.adminCredentialsFile, AWS_CA_BUNDLE: this.endpoint.startsWith('https:') ? this.apiCaFile : undefined, ...opts.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -408,7 +426,9 @@ export async function createJoinToken(cluster: TestCluster, body: Record<string,
 export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
   const name = opts.name ?? uniqueClusterName();
   const dataDir = mkdtempSync(path.join(tmpdir(), `stevedore-${name}-`));
-  const cluster = new TestCluster(name, dataDir, await freePort(), await freePort(), opts);
+  // A wildcard API listen needs a port free on every address, not only on 127.0.0.1.
+  const apiPort = await freePort(opts.apiListenHost === '0.0.0.0' ? '0.0.0.0' : '127.0.0.1');
+  const cluster = new TestCluster(name, dataDir, apiPort, await freePort(), opts);
   if (opts.test) {
     const t = opts.test;
     t.after(async () => {

@@ -53,6 +53,12 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   userAgent?: string;
+  /**
+   * PEM bundle of the CAs to trust for an https:// endpoint instead of the
+   * system's (the control plane writes its own to <data-dir>/api-ca.pem).
+   * Read on first use, so commands that never call the API need no file.
+   */
+  caBundle?: () => Promise<string>;
 }
 
 export class ApiClient {
@@ -61,6 +67,8 @@ export class ApiClient {
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal | undefined;
   private readonly userAgent: string;
+  private readonly caBundle: (() => Promise<string>) | undefined;
+  private agent: Promise<https.Agent> | undefined;
 
   constructor(opts: ApiClientOptions) {
     try {
@@ -75,6 +83,20 @@ export class ApiClient {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.signal = opts.signal;
     this.userAgent = opts.userAgent ?? 'stevedore-cli';
+    this.caBundle = opts.caBundle;
+  }
+
+  /** An agent trusting only the CA bundle (when one is given), shared by every call of this client. */
+  private httpsAgent(): Promise<https.Agent> | undefined {
+    const load = this.caBundle;
+    if (!load) return undefined;
+    this.agent ??= load().then(
+      (ca) => new https.Agent({ ca, keepAlive: false }),
+      (err: Error) => {
+        throw new TransportError(`cannot read the CA bundle: ${err.message}`);
+      },
+    );
+    return this.agent;
   }
 
   /** One request/response call; resolves with the parsed JSON body. */
@@ -115,15 +137,22 @@ export class ApiClient {
       body: payload,
     };
     await this.signer.sign(request);
-    const lib = request.url.protocol === 'https:' ? https : http;
+    const secure = request.url.protocol === 'https:';
+    const agent = secure ? await this.httpsAgent() : undefined;
+    const lib = secure ? https : http;
     return new Promise((resolve, reject) => {
-      const req = lib.request(request.url, { method: 'POST', headers: request.headers, signal: this.signal }, resolve);
+      const req = lib.request(request.url, { method: 'POST', headers: request.headers, signal: this.signal, ...(agent ? { agent } : {}) }, resolve);
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new TransportError(`${operation}: no reply from ${this.endpoint.origin} within ${timeoutMs / 1000}s`)));
       }
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.name === 'AbortError' || err instanceof TransportError) return reject(err);
         const code = err.code ? `${err.code}` : err.message;
+        if (secure && /CERT|SELF_SIGNED|ALTNAME|SSL|TLS/i.test(code)) {
+          const hint = this.caBundle ? 'check that the CA bundle is the control plane\'s <data-dir>/api-ca.pem and that the endpoint names an address in its certificate' : 'pass the control plane\'s CA bundle with --ca-bundle FILE or AWS_CA_BUNDLE (<data-dir>/api-ca.pem)';
+          reject(new TransportError(`cannot verify the Stevedore API's certificate at ${this.endpoint.origin}: ${err.message}; ${hint}`));
+          return;
+        }
         reject(new TransportError(`cannot reach the Stevedore API at ${this.endpoint.origin}: ${code}`));
       });
       req.end(payload);

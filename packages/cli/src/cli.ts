@@ -52,6 +52,7 @@ function buildProgram(io: Io, app: App): Command {
     .option('--cluster <name>', 'cluster name or ARN (env STEVEDORE_CLUSTER; default "default")')
     .option('--profile <name>', 'profile of the AWS shared-credentials file to sign with (env AWS_PROFILE; default "default")')
     .option('--region <region>', 'signing region, the control plane\'s (env AWS_REGION; default us-east-1)')
+    .option('--ca-bundle <file>', 'PEM CA bundle to verify an https:// endpoint with, e.g. the control plane\'s <data-dir>/api-ca.pem (env AWS_CA_BUNDLE)')
     .showHelpAfterError('(run with --help for usage)');
 
   const cluster = program.command('cluster').description('create, list and delete clusters');
@@ -136,6 +137,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         endpoint: globals.endpoint,
         signer: requestSignerFrom(io.env, { ...(globals.profile ? { profile: globals.profile } : {}), ...(globals.region ? { region: globals.region } : {}) }, (f) => io.readFile(f)),
         userAgent: `stevedore-cli/${VERSION}`,
+        ...(globals.caBundle ? { caBundle: () => io.readFile(globals.caBundle!) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       return { ...globals, client, io };

@@ -34,6 +34,8 @@ export interface GlobalOptions {
   profile?: string;
   /** Signing region (--region; else AWS_REGION, resolved by the signer). */
   region?: string;
+  /** CA bundle file for an https:// endpoint (--ca-bundle; else AWS_CA_BUNDLE, as the AWS CLI reads it). */
+  caBundle?: string;
 }
 
 export interface CommandContext extends GlobalOptions {
@@ -68,6 +70,7 @@ export function resolveGlobals(opts: Record<string, unknown>, env: Io['env']): G
     cluster: (opts.cluster as string | undefined) ?? env.STEVEDORE_CLUSTER ?? 'default',
     ...(typeof opts.profile === 'string' ? { profile: opts.profile } : {}),
     ...(typeof opts.region === 'string' ? { region: opts.region } : {}),
+    ...(typeof opts.caBundle === 'string' ? { caBundle: opts.caBundle } : env.AWS_CA_BUNDLE ? { caBundle: env.AWS_CA_BUNDLE } : {}),
   };
 }
 

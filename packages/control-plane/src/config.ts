@@ -17,6 +17,10 @@ export interface ControlPlaneConfig {
   agentCertValidityMs?: number;
   /** Where the first start writes the admin access key (AWS shared-credentials file); default <data-dir>/admin-credentials. */
   adminCredentialsFile?: string;
+  /** How the API is served: plain HTTP (loopback, or --insecure-http), or HTTPS with files or a cluster-CA certificate. */
+  apiTls?: ApiTlsConfig;
+  /** Extra names or addresses clients may reach the API by (SANs of a cluster-CA-issued API certificate). */
+  apiCertSans?: string[];
   /** Benchmarks only, and only on a loopback API address. */
   insecureDisableAuth?: boolean;
   /** Per access key token bucket. */
@@ -31,6 +35,25 @@ export interface ControlPlaneConfig {
   stoppedTaskRetentionSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
+}
+
+/**
+ * `http`: loopback addresses by default, anywhere with --insecure-http.
+ * `files`: --api-tls-cert/--api-tls-key (re-read when they change on disk).
+ * `cluster-ca`: the default off loopback; the cluster CA issues (and renews)
+ * a certificate for the listen address and its bundle goes to <data-dir>/api-ca.pem.
+ */
+export type ApiTlsConfig = { mode: 'http'; insecure?: boolean } | { mode: 'files'; certFile: string; keyFile: string } | { mode: 'cluster-ca' };
+
+/** The API's transport from the flags: TLS whenever the API is reachable from off this host, unless explicitly refused. */
+export function apiTlsOf(host: string, opts: { certFile?: string | undefined; keyFile?: string | undefined; insecureHttp?: boolean }): ApiTlsConfig {
+  if (Boolean(opts.certFile) !== Boolean(opts.keyFile)) throw new InvalidArgumentError('--api-tls-cert and --api-tls-key go together');
+  if (opts.certFile && opts.keyFile) {
+    if (opts.insecureHttp) throw new InvalidArgumentError('--insecure-http contradicts --api-tls-cert/--api-tls-key');
+    return { mode: 'files', certFile: opts.certFile, keyFile: opts.keyFile };
+  }
+  if (isLoopbackHost(host)) return { mode: 'http' };
+  return opts.insecureHttp ? { mode: 'http', insecure: true } : { mode: 'cluster-ca' };
 }
 
 function hostPort(v: string): { host: string; port: number } {
@@ -68,6 +91,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--admin-credentials-file <path>', 'first start writes the admin access key here, mode 0600 (default <data-dir>/admin-credentials)', env['STEVEDORE_ADMIN_CREDENTIALS_FILE'])
     .option('--api-rate-limit <steady,burst>', 'requests per second per access key, and burst', env['STEVEDORE_API_RATE_LIMIT'] ?? `${DEFAULT_API_RATE_LIMIT.steady},${DEFAULT_API_RATE_LIMIT.burst}`)
     .option('--agent-join-rate-limit <per-minute,burst>', 'join attempts per minute per agent-channel client address, and burst', env['STEVEDORE_AGENT_JOIN_RATE_LIMIT'] ?? `${DEFAULT_JOIN_RATE_LIMIT.perMinute},${DEFAULT_JOIN_RATE_LIMIT.burst}`)
+    .option('--api-tls-cert <file>', 'PEM certificate (chain) for HTTPS on the API [env STEVEDORE_API_TLS_CERT]; default off loopback: one issued by the cluster CA', env['STEVEDORE_API_TLS_CERT'])
+    .option('--api-tls-key <file>', 'PEM private key of --api-tls-cert [env STEVEDORE_API_TLS_KEY]', env['STEVEDORE_API_TLS_KEY'])
+    .option('--api-cert-san <name>', 'extra DNS name or IP for the cluster-CA-issued API certificate, repeatable [env STEVEDORE_API_CERT_SANS=a,b]', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--insecure-http', 'serve the API as plain HTTP on a non-loopback address (signatures still checked, but requests and replies travel in clear) [env STEVEDORE_API_INSECURE_HTTP=1]')
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
@@ -100,6 +127,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new InvalidArgumentError(`--insecure-disable-auth is refused unless --api-listen is a loopback address (got ${apiListen.host})`);
   }
   hostPort(o['agentListen']!);
+  const insecureHttp = (o['insecureHttp'] as unknown) === true || env['STEVEDORE_API_INSECURE_HTTP'] === '1' || env['STEVEDORE_API_INSECURE_HTTP'] === 'true';
+  const apiTls = apiTlsOf(apiListen.host, { certFile: o['apiTlsCert'], keyFile: o['apiTlsKey'], insecureHttp });
+  const apiCertSans = (o['apiCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_API_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   return {
     dataDir: o['dataDir']!,
     apiListen: hostPort(o['apiListen']!),
@@ -112,6 +142,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     agentCertValidityMs: parseDuration('--agent-cert-validity', o['agentCertValidity']!, 10_000),
     apiRateLimit,
     agentJoinRateLimit,
+    apiTls,
+    ...(apiCertSans.length > 0 ? { apiCertSans } : {}),
     ...(o['adminCredentialsFile'] ? { adminCredentialsFile: o['adminCredentialsFile'] } : {}),
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,

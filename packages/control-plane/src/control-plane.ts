@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import type * as http from 'node:http';
 import pino, { type Logger } from 'pino';
 import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
 import { Store } from './store/store';
-import { createApiServer } from './api/server';
+import { createApiServer, type ApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
 import { LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
@@ -13,6 +12,7 @@ import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
 import { Enrollment } from './dispatcher/enrollment';
+import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/api-certificate';
 
 /** Agents renew at 2/3, so a week-long certificate survives a control plane outage of two days. */
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
@@ -27,7 +27,12 @@ export class ControlPlane {
   readonly orchestrator: ServiceReconciler;
   private readonly loadBalancing: TargetRegistrar;
   private readonly reaper: TaskReaper;
-  private api: http.Server | undefined;
+  private api: ApiServer | undefined;
+  private apiCert: ApiCertificate | undefined;
+  /** `http` or `https`: how clients reach the API. */
+  readonly apiProtocol: 'http' | 'https';
+  /** PEM clients verify the API with when the cluster CA issued its certificate (also in <data-dir>/api-ca.pem). */
+  apiCaBundle: string | undefined;
   apiPort = 0;
   agentPort = 0;
   private serverCert: ServerCertificateProvider | undefined;
@@ -51,7 +56,8 @@ export class ControlPlane {
     this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
     const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
     this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
-    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log) });
+    this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
+    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
   }
 
   async start(): Promise<void> {
@@ -69,6 +75,7 @@ export class ControlPlane {
     this.loadBalancing.start();
     this.reaper.start();
     const api = this.api!;
+    await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
       api.listen(this.config.apiListen.port, this.config.apiListen.host, () => {
@@ -78,7 +85,35 @@ export class ControlPlane {
     });
     const addr = api.address();
     this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
-    this.log.info({ api: `${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir }, 'control plane started');
+    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir }, 'control plane started');
+  }
+
+  /**
+   * HTTPS off loopback (see config.ts apiTlsOf): operator files, or a
+   * certificate the cluster CA issues for the listen address, whose CA goes
+   * to <data-dir>/api-ca.pem for clients (--ca-bundle, AWS_CA_BUNDLE).
+   */
+  private async prepareApiTls(api: ApiServer, ca: ClusterCa): Promise<void> {
+    const tls = this.config.apiTls ?? { mode: 'http' };
+    const where = `${this.config.apiListen.host}:${this.config.apiListen.port}`;
+    if (tls.mode === 'http') {
+      if (tls.insecure) this.log.warn({ api: where }, 'the API serves PLAIN HTTP on a non-loopback address (--insecure-http): requests, replies and secrets read through it travel in clear');
+      return;
+    }
+    let source: ApiCertificateSource;
+    if (tls.mode === 'files') {
+      source = { kind: 'files', certFile: tls.certFile, keyFile: tls.keyFile };
+    } else {
+      const host = this.config.apiListen.host;
+      const wildcard = host === '' || host === '0.0.0.0' || host === '::';
+      // A wildcard listen is reachable as localhost too: name it, as clients on the host will dial it.
+      source = { kind: 'cluster-ca', ca, sans: serverSubjectAltNames(host, [...(wildcard ? ['127.0.0.1', 'localhost'] : []), ...(this.config.apiCertSans ?? [])]) };
+      this.apiCaBundle = ca.caPem;
+      if (this.config.dataDir !== ':memory:') writeCaBundle(path.join(this.config.dataDir, 'api-ca.pem'), ca.caPem);
+    }
+    const server = api as import('node:https').Server;
+    this.apiCert = new ApiCertificate(source, (identity) => server.setSecureContext(identity), this.log.child({ component: 'api-tls' }));
+    await this.apiCert.start();
   }
 
   async stop(): Promise<void> {
@@ -95,6 +130,7 @@ export class ControlPlane {
     this.orchestrator.stop();
     await this.dispatcher.stop();
     this.serverCert?.stop();
+    this.apiCert?.stop();
     this.store.close();
     this.log.info('control plane stopped');
   }

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { isStevedoreError, StevedoreError } from '@stevedore/core';
 import type { ApiContext } from './context';
@@ -17,7 +18,15 @@ export interface ApiServerOptions {
   /** Deadline for the request headers, then for the whole request (headers and body). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Serve HTTPS. The server starts without an identity: the caller sets one
+   * with setSecureContext before it listens, and again on every renewal.
+   */
+  tls?: boolean;
 }
+
+/** The API's server: plain HTTP on loopback, HTTPS elsewhere (see config.ts apiTlsOf). */
+export type ApiServer = http.Server | https.Server;
 
 /**
  * The public API: AWS JSON 1.1 over HTTP, `POST /` with X-Amz-Target. Each
@@ -26,14 +35,15 @@ export interface ApiServerOptions {
  * handed to its action. Errors are mapped to ECS's `{__type, message}` here
  * and nowhere else.
  */
-export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): http.Server {
+export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiServer {
   const log = ctx.log;
   const { auth } = opts;
   const maxInFlight = opts.maxInFlightPerClient ?? 64;
   const inFlight = new Map<string, number>();
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   // Node checks request deadlines on this period: keep it well under the deadline so slow bodies are cut on time.
-  const server = http.createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)) }, (req, res) => {
+  const serverOptions: http.ServerOptions = { connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)) };
+  const handler: http.RequestListener = (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
     if (req.method === 'GET' && req.url === '/ping') {
@@ -108,7 +118,8 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): http.S
         },
       );
     });
-  });
+  };
+  const server: ApiServer = opts.tls ? https.createServer({ ...serverOptions, minVersion: 'TLSv1.2', handshakeTimeout: opts.headersTimeoutMs ?? 10_000 }, handler) : http.createServer(serverOptions, handler);
   // Slow or stalled clients cannot hold sockets forever: headers, then the
   // whole request (a body trickled byte by byte included) have deadlines.
   server.headersTimeout = opts.headersTimeoutMs ?? 10_000;

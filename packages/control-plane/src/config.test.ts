@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from './config';
+
+const argv = (...a: string[]) => ['node', 'stevedore-control-plane', ...a];
+
+test('the API is HTTPS off loopback: cluster-CA certificate by default, operator files when given, plain HTTP only with --insecure-http', () => {
+  assert.deepEqual(parseConfig(argv(), {}).apiTls, { mode: 'http' }, 'default 127.0.0.1: plain HTTP');
+  assert.deepEqual(parseConfig(argv('--api-listen', '[::1]:8080'), {}).apiTls, { mode: 'http' });
+  assert.deepEqual(parseConfig(argv('--api-listen', '0.0.0.0:8080'), {}).apiTls, { mode: 'cluster-ca' });
+  assert.deepEqual(parseConfig(argv('--api-listen', '10.0.0.10:8080'), {}).apiTls, { mode: 'cluster-ca' });
+  assert.deepEqual(parseConfig(argv('--api-listen', '10.0.0.10:8080', '--insecure-http'), {}).apiTls, { mode: 'http', insecure: true });
+  assert.deepEqual(parseConfig(argv('--api-listen', '10.0.0.10:8080'), { STEVEDORE_API_INSECURE_HTTP: '1' }).apiTls, { mode: 'http', insecure: true });
+  assert.deepEqual(parseConfig(argv('--api-listen', '10.0.0.10:8080', '--api-tls-cert', 'c.pem', '--api-tls-key', 'k.pem'), {}).apiTls, { mode: 'files', certFile: 'c.pem', keyFile: 'k.pem' });
+  assert.deepEqual(parseConfig(argv(), { STEVEDORE_API_TLS_CERT: 'c.pem', STEVEDORE_API_TLS_KEY: 'k.pem' }).apiTls, { mode: 'files', certFile: 'c.pem', keyFile: 'k.pem' }, 'files serve HTTPS on loopback too');
+  assert.throws(() => parseConfig(argv('--api-tls-cert', 'c.pem'), {}), /--api-tls-cert and --api-tls-key go together/);
+  assert.throws(() => parseConfig(argv('--api-listen', '10.0.0.10:8080', '--insecure-http', '--api-tls-cert', 'c', '--api-tls-key', 'k'), {}), /contradicts/);
+  assert.deepEqual(parseConfig(argv('--api-listen', '0.0.0.0:8080', '--api-cert-san', 'cp.example.internal', '--api-cert-san', '203.0.113.10'), {}).apiCertSans, ['cp.example.internal', '203.0.113.10']);
+  assert.deepEqual(parseConfig(argv(), { STEVEDORE_API_CERT_SANS: 'a.example, b.example' }).apiCertSans, ['a.example', 'b.example']);
+});
