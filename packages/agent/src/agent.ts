@@ -60,7 +60,9 @@ export interface RunningAgent {
  * resources.
  */
 export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason: string) => void): Promise<RunningAgent> {
-  await fs.mkdir(cfg.dataDir, { recursive: true });
+  // The data dir holds the agent's key and task specs (environment values included): its user's alone.
+  await fs.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(cfg.dataDir, 0o700);
   const docker = dockerFromHost(cfg.dockerHost);
   const sleeper = new Sleeper();
   const version = agentVersion();

@@ -4,6 +4,7 @@ trimFootprint();
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
+import { exitOnFatalErrors } from './fatal-errors';
 import { startAgent, type RunningAgent } from './agent';
 import { ChannelSetupError } from './session/channel-credentials';
 import { CredentialsError } from './session/credential-files';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(cfg.logLevel, { cluster: cfg.cluster });
+  exitOnFatalErrors(log, 'stevedore-agent');
   let agent: RunningAgent | undefined;
   let stopping = false;
   const shutdown = (signal: string, code = 0) => {
@@ -34,7 +36,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   try {
     agent = await startAgent(cfg, log, (reason) => {
       log.error({ reason }, 'fatal: restarting');

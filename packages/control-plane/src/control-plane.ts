@@ -42,7 +42,11 @@ export class ControlPlane {
   constructor(private readonly config: ControlPlaneConfig, readonly log: Logger = pino({ level: config.logLevel, redact: LOG_REDACTION }), clock: Clock = systemClock) {
     const arn: ArnContext = { region: config.region, account: config.account };
     const secretBox = openSecretBox(config);
-    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn, secretBox ? { secretBox } : {});
+    const storeLog = log.child({ component: 'store' });
+    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn, {
+      ...(secretBox ? { secretBox } : {}),
+      onListenerError: (err, change) => storeLog.error({ err, change }, 'a change listener failed; the write it follows is committed'),
+    });
     const logs = new LogBroker();
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseConfig } from './config';
 import { ControlPlane } from './control-plane';
+import { exitOnFatalErrors } from './fatal-errors';
 
 async function main(): Promise<void> {
   let config;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const cp = new ControlPlane(config);
+  exitOnFatalErrors(cp.log, 'stevedore-control-plane');
   await cp.start();
   let stopping = false;
   const shutdown = (signal: string) => {

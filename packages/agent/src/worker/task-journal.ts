@@ -18,6 +18,7 @@ export interface TaskJournal {
 
 export class FileTaskJournal implements TaskJournal {
   private readonly dir: string;
+  private dirTightened = false;
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'tasks');
   }
@@ -26,11 +27,39 @@ export class FileTaskJournal implements TaskJournal {
     return path.join(this.dir, `${idOf(taskArn).replace(/[^a-zA-Z0-9_-]/g, '_')}.json`);
   }
 
+  /**
+   * Write, fsync, rename, fsync the directory: after a crash or power loss
+   * the journal holds either the old state or the new one, never an empty or
+   * torn file (a rename can reach the disk before the data it names). Files
+   * are 0600 and the directory 0700: a task's spec carries its environment.
+   */
   async save(state: TaskState): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (!this.dirTightened) {
+      // A directory an older version made with the umask's mode.
+      await fs.chmod(this.dir, 0o700);
+      this.dirTightened = true;
+    }
     const file = this.file(state.taskArn);
-    await fs.writeFile(`${file}.tmp`, JSON.stringify(state));
-    await fs.rename(`${file}.tmp`, file);
+    const tmp = `${file}.tmp`;
+    const fh = await fs.open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(state));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    const dh = await fs.open(this.dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
   }
 
   async remove(taskArn: string): Promise<void> {
@@ -49,7 +78,7 @@ export class FileTaskJournal implements TaskJournal {
       try {
         out.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as TaskState);
       } catch {
-        // A torn write cannot happen (rename is atomic); anything else unreadable is skipped.
+        // A torn write cannot happen (fsync, then an atomic rename); anything else unreadable is skipped.
       }
     }
     return out;

@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-
 /**
  * Change events, emitted only after the transaction that made the change has
  * committed. Roles treat them as hints ("something about X changed") and
@@ -16,16 +14,50 @@ export type Change =
   /** A load-balancer host reported a target health state change. */
   | { kind: 'target-health' };
 
+/** What to do with an error a listener threw (the control plane logs it). */
+export type ListenerErrorHandler = (err: unknown, change: Change) => void;
+
+/**
+ * Listeners run after commit, one by one, each isolated: a listener that
+ * throws is reported to `onListenerError` and the others still get the
+ * change. The write that emitted it has committed and must not look failed
+ * to its caller (an API client would retry a RunTask that did happen).
+ */
 export class ChangeFeed {
-  private readonly emitter = new EventEmitter();
-  constructor() {
-    this.emitter.setMaxListeners(0);
-  }
+  private readonly listeners = new Set<(c: Change) => void>();
+
+  constructor(private readonly onListenerError: ListenerErrorHandler = reportToStderr) {}
+
   on(listener: (c: Change) => void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
+    // Wrapped, so the same function subscribed twice gets every change twice, as with an EventEmitter.
+    const entry = (c: Change) => listener(c);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
   }
+
   emit(changes: Change[]): void {
-    for (const c of changes) this.emitter.emit('change', c);
+    for (const c of changes) {
+      for (const l of [...this.listeners]) {
+        try {
+          const r = l(c) as unknown;
+          // An async listener's rejection is its own failure too, not the process's.
+          if (r instanceof Promise) r.catch((err: unknown) => this.report(err, c));
+        } catch (err) {
+          this.report(err, c);
+        }
+      }
+    }
   }
+
+  private report(err: unknown, c: Change): void {
+    try {
+      this.onListenerError(err, c);
+    } catch {
+      // A failing error handler must not undo the isolation either.
+    }
+  }
+}
+
+function reportToStderr(err: unknown, change: Change): void {
+  process.stderr.write(`stevedore: change listener failed on ${JSON.stringify(change)}: ${(err as Error)?.stack ?? String(err)}\n`);
 }

@@ -1,19 +1,26 @@
 import Database from 'better-sqlite3';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations/index';
+import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files';
 
 export type Db = Database.Database;
 
 /**
  * Opens the control plane's SQLite database: WAL for concurrent readers while
  * the single writer commits, foreign keys on, and all pending migrations
- * applied. `:memory:` is accepted for tests.
+ * applied. The directory is made 0700 and the database files 0600.
+ * `:memory:` is accepted for tests.
  */
 export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // 0700 directory, 0600 database: SQLite then creates -wal and -shm 0600 as well.
+    ensurePrivateDir(path.dirname(file));
+    ensurePrivateDatabaseFile(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Companions left by an older version with looser modes are tightened now that they exist.
+  if (file !== ':memory:') ensurePrivateDatabaseFile(file);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

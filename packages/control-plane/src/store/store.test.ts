@@ -39,3 +39,32 @@ test('a failed transaction writes nothing and emits no change events', () => {
   assert.deepEqual(seen, [{ kind: 'cluster', cluster: 'a' }]);
   store.close();
 });
+
+test('a throwing change listener cannot make a committed write look failed; the other listeners still get the change', async () => {
+  const errors: { err: unknown; change: unknown }[] = [];
+  const store = Store.open(':memory:', systemClock, defaultArnContext, { onListenerError: (err, change) => errors.push({ err, change }) });
+  const seen: unknown[] = [];
+  store.changes.on(() => {
+    throw new Error('listener bug');
+  });
+  store.changes.on(async () => {
+    throw new Error('async listener bug');
+  });
+  store.changes.on((c) => seen.push(c));
+  const result = store.tx(() => {
+    store.clusters.upsert({ name: 'after-commit', status: 'ACTIVE', tags: [], settings: [], createdAt: 1 });
+    return 'committed';
+  });
+  assert.equal(result, 'committed', 'the caller sees its write succeed');
+  assert.ok(store.clusters.get('after-commit'), 'and it is in the store');
+  assert.deepEqual(seen, [{ kind: 'cluster', cluster: 'after-commit' }]);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    errors.map((e) => [(e.err as Error).message, e.change]),
+    [
+      ['listener bug', { kind: 'cluster', cluster: 'after-commit' }],
+      ['async listener bug', { kind: 'cluster', cluster: 'after-commit' }],
+    ],
+  );
+  store.close();
+});

@@ -1,5 +1,5 @@
 import type { ArnContext, Clock } from '@stevedore/core';
-import { ChangeFeed, type Change } from './changes';
+import { ChangeFeed, type Change, type ListenerErrorHandler } from './changes';
 import { openDatabase, type Db } from './db';
 import { ClustersRepo } from './clusters-repo';
 import { TaskDefinitionsRepo } from './task-definitions-repo';
@@ -19,6 +19,8 @@ import { RetentionRepo } from './retention-repo';
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
   secretBox?: SecretBox;
+  /** Where errors thrown by change listeners go (default: stderr); they never fail the write. */
+  onListenerError?: ListenerErrorHandler;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface StoreOptions {
  * change events after commit (never for a rolled-back transaction).
  */
 export class Store {
-  readonly changes = new ChangeFeed();
+  readonly changes: ChangeFeed;
   readonly clusters: ClustersRepo;
   readonly taskDefinitions: TaskDefinitionsRepo;
   readonly instances: InstancesRepo;
@@ -44,6 +46,7 @@ export class Store {
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
+    this.changes = new ChangeFeed(opts.onListenerError);
     const record = (c: Change) => this.record(c);
     this.clusters = new ClustersRepo(db, record);
     this.taskDefinitions = new TaskDefinitionsRepo(db, record, arnContext);
