@@ -183,3 +183,17 @@ test('task describe prints failures for unknown tasks and exits 1', async (t) =>
   assert.match(io.out(), /Task:\s+t1\n/);
   assert.equal(io.err(), 'failure: nope: MISSING\n');
 });
+
+test('the CA bundle for an https endpoint comes from --ca-bundle, else AWS_CA_BUNDLE, and is read only for https', async (t) => {
+  const env = { STEVEDORE_ENDPOINT: 'https://127.0.0.1:1', AWS_CA_BUNDLE: '/from-env.pem' };
+  const byFlag = captureIo({ env });
+  assert.equal(await run(['--ca-bundle', '/from-flag.pem', 'cluster', 'list'], byFlag), 1);
+  assert.equal(byFlag.err(), 'error: cannot read the CA bundle: ENOENT: /from-flag.pem\n');
+  const byEnv = captureIo({ env });
+  assert.equal(await run(['cluster', 'list'], byEnv), 1);
+  assert.equal(byEnv.err(), 'error: cannot read the CA bundle: ENOENT: /from-env.pem\n');
+  // Plain HTTP needs no bundle: a missing one is not even opened.
+  const fake = await fakeWith(t, { ListClusters: () => ({ clusterArns: [] }) });
+  const plain = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint, AWS_CA_BUNDLE: '/from-env.pem' } });
+  assert.equal(await run(['cluster', 'list'], plain), 0);
+});
