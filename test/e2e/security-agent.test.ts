@@ -194,11 +194,6 @@ test('a secret reaches the container environment and nowhere else: logs, API res
 test('privileged and the Docker socket: refused unless the cluster allows privileged; the socket never', async (t) => {
   const c = await startCluster({ agents: 1, test: t });
   await c.call('RegisterTaskDefinition', { family: 'priv', containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '300'], memory: 32, privileged: true }] });
-  await c.call('RegisterTaskDefinition', {
-    family: 'sock',
-    volumes: [{ name: 'd', host: { sourcePath: '/var/run/docker.sock' } }],
-    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '300'], memory: 32, mountPoints: [{ sourceVolume: 'd', containerPath: '/var/run/docker.sock' }] }],
-  });
   await assert.rejects(c.call('RunTask', { taskDefinition: 'priv' }), (e: ApiCallError) => e.type === 'ClientException' && /containerDefinitions\[0\]\.privileged.*stevedore:allowPrivilegedContainers/.test(e.message));
   assert.equal((await c.containers()).length, 0);
   await c.call('UpdateClusterSettings', { settings: [{ name: 'stevedore:allowPrivilegedContainers', value: 'enabled' }, { name: 'stevedore:allowHostPathVolumes', value: 'enabled' }], cluster: c.name });
@@ -219,5 +214,11 @@ test('privileged and the Docker socket: refused unless the cluster allows privil
   }
   const [container] = await listContainers({ 'stevedore.task': taskArn });
   assert.equal((await inspectContainer(container!.id)).HostConfig.Privileged, true);
-  await assert.rejects(c.call('RunTask', { taskDefinition: 'sock' }), (e: ApiCallError) => e.type === 'ClientException' && /never mounted/.test(e.message));
+  // No setting allows the runtime socket, so it is refused as early as registration.
+  const sock = {
+    family: 'sock',
+    volumes: [{ name: 'd', host: { sourcePath: '/var/run/docker.sock' } }],
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '300'], memory: 32, mountPoints: [{ sourceVolume: 'd', containerPath: '/var/run/docker.sock' }] }],
+  };
+  await assert.rejects(c.call('RegisterTaskDefinition', sock), (e: ApiCallError) => e.type === 'ClientException' && /volumes\[0\]\.host\.sourcePath.*never mounted/.test(e.message));
 });

@@ -66,6 +66,8 @@ export interface VolumeRequest {
   driver: string;
   driverOpts: Record<string, string>;
   labels: Record<string, string>;
+  /** A shared volume without autoprovision (ECS): use it if it exists, never create it. */
+  mustExist?: boolean;
 }
 
 export interface CreateContainerRequest {

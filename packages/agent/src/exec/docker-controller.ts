@@ -124,6 +124,7 @@ export class DockerController implements ContainerController {
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw err;
     }
+    if (v.mustExist) throw new Error(`volume ${v.name} does not exist and autoprovision is false`);
     await this.docker.createVolume({ Name: v.name, Driver: v.driver, DriverOpts: v.driverOpts, Labels: v.labels, abortSignal: deadline(DOCKER_TIMEOUTS.volume) } as never);
   }
 

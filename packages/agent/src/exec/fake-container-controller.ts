@@ -78,7 +78,9 @@ export class FakeContainerController implements ContainerController {
   }
 
   async ensureVolume(v: VolumeRequest): Promise<void> {
-    if (!this.volumes.has(v.name)) this.volumes.set(v.name, v);
+    if (this.volumes.has(v.name)) return;
+    if (v.mustExist) throw new DockerError(404, `volume ${v.name} does not exist and autoprovision is false`);
+    this.volumes.set(v.name, v);
   }
 
   async removeVolume(name: string): Promise<void> {

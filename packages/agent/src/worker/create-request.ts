@@ -1,4 +1,4 @@
-import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type TaskAssignment } from '@stevedore/core';
+import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type HostAccessSubject, type TaskAssignment } from '@stevedore/core';
 import { containerLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
@@ -17,6 +17,19 @@ export class HostAccessError extends Error {
   constructor(message: string) {
     super(`CannotCreateContainerError: ${message}`);
   }
+}
+
+/**
+ * Why the agent will not run this task, if it takes more of the host than
+ * the policy the assignment carries allows (none at all when it carries
+ * none). The whole task is checked, with core's own decision, so that no
+ * container of a refused task is created: a control-plane bug, or a forged
+ * assignment, must not be root on this host.
+ */
+export function hostAccessRefusal(spec: TaskAssignment): string | undefined {
+  const subject = { networkMode: spec.networkMode, pidMode: spec.pidMode, ipcMode: spec.ipcMode, volumes: spec.volumes, containerDefinitions: spec.containers };
+  const violations = hostAccessViolations(subject as HostAccessSubject, spec.hostAccess ?? NO_HOST_ACCESS);
+  return violations.length ? violations.map((v) => v.message).join('; ') : undefined;
 }
 
 export interface CreateContext {
@@ -38,9 +51,8 @@ export interface CreateContext {
  * container fails with a clear reason instead of starting without it.
  */
 export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinition, ctx: CreateContext): { request: CreateContainerRequest; volumes: VolumeRequest[] } {
-  // The policy in force when the control plane sent this; none at all if it sent none.
-  const violations = hostAccessViolations({ networkMode: spec.networkMode, ...(spec.pidMode ? { pidMode: spec.pidMode } : {}), volumes: spec.volumes, containerDefinitions: [def] }, spec.hostAccess ?? NO_HOST_ACCESS);
-  if (violations.length) throw new HostAccessError(violations.map((v) => v.message).join('; '));
+  const refusal = hostAccessRefusal(spec);
+  if (refusal !== undefined) throw new HostAccessError(refusal);
   const missing = (def.secrets ?? []).filter((s) => !ctx.secretEnvironment?.some((e) => e.name === s.name));
   if (missing.length) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no value for ${missing.map((s) => s.name).join(', ')}`);
   if (def.environmentFiles?.length) throw new ResourceInitializationError('environmentFiles are not supported by this agent yet');

@@ -29,7 +29,7 @@ import {
   type ContainerState,
   type TaskState,
 } from './task-state';
-import { buildCreateRequest, HostAccessError, ResourceInitializationError } from './create-request';
+import { buildCreateRequest, HostAccessError, hostAccessRefusal, ResourceInitializationError } from './create-request';
 import { taskScopedVolumes } from './task-volumes';
 
 export interface RunnerContext {
@@ -213,7 +213,18 @@ export class TaskRunner {
       };
       t.containers.sort((x, y) => order(x.name) - order(y.name));
     }
+    this.refuseHostAccess();
     if (a.desiredStatus === 'STOPPED') setStop(t, a.stopCode, a.stoppedReason ?? 'Task stopped by the control plane');
+  }
+
+  /** Before any pull or create: nothing of a task beyond the host-access policy it carries reaches Docker. */
+  private refuseHostAccess(): void {
+    const t = this.state;
+    if (!t.spec || t.containers.some((c) => c.runtimeId !== undefined || c.known === 'STOPPED')) return;
+    const refusal = hostAccessRefusal(t.spec);
+    if (refusal === undefined) return;
+    this.ctx.log.warn({ reason: refusal }, 'task refused: host access beyond the cluster policy');
+    for (const c of t.containers) markStopped(c, new HostAccessError(refusal).message, true);
   }
 
   private hostBindings(c: ContainerState): NetworkBinding[] | undefined {

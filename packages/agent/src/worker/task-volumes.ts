@@ -37,7 +37,8 @@ export function planVolume(task: TaskAssignment, name: string, instanceId: strin
   return {
     type: 'volume',
     source: volumeName,
-    create: { name: volumeName, driver: dv?.driver ?? 'local', driverOpts: dv?.driverOpts ?? {}, labels },
+    // ECS: a shared volume is created only with autoprovision; otherwise it must already exist on the host.
+    create: { name: volumeName, driver: dv?.driver ?? 'local', driverOpts: dv?.driverOpts ?? {}, labels, ...(shared && dv?.autoprovision !== true ? { mustExist: true } : {}) },
     // host: {} without a path and scope task both live as long as the task (ECS: not guaranteed to persist).
     taskScoped: !shared,
   };

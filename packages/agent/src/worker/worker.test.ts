@@ -1,6 +1,6 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
+import { NO_HOST_ACCESS, systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
 import { FakeContainerController } from '../exec/fake-container-controller';
 import { silentLogger } from '../logger';
 import { assignment, containerDef, stopped, TEST_IMAGE } from '../testing/builders';
@@ -442,6 +442,8 @@ describe('Worker + TaskRunner against FakeDocker', () => {
   it('cleans up stopped tasks (containers and task volumes) after the wait, once the control plane applied STOPPED', async () => {
     const { fake, sink, worker } = await rig({ cleanupWaitMs: 50 });
     const a = assignment({
+      // A shared volume is host access: this cluster allows it.
+      hostAccess: { ...NO_HOST_ACCESS, hostDockerVolumes: true },
       volumes: [{ name: 'scratch', dockerVolumeConfiguration: { scope: 'task' } }, { name: 'cache', dockerVolumeConfiguration: { scope: 'shared', autoprovision: true } }],
       containers: [containerDef({ name: 'app', mountPoints: [{ sourceVolume: 'scratch', containerPath: '/s' }, { sourceVolume: 'cache', containerPath: '/c' }] })],
     });

@@ -131,34 +131,3 @@ test('a task\'s secrets go only to its agent, beside the spec; never in Describe
     for (const v of [VALUE, 'json-pass-value-42', 'registry-pass-9876543210', Buffer.from(VALUE).toString('base64').slice(0, 20)]) assert.equal(raw.indexOf(v), -1, `${v} in ${f}`);
   }
 });
-
-test('host access: refused at RunTask, StartTask and CreateService naming the field, until the cluster setting allows it', async () => {
-  await h.call('CreateCluster', { clusterName: 'hx' });
-  await h.call('RegisterTaskDefinition', { family: 'priv', containerDefinitions: [{ name: 'app', image: 'img', memory: 32, privileged: true }] });
-  await h.call('RegisterTaskDefinition', { family: 'sock', volumes: [{ name: 'd', host: { sourcePath: '/var/run/docker.sock' } }], containerDefinitions: [{ name: 'app', image: 'img', memory: 32, mountPoints: [{ sourceVolume: 'd', containerPath: '/s' }] }] });
-  const agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: 'hx' });
-  agent.openSession();
-  await eventually(() => agent.sessionId, 'session');
-  const refused = await h.call('RunTask', { cluster: 'hx', taskDefinition: 'priv' });
-  assert.equal(refused.status, 400);
-  assert.equal(refused.body['__type'], 'ClientException');
-  assert.match(refused.body['message'], /containerDefinitions\[0\]\.privileged.*stevedore:allowPrivilegedContainers/);
-  assert.equal((await h.call('StartTask', { cluster: 'hx', taskDefinition: 'priv', containerInstances: [agent.instanceId] })).body['__type'], 'ClientException');
-  assert.equal((await h.call('CreateService', { cluster: 'hx', serviceName: 'p', taskDefinition: 'priv', desiredCount: 1 })).body['__type'], 'ClientException');
-
-  assert.equal((await h.call('UpdateClusterSettings', { cluster: 'hx', settings: [{ name: 'stevedore:allowNothing', value: 'enabled' }] })).body['__type'], 'InvalidParameterException');
-  const upd = await h.call('UpdateClusterSettings', { cluster: 'hx', settings: [{ name: 'stevedore:allowPrivilegedContainers', value: 'enabled' }, { name: 'stevedore:allowHostPathVolumes', value: 'enabled' }] });
-  assert.equal(upd.status, 200, JSON.stringify(upd.body));
-  assert.deepEqual(upd.body['cluster'].settings, [{ name: 'containerInsights', value: 'disabled' }, { name: 'stevedore:allowPrivilegedContainers', value: 'enabled' }, { name: 'stevedore:allowHostPathVolumes', value: 'enabled' }]);
-  const ok = await h.call('RunTask', { cluster: 'hx', taskDefinition: 'priv' });
-  assert.equal(ok.status, 200, JSON.stringify(ok.body));
-  const wire = await eventually(() => agent.messages.flatMap((m) => m.assignments).find((w) => w.task_arn === ok.body['tasks'][0].taskArn), 'assignment');
-  assert.equal(fromWireAssignment(wire).hostAccess?.privileged, true, 'the agent gets the policy for its own check');
-  // The runtime socket: never, whatever the settings.
-  const sock = await h.call('RunTask', { cluster: 'hx', taskDefinition: 'sock' });
-  assert.match(sock.body['message'], /volumes\[0\]\.host\.sourcePath.*never mounted/);
-  const created = await h.call('CreateCluster', { clusterName: 'hy', settings: [{ name: 'stevedore:allowHostNetwork', value: 'enabled' }] });
-  assert.deepEqual(created.body['cluster'].settings.map((s: { name: string }) => s.name), ['containerInsights', 'stevedore:allowHostNetwork']);
-  agent.close();
-});

@@ -1,5 +1,6 @@
 import {
   arns,
+  HOST_ACCESS_SETTINGS,
   toEcsContainerStatus,
   toEcsResources,
   toEcsTimestamp,
@@ -18,6 +19,15 @@ import {
 function compact<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/**
+ * The cluster's settings with every host-access switch listed, 'disabled'
+ * when never set: what a task may take from the hosts is visible, not implied.
+ */
+function withHostAccessDefaults(settings: Cluster['settings']): Cluster['settings'] {
+  const missing = [...HOST_ACCESS_SETTINGS.keys()].filter((name) => !settings.some((s) => s.name === name));
+  return [...settings, ...missing.map((name) => ({ name, value: 'disabled' }))];
 }
 
 export function clusterJson(
@@ -41,7 +51,7 @@ export function clusterJson(
         ]
       : [],
     tags: include.includes('TAGS') ? c.tags : undefined,
-    settings: include.includes('SETTINGS') ? c.settings : undefined,
+    settings: include.includes('SETTINGS') ? withHostAccessDefaults(c.settings) : undefined,
     capacityProviders: [],
     defaultCapacityProviderStrategy: [],
   });

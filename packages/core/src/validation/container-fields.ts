@@ -12,6 +12,7 @@ import type {
   Ulimit,
   VolumeFrom,
 } from '../model/task-definition';
+import { isSystemControlName } from './host-access-rules';
 import { ObjectReader, compact, invalidParameter } from './json-reader';
 
 /** The nested structures of a container definition, read and defaulted one by one. */
@@ -223,5 +224,10 @@ export function readEnvironmentFile(raw: unknown, field: string): { value: strin
 
 export function readSystemControl(raw: unknown, field: string): { namespace?: string; value?: string } {
   const r = ObjectReader.of(raw, field, 'SystemControl', ['namespace', 'value']);
-  return compact({ namespace: r.string('namespace'), value: r.string('value') });
+  const namespace = r.string('namespace');
+  // Docker hands the name to runc as a /proc/sys path: a slash or '..' could point it at any kernel parameter.
+  if (namespace !== undefined && !isSystemControlName(namespace)) {
+    throw invalidParameter(r.at('namespace'), `${JSON.stringify(namespace)} is not a kernel parameter name (for example 'net.core.somaxconn': dot-separated letters, digits, '_' and '-').`);
+  }
+  return compact({ namespace, value: r.string('value') });
 }

@@ -4,10 +4,15 @@ export { computeRequiresAttributes } from './requires-attributes';
 export { unsupportedFeatures, SUPPORTED_LOG_DRIVERS } from './unsupported-features';
 export {
   hostAccessOf,
+  hostAccessSettingOf,
   hostAccessViolations,
   isRuntimeSocketPath,
+  ALL_HOST_ACCESS,
+  DOCKER_DEFAULT_CAPABILITIES,
   HOST_ACCESS_SETTINGS,
+  NAMESPACED_IPC_SYSTEM_CONTROLS,
   NO_HOST_ACCESS,
+  SAFE_SECURITY_OPTIONS,
   type HostAccess,
   type HostAccessSubject,
   type HostAccessViolation,

@@ -1,9 +1,10 @@
-import { InvalidParameterException } from '../errors';
+import { ClientException, InvalidParameterException } from '../errors';
 import type { TaskDefinitionInput } from '../model/task-definition';
 import { checkRequiredCompatibilities } from './compatibilities';
 import { readContainerDefinition } from './container-definition';
 import { NAME_RULE } from './container-fields';
 import { checkDependsOn } from './dependencies';
+import { ALL_HOST_ACCESS, hostAccessViolations } from './host-access';
 import { ObjectReader, checkEnum, compact, describeJson, isPlainObject } from './json-reader';
 import {
   checkAwsvpcContainerSettings,
@@ -93,5 +94,8 @@ export function validateRegisterTaskDefinition(body: unknown): TaskDefinitionInp
 
   const normalized = withDefaultHostPorts(td);
   checkPortConflicts(normalized);
+  // What no cluster setting allows is refused now; what one does is the cluster's call at launch.
+  const never = hostAccessViolations(normalized, ALL_HOST_ACCESS);
+  if (never.length > 0) throw new ClientException(never.map((v) => v.message).join('; '), never[0]!.field);
   return normalized;
 }

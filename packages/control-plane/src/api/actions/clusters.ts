@@ -13,8 +13,13 @@ function counts(ctx: ApiContext, name: string) {
 
 const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'] as const;
 
-/** ECS's containerInsights, plus Stevedore's host-access switches (stevedore:allow..., enabled | disabled). */
-const SETTING_NAMES = ['containerInsights', ...Object.keys(HOST_ACCESS_SETTINGS)];
+/**
+ * ECS's containerInsights, plus Stevedore's host-access switches
+ * (stevedore:allow..., enabled | disabled). Changing a host-access switch
+ * also needs stevedore:AllowHostAccess (api/auth), which only admin policies
+ * grant.
+ */
+const SETTING_NAMES = ['containerInsights', ...HOST_ACCESS_SETTINGS.keys()];
 
 function readSettings(p: Params): Cluster['settings'] {
   const raw = p.list('settings', { max: SETTING_NAMES.length }) ?? [];

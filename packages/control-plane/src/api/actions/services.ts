@@ -126,13 +126,13 @@ export function updateService(ctx: RequestContext, body: unknown) {
       throw new InvalidParameterException('desiredCount cannot be set for a service with the DAEMON scheduling strategy.', 'desiredCount');
     }
     const td = requireActiveTaskDefinitionOrCurrent(ctx, tdRef, current);
-    // Only a new revision is checked: scaling down what the cluster once allowed must stay possible.
-    if (tdRef !== undefined) refuseHostAccess(cluster, td);
     const placement = readPlacement(p, strategy, td);
     const loadBalancers = readServiceLoadBalancers(ctx, p, td);
     if (loadBalancers === undefined) for (const lb of current.loadBalancers ?? []) checkAgainst(ctx, lb, td);
     // ECS: new load balancers, like a new revision, roll out as a new deployment.
     const lbChanged = loadBalancers !== undefined && JSON.stringify(loadBalancers) !== JSON.stringify(current.loadBalancers ?? []);
+    // Checked whenever the update starts tasks; scaling down what the cluster once allowed must stay possible.
+    if (tdRef !== undefined || force || lbChanged || (desiredCount ?? 0) > current.desiredCount) refuseHostAccess(cluster, td);
     const now = ctx.clock.now();
     const next: Service = {
       ...current,

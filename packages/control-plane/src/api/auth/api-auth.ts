@@ -7,6 +7,7 @@ import { ReplayCache } from './replay-cache';
 import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
 import { accessDenied, ADMIN_POLICY, BUILT_IN_ROLES, evaluate, type PolicyDocument } from './policy';
 import { actionOf, resourcesOf, TARGET_NAMESPACES, type ResourceLookups } from './operation-resources';
+import { impliedPermissions } from './implied-permissions';
 
 /** Who made a request: an access key and the role whose policy it carries. */
 export interface Principal {
@@ -129,12 +130,16 @@ export class ApiAuth {
     if (principal === UNAUTHENTICATED_ADMIN) return;
     // A target of no known API namespace is matched as itself: only an Action "*" grant reaches it.
     const action = actionOf(target) ?? target;
-    for (const resource of resourcesOf(action, body, this.arn, this.lookups)) {
-      const decision = evaluate(principal.policy, action, resource);
-      if (decision === 'allow') continue;
-      this.refused(this.clock.now(), { accessKeyId: principal.accessKeyId, role: principal.roleName, target, error: 'AccessDeniedException', action, resource });
-      throw accessDenied(principal.arn, action, resource, decision);
-    }
+    for (const resource of resourcesOf(action, body, this.arn, this.lookups)) this.require(principal, target, action, resource);
+    // Permission-only actions some requests need as well (stevedore:AllowHostAccess for the host-access settings).
+    for (const p of impliedPermissions(action, body, this.arn)) this.require(principal, target, p.action, p.resource);
+  }
+
+  private require(principal: Principal, target: string, action: string, resource: string): void {
+    const decision = evaluate(principal.policy, action, resource);
+    if (decision === 'allow') return;
+    this.refused(this.clock.now(), { accessKeyId: principal.accessKeyId, role: principal.roleName, target, error: 'AccessDeniedException', action, resource });
+    throw accessDenied(principal.arn, action, resource, decision);
   }
 
   private policyOf(roleName: string): PolicyDocument {
