@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startTestControlPlane, eventually } from '../testing/harness';
 import { SimAgent } from '../testing/sim-agent';
 
-// The majority rule (core's judgeInstances) through the orchestrator: real
-// control plane in process, simulated agents over real gRPC, a 1 s grace.
+// The guards on lost instances (core's judgeInstances) through the
+// orchestrator: a full grace after a restart, and the majority rule. Real
+// control plane in process, simulated agents over real gRPC, short graces.
 
 const PARTITIONED = /^\(service web\) did not replace tasks on disconnected container instances: (\d+) of (\d+) container instances in the cluster are disconnected/;
 
@@ -68,4 +72,51 @@ test('a one-host cluster whose host disappears keeps its tasks: there is nowhere
   await only.revive();
   await eventually(() => only.running().length === 1 && only.completeCount >= 2, 'back with its task');
   assert.deepEqual(await desiredRunning(), before);
+});
+
+test('after a restart every instance gets a full grace to reconnect, even one already away before the crash', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-outage-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const opts = { heartbeatPeriodMs: 300, dataDir: dir, instanceLostGraceSeconds: 2 };
+  const first = await startTestControlPlane(opts);
+  await first.call('CreateCluster', { clusterName: 'r' });
+  await first.call('RegisterTaskDefinition', { family: 'web', containerDefinitions: [{ name: 'web', image: 'img', memory: 128 }] });
+  const before = [new SimAgent(first.agentAddress, { cluster: 'r', ec2InstanceId: 'h0', zone: 'za' }), new SimAgent(first.agentAddress, { cluster: 'r', ec2InstanceId: 'h1', zone: 'zb' })];
+  for (const a of before) await a.start();
+  await first.call('CreateService', { cluster: 'r', serviceName: 'web', taskDefinition: 'web', desiredCount: 2 });
+  await eventually(() => before.every((a) => a.running().length === 1), 'one task per agent', 10_000);
+  const ids = before.map((a) => a.instanceId);
+  const tasksBefore = ((await first.call('ListTasks', { cluster: 'r', serviceName: 'web' })).body['taskArns'] as string[]).sort();
+  // Agent 0 goes away first; then the control plane, for longer than the grace.
+  before[0]!.die();
+  await eventually(() => first.cp.store.instances.get(ids[0]!)?.agentConnected === false, 'agent 0 disconnected');
+  before.forEach((a) => a.close());
+  await first.cp.stop();
+  const outageMs = 2500;
+  await new Promise((r) => setTimeout(r, outageMs));
+
+  const second = await startTestControlPlane(opts);
+  const startedAt = Date.now();
+  const again: SimAgent[] = [];
+  t.after(async () => {
+    again.forEach((a) => a.close());
+    await second.cp.stop();
+  });
+  const list = async () => ((await second.call('ListTasks', { cluster: 'r', serviceName: 'web' })).body['taskArns'] as string[]).sort();
+  /** Nothing lost or replaced, checked over and over until `until`. */
+  const holds = async (until: number) => {
+    for (;;) {
+      assert.deepEqual(await list(), tasksBefore, 'the service keeps its tasks');
+      if (Date.now() >= until) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  again.push(new SimAgent(second.agentAddress, { cluster: 'r', ec2InstanceId: 'h1', zone: 'zb', instanceId: ids[1]! }));
+  await again[0]!.start();
+  // Agent 1 is back (the cluster is reconciled), agent 0 not yet: its last heartbeat is older than a grace.
+  await holds(startedAt + 1000);
+  again.push(new SimAgent(second.agentAddress, { cluster: 'r', ec2InstanceId: 'h0', zone: 'za', instanceId: ids[0]! }));
+  await again[1]!.start();
+  await eventually(() => again.every((a) => a.running().length === 1), 'both agents run their task again');
+  await holds(startedAt + 2500);
 });
