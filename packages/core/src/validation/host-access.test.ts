@@ -121,6 +121,9 @@ describe('host access policy', () => {
     ['privileged given as a string', withContainer({ privileged: 'true' as never }), 'containerDefinitions[0].privileged'],
     ['capabilities that are not a list', withContainer({ linuxParameters: { capabilities: { add: 'SYS_ADMIN' as never } } }), 'containerDefinitions[0].linuxParameters.capabilities.add'],
     ['volumes that are not a list', { volumes: {} as never, containerDefinitions: [web] }, 'volumes'],
+    ['a host path carrying a second path past the socket check', withVolume({ name: 'v', host: { sourcePath: '/var/run/docker.sock:/sock' } }), 'volumes[0].host.sourcePath'],
+    ['a relative host path (Docker reads it as a named volume)', withVolume({ name: 'v', host: { sourcePath: 'other-tenant-volume' } }), 'volumes[0].host.sourcePath'],
+    ['a container path carrying bind options', withContainer({ mountPoints: [{ sourceVolume: 'v', containerPath: '/data:rshared' }] }), 'containerDefinitions[0].mountPoints[0].containerPath'],
     ['a host path that is not a string', withVolume({ name: 'v', host: { sourcePath: ['/'] as never } }), 'volumes[0].host.sourcePath'],
   ];
   for (const [what, td, field] of malformed) {

@@ -162,6 +162,9 @@ function volumeViolations(v: unknown, i: number, refuse: Refuse, never: Never): 
   if (source !== undefined && source !== null) {
     const field = fieldOf('volumes', i, 'host', 'sourcePath');
     if (typeof source !== 'string') never(field, 'is not a path');
+    // The agent hands Docker "source:target[:ro]": a ':' would let the path carry a second path (or options) past this check,
+    // and a relative one is a named volume.
+    else if (source !== '' && (!source.startsWith('/') || source.includes(':'))) never(field, `${JSON.stringify(source)} is not an absolute path without ':'`);
     else if (isRuntimeSocketPath(source)) never(field, `${source} exposes the container runtime's socket, which is never mounted into containers`);
     else if (source !== '') refuse(field, `host path ${source}`, 'hostPathVolumes');
   }
@@ -218,6 +221,13 @@ function containerViolations(c: ContainerDefinition, i: number, task: TaskFacts,
     if (typeof name !== 'string' || !isSystemControlName(name)) return never(field, `${JSON.stringify(name)} is not a kernel parameter name (dot-separated letters, digits, '_' and '-')`);
     const scope = isNamespacedSystemControl(name, task);
     if (scope !== true) refuse(field, `${name} (${scope}) ${who}`, 'hostSystemControls');
+  });
+
+  const mounts = listOf(c.mountPoints);
+  if (mounts === undefined) never(at('mountPoints'), 'is not a list');
+  (mounts ?? []).forEach((m, j) => {
+    const target = isRecord(m) ? m['containerPath'] : undefined;
+    if (typeof target === 'string' && target.includes(':')) never(at('mountPoints', j, 'containerPath'), `${JSON.stringify(target)}: a container path cannot contain ':'`);
   });
 
   // The agent resolves these among the task's own containers; any other name would reach a container outside the task.
