@@ -78,6 +78,12 @@ describe('host access with a deployer key', () => {
       'ClientException',
       'volumes[0].host.sourcePath',
     );
+    // The host's root through the local driver's bind option: it holds the runtime socket, so no setting allows it.
+    await refused(
+      register({ family: 'rootfs', volumes: [{ name: 'root', dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/' } } }], containerDefinitions: [mounting('root')] }),
+      'ClientException',
+      'volumes[0].dockerVolumeConfiguration.driverOpts',
+    );
     await refused(
       register({ family: 'sysctl', containerDefinitions: [{ ...app, systemControls: [{ namespace: 'net.ipv4/../../kernel/core_pattern', value: '|/bin/sh' }] }] }),
       'InvalidParameterException',
@@ -87,10 +93,10 @@ describe('host access with a deployer key', () => {
   });
 
   test('RunTask, StartTask, CreateService, UpdateService and overrides refuse each kind of host access; nothing reaches Docker', async () => {
-    const rootfs = await register({
-      family: 'rootfs',
-      volumes: [{ name: 'root', dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/' } } }],
-      containerDefinitions: [mounting('root')],
+    const etc = await register({
+      family: 'etc',
+      volumes: [{ name: 'etc', dockerVolumeConfiguration: { scope: 'task', driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/etc' } } }],
+      containerDefinitions: [mounting('etc')],
     });
     const shared = await register({ family: 'shared', volumes: [sharedVolume(`${c.name}-refused`)], containerDefinitions: [mounting(`${c.name}-refused`)] });
     const ipc = await register({ family: 'ipc', ipcMode: 'host', containerDefinitions: [app] });
@@ -99,7 +105,7 @@ describe('host access with a deployer key', () => {
     const sysctl = await register({ family: 'core-pattern', containerDefinitions: [{ ...app, systemControls: [{ namespace: 'kernel.core_pattern', value: '|/bin/sh' }] }] });
     const plain = await register({ family: 'plain', containerDefinitions: [app] });
 
-    await refused(asDeployer('RunTask', { taskDefinition: rootfs }), 'ClientException', 'volumes[0].dockerVolumeConfiguration.driverOpts', 'stevedore:allowHostDockerVolumes');
+    await refused(asDeployer('RunTask', { taskDefinition: etc }), 'ClientException', 'volumes[0].dockerVolumeConfiguration.driverOpts', 'stevedore:allowHostDockerVolumes');
     await refused(asDeployer('RunTask', { taskDefinition: shared }), 'ClientException', 'volumes[0].dockerVolumeConfiguration.scope', 'stevedore:allowHostDockerVolumes');
     await refused(asDeployer('StartTask', { taskDefinition: ipc, containerInstances: [instanceArn] }), 'ClientException', 'ipcMode', 'stevedore:allowHostIpc');
     await refused(asDeployer('CreateService', { serviceName: 'sec', taskDefinition: seccomp, desiredCount: 1 }), 'ClientException', 'containerDefinitions[0].dockerSecurityOptions[1]', 'stevedore:allowSecurityOptions');

@@ -406,10 +406,11 @@ export class TaskRunner {
     for (const other of this.state.containers) if (other.dockerName) peers.set(other.name, other.dockerName);
     const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
     const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment });
-    // A symlink must not smuggle the runtime's socket past the path check.
-    for (const m of request.mounts) {
-      if (m.type === 'bind' && isRuntimeSocketPath(await fs.realpath(m.source).catch(() => m.source))) {
-        throw new HostAccessError(`${m.source} leads to the container runtime's socket, which is never mounted into containers`);
+    // A symlink must not smuggle the runtime's socket past the path check (host paths, and devices the local driver binds).
+    const hostPaths = [...request.mounts.filter((m) => m.type === 'bind').map((m) => m.source), ...volumes.flatMap((v) => (v.driverOpts['device']?.startsWith('/') ? [v.driverOpts['device']] : []))];
+    for (const p of hostPaths) {
+      if (isRuntimeSocketPath(await fs.realpath(p).catch(() => p))) {
+        throw new HostAccessError(`${p} leads to the container runtime's socket, which is never mounted into containers`);
       }
     }
     for (const v of volumes) await this.ctx.controller.ensureVolume(v);

@@ -37,7 +37,7 @@ describe('host access policy', () => {
     ['a capability spelled the way Docker also reads it', withContainer({ linuxParameters: { capabilities: { add: ['cap_sys_module'] } } }), 'containerDefinitions[0].linuxParameters.capabilities.add', 'stevedore:allowAddedCapabilities'],
     ['devices', withContainer({ linuxParameters: { devices: [{ hostPath: '/dev/kvm' }] } }), 'containerDefinitions[0].linuxParameters.devices', 'stevedore:allowHostDevices'],
     ['host path volume', { volumes: [{ name: 'v' }, { name: 'data', host: { sourcePath: '/srv/data' } }], containerDefinitions: [web] }, 'volumes[1].host.sourcePath', 'stevedore:allowHostPathVolumes'],
-    ['driverOpts binding the host root', withVolume(docker({ scope: 'task', driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/' } })), 'volumes[0].dockerVolumeConfiguration.driverOpts', 'stevedore:allowHostDockerVolumes'],
+    ['driverOpts binding a host directory', withVolume(docker({ scope: 'task', driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/etc' } })), 'volumes[0].dockerVolumeConfiguration.driverOpts', 'stevedore:allowHostDockerVolumes'],
     ['tmpfs driverOpts too (any option is a mount(8) argument)', withVolume(docker({ driverOpts: { type: 'tmpfs', device: 'tmpfs' } })), 'volumes[0].dockerVolumeConfiguration.driverOpts', 'stevedore:allowHostDockerVolumes'],
     ['a volume driver other than local', withVolume(docker({ scope: 'task', driver: 'rexray/ebs' })), 'volumes[0].dockerVolumeConfiguration.driver', 'stevedore:allowHostDockerVolumes'],
     ['a shared volume', withVolume(docker({ scope: 'shared', autoprovision: false, driver: 'local' })), 'volumes[0].dockerVolumeConfiguration.scope', 'stevedore:allowHostDockerVolumes'],
@@ -108,6 +108,10 @@ describe('host access policy', () => {
       assert.equal(v[0]!.setting, undefined, 'no setting allows it');
     }
     for (const p of ['/srv/data', '/var/lib/app', '/run/user/1000', '/var/run/app.sock']) assert.equal(isRuntimeSocketPath(p), false, p);
+    // Through the local driver's bind option too.
+    const bind = hostAccessViolations(withVolume(docker({ driverOpts: { type: 'none', o: 'bind', device: '/' } })), ALL_HOST_ACCESS);
+    assert.deepEqual(bind.map((v) => [v.field, v.setting]), [['volumes[0].dockerVolumeConfiguration.driverOpts', undefined]]);
+    assert.deepEqual(hostAccessViolations(withVolume(docker({ driverOpts: { type: 'none', o: 'bind', device: '/srv/data' } })), ALL_HOST_ACCESS), []);
   });
 
   // What only a forged or corrupted assignment carries (registration refuses it): never allowed, whatever the policy.

@@ -180,6 +180,11 @@ function volumeViolations(v: unknown, i: number, refuse: Refuse, never: Never): 
   // The local driver's options are mount(8) arguments: type=none,o=bind,device=/ mounts the host's root.
   const opts = dv['driverOpts'];
   if (opts !== undefined && opts !== null && (!isRecord(opts) || Object.keys(opts).length > 0)) refuse(at('driverOpts'), 'driverOpts (mount options run by the Docker daemon on the host)', 'hostDockerVolumes');
+  // Allowing driver options is not allowing the runtime's socket: a bind of it (or of a directory above it) stays refused.
+  const device = isRecord(opts) && Object.hasOwn(opts, 'device') ? opts['device'] : undefined;
+  if (typeof device === 'string' && device.startsWith('/') && isRuntimeSocketPath(device)) {
+    never(at('driverOpts'), `device ${device} exposes the container runtime's socket, which is never mounted into containers`);
+  }
 }
 
 interface TaskFacts {
