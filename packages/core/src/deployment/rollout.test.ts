@@ -270,6 +270,22 @@ test('a deployment on top of an IN_PROGRESS one (10 old tasks RUNNING, none prov
   assert.equal(w.tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy === NEXT).length, 10);
 });
 
+test('reconcileService: 10 old tasks in warm-up, with checks UNKNOWN, or with targets initial are kept; failed ones go at once', () => {
+  const svc = updated({ minimumHealthyPercent: 100, maximumPercent: 120 }, 10);
+  const old = (over: Partial<ServiceTask>) => Array.from({ length: 10 }, (_, i) => task(i % 2 ? 'a' : 'b', { startedAt: T0 - 1000, startedBy: DEPLOYMENT, ...over }));
+  const decide = (tasks: ServiceTask[]) => {
+    const r = reconcileService(input(svc, [instance('a', {}, 'za'), instance('b', {}, 'zb')], tasks, { now: T0, deployment: { healthyAfterRunningMs: 5000 } }));
+    return { stop: r.stop.map((x) => x.reason), place: r.place.length };
+  };
+  assert.deepEqual(decide(old({})), { stop: [], place: 2 }, 'warm-up');
+  assert.deepEqual(decide(old({ hasHealthCheck: true, healthStatus: 'UNKNOWN' })), { stop: [], place: 2 }, 'first probe / startPeriod');
+  assert.deepEqual(decide(old({ targetHealth: 'UNKNOWN' })), { stop: [], place: 2 }, 'target initial');
+  // Three failed their checks long ago: they go ahead of the floor, five start (12 - 7).
+  const tasks = old({ hasHealthCheck: true, healthStatus: 'UNKNOWN' });
+  for (let i = 0; i < 3; i++) tasks[i] = { ...tasks[i]!, healthStatus: 'UNHEALTHY', startedAt: T0 - 99_000 };
+  assert.deepEqual(decide(tasks), { stop: Array(3).fill('Task failed container health checks'), place: 5 });
+});
+
 test('a bad revision on top of an IN_PROGRESS deployment: the breaker trips and the unproven old tasks keep running', () => {
   const svc = updated({ minimumHealthyPercent: 100, maximumPercent: 120, deploymentCircuitBreaker: { enable: true, rollback: true } }, 10);
   const w = new World(svc, 10, { [OLD_TD]: 'never-proven', [NEW_TD]: 'fails-to-start' }, { oldHealth: 'UNKNOWN' });
