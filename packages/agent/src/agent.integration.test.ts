@@ -104,7 +104,7 @@ describe('stevedore-agent process', { skip }, () => {
 
     // Logs on request.
     const logsDone = cp.next('logs', 10_000) as Promise<LogChunk[]>;
-    cp.incremental({ log_requests: [{ request_id: 'log-1', task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0 }] });
+    cp.incremental({ log_requests: [{ request_id: 'log-1', task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0, max_bytes: 0 }] });
     const chunks = await logsDone;
     assert.equal(chunks[0]!.request_id, 'log-1');
     assert.match(Buffer.concat(chunks.map((c) => c.data)).toString(), /hello from web/);

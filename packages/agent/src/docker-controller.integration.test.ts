@@ -144,7 +144,8 @@ describe('DockerController on the real dockerd', { skip }, () => {
     const followed: string[] = [];
     const ended = new Promise<void>((resolve, reject) => {
       void controller.openLogs(id, { follow: true, tail: 0, sinceMs: 0 }, {
-        onData: (s, d) => followed.push(`${s}:${d.toString()}`),
+        onData: (s, d) => (followed.push(`${s}:${d.toString()}`), true),
+        waitDrain: (resume) => resume(),
         onEnd: (err) => (err ? reject(err) : resolve()),
       });
     });
@@ -152,14 +153,14 @@ describe('DockerController on the real dockerd', { skip }, () => {
     assert.ok(followed.join('').includes('stdout:late'), followed.join('|'));
     const chunks: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      void controller.openLogs(id, { follow: false, tail: 0, sinceMs: 0 }, { onData: (s, d) => chunks.push(`${s}:${d.toString()}`), onEnd: (e) => (e ? reject(e) : resolve()) });
+      void controller.openLogs(id, { follow: false, tail: 0, sinceMs: 0 }, { onData: (s, d) => (chunks.push(`${s}:${d.toString()}`), true), waitDrain: (r) => r(), onEnd: (e) => (e ? reject(e) : resolve()) });
     });
     // stdout and stderr are separate pipes: order is kept within a stream only.
     assert.deepEqual(chunks.filter((c) => c.startsWith('stdout:')), ['stdout:out1\n', 'stdout:out2\n', 'stdout:late\n']);
     assert.deepEqual(chunks.filter((c) => c.startsWith('stderr:')), ['stderr:err1\n']);
     const tail: string[] = [];
     await new Promise<void>((resolve) => {
-      void controller.openLogs(id, { follow: false, tail: 1, sinceMs: 0 }, { onData: (_s, d) => tail.push(d.toString()), onEnd: () => resolve() });
+      void controller.openLogs(id, { follow: false, tail: 1, sinceMs: 0 }, { onData: (_s, d) => (tail.push(d.toString()), true), waitDrain: (r) => r(), onEnd: () => resolve() });
     });
     assert.deepEqual(tail, ['late\n']);
   });

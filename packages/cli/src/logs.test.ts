@@ -72,3 +72,18 @@ test('--follow keeps reading until Ctrl-C, then exits 130', async (t) => {
   assert.equal(out, 'tick\n');
   assert.equal(fake.calls[0]!.body.follow, true);
 });
+
+test('a read cut at the server\'s byte cap prints what came and the notice on stderr, and exits 0', async (t) => {
+  const fake = await startFakeEcs({
+    GetTaskLogs: () =>
+      new StreamReply((res) => {
+        res.write(line({ stream: 'stdout', data: 'first part\n' }));
+        res.end(line({ truncated: true, message: 'Log output truncated at 1048576 bytes.' }));
+      }),
+  });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['logs', 'abc'], io), 0);
+  assert.equal(io.out(), 'first part\n');
+  assert.equal(io.err(), 'stevedore: Log output truncated at 1048576 bytes.\n');
+});

@@ -27,6 +27,7 @@ export class LineSplitter {
 export type LogEvent =
   | { kind: 'data'; stream: 'stdout' | 'stderr'; data: string }
   | { kind: 'error'; type: string; message: string }
+  | { kind: 'truncated'; message: string }
   | { kind: 'unknown'; line: string };
 
 export function parseLogLine(line: string): LogEvent {
@@ -42,6 +43,7 @@ export function parseLogLine(line: string): LogEvent {
     const m = o.message ?? o.Message;
     return { kind: 'error', type: o.__type.split('#').pop()!, message: typeof m === 'string' ? m : '' };
   }
+  if (o.truncated === true) return { kind: 'truncated', message: typeof o.message === 'string' ? o.message : 'Log output truncated.' };
   if (typeof o.data === 'string') return { kind: 'data', stream: o.stream === 'stderr' ? 'stderr' : 'stdout', data: o.data };
   return { kind: 'unknown', line };
 }

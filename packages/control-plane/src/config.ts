@@ -31,6 +31,8 @@ export interface ControlPlaneConfig {
   agentJoinRateLimit?: JoinRateLimit;
   /** An instance disconnected this long is lost and its service tasks are replaced (ECS never does). */
   instanceLostGraceSeconds?: number;
+  /** GetTaskLogs streams open at once per container instance. */
+  maxLogStreamsPerInstance?: number;
   /** Stopped tasks are deleted this long after they stop (ECS: about an hour). */
   stoppedTaskRetentionSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
@@ -97,6 +99,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--insecure-http', 'serve the API as plain HTTP on a non-loopback address (signatures still checked, but requests and replies travel in clear) [env STEVEDORE_API_INSECURE_HTTP=1]')
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
+    .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
@@ -111,6 +114,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isFinite(healthyAfter) || healthyAfter < 0) throw new InvalidArgumentError('--healthy-after-running-seconds must be a number ≥ 0');
   const retention = Number(o['stoppedTaskRetentionSeconds']);
   if (!Number.isFinite(retention) || retention < 1) throw new InvalidArgumentError('--stopped-task-retention-seconds must be a number ≥ 1');
+  const maxLogStreams = Number(o['maxLogStreamsPerInstance']);
+  if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1) throw new InvalidArgumentError('--max-log-streams-per-instance must be an integer ≥ 1');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   let apiRateLimit: RateLimit;
   try {
@@ -148,6 +153,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(insecureDisableAuth ? { insecureDisableAuth } : {}),
     instanceLostGraceSeconds: grace,
     stoppedTaskRetentionSeconds: retention,
+    maxLogStreamsPerInstance: maxLogStreams,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
   };
 }

@@ -4,7 +4,7 @@ import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
 import { Store } from './store/store';
 import { createApiServer, type ApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
-import { LogBroker } from './logs/log-broker';
+import { DEFAULT_LOG_BROKER_OPTIONS, LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import { TargetRegistrar } from './loadbalancer/target-registrar';
 import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
@@ -47,7 +47,7 @@ export class ControlPlane {
       ...(secretBox ? { secretBox } : {}),
       onListenerError: (err, change) => storeLog.error({ err, change }, 'a change listener failed; the write it follows is committed'),
     });
-    const logs = new LogBroker();
+    const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
       heartbeatPeriodMs: config.heartbeatPeriodMs,

@@ -24,6 +24,7 @@ export type EcsErrorCode =
   | 'SerializationException'
   | 'RequestEntityTooLargeException'
   | 'ThrottlingException'
+  | 'LimitExceededException'
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
   | 'ServerException'

@@ -74,6 +74,8 @@ export interface LogRequest {
   follow: boolean;
   tail: number;
   since_ms: number;
+  /** Non-follow byte cap; 0 = none. */
+  max_bytes: number;
 }
 export interface SessionMessage {
   type: 'COMPLETE' | 'INCREMENTAL';
@@ -128,7 +130,7 @@ export interface WireTaskStatus {
 }
 export interface UpdateTaskStatusRequest { session_id: string; updates: WireTaskStatus[] }
 export interface UpdateTaskStatusResponse { applied: string[] }
-export interface LogChunk { request_id: string; data: Buffer; stream: string; error: string }
+export interface LogChunk { request_id: string; data: Buffer; stream: string; error: string; truncated: boolean }
 
 export { grpc };
 export * from './convert';

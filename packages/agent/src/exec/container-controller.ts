@@ -134,8 +134,17 @@ export interface LogOptions {
   sinceMs: number;
 }
 
+/**
+ * Where a log read goes. Reads are streamed, never collected: the producer
+ * hands over each piece as Docker sends it and, when the sink says it is
+ * full, stops reading Docker until the sink has drained (backpressure all the
+ * way to the daemon, which then stops reading the log file).
+ */
 export interface LogSink {
-  onData(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** false: the reader is full; the producer pauses and calls waitDrain. */
+  onData(stream: 'stdout' | 'stderr', data: Buffer): boolean;
+  /** Calls `resume` once the reader can take more. */
+  waitDrain(resume: () => void): void;
   /** Called once: the logs ended (follow: the container stopped) or failed. */
   onEnd(error?: Error): void;
 }

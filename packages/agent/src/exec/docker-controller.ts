@@ -201,7 +201,13 @@ export class DockerController implements ContainerController {
   async initExecFailure(runtimeId: string): Promise<string | undefined> {
     let text = '';
     try {
-      await this.openLogs(runtimeId, { follow: false, tail: 5, sinceMs: 0 }, { onData: (_s, d) => (text += d.toString()), onEnd: () => undefined });
+      await new Promise<void>((resolve, reject) => {
+        this.openLogs(runtimeId, { follow: false, tail: 5, sinceMs: 0 }, {
+          onData: (_s, d) => ((text += d.toString()), true),
+          waitDrain: (resume) => resume(),
+          onEnd: (err) => (err ? reject(err) : resolve()),
+        }).catch(reject);
+      });
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
       throw err;
@@ -209,6 +215,12 @@ export class DockerController implements ContainerController {
     return parseInitExecFailure(text);
   }
 
+  /**
+   * Streams a container's logs, follow or not: never the whole log in memory
+   * (dockerode buffers a non-follow read, so this dials the stream itself),
+   * and paused while the sink is full, so Docker is read no faster than the
+   * reader takes it.
+   */
   async openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription> {
     const container = this.docker.getContainer(runtimeId);
     const info = await container.inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.inspect) } as object);
@@ -216,29 +228,47 @@ export class DockerController implements ContainerController {
     const query = {
       stdout: true,
       stderr: true,
+      follow: options.follow,
       tail: options.tail > 0 ? options.tail : 'all',
       ...(options.sinceMs > 0 ? { since: options.sinceMs / 1000 } : {}),
     };
-    const demux = new LogDemuxer();
-    const emit = (chunk: Buffer) => {
-      if (tty) return sink.onData('stdout', chunk);
-      for (const f of demux.push(chunk)) sink.onData(f.stream, f.data);
-    };
-    if (!options.follow) {
-      const buf = (await container.logs({ ...query, follow: false, abortSignal: deadline(DOCKER_TIMEOUTS.logsOpen) } as never)) as unknown as Buffer;
-      emit(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-      sink.onEnd();
-      return { close() {} };
-    }
     const abort = new AbortController();
-    const stream = (await container.logs({ ...query, follow: true, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+    // The deadline covers opening only; reading lasts as long as the reader.
+    const openTimer = setTimeout(() => abort.abort(new Error(`opening the log stream took over ${DOCKER_TIMEOUTS.logsOpen} ms`)), DOCKER_TIMEOUTS.logsOpen);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+        this.docker.modem.dial(
+          {
+            path: `/containers/${encodeURIComponent(runtimeId)}/logs?`,
+            method: 'GET',
+            abortSignal: abort.signal,
+            isStream: true,
+            statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+            options: query,
+          } as never,
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
+        ),
+      );
+    } finally {
+      clearTimeout(openTimer);
+    }
+    const demux = new LogDemuxer();
     let ended = false;
     const end = (err?: Error) => {
       if (ended) return;
       ended = true;
       sink.onEnd(err);
     };
-    stream.on('data', (chunk: Buffer) => emit(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      let full = false;
+      if (tty) full = !sink.onData('stdout', chunk);
+      else for (const f of demux.push(chunk)) if (!sink.onData(f.stream, f.data)) full = true;
+      if (full && !ended) {
+        stream.pause();
+        sink.waitDrain(() => stream.resume());
+      }
+    });
     stream.once('end', () => end());
     stream.once('close', () => end());
     stream.once('error', (err: Error) => end(abort.signal.aborted ? undefined : err));

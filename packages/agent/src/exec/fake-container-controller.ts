@@ -50,6 +50,8 @@ export class FakeContainerController implements ContainerController {
   readonly volumes = new Map<string, VolumeRequest>();
   readonly stopOrder: string[] = [];
   startCount = 0;
+  /** Log entries handed to readers (backpressure tests). */
+  logReads = 0;
   /** Images the fake registry can serve; pulling anything else fails like an unreachable registry. */
   readonly registry = new Set<string>();
   createError: ((req: CreateContainerRequest) => string | undefined) | undefined;
@@ -148,21 +150,43 @@ export class FakeContainerController implements ContainerController {
     return { close: () => this.subscribers.delete(sub) };
   }
 
+  /**
+   * Like Docker: the tail of what the container wrote, then (follow) what it
+   * writes until it stops; one entry at a time, pausing while the sink is full.
+   * `logReads` counts entries handed out, so tests can see the pause reach here.
+   */
   async openLogs(runtimeId: string, options: LogOptions, sink: LogSink): Promise<Subscription> {
     const c = this.get(runtimeId);
-    const lines = options.tail > 0 ? c.logs.slice(-options.tail) : c.logs;
-    for (const l of lines) sink.onData(l.stream, l.data);
-    if (!options.follow || c.state !== 'running') {
-      sink.onEnd();
-      return { close() {} };
-    }
-    const timer = setInterval(() => {
-      if (!this.containers.has(runtimeId) || this.get(runtimeId).state !== 'running') {
+    let next = options.tail > 0 ? Math.max(0, c.logs.length - options.tail) : 0;
+    let closed = false;
+    let waiting = false;
+    let timer: NodeJS.Timeout | undefined;
+    const pump = () => {
+      waiting = false;
+      while (!closed && next < c.logs.length) {
+        const l = c.logs[next++]!;
+        this.logReads++;
+        if (!sink.onData(l.stream, l.data) && !closed) {
+          waiting = true;
+          sink.waitDrain(pump);
+          return;
+        }
+      }
+      if (closed) return;
+      if (!options.follow || !this.containers.has(runtimeId) || c.state !== 'running') {
+        closed = true;
         clearInterval(timer);
         sink.onEnd();
       }
-    }, 10);
-    return { close: () => clearInterval(timer) };
+    };
+    setImmediate(pump);
+    if (options.follow) timer = setInterval(() => !waiting && pump(), 10);
+    return {
+      close: () => {
+        closed = true;
+        clearInterval(timer);
+      },
+    };
   }
 
   async initExecFailure(runtimeId: string): Promise<string | undefined> {

@@ -12,7 +12,8 @@ interface Opts {
 
 /**
  * Copies the NDJSON log stream to stdout/stderr as it arrives. Resolves with
- * the exit code: 0 at the end of the stream, 130 when interrupted.
+ * the exit code: 0 at the end of the stream (a read cut at the server's byte
+ * cap included: the notice goes to stderr), 130 when interrupted.
  */
 export function pumpLogs(ctx: CommandContext, res: IncomingMessage): Promise<number> {
   const splitter = new LineSplitter();
@@ -28,7 +29,14 @@ export function pumpLogs(ctx: CommandContext, res: IncomingMessage): Promise<num
     const handle = (lines: string[]) => {
       for (const line of lines) {
         const ev = parseLogLine(line);
-        if (ev.kind === 'data') (ev.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout).write(ev.data);
+        if (ev.kind === 'data') {
+          const out = ev.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout;
+          // A slow terminal or pipe holds the server back instead of filling this process.
+          if (out.write(ev.data) === false && typeof (out as Partial<NodeJS.WritableStream>).once === 'function') {
+            res.pause();
+            (out as NodeJS.WritableStream).once('drain', () => res.resume());
+          }
+        } else if (ev.kind === 'truncated') ctx.io.stderr.write(`stevedore: ${ev.message}\n`);
         else if (ev.kind === 'error') {
           // Settle before destroying: destroy() emits 'aborted' synchronously.
           finish(() => reject(new ApiError(ev.type, ev.message, res.statusCode ?? 200)));
@@ -61,7 +69,7 @@ export function register(program: Command, app: App): void {
     .argument('<task>', 'task id or ARN')
     .option('--container <name>', 'container name (required when the task has several)')
     .option('-f, --follow', 'keep streaming new output until Ctrl-C or the container stops')
-    .option('--tail <n>', 'only the last N lines', parseIntOption('--tail', 0))
+    .option('--tail <n>', 'only the last N lines (default 1000; 0 = all, within the 1 MiB cap of a non-follow read)', parseIntOption('--tail', 0))
     .action(
       action<[string], Opts>(app, async (ctx, opts, task) => {
         const body: Record<string, unknown> = { cluster: ctx.cluster, task, follow: opts.follow === true };

@@ -6,6 +6,7 @@ import type { ApiContext } from './context';
 import { actionFor, dispatch } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
+import { writeLogResponse } from './log-response';
 import type { ApiAuth } from './auth/api-auth';
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -104,7 +105,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       handle().then(
         (result) => {
           if (result instanceof StreamingResponse) {
-            streamNdjson(req, res, result);
+            writeLogResponse(req, res, result);
             return;
           }
           const text = JSON.stringify(result ?? {});
@@ -155,28 +156,3 @@ function sendError(res: http.ServerResponse, err: StevedoreError, after?: () => 
   res.end(text, after);
 }
 
-function streamNdjson(req: http.IncomingMessage, res: http.ServerResponse, r: StreamingResponse): void {
-  const { stream } = r;
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  let idle: NodeJS.Timeout | undefined;
-  const armIdle = () => {
-    if (r.idleTimeoutMs <= 0) return;
-    if (idle) clearTimeout(idle);
-    idle = setTimeout(() => stream.end('ClientException: the agent stopped sending logs'), r.idleTimeoutMs);
-  };
-  armIdle();
-  stream.on('data', (c: { stream: string; data: string }) => {
-    armIdle();
-    res.write(JSON.stringify(c) + '\n');
-  });
-  stream.on('end', (error?: string) => {
-    if (idle) clearTimeout(idle);
-    if (error) res.write(JSON.stringify({ __type: 'ClientException', message: error }) + '\n');
-    res.end();
-  });
-  res.on('close', () => {
-    if (idle) clearTimeout(idle);
-    if (!stream.ended) stream.cancel();
-  });
-  req.resume();
-}

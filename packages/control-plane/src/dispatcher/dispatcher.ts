@@ -226,7 +226,7 @@ export class Dispatcher {
     this.sessions.set(instance.id, s);
     this.byId.set(id, s);
     const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>
-      s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs }),
+      s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs, max_bytes: q.maxBytes }),
     );
     const onGone = () => {
       unregisterLogs();
@@ -374,6 +374,7 @@ export class Dispatcher {
     }
     let stream: ReturnType<LogBroker['get']>;
     let finished = false;
+    let agentEnded = false;
     const finish = (err?: Partial<grpc.ServiceError>) => {
       if (finished) return;
       finished = true;
@@ -389,17 +390,29 @@ export class Dispatcher {
           return finish(grpcError(status.PERMISSION_DENIED, 'the log request was sent to another container instance'));
         }
         stream.once('cancel', () => finish(grpcError(status.CANCELLED, 'log reader went away')));
+        // Ended here (byte cap, idle reader timeout): the agent must stop too.
+        stream.once('end', () => agentEnded || finish(grpcError(status.CANCELLED, 'log stream ended by the control plane')));
+        // Backpressure: a slow reader stops this call being read, and HTTP/2
+        // flow control then stops the agent's writes (and its Docker reads).
+        stream.on('pause', () => call.pause());
+        stream.on('resume', () => call.resume());
+        if (stream.paused) call.pause();
       }
       if (stream.cancelled) return finish(grpcError(status.CANCELLED, 'log reader went away'));
-      if (chunk.data.length > 0) stream.push({ stream: chunk.stream === 'stderr' ? 'stderr' : 'stdout', data: chunk.data.toString('utf8') });
-      if (chunk.error) stream.end(chunk.error);
+      if (chunk.data.length > 0) stream.push(chunk.stream === 'stderr' ? 'stderr' : 'stdout', chunk.data);
+      if (chunk.error || chunk.truncated) {
+        agentEnded = true;
+        stream.end(chunk.error ? { error: chunk.error } : { truncated: true });
+      }
     });
     call.on('end', () => {
+      agentEnded = true;
       stream?.end();
       finish();
     });
     call.on('error', () => {
-      stream?.end('the agent log stream failed');
+      agentEnded = true;
+      stream?.end({ error: 'the agent log stream failed' });
       finish();
     });
   }

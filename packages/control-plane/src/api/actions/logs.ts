@@ -4,6 +4,15 @@ import { Params } from '../params';
 import { requireCluster } from '../lookups';
 import type { LogStream } from '../../logs/log-broker';
 
+/** Lines a read returns when the request names no tail (docker logs --tail, but with a default). */
+export const DEFAULT_LOG_TAIL = 1000;
+/**
+ * Data bytes one non-follow read returns at most (1 MiB); past it the
+ * response ends with a `truncated` line. Follows have no cap: they stream
+ * under backpressure for as long as the reader reads.
+ */
+export const MAX_LOG_RESPONSE_BYTES = 1024 * 1024;
+
 /** A response the server streams as NDJSON instead of one JSON document. */
 export class StreamingResponse {
   constructor(readonly stream: LogStream, readonly idleTimeoutMs: number) {}
@@ -11,7 +20,11 @@ export class StreamingResponse {
 
 /**
  * Stevedore_20261125.GetTaskLogs: a container's stdout/stderr, read from the
- * agent of the task's instance and streamed back as it arrives.
+ * agent of the task's instance and streamed back as it arrives. Bounded
+ * (docs/design/retention-and-limits.md): the last DEFAULT_LOG_TAIL lines
+ * unless `tail` says otherwise (0 = every line), at most
+ * MAX_LOG_RESPONSE_BYTES per non-follow read, and a limited number of
+ * streams per container instance (LimitExceededException beyond it).
  */
 export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
   const p = Params.of(body);
@@ -19,7 +32,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
   const ref = p.requiredString('task', { max: 2048 });
   const containerName = p.string('containerName', { max: 255 });
   const follow = p.boolean('follow') ?? false;
-  const tail = p.integer('tail', { min: 0, max: 1_000_000 }) ?? 0;
+  const tail = p.integer('tail', { min: 0, max: 1_000_000 }) ?? DEFAULT_LOG_TAIL;
   const startTime = p.integer('startTime', { min: 0 });
   const t = ctx.store.tasks.get(idOf(ref));
   if (!t || t.clusterName !== cluster.name) throw new InvalidParameterException('The referenced task was not found.', 'task');
@@ -39,6 +52,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
     follow,
     tail,
     sinceMs: startTime === undefined ? 0 : startTime * 1000,
+    maxBytes: follow ? 0 : MAX_LOG_RESPONSE_BYTES,
   });
   if (!stream) {
     throw new StevedoreError('ClientException', 'The agent of the task\'s container instance is not connected; logs are unavailable.', { retryable: true });
