@@ -123,6 +123,27 @@ export async function callRaw(endpoint: string, req: RawRequest): Promise<RawRes
   });
 }
 
+/**
+ * A signed call whose response is handed over unread (GetTaskLogs streams):
+ * the caller reads, pauses or destroys it as it likes.
+ */
+export async function streamRaw(endpoint: string, req: RawRequest): Promise<http.IncomingMessage> {
+  const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+  let headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': String(body.length),
+    'amz-sdk-invocation-id': randomUUID(),
+    ...(req.target !== undefined ? { 'x-amz-target': req.target } : {}),
+    ...req.headers,
+  };
+  if (req.credentials) headers = await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1');
+  return new Promise((resolve, reject) => {
+    const r = http.request(new URL('/', endpoint), { method: 'POST', headers }, resolve);
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
 /** One ECS call: parsed JSON on 2xx, ApiCallError with `__type` otherwise. */
 export async function call<T = any>(endpoint: string, operation: string, body: object = {}, targetPrefix = ECS_TARGET, credentials?: Credentials): Promise<T> {
   const res = await callRaw(endpoint, { target: `${targetPrefix}.${operation}`, body: JSON.stringify(body), ...(credentials ? { credentials } : {}) });

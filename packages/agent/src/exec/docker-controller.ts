@@ -4,7 +4,7 @@ import type { NetworkBinding } from '@stevedore/core';
 import { toDockerCreateOptions } from '../docker/create-options';
 import { dockerTime } from '../docker/docker-client';
 import { subscribeDockerEvents } from '../docker/events';
-import { LogDemuxer } from '../docker/log-demux';
+import { coalesceFrames, LogDemuxer } from '../docker/log-demux';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import {
   parseInitExecFailure,
@@ -263,7 +263,7 @@ export class DockerController implements ContainerController {
     stream.on('data', (chunk: Buffer) => {
       let full = false;
       if (tty) full = !sink.onData('stdout', chunk);
-      else for (const f of demux.push(chunk)) if (!sink.onData(f.stream, f.data)) full = true;
+      else for (const f of coalesceFrames(demux.push(chunk))) if (!sink.onData(f.stream, f.data)) full = true;
       if (full && !ended) {
         stream.pause();
         sink.waitDrain(() => stream.resume());

@@ -40,14 +40,14 @@ class FakeLogCall extends Writable {
   }
 }
 
-async function setup(lines: number, opts?: LogPusherOptions) {
+async function setup(lines: number, opts?: LogPusherOptions, pad = 0) {
   const fake = new FakeContainerController();
   fake.images.add(TEST_IMAGE);
   const id = await fake.createContainer({
     dockerName: 'x', image: TEST_IMAGE, labels: {}, definition: { name: 'app', image: TEST_IMAGE }, networkMode: 'bridge', hostIp: '127.0.5.9', peers: {}, mounts: [], stopTimeoutSeconds: 1,
   });
   await fake.startContainer(id);
-  for (let i = 0; i < lines; i++) fake.containers.get(id)!.logs.push({ stream: 'stdout', data: Buffer.from(`line ${String(i).padStart(5, '0')}\n`) });
+  for (let i = 0; i < lines; i++) fake.containers.get(id)!.logs.push({ stream: 'stdout', data: Buffer.from(`line ${String(i).padStart(5, '0')}${'x'.repeat(pad)}\n`) });
   const calls: FakeLogCall[] = [];
   const client = {
     pushLogs: (_i: string, _s: string, done: (err: null) => void) => {
@@ -65,7 +65,8 @@ const request = (over: Partial<LogRequest> = {}): LogRequest => ({
 });
 
 test('a reader that does not drain stops the agent reading Docker; draining resumes it and nothing is lost', async () => {
-  const { fake, pusher, calls } = await setup(10_000);
+  // 10,000 lines of 1 KB: 10 MB the reader is not taking.
+  const { fake, pusher, calls } = await setup(10_000, undefined, 1013);
   pusher.handle(request(), 's');
   const call = calls[0]!;
   call.flowing = false; // the control plane stops taking messages at once
@@ -73,14 +74,16 @@ test('a reader that does not drain stops the agent reading Docker; draining resu
   // Give the producer every chance to run ahead: it must stay paused.
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   const readWhilePaused = fake.logReads;
-  assert.ok(readWhilePaused <= 8, `at most a high-water mark of entries read while the reader is stuck, read ${readWhilePaused}`);
+  // The call's high-water mark (4 messages) of 32 KiB batches, plus the batch being filled: about 160 KB.
+  assert.ok(readWhilePaused <= 200, `at most a few batches read while the reader is stuck, read ${readWhilePaused} KB`);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(fake.logReads, readWhilePaused, 'the producer stays paused');
   call.flow();
   await waitFor('all 10,000 lines delivered', () => call.writableFinished || undefined, 10_000);
   const lines = call.data().split('\n').filter(Boolean);
   assert.equal(lines.length, 10_000);
-  assert.equal(lines[9_999], 'line 09999');
+  assert.equal(lines[9_999], `line 09999${'x'.repeat(1013)}`);
+  assert.ok(call.received.every((c) => c.data.length <= 32 * 1024), 'messages are batches of at most 32 KiB');
 });
 
 test('a non-follow read stops at max_bytes: exactly the cap is sent, then a truncated chunk, and Docker is not read further', async () => {
@@ -131,4 +134,19 @@ test('more concurrent requests than the agent serves are refused with LimitExcee
   await waitFor('d served', () => calls[3]!.writableFinished || undefined);
   assert.equal(calls[3]!.last!.error, '');
   assert.equal(calls[3]!.data().split('\n').filter(Boolean).length, 10);
+});
+
+test('short lines are batched into few messages, order across stdout and stderr kept', async () => {
+  const { fake, id, pusher, calls } = await setup(0);
+  const logs = fake.containers.get(id)!.logs;
+  for (let i = 0; i < 3000; i++) logs.push({ stream: 'stdout', data: Buffer.from(`${i}\n`) });
+  logs.push({ stream: 'stderr', data: Buffer.from('oops\n') });
+  logs.push({ stream: 'stdout', data: Buffer.from('after\n') });
+  pusher.handle(request(), 's');
+  const call = calls[0]!;
+  await waitFor('the call ends', () => call.writableFinished || undefined);
+  const data = call.received.filter((c) => c.data.length > 0);
+  assert.ok(data.length <= 10, `${data.length} messages for 3,002 lines`);
+  assert.deepEqual(data.slice(-2).map((c) => [c.stream, c.data.toString()]), [['stderr', 'oops\n'], ['stdout', 'after\n']]);
+  assert.equal(data.filter((c) => c.stream === 'stdout').map((c) => c.data.toString()).join('').split('\n').length, 3002);
 });

@@ -18,6 +18,9 @@ export interface LogPusherOptions {
 
 export const DEFAULT_LOG_PUSHER_OPTIONS: LogPusherOptions = { maxConcurrent: 16 };
 
+/** Largest log message the agent sends: batches of short lines, not one message per line. */
+export const BATCH_BYTES = 32 * 1024;
+
 const EMPTY: LogChunk = { request_id: '', data: Buffer.alloc(0), stream: '', error: '', truncated: false };
 
 /**
@@ -79,8 +82,27 @@ export class LogPusher {
     });
     call.on('error', () => undefined); // surfaced through the callback above
     call.write({ ...EMPTY, request_id: req.request_id });
+    const cap = req.follow ? 0 : Math.max(0, req.max_bytes);
+    let sent = 0;
+    // Docker sends one frame per line; lines are batched per stream into
+    // messages of up to BATCH_BYTES (flushed at the latest on the next turn of
+    // the event loop), or a read of short lines costs a gRPC message per line.
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let batchStream: 'stdout' | 'stderr' = 'stdout';
+    let flushTimer: NodeJS.Immediate | undefined;
+    const flush = (): boolean => {
+      if (flushTimer) clearImmediate(flushTimer);
+      flushTimer = undefined;
+      if (batchBytes === 0 || done) return !call.writableNeedDrain;
+      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+      batch = [];
+      batchBytes = 0;
+      return call.write({ ...EMPTY, data, stream: batchStream });
+    };
     const finish = (last?: Partial<LogChunk>) => {
       if (done) return;
+      flush();
       done = true;
       if (last) call.write({ ...EMPTY, ...last });
       call.end();
@@ -88,20 +110,26 @@ export class LogPusher {
     };
     const runtimeId = this.containers.runtimeIdOf(req.task_arn, req.container_name);
     if (!runtimeId) return finish({ error: `container ${req.container_name} of task ${req.task_arn} has no Docker container on this instance (not created yet, or cleaned up)` });
-    const cap = req.follow ? 0 : Math.max(0, req.max_bytes);
-    let sent = 0;
     const sink: LogSink = {
       onData: (stream, data) => {
         if (done) return true;
-        if (cap > 0 && sent + data.length > cap) {
-          const room = cap - sent;
-          if (room > 0) call.write({ ...EMPTY, data: data.subarray(0, room), stream });
-          sent = cap;
+        if (stream !== batchStream) flush();
+        batchStream = stream;
+        const over = cap > 0 && sent + data.length > cap;
+        const piece = over ? data.subarray(0, cap - sent) : data;
+        sent += piece.length;
+        if (piece.length > 0) {
+          batch.push(piece);
+          batchBytes += piece.length;
+        }
+        if (over) {
           finish({ truncated: true });
           return true;
         }
-        sent += data.length;
-        return call.write({ ...EMPTY, data, stream });
+        if (batchBytes >= BATCH_BYTES) return flush();
+        flushTimer ??= setImmediate(flush);
+        // Not flushed yet: pause only if what was sent before is still not drained.
+        return !call.writableNeedDrain;
       },
       // A write not yet drained: Docker stays paused until gRPC has sent it.
       waitDrain: (resume) => call.once('drain', resume),
