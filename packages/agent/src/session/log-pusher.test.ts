@@ -44,7 +44,7 @@ async function setup(lines: number, opts?: LogPusherOptions, pad = 0) {
   const fake = new FakeContainerController();
   fake.images.add(TEST_IMAGE);
   const id = await fake.createContainer({
-    dockerName: 'x', image: TEST_IMAGE, labels: {}, definition: { name: 'app', image: TEST_IMAGE }, networkMode: 'bridge', hostIp: '127.0.5.9', peers: {}, mounts: [], stopTimeoutSeconds: 1,
+    dockerName: 'x', image: TEST_IMAGE, labels: {}, definition: { name: 'app', image: TEST_IMAGE }, networkMode: 'bridge', hostIp: '127.0.5.9', peers: new Map(), mounts: [], stopTimeoutSeconds: 1,
   });
   await fake.startContainer(id);
   for (let i = 0; i < lines; i++) fake.containers.get(id)!.logs.push({ stream: 'stdout', data: Buffer.from(`line ${String(i).padStart(5, '0')}${'x'.repeat(pad)}\n`) });
