@@ -100,7 +100,8 @@ test('2,000 short tasks through the store: rows stay bounded by the retention, s
 
   clock.advance(HOUR + 1);
   await reaper.pass();
-  assert.deepEqual(store.retention.taskRowCounts(), { tasks: 0, containers: 0 });
+  const left = store.retention.taskRowCounts();
+  assert.deepEqual([left.tasks, left.containers], [0, 0]);
   const next = store.tasks.nextSeq();
   assert.ok(next > seqs.at(-1)!, 'a deleted task’s seq is not handed out again when the table is empty');
   store.close();
@@ -214,4 +215,36 @@ test('start() reaps what fell due while the control plane was down, then keeps p
     await reaper.stop();
     store.close();
   }
+});
+
+test('RunTask idempotency tokens are forgotten after the retention', async () => {
+  const { clock, store, reaper } = setup();
+  store.tx(() => {
+    for (let i = 0; i < 120; i++) store.clientTokens.put('RunTask/c', `old-${i}`, 'h', { tasks: [], failures: [] }, clock.now() - HOUR - 1);
+    store.clientTokens.put('RunTask/c', 'recent', 'h', { tasks: [], failures: [] }, clock.now() - 1000);
+  });
+  await reaper.pass();
+  assert.equal(store.retention.taskRowCounts().clientTokens, 1);
+  assert.ok(store.clientTokens.get('RunTask/c', 'recent'), 'a token within the retention still answers a retry');
+  assert.equal(store.clientTokens.get('RunTask/c', 'old-0'), undefined);
+  store.close();
+});
+
+test('an INACTIVE service is deleted after the retention; ACTIVE and DRAINING ones never are', async () => {
+  const { clock, store, reaper } = setup();
+  store.tx(() => {
+    store.services.create(service({ name: 'gone', status: 'DRAINING' }));
+    store.services.markInactive('c', 'gone', { events: [], rollouts: {}, inactiveAt: clock.now() });
+    store.services.create(service({ name: 'draining', status: 'DRAINING', createdAt: clock.now() - 10 * HOUR }));
+    store.services.create(service({ name: 'live', createdAt: clock.now() - 10 * HOUR }));
+  });
+  clock.advance(HOUR - 1000);
+  await reaper.pass();
+  assert.equal(store.services.get('c', 'gone')?.service.status, 'INACTIVE', 'describable for the retention');
+  clock.advance(2000);
+  await reaper.pass();
+  assert.equal(store.services.get('c', 'gone'), undefined);
+  assert.ok(store.services.get('c', 'draining'));
+  assert.ok(store.services.get('c', 'live'));
+  store.close();
 });

@@ -25,7 +25,8 @@ export function reaperIntervalFor(retentionMs: number): number {
 /**
  * The retention role: deletes stopped tasks (with their containers) once the
  * retention has passed, so the database holds what runs plus the last hour,
- * not every task ever run. Level-triggered: each pass asks the store what is
+ * not every task ever run; RunTask idempotency tokens and INACTIVE services
+ * go after the same retention. Level-triggered: each pass asks the store what is
  * due, so a pass missed while the control plane was down is made up by the
  * first one after the restart, which runs at start. Batches of `batchSize`
  * rows, each in its own transaction, yielding to the event loop in between.
@@ -71,23 +72,34 @@ export class TaskReaper {
     return this.running;
   }
 
-  /** One batch in one transaction (synchronous); returns how many tasks were deleted. */
+  /** One batch of stopped tasks in one transaction (synchronous); returns how many were deleted. */
   reapBatch(): number {
     const now = this.store.clock.now();
     return this.store.tx(() => this.store.retention.reapStoppedTasks(stoppedTaskCutoff(now, this.opts.retentionMs), this.opts.batchSize, this.evidenceDeployments()));
   }
 
+  /** Stopped tasks, then idempotency tokens and INACTIVE services past the same retention; returns the tasks deleted. */
   private async reapAll(): Promise<number> {
+    const cutoff = () => stoppedTaskCutoff(this.store.clock.now(), this.opts.retentionMs);
+    const tasks = await this.inBatches(() => this.reapBatch());
+    const tokens = await this.inBatches(() => this.store.tx(() => this.store.retention.reapClientTokens(cutoff(), this.opts.batchSize)));
+    const services = await this.inBatches(() => this.store.tx(() => this.store.retention.reapInactiveServices(cutoff(), this.opts.batchSize)));
+    this.deletedTotal += tasks;
+    if (tasks + tokens + services > 0) {
+      this.log.info({ tasks, clientTokens: tokens, inactiveServices: services, retentionSeconds: this.opts.retentionMs / 1000 }, 'records past retention deleted');
+    }
+    return tasks;
+  }
+
+  /** Runs `batch` until it deletes less than a full batch, yielding to the event loop in between. */
+  private async inBatches(batch: () => number): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = this.reapBatch();
+      const n = batch();
       total += n;
-      if (n < this.opts.batchSize || this.stopped) break;
+      if (n < this.opts.batchSize || this.stopped) return total;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    this.deletedTotal += total;
-    if (total > 0) this.log.info({ deleted: total, retentionSeconds: this.opts.retentionMs / 1000 }, 'stopped tasks past retention deleted');
-    return total;
   }
 
   private evidenceDeployments(): string[] {

@@ -13,8 +13,9 @@ export const BREAKER_FAILURE_SQL = `desired_status = 'STOPPED' AND (stop_code IN
   OR (stop_code = 'ServiceSchedulerInitiated' AND stopped_reason LIKE '${FAILED_CHECKS_REASON_PREFIX.replace(/'/g, "''")}%'))`;
 
 /**
- * Deletion of what has outlived its use (docs/design/retention-and-limits.md).
- * Writers: the retention role only. A task is deleted with its containers
+ * Deletion of what has outlived its use (docs/design/retention-and-limits.md):
+ * stopped tasks, idempotency tokens, INACTIVE services. Writers: the
+ * retention role only. A task is deleted with its containers
  * (ON DELETE CASCADE); one that a load balancer still drains or lists as a
  * target is kept until the load-balancing role has let go of it.
  */
@@ -53,8 +54,30 @@ export class RetentionRepo {
     return rows.length;
   }
 
+  /**
+   * Forgets up to `limit` idempotency tokens (RunTask clientToken) remembered
+   * before `before`; returns how many. Each holds a whole RunTask response, and
+   * SDKs send a token with every RunTask, so kept forever they grew with the
+   * number of tasks ever run.
+   */
+  reapClientTokens(before: number, limit: number): number {
+    return this.sql('DELETE FROM client_tokens WHERE rowid IN (SELECT rowid FROM client_tokens WHERE created_at < ? LIMIT ?)').run(before, limit).changes;
+  }
+
+  /** Deletes up to `limit` services INACTIVE since before `before` (DescribeServices then answers MISSING); returns how many. */
+  reapInactiveServices(before: number, limit: number): number {
+    return this
+      .sql(
+        `DELETE FROM services WHERE rowid IN (SELECT rowid FROM services WHERE status = 'INACTIVE'
+           AND COALESCE(json_extract(runtime_json, '$.inactiveAt'), created_at) < ? LIMIT ?)`,
+      )
+      .run(before, limit).changes;
+  }
+
   /** Row counts of the tables that grow with the number of tasks run (tests, metrics). */
-  taskRowCounts(): { tasks: number; containers: number } {
-    return this.sql('SELECT (SELECT COUNT(*) FROM tasks) AS tasks, (SELECT COUNT(*) FROM containers) AS containers').get() as { tasks: number; containers: number };
+  taskRowCounts(): { tasks: number; containers: number; clientTokens: number; services: number } {
+    return this
+      .sql('SELECT (SELECT COUNT(*) FROM tasks) AS tasks, (SELECT COUNT(*) FROM containers) AS containers, (SELECT COUNT(*) FROM client_tokens) AS clientTokens, (SELECT COUNT(*) FROM services) AS services')
+      .get() as { tasks: number; containers: number; clientTokens: number; services: number };
   }
 }
