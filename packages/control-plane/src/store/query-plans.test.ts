@@ -41,9 +41,9 @@ function plan(db: Db, c: Captured): string[] {
   return (db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...(c.args as never[])) as { detail: string }[]).map((r) => r.detail);
 }
 
-/** A full scan of a table that grows with tasks or services: `SCAN tasks`, `SCAN t` (no index). */
+/** A full scan of a table that grows with tasks, services, instances or revisions: `SCAN tasks`, `SCAN t` (no index). */
 function fullScans(details: string[]): string[] {
-  return details.filter((d) => /^SCAN (tasks|t|containers|c|services)\b/.test(d) && !/USING (COVERING )?INDEX/.test(d));
+  return details.filter((d) => /^SCAN (tasks|t|containers|c|services|container_instances|task_definitions)\b/.test(d) && !/USING (COVERING )?INDEX/.test(d));
 }
 
 /**
@@ -69,6 +69,10 @@ test('the hot queries of the reconcile loops, dispatcher and reaper use an index
     'cluster counts (countByStatus)': () => store.tasks.countByStatus('c'),
     'ListTasks page (list)': () => store.tasks.list({ cluster: 'c', afterSeq: 10, limit: 100 }),
     'reconcilable services (listReconcilable)': () => store.services.listReconcilable(),
+    'a service (services.get)': () => store.services.get('c', 's'),
+    'cluster instances (instances.listByCluster)': () => store.instances.listByCluster('c'),
+    'an instance (instances.get)': () => store.instances.get('i-1'),
+    'a task definition revision (taskDefinitions.get)': () => store.taskDefinitions.get('web', 1),
     'reaper batch (reapStoppedTasks)': () => store.tx(() => store.retention.reapStoppedTasks(1, 500, ['ecs-svc/1'])),
   };
   const failures: string[] = [];
