@@ -15,6 +15,7 @@ export * from './lifecycle/new-task';
 export * from './placement';
 export * from './validation';
 export * from './service';
+export * from './capacity';
 export * from './deployment';
 export * from './load-balancing';
 export * from './model/secret-reference';

@@ -1,0 +1,5 @@
+export * from './strategy';
+export * from './reservation';
+export * from './scaling-decision';
+export * from './termination';
+export * from './host-group';
