@@ -34,6 +34,8 @@ before(async () => {
     { Sid: 'Tasks', Effect: 'Allow', Action: ['ecs:RunTask', 'ecs:StartTask', 'ecs:StopTask', 'ecs:Describe*', 'ecs:List*'], Resource: [`arn:aws:ecs:*:*:cluster/${c.name}`] },
     { Sid: 'Services', Effect: 'Allow', Action: ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DescribeServices'], Resource: [`arn:aws:ecs:*:*:service/${c.name}/*`] },
     { Sid: 'TaskDefinitions', Effect: 'Allow', Action: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], Resource: ['*'] },
+    // Secrets need an execution role (ECS); passing it is not what these tests are about.
+    { Sid: 'PassExecRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: ['arn:aws:iam::000000000000:role/exec-*'] },
   ];
   const grants = [
     { Sid: 'PassAppRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: ['arn:aws:iam::000000000000:role/app-*'] },
@@ -50,7 +52,7 @@ before(async () => {
   granted = await key('granted');
   const web = { name: 'web', image: TEST_IMAGE, command: ['sleep', '600'], memory: 16 };
   await c.call('RegisterTaskDefinition', { family: 'authz-plain', containerDefinitions: [web] });
-  await c.call('RegisterTaskDefinition', { family: 'authz-secret', containerDefinitions: [{ ...web, secrets: [{ name: 'DB_PASSWORD', valueFrom: `${dbArn}:password::` }] }] });
+  await c.call('RegisterTaskDefinition', { family: 'authz-secret', executionRoleArn: 'exec-authz', containerDefinitions: [{ ...web, secrets: [{ name: 'DB_PASSWORD', valueFrom: `${dbArn}:password::` }] }] });
   await c.call('RegisterTaskDefinition', { family: 'authz-role', taskRoleArn: 'arn:aws:iam::000000000000:role/app-worker', containerDefinitions: [web] });
 });
 after(async () => {
@@ -251,6 +253,7 @@ describe('names that are Object.prototype members', () => {
     const base = { image: TEST_IMAGE, command: ['sleep', '600'], memory: 16 };
     const td = await c.call('RegisterTaskDefinition', {
       family: 'authz-proto',
+      executionRoleArn: 'exec-authz',
       containerDefinitions: [
         { ...base, name: '__proto__' },
         {

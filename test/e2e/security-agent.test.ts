@@ -143,6 +143,7 @@ test('a secret reaches the container environment and nowhere else: logs, API res
   assert.equal(put.code, 0, put.stderr);
   await c.call('RegisterTaskDefinition', {
     family: 'with-secret',
+    executionRoleArn: 'app-exec',
     containerDefinitions: [
       {
         name: 'app',
@@ -163,7 +164,7 @@ test('a secret reaches the container environment and nowhere else: logs, API res
   await waitFor(async () => (await docker(['logs', container!.id])).stdout.includes(`token-sha256=${expectedHash}`) || undefined, { description: 'the task saw the value', timeoutMs: 10_000, intervalMs: 200 });
 
   // A missing secret: the task fails to start, in ECS's words.
-  await c.call('RegisterTaskDefinition', { family: 'missing-secret', containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '60'], memory: 32, secrets: [{ name: 'X', valueFrom: 'no-such-secret' }] }] });
+  await c.call('RegisterTaskDefinition', { family: 'missing-secret', executionRoleArn: 'app-exec', containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '60'], memory: 32, secrets: [{ name: 'X', valueFrom: 'no-such-secret' }] }] });
   const miss = await c.call('RunTask', { taskDefinition: 'missing-secret' });
   const stopped = await waitStatus(c, miss.tasks[0].taskArn, 'STOPPED');
   assert.equal(stopped.stopCode, 'TaskFailedToStart');

@@ -55,11 +55,12 @@ test('what cannot be read as a role, secret or parameter is the resource "*", wh
   for (const name of ['constructor', '__proto__', 'toString']) assert.equal(roleResource(name, defaultArnContext), `arn:aws:iam::000000000000:role/${name}`);
   const weird = validateRegisterTaskDefinition({
     family: 'w',
+    executionRoleArn: 'exec',
     containerDefinitions: [{ name: 'a', image: 'i', memory: 32, secrets: [{ name: 'A', valueFrom: ':x' }, { name: 'B', valueFrom: 'a b' }, { name: 'C', valueFrom: 'arn:aws:ssm:us-east-1:1:nothing' }] }],
   });
   assert.deepEqual(
     launchPermissions(weird, {}, defaultArnContext, lookups).map((p) => [p.action, p.resource]),
-    [['secretsmanager:GetSecretValue', ANY_RESOURCE]],
+    [['iam:PassRole', 'arn:aws:iam::000000000000:role/exec'], ['secretsmanager:GetSecretValue', ANY_RESOURCE]],
   );
 });
 
@@ -120,7 +121,9 @@ before(async () => {
   assert.equal(created.status, 200);
   const services = { Action: ['ecs:CreateService', 'ecs:UpdateService'], Resource: [`arn:aws:ecs:*:*:service/${C}/*`] };
   const base = deployerPolicy([C]);
-  const deployerDoc = { ...base, Statement: [...base.Statement, { Effect: 'Allow', ...services }] };
+  // Passing the execution role is granted to both: the secret is what the tests below are about.
+  const execRole = { Action: ['iam:PassRole'], Resource: ['arn:aws:iam::000000000000:role/app-exec'] };
+  const deployerDoc = { ...base, Statement: [...base.Statement, { Effect: 'Allow', ...services }, { Effect: 'Allow', ...execRole }] };
   const grantedDoc = {
     ...deployerDoc,
     Statement: [
@@ -138,7 +141,7 @@ before(async () => {
   const container = { name: 'web', image: 'busybox', memory: 16 };
   for (const body of [
     { family: 'plain', containerDefinitions: [container] },
-    { family: 'secret', containerDefinitions: [{ ...container, secrets: [{ name: 'PW', valueFrom: 'db:password::' }] }] },
+    { family: 'secret', executionRoleArn: 'app-exec', containerDefinitions: [{ ...container, secrets: [{ name: 'PW', valueFrom: 'db:password::' }] }] },
     { family: 'role', taskRoleArn: 'arn:aws:iam::000000000000:role/app', containerDefinitions: [container] },
   ]) {
     const r = await h.callAs(deployer, 'RegisterTaskDefinition', body);

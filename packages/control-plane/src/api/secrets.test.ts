@@ -75,6 +75,7 @@ test('a task\'s secrets go only to its agent, beside the spec; never in Describe
   const reg = await sm('CreateSecret', { Name: 'registry', SecretString: REGISTRY });
   const td = await h.call('RegisterTaskDefinition', {
     family: 'sec',
+    executionRoleArn: 'app-exec',
     containerDefinitions: [
       {
         name: 'app',
@@ -115,7 +116,7 @@ test('a task\'s secrets go only to its agent, beside the spec; never in Describe
   for (const v of [VALUE, 'json-pass-value-42', 'registry-pass-9876543210']) assert.ok(!responses.includes(v), `${v} in an API response`);
 
   // Missing secret: the agent is told why, in ECS's words.
-  await h.call('RegisterTaskDefinition', { family: 'missing', containerDefinitions: [{ name: 'app', image: 'img', memory: 32, secrets: [{ name: 'X', valueFrom: 'does-not-exist' }] }] });
+  await h.call('RegisterTaskDefinition', { family: 'missing', executionRoleArn: 'app-exec', containerDefinitions: [{ name: 'app', image: 'img', memory: 32, secrets: [{ name: 'X', valueFrom: 'does-not-exist' }] }] });
   const miss = await h.call('RunTask', { cluster: 's', taskDefinition: 'missing' });
   const missArn = miss.body['tasks'][0].taskArn as string;
   const missWire = await eventually(() => agent.messages.flatMap((m) => m.assignments).find((w) => w.task_arn === missArn), 'assignment');

@@ -126,6 +126,7 @@ describe('unsupportedFeatures', () => {
 
   it('secrets, registry credentials, privileged, devices and added capabilities are supported (cluster settings decide host access)', () => {
     const td = build.validated({
+      executionRoleArn: 'app-exec',
       containerDefinitions: [
         c({
           secrets: [{ name: 'A', valueFrom: 'db-password' }],

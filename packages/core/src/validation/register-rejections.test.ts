@@ -20,6 +20,9 @@ const cases: Case[] = [
   ['misspelt member gets a suggestion', td({ memroy: '512' }), { code: P, field: 'memroy', message: ["did you mean 'memory'"] }],
   ['DescribeTaskDefinition output member', td({ revision: 3 }), { code: P, field: 'revision', message: ['read-only', 'DescribeTaskDefinition'] }],
   ['whole DescribeTaskDefinition response', { taskDefinition: td() }, { code: P, field: 'taskDefinition', message: ['register the object inside it'] }],
+  // The execution role (ECS: the agent reads secrets and pulls private images with it)
+  ['secrets without an execution role', td({ containerDefinitions: [c({ secrets: [{ name: 'A', valueFrom: 'db' }] })] }), { code: C, field: 'containerDefinitions[0].secrets', message: ["When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."] }],
+  ['repositoryCredentials without an execution role', td({ containerDefinitions: [c({ repositoryCredentials: { credentialsParameter: 'reg' } })] }), { code: C, field: 'containerDefinitions[0].repositoryCredentials', message: ['Private repository authentication requires that the task definition specify a value for executionRoleArn.'] }],
   ['family missing', { containerDefinitions: [c()] }, { code: P, field: 'family', message: ["'family' is required"] }],
   ['family with a space', td({ family: 'my app' }), { code: P, field: 'family', message: ['letters, digits, hyphens and underscores'] }],
   ['family too long', td({ family: 'f'.repeat(256) }), { code: P, field: 'family', message: ['1-255'] }],

@@ -16,6 +16,7 @@ import {
   checkPortConflicts,
   checkPortMappings,
   checkTaskReferences,
+  checkExecutionRole,
   checkTaskResourceSums,
   checkVolumeReferences,
   withDefaultHostPorts,
@@ -91,6 +92,7 @@ export function validateRegisterTaskDefinition(body: unknown): TaskDefinitionInp
   checkDependsOn(td.containerDefinitions);
   checkLogConfigurations(td);
   checkTaskReferences(td);
+  checkExecutionRole(td);
 
   const normalized = withDefaultHostPorts(td);
   checkPortConflicts(normalized);

@@ -220,6 +220,22 @@ export function checkLogConfigurations(td: TaskDefinitionInput): void {
 }
 
 /** Task-level fields that name containers or accelerators must name existing ones. */
+/**
+ * ECS: the agent reads `secrets` and pulls private images (`repositoryCredentials`)
+ * with the task execution role, so a definition using either needs one.
+ */
+export function checkExecutionRole(td: TaskDefinitionInput): void {
+  if (td.executionRoleArn !== undefined) return;
+  td.containerDefinitions.forEach((c, i) => {
+    if ((c.secrets?.length ?? 0) > 0) {
+      throw ecsRejection(at(i, 'secrets'), "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+    }
+    if (c.repositoryCredentials !== undefined) {
+      throw ecsRejection(at(i, 'repositoryCredentials'), 'Private repository authentication requires that the task definition specify a value for executionRoleArn.');
+    }
+  });
+}
+
 export function checkTaskReferences(td: TaskDefinitionInput): void {
   const proxy = td.proxyConfiguration;
   if (proxy !== undefined && !td.containerDefinitions.some((c) => c.name === proxy.containerName)) {
