@@ -29,7 +29,24 @@ export type EcsErrorCode =
   | 'InvalidSignatureException'
   | 'ServerException'
   | SecretsManagerErrorCode
-  | ElbErrorCode;
+  | ElbErrorCode
+  | QueryErrorCode;
+
+/**
+ * AWS Query protocol services (CloudWatch; api/protocols/query.ts) answer
+ * with the codes of their models: the protocol's own (MissingAction,
+ * InvalidAction) and CloudWatch's validation and lookup errors.
+ */
+export type QueryErrorCode =
+  | 'MissingAction'
+  | 'InvalidAction'
+  | 'InvalidParameterValue'
+  | 'MissingParameter'
+  | 'InvalidParameterCombination'
+  | 'ResourceNotFound'
+  | 'LimitExceeded'
+  | 'InvalidNextToken'
+  | 'InvalidFormat';
 
 /** The Secrets Manager operations (secretsmanager.*) answer with its error names. */
 export type SecretsManagerErrorCode = 'ResourceExistsException' | 'InvalidRequestException' | 'DecryptionFailure' | 'InternalServiceError';

@@ -17,6 +17,8 @@ import * as loadBalancers from './actions/load-balancers';
 import * as targetGroups from './actions/target-groups';
 import * as listeners from './actions/listeners';
 import * as targets from './actions/targets';
+import type { QueryService } from './protocols/query';
+import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -88,6 +90,9 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
 };
 
+/** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */
+export const QUERY_SERVICES: readonly QueryService[] = [CLOUDWATCH_SERVICE];
+
 /** ACTIONS as a Map: the target is request input, and `constructor` or `__proto__` must find nothing. */
 const ACTION_BY_TARGET: ReadonlyMap<string, Action> = new Map(Object.entries(ACTIONS));
 
@@ -113,10 +118,10 @@ function audited(action: string): boolean {
  * (or reads a secret value) leaves one audit line, `api call` at info, with
  * the caller, the operation, the resources it names (ARNs, from the same
  * table authorization reads) and the outcome. Never the body: it may carry
- * secret values.
+ * secret values. Query-protocol requests pass their service's action, with
+ * a target named like an X-Amz-Target (protocols/query.ts).
  */
-export async function dispatch(ctx: ApiContext, caller: Principal, target: string, body: unknown): Promise<unknown> {
-  const action = actionFor(target);
+export async function dispatch(ctx: ApiContext, caller: Principal, target: string, body: unknown, action: Action = actionFor(target)): Promise<unknown> {
   const log = ctx.log.child({ accessKeyId: caller.accessKeyId });
   const req: RequestContext = { ...ctx, log, caller };
   const name = actionOf(target) ?? target;

@@ -3,13 +3,13 @@ import * as https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { isStevedoreError, StevedoreError } from '@stevedore/core';
 import type { ApiContext } from './context';
-import { actionFor, dispatch } from './router';
+import { actionFor, dispatch, QUERY_SERVICES } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import { writeLogResponse } from './log-response';
 import type { ApiAuth } from './auth/api-auth';
-
-const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+import { sendJsonError, sendJsonResult } from './protocols/json';
+import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, sendQueryError, sendQueryResult, type QueryService } from './protocols/query';
 
 export interface ApiServerOptions {
   /** Every request but GET /ping goes through it. */
@@ -30,11 +30,13 @@ export interface ApiServerOptions {
 export type ApiServer = http.Server | https.Server;
 
 /**
- * The public API: AWS JSON 1.1 over HTTP, `POST /` with X-Amz-Target. Each
- * request is authenticated (SigV4), throttled per access key, parsed with
- * size and depth limits, authorized against the caller's role, and only then
- * handed to its action. Errors are mapped to ECS's `{__type, message}` here
- * and nowhere else.
+ * The public API: AWS JSON 1.1 over HTTP, `POST /` with X-Amz-Target, and
+ * the AWS Query protocol (form in, XML out) for CloudWatch, told apart per
+ * request (protocols/). Each request is authenticated (SigV4), throttled per
+ * access key, parsed with size and depth limits, authorized against the
+ * caller's role, and only then handed to its action; both protocols take
+ * the same path. Errors are mapped to the protocol's error shape here
+ * (`{__type, message}` or `<ErrorResponse>`) and nowhere else.
  */
 export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiServer {
   const log = ctx.log;
@@ -51,6 +53,11 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
+    const query = isQueryRequest(req.method, req.url, req.headers);
+    // Errors before the service is known (throttled, too large) still come in the request's protocol.
+    let queryService: QueryService | undefined;
+    const sendError = (r: http.ServerResponse, err: StevedoreError, after?: () => void) =>
+      query ? sendQueryError(r, err, queryService, requestId, after) : sendJsonError(r, err, after);
     const remote = req.socket.remoteAddress ?? 'unknown';
     const busy = inFlight.get(remote) ?? 0;
     if (busy >= maxInFlight) {
@@ -63,7 +70,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       if (n <= 0) inFlight.delete(remote);
       else inFlight.set(remote, n);
     });
-    if (req.method !== 'POST') {
+    if (req.method !== 'POST' && !query) {
       sendError(res, new StevedoreError('UnknownOperationException', 'Only POST / is supported.', { httpStatus: 404 }));
       return;
     }
@@ -90,26 +97,39 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
     req.on('error', () => undefined);
     req.on('end', () => {
       if (tooLarge) return;
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const op = target.split('.').pop() ?? '';
       const raw = Buffer.concat(chunks);
       let accessKeyId: string | undefined;
-      const handle = async () => {
-        const principal = await auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw }, target, remote);
+      let op = '';
+      const received = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw };
+      const handleJson = async () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        op = target.split('.').pop() ?? '';
+        const principal = await auth.authenticate(received, target, remote);
         accessKeyId = principal.accessKeyId;
         actionFor(target); // an unknown operation is refused before its body is parsed
         const body = parseRequestBody(raw.toString('utf8'));
         auth.authorize(principal, target, body);
-        return dispatch(ctx, principal, target, body);
+        const result = await dispatch(ctx, principal, target, body);
+        return () => {
+          if (result instanceof StreamingResponse) writeLogResponse(req, res, result);
+          else sendJsonResult(res, result);
+        };
       };
-      handle().then(
-        (result) => {
-          if (result instanceof StreamingResponse) {
-            writeLogResponse(req, res, result);
-            return;
-          }
-          const text = JSON.stringify(result ?? {});
-          res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
+      const handleQuery = async () => {
+        const call = resolveQueryCall(QUERY_SERVICES, received.method, received.url, req.headers, raw);
+        op = call.op.slice(0, 128);
+        queryService = call.service;
+        const principal = await auth.authenticate(received, call.target, remote);
+        accessKeyId = principal.accessKeyId;
+        const { op: operation, action, service } = queryOperation(call);
+        const body = decodeQueryCall(call, operation, service);
+        auth.authorize(principal, call.target, body);
+        const result = await dispatch(ctx, principal, call.target, body, action);
+        return () => sendQueryResult(res, service, operation, result, requestId);
+      };
+      (query ? handleQuery() : handleJson()).then(
+        (send) => {
+          send();
           log.debug({ op, accessKeyId, status: 200, ms: msSince(started) }, 'api request');
         },
         (e: unknown) => {
@@ -142,17 +162,5 @@ function toStevedoreError(e: unknown, log: ApiContext['log'], op: string): Steve
   if (isStevedoreError(e)) return e;
   log.error({ op, err: e }, 'unexpected error in API action');
   return new StevedoreError('ServerException', 'An internal error occurred.', { httpStatus: 500 });
-}
-
-function sendError(res: http.ServerResponse, err: StevedoreError, after?: () => void): void {
-  const body: Record<string, unknown> = { __type: err.code, message: err.message };
-  if (err.options.extra) Object.assign(body, err.options.extra);
-  const text = JSON.stringify(body);
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(err.httpStatus, { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-ErrorType': err.code, 'content-length': Buffer.byteLength(text), connection: after ? 'close' : 'keep-alive' });
-  res.end(text, after);
 }
 

@@ -77,6 +77,33 @@ function resourceArn(body: Body): string[] {
 
 const any: ResourcesOf = () => [ANY_RESOURCE];
 
+const ALARM_NAME = /^[^\u0000-\u001f]{1,255}$/;
+const alarmArn = (a: ArnContext, name: unknown) => (typeof name === 'string' && ALARM_NAME.test(name) ? `arn:aws:cloudwatch:${a.region}:${a.account}:alarm:${name}` : ANY_RESOURCE);
+const alarms = (member: string): ResourcesOf => (b, a) => {
+  const v = b[member];
+  return Array.isArray(v) && v.length > 0 ? v.map((n) => alarmArn(a, n)) : [ANY_RESOURCE];
+};
+
+/**
+ * CloudWatch, as IAM scopes it: alarms by their ARN
+ * (arn:aws:cloudwatch:<region>:<account>:alarm:<name>), metric operations and
+ * alarm listings on no resource ("*").
+ */
+const CLOUDWATCH_RESOURCES: Record<string, ResourcesOf> = {
+  'cloudwatch:PutMetricData': any,
+  'cloudwatch:GetMetricStatistics': any,
+  'cloudwatch:GetMetricData': any,
+  'cloudwatch:ListMetrics': any,
+  'cloudwatch:DescribeAlarms': any,
+  'cloudwatch:DescribeAlarmsForMetric': any,
+  'cloudwatch:PutMetricAlarm': (b, a) => [alarmArn(a, b['AlarmName'])],
+  'cloudwatch:SetAlarmState': (b, a) => [alarmArn(a, b['AlarmName'])],
+  'cloudwatch:DescribeAlarmHistory': (b, a) => (b['AlarmName'] === undefined ? [ANY_RESOURCE] : [alarmArn(a, b['AlarmName'])]),
+  'cloudwatch:DeleteAlarms': alarms('AlarmNames'),
+  'cloudwatch:EnableAlarmActions': alarms('AlarmNames'),
+  'cloudwatch:DisableAlarmActions': alarms('AlarmNames'),
+};
+
 const SECRET_ARN = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
@@ -160,6 +187,7 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
       'RegisterTargets', 'DeregisterTargets', 'DescribeTargetHealth',
     ].map((op) => [`stevedore:${op}`, any]),
   ),
+  ...CLOUDWATCH_RESOURCES,
   'stevedore:CreateAccessKey': role,
   'stevedore:ListAccessKeys': any,
   'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],
@@ -175,6 +203,8 @@ export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['secretsmanager', 'secretsmanager'],
   ['AmazonSSM', 'ssm'],
   ['AnyScaleFrontendService', 'application-autoscaling'],
+  // CloudWatch is served in the Query protocol; its operations are named with the target prefix of its JSON protocol.
+  ['GraniteServiceVersion20100801', 'cloudwatch'],
 ]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */

@@ -59,6 +59,10 @@ export class AuthError extends StevedoreError {
 
 const invalid = (message: string, accessKeyId?: string) => new AuthError('InvalidSignatureException', message, accessKeyId);
 
+function isFormBody(req: ReceivedRequest): boolean {
+  return (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
 function header(req: ReceivedRequest, name: string): string | undefined {
   const v = req.headers[name];
   return v === undefined ? undefined : v.join(',');
@@ -156,7 +160,10 @@ export async function verifySigV4(req: ReceivedRequest, opts: VerifyOptions): Pr
   if (auth.region !== opts.region) throw invalid(`Credential should be scoped to a valid region, not '${auth.region}'.`, id);
   if (!opts.services.includes(auth.service)) throw invalid(`Credential should be scoped to correct service: '${opts.services[0]}'.`, id);
   if (auth.terminator !== 'aws4_request') throw invalid(`Credential should be scoped with a valid terminator: 'aws4_request', not '${auth.terminator}'.`, id);
-  for (const required of ['host', 'x-amz-date', ...(req.method === 'POST' ? ['x-amz-target'] : [])]) {
+  // The target names the operation of a JSON request, so it must be signed; a
+  // Query request names it in its (signed) body or query string instead.
+  const target = header(req, 'x-amz-target') !== undefined || (req.method === 'POST' && !isFormBody(req)) ? ['x-amz-target'] : [];
+  for (const required of ['host', 'x-amz-date', ...target]) {
     if (!auth.signedHeaders.includes(required)) throw invalid(`'${required}' must be a signed header.`, id);
   }
   checkSkew(signedAtMs, opts.nowMs, opts.maxSkewMs ?? MAX_SKEW_MS, id);
