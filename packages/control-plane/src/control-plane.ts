@@ -8,6 +8,7 @@ import { DEFAULT_LOG_BROKER_OPTIONS, LogBroker } from './logs/log-broker';
 import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
 import { TargetRegistrar } from './loadbalancer/target-registrar';
 import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
+import { MetricRetention } from './metrics/metric-retention';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -27,6 +28,7 @@ export class ControlPlane {
   readonly orchestrator: ServiceReconciler;
   private readonly loadBalancing: TargetRegistrar;
   private readonly reaper: TaskReaper;
+  private readonly metricRetention: MetricRetention;
   private api: ApiServer | undefined;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
@@ -60,6 +62,7 @@ export class ControlPlane {
     this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
     const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
     this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
+    this.metricRetention = new MetricRetention(this.store, log.child({ component: 'metric-retention' }));
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
   }
@@ -78,6 +81,7 @@ export class ControlPlane {
     this.orchestrator.start();
     this.loadBalancing.start();
     this.reaper.start();
+    this.metricRetention.start();
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -130,6 +134,7 @@ export class ControlPlane {
       });
     }
     await this.reaper.stop();
+    this.metricRetention.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();

@@ -19,3 +19,4 @@ export * from './capacity';
 export * from './deployment';
 export * from './load-balancing';
 export * from './model/secret-reference';
+export * from './metrics';

@@ -12,7 +12,16 @@ export type Change =
   /** Load balancers, listeners, rules, target groups or targets changed: host configurations may differ. */
   | { kind: 'load-balancer-config' }
   /** A load-balancer host reported a target health state change. */
-  | { kind: 'target-health' };
+  | { kind: 'target-health' }
+  /** Datapoints of this namespace were written (wakes the alarm evaluator). */
+  | { kind: 'metric-data'; namespace: string }
+  /** An alarm was created, changed or deleted (PutMetricAlarm, DeleteAlarms, Enable/DisableAlarmActions). */
+  | { kind: 'alarm'; alarmName: string }
+  /**
+   * An alarm's state changed (OK, ALARM, INSUFFICIENT_DATA), by evaluation or
+   * SetAlarmState: the autoscaling role's trigger (docs/design/metrics.md, "alarm-state contract").
+   */
+  | { kind: 'alarm-state'; alarmName: string };
 
 /** What to do with an error a listener threw (the control plane logs it). */
 export type ListenerErrorHandler = (err: unknown, change: Change) => void;

@@ -15,6 +15,7 @@ import { AgentPkiRepo } from './agent-pki-repo';
 import { SecretsRepo } from './secrets-repo';
 import { ReplayCacheRepo } from './replay-cache-repo';
 import { RetentionRepo } from './retention-repo';
+import { MetricsRepo } from './metrics-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -43,6 +44,7 @@ export class Store {
   readonly secrets: SecretsRepo;
   readonly replayCache: ReplayCacheRepo;
   readonly retention: RetentionRepo;
+  readonly metrics: MetricsRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -63,6 +65,7 @@ export class Store {
     this.secrets = new SecretsRepo(db, box);
     this.replayCache = new ReplayCacheRepo(db);
     this.retention = new RetentionRepo(db);
+    this.metrics = new MetricsRepo(db, record);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/store';
+
+export interface MetricRetentionOptions {
+  /** A pass this often; each deletes everything past retention. */
+  intervalMs: number;
+  /** Rows per table per transaction: short write locks between API writes and agent reports. */
+  batchSize: number;
+}
+
+export const DEFAULT_METRIC_RETENTION_OPTIONS: MetricRetentionOptions = { intervalMs: 60_000, batchSize: 2_000 };
+
+/**
+ * The metric retention role: raw points go after 3 hours, 1-minute rollups
+ * after 15 days, 1-hour rollups and metrics with no data after 63 days,
+ * alarm history after 2 weeks (store/metrics-repo.ts; rollups themselves are
+ * merged as points are written, so there is nothing to roll up here).
+ * Level-triggered: each pass deletes by time whatever is due, so a pass
+ * missed while the control plane was down is made up by the first after a
+ * restart (run at start), and a pass cut short by a crash is simply redone.
+ */
+export class MetricRetention {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: MetricRetentionOptions = DEFAULT_METRIC_RETENTION_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      this.timer = undefined;
+      void this.pass()
+        .catch((e: unknown) => this.log.error({ err: e }, 'metric pruning failed; retrying next pass'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Deletes everything due, one batch per transaction, yielding to the event loop in between. */
+  async pass(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (this.stopped) break;
+      const n = this.store.metrics.prune(this.store.clock.now(), this.opts.batchSize);
+      total += n;
+      if (n === 0) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    if (total > 0) this.log.debug({ rows: total }, 'pruned metric data past retention');
+    return total;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './metric-datum';
+export * from './percentile-sketch';
