@@ -35,6 +35,8 @@ export interface ControlPlaneConfig {
   maxLogStreamsPerInstance?: number;
   /** Stopped tasks are deleted this long after they stop (ECS: about an hour). */
   stoppedTaskRetentionSeconds?: number;
+  /** Lifetime of the temporary credentials issued to task roles (at most 6 hours). */
+  taskCredentialsTtlSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
 }
@@ -100,6 +102,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
+    .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
@@ -116,6 +119,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isFinite(retention) || retention < 1) throw new InvalidArgumentError('--stopped-task-retention-seconds must be a number ≥ 1');
   const maxLogStreams = Number(o['maxLogStreamsPerInstance']);
   if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1) throw new InvalidArgumentError('--max-log-streams-per-instance must be an integer ≥ 1');
+  const credentialsTtl = Number(o['taskCredentialsTtl']);
+  if (!Number.isInteger(credentialsTtl) || credentialsTtl < 60 || credentialsTtl > 21600) throw new InvalidArgumentError('--task-credentials-ttl must be an integer from 60 to 21600 seconds (6 hours)');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   let apiRateLimit: RateLimit;
   try {
@@ -154,6 +159,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     instanceLostGraceSeconds: grace,
     stoppedTaskRetentionSeconds: retention,
     maxLogStreamsPerInstance: maxLogStreams,
+    taskCredentialsTtlSeconds: credentialsTtl,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
   };
 }

@@ -53,6 +53,7 @@ export class ControlPlane {
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
       heartbeatPeriodMs: config.heartbeatPeriodMs,
+      ...(config.taskCredentialsTtlSeconds !== undefined ? { taskCredentialsTtlMs: config.taskCredentialsTtlSeconds * 1000 } : {}),
     });
     this.orchestrator = new ServiceReconciler(this.store, log.child({ component: 'orchestrator' }), {
       ...DEFAULT_ORCHESTRATOR_OPTIONS,

@@ -26,6 +26,7 @@ export type EcsErrorCode =
   | 'ThrottlingException'
   | 'LimitExceededException'
   | 'UnrecognizedClientException'
+  | 'ExpiredTokenException'
   | 'InvalidSignatureException'
   | 'ServerException'
   | SecretsManagerErrorCode

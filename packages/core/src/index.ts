@@ -20,3 +20,4 @@ export * from './deployment';
 export * from './load-balancing';
 export * from './model/secret-reference';
 export * from './metrics';
+export * from './model/role-reference';

@@ -104,6 +104,9 @@ export interface WireTargetHealthReport {
 export interface WireLoadBalancerStatus { load_balancer_arn: string; config_version: string; state: string; reason: string }
 export interface UpdateTargetHealthRequest { session_id: string; targets: WireTargetHealthReport[]; load_balancers: WireLoadBalancerStatus[] }
 export type UpdateTargetHealthResponse = Record<string, never>;
+export type TaskRoleType = 'TaskApplication' | 'TaskExecution';
+export interface GetTaskCredentialsRequest { task_arn: string; role_type: string }
+export interface GetTaskCredentialsResponse { role_arn: string; access_key_id: string; secret_access_key: string; session_token: string; expiration_ms: number }
 export interface HeartbeatRequest { session_id: string }
 export interface HeartbeatResponse { period_ms: number }
 export interface WireNetworkBinding { bind_ip: string; container_port: number; host_port: number; protocol: string }

@@ -23,6 +23,10 @@ export function buildAssignment(arn: ArnContext, task: StoredTask, td: TaskDefin
   const memory = task.overrides.memory ?? td.memory;
   if (cpu !== undefined) a.cpu = cpu;
   if (memory !== undefined) a.memory = memory;
+  const taskRoleArn = task.overrides.taskRoleArn ?? td.taskRoleArn;
+  const executionRoleArn = task.overrides.executionRoleArn ?? td.executionRoleArn;
+  if (taskRoleArn !== undefined) a.taskRoleArn = taskRoleArn;
+  if (executionRoleArn !== undefined) a.executionRoleArn = executionRoleArn;
   if (td.pidMode !== undefined) a.pidMode = td.pidMode;
   if (td.ipcMode !== undefined) a.ipcMode = td.ipcMode;
   if (task.stopCode !== undefined) a.stopCode = task.stopCode;

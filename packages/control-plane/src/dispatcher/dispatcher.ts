@@ -36,7 +36,8 @@ import { hostSetOf } from '../store/load-balancing-view';
 import { validateRegistration } from './registration-validation';
 import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
-import type { UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
+import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
+import { DEFAULT_TASK_CREDENTIALS_TTL_MS, issueTaskCredentials } from './task-credentials';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
 export interface ChannelSecurity {
@@ -50,6 +51,8 @@ export interface DispatcherOptions {
   missedHeartbeats: number;
   /** Full resync of every session, healing any missed change event. */
   resyncMs: number;
+  /** Lifetime of task role credentials (at most 6 hours). */
+  taskCredentialsTtlMs?: number;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { heartbeatPeriodMs: 3000, missedHeartbeats: 3, resyncMs: 30_000 };
@@ -107,6 +110,7 @@ export class Dispatcher {
       UpdateTaskStatus: this.updateTaskStatus.bind(this),
       PushLogs: this.pushLogs.bind(this),
       UpdateTargetHealth: this.updateTargetHealth.bind(this),
+      GetTaskCredentials: this.getTaskCredentials.bind(this),
     });
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -415,6 +419,28 @@ export class Dispatcher {
       stream?.end({ error: 'the agent log stream failed' });
       finish();
     });
+  }
+
+  /** Temporary credentials of a role of one of the caller's tasks (proto contract of GetTaskCredentials). */
+  private getTaskCredentials(call: grpc.ServerUnaryCall<GetTaskCredentialsRequest, GetTaskCredentialsResponse>, cb: grpc.sendUnaryData<GetTaskCredentialsResponse>): void {
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    try {
+      const res = issueTaskCredentials(this.store, this.arn, peer.instanceId, call.request, this.opts.taskCredentialsTtlMs ?? DEFAULT_TASK_CREDENTIALS_TTL_MS);
+      // The key id names the credentials in logs and in the API's audit lines; never the secret or token.
+      this.log.info({ instance: peer.instanceId, task: call.request.task_arn, roleType: call.request.role_type, roleArn: res.role_arn, accessKeyId: res.access_key_id }, 'task credentials issued');
+      cb(null, res);
+    } catch (e) {
+      if (isGrpcError(e)) {
+        const err = e as { code: status; details: string };
+        return cb(this.refuse(call, err.code, err.details, 'task credentials refused', { instance: peer.instanceId, task: String(call.request.task_arn).slice(0, 200) }));
+      }
+      cb(this.internal(e, 'get task credentials'));
+    }
   }
 
   private internal(e: unknown, what: string): Partial<grpc.ServiceError> {

@@ -84,6 +84,8 @@ export class TaskReaper {
     const tasks = await this.inBatches(() => this.reapBatch());
     const tokens = await this.inBatches(() => this.store.tx(() => this.store.retention.reapClientTokens(cutoff(), this.opts.batchSize)));
     const services = await this.inBatches(() => this.store.tx(() => this.store.retention.reapInactiveServices(cutoff(), this.opts.batchSize)));
+    // Task role keys that expired or whose task stopped (they are refused already; this only frees the rows).
+    await this.inBatches(() => this.store.tx(() => this.store.taskCredentials.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
     this.deletedTotal += tasks;
     if (tasks + tokens + services > 0) {
       this.log.info({ tasks, clientTokens: tokens, inactiveServices: services, retentionSeconds: this.opts.retentionMs / 1000 }, 'records past retention deleted');

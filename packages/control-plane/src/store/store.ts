@@ -16,6 +16,8 @@ import { SecretsRepo } from './secrets-repo';
 import { ReplayCacheRepo } from './replay-cache-repo';
 import { RetentionRepo } from './retention-repo';
 import { MetricsRepo } from './metrics-repo';
+import { TaskCredentialsRepo } from './task-credentials-repo';
+import { FileSystemsRepo } from './file-systems-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -45,6 +47,8 @@ export class Store {
   readonly replayCache: ReplayCacheRepo;
   readonly retention: RetentionRepo;
   readonly metrics: MetricsRepo;
+  readonly taskCredentials: TaskCredentialsRepo;
+  readonly fileSystems: FileSystemsRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -66,6 +70,8 @@ export class Store {
     this.replayCache = new ReplayCacheRepo(db);
     this.retention = new RetentionRepo(db);
     this.metrics = new MetricsRepo(db, record);
+    this.taskCredentials = new TaskCredentialsRepo(db, box);
+    this.fileSystems = new FileSystemsRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -12,6 +12,7 @@ import {
   type SessionMessage,
   type UpdateTaskStatusRequest,
   type UpdateTaskStatusResponse,
+  type GetTaskCredentialsResponse,
 } from '@stevedore/proto';
 
 type Client = grpc.Client & Record<string, (...args: any[]) => any>;
@@ -155,6 +156,10 @@ export class FakeAgent {
 
   update(updates: UpdateTaskStatusRequest['updates']): Promise<UpdateTaskStatusResponse> {
     return unary<UpdateTaskStatusResponse>(this.client, 'UpdateTaskStatus', { session_id: this.sessionId, updates }, this.metadata());
+  }
+
+  getTaskCredentials(taskArn: string, roleType = 'TaskApplication'): Promise<GetTaskCredentialsResponse> {
+    return unary<GetTaskCredentialsResponse>(this.client, 'GetTaskCredentials', { task_arn: taskArn, role_type: roleType }, this.metadata());
   }
 
   heartbeat(): Promise<{ period_ms: number }> {

@@ -10,6 +10,8 @@ import { Hash } from '@smithy/hash-node';
 export interface AccessKey {
   accessKeyId: string;
   secretAccessKey: string;
+  /** Temporary credentials (a task role's): sent as X-Amz-Security-Token, as the SDKs do. */
+  sessionToken?: string;
 }
 
 /** The `[default]` profile of an AWS shared-credentials file. */

@@ -26,6 +26,10 @@ export interface TaskAssignment {
   volumes: Volume[];
   /** Container definitions with overrides applied, in definition order. */
   containers: (ContainerDefinition & { containerArn: string })[];
+  /** The task role (overrides applied): its credentials are served to the containers. */
+  taskRoleArn?: string;
+  /** The execution role (overrides applied): what the agent acts as for the task. */
+  executionRoleArn?: string;
   /** The cluster's host-access policy when this was sent: the agent refuses anything beyond it. Absent: none. */
   hostAccess?: HostAccess;
   /** Why the control plane wants it stopped (StopTask reason, scheduler). */

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { StevedoreError, type ArnContext, type Clock } from '@stevedore/core';
 import type { Store } from '../../store/store';
 import type { StoredAccessKey } from '../../store/iam-repo';
+import type { TaskCredential } from '../../store/task-credentials-repo';
+import { TEMPORARY_KEY_ID_PATTERN } from '../../store/task-credentials-repo';
 import { AuthError, MAX_SKEW_MS, verifySigV4, type ReceivedRequest } from './sigv4';
 import { ReplayCache } from './replay-cache';
 import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
@@ -16,6 +18,8 @@ export interface Principal {
   /** As AWS names a role session: arn:aws:sts::<account>:assumed-role/<role>/<key>. */
   arn: string;
   policy: PolicyDocument;
+  /** Set for a task role's temporary credentials: the task they were issued to. */
+  taskArn?: string;
 }
 
 export interface ApiAuthOptions {
@@ -85,6 +89,7 @@ export class ApiAuth {
     if (!this.options.enabled) return UNAUTHENTICATED_ADMIN;
     const nowMs = this.clock.now();
     let key: StoredAccessKey | undefined;
+    let temporary: TaskCredential | undefined;
     try {
       // Verify first: the check costs one SigV4 computation (a few HMACs, about
       // what parsing the request costs), and rationing before it would let
@@ -95,15 +100,32 @@ export class ApiAuth {
         services: signingServicesFor(target),
         maxSkewMs: this.maxSkewMs,
         secretFor: (id) => {
+          if (TEMPORARY_KEY_ID_PATTERN.test(id)) {
+            // A task role's temporary key (docs/design/task-roles.md): valid until it expires or its task stops.
+            const t = this.store.taskCredentials.getWithSecret(id);
+            temporary = t?.credential;
+            return t?.secretAccessKey;
+          }
           const found = this.store.iam.getAccessKeyWithSecret(id);
           key = found?.key;
           return found?.secretAccessKey;
         },
       });
+      if (temporary) this.checkTemporary(temporary, req, nowMs);
       if (!this.replays.checkAndRecord(verified.signature, verified.signedAtMs, nowMs)) {
         throw new AuthError('InvalidSignatureException', 'Request replay detected: this signature was already used. Sign each request anew (SDKs add a unique amz-sdk-invocation-id header).', verified.accessKeyId);
       }
       if (!this.limiter.tryTake(verified.accessKeyId, nowMs)) throw new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
+      if (temporary) {
+        return {
+          accessKeyId: verified.accessKeyId,
+          roleName: temporary.roleName,
+          // As STS names a task's role session: the session name is the task id.
+          arn: `arn:aws:sts::${this.arn.account}:assumed-role/${temporary.roleName}/${temporary.taskId}`,
+          policy: this.storedPolicyOf(temporary.roleName),
+          taskArn: temporary.taskArn,
+        };
+      }
       const roleName = key!.roleName;
       return {
         accessKeyId: verified.accessKeyId,
@@ -118,7 +140,7 @@ export class ApiAuth {
         refusal = new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
       }
       if (e instanceof StevedoreError) {
-        const accessKeyId = e instanceof AuthError ? e.accessKeyId : key?.accessKeyId;
+        const accessKeyId = e instanceof AuthError ? e.accessKeyId : (key?.accessKeyId ?? temporary?.accessKeyId);
         this.refused(nowMs, { accessKeyId, target, remote, error: (refusal as StevedoreError).code, reason: e.message });
       }
       throw refusal;
@@ -140,6 +162,28 @@ export class ApiAuth {
     if (decision === 'allow') return;
     this.refused(this.clock.now(), { accessKeyId: principal.accessKeyId, role: principal.roleName, target, error: 'AccessDeniedException', action, resource });
     throw accessDenied(principal.arn, action, resource, decision);
+  }
+
+  /**
+   * A temporary key also needs its session token (X-Amz-Security-Token, as
+   * the SDKs send it), an expiration in the future, and a task that still
+   * runs: stopping the task revokes every key it was given, at once.
+   */
+  private checkTemporary(t: TaskCredential, req: ReceivedRequest, nowMs: number): void {
+    const token = req.headers['x-amz-security-token']?.[0] ?? new URL(req.url, 'http://x').searchParams.get('X-Amz-Security-Token') ?? undefined;
+    if (token === undefined || !this.store.taskCredentials.tokenMatches(t.accessKeyId, token)) {
+      throw new AuthError('UnrecognizedClientException', 'The security token included in the request is invalid.', t.accessKeyId);
+    }
+    if (t.expiresAt <= nowMs) throw new AuthError('ExpiredTokenException', 'The security token included in the request is expired', t.accessKeyId);
+    const task = this.store.tasks.get(t.taskId);
+    if (!task || task.desiredStatus !== 'RUNNING' || task.lastStatus === 'STOPPED') {
+      throw new AuthError('UnrecognizedClientException', 'The security token included in the request is invalid: the task it was issued to has stopped.', t.accessKeyId);
+    }
+  }
+
+  /** Task roles are stored roles only (never a built-in one, see dispatcher/task-credentials.ts). */
+  private storedPolicyOf(roleName: string): PolicyDocument {
+    return (this.store.iam.getRole(roleName)?.policyDocument as PolicyDocument | undefined) ?? EMPTY_POLICY;
   }
 
   private policyOf(roleName: string): PolicyDocument {

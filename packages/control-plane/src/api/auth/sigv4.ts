@@ -49,7 +49,7 @@ export const MISMATCH_MESSAGE =
 export class AuthError extends StevedoreError {
   override readonly name = 'AuthError';
   constructor(
-    code: 'UnrecognizedClientException' | 'InvalidSignatureException',
+    code: 'UnrecognizedClientException' | 'InvalidSignatureException' | 'ExpiredTokenException',
     message: string,
     readonly accessKeyId?: string,
   ) {

@@ -8,8 +8,9 @@ import { loadBalancers } from './006-load-balancers';
 import { apiReplayCache } from './008-api-replay-cache';
 import { retention } from './009-retention';
 import { metrics } from './014-metrics';
+import { taskRoles } from './020-task-roles';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles];
