@@ -102,6 +102,70 @@ function get(path: string, host?: string, timeoutMs = 10_000): Promise<{ status:
   });
 }
 
+/**
+ * Load from `n` clients that each keep one connection alive across requests
+ * (a browser, a pooled HTTP client): a load balancer that closes an idle
+ * connection (a reload does) fails their next request with ECONNRESET.
+ */
+function keepAliveLoad(n: number, path = '/id') {
+  const agents = Array.from({ length: n }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const failures: string[] = [];
+  const bodies: string[] = [];
+  let ok = 0;
+  let stop = false;
+  const deadline = Date.now() + 240_000;
+  const one = (agent: http.Agent) =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: LB_IP, port: HTTP_PORT, path, agent }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          if (res.statusCode === 200) {
+            ok++;
+            if (bodies.length < 100_000) bodies.push(body.trim());
+          } else failures.push(`HTTP ${res.statusCode}`);
+          resolve();
+        });
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => {
+        failures.push(e.message);
+        resolve();
+      });
+    });
+  const loops = agents.map(async (a) => {
+    while (!stop && Date.now() < deadline && ok + failures.length < 100_000) await one(a);
+  });
+  return {
+    bodies,
+    get ok() {
+      return ok;
+    },
+    async stop() {
+      stop = true;
+      await Promise.all(loops);
+      for (const a of agents) a.destroy();
+      return { ok, failures };
+    },
+  };
+}
+
+/** How often the load balancer host's HAProxy reloaded: its master CLI's `show proc`. */
+function haproxyReloads(): Promise<number> {
+  const socket = `${c.dataDir}/agent-0/loadbalancer/master.sock`;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const s = net.connect(socket, () => s.end('show proc\n'));
+    s.on('data', (d) => (out += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => {
+      const master = out.split('\n').find((l) => /^\d+\s+master\s/.test(l));
+      if (!master) return reject(new Error(`no master in show proc: ${out.slice(0, 200)}`));
+      resolve(Number(master.trim().split(/\s+/)[2]));
+    });
+  });
+}
+
 function tcpRead(): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -207,20 +271,16 @@ test('a task whose health endpoint fails is marked unhealthy, taken out of rotat
   const names = await hostnames('web');
   const [victimHost, victimTask] = [...names.entries()][0]!;
   const [ctr] = await listContainers({ 'stevedore.task': victimTask });
+  // Within the service's health check grace period an unhealthy target is not acted on
+  // (ECS), so the unhealthy state lasts long enough to be seen; the grace then ends.
+  await c.call('UpdateService', { service: 'web', healthCheckGracePeriodSeconds: 3600 });
   await docker(['exec', ctr!.id, 'busybox', 'rm', '/www/health']);
-  const bad = await waitFor(
-    async () => {
-      const d = (await c.call('DescribeTasks', { tasks: [victimTask] })).tasks[0];
-      const s = await targetStates(tg['web']!);
-      return s.find((x) => x.state === 'unhealthy') ?? (d.desiredStatus === 'STOPPED' ? { state: 'replaced', reason: '', description: '' } : undefined);
-    },
-    { description: 'the target unhealthy', timeoutMs: 30_000, intervalMs: 100 },
-  );
-  if (bad.state === 'unhealthy') {
-    assert.equal(bad.reason, 'Target.ResponseCodeMismatch');
-    assert.equal(bad.description, 'Health checks failed with these codes: [404]');
-  }
+  const bad = await waitFor(async () => (await targetStates(tg['web']!)).find((x) => x.state === 'unhealthy'), { description: 'the target unhealthy', timeoutMs: 30_000, intervalMs: 100 });
+  assert.equal(bad.reason, 'Target.ResponseCodeMismatch');
+  assert.equal(bad.description, 'Health checks failed with these codes: [404]');
   for (let i = 0; i < 12; i++) assert.ok(!(await get('/id')).body.includes(victimHost), 'out of rotation');
+  assert.equal((await c.call('DescribeTasks', { tasks: [victimTask] })).tasks[0].desiredStatus, 'RUNNING', 'not replaced within the grace period');
+  await c.call('UpdateService', { service: 'web', healthCheckGracePeriodSeconds: 0 });
   const stopped = await waitFor(
     async () => {
       const d = (await c.call('DescribeTasks', { tasks: [victimTask] })).tasks[0];
@@ -279,6 +339,7 @@ test('a rolling deployment under continuous HTTP load completes with zero failed
     }
   };
   const load = Promise.all([worker(), worker(), worker(), worker()]);
+  const kept = keepAliveLoad(2);
   const updated = await c.call('UpdateService', { service: 'web', taskDefinition: `${rev.taskDefinition.family}:${rev.taskDefinition.revision}` });
   const id = updated.service.deployments[0].id as string;
   await waitFor(
@@ -292,9 +353,38 @@ test('a rolling deployment under continuous HTTP load completes with zero failed
   );
   stop = true;
   await load;
+  const k = await kept.stop();
   assert.equal(failed, 0, `failed requests: ${failures.slice(0, 10).join(', ')}`);
+  assert.deepEqual(k.failures.slice(0, 10), [], `failed keep-alive requests (of ${k.ok + k.failures.length})`);
+  assert.ok(k.ok > 100, `keep-alive load ran throughout (${k.ok} requests)`);
   assert.ok(ok > 100, `load ran throughout (${ok} requests)`);
   assert.ok(v2 > 0, 'the new revision served');
   const last = await Promise.all(Array.from({ length: 6 }, () => get('/id')));
   assert.ok(last.every((r) => r.body.startsWith('web-v2 ')), 'only the new revision serves once the old tasks drained');
+});
+
+test('a killed task container under keep-alive load: zero failed requests, and its target leaves without a reload', async () => {
+  await healthyTargets(tg['web']!, 3);
+  const names = await hostnames('web');
+  const [victimHost, victimTask] = [...names.entries()][0]!;
+  const [ctr] = await listContainers({ 'stevedore.task': victimTask });
+  const reloads = await haproxyReloads();
+  const kept = keepAliveLoad(4);
+  await waitFor(() => kept.ok > 50, { description: 'keep-alive load running', timeoutMs: 15_000, intervalMs: 50 });
+  await docker(['kill', ctr!.id]);
+  // The task stops, its target drains for the deregistration delay and is removed; a replacement registers.
+  await waitFor(
+    async () => {
+      const s = await targetStates(tg['web']!);
+      const now = await hostnames('web');
+      return s.length === 3 && s.every((x) => x.state === 'healthy') && !now.has(victimHost) ? true : undefined;
+    },
+    { description: 'the killed task replaced and its target removed', timeoutMs: 90_000, intervalMs: 250 },
+  );
+  const before = kept.ok;
+  await waitFor(() => kept.ok > before + 50, { description: 'load after the change', timeoutMs: 15_000, intervalMs: 50 });
+  const k = await kept.stop();
+  assert.deepEqual(k.failures.slice(0, 10), [], `failed keep-alive requests (of ${k.ok + k.failures.length})`);
+  assert.equal(await haproxyReloads(), reloads, 'targets removed and added through the runtime API: HAProxy did not reload');
+  assert.ok(kept.bodies.slice(-30).every((b) => !b.includes(victimHost)), 'the killed task no longer answers');
 });

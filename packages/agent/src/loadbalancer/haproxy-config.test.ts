@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultHealthCheck, type HostLoadBalancer, type LoadBalancerHostSet } from '@stevedore/core';
-import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig } from './haproxy-config';
+import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk } from './haproxy-config';
 import { observe, parseShowStat, serverStateFile } from './haproxy-stats';
 import { parseShowProc } from './haproxy-process';
 
@@ -88,7 +88,7 @@ test('matcher: one code or a regular expression of the codes', () => {
   assert.equal(expectLine('200,302'), "http-check expect rstatus '^(200|302)$'");
 });
 
-test('apply plan: drain-only changes go through the runtime API, anything else reloads', () => {
+test('apply plan: target changes go through the runtime API, anything else reloads', () => {
   const before = renderHaproxyConfig(set([httpLb()], 'v1'), OPTS);
   assert.deepEqual(planApply(before, renderHaproxyConfig(set([httpLb()], 'v1'), OPTS)), { kind: 'none' });
   assert.deepEqual(planApply(undefined, before), { kind: 'reload' });
@@ -100,7 +100,51 @@ test('apply plan: drain-only changes go through the runtime API, anything else r
   });
   const added = httpLb();
   added.targetGroups[1]!.targets.push({ registrationId: 'n', id: 'i3', address: '127.0.0.4', port: 5, draining: false });
-  assert.deepEqual(planApply(before, renderHaproxyConfig(set([added], 'v3'), OPTS)), { kind: 'reload' });
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([added], 'v3'), OPTS)), {
+    kind: 'runtime',
+    // Weight 0 and health forced down before it leaves maintenance: no request before `rise` checks pass.
+    commands: [
+      'add server tg-api-2/t-n 127.0.0.4:5 check inter 30s fall 2 rise 5 weight 0',
+      'enable health tg-api-2/t-n',
+      'enable server tg-api-2/t-n',
+      'set server tg-api-2/t-n health down',
+      'set weight tg-api-2/t-n 1',
+    ],
+  });
+  const removed = httpLb();
+  removed.targetGroups[0]!.targets.splice(1, 1);
+  removed.targetGroups[0]!.targets[0]!.port = 40000;
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([removed], 'v4'), OPTS)), {
+    kind: 'runtime',
+    commands: ['set server tg-web-1/t-b state maint', 'shutdown sessions server tg-web-1/t-b', 'del server tg-web-1/t-b', 'set server tg-web-1/t-a addr 127.0.0.2 port 40000'],
+  });
+  const addedDraining = httpLb();
+  addedDraining.targetGroups[0]!.targets.push({ registrationId: 'd', id: 'i4', address: '127.0.0.5', port: 6, draining: true });
+  const plan = planApply(before, renderHaproxyConfig(set([addedDraining], 'v5'), OPTS));
+  assert.equal(plan.kind === 'runtime' && plan.commands.at(-1), 'set server tg-web-1/t-d state drain', 'a target draining from the start never gets weight');
+  assert.ok(plan.kind === 'runtime' && plan.commands[0]!.startsWith('add server tg-web-1/t-d 127.0.0.5:6 check inter 2s fall 2 rise 3 slowstart 30s weight 0'));
+  // A target group's settings change every server line: a reload.
+  const slower = httpLb();
+  slower.targetGroups[0]!.healthCheck = { ...slower.targetGroups[0]!.healthCheck, intervalSeconds: 9 };
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([slower], 'v6'), OPTS)), { kind: 'reload' });
+  // Listener and rule changes reload.
+  const ruled = httpLb();
+  ruled.listeners[0]!.rules.pop();
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([ruled], 'v7'), OPTS)), { kind: 'reload' });
+  // Two servers of one name: left to `haproxy -c` on a reload, which refuses it.
+  const twice = httpLb();
+  twice.targetGroups[0]!.targets.push({ ...twice.targetGroups[0]!.targets[0]! });
+  assert.deepEqual(planApply(before, renderHaproxyConfig(set([twice], 'v8'), OPTS)), { kind: 'reload' });
+});
+
+test('runtime API answers: what each command says when it did its work', () => {
+  assert.ok(runtimeAnswerOk('add server b/s 127.0.0.1:1 check weight 0', 'New server registered.\n'));
+  assert.ok(!runtimeAnswerOk('add server b/s 127.0.0.1:1 check weight 0', "Already exists a server with the same name in backend."));
+  assert.ok(runtimeAnswerOk('del server b/s', 'Server deleted.'));
+  assert.ok(!runtimeAnswerOk('del server b/s', 'Server still has connections attached to it, cannot remove it.'));
+  assert.ok(runtimeAnswerOk('set server b/s addr 127.0.0.1 port 2', "no need to change the addr, port changed from '1' to '2' by 'stats socket command'"));
+  assert.ok(runtimeAnswerOk('set weight b/s 1', ''));
+  assert.ok(!runtimeAnswerOk('set weight b/s 1', 'No such server.'));
 });
 
 test('server state for a reload: running servers kept, new ones start DOWN', () => {

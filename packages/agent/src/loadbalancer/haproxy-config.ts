@@ -43,6 +43,8 @@ export interface RenderedServer {
   address: string;
   draining: boolean;
   healthCheck: HostTargetGroup['healthCheck'];
+  /** The server's options but its weight (`check inter 2s fall 2 rise 3 ...`): what `add server` takes. */
+  options: string;
 }
 
 export interface RenderedConfig {
@@ -129,11 +131,11 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const rise = integer(`${hf}.healthyThresholdCount`, h.healthyThresholdCount, 1, 100);
   const checkPort = h.port === 'traffic-port' ? undefined : port(`${hf}.port`, h.port);
   const slowStart = integer(`${field}.slowStartSeconds`, tg.slowStartSeconds, 0, 900);
+  const checks = [`check`, `inter ${inter}s`, `fall ${fall}`, `rise ${rise}`];
+  const extra = [...(checkPort !== undefined ? [`port ${checkPort}`] : []), ...(slowStart > 0 ? [`slowstart ${slowStart}s`] : [])];
   servers.forEach((s, i) => {
-    const opts = [`check`, `inter ${inter}s`, `fall ${fall}`, `rise ${rise}`, `weight ${s.draining ? 0 : 1}`];
-    if (checkPort !== undefined) opts.push(`port ${checkPort}`);
-    if (slowStart > 0) opts.push(`slowstart ${slowStart}s`);
-    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${opts.join(' ')}`);
+    s.options = [...checks, ...extra].join(' ');
+    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra].join(' ')}`);
   });
   return lines;
 }
@@ -196,6 +198,7 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
       address: t.address,
       draining: t.draining,
       healthCheck: tg.healthCheck,
+      options: '',
     }));
     servers.push(...mine);
     out.push('', ...backend(tg, be, mine, fieldOf.get(tg.arn)!));
@@ -205,24 +208,69 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
 
 export type ApplyPlan = { kind: 'none' } | { kind: 'runtime'; commands: string[] } | { kind: 'reload' };
 
+/** The configuration without its server lines and version comment: what only a reload can change. */
+function skeleton(c: RenderedConfig): string {
+  return c.text
+    .split('\n')
+    .filter((l) => !l.startsWith('  server ') && !l.startsWith('# Written by '))
+    .join('\n');
+}
+
+const key = (s: RenderedServer): string => `${s.backend}/${s.server}`;
+
 /**
- * How to go from the running configuration to the next one: nothing; only
- * draining changed on existing servers (runtime API `set server ... state
- * drain` + weight, in-flight requests finish, no reload); or anything else
- * (reload without dropping connections).
+ * How to go from the running configuration to the next one: nothing;
+ * through the runtime API when only targets changed (added, removed,
+ * moved, draining), so no worker is replaced and no keep-alive client
+ * sees its idle connection closed; or a reload (without dropping
+ * connections) for anything else: listeners, rules, target group
+ * settings.
+ *
+ * A new server is added with weight 0 and its health forced down before
+ * it leaves maintenance, so it takes no request before `rise` checks pass
+ * (as a new target in a reload starts DOWN through the server-state file).
+ * A removed server is put in maintenance, its remaining sessions closed
+ * (it drained for the deregistration delay already), then deleted.
  */
 export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig): ApplyPlan {
   if (prev && prev.text === next.text) return { kind: 'none' };
   if (!prev) return { kind: 'reload' };
-  const neutral = (c: RenderedConfig) => c.text.replace(/ weight [01]( |$)/gm, ' weight _$1').replace(/^# Written by .*$/m, '');
-  if (neutral(prev) !== neutral(next)) return { kind: 'reload' };
-  const before = new Map(prev.servers.map((s) => [`${s.backend}/${s.server}`, s]));
+  if (skeleton(prev) !== skeleton(next)) return { kind: 'reload' };
+  const before = new Map(prev.servers.map((s) => [key(s), s]));
+  const after = new Map(next.servers.map((s) => [key(s), s]));
+  // Two servers of one name: only `haproxy -c` on a reload can refuse it.
+  if (after.size !== next.servers.length) return { kind: 'reload' };
   const commands: string[] = [];
+  for (const s of prev.servers) {
+    if (after.has(key(s))) continue;
+    commands.push(`set server ${key(s)} state maint`, `shutdown sessions server ${key(s)}`, `del server ${key(s)}`);
+  }
   for (const s of next.servers) {
-    const was = before.get(`${s.backend}/${s.server}`);
-    if (!was || was.draining === s.draining) continue;
-    commands.push(s.draining ? `set server ${s.backend}/${s.server} state drain` : `set server ${s.backend}/${s.server} state ready`);
-    commands.push(`set weight ${s.backend}/${s.server} ${s.draining ? 0 : 1}`);
+    const k = key(s);
+    const was = before.get(k);
+    if (!was) {
+      const checked = s.options.split(' ').includes('check');
+      commands.push(`add server ${k} ${addressWithPort('address', s.address, s.port)} ${s.options} weight 0`);
+      if (checked) commands.push(`enable health ${k}`);
+      commands.push(`enable server ${k}`);
+      if (checked) commands.push(`set server ${k} health down`);
+      commands.push(s.draining ? `set server ${k} state drain` : `set weight ${k} 1`);
+      continue;
+    }
+    if (was.options !== s.options) return { kind: 'reload' };
+    if (was.address !== s.address || was.port !== s.port) commands.push(`set server ${k} addr ${s.address} port ${s.port}`);
+    if (was.draining === s.draining) continue;
+    commands.push(s.draining ? `set server ${k} state drain` : `set server ${k} state ready`);
+    commands.push(`set weight ${k} ${s.draining ? 0 : 1}`);
   }
   return { kind: 'runtime', commands };
+}
+
+/** Whether HAProxy's answer to a runtime command says it was done (most answer nothing; some say what they did). */
+export function runtimeAnswerOk(command: string, answer: string): boolean {
+  const a = answer.trim();
+  if (command.startsWith('add server ')) return a === 'New server registered.';
+  if (command.startsWith('del server ')) return a === 'Server deleted.';
+  if (/^set server \S+ addr /.test(command)) return /^(no need to change|IP changed|.*port changed)/.test(a);
+  return a === '';
 }

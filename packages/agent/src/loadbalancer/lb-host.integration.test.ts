@@ -141,9 +141,48 @@ test('HAProxy serves the targets once healthy, spreading requests', { skip: !pro
   assert.deepEqual([...seen].sort(), ['b1', 'b2']);
 });
 
-test('a new target starts out of rotation and joins after its checks pass; reloads drop no request', async (t) => {
+/** Requests on one keep-alive connection after another, as a browser or a pooled client sends them. */
+function keepAliveLoad(): { stop: () => Promise<{ ok: number; failures: string[]; sockets: number }> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const failures: string[] = [];
+  const sockets = new Set<unknown>();
+  let ok = 0;
+  let done = false;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: LB_IP, port: listenPort, path: '/', agent }, (res) => {
+        sockets.add(req.socket);
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) ok++;
+          else failures.push(`HTTP ${res.statusCode}`);
+          resolve();
+        });
+      });
+      req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => {
+        failures.push(e.message);
+        resolve();
+      });
+    });
+  const loops = [0, 1].map(async () => {
+    while (!done) await one();
+  });
+  return {
+    stop: async () => {
+      done = true;
+      await Promise.all(loops);
+      agent.destroy();
+      return { ok, failures, sockets: sockets.size };
+    },
+  };
+}
+
+test('a new target starts out of rotation and joins after its checks pass, without a reload; keep-alive clients see no error', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
   const [b1, b2, b3] = backends as [Backend, Backend, Backend];
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  const reloads = (await proc.proc())!.reloads;
   let failures = 0;
   let done = false;
   const load = (async () => {
@@ -152,17 +191,23 @@ test('a new target starts out of rotation and joins after its checks pass; reloa
       if (r.status !== 200) failures++;
     }
   })();
+  const kept = keepAliveLoad();
   host.setDesired(lbSet('v2', [target(b1), target(b2), target(b3)]));
   await host.idle();
+  assert.equal((await proc.proc())!.reloads, reloads, 'a new target is added through the runtime API, not a reload');
   const first = lastHealth('reg-b3');
   assert.notEqual(first?.state, 'healthy', 'new targets are not assumed healthy');
   await waitFor(() => lastHealth('reg-b3')?.state === 'healthy', 'b3 healthy');
   await waitFor(async () => (await bodies(6)).includes('b3'), 'b3 in rotation');
   host.setDesired(lbSet('v3', [target(b1), target(b2), target(b3)], [target(b3)]));
   await host.idle();
+  assert.equal((await proc.proc())!.reloads, reloads + 1, 'a new rule reloads');
   done = true;
   await load;
-  assert.equal(failures, 0, 'no failed request across reloads');
+  const k = await kept.stop();
+  assert.equal(failures, 0, 'no failed request across the change and the reload');
+  assert.deepEqual(k.failures, [], 'no failed keep-alive request');
+  assert.ok(k.ok > 10, `keep-alive load ran (${k.ok} requests on ${k.sockets} connections)`);
   await waitFor(() => lastHealth('reg-b3')?.state === 'healthy', 'b3 healthy in api as well');
   const api = await bodies(4, '/api/x');
   assert.deepEqual([...new Set(api)], ['b3'], 'the path rule routes to the api target group');
@@ -190,7 +235,6 @@ test('draining goes through the runtime API: in-flight requests finish, new ones
   const reloads = (await proc.proc())!.reloads;
   const slow = get('/slow');
   await new Promise((r) => setTimeout(r, 200));
-  // b2 drains; b1 is added in the same step, which needs a reload: do the drain alone first.
   host.setDesired(lbSet('v5', [target(b2, true)]));
   await host.idle();
   assert.equal((await proc.proc())!.reloads, reloads, 'a drain is a runtime change, not a reload');
@@ -199,7 +243,34 @@ test('draining goes through the runtime API: in-flight requests finish, new ones
   host.setDesired(lbSet('v6', [target(b2, true), target(b3)]));
   await host.idle();
   await waitFor(async () => (await bodies(4)).every((b) => b === 'b3'), 'new requests avoid the draining target');
+  assert.equal((await proc.proc())!.reloads, reloads, 'adding a target beside a draining one: no reload');
   void b1;
+});
+
+test('a deregistered target is deleted through the runtime API: keep-alive clients keep their connections and see no error', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [b1, b2, b3] = backends as [Backend, Backend, Backend];
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  host.setDesired(lbSet('v6b', [target(b1), target(b3)]));
+  await host.idle();
+  await waitFor(() => lastHealth('reg-b1')?.state === 'healthy', 'b1 healthy');
+  const before = (await proc.proc())!;
+  const kept = keepAliveLoad();
+  await waitFor(async () => (await bodies(4)).includes('b1'), 'b1 serving');
+  host.setDesired(lbSet('v6c', [target(b1, true), target(b3)]));
+  await host.idle();
+  host.setDesired(lbSet('v6d', [target(b3)]));
+  await host.idle();
+  const state = await proc.runtime('show servers state');
+  assert.ok(!state.includes('t-reg-b1'), 'the server is gone from the running worker');
+  assert.ok(state.includes('t-reg-b3'));
+  await waitFor(async () => (await bodies(4)).every((b) => b === 'b3'), 'only b3 serves');
+  const k = await kept.stop();
+  const after = (await proc.proc())!;
+  assert.deepEqual([after.reloads, after.workers], [before.reloads, before.workers], 'the same worker, no reload');
+  assert.deepEqual(k.failures, [], 'no failed keep-alive request');
+  assert.ok(k.sockets <= 2, `the keep-alive connections were kept (${k.sockets} used for ${k.ok} requests)`);
+  void b2;
 });
 
 test('a configuration HAProxy rejects is never loaded: the previous one keeps serving, the failure is reported', async (t) => {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/core';
-import { HaproxyConfigError, planApply, renderHaproxyConfig, type RenderedConfig } from './haproxy-config';
+import { HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk, type RenderedConfig } from './haproxy-config';
 import { ensureHaproxy, HaproxyProcess, haproxyPaths, haproxyPrivileges, type HaproxyPaths, type HaproxyPrivileges } from './haproxy-process';
 import { observe, parseShowStat, serverStateFile, type TargetMemory } from './haproxy-stats';
 
@@ -37,6 +37,8 @@ export interface LoadBalancerHostOptions {
 
 /** The old worker may finish connections this long after a reload: ELB's longest deregistration delay. */
 const HARD_STOP_AFTER_SECONDS = 3600;
+/** How long a removed server's last connections may take to close before a reload removes it instead. */
+const DEL_SERVER_PATIENCE_MS = 3000;
 
 /**
  * The agent's load-balancer role (on hosts a load balancer's placement
@@ -175,14 +177,17 @@ export class LoadBalancerHost {
     const plan = running && !adopted ? planApply(this.current, next) : { kind: 'reload' as const };
     if (plan.kind === 'none') return;
     if (plan.kind === 'runtime') {
-      for (const c of plan.commands) {
-        const answer = (await proc.runtime(c)).trim();
-        if (answer !== '') throw new Error(`HAProxy runtime API refused '${c}': ${answer}`);
-      }
+      // The file always says what serves: a later reload (or adoption) starts from it.
       await this.writeAtomically(this.paths.config, next.text);
-      this.current = next;
-      if (plan.commands.length > 0) this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API');
-      return;
+      try {
+        for (const c of plan.commands) await this.runtimeCommand(proc, c);
+        this.current = next;
+        if (plan.commands.length > 0) this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API, without a reload');
+        return;
+      } catch (e) {
+        // Part of the change may be applied: a reload from the file brings the worker to it.
+        this.log.warn({ err: (e as Error).message }, 'runtime API change not completed; reloading instead');
+      }
     }
     const check = await proc.validate(next.text);
     if (!check.ok) throw new Error(`HAProxy rejected the configuration: ${check.error}`);
@@ -200,6 +205,21 @@ export class LoadBalancerHost {
     }
     this.current = next;
     this.log.info({ servers: next.servers.length, reloaded: running }, running ? 'HAProxy reloaded' : 'HAProxy configured');
+  }
+
+  /**
+   * One runtime API command, its answer checked. `del server` is refused while
+   * the server still has connections: the sessions were just shut down and
+   * close within moments, so it is tried again briefly.
+   */
+  private async runtimeCommand(proc: HaproxyProcess, command: string): Promise<void> {
+    const deadline = Date.now() + DEL_SERVER_PATIENCE_MS;
+    for (;;) {
+      const answer = (await proc.runtime(command)).trim();
+      if (runtimeAnswerOk(command, answer)) return;
+      if (!command.startsWith('del server ') || Date.now() > deadline) throw new Error(`HAProxy runtime API refused '${command}': ${answer.slice(0, 200)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   private async shutdown(): Promise<void> {
