@@ -21,3 +21,5 @@ export * from './load-balancing';
 export * from './model/secret-reference';
 export * from './metrics';
 export * from './model/role-reference';
+export * from './iam/policy-evaluation';
+export * from './autoscaling';

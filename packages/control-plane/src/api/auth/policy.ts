@@ -9,19 +9,9 @@ import { InvalidParameterException, StevedoreError } from '@stevedore/core';
  * refused at write time rather than ignored: ignoring a Condition would grant
  * more than its author meant.
  */
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string[];
-  Resource: string[];
-}
-
-export interface PolicyDocument {
-  Version: string;
-  Statement: PolicyStatement[];
-}
-
-export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
+// The document shapes and their evaluation are pure and shared with roles outside the API (the autoscaler's service-linked identity): they live in core.
+export { evaluate, wildcardMatch, type Decision, type PolicyDocument, type PolicyStatement } from '@stevedore/core';
+import type { Decision, PolicyDocument, PolicyStatement } from '@stevedore/core';
 
 /**
  * Action namespaces the API serves now or will (design decision 1), plus
@@ -95,47 +85,6 @@ export function parsePolicyDocument(raw: unknown, field = 'policyDocument'): Pol
     };
   });
   return { Version: version as string, Statement: statements };
-}
-
-/**
- * IAM wildcard match: `*` any run, `?` one character; actions compare
- * case-insensitively. The classic two-pointer matcher, O(pattern x value) at
- * worst, so no policy can make a regular expression backtrack for ever.
- */
-export function wildcardMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const p = ignoreCase ? pattern.toLowerCase() : pattern;
-  const v = ignoreCase ? value.toLowerCase() : value;
-  let pi = 0;
-  let vi = 0;
-  let star = -1;
-  let mark = 0;
-  while (vi < v.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === v[vi])) {
-      pi++;
-      vi++;
-    } else if (pi < p.length && p[pi] === '*') {
-      star = pi++;
-      mark = vi;
-    } else if (star >= 0) {
-      pi = star + 1;
-      vi = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
-}
-
-export function evaluate(policy: PolicyDocument, action: string, resource: string): Decision {
-  let allowed = false;
-  for (const st of policy.Statement) {
-    if (!st.Action.some((a) => wildcardMatch(a, action, true))) continue;
-    if (!st.Resource.some((r) => wildcardMatch(r, resource, false))) continue;
-    if (st.Effect === 'Deny') return 'explicit-deny';
-    allowed = true;
-  }
-  return allowed ? 'allow' : 'implicit-deny';
 }
 
 export interface BuiltInRole {
