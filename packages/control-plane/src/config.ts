@@ -39,6 +39,8 @@ export interface ControlPlaneConfig {
   taskCredentialsTtlSeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
+  /** How often the autoscaler evaluates every scalable target (tests shorten it). */
+  autoscaling?: Partial<import('./autoscaling/autoscaler').AutoscalerOptions>;
 }
 
 /**
@@ -103,6 +105,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
     .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
+    .option('--autoscaling-interval <duration>', 'evaluate every scalable target this often (scheduled actions, alarms, bounds), e.g. 10s', env['STEVEDORE_AUTOSCALING_INTERVAL'] ?? '10s')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'node' });
@@ -161,5 +164,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxLogStreamsPerInstance: maxLogStreams,
     taskCredentialsTtlSeconds: credentialsTtl,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
+    autoscaling: { intervalMs: parseDuration('--autoscaling-interval', o['autoscalingInterval']!, 1000) },
   };
 }

@@ -19,6 +19,7 @@ import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api/auth/setup';
 import { LOG_REDACTION } from './log-redaction';
+import { Autoscaler, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaling/autoscaler';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
@@ -29,6 +30,7 @@ export class ControlPlane {
   private readonly loadBalancing: TargetRegistrar;
   private readonly reaper: TaskReaper;
   private readonly metricRetention: MetricRetention;
+  private readonly autoscaler: Autoscaler;
   private api: ApiServer | undefined;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
@@ -61,6 +63,7 @@ export class ControlPlane {
       ...config.orchestrator,
     });
     this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
+    this.autoscaler = new Autoscaler(this.store, log.child({ component: 'autoscaler' }), clock, arn, { ...DEFAULT_AUTOSCALER_OPTIONS, ...config.autoscaling });
     const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
     this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
     this.metricRetention = new MetricRetention(this.store, log.child({ component: 'metric-retention' }));
@@ -83,6 +86,7 @@ export class ControlPlane {
     this.loadBalancing.start();
     this.reaper.start();
     this.metricRetention.start();
+    this.autoscaler.start();
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -134,6 +138,7 @@ export class ControlPlane {
         api.closeAllConnections();
       });
     }
+    this.autoscaler.stop();
     await this.reaper.stop();
     this.metricRetention.stop();
     this.loadBalancing.stop();

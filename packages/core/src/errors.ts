@@ -31,7 +31,8 @@ export type EcsErrorCode =
   | 'ServerException'
   | SecretsManagerErrorCode
   | ElbErrorCode
-  | QueryErrorCode;
+  | QueryErrorCode
+  | ApplicationAutoScalingErrorCode;
 
 /**
  * AWS Query protocol services (CloudWatch; api/protocols/query.ts) answer
@@ -48,6 +49,14 @@ export type QueryErrorCode =
   | 'LimitExceeded'
   | 'InvalidNextToken'
   | 'InvalidFormat';
+
+/** Application Auto Scaling operations (AnyScaleFrontendService.*) answer with its error names. */
+export type ApplicationAutoScalingErrorCode =
+  | 'ValidationException'
+  | 'ObjectNotFoundException'
+  | 'ConcurrentUpdateException'
+  | 'FailedResourceAccessException'
+  | 'InternalServiceException';
 
 /** The Secrets Manager operations (secretsmanager.*) answer with its error names. */
 export type SecretsManagerErrorCode = 'ResourceExistsException' | 'InvalidRequestException' | 'DecryptionFailure' | 'InternalServiceError';

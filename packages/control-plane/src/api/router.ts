@@ -19,6 +19,7 @@ import * as listeners from './actions/listeners';
 import * as targets from './actions/targets';
 import type { QueryService } from './protocols/query';
 import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
+import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -88,6 +89,7 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}RegisterTargets`]: targets.registerTargets,
   [`${STEVEDORE_TARGET_PREFIX}DeregisterTargets`]: targets.deregisterTargets,
   [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
+  ...APPLICATION_AUTOSCALING_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

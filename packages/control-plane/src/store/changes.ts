@@ -21,7 +21,9 @@ export type Change =
    * An alarm's state changed (OK, ALARM, INSUFFICIENT_DATA), by evaluation or
    * SetAlarmState: the autoscaling role's trigger (docs/design/metrics.md, "alarm-state contract").
    */
-  | { kind: 'alarm-state'; alarmName: string };
+  | { kind: 'alarm-state'; alarmName: string }
+  /** A scalable target, its policies or scheduled actions changed (Application Auto Scaling). */
+  | { kind: 'scalable-target'; resourceId: string };
 
 /** What to do with an error a listener threw (the control plane logs it). */
 export type ListenerErrorHandler = (err: unknown, change: Change) => void;

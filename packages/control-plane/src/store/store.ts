@@ -18,6 +18,7 @@ import { RetentionRepo } from './retention-repo';
 import { MetricsRepo } from './metrics-repo';
 import { TaskCredentialsRepo } from './task-credentials-repo';
 import { FileSystemsRepo } from './file-systems-repo';
+import { AutoscalingRepo } from './autoscaling-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -49,6 +50,7 @@ export class Store {
   readonly metrics: MetricsRepo;
   readonly taskCredentials: TaskCredentialsRepo;
   readonly fileSystems: FileSystemsRepo;
+  readonly autoscaling: AutoscalingRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -72,6 +74,7 @@ export class Store {
     this.metrics = new MetricsRepo(db, record);
     this.taskCredentials = new TaskCredentialsRepo(db, box);
     this.fileSystems = new FileSystemsRepo(db);
+    this.autoscaling = new AutoscalingRepo(db, record);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

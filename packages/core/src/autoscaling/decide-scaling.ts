@@ -13,7 +13,7 @@ export interface ScalingMemory {
   policies: PolicyMemory[];
 }
 
-export interface ScalingInput {
+export interface ServiceScalingInput {
   now: number;
   minCapacity: number;
   maxCapacity: number;
@@ -35,7 +35,7 @@ export interface PlannedActivity {
   cause: string;
 }
 
-export interface ScalingDecision {
+export interface ServiceScalingDecision {
   minCapacity: number;
   maxCapacity: number;
   desiredCount: number;
@@ -56,7 +56,7 @@ const memoryOf = (m: ScalingMemory, policy: string) => m.policies.find((p) => p.
  * Scale-in waits while a deployment rolls out; the result always lies in
  * [Min, Max], so a manual desiredCount outside the bounds is corrected here.
  */
-export function decideScaling(input: ScalingInput): ScalingDecision {
+export function decideServiceScaling(input: ServiceScalingInput): ServiceScalingDecision {
   const { now, suspendedState: suspended } = input;
   let min = input.minCapacity;
   let max = input.maxCapacity;

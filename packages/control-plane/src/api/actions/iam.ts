@@ -5,6 +5,7 @@ import { Params } from '../params';
 import { BUILT_IN_ROLES, parsePolicyDocument, type BuiltInRole } from '../auth/policy';
 import { ACCESS_KEY_ID_PATTERN, createAccessKey as mintAccessKey } from '../auth/access-keys';
 import type { StoredAccessKey, StoredRole } from '../../store/iam-repo';
+import { SERVICE_LINKED_ROLES, type ServiceLinkedRole } from '../auth/service-linked-roles';
 
 /**
  * Stevedore_20261125 access keys and roles: the IAM a Stevedore needs, named
@@ -31,8 +32,12 @@ function roleJson(ctx: ApiContext, r: StoredRole | BuiltInRole, createdAt?: numb
   };
 }
 
+function serviceLinkedRoleJson(ctx: ApiContext, r: ServiceLinkedRole) {
+  return { ...roleJson(ctx, r), arn: r.arn(ctx.arn.account), serviceLinked: true, servicePrincipal: r.servicePrincipal };
+}
+
 function roleExists(ctx: ApiContext, name: string): boolean {
-  return BUILT_IN_ROLES.has(name) || ctx.store.iam.getRole(name) !== undefined;
+  return BUILT_IN_ROLES.has(name) || SERVICE_LINKED_ROLES.has(name) || ctx.store.iam.getRole(name) !== undefined;
 }
 
 export function createAccessKey(ctx: ApiContext, body: unknown) {
@@ -41,6 +46,7 @@ export function createAccessKey(ctx: ApiContext, body: unknown) {
   const description = p.string('description', { max: 255 });
   return ctx.store.tx(() => {
     if (!roleExists(ctx, roleName)) throw new StevedoreError('ResourceNotFoundException', `The role with name ${roleName} cannot be found.`, { field: 'roleName' });
+    if (SERVICE_LINKED_ROLES.has(roleName)) throw new ClientException(`${roleName} is a service-linked role: only its Stevedore component acts under it, never an access key.`, 'roleName');
     const key = mintAccessKey(ctx.store, roleName, ctx.clock.now(), description);
     ctx.log.info({ accessKeyId: key.accessKeyId, role: roleName }, 'access key created');
     return { accessKey: { ...keyJson(key), secretAccessKey: key.secretAccessKey } };
@@ -93,7 +99,7 @@ export function listRoles(ctx: ApiContext, body: unknown) {
   const limit = p.maxResults(100);
   const after = decodeToken(p.string('nextToken'), isString);
   // Built-in roles come first, on the first page only; stored roles page by name.
-  const builtIns = after === undefined ? [...BUILT_IN_ROLES.values()].map((r) => roleJson(ctx, r)) : [];
+  const builtIns = after === undefined ? [...[...BUILT_IN_ROLES.values()].map((r) => roleJson(ctx, r)), ...[...SERVICE_LINKED_ROLES.values()].map((r) => serviceLinkedRoleJson(ctx, r))] : [];
   const rows = ctx.store.iam.listRoles({ ...(after !== undefined ? { afterName: after } : {}), limit: limit + 1 });
   const { items, nextToken } = page(rows, limit, (r) => r.roleName);
   return { roles: [...builtIns, ...items.map((r) => roleJson(ctx, r, r.createdAt))], ...(nextToken ? { nextToken } : {}) };
@@ -103,7 +109,7 @@ export function deleteRole(ctx: ApiContext, body: unknown) {
   const p = Params.of(body);
   const roleName = p.requiredString('roleName', { pattern: ROLE_NAME, patternText: ROLE_NAME_TEXT });
   return ctx.store.tx(() => {
-    if (BUILT_IN_ROLES.has(roleName)) throw new ClientException(`The built-in role ${roleName} cannot be deleted.`, 'roleName');
+    if (BUILT_IN_ROLES.has(roleName) || SERVICE_LINKED_ROLES.has(roleName)) throw new ClientException(`The built-in role ${roleName} cannot be deleted.`, 'roleName');
     const role = ctx.store.iam.getRole(roleName);
     if (!role) throw new StevedoreError('ResourceNotFoundException', `The role with name ${roleName} cannot be found.`, { field: 'roleName' });
     const keys = ctx.store.iam.countAccessKeys(roleName);

@@ -194,6 +194,13 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'stevedore:CreateRole': role,
   'stevedore:ListRoles': any,
   'stevedore:DeleteRole': role,
+  // Application Auto Scaling: AWS scopes these to no resource either (only tags could), so only a "*" grant matches.
+  ...Object.fromEntries(
+    [
+      'RegisterScalableTarget', 'DescribeScalableTargets', 'DeregisterScalableTarget', 'PutScalingPolicy', 'DescribeScalingPolicies', 'DeleteScalingPolicy',
+      'PutScheduledAction', 'DescribeScheduledActions', 'DeleteScheduledAction', 'DescribeScalingActivities',
+    ].map((op) => [`application-autoscaling:${op}`, any]),
+  ),
 } satisfies Record<string, ResourcesOf>));
 
 /** X-Amz-Target prefix -> IAM action namespace (a Map: the prefix comes from the request). */
