@@ -7,7 +7,7 @@
  *   await c.call('RunTask', { taskDefinition: 'web' });        // cluster filled in
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -387,6 +387,7 @@ export class TestCluster {
     await Promise.all(this.agents.map((p) => terminate(p, 'SIGTERM', 5000)));
     await terminate(this.controlPlane, 'SIGTERM', 5000);
     this.killLoadBalancers();
+    this.killLocalHosts();
     await removeContainers({ 'stevedore.cluster': this.name }).catch(() => 0);
     await removeVolumes({ 'stevedore.cluster': this.name }).catch(() => 0);
     if (!opts.keep && process.env.STEVEDORE_KEEP_TEST_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
@@ -402,6 +403,30 @@ export class TestCluster {
         // this agent ran no load balancer
       }
     });
+  }
+
+  /**
+   * Host groups' local hosts are detached processes (they outlive a control
+   * plane restart, as VMs would): whatever a test left running goes here,
+   * found by the pid files under the control plane's data dir.
+   */
+  killLocalHosts(): void {
+    const root = path.join(this.dataDir, 'control-plane', 'host-groups');
+    const walk = (dir: string): string[] => {
+      try {
+        return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+      } catch {
+        return [];
+      }
+    };
+    for (const file of walk(root).filter((f) => f.endsWith('agent.pid') || f.endsWith('dockerd.pid'))) {
+      try {
+        const pid = Number(readFileSync(file, 'utf8').trim());
+        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.dirname(file))) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   private env(): NodeJS.ProcessEnv {

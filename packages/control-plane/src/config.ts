@@ -41,6 +41,17 @@ export interface ControlPlaneConfig {
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
   /** How often the autoscaler evaluates every scalable target (tests shorten it). */
   autoscaling?: Partial<import('./autoscaling/autoscaler').AutoscalerOptions>;
+  /** Host groups and capacity providers (docs/design/capacity-providers.md). */
+  capacity?: CapacityConfig;
+}
+
+export interface CapacityConfig {
+  /** HOST:PORT new hosts dial (default: --agent-listen, a wildcard read as 127.0.0.1). */
+  agentAdvertise?: string;
+  /** How often managed scaling computes CapacityProviderReservation (ECS: every minute). */
+  scalingIntervalMs: number;
+  /** Below target this long before a scale in (ECS: its alarm's 15 one-minute data points). */
+  scaleInCooldownMs: number;
 }
 
 /**
@@ -107,6 +118,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
     .option('--autoscaling-interval <duration>', 'evaluate every scalable target this often (scheduled actions, alarms, bounds), e.g. 10s', env['STEVEDORE_AUTOSCALING_INTERVAL'] ?? '10s')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
+    .option('--agent-advertise <host:port>', 'agent channel address new hosts of host groups dial (default --agent-listen)', env['STEVEDORE_AGENT_ADVERTISE'])
+    .option('--capacity-scaling-interval <duration>', 'how often managed scaling computes CapacityProviderReservation', env['STEVEDORE_CAPACITY_SCALING_INTERVAL'] ?? '15s')
+    .option('--capacity-scale-in-cooldown <duration>', 'CapacityProviderReservation below target this long before hosts are removed (ECS: 15 minutes)', env['STEVEDORE_CAPACITY_SCALE_IN_COOLDOWN'] ?? '15m')
     .exitOverride()
     .parse(argv, { from: 'node' });
   const o = cmd.opts<Record<string, string>>();
@@ -165,5 +179,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     taskCredentialsTtlSeconds: credentialsTtl,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
     autoscaling: { intervalMs: parseDuration('--autoscaling-interval', o['autoscalingInterval']!, 1000) },
+    capacity: {
+      ...(o['agentAdvertise'] ? { agentAdvertise: `${hostPort(o['agentAdvertise']).host}:${hostPort(o['agentAdvertise']).port}` } : {}),
+      scalingIntervalMs: parseDuration('--capacity-scaling-interval', o['capacityScalingInterval']!, 100),
+      scaleInCooldownMs: parseDuration('--capacity-scale-in-cooldown', o['capacityScaleInCooldown']!, 0),
+    },
   };
 }

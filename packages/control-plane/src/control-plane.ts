@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
@@ -20,6 +21,8 @@ export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api/auth/setup';
 import { LOG_REDACTION } from './log-redaction';
 import { Autoscaler, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaling/autoscaler';
+import { DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, HostGroupController } from './capacity/host-group-controller';
+import { CapacityScaler } from './capacity/capacity-scaler';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
@@ -31,6 +34,8 @@ export class ControlPlane {
   private readonly reaper: TaskReaper;
   private readonly metricRetention: MetricRetention;
   private readonly autoscaler: Autoscaler;
+  private readonly hostGroups: HostGroupController;
+  private readonly capacityScaler: CapacityScaler;
   private api: ApiServer | undefined;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
@@ -67,6 +72,12 @@ export class ControlPlane {
     const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
     this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
     this.metricRetention = new MetricRetention(this.store, log.child({ component: 'metric-retention' }));
+    const localRootDir = path.join(config.dataDir === ':memory:' ? os.tmpdir() : config.dataDir, config.dataDir === ':memory:' ? `stevedore-host-groups-${process.pid}` : 'host-groups');
+    this.hostGroups = new HostGroupController(this.store, log.child({ component: 'host-groups' }), () => this.joinEndpoint(), { ...DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, localRootDir });
+    this.capacityScaler = new CapacityScaler(this.store, log.child({ component: 'capacity-scaler' }), {
+      intervalMs: config.capacity?.scalingIntervalMs ?? 15_000,
+      scaleInCooldownMs: config.capacity?.scaleInCooldownMs ?? 15 * 60_000,
+    });
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
   }
@@ -87,6 +98,8 @@ export class ControlPlane {
     this.reaper.start();
     this.metricRetention.start();
     this.autoscaler.start();
+    this.hostGroups.start();
+    this.capacityScaler.start();
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +112,15 @@ export class ControlPlane {
     const addr = api.address();
     this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
     this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir }, 'control plane started');
+  }
+
+  /** What new hosts of host groups dial: --agent-advertise, else the agent listen address (a wildcard read as 127.0.0.1). */
+  private joinEndpoint(): { controlPlane: string; caCertHash: string } {
+    const advertised = this.config.capacity?.agentAdvertise;
+    if (advertised) return { controlPlane: advertised, caCertHash: this.caCertHash };
+    const host = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '127.0.0.1';
+    const dial = host === '' || host === '0.0.0.0' || host === '[::]' || host === '::' ? '127.0.0.1' : host;
+    return { controlPlane: `${dial}:${this.agentPort}`, caCertHash: this.caCertHash };
   }
 
   /**
@@ -141,6 +163,8 @@ export class ControlPlane {
     this.autoscaler.stop();
     await this.reaper.stop();
     this.metricRetention.stop();
+    this.capacityScaler.stop();
+    this.hostGroups.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();

@@ -20,6 +20,8 @@ import * as targets from './actions/targets';
 import type { QueryService } from './protocols/query';
 import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
+import * as hostGroups from './actions/host-groups';
+import * as capacityProviders from './actions/capacity-providers';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -90,6 +92,8 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}DeregisterTargets`]: targets.deregisterTargets,
   [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
   ...APPLICATION_AUTOSCALING_ACTIONS,
+  ...hostGroups.HOST_GROUP_ACTIONS,
+  ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

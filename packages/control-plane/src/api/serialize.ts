@@ -35,6 +35,7 @@ export function clusterJson(
   c: Cluster,
   counts: { instances: number; running: number; pending: number; services: number },
   include: string[] = [],
+  capacity: { providers: string[]; defaultStrategy: unknown[] } = { providers: [], defaultStrategy: [] },
 ) {
   return compact({
     clusterArn: arns.cluster(arn, c.name),
@@ -52,8 +53,8 @@ export function clusterJson(
       : [],
     tags: include.includes('TAGS') ? c.tags : undefined,
     settings: include.includes('SETTINGS') ? withHostAccessDefaults(c.settings) : undefined,
-    capacityProviders: [],
-    defaultCapacityProviderStrategy: [],
+    capacityProviders: capacity.providers,
+    defaultCapacityProviderStrategy: capacity.defaultStrategy,
   });
 }
 

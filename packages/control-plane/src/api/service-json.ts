@@ -45,7 +45,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
         failedTasks: store.tasks.countDeploymentFailures(s.clusterName, serviceGroup(s.name), d.id),
         createdAt: toEcsTimestamp(d.createdAt),
         updatedAt: toEcsTimestamp(rollout?.updatedAt ?? d.createdAt),
-        launchType: 'EC2',
+        ...(s.capacityProviderStrategy?.length ? { capacityProviderStrategy: s.capacityProviderStrategy } : { launchType: 'EC2' }),
         rolloutState: rollout?.rolloutState ?? 'IN_PROGRESS',
         rolloutStateReason: rollout?.rolloutStateReason ?? `ECS deployment ${d.id} in progress.`,
       };
@@ -60,7 +60,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     desiredCount: desired,
     runningCount: running,
     pendingCount: pending,
-    launchType: s.launchType,
+    ...(s.capacityProviderStrategy?.length ? { capacityProviderStrategy: s.capacityProviderStrategy } : { launchType: s.launchType }),
     taskDefinition: s.taskDefinitionArn,
     deploymentConfiguration: s.deploymentConfiguration,
     deployments,

@@ -27,6 +27,8 @@ export class ClusterSnapshot {
   readonly instances: ContainerInstance[];
   private readonly active = new Map<string, TaskSummary[]>();
   private readonly tdCache = new Map<string, TaskDefinition | undefined>();
+  /** Groups of the cluster's DAEMON services, set by the tick. */
+  daemonGroups: ReadonlySet<string> = new Set();
 
   constructor(private readonly store: Store, readonly cluster: string) {
     this.instances = store.instances.listByCluster(cluster);

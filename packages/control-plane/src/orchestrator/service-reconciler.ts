@@ -18,6 +18,7 @@ import { applyReconcile } from './apply-actions';
 import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from './cluster-snapshot';
 import { withTargetHealth } from '../store/load-balancing-view';
 import { ClusterWatch } from './cluster-watch';
+import { capacityConstraints, daemonGroupsOf } from './capacity-placement';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -189,6 +190,10 @@ export class ServiceReconciler {
         names.forEach((n) => this.dirty.add(key(cluster, n)));
         continue;
       }
+      // DAEMON services first: a new host gets its daemon task before replica tasks take its room (ECS's order).
+      const daemons = daemonGroupsOf(this.store, cluster);
+      names.sort((a, b) => Number(!daemons.has(serviceGroup(a))) - Number(!daemons.has(serviceGroup(b))));
+      snapshot.daemonGroups = daemons;
       for (const name of names) {
         try {
           this.reconcileOne(snapshot, name, watchingSince);
@@ -228,7 +233,8 @@ export class ServiceReconciler {
       tasks: withTargetHealth(this.store, stored.service, loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask)),
       instances: snapshot.views(),
       requirement,
-      taskDefinitionConstraints: constraints,
+      taskDefinitionConstraints: [...constraints, ...capacityConstraints(this.store, stored.service)],
+      daemonGroups: snapshot.daemonGroups,
       now,
       instanceLostGraceMs: this.opts.instanceLostGraceMs,
       watchingSince,

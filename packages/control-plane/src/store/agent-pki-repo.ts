@@ -98,6 +98,12 @@ export class AgentPkiRepo {
     }));
   }
 
+  /** The instance that joined with a token (its first certificate names the token). */
+  instanceJoinedWith(tokenId: string): string | undefined {
+    const r = this.db.prepare('SELECT instance_id FROM agent_certificates WHERE join_token_id = ? ORDER BY issued_at LIMIT 1').get(tokenId) as { instance_id: string } | undefined;
+    return r?.instance_id;
+  }
+
   caCertificate(): string | undefined {
     const r = this.db.prepare("SELECT value FROM agent_pki WHERE name = 'ca_certificate'").get() as { value: string } | undefined;
     return r?.value;

@@ -23,7 +23,10 @@ export type Change =
    */
   | { kind: 'alarm-state'; alarmName: string }
   /** A scalable target, its policies or scheduled actions changed (Application Auto Scaling). */
-  | { kind: 'scalable-target'; resourceId: string };
+  | { kind: 'scalable-target'; resourceId: string }
+  /** A host group, one of its hosts or its desired capacity changed. */
+  | { kind: 'host-group'; cluster: string; group: string }
+  | { kind: 'capacity-provider'; provider: string };
 
 /** What to do with an error a listener threw (the control plane logs it). */
 export type ListenerErrorHandler = (err: unknown, change: Change) => void;

@@ -19,6 +19,8 @@ import { MetricsRepo } from './metrics-repo';
 import { TaskCredentialsRepo } from './task-credentials-repo';
 import { FileSystemsRepo } from './file-systems-repo';
 import { AutoscalingRepo } from './autoscaling-repo';
+import { HostGroupsRepo } from './host-groups-repo';
+import { CapacityProvidersRepo } from './capacity-providers-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -51,6 +53,8 @@ export class Store {
   readonly taskCredentials: TaskCredentialsRepo;
   readonly fileSystems: FileSystemsRepo;
   readonly autoscaling: AutoscalingRepo;
+  readonly hostGroups: HostGroupsRepo;
+  readonly capacityProviders: CapacityProvidersRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -75,6 +79,8 @@ export class Store {
     this.taskCredentials = new TaskCredentialsRepo(db, box);
     this.fileSystems = new FileSystemsRepo(db);
     this.autoscaling = new AutoscalingRepo(db, record);
+    this.hostGroups = new HostGroupsRepo(db, record);
+    this.capacityProviders = new CapacityProvidersRepo(db, record);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -94,6 +94,9 @@ export function hostGroupNameOfArn(arn: string): string | undefined {
   return m?.[1];
 }
 
+/** The attribute every host of a group registers with (its value: the group's name): how placement finds a provider's hosts. */
+export const HOST_GROUP_ATTRIBUTE = 'stevedore.host-group';
+
 export const HOST_GROUP_NAME_RULE = 'up to 255 letters, numbers, hyphens and underscores';
 export function isHostGroupName(s: unknown): s is string {
   return typeof s === 'string' && /^[A-Za-z0-9_-]{1,255}$/.test(s);

@@ -3,3 +3,4 @@ export * from './reservation';
 export * from './scaling-decision';
 export * from './termination';
 export * from './host-group';
+export * from './model';

@@ -87,6 +87,8 @@ export interface Service {
   desiredCount: number;
   schedulingStrategy: SchedulingStrategy;
   launchType: 'EC2';
+  /** ECS capacityProviderStrategy (instead of launchType); a change is a new deployment. */
+  capacityProviderStrategy?: import('../capacity/strategy').CapacityProviderStrategyItem[];
   deploymentConfiguration: DeploymentConfiguration;
   placementConstraints: PlacementConstraint[];
   placementStrategy: PlacementStrategy[];

@@ -45,7 +45,10 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass, plan: Dep
     if (isLostIn(livenessOf(input), inst)) continue;
     const matches = inst.status === 'ACTIVE' && constraintFilters.every((f) => f.check(e, input.requirement));
     if (matches && service.status === 'ACTIVE') eligible++;
-    else {
+    else if (inst.status === 'DRAINING' && service.status === 'ACTIVE' && othersStillOn(input, inst.id, group)) {
+      // ECS order: a draining instance's daemon tasks are the last to stop, after every other task there.
+      continue;
+    } else {
       const reason = inst.status === 'DRAINING' ? reasons.draining(inst.id) : service.status !== 'ACTIVE' ? reasons.scaling(primary?.id ?? '') : reasons.constraints;
       for (const t of tasks) stop.push({ taskId: t.id, reason, lost: false });
       continue;
@@ -91,6 +94,13 @@ export function reconcileDaemon(input: ReconcileInput, lost: LostPass, plan: Dep
   };
   if (nextWakeAt !== undefined && Number.isFinite(nextWakeAt)) result.nextWakeAt = nextWakeAt;
   return result;
+}
+
+/** Tasks not STOPPED on the instance other than daemon services' (any daemon service's, this one's included). */
+function othersStillOn(input: ReconcileInput, instanceId: string, group: string): boolean {
+  const view = input.instances.find((v) => v.instance.id === instanceId);
+  const daemons = input.daemonGroups ?? new Set([group]);
+  return (view?.tasks ?? []).some((t) => t.lastStatus !== 'STOPPED' && t.group !== group && !daemons.has(t.group));
 }
 
 /** 0: healthy-looking task of the current deployment, 1: same but not running yet, 2: to replace. */

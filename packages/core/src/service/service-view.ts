@@ -67,6 +67,8 @@ export interface ReconcileInput {
   /** Circuit-breaker failures among the PRIMARY's stopped tasks, counted by the store (no look-back limit). */
   primaryFailures?: number;
   deployment?: Partial<DeploymentOptions>;
+  /** Groups (`service:NAME`) of the cluster's DAEMON services: a draining instance stops its daemon tasks once nothing else runs there. */
+  daemonGroups?: ReadonlySet<string>;
 }
 
 export interface PlaceAction {

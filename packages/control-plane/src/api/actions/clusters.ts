@@ -6,7 +6,7 @@ import { clusterJson } from '../serialize';
 import { requireCluster } from '../lookups';
 import { validateTags } from './tags';
 
-function counts(ctx: ApiContext, name: string) {
+export function counts(ctx: ApiContext, name: string) {
   const { running, pending } = ctx.store.tasks.countByStatus(name);
   return { instances: ctx.store.instances.countActive(name), running, pending, services: ctx.store.services.countActive(name) };
 }
@@ -81,7 +81,7 @@ export function describeClusters(ctx: ApiContext, body: unknown) {
     const name = clusterNameOf(ref);
     const c = ctx.store.clusters.get(name);
     if (!c) failures.push({ arn: arns.cluster(ctx.arn, name), reason: 'MISSING' });
-    else clusters.push(clusterJson(ctx.arn, c, counts(ctx, name), include));
+    else clusters.push(clusterJson(ctx.arn, c, counts(ctx, name), include, ctx.store.capacityProviders.ofCluster(name)));
   }
   return { clusters, failures };
 }

@@ -98,7 +98,7 @@ export function readPlacement(p: Params, strategy: SchedulingStrategy, td: TaskD
 
 /** Members ECS has but Stevedore does not implement yet: refusing beats ignoring them. */
 export function refuseUnsupported(p: Params): void {
-  for (const name of ['serviceRegistries', 'capacityProviderStrategy', 'serviceConnectConfiguration', 'volumeConfigurations']) {
+  for (const name of ['serviceRegistries', 'serviceConnectConfiguration', 'volumeConfigurations']) {
     if ((p.list(name) ?? []).length > 0) {
       throw new StevedoreError('UnsupportedFeatureException', `${name} is not supported yet by Stevedore.`, { field: name });
     }

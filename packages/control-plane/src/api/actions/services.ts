@@ -28,6 +28,7 @@ import {
   requireActiveTaskDefinition,
   requireService,
 } from './service-input';
+import { resolveStrategy } from './capacity-providers';
 
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,36}$/;
 const PROPAGATE = ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const;
@@ -61,6 +62,11 @@ export function createService(ctx: RequestContext, body: unknown) {
   const propagateTags = (p.string('propagateTags', { enum: PROPAGATE }) ?? 'NONE') as Service['propagateTags'];
   const grace = p.integer('healthCheckGracePeriodSeconds', { min: 0, max: 2_147_483_647 });
   const hash = requestHash(p.body);
+  // The cluster's default strategy is for replica services: daemon tasks follow the hosts.
+  const capacityProviderStrategy = resolveStrategy(ctx, p, cluster.name, strategy === 'REPLICA');
+  if (capacityProviderStrategy?.length && strategy === 'DAEMON') {
+    throw new InvalidParameterException('A capacity provider strategy is not supported for services with the DAEMON scheduling strategy: daemon tasks run on every instance.', 'capacityProviderStrategy');
+  }
 
   return ctx.store.tx(() => {
     const existing = ctx.store.services.get(cluster.name, name);
@@ -93,6 +99,7 @@ export function createService(ctx: RequestContext, body: unknown) {
     };
     if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
     if (loadBalancers?.length) service.loadBalancers = loadBalancers;
+    if (capacityProviderStrategy?.length) service.capacityProviderStrategy = capacityProviderStrategy;
     ctx.store.services.create(service);
     ctx.log.info({ cluster: cluster.name, service: name, taskDefinition: td.taskDefinitionArn, desiredCount, schedulingStrategy: strategy }, 'service created');
     return { service: serviceJson(ctx.arn, ctx.store, { service, runtime: { events: [], rollouts: {} } }) };
@@ -116,10 +123,14 @@ export function updateService(ctx: RequestContext, body: unknown) {
   const propagateTags = p.string('propagateTags', { enum: PROPAGATE }) as Service['propagateTags'] | undefined;
   const grace = p.integer('healthCheckGracePeriodSeconds', { min: 0, max: 2_147_483_647 });
   const ecsTags = p.boolean('enableECSManagedTags');
+  const capacityProviderStrategy = resolveStrategy(ctx, p, cluster.name, false);
 
   return ctx.store.tx(() => {
     const stored = requireService(ctx, cluster, ref);
     const current = stored.service;
+    if (capacityProviderStrategy?.length && current.schedulingStrategy === 'DAEMON') {
+      throw new InvalidParameterException('A capacity provider strategy is not supported for services with the DAEMON scheduling strategy: daemon tasks run on every instance.', 'capacityProviderStrategy');
+    }
     if (current.status !== 'ACTIVE') throw new StevedoreError('ServiceNotActiveException', 'Service was not ACTIVE.');
     const strategy = current.schedulingStrategy;
     if (strategy === 'DAEMON' && desiredCount !== undefined) {
@@ -150,7 +161,12 @@ export function updateService(ctx: RequestContext, body: unknown) {
     if (grace !== undefined) next.healthCheckGracePeriodSeconds = grace;
     if (loadBalancers?.length) next.loadBalancers = loadBalancers;
     else if (loadBalancers !== undefined) delete next.loadBalancers;
-    if (force || td.taskDefinitionArn !== current.taskDefinitionArn || lbChanged) {
+    // A new strategy moves the tasks onto the providers it names: a new deployment (launchType: back to any instance).
+    const nextStrategy = capacityProviderStrategy ?? (p.has('launchType') ? [] : current.capacityProviderStrategy ?? []);
+    const strategyChanged = JSON.stringify(nextStrategy) !== JSON.stringify(current.capacityProviderStrategy ?? []);
+    if (nextStrategy.length > 0) next.capacityProviderStrategy = nextStrategy;
+    else delete next.capacityProviderStrategy;
+    if (force || td.taskDefinitionArn !== current.taskDefinitionArn || lbChanged || strategyChanged) {
       next.deployments = withPrimaryDeployment(current.deployments, newDeployment(ctx, td.taskDefinitionArn));
     }
     authorizeServiceUpdate(ctx, td, current, next);

@@ -42,6 +42,9 @@ function touchesHostAccess(body: Body): boolean {
 const IMPLIED = new Map<string, (body: Body, arn: ArnContext) => Permission[]>([
   ['ecs:CreateCluster', (b, a) => (touchesHostAccess(b) ? [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'clusterName', a) }] : [])],
   ['ecs:UpdateClusterSettings', (b, a) => (touchesHostAccess(b) ? [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'cluster', a) }] : [])],
+  // A provisioner runs commands (or agent processes) on the control plane's own machine.
+  ['stevedore:CreateHostGroup', (b, a) => [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'cluster', a) }]],
+  ['stevedore:UpdateHostGroup', (b) => (Object.hasOwn(b, 'provisioner') ? [{ action: ALLOW_HOST_ACCESS, resource: ANY_RESOURCE }] : [])],
 ]);
 
 /** What a request needs beyond its own action on its own resources. */

@@ -103,6 +103,12 @@ const CLOUDWATCH_RESOURCES: Record<string, ResourcesOf> = {
   'cloudwatch:EnableAlarmActions': alarms('AlarmNames'),
   'cloudwatch:DisableAlarmActions': alarms('AlarmNames'),
 };
+/** A capacity provider by name or ARN, rebuilt in this region and account. */
+function capacityProvider(ref: unknown, arn: ArnContext): string[] {
+  if (typeof ref !== 'string') return [ANY_RESOURCE];
+  const name = /^arn:aws:ecs:[^:]*:[^:]*:capacity-provider\/(.+)$/.exec(ref)?.[1] ?? ref;
+  return [SAFE_NAME.test(name) ? `arn:aws:ecs:${arn.region}:${arn.account}:capacity-provider/${name}` : ANY_RESOURCE];
+}
 
 const SECRET_ARN = /^arn:aws:secretsmanager:[^:]*:[^:]*:secret:(.+)$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -188,6 +194,15 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
     ].map((op) => [`stevedore:${op}`, any]),
   ),
   ...CLOUDWATCH_RESOURCES,
+  // Host groups run commands on the control plane's machine: unscoped, so only a "*" grant reaches them.
+  ...Object.fromEntries(
+    ['CreateHostGroup', 'DescribeHostGroups', 'UpdateHostGroup', 'SetHostGroupDesiredCapacity', 'DeleteHostGroup', 'DescribeHostGroupActivities'].map((op) => [`stevedore:${op}`, any]),
+  ),
+  'ecs:CreateCapacityProvider': (b, a) => capacityProvider(b['name'], a),
+  'ecs:UpdateCapacityProvider': (b, a) => capacityProvider(b['name'], a),
+  'ecs:DeleteCapacityProvider': (b, a) => capacityProvider(b['capacityProvider'], a),
+  'ecs:DescribeCapacityProviders': any,
+  'ecs:PutClusterCapacityProviders': cluster,
   'stevedore:CreateAccessKey': role,
   'stevedore:ListAccessKeys': any,
   'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],

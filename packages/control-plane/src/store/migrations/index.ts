@@ -10,8 +10,9 @@ import { retention } from './009-retention';
 import { metrics } from './014-metrics';
 import { taskRoles } from './020-task-roles';
 import { autoscaling } from './016-autoscaling';
+import { capacity } from './017-capacity';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity];

@@ -1,0 +1,186 @@
+import * as os from 'node:os';
+import type { Logger } from 'pino';
+import {
+  decideScaling,
+  distributeTasks,
+  hostGroupNameOfArn,
+  hostsNeeded,
+  isLiveHost,
+  parseArn,
+  primaryDeployment,
+  taskReservation,
+  type CapacityProvider,
+  type CapacityProviderRuntime,
+  type HostGroup,
+  type HostSize,
+  type TaskRequirement,
+} from '@stevedore/core';
+import type { Store } from '../store/store';
+import { daemonGroups, taskCounts } from './host-facts';
+
+export interface CapacityScalerOptions {
+  intervalMs: number;
+  scaleInCooldownMs: number;
+}
+
+/** What one provider's figures were at the last decision (also in DescribeHostGroups). */
+export interface ProviderFigures extends CapacityProviderRuntime {
+  hostSize?: HostSize;
+}
+
+/**
+ * ECS managed scaling for host-group capacity providers: every interval,
+ * per provider, M (hosts running non-daemon tasks, plus the hosts the tasks
+ * waiting for this provider's capacity need) and N (hosts in service), the
+ * CapacityProviderReservation M/N × 100, and the pure `decideScaling` step
+ * written to the group's desired capacity. The host group controller does
+ * the rest. Everything comes from the store, so a restart loses only the
+ * scale-in cooldown's start (kept in the provider's runtime too).
+ */
+export class CapacityScaler {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: CapacityScalerOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (e) {
+        this.log.error({ err: e }, 'managed scaling pass failed');
+      }
+    }, this.opts.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  tick(): void {
+    for (const cp of this.store.capacityProviders.list()) {
+      if (cp.status !== 'ACTIVE' || cp.managedScaling.status !== 'ENABLED') continue;
+      const group = this.store.hostGroups.get(hostGroupNameOfArn(cp.autoScalingGroupArn) ?? '');
+      if (!group || group.status !== 'ACTIVE') continue;
+      this.scale(cp, group);
+    }
+  }
+
+  private scale(cp: CapacityProvider, group: HostGroup): void {
+    const now = this.store.clock.now();
+    const runtime = this.store.capacityProviders.runtime(cp.name) as ProviderFigures;
+    const daemons = daemonGroups(this.store, group.cluster);
+    const hosts = this.store.hostGroups.hosts(group.name);
+    const views = hosts
+      .filter((h) => h.lifecycleState === 'InService' && h.containerInstanceId)
+      .map((h) => {
+        const inst = this.store.instances.get(h.containerInstanceId!);
+        return { id: h.id, running: inst !== undefined && inst.status === 'ACTIVE', inst, ...taskCounts(this.store, h.containerInstanceId, daemons) };
+      });
+    const size = largestHost(views.map((v) => v.inst?.registeredResources).filter((r): r is NonNullable<typeof r> => r !== undefined)) ?? runtime.hostSize ?? (group.spec.provisioner.type === 'local' ? thisMachine() : undefined);
+    const waiting = this.waitingTasks(cp, group);
+    const m = hostsNeeded(views, waiting, size);
+    const n = views.filter((v) => v.running).length;
+    const launching = hosts.filter((h) => h.lifecycleState === 'Pending' || h.lifecycleState === 'Pending:Wait').length;
+    const d = decideScaling({
+      m,
+      n,
+      launching,
+      currentDesired: group.desiredCapacity,
+      groupMin: group.spec.minSize,
+      groupMax: group.spec.maxSize,
+      scaling: cp.managedScaling,
+      belowTargetSince: runtime.belowTargetSince,
+      scaleInCooldownMs: this.opts.scaleInCooldownMs,
+      now,
+    });
+    const next: ProviderFigures = {
+      reservation: d.reservation,
+      m,
+      n,
+      ...(d.belowTargetSince !== undefined ? { belowTargetSince: d.belowTargetSince } : {}),
+      lastDecision: d.reason,
+      decidedAt: now,
+      ...(size ? { hostSize: size } : {}),
+    };
+    this.store.tx(() => {
+      this.store.capacityProviders.putRuntime(cp.name, next);
+      if (d.direction === 'hold' || d.desired === group.desiredCapacity) return;
+      const fresh = this.store.hostGroups.get(group.name);
+      if (!fresh || fresh.status !== 'ACTIVE' || fresh.desiredCapacity !== group.desiredCapacity) return;
+      this.store.hostGroups.setDesiredCapacity(group.name, d.desired);
+      this.store.hostGroups.putActivity({
+        id: `scale-${group.name}-${now}`,
+        groupName: group.name,
+        description: `Managed scaling by capacity provider ${cp.name}: desired capacity ${group.desiredCapacity} -> ${d.desired}`,
+        cause: `${d.reason} (M=${m}, N=${n}, ${waiting.length} task(s) waiting for capacity).`,
+        statusCode: 'Successful',
+        startTime: now,
+        endTime: now,
+      });
+    });
+    if (d.direction !== 'hold') {
+      this.log.info({ capacityProvider: cp.name, hostGroup: group.name, cluster: group.cluster, reservation: d.reservation, m, n, waiting: waiting.length, desired: d.desired }, d.reason);
+    } else if (runtime.lastDecision !== d.reason) {
+      this.log.debug({ capacityProvider: cp.name, hostGroup: group.name, reservation: d.reservation, m, n }, d.reason);
+    }
+  }
+
+  private taskDefinition(arn: string) {
+    const p = parseArn(arn);
+    const m = p?.resourceType === 'task-definition' ? /^(.+):(\d+)$/.exec(p.resource) : null;
+    return m ? this.store.taskDefinitions.get(m[1]!, Number(m[2]))?.taskDefinition : undefined;
+  }
+
+  /**
+   * Service tasks this provider owes and has not placed (ECS: tasks in
+   * PROVISIONING): per REPLICA service whose strategy names the provider,
+   * the missing count split over the strategy as placements would split it.
+   */
+  private waitingTasks(cp: CapacityProvider, group: HostGroup): TaskRequirement[] {
+    const out: TaskRequirement[] = [];
+    const instancesOf = new Map<string, string>();
+    for (const other of this.store.capacityProviders.list()) {
+      const g = this.store.hostGroups.get(hostGroupNameOfArn(other.autoScalingGroupArn) ?? '');
+      if (!g || other.status !== 'ACTIVE') continue;
+      for (const h of this.store.hostGroups.hosts(g.name)) if (h.containerInstanceId && isLiveHost(h.lifecycleState)) instancesOf.set(h.containerInstanceId, other.name);
+    }
+    for (const s of this.store.services.listByCluster(group.cluster)) {
+      const svc = s.service;
+      const strategy = svc.capacityProviderStrategy ?? [];
+      if (svc.status !== 'ACTIVE' || svc.schedulingStrategy !== 'REPLICA' || !strategy.some((x) => x.capacityProvider === cp.name)) continue;
+      const primary = primaryDeployment(svc);
+      const td = primary ? this.taskDefinition(primary.taskDefinitionArn) : undefined;
+      if (!td) continue;
+      const tasks = this.store.tasks.forGroup(group.cluster, `service:${svc.name}`, NOT_STOPPED_ONLY).filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED');
+      const missing = svc.desiredCount - tasks.length;
+      if (missing <= 0) continue;
+      const existing = new Map<string, number>();
+      for (const t of tasks) {
+        const p = t.containerInstanceId ? instancesOf.get(t.containerInstanceId) : undefined;
+        if (p) existing.set(p, (existing.get(p) ?? 0) + 1);
+      }
+      const share = distributeTasks(strategy, missing, existing).get(cp.name) ?? 0;
+      const req = taskReservation(td);
+      for (let i = 0; i < share; i++) out.push(req);
+    }
+    return out;
+  }
+}
+
+/** forGroup's `stoppedSince` that leaves out every stopped task. */
+const NOT_STOPPED_ONLY = Number.MAX_SAFE_INTEGER;
+
+function largestHost(rs: { cpu: number; memory: number }[]): HostSize | undefined {
+  if (rs.length === 0) return undefined;
+  return rs.reduce((a, b) => (b.memory > a.memory || (b.memory === a.memory && b.cpu > a.cpu) ? { cpu: b.cpu, memory: b.memory } : a), { cpu: 0, memory: 0 });
+}
+
+/** What a local host's agent registers: this machine's CPUs and memory (the agent's own defaults). */
+function thisMachine(): HostSize {
+  return { cpu: os.cpus().length * 1024, memory: Math.floor(os.totalmem() / 1024 / 1024) };
+}

@@ -1,0 +1,26 @@
+import { HOST_GROUP_ATTRIBUTE, hostGroupNameOfArn, type PlacementConstraint, type Service } from '@stevedore/core';
+import type { Store } from '../store/store';
+
+/** `service:NAME` of the cluster's DAEMON services. */
+export function daemonGroupsOf(store: Store, cluster: string): Set<string> {
+  return new Set(store.services.listByCluster(cluster).filter((s) => s.service.schedulingStrategy === 'DAEMON').map((s) => `service:${s.service.name}`));
+}
+
+/**
+ * A service with a capacity provider strategy runs only on its providers'
+ * hosts: a memberOf constraint on the attribute every host of a group
+ * registers with, so placement explains itself as for any constraint.
+ * Providers of other kinds (FARGATE) add nothing here.
+ */
+export function capacityConstraints(store: Store, service: Service): PlacementConstraint[] {
+  const strategy = service.capacityProviderStrategy ?? [];
+  if (strategy.length === 0) return [];
+  const groups: string[] = [];
+  for (const item of strategy) {
+    const cp = store.capacityProviders.get(item.capacityProvider);
+    const g = cp && cp.status === 'ACTIVE' ? hostGroupNameOfArn(cp.autoScalingGroupArn) : undefined;
+    if (g) groups.push(g);
+  }
+  if (groups.length === 0) return [];
+  return [{ type: 'memberOf', expression: `attribute:${HOST_GROUP_ATTRIBUTE} in [${groups.join(', ')}]` }];
+}

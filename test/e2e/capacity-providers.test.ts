@@ -1,0 +1,186 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// Capacity providers end to end: one control plane and no agent of its own.
+// A host group with the local provisioner starts real agent processes on
+// 127.0.11.100-109 (this engineer's loopback range) against the real dockerd;
+// managed scaling grows it for a service that does not fit and shrinks it
+// after a short cooldown. An exec group's failing create is retried and
+// reported, and a host that never joins is destroyed with the reason.
+
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+const suffix = Math.random().toString(16).slice(2, 8);
+const GROUP = `cp-hosts-${suffix}`;
+const PROVIDER = `cp-${suffix}`;
+// Agents register docker's CPUs × 1024: a task of half that fits twice on a host.
+const HALF_CPU = (os.cpus().length * 1024) / 2;
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'stevedore-cp-e2e-'));
+
+before(async () => {
+  c = await startCluster({
+    agents: 0,
+    test: hooks,
+    readyTimeoutMs: 60_000,
+    controlPlaneArgs: ['--capacity-scaling-interval', '500ms', '--capacity-scale-in-cooldown', '3s'],
+  });
+  await c.call('RegisterTaskDefinition', {
+    family: 'half',
+    cpu: String(HALF_CPU),
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
+  });
+  await c.call('RegisterTaskDefinition', {
+    family: 'watcher',
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 8, stopTimeout: 2 }],
+  });
+});
+after(async () => {
+  try {
+    for (const fn of hooks.fns) await fn();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+async function group(name: string): Promise<any> {
+  return (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups[0];
+}
+
+async function activities(name: string): Promise<any[]> {
+  return (await c.callStevedore('DescribeHostGroupActivities', { hostGroupName: name })).activities;
+}
+
+async function service(name: string): Promise<any> {
+  return (await c.call('DescribeServices', { services: [name] })).services[0];
+}
+
+async function tasksOf(name: string): Promise<any[]> {
+  const arns: string[] = (await c.call('ListTasks', { serviceName: name })).taskArns;
+  return arns.length ? (await c.call('DescribeTasks', { tasks: arns })).tasks : [];
+}
+
+function agentAlive(hostId: string): boolean {
+  const file = path.join(c.dataDir, 'control-plane', 'host-groups', c.name, GROUP, hostId, 'agent.pid');
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemon task each; scaled to 0, the hosts drain and go', async () => {
+  const created = await c.callStevedore('CreateHostGroup', {
+    hostGroupName: GROUP,
+    cluster: c.name,
+    minSize: 0,
+    maxSize: 3,
+    desiredCapacity: 0,
+    joinTimeoutSeconds: 60,
+    attributes: [{ name: 'role', value: 'web' }],
+    provisioner: { type: 'local', local: { hostIps: '127.0.11.100-127.0.11.109' } },
+  });
+  const arn: string = created.hostGroup.hostGroupArn;
+  assert.match(arn, new RegExp(`^arn:aws:autoscaling:us-east-1:\\d{12}:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName/${GROUP}$`));
+  await c.call('CreateCapacityProvider', {
+    name: PROVIDER,
+    autoScalingGroupProvider: { autoScalingGroupArn: arn, managedScaling: { status: 'ENABLED', targetCapacity: 100 }, managedTerminationProtection: 'ENABLED' },
+  });
+  const described = (await c.call('DescribeCapacityProviders', { capacityProviders: [PROVIDER] })).capacityProviders[0];
+  assert.equal(described.autoScalingGroupProvider.autoScalingGroupArn, arn);
+  assert.equal(described.autoScalingGroupProvider.managedScaling.status, 'ENABLED');
+  await c.call('PutClusterCapacityProviders', { cluster: c.name, capacityProviders: [PROVIDER], defaultCapacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }] });
+  const cl = (await c.call('DescribeClusters', { clusters: [c.name] })).clusters[0];
+  assert.deepEqual(cl.capacityProviders, [PROVIDER]);
+
+  await c.call('CreateService', { serviceName: 'watcher', taskDefinition: 'watcher', schedulingStrategy: 'DAEMON' });
+  // No launchType, no strategy: the cluster's default strategy is the service's.
+  const web = (await c.call('CreateService', { serviceName: 'web', taskDefinition: 'half', desiredCount: 4 })).service;
+  assert.deepEqual(web.capacityProviderStrategy, [{ capacityProvider: PROVIDER, weight: 1 }]);
+  assert.equal(web.launchType, undefined);
+
+  const steady = await waitFor(
+    async () => {
+      const s = await service('web');
+      return s.runningCount === 4 ? s : undefined;
+    },
+    { description: 'web: 4 tasks RUNNING on hosts the group created', timeoutMs: 90_000, intervalMs: 500 },
+  );
+  assert.equal(steady.pendingCount, 0);
+  const g = await group(GROUP);
+  const inService = g.hosts.filter((h: any) => h.lifecycleState === 'InService');
+  assert.equal(inService.length, 2, `two hosts, not more: ${JSON.stringify(g.hosts)}`);
+  assert.equal(g.desiredCapacity, 2);
+  const byInstance = new Map<string, number>();
+  for (const t of await tasksOf('web')) byInstance.set(t.containerInstanceArn, (byInstance.get(t.containerInstanceArn) ?? 0) + 1);
+  assert.deepEqual([...byInstance.values()].sort(), [2, 2]);
+  assert.deepEqual(new Set(byInstance.keys()), new Set(inService.map((h: any) => h.containerInstanceArn)));
+  // Each new host got the daemon's task too.
+  await waitFor(async () => (await service('watcher')).runningCount === 2, { description: 'watcher RUNNING on both new hosts', timeoutMs: 30_000, intervalMs: 250 });
+  const watcherHosts = new Set((await tasksOf('watcher')).map((t) => t.containerInstanceArn));
+  assert.deepEqual(watcherHosts, new Set(byInstance.keys()));
+  const inst = (await c.instances()).find((i) => i.containerInstanceArn === inService[0].containerInstanceArn);
+  assert.ok(inst.attributes.some((a: any) => a.name === 'role' && a.value === 'web'));
+  const launches = (await activities(GROUP)).filter((a) => a.description.startsWith('Launching'));
+  assert.equal(launches.length, 2);
+  for (const a of launches) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));
+  assert.ok((await activities(GROUP)).some((a) => /Managed scaling by capacity provider/.test(a.description) && /CapacityProviderReservation 200/.test(a.cause)));
+
+  // Scale to 0: after the cooldown both hosts drain (daemon tasks last) and are destroyed.
+  await c.call('UpdateService', { service: 'web', desiredCount: 0 });
+  const gone = await waitFor(
+    async () => {
+      const x = await group(GROUP);
+      return x.desiredCapacity === 0 && x.hosts.length === 0 ? x : undefined;
+    },
+    { description: 'both hosts drained and terminated', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.equal(gone.hosts.length, 0);
+  for (const h of inService) assert.equal(agentAlive(h.hostId), false, `agent of ${h.hostId} stopped`);
+  const instances = await c.instances();
+  assert.equal(instances.filter((i) => i.status !== 'INACTIVE').length, 0);
+  const terminations = (await activities(GROUP)).filter((a) => a.description.startsWith('Terminating'));
+  assert.equal(terminations.length, 2);
+  for (const a of terminations) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));
+  assert.equal((await service('watcher')).runningCount, 0);
+  assert.equal((await c.containers()).filter((x) => x.state === 'running').length, 0);
+});
+
+test('exec provisioner: a failing create is retried and reported; a host that never joins is destroyed with the reason', async () => {
+  const counter = path.join(scratch, 'attempts');
+  const destroyed = path.join(scratch, 'destroyed');
+  const create = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; if [ "$n" -lt 1 ]; then echo "boom: no capacity in the pool" >&2; exit 3; fi; test -n "$STEVEDORE_TOKEN" || exit 9; echo "creating $STEVEDORE_HOST_ID"; echo vm-$STEVEDORE_HOST_ID`;
+  const name = `cp-exec-${suffix}`;
+  await c.callStevedore('CreateHostGroup', {
+    hostGroupName: name,
+    cluster: c.name,
+    minSize: 0,
+    maxSize: 1,
+    desiredCapacity: 1,
+    joinTimeoutSeconds: 10,
+    provisioner: { type: 'exec', exec: { createCommand: create, destroyCommand: `printf '%s\\n' >> ${destroyed}`, timeoutSeconds: 5, retries: 2 } },
+  });
+  const launch = await waitFor(
+    async () => (await activities(name)).find((a) => a.description.startsWith('Launching') && a.statusCode === 'Failed' && /did not join/.test(a.statusMessage ?? '')),
+    { description: 'the launch failed for want of a join', timeoutMs: 30_000, intervalMs: 300 },
+  );
+  assert.match(launch.details, /attempt 1 of 3: create command exited with 3/);
+  assert.match(launch.details, /boom: no capacity in the pool/);
+  assert.match(launch.details, /creating h-/);
+  const termination = await waitFor(
+    async () => (await activities(name)).find((a) => a.description.startsWith('Terminating') && a.statusCode === 'Successful'),
+    { description: 'the unjoined host destroyed', timeoutMs: 20_000, intervalMs: 300 },
+  );
+  assert.match(termination.cause, /the host did not join the cluster within 10 s/);
+  assert.equal(readFileSync(destroyed, 'utf8').trim().split('\n')[0], `vm-${launch.hostId}`);
+  await c.callStevedore('DeleteHostGroup', { hostGroupName: name });
+  await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length === 0, { description: 'exec group deleted', timeoutMs: 30_000, intervalMs: 300 });
+  assert.ok(existsSync(destroyed));
+});
