@@ -102,12 +102,20 @@ describe('stevedore-agent process', { skip }, () => {
     const update = cp.calls.find((c) => c.method === 'UpdateTaskStatus')!;
     assert.equal(update.instanceId, INSTANCE);
 
-    // Logs on request.
-    const logsDone = cp.next('logs', 10_000) as Promise<LogChunk[]>;
-    cp.incremental({ log_requests: [{ request_id: 'log-1', task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0, max_bytes: 0 }] });
-    const chunks = await logsDone;
-    assert.equal(chunks[0]!.request_id, 'log-1');
-    assert.match(Buffer.concat(chunks.map((c) => c.data)).toString(), /hello from web/);
+    // Logs on request. RUNNING means Docker started the process, not that
+    // its first line is written yet (a loaded machine can take a while), so
+    // ask again until the line is there, each answer a complete read.
+    let logText = '';
+    for (let attempt = 1, deadline = Date.now() + 15_000; !/hello from web/.test(logText) && Date.now() < deadline; attempt++) {
+      const logsDone = cp.next('logs', 10_000) as Promise<LogChunk[]>;
+      cp.incremental({ log_requests: [{ request_id: `log-${attempt}`, task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0, max_bytes: 0 }] });
+      const chunks = await logsDone;
+      assert.equal(chunks[0]!.request_id, `log-${attempt}`);
+      assert.ok(chunks.every((c) => !c.error), `log read failed: ${chunks.map((c) => c.error).join(' ')}`);
+      logText = Buffer.concat(chunks.map((c) => c.data)).toString();
+      if (!/hello from web/.test(logText)) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(logText, /hello from web/);
 
     // SIGTERM: the agent goes, the container stays.
     const started = (await docker.getContainer(web.runtime_id).inspect()).State.StartedAt;
