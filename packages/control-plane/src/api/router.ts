@@ -22,6 +22,7 @@ import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
 import * as hostGroups from './actions/host-groups';
 import * as capacityProviders from './actions/capacity-providers';
+import { TASK_PROTECTION_ACTIONS } from './actions/task-protection';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -94,6 +95,7 @@ export const ACTIONS: Record<string, Action> = {
   ...APPLICATION_AUTOSCALING_ACTIONS,
   ...hostGroups.HOST_GROUP_ACTIONS,
   ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
+  ...TASK_PROTECTION_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

@@ -17,6 +17,7 @@ import type { Change } from '../store/changes';
 import { applyReconcile } from './apply-actions';
 import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from './cluster-snapshot';
 import { withTargetHealth } from '../store/load-balancing-view';
+import { withScaleInProtection } from '../store/task-protection-view';
 import { ClusterWatch } from './cluster-watch';
 import { capacityConstraints, daemonGroupsOf } from './capacity-placement';
 
@@ -230,7 +231,7 @@ export class ServiceReconciler {
         : (rollout?.failedTasks ?? 0);
     const result = reconcileService({
       service: stored.service,
-      tasks: withTargetHealth(this.store, stored.service, loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask)),
+      tasks: withScaleInProtection(this.store, snapshot.cluster, now, withTargetHealth(this.store, stored.service, loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask))),
       instances: snapshot.views(),
       requirement,
       taskDefinitionConstraints: [...constraints, ...capacityConstraints(this.store, stored.service)],

@@ -83,6 +83,11 @@ export class ServicesRepo {
     this.record({ kind: 'service', cluster: s.clusterName, service: s.name });
   }
 
+  /** Something the reconciler reads beside the spec changed (task scale-in protection): only a change event. */
+  touch(cluster: string, name: string): void {
+    this.record({ kind: 'service', cluster, service: name });
+  }
+
   /** Orchestrator writes: events, rollout states, DAEMON desired count. No change event: nothing needs to react to it. */
   putRuntime(cluster: string, name: string, runtime: ServiceRuntime): void {
     this.sql('UPDATE services SET runtime_json = ? WHERE cluster = ? AND name = ?').run(JSON.stringify(runtime), cluster, name);

@@ -61,7 +61,10 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
   // Scale in: more good tasks than desired.
   let kept = good;
   if (good.length > desired) {
-    const chosen = selectForScaleIn(good, good.length - desired, poolById, scorer);
+    // ECS task scale-in protection: a protected task is never chosen; the service runs above its desired count until protection ends.
+    const eligible = good.filter((t) => !t.scaleInProtected);
+    const chosen = selectForScaleIn(eligible, Math.min(good.length - desired, eligible.length), poolById, scorer);
+    if (chosen.length < good.length - desired) events.push(msg.scaleInProtected(name, good.length - eligible.length));
     const reason = primary ? reasons.scaling(primary.id) : 'Scaling activity initiated by the service';
     for (const t of chosen) stop.push({ taskId: t.id, reason, lost: false });
     const gone = new Set(chosen.map((t) => t.id));

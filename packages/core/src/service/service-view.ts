@@ -32,6 +32,8 @@ export interface ServiceTask {
   targetHealth?: HealthStatus;
   /** With targetHealth UNHEALTHY: a target group it failed in, for ECS's stop reason. */
   unhealthyTargetGroupArn?: string;
+  /** ECS task scale-in protection (UpdateTaskProtection) is on: a scale-in never picks it. */
+  scaleInProtected?: boolean;
 }
 
 /** An instance and every task on it that is not STOPPED (any group). */
@@ -117,6 +119,8 @@ export const msg = {
   stuck: (service: string) =>
     `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   unplaced: (service: string, explanation: string) => `(service ${service}) was ${explanation}`,
+  /** ECS's wording when task scale-in protection holds tasks a scale-in would stop. */
+  scaleInProtected: (service: string, n: number) => `(service ${service}) was unable to scale in due to (reason ${n} tasks under protection).`,
   /** Once per partition episode (the orchestrator keeps the episode). */
   partitioned: (service: string, disconnected: number, registered: number) =>
     `(service ${service}) did not replace tasks on disconnected container instances: ${disconnected} of ${registered} container instances in the cluster are disconnected, which points at the control plane's network rather than at the hosts. Tasks are replaced once more than half of the container instances are connected again.`,

@@ -164,6 +164,8 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'ecs:StopTask': cluster,
   'ecs:DescribeTasks': cluster,
   'ecs:ListTasks': cluster,
+  'ecs:UpdateTaskProtection': cluster,
+  'ecs:GetTaskProtection': cluster,
   'ecs:CreateService': (b, a) => services(b['serviceName'], b, a),
   'ecs:UpdateService': (b, a) => services(b['service'], b, a),
   'ecs:DeleteService': (b, a) => services(b['service'], b, a),
