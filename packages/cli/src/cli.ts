@@ -33,6 +33,7 @@ import * as serviceUpdate from './commands/service-update';
 import * as serviceDelete from './commands/service-delete';
 import * as serviceList from './commands/service-list';
 import * as serviceDescribe from './commands/service-describe';
+import * as serviceAutoscale from './commands/service-autoscale';
 import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
 import * as loadBalancers from './commands/lb';
@@ -96,6 +97,7 @@ function buildProgram(io: Io, app: App): Command {
   serviceDescribe.register(service, app);
   serviceDelete.register(service, app);
   serviceRollback.register(service, app);
+  serviceAutoscale.register(service, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);

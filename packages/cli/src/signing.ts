@@ -94,8 +94,9 @@ export function requestSignerFrom(env: Env, opts: SigningOptions = {}, readFile?
   return {
     async sign(request: SignableRequest): Promise<void> {
       credentials ??= resolveCredentials(opts, env, read);
-      // The Secrets Manager operations are signed for their own service, as the AWS CLI does.
-      const service = request.headers['x-amz-target']?.startsWith('secretsmanager.') ? 'secretsmanager' : 'ecs';
+      // Secrets Manager and Application Auto Scaling operations are signed for their own service, as the AWS CLI does.
+      const target = request.headers['x-amz-target'] ?? '';
+      const service = target.startsWith('secretsmanager.') ? 'secretsmanager' : target.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : 'ecs';
       const signer = new SignatureV4({ credentials: await credentials, region, service, sha256: Hash.bind(null, 'sha256') });
       const url = request.url;
       // Unique per call as in the SDKs: the API refuses a signature it has seen (replay), and polls repeat bodies.
