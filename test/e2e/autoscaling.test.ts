@@ -1,0 +1,87 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// Service auto scaling end to end: one control plane and one agent against
+// the real dockerd, the autoscaler evaluating every second
+// (--autoscaling-interval), driven through Application Auto Scaling's API,
+// the ECS API and the stevedore CLI.
+
+const AAS = 'AnyScaleFrontendService';
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+
+before(async () => {
+  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--autoscaling-interval', '1s', '--healthy-after-running-seconds', '0'] });
+  await c.call('RegisterTaskDefinition', {
+    family: 'worker',
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
+  });
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+const service = async (name: string): Promise<any> => (await c.call('DescribeServices', { services: [name] })).services[0];
+const aas = <T = any>(op: string, body: Record<string, unknown>) => c.call<T>(op, body, AAS);
+
+async function runningTasks(name: string): Promise<string[]> {
+  const arns: string[] = (await c.call('ListTasks', { serviceName: name, desiredStatus: 'RUNNING' })).taskArns;
+  if (arns.length === 0) return [];
+  return (await c.call('DescribeTasks', { tasks: arns })).tasks.filter((t: any) => t.lastStatus === 'RUNNING').map((t: any) => t.taskArn);
+}
+
+function steady(name: string, desired: number, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const s = await service(name);
+      return s.runningCount === desired && s.pendingCount === 0 && s.desiredCount === desired && s.deployments.length === 1 && s.deployments[0].rolloutState === 'COMPLETED' ? s : undefined;
+    },
+    { description: `service ${name} steady with ${desired} RUNNING`, timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** `at(...)` for a moment `ms` from now, in UTC (whole seconds). */
+const atIn = (ms: number) => `at(${new Date(Date.now() + ms).toISOString().slice(0, 19)})`;
+
+test('scheduled actions fire at their time (scale out, then in), and scale-in keeps the protected task', async () => {
+  await c.call('CreateService', { serviceName: 'jobs', taskDefinition: 'worker', desiredCount: 1 });
+  await steady('jobs', 1);
+  const out = await c.cli(['service', 'autoscale', 'jobs', '--min', '1', '--max', '5', '--schedule', `${atIn(4000)}=min:3`]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /service\/.*\/jobs: min 1, max 5/);
+  const firedAt = Date.now();
+  const s = await steady('jobs', 3);
+  assert.ok(Date.now() - firedAt < 45_000);
+  const event = s.events.find((e: any) => /Application Auto Scaling changed the desired count from 1 to 3/.test(e.message));
+  assert.ok(event, JSON.stringify(s.events.slice(0, 5)));
+  assert.match(event.message, /minimum capacity was set to 3/);
+  const target = (await aas('DescribeScalableTargets', { ServiceNamespace: 'ecs' })).ScalableTargets[0];
+  assert.deepEqual([target.MinCapacity, target.MaxCapacity], [3, 5]);
+  const acts = await c.cli(['service', 'scaling-activities', 'jobs']);
+  assert.equal(acts.code, 0, acts.stderr);
+  assert.match(acts.stdout, /Successful\s+Setting desired count to 3\.\s+minimum capacity was set to 3/);
+  assert.match(acts.stdout, /Successful\s+Setting min capacity to 3\s+scheduled action name stevedore-[0-9a-f]{12} was triggered/);
+
+  // A worker busy with a job protects itself; the evening schedule scales in around it.
+  const tasks = await runningTasks('jobs');
+  assert.equal(tasks.length, 3);
+  const busy = tasks[2]!;
+  const p = await c.call('UpdateTaskProtection', { cluster: c.name, tasks: [busy], protectionEnabled: true, expiresInMinutes: 30 });
+  assert.equal(p.protectedTasks[0].protectionEnabled, true);
+  await aas('PutScheduledAction', { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/jobs`, ScalableDimension: 'ecs:service:DesiredCount', ScheduledActionName: 'evening', Schedule: atIn(3000), ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 1 } });
+  await steady('jobs', 1);
+  assert.deepEqual(await runningTasks('jobs'), [busy], 'the protected task is the one left');
+  const acts2 = (await aas('DescribeScalingActivities', { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/jobs` })).ScalingActivities;
+  assert.equal(acts2[0].Cause, 'maximum capacity was set to 1');
+  assert.equal(acts2[1].Cause, 'scheduled action name evening was triggered');
+
+  // The scaling ran under the service-linked role, not the admin key: the audit lines say so.
+  const log = readFileSync(c.logs.controlPlane, 'utf8').split('\n').filter((l) => l.includes('"audit":true') && l.includes('"action":"ecs:UpdateService"'));
+  const byRole = log.filter((l) => l.includes('"principal":"arn:aws:sts::000000000000:assumed-role/AWSServiceRoleForApplicationAutoScaling_ECSService/AutoScaling"'));
+  assert.equal(byRole.length, 2, log.join('\n'));
+  assert.ok(byRole.every((l) => !l.includes('accessKeyId')));
+});
