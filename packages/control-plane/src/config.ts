@@ -37,6 +37,8 @@ export interface ControlPlaneConfig {
   stoppedTaskRetentionSeconds?: number;
   /** Lifetime of the temporary credentials issued to task roles (at most 6 hours). */
   taskCredentialsTtlSeconds?: number;
+  /** Every CloudWatch alarm is evaluated this often (new datapoints also wake their alarms). */
+  alarmEvaluationIntervalMs?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
   /** How often the autoscaler evaluates every scalable target (tests shorten it). */
@@ -117,6 +119,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
     .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
     .option('--autoscaling-interval <duration>', 'evaluate every scalable target this often (scheduled actions, alarms, bounds), e.g. 10s', env['STEVEDORE_AUTOSCALING_INTERVAL'] ?? '10s')
+    .option('--alarm-evaluation-interval-ms <ms>', 'evaluate every CloudWatch alarm this often [env STEVEDORE_ALARM_EVALUATION_INTERVAL_MS]', env['STEVEDORE_ALARM_EVALUATION_INTERVAL_MS'] ?? '10000')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .option('--agent-advertise <host:port>', 'agent channel address new hosts of host groups dial (default --agent-listen)', env['STEVEDORE_AGENT_ADVERTISE'])
     .option('--capacity-scaling-interval <duration>', 'how often managed scaling computes CapacityProviderReservation', env['STEVEDORE_CAPACITY_SCALING_INTERVAL'] ?? '15s')
@@ -134,6 +137,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isFinite(healthyAfter) || healthyAfter < 0) throw new InvalidArgumentError('--healthy-after-running-seconds must be a number ≥ 0');
   const retention = Number(o['stoppedTaskRetentionSeconds']);
   if (!Number.isFinite(retention) || retention < 1) throw new InvalidArgumentError('--stopped-task-retention-seconds must be a number ≥ 1');
+  const alarmInterval = Number(o['alarmEvaluationIntervalMs']);
+  if (!Number.isInteger(alarmInterval) || alarmInterval < 100) throw new InvalidArgumentError('--alarm-evaluation-interval-ms must be an integer ≥ 100');
   const maxLogStreams = Number(o['maxLogStreamsPerInstance']);
   if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1) throw new InvalidArgumentError('--max-log-streams-per-instance must be an integer ≥ 1');
   const credentialsTtl = Number(o['taskCredentialsTtl']);
@@ -177,6 +182,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     stoppedTaskRetentionSeconds: retention,
     maxLogStreamsPerInstance: maxLogStreams,
     taskCredentialsTtlSeconds: credentialsTtl,
+    alarmEvaluationIntervalMs: alarmInterval,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
     autoscaling: { intervalMs: parseDuration('--autoscaling-interval', o['autoscalingInterval']!, 1000) },
     capacity: {

@@ -10,6 +10,7 @@ import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/
 import { TargetRegistrar } from './loadbalancer/target-registrar';
 import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
 import { MetricRetention } from './metrics/metric-retention';
+import { AlarmEvaluator, DEFAULT_ALARM_EVALUATOR_OPTIONS } from './alarms/alarm-evaluator';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -36,6 +37,7 @@ export class ControlPlane {
   private readonly autoscaler: Autoscaler;
   private readonly hostGroups: HostGroupController;
   private readonly capacityScaler: CapacityScaler;
+  private readonly alarmEvaluator: AlarmEvaluator;
   private api: ApiServer | undefined;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
@@ -78,6 +80,10 @@ export class ControlPlane {
       intervalMs: config.capacity?.scalingIntervalMs ?? 15_000,
       scaleInCooldownMs: config.capacity?.scaleInCooldownMs ?? 15 * 60_000,
     });
+    this.alarmEvaluator = new AlarmEvaluator(this.store, log.child({ component: 'alarms' }), {
+      ...DEFAULT_ALARM_EVALUATOR_OPTIONS,
+      intervalMs: config.alarmEvaluationIntervalMs ?? DEFAULT_ALARM_EVALUATOR_OPTIONS.intervalMs,
+    });
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
   }
@@ -100,6 +106,7 @@ export class ControlPlane {
     this.autoscaler.start();
     this.hostGroups.start();
     this.capacityScaler.start();
+    this.alarmEvaluator.start();
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -165,6 +172,7 @@ export class ControlPlane {
     this.metricRetention.stop();
     this.capacityScaler.stop();
     this.hostGroups.stop();
+    this.alarmEvaluator.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();

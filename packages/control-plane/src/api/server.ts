@@ -10,6 +10,8 @@ import { writeLogResponse } from './log-response';
 import type { ApiAuth } from './auth/api-auth';
 import { sendJsonError, sendJsonResult } from './protocols/json';
 import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, sendQueryError, sendQueryResult, type QueryService } from './protocols/query';
+import { decodeJsonInput, jsonModelServiceOf, sendJsonModelError, sendJsonModelResult } from './protocols/json-model';
+import { operationOf } from './protocols/service-model';
 
 export interface ApiServerOptions {
   /** Every request but GET /ping goes through it. */
@@ -56,8 +58,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
     const query = isQueryRequest(req.method, req.url, req.headers);
     // Errors before the service is known (throttled, too large) still come in the request's protocol.
     let queryService: QueryService | undefined;
+    // A JSON request to a modelled Query service (CloudWatch as current SDKs call it) answers in JSON 1.0 with Query error codes.
+    const modelJson = query ? undefined : jsonModelServiceOf(QUERY_SERVICES, String(req.headers['x-amz-target'] ?? ''));
     const sendError = (r: http.ServerResponse, err: StevedoreError, after?: () => void) =>
-      query ? sendQueryError(r, err, queryService, requestId, after) : sendJsonError(r, err, after);
+      query ? sendQueryError(r, err, queryService, requestId, after) : modelJson ? sendJsonModelError(r, err, modelJson, after) : sendJsonError(r, err, after);
     const remote = req.socket.remoteAddress ?? 'unknown';
     const busy = inFlight.get(remote) ?? 0;
     if (busy >= maxInFlight) {
@@ -106,6 +110,15 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
         op = target.split('.').pop() ?? '';
         const principal = await auth.authenticate(received, target, remote);
         accessKeyId = principal.accessKeyId;
+        if (modelJson) {
+          const operation = operationOf(modelJson.model, op);
+          const action = modelJson.actions.get(op);
+          if (!operation || !action) throw new StevedoreError('UnknownOperationException', `Unknown operation ${target.slice(0, 200)}.`);
+          const input = decodeJsonInput(modelJson.model, operation.input, parseRequestBody(raw.toString('utf8')));
+          auth.authorize(principal, target, input);
+          const result = await dispatch(ctx, principal, target, input, action);
+          return () => sendJsonModelResult(res, modelJson, operation, result);
+        }
         actionFor(target); // an unknown operation is refused before its body is parsed
         const body = parseRequestBody(raw.toString('utf8'));
         auth.authorize(principal, target, body);

@@ -8,6 +8,9 @@ export interface MetricRetentionOptions {
   batchSize: number;
 }
 
+/** CloudWatch keeps alarm history two weeks. */
+export const ALARM_HISTORY_RETENTION_MS = 14 * 86_400_000;
+
 export const DEFAULT_METRIC_RETENTION_OPTIONS: MetricRetentionOptions = { intervalMs: 60_000, batchSize: 2_000 };
 
 /**
@@ -53,7 +56,8 @@ export class MetricRetention {
     let total = 0;
     for (;;) {
       if (this.stopped) break;
-      const n = this.store.metrics.prune(this.store.clock.now(), this.opts.batchSize);
+      const now = this.store.clock.now();
+      const n = this.store.metrics.prune(now, this.opts.batchSize) + this.store.alarms.pruneHistory(now - ALARM_HISTORY_RETENTION_MS, this.opts.batchSize);
       total += n;
       if (n === 0) break;
       await new Promise((r) => setImmediate(r));

@@ -21,6 +21,7 @@ import { FileSystemsRepo } from './file-systems-repo';
 import { AutoscalingRepo } from './autoscaling-repo';
 import { HostGroupsRepo } from './host-groups-repo';
 import { CapacityProvidersRepo } from './capacity-providers-repo';
+import { AlarmsRepo } from './alarms-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -55,6 +56,7 @@ export class Store {
   readonly autoscaling: AutoscalingRepo;
   readonly hostGroups: HostGroupsRepo;
   readonly capacityProviders: CapacityProvidersRepo;
+  readonly alarms: AlarmsRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -81,6 +83,7 @@ export class Store {
     this.autoscaling = new AutoscalingRepo(db, record);
     this.hostGroups = new HostGroupsRepo(db, record);
     this.capacityProviders = new CapacityProvidersRepo(db, record);
+    this.alarms = new AlarmsRepo(db, record, arnContext);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

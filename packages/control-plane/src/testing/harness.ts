@@ -13,7 +13,7 @@ import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
  * `callAs` signs with another key (or none, for refusal tests).
  */
 export async function startTestControlPlane(
-  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit'] } = {},
+  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit']; alarmEvaluationIntervalMs?: number } = {},
 ) {
   // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
   const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
@@ -35,6 +35,7 @@ export async function startTestControlPlane(
       // Every FakeAgent joins from 127.0.0.1: only tests of the limit itself keep it low.
       agentJoinRateLimit: opts.agentJoinRateLimit ?? { perMinute: 60_000, burst: 1000 },
       ...(opts.agentCertValidityMs !== undefined ? { agentCertValidityMs: opts.agentCertValidityMs } : {}),
+      ...(opts.alarmEvaluationIntervalMs !== undefined ? { alarmEvaluationIntervalMs: opts.alarmEvaluationIntervalMs } : {}),
     },
     pino({ level: 'silent' }),
   );

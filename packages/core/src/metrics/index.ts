@@ -1,2 +1,5 @@
 export * from './metric-datum';
 export * from './percentile-sketch';
+export * from './statistics';
+export * from './metric-math';
+export * from './alarm-evaluation';

@@ -42,11 +42,11 @@ export function paramTree(params: Iterable<[string, string]>): ParamNode {
   return root;
 }
 
-function invalidValue(message: string, field?: string): StevedoreError {
+export function invalidValue(message: string, field?: string): StevedoreError {
   return new StevedoreError('InvalidParameterValue', message, field === undefined ? {} : { field });
 }
 
-function missing(field: string): StevedoreError {
+export function missing(field: string): StevedoreError {
   return new StevedoreError('MissingParameter', `The parameter ${field} is required.`, { field });
 }
 
@@ -128,7 +128,7 @@ function decodeMap(model: ServiceModel, shape: Shape, node: ParamNode, field: st
   return out;
 }
 
-function checkCount<T extends unknown[] | Record<string, unknown>>(v: T, shape: Shape, field: string): T {
+export function checkCount<T extends unknown[] | Record<string, unknown>>(v: T, shape: Shape, field: string): T {
   const n = Array.isArray(v) ? v.length : Object.keys(v).length;
   if (shape.min !== undefined && n < shape.min) throw invalidValue(`The collection ${field} must have at least ${shape.min} member${shape.min === 1 ? '' : 's'}.`, field);
   if (shape.max !== undefined && n > shape.max) throw invalidValue(`The collection ${field} must not have more than ${shape.max} members.`, field);
@@ -139,14 +139,8 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 
 function decodeScalar(shape: Shape, raw: string, field: string): unknown {
   switch (shape.type) {
-    case 'string': {
-      if (shape.enum && !shape.enum.includes(raw)) {
-        throw invalidValue(`Value '${clip(raw)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`, field);
-      }
-      if (shape.min !== undefined && raw.length < shape.min) throw invalidValue(`The parameter ${field} must be at least ${shape.min} characters long.`, field);
-      if (shape.max !== undefined && raw.length > shape.max) throw invalidValue(`The parameter ${field} must be at most ${shape.max} characters long.`, field);
-      return raw;
-    }
+    case 'string':
+      return checkString(shape, raw, field);
     case 'integer':
     case 'long': {
       if (!/^-?\d{1,16}$/.test(raw)) throw invalidValue(`The parameter ${field} must be an integer, not '${clip(raw)}'.`, field);
@@ -170,7 +164,16 @@ function decodeScalar(shape: Shape, raw: string, field: string): unknown {
   }
 }
 
-function checkRange(n: number, shape: Shape, field: string): number {
+export function checkString(shape: Shape, raw: string, field: string): string {
+  if (shape.enum && !shape.enum.includes(raw)) {
+    throw invalidValue(`Value '${clip(raw)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`, field);
+  }
+  if (shape.min !== undefined && raw.length < shape.min) throw invalidValue(`The parameter ${field} must be at least ${shape.min} characters long.`, field);
+  if (shape.max !== undefined && raw.length > shape.max) throw invalidValue(`The parameter ${field} must be at most ${shape.max} characters long.`, field);
+  return raw;
+}
+
+export function checkRange(n: number, shape: Shape, field: string): number {
   if (shape.min !== undefined && n < shape.min) throw invalidValue(`The parameter ${field} must be greater than or equal to ${shape.min}.`, field);
   if (shape.max !== undefined && n > shape.max) throw invalidValue(`The parameter ${field} must be less than or equal to ${shape.max}.`, field);
   return n;
