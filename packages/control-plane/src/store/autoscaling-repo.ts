@@ -151,7 +151,8 @@ export class AutoscalingRepo {
 
   /** Autoscaler: it has applied the schedule up to `checkedAt`. */
   markScheduledActionChecked(resourceId: string, name: string, checkedAt: number): void {
-    this.sql('UPDATE scheduled_actions SET checked_at = ? WHERE resource_id = ? AND name = ?').run(checkedAt, resourceId, name);
+    // Never backwards: a clock stepped back must not make a fired time due again.
+    this.sql('UPDATE scheduled_actions SET checked_at = MAX(checked_at, ?) WHERE resource_id = ? AND name = ?').run(checkedAt, resourceId, name);
   }
 
   deleteScheduledAction(resourceId: string, name: string): boolean {
