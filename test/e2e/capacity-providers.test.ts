@@ -65,15 +65,28 @@ async function tasksOf(name: string): Promise<any[]> {
   return arns.length ? (await c.call('DescribeTasks', { tasks: arns })).tasks : [];
 }
 
-function agentAlive(hostId: string): boolean {
-  const file = path.join(c.dataDir, 'control-plane', 'host-groups', c.name, GROUP, hostId, 'agent.pid');
+function agentPid(hostId: string, groupName = GROUP): number | undefined {
+  const file = path.join(c.dataDir, 'control-plane', 'host-groups', c.name, groupName, hostId, 'agent.pid');
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+function agentAlive(hostId: string): boolean {
+  return agentPid(hostId) !== undefined;
 }
 
 test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemon task each; scaled to 0, the hosts drain and go', async () => {
@@ -183,4 +196,39 @@ test('exec provisioner: a failing create is retried and reported; a host that ne
   await c.callStevedore('DeleteHostGroup', { hostGroupName: name });
   await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length === 0, { description: 'exec group deleted', timeoutMs: 30_000, intervalMs: 300 });
   assert.ok(existsSync(destroyed));
+});
+
+test('a control-plane restart re-adopts the local hosts it started: none duplicated; DeleteHostGroup stops them', async () => {
+  const name = `cp-restart-${suffix}`;
+  await c.callStevedore('CreateHostGroup', {
+    hostGroupName: name,
+    cluster: c.name,
+    minSize: 0,
+    maxSize: 3,
+    desiredCapacity: 1,
+    provisioner: { type: 'local', local: { hostIps: '127.0.11.110-127.0.11.112' } },
+  });
+  const first = await waitFor(async () => (await group(name)).hosts.find((h: any) => h.lifecycleState === 'InService'), { description: 'one host InService', timeoutMs: 60_000, intervalMs: 300 });
+  assert.equal(first.hostIp, '127.0.11.110');
+  const pid = agentPid(first.hostId, name)!;
+  assert.ok(pid > 0);
+  await c.restartControlPlane();
+  // The controller is running again once it acts on a new desired capacity.
+  await c.callStevedore('SetHostGroupDesiredCapacity', { hostGroupName: name, desiredCapacity: 2 });
+  const both = await waitFor(
+    async () => {
+      const g = await group(name);
+      return g.hosts.filter((h: any) => h.lifecycleState === 'InService').length === 2 ? g : undefined;
+    },
+    { description: 'two hosts InService after the restart', timeoutMs: 60_000, intervalMs: 300 },
+  );
+  assert.equal(both.hosts.length, 2);
+  assert.ok(both.hosts.some((h: any) => h.hostId === first.hostId && h.hostIp === '127.0.11.110'));
+  assert.ok(both.hosts.some((h: any) => h.hostIp === '127.0.11.111'));
+  assert.equal(agentPid(first.hostId, name), pid, 'the first host is the same process');
+  assert.equal((await activities(name)).filter((a) => a.description.startsWith('Launching')).length, 2);
+  const pids = both.hosts.map((h: any) => agentPid(h.hostId, name)!);
+  await c.callStevedore('DeleteHostGroup', { hostGroupName: name });
+  await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length === 0, { description: 'restart group deleted', timeoutMs: 60_000, intervalMs: 300 });
+  for (const p of pids) assert.equal(pidAlive(p), false, `agent ${p} stopped by DeleteHostGroup`);
 });

@@ -109,6 +109,20 @@ export class CapacityScaler {
     };
     this.store.tx(() => {
       this.store.capacityProviders.putRuntime(cp.name, next);
+      // Where ECS publishes it, so alarms and dashboards (GetMetricStatistics) read it as on AWS.
+      this.store.metrics.put([
+        {
+          namespace: 'AWS/ECS/ManagedScaling',
+          metricName: 'CapacityProviderReservation',
+          dimensions: [
+            { name: 'CapacityProviderName', value: cp.name },
+            { name: 'ClusterName', value: group.cluster },
+          ],
+          timestamp: now,
+          unit: 'Percent',
+          value: d.reservation,
+        },
+      ]);
       if (d.direction === 'hold' || d.desired === group.desiredCapacity) return;
       const fresh = this.store.hostGroups.get(group.name);
       if (!fresh || fresh.status !== 'ACTIVE' || fresh.desiredCapacity !== group.desiredCapacity) return;

@@ -13,7 +13,7 @@ import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
  * `callAs` signs with another key (or none, for refusal tests).
  */
 export async function startTestControlPlane(
-  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit']; alarmEvaluationIntervalMs?: number } = {},
+  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit']; alarmEvaluationIntervalMs?: number; capacity?: ControlPlaneConfig['capacity'] } = {},
 ) {
   // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
   const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
@@ -36,6 +36,7 @@ export async function startTestControlPlane(
       agentJoinRateLimit: opts.agentJoinRateLimit ?? { perMinute: 60_000, burst: 1000 },
       ...(opts.agentCertValidityMs !== undefined ? { agentCertValidityMs: opts.agentCertValidityMs } : {}),
       ...(opts.alarmEvaluationIntervalMs !== undefined ? { alarmEvaluationIntervalMs: opts.alarmEvaluationIntervalMs } : {}),
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
     },
     pino({ level: 'silent' }),
   );

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, eventually } from '../testing/harness';
+
+const SV = (op: string) => `Stevedore_20261125.${op}`;
+
+async function setup(t: { after: (fn: () => unknown) => void }) {
+  const h = await startTestControlPlane({ capacity: { scalingIntervalMs: 100, scaleInCooldownMs: 60_000 } });
+  t.after(() => h.cp.stop());
+  await h.call('CreateCluster', { clusterName: 'cp' });
+  await h.call('RegisterTaskDefinition', { family: 'web', containerDefinitions: [{ name: 'web', image: 'img', memory: 128 }] });
+  return h;
+}
+
+const execProvisioner = { type: 'exec', exec: { createCommand: 'echo vm-$STEVEDORE_HOST_ID', destroyCommand: 'true', timeoutSeconds: 5, retries: 0 } };
+
+test('host group and capacity provider requests are checked as ECS and Auto Scaling check them, naming the field', async (t) => {
+  const h = await setup(t);
+  const group = { hostGroupName: 'g1', cluster: 'cp', minSize: 0, maxSize: 2, provisioner: execProvisioner };
+  const cases: [string, unknown, string, string, RegExp][] = [
+    ['CreateHostGroup', { ...group, provisioner: undefined }, 'InvalidParameterException', 'provisioner', /provisioner is required/],
+    ['CreateHostGroup', { ...group, minSize: 3 }, 'InvalidParameterException', 'minSize', /minSize \(3\) must be less than or equal to maxSize \(2\)/],
+    ['CreateHostGroup', { ...group, hostGroupName: 'a b' }, 'InvalidParameterException', 'hostGroupName', /hostGroupName/],
+    ['CreateHostGroup', { ...group, provisioner: { type: 'local', local: { hostIps: '127.0.11.9-127.0.11.2' } } }, 'InvalidParameterException', 'provisioner.local.hostIps', /ranges/],
+    ['CreateHostGroup', { ...group, provisioner: { type: 'exec', exec: { destroyCommand: 'x' } } }, 'InvalidParameterException', 'provisioner.exec.createCommand', /createCommand is required/],
+    ['CreateHostGroup', { ...group, attributes: [{ name: 'stevedore.host-group', value: 'x' }] }, 'InvalidParameterException', 'attributes[0].name', /set by the group itself/],
+    ['CreateHostGroup', { ...group, cluster: 'nope' }, 'ClusterNotFoundException', '', /Cluster not found/],
+  ];
+  for (const [op, body, type, field, message] of cases) {
+    const r = await h.call(op, body, SV(op));
+    assert.equal(r.status, 400, `${op} ${JSON.stringify(body)}`);
+    assert.equal(r.body['__type'], type, JSON.stringify(r.body));
+    assert.match(r.body['message'], message);
+    if (field) assert.equal(r.body['field'] ?? field, field);
+  }
+  const created = await h.call('CreateHostGroup', group, SV('CreateHostGroup'));
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const arn = created.body['hostGroup']['hostGroupArn'] as string;
+  assert.equal((await h.call('CreateHostGroup', group, SV('CreateHostGroup'))).body['__type'], 'ResourceInUseException');
+  const sd = await h.call('SetHostGroupDesiredCapacity', { hostGroupName: 'g1', desiredCapacity: 5 }, SV('SetHostGroupDesiredCapacity'));
+  assert.equal(sd.body['__type'], 'ValidationError');
+
+  const asg = { autoScalingGroupArn: arn, managedScaling: { status: 'ENABLED', targetCapacity: 100 }, managedTerminationProtection: 'ENABLED' };
+  const cpCases: [unknown, string, RegExp][] = [
+    [{ name: 'fargate-x', autoScalingGroupProvider: asg }, 'InvalidParameterException', /can't be prefixed/],
+    [{ name: 'p', autoScalingGroupProvider: { ...asg, autoScalingGroupArn: 'arn:aws:ecs:us-east-1:0:cluster/x' } }, 'InvalidParameterException', /ARN of a host group/],
+    [{ name: 'p', autoScalingGroupProvider: { ...asg, managedScaling: { status: 'DISABLED' } } }, 'InvalidParameterException', /managed scaling must also be enabled/],
+    [{ name: 'p', autoScalingGroupProvider: { ...asg, managedScaling: { targetCapacity: 0 } } }, 'InvalidParameterException', /targetCapacity must be an integer between 1 and 100/],
+  ];
+  for (const [body, type, message] of cpCases) {
+    const r = await h.call('CreateCapacityProvider', body);
+    assert.equal(r.body['__type'], type, JSON.stringify(r.body));
+    assert.match(r.body['message'], message);
+  }
+  assert.equal((await h.call('CreateCapacityProvider', { name: 'p', autoScalingGroupProvider: asg })).status, 200);
+  assert.equal((await h.call('CreateCapacityProvider', { name: 'p2', autoScalingGroupProvider: asg })).body['__type'], 'ClientException', 'one provider per group');
+  const del = await h.call('DeleteHostGroup', { hostGroupName: 'g1' }, SV('DeleteHostGroup'));
+  assert.equal(del.body['__type'], 'ResourceInUseException');
+
+  const unknown = await h.call('PutClusterCapacityProviders', { cluster: 'cp', capacityProviders: ['nope'], defaultCapacityProviderStrategy: [] });
+  assert.equal(unknown.body['__type'], 'InvalidParameterException');
+  // Another engineer's built-in providers are not refused here.
+  const put = await h.call('PutClusterCapacityProviders', { cluster: 'cp', capacityProviders: ['p', 'FARGATE'], defaultCapacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.deepEqual(put.body['cluster']['capacityProviders'], ['p', 'FARGATE']);
+
+  const both = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  assert.equal(both.body['__type'], 'InvalidParameterException');
+  assert.match(both.body['message'], /Specifying both a launch type and capacity provider strategy is not supported/);
+  const notAttached = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: 'other', weight: 1 }] });
+  assert.match(notAttached.body['message'], /not associated with the cluster/);
+  const twoBases = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1, base: 1 }, { capacityProvider: 'FARGATE', weight: 1, base: 1 }] });
+  assert.match(twoBases.body['message'], /Only one capacity provider/);
+  // launchType given: the default strategy does not apply.
+  const ec2 = await h.call('CreateService', { cluster: 'cp', serviceName: 'ec2', taskDefinition: 'web', desiredCount: 0, launchType: 'EC2' });
+  assert.equal(ec2.body['service']['launchType'], 'EC2');
+  assert.equal(ec2.body['service']['capacityProviderStrategy'], undefined);
+  // A strategy change is a new deployment.
+  const upd = await h.call('UpdateService', { cluster: 'cp', service: 'ec2', capacityProviderStrategy: [{ capacityProvider: 'p', weight: 2 }] });
+  assert.equal(upd.status, 200, JSON.stringify(upd.body));
+  assert.notEqual(upd.body['service']['deployments'][0].id, ec2.body['service']['deployments'][0].id);
+  assert.deepEqual(upd.body['service']['capacityProviderStrategy'], [{ capacityProvider: 'p', weight: 2 }]);
+  const inUse = await h.call('PutClusterCapacityProviders', { cluster: 'cp', capacityProviders: [], defaultCapacityProviderStrategy: [] });
+  assert.equal(inUse.body['__type'], 'ResourceInUseException');
+  const attached = await h.call('DeleteCapacityProvider', { capacityProvider: 'p' });
+  assert.equal(attached.body['__type'], 'ResourceInUseException');
+});
+
+test('managed scaling: tasks waiting for a provider raise CapacityProviderReservation to 200 from zero hosts, published as ECS publishes it, and the group grows', async (t) => {
+  const h = await setup(t);
+  const g = await h.call('CreateHostGroup', { hostGroupName: 'g', cluster: 'cp', minSize: 0, maxSize: 3, joinTimeoutSeconds: 600, provisioner: execProvisioner }, SV('CreateHostGroup'));
+  const arn = g.body['hostGroup']['hostGroupArn'] as string;
+  assert.equal((await h.call('CreateCapacityProvider', { name: 'p', autoScalingGroupProvider: { autoScalingGroupArn: arn, managedScaling: { status: 'ENABLED', targetCapacity: 100, maximumScalingStepSize: 2 } } })).status, 200);
+  await h.call('PutClusterCapacityProviders', { cluster: 'cp', capacityProviders: ['p'], defaultCapacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  const svc = await h.call('CreateService', { cluster: 'cp', serviceName: 'web', taskDefinition: 'web', desiredCount: 3 });
+  assert.deepEqual(svc.body['service']['capacityProviderStrategy'], [{ capacityProvider: 'p', weight: 1 }]);
+  const grown = await eventually(async () => {
+    const r = await h.call('DescribeHostGroups', { hostGroupNames: [arn] }, SV('DescribeHostGroups'));
+    const x = r.body['hostGroups'][0];
+    return x.desiredCapacity > 0 && x.hosts.length === x.desiredCapacity && x.hosts.every((hh: any) => hh.lifecycleState === 'Pending:Wait') && x;
+  }, 'the group grew and its hosts were created');
+  // Hosts still joining count as there: no second step while they launch.
+  assert.ok(grown.desiredCapacity >= 1 && grown.desiredCapacity <= 2);
+  for (const host of grown.hosts) assert.equal(host.providerId, `vm-${host.hostId}`);
+  const now = Date.now();
+  const buckets = h.cp.store.metrics.statistics({
+    namespace: 'AWS/ECS/ManagedScaling',
+    metricName: 'CapacityProviderReservation',
+    dimensions: [
+      { name: 'CapacityProviderName', value: 'p' },
+      { name: 'ClusterName', value: 'cp' },
+    ],
+    start: now - 60_000,
+    end: now + 60_000,
+    periodMs: 120_000,
+    nowMs: now,
+  });
+  assert.equal(buckets.length, 1);
+  assert.equal(buckets[0]!.stats.maximum, 200);
+  const acts = await h.call('DescribeHostGroupActivities', { hostGroupName: 'g' }, SV('DescribeHostGroupActivities'));
+  assert.ok(acts.body['activities'].some((a: any) => /Managed scaling by capacity provider p: desired capacity 0 ->/.test(a.description) && /CapacityProviderReservation 200 > target 100/.test(a.cause)));
+});
