@@ -152,6 +152,18 @@ export class AlarmsRepo {
     return out;
   }
 
+  /**
+   * Alarms in `state` whose actions for that state name `actionArn`, with
+   * actions enabled: what the role carrying out an action (autoscaling: a
+   * scaling policy's ARN) reads at each of its ticks. Level-triggered, as
+   * CloudWatch re-invokes Auto Scaling actions every minute an alarm stays
+   * in the state.
+   */
+  actingOn(actionArn: string, state: AlarmStateValue = 'ALARM'): StoredAlarm[] {
+    const key = state === 'ALARM' ? 'alarmActions' : state === 'OK' ? 'okActions' : 'insufficientDataActions';
+    return this.list({ stateValue: state, actionPrefix: actionArn }, '', 100_000).filter((a) => a.config.actionsEnabled && a.config[key].includes(actionArn));
+  }
+
   /** Names among `names` that do not exist. */
   missing(names: readonly string[]): string[] {
     return names.filter((n) => !this.get(n));
