@@ -2,6 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -11,6 +13,9 @@ import { waitFor } from '../helpers/wait-for';
 // (role=web, 127.0.0.61-62). All traffic goes to 127.0.0.0/8.
 
 const LB_IP = '127.0.0.60';
+/** A plain HTTP server of the test itself, registered as an `ip` target through `aws elbv2`. */
+const IP_TARGET = '127.0.15.20';
+const AWS_CLI = '/usr/bin/aws';
 const HTTP_PORT = 18080;
 const TCP_PORT = 19000;
 const DEREGISTRATION_DELAY_S = 6;
@@ -387,4 +392,53 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   assert.deepEqual(k.failures.slice(0, 10), [], `failed keep-alive requests (of ${k.ok + k.failures.length})`);
   assert.equal(await haproxyReloads(), reloads, 'targets removed and added through the runtime API: HAProxy did not reload');
   assert.ok(kept.bodies.slice(-30).every((b) => !b.includes(victimHost)), 'the killed task no longer answers');
+});
+
+/** Debian's AWS CLI v2 against the cluster's endpoint, with the admin key; the JSON it prints. */
+function aws(args: string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', ...(c.endpoint.startsWith('https:') ? { AWS_CA_BUNDLE: c.apiCaFile } : {}) };
+    execFile(AWS_CLI, ['--endpoint-url', c.endpoint, '--output', 'json', ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`aws ${args.slice(0, 2).join(' ')}: ${stderr || err.message}`));
+      resolve(stdout.trim() ? JSON.parse(stdout) : {});
+    });
+  });
+}
+
+test('Debian\'s AWS CLI drives ELBv2\'s own protocol: target group, load balancer (placement as tags), listener, rule, targets, health', async () => {
+  assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install awscli`);
+  const server = http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'from the ip target'));
+  const port = await new Promise<number>((resolve) => server.listen(0, IP_TARGET, () => resolve((server.address() as net.AddressInfo).port)));
+  hooks.after(() => new Promise<void>((r) => server.close(() => r())));
+  const name = (x: string) => `${c.name}-${x}`.slice(-32).replace(/^-+/, '');
+  const tgArn = (
+    await aws(['elbv2', 'create-target-group', '--name', name('cli'), '--protocol', 'HTTP', '--port', String(port), '--vpc-id', 'vpc-local', '--target-type', 'ip',
+      '--health-check-path', '/health', '--health-check-interval-seconds', '5', '--health-check-timeout-seconds', '2', '--healthy-threshold-count', '2'])
+  ).TargetGroups[0].TargetGroupArn;
+  const created = await aws(['elbv2', 'create-load-balancer', '--name', name('cli'), '--subnets', 'subnet-a', 'subnet-b',
+    '--tags', `Key=stevedore:cluster,Value=${c.name}`, 'Key=stevedore:placement,Value=attribute:role == lb']);
+  const lbArn = created.LoadBalancers[0].LoadBalancerArn;
+  assert.match(created.LoadBalancers[0].CreatedTime, /^\d{4}-\d\d-\d\dT/, 'an ISO 8601 timestamp, as the Query protocol has them');
+  const listenerArn = (await aws(['elbv2', 'create-listener', '--load-balancer-arn', lbArn, '--protocol', 'HTTP', '--port', String(HTTP_PORT + 1), '--default-actions', `Type=forward,TargetGroupArn=${tgArn}`])).Listeners[0].ListenerArn;
+  await aws(['elbv2', 'create-rule', '--listener-arn', listenerArn, '--priority', '5', '--conditions', 'Field=path-pattern,Values=/api/*', '--actions', `Type=forward,TargetGroupArn=${tg['api']}`]);
+  await aws(['elbv2', 'register-targets', '--target-group-arn', tgArn, '--targets', `Id=${IP_TARGET},Port=${port}`]);
+  await waitFor(async () => (await aws(['elbv2', 'describe-target-health', '--target-group-arn', tgArn])).TargetHealthDescriptions[0]?.TargetHealth.State === 'healthy', {
+    description: 'the ip target healthy, as the AWS CLI reads it',
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
+  const body = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      http.get({ host: LB_IP, port: HTTP_PORT + 1, path, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve(b.trim()));
+      }).on('error', reject);
+    });
+  assert.equal(await body('/'), 'from the ip target');
+  assert.match(await body('/api/id'), /^api /, 'the rule made with the AWS CLI routes to the api service');
+  const tags = await aws(['elbv2', 'describe-tags', '--resource-arns', lbArn]);
+  assert.deepEqual(tags.TagDescriptions[0].Tags.map((t: any) => t.Key), ['stevedore:cluster', 'stevedore:placement']);
+  await assert.rejects(aws(['elbv2', 'describe-load-balancers', '--names', name('nope')]), /LoadBalancerNotFound/);
+  await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lbArn]);
 });

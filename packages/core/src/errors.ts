@@ -76,7 +76,12 @@ export type ElbErrorCode =
   | 'ListenerNotFoundException'
   | 'RuleNotFoundException'
   | 'TooManyTargetGroupsException'
-  | 'OperationNotPermittedException';
+  | 'OperationNotPermittedException'
+  | 'TooManyTagsException'
+  | 'DuplicateTagKeysException'
+  | 'SSLPolicyNotFoundException'
+  | 'CertificateNotFoundException'
+  | 'TooManyCertificatesException';
 
 export class StevedoreError extends Error {
   override readonly name: string = 'StevedoreError';

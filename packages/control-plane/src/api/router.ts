@@ -13,16 +13,13 @@ import * as secrets from './actions/secrets';
 import * as iam from './actions/iam';
 import * as services from './actions/services';
 import * as attributes from './actions/attributes';
-import * as loadBalancers from './actions/load-balancers';
-import * as targetGroups from './actions/target-groups';
-import * as listeners from './actions/listeners';
-import * as targets from './actions/targets';
 import type { QueryService } from './protocols/query';
 import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
 import * as hostGroups from './actions/host-groups';
 import * as capacityProviders from './actions/capacity-providers';
 import { TASK_PROTECTION_ACTIONS } from './actions/task-protection';
+import { ELBV2_OPERATIONS, ELBV2_SERVICE } from './elbv2/elbv2-service';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -73,25 +70,9 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}CreateRole`]: iam.createRole,
   [`${STEVEDORE_TARGET_PREFIX}ListRoles`]: iam.listRoles,
   [`${STEVEDORE_TARGET_PREFIX}DeleteRole`]: iam.deleteRole,
-  // Load balancers: ELBv2 operations and shapes under the Stevedore target.
-  [`${STEVEDORE_TARGET_PREFIX}CreateLoadBalancer`]: loadBalancers.createLoadBalancer,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeLoadBalancers`]: loadBalancers.describeLoadBalancers,
-  [`${STEVEDORE_TARGET_PREFIX}DeleteLoadBalancer`]: loadBalancers.deleteLoadBalancer,
-  [`${STEVEDORE_TARGET_PREFIX}CreateTargetGroup`]: targetGroups.createTargetGroup,
-  [`${STEVEDORE_TARGET_PREFIX}ModifyTargetGroup`]: targetGroups.modifyTargetGroup,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetGroups`]: targetGroups.describeTargetGroups,
-  [`${STEVEDORE_TARGET_PREFIX}DeleteTargetGroup`]: targetGroups.deleteTargetGroup,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetGroupAttributes`]: targetGroups.describeTargetGroupAttributes,
-  [`${STEVEDORE_TARGET_PREFIX}ModifyTargetGroupAttributes`]: targetGroups.modifyTargetGroupAttributes,
-  [`${STEVEDORE_TARGET_PREFIX}CreateListener`]: listeners.createListener,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeListeners`]: listeners.describeListeners,
-  [`${STEVEDORE_TARGET_PREFIX}DeleteListener`]: listeners.deleteListener,
-  [`${STEVEDORE_TARGET_PREFIX}CreateRule`]: listeners.createRule,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeRules`]: listeners.describeRules,
-  [`${STEVEDORE_TARGET_PREFIX}DeleteRule`]: listeners.deleteRule,
-  [`${STEVEDORE_TARGET_PREFIX}RegisterTargets`]: targets.registerTargets,
-  [`${STEVEDORE_TARGET_PREFIX}DeregisterTargets`]: targets.deregisterTargets,
-  [`${STEVEDORE_TARGET_PREFIX}DescribeTargetHealth`]: targets.describeTargetHealth,
+  // Load balancers: ELBv2's operations and shapes under the Stevedore target too (our CLI), from the
+  // same actions as ELBv2's own Query protocol (elbv2/elbv2-service.ts).
+  ...Object.fromEntries([...ELBV2_OPERATIONS].map(([op, action]) => [`${STEVEDORE_TARGET_PREFIX}${op}`, action])),
   ...APPLICATION_AUTOSCALING_ACTIONS,
   ...hostGroups.HOST_GROUP_ACTIONS,
   ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
@@ -99,7 +80,7 @@ export const ACTIONS: Record<string, Action> = {
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */
-export const QUERY_SERVICES: readonly QueryService[] = [CLOUDWATCH_SERVICE];
+export const QUERY_SERVICES: readonly QueryService[] = [CLOUDWATCH_SERVICE, ELBV2_SERVICE];
 
 /** ACTIONS as a Map: the target is request input, and `constructor` or `__proto__` must find nothing. */
 const ACTION_BY_TARGET: ReadonlyMap<string, Action> = new Map(Object.entries(ACTIONS));

@@ -46,6 +46,12 @@ export class LoadBalancersRepo {
     this.changed();
   }
 
+  /** Tags, attributes, recorded subnets: what can change after creation (name, cluster and type cannot). */
+  updateLoadBalancer(lb: LoadBalancer): void {
+    this.stmt('UPDATE load_balancers SET spec_json = ? WHERE arn = ?').run(JSON.stringify(lb), lb.arn);
+    this.changed();
+  }
+
   /** Listeners and rules go with it (ELB deletes them too). */
   deleteLoadBalancer(arn: string): void {
     this.stmt('DELETE FROM load_balancers WHERE arn = ?').run(arn);

@@ -5,3 +5,4 @@ export * from './target-health';
 export * from './drain-hold';
 export * from './host-config';
 export * from './reconcile-targets';
+export * from './ssl-policies';

@@ -22,6 +22,12 @@ export interface LoadBalancerPlacement {
   containerInstanceIds?: string[];
 }
 
+/** ELB tags, on load balancers, target groups, listeners and rules (AddTags/RemoveTags/DescribeTags). */
+export interface ElbTag {
+  key: string;
+  value?: string;
+}
+
 export interface LoadBalancer {
   arn: string;
   name: string;
@@ -30,6 +36,12 @@ export interface LoadBalancer {
   cluster: string;
   placement: LoadBalancerPlacement;
   createdAt: number;
+  tags?: ElbTag[];
+  /** ELB's Subnets and SecurityGroups: accepted and recorded, with no effect (placement picks the hosts). */
+  subnets?: string[];
+  securityGroups?: string[];
+  /** ModifyLoadBalancerAttributes: only the keys set, over ELB's defaults. */
+  attributes?: Record<string, string>;
 }
 
 export interface TargetGroupHealthCheck {
@@ -61,6 +73,9 @@ export interface TargetGroup {
   healthCheck: TargetGroupHealthCheck;
   attributes: TargetGroupAttributes;
   createdAt: number;
+  tags?: ElbTag[];
+  /** Recorded as given. */
+  vpcId?: string;
 }
 
 export interface ForwardAction {
@@ -75,6 +90,7 @@ export interface Listener {
   port: number;
   defaultActions: ForwardAction[];
   createdAt: number;
+  tags?: ElbTag[];
 }
 
 export type RuleField = 'host-header' | 'path-pattern';
@@ -92,6 +108,7 @@ export interface ListenerRule {
   conditions: RuleCondition[];
   actions: ForwardAction[];
   createdAt: number;
+  tags?: ElbTag[];
 }
 
 /**

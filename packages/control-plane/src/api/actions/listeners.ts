@@ -13,6 +13,8 @@ import {
   type TargetGroup,
 } from '@stevedore/core';
 import type { ApiContext } from '../context';
+import { Params } from '../params';
+import { readElbTags } from './elb-tags';
 import { defaultRuleJson, listenerJson, ruleJson } from '../elb-json';
 import { LoadBalancingView } from '../../store/load-balancing-view';
 import { elbAction, notFound, readConditions, readForwardActions, requireListener, requireLoadBalancer, requireRule } from './elb-input';
@@ -55,24 +57,57 @@ function checkPortFree(ctx: ApiContext, lb: LoadBalancer, port: number): void {
   }
 }
 
-export const createListener = elbAction((ctx, p) => {
-  const lb = requireLoadBalancer(ctx, p);
+function readProtocol(p: Params, lb: LoadBalancer): ElbProtocol {
   const protocol = p.requiredString('Protocol', { enum: ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP', 'GENEVE'] });
   if (protocol !== 'HTTP' && protocol !== 'TCP') throw validationError(`Listener protocol '${protocol}' is not supported by Stevedore; use HTTP (application) or TCP (network).`, 'Protocol');
   if (!protocolFitsType(protocol as ElbProtocol, lb.type)) {
     throw new StevedoreError('IncompatibleProtocolsException', `Listener protocol '${protocol}' is not supported by a ${lb.type} load balancer; use ${lb.type === 'application' ? 'HTTP' : 'TCP'}.`, { field: 'Protocol' });
   }
-  const port = p.integer('Port', { min: 1, max: 65535 });
+  return protocol as ElbProtocol;
+}
+
+function readListenerPort(p: Params): number | undefined {
+  return p.integer('Port', { min: 1, max: 65535 });
+}
+
+export const createListener = elbAction((ctx, p) => {
+  const lb = requireLoadBalancer(ctx, p);
+  const protocol = readProtocol(p, lb);
+  const port = readListenerPort(p);
   if (port === undefined) throw validationError('A listener port must be specified', 'Port');
   if (p.list('Certificates')?.length) throw validationError('Certificates are not supported by Stevedore (HTTPS listeners are not available yet).', 'Certificates');
   const { actions, targetGroups } = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
   checkTargetGroups(lb, targetGroups, 'DefaultActions');
+  const tags = readElbTags(p.list('Tags'));
   return ctx.store.tx(() => {
     checkPortFree(ctx, lb, port);
-    const l: Listener = { arn: elbArns.listener(lb.arn), loadBalancerArn: lb.arn, protocol: protocol as ElbProtocol, port, defaultActions: actions, createdAt: ctx.clock.now() };
+    const l: Listener = { arn: elbArns.listener(lb.arn), loadBalancerArn: lb.arn, protocol, port, defaultActions: actions, createdAt: ctx.clock.now(), ...(tags.length > 0 ? { tags } : {}) };
     ctx.store.loadBalancers.putListener(l);
     ctx.log.info({ loadBalancer: lb.arn, listener: l.arn, port }, 'listener created');
     return { Listeners: [listenerJson(l)] };
+  });
+});
+
+/** ModifyListener: port, protocol and default actions; what is not given stays. */
+export const modifyListener = elbAction((ctx, p) => {
+  const l = requireListener(ctx, p);
+  const lb = ctx.store.loadBalancers.getLoadBalancer(l.loadBalancerArn);
+  if (!lb) throw notFound.loadBalancer();
+  const protocol = p.has('Protocol') ? readProtocol(p, lb) : l.protocol;
+  const port = readListenerPort(p) ?? l.port;
+  if (p.list('Certificates')?.length) throw validationError('Certificates are not supported by Stevedore (HTTPS listeners are not available yet).', 'Certificates');
+  let defaultActions = l.defaultActions;
+  if (p.has('DefaultActions')) {
+    const read = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
+    checkTargetGroups(lb, read.targetGroups, 'DefaultActions');
+    defaultActions = read.actions;
+  }
+  return ctx.store.tx(() => {
+    if (port !== l.port) checkPortFree(ctx, lb, port);
+    const next: Listener = { ...l, protocol, port, defaultActions };
+    ctx.store.loadBalancers.putListener(next);
+    ctx.log.info({ listener: l.arn, port }, 'listener modified');
+    return { Listeners: [listenerJson(next)] };
   });
 });
 
@@ -110,11 +145,12 @@ export const createRule = elbAction((ctx, p) => {
   validateConditions(conditions);
   const { actions, targetGroups } = readForwardActions(ctx, p.list('Actions'), 'Actions');
   checkTargetGroups(lb, targetGroups, 'Actions');
+  const tags = readElbTags(p.list('Tags'));
   return ctx.store.tx(() => {
     if (ctx.store.loadBalancers.rulesOf(l.arn).some((r) => r.priority === priority)) {
       throw new StevedoreError('PriorityInUseException', `Priority '${priority}' is currently in use`, { field: 'Priority' });
     }
-    const r: ListenerRule = { arn: elbArns.rule(l.arn), listenerArn: l.arn, priority, conditions, actions, createdAt: ctx.clock.now() };
+    const r: ListenerRule = { arn: elbArns.rule(l.arn), listenerArn: l.arn, priority, conditions, actions, createdAt: ctx.clock.now(), ...(tags.length > 0 ? { tags } : {}) };
     ctx.store.loadBalancers.putRule(r);
     ctx.log.info({ listener: l.arn, rule: r.arn, priority }, 'rule created');
     return { Rules: [ruleJson(r)] };
@@ -141,3 +177,72 @@ export const deleteRule = elbAction((ctx, p) =>
     return {};
   }),
 );
+
+/** The listener's default rule (`.../default`) is not a rule of the table: ELB refuses to change it this way. */
+function isDefaultRuleArn(arn: string): boolean {
+  return arn.endsWith('/default');
+}
+
+/** ModifyRule: conditions and/or actions; the priority changes only through SetRulePriorities. */
+export const modifyRule = elbAction((ctx, p) => {
+  if (isDefaultRuleArn(String(p.body['RuleArn'] ?? ''))) throw new StevedoreError('OperationNotPermittedException', 'Default rules cannot be modified; use ModifyListener to change the default actions.', { field: 'RuleArn' });
+  const r = requireRule(ctx, p);
+  const l = ctx.store.loadBalancers.getListener(r.listenerArn);
+  const lb = l && ctx.store.loadBalancers.getLoadBalancer(l.loadBalancerArn);
+  if (!lb) throw notFound.loadBalancer();
+  let { conditions, actions } = r;
+  if (p.has('Conditions')) {
+    conditions = readConditions(p.list('Conditions'));
+    validateConditions(conditions);
+  }
+  if (p.has('Actions')) {
+    const read = readForwardActions(ctx, p.list('Actions'), 'Actions');
+    checkTargetGroups(lb, read.targetGroups, 'Actions');
+    actions = read.actions;
+  }
+  return ctx.store.tx(() => {
+    const next: ListenerRule = { ...r, conditions, actions };
+    ctx.store.loadBalancers.putRule(next);
+    ctx.log.info({ rule: r.arn }, 'rule modified');
+    return { Rules: [ruleJson(next)] };
+  });
+});
+
+/**
+ * SetRulePriorities: all or nothing. Rules may swap priorities, so they are
+ * first moved out of the way (negative, never a real priority), then set.
+ */
+export const setRulePriorities = elbAction((ctx, p) => {
+  const raw = p.list('RulePriorities');
+  if (!raw || raw.length === 0) throw validationError('RulePriorities must contain at least one rule.', 'RulePriorities');
+  const wanted = raw.map((x, i) => {
+    const rp = Params.of(x);
+    const arn = rp.requiredString('RuleArn', { max: 2048 });
+    if (isDefaultRuleArn(arn)) throw new StevedoreError('OperationNotPermittedException', 'The priority of a default rule cannot be changed.', { field: `RulePriorities[${i}].RuleArn` });
+    const priority = rp.integer('Priority');
+    if (priority === undefined || priority < MIN_RULE_PRIORITY || priority > MAX_RULE_PRIORITY) throw validationError(`Priority must be from ${MIN_RULE_PRIORITY} to ${MAX_RULE_PRIORITY}.`, `RulePriorities[${i}].Priority`);
+    return { arn, priority };
+  });
+  return ctx.store.tx(() => {
+    const rules = wanted.map((w) => {
+      const r = ctx.store.loadBalancers.getRule(w.arn);
+      if (!r) throw notFound.rule();
+      return { r, priority: w.priority };
+    });
+    const moving = new Set(rules.map((x) => x.r.arn));
+    const byListener = new Map<string, number[]>();
+    for (const { r, priority } of rules) {
+      const taken = byListener.get(r.listenerArn) ?? [];
+      if (taken.includes(priority)) throw new StevedoreError('PriorityInUseException', `Priority '${priority}' is given to more than one rule`, { field: 'RulePriorities' });
+      taken.push(priority);
+      byListener.set(r.listenerArn, taken);
+      const clash = ctx.store.loadBalancers.rulesOf(r.listenerArn).find((o) => o.priority === priority && !moving.has(o.arn));
+      if (clash) throw new StevedoreError('PriorityInUseException', `Priority '${priority}' is currently in use`, { field: 'RulePriorities' });
+    }
+    rules.forEach(({ r }, i) => ctx.store.loadBalancers.putRule({ ...r, priority: -1 - i }));
+    const out = rules.map(({ r, priority }) => ({ ...r, priority }));
+    for (const r of out) ctx.store.loadBalancers.putRule(r);
+    ctx.log.info({ rules: out.length }, 'rule priorities set');
+    return { Rules: out.map(ruleJson) };
+  });
+});

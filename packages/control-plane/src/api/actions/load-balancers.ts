@@ -17,10 +17,16 @@ import { Params } from '../params';
 import { loadBalancerJson } from '../elb-json';
 import { LoadBalancingView } from '../../store/load-balancing-view';
 import { elbAction, notFound, pageSize, requireLoadBalancer } from './elb-input';
+import { readElbTags, tagValue } from './elb-tags';
+import { loadBalancerAttribute } from './load-balancer-attributes';
 
-function readPlacement(ctx: ApiContext, p: Params, cluster: string): LoadBalancerPlacement {
-  const raw = p.object('Placement');
-  if (!raw) throw validationError("Placement is required: an Expression such as 'attribute:role == lb' and/or ContainerInstanceIds.", 'Placement');
+/** Stevedore's extensions in ELB's standard request shape: tags. */
+export const CLUSTER_TAG = 'stevedore:cluster';
+export const PLACEMENT_TAG = 'stevedore:placement';
+
+function readPlacement(ctx: ApiContext, p: Params, cluster: string, tagged: string | undefined): LoadBalancerPlacement {
+  const raw = p.object('Placement') ?? (tagged !== undefined ? { Expression: tagged } : undefined);
+  if (!raw) throw validationError(`Placement is required: a tag '${PLACEMENT_TAG}' with a cluster query such as 'attribute:role == lb' (or, in Stevedore's JSON form, Placement with an Expression and/or ContainerInstanceIds).`, 'Tags');
   const pp = new Params(raw);
   const expression = pp.string('Expression', { max: 2000 });
   const ids = (pp.stringList('ContainerInstanceIds', { max: 100 }) ?? []).map(idOf);
@@ -55,11 +61,14 @@ export const createLoadBalancer = elbAction((ctx, p) => {
   if (type === 'gateway') throw validationError("Load balancer type 'gateway' is not supported by Stevedore.", 'Type');
   const scheme = (p.string('Scheme', { enum: ['internet-facing', 'internal'] }) ?? 'internet-facing') as LoadBalancer['scheme'];
   p.string('IpAddressType', { enum: ['ipv4'] });
-  const clusterRef = p.string('Cluster', { max: 2048 }) ?? 'default';
+  const tags = readElbTags(p.list('Tags'));
+  const subnets = p.stringList('Subnets', { max: 200 }) ?? (p.list('SubnetMappings', { max: 200 }) ?? []).map((m) => Params.of(m).requiredString('SubnetId', { max: 256 }));
+  const securityGroups = p.stringList('SecurityGroups', { max: 5 }) ?? [];
+  const clusterRef = p.string('Cluster', { max: 2048 }) ?? tagValue(tags, CLUSTER_TAG) ?? 'default';
   const cluster = clusterNameOf(clusterRef);
   const c = ctx.store.clusters.get(cluster);
-  if (!c || c.status !== 'ACTIVE') throw new StevedoreError('ClusterNotFoundException', 'Cluster not found.', { field: 'Cluster' });
-  const placement = readPlacement(ctx, p, cluster);
+  if (!c || c.status !== 'ACTIVE') throw new StevedoreError('ClusterNotFoundException', `Cluster '${cluster.slice(0, 255)}' not found (the ${CLUSTER_TAG} tag names the cluster whose instances run the load balancer).`, { field: 'Cluster' });
+  const placement = readPlacement(ctx, p, cluster, tagValue(tags, PLACEMENT_TAG));
   return ctx.store.tx(() => {
     const existing = ctx.store.loadBalancers.loadBalancerByName(name);
     if (existing) {
@@ -68,7 +77,18 @@ export const createLoadBalancer = elbAction((ctx, p) => {
       }
       throw new StevedoreError('DuplicateLoadBalancerNameException', 'A load balancer with the same name exists, but with different settings', { field: 'Name' });
     }
-    const lb: LoadBalancer = { arn: elbArns.loadBalancer(ctx.arn, type, name), name, type, scheme, cluster, placement, createdAt: ctx.clock.now() };
+    const lb: LoadBalancer = {
+      arn: elbArns.loadBalancer(ctx.arn, type, name),
+      name,
+      type,
+      scheme,
+      cluster,
+      placement,
+      createdAt: ctx.clock.now(),
+      ...(tags.length > 0 ? { tags } : {}),
+      ...(subnets.length > 0 ? { subnets } : {}),
+      ...(securityGroups.length > 0 ? { securityGroups } : {}),
+    };
     ctx.store.loadBalancers.putLoadBalancer(lb);
     ctx.log.info({ loadBalancer: lb.arn, cluster, placement }, 'load balancer created');
     return { LoadBalancers: [describeOne(ctx, lb, new LoadBalancingView(ctx.store))] };
@@ -105,6 +125,9 @@ export const deleteLoadBalancer = elbAction((ctx, p) => {
   } catch (e) {
     if (e instanceof StevedoreError && e.code === 'LoadBalancerNotFoundException') return {};
     throw e;
+  }
+  if (loadBalancerAttribute(lb, 'deletion_protection.enabled') === 'true') {
+    throw new StevedoreError('OperationNotPermittedException', `Load balancer '${lb.arn}' cannot be deleted because deletion protection is enabled`, { field: 'LoadBalancerArn' });
   }
   ctx.store.tx(() => {
     ctx.store.loadBalancers.deleteLoadBalancer(lb.arn);

@@ -19,6 +19,7 @@ import type { Params } from '../params';
 import { targetGroupAttributesJson, targetGroupJson } from '../elb-json';
 import { LoadBalancingView } from '../../store/load-balancing-view';
 import { elbAction, notFound, pageSize, requireLoadBalancer, requireTargetGroup } from './elb-input';
+import { readElbTags } from './elb-tags';
 
 function readPort(p: Params, name: string): number | undefined {
   return p.integer(name, { min: 1, max: 65535 });
@@ -62,7 +63,8 @@ export const createTargetGroup = elbAction((ctx, p) => {
   if (protocol !== 'HTTP' && protocol !== 'TCP') throw validationError(`Protocol '${protocol}' is not supported by Stevedore; use HTTP (application) or TCP (network).`, 'Protocol');
   const port = readPort(p, 'Port');
   if (port === undefined) throw validationError('A port must be specified', 'Port');
-  p.string('VpcId', { max: 255 });
+  const vpcId = p.string('VpcId', { max: 255 });
+  const tags = readElbTags(p.list('Tags'));
   p.string('IpAddressType', { enum: ['ipv4'] });
   const healthCheck = readHealthCheck(p, defaultHealthCheck(protocol as ElbProtocol));
   return ctx.store.tx(() => {
@@ -82,6 +84,8 @@ export const createTargetGroup = elbAction((ctx, p) => {
       healthCheck,
       attributes: { ...DEFAULT_TARGET_GROUP_ATTRIBUTES },
       createdAt: ctx.clock.now(),
+      ...(vpcId !== undefined ? { vpcId } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
     };
     ctx.store.loadBalancers.putTargetGroup(tg);
     ctx.log.info({ targetGroup: tg.arn }, 'target group created');

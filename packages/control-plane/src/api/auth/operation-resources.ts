@@ -135,6 +135,15 @@ const secret: ResourcesOf = (body, arn, lookups) => [secretResource(body['Secret
  * `<namespace>:<Operation>` -> resources. Task-definition operations are
  * unscoped, as in ECS. A Map: the key is derived from the request's target.
  */
+/** ELBv2's operations Stevedore serves (elbv2/elbv2-service.ts); listed here so this table stays free of API imports. */
+const ELB_OPERATIONS = [
+  'CreateLoadBalancer', 'DescribeLoadBalancers', 'DeleteLoadBalancer', 'DescribeLoadBalancerAttributes', 'ModifyLoadBalancerAttributes',
+  'CreateTargetGroup', 'ModifyTargetGroup', 'DescribeTargetGroups', 'DeleteTargetGroup', 'DescribeTargetGroupAttributes', 'ModifyTargetGroupAttributes',
+  'CreateListener', 'DescribeListeners', 'ModifyListener', 'DeleteListener', 'CreateRule', 'DescribeRules', 'ModifyRule', 'SetRulePriorities', 'DeleteRule',
+  'RegisterTargets', 'DeregisterTargets', 'DescribeTargetHealth', 'AddTags', 'RemoveTags', 'DescribeTags', 'DescribeSSLPolicies',
+  'AddListenerCertificates', 'RemoveListenerCertificates', 'DescribeListenerCertificates',
+];
+
 export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Object.entries({
   'ecs:CreateCluster': (b, a) => {
     const name = clusterName(b, 'clusterName');
@@ -186,15 +195,8 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   // Without a cluster it lists every cluster's tokens.
   'stevedore:ListJoinTokens': (b, a) => (b['cluster'] === undefined || b['cluster'] === null ? [ANY_RESOURCE] : cluster(b, a)),
   'stevedore:RevokeJoinToken': any,
-  // Load balancers are not in any cluster (as in ELB): unscoped.
-  ...Object.fromEntries(
-    [
-      'CreateLoadBalancer', 'DescribeLoadBalancers', 'DeleteLoadBalancer',
-      'CreateTargetGroup', 'ModifyTargetGroup', 'DescribeTargetGroups', 'DeleteTargetGroup', 'DescribeTargetGroupAttributes', 'ModifyTargetGroupAttributes',
-      'CreateListener', 'DescribeListeners', 'DeleteListener', 'CreateRule', 'DescribeRules', 'DeleteRule',
-      'RegisterTargets', 'DeregisterTargets', 'DescribeTargetHealth',
-    ].map((op) => [`stevedore:${op}`, any]),
-  ),
+  // Load balancers are not in any cluster (as in ELB): unscoped, in both wire forms.
+  ...Object.fromEntries(ELB_OPERATIONS.flatMap((op) => [[`stevedore:${op}`, any], [`elasticloadbalancing:${op}`, any]])),
   ...CLOUDWATCH_RESOURCES,
   // Host groups run commands on the control plane's machine: unscoped, so only a "*" grant reaches them.
   ...Object.fromEntries(
@@ -229,6 +231,8 @@ export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['AnyScaleFrontendService', 'application-autoscaling'],
   // CloudWatch is served in the Query protocol; its operations are named with the target prefix of its JSON protocol.
   ['GraniteServiceVersion20100801', 'cloudwatch'],
+  // ELBv2 (Query protocol): `elasticloadbalancing:*` actions, as in IAM.
+  ['ElasticLoadBalancingV2_20151201', 'elasticloadbalancing'],
 ]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */

@@ -106,6 +106,10 @@ export function queryErrorOf(err: StevedoreError, model: ServiceModel | undefine
   const mapped = QUERY_CODES.get(err.code);
   if (mapped) return { code: mapped.code, status: mapped.status ?? err.httpStatus };
   if (model) {
+    // An error raised by the name of the model's shape (`LoadBalancerNotFoundException`, as the
+    // JSON form of the same operation has it) goes out under the shape's wire code (`LoadBalancerNotFound`).
+    const named = Object.prototype.hasOwnProperty.call(model.shapes, err.code) ? model.shapes[err.code] : undefined;
+    if (named?.error?.code) return { code: named.error.code, status: named.error.httpStatusCode ?? err.httpStatus };
     for (const shape of Object.values(model.shapes)) {
       if (shape.error?.code === err.code && shape.error.httpStatusCode) return { code: err.code, status: shape.error.httpStatusCode };
     }
