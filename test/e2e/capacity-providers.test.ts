@@ -198,37 +198,33 @@ test('exec provisioner: a failing create is retried and reported; a host that ne
   assert.ok(existsSync(destroyed));
 });
 
-test('a control-plane restart re-adopts the local hosts it started: none duplicated; DeleteHostGroup stops them', async () => {
+test('a control-plane restart re-adopts the local hosts it started: none duplicated; the CLI follows the group and DeleteHostGroup stops them', async () => {
   const name = `cp-restart-${suffix}`;
-  await c.callStevedore('CreateHostGroup', {
-    hostGroupName: name,
-    cluster: c.name,
-    minSize: 0,
-    maxSize: 3,
-    desiredCapacity: 1,
-    provisioner: { type: 'local', local: { hostIps: '127.0.11.110-127.0.11.112' } },
-  });
-  const first = await waitFor(async () => (await group(name)).hosts.find((h: any) => h.lifecycleState === 'InService'), { description: 'one host InService', timeoutMs: 60_000, intervalMs: 300 });
+  const created = await c.cli(['host-group', 'create', name, '--provisioner', 'local', '--host-ips', '127.0.11.110-127.0.11.112', '--min', '0', '--max', '3', '--desired', '1', '--wait', '--output', 'json']);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stderr, /127\.0\.11\.110: InService/);
+  const first = JSON.parse(created.stdout).hostGroup.hosts.find((h: any) => h.lifecycleState === 'InService');
   assert.equal(first.hostIp, '127.0.11.110');
   const pid = agentPid(first.hostId, name)!;
   assert.ok(pid > 0);
   await c.restartControlPlane();
   // The controller is running again once it acts on a new desired capacity.
-  await c.callStevedore('SetHostGroupDesiredCapacity', { hostGroupName: name, desiredCapacity: 2 });
-  const both = await waitFor(
-    async () => {
-      const g = await group(name);
-      return g.hosts.filter((h: any) => h.lifecycleState === 'InService').length === 2 ? g : undefined;
-    },
-    { description: 'two hosts InService after the restart', timeoutMs: 60_000, intervalMs: 300 },
-  );
+  const scaled = await c.cli(['host-group', 'scale', name, '2', '--wait']);
+  assert.equal(scaled.code, 0, scaled.stderr);
+  assert.match(scaled.stderr, /127\.0\.11\.111: (Pending|InService)/);
+  const both = await group(name);
   assert.equal(both.hosts.length, 2);
+  assert.ok(both.hosts.every((h: any) => h.lifecycleState === 'InService'));
   assert.ok(both.hosts.some((h: any) => h.hostId === first.hostId && h.hostIp === '127.0.11.110'));
   assert.ok(both.hosts.some((h: any) => h.hostIp === '127.0.11.111'));
   assert.equal(agentPid(first.hostId, name), pid, 'the first host is the same process');
   assert.equal((await activities(name)).filter((a) => a.description.startsWith('Launching')).length, 2);
+  const listed = await c.cli(['host-group', 'activities', name]);
+  assert.match(listed.stdout, /Successful\s+Launching a new host: h-/);
   const pids = both.hosts.map((h: any) => agentPid(h.hostId, name)!);
-  await c.callStevedore('DeleteHostGroup', { hostGroupName: name });
-  await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length === 0, { description: 'restart group deleted', timeoutMs: 60_000, intervalMs: 300 });
+  const deleted = await c.cli(['host-group', 'delete', name, '--wait']);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout, /deleted/);
+  assert.equal((await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length, 0);
   for (const p of pids) assert.equal(pidAlive(p), false, `agent ${p} stopped by DeleteHostGroup`);
 });

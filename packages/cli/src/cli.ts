@@ -10,6 +10,8 @@ import * as clusterCreate from './commands/cluster-create';
 import * as clusterList from './commands/cluster-list';
 import * as clusterDelete from './commands/cluster-delete';
 import * as joinToken from './commands/join-token';
+import * as hostGroup from './commands/host-group';
+import * as capacityProvider from './commands/capacity-provider';
 import * as secretsCmd from './commands/secrets';
 import * as tdRegister from './commands/task-definition-register';
 import * as tdList from './commands/task-definition-list';
@@ -98,6 +100,9 @@ function buildProgram(io: Io, app: App): Command {
   serviceDelete.register(service, app);
   serviceRollback.register(service, app);
   serviceAutoscale.register(service, app);
+
+  hostGroup.register(program, app);
+  capacityProvider.register(program, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);
