@@ -20,6 +20,7 @@ import { LogPusher } from './session/log-pusher';
 import { Session } from './session/session';
 import { ImagePuller } from './worker/image-puller';
 import { FileTaskJournal } from './worker/task-journal';
+import { TaskCgroups } from './host/task-cgroups';
 import { Worker } from './worker/worker';
 import { LoadBalancerHost } from './loadbalancer/lb-host';
 
@@ -132,6 +133,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     agentVersion: version,
     defaultStopTimeoutSeconds: cfg.stopTimeoutSeconds,
     cleanupWaitMs: cfg.cleanupWaitMs,
+    pause: { image: cfg.pauseImage, command: cfg.pauseCommand },
+    cgroups: new TaskCgroups(),
     reports: reporter,
   });
   await worker.start();

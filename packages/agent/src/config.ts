@@ -18,6 +18,10 @@ export interface AgentConfig {
   cleanupWaitMs: number;
   stopTimeoutSeconds: number;
   imagePullBehavior: PullBehavior;
+  /** The pause container of awsvpc tasks (and pidMode/ipcMode task). */
+  pauseImage: string;
+  /** Its command; empty: the image's own. */
+  pauseCommand: string[];
   logLevel: string;
   /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
   join?: { token: string; caCertHash: string };
@@ -47,6 +51,14 @@ const OPTIONS: OptionSpec[] = [
   { flags: '--cleanup-wait <seconds>', key: 'cleanupWait', env: 'STEVEDORE_CLEANUP_WAIT', help: 'stopped task containers are removed after this', default: '10800' },
   { flags: '--stop-timeout <seconds>', key: 'stopTimeout', env: 'STEVEDORE_STOP_TIMEOUT', help: 'default SIGTERM-to-SIGKILL grace', default: '30' },
   { flags: '--image-pull-behavior <behavior>', key: 'imagePullBehavior', env: 'STEVEDORE_IMAGE_PULL_BEHAVIOR', help: PULL_BEHAVIORS.join(' | '), default: 'default' },
+  { flags: '--pause-image <image>', key: 'pauseImage', env: 'STEVEDORE_PAUSE_IMAGE', help: "image of each awsvpc task's pause container (holds the task's network namespace)", default: 'busybox:stable' },
+  {
+    flags: '--pause-command <command>',
+    key: 'pauseCommand',
+    env: 'STEVEDORE_PAUSE_COMMAND',
+    help: "the pause container's command, space-separated; 'image' for the image's own (a real pause image)",
+    default: 'sleep 2147483647',
+  },
   { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
   { flags: '--token <token>', key: 'token', env: 'STEVEDORE_TOKEN', help: 'join token (stevedore cluster join-token create); first start only' },
   { flags: '--ca-cert-hash <sha256:hex>', key: 'caCertHash', env: 'STEVEDORE_CA_CERT_HASH', help: "the cluster CA's public key hash, pinned when joining" },
@@ -143,6 +155,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     // ECS_CONTAINER_STOP_TIMEOUT has a 1s minimum.
     stopTimeoutSeconds: Math.max(1, stopTimeout),
     imagePullBehavior: behavior as PullBehavior,
+    pauseImage: get('pauseImage')!,
+    pauseCommand: get('pauseCommand') === 'image' ? [] : get('pauseCommand')!.split(' ').filter(Boolean),
     logLevel: get('logLevel')!,
     ...(join ? { join } : {}),
   };

@@ -23,3 +23,4 @@ export * from './metrics';
 export * from './model/role-reference';
 export * from './iam/policy-evaluation';
 export * from './autoscaling';
+export * from './launch/fargate';

@@ -157,3 +157,23 @@ describe('toDockerHealthcheck', () => {
     assert.deepEqual(toDockerHealthcheck({ command: ['CMD', 'true'] }).Test, ['CMD', 'true']);
   });
 });
+
+describe('toDockerCreateOptions: task namespaces and the task cgroup', () => {
+  it('a container of an awsvpc task joins the pause container: no ports, no hostname, its pid/ipc when task-shared', () => {
+    const o = toDockerCreateOptions(
+      req({ hostname: 'web', portMappings: [{ containerPort: 80, hostPort: 80 }] }, { networkMode: 'awsvpc', namespaces: { network: 'pause1', pid: 'pause1', ipc: 'pause1' }, cgroupParent: '/stevedore/t1' }),
+    );
+    assert.equal(o.HostConfig?.NetworkMode, 'container:pause1');
+    assert.equal(o.HostConfig?.PidMode, 'container:pause1');
+    assert.equal(o.HostConfig?.IpcMode, 'container:pause1');
+    assert.equal(o.HostConfig?.CgroupParent, '/stevedore/t1');
+    assert.equal(o.HostConfig?.PortBindings, undefined);
+    assert.equal(o.ExposedPorts, undefined);
+    assert.equal(o.Hostname, undefined);
+  });
+  it('the pause container of an awsvpc task publishes the ports on the host IP with dynamic host ports; shareable IPC for ipcMode task', () => {
+    const o = toDockerCreateOptions(req({ portMappings: [{ containerPort: 80 }, { containerPort: 53, protocol: 'udp' }] }, { shareableIpc: true }));
+    assert.deepEqual(o.HostConfig?.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }], '53/udp': [{ HostIp: '127.0.0.2', HostPort: '' }] });
+    assert.equal(o.HostConfig?.IpcMode, 'shareable');
+  });
+});

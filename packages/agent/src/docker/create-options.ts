@@ -38,7 +38,8 @@ function portKey(containerPort: number, protocol: string | undefined): string {
 function ports(req: CreateContainerRequest): { exposed: Record<string, object>; bindings: Docker.PortMap } {
   const exposed: Record<string, object> = {};
   const bindings: Docker.PortMap = {};
-  if (req.networkMode === 'none') return { exposed, bindings };
+  // Joined the task's network namespace: its pause container publishes the ports.
+  if (req.networkMode === 'none' || req.namespaces?.network !== undefined) return { exposed, bindings };
   for (const pm of req.definition.portMappings ?? []) {
     if (pm.containerPort === undefined) continue;
     const key = portKey(pm.containerPort, pm.protocol);
@@ -132,9 +133,11 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
     Links: links(req),
     Binds: binds(req),
     VolumesFrom: volumesFrom(req),
-    NetworkMode: req.networkMode === 'awsvpc' ? 'bridge' : req.networkMode,
-    PidMode: req.pidMode === 'host' ? 'host' : undefined,
-    IpcMode: req.ipcMode === 'host' || req.ipcMode === 'none' ? req.ipcMode : undefined,
+    NetworkMode: req.namespaces?.network !== undefined ? `container:${req.namespaces.network}` : req.networkMode === 'awsvpc' ? 'bridge' : req.networkMode,
+    PidMode: req.namespaces?.pid !== undefined ? `container:${req.namespaces.pid}` : req.pidMode === 'host' ? 'host' : undefined,
+    IpcMode:
+      req.namespaces?.ipc !== undefined ? `container:${req.namespaces.ipc}` : req.shareableIpc ? 'shareable' : req.ipcMode === 'host' || req.ipcMode === 'none' ? req.ipcMode : undefined,
+    CgroupParent: req.cgroupParent,
     LogConfig: { Type: def.logConfiguration?.logDriver ?? 'json-file', Config: def.logConfiguration?.options ?? {} },
     // The agent owns restarts: Docker must never restart a task container behind its back.
     RestartPolicy: { Name: 'no' },
@@ -147,7 +150,7 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
     Entrypoint: def.entryPoint,
     WorkingDir: def.workingDirectory,
     User: def.user,
-    Hostname: req.networkMode === 'bridge' ? def.hostname : undefined,
+    Hostname: req.networkMode === 'bridge' && req.namespaces?.network === undefined ? def.hostname : undefined,
     Labels: req.labels,
     ExposedPorts: Object.keys(exposed).length ? exposed : undefined,
     Healthcheck: def.healthCheck ? toDockerHealthcheck(def.healthCheck) : undefined,

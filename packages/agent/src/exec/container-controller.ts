@@ -87,6 +87,15 @@ export interface CreateContainerRequest {
   stopTimeoutSeconds: number;
   /** Values of the container's `secrets`, as environment variables (they win over `environment`). Never logged. */
   secretEnvironment?: { name: string; value: string }[];
+  /** The task's cgroup (FARGATE tasks): Docker's CgroupParent. */
+  cgroupParent?: string;
+  /**
+   * Namespaces joined from the task's pause container (its runtime id):
+   * network for awsvpc, pid for pidMode task, ipc for ipcMode task.
+   */
+  namespaces?: { network?: string; pid?: string; ipc?: string };
+  /** The pause container itself, when others join its IPC namespace. */
+  shareableIpc?: boolean;
 }
 
 /** Docker's health states, as observed. */

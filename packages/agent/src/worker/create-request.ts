@@ -1,5 +1,5 @@
 import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type HostAccessSubject, type TaskAssignment } from '@stevedore/core';
-import { containerLabels } from '../docker/labels';
+import { containerLabels, LABEL, taskLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
 
@@ -28,7 +28,9 @@ export class HostAccessError extends Error {
  */
 export function hostAccessRefusal(spec: TaskAssignment): string | undefined {
   const subject = { networkMode: spec.networkMode, pidMode: spec.pidMode, ipcMode: spec.ipcMode, volumes: spec.volumes, containerDefinitions: spec.containers };
-  const violations = hostAccessViolations(subject as HostAccessSubject, spec.hostAccess ?? NO_HOST_ACCESS);
+  // A FARGATE task never gets the host, whatever policy the assignment carries.
+  const policy = spec.launchType === 'FARGATE' ? NO_HOST_ACCESS : (spec.hostAccess ?? NO_HOST_ACCESS);
+  const violations = hostAccessViolations(subject as HostAccessSubject, policy);
   return violations.length ? violations.map((v) => v.message).join('; ') : undefined;
 }
 
@@ -43,6 +45,62 @@ export interface CreateContext {
   suffix: string;
   /** This container's resolved `secrets`. */
   secretEnvironment?: { name: string; value: string }[];
+  /** The task's shared resources, once set up (see TaskRunner.taskResources). */
+  shared?: SharedTaskResources;
+}
+
+/** What a task's containers share: its pause container's namespaces and its cgroup. */
+export interface SharedTaskResources {
+  pauseId?: string;
+  cgroupParent?: string;
+}
+
+/** Label marking a task's pause container (it has no `stevedore.container`: it is no container of the definition). */
+export const PAUSE_LABEL = 'stevedore.pause';
+/** The ECS agent's name for it. */
+export const PAUSE_CONTAINER_NAME = '~internal~ecs~pause';
+
+export interface PauseSettings {
+  image: string;
+  /** Empty: the image's own command. */
+  command: string[];
+}
+
+/** A pause container holds namespaces the task's containers share: awsvpc's network, pidMode/ipcMode task. */
+export function needsPause(spec: Pick<TaskAssignment, 'networkMode' | 'pidMode' | 'ipcMode'>): boolean {
+  return spec.networkMode === 'awsvpc' || spec.pidMode === 'task' || spec.ipcMode === 'task';
+}
+
+/**
+ * The task's pause container, as the ECS agent runs one for awsvpc: it owns
+ * the network namespace (bridge-attached here, instead of an ENI) and
+ * publishes every port of the task's containers on the host IP with a
+ * dynamic host port, since all containers of a task share its ports.
+ */
+export function buildPauseRequest(spec: TaskAssignment, pause: PauseSettings, ctx: Pick<CreateContext, 'instanceId' | 'hostIp' | 'agentVersion' | 'suffix'>, cgroupParent?: string): CreateContainerRequest {
+  const seen = new Set<string>();
+  const portMappings = spec.networkMode !== 'awsvpc' ? [] : spec.containers.flatMap((c) => c.portMappings ?? []).flatMap((pm) => {
+    if (pm.containerPort === undefined) return [];
+    const key = `${pm.containerPort}/${pm.protocol ?? 'tcp'}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    // hostPort left out: Docker picks one, bound on this agent's host IP only.
+    return [{ containerPort: pm.containerPort, protocol: pm.protocol ?? 'tcp' }];
+  });
+  const definition: ContainerDefinition = { name: PAUSE_CONTAINER_NAME, image: pause.image, essential: true, portMappings, ...(pause.command.length > 0 ? { command: pause.command } : {}) };
+  return {
+    dockerName: `ecs-${spec.family}-${spec.revision}-internalecspause-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
+    image: pause.image,
+    labels: { ...taskLabels(spec, ctx.instanceId), [LABEL.version]: ctx.agentVersion, [PAUSE_LABEL]: 'true' },
+    definition,
+    networkMode: spec.networkMode === 'awsvpc' ? 'bridge' : 'none',
+    hostIp: ctx.hostIp,
+    peers: new Map(),
+    mounts: [],
+    stopTimeoutSeconds: 1,
+    ...(cgroupParent !== undefined ? { cgroupParent } : {}),
+    ...(spec.ipcMode === 'task' ? { shareableIpc: true } : {}),
+  };
 }
 
 /**
@@ -70,6 +128,17 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     mounts,
     stopTimeoutSeconds: def.stopTimeout ?? ctx.defaultStopTimeoutSeconds,
     ...(ctx.secretEnvironment?.length ? { secretEnvironment: ctx.secretEnvironment } : {}),
+    ...(ctx.shared?.cgroupParent !== undefined ? { cgroupParent: ctx.shared.cgroupParent } : {}),
   };
+  const pauseId = ctx.shared?.pauseId;
+  if (pauseId !== undefined) {
+    const namespaces: NonNullable<CreateContainerRequest['namespaces']> = {};
+    if (spec.networkMode === 'awsvpc') namespaces.network = pauseId;
+    if (spec.pidMode === 'task') namespaces.pid = pauseId;
+    if (spec.ipcMode === 'task') namespaces.ipc = pauseId;
+    request.namespaces = namespaces;
+  } else if (needsPause(spec)) {
+    throw new ResourceInitializationError("the task's pause container is not running");
+  }
   return { request, volumes: volumes.flatMap((v) => (v.create ? [v.create] : [])) };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import { isRuntimeSocketPath, type Clock, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
+import { isRuntimeSocketPath, SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS, type Clock, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
 import {
   INIT_EXEC_FAILURE_CODES,
@@ -29,7 +29,17 @@ import {
   type ContainerState,
   type TaskState,
 } from './task-state';
-import { buildCreateRequest, HostAccessError, hostAccessRefusal, ResourceInitializationError } from './create-request';
+import {
+  buildCreateRequest,
+  buildPauseRequest,
+  HostAccessError,
+  hostAccessRefusal,
+  needsPause,
+  PAUSE_LABEL,
+  ResourceInitializationError,
+  type PauseSettings,
+  type SharedTaskResources,
+} from './create-request';
 import { taskScopedVolumes } from './task-volumes';
 
 export interface RunnerContext {
@@ -45,6 +55,10 @@ export interface RunnerContext {
   agentVersion: string;
   defaultStopTimeoutSeconds: number;
   cleanupWaitMs: number;
+  /** The pause container's image and command (awsvpc, pidMode/ipcMode task); DEFAULT_PAUSE when absent. */
+  pause?: PauseSettings;
+  /** Task cgroups for FARGATE tasks; absent (tests without a cgroup fs): no task-level limit. */
+  cgroups?: { create(taskId: string, limits: { cpu: number; memoryMiB: number }): Promise<string>; remove(taskId: string): Promise<void> };
   onReport(report: TaskReport): void;
   onCleanedUp(taskArn: string, finalReport: TaskReport): void;
 }
@@ -71,6 +85,8 @@ export type RunnerMessage =
   | { kind: 'acknowledged'; lastStatus: string }
   /** The control plane no longer knows the task: never report it again, clean it up once stopped. */
   | { kind: 'forget' };
+
+export const DEFAULT_PAUSE: PauseSettings = { image: 'busybox:stable', command: ['sleep', '2147483647'] };
 
 /** How long to wait before retrying a docker stop that failed (daemon error or timeout). */
 const STOP_RETRY_MS = 5000;
@@ -102,6 +118,11 @@ export class TaskRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
   private cleaning = false;
   private closed = false;
+  /** The task's pause container and cgroup, set up once before its first container is created. */
+  private shared: Promise<SharedTaskResources> | undefined;
+  /** Ports the pause container publishes (awsvpc): each container reports those of its own port mappings. */
+  private pauseBindings: NetworkBinding[] | undefined;
+  private released = false;
 
   constructor(
     private readonly state: TaskState,
@@ -228,6 +249,10 @@ export class TaskRunner {
   }
 
   private hostBindings(c: ContainerState): NetworkBinding[] | undefined {
+    if (this.state.spec?.networkMode === 'awsvpc') {
+      const mine = c.definition?.portMappings ?? [];
+      return (this.pauseBindings ?? []).filter((b) => mine.some((pm) => pm.containerPort === b.containerPort && (pm.protocol ?? 'tcp') === b.protocol));
+    }
     if (this.state.spec?.networkMode !== 'host') return undefined;
     return (c.definition?.portMappings ?? [])
       .filter((p) => p.containerPort !== undefined)
@@ -257,6 +282,8 @@ export class TaskRunner {
 
   private async observe(c: ContainerState): Promise<void> {
     if (!c.runtimeId) return;
+    // Adopted after a restart: learn the pause container's ports before reporting bindings.
+    if (this.state.spec?.networkMode === 'awsvpc' && this.pauseBindings === undefined) this.pauseBindings = (await this.findPause())?.networkBindings;
     this.applyLook(c, await this.look(c.runtimeId));
   }
 
@@ -336,6 +363,7 @@ export class TaskRunner {
     updatePullTimes(t, now);
     const tr = updateTaskStatus(t, now);
     if (tr) this.ctx.log.info({ from: tr.from, to: tr.to, stopCode: t.stopCode }, `task ${tr.from} -> ${tr.to} (${tr.reason})`);
+    this.releaseShared();
     this.scheduleTick(recheckAt);
     this.scheduleCleanup();
   }
@@ -375,7 +403,8 @@ export class TaskRunner {
       case 'stop': {
         c.applied = 'STOPPED';
         const id = c.runtimeId!;
-        const timeout = c.definition?.stopTimeout ?? this.ctx.defaultStopTimeoutSeconds;
+        // A Spot interruption gives the task ECS's two-minute warning between SIGTERM and SIGKILL.
+        const timeout = this.state.stopCode === 'SpotInterruption' ? SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS : (c.definition?.stopTimeout ?? this.ctx.defaultStopTimeoutSeconds);
         this.ctx.log.info({ container: c.name, timeout, why: step.reason }, 'stopping container');
         this.run(c.name, 'stop', async () => {
           await this.ctx.controller.stopContainer(id, timeout);
@@ -405,7 +434,9 @@ export class TaskRunner {
     const peers = new Map<string, string>();
     for (const other of this.state.containers) if (other.dockerName) peers.set(other.name, other.dockerName);
     const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
-    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment });
+    if (hostAccessRefusal(this.state.spec!) === undefined) this.shared ??= this.setUpShared();
+    const shared = this.shared ? await this.shared : undefined;
+    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment, ...(shared ? { shared } : {}) });
     // A symlink must not smuggle the runtime's socket past the path check (host paths, and devices the local driver binds).
     const hostPaths = [...request.mounts.filter((m) => m.type === 'bind').map((m) => m.source), ...volumes.flatMap((v) => (v.driverOpts['device']?.startsWith('/') ? [v.driverOpts['device']] : []))];
     for (const p of hostPaths) {
@@ -421,6 +452,60 @@ export class TaskRunner {
     );
     const runtimeId = await this.ctx.controller.createContainer(request);
     return { ok: true, runtimeId, dockerName: request.dockerName };
+  }
+
+  private async findPause(): Promise<ContainerObservation | undefined> {
+    const list = await this.ctx.controller.listContainers({ [LABEL.instance]: this.ctx.instanceId, [LABEL.task]: this.state.taskArn, [PAUSE_LABEL]: 'true' });
+    return list.find((o) => o.running) ?? list[0];
+  }
+
+  /**
+   * The task cgroup (FARGATE: the task's cpu and memory, enforced over all
+   * its containers) and the pause container whose namespaces they join. Run
+   * once; a failure fails the container being created and the next create
+   * tries again.
+   */
+  private setUpShared(): Promise<SharedTaskResources> {
+    const attempt = (async (): Promise<SharedTaskResources> => {
+      const spec = this.state.spec!;
+      const out: SharedTaskResources = {};
+      if (spec.launchType === 'FARGATE' && this.ctx.cgroups && spec.cpu !== undefined && spec.memory !== undefined) {
+        out.cgroupParent = await this.ctx.cgroups.create(spec.taskId, { cpu: Number(spec.cpu), memoryMiB: Number(spec.memory) });
+      }
+      if (!needsPause(spec)) return out;
+      const pause = this.ctx.pause ?? DEFAULT_PAUSE;
+      const existing = await this.findPause();
+      let id = existing?.runtimeId;
+      if (id === undefined) {
+        await this.ctx.images.ensure(pause.image);
+        id = await this.ctx.controller.createContainer(buildPauseRequest(spec, pause, { ...this.ctx, suffix: randomBytes(10).toString('hex') }, out.cgroupParent));
+      }
+      if (!existing?.running) await this.ctx.controller.startContainer(id);
+      const obs = await this.ctx.controller.inspectContainer(id);
+      if (!obs?.running) throw new Error(`the pause container (${pause.image}) did not stay up`);
+      this.pauseBindings = obs.networkBindings;
+      this.ctx.log.info({ pause: obs.dockerName, cgroupParent: out.cgroupParent, ports: obs.networkBindings.length }, 'task namespaces ready');
+      return { ...out, pauseId: id };
+    })();
+    return attempt.catch((err: unknown) => {
+      this.shared = undefined;
+      throw new ResourceInitializationError(`failed to set up the task's namespaces: ${runtimeMessage(err)}`);
+    });
+  }
+
+  /** Once the task is STOPPED: its pause container stops (freeing its ports) and its cgroup goes; the containers stay for their logs. */
+  private releaseShared(): void {
+    const t = this.state;
+    if (this.released || t.lastStatus !== 'STOPPED' || !t.spec) return;
+    this.released = true;
+    const spec = t.spec;
+    void (async () => {
+      if (needsPause(spec)) {
+        const pause = await this.findPause();
+        if (pause?.running) await this.ctx.controller.stopContainer(pause.runtimeId, 1);
+      }
+      if (spec.launchType === 'FARGATE') await this.ctx.cgroups?.remove(spec.taskId);
+    })().catch((err: unknown) => this.ctx.log.warn({ err: runtimeMessage(err) }, 'releasing the task namespaces failed; cleanup retries'));
   }
 
   private run(container: string, action: Action, fn: () => Promise<ActionResult>): void {
@@ -475,6 +560,7 @@ export class TaskRunner {
       return;
     }
     if (this.state.spec) for (const v of taskScopedVolumes(this.state.spec, instanceId)) await controller.removeVolume(v).catch((err: unknown) => this.ctx.log.warn({ volume: v, err: runtimeMessage(err) }, 'cannot remove task volume'));
+    if (this.state.spec?.launchType === 'FARGATE') await this.ctx.cgroups?.remove(this.state.spec.taskId).catch((err: unknown) => this.ctx.log.warn({ err: runtimeMessage(err) }, 'cannot remove the task cgroup'));
     await this.ctx.journal.remove(this.state.taskArn);
     this.ctx.log.info({ containers: ids.size }, 'task cleaned up');
     this.closed = true;

@@ -19,7 +19,7 @@ export interface ReportSink {
 export interface WorkerOptions
   extends Pick<
     RunnerContext,
-    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs'
+    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups'
   > {
   reports: ReportSink;
   resyncIntervalMs?: number;
@@ -96,6 +96,8 @@ export class Worker {
       agentVersion: o.agentVersion,
       defaultStopTimeoutSeconds: o.defaultStopTimeoutSeconds,
       cleanupWaitMs: o.cleanupWaitMs,
+      ...(o.pause !== undefined ? { pause: o.pause } : {}),
+      ...(o.cgroups !== undefined ? { cgroups: o.cgroups } : {}),
       secrets: this.secrets,
       onReport: (r) => o.reports.report(r),
       onCleanedUp: (arn, report) => {

@@ -163,10 +163,10 @@ test('RunTask clientToken: a retry returns the same tasks, other parameters conf
 
 test('RunTask refuses a definition that needs features Stevedore lacks, with the reason', async () => {
   await h.call('CreateCluster', { clusterName: 'unsup' });
-  const td = { ...webTd('vpcweb'), networkMode: 'awsvpc', containerDefinitions: [{ name: 'web', image: 'i', memory: 64, portMappings: [{ containerPort: 80 }] }] };
+  const td = { ...webTd('vpcweb'), containerDefinitions: [{ name: 'web', image: 'i', memory: 64, resourceRequirements: [{ type: 'GPU', value: '1' }] }] };
   const reg = await h.call('RegisterTaskDefinition', td);
   assert.equal(reg.status, 200, JSON.stringify(reg.body));
   const run = await h.call('RunTask', { cluster: 'unsup', taskDefinition: 'vpcweb' });
   assert.equal(run.body['__type'], 'UnsupportedFeatureException');
-  assert.match(run.body['message'], /awsvpc/);
+  assert.match(run.body['message'], /GPU/);
 });

@@ -20,6 +20,7 @@ import * as hostGroups from './actions/host-groups';
 import * as capacityProviders from './actions/capacity-providers';
 import { TASK_PROTECTION_ACTIONS } from './actions/task-protection';
 import { ELBV2_OPERATIONS, ELBV2_SERVICE } from './elbv2/elbv2-service';
+import * as spot from './actions/spot';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -77,6 +78,7 @@ export const ACTIONS: Record<string, Action> = {
   ...hostGroups.HOST_GROUP_ACTIONS,
   ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
   ...TASK_PROTECTION_ACTIONS,
+  [`${STEVEDORE_TARGET_PREFIX}InterruptSpotTasks`]: spot.interruptSpotTasks,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

@@ -1,5 +1,6 @@
 import {
   arns,
+  FARGATE_CAPACITY_PROVIDERS,
   HOST_ACCESS_SETTINGS,
   toEcsContainerStatus,
   toEcsResources,
@@ -53,7 +54,8 @@ export function clusterJson(
       : [],
     tags: include.includes('TAGS') ? c.tags : undefined,
     settings: include.includes('SETTINGS') ? withHostAccessDefaults(c.settings) : undefined,
-    capacityProviders: capacity.providers,
+    // Every cluster has the FARGATE providers, as in ECS; host-group providers are associated.
+    capacityProviders: [...FARGATE_CAPACITY_PROVIDERS, ...capacity.providers.filter((p) => !FARGATE_CAPACITY_PROVIDERS.includes(p))],
     defaultCapacityProviderStrategy: capacity.defaultStrategy,
   });
 }
@@ -89,15 +91,32 @@ export function containerInstanceJson(
   });
 }
 
+/** ECS's ElasticNetworkInterface attachment of an awsvpc task: its address is its host's. */
+function eniAttachment(t: Task, instance: ContainerInstance | undefined) {
+  const eni = t.networkInterface;
+  if (!eni) return [];
+  const ip = instance?.hostIp;
+  const status = t.lastStatus === 'STOPPED' ? 'DELETED' : t.lastStatus === 'DEPROVISIONING' || t.lastStatus === 'STOPPING' ? 'DETACHING' : 'ATTACHED';
+  const details = [
+    ...(eni.configuration.subnets[0] !== undefined ? [{ name: 'subnetId', value: eni.configuration.subnets[0] }] : []),
+    { name: 'networkInterfaceId', value: eni.networkInterfaceId },
+    ...(ip !== undefined ? [{ name: 'privateDnsName', value: `ip-${ip.replace(/[.:]/g, '-')}.stevedore.internal` }, { name: 'privateIPv4Address', value: ip }] : []),
+  ];
+  return [{ id: eni.attachmentId, type: 'ElasticNetworkInterface', status, details }];
+}
+
 export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: string[] = []) {
   const taskArn = arns.task(arn, t.clusterName, t.id);
+  const fargate = t.launchType === 'FARGATE';
+  const eni = t.networkInterface;
   const az = instance?.attributes.find((a) => a.name === 'ecs.availability-zone')?.value;
   const archAttr = instance?.attributes.find((a) => a.name === 'ecs.cpu-architecture')?.value;
   return compact({
     taskArn,
     clusterArn: arns.cluster(arn, t.clusterName),
     taskDefinitionArn: t.taskDefinitionArn,
-    containerInstanceArn: t.containerInstanceId ? arns.containerInstance(arn, t.clusterName, t.containerInstanceId) : undefined,
+    // FARGATE: the user sees no instance (the placement is kept internally).
+    containerInstanceArn: t.containerInstanceId && !fargate ? arns.containerInstance(arn, t.clusterName, t.containerInstanceId) : undefined,
     overrides: { containerOverrides: t.overrides.containerOverrides ?? [], inferenceAcceleratorOverrides: [], ...withoutContainerOverrides(t.overrides) },
     lastStatus: t.lastStatus,
     desiredStatus: t.desiredStatus,
@@ -115,7 +134,7 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
         exitCode: c.exitCode,
         reason: c.reason,
         networkBindings: c.networkBindings,
-        networkInterfaces: [],
+        networkInterfaces: eni && instance ? [{ attachmentId: eni.attachmentId, privateIpv4Address: instance.hostIp }] : [],
         healthStatus: c.healthStatus,
         cpu: c.cpu === undefined ? '0' : String(c.cpu),
         memory: c.memory === undefined ? undefined : String(c.memory),
@@ -136,9 +155,13 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
     executionStoppedAt: toEcsTimestamp(t.executionStoppedAt),
     stoppedAt: toEcsTimestamp(t.stoppedAt),
     launchType: t.launchType,
+    capacityProviderName: t.capacityProviderName,
+    platformVersion: t.platformVersion,
+    platformFamily: fargate ? 'Linux' : undefined,
+    ephemeralStorage: fargate ? { sizeInGiB: 20 } : undefined,
     availabilityZone: az,
     attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
-    attachments: [],
+    attachments: eniAttachment(t, instance),
     tags: include.includes('TAGS') ? t.tags : undefined,
     enableExecuteCommand: false,
   });

@@ -1,4 +1,4 @@
-import { arns, currentDeploymentIds, primaryDeployment, serviceGroup, toEcsTimestamp, type ArnContext } from '@stevedore/core';
+import { arns, currentDeploymentIds, primaryDeployment, serviceGroup, toEcsTimestamp, type ArnContext, type Service } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { StoredService } from '../store/services-repo';
 
@@ -45,7 +45,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
         failedTasks: store.tasks.countDeploymentFailures(s.clusterName, serviceGroup(s.name), d.id),
         createdAt: toEcsTimestamp(d.createdAt),
         updatedAt: toEcsTimestamp(rollout?.updatedAt ?? d.createdAt),
-        ...(s.capacityProviderStrategy?.length ? { capacityProviderStrategy: s.capacityProviderStrategy } : { launchType: 'EC2' }),
+        ...launchMembers(s),
         rolloutState: rollout?.rolloutState ?? 'IN_PROGRESS',
         rolloutStateReason: rollout?.rolloutStateReason ?? `ECS deployment ${d.id} in progress.`,
       };
@@ -60,7 +60,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     desiredCount: desired,
     runningCount: running,
     pendingCount: pending,
-    ...(s.capacityProviderStrategy?.length ? { capacityProviderStrategy: s.capacityProviderStrategy } : { launchType: s.launchType }),
+    ...launchMembers(s),
     taskDefinition: s.taskDefinitionArn,
     deploymentConfiguration: s.deploymentConfiguration,
     deployments,
@@ -74,8 +74,19 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     propagateTags: s.propagateTags,
     enableExecuteCommand: false,
   };
+  if (s.awsvpcConfiguration !== undefined) out['networkConfiguration'] = { awsvpcConfiguration: s.awsvpcConfiguration };
   if (s.healthCheckGracePeriodSeconds !== undefined) out['healthCheckGracePeriodSeconds'] = s.healthCheckGracePeriodSeconds;
   if (s.createdBy !== undefined) out['createdBy'] = s.createdBy;
   if (include.includes('TAGS')) out['tags'] = s.tags;
+  return out;
+}
+
+/** ECS shows either launchType or capacityProviderStrategy, plus the platform of FARGATE services. */
+function launchMembers(s: Service): Record<string, unknown> {
+  const out: Record<string, unknown> = s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : { launchType: s.launchType ?? 'EC2' };
+  if (s.platformVersion !== undefined) {
+    out['platformVersion'] = s.platformVersion;
+    out['platformFamily'] = 'Linux';
+  }
   return out;
 }

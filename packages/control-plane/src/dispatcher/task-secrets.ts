@@ -1,4 +1,4 @@
-import { hostAccessOf, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, NO_HOST_ACCESS, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
 import type { Store } from '../store/store';
 
@@ -74,7 +74,8 @@ export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets
  */
 export function agentAssignment(store: Store, a: TaskAssignment): WireAssignment {
   const cluster = store.clusters.get(a.cluster);
-  const w = toWireAssignment({ ...a, hostAccess: hostAccessOf(cluster?.settings ?? []) });
+  // FARGATE tasks never get the host, whatever the cluster allows its EC2 tasks.
+  const w = toWireAssignment({ ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []) });
   if (a.desiredStatus !== 'RUNNING') return w;
   const secrets = resolveTaskSecrets(store, a);
   return secrets ? withWireSecrets(w, secrets) : w;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   appendServiceEvents,
+  chooseCapacityProvider,
   msg,
   newTask,
   primaryDeployment,
@@ -76,6 +77,14 @@ export function applyReconcile(
     const started: StoredTask[] = [];
     let requeued = 0;
     let seq = store.tasks.nextSeq();
+    // A capacity provider strategy spreads the service's tasks over FARGATE and FARGATE_SPOT by base and weight.
+    const providers = new Map<string, number>();
+    const fargateStrategy = service.launchType === 'FARGATE' && service.capacityProviderStrategy?.length ? service.capacityProviderStrategy : undefined;
+    if (fargateStrategy) {
+      for (const t of snapshot.serviceTasks(serviceGroup(service.name))) {
+        if (t.desiredStatus === 'RUNNING' && t.capacityProviderName !== undefined) providers.set(t.capacityProviderName, (providers.get(t.capacityProviderName) ?? 0) + 1);
+      }
+    }
     const byInstance = new Map<string, string[]>();
     for (const p of result.place) byInstance.set(p.instanceId, [...(byInstance.get(p.instanceId) ?? []), p.deploymentId]);
     for (const [instanceId, deployments] of byInstance) {
@@ -91,6 +100,8 @@ export function applyReconcile(
           continue;
         }
         consume(remaining, requirement);
+        const provider = fargateStrategy ? chooseCapacityProvider(fargateStrategy, providers) : undefined;
+        if (provider !== undefined) providers.set(provider, (providers.get(provider) ?? 0) + 1);
         const t: StoredTask = {
           ...newTask({
             clusterName: service.clusterName,
@@ -100,6 +111,10 @@ export function applyReconcile(
             startedBy: deploymentId,
             tags: service.propagateTags === 'SERVICE' ? service.tags : [],
             now,
+            launchType: service.launchType ?? 'EC2',
+            ...(provider !== undefined ? { capacityProviderName: provider } : {}),
+            ...(service.platformVersion !== undefined ? { platformVersion: service.platformVersion } : {}),
+            ...(service.awsvpcConfiguration !== undefined ? { awsvpcConfiguration: service.awsvpcConfiguration } : {}),
           }),
           seq: seq++,
         };

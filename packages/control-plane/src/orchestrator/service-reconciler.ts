@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import {
   DEFAULT_DEPLOYMENT_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_RUNNING_MS,
+  fargatePoolConstraints,
   isLostIn,
   judgeInstances,
   newDeploymentId,
@@ -221,7 +222,9 @@ export class ServiceReconciler {
     const primary = primaryDeployment(stored.service);
     const td = primary ? snapshot.taskDefinition(primary.taskDefinitionArn) : undefined;
     if (!td) this.log.warn({ cluster: snapshot.cluster, service: name }, 'task definition of the PRIMARY deployment not found; nothing will be placed');
-    const { requirement, constraints } = td ? requirementOf(td) : { requirement: { cpu: 0, memory: 0, hostPorts: [] }, constraints: [] };
+    const { requirement, constraints: tdConstraints } = td ? requirementOf(td) : { requirement: { cpu: 0, memory: 0, hostPorts: [] }, constraints: [] };
+    // FARGATE services are placed on the cluster's FARGATE pool only (docs/design/fargate.md).
+    const constraints = stored.service.launchType === 'FARGATE' ? fargatePoolConstraints(this.store.clusters.get(snapshot.cluster)?.settings ?? []) : tdConstraints;
     const seed = this.seed++;
     const rollout = primary ? stored.runtime.rollouts[primary.id] : undefined;
     // Counted in SQL only while it can still change the rollout.

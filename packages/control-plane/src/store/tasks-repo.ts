@@ -33,6 +33,19 @@ interface TaskRow {
   execution_stopped_at: number | null;
   stopped_at: number | null;
   seq: number;
+  launch_type: string;
+  launch_json: string | null;
+}
+
+/** The launch details kept in launch_json (migration 018). */
+type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface'>;
+
+function launchDetails(t: Task): string | null {
+  const d: LaunchDetails = {};
+  if (t.capacityProviderName !== undefined) d.capacityProviderName = t.capacityProviderName;
+  if (t.platformVersion !== undefined) d.platformVersion = t.platformVersion;
+  if (t.networkInterface !== undefined) d.networkInterface = t.networkInterface;
+  return Object.keys(d).length > 0 ? JSON.stringify(d) : null;
 }
 
 interface ContainerRow {
@@ -105,6 +118,8 @@ export interface TaskSummary {
   stoppedReason?: string;
   /** An essential container has a health check. */
   checked: boolean;
+  /** FARGATE/FARGATE_SPOT: a service spreads its tasks over its strategy by these. */
+  capacityProviderName?: string;
 }
 
 interface SummaryRow {
@@ -125,10 +140,12 @@ interface SummaryRow {
   stop_code: string | null;
   stopped_reason: string | null;
   checked: number;
+  capacity_provider_name: string | null;
 }
 
 const SUMMARY_SELECT = `SELECT t.id, t.cluster, t.container_instance_id, t.grp, t.last_status, t.desired_status, t.health_status, t.cpu, t.memory,
   t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code, t.stopped_reason,
+  json_extract(t.launch_json, '$.capacityProviderName') AS capacity_provider_name,
   EXISTS(SELECT 1 FROM containers c WHERE c.task_id = t.id AND c.essential = 1 AND c.has_health_check = 1) AS checked FROM tasks t`;
 
 function toSummary(r: SummaryRow): TaskSummary {
@@ -152,6 +169,7 @@ function toSummary(r: SummaryRow): TaskSummary {
   opt(o, 'stoppedAt', r.stopped_at);
   opt(o, 'stopCode', r.stop_code);
   opt(o, 'stoppedReason', r.stopped_reason);
+  opt(o, 'capacityProviderName', r.capacity_provider_name);
   return s;
 }
 
@@ -175,6 +193,7 @@ export function summarize(t: Task): TaskSummary {
   if (t.stoppedAt !== undefined) s.stoppedAt = t.stoppedAt;
   if (t.stopCode !== undefined) s.stopCode = t.stopCode;
   if (t.stoppedReason !== undefined) s.stoppedReason = t.stoppedReason;
+  if (t.capacityProviderName !== undefined) s.capacityProviderName = t.capacityProviderName;
   return s;
 }
 
@@ -185,6 +204,7 @@ export interface TaskFilter {
   family?: string;
   startedBy?: string;
   group?: string;
+  launchType?: 'EC2' | 'FARGATE';
   afterSeq?: number;
   limit?: number;
 }
@@ -228,7 +248,8 @@ export class TasksRepo {
         assignmentVersion: r.assignment_version,
         overrides: JSON.parse(r.overrides_json) as Task['overrides'],
         tags: JSON.parse(r.tags_json) as Task['tags'],
-        launchType: 'EC2',
+        launchType: r.launch_type === 'FARGATE' ? 'FARGATE' : 'EC2',
+        ...(r.launch_json === null ? {} : (JSON.parse(r.launch_json) as LaunchDetails)),
         createdAt: r.created_at,
         containers: byTask.get(r.id) ?? [],
         seq: r.seq,
@@ -267,6 +288,7 @@ export class TasksRepo {
     if (f.family) where.push('family = @family');
     if (f.startedBy) where.push('started_by = @startedBy');
     if (f.group) where.push('grp = @group');
+    if (f.launchType) where.push('launch_type = @launchType');
     const rows = this.sql(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
       cluster: f.cluster,
       afterSeq: f.afterSeq ?? 0,
@@ -275,6 +297,7 @@ export class TasksRepo {
       family: f.family ?? null,
       startedBy: f.startedBy ?? null,
       group: f.group ?? null,
+      launchType: f.launchType ?? null,
       limit: f.limit ?? -1,
     }) as TaskRow[];
     return this.hydrate(rows);
@@ -404,10 +427,11 @@ export class TasksRepo {
       .sql(
         `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
            health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
-           overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq)
+           overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq,
+           launch_type, launch_json)
          VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
            @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, @createdAt, @pullStartedAt,
-           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq)`,
+           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq, @launchType, @launchJson)`,
       )
       .run({
         id: t.id,
@@ -438,6 +462,8 @@ export class TasksRepo {
         executionStoppedAt: t.executionStoppedAt ?? null,
         stoppedAt: t.stoppedAt ?? null,
         seq: t.seq,
+        launchType: t.launchType,
+        launchJson: launchDetails(t),
       });
     const del = this.sql('DELETE FROM containers WHERE task_id = ?');
     del.run(t.id);

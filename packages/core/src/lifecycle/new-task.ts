@@ -1,6 +1,7 @@
 import { newId } from '../arn';
 import type { Tag, TaskDefinition } from '../model/task-definition';
-import type { Task, TaskOverride } from '../model/task';
+import type { AwsVpcConfiguration, LaunchType, Task, TaskOverride } from '../model/task';
+import { networkInterfaceIds } from '../launch/fargate';
 import { applyOverrides } from '../validation/overrides';
 import { taskReservation } from '../validation/task-reservation';
 
@@ -13,6 +14,12 @@ export interface NewTaskSpec {
   startedBy?: string;
   tags?: Tag[];
   now: number;
+  /** EC2 when absent. */
+  launchType?: LaunchType;
+  capacityProviderName?: string;
+  platformVersion?: string;
+  /** awsvpc task definitions: the launch's awsvpcConfiguration (recorded, shown in the ENI attachment). */
+  awsvpcConfiguration?: AwsVpcConfiguration;
 }
 
 /**
@@ -41,7 +48,7 @@ export function newTask(spec: NewTaskSpec): Task {
     assignmentVersion: 1,
     overrides,
     tags: spec.tags ?? [],
-    launchType: 'EC2',
+    launchType: spec.launchType ?? 'EC2',
     createdAt: spec.now,
     containers: applyOverrides(spec.td, overrides).map((c) => {
       const tc: Task['containers'][number] = {
@@ -61,5 +68,10 @@ export function newTask(spec: NewTaskSpec): Task {
     }),
   };
   if (spec.startedBy !== undefined) t.startedBy = spec.startedBy;
+  if (spec.capacityProviderName !== undefined) t.capacityProviderName = spec.capacityProviderName;
+  if (spec.platformVersion !== undefined) t.platformVersion = spec.platformVersion;
+  if (spec.td.networkMode === 'awsvpc') {
+    t.networkInterface = { ...networkInterfaceIds(newId()), configuration: spec.awsvpcConfiguration ?? { subnets: [], securityGroups: [], assignPublicIp: 'DISABLED' } };
+  }
   return t;
 }

@@ -19,6 +19,8 @@ export interface TaskAssignment {
   /** Incremented by the control plane on every change of this assignment. */
   version: number;
   networkMode: NetworkMode;
+  /** FARGATE: the agent gives the task no host access whatever the policy says, and a task cgroup with its cpu and memory. */
+  launchType?: 'FARGATE';
   cpu?: string;
   memory?: string;
   pidMode?: string;

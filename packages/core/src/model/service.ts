@@ -1,5 +1,7 @@
 import type { Tag } from './task-definition';
 import type { ServiceLoadBalancer } from './load-balancer';
+import type { AwsVpcConfiguration, LaunchType } from './task';
+
 
 /**
  * ECS Service shapes, named as the ECS API names them. The user's spec
@@ -86,9 +88,13 @@ export interface Service {
   taskDefinitionArn: string;
   desiredCount: number;
   schedulingStrategy: SchedulingStrategy;
-  launchType: 'EC2';
+  launchType: LaunchType;
   /** ECS capacityProviderStrategy (instead of launchType); a change is a new deployment. */
   capacityProviderStrategy?: import('../capacity/strategy').CapacityProviderStrategyItem[];
+  /** FARGATE services: the platform version their tasks run on. */
+  platformVersion?: string;
+  /** awsvpc services: the awsvpcConfiguration each task is launched with. */
+  awsvpcConfiguration?: AwsVpcConfiguration;
   deploymentConfiguration: DeploymentConfiguration;
   placementConstraints: PlacementConstraint[];
   placementStrategy: PlacementStrategy[];

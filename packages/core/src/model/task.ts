@@ -9,6 +9,27 @@ export interface NetworkBinding {
   protocol: 'tcp' | 'udp';
 }
 
+/** ECS launch types a task runs with (EXTERNAL tasks are not launched by Stevedore). */
+export type LaunchType = 'EC2' | 'FARGATE';
+
+/** ECS `networkConfiguration.awsvpcConfiguration`: recorded and shown; Stevedore hosts have no VPC to apply it to. */
+export interface AwsVpcConfiguration {
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: 'ENABLED' | 'DISABLED';
+}
+
+/**
+ * An awsvpc task's own network interface, shown as ECS shows its
+ * ElasticNetworkInterface attachment. On a Stevedore host it is a network
+ * namespace (the task's pause container) whose address is the host's.
+ */
+export interface TaskNetworkInterface {
+  attachmentId: string;
+  networkInterfaceId: string;
+  configuration: AwsVpcConfiguration;
+}
+
 export interface ContainerOverride {
   name: string;
   command?: string[];
@@ -71,7 +92,13 @@ export interface Task {
   stoppedReason?: string;
   overrides: TaskOverride;
   tags: Tag[];
-  launchType: 'EC2';
+  launchType: LaunchType;
+  /** FARGATE or FARGATE_SPOT when launched through a capacity provider strategy. */
+  capacityProviderName?: string;
+  /** FARGATE tasks: the platform version they run on ('1.4.0'). */
+  platformVersion?: string;
+  /** awsvpc tasks. */
+  networkInterface?: TaskNetworkInterface;
   clientToken?: string;
   createdAt: number;
   pullStartedAt?: number;

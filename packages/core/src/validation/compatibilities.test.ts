@@ -92,8 +92,6 @@ describe('unsupportedFeatures', () => {
   });
 
   const cases: [name: string, fields: Record<string, unknown>, reason: string][] = [
-    ['awsvpc', { networkMode: 'awsvpc' }, "networkMode 'awsvpc' is not supported yet by Stevedore agents"],
-    ['Fargate-only', build.fargate({ networkMode: 'awsvpc' }), 'requiresCompatibilities ["FARGATE"]'],
     ['EFS volume', { volumes: [{ name: 'shared', efsVolumeConfiguration: { fileSystemId: 'fs-1' } }] }, "volumes[0].efsVolumeConfiguration (Amazon EFS volume 'shared') is not supported yet"],
     [
       'FSx volume',
@@ -107,7 +105,6 @@ describe('unsupportedFeatures', () => {
     ['GPU', { containerDefinitions: [c({ resourceRequirements: [{ type: 'GPU', value: '1' }] })] }, 'containerDefinitions[0].resourceRequirements[0]: GPU resourceRequirements'],
     ['proxyConfiguration', { containerDefinitions: [c(), c({ name: 'envoy' })], proxyConfiguration: { containerName: 'envoy' } }, 'proxyConfiguration (App Mesh)'],
     ['inferenceAccelerators', { inferenceAccelerators: [{ deviceName: 'd', deviceType: 'eia2.medium' }] }, 'inferenceAccelerators (Elastic Inference)'],
-    ['pidMode task', { pidMode: 'task' }, "pidMode 'task'"],
     ['EBS configured at launch', { volumes: [{ name: 'ebs', configuredAtLaunch: true }] }, 'volumes[0].configuredAtLaunch'],
   ];
   for (const [name, fields, reason] of cases) {
@@ -119,7 +116,7 @@ describe('unsupportedFeatures', () => {
 
   it('lists every reason, each once', () => {
     const reasons = unsupportedFeatures(
-      build.validated({ networkMode: 'awsvpc', containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }], logConfiguration: { logDriver: 'syslog' } })] }),
+      build.validated({ containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }], logConfiguration: { logDriver: 'syslog' }, resourceRequirements: [{ type: 'GPU', value: '1' }] })] }),
     );
     assert.equal(reasons.length, 3);
   });
@@ -139,8 +136,8 @@ describe('unsupportedFeatures', () => {
     assert.deepEqual(unsupportedFeatures(td), []);
   });
 
-  it('blames only awsvpc when EC2 is allowed next to FARGATE', () => {
-    const reasons = unsupportedFeatures(build.validated(build.fargate({ requiresCompatibilities: ['EC2', 'FARGATE'] })));
-    assert.deepEqual(reasons, ["networkMode 'awsvpc' is not supported yet by Stevedore agents (use bridge, host or none)"]);
+  it('runs Fargate definitions (awsvpc, FARGATE-only) and task-shared pid and ipc namespaces', () => {
+    assert.deepEqual(unsupportedFeatures(build.validated(build.fargate({ requiresCompatibilities: ['FARGATE'] }))), []);
+    assert.deepEqual(unsupportedFeatures(build.validated({ pidMode: 'task', ipcMode: 'task' })), []);
   });
 });

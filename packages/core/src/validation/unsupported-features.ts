@@ -32,24 +32,15 @@ interface VolumeGate {
 
 const LOG_SECRETS = 'the supported log drivers take no secret options';
 const NEEDS_AWS = 'it needs AWS infrastructure Stevedore does not manage';
-const NOT_MAPPED = 'the agent does not pass it to Docker yet';
 
 const nonEmpty = (list: readonly unknown[] | undefined): boolean => (list?.length ?? 0) > 0;
 const when = (cond: boolean, path: string[], what?: string) => (cond ? (what === undefined ? { path } : { path, what }) : undefined);
 
 const TASK_GATES: readonly TaskGate[] = [
-  { applies: (td) => td.networkMode === 'awsvpc', subject: () => "networkMode 'awsvpc'", why: 'use bridge, host or none' },
-  {
-    applies: (td) => td.requiresCompatibilities?.length === 1 && td.requiresCompatibilities[0] === 'FARGATE',
-    subject: () => 'requiresCompatibilities ["FARGATE"] (a Fargate-only task definition)',
-    why: 'add "EC2" to requiresCompatibilities to run it on Stevedore instances',
-  },
   { applies: (td) => td.proxyConfiguration !== undefined, subject: () => 'proxyConfiguration (App Mesh)', why: NEEDS_AWS },
   { applies: (td) => nonEmpty(td.inferenceAccelerators), subject: () => 'inferenceAccelerators (Elastic Inference)', why: NEEDS_AWS },
   // Beyond here: valid ECS features outside what the agent implements today.
-  // 'host' (and ipc 'none') map to Docker directly; sharing namespaces between a task's containers does not yet.
-  { applies: (td) => td.pidMode === 'task', subject: (td) => `pidMode '${td.pidMode}'`, why: NOT_MAPPED },
-  { applies: (td) => td.ipcMode === 'task', subject: (td) => `ipcMode '${td.ipcMode}'`, why: NOT_MAPPED },
+  // (awsvpc, pidMode and ipcMode 'task' share the namespaces of the task's pause container: docs/design/fargate.md.)
   {
     applies: (td) => td.runtimePlatform?.operatingSystemFamily?.startsWith('WINDOWS') ?? false,
     subject: (td) => `runtimePlatform.operatingSystemFamily '${td.runtimePlatform?.operatingSystemFamily}'`,

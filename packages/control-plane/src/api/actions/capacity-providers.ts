@@ -250,7 +250,8 @@ export function resolveStrategy(ctx: ApiContext, p: Params, cluster: string, use
   const attached = ctx.store.capacityProviders.ofCluster(cluster);
   if (given && given.length > 0) {
     given.forEach((s, i) => {
-      if (!attached.providers.includes(s.capacityProvider)) {
+      // FARGATE and FARGATE_SPOT are in every cluster, as in ECS (docs/design/fargate.md).
+      if (!attached.providers.includes(s.capacityProvider) && !isOtherKind(s.capacityProvider)) {
         throw new InvalidParameterException(
           'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
           `capacityProviderStrategy[${i}].capacityProvider`,

@@ -1,4 +1,4 @@
-import { HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
+import { checkFargatePoolSetting, FARGATE_POOL_SETTING, HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
@@ -19,7 +19,7 @@ const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTIC
  * also needs stevedore:AllowHostAccess (api/auth), which only admin policies
  * grant.
  */
-const SETTING_NAMES = ['containerInsights', ...HOST_ACCESS_SETTINGS.keys()];
+const SETTING_NAMES = ['containerInsights', FARGATE_POOL_SETTING, ...HOST_ACCESS_SETTINGS.keys()];
 
 function readSettings(p: Params): Cluster['settings'] {
   const raw = p.list('settings', { max: SETTING_NAMES.length }) ?? [];
@@ -27,7 +27,12 @@ function readSettings(p: Params): Cluster['settings'] {
   return raw.map((s, i) => {
     const sp = Params.of(s);
     const name = sp.requiredString('name', { enum: SETTING_NAMES });
-    const value = sp.requiredString('value', { enum: name === 'containerInsights' ? ['enabled', 'disabled', 'enhanced'] : ['enabled', 'disabled'] });
+    // The FARGATE pool is a cluster query expression (docs/design/fargate.md); the others are switches.
+    const value =
+      name === FARGATE_POOL_SETTING
+        ? sp.requiredString('value', { max: 2000 })
+        : sp.requiredString('value', { enum: name === 'containerInsights' ? ['enabled', 'disabled', 'enhanced'] : ['enabled', 'disabled'] });
+    if (name === FARGATE_POOL_SETTING && value !== undefined) checkFargatePoolSetting(value, `settings[${i}].value`);
     if (!name || !value) throw new InvalidParameterException(`settings[${i}] is invalid.`, `settings[${i}]`);
     if (seen.has(name)) throw new InvalidParameterException(`settings[${i}]: ${name} is given twice.`, `settings[${i}].name`);
     seen.add(name);

@@ -3,7 +3,12 @@ import {
   newTask as createTask,
   applyOverrides,
   arns,
+  checkFargateLaunch,
+  chooseCapacityProvider,
   ClientException,
+  fargatePoolConstraints,
+  readNetworkConfiguration,
+  resolvePlatformVersion,
   combineConstraints,
   computePlacements,
   ConflictError,
@@ -25,6 +30,9 @@ import {
   type ContainerInstance,
   type TaskOverride,
   type TaskDefinition,
+  type AwsVpcConfiguration,
+  type CapacityProviderStrategyItem,
+  type LaunchType,
 } from '@stevedore/core';
 import type { ApiContext, RequestContext } from '../context';
 import { Params } from '../params';
@@ -32,6 +40,7 @@ import { taskJson } from '../serialize';
 import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
 import { validateTags } from './tags';
 import { refuseHostAccess } from '../host-access';
+import { readLaunchType } from '../launch-type';
 import { authorizeLaunch } from '../launch-authorization';
 import type { StoredTask } from '../../store/tasks-repo';
 
@@ -46,6 +55,11 @@ interface LaunchRequest {
   /** The request's constraints plus the task definition's memberOf ones. */
   constraints: PlacementConstraint[];
   strategies: PlacementStrategy[];
+  launchType: LaunchType;
+  /** FARGATE/FARGATE_SPOT items when launched through a capacity provider strategy. */
+  capacityProviderStrategy: CapacityProviderStrategyItem[];
+  platformVersion?: string;
+  awsvpcConfiguration?: AwsVpcConfiguration;
 }
 
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
@@ -57,14 +71,20 @@ function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
   const group = p.string('group', { max: 255 });
   const startedBy = p.string('startedBy', { pattern: STARTED_BY, patternText: 'must be up to 128 letters, numbers, hyphens, underscores and forward slashes' });
   const tags = validateTags(p.list('tags'));
-  const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
-  if (launchType === 'FARGATE') throw new StevedoreError('UnsupportedFeatureException', 'launchType FARGATE is not supported yet by Stevedore; use EC2.', { field: 'launchType' });
-  if ((p.list('capacityProviderStrategy') ?? []).length > 0) {
-    throw new StevedoreError('UnsupportedFeatureException', 'capacityProviderStrategy is not supported yet by Stevedore.', { field: 'capacityProviderStrategy' });
+  const launch = readLaunchType(ctx, p, cluster.name, true);
+  const { launchType } = launch;
+  // Host-group providers place service tasks only (their hosts by constraint); RunTask keeps to FARGATE ones.
+  if (launchType !== 'FARGATE' && launch.capacityProviderStrategy.length > 0 && launch.given) {
+    throw new StevedoreError(
+      'UnsupportedFeatureException',
+      'RunTask with a host-group capacity provider strategy is not supported yet by Stevedore; use FARGATE or FARGATE_SPOT, a service, or launchType EC2 with a memberOf constraint on the host group attribute.',
+      { field: 'capacityProviderStrategy' },
+    );
   }
+  const capacityProviderStrategy = launchType === 'FARGATE' ? launch.capacityProviderStrategy : [];
+  const platformVersion = resolvePlatformVersion(p.string('platformVersion', { max: 255 }), launchType);
   const requestConstraints = readPlacementConstraints(p.body['placementConstraints']);
   const strategies = readPlacementStrategies(p.body['placementStrategy']);
-  if (p.has('networkConfiguration')) p.object('networkConfiguration');
   const propagate = p.string('propagateTags', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] });
   if (propagate === 'SERVICE') throw new InvalidParameterException('propagateTags SERVICE is only valid for tasks started by a service.', 'propagateTags');
   p.boolean('enableECSManagedTags');
@@ -78,9 +98,11 @@ function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
   const td = stored.taskDefinition;
   if (td.status !== 'ACTIVE') throw new ClientException(`TaskDefinition is inactive: ${td.family}:${td.revision}`, 'taskDefinition');
   const overrides = p.has('overrides') ? validateOverrides(p.body['overrides'], td) : {};
+  if (launchType === 'FARGATE') checkFargateLaunch({ td, overrides, placementConstraints: p.body['placementConstraints'], placementStrategy: p.body['placementStrategy'] });
+  const awsvpcConfiguration = readNetworkConfiguration(p.body['networkConfiguration'], td.networkMode ?? 'bridge');
   authorizeLaunch(ctx, td, overrides);
   const unsupported = unsupportedFeatures({ ...td, containerDefinitions: applyOverrides(td, overrides) });
-  refuseHostAccess(cluster, { ...td, containerDefinitions: applyOverrides(td, overrides) });
+  refuseHostAccess(cluster, { ...td, containerDefinitions: applyOverrides(td, overrides) }, launchType);
   if (unsupported.length > 0) {
     throw new StevedoreError('UnsupportedFeatureException', `This task definition needs features Stevedore does not support yet: ${unsupported.join('; ')}`, { field: 'taskDefinition' });
   }
@@ -88,15 +110,20 @@ function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
     cluster,
     td,
     overrides,
-    constraints: combineConstraints(requestConstraints, td.placementConstraints),
+    // FARGATE: the user places nothing; the cluster's pool setting chooses the hosts.
+    constraints: launchType === 'FARGATE' ? fargatePoolConstraints(cluster.settings) : combineConstraints(requestConstraints, td.placementConstraints),
     strategies,
+    launchType,
+    capacityProviderStrategy,
+    ...(platformVersion !== undefined ? { platformVersion } : {}),
+    ...(awsvpcConfiguration !== undefined ? { awsvpcConfiguration } : {}),
     group: group ?? `family:${td.family}`,
     ...(startedBy !== undefined ? { startedBy } : {}),
     tags: propagate === 'TASK_DEFINITION' ? [...(ctx.store.taskDefinitions.get(td.family, td.revision)?.tags ?? []), ...tags] : tags,
   };
 }
 
-function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, clientToken?: string): StoredTask {
+function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, clientToken?: string, capacityProviderName?: string): StoredTask {
   const t: StoredTask = {
     ...createTask({
       clusterName: req.cluster.name,
@@ -107,6 +134,10 @@ function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, client
       ...(req.startedBy !== undefined ? { startedBy: req.startedBy } : {}),
       tags: req.tags,
       now: ctx.clock.now(),
+      launchType: req.launchType,
+      ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),
+      ...(req.platformVersion !== undefined ? { platformVersion: req.platformVersion } : {}),
+      ...(req.awsvpcConfiguration !== undefined ? { awsvpcConfiguration: req.awsvpcConfiguration } : {}),
     }),
     seq: ctx.store.tasks.nextSeq(),
   };
@@ -159,8 +190,11 @@ export function runTask(ctx: RequestContext, body: unknown) {
       constraints: req.constraints,
       strategies: req.strategies,
     });
+    const providers = new Map<string, number>();
     const tasks = result.placements.map((instanceId) => {
-      const t = newTask(ctx, req, instanceId, clientToken);
+      const provider = req.capacityProviderStrategy.length > 0 ? chooseCapacityProvider(req.capacityProviderStrategy, providers) : undefined;
+      if (provider !== undefined) providers.set(provider, (providers.get(provider) ?? 0) + 1);
+      const t = newTask(ctx, req, instanceId, clientToken, provider);
       ctx.store.tasks.put(t);
       return t;
     });

@@ -104,8 +104,6 @@ export function refuseUnsupported(p: Params): void {
     }
   }
   if (p.has('serviceConnectConfiguration')) p.object('serviceConnectConfiguration');
-  const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
-  if (launchType === 'FARGATE') throw new StevedoreError('UnsupportedFeatureException', 'launchType FARGATE is not supported yet by Stevedore; use EC2.', { field: 'launchType' });
   if (p.boolean('enableExecuteCommand')) {
     throw new StevedoreError('UnsupportedFeatureException', 'enableExecuteCommand is not supported yet by Stevedore.', { field: 'enableExecuteCommand' });
   }
@@ -113,7 +111,6 @@ export function refuseUnsupported(p: Params): void {
   if (controller && controller['type'] !== undefined && controller['type'] !== 'ECS') {
     throw new StevedoreError('UnsupportedFeatureException', 'Only the ECS deployment controller is supported by Stevedore.', { field: 'deploymentController.type' });
   }
-  if (p.has('networkConfiguration')) p.object('networkConfiguration');
 }
 
 /** `service`: a name, or a long (`service/cluster/name`) or legacy (`service/name`) ARN. */

@@ -49,8 +49,12 @@ export function checkAgainst(ctx: ApiContext, lb: ServiceLoadBalancer, td: TaskD
   const tg = elbResourceType(lb.targetGroupArn) === 'targetgroup' ? ctx.store.loadBalancers.getTargetGroup(lb.targetGroupArn) : undefined;
   if (!tg) throw new StevedoreError('TargetGroupNotFoundException', `The target group ${lb.targetGroupArn} does not exist.`, { field: `${field}.targetGroupArn` });
   const mode = td.networkMode ?? 'bridge';
-  if (mode === 'awsvpc' || mode === 'none') {
+  if (mode === 'none') {
     throw new InvalidParameterException(`Load balancers need published ports; the task definition's network mode ${mode} has none Stevedore can register.`, field);
+  }
+  // awsvpc tasks are registered by address (the host's) and the port published for them, as ECS registers an ENI.
+  if (mode === 'awsvpc' && tg.targetType !== 'ip') {
+    throw new InvalidParameterException(`The provided target group ${tg.arn} has target type instance, which is incompatible with the awsvpc network mode specified in the task definition.`, `${field}.targetGroupArn`);
   }
   if (tg.targetType !== 'instance' && mode === 'bridge') {
     throw new InvalidParameterException(`The target group ${tg.arn} has target type ${tg.targetType}, which is incompatible with the bridge network mode specified in the task definition.`, `${field}.targetGroupArn`);

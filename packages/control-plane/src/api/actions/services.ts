@@ -1,12 +1,17 @@
 import {
   arns,
+  checkFargateLaunch,
   InvalidParameterException,
+  isFargateCapacityProvider,
+  readNetworkConfiguration,
+  resolvePlatformVersion,
   newDeploymentId,
   NotFoundError,
   StevedoreError,
   type Deployment,
   type SchedulingStrategy,
   type Service,
+  type TaskDefinition,
   withPrimaryDeployment,
 } from '@stevedore/core';
 import type { ApiContext, RequestContext } from '../context';
@@ -17,6 +22,7 @@ import { requestHash } from '../request-hash';
 import { serviceJson } from '../service-json';
 import { validateTags } from './tags';
 import { refuseHostAccess } from '../host-access';
+import { readLaunchType } from '../launch-type';
 import { authorizeLaunch, authorizeServiceUpdate } from '../launch-authorization';
 import { checkAgainst, readServiceLoadBalancers } from './service-load-balancers';
 import {
@@ -49,8 +55,16 @@ export function createService(ctx: RequestContext, body: unknown) {
   p.string('clientToken', { pattern: CLIENT_TOKEN, patternText: 'must be 1-36 printable ASCII characters' });
   const strategy = (p.string('schedulingStrategy', { enum: ['REPLICA', 'DAEMON'] }) ?? 'REPLICA') as SchedulingStrategy;
   refuseUnsupported(p);
+  // The cluster's default strategy is for replica services: daemon tasks follow the hosts.
+  const { launchType, capacityProviderStrategy } = readLaunchType(ctx, p, cluster.name, strategy === 'REPLICA');
+  const platformVersion = resolvePlatformVersion(p.string('platformVersion', { max: 255 }), launchType);
   const td = requireActiveTaskDefinition(ctx, p.requiredString('taskDefinition', { max: 2048 }));
-  refuseHostAccess(cluster, td);
+  if (launchType === 'FARGATE') {
+    if (strategy === 'DAEMON') throw new InvalidParameterException('The DAEMON scheduling strategy is not supported with the FARGATE launch type; use REPLICA.', 'schedulingStrategy');
+    checkFargateLaunch({ td, overrides: {}, placementConstraints: p.body['placementConstraints'], placementStrategy: p.body['placementStrategy'] });
+  }
+  const awsvpcConfiguration = readNetworkConfiguration(p.body['networkConfiguration'], td.networkMode ?? 'bridge');
+  refuseHostAccess(cluster, td, launchType);
   authorizeLaunch(ctx, td);
   let desiredCount = readDesiredCount(p);
   if (strategy === 'REPLICA' && desiredCount === undefined) throw new InvalidParameterException('desiredCount is required for the REPLICA scheduling strategy.', 'desiredCount');
@@ -62,9 +76,7 @@ export function createService(ctx: RequestContext, body: unknown) {
   const propagateTags = (p.string('propagateTags', { enum: PROPAGATE }) ?? 'NONE') as Service['propagateTags'];
   const grace = p.integer('healthCheckGracePeriodSeconds', { min: 0, max: 2_147_483_647 });
   const hash = requestHash(p.body);
-  // The cluster's default strategy is for replica services: daemon tasks follow the hosts.
-  const capacityProviderStrategy = resolveStrategy(ctx, p, cluster.name, strategy === 'REPLICA');
-  if (capacityProviderStrategy?.length && strategy === 'DAEMON') {
+  if (capacityProviderStrategy.length && strategy === 'DAEMON') {
     throw new InvalidParameterException('A capacity provider strategy is not supported for services with the DAEMON scheduling strategy: daemon tasks run on every instance.', 'capacityProviderStrategy');
   }
 
@@ -83,7 +95,10 @@ export function createService(ctx: RequestContext, body: unknown) {
       taskDefinitionArn: td.taskDefinitionArn,
       desiredCount: desiredCount!,
       schedulingStrategy: strategy,
-      launchType: 'EC2',
+      launchType,
+      ...(capacityProviderStrategy.length > 0 ? { capacityProviderStrategy } : {}),
+      ...(platformVersion !== undefined ? { platformVersion } : {}),
+      ...(awsvpcConfiguration !== undefined ? { awsvpcConfiguration } : {}),
       deploymentConfiguration,
       placementConstraints: placement.constraints ?? [],
       placementStrategy: placement.strategies ?? [],
@@ -137,13 +152,14 @@ export function updateService(ctx: RequestContext, body: unknown) {
       throw new InvalidParameterException('desiredCount cannot be set for a service with the DAEMON scheduling strategy.', 'desiredCount');
     }
     const td = requireActiveTaskDefinitionOrCurrent(ctx, tdRef, current);
+    const fargate = readFargateUpdate(p, current, td);
     const placement = readPlacement(p, strategy, td);
     const loadBalancers = readServiceLoadBalancers(ctx, p, td);
     if (loadBalancers === undefined) for (const lb of current.loadBalancers ?? []) checkAgainst(ctx, lb, td);
     // ECS: new load balancers, like a new revision, roll out as a new deployment.
     const lbChanged = loadBalancers !== undefined && JSON.stringify(loadBalancers) !== JSON.stringify(current.loadBalancers ?? []);
     // Checked whenever the update starts tasks; scaling down what the cluster once allowed must stay possible.
-    if (tdRef !== undefined || force || lbChanged || (desiredCount ?? 0) > current.desiredCount) refuseHostAccess(cluster, td);
+    if (tdRef !== undefined || force || lbChanged || (desiredCount ?? 0) > current.desiredCount) refuseHostAccess(cluster, td, current.launchType);
     const now = ctx.clock.now();
     const next: Service = {
       ...current,
@@ -154,6 +170,7 @@ export function updateService(ctx: RequestContext, body: unknown) {
       placementStrategy: placement.strategies ?? current.placementStrategy,
       propagateTags: propagateTags ?? current.propagateTags,
       enableECSManagedTags: ecsTags ?? current.enableECSManagedTags,
+      ...fargate,
       updatedAt: now,
       updatedBy: ctx.caller.arn,
       version: current.version + 1,
@@ -164,6 +181,11 @@ export function updateService(ctx: RequestContext, body: unknown) {
     // A new strategy moves the tasks onto the providers it names: a new deployment (launchType: back to any instance).
     const nextStrategy = capacityProviderStrategy ?? (p.has('launchType') ? [] : current.capacityProviderStrategy ?? []);
     const strategyChanged = JSON.stringify(nextStrategy) !== JSON.stringify(current.capacityProviderStrategy ?? []);
+    // A service keeps its launch type: FARGATE services move only between FARGATE and FARGATE_SPOT.
+    const fargateNext = nextStrategy.length > 0 ? nextStrategy.every((x) => isFargateCapacityProvider(x.capacityProvider)) : current.launchType === 'FARGATE' && !p.has('launchType');
+    if (strategyChanged && fargateNext !== (current.launchType === 'FARGATE')) {
+      throw new InvalidParameterException('A service keeps its launch type: a FARGATE service moves only between FARGATE and FARGATE_SPOT, other services cannot move to them; create a new service instead.', 'capacityProviderStrategy');
+    }
     if (nextStrategy.length > 0) next.capacityProviderStrategy = nextStrategy;
     else delete next.capacityProviderStrategy;
     if (force || td.taskDefinitionArn !== current.taskDefinitionArn || lbChanged || strategyChanged) {
@@ -174,6 +196,27 @@ export function updateService(ctx: RequestContext, body: unknown) {
     ctx.log.info({ cluster: cluster.name, service: next.name, desiredCount: next.desiredCount, newDeployment: next.deployments[0]!.id !== current.deployments[0]?.id }, 'service updated');
     return { service: serviceJson(ctx.arn, ctx.store, { ...stored, service: next }) };
   });
+}
+
+/**
+ * UpdateService's launch members: networkConfiguration and platformVersion
+ * as given (or kept), FARGATE rules re-checked on the (new) revision. A
+ * service keeps its launch type; a capacity provider strategy may only move
+ * between FARGATE and FARGATE_SPOT.
+ */
+function readFargateUpdate(p: Params, current: Service, td: TaskDefinition): Partial<Service> {
+  const out: Partial<Service> = {};
+  if (p.has('platformVersion')) {
+    const v = resolvePlatformVersion(p.string('platformVersion', { max: 255 }), current.launchType);
+    if (v !== undefined) out.platformVersion = v;
+  }
+  if (current.launchType === 'FARGATE') checkFargateLaunch({ td, overrides: {}, placementConstraints: p.body['placementConstraints'], placementStrategy: p.body['placementStrategy'] });
+  if (p.has('networkConfiguration') || (td.networkMode ?? 'bridge') === 'awsvpc') {
+    const given = p.has('networkConfiguration') ? p.body['networkConfiguration'] : current.awsvpcConfiguration ? { awsvpcConfiguration: current.awsvpcConfiguration } : undefined;
+    const cfg = readNetworkConfiguration(given, td.networkMode ?? 'bridge');
+    if (cfg !== undefined) out.awsvpcConfiguration = cfg;
+  }
+  return out;
 }
 
 function requireActiveTaskDefinitionOrCurrent(ctx: ApiContext, ref: string | undefined, current: Service) {
@@ -234,10 +277,10 @@ export function listServices(ctx: ApiContext, body: unknown) {
   const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
   p.string('resourceManagementType', { enum: ['CUSTOMER', 'ECS'] });
   const after = decodeToken(p.string('nextToken'), isString);
-  if (launchType !== undefined && launchType !== 'EC2') return { serviceArns: [] };
+  if (launchType === 'EXTERNAL') return { serviceArns: [] };
   // Filtering after the query keeps the repository simple; pages may come back short, as ECS allows.
   const rows = ctx.store.services.listByCluster(cluster.name, { status: 'ACTIVE', ...(after !== undefined ? { after } : {}), limit: limit + 1 });
   const { items, nextToken } = page(rows, limit, (s) => s.service.name);
-  const arnsOut = items.filter((s) => strategy === undefined || s.service.schedulingStrategy === strategy).map((s) => arns.service(ctx.arn, cluster.name, s.service.name));
+  const arnsOut = items.filter((s) => (strategy === undefined || s.service.schedulingStrategy === strategy) && (launchType === undefined || s.service.launchType === launchType)).map((s) => arns.service(ctx.arn, cluster.name, s.service.name));
   return { serviceArns: arnsOut, ...(nextToken ? { nextToken } : {}) };
 }

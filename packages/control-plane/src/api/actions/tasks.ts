@@ -62,14 +62,14 @@ export function listTasks(ctx: ApiContext, body: unknown) {
   const serviceName = p.string('serviceName', { max: 255 });
   const startedBy = p.string('startedBy', { max: 128 });
   const desiredStatus = p.string('desiredStatus', { enum: ['RUNNING', 'PENDING', 'STOPPED'] }) ?? 'RUNNING';
-  p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
+  const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
   if (startedBy !== undefined && (instanceRef !== undefined || family !== undefined || serviceName !== undefined)) {
     throw new InvalidParameterException('startedBy must be the only filter when it is specified.', 'startedBy');
   }
   const limit = p.maxResults(100);
   const afterSeq = decodeToken(p.string('nextToken'), isNumber);
   // ECS never sets desiredStatus PENDING, so that filter matches nothing.
-  if (desiredStatus === 'PENDING' || p.string('launchType') === 'FARGATE') return { taskArns: [] };
+  if (desiredStatus === 'PENDING' || launchType === 'EXTERNAL') return { taskArns: [] };
   let instanceId: string | undefined;
   if (instanceRef !== undefined) {
     const i = findInstance(ctx, cluster, instanceRef);
@@ -81,6 +81,7 @@ export function listTasks(ctx: ApiContext, body: unknown) {
     desiredStatus: desiredStatus as 'RUNNING' | 'STOPPED',
     ...(instanceId ? { instanceId } : {}),
     ...(family !== undefined ? { family } : {}),
+    ...(launchType !== undefined ? { launchType: launchType as 'EC2' | 'FARGATE' } : {}),
     ...(startedBy !== undefined ? { startedBy } : {}),
     ...(serviceName !== undefined ? { group: `service:${serviceName}` } : {}),
     ...(afterSeq !== undefined ? { afterSeq } : {}),

@@ -185,6 +185,7 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'ecs:UntagResource': resourceArn,
   'ecs:ListTagsForResource': resourceArn,
   'stevedore:GetTaskLogs': cluster,
+  'stevedore:InterruptSpotTasks': cluster,
   'secretsmanager:CreateSecret': (b, a) => [typeof b['Name'] === 'string' && SECRET_NAME.test(b['Name']) ? `arn:aws:secretsmanager:${a.region}:${a.account}:secret:${b['Name']}` : ANY_RESOURCE],
   'secretsmanager:PutSecretValue': secret,
   'secretsmanager:GetSecretValue': secret,

@@ -1,0 +1,127 @@
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_HOST_ACCESS, systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
+import { FakeContainerController } from '../exec/fake-container-controller';
+import { silentLogger } from '../logger';
+import { assignment, containerDef, stopped, TEST_IMAGE } from '../testing/builders';
+import { waitFor } from '../testing/wait-for';
+import { ImagePuller } from './image-puller';
+import { MemoryTaskJournal } from './task-journal';
+import { Worker } from './worker';
+import { PAUSE_LABEL } from './create-request';
+
+// awsvpc, pidMode/ipcMode task and FARGATE on the agent (docs/design/fargate.md),
+// against FakeDocker: the pause container, the task cgroup, the isolation gate.
+
+const workers: Worker[] = [];
+afterEach(() => {
+  while (workers.length) workers.pop()!.stop();
+});
+
+class FakeCgroups {
+  readonly created = new Map<string, { cpu: number; memoryMiB: number }>();
+  readonly removed: string[] = [];
+  async create(taskId: string, limits: { cpu: number; memoryMiB: number }): Promise<string> {
+    this.created.set(taskId, limits);
+    return `/stevedore/${taskId}`;
+  }
+  async remove(taskId: string): Promise<void> {
+    this.removed.push(taskId);
+  }
+}
+
+async function rig() {
+  const fake = new FakeContainerController();
+  fake.images.add(TEST_IMAGE);
+  const latest = new Map<string, TaskReport>();
+  const cgroups = new FakeCgroups();
+  const log = silentLogger();
+  const worker = new Worker({
+    controller: fake,
+    images: new ImagePuller(fake, 'default', undefined, log),
+    journal: new MemoryTaskJournal(),
+    clock: systemClock,
+    log,
+    instanceId: 'i-1',
+    hostIp: '127.0.0.2',
+    agentVersion: '0.1.0',
+    defaultStopTimeoutSeconds: 30,
+    cleanupWaitMs: 3600_000,
+    pause: { image: TEST_IMAGE, command: ['sleep', '2147483647'] },
+    cgroups,
+    reports: { report: (r) => void latest.set(r.taskArn, r), forget: () => {} },
+  });
+  await worker.start();
+  workers.push(worker);
+  const until = (a: TaskAssignment, status: string) => waitFor(`task ${status}`, () => (latest.get(a.taskArn)?.lastStatus === status ? latest.get(a.taskArn) : undefined));
+  return { fake, worker, cgroups, until };
+}
+
+const pauseOf = (fake: FakeContainerController, a: TaskAssignment) => [...fake.containers.values()].find((c) => c.labels[PAUSE_LABEL] === 'true' && c.labels['stevedore.task'] === a.taskArn);
+
+describe('task namespaces', () => {
+  it('awsvpc: one pause container publishes every port; the containers join its network and report its bindings', async () => {
+    const { fake, worker, until } = await rig();
+    const a = assignment({
+      networkMode: 'awsvpc',
+      containers: [
+        containerDef({ name: 'web', command: ['sleep', '3600'], portMappings: [{ containerPort: 80, hostPort: 80 }] }),
+        containerDef({ name: 'sidecar', command: ['sleep', '3600'], portMappings: [{ containerPort: 9000, hostPort: 9000, protocol: 'udp' }] }),
+      ],
+    });
+    worker.assign([a]);
+    const r = await until(a, 'RUNNING');
+    const pause = pauseOf(fake, a);
+    assert.ok(pause, 'a pause container');
+    assert.equal(pause.labels['stevedore.container'], undefined, 'the pause container is no container of the definition');
+    assert.equal(pause.request.networkMode, 'bridge');
+    assert.deepEqual(pause.request.definition.portMappings, [{ containerPort: 80, protocol: 'tcp' }, { containerPort: 9000, protocol: 'udp' }]);
+    for (const name of ['web', 'sidecar']) assert.deepEqual(fake.byName(name)!.request.namespaces, { network: pause.id });
+    const web = r.containers.find((c) => c.name === 'web')!;
+    assert.equal(web.networkBindings.length, 1);
+    assert.equal(web.networkBindings[0]!.containerPort, 80);
+    assert.notEqual(web.networkBindings[0]!.hostPort, 80, 'a dynamic host port');
+    assert.deepEqual(r.containers.find((c) => c.name === 'sidecar')!.networkBindings.map((b) => [b.containerPort, b.protocol]), [[9000, 'udp']]);
+  });
+
+  it('pidMode and ipcMode task on a bridge task: a pause container without network, the containers join its pid and ipc', async () => {
+    const { fake, worker, until } = await rig();
+    const a = assignment({ pidMode: 'task', ipcMode: 'task', containers: [containerDef({ name: 'a', command: ['sleep', '3600'] })] });
+    worker.assign([a]);
+    await until(a, 'RUNNING');
+    const pause = pauseOf(fake, a)!;
+    assert.equal(pause.request.networkMode, 'none');
+    assert.equal(pause.request.shareableIpc, true);
+    assert.deepEqual(fake.byName('a')!.request.namespaces, { pid: pause.id, ipc: pause.id });
+  });
+
+  it('FARGATE: the task cgroup with the task size holds every container, and goes when the task stops; the pause container stops too', async () => {
+    const { fake, worker, cgroups, until } = await rig();
+    const a = assignment({ networkMode: 'awsvpc', launchType: 'FARGATE', cpu: '512', memory: '1024', containers: [containerDef({ name: 'app', command: ['sleep', '3600'] })] });
+    worker.assign([a]);
+    await until(a, 'RUNNING');
+    assert.deepEqual(cgroups.created.get(a.taskId), { cpu: 512, memoryMiB: 1024 });
+    const pause = pauseOf(fake, a)!;
+    assert.equal(pause.request.cgroupParent, `/stevedore/${a.taskId}`);
+    assert.equal(fake.byName('app')!.request.cgroupParent, `/stevedore/${a.taskId}`);
+    worker.update([stopped(a)], []);
+    await until(a, 'STOPPED');
+    await waitFor('cgroup removed and pause stopped', () => cgroups.removed.includes(a.taskId) && pauseOf(fake, a)!.state !== 'running');
+  });
+
+  it('FARGATE: no host access whatever the assignment carries, before anything reaches Docker', async () => {
+    const { fake, worker, until } = await rig();
+    const a = assignment({
+      networkMode: 'awsvpc',
+      launchType: 'FARGATE',
+      cpu: '256',
+      memory: '512',
+      hostAccess: ALL_HOST_ACCESS,
+      containers: [containerDef({ name: 'p', command: ['sleep', '3600'], privileged: true })],
+    });
+    worker.assign([a]);
+    const r = await until(a, 'STOPPED');
+    assert.match(r.containers[0]!.reason ?? '', /privileged/);
+    assert.equal(fake.containers.size, 0, 'nothing created, not even the pause container');
+  });
+});

@@ -1,0 +1,237 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { freePort, startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, inspectContainer, listContainers, TEST_IMAGE } from '../helpers/docker';
+import { httpGet } from '../helpers/api';
+import { waitFor } from '../helpers/wait-for';
+
+// FARGATE on real Docker (docs/design/fargate.md). Agent 0 (127.0.12.2) runs
+// the load balancer, agent 1 (127.0.12.3) is the cluster's FARGATE pool
+// (stevedore:fargatePool). Traffic goes to 127.0.0.0/8 only: a task through
+// its ports published on its host's address, localhost inside the task via
+// docker exec.
+
+const LB_IP = '127.0.12.2';
+const POOL_IP = '127.0.12.3';
+const MIB = 1024 * 1024;
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+const taskIds = new Set<string>();
+let c: TestCluster;
+
+const AWSVPC = { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGroups: ['sg-12345678'], assignPublicIp: 'ENABLED' } };
+
+/**
+ * ECS's documented Fargate example (a web server, plus a sidecar), with
+ * busybox for httpd and without its awslogs configuration: the log driver
+ * lands separately.
+ */
+const FIXTURE = {
+  family: 'fargate-task-definition',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  runtimePlatform: { operatingSystemFamily: 'LINUX' },
+  containerDefinitions: [
+    {
+      name: 'sample-fargate-app',
+      image: TEST_IMAGE,
+      essential: true,
+      entryPoint: ['sh', '-c'],
+      command: ["mkdir -p /www && echo '<html><head><title>Amazon ECS Sample App</title></head><body><h1>Amazon ECS Sample App</h1></body></html>' > /www/index.html && exec httpd -f -p 80 -h /www"],
+      portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+    },
+    { name: 'sidecar', image: TEST_IMAGE, essential: false, command: ['sh', '-c', 'exec sleep 3600'] },
+  ],
+};
+
+before(async () => {
+  c = await startCluster({
+    agents: 2,
+    test: hooks,
+    readyTimeoutMs: 60_000,
+    hostIp: (i) => `127.0.12.${2 + i}`,
+    attributes: (i) => ({ 'stevedore.pool': i === 0 ? 'lb' : 'fargate' }),
+    agentArgs: () => ['--pause-image', TEST_IMAGE],
+  });
+  await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:fargatePool', value: 'attribute:stevedore.pool == fargate' }] });
+  const reg = await c.call('RegisterTaskDefinition', FIXTURE);
+  assert.ok(reg.taskDefinition.compatibilities.includes('FARGATE'));
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+  // The agents were killed before their cleanup: leave no empty task cgroups behind.
+  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    for (const id of taskIds) {
+      const dir = path.join('/sys/fs/cgroup', h, 'stevedore', id);
+      if (existsSync(dir)) rmdirSync(dir);
+    }
+  }
+});
+
+async function describe(arn: string): Promise<any> {
+  return (await c.call('DescribeTasks', { tasks: [arn] })).tasks[0];
+}
+
+function waitStatus(arn: string, status: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => {
+    const t = await describe(arn);
+    return t.lastStatus === status ? t : undefined;
+  }, { description: `task ${arn} ${status}`, timeoutMs, intervalMs: 200 });
+}
+
+async function runFargate(body: Record<string, unknown>): Promise<string> {
+  const r = await c.call('RunTask', { launchType: 'FARGATE', networkConfiguration: AWSVPC, ...body });
+  assert.equal(r.failures.length, 0, JSON.stringify(r.failures));
+  const arn = r.tasks[0].taskArn as string;
+  taskIds.add(arn.split('/').pop()!);
+  return arn;
+}
+
+async function containerOf(taskArn: string, name: string): Promise<string> {
+  const list = await listContainers({ 'stevedore.task': taskArn, 'stevedore.container': name });
+  assert.equal(list.length, 1, `one ${name} container`);
+  return list[0]!.id;
+}
+
+test('the documented Fargate task definition runs unchanged: its own namespace, the pool, no instance shown, the task size in a task cgroup', async () => {
+  const arn = await runFargate({ taskDefinition: 'fargate-task-definition' });
+  const t = await waitStatus(arn, 'RUNNING');
+  assert.equal(t.launchType, 'FARGATE');
+  assert.equal(t.platformVersion, '1.4.0');
+  assert.equal(t.containerInstanceArn, undefined, 'FARGATE tasks show no container instance');
+  assert.deepEqual([t.cpu, t.memory], ['256', '512']);
+  const eni = t.attachments[0];
+  assert.equal(eni.type, 'ElasticNetworkInterface');
+  assert.equal(eni.status, 'ATTACHED');
+  const detail = Object.fromEntries(eni.details.map((d: any) => [d.name, d.value]));
+  assert.equal(detail.privateIPv4Address, POOL_IP, 'placed on the pool host, whose address the task has');
+  assert.equal(detail.subnetId, 'subnet-12345678');
+  const web = t.containers.find((x: any) => x.name === 'sample-fargate-app');
+  assert.deepEqual(web.networkInterfaces, [{ attachmentId: eni.id, privateIpv4Address: POOL_IP }]);
+  const binding = web.networkBindings.find((b: any) => b.containerPort === 80);
+  assert.ok(binding && binding.bindIP === POOL_IP && binding.hostPort !== 80, JSON.stringify(web.networkBindings));
+
+  // From outside: the port the pause container publishes on the host's address.
+  const page = await waitFor(async () => httpGet(`http://${POOL_IP}:${binding.hostPort}/`), { description: 'the web page on the published port', timeoutMs: 10_000 });
+  assert.match(page.body, /Amazon ECS Sample App/);
+  // Inside: the sidecar reaches the web server on localhost.
+  const sidecar = await containerOf(arn, 'sidecar');
+  const local = await docker(['exec', sidecar, 'wget', '-q', '-O', '-', 'http://localhost:80/']);
+  assert.match(local.stdout, /Amazon ECS Sample App/);
+
+  // One cgroup for the task, with its size: every container is under it.
+  const taskId = arn.split('/').pop()!;
+  const info = await inspectContainer(await containerOf(arn, 'sample-fargate-app'));
+  assert.equal(info.HostConfig.CgroupParent, `/stevedore/${taskId}`);
+  assert.equal(info.HostConfig.NetworkMode.startsWith('container:'), true);
+  const v1 = `/sys/fs/cgroup/memory/stevedore/${taskId}/memory.limit_in_bytes`;
+  const v2 = `/sys/fs/cgroup/stevedore/${taskId}/memory.max`;
+  assert.equal(Number(readFileSync(existsSync(v1) ? v1 : v2, 'utf8')), 512 * MIB);
+
+  await c.call('StopTask', { task: arn, reason: 'done' });
+  await waitStatus(arn, 'STOPPED');
+  await waitFor(() => !existsSync(path.dirname(existsSync(v1) ? v1 : v2)) || undefined, { description: 'the task cgroup removed once the task stopped', timeoutMs: 15_000 });
+});
+
+test('FARGATE refusals say what to use instead', async () => {
+  const refused = async (body: Record<string, unknown>, type: string, message: RegExp) => {
+    const err = await c.call('RunTask', { launchType: 'FARGATE', networkConfiguration: AWSVPC, taskDefinition: 'fargate-task-definition', ...body }).then(
+      () => assert.fail('accepted'),
+      (e: any) => e,
+    );
+    assert.equal(err.type, type, err.message);
+    assert.match(err.message, message);
+  };
+  await refused({ placementStrategy: [{ type: 'binpack', field: 'memory' }] }, 'InvalidParameterException', /Placement strategies are not supported with FARGATE launch type/);
+  await refused({ placementConstraints: [{ type: 'distinctInstance' }] }, 'InvalidParameterException', /stevedore:fargatePool/);
+  await refused({ overrides: { memory: '700' } }, 'ClientException', /No Fargate configuration exists for given values.*512 \(MiB\)|No Fargate configuration exists/);
+  await refused({ networkConfiguration: undefined }, 'InvalidParameterException', /Network Configuration must be provided/);
+  await refused({ platformVersion: '1.3.0' }, 'InvalidParameterException', /LATEST or 1\.4\.0/);
+  // Host access is never given to FARGATE tasks, even where the cluster allows it to EC2 tasks.
+  await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:allowPrivilegedContainers', value: 'enabled' }] });
+  await c.call('RegisterTaskDefinition', {
+    family: 'fargate-privileged',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['EC2'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'p', image: TEST_IMAGE, privileged: true, command: ['sleep', '60'] }],
+  });
+  const err = await c.call('RunTask', { launchType: 'FARGATE', networkConfiguration: AWSVPC, taskDefinition: 'fargate-privileged' }).then(() => assert.fail('accepted'), (e: any) => e);
+  assert.match(err.message, /does not support launch_type FARGATE/);
+});
+
+test('a FARGATE task over its memory is OOM-killed and stops with OutOfMemoryError', async () => {
+  await c.call('RegisterTaskDefinition', {
+    family: 'fargate-oom',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    // No container memory limit: only the task's cgroup bounds it.
+    containerDefinitions: [{ name: 'hog', image: TEST_IMAGE, command: ['sh', '-c', 'head -c 900000000 /dev/zero | tail'] }],
+  });
+  const arn = await runFargate({ taskDefinition: 'fargate-oom' });
+  const t = await waitStatus(arn, 'STOPPED', 60_000);
+  assert.equal(t.stopCode, 'EssentialContainerExited');
+  assert.equal(t.containers[0].reason, 'OutOfMemoryError: Container killed due to memory usage');
+});
+
+test('a FARGATE_SPOT service behind an ip target group serves through the load balancer, and a spot interruption replaces its task', async () => {
+  const port = await freePort(LB_IP);
+  const health = { HealthCheckPath: '/', HealthCheckIntervalSeconds: 1, HealthCheckTimeoutSeconds: 1, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 };
+  const tg = (await c.callStevedore('CreateTargetGroup', { Name: `${c.name}-ip`.slice(-32).replace(/^-+/, ''), Protocol: 'HTTP', Port: 80, TargetType: 'ip', ...health })).TargetGroups[0].TargetGroupArn;
+  await c.callStevedore('ModifyTargetGroupAttributes', { TargetGroupArn: tg, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '1' }] });
+  const lb = (await c.callStevedore('CreateLoadBalancer', { Name: `${c.name}-alb`.slice(-32).replace(/^-+/, ''), Type: 'application', Cluster: c.name, Placement: { Expression: 'attribute:stevedore.pool == lb' } })).LoadBalancers[0].LoadBalancerArn;
+  await c.callStevedore('CreateListener', { LoadBalancerArn: lb, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }] });
+
+  const created = await c.call('CreateService', {
+    serviceName: 'spot-web',
+    taskDefinition: 'fargate-task-definition',
+    desiredCount: 1,
+    capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    networkConfiguration: AWSVPC,
+    loadBalancers: [{ targetGroupArn: tg, containerName: 'sample-fargate-app', containerPort: 80 }],
+  });
+  assert.deepEqual(created.service.capacityProviderStrategy.map((s: any) => [s.capacityProvider, s.weight]), [['FARGATE_SPOT', 1]]);
+  assert.deepEqual(created.service.networkConfiguration, AWSVPC);
+
+  const healthyTarget = () =>
+    waitFor(
+      async () => {
+        const d = (await c.callStevedore('DescribeTargetHealth', { TargetGroupArn: tg })).TargetHealthDescriptions;
+        return d.length === 1 && d[0].TargetHealth.State === 'healthy' ? d[0].Target : undefined;
+      },
+      { description: 'one healthy ip target', timeoutMs: 60_000, intervalMs: 250 },
+    );
+  const first = await healthyTarget();
+  assert.equal(first.Id, POOL_IP, 'an ip target: the task address');
+  const viaLb = await waitFor(async () => httpGet(`http://${LB_IP}:${port}/`), { description: 'the app through the load balancer', timeoutMs: 10_000 });
+  assert.match(viaLb.body, /Amazon ECS Sample App/);
+
+  const [spotTask] = (await c.call('ListTasks', { serviceName: 'spot-web' })).taskArns;
+  taskIds.add(spotTask.split('/').pop()!);
+  assert.equal((await describe(spotTask)).capacityProviderName, 'FARGATE_SPOT');
+  const r = await c.callStevedore('InterruptSpotTasks', { cluster: c.name, count: 1 });
+  assert.deepEqual(r.interruptedTasks, [spotTask]);
+  const stopped = await waitStatus(spotTask, 'STOPPED');
+  assert.equal(stopped.stopCode, 'SpotInterruption');
+  assert.equal(stopped.stoppedReason, 'Your Spot Task was interrupted.');
+
+  const replacement = await waitFor(
+    async () => {
+      const arns: string[] = (await c.call('ListTasks', { serviceName: 'spot-web' })).taskArns;
+      const other = arns.find((a) => a !== spotTask);
+      return other ? await waitStatus(other, 'RUNNING') : undefined;
+    },
+    { description: 'the service replaced the interrupted task', timeoutMs: 60_000, intervalMs: 250 },
+  );
+  taskIds.add(replacement.taskArn.split('/').pop()!);
+  assert.equal(replacement.capacityProviderName, 'FARGATE_SPOT');
+  const second = await healthyTarget();
+  assert.notEqual(second.Port, first.Port, 'the replacement registered with its own published port');
+  assert.match((await waitFor(async () => httpGet(`http://${LB_IP}:${port}/`), { description: 'served again', timeoutMs: 10_000 })).body, /Amazon ECS Sample App/);
+});
