@@ -23,15 +23,18 @@ import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { lastFireTimeBetween, parseSchedule } from './schedule';
 import { triggerOf } from './policy-triggers';
+import { DEFAULT_TRACKING_ALARMS, reconcileTrackingAlarms, type TrackingAlarmOptions } from './tracking-alarms';
 
 export interface AutoscalerOptions {
   /** Every target is evaluated this often, whatever happened (scheduled actions, cooldowns ending, missed events). */
   intervalMs: number;
   /** A burst of changes is evaluated once, this long after the first. */
   debounceMs: number;
+  /** Evaluation of the alarms target tracking creates. */
+  alarms: TrackingAlarmOptions;
 }
 
-export const DEFAULT_AUTOSCALER_OPTIONS: AutoscalerOptions = { intervalMs: 10_000, debounceMs: 50 };
+export const DEFAULT_AUTOSCALER_OPTIONS: AutoscalerOptions = { intervalMs: 10_000, debounceMs: 50, alarms: DEFAULT_TRACKING_ALARMS };
 
 /**
  * The autoscaler: Application Auto Scaling's engine for ECS services. For
@@ -79,7 +82,8 @@ export class Autoscaler {
 
   private onChange(c: Change): void {
     // A service's own change matters too: a manual desiredCount outside the bounds, a deployment ending.
-    if (c.kind === 'scalable-target' || (c.kind === 'service' && this.store.autoscaling.targetsOfService(c.cluster, c.service).length > 0)) this.schedule();
+    // An alarm changing state may trigger a policy (its actions name it).
+    if (c.kind === 'scalable-target' || c.kind === 'alarm-state' || (c.kind === 'service' && this.store.autoscaling.targetsOfService(c.cluster, c.service).length > 0)) this.schedule();
   }
 
   private schedule(): void {
@@ -109,6 +113,7 @@ export class Autoscaler {
       const stored = this.store.services.get(target.cluster, target.service);
       if (!stored || stored.service.status !== 'ACTIVE') return;
       const now = this.clock.now();
+      reconcileTrackingAlarms(this.store, target, this.options.alarms, now, this.principal, this.log);
       const due = this.dueScheduledActions(target, now);
       const policies = this.store.autoscaling.listPolicies(resourceId);
       const memory = pruneMemory(this.store.autoscaling.getMemory(resourceId), policies.map((p) => p.name));
@@ -121,7 +126,7 @@ export class Autoscaler {
         desiredCount: svc.desiredCount,
         deploymentInProgress: deploymentInProgress(svc, stored.runtime),
         dueScheduledActions: due,
-        triggers: policies.map((p) => triggerOf(this.store, p)),
+        triggers: policies.map((p) => triggerOf(this.store, p, now)),
         memory,
       });
       this.log.debug({ resourceId, proposals: decision.proposals }, 'autoscaling evaluated');

@@ -170,3 +170,10 @@ test('property: the result lies in [Min, Max] (bar a scale-in held by a deployme
     ),
   );
 });
+
+test('an alarm staying in ALARM asks once per evaluation period', () => {
+  const trig = (periodMs: number): PolicyTrigger => ({ kind: 'target-tracking', policy: 'cpu50', config: { TargetValue: 50, ScaleOutCooldown: 0 }, alarm: { name: 'h', side: 'high', metricValue: 100, periodMs } });
+  const memory: ScalingMemory = { policies: [{ policy: 'cpu50', lastScaleOutAt: T0 - 5_000, lastTo: 2 }] };
+  assert.equal(decideServiceScaling(input({ memory, triggers: [trig(10_000)] })).desiredCount, 2, 'acted 5 s ago in a 10 s period');
+  assert.equal(decideServiceScaling(input({ memory, triggers: [trig(5_000)] })).desiredCount, 4, 'a new period');
+});

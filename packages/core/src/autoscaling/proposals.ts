@@ -7,14 +7,14 @@ export type PolicyTrigger =
       policy: string;
       config: TargetTrackingConfiguration;
       /** The policy's high or low alarm in state ALARM (none: neither is). */
-      alarm?: { name: string; side: 'high' | 'low'; metricValue: number };
+      alarm?: { name: string; side: 'high' | 'low'; metricValue: number; periodMs?: number };
     }
   | {
       kind: 'step';
       policy: string;
       config: StepScalingConfiguration;
       /** An alarm in state ALARM whose actions name the policy, with its threshold and the metric aggregated per MetricAggregationType. */
-      alarm?: { name: string; metricValue: number; threshold: number };
+      alarm?: { name: string; metricValue: number; threshold: number; periodMs?: number };
     };
 
 /** What the autoscaler remembers of a policy's last actions (cooldowns). */
@@ -38,6 +38,17 @@ export interface Proposal {
 const seconds = (s: number | undefined, d: number) => (s ?? d) * 1000;
 
 /**
+ * An alarm in ALARM asks once per evaluation period, as CloudWatch invokes a
+ * policy while its alarm stays in ALARM: a policy that acted within the
+ * alarm's last period waits for the next datapoint before acting again.
+ */
+function actedThisPeriod(mem: PolicyMemory | undefined, periodMs: number | undefined, now: number): boolean {
+  if (!mem || periodMs === undefined) return false;
+  const last = Math.max(mem.lastScaleOutAt ?? -Infinity, mem.lastScaleInAt ?? -Infinity);
+  return now < last + periodMs;
+}
+
+/**
  * Target tracking, ECS's way: out fast and proportionally
  * (ceil(current x metric / target)), in conservatively: only on the low
  * alarm (which already waited its longer evaluation), by half the gap at a
@@ -47,6 +58,7 @@ const seconds = (s: number | undefined, d: number) => (s ?? d) * 1000;
 export function targetTrackingProposal(t: Extract<PolicyTrigger, { kind: 'target-tracking' }>, current: number, mem: PolicyMemory | undefined, now: number): Proposal {
   const none = (why: string): Proposal => ({ policy: t.policy, direction: 'none', desired: current, why, ...(t.alarm ? { alarm: t.alarm.name } : {}) });
   if (!t.alarm) return none('no alarm in state ALARM');
+  if (actedThisPeriod(mem, t.alarm.periodMs, now)) return none('acted in this alarm period');
   const target = t.config.TargetValue;
   const proportional = Math.ceil((Math.max(current, 1) * t.alarm.metricValue) / target - 1e-9);
   const outCooldown = seconds(t.config.ScaleOutCooldown, DEFAULT_ECS_COOLDOWN_SECONDS);
@@ -92,6 +104,7 @@ export function stepFor(steps: readonly { MetricIntervalLowerBound?: number; Met
 export function stepScalingProposal(t: Extract<PolicyTrigger, { kind: 'step' }>, current: number, mem: PolicyMemory | undefined, now: number): Proposal {
   const none = (why: string): Proposal => ({ policy: t.policy, direction: 'none', desired: current, why, ...(t.alarm ? { alarm: t.alarm.name } : {}) });
   if (!t.alarm) return none('no alarm in state ALARM');
+  if (actedThisPeriod(mem, t.alarm.periodMs, now)) return none('acted in this alarm period');
   const step = stepFor(t.config.StepAdjustments, t.alarm.metricValue - t.alarm.threshold);
   if (!step) return none('no step adjustment covers the breach');
   let desired: number;
