@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -15,7 +16,7 @@ const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns:
 let c: TestCluster;
 
 before(async () => {
-  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--autoscaling-interval', '1s', '--healthy-after-running-seconds', '0'] });
+  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--autoscaling-interval', '1s', '--healthy-after-running-seconds', '0', '--alarm-evaluation-interval-ms', '500'] });
   await c.call('RegisterTaskDefinition', {
     family: 'worker',
     containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
@@ -84,4 +85,30 @@ test('scheduled actions fire at their time (scale out, then in), and scale-in ke
   const byRole = log.filter((l) => l.includes('"principal":"arn:aws:sts::000000000000:assumed-role/AWSServiceRoleForApplicationAutoScaling_ECSService/AutoScaling"'));
   assert.equal(byRole.length, 2, log.join('\n'));
   assert.ok(byRole.every((l) => !l.includes('accessKeyId')));
+});
+
+test('a step policy acts on the alarm whose AlarmActions name it: a queue depth over the threshold adds tasks', async (t) => {
+  const cw = new CloudWatchClient({ endpoint: c.endpoint, region: 'us-east-1', credentials: c.adminCredentials(), maxAttempts: 1 });
+  t.after(() => cw.destroy());
+  await c.call('CreateService', { serviceName: 'consumers', taskDefinition: 'worker', desiredCount: 1 });
+  await steady('consumers', 1);
+  const key = { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/consumers`, ScalableDimension: 'ecs:service:DesiredCount' };
+  await aas('RegisterScalableTarget', { ...key, MinCapacity: 1, MaxCapacity: 4 });
+  const policy = await aas('PutScalingPolicy', {
+    ...key, PolicyName: 'backlog', PolicyType: 'StepScaling',
+    StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 120, StepAdjustments: [{ MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 50, ScalingAdjustment: 1 }, { MetricIntervalLowerBound: 50, ScalingAdjustment: 2 }] },
+  });
+  await cw.send(new PutMetricAlarmCommand({
+    AlarmName: 'backlog-high', Namespace: 'Jobs', MetricName: 'Backlog', Statistic: 'Maximum', Period: 10, EvaluationPeriods: 1, Threshold: 100,
+    ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [policy.PolicyARN],
+  }));
+  const sent = Date.now();
+  await cw.send(new PutMetricDataCommand({ Namespace: 'Jobs', MetricData: [{ MetricName: 'Backlog', Value: 170, Timestamp: new Date() }] }));
+  // Decision latency: the metric point to the desired count the autoscaler wrote (UpdateService path).
+  await waitFor(async () => ((await service('consumers')).desiredCount === 3 ? true : undefined), { description: 'desired count 3', timeoutMs: 30_000, intervalMs: 50 });
+  t.diagnostic(`decision latency (PutMetricData -> desiredCount): ${Date.now() - sent} ms`);
+  await steady('consumers', 3);
+  const act = (await aas('DescribeScalingActivities', key)).ScalingActivities[0];
+  assert.equal(act.Cause, 'monitor alarm backlog-high in state ALARM triggered policy backlog changing the desired capacity from 1 to 3');
+  assert.equal(act.StatusCode, 'Successful');
 });
