@@ -141,6 +141,11 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   assert.deepEqual(watcherHosts, new Set(byInstance.keys()));
   const inst = (await c.instances()).find((i) => i.containerInstanceArn === inService[0].containerInstanceArn);
   assert.ok(inst.attributes.some((a: any) => a.name === 'role' && a.value === 'web'));
+  // RunTask with the provider's strategy lands on the group's hosts too.
+  const run = await c.call('RunTask', { taskDefinition: 'watcher', capacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }] });
+  assert.equal(run.failures.length, 0, JSON.stringify(run.failures));
+  assert.ok(byInstance.has(run.tasks[0].containerInstanceArn));
+  await c.call('StopTask', { task: run.tasks[0].taskArn });
   const launches = (await activities(GROUP)).filter((a) => a.description.startsWith('Launching'));
   assert.equal(launches.length, 2);
   for (const a of launches) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));

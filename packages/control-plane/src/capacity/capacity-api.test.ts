@@ -67,6 +67,11 @@ test('host group and capacity provider requests are checked as ECS and Auto Scal
   const both = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
   assert.equal(both.body['__type'], 'InvalidParameterException');
   assert.match(both.body['message'], /Specifying both a launch type and capacity provider strategy is not supported/);
+  const runBoth = await h.call('RunTask', { cluster: 'cp', taskDefinition: 'web', launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  assert.match(runBoth.body['message'], /Specifying both a launch type and capacity provider strategy is not supported/);
+  const startWith = await h.call('StartTask', { cluster: 'cp', taskDefinition: 'web', containerInstances: ['x'], capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  assert.equal(startWith.body['field'] ?? 'capacityProviderStrategy', 'capacityProviderStrategy');
+  assert.equal(startWith.status, 400);
   const notAttached = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: 'other', weight: 1 }] });
   assert.match(notAttached.body['message'], /not associated with the cluster/);
   const twoBases = await h.call('CreateService', { cluster: 'cp', serviceName: 's', taskDefinition: 'web', desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: 'p', weight: 1, base: 1 }, { capacityProvider: 'FARGATE', weight: 1, base: 1 }] });

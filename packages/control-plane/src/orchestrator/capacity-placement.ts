@@ -1,4 +1,4 @@
-import { HOST_GROUP_ATTRIBUTE, hostGroupNameOfArn, type PlacementConstraint, type Service } from '@stevedore/core';
+import { hostGroupConstraint, hostGroupNameOfArn, type PlacementConstraint, type Service } from '@stevedore/core';
 import type { Store } from '../store/store';
 
 /** `service:NAME` of the cluster's DAEMON services. */
@@ -22,5 +22,5 @@ export function capacityConstraints(store: Store, service: Service): PlacementCo
     if (g) groups.push(g);
   }
   if (groups.length === 0) return [];
-  return [{ type: 'memberOf', expression: `attribute:${HOST_GROUP_ATTRIBUTE} in [${groups.join(', ')}]` }];
+  return [hostGroupConstraint(groups)];
 }

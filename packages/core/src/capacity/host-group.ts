@@ -97,6 +97,11 @@ export function hostGroupNameOfArn(arn: string): string | undefined {
 /** The attribute every host of a group registers with (its value: the group's name): how placement finds a provider's hosts. */
 export const HOST_GROUP_ATTRIBUTE = 'stevedore.host-group';
 
+/** The memberOf constraint that keeps a launch on the hosts of these groups (a capacity provider strategy's). */
+export function hostGroupConstraint(groups: readonly string[]): { type: 'memberOf'; expression: string } {
+  return { type: 'memberOf', expression: `attribute:${HOST_GROUP_ATTRIBUTE} in [${groups.join(', ')}]` };
+}
+
 export const HOST_GROUP_NAME_RULE = 'up to 255 letters, numbers, hyphens and underscores';
 export function isHostGroupName(s: unknown): s is string {
   return typeof s === 'string' && /^[A-Za-z0-9_-]{1,255}$/.test(s);

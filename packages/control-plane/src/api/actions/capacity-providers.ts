@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_MANAGED_SCALING,
+  hostGroupConstraint,
   hostGroupNameOfArn,
   InvalidParameterException,
   StevedoreError,
@@ -8,6 +9,7 @@ import {
   type CapacityProvider,
   type CapacityProviderStrategyItem,
   type ManagedScaling,
+  type PlacementConstraint,
 } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { Params } from '../params';
@@ -263,6 +265,17 @@ export function resolveStrategy(ctx: ApiContext, p: Params, cluster: string, use
   if (given) return given;
   if (useDefault && !hasLaunchType && attached.defaultStrategy.length > 0) return attached.defaultStrategy;
   return undefined;
+}
+
+/** The placement constraint for a strategy's host-group providers (none when it names only other kinds). */
+export function strategyConstraints(ctx: ApiContext, strategy: CapacityProviderStrategyItem[] | undefined): PlacementConstraint[] {
+  const groups: string[] = [];
+  for (const item of strategy ?? []) {
+    const cp = ctx.store.capacityProviders.get(item.capacityProvider);
+    const g = cp && cp.status === 'ACTIVE' ? hostGroupNameOfArn(cp.autoScalingGroupArn) : undefined;
+    if (g) groups.push(g);
+  }
+  return groups.length > 0 ? [hostGroupConstraint(groups)] : [];
 }
 
 /** Built-in providers of another kind (issue 13 adds them); not refused here so they can be associated. */

@@ -39,6 +39,7 @@ import { Params } from '../params';
 import { taskJson } from '../serialize';
 import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
 import { validateTags } from './tags';
+import { strategyConstraints } from './capacity-providers';
 import { refuseHostAccess } from '../host-access';
 import { readLaunchType } from '../launch-type';
 import { authorizeLaunch } from '../launch-authorization';
@@ -65,22 +66,18 @@ interface LaunchRequest {
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 
-function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
+function readLaunch(ctx: RequestContext, p: Params, withStrategy: boolean): LaunchRequest {
   const cluster = requireCluster(ctx, p);
   const ref = p.requiredString('taskDefinition', { max: 2048 });
   const group = p.string('group', { max: 255 });
   const startedBy = p.string('startedBy', { pattern: STARTED_BY, patternText: 'must be up to 128 letters, numbers, hyphens, underscores and forward slashes' });
   const tags = validateTags(p.list('tags'));
-  const launch = readLaunchType(ctx, p, cluster.name, true);
+  // StartTask names its instances itself: no strategy, no cluster default.
+  if (!withStrategy && p.has('capacityProviderStrategy')) throw new InvalidParameterException('capacityProviderStrategy is not a StartTask parameter.', 'capacityProviderStrategy');
+  const launch = readLaunchType(ctx, p, cluster.name, withStrategy);
   const { launchType } = launch;
-  // Host-group providers place service tasks only (their hosts by constraint); RunTask keeps to FARGATE ones.
-  if (launchType !== 'FARGATE' && launch.capacityProviderStrategy.length > 0 && launch.given) {
-    throw new StevedoreError(
-      'UnsupportedFeatureException',
-      'RunTask with a host-group capacity provider strategy is not supported yet by Stevedore; use FARGATE or FARGATE_SPOT, a service, or launchType EC2 with a memberOf constraint on the host group attribute.',
-      { field: 'capacityProviderStrategy' },
-    );
-  }
+  // Host-group providers: the task runs on their hosts (a memberOf constraint on the group attribute).
+  const hostGroupConstraints = launchType === 'FARGATE' ? [] : strategyConstraints(ctx, launch.capacityProviderStrategy);
   const capacityProviderStrategy = launchType === 'FARGATE' ? launch.capacityProviderStrategy : [];
   const platformVersion = resolvePlatformVersion(p.string('platformVersion', { max: 255 }), launchType);
   const requestConstraints = readPlacementConstraints(p.body['placementConstraints']);
@@ -111,7 +108,7 @@ function readLaunch(ctx: RequestContext, p: Params): LaunchRequest {
     td,
     overrides,
     // FARGATE: the user places nothing; the cluster's pool setting chooses the hosts.
-    constraints: launchType === 'FARGATE' ? fargatePoolConstraints(cluster.settings) : combineConstraints(requestConstraints, td.placementConstraints),
+    constraints: launchType === 'FARGATE' ? fargatePoolConstraints(cluster.settings) : [...combineConstraints(requestConstraints, td.placementConstraints), ...hostGroupConstraints],
     strategies,
     launchType,
     capacityProviderStrategy,
@@ -169,7 +166,7 @@ export function runTask(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const count = p.integer('count', { min: 1, max: 10 }) ?? 1;
   const clientToken = p.string('clientToken', { pattern: CLIENT_TOKEN, patternText: 'must be 1-64 printable ASCII characters' });
-  const req = readLaunch(ctx, p);
+  const req = readLaunch(ctx, p, true);
   return ctx.store.tx(() => {
     if (clientToken !== undefined) {
       const prior = ctx.store.clientTokens.get(`RunTask/${req.cluster.name}`, clientToken);
@@ -229,7 +226,7 @@ function refreshResult(ctx: ApiContext, prior: RunTaskResult): RunTaskResult {
 export function startTask(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const refs = p.stringList('containerInstances', { required: true, min: 1, max: 10 })!;
-  const req = readLaunch(ctx, p);
+  const req = readLaunch(ctx, p, false);
   return ctx.store.tx(() => {
     const tasks: unknown[] = [];
     const failures: unknown[] = [];
