@@ -30,7 +30,9 @@ export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
   ];
   const minor = Number(f.apiVersion.split('.')[1] ?? 0);
   for (let v = MIN_REMOTE_API; v <= minor; v++) out.push(`com.amazonaws.ecs.capability.docker-remote-api.1.${v}`);
-  for (const d of f.logDrivers) out.push(`com.amazonaws.ecs.capability.logging-driver.${d}`);
+  // awslogs is the agent's own (json-file underneath, shipped to the control plane), whatever Docker lists.
+  for (const d of new Set([...f.logDrivers, 'awslogs'])) out.push(`com.amazonaws.ecs.capability.logging-driver.${d}`);
+  out.push('ecs.capability.execution-role-awslogs');
   return out.map((name) => ({ name, value: '' }));
 }
 

@@ -24,3 +24,4 @@ export * from './model/role-reference';
 export * from './iam/policy-evaluation';
 export * from './autoscaling';
 export * from './launch/fargate';
+export * from './logs';

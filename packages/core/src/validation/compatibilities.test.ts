@@ -101,7 +101,7 @@ describe('unsupportedFeatures', () => {
     ['log secretOptions', { containerDefinitions: [c({ logConfiguration: { logDriver: 'json-file', secretOptions: [{ name: 'a', valueFrom: 'b' }] } })] }, 'containerDefinitions[0].logConfiguration.secretOptions'],
     ['environmentFiles', { containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }] })] }, 'containerDefinitions[0].environmentFiles: environmentFiles (Amazon S3)'],
     ['firelens', { containerDefinitions: [c({ firelensConfiguration: { type: 'fluentbit' } })] }, 'containerDefinitions[0].firelensConfiguration'],
-    ['awslogs', { containerDefinitions: [c({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'r' } } })] }, "containerDefinitions[0].logConfiguration.logDriver: log driver 'awslogs'"],
+    ['logentries', { containerDefinitions: [c({ logConfiguration: { logDriver: 'logentries', options: { 'logentries-token': 't' } } })] }, "containerDefinitions[0].logConfiguration.logDriver: log driver 'logentries' (use syslog or fluentd"],
     ['GPU', { containerDefinitions: [c({ resourceRequirements: [{ type: 'GPU', value: '1' }] })] }, 'containerDefinitions[0].resourceRequirements[0]: GPU resourceRequirements'],
     ['proxyConfiguration', { containerDefinitions: [c(), c({ name: 'envoy' })], proxyConfiguration: { containerName: 'envoy' } }, 'proxyConfiguration (App Mesh)'],
     ['inferenceAccelerators', { inferenceAccelerators: [{ deviceName: 'd', deviceType: 'eia2.medium' }] }, 'inferenceAccelerators (Elastic Inference)'],
@@ -116,7 +116,7 @@ describe('unsupportedFeatures', () => {
 
   it('lists every reason, each once', () => {
     const reasons = unsupportedFeatures(
-      build.validated({ containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }], logConfiguration: { logDriver: 'syslog' }, resourceRequirements: [{ type: 'GPU', value: '1' }] })] }),
+      build.validated({ containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }], logConfiguration: { logDriver: 'logentries' }, resourceRequirements: [{ type: 'GPU', value: '1' }] })] }),
     );
     assert.equal(reasons.length, 3);
   });

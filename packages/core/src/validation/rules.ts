@@ -3,6 +3,7 @@ import { NAME_PATTERN } from './container-fields';
 import { parseLink } from './dependencies';
 import { ecsRejection, fieldOf } from './json-reader';
 import { parseCpuUnits, parseMemoryMiB } from './task-size';
+import { logOptionProblems } from '../logs/log-driver-options';
 
 /**
  * Registration rules that look at more than one field. Each takes an already
@@ -204,6 +205,8 @@ export function checkLogConfigurations(td: TaskDefinitionInput): void {
   const hasLogRouter = td.containerDefinitions.some((c) => c.firelensConfiguration !== undefined);
   td.containerDefinitions.forEach((c, i) => {
     const log = c.logConfiguration;
+    const problem = log ? logOptionProblems(log)[0] : undefined;
+    if (problem) throw ecsRejection(at(i, 'logConfiguration', ...problem.path.split(/\.(.*)/s).filter((x) => x !== '')), problem.message);
     if (log?.logDriver === 'awslogs') {
       const missing = AWSLOGS_REQUIRED.filter((k) => log.options?.[k] === undefined);
       if (missing.length > 0) {

@@ -11,7 +11,12 @@ import { fieldOf } from './json-reader';
  */
 
 /** Log drivers the agent configures today (the ECS agent's default ECS_AVAILABLE_LOGGING_DRIVERS). */
-export const SUPPORTED_LOG_DRIVERS: readonly string[] = ['json-file', 'none'];
+export const SUPPORTED_LOG_DRIVERS: readonly string[] = ['json-file', 'awslogs', 'syslog', 'journald', 'fluentd', 'gelf', 'splunk', 'none'];
+/** What to use instead of a log driver the agents do not run. */
+const LOG_DRIVER_INSTEAD: ReadonlyMap<string, string> = new Map([
+  ['awsfirelens', 'FireLens needs AWS-managed Fluent Bit routing: use awslogs (shipped to the control plane, read with aws logs), or fluentd pointing at a Fluent Bit/Fluentd you run'],
+  ['logentries', 'use syslog or fluentd towards your log service'],
+]);
 
 interface TaskGate {
   applies: (td: TaskDefinitionInput) => boolean;
@@ -66,9 +71,9 @@ const CONTAINER_GATES: readonly ContainerGate[] = [
   {
     find: (c) => {
       const driver = c.logConfiguration?.logDriver;
-      return when(driver !== undefined && !SUPPORTED_LOG_DRIVERS.includes(driver), ['logConfiguration', 'logDriver'], `log driver '${driver}'`);
+      if (driver === undefined || SUPPORTED_LOG_DRIVERS.includes(driver)) return undefined;
+      return { path: ['logConfiguration', 'logDriver'], what: `log driver '${driver}' (${LOG_DRIVER_INSTEAD.get(driver) ?? `Stevedore agents support ${SUPPORTED_LOG_DRIVERS.join(', ')}`})` };
     },
-    why: `Stevedore agents support ${SUPPORTED_LOG_DRIVERS.join(' and ')}`,
   },
   {
     find: (c) => {
