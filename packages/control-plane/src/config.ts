@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { parseByteSize } from '@stevedore/core';
 import { DEFAULT_API_RATE_LIMIT, parseRateLimit, type RateLimit } from './api/auth/rate-limiter';
 import { isLoopbackHost } from './api/auth/loopback';
 import { DEFAULT_JOIN_RATE_LIMIT, type JoinRateLimit } from './dispatcher/join-limits';
@@ -39,6 +40,10 @@ export interface ControlPlaneConfig {
   taskCredentialsTtlSeconds?: number;
   /** Every CloudWatch alarm is evaluated this often (new datapoints also wake their alarms). */
   alarmEvaluationIntervalMs?: number;
+  /** Bytes of log messages the log store keeps at most (0 = no cap). */
+  logStoreMaxBytes?: number;
+  /** Length of a log retention "day" in seconds (86400; tests shorten it). */
+  logRetentionDaySeconds?: number;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
   /** How often the autoscaler evaluates every scalable target (tests shorten it). */
@@ -131,6 +136,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--autoscaling-alarm-period <seconds>', 'period of the alarms target tracking creates: 10, 30 or a multiple of 60 (AWS: 60)', env['STEVEDORE_AUTOSCALING_ALARM_PERIOD'] ?? '60')
     .option('--autoscaling-alarm-evaluation-periods <high,low>', 'periods the metric must stay above the target (scale out) and under 90% of it (scale in) (AWS: 3,15)', env['STEVEDORE_AUTOSCALING_ALARM_EVALUATION_PERIODS'] ?? '3,15')
     .option('--alarm-evaluation-interval-ms <ms>', 'evaluate every CloudWatch alarm this often [env STEVEDORE_ALARM_EVALUATION_INTERVAL_MS]', env['STEVEDORE_ALARM_EVALUATION_INTERVAL_MS'] ?? '10000')
+    .option('--log-store-max-bytes <size>', 'log store size cap (awslogs and PutLogEvents); past it the oldest events go, e.g. 10g, 500m, 0 = none', env['STEVEDORE_LOG_STORE_MAX_BYTES'] ?? '10g')
+    .option('--log-retention-day-seconds <s>', 'length of a retentionInDays day (testing only)', env['STEVEDORE_LOG_RETENTION_DAY_SECONDS'] ?? '86400')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .option('--agent-advertise <host:port>', 'agent channel address new hosts of host groups dial (default --agent-listen)', env['STEVEDORE_AGENT_ADVERTISE'])
     .option('--capacity-scaling-interval <duration>', 'how often managed scaling computes CapacityProviderReservation', env['STEVEDORE_CAPACITY_SCALING_INTERVAL'] ?? '15s')
@@ -154,6 +161,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1) throw new InvalidArgumentError('--max-log-streams-per-instance must be an integer ≥ 1');
   const credentialsTtl = Number(o['taskCredentialsTtl']);
   if (!Number.isInteger(credentialsTtl) || credentialsTtl < 60 || credentialsTtl > 21600) throw new InvalidArgumentError('--task-credentials-ttl must be an integer from 60 to 21600 seconds (6 hours)');
+  const logStoreMaxBytes = parseByteSize(o['logStoreMaxBytes']!);
+  if (logStoreMaxBytes === undefined) throw new InvalidArgumentError('--log-store-max-bytes must be a size like 10g, 500m or a number of bytes');
+  const logDay = Number(o['logRetentionDaySeconds']);
+  if (!Number.isFinite(logDay) || logDay <= 0) throw new InvalidArgumentError('--log-retention-day-seconds must be a number > 0');
   if (!/^\d{12}$/.test(o['account']!)) throw new InvalidArgumentError('--account must be 12 digits');
   let apiRateLimit: RateLimit;
   try {
@@ -194,6 +205,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxLogStreamsPerInstance: maxLogStreams,
     taskCredentialsTtlSeconds: credentialsTtl,
     alarmEvaluationIntervalMs: alarmInterval,
+    logStoreMaxBytes,
+    logRetentionDaySeconds: logDay,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
     autoscaling: { intervalMs: parseDuration('--autoscaling-interval', o['autoscalingInterval']!, 1000), alarms: trackingAlarmsOf(o['autoscalingAlarmPeriod']!, o['autoscalingAlarmEvaluationPeriods']!) },
     capacity: {

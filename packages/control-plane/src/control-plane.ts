@@ -11,6 +11,7 @@ import { TargetRegistrar } from './loadbalancer/target-registrar';
 import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
 import { MetricRetention } from './metrics/metric-retention';
 import { AlarmEvaluator, DEFAULT_ALARM_EVALUATOR_OPTIONS } from './alarms/alarm-evaluator';
+import { DEFAULT_LOG_PRUNER_OPTIONS, LogPruner } from './log-retention/log-pruner';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -38,6 +39,7 @@ export class ControlPlane {
   private readonly hostGroups: HostGroupController;
   private readonly capacityScaler: CapacityScaler;
   private readonly alarmEvaluator: AlarmEvaluator;
+  private readonly logPruner: LogPruner;
   private api: ApiServer | undefined;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
@@ -84,6 +86,14 @@ export class ControlPlane {
       ...DEFAULT_ALARM_EVALUATOR_OPTIONS,
       intervalMs: config.alarmEvaluationIntervalMs ?? DEFAULT_ALARM_EVALUATOR_OPTIONS.intervalMs,
     });
+    const dayMs = (config.logRetentionDaySeconds ?? 86_400) * 1000;
+    this.logPruner = new LogPruner(this.store, log.child({ component: 'log-retention' }), {
+      ...DEFAULT_LOG_PRUNER_OPTIONS,
+      dayMs,
+      // Several passes per retention day when days are shortened (tests), at least one a minute.
+      intervalMs: Math.min(DEFAULT_LOG_PRUNER_OPTIONS.intervalMs, Math.max(250, Math.floor(dayMs / 4))),
+      maxStoredBytes: config.logStoreMaxBytes ?? DEFAULT_LOG_PRUNER_OPTIONS.maxStoredBytes,
+    });
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
   }
@@ -107,6 +117,7 @@ export class ControlPlane {
     this.hostGroups.start();
     this.capacityScaler.start();
     this.alarmEvaluator.start();
+    this.logPruner.start();
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -173,6 +184,7 @@ export class ControlPlane {
     this.capacityScaler.stop();
     this.hostGroups.stop();
     this.alarmEvaluator.stop();
+    await this.logPruner.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
     await this.dispatcher.stop();

@@ -14,6 +14,7 @@ export type EcsErrorCode =
   | 'ServiceNotFoundException'
   | 'ServiceNotActiveException'
   | 'ResourceNotFoundException'
+  | 'ResourceAlreadyExistsException'
   | 'ResourceInUseException'
   | 'ConflictException'
   | 'AccessDeniedException'

@@ -21,6 +21,7 @@ import * as capacityProviders from './actions/capacity-providers';
 import { TASK_PROTECTION_ACTIONS } from './actions/task-protection';
 import { ELBV2_OPERATIONS, ELBV2_SERVICE } from './elbv2/elbv2-service';
 import * as spot from './actions/spot';
+import { LOGS_ACTIONS } from './logs-operations';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -79,6 +80,7 @@ export const ACTIONS: Record<string, Action> = {
   ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
   ...TASK_PROTECTION_ACTIONS,
   [`${STEVEDORE_TARGET_PREFIX}InterruptSpotTasks`]: spot.interruptSpotTasks,
+  ...LOGS_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */
@@ -96,10 +98,12 @@ export function actionFor(target: string): Action {
 
 /** Reads that are audited like changes: a secret's value leaves the control plane. */
 const AUDITED_READS = new Set(['secretsmanager:GetSecretValue']);
+/** Data, not configuration: an application's log lines would drown the audit log. */
+const UNAUDITED_WRITES = new Set(['logs:PutLogEvents']);
 
 function audited(action: string): boolean {
   const op = action.slice(action.indexOf(':') + 1);
-  return AUDITED_READS.has(action) || !/^(Describe|List|Get)/.test(op);
+  return AUDITED_READS.has(action) || (!UNAUDITED_WRITES.has(action) && !/^(Describe|List|Get|Filter)/.test(op));
 }
 
 /**

@@ -22,6 +22,7 @@ import { AutoscalingRepo } from './autoscaling-repo';
 import { HostGroupsRepo } from './host-groups-repo';
 import { CapacityProvidersRepo } from './capacity-providers-repo';
 import { AlarmsRepo } from './alarms-repo';
+import { LogStoreRepo } from './log-store-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -57,6 +58,7 @@ export class Store {
   readonly hostGroups: HostGroupsRepo;
   readonly capacityProviders: CapacityProvidersRepo;
   readonly alarms: AlarmsRepo;
+  readonly logStore: LogStoreRepo;
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
@@ -84,6 +86,7 @@ export class Store {
     this.hostGroups = new HostGroupsRepo(db, record);
     this.capacityProviders = new CapacityProvidersRepo(db, record);
     this.alarms = new AlarmsRepo(db, record, arnContext);
+    this.logStore = new LogStoreRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

@@ -1,4 +1,5 @@
 import { arns, clusterNameOf, parseArn, type ArnContext } from '@stevedore/core';
+import { LOGS_OPERATION_RESOURCES } from './logs-resources';
 
 /**
  * The one table authorization reads: for each operation, the resource ARNs a
@@ -221,6 +222,7 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
       'PutScheduledAction', 'DescribeScheduledActions', 'DeleteScheduledAction', 'DescribeScalingActivities',
     ].map((op) => [`application-autoscaling:${op}`, any]),
   ),
+  ...LOGS_OPERATION_RESOURCES,
 } satisfies Record<string, ResourcesOf>));
 
 /** X-Amz-Target prefix -> IAM action namespace (a Map: the prefix comes from the request). */
@@ -234,6 +236,7 @@ export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['GraniteServiceVersion20100801', 'cloudwatch'],
   // ELBv2 (Query protocol): `elasticloadbalancing:*` actions, as in IAM.
   ['ElasticLoadBalancingV2_20151201', 'elasticloadbalancing'],
+  ['Logs_20140328', 'logs'],
 ]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */

@@ -18,7 +18,7 @@ import type { Decision, PolicyDocument, PolicyStatement } from '@stevedore/core'
  * `iam` for `iam:PassRole`: no IAM operation is served, but starting a task
  * passes its roles, and that is authorized as in AWS.
  */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing'] as const;
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;
@@ -107,10 +107,10 @@ export const BUILT_IN_ROLES: ReadonlyMap<string, BuiltInRole> = new Map(Object.e
   admin: { roleName: 'admin', description: 'Every action on every resource.', policyDocument: doc({ Action: ['*'], Resource: ['*'] }) },
   'read-only': {
     roleName: 'read-only',
-    description: 'Describe*, List* and Get* actions (including task logs; secret metadata but not secret values) on every resource; no changes.',
+    description: 'Describe*, List* and Get* actions (including task logs and log store reads; secret metadata but not secret values) on every resource; no changes.',
     policyDocument: doc({
       // Secret metadata, never values: secretsmanager:GetSecretValue is not a read-only action.
-      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*'],
+      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'],
       Resource: ['*'],
     }),
   },
