@@ -23,6 +23,8 @@ import { FileTaskJournal } from './worker/task-journal';
 import { TaskCgroups } from './host/task-cgroups';
 import { Worker } from './worker/worker';
 import { LoadBalancerHost } from './loadbalancer/lb-host';
+import { AwslogsShipper } from './awslogs/awslogs-shipper';
+import { FileOffsetStore } from './awslogs/offset-store';
 
 export function agentVersion(): string {
   try {
@@ -121,6 +123,19 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   const controller = new DockerController(docker, ilog);
   // The reporter needs the worker (acks) and the worker the reporter (reports): bind late.
   let worker: Worker | undefined;
+  // Set while a session is up: awslogs batches go over it, and wait (their offsets unmoved) while it is down.
+  let logSession: string | undefined;
+  const awslogs = new AwslogsShipper({
+    controller,
+    offsets: await FileOffsetStore.open(cfg.dataDir),
+    instanceId,
+    log: ilog.child({ component: 'awslogs' }),
+    now: () => Date.now(),
+    send: (batches) => {
+      if (!logSession) return Promise.reject(new Error('not connected to the control plane'));
+      return client.putLogEvents(instanceId, logSession, batches);
+    },
+  });
   const reporter = new Reporter({ instanceId: () => instanceId, log: ilog, onApplied: (r) => worker?.acknowledged(r) });
   worker = new Worker({
     controller,
@@ -136,8 +151,10 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     pause: { image: cfg.pauseImage, command: cfg.pauseCommand },
     cgroups: new TaskCgroups(),
     reports: reporter,
+    awslogs,
   });
   await worker.start();
+  awslogs.start();
 
   const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
   // Hosts a load balancer's placement picks run HAProxy; elsewhere the host set stays empty and this idle.
@@ -169,11 +186,13 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       connected: (sessionId, channel) => {
         reporter.connected(sessionId, channel);
         lbSession = sessionId;
+        logSession = sessionId;
         loadBalancers.sessionUp();
       },
       disconnected: () => {
         reporter.disconnected();
         lbSession = undefined;
+        logSession = undefined;
         loadBalancers.sessionDown();
       },
     },
@@ -202,6 +221,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       await reporter.drain(2000);
       await session.stop();
       logs.closeAll();
+      awslogs.stop();
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
       loadBalancers.stop();
       worker!.stop();

@@ -141,3 +141,8 @@ export * from './load-balancer-convert';
 export * from './channel-pki';
 export * from './reconnect';
 export type PushLogsResponse = Record<string, never>;
+export interface WireLogEventEntry { timestamp: number; message: string }
+export interface WireLogEventsBatch { task_arn: string; container_name: string; log_group: string; log_stream: string; create_group: boolean; events: WireLogEventEntry[] }
+export interface PutLogEventsRequest { session_id: string; batches: WireLogEventsBatch[] }
+export interface WireLogBatchResult { error_code: string; error_message: string }
+export interface PutLogEventsResponse { results: WireLogBatchResult[] }

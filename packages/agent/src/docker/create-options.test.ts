@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerDefinition } from '@stevedore/core';
 import type { CreateContainerRequest } from '../exec/container-controller';
-import { cpuShares, toDockerCreateOptions, toDockerHealthcheck } from './create-options';
+import { cpuShares, logConfig, toDockerCreateOptions, toDockerHealthcheck } from './create-options';
 
 function req(def: Partial<ContainerDefinition>, over: Partial<CreateContainerRequest> = {}): CreateContainerRequest {
   return {
@@ -175,5 +175,19 @@ describe('toDockerCreateOptions: task namespaces and the task cgroup', () => {
     const o = toDockerCreateOptions(req({ portMappings: [{ containerPort: 80 }, { containerPort: 53, protocol: 'udp' }] }, { shareableIpc: true }));
     assert.deepEqual(o.HostConfig?.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }], '53/udp': [{ HostIp: '127.0.0.2', HostPort: '' }] });
     assert.equal(o.HostConfig?.IpcMode, 'shareable');
+  });
+});
+
+describe('logConfig', () => {
+  it('runs awslogs on a rotated json-file (the agent ships it) and passes other drivers through with their options', () => {
+    assert.deepEqual(logConfig({ name: 'a', image: 'i', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1' } } }), {
+      Type: 'json-file',
+      Config: { 'max-size': '10m', 'max-file': '3' },
+    });
+    assert.deepEqual(logConfig({ name: 'a', image: 'i', logConfiguration: { logDriver: 'gelf', options: { 'gelf-address': 'udp://127.0.0.1:12201' } } }), {
+      Type: 'gelf',
+      Config: { 'gelf-address': 'udp://127.0.0.1:12201' },
+    });
+    assert.deepEqual(logConfig({ name: 'a', image: 'i' }), { Type: 'json-file', Config: {} });
   });
 });

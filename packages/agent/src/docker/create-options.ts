@@ -104,6 +104,20 @@ function compact<T extends object>(o: T): T {
   return o;
 }
 
+/**
+ * Rotation of the json-file under awslogs: the agent ships from it, so it
+ * only has to hold what is not delivered yet (a control plane away for a
+ * while); beyond 3 x 10 MiB the oldest undelivered lines would be lost.
+ */
+export const AWSLOGS_JSON_FILE_OPTIONS: Readonly<Record<string, string>> = { 'max-size': '10m', 'max-file': '3' };
+
+/** Docker's log driver: awslogs runs on json-file (the agent ships the lines); others pass through with their options. */
+export function logConfig(def: ContainerDefinition): Docker.HostConfig['LogConfig'] {
+  const log = def.logConfiguration;
+  if (log?.logDriver === 'awslogs') return { Type: 'json-file', Config: { ...AWSLOGS_JSON_FILE_OPTIONS } };
+  return { Type: log?.logDriver ?? 'json-file', Config: log?.options ?? {} };
+}
+
 export function toDockerCreateOptions(req: CreateContainerRequest): Docker.ContainerCreateOptions {
   const def = req.definition;
   const lp = def.linuxParameters;
@@ -138,7 +152,7 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
     IpcMode:
       req.namespaces?.ipc !== undefined ? `container:${req.namespaces.ipc}` : req.shareableIpc ? 'shareable' : req.ipcMode === 'host' || req.ipcMode === 'none' ? req.ipcMode : undefined,
     CgroupParent: req.cgroupParent,
-    LogConfig: { Type: def.logConfiguration?.logDriver ?? 'json-file', Config: def.logConfiguration?.options ?? {} },
+    LogConfig: logConfig(def),
     // The agent owns restarts: Docker must never restart a task container behind its back.
     RestartPolicy: { Name: 'no' },
   });

@@ -141,6 +141,10 @@ export interface LogOptions {
   tail: number;
   /** Epoch ms; 0 = from the start. */
   sinceMs: number;
+  /** Each line prefixed with its RFC 3339 timestamp (nanoseconds) and a space, as `docker logs -t`. */
+  timestamps?: boolean;
+  /** Docker's `since` as `seconds.nanoseconds` (inclusive); wins over sinceMs. */
+  since?: string;
 }
 
 /**

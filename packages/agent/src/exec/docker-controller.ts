@@ -230,7 +230,8 @@ export class DockerController implements ContainerController {
       stderr: true,
       follow: options.follow,
       tail: options.tail > 0 ? options.tail : 'all',
-      ...(options.sinceMs > 0 ? { since: options.sinceMs / 1000 } : {}),
+      ...(options.since !== undefined ? { since: options.since } : options.sinceMs > 0 ? { since: options.sinceMs / 1000 } : {}),
+      ...(options.timestamps ? { timestamps: true } : {}),
     };
     const abort = new AbortController();
     // The deadline covers opening only; reading lasts as long as the reader.

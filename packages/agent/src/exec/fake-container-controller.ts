@@ -32,7 +32,8 @@ export interface FakeContainer {
   oomKilled: boolean;
   health?: DockerHealth;
   bindings: NetworkBinding[];
-  logs: { stream: 'stdout' | 'stderr'; data: Buffer }[];
+  /** One entry per write; `time` (RFC 3339) is what `timestamps` prefixes, one line per entry then. */
+  logs: { stream: 'stdout' | 'stderr'; data: Buffer; time?: string }[];
 }
 
 export class DockerError extends Error {
@@ -165,8 +166,11 @@ export class FakeContainerController implements ContainerController {
       waiting = false;
       while (!closed && next < c.logs.length) {
         const l = c.logs[next++]!;
+        const time = l.time ?? '1970-01-01T00:00:00Z';
+        if (options.since !== undefined && rfc3339Nanos(time) < sinceNanos(options.since)) continue;
         this.logReads++;
-        if (!sink.onData(l.stream, l.data) && !closed) {
+        const data = options.timestamps ? Buffer.concat([Buffer.from(`${time} `), l.data]) : l.data;
+        if (!sink.onData(l.stream, data) && !closed) {
           waiting = true;
           sink.waitDrain(pump);
           return;
@@ -280,4 +284,14 @@ export class FakeContainerController implements ContainerController {
 
 function matches(have: Record<string, string>, want: Record<string, string>): boolean {
   return Object.entries(want).every(([k, v]) => have[k] === v);
+}
+
+function rfc3339Nanos(time: string): bigint {
+  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(time);
+  return BigInt(Date.parse(`${m?.[1] ?? time}Z`) / 1000) * 1_000_000_000n + BigInt((m?.[2] ?? '').padEnd(9, '0').slice(0, 9) || '0');
+}
+
+function sinceNanos(since: string): bigint {
+  const [sec, frac = ''] = since.split('.');
+  return BigInt(sec ?? '0') * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9) || '0');
 }

@@ -17,6 +17,10 @@ import {
   type UpdateTargetHealthRequest,
   type UpdateTargetHealthResponse,
   type WireTaskStatus,
+  type PutLogEventsRequest,
+  type PutLogEventsResponse,
+  type WireLogBatchResult,
+  type WireLogEventsBatch,
 } from '@stevedore/proto';
 
 /** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
@@ -31,6 +35,7 @@ interface RawClient extends grpc.Client {
   Heartbeat: Unary<{ session_id: string }, HeartbeatResponse>;
   UpdateTaskStatus: Unary<{ session_id: string; updates: WireTaskStatus[] }, UpdateTaskStatusResponse>;
   UpdateTargetHealth: Unary<UpdateTargetHealthRequest, UpdateTargetHealthResponse>;
+  PutLogEvents: Unary<PutLogEventsRequest, PutLogEventsResponse>;
   Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
@@ -104,6 +109,11 @@ export class DispatcherClient {
 
   async updateTargetHealth(instanceId: string, sessionId: string, req: Omit<UpdateTargetHealthRequest, 'session_id'>): Promise<void> {
     await this.unary(this.raw.UpdateTargetHealth, { session_id: sessionId, ...req }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
+  }
+
+  async putLogEvents(instanceId: string, sessionId: string, batches: WireLogEventsBatch[]): Promise<WireLogBatchResult[]> {
+    const res = await this.unary(this.raw.PutLogEvents, { session_id: sessionId, batches }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
+    return res.results ?? [];
   }
 
   pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {

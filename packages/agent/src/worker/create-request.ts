@@ -2,6 +2,7 @@ import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type Ho
 import { containerLabels, LABEL, taskLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
+import { AWSLOGS_LABEL, awslogsLabel } from '../awslogs/awslogs-shipper';
 
 export class ResourceInitializationError extends Error {
   override readonly name = 'ResourceInitializationError';
@@ -118,7 +119,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
   const request: CreateContainerRequest = {
     dockerName: `ecs-${spec.family}-${spec.revision}-${def.name}-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
     image: def.image,
-    labels: containerLabels(spec, def, ctx.instanceId, ctx.agentVersion),
+    labels: withAwslogsLabel(containerLabels(spec, def, ctx.instanceId, ctx.agentVersion), def),
     definition: def,
     networkMode: spec.networkMode ?? 'bridge',
     ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
@@ -141,4 +142,13 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     throw new ResourceInitializationError("the task's pause container is not running");
   }
   return { request, volumes: volumes.flatMap((v) => (v.create ? [v.create] : [])) };
+}
+
+/** awslogs settings ride on the container (the agent's memory after a restart); a user label of that name never survives. */
+function withAwslogsLabel(labels: Record<string, string>, def: ContainerDefinition): Record<string, string> {
+  const out = { ...labels };
+  delete out[AWSLOGS_LABEL];
+  const v = awslogsLabel(def);
+  if (v !== undefined) out[AWSLOGS_LABEL] = v;
+  return out;
 }

@@ -41,6 +41,18 @@ import {
   type SharedTaskResources,
 } from './create-request';
 import { taskScopedVolumes } from './task-volumes';
+import { AwslogsShipper } from '../awslogs/awslogs-shipper';
+import type { AwslogsTarget } from '../awslogs/container-shipper';
+
+/** What the runner needs of awslogs shipping (AwslogsShipper). */
+export interface AwslogsPort {
+  prepare(target: AwslogsTarget): Promise<void>;
+  watch(target: AwslogsTarget): void;
+  waitDrained(runtimeIds: Iterable<string>, timeoutMs: number): Promise<boolean>;
+}
+
+/** How long a cleanup waits for awslogs containers' last lines to be delivered before removing them anyway. */
+const AWSLOGS_DRAIN_WAIT_MS = 30_000;
 
 export interface RunnerContext {
   controller: ContainerController;
@@ -61,6 +73,8 @@ export interface RunnerContext {
   cgroups?: { create(taskId: string, limits: { cpu: number; memoryMiB: number }): Promise<string>; remove(taskId: string): Promise<void> };
   onReport(report: TaskReport): void;
   onCleanedUp(taskArn: string, finalReport: TaskReport): void;
+  /** awslogs shipping; without it, awslogs containers still run (json-file) but ship nothing. */
+  awslogs?: AwslogsPort;
 }
 
 type Action = 'pull' | 'create' | 'start' | 'stop';
@@ -394,8 +408,13 @@ export class TaskRunner {
       case 'start': {
         c.applied = 'RUNNING';
         const id = c.runtimeId!;
+        const spec = this.state.spec!;
+        const logs = AwslogsShipper.targetOf(spec.taskArn, spec.taskId, c.definition!, id);
         this.run(c.name, 'start', async () => {
+          // As the Docker awslogs driver: no stream, no start.
+          if (logs && this.ctx.awslogs) await this.ctx.awslogs.prepare(logs);
           await this.ctx.controller.startContainer(id);
+          if (logs) this.ctx.awslogs?.watch(logs);
           return { ok: true, ...(await this.look(id)) };
         });
         return false;
@@ -551,6 +570,9 @@ export class TaskRunner {
     const ids = new Set(this.state.containers.map((c) => c.runtimeId).filter((x): x is string => !!x));
     try {
       for (const o of await controller.listContainers({ [LABEL.instance]: instanceId, [LABEL.task]: this.state.taskArn })) ids.add(o.runtimeId);
+      if (this.ctx.awslogs && !(await this.ctx.awslogs.waitDrained(ids, AWSLOGS_DRAIN_WAIT_MS))) {
+        this.ctx.log.warn({ waitedMs: AWSLOGS_DRAIN_WAIT_MS }, 'awslogs: removing containers whose last lines are not delivered yet (the control plane is unreachable); those lines are lost');
+      }
       for (const id of ids) await controller.removeContainer(id);
     } catch (err) {
       this.ctx.log.warn({ err: runtimeMessage(err), retryInMs: CLEANUP_RETRY_MS }, 'task cleanup failed; will retry');

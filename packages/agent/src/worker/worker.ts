@@ -22,6 +22,8 @@ export interface WorkerOptions
     'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups'
   > {
   reports: ReportSink;
+  /** awslogs shipping (AwslogsShipper); absent in tests that do not ship logs. */
+  awslogs?: RunnerContext['awslogs'];
   resyncIntervalMs?: number;
   /** How long a container needing secrets waits for them (after a restart, until the COMPLETE set). */
   secretsWaitMs?: number;
@@ -98,6 +100,7 @@ export class Worker {
       cleanupWaitMs: o.cleanupWaitMs,
       ...(o.pause !== undefined ? { pause: o.pause } : {}),
       ...(o.cgroups !== undefined ? { cgroups: o.cgroups } : {}),
+      ...(o.awslogs ? { awslogs: o.awslogs } : {}),
       secrets: this.secrets,
       onReport: (r) => o.reports.report(r),
       onCleanedUp: (arn, report) => {

@@ -36,8 +36,9 @@ import { hostSetOf } from '../store/load-balancing-view';
 import { validateRegistration } from './registration-validation';
 import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
-import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse } from '@stevedore/proto';
+import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse, PutLogEventsRequest, PutLogEventsResponse } from '@stevedore/proto';
 import { DEFAULT_TASK_CREDENTIALS_TTL_MS, issueTaskCredentials } from './task-credentials';
+import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
 export interface ChannelSecurity {
@@ -111,6 +112,7 @@ export class Dispatcher {
       PushLogs: this.pushLogs.bind(this),
       UpdateTargetHealth: this.updateTargetHealth.bind(this),
       GetTaskCredentials: this.getTaskCredentials.bind(this),
+      PutLogEvents: this.putLogEvents.bind(this),
     });
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -300,6 +302,23 @@ export class Dispatcher {
       cb(null, {});
     } catch (e) {
       cb(this.internal(e, 'update target health'));
+    }
+  }
+
+  /** awslogs lines of the caller's own tasks (proto contract of PutLogEvents; log-events-ingest.ts). */
+  private putLogEvents(call: grpc.ServerUnaryCall<PutLogEventsRequest, PutLogEventsResponse>, cb: grpc.sendUnaryData<PutLogEventsResponse>): void {
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    if (!this.sessionOf(peer, call.metadata, call.request.session_id)) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
+    try {
+      cb(null, { results: ingestAgentLogEvents(this.store, peer.instanceId, call.request, this.store.clock.now()) });
+    } catch (e) {
+      if (e instanceof IngestRefusal) return cb(this.refuse(call, status[e.grpcCode], e.message, 'log events refused', { instance: peer.instanceId }));
+      cb(this.internal(e, 'put log events'));
     }
   }
 
