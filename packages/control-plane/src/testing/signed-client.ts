@@ -65,7 +65,8 @@ export async function requestHeaders(endpoint: string, req: RawRequest): Promise
     ...req.headers,
   };
   if (!req.credentials) return headers;
-  const signer = new SignatureV4({ credentials: req.credentials, region: req.region ?? 'us-east-1', service: req.service ?? (req.target?.startsWith('secretsmanager.') ? 'secretsmanager' : req.target?.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : 'ecs'), sha256: Hash.bind(null, 'sha256') });
+  const byTarget = req.target?.startsWith('secretsmanager.') ? 'secretsmanager' : req.target?.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : req.target?.startsWith('Logs_20140328.') ? 'logs' : 'ecs';
+  const signer = new SignatureV4({ credentials: req.credentials, region: req.region ?? 'us-east-1', service: req.service ?? byTarget, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign(
     { method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers: { ...headers, host: url.host }, body },
     req.signingDate ? { signingDate: req.signingDate } : {},
