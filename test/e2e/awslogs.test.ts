@@ -1,0 +1,164 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// awslogs end to end (docs/design/logs.md): one control plane whose
+// retention "day" lasts 3 s, one agent (127.0.13.2); containers log through
+// awslogs and Debian's AWS CLI reads the store at the same endpoint.
+
+const AWS_CLI = '/usr/bin/aws';
+const DAY_SECONDS = 3;
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+let group = '';
+
+before(async () => {
+  assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install awscli`);
+  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.13.2', controlPlaneArgs: ['--log-retention-day-seconds', String(DAY_SECONDS)], readyTimeoutMs: 60_000 });
+  group = `/ecs/${c.name}`;
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+function awsEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+}
+
+/** `aws logs ...` against the cluster's endpoint; JSON output parsed. */
+function aws(args: string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(AWS_CLI, ['--endpoint-url', c.endpoint, '--output', 'json', 'logs', ...args], { env: awsEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`aws logs ${args.join(' ')} exited ${code}: ${err}`));
+      else resolve(out.trim() ? JSON.parse(out) : {});
+    });
+  });
+}
+
+const awslogs = (extra: Record<string, string> = {}) => ({ logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app', 'awslogs-create-group': 'true', ...extra } });
+
+async function runTask(family: string, command: string, log: Record<string, unknown> = awslogs()): Promise<{ arn: string; id: string }> {
+  const r = await c.call('RegisterTaskDefinition', { family, containerDefinitions: [{ name: 'web', image: TEST_IMAGE, command: ['sh', '-c', command], memory: 16, essential: true, logConfiguration: log }] });
+  const run = await c.call('RunTask', { taskDefinition: `${r.taskDefinition.family}:${r.taskDefinition.revision}` });
+  assert.equal(run.failures.length, 0, JSON.stringify(run.failures));
+  const arn: string = run.tasks[0].taskArn;
+  return { arn, id: arn.split('/').pop()! };
+}
+
+/** Messages of a stream through the API directly (polling with the AWS CLI would cost a Python start each time). */
+async function stored(stream: string): Promise<string[]> {
+  const r = await c.call('GetLogEvents', { logGroupName: group, logStreamName: stream, startFromHead: true }, 'Logs_20140328').catch(() => ({ events: [] }));
+  return (r.events as { message: string }[]).map((e) => e.message);
+}
+
+async function streamMessages(stream: string): Promise<string[]> {
+  const r = await aws(['get-log-events', '--log-group-name', group, '--log-stream-name', stream, '--start-from-head']);
+  return (r.events as { message: string }[]).map((e) => e.message);
+}
+
+test('a task logging through awslogs: get-log-events returns its lines in order under ECS stream name; filter-log-events with a pattern', async () => {
+  const { id } = await runTask('awslogs-lines', 'for i in 1 2 3 4 5; do echo line-$i; done; echo ERROR boom >&2; echo "WARN slow"; exec sleep 600');
+  const stream = `app/web/${id}`;
+  const lines = await waitFor(
+    async () => {
+      const m = await stored(stream);
+      return m.length >= 7 ? m : undefined;
+    },
+    { description: `7 lines in ${group} ${stream}`, timeoutMs: 40_000, intervalMs: 500 },
+  );
+  assert.deepEqual(await streamMessages(stream), lines, 'the AWS CLI reads the same');
+  assert.deepEqual(lines.slice(0, 5), ['line-1', 'line-2', 'line-3', 'line-4', 'line-5']);
+  assert.deepEqual(new Set(lines.slice(5)), new Set(['ERROR boom', 'WARN slow']));
+  const streams = await aws(['describe-log-streams', '--log-group-name', group]);
+  assert.ok(streams.logStreams.some((s: { logStreamName: string }) => s.logStreamName === stream));
+  const filtered = await aws(['filter-log-events', '--log-group-name', group, '--filter-pattern', '?ERROR ?WARN']);
+  assert.deepEqual(filtered.events.map((e: { message: string }) => e.message).sort(), ['ERROR boom', 'WARN slow']);
+  const excluded = await aws(['filter-log-events', '--log-group-name', group, '--log-stream-names', stream, '--filter-pattern', 'line -line-3']);
+  assert.deepEqual(excluded.events.map((e: { message: string }) => e.message), ['line-1', 'line-2', 'line-4', 'line-5']);
+});
+
+test('aws logs tail --follow sees a line written after it started', async (t) => {
+  const { id } = await runTask('awslogs-tail', 'echo tail-ready; exec sleep 600');
+  await waitFor(async () => ((await stored(`app/web/${id}`)).includes('tail-ready') ? true : undefined), { description: 'tail-ready stored', timeoutMs: 40_000, intervalMs: 500 });
+  const tail: ChildProcess = spawn(AWS_CLI, ['--endpoint-url', c.endpoint, 'logs', 'tail', group, '--follow', '--format', 'short', '--log-stream-names', `app/web/${id}`], {
+    // The CLI writes without flushing: through a pipe (not a terminal) Python would hold the lines in its buffer.
+    env: { ...awsEnv(), PYTHONUNBUFFERED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => tail.kill('SIGKILL'));
+  let out = '';
+  tail.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  tail.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  await waitFor(() => (out.includes('tail-ready') ? true : undefined), { description: `tail printed the existing line (output: ${out})`, timeoutMs: 20_000, intervalMs: 100 });
+  const [ctr] = await c.containers({ 'stevedore.task-id': id });
+  assert.ok(ctr, 'the task container');
+  // Written to the container's stdout (tini, PID 1) after the tail started.
+  await docker(['exec', ctr.id, 'sh', '-c', 'echo followed-line > /proc/1/fd/1']);
+  await waitFor(() => (out.includes('followed-line') ? true : undefined), { description: 'tail --follow printed the new line', timeoutMs: 25_000, intervalMs: 100 });
+  tail.kill('SIGKILL');
+});
+
+test('the agent killed mid-stream and restarted: every line arrives (at-least-once)', async () => {
+  const N = 60;
+  const { id } = await runTask('awslogs-restart', `i=0; while [ $i -lt ${N} ]; do i=$((i+1)); echo seq-$i; usleep 100000; done; exec sleep 600`);
+  const stream = `app/web/${id}`;
+  await waitFor(async () => ((await stored(stream)).length >= 5 ? true : undefined), { description: 'the first lines stored', timeoutMs: 40_000, intervalMs: 200 });
+  await c.stopAgent(0, 'SIGKILL');
+  // The container keeps writing while its agent is away.
+  await new Promise((r) => setTimeout(r, 1000));
+  await c.startAgent(0);
+  const lines = await waitFor(
+    async () => {
+      const m = await stored(stream);
+      return new Set(m).size >= N ? m : undefined;
+    },
+    { description: `all ${N} lines after the restart`, timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const firsts = [...new Set(lines)];
+  assert.deepEqual(firsts, Array.from({ length: N }, (_, i) => `seq-${i + 1}`), 'every line, first occurrences in order');
+});
+
+test('a missing group without awslogs-create-group fails the task as ECS does', async () => {
+  const { arn } = await runTask('awslogs-missing', 'echo never', { logDriver: 'awslogs', options: { 'awslogs-group': `/missing/${c.name}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' } });
+  const task = await waitFor(
+    async () => {
+      const r = await c.call('DescribeTasks', { tasks: [arn] });
+      return r.tasks[0]?.lastStatus === 'STOPPED' ? r.tasks[0] : undefined;
+    },
+    { description: 'the task STOPPED', timeoutMs: 40_000, intervalMs: 250 },
+  );
+  assert.equal(task.stopCode, 'TaskFailedToStart');
+  assert.match(task.containers[0].reason, /^CannotStartContainerError: .*failed to initialize logging driver: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist\./);
+});
+
+test('PutLogEvents from an application, then retention prunes what is older than the group retention', async () => {
+  const g = `/retention/${c.name}`;
+  await aws(['create-log-group', '--log-group-name', g]);
+  await aws(['create-log-stream', '--log-group-name', g, '--log-stream-name', 's']);
+  const now = Date.now();
+  await aws(['put-log-events', '--log-group-name', g, '--log-stream-name', 's', '--log-events', `timestamp=${now - 1000},message=old`, `timestamp=${now + 60_000},message=future`]);
+  const before = await aws(['get-log-events', '--log-group-name', g, '--log-stream-name', 's', '--start-from-head']);
+  assert.deepEqual(before.events.map((e: { message: string }) => e.message), ['old', 'future']);
+  await aws(['put-retention-policy', '--log-group-name', g, '--retention-in-days', '1']);
+  const after = await waitFor(
+    async () => {
+      const r = await c.call('GetLogEvents', { logGroupName: g, logStreamName: 's', startFromHead: true }, 'Logs_20140328');
+      return r.events.length === 1 ? r : undefined;
+    },
+    { description: `events older than one (${DAY_SECONDS} s) day deleted`, timeoutMs: 30_000, intervalMs: 250 },
+  );
+  assert.equal(after.events[0].message, 'future');
+  const described = await aws(['describe-log-groups', '--log-group-name-prefix', g]);
+  assert.equal(described.logGroups[0].retentionInDays, 1);
+  assert.equal(described.logGroups[0].storedBytes, Buffer.byteLength('future'));
+});
