@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { startCluster, type TestCluster } from '../helpers/cluster';
+import { CLI_BIN, startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 
@@ -109,14 +109,22 @@ test('aws logs tail --follow sees a line written after it started', async (t) =>
   tail.kill('SIGKILL');
 });
 
-test('the agent killed mid-stream and restarted: every line arrives (at-least-once)', async () => {
+test('the agent killed mid-stream and restarted: every line arrives (at-least-once); stevedore logs --follow tails the store meanwhile', async (t) => {
   const N = 60;
   const { id } = await runTask('awslogs-restart', `i=0; while [ $i -lt ${N} ]; do i=$((i+1)); echo seq-$i; usleep 100000; done; exec sleep 600`);
   const stream = `app/web/${id}`;
   await waitFor(async () => ((await stored(stream)).length >= 5 ? true : undefined), { description: 'the first lines stored', timeoutMs: 40_000, intervalMs: 200 });
   await c.stopAgent(0, 'SIGKILL');
-  // The container keeps writing while its agent is away.
-  await new Promise((r) => setTimeout(r, 1000));
+  // With its agent away, `stevedore logs --follow` still answers: it tails the log store, not the agent.
+  const follow = spawn(process.execPath, [CLI_BIN, '--endpoint', c.endpoint, '--cluster', c.name, 'logs', id, '--follow', '--tail', '0'], {
+    env: { ...process.env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, STEVEDORE_CREDENTIALS_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => follow.kill('SIGKILL'));
+  let followed = '';
+  follow.stdout.on('data', (b: Buffer) => (followed += b.toString()));
+  follow.stderr.on('data', (b: Buffer) => (followed += b.toString()));
+  await waitFor(() => (followed.includes('seq-1\n') ? true : undefined), { description: `stevedore logs --follow printed stored lines with the agent down (output: ${followed})`, timeoutMs: 15_000, intervalMs: 100 });
   await c.startAgent(0);
   const lines = await waitFor(
     async () => {
@@ -127,6 +135,8 @@ test('the agent killed mid-stream and restarted: every line arrives (at-least-on
   );
   const firsts = [...new Set(lines)];
   assert.deepEqual(firsts, Array.from({ length: N }, (_, i) => `seq-${i + 1}`), 'every line, first occurrences in order');
+  await waitFor(() => (followed.includes(`seq-${N}\n`) ? true : undefined), { description: 'the follow printed the lines shipped after the restart', timeoutMs: 15_000, intervalMs: 100 });
+  follow.kill('SIGKILL');
 });
 
 test('a missing group without awslogs-create-group fails the task as ECS does', async () => {

@@ -1,4 +1,5 @@
-import { arns, idOf, InvalidParameterException, StevedoreError } from '@stevedore/core';
+import { arns, awslogsConfigOf, idOf, InvalidParameterException, StevedoreError } from '@stevedore/core';
+import { openStoreTail } from '../../logs/store-tail';
 import type { ApiContext } from '../context';
 import { Params } from '../params';
 import { requireCluster } from '../lookups';
@@ -25,6 +26,7 @@ export class StreamingResponse {
  * unless `tail` says otherwise (0 = every line), at most
  * MAX_LOG_RESPONSE_BYTES per non-follow read, and a limited number of
  * streams per container instance (LimitExceededException beyond it).
+ * A follow of an awslogs container tails the log store instead.
  */
 export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
   const p = Params.of(body);
@@ -44,6 +46,12 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
     name = t.containers[0]!.name;
   } else if (!t.containers.some((c) => c.name === name)) {
     throw new InvalidParameterException(`The task has no container named '${name}'.`, 'containerName');
+  }
+  // awslogs: a follow tails the log store (what `aws logs tail --follow` shows), even while the agent is away.
+  const def = ctx.store.taskDefinitions.get(t.family, t.revision)?.taskDefinition.containerDefinitions.find((c) => c.name === name);
+  const awslogs = awslogsConfigOf(def?.logConfiguration);
+  if (follow && awslogs) {
+    return new StreamingResponse(openStoreTail(ctx.store, { taskId: t.id, containerName: name, cfg: awslogs, tail, sinceMs: startTime === undefined ? 0 : startTime * 1000 }), 0);
   }
   if (!t.containerInstanceId) throw new InvalidParameterException('The task was never placed on a container instance.', 'task');
   const stream = ctx.logs.open(t.containerInstanceId, {
