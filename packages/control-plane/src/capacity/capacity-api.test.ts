@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startTestControlPlane, eventually } from '../testing/harness';
 
 const SV = (op: string) => `Stevedore_20261125.${op}`;
@@ -124,4 +127,35 @@ test('managed scaling: tasks waiting for a provider raise CapacityProviderReserv
   assert.equal(buckets[0]!.stats.maximum, 200);
   const acts = await h.call('DescribeHostGroupActivities', { hostGroupName: 'g' }, SV('DescribeHostGroupActivities'));
   assert.ok(acts.body['activities'].some((a: any) => /Managed scaling by capacity provider p: desired capacity 0 ->/.test(a.description) && /CapacityProviderReservation 200 > target 100/.test(a.cause)));
+});
+
+test('a restart in the middle of a create runs it again for the same host: never a second host', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-cp-restart-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const calls = path.join(dir, 'create-calls');
+  // The first call hangs (the control plane stops during it); later calls return at once.
+  const create = `echo "$STEVEDORE_HOST_ID" >> ${calls}; if [ "$(wc -l < ${calls})" -eq 1 ]; then sleep 30; fi; echo vm-$STEVEDORE_HOST_ID`;
+  const first = await startTestControlPlane({ dataDir: dir });
+  await first.call('CreateCluster', { clusterName: 'cp' });
+  await first.call(
+    'CreateHostGroup',
+    { hostGroupName: 'g', cluster: 'cp', minSize: 0, maxSize: 2, desiredCapacity: 1, joinTimeoutSeconds: 600, provisioner: { type: 'exec', exec: { createCommand: create, destroyCommand: 'true', timeoutSeconds: 60, retries: 0 } } },
+    SV('CreateHostGroup'),
+  );
+  await eventually(() => fs.existsSync(calls) && fs.readFileSync(calls, 'utf8').trim().length > 0, 'the first create started');
+  const pending = (await first.call('DescribeHostGroups', { hostGroupNames: ['g'] }, SV('DescribeHostGroups'))).body['hostGroups'][0].hosts;
+  assert.equal(pending.length, 1);
+  assert.equal(pending[0].lifecycleState, 'Pending');
+  await first.cp.stop();
+
+  const second = await startTestControlPlane({ dataDir: dir });
+  t.after(() => second.cp.stop());
+  const created = await eventually(async () => {
+    const g = (await second.call('DescribeHostGroups', { hostGroupNames: ['g'] }, SV('DescribeHostGroups'))).body['hostGroups'][0];
+    return g.hosts.length === 1 && g.hosts[0].lifecycleState === 'Pending:Wait' && g;
+  }, 'the host created after the restart');
+  const ids = fs.readFileSync(calls, 'utf8').trim().split('\n');
+  assert.deepEqual(ids, [pending[0].hostId, pending[0].hostId], 'create ran twice, for the same host');
+  assert.equal(created.hosts[0].hostId, pending[0].hostId);
+  assert.equal(created.hosts[0].providerId, `vm-${pending[0].hostId}`);
 });
