@@ -14,10 +14,11 @@ export const ALARM_HISTORY_RETENTION_MS = 14 * 86_400_000;
 export const DEFAULT_METRIC_RETENTION_OPTIONS: MetricRetentionOptions = { intervalMs: 60_000, batchSize: 2_000 };
 
 /**
- * The metric retention role: raw points go after 3 hours, 1-minute rollups
- * after 15 days, 1-hour rollups and metrics with no data after 63 days,
- * alarm history after 2 weeks (store/metrics-repo.ts; rollups themselves are
- * merged as points are written, so there is nothing to roll up here).
+ * The metric retention role: makes the 1-hour rollups of complete hours
+ * whose minutes changed (1-minute rollups are merged as points are written),
+ * then deletes raw points after 3 hours, 1-minute rollups after 15 days,
+ * 1-hour rollups and metrics with no data after 63 days, alarm history
+ * after 2 weeks (store/metrics-repo.ts).
  * Level-triggered: each pass deletes by time whatever is due, so a pass
  * missed while the control plane was down is made up by the first after a
  * restart (run at start), and a pass cut short by a crash is simply redone.
@@ -57,7 +58,10 @@ export class MetricRetention {
     for (;;) {
       if (this.stopped) break;
       const now = this.store.clock.now();
-      const n = this.store.metrics.prune(now, this.opts.batchSize) + this.store.alarms.pruneHistory(now - ALARM_HISTORY_RETENTION_MS, this.opts.batchSize);
+      const n =
+        this.store.metrics.rollUpHours(now, this.opts.batchSize) +
+        this.store.metrics.prune(now, this.opts.batchSize) +
+        this.store.alarms.pruneHistory(now - ALARM_HISTORY_RETENTION_MS, this.opts.batchSize);
       total += n;
       if (n === 0) break;
       await new Promise((r) => setImmediate(r));

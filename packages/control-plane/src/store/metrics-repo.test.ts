@@ -52,6 +52,8 @@ test('rollups: 1-minute and 1-hour periods answer old ranges, with sketch percen
   store.metrics.put(points.slice(0, 300));
   store.metrics.put(points.slice(300)); // a second batch merges into the same rollups
   const later = T0 + 2 * 86_400_000; // raw is gone by then: 1-minute rollups answer
+  assert.equal(store.metrics.rollUpHours(later, 1000), 1);
+  assert.equal(store.metrics.rollUpHours(later, 1000), 0);
   const minutes = store.metrics.statistics({ ...id, start: T0, end: T0 + 3600_000, periodMs: 60_000, nowMs: later });
   assert.equal(minutes.length, 60);
   assert.deepEqual(minutes[0]!.stats, { sampleCount: 10, sum: 55, minimum: 1, maximum: 10 });
@@ -73,7 +75,14 @@ test('late points land in the rollups they belong to; prune keeps each resolutio
   const m = store.metrics.statistics({ ...id, start: T0, end: T0 + 60_000, periodMs: 60_000, nowMs: now })[0]!;
   assert.deepEqual(m.stats, { sampleCount: 2, sum: 4, minimum: 1, maximum: 3 });
   const count = (t: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
-  assert.equal(store.metrics.prune(now, 1000), 2);
+  // The hour is rolled up once complete; a late point into it marks it again, and it is recomputed, not added twice.
+  assert.equal(store.metrics.rollUpHours(T0 + 1000, 1000), 0);
+  assert.equal(store.metrics.rollUpHours(now, 1000), 1);
+  store.metrics.put([cpu(T0 + 45_000, { value: 5 })]);
+  assert.equal(store.metrics.rollUpHours(now, 1000), 1);
+  const hour = store.metrics.statistics({ ...id, start: T0, end: T0 + 3600_000, periodMs: 3600_000, nowMs: T0 + 20 * 86_400_000 })[0]!;
+  assert.deepEqual(hour.stats, { sampleCount: 3, sum: 9, minimum: 1, maximum: 5 });
+  assert.equal(store.metrics.prune(now, 1000), 3);
   assert.deepEqual([count('metric_raw'), count('metric_1m'), count('metric_1h')], [0, 1, 1]);
   assert.equal(store.metrics.prune(now, 1000), 0);
   store.metrics.prune(T0 + MINUTE_RETENTION_MS + 1, 1000);

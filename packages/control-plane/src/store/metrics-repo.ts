@@ -23,6 +23,8 @@ import { statementCache } from './statement-cache';
 export const RAW_RETENTION_MS = 3 * 3600_000;
 export const MINUTE_RETENTION_MS = 15 * 86_400_000;
 export const HOUR_RETENTION_MS = 63 * 86_400_000;
+/** PutMetricData accepts points this old: hours before it can no longer change. */
+export const LATE_DATA_HORIZON_MS = 14 * 86_400_000;
 const MINUTE = 60_000;
 const HOUR = 3600_000;
 
@@ -63,16 +65,19 @@ type Row = { series_id: number; ts: number; sample_count: number; sum: number; m
 /**
  * The metric store (docs/design/metrics.md). `put` takes a batch of
  * datapoints from the pipeline or PutMetricData and writes it in one
- * transaction: the raw points, and the 1-minute and 1-hour rollups they
- * fall in, merged as they go (so rollups are never behind and late points
- * land where they belong). `prune` deletes what is past retention; it is
- * the metric-retention role's, and deletes by time only, so running it
- * again or after a crash is harmless. Reads never write.
+ * transaction: the raw points, and the 1-minute rollups they fall in,
+ * merged as they go (so those are never behind and late points land where
+ * they belong). `rollUpHours` makes 1-hour rollups from changed minutes and
+ * `prune` deletes what is past retention; both are the metric-retention
+ * role's and are level-triggered (flags and times in the tables), so running
+ * them again or after a crash is harmless. Reads never write.
  */
 export class MetricsRepo {
   private readonly sql: ReturnType<typeof statementCache>;
   /** `namespace\0name\0dims` -> series id; ids never change once written. */
   private readonly seriesIds = new Map<string, number>();
+  /** What `last_seen`/`unit` were last written as, per series id (bounded like seriesIds). */
+  private readonly lastSeenWritten = new Map<number, { ts: number; unit: string | undefined }>();
 
   constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
     this.sql = statementCache(db);
@@ -82,6 +87,11 @@ export class MetricsRepo {
   put(points: readonly MetricDatum[]): void {
     if (points.length === 0) return;
     const namespaces = new Set<string>();
+    // Caches learn from a batch only once it has committed: a rolled-back series id must not be reused.
+    const newIds = new Map<string, number>();
+    const written = new Map<number, { ts: number; unit: string | undefined }>();
+    // Inside a caller's transaction, this one is only a savepoint: what it wrote may still roll back, so learn nothing.
+    const outer = this.db.inTransaction;
     this.db.transaction(() => {
       const lastSeen = new Map<number, { ts: number; unit: string | undefined }>();
       const minutes = new Map<string, { series: number; ts: number; stats: StatisticSet; values: [number, number][] }>();
@@ -89,7 +99,7 @@ export class MetricsRepo {
       for (const p of points) {
         const stats = statisticSetOf(p);
         if (!stats) continue;
-        const series = this.seriesId(p);
+        const series = this.seriesId(p, newIds);
         namespaces.add(p.namespace);
         const values = weightedValues(p);
         // A single value is its own distribution (sum = min = max); keep vals only when they say more.
@@ -108,48 +118,84 @@ export class MetricsRepo {
         }
       }
       const touch = this.sql('UPDATE metric_series SET last_seen = MAX(last_seen, ?), unit = COALESCE(?, unit) WHERE id = ?');
-      for (const [id, s] of lastSeen) touch.run(s.ts, s.unit ?? null, id);
-      const hours = new Map<string, { series: number; ts: number; stats: StatisticSet; sketch: Sketch }>();
-      for (const m of minutes.values()) {
-        const sketch = addToSketch(new Map(), m.values);
-        this.mergeRollup('metric_1m', m.series, m.ts, m.stats, sketch);
-        const hour = Math.floor(m.ts / HOUR) * HOUR;
-        const key = `${m.series}:${hour}`;
-        const h = hours.get(key);
-        if (h) {
-          h.stats = mergeStatisticSets(h.stats, m.stats);
-          mergeSketches(h.sketch, sketch);
-        } else {
-          hours.set(key, { series: m.series, ts: hour, stats: m.stats, sketch: new Map(sketch) });
-        }
+      for (const [id, seen] of lastSeen) {
+        // last_seen serves ListMetrics (hours) and pruning (days): a write a minute per metric is enough.
+        const known = this.lastSeenWritten.get(id);
+        if (known && seen.ts < known.ts + MINUTE && (seen.unit === undefined || seen.unit === known.unit)) continue;
+        touch.run(seen.ts, seen.unit ?? null, id);
+        written.set(id, { ts: Math.max(seen.ts, known?.ts ?? 0), unit: seen.unit ?? known?.unit });
       }
-      for (const h of hours.values()) this.mergeRollup('metric_1h', h.series, h.ts, h.stats, h.sketch);
+      for (const m of minutes.values()) this.mergeMinute(m.series, m.ts, m.stats, addToSketch(new Map(), m.values));
     })();
+    // Bounded: past this many metrics, look them up again rather than grow.
+    if (this.seriesIds.size + newIds.size > 200_000) {
+      this.seriesIds.clear();
+      this.lastSeenWritten.clear();
+    }
+    if (!outer) {
+      for (const [k, id] of newIds) this.seriesIds.set(k, id);
+      for (const [id, w] of written) this.lastSeenWritten.set(id, w);
+    }
     for (const namespace of namespaces) this.record({ kind: 'metric-data', namespace });
   }
 
-  private seriesId(m: MetricId): number {
+  private seriesId(m: MetricId, newIds: Map<string, number>): number {
     const dims = canonicalDimensions(m.dimensions);
     const key = `${m.namespace}\0${m.metricName}\0${dims}`;
-    const cached = this.seriesIds.get(key);
+    const cached = this.seriesIds.get(key) ?? newIds.get(key);
     if (cached !== undefined) return cached;
     this.sql('INSERT INTO metric_series(namespace, metric_name, dimensions, last_seen) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING').run(m.namespace, m.metricName, dims);
     const row = this.sql('SELECT id FROM metric_series WHERE namespace = ? AND metric_name = ? AND dimensions = ?').get(m.namespace, m.metricName, dims) as { id: number };
-    // Bounded: past this many metrics, look them up again rather than grow.
-    if (this.seriesIds.size >= 200_000) this.seriesIds.clear();
-    this.seriesIds.set(key, row.id);
+    newIds.set(key, row.id);
     return row.id;
   }
 
-  private mergeRollup(table: 'metric_1m' | 'metric_1h', series: number, ts: number, stats: StatisticSet, sketch: Sketch): void {
-    const old = this.sql(`SELECT sample_count, sum, minimum, maximum, sketch FROM ${table} WHERE series_id = ? AND ts = ?`).get(series, ts) as
+  /** Merges into a 1-minute rollup and marks it for the hour rollup (`rolled = 0`). */
+  private mergeMinute(series: number, ts: number, stats: StatisticSet, sketch: Sketch): void {
+    const old = this.sql('SELECT sample_count, sum, minimum, maximum, sketch FROM metric_1m WHERE series_id = ? AND ts = ?').get(series, ts) as
       | (Omit<Row, 'series_id' | 'ts'> & { sketch: string | null })
       | undefined;
     const merged = old ? mergeStatisticSets({ sampleCount: old.sample_count, sum: old.sum, minimum: old.minimum, maximum: old.maximum }, stats) : stats;
     const sk = old ? mergeSketches(sketchFromJson(old.sketch), sketch) : sketch;
     this
-      .sql(`INSERT OR REPLACE INTO ${table}(series_id, ts, sample_count, sum, minimum, maximum, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .sql('INSERT OR REPLACE INTO metric_1m(series_id, ts, sample_count, sum, minimum, maximum, sketch, rolled) VALUES (?, ?, ?, ?, ?, ?, ?, 0)')
       .run(series, ts, merged.sampleCount, merged.sum, merged.minimum, merged.maximum, sk.size > 0 ? sketchToJson(sk) : null);
+  }
+
+  /**
+   * Makes the 1-hour rollups of up to `limit` (metric, hour) pairs whose
+   * 1-minute rows changed since they were rolled up, for complete hours
+   * within the late-data horizon (PutMetricData takes points two weeks
+   * back; older hours cannot change). Each hour is recomputed from its
+   * minutes, so running it twice or after a crash is harmless. Returns how
+   * many hours were rolled up; call until it returns 0.
+   */
+  rollUpHours(nowMs: number, limit: number): number {
+    return this.db.transaction(() => {
+      const hours = this
+        .sql(
+          `SELECT DISTINCT series_id, ts - (ts % ${HOUR}) AS hour FROM metric_1m
+           WHERE rolled = 0 AND ts >= @from AND ts < @before LIMIT @limit`,
+        )
+        .all({ from: Math.floor((nowMs - LATE_DATA_HORIZON_MS) / HOUR) * HOUR, before: Math.floor(nowMs / HOUR) * HOUR, limit }) as { series_id: number; hour: number }[];
+      const minutes = this.sql('SELECT sample_count, sum, minimum, maximum, sketch FROM metric_1m WHERE series_id = ? AND ts >= ? AND ts < ?');
+      for (const { series_id: series, hour } of hours) {
+        let stats: StatisticSet | undefined;
+        const sketch: Sketch = new Map();
+        for (const m of minutes.iterate(series, hour, hour + HOUR) as IterableIterator<Omit<Row, 'series_id' | 'ts'> & { sketch: string | null }>) {
+          const s = { sampleCount: m.sample_count, sum: m.sum, minimum: m.minimum, maximum: m.maximum };
+          stats = stats ? mergeStatisticSets(stats, s) : s;
+          mergeSketches(sketch, sketchFromJson(m.sketch));
+        }
+        if (stats) {
+          this
+            .sql('INSERT OR REPLACE INTO metric_1h(series_id, ts, sample_count, sum, minimum, maximum, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)')
+            .run(series, hour, stats.sampleCount, stats.sum, stats.minimum, stats.maximum, sketch.size > 0 ? sketchToJson(sketch) : null);
+        }
+        this.sql('UPDATE metric_1m SET rolled = 1 WHERE series_id = ? AND ts >= ? AND ts < ? AND rolled = 0').run(series, hour, hour + HOUR);
+      }
+      return hours.length;
+    })();
   }
 
   /** The unit last written for a metric, and whether the metric exists at all. */
@@ -247,6 +293,7 @@ export class MetricsRepo {
         for (const table of ['metric_raw', 'metric_1m', 'metric_1h']) this.sql(`DELETE FROM ${table} WHERE series_id = ?`).run(s.id);
         this.sql('DELETE FROM metric_series WHERE id = ?').run(s.id);
         this.seriesIds.delete(`${s.namespace}\0${s.metric_name}\0${s.dimensions}`);
+        this.lastSeenWritten.delete(s.id);
       }
       return n + stale.length;
     })();
