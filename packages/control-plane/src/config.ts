@@ -91,7 +91,7 @@ function hostPort(v: string): { host: string; port: number } {
 /** The target tracking alarm settings from their flags (CloudWatch's rules for a period). */
 function trackingAlarmsOf(period: string, evaluations: string): import('./autoscaling/tracking-alarms').TrackingAlarmOptions {
   const p = Number(period);
-  if (!Number.isInteger(p) || p < 1 || (p % 60 !== 0 && ![10, 30].includes(p))) throw new InvalidArgumentError('--autoscaling-alarm-period must be 10, 30 or a multiple of 60 (seconds)');
+  if (!Number.isInteger(p) || p < 1 || (p % 60 !== 0 && ![1, 5, 10, 30].includes(p))) throw new InvalidArgumentError('--autoscaling-alarm-period must be 1, 5, 10, 30 (high resolution) or a multiple of 60 (seconds)');
   const m = /^\s*(\d{1,4})\s*,\s*(\d{1,4})\s*$/.exec(evaluations);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || p * Math.max(Number(m[1]), Number(m[2])) > 86_400) throw new InvalidArgumentError('--autoscaling-alarm-evaluation-periods must be HIGH,LOW, both at least 1, within a day of periods (e.g. 3,15)');
   return { periodSeconds: p, highEvaluationPeriods: Number(m[1]), lowEvaluationPeriods: Number(m[2]) };
@@ -133,7 +133,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
     .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
     .option('--autoscaling-interval <duration>', 'evaluate every scalable target this often (scheduled actions, alarms, bounds), e.g. 10s', env['STEVEDORE_AUTOSCALING_INTERVAL'] ?? '10s')
-    .option('--autoscaling-alarm-period <seconds>', 'period of the alarms target tracking creates: 10, 30 or a multiple of 60 (AWS: 60)', env['STEVEDORE_AUTOSCALING_ALARM_PERIOD'] ?? '60')
+    .option('--autoscaling-alarm-period <seconds>', 'period of the alarms target tracking creates: 1, 5, 10, 30 or a multiple of 60 seconds (AWS: 60)', env['STEVEDORE_AUTOSCALING_ALARM_PERIOD'] ?? '60')
     .option('--autoscaling-alarm-evaluation-periods <high,low>', 'periods the metric must stay above the target (scale out) and under 90% of it (scale in) (AWS: 3,15)', env['STEVEDORE_AUTOSCALING_ALARM_EVALUATION_PERIODS'] ?? '3,15')
     .option('--alarm-evaluation-interval-ms <ms>', 'evaluate every CloudWatch alarm this often [env STEVEDORE_ALARM_EVALUATION_INTERVAL_MS]', env['STEVEDORE_ALARM_EVALUATION_INTERVAL_MS'] ?? '10000')
     .option('--log-store-max-bytes <size>', 'log store size cap (awslogs and PutLogEvents); past it the oldest events go, e.g. 10g, 500m, 0 = none', env['STEVEDORE_LOG_STORE_MAX_BYTES'] ?? '10g')
