@@ -103,6 +103,7 @@ test('the documented Fargate task definition runs unchanged: its own namespace, 
   assert.equal(t.platformVersion, '1.4.0');
   assert.equal(t.containerInstanceArn, undefined, 'FARGATE tasks show no container instance');
   assert.deepEqual([t.cpu, t.memory], ['256', '512']);
+  assert.deepEqual(t.ephemeralStorage, { sizeInGiB: 20 });
   const eni = t.attachments[0];
   assert.equal(eni.type, 'ElasticNetworkInterface');
   assert.equal(eni.status, 'ATTACHED');
@@ -150,6 +151,8 @@ test('FARGATE refusals say what to use instead', async () => {
   await refused({ overrides: { memory: '700' } }, 'ClientException', /No Fargate configuration exists for given values.*512 \(MiB\)|No Fargate configuration exists/);
   await refused({ networkConfiguration: undefined }, 'InvalidParameterException', /Network Configuration must be provided/);
   await refused({ platformVersion: '1.3.0' }, 'InvalidParameterException', /LATEST or 1\.4\.0/);
+  const start = await c.call('StartTask', { launchType: 'FARGATE', taskDefinition: 'fargate-task-definition', containerInstances: ['x'] }).then(() => assert.fail('accepted'), (e: any) => e);
+  assert.match(start.message, /launch FARGATE tasks with RunTask/);
   // Host access is never given to FARGATE tasks, even where the cluster allows it to EC2 tasks.
   await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:allowPrivilegedContainers', value: 'enabled' }] });
   await c.call('RegisterTaskDefinition', {

@@ -158,7 +158,7 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
     capacityProviderName: t.capacityProviderName,
     platformVersion: t.platformVersion,
     platformFamily: fargate ? 'Linux' : undefined,
-    ephemeralStorage: fargate ? { sizeInGiB: 20 } : undefined,
+    ephemeralStorage: t.ephemeralStorage,
     availabilityZone: az,
     attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
     attachments: eniAttachment(t, instance),

@@ -38,13 +38,14 @@ interface TaskRow {
 }
 
 /** The launch details kept in launch_json (migration 018). */
-type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface'>;
+type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface' | 'ephemeralStorage'>;
 
 function launchDetails(t: Task): string | null {
   const d: LaunchDetails = {};
   if (t.capacityProviderName !== undefined) d.capacityProviderName = t.capacityProviderName;
   if (t.platformVersion !== undefined) d.platformVersion = t.platformVersion;
   if (t.networkInterface !== undefined) d.networkInterface = t.networkInterface;
+  if (t.ephemeralStorage !== undefined) d.ephemeralStorage = t.ephemeralStorage;
   return Object.keys(d).length > 0 ? JSON.stringify(d) : null;
 }
 

@@ -70,6 +70,7 @@ export function newTask(spec: NewTaskSpec): Task {
   if (spec.startedBy !== undefined) t.startedBy = spec.startedBy;
   if (spec.capacityProviderName !== undefined) t.capacityProviderName = spec.capacityProviderName;
   if (spec.platformVersion !== undefined) t.platformVersion = spec.platformVersion;
+  if (t.launchType === 'FARGATE') t.ephemeralStorage = { sizeInGiB: spec.td.ephemeralStorage?.sizeInGiB ?? 20 };
   if (spec.td.networkMode === 'awsvpc') {
     t.networkInterface = { ...networkInterfaceIds(newId()), configuration: spec.awsvpcConfiguration ?? { subnets: [], securityGroups: [], assignPublicIp: 'DISABLED' } };
   }

@@ -99,6 +99,8 @@ export interface Task {
   platformVersion?: string;
   /** awsvpc tasks. */
   networkInterface?: TaskNetworkInterface;
+  /** FARGATE tasks: the definition's ephemeralStorage, 20 GiB by default (shown, not enforced: docs/design/fargate.md). */
+  ephemeralStorage?: { sizeInGiB: number };
   clientToken?: string;
   createdAt: number;
   pullStartedAt?: number;

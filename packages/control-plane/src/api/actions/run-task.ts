@@ -226,6 +226,8 @@ function refreshResult(ctx: ApiContext, prior: RunTaskResult): RunTaskResult {
 export function startTask(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const refs = p.stringList('containerInstances', { required: true, min: 1, max: 10 })!;
+  // StartTask names its instances: ECS has no launch type for it, so a FARGATE launch is RunTask's.
+  if (p.string('launchType') === 'FARGATE') throw new InvalidParameterException('StartTask places tasks on the container instances you name; launch FARGATE tasks with RunTask.', 'launchType');
   const req = readLaunch(ctx, p, false);
   return ctx.store.tx(() => {
     const tasks: unknown[] = [];
