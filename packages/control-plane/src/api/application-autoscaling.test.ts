@@ -207,3 +207,13 @@ test('deregistering a target removes its policies and scheduled actions', async 
   assert.equal(again.body['__type'], 'ObjectNotFoundException');
   assert.equal(again.body['message'], 'No scalable target registered for service namespace: ecs, resource ID: service/aas/web, scalable dimension: ecs:service:DesiredCount');
 });
+
+test('authorization: the read-only role describes scaling but cannot change it (application-autoscaling:* actions)', async () => {
+  const k = await h.call('CreateAccessKey', { roleName: 'read-only' }, 'Stevedore_20261125.CreateAccessKey');
+  const key = { accessKeyId: k.body['accessKey'].accessKeyId, secretAccessKey: k.body['accessKey'].secretAccessKey };
+  const d = await h.callAs(key, 'DescribeScalableTargets', { ServiceNamespace: 'ecs' }, 'AnyScaleFrontendService.DescribeScalableTargets');
+  assert.equal(d.status, 200, JSON.stringify(d.body));
+  const r = await h.callAs(key, 'RegisterScalableTarget', { ...KEY, MinCapacity: 1, MaxCapacity: 2 }, 'AnyScaleFrontendService.RegisterScalableTarget');
+  assert.equal(r.body['__type'], 'AccessDeniedException');
+  assert.match(r.body['message'], /is not authorized to perform: application-autoscaling:RegisterScalableTarget on resource: \*/);
+});

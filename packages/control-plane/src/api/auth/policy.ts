@@ -110,7 +110,7 @@ export const BUILT_IN_ROLES: ReadonlyMap<string, BuiltInRole> = new Map(Object.e
     description: 'Describe*, List* and Get* actions (including task logs and log store reads; secret metadata but not secret values) on every resource; no changes.',
     policyDocument: doc({
       // Secret metadata, never values: secretsmanager:GetSecretValue is not a read-only action.
-      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'],
+      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents', 'application-autoscaling:Describe*'],
       Resource: ['*'],
     }),
   },
