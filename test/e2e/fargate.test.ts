@@ -23,10 +23,11 @@ let c: TestCluster;
 const AWSVPC = { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGroups: ['sg-12345678'], assignPublicIp: 'ENABLED' } };
 
 /**
- * ECS's documented Fargate example (a web server, plus a sidecar), with
- * busybox for httpd and without its awslogs configuration: the log driver
- * lands separately.
+ * ECS's documented Fargate example (a web server logging with awslogs, plus
+ * a sidecar), with busybox for httpd. The documented definition has no
+ * awslogs-create-group: the group is created first, as a user would.
  */
+const LOG_GROUP = '/ecs/fargate-task-definition';
 const FIXTURE = {
   family: 'fargate-task-definition',
   networkMode: 'awsvpc',
@@ -40,7 +41,8 @@ const FIXTURE = {
       image: TEST_IMAGE,
       essential: true,
       entryPoint: ['sh', '-c'],
-      command: ["mkdir -p /www && echo '<html><head><title>Amazon ECS Sample App</title></head><body><h1>Amazon ECS Sample App</h1></body></html>' > /www/index.html && exec httpd -f -p 80 -h /www"],
+      command: ["mkdir -p /www && echo '<html><head><title>Amazon ECS Sample App</title></head><body><h1>Amazon ECS Sample App</h1></body></html>' > /www/index.html && echo 'sample app serving' && exec httpd -f -p 80 -h /www"],
+      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } },
       portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
     },
     { name: 'sidecar', image: TEST_IMAGE, essential: false, command: ['sh', '-c', 'exec sleep 3600'] },
@@ -57,6 +59,7 @@ before(async () => {
     agentArgs: () => ['--pause-image', TEST_IMAGE],
   });
   await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:fargatePool', value: 'attribute:stevedore.pool == fargate' }] });
+  await c.call('CreateLogGroup', { logGroupName: LOG_GROUP }, 'Logs_20140328');
   const reg = await c.call('RegisterTaskDefinition', FIXTURE);
   assert.ok(reg.taskDefinition.compatibilities.includes('FARGATE'));
 });
@@ -123,8 +126,18 @@ test('the documented Fargate task definition runs unchanged: its own namespace, 
   const local = await docker(['exec', sidecar, 'wget', '-q', '-O', '-', 'http://localhost:80/']);
   assert.match(local.stdout, /Amazon ECS Sample App/);
 
-  // One cgroup for the task, with its size: every container is under it.
+  // Its output, under ECS's stream name (prefix/container/task id).
   const taskId = arn.split('/').pop()!;
+  const events = await waitFor(
+    async () => {
+      const r = await c.call('GetLogEvents', { logGroupName: LOG_GROUP, logStreamName: `ecs/sample-fargate-app/${taskId}`, startFromHead: true }, 'Logs_20140328').catch(() => ({ events: [] }));
+      return r.events.length > 0 ? r.events : undefined;
+    },
+    { description: 'the web container log in CloudWatch Logs', timeoutMs: 20_000, intervalMs: 250 },
+  );
+  assert.equal(events[0].message, 'sample app serving');
+
+  // One cgroup for the task, with its size: every container is under it.
   const info = await inspectContainer(await containerOf(arn, 'sample-fargate-app'));
   assert.equal(info.HostConfig.CgroupParent, `/stevedore/${taskId}`);
   assert.equal(info.HostConfig.NetworkMode.startsWith('container:'), true);
