@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { call as apiCall, readCredentialsFile, STEVEDORE_TARGET, trustApiCa, type Credentials } from './api';
-import { listContainers, removeContainers, removeVolumes, type ContainerSummary } from './docker';
+import { listContainers, removeContainers, removeEndpointChains, removeVolumes, type ContainerSummary } from './docker';
 import { waitFor } from './wait-for';
 
 /** The checkout root, found by walking up (this file runs from test/dist/helpers/). */
@@ -390,7 +390,19 @@ export class TestCluster {
     this.killLocalHosts();
     await removeContainers({ 'stevedore.cluster': this.name }).catch(() => 0);
     await removeVolumes({ 'stevedore.cluster': this.name }).catch(() => 0);
+    await removeEndpointChains(this.agentInstanceIds()).catch(() => undefined);
     if (!opts.keep && process.env.STEVEDORE_KEEP_TEST_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The instance ids the agents wrote (<agent data dir>/instance.json), for cleanup. */
+  agentInstanceIds(): string[] {
+    return this.agents.flatMap((_, i) => {
+      try {
+        return [(JSON.parse(readFileSync(path.join(this.dataDir, `agent-${i}`, 'instance.json'), 'utf8')) as { instanceId: string }).instanceId];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** HAProxy outlives its agent by design (the next agent adopts it): a test cluster's must go with it. */

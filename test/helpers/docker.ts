@@ -92,3 +92,23 @@ export async function removeVolumes(labels: Record<string, string>): Promise<num
   if (names.length > 0) await docker(['volume', 'rm', '-f', ...names]);
   return names.length;
 }
+
+/**
+ * The task endpoint's iptables chains of these instances (agents keep them
+ * while their containers run, so a test that kills a cluster removes them):
+ * names as packages/agent/src/task-endpoint/endpoint-rules.ts makes them.
+ */
+export async function removeEndpointChains(instanceIds: string[]): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const { execFile } = await import('node:child_process');
+  const run = (args: string[]) => new Promise<void>((resolve) => execFile('iptables', ['-w', '5', ...args], { timeout: 15_000 }, () => resolve()));
+  for (const id of instanceIds) {
+    const h = createHash('sha256').update(id).digest('hex').slice(0, 12);
+    await run(['-t', 'nat', '-D', 'PREROUTING', '-d', '169.254.170.2/32', '-p', 'tcp', '--dport', '80', '-j', `STVD-N-${h}`]);
+    await run(['-t', 'filter', '-D', 'FORWARD', '-d', '169.254.170.2/32', '-j', `STVD-F-${h}`]);
+    for (const [t, c] of [['nat', `STVD-N-${h}`], ['filter', `STVD-F-${h}`]]) {
+      await run(['-t', t!, '-F', c!]);
+      await run(['-t', t!, '-X', c!]);
+    }
+  }
+}

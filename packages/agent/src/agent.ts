@@ -25,6 +25,8 @@ import { Worker } from './worker/worker';
 import { LoadBalancerHost } from './loadbalancer/lb-host';
 import { AwslogsShipper } from './awslogs/awslogs-shipper';
 import { FileOffsetStore } from './awslogs/offset-store';
+import { TaskEndpoint } from './task-endpoint/task-endpoint';
+import { LABEL } from './docker/labels';
 
 export function agentVersion(): string {
   try {
@@ -121,6 +123,21 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   const ilog = log.child({ instance: instanceId });
 
   const controller = new DockerController(docker, ilog);
+  // The worker is bound late (the endpoint reads task state, the worker needs the endpoint).
+  let workerRef: Worker | undefined;
+  const endpoint = new TaskEndpoint({
+    instanceId,
+    docker,
+    availabilityZone: cfg.availabilityZone,
+    log: ilog,
+    taskState: (arn) => workerRef?.taskState(arn),
+    fetchCredentials: async (taskArn) => {
+      const r = await client.getTaskCredentials(instanceId, taskArn, 'TaskApplication');
+      return { roleArn: r.role_arn, accessKeyId: r.access_key_id, secretAccessKey: r.secret_access_key, sessionToken: r.session_token, expiration: Number(r.expiration_ms) };
+    },
+  });
+  // Verified (a probe through the rule) before any container is given the endpoint.
+  await endpoint.start();
   // The reporter needs the worker (acks) and the worker the reporter (reports): bind late.
   let worker: Worker | undefined;
   // Set while a session is up: awslogs batches go over it, and wait (their offsets unmoved) while it is down.
@@ -152,9 +169,12 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     cgroups: new TaskCgroups(),
     reports: reporter,
     awslogs,
+    endpoint,
   });
+  workerRef = worker;
   await worker.start();
   awslogs.start();
+  await endpoint.adopt(await controller.listContainers({ [LABEL.instance]: instanceId }), (labels) => labels[LABEL.task]);
 
   const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
   // Hosts a load balancer's placement picks run HAProxy; elsewhere the host set stays empty and this idle.
@@ -225,6 +245,9 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
       loadBalancers.stop();
       worker!.stop();
+      // Rules stay while our containers run (the next agent re-points them); with none left, the chains go.
+      const left = await controller.listContainers({ [LABEL.instance]: instanceId }).catch(() => [{}]);
+      await endpoint.stop(left.length === 0).catch((err: unknown) => ilog.warn({ err: (err as Error).message }, 'task endpoint shutdown failed'));
       client.close();
     },
   };

@@ -130,6 +130,17 @@ describe('toDockerCreateOptions', () => {
     assert.deepEqual(o.HostConfig?.LogConfig, { Type: 'none', Config: {} });
   });
 
+  it('gives the endpoint MAC and the agent variables, which win over environment and secrets of the same name', () => {
+    const o = toDockerCreateOptions(
+      req(
+        { environment: [{ name: 'A', value: 'plain' }, { name: 'ECS_CONTAINER_METADATA_URI_V4', value: 'spoofed' }] },
+        { secretEnvironment: [{ name: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', value: 'spoofed' }], agentEnvironment: [{ name: 'ECS_CONTAINER_METADATA_URI_V4', value: 'http://169.254.170.2/v4/x' }, { name: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', value: '/v2/credentials/y' }], macAddress: '02:01:02:03:04:05' },
+      ),
+    );
+    assert.deepEqual(o.Env, ['A=plain', 'ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/x', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/y']);
+    assert.equal((o as { MacAddress?: string }).MacAddress, '02:01:02:03:04:05');
+  });
+
   it('leaves no undefined keys for dockerode to send as null', () => {
     const o = toDockerCreateOptions(req({}));
     for (const [k, v] of Object.entries(o)) assert.notEqual(v, undefined, k);

@@ -53,11 +53,16 @@ function ports(req: CreateContainerRequest): { exposed: Record<string, object>; 
   return { exposed, bindings };
 }
 
-/** `environment`, then the resolved `secrets` (a secret wins over a plain variable of the same name). */
-function env(def: ContainerDefinition, secrets: { name: string; value: string }[] = []): string[] {
+/**
+ * `environment`, then the resolved `secrets` (a secret wins over a plain
+ * variable of the same name), then the agent's own variables (the endpoint
+ * URIs win over anything the definition says, as the ECS agent's do).
+ */
+function env(def: ContainerDefinition, secrets: { name: string; value: string }[] = [], agent: { name: string; value: string }[] = []): string[] {
+  const agentNames = new Set(agent.map((s) => s.name));
   const secret = new Set(secrets.map((s) => s.name));
-  const plain = (def.environment ?? []).filter((kv) => kv.name && !secret.has(kv.name)).map((kv) => `${kv.name}=${kv.value ?? ''}`);
-  return [...plain, ...secrets.map((s) => `${s.name}=${s.value}`)];
+  const plain = (def.environment ?? []).filter((kv) => kv.name && !secret.has(kv.name) && !agentNames.has(kv.name)).map((kv) => `${kv.name}=${kv.value ?? ''}`);
+  return [...plain, ...secrets.filter((s) => !agentNames.has(s.name)).map((s) => `${s.name}=${s.value}`), ...agent.map((s) => `${s.name}=${s.value}`)];
 }
 
 function tmpfs(def: ContainerDefinition): Record<string, string> | undefined {
@@ -159,7 +164,9 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
   return compact({
     name: req.dockerName,
     Image: req.image,
-    Env: env(def, req.secretEnvironment),
+    Env: env(def, req.secretEnvironment, req.agentEnvironment),
+    // Docker API 1.41 takes the MAC of the default bridge endpoint here (task endpoint rule, endpoint-rules.ts).
+    MacAddress: req.macAddress,
     Cmd: def.command,
     Entrypoint: def.entryPoint,
     WorkingDir: def.workingDirectory,

@@ -96,6 +96,10 @@ export interface CreateContainerRequest {
   namespaces?: { network?: string; pid?: string; ipc?: string };
   /** The pause container itself, when others join its IPC namespace. */
   shareableIpc?: boolean;
+  /** The agent's own variables (metadata and credentials endpoint URIs): they win over both. */
+  agentEnvironment?: { name: string; value: string }[];
+  /** The MAC address the task endpoint's iptables rule matches (bridge mode). */
+  macAddress?: string;
 }
 
 /** Docker's health states, as observed. */

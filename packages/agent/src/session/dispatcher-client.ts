@@ -21,6 +21,8 @@ import {
   type PutLogEventsResponse,
   type WireLogBatchResult,
   type WireLogEventsBatch,
+  type GetTaskCredentialsRequest,
+  type GetTaskCredentialsResponse,
 } from '@stevedore/proto';
 
 /** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
@@ -36,6 +38,7 @@ interface RawClient extends grpc.Client {
   UpdateTaskStatus: Unary<{ session_id: string; updates: WireTaskStatus[] }, UpdateTaskStatusResponse>;
   UpdateTargetHealth: Unary<UpdateTargetHealthRequest, UpdateTargetHealthResponse>;
   PutLogEvents: Unary<PutLogEventsRequest, PutLogEventsResponse>;
+  GetTaskCredentials: Unary<GetTaskCredentialsRequest, GetTaskCredentialsResponse>;
   Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
@@ -114,6 +117,10 @@ export class DispatcherClient {
   async putLogEvents(instanceId: string, sessionId: string, batches: WireLogEventsBatch[]): Promise<WireLogBatchResult[]> {
     const res = await this.unary(this.raw.PutLogEvents, { session_id: sessionId, batches }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
     return res.results ?? [];
+  }
+
+  getTaskCredentials(instanceId: string, taskArn: string, roleType: 'TaskApplication' | 'TaskExecution'): Promise<GetTaskCredentialsResponse> {
+    return this.unary(this.raw.GetTaskCredentials, { task_arn: taskArn, role_type: roleType }, this.md(instanceId), CALL_TIMEOUTS.register);
   }
 
   pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {

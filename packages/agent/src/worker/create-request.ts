@@ -3,6 +3,7 @@ import { containerLabels, LABEL, taskLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
 import { AWSLOGS_LABEL, awslogsLabel } from '../awslogs/awslogs-shipper';
+import { ENDPOINT_LABEL } from '../task-endpoint/task-endpoint';
 
 export class ResourceInitializationError extends Error {
   override readonly name = 'ResourceInitializationError';
@@ -35,6 +36,17 @@ export function hostAccessRefusal(spec: TaskAssignment): string | undefined {
   return violations.length ? violations.map((v) => v.message).join('; ') : undefined;
 }
 
+/**
+ * The endpoint's labels go after the user's, like every system label, and a
+ * user's label of the same name is dropped even when the endpoint sets none
+ * (host mode): a restarted agent trusts these labels to bind ids to tasks.
+ */
+function endpointLabels(labels: Record<string, string>, endpoint: Record<string, string>): Record<string, string> {
+  const out = { ...labels };
+  for (const k of Object.values(ENDPOINT_LABEL)) delete out[k];
+  return { ...out, ...endpoint };
+}
+
 export interface CreateContext {
   instanceId: string;
   hostIp: string;
@@ -48,6 +60,8 @@ export interface CreateContext {
   secretEnvironment?: { name: string; value: string }[];
   /** The task's shared resources, once set up (see TaskRunner.taskResources). */
   shared?: SharedTaskResources;
+  /** What the task endpoint gives this container (environment, labels, MAC). */
+  grant?: { environment: { name: string; value: string }[]; labels: Record<string, string>; macAddress?: string };
 }
 
 /** What a task's containers share: its pause container's namespaces and its cgroup. */
@@ -119,7 +133,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
   const request: CreateContainerRequest = {
     dockerName: `ecs-${spec.family}-${spec.revision}-${def.name}-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
     image: def.image,
-    labels: withAwslogsLabel(containerLabels(spec, def, ctx.instanceId, ctx.agentVersion), def),
+    labels: endpointLabels(withAwslogsLabel(containerLabels(spec, def, ctx.instanceId, ctx.agentVersion), def), ctx.grant?.labels ?? {}),
     definition: def,
     networkMode: spec.networkMode ?? 'bridge',
     ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
@@ -130,6 +144,8 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     stopTimeoutSeconds: def.stopTimeout ?? ctx.defaultStopTimeoutSeconds,
     ...(ctx.secretEnvironment?.length ? { secretEnvironment: ctx.secretEnvironment } : {}),
     ...(ctx.shared?.cgroupParent !== undefined ? { cgroupParent: ctx.shared.cgroupParent } : {}),
+    ...(ctx.grant?.environment.length ? { agentEnvironment: ctx.grant.environment } : {}),
+    ...(ctx.grant?.macAddress ? { macAddress: ctx.grant.macAddress } : {}),
   };
   const pauseId = ctx.shared?.pauseId;
   if (pauseId !== undefined) {

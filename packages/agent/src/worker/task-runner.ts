@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import { isRuntimeSocketPath, SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS, type Clock, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
+import { isRuntimeSocketPath, SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS, type Clock, type ContainerDefinition, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
 import { LABEL } from '../docker/labels';
 import {
   INIT_EXEC_FAILURE_CODES,
@@ -53,6 +53,7 @@ export interface AwslogsPort {
 
 /** How long a cleanup waits for awslogs containers' last lines to be delivered before removing them anyway. */
 const AWSLOGS_DRAIN_WAIT_MS = 30_000;
+import { TaskEndpointUnavailable, type EndpointGrant } from '../task-endpoint/task-endpoint';
 
 export interface RunnerContext {
   controller: ContainerController;
@@ -75,6 +76,13 @@ export interface RunnerContext {
   onCleanedUp(taskArn: string, finalReport: TaskReport): void;
   /** awslogs shipping; without it, awslogs containers still run (json-file) but ship nothing. */
   awslogs?: AwslogsPort;
+  /** The credentials and metadata endpoint (absent in tests without one). */
+  endpoint?: {
+    prepare(spec: TaskAssignment, def: ContainerDefinition): Promise<EndpointGrant>;
+    /** awsvpc: the MAC (and its rule) of the task's pause container, whose network the containers join. */
+    preparePause(spec: TaskAssignment): Promise<EndpointGrant>;
+    release(taskArn: string): Promise<void>;
+  };
 }
 
 type Action = 'pull' | 'create' | 'start' | 'stop';
@@ -137,6 +145,7 @@ export class TaskRunner {
   /** Ports the pause container publishes (awsvpc): each container reports those of its own port mappings. */
   private pauseBindings: NetworkBinding[] | undefined;
   private released = false;
+  private endpointReleased = false;
 
   constructor(
     private readonly state: TaskState,
@@ -164,6 +173,11 @@ export class TaskRunner {
 
   report(): TaskReport {
     return buildReport(this.state);
+  }
+
+  /** A copy of the task as the agent knows it, for the metadata endpoint. */
+  snapshot(): TaskState {
+    return structuredClone(this.state);
   }
 
   runtimeIdOf(container: string): string | undefined {
@@ -378,6 +392,11 @@ export class TaskRunner {
     const tr = updateTaskStatus(t, now);
     if (tr) this.ctx.log.info({ from: tr.from, to: tr.to, stopCode: t.stopCode }, `task ${tr.from} -> ${tr.to} (${tr.reason})`);
     this.releaseShared();
+    if (t.lastStatus === 'STOPPED' && !this.endpointReleased && this.ctx.endpoint) {
+      // Its credentials are no longer served and its rules go (the control plane refuses its keys already).
+      this.endpointReleased = true;
+      this.ctx.endpoint.release(t.taskArn).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'task endpoint release failed'));
+    }
     this.scheduleTick(recheckAt);
     this.scheduleCleanup();
   }
@@ -455,7 +474,15 @@ export class TaskRunner {
     const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
     if (hostAccessRefusal(this.state.spec!) === undefined) this.shared ??= this.setUpShared();
     const shared = this.shared ? await this.shared : undefined;
-    const { request, volumes } = buildCreateRequest(this.state.spec!, def, { ...this.ctx, peers, suffix: randomBytes(10).toString('hex'), secretEnvironment, ...(shared ? { shared } : {}) });
+    const endpoint = await this.endpointGrant(() => this.ctx.endpoint?.prepare(this.state.spec!, def));
+    const { request, volumes } = buildCreateRequest(this.state.spec!, def, {
+      ...this.ctx,
+      peers,
+      suffix: randomBytes(10).toString('hex'),
+      secretEnvironment,
+      ...(shared ? { shared } : {}),
+      ...(endpoint ? { grant: endpoint } : {}),
+    });
     // A symlink must not smuggle the runtime's socket past the path check (host paths, and devices the local driver binds).
     const hostPaths = [...request.mounts.filter((m) => m.type === 'bind').map((m) => m.source), ...volumes.flatMap((v) => (v.driverOpts['device']?.startsWith('/') ? [v.driverOpts['device']] : []))];
     for (const p of hostPaths) {
@@ -497,7 +524,14 @@ export class TaskRunner {
       let id = existing?.runtimeId;
       if (id === undefined) {
         await this.ctx.images.ensure(pause.image);
-        id = await this.ctx.controller.createContainer(buildPauseRequest(spec, pause, { ...this.ctx, suffix: randomBytes(10).toString('hex') }, out.cgroupParent));
+        // awsvpc: the task's containers share the pause container's network, so the endpoint rule is keyed on its MAC.
+        const grant = spec.networkMode === 'awsvpc' ? await this.endpointGrant(() => this.ctx.endpoint?.preparePause(spec)) : undefined;
+        const request = buildPauseRequest(spec, pause, { ...this.ctx, suffix: randomBytes(10).toString('hex') }, out.cgroupParent);
+        if (grant?.macAddress) {
+          request.macAddress = grant.macAddress;
+          request.labels = { ...request.labels, ...grant.labels };
+        }
+        id = await this.ctx.controller.createContainer(request);
       }
       if (!existing?.running) await this.ctx.controller.startContainer(id);
       const obs = await this.ctx.controller.inspectContainer(id);
@@ -510,6 +544,16 @@ export class TaskRunner {
       this.shared = undefined;
       throw new ResourceInitializationError(`failed to set up the task's namespaces: ${runtimeMessage(err)}`);
     });
+  }
+
+  /** What the task endpoint gives a container; its refusals are the task's ResourceInitializationError. */
+  private async endpointGrant(fn: () => Promise<EndpointGrant> | undefined): Promise<EndpointGrant | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof TaskEndpointUnavailable) throw new ResourceInitializationError(err.message);
+      throw err;
+    }
   }
 
   /** Once the task is STOPPED: its pause container stops (freeing its ports) and its cgroup goes; the containers stay for their logs. */

@@ -19,7 +19,7 @@ export interface ReportSink {
 export interface WorkerOptions
   extends Pick<
     RunnerContext,
-    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups'
+    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups' | 'endpoint'
   > {
   reports: ReportSink;
   /** awslogs shipping (AwslogsShipper); absent in tests that do not ship logs. */
@@ -102,6 +102,7 @@ export class Worker {
       ...(o.cgroups !== undefined ? { cgroups: o.cgroups } : {}),
       ...(o.awslogs ? { awslogs: o.awslogs } : {}),
       secrets: this.secrets,
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       onReport: (r) => o.reports.report(r),
       onCleanedUp: (arn, report) => {
         this.runners.delete(arn);
@@ -183,6 +184,11 @@ export class Worker {
 
   resyncAll(): void {
     for (const r of this.runners.values()) r.post({ kind: 'resync' });
+  }
+
+  /** The task as its runner knows it (a copy), for the metadata endpoint. */
+  taskState(taskArn: string): TaskState | undefined {
+    return this.runners.get(taskArn)?.snapshot();
   }
 
   runtimeIdOf(taskArn: string, container: string): string | undefined {

@@ -1,0 +1,194 @@
+/**
+ * Task roles, the task metadata endpoint and shared file systems, end to end
+ * on a real control plane, agent, iptables and Docker (one cluster):
+ * - a container of a task with a task role fetches its credentials from
+ *   http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI with no
+ *   configuration (the agent's DNAT rule brings it to the agent); requests
+ *   signed with them are allowed or denied by the role's policy; another
+ *   task's container cannot fetch them; after the task stops they are refused;
+ * - ${ECS_CONTAINER_METADATA_URI_V4}/task answers with the task's ARN and limits;
+ * - an efsVolumeConfiguration task gets the Docker volume of its registered
+ *   NFS export; two tasks share a shared-scope volume across a replacement.
+ * The API is called from the test process (tests reach the host only on
+ * 127.0.0.0/8; the containers reach only 169.254.170.2, which never leaves
+ * the host).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+
+before(async () => {
+  // awsvpc tasks need a pause image that exists here (no registry).
+  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.14.2', readyTimeoutMs: 60_000, agentArgs: () => ['--pause-image', TEST_IMAGE] });
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:ListClusters', 'ecs:DescribeClusters'], Resource: ['*'] }] };
+  await c.callStevedore('CreateRole', { roleName: 'e2e-app', policyDocument: JSON.stringify(policy) });
+  const sleeper = { name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32 };
+  await c.call('RegisterTaskDefinition', { family: 'with-role', taskRoleArn: 'arn:aws:iam::000000000000:role/e2e-app', cpu: '256', memory: '512', containerDefinitions: [sleeper] });
+  await c.call('RegisterTaskDefinition', { family: 'no-role', containerDefinitions: [sleeper] });
+  await c.call('RegisterTaskDefinition', { family: 'awsvpc-role', networkMode: 'awsvpc', taskRoleArn: 'e2e-app', containerDefinitions: [sleeper] });
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+async function waitStatus(taskArn: string, status: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const t = (await c.call('DescribeTasks', { tasks: [taskArn] })).tasks[0];
+      return t.lastStatus === status ? t : undefined;
+    },
+    { description: `task ${taskArn} ${status}`, timeoutMs, intervalMs: 200 },
+  );
+}
+
+const AWSVPC = { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGroups: ['sg-12345678'] } };
+
+async function runTask(family: string, extra: Record<string, unknown> = {}): Promise<{ taskArn: string; containerId: string }> {
+  const run = await c.call('RunTask', { taskDefinition: family, ...extra });
+  assert.equal(run.tasks.length, 1, JSON.stringify(run.failures));
+  const taskArn = run.tasks[0].taskArn as string;
+  await waitStatus(taskArn, 'RUNNING');
+  const [container] = await listContainers({ 'stevedore.task': taskArn, 'stevedore.container': 'app' });
+  return { taskArn, containerId: container!.id };
+}
+
+/**
+ * GET from inside a container, to 169.254.170.2 (busybox nc: the image has
+ * no HTTP client that works statically). `path` is expanded by the
+ * container's shell, so "$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" is the
+ * container's own variable.
+ */
+async function getInside(containerId: string, path: string): Promise<{ status: number; body: any }> {
+  const script = `printf 'GET %s HTTP/1.0\\r\\nHost: 169.254.170.2\\r\\n\\r\\n' "${path}" | nc -w 15 169.254.170.2 80`;
+  const t0 = Date.now();
+  const r = await docker(['exec', containerId, 'sh', '-c', script], 20_000);
+  const text = r.stdout;
+  if (!text) return { status: 0, body: `${r.stderr} after ${Date.now() - t0} ms` };
+  if (Date.now() - t0 > 2000) console.log(`slow: ${Date.now() - t0} ms for ${path}`);
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+  let parsed: unknown = body;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Left as text.
+  }
+  return { status, body: parsed };
+}
+
+const envOf = async (containerId: string, name: string) => (await docker(['exec', containerId, 'sh', '-c', `echo "$${name}"`])).stdout.trim();
+
+/** Debian's AWS CLI v2 with these credentials and nothing else. */
+function aws(creds: { AccessKeyId: string; SecretAccessKey: string; Token: string }, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      '/usr/bin/aws',
+      [...args, '--endpoint-url', c.endpoint, '--region', 'us-east-1', '--output', 'json'],
+      {
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.Token, AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '' },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
+}
+
+describe('task roles and the task metadata endpoint', () => {
+  let app: { taskArn: string; containerId: string };
+  let creds: { AccessKeyId: string; SecretAccessKey: string; Token: string; Expiration: string; RoleArn: string };
+
+  test('a container fetches its task role credentials from 169.254.170.2 with no configuration; the role policy decides what they may do', async () => {
+    app = await runTask('with-role');
+    const uri = await envOf(app.containerId, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+    assert.match(uri, /^\/v2\/credentials\/[0-9a-f-]{36}$/);
+    const r = await getInside(app.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    creds = r.body;
+    assert.deepEqual(Object.keys(creds).sort(), ['AccessKeyId', 'Expiration', 'RoleArn', 'SecretAccessKey', 'Token']);
+    assert.match(creds.AccessKeyId, /^ASIA[A-Z2-7]{16}$/);
+    assert.equal(creds.RoleArn, 'arn:aws:iam::000000000000:role/e2e-app');
+    const left = Date.parse(creds.Expiration) - Date.now();
+    assert.ok(left > 0 && left <= 6 * 3600_000, `expires within 6 hours: ${creds.Expiration}`);
+
+    const allowed = await aws(creds, ['ecs', 'list-clusters']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.ok((JSON.parse(allowed.stdout) as { clusterArns: string[] }).clusterArns.some((a) => a.endsWith(`/${c.name}`)));
+    const denied = await aws(creds, ['ecs', 'run-task', '--cluster', c.name, '--task-definition', 'no-role']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /AccessDeniedException.*assumed-role\/e2e-app\/.*is not authorized to perform: ecs:RunTask/s);
+  });
+
+  test('another task\'s container cannot fetch them (the id is bound to the task\'s containers), and gets no credentials of its own', async () => {
+    const other = await runTask('no-role');
+    const uri = await envOf(app.containerId, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+    const stolen = await getInside(other.containerId, uri);
+    assert.equal(stolen.status, 404, JSON.stringify(stolen.body));
+    assert.equal(await envOf(other.containerId, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'), '');
+    // Nor another task's metadata.
+    const appMetadata = (await envOf(app.containerId, 'ECS_CONTAINER_METADATA_URI_V4')).replace('http://169.254.170.2', '');
+    assert.equal((await getInside(other.containerId, `${appMetadata}/task`)).status, 404);
+    await c.call('StopTask', { task: other.taskArn });
+  });
+
+  test('the metadata endpoint v4 (and v3) answers for this container and its task, with ECS field names, ARN and limits', async () => {
+    const v4 = await envOf(app.containerId, 'ECS_CONTAINER_METADATA_URI_V4');
+    assert.match(v4, /^http:\/\/169\.254\.170\.2\/v4\/[0-9a-f-]{36}$/);
+    const self = await getInside(app.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}');
+    assert.equal(self.status, 200, JSON.stringify(self.body));
+    assert.equal(self.body.DockerId, app.containerId.length === 64 ? app.containerId : self.body.DockerId);
+    assert.ok(self.body.DockerId.startsWith(app.containerId));
+    assert.equal(self.body.Name, 'app');
+    assert.equal(self.body.Image, TEST_IMAGE);
+    assert.equal(self.body.KnownStatus, 'RUNNING');
+    assert.equal(self.body.Type, 'NORMAL');
+    assert.deepEqual(self.body.Limits, { CPU: 0, Memory: 32 });
+    assert.equal(self.body.Networks[0].NetworkMode, 'bridge');
+    assert.match(self.body.Networks[0].IPv4Addresses[0], /^\d+\.\d+\.\d+\.\d+$/);
+    for (const k of ['DockerName', 'ImageID', 'Labels', 'DesiredStatus', 'CreatedAt', 'StartedAt', 'ContainerARN']) assert.ok(k in self.body, `container has ${k}`);
+
+    const task = await getInside(app.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}/task');
+    assert.equal(task.status, 200, JSON.stringify(task.body));
+    assert.equal(task.body.TaskARN, app.taskArn);
+    assert.equal(task.body.Cluster, c.name);
+    assert.equal(task.body.Family, 'with-role');
+    assert.equal(task.body.Revision, '1');
+    assert.equal(task.body.DesiredStatus, 'RUNNING');
+    assert.equal(task.body.KnownStatus, 'RUNNING');
+    assert.deepEqual(task.body.Limits, { CPU: 0.25, Memory: 512 });
+    assert.equal(task.body.LaunchType, 'EC2');
+    assert.equal(typeof task.body.AvailabilityZone, 'string');
+    assert.ok(task.body.PullStartedAt);
+    assert.deepEqual(task.body.Containers.map((x: any) => x.Name), ['app']);
+
+    const stats = await getInside(app.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}/task/stats');
+    assert.equal(stats.status, 200);
+    assert.ok(stats.body[self.body.DockerId].memory_stats, 'Docker stats shape, keyed by Docker id');
+    const v3 = await getInside(app.containerId, '${ECS_CONTAINER_METADATA_URI#http://169.254.170.2}/task');
+    assert.equal(v3.body.TaskARN, app.taskArn);
+  });
+
+  test('awsvpc: the containers share the pause container\'s network, and its rule: credentials and metadata work the same', async () => {
+    const t = await runTask('awsvpc-role', { networkConfiguration: AWSVPC });
+    const r = await getInside(t.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.RoleArn, 'arn:aws:iam::000000000000:role/e2e-app');
+    const self = await getInside(t.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}');
+    assert.equal(self.body.Networks[0].NetworkMode, 'awsvpc');
+    assert.match(self.body.Networks[0].IPv4Addresses[0], /^\d+\.\d+\.\d+\.\d+$/);
+    await c.call('StopTask', { task: t.taskArn });
+  });
+
+  test('after the task stops, its credentials are refused', async () => {
+    await c.call('StopTask', { task: app.taskArn });
+    await waitStatus(app.taskArn, 'STOPPED');
+    const refused = await aws(creds, ['ecs', 'list-clusters']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /UnrecognizedClientException/);
+  });
+});
