@@ -2,8 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -441,4 +442,42 @@ test('Debian\'s AWS CLI drives ELBv2\'s own protocol: target group, load balance
   assert.deepEqual(tags.TagDescriptions[0].Tags.map((t: any) => t.Key), ['stevedore:cluster', 'stevedore:placement']);
   await assert.rejects(aws(['elbv2', 'describe-load-balancers', '--names', name('nope')]), /LoadBalancerNotFound/);
   await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lbArn]);
+});
+
+function curl(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sS', '--max-time', '10', ...args], { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, out: stdout, err: stderr }));
+  });
+}
+
+test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them by SNI (curl --cacert), over HTTP/2', async () => {
+  const dir = mkdtempSync(`${tmpdir()}/sv-lb-certs-`);
+  hooks.after(() => rmSync(dir, { recursive: true, force: true }));
+  const certArns: Record<string, string> = {};
+  for (const name of ['a.example', 'b.example']) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.pem`, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
+    certArns[name] = (await aws(['acm', 'import-certificate', '--certificate', `fileb://${dir}/${name}.pem`, '--private-key', `fileb://${dir}/${name}.key`])).CertificateArn;
+  }
+  const described = await aws(['acm', 'describe-certificate', '--certificate-arn', certArns['b.example']!]);
+  assert.equal(described.Certificate.DomainName, 'b.example');
+  const alb = (await aws(['elbv2', 'describe-load-balancers', '--names', `${c.name}-alb`.slice(-32).replace(/^-+/, '')])).LoadBalancers[0].LoadBalancerArn;
+  const port = HTTP_PORT + 2;
+  const listener = (
+    await aws(['elbv2', 'create-listener', '--load-balancer-arn', alb, '--protocol', 'HTTPS', '--port', String(port), '--certificates', `CertificateArn=${certArns['a.example']}`,
+      '--ssl-policy', 'ELBSecurityPolicy-TLS13-1-2-2021-06', '--default-actions', `Type=forward,TargetGroupArn=${tg['web']}`])
+  ).Listeners[0];
+  assert.equal(listener.Protocol, 'HTTPS');
+  await aws(['elbv2', 'add-listener-certificates', '--listener-arn', listener.ListenerArn, '--certificates', `CertificateArn=${certArns['b.example']}`]);
+  const fetch = (name: string, extra: string[] = []) => curl(['--cacert', `${dir}/${name}.pem`, '--resolve', `${name}:${port}:${LB_IP}`, ...extra, `https://${name}:${port}/id`]);
+  const first = await waitFor(async () => {
+    const r = await fetch('b.example');
+    return r.code === 0 && /^web/.test(r.out) ? r : undefined;
+  }, { description: 'the HTTPS listener serving b.example', timeoutMs: 30_000, intervalMs: 250 });
+  assert.match(first.out, /^web(-v2)? /, 'served by the web service, verified against b.example\'s own certificate: SNI picked it');
+  const a = await fetch('a.example', ['-w', '\n%{http_version}', '--http2']);
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.out, /^web(-v2)? .*\n2$/s, 'a.example\'s certificate, over HTTP/2 (ALPN h2)');
+  const wrong = await curl(['--cacert', `${dir}/a.example.pem`, '--resolve', `b.example:${port}:${LB_IP}`, `https://b.example:${port}/id`]);
+  assert.notEqual(wrong.code, 0, 'b.example is not served with a.example\'s certificate');
+  await assert.rejects(aws(['acm', 'delete-certificate', '--certificate-arn', certArns['a.example']!]), /ResourceInUse/);
 });

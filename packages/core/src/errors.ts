@@ -82,6 +82,7 @@ export type ElbErrorCode =
   | 'DuplicateTagKeysException'
   | 'SSLPolicyNotFoundException'
   | 'CertificateNotFoundException'
+  | 'InvalidArnException'
   | 'TooManyCertificatesException';
 
 export class StevedoreError extends Error {

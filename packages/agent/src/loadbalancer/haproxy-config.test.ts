@@ -50,7 +50,7 @@ const set = (lbs: HostLoadBalancer[], version = 'v1'): LoadBalancerHostSet => ({
 test('an application load balancer: frontend on the host IP, rules as ACLs in priority order, default last', () => {
   const { text, servers } = renderHaproxyConfig(set([httpLb()]), OPTS);
   const fe = text.slice(text.indexOf('frontend lb-web-80'), text.indexOf('\nbackend '));
-  assert.match(fe, /mode http\n  bind 127\.0\.0\.60:80\n  option forwardfor/);
+  assert.match(fe, /mode http\n  bind 127\.0\.0\.60:80\n  option idle-close-on-response\n  option forwardfor/);
   const lines = fe.split('\n').map((l) => l.trim());
   const r5 = lines.indexOf("acl r5_0 req.hdr(host),field(1,:) -m reg -i '^.*\\.api\\.example\\.com$' '^api\\.example\\.com$'");
   const use5 = lines.indexOf('use_backend tg-api-2 if r5_0');
@@ -243,4 +243,34 @@ test('IPv6 addresses are bracketed; a quote in a path condition is a regex escap
   assert.match(text, /server t-a \[fd00::2\]:32768 /);
   assert.ok(text.includes("acl r10_0 path -m reg '^/it\\x27s/.*$'"), text);
   assert.match(text, /^global\n  user haproxy\n  group haproxy\n  chroot \/var\/lib\/haproxy\n  stats socket /m);
+});
+
+test('HTTPS and TLS listeners: crt-list of content-named certificate files, the policy as TLS versions and ciphers, h2 by ALPN', () => {
+  const pem = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMII${n}\n-----END PRIVATE KEY-----\n`;
+  const lb = httpLb();
+  lb.listeners.push({
+    arn: 'l2',
+    protocol: 'HTTPS',
+    port: 443,
+    tls: { sslPolicy: 'ELBSecurityPolicy-2016-08', certificates: [{ arn: 'c1', id: 'aa11', pem: pem('A') }, { arn: 'c2', id: 'bb22', pem: pem('B') }], http2: true },
+    rules: [],
+    defaultTargetGroupArn: `${TG}/web/1`,
+  });
+  const tcp: HostLoadBalancer = { ...httpLb(), arn: 'arn:nlb', name: 'nlb', type: 'network', listeners: [{ arn: 'l3', protocol: 'TLS', port: 8443, tls: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06', certificates: [{ arn: 'c1', id: 'aa11', pem: pem('A') }], http2: false }, rules: [], defaultTargetGroupArn: `${TG}/db/9` }], targetGroups: [{ arn: `${TG}/db/9`, name: 'db', protocol: 'TCP', healthCheck: defaultHealthCheck('TCP'), slowStartSeconds: 0, targets: [] }] };
+  const { text, files } = renderHaproxyConfig(set([lb, tcp]), { ...OPTS, certDir: '/run/x/certs' });
+  const bind = /bind 127\.0\.0\.60:443 ssl crt-list (\/run\/x\/certs\/list-[0-9a-f]{24}\.txt) alpn h2,http\/1\.1 ssl-min-ver TLSv1\.0 ssl-max-ver TLSv1\.2 ciphers ECDHE-ECDSA-AES128-GCM-SHA256:\S+:AES256-SHA\n/.exec(text);
+  assert.ok(bind, text);
+  assert.equal(files.get(bind[1]!), '/run/x/certs/aa11.pem\n/run/x/certs/bb22.pem\n', 'the default certificate first');
+  assert.equal(files.get('/run/x/certs/bb22.pem'), pem('B'));
+  assert.match(text, /frontend lb-web-443\n  mode http\n[^]*X-Forwarded-Proto https\n/);
+  assert.match(text, /frontend lb-nlb-8443\n  mode tcp\n  bind 127\.0\.0\.60:8443 ssl crt-list \S+ ssl-min-ver TLSv1\.3 ssl-max-ver TLSv1\.3 ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256\n/);
+  const bad = (over: Partial<NonNullable<HostLoadBalancer['listeners'][0]['tls']>>, re: RegExp) => {
+    const x = httpLb();
+    x.listeners[0] = { ...x.listeners[0]!, protocol: 'HTTPS', tls: { sslPolicy: 'ELBSecurityPolicy-2016-08', certificates: [{ arn: 'c1', id: 'aa11', pem: pem('A') }], http2: true, ...over } };
+    assert.throws(() => renderHaproxyConfig(set([x]), { ...OPTS, certDir: '/run/x/certs' }), (e: Error) => e instanceof HaproxyConfigError && re.test(e.message));
+  };
+  bad({ sslPolicy: 'nope' }, /tls\.sslPolicy/);
+  bad({ certificates: [{ arn: 'c1', id: '../x', pem: pem('A') }] }, /certificates\[0\]\.id/);
+  bad({ certificates: [{ arn: 'c1', id: 'aa11', pem: 'no key here' }] }, /certificates\[0\]\.pem/);
+  assert.throws(() => renderHaproxyConfig(set([lb]), OPTS), /certDir/);
 });

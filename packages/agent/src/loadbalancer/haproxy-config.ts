@@ -1,5 +1,6 @@
-import { matcherCodes, wildcardToRegex, type HostListener, type HostTargetGroup, type LoadBalancerHostSet, type RuleCondition } from '@stevedore/core';
-import { addressWithPort, conditionValue, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, port, quotedRegex, token } from './haproxy-values';
+import { createHash } from 'node:crypto';
+import { haproxyTlsOptions, matcherCodes, sslPolicyOf, wildcardToRegex, type HostListener, type HostTargetGroup, type LoadBalancerHostSet, type RuleCondition } from '@stevedore/core';
+import { addressWithPort, conditionValue, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, quotedRegex, token } from './haproxy-values';
 
 export { HaproxyConfigError } from './haproxy-values';
 
@@ -30,6 +31,11 @@ export interface RenderOptions {
    * stats socket, the server-state file) before the workers start.
    */
   privileges?: { user: string; group: string; chroot: string };
+  /**
+   * Where certificate files go (0700, files 0600, read by the master as root
+   * before the workers chroot): HTTPS and TLS listeners need it.
+   */
+  certDir?: string;
 }
 
 /** One rendered `server` line, for the runtime API and health reports. */
@@ -50,6 +56,8 @@ export interface RenderedServer {
 export interface RenderedConfig {
   text: string;
   servers: RenderedServer[];
+  /** Files the configuration reads (certificates, crt-lists), by absolute path: written before it is loaded. */
+  files: Map<string, string>;
   /** Listeners skipped on this host (port clashes reported by the control plane). */
   errors: string[];
 }
@@ -94,15 +102,47 @@ function aclLines(name: string, c: RuleCondition, field: string): string {
   return c.field === 'host-header' ? `  acl ${name} req.hdr(host),field(1,:) -m reg -i ${patterns}` : `  acl ${name} path -m reg ${patterns}`;
 }
 
-function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string): string[] {
-  const http = oneOf(`${field}.protocol`, l.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
+/**
+ * `ssl crt-list ...` and the policy's TLS options for an HTTPS or TLS
+ * listener; its certificate files and crt-list go into `files`, named by
+ * content, so a rotated certificate is a new file and a changed bind line.
+ */
+function tlsBind(l: HostListener, field: string, certDir: string | undefined, files: Map<string, string>): string {
+  const tls = l.tls;
+  if (!tls) throw new HaproxyConfigError(`${field}.tls`, `a ${l.protocol} listener needs certificates`);
+  if (certDir === undefined) throw new HaproxyConfigError('certDir', 'HTTPS and TLS listeners need a certificate directory');
+  const dir = filePath('certDir', certDir);
+  const policy = sslPolicyOf(String(tls.sslPolicy));
+  if (!policy) throw new HaproxyConfigError(`${field}.tls.sslPolicy`, `${JSON.stringify(String(tls.sslPolicy).slice(0, 64))} is not a known security policy`);
+  if (!Array.isArray(tls.certificates) || tls.certificates.length === 0 || tls.certificates.length > 26) throw new HaproxyConfigError(`${field}.tls.certificates`, 'expected 1-26 certificates');
+  const paths = tls.certificates.map((c, i) => {
+    // A content hash, and nothing else: it becomes a file name in the certificate directory.
+    if (typeof c.id !== 'string' || !/^[0-9a-f]{4,64}$/.test(c.id)) throw new HaproxyConfigError(`${field}.tls.certificates[${i}].id`, `${JSON.stringify(String(c.id).slice(0, 64))} is not a certificate id (hex)`);
+    const f = `${dir}/${c.id}.pem`;
+    files.set(f, pemBundle(`${field}.tls.certificates[${i}].pem`, c.pem));
+    return f;
+  });
+  // The first line is the default certificate; HAProxy picks among all by SNI (their names).
+  const list = paths.join('\n') + '\n';
+  const listPath = `${dir}/list-${createHash('sha256').update(list).digest('hex').slice(0, 24)}.txt`;
+  files.set(listPath, list);
+  const alpn = tls.http2 === true ? ' alpn h2,http/1.1' : l.protocol === 'HTTPS' ? ' alpn http/1.1' : '';
+  return ` ssl crt-list ${listPath}${alpn} ${haproxyTlsOptions(policy).join(' ')}`;
+}
+
+function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string, certDir: string | undefined, files: Map<string, string>): string[] {
+  const protocol = oneOf(`${field}.protocol`, l.protocol, ['HTTP', 'HTTPS', 'TCP', 'TLS'] as const);
+  const http = protocol === 'HTTP' || protocol === 'HTTPS';
+  const tls = protocol === 'HTTPS' || protocol === 'TLS' ? tlsBind(l, field, certDir, files) : '';
   const backendOf = (arn: string, f: string): string => {
     const name = backends.get(arn);
     if (name === undefined) throw new HaproxyConfigError(f, `${JSON.stringify(String(arn).slice(0, 200))} is not a target group of this load balancer`);
     return name;
   };
-  const lines = [`frontend ${frontendName(lbName, l)}`, `  mode ${http ? 'http' : 'tcp'}`, `  bind ${addressWithPort('hostIp', hostIp, port(`${field}.port`, l.port))}`];
-  if (http) lines.push('  option forwardfor', '  http-request set-header X-Forwarded-Port %[dst_port]', '  http-request set-header X-Forwarded-Proto http');
+  const lines = [`frontend ${frontendName(lbName, l)}`, `  mode ${http ? 'http' : 'tcp'}`, `  bind ${addressWithPort('hostIp', hostIp, port(`${field}.port`, l.port))}${tls}`];
+  // On a reload the old worker keeps idle keep-alive connections until their next request, answers it
+  // with `Connection: close`, then closes: a client never writes into a connection being closed.
+  if (http) lines.push('  option idle-close-on-response', '  option forwardfor', '  http-request set-header X-Forwarded-Port %[dst_port]', `  http-request set-header X-Forwarded-Proto ${protocol === 'HTTPS' ? 'https' : 'http'}`);
   else lines.push('  option tcplog');
   l.rules.forEach((r, ri) => {
     const rf = `${field}.rules[${ri}]`;
@@ -183,8 +223,9 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
       backends.set(tg.arn, backendName(tg));
     });
   });
+  const files = new Map<string, string>();
   set.loadBalancers.forEach((lb, li) => {
-    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`)));
+    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files)));
   });
   for (const tg of [...groups.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
     const be = backends.get(tg.arn)!;
@@ -203,7 +244,7 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
     servers.push(...mine);
     out.push('', ...backend(tg, be, mine, fieldOf.get(tg.arn)!));
   }
-  return { text: out.join('\n') + '\n', servers, errors };
+  return { text: out.join('\n') + '\n', servers, errors, files };
 }
 
 export type ApplyPlan = { kind: 'none' } | { kind: 'runtime'; commands: string[] } | { kind: 'reload' };

@@ -88,3 +88,15 @@ export function conditionValue(field: string, v: unknown): string {
 export function quotedRegex(regex: string): string {
   return `'${regex.replace(/\\'/g, '\\x27').replace(/'/g, '\\x27')}'`;
 }
+
+/**
+ * A certificate bundle for HAProxy (certificate, chain, private key in PEM):
+ * written to its own file, never into the configuration, but still only of
+ * the expected shape.
+ */
+export function pemBundle(field: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length > 1_000_000 || !/^[\x20-\x7e\r\n]+$/.test(v) || !v.includes('-----BEGIN CERTIFICATE-----') || !/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(v)) {
+    refuse(field, 'is not a PEM certificate with its private key');
+  }
+  return v;
+}

@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as tls from 'node:tls';
+import * as https from 'node:https';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -271,6 +274,71 @@ test('a deregistered target is deleted through the runtime API: keep-alive clien
   assert.deepEqual(k.failures, [], 'no failed keep-alive request');
   assert.ok(k.sockets <= 2, `the keep-alive connections were kept (${k.sockets} used for ${k.ok} requests)`);
   void b2;
+});
+
+/** A self-signed EC certificate for `name`, with its key, as one PEM bundle (openssl is on the machine). */
+function selfSigned(name: string): { pem: string; cert: string } {
+  const d = mkdtempSync(path.join(tmpdir(), 'sv-cert-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/k`, '-out', `${d}/c`, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
+  const cert = readFileSync(`${d}/c`, 'utf8');
+  const pem = cert + readFileSync(`${d}/k`, 'utf8');
+  rmSync(d, { recursive: true, force: true });
+  return { pem, cert };
+}
+
+/** The certificate HAProxy presents for an SNI name, and the body of a request over that connection. */
+function httpsGet(port: number, servername: string, ca: string[], anyName = false): Promise<{ cn: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: LB_IP, port, servername, ca, path: '/', agent: false, headers: { host: servername }, ...(anyName ? { checkServerIdentity: () => undefined } : {}) }, (res) => {
+      const cn = String((res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ cn, body }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+test('an HTTPS listener terminates TLS with the certificate SNI names; a rotated certificate is served after a reload that drops no request', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const b3 = backends[2]!;
+  const a = selfSigned('a.example');
+  const b = selfSigned('b.example');
+  const tlsPort = await new Promise<number>((resolve) => {
+    const srv = http.createServer().listen(0, LB_IP, () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const withTls = (version: string, certs: { arn: string; id: string; pem: string }[]) => {
+    const set = lbSet(version, [target(b3)]);
+    set.loadBalancers[0]!.listeners.push({ arn: 'l-tls', protocol: 'HTTPS', port: tlsPort, tls: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', certificates: certs, http2: true }, rules: [], defaultTargetGroupArn: `${TG}/web/1` });
+    return set;
+  };
+  host.setDesired(withTls('tls-1', [{ arn: 'cert-a', id: 'aaaa1', pem: a.pem }, { arn: 'cert-b', id: 'bbbb1', pem: b.pem }]));
+  await host.idle();
+  assert.equal(reports.at(-1)!.loadBalancers[0]!.state, 'active', JSON.stringify(reports.at(-1)!.loadBalancers[0]));
+  await waitFor(() => lastHealth('reg-b3')?.state === 'healthy', 'b3 healthy');
+  const certDir = path.join(dir, 'certs');
+  const { statSync, readdirSync } = await import('node:fs');
+  assert.equal(statSync(certDir).mode & 0o777, 0o700);
+  for (const f of readdirSync(certDir)) assert.equal(statSync(path.join(certDir, f)).mode & 0o777, 0o600, f);
+  const viaA = await httpsGet(tlsPort, 'a.example', [a.cert]);
+  assert.deepEqual([viaA.cn, viaA.body], ['a.example', 'b3']);
+  assert.equal((await httpsGet(tlsPort, 'b.example', [b.cert])).cn, 'b.example', 'SNI picks the second certificate');
+  assert.equal((await httpsGet(tlsPort, 'other.example', [a.cert], true)).cn, 'a.example', 'an unknown name gets the default certificate');
+  assert.match(readFileSync(haproxyPaths(dir).config, 'utf8'), /bind 127\.0\.0\.70:\d+ ssl crt-list \S+ alpn h2,http\/1\.1 ssl-min-ver TLSv1\.2 ssl-max-ver TLSv1\.3 ciphers \S+ ciphersuites TLS_AES_128_GCM_SHA256/);
+  // Rotation: the same ARN with a new certificate, under keep-alive load on the HTTP listener.
+  const kept = keepAliveLoad();
+  const a2 = selfSigned('a.example');
+  host.setDesired(withTls('tls-2', [{ arn: 'cert-a', id: 'aaaa2', pem: a2.pem }, { arn: 'cert-b', id: 'bbbb1', pem: b.pem }]));
+  await host.idle();
+  assert.equal((await httpsGet(tlsPort, 'a.example', [a2.cert])).cn, 'a.example');
+  await assert.rejects(httpsGet(tlsPort, 'a.example', [a.cert]), 'the old certificate is no longer served');
+  const k = await kept.stop();
+  assert.deepEqual(k.failures, [], 'no request failed across the rotation');
+  assert.ok(!readdirSync(certDir).includes('aaaa1.pem'), 'the rotated-out certificate file is removed');
 });
 
 test('a configuration HAProxy rejects is never loaded: the previous one keeps serving, the failure is reported', async (t) => {

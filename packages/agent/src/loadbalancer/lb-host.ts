@@ -122,6 +122,7 @@ export class LoadBalancerHost {
         statsSocket: this.paths.statsSocket,
         serverStateFile: this.paths.serverState,
         hardStopAfterSeconds: HARD_STOP_AFTER_SECONDS,
+        certDir: this.certDir,
         ...(this.privileges ? { privileges: this.privileges } : {}),
       });
       await this.apply(proc, rendered);
@@ -159,7 +160,7 @@ export class LoadBalancerHost {
       if (await this.haproxy.isRunning()) {
         // Left running by the previous agent: keep it, and treat its file as what it serves.
         const text = await fs.readFile(this.paths.config, 'utf8').catch(() => '');
-        this.current = { text, servers: [], errors: [] };
+        this.current = { text, servers: [], errors: [], files: new Map() };
         this.log.info('adopted the running HAProxy');
       }
     }
@@ -173,6 +174,8 @@ export class LoadBalancerHost {
       this.current = next;
       return;
     }
+    // Certificates first: `haproxy -c` and the master read them while parsing.
+    await this.writeFiles(next.files);
     const adopted = running && this.current!.servers.length === 0;
     const plan = running && !adopted ? planApply(this.current, next) : { kind: 'reload' as const };
     if (plan.kind === 'none') return;
@@ -204,7 +207,32 @@ export class LoadBalancerHost {
       throw e;
     }
     this.current = next;
+    await this.removeStaleFiles(next.files);
     this.log.info({ servers: next.servers.length, reloaded: running }, running ? 'HAProxy reloaded' : 'HAProxy configured');
+  }
+
+  private get certDir(): string {
+    return `${this.paths.dir}/certs`;
+  }
+
+  /** Certificate files and crt-lists, 0600 in a 0700 directory: only root (the master) reads them. Named by content, so never rewritten in place. */
+  private async writeFiles(files: Map<string, string>): Promise<void> {
+    if (files.size === 0) return;
+    await fs.mkdir(this.certDir, { recursive: true, mode: 0o700 });
+    await fs.chmod(this.certDir, 0o700);
+    for (const [file, content] of files) {
+      const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
+      if (existing !== content) await this.writeAtomically(file, content);
+    }
+  }
+
+  /** Files no configuration names any more (rotated or removed certificates): the old worker read them at its start. */
+  private async removeStaleFiles(keep: Map<string, string>): Promise<void> {
+    const names = await fs.readdir(this.certDir).catch((): string[] => []);
+    for (const n of names) {
+      const f = `${this.certDir}/${n}`;
+      if (!keep.has(f)) await fs.rm(f, { force: true });
+    }
   }
 
   /**

@@ -93,7 +93,16 @@ export function actionsJson(actions: ForwardAction[]) {
 }
 
 export function listenerJson(l: Listener) {
-  return { ListenerArn: l.arn, LoadBalancerArn: l.loadBalancerArn, Port: l.port, Protocol: l.protocol, DefaultActions: actionsJson(l.defaultActions) };
+  return {
+    ListenerArn: l.arn,
+    LoadBalancerArn: l.loadBalancerArn,
+    Port: l.port,
+    Protocol: l.protocol,
+    ...(l.certificates?.[0] !== undefined ? { Certificates: [{ CertificateArn: l.certificates[0] }] } : {}),
+    ...(l.sslPolicy !== undefined ? { SslPolicy: l.sslPolicy } : {}),
+    DefaultActions: actionsJson(l.defaultActions),
+    ...(l.protocol === 'HTTPS' ? { AlpnPolicy: ['HTTP2Preferred'] } : {}),
+  };
 }
 
 function conditionJson(c: RuleCondition) {

@@ -22,6 +22,7 @@ import { TASK_PROTECTION_ACTIONS } from './actions/task-protection';
 import { ELBV2_OPERATIONS, ELBV2_SERVICE } from './elbv2/elbv2-service';
 import * as spot from './actions/spot';
 import { LOGS_ACTIONS } from './logs-operations';
+import { ACM_ACTIONS } from './acm/acm-actions';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -81,6 +82,7 @@ export const ACTIONS: Record<string, Action> = {
   ...TASK_PROTECTION_ACTIONS,
   [`${STEVEDORE_TARGET_PREFIX}InterruptSpotTasks`]: spot.interruptSpotTasks,
   ...LOGS_ACTIONS,
+  ...ACM_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

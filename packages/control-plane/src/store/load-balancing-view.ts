@@ -87,7 +87,16 @@ export function hostSetOf(store: Store, instance: ContainerInstance): LoadBalanc
     const i = store.instances.get(id);
     if (i) byId.set(id, i);
   }
-  return hostSetFor(instance, { ...state, targets }, byId);
+  // Keys are opened only for the certificates of this instance's cluster's HTTPS/TLS listeners.
+  const certificates = new Map<string, string>();
+  for (const l of state.listeners) {
+    for (const arn of l.certificates ?? []) {
+      if (certificates.has(arn)) continue;
+      const pem = store.certificates.pem(arn);
+      if (pem !== undefined) certificates.set(arn, pem);
+    }
+  }
+  return hostSetFor(instance, { ...state, targets, certificates }, byId);
 }
 
 /**

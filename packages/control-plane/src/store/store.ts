@@ -13,6 +13,7 @@ import { LoadBalancersRepo } from './load-balancers-repo';
 import { TargetsRepo } from './targets-repo';
 import { AgentPkiRepo } from './agent-pki-repo';
 import { SecretsRepo } from './secrets-repo';
+import { CertificatesRepo } from './certificates-repo';
 import { ReplayCacheRepo } from './replay-cache-repo';
 import { RetentionRepo } from './retention-repo';
 import { MetricsRepo } from './metrics-repo';
@@ -49,6 +50,7 @@ export class Store {
   readonly targets: TargetsRepo;
   readonly agentPki: AgentPkiRepo;
   readonly secrets: SecretsRepo;
+  readonly certificates: CertificatesRepo;
   readonly replayCache: ReplayCacheRepo;
   readonly retention: RetentionRepo;
   readonly metrics: MetricsRepo;
@@ -77,6 +79,8 @@ export class Store {
     this.targets = new TargetsRepo(db, record);
     this.agentPki = new AgentPkiRepo(db);
     this.secrets = new SecretsRepo(db, box);
+    // A re-imported certificate changes what load balancer hosts serve: the same change as their configuration.
+    this.certificates = new CertificatesRepo(db, box, () => record({ kind: 'load-balancer-config' }));
     this.replayCache = new ReplayCacheRepo(db);
     this.retention = new RetentionRepo(db);
     this.metrics = new MetricsRepo(db, record);

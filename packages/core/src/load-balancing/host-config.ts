@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ContainerInstance } from '../model/container-instance';
 import type {
   ElbProtocol,
+  ListenerProtocol,
   TargetGroupHealthCheck,
   Listener,
   ListenerRule,
@@ -13,6 +14,7 @@ import type {
 } from '../model/load-balancer';
 import { evaluateQuery, parseQuery } from '../placement/query-language';
 import { sortRules } from './rules';
+import { DEFAULT_SSL_POLICY } from './ssl-policies';
 
 /**
  * What one load-balancer host must run: every load balancer placed on it,
@@ -45,10 +47,27 @@ export interface HostRule {
   targetGroupArn: string;
 }
 
+/** A certificate as the load balancer host needs it: PEM certificate, chain and private key in one file. */
+export interface HostCertificate {
+  arn: string;
+  /** Content hash: the file name on the host, so a re-imported certificate is a new file (and a reload). */
+  id: string;
+  pem: string;
+}
+
+export interface HostTls {
+  sslPolicy: string;
+  /** The default certificate first; HAProxy picks among all by SNI. */
+  certificates: HostCertificate[];
+  /** ALPN h2 (HTTPS listeners, unless routing.http2.enabled is false). */
+  http2: boolean;
+}
+
 export interface HostListener {
   arn: string;
-  protocol: ElbProtocol;
+  protocol: ListenerProtocol;
   port: number;
+  tls?: HostTls;
   /** Evaluated in this order (priority ascending); the default action last. */
   rules: HostRule[];
   defaultTargetGroupArn: string;
@@ -76,6 +95,8 @@ export interface LoadBalancingState {
   rules: ListenerRule[];
   targetGroups: TargetGroup[];
   targets: RegisteredTarget[];
+  /** PEM (certificate, chain, key) of the certificates HTTPS/TLS listeners name; keys opened by the caller. */
+  certificates?: ReadonlyMap<string, string>;
 }
 
 /** Container instances (of the load balancer's cluster) that run it: by expression, by id, or both. */
@@ -122,6 +143,18 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
       }
       const defaultTg = forwardTarget(l.defaultActions);
       if (!defaultTg || !byTg.has(defaultTg)) continue;
+      let tls: HostTls | undefined;
+      if (l.protocol === 'HTTPS' || l.protocol === 'TLS') {
+        const certificates = (l.certificates ?? []).flatMap((arn): HostCertificate[] => {
+          const pem = state.certificates?.get(arn);
+          return pem === undefined ? [] : [{ arn, id: createHash('sha256').update(pem).digest('hex').slice(0, 24), pem }];
+        });
+        if (certificates.length === 0 || certificates[0]!.arn !== l.certificates?.[0]) {
+          errors.push(`Listener ${l.arn}: its default certificate is not in the certificate store.`);
+          continue;
+        }
+        tls = { sslPolicy: l.sslPolicy ?? DEFAULT_SSL_POLICY, certificates, http2: l.protocol === 'HTTPS' && lb.attributes?.['routing.http2.enabled'] !== 'false' };
+      }
       portOwner.set(l.port, l.arn);
       const rules: HostRule[] = [];
       for (const r of sortRules(state.rules.filter((x) => x.listenerArn === l.arn))) {
@@ -131,7 +164,7 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
         used.add(tg);
       }
       used.add(defaultTg);
-      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, rules, defaultTargetGroupArn: defaultTg });
+      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, ...(tls ? { tls } : {}), rules, defaultTargetGroupArn: defaultTg });
     }
     const targetGroups = [...used].sort().map((arn) => {
       const tg = byTg.get(arn)!;

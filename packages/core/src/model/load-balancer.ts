@@ -10,6 +10,8 @@
 export type LoadBalancerType = 'application' | 'network';
 export type LoadBalancerScheme = 'internet-facing' | 'internal';
 export type ElbProtocol = 'HTTP' | 'TCP';
+/** Listeners also terminate TLS: HTTPS (application) and TLS (network), to HTTP and TCP target groups. */
+export type ListenerProtocol = ElbProtocol | 'HTTPS' | 'TLS';
 export type TargetType = 'instance' | 'ip';
 
 /**
@@ -86,11 +88,15 @@ export interface ForwardAction {
 export interface Listener {
   arn: string;
   loadBalancerArn: string;
-  protocol: ElbProtocol;
+  protocol: ListenerProtocol;
   port: number;
   defaultActions: ForwardAction[];
   createdAt: number;
   tags?: ElbTag[];
+  /** HTTPS/TLS: certificate ARNs (ACM-like store), the default first, then those AddListenerCertificates added (SNI). */
+  certificates?: string[];
+  /** HTTPS/TLS: ELB security policy name (core/load-balancing/ssl-policies.ts). */
+  sslPolicy?: string;
 }
 
 export type RuleField = 'host-header' | 'path-pattern';
@@ -191,6 +197,11 @@ export interface ServiceLoadBalancer {
 export const MAX_SERVICE_LOAD_BALANCERS = 5;
 
 /** Whether a listener or target group protocol belongs to a load balancer type. */
-export function protocolFitsType(protocol: ElbProtocol, type: LoadBalancerType): boolean {
-  return type === 'application' ? protocol === 'HTTP' : protocol === 'TCP';
+export function protocolFitsType(protocol: ListenerProtocol, type: LoadBalancerType): boolean {
+  return type === 'application' ? protocol === 'HTTP' || protocol === 'HTTPS' : protocol === 'TCP' || protocol === 'TLS';
+}
+
+/** Listener protocols that terminate TLS with certificates. */
+export function isTlsProtocol(protocol: ListenerProtocol): boolean {
+  return protocol === 'HTTPS' || protocol === 'TLS';
 }

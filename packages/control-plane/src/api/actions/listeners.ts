@@ -3,10 +3,13 @@ import {
   MAX_RULE_PRIORITY,
   MIN_RULE_PRIORITY,
   protocolFitsType,
+  isTlsProtocol,
+  sslPolicyOf,
+  DEFAULT_SSL_POLICY,
+  type ListenerProtocol,
   StevedoreError,
   validateConditions,
   validationError,
-  type ElbProtocol,
   type Listener,
   type ListenerRule,
   type LoadBalancer,
@@ -57,13 +60,40 @@ function checkPortFree(ctx: ApiContext, lb: LoadBalancer, port: number): void {
   }
 }
 
-function readProtocol(p: Params, lb: LoadBalancer): ElbProtocol {
+function readProtocol(p: Params, lb: LoadBalancer): ListenerProtocol {
   const protocol = p.requiredString('Protocol', { enum: ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP', 'GENEVE'] });
-  if (protocol !== 'HTTP' && protocol !== 'TCP') throw validationError(`Listener protocol '${protocol}' is not supported by Stevedore; use HTTP (application) or TCP (network).`, 'Protocol');
-  if (!protocolFitsType(protocol as ElbProtocol, lb.type)) {
-    throw new StevedoreError('IncompatibleProtocolsException', `Listener protocol '${protocol}' is not supported by a ${lb.type} load balancer; use ${lb.type === 'application' ? 'HTTP' : 'TCP'}.`, { field: 'Protocol' });
+  if (protocol === 'UDP' || protocol === 'TCP_UDP' || protocol === 'GENEVE') throw validationError(`Listener protocol '${protocol}' is not supported by Stevedore; use HTTP or HTTPS (application), TCP or TLS (network).`, 'Protocol');
+  if (!protocolFitsType(protocol as ListenerProtocol, lb.type)) {
+    throw new StevedoreError('IncompatibleProtocolsException', `Listener protocol '${protocol}' is not supported by a ${lb.type} load balancer; use ${lb.type === 'application' ? 'HTTP or HTTPS' : 'TCP or TLS'}.`, { field: 'Protocol' });
   }
-  return protocol as ElbProtocol;
+  return protocol as ListenerProtocol;
+}
+
+/** Certificates of an HTTPS/TLS listener: exactly one default, from the certificate store. */
+function readDefaultCertificate(ctx: ApiContext, p: Params): string | undefined {
+  const raw = p.list('Certificates', { max: 1 });
+  if (!raw || raw.length === 0) return undefined;
+  const arn = Params.of(raw[0]).requiredString('CertificateArn', { max: 2048 });
+  if (!ctx.store.certificates.get(arn)) throw new StevedoreError('CertificateNotFoundException', `Certificate '${arn.slice(0, 256)}' not found`, { field: 'Certificates[0].CertificateArn' });
+  return arn;
+}
+
+function readSslPolicy(p: Params): string | undefined {
+  const name = p.string('SslPolicy', { max: 256 });
+  if (name !== undefined && !sslPolicyOf(name)) throw new StevedoreError('SSLPolicyNotFoundException', `SSL policy '${name}' not found`, { field: 'SslPolicy' });
+  return name;
+}
+
+/** TLS settings of a listener after a create or modify: required for HTTPS/TLS, refused otherwise. */
+function tlsSettings(protocol: ListenerProtocol, certificate: string | undefined, sslPolicy: string | undefined, previous?: Listener): Pick<Listener, 'certificates' | 'sslPolicy'> {
+  if (!isTlsProtocol(protocol)) {
+    if (certificate !== undefined) throw validationError(`Certificates are only used by HTTPS and TLS listeners.`, 'Certificates');
+    if (sslPolicy !== undefined) throw validationError(`An SSL policy is only used by HTTPS and TLS listeners.`, 'SslPolicy');
+    return {};
+  }
+  const certificates = certificate !== undefined ? [certificate, ...(previous?.certificates ?? []).slice(1).filter((c) => c !== certificate)] : previous?.certificates;
+  if (!certificates || certificates.length === 0) throw validationError(`A certificate must be specified for ${protocol} listeners.`, 'Certificates');
+  return { certificates, sslPolicy: sslPolicy ?? previous?.sslPolicy ?? DEFAULT_SSL_POLICY };
 }
 
 function readListenerPort(p: Params): number | undefined {
@@ -75,13 +105,13 @@ export const createListener = elbAction((ctx, p) => {
   const protocol = readProtocol(p, lb);
   const port = readListenerPort(p);
   if (port === undefined) throw validationError('A listener port must be specified', 'Port');
-  if (p.list('Certificates')?.length) throw validationError('Certificates are not supported by Stevedore (HTTPS listeners are not available yet).', 'Certificates');
+  const tls = tlsSettings(protocol, readDefaultCertificate(ctx, p), readSslPolicy(p));
   const { actions, targetGroups } = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
   checkTargetGroups(lb, targetGroups, 'DefaultActions');
   const tags = readElbTags(p.list('Tags'));
   return ctx.store.tx(() => {
     checkPortFree(ctx, lb, port);
-    const l: Listener = { arn: elbArns.listener(lb.arn), loadBalancerArn: lb.arn, protocol, port, defaultActions: actions, createdAt: ctx.clock.now(), ...(tags.length > 0 ? { tags } : {}) };
+    const l: Listener = { arn: elbArns.listener(lb.arn), loadBalancerArn: lb.arn, protocol, port, defaultActions: actions, createdAt: ctx.clock.now(), ...tls, ...(tags.length > 0 ? { tags } : {}) };
     ctx.store.loadBalancers.putListener(l);
     ctx.log.info({ loadBalancer: lb.arn, listener: l.arn, port }, 'listener created');
     return { Listeners: [listenerJson(l)] };
@@ -95,7 +125,7 @@ export const modifyListener = elbAction((ctx, p) => {
   if (!lb) throw notFound.loadBalancer();
   const protocol = p.has('Protocol') ? readProtocol(p, lb) : l.protocol;
   const port = readListenerPort(p) ?? l.port;
-  if (p.list('Certificates')?.length) throw validationError('Certificates are not supported by Stevedore (HTTPS listeners are not available yet).', 'Certificates');
+  const tls = tlsSettings(protocol, readDefaultCertificate(ctx, p), readSslPolicy(p), isTlsProtocol(l.protocol) ? l : undefined);
   let defaultActions = l.defaultActions;
   if (p.has('DefaultActions')) {
     const read = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
@@ -104,7 +134,8 @@ export const modifyListener = elbAction((ctx, p) => {
   }
   return ctx.store.tx(() => {
     if (port !== l.port) checkPortFree(ctx, lb, port);
-    const next: Listener = { ...l, protocol, port, defaultActions };
+    const { certificates: _c, sslPolicy: _s, ...rest } = l;
+    const next: Listener = { ...rest, protocol, port, defaultActions, ...tls };
     ctx.store.loadBalancers.putListener(next);
     ctx.log.info({ listener: l.arn, port }, 'listener modified');
     return { Listeners: [listenerJson(next)] };
@@ -245,4 +276,40 @@ export const setRulePriorities = elbAction((ctx, p) => {
     ctx.log.info({ rules: out.length }, 'rule priorities set');
     return { Rules: out.map(ruleJson) };
   });
+});
+
+/** AddListenerCertificates: more certificates for SNI (at most 25 besides the default, ELB's quota). */
+export const addListenerCertificates = elbAction((ctx, p) => {
+  const raw = p.list('Certificates', { max: 25 });
+  if (!raw || raw.length === 0) throw validationError('Certificates must contain at least one certificate.', 'Certificates');
+  const arns = raw.map((c, i) => {
+    const arn = Params.of(c).requiredString('CertificateArn', { max: 2048 });
+    if (!ctx.store.certificates.get(arn)) throw new StevedoreError('CertificateNotFoundException', `Certificate '${arn.slice(0, 256)}' not found`, { field: `Certificates[${i}].CertificateArn` });
+    return arn;
+  });
+  return ctx.store.tx(() => {
+    const l = requireListener(ctx, p);
+    if (!isTlsProtocol(l.protocol)) throw validationError('Certificates can only be added to HTTPS and TLS listeners.', 'ListenerArn');
+    const certificates = [...(l.certificates ?? [])];
+    for (const a of arns) if (!certificates.includes(a)) certificates.push(a);
+    if (certificates.length > 26) throw new StevedoreError('TooManyCertificatesException', 'A listener can have at most 25 certificates besides its default.', { field: 'Certificates' });
+    ctx.store.loadBalancers.putListener({ ...l, certificates });
+    return { Certificates: arns.map((CertificateArn) => ({ CertificateArn, IsDefault: false })) };
+  });
+});
+
+export const removeListenerCertificates = elbAction((ctx, p) => {
+  const raw = p.list('Certificates', { max: 25 }) ?? [];
+  const arns = new Set(raw.map((c) => Params.of(c).requiredString('CertificateArn', { max: 2048 })));
+  return ctx.store.tx(() => {
+    const l = requireListener(ctx, p);
+    if (l.certificates?.[0] !== undefined && arns.has(l.certificates[0])) throw new StevedoreError('OperationNotPermittedException', 'The default certificate of a listener cannot be removed; use ModifyListener to replace it.', { field: 'Certificates' });
+    ctx.store.loadBalancers.putListener({ ...l, certificates: (l.certificates ?? []).filter((c) => !arns.has(c)) });
+    return {};
+  });
+});
+
+export const describeListenerCertificates = elbAction((ctx, p) => {
+  const l = requireListener(ctx, p);
+  return { Certificates: (l.certificates ?? []).map((CertificateArn, i) => ({ CertificateArn, IsDefault: i === 0 })) };
 });

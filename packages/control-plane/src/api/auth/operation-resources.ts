@@ -78,6 +78,13 @@ function resourceArn(body: Body): string[] {
 
 const any: ResourcesOf = () => [ANY_RESOURCE];
 
+function resourceArnMember(member: string): ResourcesOf {
+  return (b) => {
+    const v = b[member];
+    return [typeof v === 'string' && parseArn(v) ? v : ANY_RESOURCE];
+  };
+}
+
 const ALARM_NAME = /^[^\u0000-\u001f]{1,255}$/;
 const alarmArn = (a: ArnContext, name: unknown) => (typeof name === 'string' && ALARM_NAME.test(name) ? `arn:aws:cloudwatch:${a.region}:${a.account}:alarm:${name}` : ANY_RESOURCE);
 const alarms = (member: string): ResourcesOf => (b, a) => {
@@ -199,6 +206,12 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'stevedore:RevokeJoinToken': any,
   // Load balancers are not in any cluster (as in ELB): unscoped, in both wire forms.
   ...Object.fromEntries(ELB_OPERATIONS.flatMap((op) => [[`stevedore:${op}`, any], [`elasticloadbalancing:${op}`, any]])),
+  // Certificates by ARN (the one a request names), or all of them.
+  'acm:ImportCertificate': (b) => [typeof b['CertificateArn'] === 'string' && parseArn(b['CertificateArn']) ? b['CertificateArn'] : ANY_RESOURCE],
+  'acm:DescribeCertificate': resourceArnMember('CertificateArn'),
+  'acm:GetCertificate': resourceArnMember('CertificateArn'),
+  'acm:DeleteCertificate': resourceArnMember('CertificateArn'),
+  'acm:ListCertificates': any,
   ...CLOUDWATCH_RESOURCES,
   // Host groups run commands on the control plane's machine: unscoped, so only a "*" grant reaches them.
   ...Object.fromEntries(
@@ -237,6 +250,7 @@ export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
   // ELBv2 (Query protocol): `elasticloadbalancing:*` actions, as in IAM.
   ['ElasticLoadBalancingV2_20151201', 'elasticloadbalancing'],
   ['Logs_20140328', 'logs'],
+  ['CertificateManager', 'acm'],
 ]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */

@@ -18,7 +18,7 @@ import type { Decision, PolicyDocument, PolicyStatement } from '@stevedore/core'
  * `iam` for `iam:PassRole`: no IAM operation is served, but starting a task
  * passes its roles, and that is authorized as in AWS.
  */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs'] as const;
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;
@@ -110,7 +110,7 @@ export const BUILT_IN_ROLES: ReadonlyMap<string, BuiltInRole> = new Map(Object.e
     description: 'Describe*, List* and Get* actions (including task logs and log store reads; secret metadata but not secret values) on every resource; no changes.',
     policyDocument: doc({
       // Secret metadata, never values: secretsmanager:GetSecretValue is not a read-only action.
-      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents', 'application-autoscaling:Describe*'],
+      Action: ['ecs:Describe*', 'ecs:List*', 'ecs:Get*', 'stevedore:Describe*', 'stevedore:List*', 'stevedore:Get*', 'secretsmanager:Describe*', 'secretsmanager:List*', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:Get*', 'elasticloadbalancing:Describe*', 'acm:Describe*', 'acm:List*', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents', 'application-autoscaling:Describe*'],
       Resource: ['*'],
     }),
   },

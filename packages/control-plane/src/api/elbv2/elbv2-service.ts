@@ -47,6 +47,9 @@ export const ELBV2_OPERATIONS: ReadonlyMap<string, Action> = new Map<string, Act
   ['RemoveTags', tags.removeTags],
   ['DescribeTags', tags.describeTags],
   ['DescribeSSLPolicies', sslPolicies.describeSslPolicies],
+  ['AddListenerCertificates', listeners.addListenerCertificates],
+  ['RemoveListenerCertificates', listeners.removeListenerCertificates],
+  ['DescribeListenerCertificates', listeners.describeListenerCertificates],
 ]);
 
 /** The JSON form's epoch-second timestamps, wherever the output shape has a timestamp, as Dates. */

@@ -14,8 +14,9 @@ import { capacity } from './017-capacity';
 import { fargate } from './018-fargate';
 import { logStore } from './019-log-store';
 import { metricHourRollups } from './024-metric-hour-rollups';
+import { certificates } from './021-certificates';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates];
