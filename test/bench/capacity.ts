@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   });
   try {
     await c.call('RegisterTaskDefinition', { family: 'bench', containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 1 }] });
-    const g = await c.callStevedore('CreateHostGroup', { hostGroupName: `bench-${c.name}`, cluster: c.name, minSize: 0, maxSize: 2, provisioner: { type: 'local', local: { hostIps: '127.0.11.113-127.0.11.120' } } });
+    const g = await c.callStevedore('CreateHostGroup', { hostGroupName: `bench-${c.name}`, cluster: c.name, minSize: 0, maxSize: 2, provisioner: { type: 'local', local: { hostIps: '127.0.11.117-127.0.11.120' } } });
     const name = g.hostGroup.hostGroupName as string;
     await c.call('CreateCapacityProvider', { name: `bench-cp-${process.pid}`, autoScalingGroupProvider: { autoScalingGroupArn: g.hostGroup.hostGroupArn, managedScaling: { status: 'ENABLED', targetCapacity: 100 }, managedTerminationProtection: 'ENABLED' } });
     const provider = `bench-cp-${process.pid}`;

@@ -233,3 +233,29 @@ test('a control-plane restart re-adopts the local hosts it started: none duplica
   assert.equal((await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length, 0);
   for (const p of pids) assert.equal(pidAlive(p), false, `agent ${p} stopped by DeleteHostGroup`);
 });
+
+test('local provisioner with its own dockerd: the host joins through it; destroying the host stops the daemon and removes its bridge', async () => {
+  const name = `cp-own-${suffix}`;
+  await c.callStevedore('CreateHostGroup', {
+    hostGroupName: name,
+    cluster: c.name,
+    minSize: 0,
+    maxSize: 1,
+    desiredCapacity: 1,
+    provisioner: { type: 'local', local: { hostIps: '127.0.11.113-127.0.11.114', ownDockerd: true } },
+  });
+  const host = await waitFor(async () => (await group(name)).hosts.find((h: any) => h.lifecycleState === 'InService'), { description: 'the own-dockerd host InService', timeoutMs: 60_000, intervalMs: 300 });
+  const dir = path.join(c.dataDir, 'control-plane', 'host-groups', c.name, name, host.hostId);
+  const dockerdPid = Number(readFileSync(path.join(dir, 'dockerd.pid'), 'utf8').trim());
+  assert.ok(pidAlive(dockerdPid));
+  const socket = path.join(os.tmpdir(), `svh-${host.hostId}`, 'docker.sock');
+  assert.ok(readFileSync(`/proc/${agentPid(host.hostId, name)}/cmdline`, 'utf8').includes(`unix://${socket}`));
+  assert.ok(existsSync(socket));
+  const bridge = `svh${host.hostId.replace(/[^a-z0-9]/gi, '').slice(-10)}`;
+  assert.ok(existsSync(`/sys/class/net/${bridge}`));
+  await c.callStevedore('DeleteHostGroup', { hostGroupName: name });
+  await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: [name] })).hostGroups.length === 0, { description: 'own-dockerd group deleted', timeoutMs: 60_000, intervalMs: 300 });
+  assert.equal(pidAlive(dockerdPid), false);
+  assert.equal(existsSync(`/sys/class/net/${bridge}`), false);
+  assert.equal(existsSync(socket), false);
+});

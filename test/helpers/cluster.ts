@@ -6,7 +6,7 @@
  *   const c = await startCluster({ agents: 3, test: t });   // stopped after t
  *   await c.call('RunTask', { taskDefinition: 'web' });        // cluster filled in
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -438,6 +438,15 @@ export class TestCluster {
       } catch {
         // already gone
       }
+    }
+    // A killed dockerd leaves its data root mounted: the data dir could not be removed.
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${root}/`));
+    for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    // ...and its bridge (named after the host: see LocalProvisioner.bridgeOf).
+    for (const file of walk(root).filter((f) => f.endsWith('dockerd.pid'))) {
+      const host = path.basename(path.dirname(file));
+      spawnSync('ip', ['link', 'del', `svh${host.replace(/[^a-z0-9]/gi, '').slice(-10)}`], { stdio: 'ignore' });
+      rmSync(path.join(tmpdir(), `svh-${host}`), { recursive: true, force: true });
     }
   }
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import type { HostGroup, HostGroupHost, LocalProvisioner as LocalSpec } from '@stevedore/core';
@@ -145,8 +146,15 @@ export class LocalProvisioner implements Provisioner {
     return `svh${host.id.replace(/[^a-z0-9]/gi, '').slice(-10)}`;
   }
 
+  /** Socket and exec root of a host's own dockerd: a short path (a unix socket path is at most 107 bytes). */
+  private runDirOf(host: HostGroupHost): string {
+    return path.join(os.tmpdir(), `svh-${host.id}`);
+  }
+
   private async startDockerd(dir: string, host: HostGroupHost): Promise<string> {
-    const socket = path.join(dir, 'docker.sock');
+    const run = this.runDirOf(host);
+    mkdirSync(run, { recursive: true, mode: 0o700 });
+    const socket = path.join(run, 'docker.sock');
     const pidFile = path.join(dir, 'dockerd.pid');
     if (!livePid(pidFile, dir)) {
       const bridge = this.bridgeOf(host);
@@ -158,7 +166,7 @@ export class LocalProvisioner implements Provisioner {
         execFileSync('ip', ['link', 'set', bridge, 'up']);
       }
       const fd = openSync(path.join(dir, 'dockerd.log'), 'a');
-      const child = spawn('dockerd', ['--data-root', path.join(dir, 'docker-data'), '--exec-root', path.join(dir, 'docker-exec'), '-H', `unix://${socket}`, '--pidfile', pidFile, '--bridge', bridge, '--iptables=false'], {
+      const child = spawn('dockerd', ['--data-root', path.join(dir, 'docker-data'), '--exec-root', path.join(run, 'exec'), '-H', `unix://${socket}`, '--pidfile', pidFile, '--bridge', bridge, '--iptables=false'], {
         stdio: ['ignore', fd, fd],
         detached: true,
       });
@@ -181,12 +189,34 @@ export class LocalProvisioner implements Provisioner {
     const pid = livePid(path.join(dir, 'dockerd.pid'), dir);
     // dockerd stops its containers (SIGTERM to each) on the way out.
     if (pid) await terminatePid(pid, 20_000);
+    // A daemon that died hard leaves its data root bind-mounted on itself: the dir could not be removed.
+    for (const target of mountsUnder(dir)) {
+      try {
+        execFileSync('umount', ['-l', target], { stdio: 'ignore' });
+      } catch {
+        // not mounted any more
+      }
+    }
+    rmSync(this.runDirOf(host), { recursive: true, force: true });
     try {
       execFileSync('ip', ['link', 'del', this.bridgeOf(host)], { stdio: 'ignore' });
     } catch {
       // already gone
     }
     return pid ? `own dockerd pid ${pid} stopped\n` : '';
+  }
+}
+
+/** Mount points at or below `dir`, deepest first (/proc/mounts escapes spaces as \040). */
+export function mountsUnder(dir: string): string[] {
+  try {
+    return readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+      .filter((m) => m === dir || m.startsWith(`${dir}/`))
+      .sort((a, b) => b.length - a.length);
+  } catch {
+    return [];
   }
 }
 
