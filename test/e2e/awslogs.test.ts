@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { CLI_BIN, startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -15,14 +16,30 @@ const DAY_SECONDS = 3;
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
 let group = '';
+/** FARGATE tasks get a cgroup each; one left by an agent stopped before its cleanup is removed at the end. */
+const fargateTaskIds: string[] = [];
 
 before(async () => {
   assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install awscli`);
-  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.13.2', controlPlaneArgs: ['--log-retention-day-seconds', String(DAY_SECONDS)], readyTimeoutMs: 60_000 });
+  c = await startCluster({
+    agents: 1,
+    test: hooks,
+    hostIp: () => '127.0.13.2',
+    controlPlaneArgs: ['--log-retention-day-seconds', String(DAY_SECONDS)],
+    // FARGATE tasks share a pause container's namespaces; the test image serves as one.
+    agentArgs: () => ['--pause-image', TEST_IMAGE],
+    readyTimeoutMs: 60_000,
+  });
   group = `/ecs/${c.name}`;
 });
 after(async () => {
   for (const fn of hooks.fns) await fn();
+  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    for (const id of fargateTaskIds) {
+      const dir = path.join('/sys/fs/cgroup', h, 'stevedore', id);
+      if (existsSync(dir)) rmdirSync(dir);
+    }
+  }
 });
 
 function awsEnv(): NodeJS.ProcessEnv {
@@ -172,4 +189,45 @@ test('PutLogEvents from an application, then retention prunes what is older than
   const described = await aws(['describe-log-groups', '--log-group-name-prefix', g]);
   assert.equal(described.logGroups[0].retentionInDays, 1);
   assert.equal(described.logGroups[0].storedBytes, Buffer.byteLength('future'));
+});
+
+test("ECS's documented Fargate task definition with its awslogs configuration: both containers' lines in the pre-created group", async () => {
+  const fargateGroup = '/ecs/fargate-task-definition';
+  await aws(['create-log-group', '--log-group-name', fargateGroup]);
+  const logConfiguration = { logDriver: 'awslogs', options: { 'awslogs-group': fargateGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } };
+  const reg = await c.call('RegisterTaskDefinition', {
+    family: 'fargate-task-definition',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      {
+        name: 'sample-fargate-app',
+        image: TEST_IMAGE,
+        essential: true,
+        entryPoint: ['sh', '-c'],
+        command: ["mkdir -p /www && echo '<h1>Amazon ECS Sample App</h1>' > /www/index.html && echo httpd-starting && exec httpd -f -p 80 -h /www"],
+        portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+        logConfiguration,
+      },
+      { name: 'sidecar', image: TEST_IMAGE, essential: false, command: ['sh', '-c', 'until wget -q -O - http://localhost/; do usleep 200000; done; exec sleep 3600'], logConfiguration },
+    ],
+  });
+  const run = await c.call('RunTask', {
+    taskDefinition: `${reg.taskDefinition.family}:${reg.taskDefinition.revision}`,
+    launchType: 'FARGATE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGroups: ['sg-12345678'], assignPublicIp: 'ENABLED' } },
+  });
+  assert.equal(run.failures.length, 0, JSON.stringify(run.failures));
+  const id = (run.tasks[0].taskArn as string).split('/').pop()!;
+  fargateTaskIds.push(id);
+  const get = async (container: string) => {
+    const r = await c.call('GetLogEvents', { logGroupName: fargateGroup, logStreamName: `ecs/${container}/${id}`, startFromHead: true }, 'Logs_20140328').catch(() => ({ events: [] }));
+    return (r.events as { message: string }[]).map((e) => e.message);
+  };
+  await waitFor(async () => ((await get('sample-fargate-app')).includes('httpd-starting') ? true : undefined), { description: 'the app line', timeoutMs: 60_000, intervalMs: 250 });
+  // The sidecar fetched the page over the task's localhost and printed it.
+  await waitFor(async () => ((await get('sidecar')).some((m) => m.includes('Amazon ECS Sample App')) ? true : undefined), { description: 'the sidecar line', timeoutMs: 30_000, intervalMs: 250 });
+  await c.call('StopTask', { task: run.tasks[0].taskArn });
 });
