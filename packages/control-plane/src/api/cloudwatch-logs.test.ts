@@ -115,3 +115,30 @@ test('retention policy values, and deleting streams and groups', async () => {
   await logs.send(new DeleteLogGroupCommand({ logGroupName: 'g3' }));
   await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: 'g3' })), (e) => e instanceof ResourceNotFoundException);
 });
+
+test('authorization: logs:* actions on log-group ARNs; read-only reads but cannot write', async () => {
+  const SV = 'Stevedore_20261125.';
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:GetLogEvents', 'logs:PutLogEvents', 'logs:CreateLogStream'], Resource: ['arn:aws:logs:*:*:log-group:/team-a/*'] }],
+  };
+  const role = await h.call('CreateRole', { roleName: 'team-a-logs', policyDocument: JSON.stringify(policy) }, `${SV}CreateRole`);
+  assert.equal(role.status, 200, JSON.stringify(role.body));
+  const key = (await h.call('CreateAccessKey', { roleName: 'team-a-logs' }, `${SV}CreateAccessKey`)).body['accessKey'];
+  const reader = (await h.call('CreateAccessKey', { roleName: 'read-only' }, `${SV}CreateAccessKey`)).body['accessKey'];
+  const as = (k: { accessKeyId: string; secretAccessKey: string }) => new CloudWatchLogsClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: k, maxAttempts: 1 });
+  for (const g of ['/team-a/api', '/team-b/api']) {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: g }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: 's' }));
+  }
+  const teamA = as(key);
+  await teamA.send(new PutLogEventsCommand({ logGroupName: '/team-a/api', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'mine' }] }));
+  assert.equal((await teamA.send(new GetLogEventsCommand({ logGroupName: '/team-a/api', logStreamName: 's' }))).events?.[0]?.message, 'mine');
+  await assert.rejects(teamA.send(new GetLogEventsCommand({ logGroupName: '/team-b/api', logStreamName: 's' })), (e: Error) => e.name === 'AccessDeniedException' && /logs:GetLogEvents on resource: arn:aws:logs:us-east-1:\d+:log-group:\/team-b\/api:log-stream:s/.test(e.message));
+  await assert.rejects(teamA.send(new CreateLogGroupCommand({ logGroupName: '/team-a/new' })), (e: Error) => e.name === 'AccessDeniedException');
+  const ro = as(reader);
+  assert.equal((await ro.send(new FilterLogEventsCommand({ logGroupName: '/team-b/api' }))).events?.length, 0);
+  await assert.rejects(ro.send(new PutLogEventsCommand({ logGroupName: '/team-b/api', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'x' }] })), (e: Error) => e.name === 'AccessDeniedException');
+  teamA.destroy();
+  ro.destroy();
+});
