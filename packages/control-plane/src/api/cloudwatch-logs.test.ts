@@ -42,6 +42,8 @@ test('groups and streams: create, describe, duplicates and missing ones as Cloud
   assert.equal(groups.logGroups?.length, 1);
   assert.equal(groups.logGroups?.[0]?.logGroupName, '/ecs/api');
   assert.equal(groups.logGroups?.[0]?.arn, 'arn:aws:logs:us-east-1:000000000000:log-group:/ecs/api:*'.replace('000000000000', groups.logGroups?.[0]?.arn?.split(':')[4] ?? ''));
+  const byPattern = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'OTHER' }));
+  assert.deepEqual(byPattern.logGroups?.map((g) => g.logGroupName), ['/ecs/other'], 'a pattern matches anywhere, ignoring case');
   const page2 = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/ecs/', limit: 1, nextToken: groups.nextToken! }));
   assert.equal(page2.logGroups?.[0]?.logGroupName, '/ecs/other');
   await assert.rejects(logs.send(new CreateLogStreamCommand({ logGroupName: '/nope', logStreamName: 's' })), (e: Error) => e instanceof ResourceNotFoundException && e.message === 'The specified log group does not exist.');

@@ -69,9 +69,13 @@ export class LogStoreRepo {
     return this.sql('INSERT INTO log_groups(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING').run(name, now).changes > 0;
   }
 
-  /** Groups by name after `after`, with a name prefix. */
-  listGroups(prefix: string, after: string, limit: number): LogGroupRow[] {
-    return (this.sql(`SELECT * FROM log_groups WHERE name > @after AND substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT @limit`).all({ after, prefix, limit }) as GroupDb[]).map(group);
+  /** Groups by name after `after`, with a name prefix, or containing `pattern` (case-insensitive). */
+  listGroups(prefix: string, after: string, limit: number, pattern = ''): LogGroupRow[] {
+    return (
+      this.sql(
+        `SELECT * FROM log_groups WHERE name > @after AND substr(name, 1, length(@prefix)) = @prefix AND (@pattern = '' OR instr(lower(name), lower(@pattern)) > 0) ORDER BY name LIMIT @limit`,
+      ).all({ after, prefix, limit, pattern }) as GroupDb[]
+    ).map(group);
   }
 
   setRetention(groupId: number, days: number | undefined): void {

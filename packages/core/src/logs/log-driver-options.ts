@@ -28,7 +28,8 @@ export const LOG_DRIVER_OPTIONS: ReadonlyMap<string, readonly string[]> = new Ma
   ],
   [
     'awslogs',
-    ['mode', 'max-buffer-size', 'awslogs-group', 'awslogs-region', 'awslogs-stream-prefix', 'awslogs-create-group', 'awslogs-datetime-format', 'awslogs-multiline-pattern', 'awslogs-endpoint', 'awslogs-credentials-endpoint', 'tag'],
+    // ECS's awslogs options; awslogs-endpoint is accepted and has no effect (lines always go to the control plane).
+    ['mode', 'max-buffer-size', 'awslogs-group', 'awslogs-region', 'awslogs-stream-prefix', 'awslogs-create-group', 'awslogs-datetime-format', 'awslogs-multiline-pattern', 'awslogs-endpoint'],
   ],
   ['logentries', ['logentries-token', 'line-only']],
   ['none', []],

@@ -112,10 +112,12 @@ export function deleteRetentionPolicy(ctx: ApiContext, body: unknown): object {
 
 export function describeLogGroups(ctx: ApiContext, body: unknown): object {
   const p = Params.of(body);
-  const prefix = p.string('logGroupNamePrefix', { max: 512 }) ?? p.string('logGroupNamePattern', { max: 512 }) ?? '';
+  const prefix = p.string('logGroupNamePrefix', { max: 512 }) ?? '';
+  const pattern = p.string('logGroupNamePattern', { max: 512 }) ?? '';
+  if (prefix && pattern) throw new InvalidParameterException('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.', 'logGroupNamePattern');
   const limit = p.integer('limit', { min: 1, max: 50 }) ?? 50;
   const after = p.string('nextToken', { max: 1024 }) ?? '';
-  const rows = ctx.store.logStore.listGroups(prefix, after, limit + 1);
+  const rows = ctx.store.logStore.listGroups(prefix, after, limit + 1, pattern);
   const page = rows.slice(0, limit);
   return { logGroups: page.map((g) => groupOut(ctx, g)), ...(rows.length > limit ? { nextToken: page[page.length - 1]!.name } : {}) };
 }
