@@ -4,7 +4,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetr
 import { startTestControlPlane, eventually } from '../testing/harness';
 import { SimAgent } from '../testing/sim-agent';
 import pino from 'pino';
-import { systemClock } from '@stevedore/core';
+import { Writable } from 'node:stream';
 import { Autoscaler } from './autoscaler';
 
 // Alarms driving policies, in process: the alarm evaluator, the autoscaler and
@@ -109,8 +109,15 @@ test('step scaling on the user\'s own alarm: the breach above the threshold pick
   await cw.send(new PutMetricDataCommand({ Namespace: 'Shop', MetricData: [{ MetricName: 'QueueDepth', Value: 130, Timestamp: new Date() }] }));
   await eventually(() => desired('queue') === 4, 'breach 30 -> +3', 10_000);
   assert.equal(activities('queue')[0]!.cause, 'monitor alarm queue-high in state ALARM triggered policy step-out changing the desired capacity from 1 to 4');
-  // Cooldown 60 s: an evaluation with the alarm still in ALARM (run here, synchronously) does not add another 3.
-  assert.equal(h.cp.store.alarms.get('queue-high')!.stateValue, 'ALARM');
-  new Autoscaler(h.cp.store, pino({ level: 'silent' }), systemClock, { region: 'us-east-1', account: '000000000000' }).evaluate('service/al/queue');
+  // Cooldown 60 s: with the alarm still in ALARM on a fresh point, the +3 counts from where the last scale-out
+  // started (1 + 3 = 4, already there): an evaluation run here, synchronously, adds nothing.
+  // (15 s later, past the alarm's 10 s period, so only the cooldown can hold it.)
+  const later = { now: () => Date.now() + 15_000 };
+  h.cp.store.metrics.put([{ namespace: 'Shop', metricName: 'QueueDepth', dimensions: [], timestamp: later.now(), values: [130] }]);
+  h.cp.store.tx(() => h.cp.store.alarms.setState('queue-high', 'ALARM', 'test', undefined, Date.now()));
+  const lines: { msg?: string; proposals?: { policy: string; why?: string }[] }[] = [];
+  const sink = new Writable({ write: (chunk, _e, cb) => { lines.push(JSON.parse(String(chunk))); cb(); } });
+  new Autoscaler(h.cp.store, pino({ level: 'debug' }, sink), later, { region: 'us-east-1', account: '000000000000' }).evaluate('service/al/queue');
+  assert.deepEqual(lines.find((l) => l.msg === 'autoscaling evaluated')?.proposals?.map((p) => [p.policy, p.why]), [['step-out', 'in cooldown']]);
   assert.equal(desired('queue'), 4);
 });

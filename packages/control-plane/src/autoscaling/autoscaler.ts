@@ -97,6 +97,13 @@ export class Autoscaler {
 
   /** One pass over every target; a failure on one is logged and does not stop the others. */
   evaluateAll(): void {
+    try {
+      // Protection of tasks that are gone or expired: the table holds only what still protects something.
+      const pruned = this.store.tx(() => this.store.autoscaling.pruneTaskProtection(this.clock.now()));
+      if (pruned > 0) this.log.debug({ pruned }, 'task protection rows pruned');
+    } catch (err) {
+      this.log.error({ err }, 'pruning task protection failed');
+    }
     for (const t of this.store.autoscaling.listTargets()) {
       try {
         this.evaluate(t.resourceId);

@@ -71,9 +71,10 @@ export class AutoscalingRepo {
     this.record({ kind: 'scalable-target', resourceId: t.resourceId });
   }
 
-  /** The target with its policies and scheduled actions (cascade). */
+  /** The target with its policies and scheduled actions (cascade) and its activities (so the table stays bounded). */
   deleteTarget(resourceId: string): boolean {
     const n = this.sql('DELETE FROM scalable_targets WHERE resource_id = ?').run(resourceId).changes;
+    this.sql('DELETE FROM scaling_activities WHERE resource_id = ?').run(resourceId);
     if (n > 0) this.record({ kind: 'scalable-target', resourceId });
     return n > 0;
   }

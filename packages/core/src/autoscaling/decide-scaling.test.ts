@@ -97,11 +97,16 @@ test('step scaling: scale-in steps below the threshold, MetricAggregationType is
   assert.equal(percentChange(4, -10), -1);
 });
 
-test('step scaling Cooldown: a larger scale-out proceeds, the same or a scale-in waits', () => {
-  const memory = { policies: [{ policy: 'step-out', lastScaleOutAt: T0 - 10_000, lastTo: 3 }] };
-  assert.equal(decideServiceScaling(input({ desiredCount: 3, memory, triggers: [step(110, { Cooldown: 60 })] })).desiredCount, 4, '4 > 3: proceeds');
-  assert.equal(decideServiceScaling(input({ desiredCount: 2, memory, triggers: [step(110, { Cooldown: 60 })] })).desiredCount, 2, '3 <= 3: waits');
-  assert.equal(decideServiceScaling(input({ now: T0 + 60_000, desiredCount: 2, memory, triggers: [step(110, { Cooldown: 60 })] })).desiredCount, 3);
+test('step scaling Cooldown: the capacity a scale-out added counts toward the next one; scale-in waits', () => {
+  const memory: ScalingMemory = { policies: [{ policy: 'step-out', lastScaleOutAt: T0 - 10_000, lastFrom: 2, lastTo: 3 }] };
+  assert.equal(decideServiceScaling(input({ desiredCount: 3, memory, triggers: [step(110, { Cooldown: 60 })] })).desiredCount, 3, 'from 2, +1 = 3: nothing more');
+  const bigger = decideServiceScaling(input({ desiredCount: 3, memory, triggers: [step(130, { Cooldown: 60 })] }));
+  assert.equal(bigger.desiredCount, 5, 'from 2, +3 = 5: the larger step proceeds');
+  assert.equal(bigger.memory.policies[0]!.lastFrom, 2, 'the cooldown still counts from 2');
+  assert.equal(decideServiceScaling(input({ now: T0 + 60_000, desiredCount: 3, memory, triggers: [step(110, { Cooldown: 60 })] })).desiredCount, 4, 'after the cooldown: from 3');
+  const inStep = step(40, { Cooldown: 60, StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }] });
+  assert.equal(decideServiceScaling(input({ desiredCount: 3, memory, triggers: [inStep] })).desiredCount, 3, 'scale-in waits');
+  assert.equal(decideServiceScaling(input({ now: T0 + 60_000, desiredCount: 3, memory, triggers: [inStep] })).desiredCount, 2);
 });
 
 test('several policies: out if any says out (largest), in only if every target-tracking policy says in', () => {

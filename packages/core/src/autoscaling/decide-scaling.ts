@@ -122,7 +122,7 @@ export function decideServiceScaling(input: ServiceScalingInput): ServiceScaling
   if (chosen && desired !== current) {
     const direction = desired > current ? 'out' : 'in';
     const prev = memoryOf(memory, chosen.policy) ?? { policy: chosen.policy };
-    const next: PolicyMemory = { ...prev, lastTo: desired, ...(direction === 'out' ? { lastScaleOutAt: now } : { lastScaleInAt: now }) };
+    const next: PolicyMemory = { ...prev, lastTo: desired, ...(direction === 'out' ? { lastScaleOutAt: now, lastFrom: chosen.base ?? current } : { lastScaleInAt: now }) };
     memory = { policies: [...memory.policies.filter((p) => p.policy !== chosen!.policy), next] };
   }
   return { minCapacity: min, maxCapacity: max, desiredCount: desired, activities, memory, proposals };

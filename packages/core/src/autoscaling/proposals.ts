@@ -24,6 +24,8 @@ export interface PolicyMemory {
   lastScaleInAt?: number;
   /** The desired count its last activity set. */
   lastTo?: number;
+  /** The count its last scale-out started from (a step policy's cooldown counts from it). */
+  lastFrom?: number;
 }
 
 export interface Proposal {
@@ -33,6 +35,8 @@ export interface Proposal {
   desired: number;
   alarm?: string;
   why?: string;
+  /** The count the proposal was computed from, when not the current one (a step policy's cooldown). */
+  base?: number;
 }
 
 const seconds = (s: number | undefined, d: number) => (s ?? d) * 1000;
@@ -97,9 +101,9 @@ export function stepFor(steps: readonly { MetricIntervalLowerBound?: number; Met
  * Step scaling on an alarm in ALARM: the breach (metric minus threshold)
  * picks a step; ChangeInCapacity adds, ExactCapacity sets,
  * PercentChangeInCapacity adds a share of the current count (at least
- * MinAdjustmentMagnitude). Within the policy's Cooldown after its last
- * activity, a scale-out only proceeds if it goes beyond what that activity
- * set, and a scale-in waits.
+ * MinAdjustmentMagnitude). Within the policy's Cooldown after a scale-out,
+ * the next one counts from where that one started (only a larger step adds
+ * more); within it after any activity, a scale-in waits.
  */
 export function stepScalingProposal(t: Extract<PolicyTrigger, { kind: 'step' }>, current: number, mem: PolicyMemory | undefined, now: number): Proposal {
   const none = (why: string): Proposal => ({ policy: t.policy, direction: 'none', desired: current, why, ...(t.alarm ? { alarm: t.alarm.name } : {}) });
@@ -107,25 +111,26 @@ export function stepScalingProposal(t: Extract<PolicyTrigger, { kind: 'step' }>,
   if (actedThisPeriod(mem, t.alarm.periodMs, now)) return none('acted in this alarm period');
   const step = stepFor(t.config.StepAdjustments, t.alarm.metricValue - t.alarm.threshold);
   if (!step) return none('no step adjustment covers the breach');
-  let desired: number;
-  const adj = step.ScalingAdjustment;
-  if (t.config.AdjustmentType === 'ExactCapacity') desired = adj;
-  else if (t.config.AdjustmentType === 'ChangeInCapacity') desired = current + adj;
-  else {
-    let change = percentChange(current, adj);
-    const min = t.config.MinAdjustmentMagnitude;
-    if (min !== undefined && adj !== 0 && Math.abs(change) < min) change = Math.sign(adj) * min;
-    desired = current + change;
-  }
-  desired = Math.max(0, desired);
-  if (desired === current) return none('the step changes nothing');
   const cooldown = seconds(t.config.Cooldown, 0);
   const last = Math.max(mem?.lastScaleOutAt ?? -Infinity, mem?.lastScaleInAt ?? -Infinity);
   const cooling = now < last + cooldown;
-  if (desired > current) {
-    if (cooling && mem?.lastTo !== undefined && desired <= mem.lastTo) return none('in cooldown');
-    return { policy: t.policy, direction: 'out', desired, alarm: t.alarm.name };
+  // AWS: while a scale-out's cooldown runs, the capacity it added counts toward the next one, so the next
+  // is computed from where that scale-out started and only a larger step adds more.
+  const outCooling = cooling && mem?.lastScaleOutAt === last && mem.lastFrom !== undefined;
+  const base = outCooling ? mem.lastFrom! : current;
+  const adj = step.ScalingAdjustment;
+  let desired: number;
+  if (t.config.AdjustmentType === 'ExactCapacity') desired = adj;
+  else if (t.config.AdjustmentType === 'ChangeInCapacity') desired = base + adj;
+  else {
+    let change = percentChange(base, adj);
+    const min = t.config.MinAdjustmentMagnitude;
+    if (min !== undefined && adj !== 0 && Math.abs(change) < min) change = Math.sign(adj) * min;
+    desired = base + change;
   }
+  desired = Math.max(0, desired);
+  if (desired > current) return { policy: t.policy, direction: 'out', desired, alarm: t.alarm.name, ...(outCooling ? { base } : {}) };
+  if (desired === current || (outCooling && desired > base)) return none(cooling ? 'in cooldown' : 'the step changes nothing');
   if (cooling) return none('in cooldown');
   return { policy: t.policy, direction: 'in', desired, alarm: t.alarm.name };
 }
