@@ -27,6 +27,8 @@ import { AwslogsShipper } from './awslogs/awslogs-shipper';
 import { FileOffsetStore } from './awslogs/offset-store';
 import { TaskEndpoint } from './task-endpoint/task-endpoint';
 import { LABEL } from './docker/labels';
+import { UsageCollector } from './metrics/usage-collector';
+import { UsageReporter } from './metrics/usage-reporter';
 
 export function agentVersion(): string {
   try {
@@ -176,6 +178,11 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   awslogs.start();
   await endpoint.adopt(await controller.listContainers({ [LABEL.instance]: instanceId }), (labels) => labels[LABEL.task]);
 
+  const usage = new UsageCollector({ containers: controller, stats: controller, instanceId, log: ilog, now: () => Date.now() });
+  usage.start();
+  const usageReporter = new UsageReporter({ take: () => usage.take(), instanceId: () => instanceId, intervalMs: cfg.metricsIntervalMs, log: ilog });
+  usageReporter.start();
+
   const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
   // Hosts a load balancer's placement picks run HAProxy; elsewhere the host set stays empty and this idle.
   let lbSession: string | undefined;
@@ -205,12 +212,14 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     reporter: {
       connected: (sessionId, channel) => {
         reporter.connected(sessionId, channel);
+        usageReporter.connected(sessionId, client);
         lbSession = sessionId;
         logSession = sessionId;
         loadBalancers.sessionUp();
       },
       disconnected: () => {
         reporter.disconnected();
+        usageReporter.disconnected();
         lbSession = undefined;
         logSession = undefined;
         loadBalancers.sessionDown();
@@ -240,6 +249,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       rotator.stop();
       await reporter.drain(2000);
       await session.stop();
+      usageReporter.stop();
+      usage.stop();
       logs.closeAll();
       awslogs.stop();
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.

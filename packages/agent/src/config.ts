@@ -23,6 +23,8 @@ export interface AgentConfig {
   /** Its command; empty: the image's own. */
   pauseCommand: string[];
   logLevel: string;
+  /** How often task usage (CPU, memory, network, block I/O) is reported. */
+  metricsIntervalMs: number;
   /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
   join?: { token: string; caCertHash: string };
 }
@@ -59,6 +61,7 @@ const OPTIONS: OptionSpec[] = [
     help: "the pause container's command, space-separated; 'image' for the image's own (a real pause image)",
     default: 'sleep 2147483647',
   },
+  { flags: '--metrics-interval <seconds>', key: 'metricsInterval', env: 'STEVEDORE_METRICS_INTERVAL', help: 'task usage report period', default: '10' },
   { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
   { flags: '--token <token>', key: 'token', env: 'STEVEDORE_TOKEN', help: 'join token (stevedore cluster join-token create); first start only' },
   { flags: '--ca-cert-hash <sha256:hex>', key: 'caCertHash', env: 'STEVEDORE_CA_CERT_HASH', help: "the cluster CA's public key hash, pinned when joining" },
@@ -140,6 +143,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     });
 
   const stopTimeout = nonNegative('--stop-timeout', get('stopTimeout')!);
+  const metricsInterval = nonNegative('--metrics-interval', get('metricsInterval')!);
+  // Docker's stats stream gives one reading a second: a shorter window would measure nothing.
+  if (metricsInterval < 1 || metricsInterval > 3600) throw new ConfigError('--metrics-interval: expected 1 to 3600 seconds');
   const join = joinOptions(get('token'), get('caCertHash'));
   return {
     controlPlane,
@@ -158,6 +164,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     pauseImage: get('pauseImage')!,
     pauseCommand: get('pauseCommand') === 'image' ? [] : get('pauseCommand')!.split(' ').filter(Boolean),
     logLevel: get('logLevel')!,
+    metricsIntervalMs: Math.round(metricsInterval * 1000),
     ...(join ? { join } : {}),
   };
 }

@@ -100,6 +100,8 @@ export interface WireTargetHealthReport {
   description: string;
   requests: number;
   errors: number;
+  /** Absent from agents older than the metrics pipeline. */
+  response_time_ms?: number;
 }
 export interface WireLoadBalancerStatus { load_balancer_arn: string; config_version: string; state: string; reason: string }
 export interface UpdateTargetHealthRequest { session_id: string; targets: WireTargetHealthReport[]; load_balancers: WireLoadBalancerStatus[] }
@@ -133,6 +135,19 @@ export interface WireTaskStatus {
 }
 export interface UpdateTaskStatusRequest { session_id: string; updates: WireTaskStatus[] }
 export interface UpdateTaskStatusResponse { applied: string[] }
+export interface WireTaskUsage {
+  task_arn: string;
+  cpu_units: number;
+  memory_mib: number;
+  network_rx_bytes: number;
+  network_tx_bytes: number;
+  storage_read_bytes: number;
+  storage_write_bytes: number;
+  window_ms: number;
+  containers: number;
+}
+export interface ReportTaskUsageRequest { session_id: string; usage: WireTaskUsage[] }
+export type ReportTaskUsageResponse = Record<string, never>;
 export interface LogChunk { request_id: string; data: Buffer; stream: string; error: string; truncated: boolean }
 
 export { grpc };

@@ -53,6 +53,18 @@ export interface Subscription {
   close(): void;
 }
 
+/** Receives a container's stats messages (Docker's stats JSON, one a second) until the stream ends. */
+export interface StatsSink {
+  onStats(raw: unknown): void;
+  /** Called once: the container stopped, or the stream failed. */
+  onEnd(error?: Error): void;
+}
+
+/** Where the usage collector gets stats streams from (DockerController; a fake in tests). */
+export interface StatsSource {
+  openStats(runtimeId: string, sink: StatsSink): Promise<Subscription>;
+}
+
 export interface ResolvedMount {
   type: 'bind' | 'volume';
   /** Host path (bind) or Docker volume name (volume). */

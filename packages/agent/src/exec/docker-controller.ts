@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { NetworkBinding } from '@stevedore/core';
 import { toDockerCreateOptions } from '../docker/create-options';
 import { dockerTime } from '../docker/docker-client';
-import { subscribeDockerEvents } from '../docker/events';
+import { JsonLines, subscribeDockerEvents } from '../docker/events';
 import { coalesceFrames, LogDemuxer } from '../docker/log-demux';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import {
@@ -17,6 +17,8 @@ import {
   type LogOptions,
   type LogSink,
   type RegistryAuth,
+  type StatsSink,
+  type StatsSource,
   type Subscription,
   type VolumeRequest,
 } from './container-controller';
@@ -67,7 +69,7 @@ export function toObservation(info: Docker.ContainerInspectInfo): ContainerObser
 }
 
 /** The real ContainerController: dockerode, every call bounded by docker/timeouts.ts. */
-export class DockerController implements ContainerController {
+export class DockerController implements ContainerController, StatsSource {
   constructor(
     private readonly docker: Docker,
     private readonly log: Logger,
@@ -269,6 +271,37 @@ export class DockerController implements ContainerController {
         stream.pause();
         sink.waitDrain(() => stream.resume());
       }
+    });
+    stream.once('end', () => end());
+    stream.once('close', () => end());
+    stream.once('error', (err: Error) => end(abort.signal.aborted ? undefined : err));
+    return {
+      close() {
+        ended = true;
+        abort.abort();
+        (stream as unknown as { destroy(): void }).destroy();
+      },
+    };
+  }
+
+  /**
+   * Follows a container's stats stream (one message a second from the
+   * daemon). A stream, not one-shot reads: each of those costs the daemon a
+   * second of waiting for its second sample. The stream ends when the
+   * container stops.
+   */
+  async openStats(runtimeId: string, sink: StatsSink): Promise<Subscription> {
+    const abort = new AbortController();
+    const stream = (await this.docker.getContainer(runtimeId).stats({ stream: true, abortSignal: abort.signal } as never)) as unknown as NodeJS.ReadableStream;
+    const lines = new JsonLines();
+    let ended = false;
+    const end = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      sink.onEnd(err);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      for (const raw of lines.push(chunk)) sink.onStats(raw);
     });
     stream.once('end', () => end());
     stream.once('close', () => end());

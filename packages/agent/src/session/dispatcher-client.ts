@@ -23,6 +23,9 @@ import {
   type WireLogEventsBatch,
   type GetTaskCredentialsRequest,
   type GetTaskCredentialsResponse,
+  type WireTaskUsage,
+  type ReportTaskUsageRequest,
+  type ReportTaskUsageResponse,
 } from '@stevedore/proto';
 
 /** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
@@ -39,6 +42,7 @@ interface RawClient extends grpc.Client {
   UpdateTargetHealth: Unary<UpdateTargetHealthRequest, UpdateTargetHealthResponse>;
   PutLogEvents: Unary<PutLogEventsRequest, PutLogEventsResponse>;
   GetTaskCredentials: Unary<GetTaskCredentialsRequest, GetTaskCredentialsResponse>;
+  ReportTaskUsage: Unary<ReportTaskUsageRequest, ReportTaskUsageResponse>;
   Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
@@ -121,6 +125,10 @@ export class DispatcherClient {
 
   getTaskCredentials(instanceId: string, taskArn: string, roleType: 'TaskApplication' | 'TaskExecution'): Promise<GetTaskCredentialsResponse> {
     return this.unary(this.raw.GetTaskCredentials, { task_arn: taskArn, role_type: roleType }, this.md(instanceId), CALL_TIMEOUTS.register);
+  }
+
+  async reportTaskUsage(instanceId: string, sessionId: string, usage: WireTaskUsage[]): Promise<void> {
+    await this.unary(this.raw.ReportTaskUsage, { session_id: sessionId, usage }, this.md(instanceId, sessionId), CALL_TIMEOUTS.updateTaskStatus);
   }
 
   pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {

@@ -36,9 +36,11 @@ import { hostSetOf } from '../store/load-balancing-view';
 import { validateRegistration } from './registration-validation';
 import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
-import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse, PutLogEventsRequest, PutLogEventsResponse } from '@stevedore/proto';
+import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse, PutLogEventsRequest, PutLogEventsResponse, ReportTaskUsageRequest, ReportTaskUsageResponse } from '@stevedore/proto';
 import { DEFAULT_TASK_CREDENTIALS_TTL_MS, issueTaskCredentials } from './task-credentials';
 import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
+import { validateUsageReport } from './usage-report-validation';
+import type { TaskUsage } from '../store/task-usage-repo';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
 export interface ChannelSecurity {
@@ -113,6 +115,7 @@ export class Dispatcher {
       UpdateTargetHealth: this.updateTargetHealth.bind(this),
       GetTaskCredentials: this.getTaskCredentials.bind(this),
       PutLogEvents: this.putLogEvents.bind(this),
+      ReportTaskUsage: this.reportTaskUsage.bind(this),
     });
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -319,6 +322,54 @@ export class Dispatcher {
     } catch (e) {
       if (e instanceof IngestRefusal) return cb(this.refuse(call, status[e.grpcCode], e.message, 'log events refused', { instance: peer.instanceId }));
       cb(this.internal(e, 'put log events'));
+    }
+  }
+
+  /**
+   * One agent's task usage for the last interval (proto contract of
+   * ReportTaskUsage): checked whole, like UpdateTaskStatus (bounds, then
+   * ownership of every task), then kept as the latest reading per task.
+   */
+  private reportTaskUsage(call: grpc.ServerUnaryCall<ReportTaskUsageRequest, ReportTaskUsageResponse>, cb: grpc.sendUnaryData<ReportTaskUsageResponse>): void {
+    let peer: Peer;
+    try {
+      peer = this.authenticate(call);
+    } catch (e) {
+      return cb(e as grpc.ServiceError);
+    }
+    if (!this.sessionOf(peer, call.metadata, call.request.session_id)) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
+    const instanceId = peer.instanceId;
+    try {
+      const usage = call.request.usage ?? [];
+      const checked = validateUsageReport(usage);
+      if (!checked.ok) return cb(this.refuse(call, status.INVALID_ARGUMENT, checked.problem.message, 'task usage report refused', { instance: instanceId, field: checked.problem.field }));
+      const now = this.store.clock.now();
+      const rows: TaskUsage[] = [];
+      for (const u of usage) {
+        const task = this.store.tasks.get(idOf(u.task_arn));
+        // A task the store does not know (reaped, or a wiped database): nothing to attribute it to.
+        if (!task) continue;
+        if (task.containerInstanceId !== instanceId) {
+          return cb(this.refuse(call, status.PERMISSION_DENIED, `task ${u.task_arn.slice(0, 256)} is not assigned to instance ${instanceId}`, 'task usage report refused', { instance: instanceId }));
+        }
+        rows.push({
+          taskId: task.id,
+          instanceId,
+          cpuUnits: u.cpu_units,
+          memoryMiB: u.memory_mib,
+          rxBytes: u.network_rx_bytes,
+          txBytes: u.network_tx_bytes,
+          readBytes: u.storage_read_bytes,
+          writeBytes: u.storage_write_bytes,
+          windowMs: u.window_ms,
+          containers: u.containers,
+          receivedAt: now,
+        });
+      }
+      this.store.taskUsage.putAll(rows);
+      cb(null, {});
+    } catch (e) {
+      cb(this.internal(e, 'report task usage'));
     }
   }
 

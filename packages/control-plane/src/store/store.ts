@@ -24,6 +24,7 @@ import { HostGroupsRepo } from './host-groups-repo';
 import { CapacityProvidersRepo } from './capacity-providers-repo';
 import { AlarmsRepo } from './alarms-repo';
 import { LogStoreRepo } from './log-store-repo';
+import { TaskUsageRepo } from './task-usage-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -61,6 +62,8 @@ export class Store {
   readonly capacityProviders: CapacityProvidersRepo;
   readonly alarms: AlarmsRepo;
   readonly logStore: LogStoreRepo;
+  /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
+  readonly taskUsage = new TaskUsageRepo();
   private pending: Change[] | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {

@@ -3,3 +3,5 @@ export * from './percentile-sketch';
 export * from './statistics';
 export * from './metric-math';
 export * from './alarm-evaluation';
+export * from './aggregate';
+export * from './metric-data';
