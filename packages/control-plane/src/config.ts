@@ -44,6 +44,8 @@ export interface ControlPlaneConfig {
   logStoreMaxBytes?: number;
   /** Length of a log retention "day" in seconds (86400; tests shorten it). */
   logRetentionDaySeconds?: number;
+  /** Metrics: publishing period, the loopback Prometheus listener, the scrape token for GET /metrics on the API. */
+  metrics?: MetricsConfig;
   /** Fine tuning of the service orchestrator, for tests and benchmarks. */
   orchestrator?: Partial<import('./orchestrator/service-reconciler').OrchestratorOptions>;
   /** How often the autoscaler evaluates every scalable target (tests shorten it). */
@@ -59,6 +61,15 @@ export interface CapacityConfig {
   scalingIntervalMs: number;
   /** Below target this long before a scale in (ECS: its alarm's 15 one-minute data points). */
   scaleInCooldownMs: number;
+}
+
+export interface MetricsConfig {
+  /** How often service, cluster and target group figures are computed and published. */
+  periodMs: number;
+  /** Plain-HTTP Prometheus listener; loopback only (off loopback, scrape the API endpoint with the token). */
+  listen?: { host: string; port: number };
+  /** File holding the bearer token that GET /metrics on the API endpoint requires. */
+  tokenFile?: string;
 }
 
 /**
@@ -138,6 +149,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--alarm-evaluation-interval-ms <ms>', 'evaluate every CloudWatch alarm this often [env STEVEDORE_ALARM_EVALUATION_INTERVAL_MS]', env['STEVEDORE_ALARM_EVALUATION_INTERVAL_MS'] ?? '10000')
     .option('--log-store-max-bytes <size>', 'log store size cap (awslogs and PutLogEvents); past it the oldest events go, e.g. 10g, 500m, 0 = none', env['STEVEDORE_LOG_STORE_MAX_BYTES'] ?? '10g')
     .option('--log-retention-day-seconds <s>', 'length of a retentionInDays day (testing only)', env['STEVEDORE_LOG_RETENTION_DAY_SECONDS'] ?? '86400')
+    .option('--metrics-period <duration>', 'how often service, cluster and target group metrics are computed and published, e.g. 10s', env['STEVEDORE_METRICS_PERIOD'] ?? '10s')
+    .option('--metrics-listen <host:port>', 'Prometheus GET /metrics without authentication, loopback addresses only [env STEVEDORE_METRICS_LISTEN]', env['STEVEDORE_METRICS_LISTEN'])
+    .option('--metrics-token-file <file>', 'bearer token (file, mode 0600) that GET /metrics on the API endpoint requires [env STEVEDORE_METRICS_TOKEN_FILE]', env['STEVEDORE_METRICS_TOKEN_FILE'])
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .option('--agent-advertise <host:port>', 'agent channel address new hosts of host groups dial (default --agent-listen)', env['STEVEDORE_AGENT_ADVERTISE'])
     .option('--capacity-scaling-interval <duration>', 'how often managed scaling computes CapacityProviderReservation', env['STEVEDORE_CAPACITY_SCALING_INTERVAL'] ?? '15s')
@@ -183,6 +197,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   hostPort(o['agentListen']!);
   const insecureHttp = (o['insecureHttp'] as unknown) === true || env['STEVEDORE_API_INSECURE_HTTP'] === '1' || env['STEVEDORE_API_INSECURE_HTTP'] === 'true';
   const apiTls = apiTlsOf(apiListen.host, { certFile: o['apiTlsCert'], keyFile: o['apiTlsKey'], insecureHttp });
+  const metricsListen = o['metricsListen'] ? hostPort(o['metricsListen']) : undefined;
+  if (metricsListen && !isLoopbackHost(metricsListen.host)) {
+    throw new InvalidArgumentError(
+      `--metrics-listen must be a loopback address (got ${metricsListen.host}): it has no authentication. To scrape from another host, use GET /metrics on the API endpoint (HTTPS) with --metrics-token-file`,
+    );
+  }
+  const metrics: MetricsConfig = {
+    periodMs: parseDuration('--metrics-period', o['metricsPeriod']!, 500),
+    ...(metricsListen ? { listen: metricsListen } : {}),
+    ...(o['metricsTokenFile'] ? { tokenFile: o['metricsTokenFile'] } : {}),
+  };
   const apiCertSans = (o['apiCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_API_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   return {
     dataDir: o['dataDir']!,
@@ -207,6 +232,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     alarmEvaluationIntervalMs: alarmInterval,
     logStoreMaxBytes,
     logRetentionDaySeconds: logDay,
+    metrics,
     orchestrator: { deploymentTimeoutMs: deploymentTimeout * 1000, healthyAfterRunningMs: healthyAfter * 1000 },
     autoscaling: { intervalMs: parseDuration('--autoscaling-interval', o['autoscalingInterval']!, 1000), alarms: trackingAlarmsOf(o['autoscalingAlarmPeriod']!, o['autoscalingAlarmEvaluationPeriods']!) },
     capacity: {

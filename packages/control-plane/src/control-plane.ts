@@ -25,6 +25,11 @@ import { LOG_REDACTION } from './log-redaction';
 import { Autoscaler, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaling/autoscaler';
 import { DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, HostGroupController } from './capacity/host-group-controller';
 import { CapacityScaler } from './capacity/capacity-scaler';
+import { DEFAULT_METRIC_PUBLISHER_OPTIONS, MetricPublisher } from './metrics/metric-publisher';
+import { PrometheusMetrics } from './metrics/prometheus';
+import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
+import { actionFor } from './api/router';
+import type * as http from 'node:http';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
@@ -41,6 +46,12 @@ export class ControlPlane {
   private readonly alarmEvaluator: AlarmEvaluator;
   private readonly logPruner: LogPruner;
   private api: ApiServer | undefined;
+  /** The cluster's figures and the control plane's own health, for Prometheus. */
+  readonly prometheus: PrometheusMetrics;
+  readonly metrics: MetricPublisher;
+  private metricsServer: http.Server | undefined;
+  /** Port of --metrics-listen once listening. */
+  metricsPort = 0;
   private apiCert: ApiCertificate | undefined;
   /** `http` or `https`: how clients reach the API. */
   readonly apiProtocol: 'http' | 'https';
@@ -95,7 +106,34 @@ export class ControlPlane {
       maxStoredBytes: config.logStoreMaxBytes ?? DEFAULT_LOG_PRUNER_OPTIONS.maxStoredBytes,
     });
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
-    this.api = createApiServer({ store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random }, { auth: createApiAuth(this.store, config, log), tls: this.apiProtocol === 'https' });
+    const prom = new PrometheusMetrics(() => this.store.instances.connected().length);
+    this.prometheus = prom;
+    this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
+    this.orchestrator.observeTick = (s) => prom.reconcileDuration.observe(s);
+    const metricsPeriodMs = config.metrics?.periodMs ?? DEFAULT_METRIC_PUBLISHER_OPTIONS.periodMs;
+    this.metrics = new MetricPublisher(this.store, log.child({ component: 'metrics' }), {
+      ...DEFAULT_METRIC_PUBLISHER_OPTIONS,
+      periodMs: metricsPeriodMs,
+      // Three agent intervals (10 s by default) without a reading: the task counts as unmeasured.
+      staleAfterMs: Math.max(DEFAULT_METRIC_PUBLISHER_OPTIONS.staleAfterMs, 3 * metricsPeriodMs),
+      onSnapshot: (s) => prom.setSnapshot(s),
+      observeDuration: (s) => prom.publishDuration.observe(s),
+    });
+    const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
+    this.api = createApiServer(
+      { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random },
+      {
+        auth: createApiAuth(this.store, config, log),
+        tls: this.apiProtocol === 'https',
+        metricsRoute: apiMetricsRoute(prom, metricsToken),
+        onRequest: (target, status, seconds) => {
+          // Only known operations become label values: a client must not be able to mint series.
+          const action = knownOperation(target);
+          prom.apiRequests.inc({ action, status: String(status) });
+          prom.apiDuration.observe({ action }, seconds);
+        },
+      },
+    );
   }
 
   async start(): Promise<void> {
@@ -118,6 +156,22 @@ export class ControlPlane {
     this.capacityScaler.start();
     this.alarmEvaluator.start();
     this.logPruner.start();
+    this.metrics.start();
+    if (this.config.metrics?.listen) {
+      const { host, port } = this.config.metrics.listen;
+      const server = createMetricsServer(this.prometheus);
+      this.metricsServer = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address();
+      this.metricsPort = typeof addr === 'object' && addr ? addr.port : port;
+      this.log.info({ metrics: `http://${host}:${this.metricsPort}/metrics` }, 'Prometheus metrics listening (loopback, no authentication)');
+    }
     const api = this.api!;
     await this.prepareApiTls(api, ca);
     await new Promise<void>((resolve, reject) => {
@@ -179,6 +233,15 @@ export class ControlPlane {
       });
     }
     this.autoscaler.stop();
+    this.metrics.stop();
+    const metricsServer = this.metricsServer;
+    this.metricsServer = undefined;
+    if (metricsServer) {
+      await new Promise<void>((resolve) => {
+        metricsServer.close(() => resolve());
+        metricsServer.closeAllConnections();
+      });
+    }
     await this.reaper.stop();
     this.metricRetention.stop();
     this.capacityScaler.stop();
@@ -192,5 +255,14 @@ export class ControlPlane {
     this.apiCert?.stop();
     this.store.close();
     this.log.info('control plane stopped');
+  }
+}
+
+function knownOperation(target: string): string {
+  try {
+    actionFor(target);
+    return target.slice(target.lastIndexOf('.') + 1);
+  } catch {
+    return 'unknown';
   }
 }

@@ -37,6 +37,7 @@ export function toWireTargetHealth(o: TargetHealthObservation): WireTargetHealth
     description: o.description ?? '',
     requests: o.requests,
     errors: o.errors,
+    response_time_ms: o.responseTimeMs ?? 0,
   };
 }
 
@@ -55,6 +56,9 @@ export function fromWireTargetHealth(w: WireTargetHealthReport, reporterInstance
     errors: Number(w.errors) || 0,
     observedAt,
   };
+  const rt = Number(w.response_time_ms);
+  // An average of HAProxy's last requests: anything beyond a day is not a response time.
+  if (Number.isFinite(rt) && rt > 0 && rt < 86_400_000) o.responseTimeMs = Math.round(rt);
   if (w.reason) o.reason = w.reason as TargetHealthReason;
   if (w.description) o.description = w.description.slice(0, 1024);
   return o;

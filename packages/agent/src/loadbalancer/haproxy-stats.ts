@@ -50,6 +50,8 @@ export function observe(row: StatRow, s: RenderedServer, mem: TargetMemory, repo
     reporterInstanceId,
     requests: Number(row['stot'] ?? 0) || 0,
     errors: (Number(row['hrsp_5xx'] ?? 0) || 0) + (Number(row['eresp'] ?? 0) || 0) + (Number(row['econ'] ?? 0) || 0),
+    // rtime: average response time (ms) over the server's last 1024 requests.
+    ...(Number(row['rtime']) > 0 ? { responseTimeMs: Number(row['rtime']) } : {}),
     observedAt: now,
   };
   if (s.draining) return { ...base, state: 'draining', reason: 'Target.DeregistrationInProgress' };

@@ -26,6 +26,10 @@ export interface ApiServerOptions {
    * with setSecureContext before it listens, and again on every renewal.
    */
   tls?: boolean;
+  /** `GET /metrics` (Prometheus, with its own bearer-token check). */
+  metricsRoute?: http.RequestListener;
+  /** Told each finished request: its X-Amz-Target, HTTP status and duration (Prometheus). */
+  onRequest?: (target: string, status: number, seconds: number) => void;
 }
 
 /** The API's server: plain HTTP on loopback, HTTPS elsewhere (see config.ts apiTlsOf). */
@@ -62,6 +66,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
     const modelJson = query ? undefined : jsonModelServiceOf(QUERY_SERVICES, String(req.headers['x-amz-target'] ?? ''));
     const sendError = (r: http.ServerResponse, err: StevedoreError, after?: () => void) =>
       query ? sendQueryError(r, err, queryService, requestId, after) : modelJson ? sendJsonModelError(r, err, modelJson, after) : sendJsonError(r, err, after);
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics' && opts.metricsRoute) {
+      opts.metricsRoute(req, res);
+      return;
+    }
     const remote = req.socket.remoteAddress ?? 'unknown';
     const busy = inFlight.get(remote) ?? 0;
     if (busy >= maxInFlight) {
@@ -104,9 +112,11 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       const raw = Buffer.concat(chunks);
       let accessKeyId: string | undefined;
       let op = '';
+      // The operation's X-Amz-Target (JSON) or its equivalent (Query), for the request metrics.
+      let target = '';
       const received = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headersDistinct, body: raw };
       const handleJson = async () => {
-        const target = String(req.headers['x-amz-target'] ?? '');
+        target = String(req.headers['x-amz-target'] ?? '');
         op = target.split('.').pop() ?? '';
         const principal = await auth.authenticate(received, target, remote);
         accessKeyId = principal.accessKeyId;
@@ -132,6 +142,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
         const call = resolveQueryCall(QUERY_SERVICES, received.method, received.url, req.headers, raw);
         op = call.op.slice(0, 128);
         queryService = call.service;
+        target = call.target;
         const principal = await auth.authenticate(received, call.target, remote);
         accessKeyId = principal.accessKeyId;
         const { op: operation, action, service } = queryOperation(call);
@@ -144,11 +155,13 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
         (send) => {
           send();
           log.debug({ op, accessKeyId, status: 200, ms: msSince(started) }, 'api request');
+          opts.onRequest?.(target, 200, Number(process.hrtime.bigint() - started) / 1e9);
         },
         (e: unknown) => {
           const err = toStevedoreError(e, log, op);
           sendError(res, err);
           log.info({ op, accessKeyId, status: err.httpStatus, error: err.code, field: err.field, ms: msSince(started) }, 'api request failed');
+          opts.onRequest?.(target, err.httpStatus, Number(process.hrtime.bigint() - started) / 1e9);
         },
       );
     });

@@ -78,6 +78,8 @@ export class ServiceReconciler {
   private seed = 1;
   /** Tasks placed, and the time of the ticks that placed them: snapshot, decisions, commits (benchmarks, metrics). */
   readonly stats = { placed: 0, placingMs: 0 };
+  /** Told each tick's duration in seconds (the control plane's Prometheus histogram). */
+  observeTick: ((seconds: number) => void) | undefined;
   /** Some service placed only part of what it needs this tick. */
   private hasMore = false;
   private urgent = false;
@@ -207,6 +209,7 @@ export class ServiceReconciler {
     }
     this.armWake();
     if (this.stats.placed > placedBefore) this.stats.placingMs += performance.now() - startedAt;
+    this.observeTick?.((performance.now() - startedAt) / 1000);
     this.urgent = this.hasMore;
     this.hasMore = false;
     if (this.dirty.size > 0) this.schedule();

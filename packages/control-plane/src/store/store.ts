@@ -65,6 +65,8 @@ export class Store {
   /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
   readonly taskUsage = new TaskUsageRepo();
   private pending: Change[] | undefined;
+  /** Told each outermost transaction's duration in seconds (SQLite write latency, Prometheus). */
+  observeTx: ((seconds: number) => void) | undefined;
 
   constructor(readonly db: Db, readonly clock: Clock, readonly arnContext: ArnContext, opts: StoreOptions = {}) {
     this.changes = new ChangeFeed(opts.onListenerError);
@@ -105,8 +107,10 @@ export class Store {
     if (this.pending) return fn();
     this.pending = [];
     let changes: Change[];
+    const startedAt = this.observeTx ? performance.now() : 0;
     try {
       const result = this.db.transaction(fn)();
+      this.observeTx?.((performance.now() - startedAt) / 1000);
       changes = this.pending;
       this.pending = undefined;
       this.changes.emit(dedupe(changes));

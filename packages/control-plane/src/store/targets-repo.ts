@@ -28,6 +28,7 @@ interface HealthRow {
   description: string | null;
   requests: number;
   errors: number;
+  response_time_ms: number;
   observed_at: number;
 }
 
@@ -62,6 +63,7 @@ function toObservation(r: HealthRow): TargetHealthObservation {
     errors: r.errors,
     observedAt: r.observed_at,
   };
+  if (r.response_time_ms > 0) o.responseTimeMs = r.response_time_ms;
   if (r.reason !== null) o.reason = r.reason as TargetHealthReason;
   if (r.description !== null) o.description = r.description;
   return o;
@@ -178,13 +180,13 @@ export class TargetsRepo {
     const before = new Map((this.stmt('SELECT * FROM target_health WHERE reporter_instance_id = ?').all(reporterInstanceId) as HealthRow[]).map((r) => [`${r.target_group_arn}\u0000${r.id}\u0000${r.port}`, r]));
     this.stmt('DELETE FROM target_health WHERE reporter_instance_id = ?').run(reporterInstanceId);
     const ins = this.stmt(
-      `INSERT OR REPLACE INTO target_health(target_group_arn, id, port, reporter_instance_id, registration_id, state, reason, description, requests, errors, observed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO target_health(target_group_arn, id, port, reporter_instance_id, registration_id, state, reason, description, requests, errors, response_time_ms, observed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let news = before.size !== observations.length;
     const services = new Map<string, Change>();
     for (const o of observations) {
-      ins.run(o.targetGroupArn, o.id, o.port, reporterInstanceId, o.registrationId, o.state, o.reason ?? null, o.description ?? null, o.requests, o.errors, o.observedAt);
+      ins.run(o.targetGroupArn, o.id, o.port, reporterInstanceId, o.registrationId, o.state, o.reason ?? null, o.description ?? null, o.requests, o.errors, o.responseTimeMs ?? 0, o.observedAt);
       const prev = before.get(`${o.targetGroupArn}\u0000${o.id}\u0000${o.port}`);
       if (prev && prev.state === o.state && prev.registration_id === o.registrationId && prev.reason === (o.reason ?? null)) continue;
       news = true;

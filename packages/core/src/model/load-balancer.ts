@@ -171,6 +171,8 @@ export interface TargetHealthObservation {
   /** Cumulative counters from HAProxy since the target appeared on that host (RequestCountPerTarget). */
   requests: number;
   errors: number;
+  /** HAProxy's average response time over its last 1024 requests, ms (TargetResponseTime); absent: none yet. */
+  responseTimeMs?: number;
   observedAt: number;
 }
 

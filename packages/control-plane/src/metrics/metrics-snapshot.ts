@@ -1,0 +1,135 @@
+import {
+  clusterFigures,
+  targetGroupFigures,
+  utilization,
+  utilizationBase,
+  type ClusterFigures,
+  type TargetCounter,
+  type TargetGroupFigures,
+  type TaskInsightsInput,
+  type TaskMetricsInput,
+  type Utilization,
+} from '@stevedore/core';
+import type { Store } from '../store/store';
+import type { TaskUsage } from '../store/task-usage-repo';
+import { LoadBalancingView } from '../store/load-balancing-view';
+
+/** One period's figures: what the metric store, Prometheus and the CLI see. */
+export interface MetricsSnapshot {
+  at: number;
+  services: { cluster: string; service: string; runningTasks: number; figures: Utilization }[];
+  clusters: { cluster: string; figures: ClusterFigures }[];
+  targetGroups: { targetGroupArn: string; name: string; loadBalancerArn?: string; figures: TargetGroupFigures }[];
+  tasks: TaskInsightsInput[];
+}
+
+const PAGE = 100;
+
+function serviceOf(group: string): string | undefined {
+  return group.startsWith('service:') ? group.slice('service:'.length) : undefined;
+}
+
+/**
+ * Loads what the period needs from the store (tasks not STOPPED, their latest
+ * usage readings, registered capacity, target counters) and computes every
+ * figure with core's definitions. `previousCounters` are the target counters
+ * of the previous period; the returned `counters` become the next period's.
+ */
+export function takeSnapshot(
+  store: Store,
+  now: number,
+  freshSince: number,
+  previousCounters: ReadonlyMap<string, TargetCounter>,
+  warm: boolean,
+): { snapshot: MetricsSnapshot; counters: Map<string, TargetCounter> } {
+  const usage = new Map<string, TaskUsage>();
+  for (const u of store.taskUsage.fresh(freshSince)) usage.set(u.taskId, u);
+  const snapshot: MetricsSnapshot = { at: now, services: [], clusters: [], targetGroups: [], tasks: [] };
+  // Task definitions are immutable: one lookup per revision per period.
+  const taskLevel = new Map<string, { cpu: boolean; memory: boolean }>();
+  for (let after: string | undefined, page = store.clusters.listActive(undefined, PAGE); page.length > 0; after = page[page.length - 1]!.name, page = store.clusters.listActive(after, PAGE)) {
+    for (const cluster of page) {
+      const inputs: TaskMetricsInput[] = [];
+      const byService = new Map<string, TaskMetricsInput[]>();
+      for (const t of store.tasks.activeInCluster(cluster.name)) {
+        const key = `${t.family}:${t.revision}`;
+        let level = taskLevel.get(key);
+        if (!level) {
+          const td = store.taskDefinitions.get(t.family, t.revision)?.taskDefinition;
+          level = { cpu: td?.cpu !== undefined, memory: td?.memory !== undefined };
+          taskLevel.set(key, level);
+        }
+        // Task-level values (overrides first) are the task's own reservation figures.
+        const base = utilizationBase(
+          { ...(level.cpu || t.overrides.cpu !== undefined ? { cpu: t.cpu } : {}), ...(level.memory || t.overrides.memory !== undefined ? { memory: t.memory } : {}) },
+          t.containers,
+        );
+        const u = t.lastStatus === 'RUNNING' ? usage.get(t.id) : undefined;
+        const serviceName = serviceOf(t.group);
+        const input: TaskMetricsInput = {
+          taskId: t.id,
+          clusterName: cluster.name,
+          family: t.family,
+          base,
+          reserved: { cpu: t.cpu, memory: t.memory },
+          holdsReservation: t.containerInstanceId !== undefined,
+          ...(serviceName ? { serviceName } : {}),
+          ...(u ? { usage: { cpuUnits: u.cpuUnits, memoryMiB: u.memoryMiB } } : {}),
+        };
+        inputs.push(input);
+        if (serviceName) byService.set(serviceName, [...(byService.get(serviceName) ?? []), input]);
+        if (u) {
+          const perSecond = 1000 / u.windowMs;
+          snapshot.tasks.push({
+            cluster: cluster.name,
+            ...(serviceName ? { serviceName } : {}),
+            family: t.family,
+            taskId: t.id,
+            cpuUtilized: u.cpuUnits,
+            cpuReserved: base.cpu,
+            memoryUtilized: u.memoryMiB,
+            memoryReserved: base.memory,
+            networkRxBytes: u.rxBytes * perSecond,
+            networkTxBytes: u.txBytes * perSecond,
+            storageReadBytes: u.readBytes,
+            storageWriteBytes: u.writeBytes,
+          });
+        }
+      }
+      for (const [service, tasks] of byService) {
+        snapshot.services.push({ cluster: cluster.name, service, runningTasks: tasks.filter((t) => t.usage).length, figures: utilization(tasks) });
+      }
+      let cpu = 0;
+      let memory = 0;
+      for (const i of store.instances.listByCluster(cluster.name)) {
+        if (i.status !== 'ACTIVE' && i.status !== 'DRAINING') continue;
+        cpu += i.registeredResources.cpu;
+        memory += i.registeredResources.memory;
+      }
+      snapshot.clusters.push({ cluster: cluster.name, figures: clusterFigures(inputs, { cpu, memory }) });
+    }
+  }
+  const counters = new Map<string, TargetCounter>();
+  const targetGroups = store.loadBalancers.listTargetGroups();
+  if (targetGroups.length > 0) {
+    const view = new LoadBalancingView(store);
+    for (const tg of targetGroups) {
+      const states = store.targets.targetsOf(tg.arn).map((t) => view.health(t).state);
+      const own: TargetCounter[] = store.targets.health(tg.arn).map((o) => ({
+        key: `${o.targetGroupArn}\u0000${o.id}\u0000${o.port}\u0000${o.registrationId}\u0000${o.reporterInstanceId}`,
+        requests: o.requests,
+        errors: o.errors,
+        responseTimeMs: o.responseTimeMs ?? 0,
+      }));
+      for (const c of own) counters.set(c.key, c);
+      const lb = view.loadBalancersOf(tg.arn)[0];
+      snapshot.targetGroups.push({
+        targetGroupArn: tg.arn,
+        name: tg.name,
+        ...(lb ? { loadBalancerArn: lb } : {}),
+        figures: targetGroupFigures({ targetGroupArn: tg.arn, targetStates: states, counters: own }, previousCounters, warm),
+      });
+    }
+  }
+  return { snapshot, counters };
+}
