@@ -191,6 +191,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     hostIp: cfg.hostIp,
     instanceId: () => instanceId,
     log: ilog,
+    // The request counters are metrics: they reach the control plane at the metrics interval.
+    reportEveryMs: cfg.metricsIntervalMs,
     send: async (r) => {
       if (!lbSession) throw new Error('no session');
       await client.updateTargetHealth(instanceId, lbSession, { targets: r.targets.map(toWireTargetHealth), load_balancers: r.loadBalancers.map(toWireLoadBalancerStatus) });

@@ -1,0 +1,167 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { freePort, startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// The metrics pipeline end to end on real Docker and HAProxy: agents measure
+// their containers through Docker stats streams every 2 s, the control plane
+// publishes ECS/ELB figures every 2 s and serves them to Prometheus on a
+// loopback listener. Agent 0 (127.0.9.2) runs the load balancer, agent 1
+// (127.0.9.3) the tasks.
+
+const LB_IP = '127.0.9.2';
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+let metricsPort: number;
+let httpPort: number;
+let tgArn: string;
+const ON_TASK_HOST = [{ type: 'memberOf', expression: 'attribute:role == web' }];
+
+before(async () => {
+  metricsPort = await freePort();
+  httpPort = await freePort(LB_IP);
+  c = await startCluster({
+    agents: 2,
+    test: hooks,
+    readyTimeoutMs: 60_000,
+    hostIp: (i) => `127.0.9.${2 + i}`,
+    attributes: (i) => ({ role: i === 0 ? 'lb' : 'web' }),
+    agentArgs: () => ['--metrics-interval', '2'],
+    controlPlaneArgs: ['--metrics-period', '2s', '--metrics-listen', `127.0.0.1:${metricsPort}`],
+  });
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+/** One scrape, parsed: `name{labels}` -> value. */
+async function scrape(): Promise<Map<string, number>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: metricsPort, path: '/metrics', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$/.exec(line);
+    assert.ok(m, `a Prometheus text-format sample line: ${line}`);
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+function serviceGauge(samples: Map<string, number>, name: string, service: string): number | undefined {
+  return samples.get(`${name}{cluster="${c.name}",service="${service}"}`);
+}
+
+async function runService(name: string, containerDefinition: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
+  await c.call('RegisterTaskDefinition', { family: `${c.name}-${name}`, containerDefinitions: [{ name, image: TEST_IMAGE, essential: true, stopTimeout: 1, ...containerDefinition }] });
+  await c.call('CreateService', { serviceName: name, taskDefinition: `${c.name}-${name}`, desiredCount: 1, placementConstraints: ON_TASK_HOST, ...extra });
+  await waitFor(async () => (await c.call('DescribeServices', { services: [name] })).services[0].runningCount === 1, { description: `service ${name} running`, timeoutMs: 30_000, intervalMs: 250 });
+}
+
+/** `docker stats`' CPU % of the service's container (a full core is 100 %), one reading. */
+async function dockerCpuPercent(service: string): Promise<number> {
+  const [ctr] = (await listContainers({ 'stevedore.cluster': c.name })).filter((x) => x.state === 'running' && x.labels['com.amazonaws.ecs.task-definition-family'] === `${c.name}-${service}`);
+  assert.ok(ctr, `a running container of ${service}`);
+  const { stdout } = await docker(['stats', '--no-stream', '--format', '{{.CPUPerc}}', ctr.id]);
+  return Number(stdout.trim().replace('%', ''));
+}
+
+test('a busy loop with cpu 256 reports CPUUtilization at its real share (docker stats)', async () => {
+  await runService('burn', { command: ['sh', '-c', 'while :; do :; done'], cpu: 256, memory: 32 });
+  const started = Date.now();
+  // Within two intervals of the agent seeing it (plus one publish period).
+  const first = await waitFor(async () => serviceGauge(await scrape(), 'stevedore_service_cpu_utilization_percent', 'burn'), {
+    description: 'CPUUtilization of service burn in the Prometheus scrape',
+    timeoutMs: 15_000,
+    intervalMs: 250,
+  });
+  assert.ok(Date.now() - started < 15_000);
+  assert.ok(first > 0);
+  // No hard limit: the loop takes what the host gives it, up to a core (1024 units = 400 % of 256).
+  // Compare with docker stats over the same seconds: ours = docker's % x 1024 / 256.
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const before = serviceGauge(await scrape(), 'stevedore_service_cpu_utilization_percent', 'burn')!;
+    theirs.push((await dockerCpuPercent('burn')) * 4);
+    ours.push(before, serviceGauge(await scrape(), 'stevedore_service_cpu_utilization_percent', 'burn')!);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const expected = mean(theirs);
+  const got = mean(ours);
+  assert.ok(expected > 100, `the loop got a real share of a core (docker stats x4 = ${expected.toFixed(0)} %)`);
+  assert.ok(got <= 800 + 1, `at most the host's two cores (${got})`);
+  // A shared, busy machine: readings taken over different seconds differ; a quarter of the figure is the tolerance.
+  assert.ok(Math.abs(got - expected) <= Math.max(0.25 * expected, 50), `CPUUtilization ${got.toFixed(0)} % near docker stats' ${expected.toFixed(0)} % (ours ${ours.map((x) => x.toFixed(0)).join(', ')}; docker ${theirs.map((x) => x.toFixed(0)).join(', ')})`);
+  const cluster = (await scrape()).get(`stevedore_cluster_cpu_reservation_percent{cluster="${c.name}"}`);
+  assert.ok(cluster !== undefined && cluster > 0, 'CPUReservation of the cluster');
+  // The loop would slow every later step on a two-core machine.
+  await c.call('UpdateService', { service: 'burn', desiredCount: 0 });
+});
+
+test('a memory-filling task raises MemoryUtilization', async () => {
+  // A 40 MB shell variable stays resident while the shell sleeps; hard limit 128 MiB.
+  await runService('fill', { command: ['sh', '-c', 'x=$(head -c 40000000 /dev/zero | tr "\\0" a); echo filled; while :; do sleep 1; done'], memory: 128 });
+  let last: number | undefined;
+  const u = await waitFor(
+    async () => {
+      last = serviceGauge(await scrape(), 'stevedore_service_memory_utilization_percent', 'fill');
+      return last !== undefined && last > 25 ? last : undefined;
+    },
+    { description: 'MemoryUtilization of service fill above 25 % (40 MB of 128 MiB)', timeoutMs: 30_000, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; last MemoryUtilization ${last}`);
+  });
+  assert.ok(u < 100, `below the hard limit (${u})`);
+});
+
+test('requests through a load balancer show up in RequestCount and RequestCountPerTarget', async () => {
+  const tgName = `${c.name}-web`.slice(-32).replace(/^-+/, '');
+  tgArn = (await c.callStevedore('CreateTargetGroup', { Name: tgName, Protocol: 'HTTP', Port: 8080, HealthCheckPath: '/', HealthCheckIntervalSeconds: 1, HealthCheckTimeoutSeconds: 1, HealthyThresholdCount: 2 })).TargetGroups[0].TargetGroupArn;
+  const alb = (await c.callStevedore('CreateLoadBalancer', { Name: `${c.name}-alb`.slice(-32).replace(/^-+/, ''), Type: 'application', Cluster: c.name, Placement: { Expression: 'attribute:role == lb' } })).LoadBalancers[0].LoadBalancerArn;
+  await c.callStevedore('CreateListener', { LoadBalancerArn: alb, Protocol: 'HTTP', Port: httpPort, DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }] });
+  await runService(
+    'web',
+    { command: ['sh', '-c', 'mkdir -p /www; echo hi > /www/index.html; exec httpd -f -p 8080 -h /www'], memory: 24, portMappings: [{ containerPort: 8080 }] },
+    { loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }] },
+  );
+  const tgLabel = tgArn.slice(tgArn.indexOf(':targetgroup/') + 1);
+  const lbLabel = alb.slice(alb.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
+  const key = (name: string) => `${name}{target_group="${tgLabel}",load_balancer="${lbLabel}"}`;
+  await waitFor(async () => (await scrape()).get(key('stevedore_target_group_healthy_host_count')) === 1, { description: 'HealthyHostCount 1', timeoutMs: 30_000, intervalMs: 250 });
+  const before = (await scrape()).get(key('stevedore_target_group_requests_total')) ?? 0;
+  const N = 25;
+  for (let i = 0; i < N; i++) {
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get({ host: LB_IP, port: httpPort, path: '/', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    assert.equal(status, 200);
+  }
+  let perTargetSeen = 0;
+  await waitFor(
+    async () => {
+      const s = await scrape();
+      perTargetSeen = Math.max(perTargetSeen, s.get(key('stevedore_target_group_request_count_per_target')) ?? 0);
+      return (s.get(key('stevedore_target_group_requests_total')) ?? 0) - before >= N;
+    },
+    { description: `${N} requests counted for the target group`, timeoutMs: 20_000, intervalMs: 200 },
+  );
+  // One healthy target: per target is the whole count of a period, so some period saw requests.
+  assert.ok(perTargetSeen > 0, 'RequestCountPerTarget was above 0 in some period');
+  const s = await scrape();
+  assert.equal(s.get(key('stevedore_target_group_http_code_target_5xx_count')) ?? 0, 0);
+  assert.ok((s.get('stevedore_connected_agents') ?? 0) >= 2, 'both agents connected');
+  assert.ok([...s.keys()].some((k) => k.startsWith('stevedore_api_requests_total{action="CreateService"')), 'API requests counted per action');
+});
