@@ -116,6 +116,7 @@ export class ControlPlane {
       periodMs: metricsPeriodMs,
       // Three agent intervals (10 s by default) without a reading: the task counts as unmeasured.
       staleAfterMs: Math.max(DEFAULT_METRIC_PUBLISHER_OPTIONS.staleAfterMs, 3 * metricsPeriodMs),
+      sink: this.store.metrics,
       onSnapshot: (s) => prom.setSnapshot(s),
       observeDuration: (s) => prom.publishDuration.observe(s),
     });
