@@ -9,7 +9,7 @@ import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness
 let h: Awaited<ReturnType<typeof startTestControlPlane>>;
 before(async () => {
   h = await startTestControlPlane({ heartbeatPeriodMs: 300 });
-  await h.call('CreateCluster', { clusterName: 'u' });
+  await h.call('CreateCluster', { clusterName: 'u', settings: [{ name: 'containerInsights', value: 'enhanced' }] });
   // Container cpu 256 and a hard memory limit of 128: the utilization base.
   await h.call('RegisterTaskDefinition', { family: 'ucpu', containerDefinitions: [{ name: 'c', image: 'img', cpu: 256, memory: 128, memoryReservation: 64 }] });
 });

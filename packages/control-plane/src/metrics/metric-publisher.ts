@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { clusterMetricData, serviceMetricData, targetGroupMetricData, taskInsightsMetricData, type MetricDatum, type TargetCounter } from '@stevedore/core';
+import { clusterMetricData, serviceInsightsMetricData, serviceMetricData, targetGroupMetricData, taskInsightsMetricData, type MetricDatum, type TargetCounter } from '@stevedore/core';
 import type { Store } from '../store/store';
 import { takeSnapshot, type MetricsSnapshot } from './metrics-snapshot';
 
@@ -13,7 +13,7 @@ export interface MetricPublisherOptions {
   periodMs: number;
   /** Usage readings older than this count as missing (an agent that stopped reporting). */
   staleAfterMs: number;
-  /** Container Insights task-level metrics go out at most this often: they are 8 datapoints per task. */
+  /** Container Insights metrics go out at most this often (CloudWatch's period for them): task level is 8 datapoints per task. */
   insightsPeriodMs: number;
   sink?: MetricSink;
   onSnapshot?: (s: MetricsSnapshot) => void;
@@ -75,6 +75,7 @@ export class MetricPublisher {
       for (const t of snapshot.targetGroups) points.push(...targetGroupMetricData(t.targetGroupArn, t.loadBalancerArn, t.figures, now));
       if (now - this.lastInsightsAt >= this.opts.insightsPeriodMs) {
         this.lastInsightsAt = now;
+        for (const s of snapshot.serviceInsights) points.push(...serviceInsightsMetricData(s, now));
         for (const t of snapshot.tasks) points.push(...taskInsightsMetricData(t, now));
       }
       if (this.opts.sink && points.length > 0) this.opts.sink.put(points);

@@ -6,6 +6,7 @@ import {
   type ClusterFigures,
   type TargetCounter,
   type TargetGroupFigures,
+  type ServiceInsightsInput,
   type TaskInsightsInput,
   type TaskMetricsInput,
   type Utilization,
@@ -20,6 +21,8 @@ export interface MetricsSnapshot {
   services: { cluster: string; service: string; runningTasks: number; figures: Utilization }[];
   clusters: { cluster: string; figures: ClusterFigures }[];
   targetGroups: { targetGroupArn: string; name: string; loadBalancerArn?: string; figures: TargetGroupFigures }[];
+  /** Container Insights, for clusters whose containerInsights setting asks for them: services when enabled, tasks too when enhanced. */
+  serviceInsights: ServiceInsightsInput[];
   tasks: TaskInsightsInput[];
 }
 
@@ -44,11 +47,13 @@ export function takeSnapshot(
 ): { snapshot: MetricsSnapshot; counters: Map<string, TargetCounter> } {
   const usage = new Map<string, TaskUsage>();
   for (const u of store.taskUsage.fresh(freshSince)) usage.set(u.taskId, u);
-  const snapshot: MetricsSnapshot = { at: now, services: [], clusters: [], targetGroups: [], tasks: [] };
+  const snapshot: MetricsSnapshot = { at: now, services: [], clusters: [], targetGroups: [], serviceInsights: [], tasks: [] };
   // Task definitions are immutable: one lookup per revision per period.
   const taskLevel = new Map<string, { cpu: boolean; memory: boolean }>();
   for (let after: string | undefined, page = store.clusters.listActive(undefined, PAGE); page.length > 0; after = page[page.length - 1]!.name, page = store.clusters.listActive(after, PAGE)) {
     for (const cluster of page) {
+      // ECS's cluster setting: Container Insights cost datapoints per service (enabled) and per task (enhanced).
+      const insights = cluster.settings.find((s) => s.name === 'containerInsights')?.value ?? 'disabled';
       const inputs: TaskMetricsInput[] = [];
       const byService = new Map<string, TaskMetricsInput[]>();
       for (const t of store.tasks.activeInCluster(cluster.name)) {
@@ -78,7 +83,7 @@ export function takeSnapshot(
         };
         inputs.push(input);
         if (serviceName) byService.set(serviceName, [...(byService.get(serviceName) ?? []), input]);
-        if (u) {
+        if (u && insights === 'enhanced') {
           const perSecond = 1000 / u.windowMs;
           snapshot.tasks.push({
             cluster: cluster.name,
@@ -98,6 +103,18 @@ export function takeSnapshot(
       }
       for (const [service, tasks] of byService) {
         snapshot.services.push({ cluster: cluster.name, service, runningTasks: tasks.filter((t) => t.usage).length, figures: utilization(tasks) });
+        if (insights === 'enabled' || insights === 'enhanced') {
+          const measured = tasks.filter((t) => t.usage);
+          snapshot.serviceInsights.push({
+            cluster: cluster.name,
+            serviceName: service,
+            cpuUtilized: measured.reduce((s, t) => s + t.usage!.cpuUnits, 0),
+            cpuReserved: measured.reduce((s, t) => s + t.base.cpu, 0),
+            memoryUtilized: measured.reduce((s, t) => s + t.usage!.memoryMiB, 0),
+            memoryReserved: measured.reduce((s, t) => s + t.base.memory, 0),
+            runningTaskCount: measured.length,
+          });
+        }
       }
       let cpu = 0;
       let memory = 0;

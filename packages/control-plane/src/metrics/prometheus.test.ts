@@ -15,6 +15,7 @@ test('a snapshot becomes labelled gauges, replaced whole each period', async () 
     services: [{ cluster: 'c', service: 'web', runningTasks: 2, figures: { cpu: 42.5, memory: 10, measuredTasks: 2 } }],
     clusters: [{ cluster: 'c', figures: { cpu: 40, measuredTasks: 2, cpuReservation: 25 } }],
     targetGroups: [{ targetGroupArn: tgArn, name: 'web', loadBalancerArn: lbArn, figures: { requestCount: 12, requestCountPerTarget: 6, httpCodeTarget5xx: 1, healthyHostCount: 2, unhealthyHostCount: 0 } }],
+    serviceInsights: [],
     tasks: [],
   });
   const text = await p.registry.metrics();
@@ -23,7 +24,7 @@ test('a snapshot becomes labelled gauges, replaced whole each period', async () 
   assert.match(text, /^stevedore_target_group_request_count_per_target\{target_group="targetgroup\/web\/abc",load_balancer="app\/front\/def"\} 6$/m);
   assert.match(text, /^stevedore_target_group_requests_total\{target_group="targetgroup\/web\/abc",load_balancer="app\/front\/def"\} 12$/m);
   assert.match(text, /^stevedore_connected_agents 3$/m);
-  p.setSnapshot({ at: 1, services: [], clusters: [], targetGroups: [], tasks: [] });
+  p.setSnapshot({ at: 1, services: [], clusters: [], targetGroups: [], serviceInsights: [], tasks: [] });
   assert.doesNotMatch(await p.registry.metrics(), /service="web"/, 'a deleted service disappears');
 });
 

@@ -75,6 +75,33 @@ export function targetGroupMetricData(targetGroupArn: string, loadBalancerArn: s
   return out;
 }
 
+/** A service's measured tasks in Container Insights' terms (sums over its tasks with a reading). */
+export interface ServiceInsightsInput {
+  cluster: string;
+  serviceName: string;
+  cpuUtilized: number;
+  cpuReserved: number;
+  memoryUtilized: number;
+  memoryReserved: number;
+  runningTaskCount: number;
+}
+
+/** ECS/ContainerInsights service-level metrics (ClusterName, ServiceName). */
+export function serviceInsightsMetricData(s: ServiceInsightsInput, at: number): MetricDatum[] {
+  const dims: Dims = [
+    { name: 'ClusterName', value: s.cluster },
+    { name: 'ServiceName', value: s.serviceName },
+  ];
+  const ns = METRIC_NAMESPACES.insights;
+  return [
+    datum(ns, 'CpuUtilized', dims, at, s.cpuUtilized, 'None'),
+    datum(ns, 'CpuReserved', dims, at, s.cpuReserved, 'None'),
+    datum(ns, 'MemoryUtilized', dims, at, s.memoryUtilized, 'Megabytes'),
+    datum(ns, 'MemoryReserved', dims, at, s.memoryReserved, 'Megabytes'),
+    datum(ns, 'RunningTaskCount', dims, at, s.runningTaskCount, 'Count'),
+  ];
+}
+
 /** One task's reading in Container Insights' task-level terms. */
 export interface TaskInsightsInput {
   cluster: string;
