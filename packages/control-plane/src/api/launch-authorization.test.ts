@@ -223,3 +223,26 @@ test('CreateService and UpdateService: refused without the grants; the service r
   assert.equal(down.status, 200, JSON.stringify(down.body));
   assert.equal(spec().deployments[0]!.createdBy, principalOf('granted', granted), 'scaling down starts no deployment');
 });
+
+test('awslogs: the starter needs to write into the group (and create it with awslogs-create-group), as ECS asks of the execution role', () => {
+  const logged = validateRegisterTaskDefinition({
+    family: 'logged',
+    containerDefinitions: [
+      { name: 'a', image: 'i', memory: 32, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/team-a/app', 'awslogs-region': 'us-east-1', 'awslogs-create-group': 'true' } } },
+    ],
+  });
+  const needed = launchPermissions(logged, {}, defaultArnContext, lookups);
+  const group = 'arn:aws:logs:us-east-1:000000000000:log-group:/team-a/app';
+  assert.deepEqual(needed, [
+    { action: 'logs:CreateLogGroup', resource: group, field: 'containerDefinitions[0].logConfiguration.options.awslogs-group' },
+    { action: 'logs:CreateLogStream', resource: group, field: 'containerDefinitions[0].logConfiguration.options.awslogs-group' },
+    { action: 'logs:PutLogEvents', resource: `${group}:log-stream:*`, field: 'containerDefinitions[0].logConfiguration.options.awslogs-group' },
+  ]);
+  // The deployer template writes into existing groups only, like ECS's managed execution role policy.
+  assert.equal(firstDenied(deployerPolicy(['prod']), needed)?.permission.action, 'logs:CreateLogGroup');
+  assert.equal(firstDenied(deployerPolicy(['prod']), needed.slice(1)), undefined);
+  const teamA = parsePolicyDocument({ Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: 'arn:aws:logs:*:*:log-group:/team-a/*' }] });
+  assert.equal(firstDenied(teamA, needed), undefined);
+  const teamB = parsePolicyDocument({ Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: 'arn:aws:logs:*:*:log-group:/team-b/*' }] });
+  assert.equal(firstDenied(teamB, needed)?.decision, 'implicit-deny');
+});

@@ -1,4 +1,4 @@
-import { parseValueFrom, type ArnContext, type Service, type TaskDefinition, type TaskOverride } from '@stevedore/core';
+import { awslogsConfigOf, parseValueFrom, type ArnContext, type Service, type TaskDefinition, type TaskOverride } from '@stevedore/core';
 import type { RequestContext } from './context';
 import { accessDenied, evaluate, type Decision, type PolicyDocument } from './auth/policy';
 import { ANY_RESOURCE, secretResource, type ResourceLookups } from './auth/operation-resources';
@@ -10,12 +10,17 @@ import { ANY_RESOURCE, secretResource, type ResourceLookups } from './auth/opera
  * pass those roles, as in AWS: `secretsmanager:GetSecretValue` on each
  * secret (`ssm:GetParameters` on a parameter) and `iam:PassRole` on the
  * execution and task roles. Otherwise a key that may register a task
- * definition and run it could read any secret by proxy.
+ * definition and run it could read any secret by proxy. Likewise awslogs: a
+ * task writes into the log group its definition names (and creates it with
+ * awslogs-create-group), so its starter needs `logs:CreateLogStream` and
+ * `logs:PutLogEvents` on that group (`logs:CreateLogGroup` too with
+ * create-group), what ECS asks of the execution role; otherwise any
+ * deployer could write lines into another team's group.
  */
 
 /** One permission a launch needs, and the request field that needs it. */
 export interface LaunchPermission {
-  action: 'secretsmanager:GetSecretValue' | 'ssm:GetParameters' | 'iam:PassRole';
+  action: 'secretsmanager:GetSecretValue' | 'ssm:GetParameters' | 'iam:PassRole' | 'logs:CreateLogGroup' | 'logs:CreateLogStream' | 'logs:PutLogEvents';
   resource: string;
   field: string;
 }
@@ -79,6 +84,15 @@ export function launchPermissions(
     c.logConfiguration?.secretOptions?.forEach((s, j) => add(referencePermission(s.valueFrom, arn, lookups), `${at}.logConfiguration.secretOptions[${j}].valueFrom`));
     const credentials = c.repositoryCredentials?.credentialsParameter;
     if (credentials !== undefined) add(referencePermission(credentials, arn, lookups), `${at}.repositoryCredentials.credentialsParameter`);
+  });
+  td.containerDefinitions.forEach((c, i) => {
+    const logs = awslogsConfigOf(c.logConfiguration);
+    if (!logs) return;
+    const group = `arn:aws:logs:${arn.region}:${arn.account}:log-group:${logs.group}`;
+    const field = `containerDefinitions[${i}].logConfiguration.options.awslogs-group`;
+    if (logs.createGroup) add({ action: 'logs:CreateLogGroup', resource: group }, field);
+    add({ action: 'logs:CreateLogStream', resource: group }, field);
+    add({ action: 'logs:PutLogEvents', resource: `${group}:log-stream:*` }, field);
   });
   return out;
 }

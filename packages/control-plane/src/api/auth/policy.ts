@@ -148,5 +148,7 @@ export function deployerPolicy(clusters: string[], services?: string[]): PolicyD
       Action: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions', 'ecs:ListTaskDefinitionFamilies', 'ecs:ListClusters'],
       Resource: ['*'],
     },
+    // What ECS's managed execution role policy grants: awslogs tasks may write into existing groups (not create them).
+    { Sid: 'TaskLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['*'] },
   );
 }
