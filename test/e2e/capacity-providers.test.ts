@@ -141,6 +141,7 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   assert.deepEqual(watcherHosts, new Set(byInstance.keys()));
   const inst = (await c.instances()).find((i) => i.containerInstanceArn === inService[0].containerInstanceArn);
   assert.ok(inst.attributes.some((a: any) => a.name === 'role' && a.value === 'web'));
+  assert.equal(inst.capacityProviderName, PROVIDER);
   // RunTask with the provider's strategy lands on the group's hosts too.
   const run = await c.call('RunTask', { taskDefinition: 'watcher', capacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }] });
   assert.equal(run.failures.length, 0, JSON.stringify(run.failures));
@@ -151,7 +152,21 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   for (const a of launches) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));
   assert.ok((await activities(GROUP)).some((a) => /Managed scaling by capacity provider/.test(a.description) && /CapacityProviderReservation 200/.test(a.cause)));
 
-  // Scale to 0: after the cooldown both hosts drain (daemon tasks last) and are destroyed.
+  // While the provider could grow, tasks waiting for it were not reported as placement failures.
+  const events = (await service('web')).events.map((e: any) => e.message as string);
+  assert.ok(!events.some((m: string) => /unable to place/.test(m)), events.join('\n'));
+  // Past the group's maximum (3 hosts, 6 tasks), the seventh is the usual placement failure.
+  await c.call('UpdateService', { service: 'web', desiredCount: 7 });
+  await waitFor(
+    async () => {
+      const s = await service('web');
+      return s.runningCount === 6 && s.events.some((e: any) => /was unable to place a task/.test(e.message)) ? s : undefined;
+    },
+    { description: 'web: 6 RUNNING on 3 hosts, the 7th reported unplaceable', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.equal((await group(GROUP)).hosts.filter((h: any) => h.lifecycleState === 'InService').length, 3);
+
+  // Scale to 0: after the cooldown the hosts drain (daemon tasks last) and are destroyed.
   await c.call('UpdateService', { service: 'web', desiredCount: 0 });
   const gone = await waitFor(
     async () => {
@@ -165,7 +180,7 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   const instances = await c.instances();
   assert.equal(instances.filter((i) => i.status !== 'INACTIVE').length, 0);
   const terminations = (await activities(GROUP)).filter((a) => a.description.startsWith('Terminating'));
-  assert.equal(terminations.length, 2);
+  assert.equal(terminations.length, 3);
   for (const a of terminations) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));
   assert.equal((await service('watcher')).runningCount, 0);
   assert.equal((await c.containers()).filter((x) => x.state === 'running').length, 0);

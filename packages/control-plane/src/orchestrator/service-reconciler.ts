@@ -20,7 +20,7 @@ import { ClusterSnapshot, loadServiceTasks, requirementOf, toServiceTask } from 
 import { withTargetHealth } from '../store/load-balancing-view';
 import { withScaleInProtection } from '../store/task-protection-view';
 import { ClusterWatch } from './cluster-watch';
-import { capacityConstraints, daemonGroupsOf } from './capacity-placement';
+import { capacityCanGrow, capacityConstraints, daemonGroupsOf } from './capacity-placement';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -256,6 +256,11 @@ export class ServiceReconciler {
         newDeploymentId: () => newDeploymentId(Math.random),
       },
     });
+    // Tasks waiting for a provider that is still growing are not a placement failure (ECS: PROVISIONING).
+    if (result.unplaced > 0 && capacityCanGrow(this.store, stored.service)) {
+      const prefix = `(service ${name}) was unable to place`;
+      result.events = result.events.filter((m) => !m.startsWith(prefix));
+    }
     const before = stored.runtime.rollouts;
     const out = applyReconcile(this.store, snapshot, stored, result, td, requirement);
     this.stats.placed += out.started.length;

@@ -1,5 +1,7 @@
 import {
   arns,
+  HOST_GROUP_ATTRIBUTE,
+  hostGroupNameOfArn,
   evaluateQuery,
   idOf,
   InvalidParameterException,
@@ -20,7 +22,11 @@ import { findInstance, requireCluster } from '../lookups';
 
 export function instanceJson(ctx: ApiContext, i: ContainerInstance) {
   const tasks = ctx.store.tasks.activeOnInstance(i.id);
-  return containerInstanceJson(ctx.arn, i, remainingResources(i, tasks), ctx.store.tasks.countOnInstance(i.id));
+  const json = containerInstanceJson(ctx.arn, i, remainingResources(i, tasks), ctx.store.tasks.countOnInstance(i.id));
+  // ECS names the capacity provider of an instance its ASG launched: here, of the host group it joined for.
+  const group = i.attributes.find((a) => a.name === HOST_GROUP_ATTRIBUTE)?.value;
+  const provider = group ? ctx.store.capacityProviders.list().find((p) => p.status === 'ACTIVE' && hostGroupNameOfArn(p.autoScalingGroupArn) === group) : undefined;
+  return provider ? { ...json, capacityProviderName: provider.name } : json;
 }
 
 /** An instance and its tasks, as the cluster query language sees them. */
