@@ -2,15 +2,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { freePort, startCluster, type TestCluster } from '../helpers/cluster';
 import { listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 
 // The metrics pipeline end to end on real Docker and HAProxy: agents measure
 // their containers through Docker stats streams every 2 s, the control plane
-// publishes ECS/ELB figures every 2 s and serves them to Prometheus on a
-// loopback listener. Agent 0 (127.0.9.2) runs the load balancer, agent 1
-// (127.0.9.3) the tasks.
+// publishes ECS/ELB figures every 2 s into the metric store (read back with
+// Debian's AWS CLI) and serves them to Prometheus on a loopback listener.
+// Agent 0 (127.0.9.2) runs the load balancer, agent 1 (127.0.9.3) the tasks.
 
 const LB_IP = '127.0.9.2';
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
@@ -36,6 +37,27 @@ before(async () => {
 after(async () => {
   for (const fn of hooks.fns) await fn();
 });
+
+/** Debian's AWS CLI v2 against the cluster's endpoint, with its admin key and nothing of the caller's AWS setup. */
+function awsCloudWatch(args: string[]): Promise<any> {
+  const AWS_CLI = '/usr/bin/aws';
+  assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install awscli`);
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1' };
+    const child = spawn(AWS_CLI, ['--endpoint-url', c.endpoint, '--output', 'json', 'cloudwatch', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`aws cloudwatch ${args[0]} exited ${code}: ${err}`));
+      resolve(JSON.parse(out));
+    });
+  });
+}
 
 /** One scrape, parsed: `name{labels}` -> value. */
 async function scrape(): Promise<Map<string, number>> {
@@ -124,6 +146,20 @@ test('a busy loop with cpu 256 reports CPUUtilization at its real share (docker 
     Math.abs(got - expected) <= Math.max(0.3 * expected, 50),
     `CPUUtilization ${got.toFixed(0)} % near docker stats' ${expected.toFixed(0)} % (ours ${ours.map((x) => x.toFixed(0)).join(', ')}; docker ${theirs.map((x) => x.toFixed(0)).join(', ')})`,
   );
+  // The same figure through CloudWatch's API as Debian's AWS CLI calls it: 1-second periods hold one
+  // datapoint each (one every 2 s), so Maximum is the datapoint itself; the scrape's value is among them.
+  const scraped = serviceGauge(await scrape(), 'stevedore_service_cpu_utilization_percent', 'burn')!;
+  const end = new Date(Date.now() + 2000);
+  const stats = await awsCloudWatch([
+    'get-metric-statistics', '--namespace', 'AWS/ECS', '--metric-name', 'CPUUtilization',
+    '--dimensions', `Name=ClusterName,Value=${c.name}`, 'Name=ServiceName,Value=burn',
+    '--start-time', new Date(end.getTime() - 30_000).toISOString(), '--end-time', end.toISOString(),
+    '--period', '1', '--statistics', 'Maximum',
+  ]);
+  const points = (stats.Datapoints as { Maximum: number; Unit: string }[]) ?? [];
+  assert.ok(points.length >= 3, `datapoints from the CLI: ${JSON.stringify(stats)}`);
+  assert.ok(points.every((d) => d.Unit === 'Percent'));
+  assert.ok(points.some((d) => Math.abs(d.Maximum - scraped) <= 1e-6 * Math.max(1, scraped)), `the scrape's ${scraped} is among the CLI's ${points.map((d) => d.Maximum).join(', ')}`);
   const cluster = (await scrape()).get(`stevedore_cluster_cpu_reservation_percent{cluster="${c.name}"}`);
   assert.ok(cluster !== undefined && cluster > 0, 'CPUReservation of the cluster');
   // The loop would slow every later step on a two-core machine.
