@@ -251,3 +251,25 @@ test('a FARGATE_SPOT service behind an ip target group serves through the load b
   assert.notEqual(second.Port, first.Port, 'the replacement registered with its own published port');
   assert.match((await waitFor(async () => httpGet(`http://${LB_IP}:${port}/`), { description: 'served again', timeoutMs: 10_000 })).body, /Amazon ECS Sample App/);
 });
+
+test('environmentFiles from the secrets store: lowest precedence; an S3 file is refused saying what to use', async () => {
+  const arn = (await c.call('CreateSecret', { Name: 'fargate/app-env', SecretString: '# app settings\nGREETING=from-file\nNAME=file\n' }, 'secretsmanager')).ARN as string;
+  const td = (files: { value: string; type: string }[]) => ({
+    family: 'fargate-envfile',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sh', '-c', 'echo "$GREETING $NAME"'], environment: [{ name: 'NAME', value: 'env' }], environmentFiles: files }],
+  });
+  await c.call('RegisterTaskDefinition', td([{ value: 'arn:aws:s3:::bucket/app.env', type: 's3' }]));
+  const s3 = await runFargate({ taskDefinition: 'fargate-envfile' }).then(() => assert.fail('accepted'), (e: any) => e);
+  assert.match(s3.message, /environmentFiles from Amazon S3.*stevedore secrets put.*arn:aws:secretsmanager/);
+
+  await c.call('RegisterTaskDefinition', td([{ value: arn, type: 's3' }]));
+  const task = await runFargate({ taskDefinition: 'fargate-envfile' });
+  const t = await waitStatus(task, 'STOPPED');
+  assert.equal(t.containers[0].exitCode, 0, t.containers[0].reason);
+  const out = await docker(['logs', t.containers[0].runtimeId]);
+  assert.equal(out.stdout.trim(), 'from-file env');
+});

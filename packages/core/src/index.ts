@@ -25,3 +25,4 @@ export * from './iam/policy-evaluation';
 export * from './autoscaling';
 export * from './launch/fargate';
 export * from './logs';
+export * from './launch/environment-files';

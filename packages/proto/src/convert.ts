@@ -18,6 +18,7 @@ export function withWireSecrets(w: WireAssignment, s: TaskSecrets): WireAssignme
     secrets: s.environment.map((e) => ({ container_name: e.container, name: e.name, value: e.value })),
     registry_credentials: s.registryAuth.map((r) => ({ container_name: r.container, username: r.username, password: r.password })),
     secrets_error: s.error ?? '',
+    environment_file_variables: (s.environmentFiles ?? []).map((e) => ({ container_name: e.container, name: e.name, value: e.value })),
   };
 }
 
@@ -25,11 +26,13 @@ export function withWireSecrets(w: WireAssignment, s: TaskSecrets): WireAssignme
 export function secretsOfWire(w: WireAssignment): TaskSecrets | undefined {
   const env = w.secrets ?? [];
   const auth = w.registry_credentials ?? [];
-  if (env.length === 0 && auth.length === 0 && !w.secrets_error) return undefined;
+  const files = w.environment_file_variables ?? [];
+  if (env.length === 0 && auth.length === 0 && files.length === 0 && !w.secrets_error) return undefined;
   const out: TaskSecrets = {
     environment: env.map((e) => ({ container: e.container_name, name: e.name, value: e.value })),
     registryAuth: auth.map((r) => ({ container: r.container_name, username: r.username, password: r.password })),
   };
+  if (files.length > 0) out.environmentFiles = files.map((e) => ({ container: e.container_name, name: e.name, value: e.value }));
   if (w.secrets_error) out.error = w.secrets_error;
   return out;
 }

@@ -62,6 +62,7 @@ export interface WireAssignment {
   secrets?: WireContainerSecret[];
   registry_credentials?: WireRegistryCredentials[];
   secrets_error?: string;
+  environment_file_variables?: WireContainerSecret[];
 }
 export interface JoinRequest { token: string; cluster: string; csr_pem: string }
 export interface JoinResponse { instance_id: string; certificate_pem: string; ca_pem: string; cluster: string }

@@ -202,3 +202,15 @@ describe('logConfig', () => {
     assert.deepEqual(logConfig({ name: 'a', image: 'i' }), { Type: 'json-file', Config: {} });
   });
 });
+
+describe('toDockerCreateOptions: environmentFiles', () => {
+  it('file variables are lowest: environment and secrets win, a later file line wins over an earlier one', () => {
+    const o = toDockerCreateOptions(
+      req({ environment: [{ name: 'B', value: 'env' }] }, {
+        fileEnvironment: [{ name: 'A', value: 'f1' }, { name: 'A', value: 'f2' }, { name: 'B', value: 'file' }, { name: 'C', value: 'file' }, { name: 'D', value: 'file' }],
+        secretEnvironment: [{ name: 'C', value: 'secret' }],
+      }),
+    );
+    assert.deepEqual(o.Env, ['A=f2', 'D=file', 'B=env', 'C=secret']);
+  });
+});

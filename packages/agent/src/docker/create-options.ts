@@ -58,11 +58,15 @@ function ports(req: CreateContainerRequest): { exposed: Record<string, object>; 
  * variable of the same name), then the agent's own variables (the endpoint
  * URIs win over anything the definition says, as the ECS agent's do).
  */
-function env(def: ContainerDefinition, secrets: { name: string; value: string }[] = [], agent: { name: string; value: string }[] = []): string[] {
+function env(def: ContainerDefinition, secrets: { name: string; value: string }[] = [], agent: { name: string; value: string }[] = [], files: { name: string; value: string }[] = []): string[] {
   const agentNames = new Set(agent.map((s) => s.name));
   const secret = new Set(secrets.map((s) => s.name));
+  const plainNames = new Set((def.environment ?? []).map((kv) => kv.name));
   const plain = (def.environment ?? []).filter((kv) => kv.name && !secret.has(kv.name) && !agentNames.has(kv.name)).map((kv) => `${kv.name}=${kv.value ?? ''}`);
-  return [...plain, ...secrets.filter((s) => !agentNames.has(s.name)).map((s) => `${s.name}=${s.value}`), ...agent.map((s) => `${s.name}=${s.value}`)];
+  // environmentFiles are lowest (ECS): `environment`, `secrets` and the agent's own win; a later file line wins over an earlier one.
+  const fromFiles = new Map<string, string>();
+  for (const f of files) if (!plainNames.has(f.name) && !secret.has(f.name) && !agentNames.has(f.name)) fromFiles.set(f.name, f.value);
+  return [...[...fromFiles].map(([k, v]) => `${k}=${v}`), ...plain, ...secrets.filter((s) => !agentNames.has(s.name)).map((s) => `${s.name}=${s.value}`), ...agent.map((s) => `${s.name}=${s.value}`)];
 }
 
 function tmpfs(def: ContainerDefinition): Record<string, string> | undefined {
@@ -164,7 +168,7 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
   return compact({
     name: req.dockerName,
     Image: req.image,
-    Env: env(def, req.secretEnvironment, req.agentEnvironment),
+    Env: env(def, req.secretEnvironment, req.agentEnvironment, req.fileEnvironment),
     // Docker API 1.41 takes the MAC of the default bridge endpoint here (task endpoint rule, endpoint-rules.ts).
     MacAddress: req.macAddress,
     Cmd: def.command,

@@ -99,6 +99,8 @@ export interface CreateContainerRequest {
   stopTimeoutSeconds: number;
   /** Values of the container's `secrets`, as environment variables (they win over `environment`). Never logged. */
   secretEnvironment?: { name: string; value: string }[];
+  /** Variables of the container's `environmentFiles`, lowest precedence. Secret values: never logged. */
+  fileEnvironment?: { name: string; value: string }[];
   /** The task's cgroup (FARGATE tasks): Docker's CgroupParent. */
   cgroupParent?: string;
   /**

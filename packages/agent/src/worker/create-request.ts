@@ -58,6 +58,8 @@ export interface CreateContext {
   suffix: string;
   /** This container's resolved `secrets`. */
   secretEnvironment?: { name: string; value: string }[];
+  /** This container's `environmentFiles` variables (undefined: not delivered). */
+  fileEnvironment?: { name: string; value: string }[];
   /** The task's shared resources, once set up (see TaskRunner.taskResources). */
   shared?: SharedTaskResources;
   /** What the task endpoint gives this container (environment, labels, MAC). */
@@ -128,7 +130,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
   if (refusal !== undefined) throw new HostAccessError(refusal);
   const missing = (def.secrets ?? []).filter((s) => !ctx.secretEnvironment?.some((e) => e.name === s.name));
   if (missing.length) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no value for ${missing.map((s) => s.name).join(', ')}`);
-  if (def.environmentFiles?.length) throw new ResourceInitializationError('environmentFiles are not supported by this agent yet');
+  if (def.environmentFiles?.length && ctx.fileEnvironment === undefined) throw new ResourceInitializationError('unable to read environmentFiles: the control plane sent no values for them');
   const { mounts, volumes } = mountsFor(spec, def, ctx.instanceId);
   const request: CreateContainerRequest = {
     dockerName: `ecs-${spec.family}-${spec.revision}-${def.name}-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
@@ -143,6 +145,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     mounts,
     stopTimeoutSeconds: def.stopTimeout ?? ctx.defaultStopTimeoutSeconds,
     ...(ctx.secretEnvironment?.length ? { secretEnvironment: ctx.secretEnvironment } : {}),
+    ...(ctx.fileEnvironment?.length ? { fileEnvironment: ctx.fileEnvironment } : {}),
     ...(ctx.shared?.cgroupParent !== undefined ? { cgroupParent: ctx.shared.cgroupParent } : {}),
     ...(ctx.grant?.environment.length ? { agentEnvironment: ctx.grant.environment } : {}),
     ...(ctx.grant?.macAddress ? { macAddress: ctx.grant.macAddress } : {}),

@@ -472,6 +472,7 @@ export class TaskRunner {
     const peers = new Map<string, string>();
     for (const other of this.state.containers) if (other.dockerName) peers.set(other.name, other.dockerName);
     const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
+    const fileEnvironment = def.environmentFiles?.length ? ((await this.taskSecrets()).environmentFiles ?? []).filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : undefined;
     if (hostAccessRefusal(this.state.spec!) === undefined) this.shared ??= this.setUpShared();
     const shared = this.shared ? await this.shared : undefined;
     const endpoint = await this.endpointGrant(() => this.ctx.endpoint?.prepare(this.state.spec!, def));
@@ -480,6 +481,7 @@ export class TaskRunner {
       peers,
       suffix: randomBytes(10).toString('hex'),
       secretEnvironment,
+      ...(fileEnvironment ? { fileEnvironment } : {}),
       ...(shared ? { shared } : {}),
       ...(endpoint ? { grant: endpoint } : {}),
     });

@@ -81,6 +81,11 @@ export function launchPermissions(
   td.containerDefinitions.forEach((c, i) => {
     const at = `containerDefinitions[${i}]`;
     c.secrets?.forEach((s, j) => add(referencePermission(s.valueFrom, arn, lookups), `${at}.secrets[${j}].valueFrom`));
+    // A RunTask override replaces the container's files: the files delivered are the files checked.
+    const override = (overrides.containerOverrides ?? []).find((o) => o.name === c.name) as { environmentFiles?: { value: string }[] } | undefined;
+    const files = override?.environmentFiles ?? c.environmentFiles;
+    const filesAt = override?.environmentFiles ? `overrides.containerOverrides.${c.name}.environmentFiles` : `${at}.environmentFiles`;
+    files?.forEach((f, j) => add(referencePermission(f.value, arn, lookups), `${filesAt}[${j}].value`));
     c.logConfiguration?.secretOptions?.forEach((s, j) => add(referencePermission(s.valueFrom, arn, lookups), `${at}.logConfiguration.secretOptions[${j}].valueFrom`));
     const credentials = c.repositoryCredentials?.credentialsParameter;
     if (credentials !== undefined) add(referencePermission(credentials, arn, lookups), `${at}.repositoryCredentials.credentialsParameter`);

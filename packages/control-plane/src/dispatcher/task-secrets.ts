@@ -1,4 +1,4 @@
-import { hostAccessOf, NO_HOST_ACCESS, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
 import type { Store } from '../store/store';
 
@@ -38,12 +38,16 @@ function resolve(store: Store, valueFrom: string, where: string): string {
  * name secrets and fields, never values.
  */
 export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets | undefined {
-  if (!a.containers.some((c) => (c.secrets?.length ?? 0) > 0 || c.repositoryCredentials)) return undefined;
+  if (!a.containers.some((c) => (c.secrets?.length ?? 0) > 0 || c.repositoryCredentials || (c.environmentFiles?.length ?? 0) > 0)) return undefined;
   const out: TaskSecrets = { environment: [], registryAuth: [] };
   try {
     for (const c of a.containers) {
       (c.secrets ?? []).forEach((s, i) => {
         out.environment.push({ container: c.name, name: s.name, value: resolve(store, s.valueFrom, `container ${c.name} secrets[${i}] (${s.name})`) });
+      });
+      (c.environmentFiles ?? []).forEach((f, i) => {
+        const vars = parseEnvironmentFile(resolve(store, f.value, `container ${c.name} environmentFiles[${i}]`));
+        (out.environmentFiles ??= []).push(...vars.map((v) => ({ container: c.name, name: v.name, value: v.value })));
       });
       const param = c.repositoryCredentials?.credentialsParameter;
       if (param) {

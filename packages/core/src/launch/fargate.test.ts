@@ -6,6 +6,7 @@ import { computeCompatibilities } from '../validation/compatibilities';
 import type { TaskDefinition } from '../model/task-definition';
 import { hostAccessViolations, NO_HOST_ACCESS } from '../validation/host-access';
 import { newTask } from '../lifecycle/new-task';
+import { isSecretsStoreEnvironmentFile, parseEnvironmentFile } from './environment-files';
 import {
   checkFargateLaunch,
   checkFargatePoolSetting,
@@ -183,5 +184,19 @@ describe('the ENI attachment of awsvpc tasks', () => {
     const bridge = newTask({ clusterName: 'c', td: { ...td, networkMode: 'bridge' }, containerInstanceId: 'i', group: 'g', now: 1 });
     assert.equal(bridge.networkInterface, undefined);
     assert.equal(bridge.launchType, 'EC2');
+  });
+});
+
+describe('environmentFiles from the secrets store', () => {
+  it('parses the .env format ECS reads: comments and blanks skipped, the value after the first =, unquoted', () => {
+    assert.deepEqual(parseEnvironmentFile('# c\n\nA=1\nB = x=y \r\n  C=\nnovalue\n=bad\n'), [
+      { name: 'A', value: '1' },
+      { name: 'B', value: ' x=y ' },
+      { name: 'C', value: '' },
+    ]);
+  });
+  it('takes secrets-store ARNs only', () => {
+    assert.equal(isSecretsStoreEnvironmentFile('arn:aws:secretsmanager:us-east-1:000000000000:secret:app-env-AbCdEf'), true);
+    assert.equal(isSecretsStoreEnvironmentFile('arn:aws:s3:::bucket/app.env'), false);
   });
 });

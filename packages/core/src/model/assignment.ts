@@ -47,6 +47,8 @@ export interface TaskAssignment {
 export interface TaskSecrets {
   environment: { container: string; name: string; value: string }[];
   registryAuth: { container: string; username: string; password: string }[];
+  /** Variables of the containers' `environmentFiles` (secrets-store ARNs), each file's in order. */
+  environmentFiles?: { container: string; name: string; value: string }[];
   /** Set when a secret could not be resolved: the task fails to start with it. */
   error?: string;
 }

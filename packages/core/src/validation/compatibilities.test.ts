@@ -99,7 +99,7 @@ describe('unsupportedFeatures', () => {
       'volumes[0].fsxWindowsFileServerVolumeConfiguration',
     ],
     ['log secretOptions', { containerDefinitions: [c({ logConfiguration: { logDriver: 'json-file', secretOptions: [{ name: 'a', valueFrom: 'b' }] } })] }, 'containerDefinitions[0].logConfiguration.secretOptions'],
-    ['environmentFiles', { containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }] })] }, 'containerDefinitions[0].environmentFiles: environmentFiles (Amazon S3)'],
+    ['environmentFiles', { containerDefinitions: [c({ environmentFiles: [{ value: 'arn:aws:s3:::b/x.env', type: 's3' }] })] }, 'containerDefinitions[0].environmentFiles[0]: environmentFiles from Amazon S3'],
     ['firelens', { containerDefinitions: [c({ firelensConfiguration: { type: 'fluentbit' } })] }, 'containerDefinitions[0].firelensConfiguration'],
     ['logentries', { containerDefinitions: [c({ logConfiguration: { logDriver: 'logentries', options: { 'logentries-token': 't' } } })] }, "containerDefinitions[0].logConfiguration.logDriver: log driver 'logentries' (use syslog or fluentd"],
     ['GPU', { containerDefinitions: [c({ resourceRequirements: [{ type: 'GPU', value: '1' }] })] }, 'containerDefinitions[0].resourceRequirements[0]: GPU resourceRequirements'],

@@ -1,5 +1,6 @@
 import type { ContainerDefinition, TaskDefinitionInput, Volume } from '../model/task-definition';
 import { fieldOf } from './json-reader';
+import { isSecretsStoreEnvironmentFile } from '../launch/environment-files';
 
 /**
  * What Stevedore's agents cannot run yet. Registration accepts every valid
@@ -66,7 +67,13 @@ const VOLUME_GATES: readonly VolumeGate[] = [
 const CONTAINER_GATES: readonly ContainerGate[] = [
   // secrets and repositoryCredentials come from Stevedore's secrets store (secretsmanager.* API).
   { find: (c) => when(nonEmpty(c.logConfiguration?.secretOptions), ['logConfiguration', 'secretOptions']), why: LOG_SECRETS },
-  { find: (c) => when(nonEmpty(c.environmentFiles), ['environmentFiles'], 'environmentFiles (Amazon S3)'), why: NEEDS_AWS },
+  {
+    find: (c) => {
+      const i = c.environmentFiles?.findIndex((f) => !isSecretsStoreEnvironmentFile(f.value)) ?? -1;
+      return when(i >= 0, ['environmentFiles', String(i)], 'environmentFiles from Amazon S3');
+    },
+    why: 'store the file in the secrets store (stevedore secrets put) and give its arn:aws:secretsmanager ARN as value',
+  },
   { find: (c) => when(c.firelensConfiguration !== undefined, ['firelensConfiguration'], 'firelensConfiguration (FireLens log routing)') },
   {
     find: (c) => {
