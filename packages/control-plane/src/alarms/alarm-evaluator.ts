@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { evaluateAlarm, statisticValue, type AlarmDatapoint, type AlarmRule } from '@stevedore/core';
+import { evaluateAlarm, minimumSamplesFor, parsePercentileStatistic, statisticValue, type AlarmDatapoint, type AlarmRule } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { StoredAlarm } from '../store/alarms-repo';
 import type { Change } from '../store/changes';
@@ -16,7 +16,9 @@ export const DEFAULT_ALARM_EVALUATOR_OPTIONS: AlarmEvaluatorOptions = { interval
 /** The rule core evaluates, from an alarm's stored configuration. */
 export function alarmRuleOf(a: StoredAlarm): AlarmRule {
   const c = a.config;
+  const p = c.extendedStatistic === undefined ? undefined : parsePercentileStatistic(c.extendedStatistic);
   return {
+    ...(p !== undefined && c.evaluateLowSampleCountPercentile === 'ignore' ? { minimumSamples: minimumSamplesFor(p) } : {}),
     periodMs: c.period * 1000,
     evaluationPeriods: c.evaluationPeriods,
     datapointsToAlarm: c.datapointsToAlarm ?? c.evaluationPeriods,
@@ -126,7 +128,7 @@ export class AlarmEvaluator {
     const datapoints: AlarmDatapoint[] = [];
     for (const b of buckets) {
       const value = statisticValue(rule.statistic, b.stats, b.values);
-      if (value !== undefined) datapoints.push({ timestamp: b.timestamp, value });
+      if (value !== undefined) datapoints.push({ timestamp: b.timestamp, value, sampleCount: b.stats.sampleCount });
     }
     const r = evaluateAlarm(rule, datapoints, alarm.stateValue, now);
     if (!r.changed) return;

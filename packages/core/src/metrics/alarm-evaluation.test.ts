@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateAlarm, evaluationRange, type AlarmRule, type AlarmStateValue, type TreatMissingData } from './alarm-evaluation';
+import { evaluateAlarm, evaluationRange, minimumSamplesFor, type AlarmRule, type AlarmStateValue, type TreatMissingData } from './alarm-evaluation';
 
 const P = 60_000;
 const NOW = 10 * P + 1_000; // the period at 10P is open and empty: the range ends at 9P
@@ -89,4 +89,15 @@ test('comparison operators, thresholds and reasons in CloudWatch wording', () =>
   const ok = evaluateAlarm(rule(2, 3, 'missing'), points('0 0 0'), 'ALARM', NOW);
   assert.match(ok.reason, /^Threshold Crossed: 3 out of the last 3 datapoints \[10\.0 .*\] were not greater than the threshold \(50\.0\) \(minimum 2 datapoints for ALARM -> OK transition\)\.$/);
   assert.match(evaluateAlarm(rule(1, 2, 'missing'), [], 'OK', NOW).reason, /^Insufficient Data: 2 datapoints were unknown\.$/);
+});
+
+test('EvaluateLowSampleCountPercentile=ignore: too few samples for the percentile keep the state', () => {
+  assert.deepEqual([50, 90, 99, 99.9].map(minimumSamplesFor), [2, 10, 100, 1000]);
+  const r = { ...rule(1, 1, 'missing'), statistic: 'p99', minimumSamples: 100 };
+  assert.equal(evaluateAlarm(r, [{ timestamp: 9 * P, value: 90, sampleCount: 20 }], 'OK', NOW).state, 'OK');
+  assert.match(evaluateAlarm(r, [{ timestamp: 9 * P, value: 90, sampleCount: 20 }], 'OK', NOW).reason, /Low sample count/);
+  assert.equal(evaluateAlarm(r, [{ timestamp: 9 * P, value: 90, sampleCount: 100 }], 'OK', NOW).state, 'ALARM');
+  // evaluate (the default): every period counts.
+  const { minimumSamples: _ignored, ...evaluateAll } = r;
+  assert.equal(evaluateAlarm(evaluateAll, [{ timestamp: 9 * P, value: 90, sampleCount: 20 }], 'OK', NOW).state, 'ALARM');
 });

@@ -39,12 +39,29 @@ export interface AlarmRule {
   treatMissingData: TreatMissingData;
   /** For reasons: 'Average', 'p99'. */
   statistic: string;
+  /**
+   * EvaluateLowSampleCountPercentile=ignore on a percentile alarm: the
+   * fewest samples a period needs to count (see minimumSamplesFor); with
+   * fewer in any of the deciding periods, the state does not change.
+   */
+  minimumSamples?: number;
+}
+
+/**
+ * The samples a percentile needs to be statistically significant, as
+ * CloudWatch reckons it for EvaluateLowSampleCountPercentile: 1 / (1 - p),
+ * so p50 needs 2, p90 10, p99 100.
+ */
+export function minimumSamplesFor(p: number): number {
+  return p >= 100 ? 1 : Math.ceil(100 / (100 - p) - 1e-9);
 }
 
 export interface AlarmDatapoint {
   /** Start of the period, epoch ms (a multiple of the period). */
   timestamp: number;
   value: number;
+  /** Samples in the period (for EvaluateLowSampleCountPercentile). */
+  sampleCount?: number;
 }
 
 export interface AlarmEvaluation {
@@ -97,6 +114,7 @@ function formatTime(ms: number): string {
 
 export function evaluateAlarm(rule: AlarmRule, datapoints: readonly AlarmDatapoint[], current: AlarmStateValue, now: number): AlarmEvaluation {
   const byTime = new Map(datapoints.map((d) => [d.timestamp, d.value]));
+  const byCount = new Map(datapoints.map((d) => [d.timestamp, d.sampleCount]));
   const currentStart = Math.floor(now / rule.periodMs) * rule.periodMs;
   const range = evaluationRange(rule, now, byTime.has(currentStart));
   const evaluated = range.map((t) => ({ timestamp: t, value: byTime.get(t) }));
@@ -107,9 +125,12 @@ export function evaluateAlarm(rule: AlarmRule, datapoints: readonly AlarmDatapoi
   const k = recent.length;
   const b = recent.filter((e) => breaches(rule.comparisonOperator, e.value, rule.threshold)).length;
   const missing = N - Math.min(N, k);
+  const minimum = rule.minimumSamples;
+  const lowSamples = minimum !== undefined && recent.some((e) => (byCount.get(e.timestamp) ?? Infinity) < minimum);
 
   let state: AlarmStateValue | 'keep';
-  if (k >= N) state = b >= M ? 'ALARM' : 'OK';
+  if (lowSamples) state = 'keep';
+  else if (k >= N) state = b >= M ? 'ALARM' : 'OK';
   else {
     switch (rule.treatMissingData) {
       case 'breaching':
@@ -136,7 +157,8 @@ export function evaluateAlarm(rule: AlarmRule, datapoints: readonly AlarmDatapoi
     threshold: rule.threshold,
     evaluatedDatapoints: [...recent].reverse().map((e) => ({ timestamp: new Date(e.timestamp).toISOString(), value: e.value })),
   };
-  return { state: next, changed: next !== current, reason: reasonFor(rule, next, recent, b, missing, state === 'keep'), reasonData, evaluated };
+  const reason = lowSamples ? `Low sample count ignored: a period had fewer than ${minimum} samples; the state is kept.` : reasonFor(rule, next, recent, b, missing, state === 'keep');
+  return { state: next, changed: next !== current, reason, reasonData, evaluated };
 }
 
 function reasonFor(rule: AlarmRule, state: AlarmStateValue, recent: { timestamp: number; value: number }[], b: number, missing: number, kept: boolean): string {
