@@ -1,22 +1,30 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { startCluster, type TestCluster } from '../helpers/cluster';
-import { TEST_IMAGE } from '../helpers/docker';
+import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 
 // Service auto scaling end to end: one control plane and one agent against
-// the real dockerd, the autoscaler evaluating every second
-// (--autoscaling-interval), driven through Application Auto Scaling's API,
-// the ECS API and the stevedore CLI.
+// the real dockerd, driven through Application Auto Scaling's API, the ECS
+// API, CloudWatch (SDK) and the stevedore CLI. Periods are shortened with
+// settings, not a fake clock: the agent reports usage every second, the
+// control plane publishes service metrics every 2 s, target tracking alarms
+// use 5 s periods (1 above the target to scale out, 2 under 90 % of it to
+// scale in), alarms and the autoscaler also re-evaluate on their own ticks.
 
 const AAS = 'AnyScaleFrontendService';
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
 
 before(async () => {
-  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: ['--autoscaling-interval', '1s', '--healthy-after-running-seconds', '0', '--alarm-evaluation-interval-ms', '500'] });
+  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000, controlPlaneArgs: [
+      '--autoscaling-interval', '1s', '--healthy-after-running-seconds', '0', '--alarm-evaluation-interval-ms', '500',
+      '--metrics-period', '2s', '--autoscaling-alarm-period', '5', '--autoscaling-alarm-evaluation-periods', '1,2',
+    ],
+    agentArgs: () => ['--metrics-interval', '1'],
+  });
   await c.call('RegisterTaskDefinition', {
     family: 'worker',
     containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
@@ -111,4 +119,34 @@ test('a step policy acts on the alarm whose AlarmActions name it: a queue depth 
   const act = (await aas('DescribeScalingActivities', key)).ScalingActivities[0];
   assert.equal(act.Cause, 'monitor alarm backlog-high in state ALARM triggered policy backlog changing the desired capacity from 1 to 3');
   assert.equal(act.StatusCode, 'Successful');
+});
+
+test('target tracking on CPU: a burning service at --cpu 50 scales out from 1, then back in when the burn stops', async (t) => {
+  await c.call('RegisterTaskDefinition', {
+    family: 'burner',
+    // A busy loop until /tmp/stop exists: about a core against 256 units reserved (~400 % CPUUtilization), then idle.
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, cpu: 256, memory: 16, stopTimeout: 1, command: ['sh', '-c', 'while [ ! -f /tmp/stop ]; do :; done; exec sleep 3600'] }],
+  });
+  await c.call('CreateService', { serviceName: 'burn', taskDefinition: 'burner', desiredCount: 1 });
+  await steady('burn', 1);
+  const set = await c.cli(['service', 'autoscale', 'burn', '--min', '1', '--max', '2', '--cpu', '50', '--scale-out-cooldown', '5', '--scale-in-cooldown', '0']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /cpu50\s+TargetTrackingScaling\s+ECSServiceAverageCPUUtilization = 50/);
+  const started = Date.now();
+  await steady('burn', 2, 90_000);
+  const out = (await aas('DescribeScalingActivities', { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/burn` })).ScalingActivities[0];
+  assert.match(out.Cause, /^monitor alarm TargetTracking-service\/.*\/burn-AlarmHigh-[0-9a-f-]{36} in state ALARM triggered policy cpu50 changing the desired capacity from 1 to 2( \(limited by the maximum capacity 2\))?$/);
+  assert.ok(Date.now() - started < 120_000);
+
+  // The burn stops in every task: the low alarm holds for its periods, then one task goes.
+  for (const ctr of (await listContainers({ 'stevedore.cluster': c.name })).filter((x) => x.state === 'running' && x.labels['com.amazonaws.ecs.task-definition-family'] === 'burner')) {
+    await docker(['exec', ctr.id, 'sh', '-c', 'touch /tmp/stop']);
+  }
+  await steady('burn', 1, 90_000);
+  const inn = (await aas('DescribeScalingActivities', { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/burn` })).ScalingActivities[0];
+  assert.match(inn.Cause, /^monitor alarm TargetTracking-service\/.*\/burn-AlarmLow-[0-9a-f-]{36} in state ALARM triggered policy cpu50 changing the desired capacity from 2 to 1$/);
+  const cw = new CloudWatchClient({ endpoint: c.endpoint, region: 'us-east-1', credentials: c.adminCredentials(), maxAttempts: 1 });
+  t.after(() => cw.destroy());
+  const alarms = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `TargetTracking-service/${c.name}/burn-` }));
+  assert.deepEqual(alarms.MetricAlarms!.map((a) => [a.MetricName, a.Namespace]), [['CPUUtilization', 'AWS/ECS'], ['CPUUtilization', 'AWS/ECS']]);
 });
