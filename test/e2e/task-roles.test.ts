@@ -16,6 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -190,5 +191,106 @@ describe('task roles and the task metadata endpoint', () => {
     const refused = await aws(creds, ['ecs', 'list-clusters']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /UnrecognizedClientException/);
+  });
+});
+
+describe('shared file systems (efsVolumeConfiguration) and shared volumes', () => {
+  // A stand-in NFS server for the agent's reachability check: this kernel cannot mount NFS,
+  // so the mount itself fails at container start; what is checked is the volume Docker is given.
+  const NFS_HOST = '127.0.14.50';
+  let nfs: Server;
+  before(async () => {
+    nfs = createServer((s) => s.destroy());
+    await new Promise<void>((resolve, reject) => nfs.once('error', reject).listen(2049, NFS_HOST, () => resolve()));
+  });
+  after(() => new Promise<void>((resolve) => nfs.close(() => resolve())));
+
+  async function stopped(taskArn: string): Promise<any> {
+    return waitStatus(taskArn, 'STOPPED');
+  }
+
+  test('the agent gives Docker a task-scoped local volume with the NFS options of the registered export and access point', async () => {
+    const created = await c.cli(['fs', 'create', '--server', NFS_HOST, '--path', '/exports/data', '--mount-options', 'noatime', '--name', 'data']);
+    assert.equal(created.code, 0, created.stderr);
+    const fsId = created.stdout.trim();
+    assert.match(fsId, /^fs-[0-9a-f]{17}$/);
+    const ap = await c.cli(['fs', 'create-access-point', fsId, '--root', '/app', '--uid', '1000']);
+    assert.equal(ap.code, 0, ap.stderr);
+    const apId = ap.stdout.trim();
+    const listed = await c.cli(['fs', 'list']);
+    assert.match(listed.stdout, new RegExp(`${fsId}\\s+data\\s+${NFS_HOST.replace(/\./g, '\\.')}:/exports/data`));
+
+    await c.call('RegisterTaskDefinition', {
+      family: 'efs-task',
+      volumes: [{ name: 'data', efsVolumeConfiguration: { fileSystemId: fsId, transitEncryption: 'ENABLED', authorizationConfig: { accessPointId: apId } } }],
+      containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+    });
+    const run = await c.call('RunTask', { taskDefinition: 'efs-task' });
+    assert.equal(run.tasks.length, 1, JSON.stringify(run.failures));
+    const taskArn = run.tasks[0].taskArn as string;
+    const taskId = taskArn.slice(taskArn.lastIndexOf('/') + 1);
+    const volume = `ecs-efs-task-1-data-${taskId}`;
+    const inspected = await waitFor(async () => {
+      const r = await docker(['volume', 'inspect', volume]).catch(() => undefined);
+      return r ? (JSON.parse(r.stdout) as any[])[0] : undefined;
+    }, { description: `docker volume ${volume}`, timeoutMs: 60_000, intervalMs: 250 });
+    assert.equal(inspected.Driver, 'local');
+    assert.deepEqual(inspected.Options, {
+      type: 'nfs',
+      o: `addr=${NFS_HOST},nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,xprtsec=tls,noatime`,
+      device: ':/exports/data/app',
+    });
+    assert.equal(inspected.Labels['stevedore.task'], taskArn);
+    assert.equal(inspected.Labels['stevedore.file-system-id'], fsId);
+    // No NFS client in this kernel: the mount fails at start, and the task says so.
+    const t = await stopped(taskArn);
+    assert.match(t.stoppedReason ?? t.containers[0].reason, /mount|nfs/i);
+  });
+
+  test('an unreachable NFS server or an unregistered file system stops the task promptly with a clear reason', async () => {
+    const created = await c.callStevedore('CreateFileSystem', { server: '127.0.14.51', path: '/nowhere' });
+    await c.call('RegisterTaskDefinition', {
+      family: 'efs-unreachable',
+      volumes: [{ name: 'data', efsVolumeConfiguration: { fileSystemId: created.fileSystemId } }],
+      containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+    });
+    const run = await c.call('RunTask', { taskDefinition: 'efs-unreachable' });
+    const t = await stopped(run.tasks[0].taskArn);
+    assert.equal(t.stopCode, 'TaskFailedToStart');
+    assert.match(t.stoppedReason, new RegExp(`^ResourceInitializationError: failed to mount the file system ${created.fileSystemId}: NFS server 127\\.0\\.14\\.51:2049 is unreachable`));
+
+    await c.call('RegisterTaskDefinition', {
+      family: 'efs-unregistered',
+      volumes: [{ name: 'data', efsVolumeConfiguration: { fileSystemId: 'fs-00000000000000000' } }],
+      containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+    });
+    const miss = await stopped((await c.call('RunTask', { taskDefinition: 'efs-unregistered' })).tasks[0].taskArn);
+    assert.match(miss.stoppedReason, /^ResourceInitializationError: volume data: file system fs-00000000000000000 is not registered/);
+  });
+
+  test('two tasks share a shared-scope volume, and its data outlives them for the task that replaces them', async () => {
+    // Shared volumes outlive tasks on the host: an admin allows them for the cluster (host access, issue 9).
+    await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:allowHostDockerVolumes', value: 'enabled' }] });
+    const volume = `shared-${c.name}`;
+    hooks.after(() => docker(['volume', 'rm', '-f', volume]).catch(() => undefined));
+    const withVolume = (family: string, script: string) =>
+      c.call('RegisterTaskDefinition', {
+        family,
+        volumes: [{ name: volume, dockerVolumeConfiguration: { scope: 'shared', autoprovision: true, driver: 'local', labels: { 'stevedore.cluster': c.name } } }],
+        containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sh', '-c', script], memory: 32, mountPoints: [{ sourceVolume: volume, containerPath: '/data' }] }],
+      });
+    await withVolume('shared-writer', 'echo carried-across > /data/marker; exec sleep 600');
+    await withVolume('shared-reader', 'while [ ! -f /data/marker ]; do sleep 0.2; done; cat /data/marker; exec sleep 600');
+    const writer = await runTask('shared-writer');
+    const reader = await runTask('shared-reader');
+    const logsOf = (id: string) => waitFor(async () => ((await docker(['logs', id])).stdout.includes('carried-across') ? true : undefined), { description: 'the marker read', timeoutMs: 20_000, intervalMs: 200 });
+    await logsOf(reader.containerId);
+    await c.call('StopTask', { task: writer.taskArn });
+    await c.call('StopTask', { task: reader.taskArn });
+    await stopped(writer.taskArn);
+    await stopped(reader.taskArn);
+    const replacement = await runTask('shared-reader');
+    await logsOf(replacement.containerId);
+    await c.call('StopTask', { task: replacement.taskArn });
   });
 });

@@ -28,6 +28,7 @@ import * as instanceDeregister from './commands/instance-deregister';
 import * as logs from './commands/logs';
 import * as iamAccessKeys from './commands/iam-access-keys';
 import * as iamRoles from './commands/iam-roles';
+import * as fileSystems from './commands/file-systems';
 import * as deploy from './commands/deploy';
 import * as serviceRollback from './commands/service-rollback';
 import * as serviceCreate from './commands/service-create';
@@ -103,6 +104,7 @@ function buildProgram(io: Io, app: App): Command {
 
   hostGroup.register(program, app);
   capacityProvider.register(program, app);
+  fileSystems.register(program, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);

@@ -80,6 +80,8 @@ export interface VolumeRequest {
   labels: Record<string, string>;
   /** A shared volume without autoprovision (ECS): use it if it exists, never create it. */
   mustExist?: boolean;
+  /** An EFS volume's NFS server: the agent checks it answers before creating the volume (clear error, no hung mount). */
+  nfsServer?: { host: string; port: number; fileSystemId: string };
 }
 
 export interface CreateContainerRequest {

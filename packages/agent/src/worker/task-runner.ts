@@ -41,6 +41,7 @@ import {
   type SharedTaskResources,
 } from './create-request';
 import { taskScopedVolumes } from './task-volumes';
+import { checkNfsServer } from './nfs-check';
 import { AwslogsShipper } from '../awslogs/awslogs-shipper';
 import type { AwslogsTarget } from '../awslogs/container-shipper';
 
@@ -492,7 +493,11 @@ export class TaskRunner {
         throw new HostAccessError(`${p} leads to the container runtime's socket, which is never mounted into containers`);
       }
     }
-    for (const v of volumes) await this.ctx.controller.ensureVolume(v);
+    for (const v of volumes) {
+      // An NFS server that does not answer would hang the mount at container start: say so now.
+      if (v.nfsServer) await checkNfsServer(v.nfsServer);
+      await this.ctx.controller.ensureVolume(v);
+    }
     // Names only: values may be secrets.
     this.ctx.log.info(
       { container: def.name, dockerName: request.dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name), secrets: (def.secrets ?? []).map((s) => s.name) },

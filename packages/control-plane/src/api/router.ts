@@ -23,6 +23,7 @@ import { ELBV2_OPERATIONS, ELBV2_SERVICE } from './elbv2/elbv2-service';
 import * as spot from './actions/spot';
 import { LOGS_ACTIONS } from './logs-operations';
 import { ACM_ACTIONS } from './acm/acm-actions';
+import { FILE_SYSTEM_ACTIONS } from './actions/file-systems';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -83,6 +84,7 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}InterruptSpotTasks`]: spot.interruptSpotTasks,
   ...LOGS_ACTIONS,
   ...ACM_ACTIONS,
+  ...FILE_SYSTEM_ACTIONS,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

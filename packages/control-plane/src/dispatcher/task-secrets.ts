@@ -1,6 +1,7 @@
 import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
 import type { Store } from '../store/store';
+import { resolveEfsVolumes } from './efs-volumes';
 
 export const SECRETS_ERROR_PREFIX = 'unable to pull secrets or registry auth';
 
@@ -79,7 +80,8 @@ export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets
 export function agentAssignment(store: Store, a: TaskAssignment): WireAssignment {
   const cluster = store.clusters.get(a.cluster);
   // FARGATE tasks never get the host, whatever the cluster allows its EC2 tasks.
-  const w = toWireAssignment({ ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []) });
+  const efsVolumes = a.desiredStatus === 'RUNNING' ? resolveEfsVolumes(store, a) : undefined;
+  const w = toWireAssignment({ ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []), ...(efsVolumes ? { efsVolumes } : {}) });
   if (a.desiredStatus !== 'RUNNING') return w;
   const secrets = resolveTaskSecrets(store, a);
   return secrets ? withWireSecrets(w, secrets) : w;

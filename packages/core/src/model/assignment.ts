@@ -28,6 +28,8 @@ export interface TaskAssignment {
   volumes: Volume[];
   /** Container definitions with overrides applied, in definition order. */
   containers: (ContainerDefinition & { containerArn: string })[];
+  /** The file systems of its efsVolumeConfiguration volumes, resolved from the registry when sent. */
+  efsVolumes?: ResolvedEfsVolume[];
   /** The task role (overrides applied): its credentials are served to the containers. */
   taskRoleArn?: string;
   /** The execution role (overrides applied): what the agent acts as for the task. */
@@ -37,6 +39,26 @@ export interface TaskAssignment {
   /** Why the control plane wants it stopped (StopTask reason, scheduler). */
   stopCode?: TaskStopCode;
   stoppedReason?: string;
+}
+
+/**
+ * One efsVolumeConfiguration volume as the agent mounts it: the registered
+ * NFS export (server, exported path joined with the volume's root directory
+ * or access point), or why it cannot be mounted.
+ */
+export interface ResolvedEfsVolume {
+  /** The task definition's volume name. */
+  name: string;
+  fileSystemId: string;
+  server?: string;
+  /** Absolute path on the server: the export's path joined with rootDirectory or the access point's root. */
+  path?: string;
+  nfsVersion?: string;
+  mountOptions?: string;
+  transitEncryption?: 'ENABLED' | 'DISABLED';
+  transitEncryptionPort?: number;
+  /** Set when it cannot be mounted (no such file system or access point): the task fails with it. */
+  error?: string;
 }
 
 /**

@@ -87,12 +87,15 @@ describe('unsupportedFeatures', () => {
     assert.deepEqual(unsupportedFeatures(td), []);
   });
 
+  it('accepts efsVolumeConfiguration (served from the file system registry)', () => {
+    assert.deepEqual(unsupportedFeatures(build.validated({ volumes: [{ name: 'shared', efsVolumeConfiguration: { fileSystemId: 'fs-1', transitEncryption: 'ENABLED' } }] })), []);
+  });
+
   it('accepts links in bridge mode', () => {
     assert.deepEqual(unsupportedFeatures(build.validated({ containerDefinitions: [c({ links: ['db'] }), c({ name: 'db' })] })), []);
   });
 
   const cases: [name: string, fields: Record<string, unknown>, reason: string][] = [
-    ['EFS volume', { volumes: [{ name: 'shared', efsVolumeConfiguration: { fileSystemId: 'fs-1' } }] }, "volumes[0].efsVolumeConfiguration (Amazon EFS volume 'shared') is not supported yet"],
     [
       'FSx volume',
       { volumes: [{ name: 'w', fsxWindowsFileServerVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: 'r', authorizationConfig: { credentialsParameter: 'p', domain: 'd' } } }] },

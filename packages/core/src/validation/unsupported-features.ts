@@ -56,7 +56,7 @@ const TASK_GATES: readonly TaskGate[] = [
 ];
 
 const VOLUME_GATES: readonly VolumeGate[] = [
-  { find: (v) => (v.efsVolumeConfiguration === undefined ? undefined : { path: ['efsVolumeConfiguration'], what: 'Amazon EFS' }), why: NEEDS_AWS },
+  // efsVolumeConfiguration: served from the file system registry (stevedore fs; docs/design/task-roles.md).
   {
     find: (v) => (v.fsxWindowsFileServerVolumeConfiguration === undefined ? undefined : { path: ['fsxWindowsFileServerVolumeConfiguration'], what: 'Amazon FSx for Windows File Server' }),
     why: NEEDS_AWS,

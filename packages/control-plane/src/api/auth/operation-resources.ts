@@ -85,6 +85,11 @@ function resourceArnMember(member: string): ResourcesOf {
   };
 }
 
+/** A file system's ARN (EFS's shape), or "*" when the request names none or something else. */
+function fileSystem(id: unknown, arn: ArnContext): string[] {
+  return [typeof id === 'string' && /^fs-[0-9a-f]{17}$/.test(id) ? `arn:aws:elasticfilesystem:${arn.region}:${arn.account}:file-system/${id}` : ANY_RESOURCE];
+}
+
 const ALARM_NAME = /^[^\u0000-\u001f]{1,255}$/;
 const alarmArn = (a: ArnContext, name: unknown) => (typeof name === 'string' && ALARM_NAME.test(name) ? `arn:aws:cloudwatch:${a.region}:${a.account}:alarm:${name}` : ANY_RESOURCE);
 const alarms = (member: string): ResourcesOf => (b, a) => {
@@ -225,6 +230,13 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'stevedore:CreateAccessKey': role,
   'stevedore:ListAccessKeys': any,
   'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],
+  // File systems: the file system's ARN (EFS's shape); access points by their file system when named.
+  'stevedore:CreateFileSystem': any,
+  'stevedore:DescribeFileSystems': (b, a) => fileSystem(b['fileSystemId'], a),
+  'stevedore:DeleteFileSystem': (b, a) => fileSystem(b['fileSystemId'], a),
+  'stevedore:CreateAccessPoint': (b, a) => fileSystem(b['fileSystemId'], a),
+  'stevedore:DescribeAccessPoints': (b, a) => fileSystem(b['fileSystemId'], a),
+  'stevedore:DeleteAccessPoint': any,
   'stevedore:CreateRole': role,
   'stevedore:ListRoles': any,
   'stevedore:DeleteRole': role,

@@ -1,0 +1,55 @@
+import type { ResolvedEfsVolume, TaskAssignment } from '@stevedore/core';
+import type { Store } from '../store/store';
+
+/** A root directory or access point root as a path under the export: no '..', ',' or ':' (it becomes Docker's `device=:<path>`). */
+const SAFE_PATH = /^\/?(?:[A-Za-z0-9_.@+ -]+\/?)*$/;
+
+function join(exportPath: string, sub: string): string {
+  const parts = [...exportPath.split('/'), ...sub.split('/')].filter((p) => p !== '' && p !== '.');
+  return `/${parts.join('/')}`;
+}
+
+/**
+ * The task's efsVolumeConfiguration volumes, resolved against the file
+ * system registry for the agent that mounts them. A volume that cannot be
+ * resolved carries its error instead: the agent fails the task with it
+ * (ResourceInitializationError) before creating any container that mounts it.
+ */
+export function resolveEfsVolumes(store: Store, a: TaskAssignment): ResolvedEfsVolume[] | undefined {
+  const out: ResolvedEfsVolume[] = [];
+  for (const v of a.volumes) {
+    const efs = v.efsVolumeConfiguration;
+    if (!efs || !v.name) continue;
+    const base = { name: v.name, fileSystemId: efs.fileSystemId };
+    const fail = (error: string) => out.push({ ...base, error });
+    const fs = store.fileSystems.get(efs.fileSystemId);
+    if (!fs) {
+      fail(`file system ${efs.fileSystemId} is not registered (stevedore fs create)`);
+      continue;
+    }
+    let sub = efs.rootDirectory ?? '/';
+    const apId = efs.authorizationConfig?.accessPointId;
+    if (apId !== undefined) {
+      const ap = store.fileSystems.getAccessPoint(apId);
+      if (!ap || ap.fileSystemId !== fs.fileSystemId) {
+        fail(`access point ${apId} does not exist on file system ${fs.fileSystemId}`);
+        continue;
+      }
+      sub = ap.rootDirectory;
+    }
+    if (!SAFE_PATH.test(sub) || sub.split('/').includes('..')) {
+      fail(`rootDirectory ${JSON.stringify(sub.slice(0, 100))} must be a path without '..', ',' or ':'`);
+      continue;
+    }
+    out.push({
+      ...base,
+      server: fs.server,
+      path: join(fs.path, sub),
+      nfsVersion: fs.nfsVersion,
+      ...(fs.mountOptions !== undefined ? { mountOptions: fs.mountOptions } : {}),
+      transitEncryption: efs.transitEncryption ?? 'DISABLED',
+      ...(efs.transitEncryptionPort !== undefined ? { transitEncryptionPort: efs.transitEncryptionPort } : {}),
+    });
+  }
+  return out.length ? out : undefined;
+}
