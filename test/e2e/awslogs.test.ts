@@ -156,6 +156,25 @@ test('the agent killed mid-stream and restarted: every line arrives (at-least-on
   follow.kill('SIGKILL');
 });
 
+test('the control plane killed for a while: the lines written meanwhile arrive once it is back', async () => {
+  const N = 40;
+  const { id } = await runTask('awslogs-cp-away', `i=0; while [ $i -lt ${N} ]; do i=$((i+1)); echo away-$i; usleep 150000; done; exec sleep 600`);
+  const stream = `app/web/${id}`;
+  await waitFor(async () => ((await stored(stream)).length >= 3 ? true : undefined), { description: 'the first lines stored', timeoutMs: 40_000, intervalMs: 200 });
+  await c.stopControlPlane('SIGKILL');
+  // An outage long enough for the container to write most of its lines.
+  await new Promise((r) => setTimeout(r, 3000));
+  await c.startControlPlane();
+  const lines = await waitFor(
+    async () => {
+      const m = await stored(stream);
+      return new Set(m).size >= N ? m : undefined;
+    },
+    { description: `all ${N} lines after the control plane came back`, timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.deepEqual([...new Set(lines)], Array.from({ length: N }, (_, i) => `away-${i + 1}`));
+});
+
 test('a missing group without awslogs-create-group fails the task as ECS does', async () => {
   const { arn } = await runTask('awslogs-missing', 'echo never', { logDriver: 'awslogs', options: { 'awslogs-group': `/missing/${c.name}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' } });
   const task = await waitFor(
