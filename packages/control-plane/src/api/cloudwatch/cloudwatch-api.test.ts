@@ -102,6 +102,17 @@ for (const protocol of ['json', 'query'] as const) {
     assert.equal(byId.get('ratio')!.Label, 'Errors per 100 ms');
     assert.deepEqual(byId.get('total')!.Values, [204, 22.5]);
     assert.equal(byId.get('lat')!.StatusCode, 'Complete');
+    // MaxDatapoints pages: PartialData and a NextToken, then the rest.
+    const queries = [
+      { Id: 'lat', MetricStat: { Metric: { Namespace: ns, MetricName: 'Latency', Dimensions: dims }, Period: 60, Stat: 'Average' } },
+      { Id: 'err', MetricStat: { Metric: { Namespace: ns, MetricName: 'Errors', Dimensions: dims }, Period: 60, Stat: 'Sum' } },
+    ];
+    const p1 = await cw.send(new GetMetricDataCommand({ StartTime: at(0), EndTime: at(2), MaxDatapoints: 3, MetricDataQueries: queries, ScanBy: 'TimestampAscending' }));
+    assert.deepEqual(p1.MetricDataResults!.map((r) => [r.Id, r.Values, r.StatusCode]), [['lat', [200, 17.5], 'Complete'], ['err', [4], 'PartialData']]);
+    assert.ok(p1.NextToken);
+    const p2 = await cw.send(new GetMetricDataCommand({ StartTime: at(0), EndTime: at(2), MaxDatapoints: 3, MetricDataQueries: queries, ScanBy: 'TimestampAscending', NextToken: p1.NextToken }));
+    assert.deepEqual(p2.MetricDataResults!.map((r) => [r.Id, r.Values, r.StatusCode]), [['err', [5], 'Complete']]);
+    assert.equal(p2.NextToken, undefined);
 
     const listed = await cw.send(new ListMetricsCommand({ Namespace: ns, Dimensions: [{ Name: 'Service' }] }));
     assert.deepEqual(listed.Metrics?.map((m) => m.MetricName).sort(), ['Errors', 'Latency']);

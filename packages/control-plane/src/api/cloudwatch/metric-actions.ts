@@ -34,6 +34,8 @@ const MAX_DATUMS = 1000;
 const MAX_VALUES = 150;
 const MAX_DATAPOINTS = 1440;
 const MAX_QUERIES = 500;
+/** GetMetricData's default MaxDatapoints. */
+const MAX_DATAPOINTS_PER_CALL = 100_800;
 const LIST_PAGE = 500;
 const TWO_WEEKS = 14 * 86_400_000;
 const TWO_HOURS = 2 * 3600_000;
@@ -256,15 +258,34 @@ export function getMetricData(ctx: RequestContext, body: unknown): unknown {
         points = [...stamps].map((t) => [t, v.value]);
       } else points = [...v.points];
       points.sort((a, b) => (ascending ? a[0] - b[0] : b[0] - a[0]));
-      return {
-        Id: q.id,
-        Label: q.label ?? q.stat?.metric.metricName ?? q.id,
-        Timestamps: points.map(([t]) => new Date(t)),
-        Values: points.map(([, x]) => x),
-        StatusCode: 'Complete',
-      };
+      return { q, points };
     });
-  return { MetricDataResults: out, Messages: [] };
+  // Pages of at most MaxDatapoints, in query order; the token is how many datapoints earlier pages held.
+  const max = num(input['MaxDatapoints']) ?? MAX_DATAPOINTS_PER_CALL;
+  if (max < 1) throw invalid('The parameter MaxDatapoints must be greater than 0.', 'MaxDatapoints');
+  let skip = decodeToken<number>(input['NextToken'], 'number') ?? 0;
+  let room = max;
+  let returned = skip;
+  let more = false;
+  const pages = out.flatMap(({ q, points }) => {
+    const from = Math.min(skip, points.length);
+    skip -= from;
+    if (from === points.length && from > 0) return [];
+    const page = points.slice(from, from + room);
+    room -= page.length;
+    returned += page.length;
+    const partial = from + page.length < points.length;
+    if (partial) more = true;
+    if (partial && page.length === 0) return [];
+    return [{
+      Id: q.id,
+      Label: q.label ?? q.stat?.metric.metricName ?? q.id,
+      Timestamps: page.map(([t]) => new Date(t)),
+      Values: page.map(([, x]) => x),
+      StatusCode: partial ? 'PartialData' : 'Complete',
+    }];
+  });
+  return { MetricDataResults: pages, Messages: [], ...(more ? { NextToken: encodeToken(returned) } : {}) };
 }
 
 /** ListMetrics: metrics with a point in the last two weeks (three hours with RecentlyActive=PT3H), 500 a page. */
