@@ -58,3 +58,23 @@ test('service scaling-activities prints newest first with causes; --schedule is 
   assert.throws(() => parseScheduleOption('cron(0 8 * * ? *)'), /expected EXPRESSION=min:N,max:M/);
   assert.throws(() => parseScheduleOption('rate(1 hour)=min:x'), /is not min:N or max:N/);
 });
+
+test('service autoscale --requests-per-target derives the ResourceLabel from the service\'s target group and its load balancer', async (t) => {
+  const tg = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-tg/73e2d6bc24d8a067';
+  const lb = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/front/50dc6c495c0c9188';
+  const fake = await startFakeEcs({
+    RegisterScalableTarget: () => ({}),
+    DescribeScalingPolicies: () => ({ ScalingPolicies: [] }),
+    DescribeServices: () => ({ services: [{ serviceName: 'web', loadBalancers: [{ targetGroupArn: tg, containerName: 'web', containerPort: 80 }] }] }),
+    DescribeTargetGroups: () => ({ TargetGroups: [{ TargetGroupArn: tg, LoadBalancerArns: [lb] }] }),
+    PutScalingPolicy: () => ({ PolicyARN: 'arn:p', Alarms: [] }),
+    DescribeScalableTargets: () => ({ ScalableTargets: [] }),
+    DescribeScheduledActions: () => ({ ScheduledActions: [] }),
+  });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint, STEVEDORE_CLUSTER: 'prod' } });
+  assert.equal(await run(['service', 'autoscale', 'web', '--requests-per-target', '100'], io), 0, io.err());
+  const spec = fake.callsTo('PutScalingPolicy')[0]!.body['TargetTrackingScalingPolicyConfiguration'] as Record<string, any>;
+  assert.deepEqual(spec['PredefinedMetricSpecification'], { PredefinedMetricType: 'ALBRequestCountPerTarget', ResourceLabel: 'app/front/50dc6c495c0c9188/targetgroup/web-tg/73e2d6bc24d8a067' });
+  assert.equal(fake.callsTo('PutScalingPolicy')[0]!.body['PolicyName'], 'requests100');
+});
