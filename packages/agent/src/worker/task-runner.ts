@@ -12,6 +12,7 @@ import {
   type RegistryAuth,
 } from '../exec/container-controller';
 import { nextStep, type Step } from '../exec/next-step';
+import { shouldRestart } from '../exec/restart-policy';
 import { Mailbox } from './mailbox';
 import type { TaskJournal } from './task-journal';
 import {
@@ -306,7 +307,34 @@ export class TaskRunner {
       markStopped(c, `${ERROR_PREFIX.start}: ${looked.execFailure}`, true);
       return;
     }
+    if (this.restartInPlace(c, looked.observation)) return;
     applyObservation(c, looked.observation, VANISHED, this.hostBindings(c));
+  }
+
+  /**
+   * ECS restart policy: a container of a running task that exited is started
+   * again (same container, same logs) instead of stopping, when
+   * `shouldRestart` says so. Its known status stays RUNNING meanwhile.
+   */
+  private restartInPlace(c: ContainerState, obs: ContainerObservation | undefined): boolean {
+    if (!obs || obs.running || c.known !== 'RUNNING' || c.applied !== 'RUNNING' || !c.runtimeId) return false;
+    if (obs.state !== 'exited' && obs.state !== 'dead') return false;
+    const decision = shouldRestart(c.definition?.restartPolicy, { exitCode: obs.exitCode, startedAt: obs.startedAt, finishedAt: obs.finishedAt, wanted: this.state.desired === 'RUNNING' });
+    if (!decision.restart) {
+      if (c.definition?.restartPolicy?.enabled) this.ctx.log.info({ container: c.name, why: decision.why }, 'container exited; not restarted');
+      return false;
+    }
+    this.ctx.log.info({ container: c.name, exitCode: obs.exitCode, why: decision.why }, 'restarting container (restartPolicy)');
+    const id = c.runtimeId;
+    const spec = this.state.spec;
+    // awslogs: the watch of the run that ended is over; the restarted run is shipped on (offsets kept).
+    const logs = spec && c.definition ? AwslogsShipper.targetOf(spec.taskArn, spec.taskId, c.definition, id) : undefined;
+    this.run(c.name, 'start', async () => {
+      await this.ctx.controller.startContainer(id);
+      if (logs) this.ctx.awslogs?.watch(logs);
+      return { ok: true, ...(await this.look(id)) };
+    });
+    return true;
   }
 
   private async observe(c: ContainerState): Promise<void> {

@@ -97,7 +97,6 @@ const CONTAINER_GATES: readonly ContainerGate[] = [
   },
   // Beyond here: valid ECS features outside what the agent implements today.
   // privileged, devices, added capabilities, host network/pid and host paths are mapped; cluster settings decide (host-access.ts).
-  { find: (c) => when(c.restartPolicy?.enabled === true, ['restartPolicy'], 'restartPolicy (in-place container restarts)') },
   {
     find: (c) => {
       const i = c.portMappings?.findIndex((m) => m.containerPortRange !== undefined) ?? -1;

@@ -10,8 +10,8 @@ import { MemoryTaskJournal } from './task-journal';
 import { Worker } from './worker';
 import { PAUSE_LABEL } from './create-request';
 
-// awsvpc, pidMode/ipcMode task and FARGATE on the agent (docs/design/fargate.md),
-// against FakeDocker: the pause container, the task cgroup, the isolation gate.
+// The agent side of issue 13 (docs/design/fargate.md): awsvpc, pidMode/ipcMode task,
+// the FARGATE task cgroup and isolation gate, and container restart policies, against FakeDocker.
 
 const workers: Worker[] = [];
 afterEach(() => {
@@ -123,5 +123,37 @@ describe('task namespaces', () => {
     const r = await until(a, 'STOPPED');
     assert.match(r.containers[0]!.reason ?? '', /privileged/);
     assert.equal(fake.containers.size, 0, 'nothing created, not even the pause container');
+  });
+});
+
+describe('container restart policy', () => {
+  it('restarts an exited container in place once it ran the restartAttemptPeriod; one that exits early stops as without a policy', async () => {
+    const { fake, worker, until } = await rig();
+    const a = assignment({ containers: [containerDef({ name: 'app', command: ['sleep', '3600'], restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } })] });
+    worker.assign([a]);
+    await until(a, 'RUNNING');
+    const first = fake.byName('app')!;
+    const starts = fake.startCount;
+    first.startedAt = Date.now() - 120_000; // it has run two minutes
+    fake.exit('app', 3);
+    await waitFor('restarted', () => fake.startCount === starts + 1 && fake.byName('app')!.state === 'running');
+    assert.equal(fake.byName('app')!.id, first.id, 'the same container, started again');
+    await worker.idle();
+    assert.equal((await until(a, 'RUNNING')).containers[0]!.status, 'RUNNING');
+    // Exits again at once: under the period, so the task stops.
+    fake.exit('app', 3);
+    const r = await until(a, 'STOPPED');
+    assert.equal(r.containers[0]!.exitCode, 3);
+    assert.equal(fake.startCount, starts + 1);
+  });
+
+  it('an ignored exit code is not restarted', async () => {
+    const { fake, worker, until } = await rig();
+    const a = assignment({ containers: [containerDef({ name: 'app', command: ['sleep', '3600'], restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } })] });
+    worker.assign([a]);
+    await until(a, 'RUNNING');
+    fake.byName('app')!.startedAt = Date.now() - 120_000;
+    fake.exit('app', 0);
+    assert.equal((await until(a, 'STOPPED')).containers[0]!.exitCode, 0);
   });
 });
