@@ -37,6 +37,7 @@ test('groups and streams: create, describe, duplicates and missing ones as Cloud
   await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/api' }));
   await assert.rejects(logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/api' })), (e) => e instanceof ResourceAlreadyExistsException);
   await assert.rejects(logs.send(new CreateLogGroupCommand({ logGroupName: 'bad name' })), (e) => e instanceof InvalidParameterException);
+  await assert.rejects(logs.send(new CreateLogGroupCommand({ logGroupName: 'tagged', tags: { team: 'a' } })), (e: Error) => e instanceof InvalidParameterException && /tags is not supported/.test(e.message));
   await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/other' }));
   const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/ecs/', limit: 1 }));
   assert.equal(groups.logGroups?.length, 1);

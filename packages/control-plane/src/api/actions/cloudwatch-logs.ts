@@ -79,7 +79,8 @@ function refuseUnsupported(p: Params, members: readonly string[]): void {
 export function createLogGroup(ctx: ApiContext, body: unknown): object {
   const p = Params.of(body);
   const name = groupField(p);
-  refuseUnsupported(p, ['kmsKeyId']);
+  // Not stored (no TagResource either): refused rather than silently dropped.
+  refuseUnsupported(p, ['kmsKeyId', 'tags']);
   p.string('logGroupClass', { enum: ['STANDARD'] });
   const created = ctx.store.tx(() => ctx.store.logStore.createGroup(name, ctx.clock.now()));
   if (!created) throw new StevedoreError('ResourceAlreadyExistsException', 'The specified log group already exists');
