@@ -54,7 +54,7 @@ function awsCloudWatch(args: string[]): Promise<any> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`aws cloudwatch ${args[0]} exited ${code}: ${err}`));
-      resolve(JSON.parse(out));
+      resolve(out.trim() ? JSON.parse(out) : {});
     });
   });
 }
@@ -160,6 +160,25 @@ test('a busy loop with cpu 256 reports CPUUtilization at its real share (docker 
   assert.ok(points.length >= 3, `datapoints from the CLI: ${JSON.stringify(stats)}`);
   assert.ok(points.every((d) => d.Unit === 'Percent'));
   assert.ok(points.some((d) => Math.abs(d.Maximum - scraped) <= 1e-6 * Math.max(1, scraped)), `the scrape's ${scraped} is among the CLI's ${points.map((d) => d.Maximum).join(', ')}`);
+  // The CLI reads the same API: current utilization and a chart; JSON for scripts.
+  const human = await c.cli(['metrics', 'service', 'burn', '--period', '1', '--minutes', '1']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /CPUUtilization\s+\d+\.\d %/);
+  assert.match(human.stdout, /burn CPUUtilization \(%\), last \d+ periods:\n[\s\S]*┤/, 'an asciichart');
+  const json = await c.cli(['--output', 'json', 'metrics', 'service', 'burn', '--period', '1', '--minutes', '1']);
+  assert.equal(json.code, 0, json.stderr);
+  const cpuSeries = (JSON.parse(json.stdout) as { metrics: { metric: string; points: { value: number }[] }[] }).metrics.find((m) => m.metric === 'CPUUtilization')!;
+  assert.ok(cpuSeries.points.length >= 3 && cpuSeries.points.every((p) => p.value > 0), JSON.stringify(cpuSeries));
+  const clusterCli = await c.cli(['metrics', 'cluster', '--period', '5', '--minutes', '1']);
+  assert.equal(clusterCli.code, 0, clusterCli.stderr);
+  assert.match(clusterCli.stdout, /CPUReservation\s+\d+\.\d %/);
+  await awsCloudWatch(['put-metric-alarm', '--alarm-name', 'burn-cpu', '--namespace', 'AWS/ECS', '--metric-name', 'CPUUtilization', '--dimensions', `Name=ClusterName,Value=${c.name}`, 'Name=ServiceName,Value=burn', '--statistic', 'Average', '--period', '10', '--evaluation-periods', '1', '--threshold', '1', '--comparison-operator', 'GreaterThanThreshold']);
+  const alarms = await c.cli(['alarm', 'list']);
+  assert.equal(alarms.code, 0, alarms.stderr);
+  assert.match(alarms.stdout, /burn-cpu\s+\S+\s+Average CPUUtilization > 1 for 1\/1 x 10s/);
+  const described = await c.cli(['alarm', 'describe', 'burn-cpu']);
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(described.stdout, new RegExp(`Metric:\\s+AWS/ECS CPUUtilization \\(ClusterName=${c.name}, ServiceName=burn\\)`));
   const cluster = (await scrape()).get(`stevedore_cluster_cpu_reservation_percent{cluster="${c.name}"}`);
   assert.ok(cluster !== undefined && cluster > 0, 'CPUReservation of the cluster');
   // The loop would slow every later step on a two-core machine.

@@ -37,6 +37,8 @@ import * as serviceDelete from './commands/service-delete';
 import * as serviceList from './commands/service-list';
 import * as serviceDescribe from './commands/service-describe';
 import * as serviceAutoscale from './commands/service-autoscale';
+import * as metricsCmd from './commands/metrics';
+import * as alarmCmd from './commands/alarm';
 import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
 import * as loadBalancers from './commands/lb';
@@ -102,6 +104,8 @@ function buildProgram(io: Io, app: App): Command {
   serviceRollback.register(service, app);
   serviceAutoscale.register(service, app);
 
+  metricsCmd.register(program, app);
+  alarmCmd.register(program, app);
   hostGroup.register(program, app);
   capacityProvider.register(program, app);
   fileSystems.register(program, app);

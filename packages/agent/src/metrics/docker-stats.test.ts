@@ -45,6 +45,10 @@ describe('docker stats', () => {
     assert.equal(s.writeBytes, 9);
   });
 
+  it('one reading without the daemon previous sample: no CPU figure yet', () => {
+    assert.equal(usageBetween(undefined, readStats(v1(3e9, 12e9))!).cpuUnits, undefined);
+  });
+
   it('a stopped container (zeroed stats) gives no reading', () => {
     assert.equal(readStats({ cpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0 } }), undefined);
   });
@@ -67,6 +71,6 @@ describe('docker stats', () => {
     const b = { ...readStats(v1(1e9, 110e9))!, rxBytes: 10 };
     const u = usageBetween(a, b);
     assert.equal(u.rxBytes, 10);
-    assert.ok(u.cpuUnits <= 2048);
+    assert.ok(u.cpuUnits !== undefined && u.cpuUnits <= 2048);
   });
 });

@@ -96,8 +96,8 @@ export function readStats(raw: RawDockerStats): StatsSample | undefined {
 }
 
 export interface ContainerUsage {
-  /** CPU units used on average (1024 = one vCPU). */
-  cpuUnits: number;
+  /** CPU units used on average (1024 = one vCPU); undefined without two readings to compare yet. */
+  cpuUnits: number | undefined;
   memoryBytes: number;
   rxBytes: number;
   txBytes: number;
@@ -119,8 +119,9 @@ function grown(from: number, to: number): number {
  */
 export function usageBetween(from: StatsSample | undefined, to: StatsSample): ContainerUsage {
   const base = from && from.systemNs < to.systemNs ? from : to.previous;
-  let cpuUnits = 0;
+  let cpuUnits: number | undefined;
   if (base) {
+    cpuUnits = 0;
     const sys = to.systemNs - base.systemNs;
     const cpu = grown(base.cpuNs, to.cpuNs);
     if (sys > 0) cpuUnits = Math.min((cpu / sys) * to.onlineCpus, to.onlineCpus) * 1024;

@@ -19,11 +19,15 @@ export interface TaskUsageSample {
 
 interface Tracked {
   taskArn: string;
-  /** Reading at the end of the previous window (undefined: none yet). */
+  /** Reading at the end of the previous window (the first reading until a window is taken). */
   base: StatsSample | undefined;
   latest: StatsSample | undefined;
-  /** Adopted, not seen starting: its byte counters hold history from before us, so its first reading is a base, not news. */
-  adopted: boolean;
+  /**
+   * Seen starting, no window taken yet: everything its byte counters hold is
+   * news. An adopted container's counters hold history from before us, so
+   * its first reading is only a base.
+   */
+  fresh: boolean;
   sub: Subscription | undefined;
   closed: boolean;
 }
@@ -101,14 +105,15 @@ export class UsageCollector {
 
   private open(runtimeId: string, taskArn: string | undefined, adopted: boolean): void {
     if (this.stopped || !taskArn || this.tracked.has(runtimeId)) return;
-    const t: Tracked = { taskArn, base: undefined, latest: undefined, adopted, sub: undefined, closed: false };
+    const t: Tracked = { taskArn, base: undefined, latest: undefined, fresh: !adopted, sub: undefined, closed: false };
     this.tracked.set(runtimeId, t);
     this.opts.stats
       .openStats(runtimeId, {
         onStats: (raw) => {
           const s = readStats(raw as RawDockerStats);
           if (!s) return;
-          if (t.adopted && !t.base) t.base = s;
+          // The first reading is the CPU base of the first window.
+          if (!t.base) t.base = s;
           t.latest = s;
         },
         onEnd: (err) => {
@@ -148,9 +153,14 @@ export class UsageCollector {
     this.windowStart = now;
     const byTask = new Map<string, TaskUsageSample>();
     for (const t of this.tracked.values()) {
-      if (!t.latest) continue;
-      const u = usageBetween(t.base, t.latest);
+      if (!t.latest || !t.base) continue;
+      const from = t.fresh ? { ...t.base, rxBytes: 0, txBytes: 0, readBytes: 0, writeBytes: 0 } : t.base;
+      const u = usageBetween(from, t.latest);
+      // One reading only, without the daemon's previous sample: no CPU figure yet. Reporting 0 would
+      // read as an idle task and pull its service's utilization down for a window.
+      if (u.cpuUnits === undefined) continue;
       t.base = t.latest;
+      t.fresh = false;
       const s = byTask.get(t.taskArn) ?? { taskArn: t.taskArn, cpuUnits: 0, memoryMiB: 0, rxBytes: 0, txBytes: 0, readBytes: 0, writeBytes: 0, windowMs, containers: 0 };
       s.cpuUnits += u.cpuUnits;
       s.memoryMiB += u.memoryBytes / 1048576;
