@@ -177,7 +177,7 @@ test('a desiredCount set outside the bounds is corrected, as an activity and a s
     const r = await h.call('DescribeServices', { cluster: 'aas', services: ['web'] });
     const svc = r.body['services'][0];
     return svc.desiredCount === 1 && svc;
-  }, 'desiredCount corrected to the minimum 1');
+  }, 'desiredCount corrected to the minimum 1', 20_000);
   assert.match(s.events[0].message, /^\(service web\) Application Auto Scaling changed the desired count from 0 to 1: the desired count 0 was below the minimum capacity 1\.$/);
   const acts = await aas('DescribeScalingActivities', { ServiceNamespace: 'ecs', ResourceId: 'service/aas/web' });
   const act = acts.body['ScalingActivities'][0];

@@ -30,7 +30,7 @@ test('UpdateTaskProtection / GetTaskProtection: ECS shapes, default 120 minutes,
   const tasks = await eventually(async () => {
     const r = await running('jobs');
     return r.length === 3 && r;
-  }, 'three running tasks', 10_000);
+  }, 'three running tasks', 30_000);
   const busy = tasks[1]!;
   const before = Date.now();
   const u = await h.call('UpdateTaskProtection', { cluster: 'prot', tasks: [busy, 'arn:aws:ecs:us-east-1:000000000000:task/prot/nope'], protectionEnabled: true });
@@ -59,17 +59,17 @@ test('UpdateTaskProtection / GetTaskProtection: ECS shapes, default 120 minutes,
   const left = await eventually(async () => {
     const r = await running('jobs');
     return r.length === 1 && r;
-  }, 'scaled in to one task', 10_000);
+  }, 'scaled in to one task', 30_000);
   assert.deepEqual(left, [busy], 'the protected task is the one kept');
   await h.call('UpdateService', { cluster: 'prot', service: 'jobs', desiredCount: 0 });
   const svc = await eventually(async () => {
     const d = await h.call('DescribeServices', { cluster: 'prot', services: ['jobs'] });
     const s = d.body['services'][0];
     return s.events.some((e: { message: string }) => e.message === '(service jobs) was unable to scale in due to (reason 1 tasks under protection).') && s;
-  }, 'the service says protection holds the scale-in');
+  }, 'the service says protection holds the scale-in', 20_000);
   assert.equal(svc.runningCount, 1);
   // Protection off: the scale-in proceeds.
   const off = await h.call('UpdateTaskProtection', { cluster: 'prot', tasks: [busy], protectionEnabled: false });
   assert.deepEqual(off.body['protectedTasks'], [{ taskArn: busy, protectionEnabled: false }]);
-  await eventually(async () => (await running('jobs')).length === 0, 'scaled in to zero', 10_000);
+  await eventually(async () => (await running('jobs')).length === 0, 'scaled in to zero', 30_000);
 });

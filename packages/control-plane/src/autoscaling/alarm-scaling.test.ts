@@ -46,7 +46,7 @@ async function serviceAt(name: string, count: number) {
   await eventually(async () => {
     const s = (await h.call('DescribeServices', { cluster: 'al', services: [name] })).body['services'][0];
     return s.runningCount === count && s.deployments[0].rolloutState === 'COMPLETED';
-  }, `${name} steady`, 10_000);
+  }, `${name} steady`, 30_000);
 }
 
 const cpu = (service: string, values: number[], at: number) =>
@@ -63,7 +63,7 @@ test('target tracking: its alarms appear in DescribeAlarms; AlarmHigh scales out
   const alarms = await eventually(async () => {
     const r = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'TargetTracking-service/al/web-' }));
     return r.MetricAlarms?.length === 2 && r.MetricAlarms;
-  }, 'the two target tracking alarms');
+  }, 'the two target tracking alarms', 20_000);
   const hi = alarms.find((a) => a.AlarmName === high)!;
   assert.deepEqual([hi.Namespace, hi.MetricName, hi.Statistic, hi.Threshold, hi.ComparisonOperator, hi.Period, hi.EvaluationPeriods], ['AWS/ECS', 'CPUUtilization', 'Average', 50, 'GreaterThanThreshold', 10, 1]);
   assert.deepEqual(hi.Dimensions, [{ Name: 'ClusterName', Value: 'al' }, { Name: 'ServiceName', Value: 'web' }]);
@@ -73,19 +73,19 @@ test('target tracking: its alarms appear in DescribeAlarms; AlarmHigh scales out
 
   const t0 = Date.now();
   cpu('web', [100], t0);
-  await eventually(() => desired('web') === 2, 'scaled out to ceil(1 x 100 / 50) = 2', 10_000);
+  await eventually(() => desired('web') === 2, 'scaled out to ceil(1 x 100 / 50) = 2', 30_000);
   const out = activities('web')[0]!;
   assert.equal(out.cause, `monitor alarm ${high} in state ALARM triggered policy cpu50 changing the desired capacity from 1 to 2`);
   assert.equal(out.description, 'Setting desired count to 2.');
   const svc = (await h.call('DescribeServices', { cluster: 'al', services: ['web'] })).body['services'][0];
   assert.ok(svc.events.some((e: { message: string }) => e.message === `(service web) Application Auto Scaling changed the desired count from 1 to 2: ${out.cause}.`));
-  await eventually(async () => (await h.call('DescribeServices', { cluster: 'al', services: ['web'] })).body['services'][0].runningCount === 2, 'two running', 10_000);
+  await eventually(async () => (await h.call('DescribeServices', { cluster: 'al', services: ['web'] })).body['services'][0].runningCount === 2, 'two running', 30_000);
 
   // Idle now: two periods under 45 %.
   const zeros = Array.from({ length: 40 }, () => 0);
   cpu('web', zeros, Date.now());
   cpu('web', zeros, Date.now() - 10_000);
-  await eventually(() => desired('web') === 1, 'scaled in to 1', 15_000);
+  await eventually(() => desired('web') === 1, 'scaled in to 1', 30_000);
   assert.match(activities('web')[0]!.cause, new RegExp(`^monitor alarm ${low.replace(/[/-]/g, '\\$&')} in state ALARM triggered policy cpu50 changing the desired capacity from 2 to 1$`));
 
   await aas('DeleteScalingPolicy', { ...key('web'), PolicyName: 'cpu50' });
@@ -107,7 +107,7 @@ test('step scaling on the user\'s own alarm: the breach above the threshold pick
   const policy = await aas('DescribeScalingPolicies', { ServiceNamespace: 'ecs', PolicyNames: ['step-out'] });
   assert.deepEqual(policy['ScalingPolicies'][0].Alarms.map((a: { AlarmName: string }) => a.AlarmName), ['queue-high']);
   await cw.send(new PutMetricDataCommand({ Namespace: 'Shop', MetricData: [{ MetricName: 'QueueDepth', Value: 130, Timestamp: new Date() }] }));
-  await eventually(() => desired('queue') === 4, 'breach 30 -> +3', 10_000);
+  await eventually(() => desired('queue') === 4, 'breach 30 -> +3', 30_000);
   assert.equal(activities('queue')[0]!.cause, 'monitor alarm queue-high in state ALARM triggered policy step-out changing the desired capacity from 1 to 4');
   // Cooldown 60 s: with the alarm still in ALARM on a fresh point, the +3 counts from where the last scale-out
   // started (1 + 3 = 4, already there): an evaluation run here, synchronously, adds nothing.
