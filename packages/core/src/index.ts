@@ -26,3 +26,4 @@ export * from './autoscaling';
 export * from './launch/fargate';
 export * from './logs';
 export * from './launch/environment-files';
+export * from './iam/ecs-service-linked-role';

@@ -38,6 +38,7 @@ import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
 import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse, PutLogEventsRequest, PutLogEventsResponse, ReportTaskUsageRequest, ReportTaskUsageResponse } from '@stevedore/proto';
 import { DEFAULT_TASK_CREDENTIALS_TTL_MS, issueTaskCredentials } from './task-credentials';
+import { ecsServicePrincipalArn } from '@stevedore/core';
 import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
 import { validateUsageReport } from './usage-report-validation';
 import type { TaskUsage } from '../store/task-usage-repo';
@@ -502,7 +503,11 @@ export class Dispatcher {
     try {
       const res = issueTaskCredentials(this.store, this.arn, peer.instanceId, call.request, this.opts.taskCredentialsTtlMs ?? DEFAULT_TASK_CREDENTIALS_TTL_MS);
       // The key id names the credentials in logs and in the API's audit lines; never the secret or token.
-      this.log.info({ instance: peer.instanceId, task: call.request.task_arn, roleType: call.request.role_type, roleArn: res.role_arn, accessKeyId: res.access_key_id }, 'task credentials issued');
+      // Audited like an API call made by the ECS service-linked role (the key id names the credentials; never the secret or token).
+      this.log.info(
+        { audit: true, action: 'sts:AssumeRole', principal: ecsServicePrincipalArn(this.arn.account), instance: peer.instanceId, task: call.request.task_arn, roleType: call.request.role_type, roleArn: res.role_arn, accessKeyId: res.access_key_id },
+        'task credentials issued',
+      );
       cb(null, res);
     } catch (e) {
       if (isGrpcError(e)) {

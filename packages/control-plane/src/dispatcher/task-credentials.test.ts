@@ -98,3 +98,18 @@ test('a task without that role, with a role that does not exist, or an unknown t
   assert.match(await grpcFailure(agent.getTaskCredentials('arn:aws:ecs:us-east-1:000000000000:task/roles/nope')), /^5 unknown task/);
   assert.match(await grpcFailure(agent.getTaskCredentials('x', 'Admin')), /^3 role_type/);
 });
+
+test('the control plane issues them under its ECS service-linked role: listed with the roles, scoped, never usable with a key', async () => {
+  const roles = (await h.call('ListRoles', {}, `${SV}ListRoles`)).body['roles'] as { roleName: string; serviceLinked?: boolean; arn: string; policyDocument: { Statement: { Action: string[] }[] } }[];
+  const ecs = roles.find((r) => r.roleName === 'AWSServiceRoleForECS');
+  assert.ok(ecs, 'listed');
+  assert.equal(ecs.serviceLinked, true);
+  assert.equal(ecs.arn, 'arn:aws:iam::000000000000:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS');
+  assert.deepEqual(ecs.policyDocument.Statement.flatMap((s) => s.Action).sort(), ['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:RegisterTargets', 'sts:AssumeRole']);
+  const key = await h.call('CreateAccessKey', { roleName: 'AWSServiceRoleForECS' }, `${SV}CreateAccessKey`);
+  assert.equal(key.status, 400);
+  assert.match(key.body['message'], /service-linked role/);
+  // A task cannot name it (or any built-in role) as its task role: only created roles are issued.
+  assert.equal((await h.call('RegisterTaskDefinition', { family: 'slr', taskRoleArn: 'AWSServiceRoleForECS', containerDefinitions: [{ name: 'web', image: 'busybox', memory: 16 }] })).status, 200);
+  assert.match(await grpcFailure(agent.getTaskCredentials(await start('slr'))), /^9 taskRoleArn AWSServiceRoleForECS: no such role/);
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { arns, roleNameOf, type ArnContext } from '@stevedore/core';
+import { arns, ECS_SERVICE_LINKED_POLICY, ECS_SERVICE_LINKED_ROLE, evaluate, roleNameOf, type ArnContext } from '@stevedore/core';
 import { grpc, type GetTaskCredentialsRequest, type GetTaskCredentialsResponse } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import type { TaskRoleType } from '../store/task-credentials-repo';
@@ -45,6 +45,11 @@ export function issueTaskCredentials(store: Store, arn: ArnContext, instanceId: 
     // Only roles created with `iam create-role`: the built-in admin role is never handed to a container.
     const role = roleName === undefined ? undefined : store.iam.getRole(roleName);
     if (!role || roleName === undefined) throw grpcError(grpc.status.FAILED_PRECONDITION, `${field} ${ref}: no such role (create it with stevedore iam create-role)`);
+    // The control plane acts under its ECS service-linked role here: its policy must allow assuming the role.
+    const roleArn = `arn:aws:iam::${arn.account}:role/${roleName}`;
+    if (evaluate(ECS_SERVICE_LINKED_POLICY, 'sts:AssumeRole', roleArn) !== 'allow') {
+      throw grpcError(grpc.status.PERMISSION_DENIED, `${ECS_SERVICE_LINKED_ROLE} may not assume ${roleArn}`);
+    }
     const now = store.clock.now();
     const accessKeyId = newTemporaryKeyId();
     const secretAccessKey = randomBytes(30).toString('base64');
@@ -53,7 +58,7 @@ export function issueTaskCredentials(store: Store, arn: ArnContext, instanceId: 
     const expiresAt = now + Math.min(ttlMs, MAX_TASK_CREDENTIALS_TTL_MS);
     store.taskCredentials.insert({ accessKeyId, taskArn, taskId: task.id, instanceId, roleType, roleName, expiresAt, createdAt: now }, secretAccessKey, sessionToken);
     return {
-      role_arn: `arn:aws:iam::${arn.account}:role/${roleName}`,
+      role_arn: roleArn,
       access_key_id: accessKeyId,
       secret_access_key: secretAccessKey,
       session_token: sessionToken,

@@ -150,7 +150,7 @@ test('access keys and roles: secrets shown once, deleted keys stop working, guar
   const roles = await h.call('ListRoles', {}, `${SV}ListRoles`);
   assert.deepEqual(
     roles.body['roles'].map((r: { roleName: string; builtIn: boolean }) => [r.roleName, r.builtIn]),
-    [['admin', true], ['read-only', true], ['AWSServiceRoleForApplicationAutoScaling_ECSService', true], ['deployer-prod', false]],
+    [['admin', true], ['read-only', true], ['AWSServiceRoleForApplicationAutoScaling_ECSService', true], ['AWSServiceRoleForECS', true], ['deployer-prod', false]],
   );
 });
 

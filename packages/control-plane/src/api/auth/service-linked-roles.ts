@@ -3,6 +3,10 @@ import {
   AUTOSCALING_SERVICE_LINKED_ROLE,
   AUTOSCALING_SERVICE_PRINCIPAL,
   autoscalingRoleArn,
+  ECS_SERVICE_LINKED_POLICY,
+  ECS_SERVICE_LINKED_ROLE,
+  ECS_SERVICE_PRINCIPAL,
+  ecsServiceRoleArn,
 } from '@stevedore/core';
 import type { BuiltInRole } from './policy';
 
@@ -27,6 +31,16 @@ export const SERVICE_LINKED_ROLES: ReadonlyMap<string, ServiceLinkedRole> = new 
       policyDocument: AUTOSCALING_SERVICE_LINKED_POLICY,
       servicePrincipal: AUTOSCALING_SERVICE_PRINCIPAL,
       arn: autoscalingRoleArn,
+    },
+  ],
+  [
+    ECS_SERVICE_LINKED_ROLE,
+    {
+      roleName: ECS_SERVICE_LINKED_ROLE,
+      description: 'Used by the control plane to act for tasks and services: it issues task role credentials (sts:AssumeRole on the task role) and registers service tasks with target groups.',
+      policyDocument: ECS_SERVICE_LINKED_POLICY,
+      servicePrincipal: ECS_SERVICE_PRINCIPAL,
+      arn: ecsServiceRoleArn,
     },
   ],
 ]);
