@@ -87,6 +87,7 @@ const CONTAINER_GATES: readonly ContainerGate[] = [
       const i = c.resourceRequirements?.findIndex((r) => r.type === 'GPU') ?? -1;
       return when(i >= 0, ['resourceRequirements', String(i)], 'GPU resourceRequirements');
     },
+    why: 'pass the GPU device in with linuxParameters.devices on a cluster that allows it (stevedore:allowHostDevices), on an EC2 launch',
   },
   {
     find: (c) => {
