@@ -54,6 +54,20 @@ test('file systems: validated (nothing can be smuggled into the NFS options), id
   assert.match(resolveEfsVolumes(store, task([{ name: 'v', efsVolumeConfiguration: { fileSystemId: 'fs-00000000000000001' } }]))![0]!.error!, /is not registered/);
   assert.match(resolveEfsVolumes(store, task([{ name: 'v', efsVolumeConfiguration: { fileSystemId: id, authorizationConfig: { accessPointId: 'fsap-00000000000000000' } } }]))![0]!.error!, /access point .* does not exist/);
 
+  // authorizationConfig.iam ENABLED: the task role's policy decides (ClientMount to mount, ClientWrite or the mount is read-only).
+  const fsArn = `arn:aws:elasticfilesystem:us-east-1:000000000000:file-system/${id}`;
+  const mk = async (roleName: string, actions: string[]) =>
+    assert.equal((await call('CreateRole', { roleName, policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: actions, Resource: [fsArn] }] }) })).status, 200);
+  await mk('efs-rw', ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
+  await mk('efs-ro', ['elasticfilesystem:ClientMount']);
+  await mk('efs-none', ['elasticfilesystem:DescribeFileSystems']);
+  const iamTask = (taskRoleArn: string | undefined) =>
+    ({ ...task([{ name: 'v', efsVolumeConfiguration: { fileSystemId: id, transitEncryption: 'ENABLED', authorizationConfig: { iam: 'ENABLED' } } }]), ...(taskRoleArn ? { taskRoleArn } : {}) }) as TaskAssignment;
+  assert.equal(resolveEfsVolumes(store, iamTask('efs-rw'))![0]!.mountOptions, 'noatime,actimeo=30');
+  assert.equal(resolveEfsVolumes(store, iamTask('arn:aws:iam::000000000000:role/efs-ro'))![0]!.mountOptions, 'noatime,actimeo=30,ro');
+  assert.match(resolveEfsVolumes(store, iamTask('efs-none'))![0]!.error!, /^the task role efs-none is not authorized to perform: elasticfilesystem:ClientMount on resource: arn:aws:elasticfilesystem:/);
+  assert.match(resolveEfsVolumes(store, iamTask(undefined))![0]!.error!, /no task role/);
+
   assert.equal((await call('DeleteAccessPoint', { accessPointId: ap.body['accessPointId'] })).status, 200);
   assert.equal((await call('DeleteFileSystem', { fileSystemId: id })).status, 200);
 });

@@ -1,4 +1,4 @@
-import type { ResolvedEfsVolume, TaskAssignment } from '@stevedore/core';
+import { evaluate, roleNameOf, type PolicyDocument, type ResolvedEfsVolume, type TaskAssignment } from '@stevedore/core';
 import type { Store } from '../store/store';
 
 /** A root directory or access point root as a path under the export: no '..', ',' or ':' (it becomes Docker's `device=:<path>`). */
@@ -41,12 +41,30 @@ export function resolveEfsVolumes(store: Store, a: TaskAssignment): ResolvedEfsV
       fail(`rootDirectory ${JSON.stringify(sub.slice(0, 100))} must be a path without '..', ',' or ':'`);
       continue;
     }
+    // EFS IAM authorization: the task role must allow ClientMount; without ClientWrite the mount is read-only.
+    let readOnly = false;
+    if (efs.authorizationConfig?.iam === 'ENABLED') {
+      const fsArn = `arn:aws:elasticfilesystem:${store.arnContext.region}:${store.arnContext.account}:file-system/${fs.fileSystemId}`;
+      const roleName = a.taskRoleArn === undefined ? undefined : roleNameOf(a.taskRoleArn);
+      const role = roleName === undefined ? undefined : store.iam.getRole(roleName);
+      if (!role) {
+        fail(`authorizationConfig.iam is ENABLED but the task has no task role (created with stevedore iam create-role) to authorize the mount`);
+        continue;
+      }
+      const policy = role.policyDocument as PolicyDocument;
+      if (evaluate(policy, 'elasticfilesystem:ClientMount', fsArn) !== 'allow') {
+        fail(`the task role ${roleName} is not authorized to perform: elasticfilesystem:ClientMount on resource: ${fsArn}`);
+        continue;
+      }
+      readOnly = evaluate(policy, 'elasticfilesystem:ClientWrite', fsArn) !== 'allow';
+    }
+    const mountOptions = [fs.mountOptions, readOnly ? 'ro' : undefined].filter((o): o is string => o !== undefined).join(',');
     out.push({
       ...base,
       server: fs.server,
       path: join(fs.path, sub),
       nfsVersion: fs.nfsVersion,
-      ...(fs.mountOptions !== undefined ? { mountOptions: fs.mountOptions } : {}),
+      ...(mountOptions !== '' ? { mountOptions } : {}),
       transitEncryption: efs.transitEncryption ?? 'DISABLED',
       ...(efs.transitEncryptionPort !== undefined ? { transitEncryptionPort: efs.transitEncryptionPort } : {}),
     });

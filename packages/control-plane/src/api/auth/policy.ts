@@ -18,7 +18,7 @@ import type { Decision, PolicyDocument, PolicyStatement } from '@stevedore/core'
  * `iam` for `iam:PassRole`: no IAM operation is served, but starting a task
  * passes its roles, and that is authorized as in AWS.
  */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm'] as const;
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm', 'elasticfilesystem'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;
