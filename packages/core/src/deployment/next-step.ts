@@ -16,6 +16,12 @@ export interface StepTask {
 export interface ReplacedTask extends StepTask {
   /** The stoppedReason to give when it is stopped. */
   reason: string;
+  /**
+   * ECS task scale-in protection: a healthy or unproven task of an older
+   * deployment is not stopped while protected; it keeps counting toward
+   * the bounds and the deployment waits for it.
+   */
+  held?: boolean;
 }
 
 export interface StepInput {
@@ -74,11 +80,13 @@ export function nextStep(input: StepInput): DeploymentStep {
   const bounds = deploymentBounds(desired, input.configuration as DeploymentConfiguration);
   const minHealthy = bounds.minHealthy;
   const maxTotal = Math.max(bounds.maxTotal, desired);
-  const unprovenOld = input.replace.filter((t) => !t.healthy && t.unproven);
-  const healthyOld = input.replace.filter((t) => t.healthy);
-  let healthy = input.keep.filter((t) => t.healthy).length + healthyOld.length;
+  const unprovenOld = input.replace.filter((t) => !t.healthy && t.unproven && !t.held);
+  const healthyOld = input.replace.filter((t) => t.healthy && !t.held);
+  const heldHealthy = input.replace.filter((t) => t.held && t.healthy).length;
+  const heldUnproven = input.replace.filter((t) => t.held && !t.healthy && t.unproven).length;
+  let healthy = input.keep.filter((t) => t.healthy).length + healthyOld.length + heldHealthy;
   // What the floor protects: tasks counted healthy, and older tasks on their way to it.
-  let standing = healthy + unprovenOld.length;
+  let standing = healthy + unprovenOld.length + heldUnproven;
   let total = input.keep.length + input.replace.length;
   const stop: DeploymentStep['stop'] = [];
   for (const t of input.replace) {
@@ -101,7 +109,8 @@ export function nextStep(input: StepInput): DeploymentStep {
   }
   const need = Math.max(0, desired - input.keep.length);
   const start = input.canStart ? Math.min(need, Math.max(0, maxTotal - total)) : 0;
-  const waiting = input.replace.length > stop.length;
+  // Protected tasks wait for their protection, not for the bounds: they do not make a deployment blocked.
+  const waiting = input.replace.filter((t) => !t.held).length > stop.length;
   const newOnTheWay = input.keep.some((t) => !t.healthy);
   const blocked = input.canStart && waiting && need > 0 && start === 0 && stop.length === 0 && !newOnTheWay;
   return { start, stop, minHealthy, maxTotal, blocked };

@@ -76,7 +76,8 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
     desired,
     configuration: service.deploymentConfiguration,
     keep: kept.map((t) => stepTask(t, plan)),
-    replace: retiring.map((r) => ({ ...stepTask(r.task, plan), reason: r.reason })),
+    // ECS: a protected task of an older deployment stays until its protection ends (failing or draining ones still go).
+    replace: retiring.map((r) => ({ ...stepTask(r.task, plan), reason: r.reason, ...(r.task.scaleInProtected && r.reason === reasons.scaling(primary?.id ?? '') ? { held: true } : {}) })),
     canStart: plan.launch,
   });
   for (const s of step.stop) stop.push({ ...s, lost: false });
