@@ -64,6 +64,11 @@ before(async () => {
   assert.ok(reg.taskDefinition.compatibilities.includes('FARGATE'));
 });
 after(async () => {
+  // Every task of the cluster, whatever test started it (services too).
+  for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+    const r = await c.call('ListTasks', { desiredStatus, maxResults: 100 }).catch(() => ({ taskArns: [] }));
+    for (const arn of r.taskArns as string[]) taskIds.add(arn.split('/').pop()!);
+  }
   for (const fn of hooks.fns) await fn();
   // The agents were killed before their cleanup: leave no empty task cgroups behind.
   for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
