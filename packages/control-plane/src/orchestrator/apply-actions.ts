@@ -9,6 +9,7 @@ import {
   requestStop,
   rolledBackService,
   serviceGroup,
+  SPOT_INTERRUPTION_REASON,
   type InstanceResources,
   type ReconcileResult,
   type ServiceRuntime,
@@ -66,7 +67,9 @@ export function applyReconcile(
     for (const s of result.stop) {
       const current = store.tasks.get(s.taskId);
       if (!current) continue;
-      const next = requestStop(current, { stopCode: 'ServiceSchedulerInitiated', reason: s.reason, now });
+      // Draining a host (an operator, or a host group scaling in) reclaims the FARGATE_SPOT capacity on it: ECS's Spot interruption.
+      const spot = current.capacityProviderName === 'FARGATE_SPOT' && current.containerInstanceId !== undefined && store.instances.get(current.containerInstanceId)?.status === 'DRAINING';
+      const next = requestStop(current, spot ? { stopCode: 'SpotInterruption', reason: SPOT_INTERRUPTION_REASON, now } : { stopCode: 'ServiceSchedulerInitiated', reason: s.reason, now });
       if (!next) continue;
       const row = { ...next, seq: current.seq };
       store.tasks.put(row);
