@@ -10,6 +10,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as http from 'node:http';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -47,8 +49,8 @@ function ms(v: string): number {
 }
 
 /** Asynchronous on purpose: a blocked event loop would leave the API client's idle keep-alive sockets half-closed. */
-async function wrk(url: string): Promise<WrkResult> {
-  const { stdout: out } = await promisify(execFile)('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', url], { encoding: 'utf8' });
+async function wrk(url: string, extra: string[] = []): Promise<WrkResult> {
+  const { stdout: out } = await promisify(execFile)('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', ...extra, url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const p99 = ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
@@ -139,6 +141,12 @@ async function main(): Promise<void> {
     await c.callStevedore('ModifyTargetGroupAttributes', { TargetGroupArn: tg, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '0' }] });
     const lb = (await c.callStevedore('CreateLoadBalancer', { Name: `bench-${process.pid}`, Cluster: c.name, Placement: { Expression: 'attribute:role == lb' } })).LoadBalancers[0].LoadBalancerArn;
     await c.callStevedore('CreateListener', { LoadBalancerArn: lb, Protocol: 'HTTP', Port: PORT, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }] });
+    // The same target behind an HTTPS listener of the same HAProxy: a self-signed EC P-256 certificate, ELB's default policy (TLS 1.2-1.3).
+    const certDir = mkdtempSync(path.join(os.tmpdir(), 'sv-bench-cert-'));
+    hooks.push(() => rmSync(certDir, { recursive: true, force: true }));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${certDir}/k`, '-out', `${certDir}/c`, '-days', '2', '-subj', '/CN=bench.example'], { stdio: 'ignore' });
+    const cert = await c.call('ImportCertificate', { Certificate: readFileSync(`${certDir}/c`).toString('base64'), PrivateKey: readFileSync(`${certDir}/k`).toString('base64') }, 'CertificateManager');
+    await c.callStevedore('CreateListener', { LoadBalancerArn: lb, Protocol: 'HTTPS', Port: PORT + 1, Certificates: [{ CertificateArn: cert.CertificateArn }], DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }] });
     await c.call('CreateService', {
       serviceName: 'bench',
       taskDefinition: 'bench-lb',
@@ -159,6 +167,12 @@ async function main(): Promise<void> {
     const best = (a: WrkResult, b: WrkResult) => (a.rps >= b.rps ? a : b);
     const bd = best(d, d2);
     const bl = best(l, l2);
+    // HTTPS vs HTTP through the same HAProxy: keep-alive (TLS set up once per connection), and a new connection per request (a full handshake each).
+    const viaTls = `https://${LB_IP}:${PORT + 1}/id`;
+    const close = ['-H', 'Connection: close'];
+    const tls = best(await wrk(viaTls), await wrk(viaTls));
+    const httpClose = best(await wrk(viaLb, close), await wrk(viaLb, close));
+    const tlsClose = best(await wrk(viaTls, close), await wrk(viaTls, close));
 
     const ttt: number[] = [];
     for (let i = 0; i < ROUNDS; i++) ttt.push(await timeToTraffic(c, tg));
@@ -172,6 +186,10 @@ async function main(): Promise<void> {
     process.stdout.write(`| path | requests/s | p50 | p99 | errors |\n|---|---|---|---|---|\n`);
     process.stdout.write(`| direct to the target (docker-proxy) | ${bd.rps.toFixed(0)} | ${f(bd.p50Ms)} ms | ${f(bd.p99Ms)} ms | ${bd.errors} |\n`);
     process.stdout.write(`| through the load balancer (HAProxy) | ${bl.rps.toFixed(0)} | ${f(bl.p50Ms)} ms | ${f(bl.p99Ms)} ms | ${bl.errors} |\n`);
+    process.stdout.write(`| HTTPS through the same HAProxy, keep-alive | ${tls.rps.toFixed(0)} | ${f(tls.p50Ms)} ms | ${f(tls.p99Ms)} ms | ${tls.errors} |\n`);
+    process.stdout.write(`| HTTP, a new connection per request | ${httpClose.rps.toFixed(0)} | ${f(httpClose.p50Ms)} ms | ${f(httpClose.p99Ms)} ms | ${httpClose.errors} |\n`);
+    process.stdout.write(`| HTTPS, a new connection (TLS handshake) per request | ${tlsClose.rps.toFixed(0)} | ${f(tlsClose.p50Ms)} ms | ${f(tlsClose.p99Ms)} ms | ${tlsClose.errors} |\n`);
+    process.stdout.write(`HTTPS / HTTP: keep-alive ${(tls.rps / bl.rps).toFixed(2)}, new connection per request ${(tlsClose.rps / httpClose.rps).toFixed(2)}\n`);
     process.stdout.write(`throughput ratio (LB / direct): ${(bl.rps / bd.rps).toFixed(2)} (goal >= 0.8); runs: direct ${d.rps.toFixed(0)}/${d2.rps.toFixed(0)}, LB ${l.rps.toFixed(0)}/${l2.rps.toFixed(0)}\n`);
     process.stdout.write(`RUNNING -> first request through the LB (1 s checks, healthy threshold 2), ${ROUNDS} rounds: median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms (goal <= 2000 ms); all: ${ttt.join(', ')}\n`);
   } finally {

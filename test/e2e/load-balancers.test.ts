@@ -20,6 +20,9 @@ const AWS_CLI = '/usr/bin/aws';
 const HTTP_PORT = 18080;
 const TCP_PORT = 19000;
 const DEREGISTRATION_DELAY_S = 6;
+/** The HTTPS listener's port and the test certificates (a.example, b.example), for the redirect test. */
+const HTTPS_PORT = HTTP_PORT + 2;
+let certDir = '';
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
 const tg: Record<string, string> = {};
@@ -365,6 +368,7 @@ test('a rolling deployment under continuous HTTP load completes with zero failed
   assert.ok(k.ok > 100, `keep-alive load ran throughout (${k.ok} requests)`);
   assert.ok(ok > 100, `load ran throughout (${ok} requests)`);
   assert.ok(v2 > 0, 'the new revision served');
+  await waitFor(async () => (await targetStates(tg['web']!)).every((x) => x.state === 'healthy') || undefined, { description: 'the old targets drained and removed', timeoutMs: 30_000, intervalMs: 250 });
   const last = await Promise.all(Array.from({ length: 6 }, () => get('/id')));
   assert.ok(last.every((r) => r.body.startsWith('web-v2 ')), 'only the new revision serves once the old tasks drained');
 });
@@ -379,11 +383,12 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   await waitFor(() => kept.ok > 50, { description: 'keep-alive load running', timeoutMs: 15_000, intervalMs: 50 });
   await docker(['kill', ctr!.id]);
   // The task stops, its target drains for the deregistration delay and is removed; a replacement registers.
+  await waitFor(async () => (await targetStates(tg['web']!)).some((x) => x.state === 'draining') || undefined, { description: 'the killed task\'s target draining', timeoutMs: 30_000, intervalMs: 100 });
   await waitFor(
     async () => {
       const s = await targetStates(tg['web']!);
       const now = await hostnames('web');
-      return s.length === 3 && s.every((x) => x.state === 'healthy') && !now.has(victimHost) ? true : undefined;
+      return s.length === 3 && s.every((x) => x.state === 'healthy') && now.size === 3 && !now.has(victimHost) ? true : undefined;
     },
     { description: 'the killed task replaced and its target removed', timeoutMs: 90_000, intervalMs: 250 },
   );
@@ -452,6 +457,7 @@ function curl(args: string[]): Promise<{ code: number; out: string; err: string 
 
 test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them by SNI (curl --cacert), over HTTP/2', async () => {
   const dir = mkdtempSync(`${tmpdir()}/sv-lb-certs-`);
+  certDir = dir;
   hooks.after(() => rmSync(dir, { recursive: true, force: true }));
   const certArns: Record<string, string> = {};
   for (const name of ['a.example', 'b.example']) {
@@ -461,7 +467,7 @@ test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them
   const described = await aws(['acm', 'describe-certificate', '--certificate-arn', certArns['b.example']!]);
   assert.equal(described.Certificate.DomainName, 'b.example');
   const alb = (await aws(['elbv2', 'describe-load-balancers', '--names', `${c.name}-alb`.slice(-32).replace(/^-+/, '')])).LoadBalancers[0].LoadBalancerArn;
-  const port = HTTP_PORT + 2;
+  const port = HTTPS_PORT;
   const listener = (
     await aws(['elbv2', 'create-listener', '--load-balancer-arn', alb, '--protocol', 'HTTPS', '--port', String(port), '--certificates', `CertificateArn=${certArns['a.example']}`,
       '--ssl-policy', 'ELBSecurityPolicy-TLS13-1-2-2021-06', '--default-actions', `Type=forward,TargetGroupArn=${tg['web']}`])
@@ -480,4 +486,69 @@ test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them
   const wrong = await curl(['--cacert', `${dir}/a.example.pem`, '--resolve', `b.example:${port}:${LB_IP}`, `https://b.example:${port}/id`]);
   assert.notEqual(wrong.code, 0, 'b.example is not served with a.example\'s certificate');
   await assert.rejects(aws(['acm', 'delete-certificate', '--certificate-arn', certArns['a.example']!]), /ResourceInUse/);
+});
+
+test('every ALB action and condition on real HAProxy: 90/10 weighted forward over 1,000 requests, header and method conditions, fixed-response, HTTP to HTTPS redirect', async () => {
+  assert.ok(certDir, 'runs after the HTTPS test (its listener and certificates)');
+  const alb = (await aws(['elbv2', 'describe-load-balancers', '--names', `${c.name}-alb`.slice(-32).replace(/^-+/, '')])).LoadBalancers[0].LoadBalancerArn;
+  const port = HTTP_PORT + 3;
+  const listener = (
+    await aws(['elbv2', 'create-listener', '--load-balancer-arn', alb, '--protocol', 'HTTP', '--port', String(port),
+      '--default-actions', JSON.stringify([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'no route here' } }])])
+  ).Listeners[0].ListenerArn;
+  const rule = (priority: number, conditions: unknown, actions: unknown) =>
+    aws(['elbv2', 'create-rule', '--listener-arn', listener, '--priority', String(priority), '--conditions', JSON.stringify(conditions), '--actions', JSON.stringify(actions)]);
+  await rule(1, [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Canary', Values: ['y*s'] } }], [{ Type: 'forward', TargetGroupArn: tg['api'] }]);
+  await rule(2, [{ Field: 'http-request-method', HttpRequestMethodConfig: { Values: ['DELETE'] } }], [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '405', ContentType: 'application/json', MessageBody: '{"error": "no deletes"}' } }]);
+  await rule(3, [{ Field: 'host-header', HostHeaderConfig: { Values: ['a.example'] } }], [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: String(HTTPS_PORT), StatusCode: 'HTTP_301' } }]);
+  await rule(4, [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/id'] } }], [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg['web'], Weight: 90 }, { TargetGroupArn: tg['api'], Weight: 10 }] } }]);
+  const req = (method: string, path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const r = http.request({ host: LB_IP, port, path, method, headers, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), headers: res.headers }));
+      });
+      r.setTimeout(10_000, () => r.destroy(new Error('timeout')));
+      r.on('error', reject);
+      r.end();
+    });
+  // Rules reach the load balancer host asynchronously: wait for the last one (the weighted /id forward).
+  await waitFor(async () => (await req('GET', '/id').catch(() => undefined))?.status === 200, { description: 'the new listener serving its last rule', timeoutMs: 30_000, intervalMs: 250 });
+  const notFound = await req('GET', '/nothing');
+  assert.equal(notFound.body, 'no route here', 'fixed-response default action');
+  const deleted = await req('DELETE', '/id');
+  assert.deepEqual([deleted.status, deleted.headers['content-type'], deleted.body], [405, 'application/json', '{"error": "no deletes"}'], 'method condition, fixed-response');
+  for (let i = 0; i < 5; i++) assert.match((await req('GET', '/id', { 'x-canary': 'YES' })).body, /^api /, 'header condition (values case-insensitive, wildcard)');
+  const moved = await req('GET', '/id?x=1', { host: 'a.example' });
+  assert.equal(moved.status, 301);
+  assert.equal(moved.headers.location, `https://a.example:${HTTPS_PORT}/id?x=1`, 'redirect to HTTPS keeps host, path and query');
+  const followed = await curl(['-L', '--cacert', `${certDir}/a.example.pem`, '--resolve', `a.example:${port}:${LB_IP}`, '--resolve', `a.example:${HTTPS_PORT}:${LB_IP}`, `http://a.example:${port}/id`]);
+  assert.equal(followed.code, 0, followed.err);
+  assert.match(followed.out, /^web/, 'the redirect lands on the HTTPS listener');
+
+  // 1,000 requests over keep-alive connections, 10 at a time.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  const counts = { web: 0, api: 0, other: 0 };
+  let next = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      http.get({ host: LB_IP, port, path: '/id', agent }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          if (body.startsWith('api ')) counts.api++;
+          else if (body.startsWith('web')) counts.web++;
+          else counts.other++;
+          resolve();
+        });
+      }).on('error', reject);
+    });
+  await Promise.all(Array.from({ length: 10 }, async () => {
+    while (next++ < 1000) await one();
+  }));
+  agent.destroy();
+  assert.equal(counts.web + counts.api, 1000, JSON.stringify(counts));
+  // Binomial(1000, 0.1): mean 100, standard deviation 9.5; 60-140 is beyond 4 deviations.
+  assert.ok(counts.api >= 60 && counts.api <= 140, `about 10% to the api group: ${JSON.stringify(counts)}`);
 });

@@ -80,7 +80,7 @@ export interface RawRequest {
 
 async function sign(url: URL, headers: Record<string, string>, body: Buffer, creds: Credentials, region: string): Promise<Record<string, string>> {
   const target = headers['x-amz-target'] ?? '';
-  const service = target.startsWith('secretsmanager.') ? 'secretsmanager' : target.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : target.startsWith('Logs_20140328.') ? 'logs' : 'ecs';
+  const service = target.startsWith('secretsmanager.') ? 'secretsmanager' : target.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : target.startsWith('Logs_20140328.') ? 'logs' : target.startsWith('CertificateManager.') ? 'acm' : 'ecs';
   const signer = new SignatureV4({ credentials: creds, region, service, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, path: '/', query: {}, headers: { ...headers, host: url.host }, body });
   const out: Record<string, string> = {};

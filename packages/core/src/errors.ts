@@ -83,6 +83,7 @@ export type ElbErrorCode =
   | 'SSLPolicyNotFoundException'
   | 'CertificateNotFoundException'
   | 'InvalidArnException'
+  | 'InvalidLoadBalancerActionException'
   | 'TooManyCertificatesException';
 
 export class StevedoreError extends Error {

@@ -210,7 +210,8 @@ test('the renderer refuses every value that is not of its expected form, naming 
     ['default to an unknown target group', (lb) => void (l0(lb).defaultTargetGroupArn = 'x'), /listeners\[0\]\.defaultTargetGroupArn/],
     ['condition value with a newline', (lb) => void (l0(lb).rules[0]!.conditions[0]!.values[0] = 'a\n  use_backend x'), /rules\[0\]\.conditions\[0\]\.values\[0\]/],
     ['condition value not ASCII', (lb) => void (l0(lb).rules[1]!.conditions[0]!.values[0] = '/é'), /rules\[1\]\.conditions\[0\]\.values\[0\]/],
-    ['condition field', (lb) => void ((l0(lb).rules[0]!.conditions[0] as { field: string }).field = 'http-header'), /conditions\[0\]\.field/],
+    ['condition field', (lb) => void ((l0(lb).rules[0]!.conditions[0] as { field: string }).field = 'cookie'), /conditions\[0\]\.field/],
+    ['http-header name with a quote', (lb) => void (l0(lb).rules[0]!.conditions[0] = { field: 'http-header', httpHeaderName: "X-A'b", values: ['x'] }), /conditions\[0\]\.httpHeaderName/],
     ['health check path with a space', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: '/health HTTP/1.0' }), /targetGroups\[0\]\.healthCheck\.path/],
     ['health check path with a quote', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: "/x'y" }), /healthCheck\.path/],
     ['health check path not absolute', (lb) => void (tg0(lb).healthCheck = { ...tg0(lb).healthCheck, path: 'health' }), /healthCheck\.path/],
@@ -273,4 +274,59 @@ test('HTTPS and TLS listeners: crt-list of content-named certificate files, the 
   bad({ certificates: [{ arn: 'c1', id: '../x', pem: pem('A') }] }, /certificates\[0\]\.id/);
   bad({ certificates: [{ arn: 'c1', id: 'aa11', pem: 'no key here' }] }, /certificates\[0\]\.pem/);
   assert.throws(() => renderHaproxyConfig(set([lb]), OPTS), /certDir/);
+});
+
+test('every ALB condition as ACLs, and every action chosen by use_backend in priority order: weighted forward, redirect, fixed-response', () => {
+  const lb = httpLb();
+  lb.targetGroups[0]!.stickinessSeconds = 600;
+  lb.targetGroups[1]!.algorithm = 'least_outstanding_requests';
+  lb.listeners[0]!.rules = [
+    { arn: 'r1', priority: 1, conditions: [{ field: 'http-header', httpHeaderName: 'X-Canary', values: ['yes', 'tr*e'] }, { field: 'http-request-method', values: ['POST', 'PUT'] }], action: { type: 'forward', targetGroups: [{ targetGroupArn: `${TG}/web/1`, weight: 90 }, { targetGroupArn: `${TG}/api/2`, weight: 10 }] } },
+    { arn: 'r2', priority: 2, conditions: [{ field: 'query-string', values: ['v=2', '=x*'], queryStrings: [{ key: 'v', value: '2' }, { value: 'x*' }] }, { field: 'source-ip', values: ['10.0.0.0/8', 'fd00::/8'] }], targetGroupArn: `${TG}/img/3` },
+    { arn: 'r3', priority: 3, conditions: [{ field: 'path-pattern', values: ['/old/*'] }], action: { type: 'redirect', protocol: 'HTTPS', host: '#{host}', port: '443', path: '/new/#{path}', query: '#{query}', statusCode: 'HTTP_301' } },
+    { arn: 'r4', priority: 4, conditions: [{ field: 'path-pattern', values: ['/maintenance'] }], action: { type: 'fixed-response', statusCode: '503', contentType: 'application/json', messageBody: '{"down": "$HOME \\\\ soon"}\n' } },
+  ];
+  delete lb.listeners[0]!.defaultTargetGroupArn;
+  lb.listeners[0]!.defaultAction = { type: 'redirect', protocol: 'HTTPS', host: '#{host}', port: '443', path: '/#{path}', query: '#{query}', statusCode: 'HTTP_302' };
+  const { text } = renderHaproxyConfig(set([lb]), OPTS);
+  const lines = text.split('\n').map((l) => l.trim());
+  const at = (l: string) => {
+    const i = lines.indexOf(l);
+    assert.ok(i >= 0, `${l}\n---\n${text}`);
+    return i;
+  };
+  at("acl r1_0 req.hdr(X-Canary) -m reg -i '^yes$' '^tr.*e$'");
+  at('acl r1_1 method POST PUT');
+  at("acl r2_0 query -m reg -i '(^|&)v=2(&|$)'");
+  at("acl r2_0 query -m reg -i '(^|&)[^=&]*=x.*(&|$)'");
+  at('acl r2_1 src 10.0.0.0/8 fd00::/8');
+  const draw = at('http-request set-var(txn.w_lb_web_80_r1) rand(100)');
+  const w90 = at('use_backend tg-web-1 if r1_0 r1_1 { var(txn.w_lb_web_80_r1) -m int lt 90 }');
+  const w10 = at('use_backend tg-api-2 if r1_0 r1_1');
+  const r2 = at('use_backend tg-img-3 if r2_0 r2_1');
+  const r3 = at('use_backend act-web-80-r3 if r3_0');
+  const r4 = at('use_backend act-web-80-r4 if r4_0');
+  const dflt = at('default_backend act-web-80-default');
+  assert.ok(draw < w90 && w90 < w10 && w10 < r2 && r2 < r3 && r3 < r4 && r4 < dflt, 'first match in priority order, whatever the action');
+  at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443/new%[path]?%[query]" code 301 if { query -m len gt 0 }');
+  at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443/new%[path]" code 301');
+  at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443%[path]" code 302');
+  at('http-request return status 503 content-type "application/json" string "{\\"down\\": \\"\\$HOME \\\\\\\\ soon\\"}\\n"');
+  assert.match(text, /backend tg-web-1\n  mode http\n  balance roundrobin\n  timeout check 1s\n  cookie AWSALB insert indirect nocache attr "Max-Age=600"\n/);
+  assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s cookie t-a\n/);
+  assert.match(text, /backend tg-api-2\n  mode http\n  balance leastconn\n/);
+  // A new target of a sticky group is a reload (HAProxy 2.6 takes no `cookie` on servers added at run time).
+  const more = structuredClone(lb);
+  more.targetGroups[0]!.targets.push({ registrationId: 'z', id: 'i9', address: '127.0.0.9', port: 9, draining: false });
+  assert.deepEqual(planApply(renderHaproxyConfig(set([lb]), OPTS), renderHaproxyConfig(set([more], 'v2'), OPTS)), { kind: 'reload' });
+  const bad = (mutate: (x: HostLoadBalancer) => void, re: RegExp) => {
+    const x = structuredClone(lb);
+    mutate(x);
+    assert.throws(() => renderHaproxyConfig(set([x]), OPTS), (e: Error) => e instanceof HaproxyConfigError && re.test(e.message));
+  };
+  bad((x) => void ((x.listeners[0]!.rules[2]!.action as { host: string }).host = 'a"b'), /rules\[2\]\.action\.host/);
+  bad((x) => void ((x.listeners[0]!.rules[2]!.action as { path: string }).path = '/#{nope}'), /rules\[2\]\.action\.path/);
+  bad((x) => void ((x.listeners[0]!.rules[3]!.action as { statusCode: string }).statusCode = '302'), /rules\[3\]\.action\.statusCode/);
+  bad((x) => void (x.listeners[0]!.rules[1]!.conditions[1]!.values[0] = '10.0.0.0/8 || 1'), /rules\[1\]\.conditions\[1\]\.values\[0\]/);
+  bad((x) => void (x.listeners[0]!.rules[0]!.conditions[1]!.values[0] = 'get'), /rules\[0\]\.conditions\[1\]\.values\[0\]/);
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { haproxyTlsOptions, matcherCodes, sslPolicyOf, wildcardToRegex, type HostListener, type HostTargetGroup, type LoadBalancerHostSet, type RuleCondition } from '@stevedore/core';
-import { addressWithPort, conditionValue, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, quotedRegex, token } from './haproxy-values';
+import { haproxyTlsOptions, matcherCodes, sslPolicyOf, type HostListener, type HostTargetGroup, type HostAction, type LoadBalancerHostSet } from '@stevedore/core';
+import { aclLines, actionBackend, forwardLines } from './haproxy-actions';
+import { addressWithPort, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, token } from './haproxy-values';
 
 export { HaproxyConfigError } from './haproxy-values';
 
@@ -94,14 +95,6 @@ export function expectLine(matcher: string, field = 'healthCheck.matcher'): stri
   return codes.length === 1 ? `http-check expect status ${codes[0]}` : `http-check expect rstatus '^(${codes.join('|')})$'`;
 }
 
-function aclLines(name: string, c: RuleCondition, field: string): string {
-  oneOf(`${field}.field`, c.field, ['host-header', 'path-pattern'] as const);
-  if (!Array.isArray(c.values) || c.values.length === 0 || c.values.length > 5) throw new HaproxyConfigError(`${field}.values`, 'expected 1-5 values');
-  const patterns = c.values.map((v, i) => quotedRegex(wildcardToRegex(conditionValue(`${field}.values[${i}]`, v)))).join(' ');
-  // ALB matches the host without its port, case-insensitively; paths as sent.
-  return c.field === 'host-header' ? `  acl ${name} req.hdr(host),field(1,:) -m reg -i ${patterns}` : `  acl ${name} path -m reg ${patterns}`;
-}
-
 /**
  * `ssl crt-list ...` and the policy's TLS options for an HTTPS or TLS
  * listener; its certificate files and crt-list go into `files`, named by
@@ -130,7 +123,7 @@ function tlsBind(l: HostListener, field: string, certDir: string | undefined, fi
   return ` ssl crt-list ${listPath}${alpn} ${haproxyTlsOptions(policy).join(' ')}`;
 }
 
-function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string, certDir: string | undefined, files: Map<string, string>): string[] {
+function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string, certDir: string | undefined, files: Map<string, string>, actionBackends: string[][]): string[] {
   const protocol = oneOf(`${field}.protocol`, l.protocol, ['HTTP', 'HTTPS', 'TCP', 'TLS'] as const);
   const http = protocol === 'HTTP' || protocol === 'HTTPS';
   const tls = protocol === 'HTTPS' || protocol === 'TLS' ? tlsBind(l, field, certDir, files) : '';
@@ -144,16 +137,35 @@ function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map
   // with `Connection: close`, then closes: a client never writes into a connection being closed.
   if (http) lines.push('  option idle-close-on-response', '  option forwardfor', '  http-request set-header X-Forwarded-Port %[dst_port]', `  http-request set-header X-Forwarded-Proto ${protocol === 'HTTPS' ? 'https' : 'http'}`);
   else lines.push('  option tcplog');
+  const head = lines.length;
   l.rules.forEach((r, ri) => {
     const rf = `${field}.rules[${ri}]`;
     const priority = integer(`${rf}.priority`, r.priority, 1, 50_000);
     if (!Array.isArray(r.conditions) || r.conditions.length === 0 || r.conditions.length > 5) throw new HaproxyConfigError(`${rf}.conditions`, 'expected 1-5 conditions');
     const acls = r.conditions.map((c, i) => ({ name: `r${priority}_${i}`, c, f: `${rf}.conditions[${i}]` }));
-    lines.push(...acls.map((a) => aclLines(a.name, a.c, a.f)));
-    lines.push(`  use_backend ${backendOf(r.targetGroupArn, `${rf}.targetGroupArn`)} if ${acls.map((a) => a.name).join(' ')}`);
+    lines.push(...acls.flatMap((a) => aclLines(a.name, a.c, a.f)));
+    lines.push(...actionLines(r.action, r.targetGroupArn, `r${priority}`, acls.map((a) => a.name).join(' '), `${rf}.action`, `${rf}.targetGroupArn`));
   });
-  lines.push(`  default_backend ${backendOf(l.defaultTargetGroupArn, `${field}.defaultTargetGroupArn`)}`);
-  return lines;
+  const dflt = actionLines(l.defaultAction, l.defaultTargetGroupArn, 'default', '', `${field}.defaultAction`, `${field}.defaultTargetGroupArn`);
+  // A plain default forward is HAProxy's default_backend; anything else ends in use_backend lines.
+  const last = dflt[dflt.length - 1]!;
+  if (/^  use_backend \S+$/.test(last)) dflt[dflt.length - 1] = last.replace('use_backend', 'default_backend');
+  lines.push(...dflt);
+  // The weighted draws are http-request rules: HAProxy runs them before any use_backend anyway, so they are written first.
+  const draws = lines.filter((x) => x.startsWith('  http-request set-var(txn.w_'));
+  return [...lines.filter((x) => !x.startsWith('  http-request set-var(txn.w_')).slice(0, head), ...draws, ...lines.filter((x) => !x.startsWith('  http-request set-var(txn.w_')).slice(head)];
+
+  function actionLines(action: HostAction | undefined, targetGroupArn: string | undefined, key: string, cond: string, f: string, tgField: string): string[] {
+    if (action === undefined || action.type === 'forward') {
+      const fwd = action ?? { type: 'forward' as const, targetGroups: [{ targetGroupArn: targetGroupArn!, weight: 1 }] };
+      if (action === undefined && typeof targetGroupArn !== 'string') throw new HaproxyConfigError(tgField, 'needs a target group or an action');
+      return forwardLines(fwd, `w_${frontendName(lbName, l).replace(/[^A-Za-z0-9_]/g, '_')}_${key}`, cond, (arn, i) => backendOf(arn, action ? `${f}.targetGroups[${i}]` : tgField), f);
+    }
+    if (!http) throw new HaproxyConfigError(`${f}.action`, `${action.type} needs an HTTP or HTTPS listener`);
+    const name = safe(`act-${lbName}-${l.port}-${key}`);
+    actionBackends.push(actionBackend(name, action, f));
+    return [`  use_backend ${name}${cond ? ` if ${cond}` : ''}`];
+  }
 }
 
 function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], field: string): string[] {
@@ -161,7 +173,14 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const hf = `${field}.healthCheck`;
   const http = oneOf(`${field}.protocol`, tg.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const checkHttp = oneOf(`${hf}.protocol`, h.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
-  const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, '  balance roundrobin', `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
+  const algorithm = tg.algorithm === undefined ? 'round_robin' : oneOf(`${field}.algorithm`, tg.algorithm, ['round_robin', 'least_outstanding_requests'] as const);
+  const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, `  balance ${algorithm === 'round_robin' ? 'roundrobin' : 'leastconn'}`, `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
+  // ALB's lb_cookie stickiness: an AWSALB cookie naming the target, for the duration.
+  const sticky = tg.stickinessSeconds !== undefined;
+  if (sticky) {
+    if (!http) throw new HaproxyConfigError(`${field}.stickinessSeconds`, 'lb_cookie stickiness needs an HTTP target group');
+    lines.push(`  cookie AWSALB insert indirect nocache attr "Max-Age=${integer(`${field}.stickinessSeconds`, tg.stickinessSeconds, 1, 604_800)}"`);
+  }
   if (checkHttp) lines.push(`  option httpchk GET ${healthCheckPath(`${hf}.path`, h.path)}`, `  ${expectLine(h.matcher, `${hf}.matcher`)}`);
   // A target that refuses or drops a connection (a container still starting, a task
   // that just stopped) is retried on another one rather than failing the request.
@@ -174,8 +193,11 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const checks = [`check`, `inter ${inter}s`, `fall ${fall}`, `rise ${rise}`];
   const extra = [...(checkPort !== undefined ? [`port ${checkPort}`] : []), ...(slowStart > 0 ? [`slowstart ${slowStart}s`] : [])];
   servers.forEach((s, i) => {
+    // HAProxy 2.6 refuses `cookie` on servers added at run time: sticky groups change targets by reload.
+    if (sticky) extra.push(`cookie ${s.server}`);
     s.options = [...checks, ...extra].join(' ');
     lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra].join(' ')}`);
+    if (sticky) extra.pop();
   });
   return lines;
 }
@@ -224,9 +246,11 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
     });
   });
   const files = new Map<string, string>();
+  const actionBackends: string[][] = [];
   set.loadBalancers.forEach((lb, li) => {
-    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files)));
+    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files, actionBackends)));
   });
+  for (const b of actionBackends) out.push('', ...b);
   for (const tg of [...groups.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
     const be = backends.get(tg.arn)!;
     const mine = tg.targets.map((t) => ({
@@ -290,6 +314,7 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
     const k = key(s);
     const was = before.get(k);
     if (!was) {
+      if (s.options.split(' ').includes('cookie')) return { kind: 'reload' };
       const checked = s.options.split(' ').includes('check');
       commands.push(`add server ${k} ${addressWithPort('address', s.address, s.port)} ${s.options} weight 0`);
       if (checked) commands.push(`enable health ${k}`);

@@ -1,7 +1,7 @@
 import {
   toEcsTimestamp,
   type ContainerInstance,
-  type ForwardAction,
+  type RuleAction,
   type Listener,
   type ListenerRule,
   type LoadBalancer,
@@ -83,13 +83,30 @@ export function targetGroupAttributesJson(tg: TargetGroup) {
   return [
     { Key: 'deregistration_delay.timeout_seconds', Value: String(tg.attributes.deregistrationDelaySeconds) },
     { Key: 'slow_start.duration_seconds', Value: String(tg.attributes.slowStartSeconds) },
-    { Key: 'stickiness.enabled', Value: 'false' },
-    { Key: 'load_balancing.algorithm.type', Value: 'round_robin' },
+    { Key: 'stickiness.enabled', Value: String(tg.attributes.stickinessSeconds !== undefined) },
+    { Key: 'stickiness.type', Value: tg.protocol === 'HTTP' ? 'lb_cookie' : 'source_ip' },
+    { Key: 'stickiness.lb_cookie.duration_seconds', Value: String(tg.attributes.stickinessSeconds ?? 86_400) },
+    { Key: 'load_balancing.algorithm.type', Value: tg.attributes.algorithm ?? 'round_robin' },
   ];
 }
 
-export function actionsJson(actions: ForwardAction[]) {
-  return actions.map((a, i) => ({ Type: a.type, TargetGroupArn: a.targetGroupArn, Order: i + 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: a.targetGroupArn, Weight: 1 }] } }));
+export function actionsJson(actions: RuleAction[]) {
+  return actions.map((a, i) => {
+    const Order = i + 1;
+    if (a.type === 'redirect') {
+      return { Type: a.type, Order, RedirectConfig: { Protocol: a.protocol, Port: a.port, Host: a.host, Path: a.path, Query: a.query, StatusCode: a.statusCode } };
+    }
+    if (a.type === 'fixed-response') {
+      return { Type: a.type, Order, FixedResponseConfig: { StatusCode: a.statusCode, ...(a.contentType !== undefined ? { ContentType: a.contentType } : {}), ...(a.messageBody !== undefined ? { MessageBody: a.messageBody } : {}) } };
+    }
+    const groups = a.targetGroups ?? [{ targetGroupArn: a.targetGroupArn, weight: 1 }];
+    return {
+      Type: a.type,
+      ...(groups.length === 1 ? { TargetGroupArn: a.targetGroupArn } : {}),
+      Order,
+      ForwardConfig: { TargetGroups: groups.map((g) => ({ TargetGroupArn: g.targetGroupArn, Weight: g.weight })), TargetGroupStickinessConfig: { Enabled: false } },
+    };
+  });
 }
 
 export function listenerJson(l: Listener) {
@@ -106,7 +123,20 @@ export function listenerJson(l: Listener) {
 }
 
 function conditionJson(c: RuleCondition) {
-  return { Field: c.field, Values: c.values, ...(c.field === 'host-header' ? { HostHeaderConfig: { Values: c.values } } : { PathPatternConfig: { Values: c.values } }) };
+  switch (c.field) {
+    case 'host-header':
+      return { Field: c.field, Values: c.values, HostHeaderConfig: { Values: c.values } };
+    case 'path-pattern':
+      return { Field: c.field, Values: c.values, PathPatternConfig: { Values: c.values } };
+    case 'http-header':
+      return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderName, Values: c.values } };
+    case 'http-request-method':
+      return { Field: c.field, HttpRequestMethodConfig: { Values: c.values } };
+    case 'source-ip':
+      return { Field: c.field, SourceIpConfig: { Values: c.values } };
+    case 'query-string':
+      return { Field: c.field, QueryStringConfig: { Values: (c.queryStrings ?? []).map((q) => ({ ...(q.key !== undefined ? { Key: q.key } : {}), Value: q.value })) } };
+  }
 }
 
 export function ruleJson(r: ListenerRule) {

@@ -51,6 +51,15 @@ test('target groups: ELB defaults, ranges, duplicates and attributes', async () 
   const mod = await ok('ModifyTargetGroupAttributes', { TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '5' }, { Key: 'slow_start.duration_seconds', Value: '30' }] });
   assert.equal(mod.Attributes.find((a: any) => a.Key === 'slow_start.duration_seconds').Value, '30');
   await fails('ModifyTargetGroupAttributes', { TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'slow_start.duration_seconds', Value: '10' }] }, 'ValidationError', /slow_start/);
+  const sticky = await ok('ModifyTargetGroupAttributes', {
+    TargetGroupArn: tg.TargetGroupArn,
+    Attributes: [{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'lb_cookie' }, { Key: 'stickiness.lb_cookie.duration_seconds', Value: '600' }, { Key: 'load_balancing.algorithm.type', Value: 'least_outstanding_requests' }],
+  });
+  const byKey = new Map(sticky.Attributes.map((a: any) => [a.Key, a.Value]));
+  assert.deepEqual([byKey.get('stickiness.enabled'), byKey.get('stickiness.lb_cookie.duration_seconds'), byKey.get('load_balancing.algorithm.type')], ['true', '600', 'least_outstanding_requests']);
+  await fails('ModifyTargetGroupAttributes', { TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'stickiness.type', Value: 'app_cookie' }] }, 'ValidationError', /lb_cookie/);
+  await fails('ModifyTargetGroupAttributes', { TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'load_balancing.algorithm.type', Value: 'weighted_random' }] }, 'ValidationError', /least_outstanding_requests/);
+  await ok('ModifyTargetGroupAttributes', { TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'stickiness.enabled', Value: 'false' }, { Key: 'load_balancing.algorithm.type', Value: 'round_robin' }] });
   await fails('DescribeTargetGroups', { Names: ['nope'] }, 'TargetGroupNotFoundException');
   const tcp = (await ok('CreateTargetGroup', { Name: 'tcp', Protocol: 'TCP', Port: 9000 })).TargetGroups[0];
   assert.equal(tcp.HealthCheckProtocol, 'TCP');
@@ -76,7 +85,8 @@ test('load balancers, listeners and rules: ELB errors for bad input', async () =
   await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: 81, DefaultActions: [{ Type: 'forward', TargetGroupArn: tcp }] }, 'IncompatibleProtocolsException');
   await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 81, DefaultActions: [{ Type: 'forward', TargetGroupArn: tcp }] }, 'InvalidConfigurationRequestException', /protocol TCP/);
   await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 81, DefaultActions: [{ Type: 'forward', TargetGroupArn: web.replace(/[0-9a-f]{16}$/, '0000000000000000') }] }, 'TargetGroupNotFoundException');
-  await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 81, DefaultActions: [{ Type: 'redirect' }] }, 'ValidationError', /not supported/);
+  await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 81, DefaultActions: [{ Type: 'redirect' }] }, 'ValidationError', /needs a RedirectConfig/);
+  await fails('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 81, DefaultActions: [{ Type: 'authenticate-oidc' }] }, 'ValidationError', /not supported/);
 
   // A second load balancer on the same hosts cannot take port 80 there.
   const other = (await ok('CreateLoadBalancer', { Name: 'other', Type: 'network', Cluster: 'lbc', Placement: { ContainerInstanceIds: [lbHost.instanceId] } })).LoadBalancers[0];
@@ -91,7 +101,33 @@ test('load balancers, listeners and rules: ELB errors for bad input', async () =
   await fails('CreateRule', rule, 'PriorityInUseException', /Priority '10' is currently in use/);
   await fails('CreateRule', { ...rule, Priority: 0 }, 'ValidationError', /Priority/);
   await fails('CreateRule', { ...rule, Priority: 50001 }, 'ValidationError', /Priority/);
-  await fails('CreateRule', { ...rule, Priority: 11, Conditions: [{ Field: 'http-request-method', Values: ['GET'] }] }, 'ValidationError', /not supported/);
+  await fails('CreateRule', { ...rule, Priority: 11, Conditions: [{ Field: 'cookie', Values: ['GET'] }] }, 'ValidationError', /not supported/);
+  await fails('CreateRule', { ...rule, Priority: 11, Conditions: [{ Field: 'http-request-method', HttpRequestMethodConfig: { Values: ['get'] } }] }, 'ValidationError', /not a valid http-request-method/);
+  await fails('CreateRule', { ...rule, Priority: 11, Conditions: [{ Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.1'] } }] }, 'ValidationError', /not a valid source-ip/);
+  await fails('CreateRule', { ...rule, Priority: 11, Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X A', Values: ['x'] } }] }, 'ValidationError', /HttpHeaderName/);
+  await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'redirect', RedirectConfig: { Path: 'no-slash', StatusCode: 'HTTP_301' } }] }, 'ValidationError', /start with/);
+  await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'redirect', RedirectConfig: { Host: '#{nope}', StatusCode: 'HTTP_301' } }] }, 'ValidationError', /Host/);
+  await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '302' } }] }, 'ValidationError', /StatusCode/);
+  await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: api, Weight: 1000 }, { TargetGroupArn: web }] } }] }, 'ValidationError', /Weight/);
+  const every = (await ok('CreateRule', {
+    ...rule,
+    Priority: 12,
+    Conditions: [
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Canary', Values: ['yes'] } },
+      { Field: 'http-request-method', HttpRequestMethodConfig: { Values: ['POST'] } },
+      { Field: 'query-string', QueryStringConfig: { Values: [{ Key: 'v', Value: '2' }, { Value: 'beta*' }] } },
+      { Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.0/8'] } },
+    ],
+    Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: web, Weight: 90 }, { TargetGroupArn: api, Weight: 10 }] } }],
+  })).Rules[0];
+  assert.deepEqual(every.Conditions.map((c: any) => c.Field), ['http-header', 'http-request-method', 'query-string', 'source-ip']);
+  assert.deepEqual(every.Conditions[2].QueryStringConfig.Values, [{ Key: 'v', Value: '2' }, { Value: 'beta*' }]);
+  assert.deepEqual(every.Actions[0].ForwardConfig.TargetGroups, [{ TargetGroupArn: web, Weight: 90 }, { TargetGroupArn: api, Weight: 10 }]);
+  const redirect = (await ok('CreateRule', { ...rule, Priority: 13, Actions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] })).Rules[0];
+  assert.deepEqual(redirect.Actions[0].RedirectConfig, { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' });
+  const fixed = (await ok('CreateRule', { ...rule, Priority: 14, Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503', ContentType: 'text/plain', MessageBody: 'down' } }] })).Rules[0];
+  assert.deepEqual(fixed.Actions[0].FixedResponseConfig, { StatusCode: '503', ContentType: 'text/plain', MessageBody: 'down' });
+  for (const r of [every, redirect, fixed]) await ok('DeleteRule', { RuleArn: r.RuleArn });
   await fails('CreateRule', { ...rule, Priority: 11, Conditions: [] }, 'ValidationError', /at least one condition/);
   await ok('CreateRule', { ...rule, Priority: 5, Conditions: [{ Field: 'host-header', Values: ['api.example.com'] }] });
   const rules = (await ok('DescribeRules', { ListenerArn: listener.ListenerArn })).Rules;

@@ -1,4 +1,5 @@
 import {
+  actionTargetGroups,
   aggregateTargetHealth,
   hostSetFor,
   loadBalancerHosts,
@@ -35,8 +36,8 @@ export class LoadBalancingView {
       const hosts = loadBalancerHosts(lb, [...this.instances.values()]).filter((h) => h.agentConnected);
       const listenerArns = new Set(this.state.listeners.filter((l) => l.loadBalancerArn === lb.arn).map((l) => l.arn));
       const tgs = new Set<string>();
-      for (const l of this.state.listeners) if (listenerArns.has(l.arn)) l.defaultActions.forEach((a) => tgs.add(a.targetGroupArn));
-      for (const r of this.state.rules) if (listenerArns.has(r.listenerArn)) r.actions.forEach((a) => tgs.add(a.targetGroupArn));
+      for (const l of this.state.listeners) if (listenerArns.has(l.arn)) l.defaultActions.flatMap(actionTargetGroups).forEach((tg) => tgs.add(tg));
+      for (const r of this.state.rules) if (listenerArns.has(r.listenerArn)) r.actions.flatMap(actionTargetGroups).forEach((tg) => tgs.add(tg));
       for (const tg of tgs) {
         const set = this.reporters.get(tg) ?? new Set<string>();
         hosts.forEach((h) => set.add(h.id));
@@ -59,7 +60,7 @@ export class LoadBalancingView {
   /** Load balancers forwarding to a target group (DescribeTargetGroups LoadBalancerArns). */
   loadBalancersOf(targetGroupArn: string): string[] {
     const listeners = this.state.listeners.filter(
-      (l) => l.defaultActions.some((a) => a.targetGroupArn === targetGroupArn) || this.state.rules.some((r) => r.listenerArn === l.arn && r.actions.some((a) => a.targetGroupArn === targetGroupArn)),
+      (l) => l.defaultActions.some((a) => actionTargetGroups(a).includes(targetGroupArn)) || this.state.rules.some((r) => r.listenerArn === l.arn && r.actions.some((a) => actionTargetGroups(a).includes(targetGroupArn))),
     );
     return [...new Set(listeners.map((l) => l.loadBalancerArn))];
   }

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ContainerInstance } from '../model/container-instance';
+import { actionTargetGroups } from '../model/load-balancer';
 import type {
   ElbProtocol,
+  FixedResponseAction,
+  RedirectAction,
+  RuleAction,
+  WeightedTargetGroup,
   ListenerProtocol,
   TargetGroupHealthCheck,
   Listener,
@@ -37,14 +42,22 @@ export interface HostTargetGroup {
   protocol: ElbProtocol;
   healthCheck: TargetGroupHealthCheck;
   slowStartSeconds: number;
+  /** lb_cookie stickiness duration; absent = off. */
+  stickinessSeconds?: number;
+  algorithm?: 'round_robin' | 'least_outstanding_requests';
   targets: HostTarget[];
 }
+
+/** An action other than a plain forward to one target group (weighted forward, redirect, fixed-response). */
+export type HostAction = { type: 'forward'; targetGroups: WeightedTargetGroup[] } | RedirectAction | FixedResponseAction;
 
 export interface HostRule {
   arn: string;
   priority: number;
   conditions: RuleCondition[];
-  targetGroupArn: string;
+  /** A plain forward; otherwise `action`. */
+  targetGroupArn?: string;
+  action?: HostAction;
 }
 
 /** A certificate as the load balancer host needs it: PEM certificate, chain and private key in one file. */
@@ -70,7 +83,9 @@ export interface HostListener {
   tls?: HostTls;
   /** Evaluated in this order (priority ascending); the default action last. */
   rules: HostRule[];
-  defaultTargetGroupArn: string;
+  /** A plain forward; otherwise `defaultAction`. */
+  defaultTargetGroupArn?: string;
+  defaultAction?: HostAction;
 }
 
 export interface HostLoadBalancer {
@@ -116,8 +131,17 @@ export function loadBalancerHosts(lb: LoadBalancer, instances: ContainerInstance
   );
 }
 
-function forwardTarget(actions: { targetGroupArn: string }[]): string | undefined {
-  return actions[0]?.targetGroupArn;
+/**
+ * An action as the host renders it: a plain forward by target group ARN, or
+ * the action itself; undefined when it names a target group that is gone.
+ */
+function hostAction(actions: RuleAction[], exists: (arn: string) => boolean): { targetGroupArn: string } | { action: HostAction } | undefined {
+  const a = actions[0];
+  if (!a) return undefined;
+  if (a.type !== 'forward') return { action: a };
+  if (!actionTargetGroups(a).every(exists)) return undefined;
+  if (!a.targetGroups || a.targetGroups.length === 1) return { targetGroupArn: a.targetGroupArn };
+  return { action: { type: 'forward', targetGroups: a.targetGroups } };
 }
 
 /**
@@ -141,8 +165,8 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
         errors.push(`Listener port ${l.port} is already used on container instance ${instance.id} by listener ${owner}.`);
         continue;
       }
-      const defaultTg = forwardTarget(l.defaultActions);
-      if (!defaultTg || !byTg.has(defaultTg)) continue;
+      const dflt = hostAction(l.defaultActions, (arn) => byTg.has(arn));
+      if (!dflt) continue;
       let tls: HostTls | undefined;
       if (l.protocol === 'HTTPS' || l.protocol === 'TLS') {
         const certificates = (l.certificates ?? []).flatMap((arn): HostCertificate[] => {
@@ -158,13 +182,14 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
       portOwner.set(l.port, l.arn);
       const rules: HostRule[] = [];
       for (const r of sortRules(state.rules.filter((x) => x.listenerArn === l.arn))) {
-        const tg = forwardTarget(r.actions);
-        if (!tg || !byTg.has(tg)) continue;
-        rules.push({ arn: r.arn, priority: r.priority, conditions: r.conditions, targetGroupArn: tg });
-        used.add(tg);
+        const a = hostAction(r.actions, (arn) => byTg.has(arn));
+        if (!a) continue;
+        rules.push({ arn: r.arn, priority: r.priority, conditions: r.conditions, ...a });
+        r.actions.flatMap(actionTargetGroups).forEach((tg) => used.add(tg));
       }
-      used.add(defaultTg);
-      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, ...(tls ? { tls } : {}), rules, defaultTargetGroupArn: defaultTg });
+      l.defaultActions.flatMap(actionTargetGroups).forEach((tg) => used.add(tg));
+      const defaults = 'targetGroupArn' in dflt ? { defaultTargetGroupArn: dflt.targetGroupArn } : { defaultAction: dflt.action };
+      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, ...(tls ? { tls } : {}), rules, ...defaults });
     }
     const targetGroups = [...used].sort().map((arn) => {
       const tg = byTg.get(arn)!;
@@ -175,7 +200,16 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
           return address ? [{ registrationId: t.registrationId, id: t.id, address, port: t.port, draining: t.state === 'draining' }] : [];
         })
         .sort((a, b) => a.registrationId.localeCompare(b.registrationId));
-      return { arn, name: tg.name, protocol: tg.protocol, healthCheck: tg.healthCheck, slowStartSeconds: tg.attributes.slowStartSeconds, targets };
+      return {
+        arn,
+        name: tg.name,
+        protocol: tg.protocol,
+        healthCheck: tg.healthCheck,
+        slowStartSeconds: tg.attributes.slowStartSeconds,
+        ...(tg.attributes.stickinessSeconds !== undefined ? { stickinessSeconds: tg.attributes.stickinessSeconds } : {}),
+        ...(tg.attributes.algorithm === 'least_outstanding_requests' ? { algorithm: tg.attributes.algorithm } : {}),
+        targets,
+      };
     });
     out.push({ arn: lb.arn, name: lb.name, type: lb.type, listeners, targetGroups, errors });
   }
@@ -186,7 +220,7 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
 /** Target groups some listener or rule forwards to: only their targets get health checks ("unused" otherwise). */
 export function targetGroupsInUse(state: Pick<LoadBalancingState, 'listeners' | 'rules'>): Set<string> {
   const used = new Set<string>();
-  for (const l of state.listeners) for (const a of l.defaultActions) used.add(a.targetGroupArn);
-  for (const r of state.rules) for (const a of r.actions) used.add(a.targetGroupArn);
+  for (const l of state.listeners) for (const a of l.defaultActions) actionTargetGroups(a).forEach((tg) => used.add(tg));
+  for (const r of state.rules) for (const a of r.actions) actionTargetGroups(a).forEach((tg) => used.add(tg));
   return used;
 }

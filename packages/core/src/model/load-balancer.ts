@@ -64,6 +64,10 @@ export interface TargetGroupAttributes {
   deregistrationDelaySeconds: number;
   /** slow_start.duration_seconds: 0 (off) or 30-900. */
   slowStartSeconds: number;
+  /** stickiness.enabled with stickiness.type lb_cookie: stickiness.lb_cookie.duration_seconds (1-604800); absent = off. */
+  stickinessSeconds?: number;
+  /** load_balancing.algorithm.type. */
+  algorithm?: 'round_robin' | 'least_outstanding_requests';
 }
 
 export interface TargetGroup {
@@ -80,9 +84,44 @@ export interface TargetGroup {
   vpcId?: string;
 }
 
+export interface WeightedTargetGroup {
+  targetGroupArn: string;
+  /** ALB: 0-999; traffic is split in proportion. */
+  weight: number;
+}
+
 export interface ForwardAction {
   type: 'forward';
+  /** The (first) target group; with weights, `targetGroups` holds them all. */
   targetGroupArn: string;
+  /** ForwardConfig.TargetGroups with weights (blue/green, canaries): 2-5 groups. */
+  targetGroups?: WeightedTargetGroup[];
+}
+
+/** ALB redirect: each component a literal or `#{protocol}`/`#{host}`/`#{port}`/`#{path}`/`#{query}`. */
+export interface RedirectAction {
+  type: 'redirect';
+  protocol: string;
+  host: string;
+  port: string;
+  path: string;
+  query: string;
+  statusCode: 'HTTP_301' | 'HTTP_302';
+}
+
+export interface FixedResponseAction {
+  type: 'fixed-response';
+  statusCode: string;
+  contentType?: string;
+  messageBody?: string;
+}
+
+export type RuleAction = ForwardAction | RedirectAction | FixedResponseAction;
+
+/** The target groups an action sends traffic to (none for redirect and fixed-response). */
+export function actionTargetGroups(a: RuleAction): string[] {
+  if (a.type !== 'forward') return [];
+  return a.targetGroups ? a.targetGroups.map((g) => g.targetGroupArn) : [a.targetGroupArn];
 }
 
 export interface Listener {
@@ -90,7 +129,7 @@ export interface Listener {
   loadBalancerArn: string;
   protocol: ListenerProtocol;
   port: number;
-  defaultActions: ForwardAction[];
+  defaultActions: RuleAction[];
   createdAt: number;
   tags?: ElbTag[];
   /** HTTPS/TLS: certificate ARNs (ACM-like store), the default first, then those AddListenerCertificates added (SNI). */
@@ -99,12 +138,16 @@ export interface Listener {
   sslPolicy?: string;
 }
 
-export type RuleField = 'host-header' | 'path-pattern';
+export type RuleField = 'host-header' | 'path-pattern' | 'http-header' | 'http-request-method' | 'query-string' | 'source-ip';
 
 export interface RuleCondition {
   field: RuleField;
-  /** OR within a condition; conditions of a rule are ANDed. */
+  /** OR within a condition; conditions of a rule are ANDed. query-string: `key=value` or `=value` pairs as given. */
   values: string[];
+  /** http-header: the header's name. */
+  httpHeaderName?: string;
+  /** query-string: key/value pairs (key optional), wildcards in both. */
+  queryStrings?: { key?: string; value: string }[];
 }
 
 export interface ListenerRule {
@@ -112,7 +155,7 @@ export interface ListenerRule {
   listenerArn: string;
   priority: number;
   conditions: RuleCondition[];
-  actions: ForwardAction[];
+  actions: RuleAction[];
   createdAt: number;
   tags?: ElbTag[];
 }

@@ -3,7 +3,7 @@ import {
   InvalidParameterException,
   StevedoreError,
   validationError,
-  type ForwardAction,
+  type RuleAction,
   type Listener,
   type ListenerRule,
   type LoadBalancer,
@@ -71,43 +71,115 @@ export function pageSize(p: Params): number {
   return p.integer('PageSize', { min: 1, max: 400 }) ?? 400;
 }
 
+const REDIRECT_PART = /^[A-Za-z0-9._~!$&'()*+,;=:@/{}#-]*$/;
+const PLACEHOLDERS = ['#{protocol}', '#{host}', '#{port}', '#{path}', '#{query}'];
+/** What is left of a redirect component once its placeholders are taken out may not hold `#`, `{` or `}`. */
+function redirectPart(a: Params, name: string, def: string, max: number, field: string): string {
+  const v = a.string(name, { max }) ?? def;
+  let rest = v;
+  for (const ph of PLACEHOLDERS) rest = rest.split(ph).join('');
+  if (!REDIRECT_PART.test(v) || /[#{}]/.test(rest)) throw validationError(`${name} '${v}' is not valid: letters, digits, URL punctuation and the placeholders ${PLACEHOLDERS.join(', ')}.`, `${field}.RedirectConfig.${name}`);
+  return v;
+}
+
+const CONTENT_TYPES = ['text/plain', 'text/css', 'text/html', 'application/javascript', 'application/json'];
+
 /**
- * `forward` actions, as ELB takes them: `{Type, TargetGroupArn}` or
- * `{Type, ForwardConfig: {TargetGroups: [{TargetGroupArn}]}}`. Stevedore
- * forwards to one target group per action; other action types are refused.
+ * One action per rule or listener, as ELB takes them: `forward` (one
+ * target group, or ForwardConfig.TargetGroups with weights 0-999, up to 5
+ * groups), `redirect` (RedirectConfig, HTTP_301/302, placeholders) and
+ * `fixed-response` (FixedResponseConfig: 2XX/4XX/5XX, content type, body up
+ * to 1024 characters). Authentication actions are refused.
  */
-export function readForwardActions(ctx: ApiContext, raw: unknown[] | undefined, member: string): { actions: ForwardAction[]; targetGroups: TargetGroup[] } {
-  if (!raw || raw.length === 0) throw validationError(`${member} must contain exactly one forward action.`, member);
-  if (raw.length > 1) throw validationError(`Stevedore supports one action (forward) per ${member === 'Actions' ? 'rule' : 'listener'}.`, member);
+export function readForwardActions(ctx: ApiContext, raw: unknown[] | undefined, member: string, lbType: LoadBalancer['type'] = 'application'): { actions: RuleAction[]; targetGroups: TargetGroup[] } {
+  if (!raw || raw.length === 0) throw validationError(`${member} must contain exactly one action.`, member);
+  if (raw.length > 1) throw validationError(`Stevedore supports one action per ${member === 'Actions' ? 'rule' : 'listener'} (forward, redirect or fixed-response).`, member);
+  const field = `${member}[0]`;
   const a = Params.of(raw[0]);
   const type = a.requiredString('Type');
-  if (type !== 'forward') throw validationError(`Action type '${type}' is not supported by Stevedore; use 'forward'.`, `${member}[0].Type`);
+  if ((type === 'redirect' || type === 'fixed-response') && lbType !== 'application') {
+    throw new StevedoreError('InvalidLoadBalancerActionException', `Action type '${type}' is only supported by application load balancers.`, { field: `${field}.Type` });
+  }
+  if (type === 'redirect') {
+    const rc = a.object('RedirectConfig');
+    if (!rc) throw validationError('A redirect action needs a RedirectConfig.', `${field}.RedirectConfig`);
+    const r = new Params(rc);
+    const protocol = r.string('Protocol', { max: 16 }) ?? '#{protocol}';
+    if (!['HTTP', 'HTTPS', '#{protocol}'].includes(protocol)) throw validationError(`Protocol must be HTTP, HTTPS or #{protocol}.`, `${field}.RedirectConfig.Protocol`);
+    const port = r.string('Port', { max: 8 }) ?? '#{port}';
+    if (port !== '#{port}' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) throw validationError(`Port must be 1-65535 or #{port}.`, `${field}.RedirectConfig.Port`);
+    const path = redirectPart(r, 'Path', '/#{path}', 128, field);
+    if (!path.startsWith('/')) throw validationError('Path must start with /.', `${field}.RedirectConfig.Path`);
+    const statusCode = r.requiredString('StatusCode', { enum: ['HTTP_301', 'HTTP_302'] }) as 'HTTP_301' | 'HTTP_302';
+    return { actions: [{ type: 'redirect', protocol, port, host: redirectPart(r, 'Host', '#{host}', 128, field) || '#{host}', path, query: redirectPart(r, 'Query', '#{query}', 128, field), statusCode }], targetGroups: [] };
+  }
+  if (type === 'fixed-response') {
+    const fc = a.object('FixedResponseConfig');
+    if (!fc) throw validationError('A fixed-response action needs a FixedResponseConfig.', `${field}.FixedResponseConfig`);
+    const f = new Params(fc);
+    const statusCode = f.requiredString('StatusCode', { pattern: /^[245]\d\d$/, patternText: 'must be a 2XX, 4XX or 5XX code' });
+    const contentType = f.string('ContentType', { enum: CONTENT_TYPES });
+    const messageBody = f.string('MessageBody', { max: 1024 });
+    if (messageBody !== undefined && !/^[\x20-\x7e\n\t]*$/.test(messageBody)) throw validationError('MessageBody must be printable ASCII text.', `${field}.FixedResponseConfig.MessageBody`);
+    return { actions: [{ type: 'fixed-response', statusCode, ...(contentType !== undefined ? { contentType } : {}), ...(messageBody !== undefined ? { messageBody } : {}) }], targetGroups: [] };
+  }
+  if (type !== 'forward') throw validationError(`Action type '${type}' is not supported by Stevedore; use forward, redirect or fixed-response.`, `${field}.Type`);
   let arn = a.string('TargetGroupArn', { max: 2048 });
+  let weighted: { targetGroupArn: string; weight: number }[] | undefined;
   const fc = a.object('ForwardConfig');
   if (fc) {
     const groups = new Params(fc).list('TargetGroups') ?? [];
-    if (groups.length !== 1) throw validationError('Stevedore forwards to exactly one target group per action (weighted forwarding is not supported).', `${member}[0].ForwardConfig`);
-    const fromConfig = Params.of(groups[0]).requiredString('TargetGroupArn', { max: 2048 });
-    if (arn !== undefined && arn !== fromConfig) throw validationError('TargetGroupArn and ForwardConfig name different target groups.', `${member}[0]`);
-    arn = fromConfig;
+    if (groups.length === 0 || groups.length > 5) throw validationError('ForwardConfig.TargetGroups must name 1 to 5 target groups.', `${field}.ForwardConfig`);
+    weighted = groups.map((g, i) => {
+      const gp = Params.of(g);
+      return { targetGroupArn: gp.requiredString('TargetGroupArn', { max: 2048 }), weight: gp.integer('Weight', { min: 0, max: 999 }) ?? 1, i };
+    }).map(({ targetGroupArn, weight }) => ({ targetGroupArn, weight }));
+    if (new Set(weighted.map((w) => w.targetGroupArn)).size !== weighted.length) throw validationError('A target group can appear only once in ForwardConfig.', `${field}.ForwardConfig`);
+    if (arn !== undefined && (weighted.length !== 1 || arn !== weighted[0]!.targetGroupArn)) throw validationError('TargetGroupArn and ForwardConfig name different target groups.', field);
+    arn = weighted[0]!.targetGroupArn;
+    if (weighted.length === 1) weighted = undefined;
   }
-  if (arn === undefined) throw validationError('A forward action needs a TargetGroupArn.', `${member}[0].TargetGroupArn`);
-  const tg = elbResourceType(arn) === 'targetgroup' ? ctx.store.loadBalancers.getTargetGroup(arn) : undefined;
-  if (!tg) throw notFound.targetGroup();
-  return { actions: [{ type: 'forward', targetGroupArn: tg.arn }], targetGroups: [tg] };
+  if (arn === undefined) throw validationError('A forward action needs a TargetGroupArn.', `${field}.TargetGroupArn`);
+  const arns = weighted ? weighted.map((w) => w.targetGroupArn) : [arn];
+  const targetGroups = arns.map((x) => {
+    const tg = elbResourceType(x) === 'targetgroup' ? ctx.store.loadBalancers.getTargetGroup(x) : undefined;
+    if (!tg) throw notFound.targetGroup();
+    return tg;
+  });
+  return { actions: [{ type: 'forward', targetGroupArn: targetGroups[0]!.arn, ...(weighted ? { targetGroups: weighted } : {}) }], targetGroups };
 }
 
-/** `{Field, Values}` or `{Field, HostHeaderConfig|PathPatternConfig: {Values}}`. */
+const CONDITION_CONFIGS: ReadonlyMap<string, string> = new Map([
+  ['host-header', 'HostHeaderConfig'],
+  ['path-pattern', 'PathPatternConfig'],
+  ['http-header', 'HttpHeaderConfig'],
+  ['http-request-method', 'HttpRequestMethodConfig'],
+  ['query-string', 'QueryStringConfig'],
+  ['source-ip', 'SourceIpConfig'],
+]);
+
+/** `{Field, Values}` (host-header, path-pattern) or `{Field, <Field>Config: {...}}` for every ALB condition. */
 export function readConditions(raw: unknown[] | undefined): RuleCondition[] {
   return (raw ?? []).map((x, i) => {
     const c = Params.of(x);
     const field = c.requiredString('Field');
-    if (field !== 'host-header' && field !== 'path-pattern') {
-      throw validationError(`Condition field '${field}' is not supported by Stevedore; use host-header or path-pattern.`, `Conditions[${i}].Field`);
-    }
-    const configName = field === 'host-header' ? 'HostHeaderConfig' : 'PathPatternConfig';
+    const configName = CONDITION_CONFIGS.get(field);
+    if (!configName) throw validationError(`Condition field '${field}' is not supported; use ${[...CONDITION_CONFIGS.keys()].join(', ')}.`, `Conditions[${i}].Field`);
     const config = c.object(configName);
-    const values = (config ? new Params(config).stringList('Values') : undefined) ?? c.stringList('Values') ?? [];
-    return { field, values };
+    const cp = config ? new Params(config) : undefined;
+    if (field === 'query-string') {
+      const pairs = (cp?.list('Values') ?? []).map((q) => {
+        const qp = Params.of(q);
+        const key = qp.string('Key', { max: 128 });
+        return { ...(key !== undefined ? { key } : {}), value: qp.requiredString('Value', { max: 128 }) };
+      });
+      return { field, values: pairs.map((q) => `${q.key ?? ''}=${q.value}`), queryStrings: pairs };
+    }
+    const values = cp?.stringList('Values') ?? ((field === 'host-header' || field === 'path-pattern') ? c.stringList('Values') : undefined) ?? [];
+    if (field === 'http-header') {
+      const name = cp?.requiredString('HttpHeaderName', { max: 40 });
+      return { field, values, ...(name !== undefined ? { httpHeaderName: name } : {}) };
+    }
+    return { field: field as RuleCondition['field'], values };
   });
 }

@@ -106,7 +106,7 @@ export const createListener = elbAction((ctx, p) => {
   const port = readListenerPort(p);
   if (port === undefined) throw validationError('A listener port must be specified', 'Port');
   const tls = tlsSettings(protocol, readDefaultCertificate(ctx, p), readSslPolicy(p));
-  const { actions, targetGroups } = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
+  const { actions, targetGroups } = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions', lb.type);
   checkTargetGroups(lb, targetGroups, 'DefaultActions');
   const tags = readElbTags(p.list('Tags'));
   return ctx.store.tx(() => {
@@ -128,7 +128,7 @@ export const modifyListener = elbAction((ctx, p) => {
   const tls = tlsSettings(protocol, readDefaultCertificate(ctx, p), readSslPolicy(p), isTlsProtocol(l.protocol) ? l : undefined);
   let defaultActions = l.defaultActions;
   if (p.has('DefaultActions')) {
-    const read = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions');
+    const read = readForwardActions(ctx, p.list('DefaultActions'), 'DefaultActions', lb.type);
     checkTargetGroups(lb, read.targetGroups, 'DefaultActions');
     defaultActions = read.actions;
   }
@@ -174,7 +174,7 @@ export const createRule = elbAction((ctx, p) => {
   if (priority < MIN_RULE_PRIORITY || priority > MAX_RULE_PRIORITY) throw validationError(`Priority must be from ${MIN_RULE_PRIORITY} to ${MAX_RULE_PRIORITY}.`, 'Priority');
   const conditions = readConditions(p.list('Conditions'));
   validateConditions(conditions);
-  const { actions, targetGroups } = readForwardActions(ctx, p.list('Actions'), 'Actions');
+  const { actions, targetGroups } = readForwardActions(ctx, p.list('Actions'), 'Actions', lb.type);
   checkTargetGroups(lb, targetGroups, 'Actions');
   const tags = readElbTags(p.list('Tags'));
   return ctx.store.tx(() => {
@@ -227,7 +227,7 @@ export const modifyRule = elbAction((ctx, p) => {
     validateConditions(conditions);
   }
   if (p.has('Actions')) {
-    const read = readForwardActions(ctx, p.list('Actions'), 'Actions');
+    const read = readForwardActions(ctx, p.list('Actions'), 'Actions', lb.type);
     checkTargetGroups(lb, read.targetGroups, 'Actions');
     actions = read.actions;
   }

@@ -137,17 +137,24 @@ export const deleteTargetGroup = elbAction((ctx, p) =>
   }),
 );
 
-const ATTRIBUTE_KEYS = ['deregistration_delay.timeout_seconds', 'slow_start.duration_seconds', 'stickiness.enabled', 'load_balancing.algorithm.type'];
+const ATTRIBUTE_KEYS = ['deregistration_delay.timeout_seconds', 'slow_start.duration_seconds', 'stickiness.enabled', 'stickiness.type', 'stickiness.lb_cookie.duration_seconds', 'load_balancing.algorithm.type'];
 
 export const describeTargetGroupAttributes = elbAction((ctx, p) => ({ Attributes: targetGroupAttributesJson(requireTargetGroup(ctx, p)) }));
 
-/** deregistration_delay.timeout_seconds (0-3600) and slow_start.duration_seconds (0 or 30-900). */
+/**
+ * deregistration_delay.timeout_seconds (0-3600), slow_start.duration_seconds
+ * (0 or 30-900), stickiness (lb_cookie, HTTP target groups; duration
+ * 1-604800 s, default 1 day) and load_balancing.algorithm.type (round_robin,
+ * least_outstanding_requests: HAProxy's leastconn).
+ */
 export const modifyTargetGroupAttributes = elbAction((ctx, p) =>
   ctx.store.tx(() => {
     const tg = requireTargetGroup(ctx, p);
     const attrs = { ...tg.attributes };
     const list = p.list('Attributes', { max: 20 }) ?? [];
     if (list.length === 0) throw validationError('Attributes must contain at least one attribute.', 'Attributes');
+    let sticky: boolean | undefined;
+    let duration: number | undefined;
     list.forEach((raw, i) => {
       const a = raw as { Key?: unknown; Value?: unknown };
       const field = `Attributes[${i}]`;
@@ -158,12 +165,23 @@ export const modifyTargetGroupAttributes = elbAction((ctx, p) =>
         if (!/^\d+$/.test(a.Value)) throw validationError(`Attribute '${a.Key}' must be an integer.`, field);
         if (a.Key === 'deregistration_delay.timeout_seconds') attrs.deregistrationDelaySeconds = n;
         else attrs.slowStartSeconds = n;
-      } else if (a.Key === 'stickiness.enabled' && a.Value !== 'false') {
-        throw validationError('Stickiness is not supported by Stevedore.', field);
-      } else if (a.Key === 'load_balancing.algorithm.type' && a.Value !== 'round_robin') {
-        throw validationError("Only the 'round_robin' algorithm is supported by Stevedore.", field);
+      } else if (a.Key === 'stickiness.enabled') {
+        if (a.Value !== 'true' && a.Value !== 'false') throw validationError(`Attribute 'stickiness.enabled' must be true or false.`, field);
+        sticky = a.Value === 'true';
+      } else if (a.Key === 'stickiness.type') {
+        if (a.Value !== 'lb_cookie') throw validationError(`Stickiness type '${a.Value}' is not supported by Stevedore; use lb_cookie.`, field);
+      } else if (a.Key === 'stickiness.lb_cookie.duration_seconds') {
+        if (!/^\d{1,6}$/.test(a.Value) || n < 1 || n > 604_800) throw validationError(`Attribute 'stickiness.lb_cookie.duration_seconds' must be from 1 to 604800.`, field);
+        duration = n;
+      } else if (a.Key === 'load_balancing.algorithm.type') {
+        if (a.Value !== 'round_robin' && a.Value !== 'least_outstanding_requests') throw validationError(`Algorithm '${a.Value}' is not supported by Stevedore; use round_robin or least_outstanding_requests.`, field);
+        if (a.Value === 'round_robin') delete attrs.algorithm;
+        else attrs.algorithm = a.Value;
       }
     });
+    if (sticky === true && tg.protocol !== 'HTTP') throw validationError('lb_cookie stickiness needs an HTTP target group.', 'Attributes');
+    if (sticky === false) delete attrs.stickinessSeconds;
+    else if (sticky === true || (duration !== undefined && attrs.stickinessSeconds !== undefined)) attrs.stickinessSeconds = duration ?? attrs.stickinessSeconds ?? 86_400;
     validateAttributes(attrs);
     const next: TargetGroup = { ...tg, attributes: attrs };
     ctx.store.loadBalancers.putTargetGroup(next);
