@@ -149,6 +149,10 @@ test('the documented Fargate task definition runs unchanged: its own namespace, 
   const v1 = `/sys/fs/cgroup/memory/stevedore/${taskId}/memory.limit_in_bytes`;
   const v2 = `/sys/fs/cgroup/stevedore/${taskId}/memory.max`;
   assert.equal(Number(readFileSync(existsSync(v1) ? v1 : v2, 'utf8')), 512 * MIB);
+  // 256 CPU units: a quarter of a CPU per 100 ms period.
+  const cpu1 = `/sys/fs/cgroup/cpu/stevedore/${taskId}/cpu.cfs_quota_us`;
+  if (existsSync(cpu1)) assert.equal(Number(readFileSync(cpu1, 'utf8')), 25_000);
+  else assert.equal(readFileSync(`/sys/fs/cgroup/stevedore/${taskId}/cpu.max`, 'utf8').trim(), '25000 100000');
 
   await c.call('StopTask', { task: arn, reason: 'done' });
   await waitStatus(arn, 'STOPPED');
