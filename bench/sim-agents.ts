@@ -15,7 +15,7 @@ interface Start {
   caPem: string;
   token: string;
 }
-type Command = Start | { cmd: 'freeze'; index: number } | { cmd: 'latencies' } | { cmd: 'running' } | { cmd: 'stop' };
+type Command = Start | { cmd: 'freeze'; index: number } | { cmd: 'latencies' } | { cmd: 'running' } | { cmd: 'usage'; intervalMs: number } | { cmd: 'stop' };
 
 const agents: SimAgent[] = [];
 const send = (m: unknown) => process.send?.(m);
@@ -51,6 +51,19 @@ process.on('message', (m: Command) => {
       break;
     case 'running':
       send({ type: 'running', count: agents.reduce((n, a) => n + a.running().length, 0) });
+      break;
+    case 'usage':
+      // Every agent reports its running tasks' usage each interval (ReportTaskUsage), spread over the interval.
+      agents.forEach((a, i) => {
+        setTimeout(() => {
+          setInterval(() => {
+            const usage = a.running().map((arn, k) => ({ task_arn: arn, cpu_units: 5 + ((i + k) % 10), memory_mib: 16 + (k % 8), network_rx_bytes: 1000, network_tx_bytes: 500, storage_read_bytes: 0, storage_write_bytes: 4096, window_ms: m.intervalMs, containers: 1 }));
+            if (usage.length === 0 || !a.fake.sessionId) return;
+            (a.fake.client as unknown as Record<string, Function>)['ReportTaskUsage']!({ session_id: a.fake.sessionId, usage }, a.fake.metadata(), () => undefined);
+          }, m.intervalMs);
+        }, (i * m.intervalMs) / agents.length);
+      });
+      send({ type: 'usage-started' });
       break;
     case 'stop':
       agents.forEach((a) => a.close());
