@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to build and run Stevedore, installing only what is
-# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli), a
+# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli, openssl, curl), a
 # running dockerd, node_modules (npm ci), the build, and the test image.
 #
 #   bash scripts/ensure-env.sh [--no-build] [--no-image]
@@ -39,6 +39,9 @@ _stevedore_ensure_env() (
   command -v ip >/dev/null || missing+=(iproute2)
   # Debian's AWS CLI v2, by path: the first `aws` on PATH may be an old v1 (the e2e tests use /usr/bin/aws).
   [[ -x /usr/bin/aws ]] || missing+=(awscli)
+  # The load balancer tests make certificates (openssl) and check HTTPS, SNI and redirects with curl.
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
   if [[ ${#missing[@]} -gt 0 ]]; then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"
