@@ -90,3 +90,20 @@ export async function probeEndpoint(o: ProbeOptions): Promise<void> {
     await cleanup();
   }
 }
+
+/** A probe takes well under this; a probe namespace older than it was left by an agent that died mid-probe. */
+const STALE_PROBE_MS = 120_000;
+
+/** Deletes `stvd-probe-*` namespaces older than STALE_PROBE_MS (never one another agent is using now). */
+export async function removeStaleProbes(now = Date.now()): Promise<string[]> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const names = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => /^stvd-probe-[0-9a-f]{8}$/.test(n));
+  const removed: string[] = [];
+  for (const n of names) {
+    const st = await stat(`/run/netns/${n}`).catch(() => undefined);
+    if (!st || now - st.mtimeMs < STALE_PROBE_MS) continue;
+    await run('ip', ['link', 'del', `svp${n.slice(-8)}`]);
+    if ((await run('ip', ['netns', 'del', n])).code === 0) removed.push(n);
+  }
+  return removed;
+}

@@ -46,6 +46,8 @@ export class EndpointRules {
     instanceId: string,
     private readonly bridge: string,
     private readonly run: RunIptables = runIptables,
+    /** The endpoint's port, recorded in the chain (markerRule) so a chain left empty can still be told dead. */
+    private readonly port?: number,
   ) {
     // Chain names are at most 28 characters: a hash keeps them short and distinct per instance.
     const h = createHash('sha256').update(instanceId).digest('hex').slice(0, 12);
@@ -76,6 +78,7 @@ export class EndpointRules {
     await this.ensureChain('filter', this.filterChain, 'FORWARD', ['-d', `${ENDPOINT_ADDRESS}/32`]);
     await this.must(['-t', 'nat', '-F', this.natChain]);
     await this.must(['-t', 'filter', '-F', this.filterChain]);
+    if (this.port !== undefined) await this.must(['-t', 'nat', '-A', ...markerRule(this.natChain, this.port)]);
   }
 
   /** Removes other agents' chains that point only at ports nobody listens on (agents gone for good). */
@@ -122,6 +125,16 @@ export class EndpointRules {
   }
 }
 
+/**
+ * A rule that matches nothing (source 0.0.0.0 never talks TCP to
+ * 169.254.170.2) and records the owning agent's port in its comment: an
+ * agent that left its chain empty is still known dead when that port has no
+ * listener.
+ */
+function markerRule(chain: string, port: number): string[] {
+  return [chain, '-s', '0.0.0.0/32', '-p', 'tcp', '-m', 'comment', '--comment', `stevedore-endpoint port=${port}`, '-j', 'RETURN'];
+}
+
 /** TCP ports something listens on, from /proc/net/tcp (state 0A = LISTEN). */
 export async function listeningPorts(): Promise<Set<number>> {
   const { readFile } = await import('node:fs/promises');
@@ -135,11 +148,11 @@ export async function listeningPorts(): Promise<Set<number>> {
 }
 
 /**
- * Chains of agents that are gone: a STVD-N chain whose every DNAT target port
- * has no listener (an agent that stopped for good leaves its rules while
- * its containers ran). Empty chains are left alone: a live agent without
- * containers has one, and deleting it under that agent would fail its next
- * container. Returns the chains removed.
+ * Chains of agents that are gone: a STVD-N chain whose every port (DNAT
+ * targets, and the marker rule's) has no listener (an agent that stopped
+ * for good leaves its rules while its containers ran). A chain with no port
+ * at all is left alone: it may be a live agent's between its reset and its
+ * marker. Returns the chains removed.
  */
 export async function removeStaleChains(run: RunIptables, own: string, listening: Set<number>): Promise<string[]> {
   const list = await new Promise<string>((resolve) => {
@@ -147,7 +160,7 @@ export async function removeStaleChains(run: RunIptables, own: string, listening
   });
   const targets = new Map<string, number[]>();
   for (const line of list.split('\n')) {
-    const m = /^-A (STVD-N-[0-9a-f]{12}) .*--to-destination [0-9.]+:(\d+)/.exec(line);
+    const m = /^-A (STVD-N-[0-9a-f]{12}) .*(?:--to-destination [0-9.]+:|stevedore-endpoint port=)(\d+)/.exec(line);
     if (m) targets.set(m[1]!, [...(targets.get(m[1]!) ?? []), Number(m[2])]);
   }
   const removed: string[] = [];

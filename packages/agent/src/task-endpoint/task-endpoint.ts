@@ -7,7 +7,7 @@ import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import type { TaskState } from '../worker/task-state';
 import { containerMac, ENDPOINT_ADDRESS, EndpointRules } from './endpoint-rules';
-import { probeEndpoint } from './endpoint-probe';
+import { probeEndpoint, removeStaleProbes } from './endpoint-probe';
 import { containerMetadata, taskMetadata, type DockerFacts } from './metadata-json';
 import { TaskCredentialsCache, type FetchCredentials } from './task-credentials';
 
@@ -125,10 +125,11 @@ export class TaskEndpoint {
       });
       this.server = server;
       this.target = `${addr.address}:${(server.address() as { port: number }).port}`;
-      this.rules = new EndpointRules(this.o.instanceId, bridge);
+      this.rules = new EndpointRules(this.o.instanceId, bridge, undefined, (server.address() as { port: number }).port);
       await this.rules.reset();
       const stale = await this.rules.collectStale();
-      if (stale.length) this.log.info({ chains: stale }, 'removed the endpoint rules of agents that are gone');
+      const probes = await removeStaleProbes();
+      if (stale.length || probes.length) this.log.info({ chains: stale, probeNamespaces: probes }, 'removed the endpoint rules and probe namespaces of agents that are gone');
       await probeEndpoint({
         instanceId: this.o.instanceId,
         rules: this.rules,
