@@ -167,6 +167,11 @@ describe('toDockerHealthcheck', () => {
     });
     assert.deepEqual(toDockerHealthcheck({ command: ['CMD', 'true'] }).Test, ['CMD', 'true']);
   });
+  it('passes 1 s intervals and timeouts (our departure from ECS) as 1e9 ns', () => {
+    const hc = toDockerHealthcheck({ command: ['CMD', 'true'], interval: 1, timeout: 1, retries: 1 });
+    assert.equal(hc.Interval, 1e9);
+    assert.equal(hc.Timeout, 1e9);
+  });
 });
 
 describe('toDockerCreateOptions: task namespaces and the task cgroup', () => {

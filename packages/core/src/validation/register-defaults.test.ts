@@ -99,6 +99,11 @@ describe('validateRegisterTaskDefinition accepts and fills ECS defaults', () => 
     assert.deepEqual(td.containerDefinitions[0]!.healthCheck, { command: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], interval: 30, timeout: 5, retries: 3 });
   });
 
+  it('accepts 1 s health check intervals and timeouts (a departure from ECS 5 s / 2 s)', () => {
+    const td = validateRegisterTaskDefinition(build.withContainers([{ healthCheck: { command: ['CMD', 'true'], interval: 1, timeout: 1, retries: 1, startPeriod: 0 } }]));
+    assert.deepEqual(td.containerDefinitions[0]!.healthCheck, { command: ['CMD', 'true'], interval: 1, timeout: 1, retries: 1, startPeriod: 0 });
+  });
+
   it('fills volume, mount and volumesFrom defaults', () => {
     const td = validateRegisterTaskDefinition(
       build.withContainers(

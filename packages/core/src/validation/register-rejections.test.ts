@@ -137,8 +137,10 @@ const cases: Case[] = [
   ],
 
   // Health checks
-  ['healthCheck interval too short', two({ healthCheck: { command: ['CMD', 'true'], interval: 2 } }), { code: P, field: 'containerDefinitions[1].healthCheck.interval', message: ['between 5 and 300 seconds', 'got 2'] }],
-  ['healthCheck timeout too long', two({ healthCheck: { command: ['CMD', 'true'], timeout: 61 } }), { code: P, field: 'containerDefinitions[1].healthCheck.timeout', message: ['between 2 and 60 seconds'] }],
+  ['healthCheck interval too short', two({ healthCheck: { command: ['CMD', 'true'], interval: 0 } }), { code: P, field: 'containerDefinitions[1].healthCheck.interval', message: ['between 1 and 300 seconds', 'got 0'] }],
+  ['healthCheck interval too long', two({ healthCheck: { command: ['CMD', 'true'], interval: 301 } }), { code: P, field: 'containerDefinitions[1].healthCheck.interval', message: ['between 1 and 300 seconds', 'got 301'] }],
+  ['healthCheck timeout too short', two({ healthCheck: { command: ['CMD', 'true'], timeout: 0 } }), { code: P, field: 'containerDefinitions[1].healthCheck.timeout', message: ['between 1 and 60 seconds', 'got 0'] }],
+  ['healthCheck timeout too long', two({ healthCheck: { command: ['CMD', 'true'], timeout: 61 } }), { code: P, field: 'containerDefinitions[1].healthCheck.timeout', message: ['between 1 and 60 seconds'] }],
   ['healthCheck retries zero', two({ healthCheck: { command: ['CMD', 'true'], retries: 0 } }), { code: P, field: 'containerDefinitions[1].healthCheck.retries', message: ['between 1 and 10'] }],
   ['healthCheck startPeriod too long', two({ healthCheck: { command: ['CMD', 'true'], startPeriod: 301 } }), { code: P, field: 'containerDefinitions[1].healthCheck.startPeriod', message: ['between 0 and 300'] }],
   ['healthCheck command empty', two({ healthCheck: { command: [] } }), { code: P, field: 'containerDefinitions[1].healthCheck.command', message: ['at least 1 item'] }],
