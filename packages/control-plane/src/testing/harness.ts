@@ -13,7 +13,7 @@ import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
  * `callAs` signs with another key (or none, for refusal tests).
  */
 export async function startTestControlPlane(
-  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit']; alarmEvaluationIntervalMs?: number; capacity?: ControlPlaneConfig['capacity']; autoscaling?: ControlPlaneConfig['autoscaling'] } = {},
+  opts: { auth?: Pick<ControlPlaneConfig, 'insecureDisableAuth' | 'apiRateLimit' | 'apiFailedAuthRateLimit'>; heartbeatPeriodMs?: number; dataDir?: string; instanceLostGraceSeconds?: number; orchestrator?: ControlPlaneConfig['orchestrator']; agentCertValidityMs?: number; agentJoinRateLimit?: ControlPlaneConfig['agentJoinRateLimit']; alarmEvaluationIntervalMs?: number; capacity?: ControlPlaneConfig['capacity']; autoscaling?: ControlPlaneConfig['autoscaling']; metrics?: ControlPlaneConfig['metrics'] } = {},
 ) {
   // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
   const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
@@ -38,6 +38,7 @@ export async function startTestControlPlane(
       ...(opts.alarmEvaluationIntervalMs !== undefined ? { alarmEvaluationIntervalMs: opts.alarmEvaluationIntervalMs } : {}),
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.autoscaling !== undefined ? { autoscaling: opts.autoscaling } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
     pino({ level: 'silent' }),
   );
