@@ -30,6 +30,7 @@ test('container and task payloads carry ECS TMDS v4 field names, ISO times, task
   const t = taskMetadata(task, [c], { availabilityZone: 'local-a' });
   assert.deepEqual(Object.keys(t), ['Cluster', 'TaskARN', 'Family', 'Revision', 'DesiredStatus', 'KnownStatus', 'Limits', 'PullStartedAt', 'PullStoppedAt', 'AvailabilityZone', 'LaunchType', 'Containers']);
   assert.equal(t['Revision'], '3');
+  assert.equal(taskMetadata({ ...task, spec: { ...task.spec!, serviceName: 'web' } }, [c], { availabilityZone: 'local-a' })['ServiceName'], 'web');
   assert.deepEqual(t['Limits'], { CPU: 0.5, Memory: 1024 });
   assert.equal(t['LaunchType'], 'EC2');
 });

@@ -73,7 +73,7 @@ export function taskMetadata(task: TaskState, containers: Record<string, unknown
     TaskARN: task.taskArn,
     Family: spec?.family,
     Revision: spec ? String(spec.revision) : undefined,
-    ServiceName: ctx.serviceName,
+    ServiceName: spec?.serviceName ?? ctx.serviceName,
     DesiredStatus: task.desired,
     KnownStatus: task.lastStatus,
     Limits: taskLimits(task),

@@ -23,6 +23,7 @@ export function buildAssignment(arn: ArnContext, task: StoredTask, td: TaskDefin
   const memory = task.overrides.memory ?? td.memory;
   if (cpu !== undefined) a.cpu = cpu;
   if (memory !== undefined) a.memory = memory;
+  if (task.group.startsWith('service:')) a.serviceName = task.group.slice('service:'.length);
   const taskRoleArn = task.overrides.taskRoleArn ?? td.taskRoleArn;
   const executionRoleArn = task.overrides.executionRoleArn ?? td.executionRoleArn;
   if (taskRoleArn !== undefined) a.taskRoleArn = taskRoleArn;

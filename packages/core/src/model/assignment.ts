@@ -30,6 +30,8 @@ export interface TaskAssignment {
   containers: (ContainerDefinition & { containerArn: string })[];
   /** The file systems of its efsVolumeConfiguration volumes, resolved from the registry when sent. */
   efsVolumes?: ResolvedEfsVolume[];
+  /** The service that started it (its group is service:<name>): TMDS ServiceName. */
+  serviceName?: string;
   /** The task role (overrides applied): its credentials are served to the containers. */
   taskRoleArn?: string;
   /** The execution role (overrides applied): what the agent acts as for the task. */
