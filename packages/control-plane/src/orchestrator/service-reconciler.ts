@@ -3,6 +3,7 @@ import {
   DEFAULT_DEPLOYMENT_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_RUNNING_MS,
   fargatePoolConstraints,
+  healthyAfterRunningMs,
   isLostIn,
   judgeInstances,
   newDeploymentId,
@@ -250,7 +251,8 @@ export class ServiceReconciler {
       rollouts: stored.runtime.rollouts,
       primaryFailures,
       deployment: {
-        healthyAfterRunningMs: this.opts.healthyAfterRunningMs,
+        // The cluster's stevedore:healthyAfterRunningSeconds overrides the flag.
+        healthyAfterRunningMs: healthyAfterRunningMs(this.store.clusters.get(snapshot.cluster)?.settings ?? [], this.opts.healthyAfterRunningMs),
         timeoutMs: this.opts.deploymentTimeoutMs,
         progressSince: this.progressSince,
         newDeploymentId: () => newDeploymentId(Math.random),

@@ -11,6 +11,29 @@ import type { ServiceTask } from '../service/service-view';
  */
 export const DEFAULT_HEALTHY_AFTER_RUNNING_MS = 5_000;
 
+/**
+ * Cluster setting overriding the control plane's `--healthy-after-running-seconds`
+ * for that cluster's services: an integer number of seconds, 0 to 600 (ECS's own
+ * check-less wait is 40 s; 600 matches the longest ECS health-check grace we'd want to wait).
+ */
+export const HEALTHY_AFTER_RUNNING_SETTING = 'stevedore:healthyAfterRunningSeconds';
+const HEALTHY_AFTER_RUNNING_MAX_S = 600;
+
+/** Validates the setting's value at CreateCluster/UpdateClusterSettings; returns the message, or undefined when valid. */
+export function healthyAfterRunningSettingError(value: string): string | undefined {
+  if (!/^\d{1,4}$/.test(value) || Number(value) > HEALTHY_AFTER_RUNNING_MAX_S) {
+    return `${HEALTHY_AFTER_RUNNING_SETTING} must be a whole number of seconds between 0 and ${HEALTHY_AFTER_RUNNING_MAX_S}, got '${value}'.`;
+  }
+  return undefined;
+}
+
+/** The warm-up in force for a cluster: its setting when present (and valid), else the control plane's default. */
+export function healthyAfterRunningMs(settings: readonly { name: string; value: string }[], defaultMs: number): number {
+  const value = settings.find((s) => s.name === HEALTHY_AFTER_RUNNING_SETTING)?.value;
+  if (value === undefined || healthyAfterRunningSettingError(value) !== undefined) return defaultMs;
+  return Number(value) * 1000;
+}
+
 export interface HealthContext {
   now: number;
   /** healthCheckGracePeriodSeconds in ms: failing checks are ignored this long after a task starts. */

@@ -1,4 +1,4 @@
-import { checkFargatePoolSetting, FARGATE_POOL_SETTING, HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
+import { checkFargatePoolSetting, FARGATE_POOL_SETTING, HEALTHY_AFTER_RUNNING_SETTING, healthyAfterRunningSettingError, HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
@@ -19,7 +19,7 @@ const CLUSTER_INCLUDE = ['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTIC
  * also needs stevedore:AllowHostAccess (api/auth), which only admin policies
  * grant.
  */
-const SETTING_NAMES = ['containerInsights', FARGATE_POOL_SETTING, ...HOST_ACCESS_SETTINGS.keys()];
+const SETTING_NAMES = ['containerInsights', FARGATE_POOL_SETTING, HEALTHY_AFTER_RUNNING_SETTING, ...HOST_ACCESS_SETTINGS.keys()];
 
 function readSettings(p: Params): Cluster['settings'] {
   const raw = p.list('settings', { max: SETTING_NAMES.length }) ?? [];
@@ -31,8 +31,13 @@ function readSettings(p: Params): Cluster['settings'] {
     const value =
       name === FARGATE_POOL_SETTING
         ? sp.requiredString('value', { max: 2000 })
-        : sp.requiredString('value', { enum: name === 'containerInsights' ? ['enabled', 'disabled', 'enhanced'] : ['enabled', 'disabled'] });
+        : name === HEALTHY_AFTER_RUNNING_SETTING
+          ? sp.requiredString('value', { max: 10 })
+          : sp.requiredString('value', { enum: name === 'containerInsights' ? ['enabled', 'disabled', 'enhanced'] : ['enabled', 'disabled'] });
     if (name === FARGATE_POOL_SETTING && value !== undefined) checkFargatePoolSetting(value, `settings[${i}].value`);
+    // The check-less warm-up of deployments (docs/design/deployments.md): whole seconds.
+    const warmUpError = name === HEALTHY_AFTER_RUNNING_SETTING && value !== undefined ? healthyAfterRunningSettingError(value) : undefined;
+    if (warmUpError) throw new InvalidParameterException(warmUpError, `settings[${i}].value`);
     if (!name || !value) throw new InvalidParameterException(`settings[${i}] is invalid.`, `settings[${i}]`);
     if (seen.has(name)) throw new InvalidParameterException(`settings[${i}]: ${name} is given twice.`, `settings[${i}].name`);
     seen.add(name);
