@@ -150,3 +150,24 @@ test('start-task passes the instances; task stop --wait waits for STOPPED', asyn
   assert.deepEqual(fake.callsTo('StopTask')[0]!.body, { cluster: 'default', task: 't1', reason: 'bye' });
   assert.match(io.out(), /t1\s+web:1\s+STOPPED\s+STOPPED/);
 });
+
+test('run-task FARGATE members: launch type or capacity providers, platform version and awsvpc network configuration', async (t) => {
+  const fake = await fakeRun(t, [[task('t1', { lastStatus: 'PROVISIONING' })]]);
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  const argv = ['run-task', 'web', '--launch-type', 'FARGATE', '--platform-version', 'LATEST', '--subnets', 'subnet-1,subnet-2', '--security-groups', 'sg-1', '--assign-public-ip', '--cluster', 'c1'];
+  assert.equal(await run(argv, io), 0);
+  assert.deepEqual(fake.callsTo('RunTask')[0]!.body, {
+    cluster: 'c1',
+    taskDefinition: 'web',
+    launchType: 'FARGATE',
+    platformVersion: 'LATEST',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1', 'subnet-2'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' } },
+    count: 1,
+  });
+  assert.equal(await run(['run-task', 'web', '--capacity-provider', 'FARGATE:1:1', '--capacity-provider', 'FARGATE_SPOT:3', '--subnets', 's', '--cluster', 'c1'], io), 0);
+  assert.deepEqual(fake.callsTo('RunTask')[1]!.body['capacityProviderStrategy'], [
+    { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+    { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+  ]);
+  assert.notEqual(await run(['run-task', 'web', '--launch-type', 'EXTERNAL'], io), 0);
+});

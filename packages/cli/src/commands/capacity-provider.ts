@@ -15,7 +15,7 @@ interface CapacityProvider {
 }
 
 /** `NAME[:weight[:base]]`, the strategy item shorthand. */
-function strategyItem(value: string, prev: { capacityProvider: string; weight?: number; base?: number }[] = []) {
+export function strategyItem(value: string, prev: { capacityProvider: string; weight?: number; base?: number }[] = []) {
   const [name, weight, base] = value.split(':');
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const w = num(weight);
