@@ -12,6 +12,7 @@ import * as clusterDelete from './commands/cluster-delete';
 import * as joinToken from './commands/join-token';
 import * as hostGroup from './commands/host-group';
 import * as capacityProvider from './commands/capacity-provider';
+import * as spot from './commands/spot';
 import * as secretsCmd from './commands/secrets';
 import * as tdRegister from './commands/task-definition-register';
 import * as tdList from './commands/task-definition-list';
@@ -108,6 +109,7 @@ function buildProgram(io: Io, app: App): Command {
   alarmCmd.register(program, app);
   hostGroup.register(program, app);
   capacityProvider.register(program, app);
+  spot.register(program, app);
   fileSystems.register(program, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');

@@ -171,3 +171,12 @@ test('run-task FARGATE members: launch type or capacity providers, platform vers
   ]);
   assert.notEqual(await run(['run-task', 'web', '--launch-type', 'EXTERNAL'], io), 0);
 });
+
+test('interrupt-spot sends InterruptSpotTasks for the cluster', async (t) => {
+  const fake = await startFakeEcs({ InterruptSpotTasks: () => ({ interruptedTasks: ['arn:aws:ecs:us-east-1:1:task/c1/abc'] }) });
+  t.after(() => fake.close());
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['interrupt-spot', '--count', '2', '--cluster', 'c1'], io), 0);
+  assert.deepEqual(fake.callsTo('InterruptSpotTasks')[0]!.body, { cluster: 'c1', count: 2 });
+  assert.match(io.out(), /interrupted arn:aws:ecs:us-east-1:1:task\/c1\/abc/);
+});
