@@ -33,6 +33,8 @@ export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
   // awslogs is the agent's own (json-file underneath, shipped to the control plane), whatever Docker lists.
   for (const d of new Set([...f.logDrivers, 'awslogs'])) out.push(`com.amazonaws.ecs.capability.logging-driver.${d}`);
   out.push('ecs.capability.execution-role-awslogs');
+  // Task roles and TMDS through the agent's 169.254.170.2 endpoint; efsVolumeConfiguration from the file system registry.
+  out.push('com.amazonaws.ecs.capability.task-iam-role', 'ecs.capability.efs', 'ecs.capability.efsAuth');
   return out.map((name) => ({ name, value: '' }));
 }
 
