@@ -346,7 +346,7 @@ describe('tasks on real Docker', () => {
       ],
     });
     assert.match(cycle.message, /'a' -> 'b' -> 'a'|'b' -> 'a' -> 'b'/);
-    const hc = await bad('RegisterTaskDefinition', { family: 'x', containerDefinitions: [{ name: 'a', image: TEST_IMAGE, memory: 16, healthCheck: { command: ['CMD', 'true'], interval: 1 } }] });
+    const hc = await bad('RegisterTaskDefinition', { family: 'x', containerDefinitions: [{ name: 'a', image: TEST_IMAGE, memory: 16, healthCheck: { command: ['CMD', 'true'], interval: 0 } }] });
     assert.match(hc.message, /healthCheck\.interval/);
     const dup = await bad('RegisterTaskDefinition', { family: 'x', containerDefinitions: [{ name: 'a', image: TEST_IMAGE, memory: 16 }, { name: 'a', image: TEST_IMAGE, memory: 16 }] });
     assert.match(dup.message, /containerDefinitions\[1\]\.name|duplicate|Duplicate/);
