@@ -84,6 +84,16 @@ export class ServiceReconciler {
   /** Some service placed only part of what it needs this tick. */
   private hasMore = false;
   private urgent = false;
+  /** The pending tick timer runs on the next turn (0 ms), not after the debounce. */
+  private tickPrompt = false;
+  /**
+   * Services with a deployment IN_PROGRESS: a change to one of their tasks (a
+   * new task HEALTHY, an old one STOPPED) is the event the next wave waits
+   * for, so it is reconciled on the next turn of the event loop, not after the
+   * debounce (docs/design/deployments.md, "Event-driven waves"). Reports that
+   * arrive together are still one tick: timers run after the I/O callbacks.
+   */
+  private readonly rolling = new Set<string>();
   /** Deployment timeouts count from here: the control plane's own downtime is not a stall. */
   private progressSince = 0;
 
@@ -139,7 +149,7 @@ export class ServiceReconciler {
 
   private markKey(k: string): void {
     this.dirty.add(k);
-    this.schedule();
+    this.schedule(this.rolling.has(k));
   }
 
   private markCluster(cluster: string): void {
@@ -152,12 +162,15 @@ export class ServiceReconciler {
     this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(prompt = false): void {
     if (!this.started) return;
-    if (this.urgent) {
+    // A tick is due on the next turn already: it carries this change too.
+    if (this.tickTimer && this.tickPrompt) return;
+    if (this.urgent || prompt) {
       // A scale-out in chunks continues at once: debouncing would wait for the agents' reports to pause.
       if (this.tickTimer) clearTimeout(this.tickTimer);
       this.tickTimer = setTimeout(() => this.tick(), 0);
+      this.tickPrompt = true;
       return;
     }
     const now = Date.now();
@@ -172,6 +185,7 @@ export class ServiceReconciler {
     const startedAt = performance.now();
     const placedBefore = this.stats.placed;
     this.tickTimer = undefined;
+    this.tickPrompt = false;
     this.firstDirtyAt = undefined;
     for (const cluster of this.dirtyClusters) {
       for (const s of this.store.services.listReconcilable()) if (s.cluster === cluster) this.dirty.add(key(s.cluster, s.name));
@@ -221,7 +235,10 @@ export class ServiceReconciler {
     this.wakeAt.delete(k);
     this.waiting.delete(k);
     const stored = this.store.services.get(snapshot.cluster, name);
-    if (!stored || stored.service.status === 'INACTIVE') return;
+    if (!stored || stored.service.status === 'INACTIVE') {
+      this.rolling.delete(k);
+      return;
+    }
     const now = this.store.clock.now();
     const primary = primaryDeployment(stored.service);
     const td = primary ? snapshot.taskDefinition(primary.taskDefinitionArn) : undefined;
@@ -273,6 +290,8 @@ export class ServiceReconciler {
       );
     }
     this.logRollouts(snapshot.cluster, name, before, result.rollouts);
+    if (Object.values(result.rollouts ?? {}).some((r) => r.rolloutState === 'IN_PROGRESS')) this.rolling.add(k);
+    else this.rolling.delete(k);
     if (result.more || out.requeued > 0) this.dirty.add(k);
     if (result.more) this.hasMore = true;
     if (result.unplaced > 0 || out.requeued > 0) this.waiting.set(k, snapshot.cluster);
