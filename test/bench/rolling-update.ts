@@ -14,6 +14,7 @@
  * Leaves swarm mode off afterwards (the e2e suite shares the dockerd).
  */
 import * as os from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, TEST_IMAGE } from '../helpers/docker';
 
@@ -70,20 +71,36 @@ async function waitCompleted(c: TestCluster, service: string, id: string): Promi
 interface TaskTimes { placed: number; created: number; started: number; healthy: number }
 
 /**
- * Per new task, from Docker: container created, started, and healthy (the
- * `health_status: healthy` event; the health log keeps only 5 probes, so it
- * cannot tell the first passing one of a task that lived through the update).
+ * Docker's `health_status: healthy` events, watched live: dockerd replays only
+ * its last 256 events, and every probe adds three exec events, so
+ * `docker events --since` afterwards misses the early ones.
  */
-async function dockerTimes(c: TestCluster, service: string, deploymentId: string, t0: number, done: number): Promise<TaskTimes[]> {
+class HealthWatch {
+  private readonly proc: ChildProcess;
+  readonly healthyAt = new Map<string, number>();
+  private buf = '';
+  constructor() {
+    this.proc = spawn('docker', ['events', '--filter', 'type=container', '--format', '{{json .}}'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      const lines = this.buf.split('\n');
+      this.buf = lines.pop()!;
+      for (const line of lines) {
+        if (!line.includes('health_status: healthy')) continue;
+        const e = JSON.parse(line);
+        if (!this.healthyAt.has(e.id)) this.healthyAt.set(e.id, e.timeNano / 1e6);
+      }
+    });
+  }
+  stop(): void {
+    this.proc.kill();
+  }
+}
+
+/** Per new task, from Docker: container created, started, and healthy (its first `health_status: healthy` event). */
+async function dockerTimes(c: TestCluster, service: string, deploymentId: string, healthyAt: Map<string, number>): Promise<TaskTimes[]> {
   const arns: string[] = (await c.call('ListTasks', { serviceName: service })).taskArns;
   const tasks: any[] = (await c.call('DescribeTasks', { tasks: arns })).tasks;
-  const events = (await docker(['events', '--since', String(Math.floor(t0 / 1000) - 1), '--until', String(Math.ceil(done / 1000) + 1), '--filter', 'type=container', '--format', '{{json .}}'])).stdout;
-  const healthyAt = new Map<string, number>();
-  for (const line of events.split('\n')) {
-    if (!line.includes('health_status: healthy')) continue;
-    const e = JSON.parse(line);
-    if (!healthyAt.has(e.id)) healthyAt.set(e.id, e.timeNano / 1e6);
-  }
   const out: TaskTimes[] = [];
   for (const t of tasks.filter((x) => x.startedBy === deploymentId)) {
     const [info] = JSON.parse((await docker(['inspect', t.containers[0].runtimeId])).stdout);
@@ -137,11 +154,15 @@ async function benchShape(c: TestCluster, shape: Shape): Promise<number> {
   console.log(`\n## Stevedore, ${shape.name}, ${TASKS} tasks`);
   for (let run = 1; run <= RUNS; run++) {
     const td = await c.call('RegisterTaskDefinition', revision(shape, run));
+    const watch = new HealthWatch();
+    await sleep(300); // the watcher is subscribed
     const t0 = Date.now();
     const up = await c.call('UpdateService', { service: shape.service, taskDefinition: `${shape.service}:${td.taskDefinition.revision}` });
     const id = up.service.deployments[0].id as string;
     const done = await waitCompleted(c, shape.service, id);
-    const { rows, tail } = breakdown(t0, done, await dockerTimes(c, shape.service, id, t0, done));
+    await sleep(200);
+    watch.stop();
+    const { rows, tail } = breakdown(t0, done, await dockerTimes(c, shape.service, id, watch.healthyAt));
     const total = done - t0;
     totals.push(total);
     const eventPath = rows.map((r) => r.trigger);
