@@ -8,8 +8,9 @@ import { listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 
 // Rolling deployments end to end: a control plane and three agents against
-// the real dockerd, web tasks with real Docker health checks (5 s interval,
-// ECS's minimum), driven through the public API and the stevedore CLI.
+// the real dockerd, web tasks with real Docker health checks (1 s interval:
+// below ECS's 5 s minimum, Stevedore's departure; Docker probes first one
+// interval after start, so every wave waits 1 s, not 5), driven through the public API and the stevedore CLI.
 // Check-less tasks count as healthy 3 s after RUNNING (the warm-up,
 // `--healthy-after-running-seconds`): short, so the "unproven" test is quick;
 // the web tasks have container checks, which the warm-up does not affect.
@@ -26,7 +27,8 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 5, timeout: 2, retries: 1 };
+// Timeout 2 s and 2 retries: a loaded CI machine must not fail a healthy httpd.
+const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 1, timeout: 2, retries: 2 };
 
 function web(family: string, over: Record<string, unknown> = {}) {
   return {
