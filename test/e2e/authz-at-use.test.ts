@@ -44,6 +44,9 @@ before(async () => {
   for (const [roleName, statements] of [['deployer', deployerStatements], ['granted', [...deployerStatements, ...grants]]] as const) {
     await c.callStevedore('CreateRole', { roleName, policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) });
   }
+  // The task role the granted deployer passes: a real role, since a task's
+  // credentials are issued for it when the task starts.
+  await c.callStevedore('CreateRole', { roleName: 'app-worker', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: ['*'] }] }) });
   const key = async (roleName: string) => {
     const k = (await c.callStevedore('CreateAccessKey', { roleName })).accessKey;
     return { accessKeyId: k.accessKeyId as string, secretAccessKey: k.secretAccessKey as string };
