@@ -1,3 +1,4 @@
+import { PeriodicPass } from '../retention/periodic-pass';
 import type { Logger } from 'pino';
 import { logRetentionCutoff } from '@stevedore/core';
 import type { Store } from '../store/store';
@@ -29,9 +30,7 @@ export const DEFAULT_LOG_PRUNER_OPTIONS: LogPrunerOptions = {
  * work goes in batches, each its own transaction, yielding in between.
  */
 export class LogPruner {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
+  private readonly periodic: PeriodicPass<number>;
   /** Events deleted since start (tests, benchmarks). */
   deletedTotal = 0;
 
@@ -39,32 +38,21 @@ export class LogPruner {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly opts: LogPrunerOptions = DEFAULT_LOG_PRUNER_OPTIONS,
-  ) {}
+  ) {
+    this.periodic = new PeriodicPass(() => this.prune(), opts.intervalMs, (e: unknown) => this.log.error({ err: e }, 'log pruning failed; retrying next pass'));
+  }
 
   start(): void {
-    this.stopped = false;
-    const loop = () => {
-      this.timer = undefined;
-      void this.pass()
-        .catch((e: unknown) => this.log.error({ err: e }, 'log pruning failed; retrying next pass'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
-        });
-    };
-    loop();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
-  /** One pass; concurrent calls share it. Returns the events deleted. */
+  /** One pass; concurrent calls share it. Returns how many rows were deleted. */
   pass(): Promise<number> {
-    this.running ??= this.prune().finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.pass();
   }
 
   private async prune(): Promise<number> {
@@ -75,14 +63,14 @@ export class LogPruner {
       for (;;) {
         const n = store.tx(() => store.logStore.deleteGroupEventsBefore(g.id, cutoff, opts.batchSize));
         byRetention += n;
-        if (n < opts.batchSize || this.stopped) break;
+        if (n < opts.batchSize || this.periodic.stopped) break;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     let bySize = 0;
     let freed = 0;
     if (opts.maxStoredBytes > 0) {
-      while (!this.stopped && store.logStore.totalBytes() > opts.maxStoredBytes) {
+      while (!this.periodic.stopped && store.logStore.totalBytes() > opts.maxStoredBytes) {
         const b = store.tx(() => store.logStore.deleteOldest(opts.batchSize));
         if (b === 0) break;
         freed += b;

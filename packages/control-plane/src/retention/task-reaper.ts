@@ -1,3 +1,4 @@
+import { PeriodicPass } from './periodic-pass';
 import type { Logger } from 'pino';
 import { DEFAULT_STOPPED_TASK_RETENTION_MS, deploymentsCountingFailures, stoppedTaskCutoff } from '@stevedore/core';
 import type { Store } from '../store/store';
@@ -34,9 +35,7 @@ export function reaperIntervalFor(retentionMs: number): number {
  * failures of a rollout still open (core `deploymentsCountingFailures`).
  */
 export class TaskReaper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
+  private readonly periodic: PeriodicPass<number>;
   /** Tasks deleted since start (tests, benchmarks). */
   deletedTotal = 0;
 
@@ -44,32 +43,21 @@ export class TaskReaper {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly opts: TaskReaperOptions = DEFAULT_TASK_REAPER_OPTIONS,
-  ) {}
+  ) {
+    this.periodic = new PeriodicPass(() => this.reapAll(), opts.intervalMs, (e: unknown) => this.log.error({ err: e }, 'stopped task reaping failed; retrying next pass'));
+  }
 
   start(): void {
-    this.stopped = false;
-    const loop = () => {
-      this.timer = undefined;
-      void this.pass()
-        .catch((e: unknown) => this.log.error({ err: e }, 'stopped task reaping failed; retrying next pass'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
-        });
-    };
-    loop();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
-  /** One pass: deletes every due task, batch by batch. Concurrent calls share one pass. */
+  /** One pass; concurrent calls share it. Returns how many rows were deleted. */
   pass(): Promise<number> {
-    this.running ??= this.reapAll().finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.pass();
   }
 
   /** One batch of stopped tasks in one transaction (synchronous); returns how many were deleted. */
@@ -99,7 +87,7 @@ export class TaskReaper {
     for (;;) {
       const n = batch();
       total += n;
-      if (n < this.opts.batchSize || this.stopped) return total;
+      if (n < this.opts.batchSize || this.periodic.stopped) return total;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

@@ -1,0 +1,50 @@
+/**
+ * The loop shared by the control plane's level-triggered clean-up roles
+ * (stopped-task reaper, log pruner): one pass at start, then one every
+ * `intervalMs` after the previous one ended; concurrent `pass()` calls share
+ * the pass in flight; a failed pass is logged by `onError` and retried at the
+ * next interval; `stop()` waits for the pass in flight. The pass itself asks
+ * the store what is due, so a pass missed while the control plane was down is
+ * made up by the first one after a restart.
+ */
+export class PeriodicPass<T> {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<T> | undefined;
+  private stoppedFlag = false;
+
+  constructor(
+    private readonly run: () => Promise<T>,
+    private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** True once stop() was called: long passes check it between batches. */
+  get stopped(): boolean {
+    return this.stoppedFlag;
+  }
+
+  start(): void {
+    this.stoppedFlag = false;
+    const loop = () => {
+      this.timer = undefined;
+      void this.pass()
+        .catch(this.onError)
+        .finally(() => {
+          if (!this.stoppedFlag) this.timer = setTimeout(loop, this.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stoppedFlag = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  pass(): Promise<T> {
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+}
