@@ -66,7 +66,11 @@ before(async () => {
       {
         name: 'echo',
         image: TEST_IMAGE,
-        command: ['sh', '-c', "printf '#!/bin/sh\\ncat /etc/hostname\\n' > /tmp/id.sh; busybox chmod 755 /tmp/id.sh; exec nc -ll -p 9000 -e /tmp/id.sh"],
+        // Not busybox `nc -ll -e`: it listens with a backlog of 2 and vforks a shell per
+        // connection, so a few connections at once (HAProxy's checks count too) overflow its
+        // accept queue and a dropped SYN stalls a read for seconds. busybox httpd accepts with
+        // a larger backlog; the NLB forwards its bytes like any TCP stream.
+        command: ['sh', '-c', 'mkdir -p /srv && cat /etc/hostname > /srv/id && exec httpd -f -p 9000 -h /srv'],
         memory: 16,
         portMappings: [{ containerPort: 9000 }],
         stopTimeout: 2,
@@ -175,13 +179,14 @@ function haproxyReloads(): Promise<number> {
   });
 }
 
-function tcpRead(): Promise<string> {
+/** Through the NLB over a raw TCP connection: a request, then what the target answers until it closes (the body: its hostname). */
+function tcpRead(timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const s = net.connect(TCP_PORT, LB_IP);
-    s.setTimeout(5000, () => s.destroy(new Error('timeout')));
+    const s = net.connect(TCP_PORT, LB_IP, () => s.write('GET /id HTTP/1.0\r\n\r\n'));
+    s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer through the NLB within ${timeoutMs} ms`)));
     s.on('data', (d) => (out += d.toString()));
-    s.on('close', () => resolve(out.trim()));
+    s.on('close', () => resolve(out.slice(out.indexOf('\r\n\r\n') + 4).trim()));
     s.on('error', reject);
   });
 }
@@ -271,6 +276,17 @@ test('a network load balancer forwards TCP', async () => {
   await createService('tcp', 'lb-tcp', 2, tg['tcp']!, 'echo', 9000);
   await healthyTargets(tg['tcp']!, 2);
   const names = await hostnames('tcp');
+  // "healthy" is HAProxy's L4 check, which reaches the host port's docker-proxy, not the
+  // container: docker-proxy accepts whether or not it can reach the container yet. Its first
+  // connection to a fresh container can wait out SYN retransmissions (seen: SYN-SENT to the
+  // container's bridge address for over 5 s on a loaded shared host). So first each target
+  // answers once, with time for that; then every read is prompt and round robin reaches both.
+  const warm = new Set<string>();
+  await waitFor(async () => (warm.add(await tcpRead(20_000)), names.size === 2 && [...names.keys()].every((n) => warm.has(n))), {
+    description: 'each TCP target answered through the NLB once',
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  });
   const seen = new Set<string>();
   for (let i = 0; i < 8; i++) seen.add(await tcpRead());
   assert.deepEqual([...seen].sort(), [...names.keys()].sort());
