@@ -190,8 +190,12 @@ test('unhealthy targets get their task replaced by the orchestrator', async (t) 
     return d.desiredStatus === 'STOPPED' ? d : undefined;
   }, 'the unhealthy task replaced');
   assert.equal(gone.stoppedReason, `Task failed ELB health checks in (target-group ${tg})`);
-  const events = ((await ecs('DescribeServices', { cluster: 'lbt', services: ['web'] })).services[0].events as { message: string }[]).map((e) => e.message);
-  assert.ok(events.some((m) => m.includes('is unhealthy in (target-group') && m.includes('Health checks failed with these codes: [500]')), events.join('\n'));
+  // The load balancer role writes the unhealthy-target event on its own pass,
+  // which may come after the orchestrator has already replaced the task.
+  await eventually(async () => {
+    const events = ((await ecs('DescribeServices', { cluster: 'lbt', services: ['web'] })).services[0].events as { message: string }[]).map((e) => e.message);
+    return events.some((m) => m.includes('is unhealthy in (target-group') && m.includes('Health checks failed with these codes: [500]'));
+  }, 'the unhealthy-target service event');
   await eventually(async () => ((await ecs('ListTasks', { cluster: 'lbt' })).taskArns as string[]).some((a) => a !== first), 'a replacement started');
   void h;
 });

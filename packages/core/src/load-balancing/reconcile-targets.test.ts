@@ -105,6 +105,17 @@ test('unhealthy targets of running tasks are reported for the service event', ()
   assert.equal(r.unhealthy[0]!.instanceId, 'i1');
 });
 
+test('an unhealthy target whose task the orchestrator already stopped is still reported, once, as it starts draining', () => {
+  const t = target(tg, 'i1', 32768, { taskId: 't1' });
+  const health = (): TargetHealth => ({ state: 'unhealthy', reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [500]' });
+  const r = reconcileTargets(input({ tasks: [lbTask('t1', { desiredStatus: 'STOPPED' })], targets: [t], drains: new Map([['t1', { taskId: 't1', state: 'registered', registeredAt: 0 }]]), health }));
+  assert.equal(r.unhealthy.length, 1);
+  assert.equal(r.unhealthy[0]!.target.taskId, 't1');
+  const draining = { ...t, state: 'draining' as const, drainingSince: NOW, drainingUntil: NOW + 1000 };
+  const again = reconcileTargets(input({ tasks: [lbTask('t1', { desiredStatus: 'STOPPED' })], targets: [draining], drains: new Map([['t1', { taskId: 't1', state: 'draining', registeredAt: 0, drainingUntil: NOW + 1000 }]]), health }));
+  assert.equal(again.unhealthy.length, 0, 'a draining target is not reported again');
+});
+
 test('manually deregistered targets go at the end of their drain', () => {
   const d = target(tg, 'i9', 80, { state: 'draining', drainingSince: NOW - 5, drainingUntil: NOW + 5 });
   assert.equal(reconcileTargets(input({ targets: [d] })).nextWakeAt, NOW + 5);

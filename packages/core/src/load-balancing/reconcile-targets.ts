@@ -158,6 +158,12 @@ export function reconcileTargets(input: TargetReconcileInput): TargetReconcileRe
     let remaining = 0;
     for (const t of mine) {
       let cur = t;
+      // The orchestrator may have stopped the task for this very health
+      // before this pass saw it: the unhealthy target is still reported once.
+      if (t.state === 'registered') {
+        const health = input.health(t);
+        if (health.state === 'unhealthy') out.unhealthy.push({ target: t, health, instanceId: task.containerInstanceId });
+      }
       if (t.state === 'registered') {
         const delay = (input.targetGroups.get(t.targetGroupArn)?.attributes.deregistrationDelaySeconds ?? 0) * 1000;
         cur = { ...t, state: 'draining', drainingSince: now, drainingUntil: now + delay };
