@@ -6,6 +6,7 @@ import { dockerTime } from '../docker/docker-client';
 import { JsonLines, subscribeDockerEvents } from '../docker/events';
 import { coalesceFrames, LogDemuxer } from '../docker/log-demux';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
+import { flushNeighbor } from '../docker/neighbor-cache';
 import {
   parseInitExecFailure,
   statusCodeOf,
@@ -150,6 +151,20 @@ export class DockerController implements ContainerController, StatsSource {
     } catch (err) {
       if (statusCodeOf(err) === 304) return; // already started
       throw err;
+    }
+    await this.forgetStaleNeighbor(runtimeId);
+  }
+
+  /** A container started with a MAC of our choosing: see neighbor-cache.ts. Best effort. */
+  private async forgetStaleNeighbor(runtimeId: string): Promise<void> {
+    try {
+      const info = await this.docker.getContainer(runtimeId).inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.inspect) } as object);
+      if (!(info.Config as { MacAddress?: string } | undefined)?.MacAddress) return;
+      for (const n of Object.values(info.NetworkSettings?.Networks ?? {})) {
+        if (n?.IPAddress) await flushNeighbor(n.IPAddress);
+      }
+    } catch (err) {
+      this.log.debug({ err, runtimeId }, 'could not flush the neighbour cache entry of a started container');
     }
   }
 
