@@ -398,8 +398,9 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   const kept = keepAliveLoad(4);
   await waitFor(() => kept.ok > 50, { description: 'keep-alive load running', timeoutMs: 15_000, intervalMs: 50 });
   await docker(['kill', ctr!.id]);
-  // The task stops, its target drains for the deregistration delay and is removed; a replacement registers.
-  await waitFor(async () => (await targetStates(tg['web']!)).some((x) => x.state === 'draining') || undefined, { description: 'the killed task\'s target draining', timeoutMs: 30_000, intervalMs: 100 });
+  // The task stops and its target leaves (a task whose container is already
+  // dead on its agent has nothing in flight to drain, so its target may go at
+  // once rather than pass through draining); a replacement registers.
   await waitFor(
     async () => {
       const s = await targetStates(tg['web']!);
