@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultHealthCheck, type HostLoadBalancer, type LoadBalancerHostSet } from '@stevedore/core';
-import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk } from './haproxy-config';
+import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk, stickinessCookieKey } from './haproxy-config';
 import { observe, parseShowStat, serverStateFile } from './haproxy-stats';
 import { parseShowProc } from './haproxy-process';
 
@@ -312,13 +312,21 @@ test('every ALB condition as ACLs, and every action chosen by use_backend in pri
   at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443/new%[path]" code 301');
   at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443%[path]" code 302');
   at('http-request return status 503 content-type "application/json" string "{\\"down\\": \\"\\$HOME \\\\\\\\ soon\\"}\\n"');
-  assert.match(text, /backend tg-web-1\n  mode http\n  balance roundrobin\n  timeout check 1s\n  cookie AWSALB insert indirect nocache attr "Max-Age=600"\n/);
-  assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s cookie t-a\n/);
+  const key = stickinessCookieKey(`${TG}/web/1`);
+  assert.match(text, new RegExp(`backend tg-web-1\\n  mode http\\n  balance roundrobin\\n  timeout check 1s\\n  cookie AWSALB insert indirect nocache dynamic attr "Max-Age=600"\\n  dynamic-cookie-key ${key}\\n`));
+  assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s\n/);
   assert.match(text, /backend tg-api-2\n  mode http\n  balance leastconn\n/);
-  // A new target of a sticky group is a reload (HAProxy 2.6 takes no `cookie` on servers added at run time).
+  // A new or moved target of a sticky group goes through the runtime API too; setting the key again gives it its cookie.
   const more = structuredClone(lb);
   more.targetGroups[0]!.targets.push({ registrationId: 'z', id: 'i9', address: '127.0.0.9', port: 9, draining: false });
-  assert.deepEqual(planApply(renderHaproxyConfig(set([lb]), OPTS), renderHaproxyConfig(set([more], 'v2'), OPTS)), { kind: 'reload' });
+  const plan = planApply(renderHaproxyConfig(set([lb]), OPTS), renderHaproxyConfig(set([more], 'v2'), OPTS));
+  assert.equal(plan.kind, 'runtime');
+  assert.equal((plan as { commands: string[] }).commands[0], 'add server tg-web-1/t-z 127.0.0.9:9 check inter 2s fall 2 rise 3 slowstart 30s weight 0');
+  assert.equal((plan as { commands: string[] }).commands.at(-1), `set dynamic-cookie-key backend tg-web-1 ${key}`);
+  const moved = structuredClone(lb);
+  moved.targetGroups[0]!.targets[0]!.port = 40000;
+  assert.deepEqual((planApply(renderHaproxyConfig(set([lb]), OPTS), renderHaproxyConfig(set([moved], 'v3'), OPTS)) as { commands: string[] }).commands, ['set server tg-web-1/t-a addr 127.0.0.2 port 40000', `set dynamic-cookie-key backend tg-web-1 ${key}`]);
+  assert.notEqual(stickinessCookieKey(`${TG}/api/2`), key, 'one key per target group');
   const bad = (mutate: (x: HostLoadBalancer) => void, re: RegExp) => {
     const x = structuredClone(lb);
     mutate(x);

@@ -52,6 +52,8 @@ export interface RenderedServer {
   healthCheck: HostTargetGroup['healthCheck'];
   /** The server's options but its weight (`check inter 2s fall 2 rise 3 ...`): what `add server` takes. */
   options: string;
+  /** The backend's `dynamic-cookie-key` when its group is sticky: servers added at run time get their cookie from it. */
+  cookieKey?: string;
 }
 
 export interface RenderedConfig {
@@ -70,6 +72,16 @@ function safe(s: string): string {
 
 function lastSegment(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * A sticky group's `dynamic-cookie-key`: derived from its ARN, so every
+ * load-balancer host and every reload gives a target the same AWSALB value.
+ * Not a secret (ALB encrypts its cookie): a client that forges a value can
+ * only pick among the group's targets.
+ */
+export function stickinessCookieKey(targetGroupArn: string): string {
+  return createHash('sha256').update(`stevedore AWSALB ${targetGroupArn}`).digest('hex').slice(0, 32);
 }
 
 export function backendName(tg: Pick<HostTargetGroup, 'arn' | 'name'>): string {
@@ -175,11 +187,14 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const checkHttp = oneOf(`${hf}.protocol`, h.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const algorithm = tg.algorithm === undefined ? 'round_robin' : oneOf(`${field}.algorithm`, tg.algorithm, ['round_robin', 'least_outstanding_requests'] as const);
   const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, `  balance ${algorithm === 'round_robin' ? 'roundrobin' : 'leastconn'}`, `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
-  // ALB's lb_cookie stickiness: an AWSALB cookie naming the target, for the duration.
-  const sticky = tg.stickinessSeconds !== undefined;
-  if (sticky) {
+  // ALB's lb_cookie stickiness: an AWSALB cookie naming the target, for the duration. The cookie values
+  // are HAProxy's dynamic cookies (a hash of the key and the server's address and port), not per-server
+  // `cookie` lines, which HAProxy 2.6 refuses on servers added at run time: so a sticky group's targets
+  // change through the runtime API too, and every host (and every reload) gives a target the same value.
+  const cookieKey = tg.stickinessSeconds === undefined ? undefined : stickinessCookieKey(tg.arn);
+  if (cookieKey !== undefined) {
     if (!http) throw new HaproxyConfigError(`${field}.stickinessSeconds`, 'lb_cookie stickiness needs an HTTP target group');
-    lines.push(`  cookie AWSALB insert indirect nocache attr "Max-Age=${integer(`${field}.stickinessSeconds`, tg.stickinessSeconds, 1, 604_800)}"`);
+    lines.push(`  cookie AWSALB insert indirect nocache dynamic attr "Max-Age=${integer(`${field}.stickinessSeconds`, tg.stickinessSeconds, 1, 604_800)}"`, `  dynamic-cookie-key ${cookieKey}`);
   }
   if (checkHttp) lines.push(`  option httpchk GET ${healthCheckPath(`${hf}.path`, h.path)}`, `  ${expectLine(h.matcher, `${hf}.matcher`)}`);
   // A target that refuses or drops a connection (a container still starting, a task
@@ -193,11 +208,9 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const checks = [`check`, `inter ${inter}s`, `fall ${fall}`, `rise ${rise}`];
   const extra = [...(checkPort !== undefined ? [`port ${checkPort}`] : []), ...(slowStart > 0 ? [`slowstart ${slowStart}s`] : [])];
   servers.forEach((s, i) => {
-    // HAProxy 2.6 refuses `cookie` on servers added at run time: sticky groups change targets by reload.
-    if (sticky) extra.push(`cookie ${s.server}`);
     s.options = [...checks, ...extra].join(' ');
+    if (cookieKey !== undefined) s.cookieKey = cookieKey;
     lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra].join(' ')}`);
-    if (sticky) extra.pop();
   });
   return lines;
 }
@@ -306,6 +319,8 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
   // Two servers of one name: only `haproxy -c` on a reload can refuse it.
   if (after.size !== next.servers.length) return { kind: 'reload' };
   const commands: string[] = [];
+  // Sticky backends with a new or moved server: HAProxy computes dynamic cookies when the key is set.
+  const rekey = new Map<string, string>();
   for (const s of prev.servers) {
     if (after.has(key(s))) continue;
     commands.push(`set server ${key(s)} state maint`, `shutdown sessions server ${key(s)}`, `del server ${key(s)}`);
@@ -314,7 +329,7 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
     const k = key(s);
     const was = before.get(k);
     if (!was) {
-      if (s.options.split(' ').includes('cookie')) return { kind: 'reload' };
+      if (s.cookieKey !== undefined) rekey.set(s.backend, s.cookieKey);
       const checked = s.options.split(' ').includes('check');
       commands.push(`add server ${k} ${addressWithPort('address', s.address, s.port)} ${s.options} weight 0`);
       if (checked) commands.push(`enable health ${k}`);
@@ -324,11 +339,15 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
       continue;
     }
     if (was.options !== s.options) return { kind: 'reload' };
-    if (was.address !== s.address || was.port !== s.port) commands.push(`set server ${k} addr ${s.address} port ${s.port}`);
+    if (was.address !== s.address || was.port !== s.port) {
+      commands.push(`set server ${k} addr ${s.address} port ${s.port}`);
+      if (s.cookieKey !== undefined) rekey.set(s.backend, s.cookieKey);
+    }
     if (was.draining === s.draining) continue;
     commands.push(s.draining ? `set server ${k} state drain` : `set server ${k} state ready`);
     commands.push(`set weight ${k} ${s.draining ? 0 : 1}`);
   }
+  for (const [backend, cookieKey] of rekey) commands.push(`set dynamic-cookie-key backend ${backend} ${cookieKey}`);
   return { kind: 'runtime', commands };
 }
 

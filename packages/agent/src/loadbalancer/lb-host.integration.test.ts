@@ -1,9 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import * as tls from 'node:tls';
-import * as https from 'node:https';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -11,19 +8,13 @@ import pino from 'pino';
 import { defaultHealthCheck, type HostLoadBalancer, type HostTarget, type LoadBalancerHostSet } from '@stevedore/core';
 import { LoadBalancerHost, type HealthReport } from './lb-host';
 import { findHaproxy, HaproxyProcess, haproxyPaths } from './haproxy-process';
+import { freePort, httpGet, httpsGet as httpsGet2, keepAliveLoad as keepAliveLoad2, selfSigned, startBackend, waitUntil, type Backend } from '../testing/lb-fixture';
 
 // The HAProxy supervisor against the real haproxy binary, on loopback only:
 // HAProxy on 127.0.0.70, targets are small Node servers on 127.0.0.71.
 const LB_IP = '127.0.0.70';
 const TARGET_IP = '127.0.0.71';
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:0:targetgroup';
-
-interface Backend {
-  name: string;
-  port: number;
-  status: number;
-  server: http.Server;
-}
 
 const backends: Backend[] = [];
 let dir: string;
@@ -32,43 +23,12 @@ let listenPort: number;
 const reports: HealthReport[] = [];
 let haproxyBinary: string | undefined;
 
-function startBackend(name: string): Promise<Backend> {
-  const b: Backend = { name, port: 0, status: 200, server: http.createServer() };
-  b.server.on('request', (req, res) => {
-    if (req.url === '/health') return void res.writeHead(b.status).end(`${b.status}`);
-    if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(`${name} slow`), 1500);
-    res.writeHead(200).end(name);
-  });
-  return new Promise((resolve) => b.server.listen(0, TARGET_IP, () => resolve({ ...b, port: (b.server.address() as { port: number }).port, server: b.server, status: 200, name }))).then((x) => {
-    const real = x as Backend;
-    // keep one object per backend so tests can flip its health status
-    b.port = real.port;
-    backends.push(b);
-    return b;
-  });
-}
-
-function get(urlPath: string, hostHeader?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: LB_IP, port: listenPort, path: urlPath, agent: false, headers: hostHeader ? { host: hostHeader } : {} }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const get = async (urlPath: string, hostHeader?: string) => {
+  const r = await httpGet(LB_IP, listenPort, urlPath, hostHeader ? { host: hostHeader } : {});
+  return { status: r.status, body: r.body };
+};
+const waitFor = <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs?: number) => waitUntil(fn, what, timeoutMs);
+const keepAliveLoad = () => keepAliveLoad2(LB_IP, listenPort);
 
 const target = (b: Backend, draining = false): HostTarget => ({ registrationId: `reg-${b.name}`, id: b.name, address: TARGET_IP, port: b.port, draining });
 const hc = { ...defaultHealthCheck('HTTP'), path: '/health', intervalSeconds: 1, timeoutSeconds: 1, healthyThresholdCount: 2, unhealthyThresholdCount: 2 };
@@ -114,13 +74,8 @@ before(async () => {
   haproxyBinary = await findHaproxy();
   if (!haproxyBinary) return;
   dir = mkdtempSync(path.join(tmpdir(), 'sv-lb-'));
-  for (const n of ['b1', 'b2', 'b3']) await startBackend(n);
-  listenPort = await new Promise<number>((resolve) => {
-    const s = http.createServer().listen(0, LB_IP, () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+  for (const n of ['b1', 'b2', 'b3']) backends.push(await startBackend(n, TARGET_IP));
+  listenPort = await freePort(LB_IP);
   host = new LoadBalancerHost({ dir, hostIp: LB_IP, instanceId: () => 'lb-host', log: pino({ level: 'silent' }), send: async (r) => void reports.push(r), pollMs: 200, haproxyBinary });
   host.sessionUp();
 });
@@ -143,43 +98,6 @@ test('HAProxy serves the targets once healthy, spreading requests', { skip: !pro
   const seen = new Set(await bodies(10));
   assert.deepEqual([...seen].sort(), ['b1', 'b2']);
 });
-
-/** Requests on one keep-alive connection after another, as a browser or a pooled client sends them. */
-function keepAliveLoad(): { stop: () => Promise<{ ok: number; failures: string[]; sockets: number }> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
-  const failures: string[] = [];
-  const sockets = new Set<unknown>();
-  let ok = 0;
-  let done = false;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ host: LB_IP, port: listenPort, path: '/', agent }, (res) => {
-        sockets.add(req.socket);
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) ok++;
-          else failures.push(`HTTP ${res.statusCode}`);
-          resolve();
-        });
-      });
-      req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => {
-        failures.push(e.message);
-        resolve();
-      });
-    });
-  const loops = [0, 1].map(async () => {
-    while (!done) await one();
-  });
-  return {
-    stop: async () => {
-      done = true;
-      await Promise.all(loops);
-      agent.destroy();
-      return { ok, failures, sockets: sockets.size };
-    },
-  };
-}
 
 test('a new target starts out of rotation and joins after its checks pass, without a reload; keep-alive clients see no error', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
@@ -276,41 +194,14 @@ test('a deregistered target is deleted through the runtime API: keep-alive clien
   void b2;
 });
 
-/** A self-signed EC certificate for `name`, with its key, as one PEM bundle (openssl is on the machine). */
-function selfSigned(name: string): { pem: string; cert: string } {
-  const d = mkdtempSync(path.join(tmpdir(), 'sv-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${d}/k`, '-out', `${d}/c`, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
-  const cert = readFileSync(`${d}/c`, 'utf8');
-  const pem = cert + readFileSync(`${d}/k`, 'utf8');
-  rmSync(d, { recursive: true, force: true });
-  return { pem, cert };
-}
-
-/** The certificate HAProxy presents for an SNI name, and the body of a request over that connection. */
-function httpsGet(port: number, servername: string, ca: string[], anyName = false): Promise<{ cn: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.get({ host: LB_IP, port, servername, ca, path: '/', agent: false, headers: { host: servername }, ...(anyName ? { checkServerIdentity: () => undefined } : {}) }, (res) => {
-      const cn = String((res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? '');
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ cn, body }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+const httpsGet = (port: number, servername: string, ca: string[], anyName = false) => httpsGet2(LB_IP, port, servername, ca, anyName);
 
 test('an HTTPS listener terminates TLS with the certificate SNI names; a rotated certificate is served after a reload that drops no request', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
   const b3 = backends[2]!;
   const a = selfSigned('a.example');
   const b = selfSigned('b.example');
-  const tlsPort = await new Promise<number>((resolve) => {
-    const srv = http.createServer().listen(0, LB_IP, () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
+  const tlsPort = await freePort(LB_IP);
   const withTls = (version: string, certs: { arn: string; id: string; pem: string }[]) => {
     const set = lbSet(version, [target(b3)]);
     set.loadBalancers[0]!.listeners.push({ arn: 'l-tls', protocol: 'HTTPS', port: tlsPort, tls: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', certificates: certs, http2: true }, rules: [], defaultTargetGroupArn: `${TG}/web/1` });
