@@ -46,6 +46,8 @@ before(async () => {
   }
   // The task role the granted deployer passes: a real role, since a task's
   // credentials are issued for it when the task starts.
+  // The execution role the agent reads the secrets as (checked at each read, like ECS's agent).
+  await c.callStevedore('CreateRole', { roleName: 'exec-authz', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['*'] }] }) });
   await c.callStevedore('CreateRole', { roleName: 'app-worker', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: ['*'] }] }) });
   const key = async (roleName: string) => {
     const k = (await c.callStevedore('CreateAccessKey', { roleName })).accessKey;

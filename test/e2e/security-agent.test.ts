@@ -141,6 +141,8 @@ test('a secret reaches the container environment and nowhere else: logs, API res
   const VALUE = `s3cr3t-${Math.random().toString(36).slice(2)}-value`;
   const put = await c.cli(['secrets', 'put', 'app-token'], { stdin: `${VALUE}\n` });
   assert.equal(put.code, 0, put.stderr);
+  // The execution role the agent reads the secret as (checked at each read, like ECS's agent).
+  await c.callStevedore('CreateRole', { roleName: 'app-exec', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['*'] }] }) });
   await c.call('RegisterTaskDefinition', {
     family: 'with-secret',
     executionRoleArn: 'app-exec',

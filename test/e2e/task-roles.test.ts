@@ -23,16 +23,26 @@ import { waitFor } from '../helpers/wait-for';
 
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
+const secretArns: Record<string, string> = {};
+const CREDENTIALS_TTL_S = 30;
 
 before(async () => {
   // awsvpc tasks need a pause image that exists here (no registry).
-  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.14.2', readyTimeoutMs: 60_000, agentArgs: () => ['--pause-image', TEST_IMAGE] });
+  // Task credentials live 30 s here (default 1 h), so rotation and expiry are seen within the test.
+  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.14.2', readyTimeoutMs: 60_000, agentArgs: () => ['--pause-image', TEST_IMAGE], controlPlaneArgs: ['--task-credentials-ttl', String(CREDENTIALS_TTL_S)] });
   const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:ListClusters', 'ecs:DescribeClusters'], Resource: ['*'] }] };
   await c.callStevedore('CreateRole', { roleName: 'e2e-app', policyDocument: JSON.stringify(policy) });
   const sleeper = { name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32 };
   await c.call('RegisterTaskDefinition', { family: 'with-role', taskRoleArn: 'arn:aws:iam::000000000000:role/e2e-app', cpu: '256', memory: '512', containerDefinitions: [sleeper] });
   await c.call('RegisterTaskDefinition', { family: 'no-role', containerDefinitions: [sleeper] });
   await c.call('RegisterTaskDefinition', { family: 'awsvpc-role', networkMode: 'awsvpc', taskRoleArn: 'e2e-app', containerDefinitions: [sleeper] });
+  // The execution role may read secret A, not B.
+  for (const name of ['e2e/a', 'e2e/b']) secretArns[name] = (await c.call('CreateSecret', { Name: name, SecretString: `value-of-${name}` }, 'secretsmanager')).ARN;
+  const execPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['arn:aws:secretsmanager:*:*:secret:e2e/a-??????'] }] };
+  await c.callStevedore('CreateRole', { roleName: 'e2e-exec', policyDocument: JSON.stringify(execPolicy) });
+  for (const [family, secret] of [['exec-a', 'e2e/a'], ['exec-b', 'e2e/b']] as const) {
+    await c.call('RegisterTaskDefinition', { family, executionRoleArn: 'e2e-exec', containerDefinitions: [{ ...sleeper, secrets: [{ name: 'SECRET', valueFrom: secret }] }] });
+  }
 });
 after(async () => {
   for (const fn of hooks.fns) await fn();
@@ -185,12 +195,57 @@ describe('task roles and the task metadata endpoint', () => {
     await c.call('StopTask', { task: t.taskArn });
   });
 
+  test('secrets are read as the execution role: a secret it may read reaches the container, one it may not stops the task with ECS\'s reason', async () => {
+    const a = await runTask('exec-a');
+    assert.equal(await envOf(a.containerId, 'SECRET'), 'value-of-e2e/a');
+    await c.call('StopTask', { task: a.taskArn });
+    const b = (await c.call('RunTask', { taskDefinition: 'exec-b' })).tasks[0].taskArn as string;
+    const t = await waitStatus(b, 'STOPPED');
+    assert.equal(t.stopCode, 'TaskFailedToStart');
+    assert.match(
+      t.stoppedReason,
+      new RegExp(`^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: .*AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/e2e-exec/[0-9a-f]+ is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretArns['e2e/b']}`),
+    );
+  });
+
   test('after the task stops, its credentials are refused', async () => {
+    // Fresh ones (the first may be near its 30 s expiry on a slow machine): refused for the stop, not the clock.
+    creds = (await getInside(app.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI')).body;
+    assert.equal((await aws(creds, ['ecs', 'list-clusters'])).code, 0);
     await c.call('StopTask', { task: app.taskArn });
     await waitStatus(app.taskArn, 'STOPPED');
     const refused = await aws(creds, ['ecs', 'list-clusters']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /UnrecognizedClientException/);
+  });
+
+  test('rotation: the agent serves a new key before the old one expires; both work while valid; the old one stops working at its expiry', async () => {
+    const t = await runTask('with-role');
+    const fetch = async () => {
+      const r = await getInside(t.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as typeof creds;
+    };
+    const first = await fetch();
+    const ttl = Date.parse(first.Expiration) - Date.now();
+    assert.ok(ttl > 0 && ttl <= CREDENTIALS_TTL_S * 1000, `the configured lifetime: ${first.Expiration}`);
+    // Rotated at half its life: a different key id, expiring later, served while the first is still valid.
+    const second = await waitFor(async () => {
+      const r = await fetch();
+      return r.AccessKeyId !== first.AccessKeyId ? r : undefined;
+    }, { description: 'a rotated key', timeoutMs: CREDENTIALS_TTL_S * 1000, intervalMs: 1000 });
+    assert.ok(Date.parse(first.Expiration) > Date.now(), 'served before the first expired');
+    assert.ok(Date.parse(second.Expiration) > Date.parse(first.Expiration));
+    for (const k of [first, second]) assert.equal((await aws(k, ['ecs', 'list-clusters'])).code, 0, `${k.AccessKeyId} works`);
+    // The first stops working at its expiry; the second still works.
+    const expired = await waitFor(async () => {
+      const r = await aws(first, ['ecs', 'list-clusters']);
+      return r.code !== 0 ? r : undefined;
+    }, { description: 'the first key refused', timeoutMs: CREDENTIALS_TTL_S * 1000, intervalMs: 1000 });
+    assert.match(expired.stderr, /ExpiredToken/);
+    assert.ok(Date.now() >= Date.parse(first.Expiration) - 1000, 'refused for its expiry, not before');
+    assert.equal((await aws(second, ['ecs', 'list-clusters'])).code, 0);
+    await c.call('StopTask', { task: t.taskArn });
   });
 });
 

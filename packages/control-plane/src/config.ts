@@ -142,7 +142,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--insecure-disable-auth', 'accept unsigned API requests (benchmarks only; refused unless --api-listen is a loopback address)')
     .option('--stopped-task-retention-seconds <s>', 'delete stopped tasks this long after they stop (ECS keeps them about an hour)', env['STEVEDORE_STOPPED_TASK_RETENTION_SECONDS'] ?? '3600')
     .option('--max-log-streams-per-instance <n>', 'GetTaskLogs streams open at once per container instance; more get LimitExceededException', env['STEVEDORE_MAX_LOG_STREAMS_PER_INSTANCE'] ?? '10')
-    .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 60-21600 (agents renew them at half of it)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
+    .option('--task-credentials-ttl <seconds>', 'lifetime of task role credentials, 10-21600 (agents renew them at half of it; under 900, AWS STS\'s minimum, only for tests of rotation)', env['STEVEDORE_TASK_CREDENTIALS_TTL'] ?? '3600')
     .option('--autoscaling-interval <duration>', 'evaluate every scalable target this often (scheduled actions, alarms, bounds), e.g. 10s', env['STEVEDORE_AUTOSCALING_INTERVAL'] ?? '10s')
     .option('--autoscaling-alarm-period <seconds>', 'period of the alarms target tracking creates: 1, 5, 10, 30 or a multiple of 60 seconds (AWS: 60)', env['STEVEDORE_AUTOSCALING_ALARM_PERIOD'] ?? '60')
     .option('--autoscaling-alarm-evaluation-periods <high,low>', 'periods the metric must stay above the target (scale out) and under 90% of it (scale in) (AWS: 3,15)', env['STEVEDORE_AUTOSCALING_ALARM_EVALUATION_PERIODS'] ?? '3,15')
@@ -174,7 +174,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const maxLogStreams = Number(o['maxLogStreamsPerInstance']);
   if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1) throw new InvalidArgumentError('--max-log-streams-per-instance must be an integer ≥ 1');
   const credentialsTtl = Number(o['taskCredentialsTtl']);
-  if (!Number.isInteger(credentialsTtl) || credentialsTtl < 60 || credentialsTtl > 21600) throw new InvalidArgumentError('--task-credentials-ttl must be an integer from 60 to 21600 seconds (6 hours)');
+  if (!Number.isInteger(credentialsTtl) || credentialsTtl < 10 || credentialsTtl > 21600) throw new InvalidArgumentError('--task-credentials-ttl must be an integer from 10 to 21600 seconds (6 hours)');
   const logStoreMaxBytes = parseByteSize(o['logStoreMaxBytes']!);
   if (logStoreMaxBytes === undefined) throw new InvalidArgumentError('--log-store-max-bytes must be a size like 10g, 500m or a number of bytes');
   const logDay = Number(o['logRetentionDaySeconds']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { rotationDelay, TaskCredentialsCache, type RoleCredentials } from './task-credentials';
+import { minRemaining, rotationDelay, TaskCredentialsCache, type RoleCredentials } from './task-credentials';
 import { containerMac } from './endpoint-rules';
 import { probeAddress } from './endpoint-probe';
 
@@ -24,6 +24,20 @@ test('one fetch however many callers wait; served while valid; rotated at half t
   cache.close();
   assert.equal(rotationDelay(3_600_000, 0), 1_800_000);
   assert.equal(rotationDelay(100, 0), 1000, 'never a busy loop');
+});
+
+test('short-lived keys (a test TTL) are served for three quarters of their life, not replaced at every request', async () => {
+  let now = 0;
+  let fetches = 0;
+  const cache = new TaskCredentialsCache(async () => key(++fetches, now + 20_000), () => now, log);
+  await cache.get('t');
+  now += 14_000;
+  assert.equal((await cache.get('t')).accessKeyId, 'ASIA1');
+  now += 2_000; // 4 s left, under a quarter of 20 s
+  assert.equal((await cache.get('t')).accessKeyId, 'ASIA2');
+  assert.equal(minRemaining(3_600_000), 60_000);
+  assert.equal(minRemaining(20_000), 5_000);
+  cache.close();
 });
 
 test('the rotation timer fetches the next key before expiry, and a failed rotation retries while the key is valid', async () => {

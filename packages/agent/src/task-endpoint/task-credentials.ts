@@ -14,8 +14,16 @@ export type FetchCredentials = (taskArn: string) => Promise<RoleCredentials>;
 
 /** Retry a failed rotation this often while the current key is still valid. */
 const ROTATION_RETRY_MS = 30_000;
-/** A key with less than this left is not served: the SDKs would have to come back at once. */
-const MIN_REMAINING_MS = 60_000;
+/**
+ * A key with less than this left is not served (the SDKs would have to come
+ * back at once): a minute, or a quarter of the key's lifetime when the
+ * control plane issues short-lived keys (`--task-credentials-ttl` down to
+ * 10 s for tests), so such a key is still served rather than replaced at
+ * every request.
+ */
+export function minRemaining(lifetimeMs: number): number {
+  return Math.min(60_000, Math.floor(lifetimeMs / 4));
+}
 
 /** When to fetch the next key: at half of what is left (ECS's agent refreshes well before expiry too). */
 export function rotationDelay(expiration: number, now: number): number {
@@ -24,6 +32,8 @@ export function rotationDelay(expiration: number, now: number): number {
 
 interface Entry {
   current?: RoleCredentials;
+  /** The current key's lifetime when it arrived. */
+  lifetimeMs?: number;
   pending?: Promise<RoleCredentials>;
   timer?: NodeJS.Timeout;
   released?: boolean;
@@ -52,7 +62,7 @@ export class TaskCredentialsCache {
       e = {};
       this.tasks.set(taskArn, e);
     }
-    if (e.current && e.current.expiration - this.now() > MIN_REMAINING_MS) return e.current;
+    if (e.current && e.current.expiration - this.now() > minRemaining(e.lifetimeMs ?? 0)) return e.current;
     return this.refresh(taskArn, e);
   }
 
@@ -61,6 +71,7 @@ export class TaskCredentialsCache {
       .then((c) => {
         if (e.released) return c;
         e.current = c;
+        e.lifetimeMs = c.expiration - this.now();
         this.log.info({ task: taskArn, accessKeyId: c.accessKeyId, roleArn: c.roleArn, expiration: new Date(c.expiration).toISOString() }, 'task role credentials received');
         this.schedule(taskArn, e, rotationDelay(c.expiration, this.now()));
         return c;

@@ -17,6 +17,9 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
   h = await startTestControlPlane({ dataDir: dir });
   await h.call('CreateCluster', { clusterName: 's' });
+  // The execution role the agent reads the secrets as: its policy is checked at each read.
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['*'] }] };
+  assert.equal((await h.call('CreateRole', { roleName: 'app-exec', policyDocument: JSON.stringify(policy) }, 'Stevedore_20261125.CreateRole')).status, 200);
 });
 after(async () => {
   await h.cp.stop();

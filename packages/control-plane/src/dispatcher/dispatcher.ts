@@ -319,7 +319,7 @@ export class Dispatcher {
     }
     if (!this.sessionOf(peer, call.metadata, call.request.session_id)) return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
     try {
-      cb(null, { results: ingestAgentLogEvents(this.store, peer.instanceId, call.request, this.store.clock.now()) });
+      cb(null, { results: ingestAgentLogEvents(this.store, this.arn, peer.instanceId, call.request, this.store.clock.now()) });
     } catch (e) {
       if (e instanceof IngestRefusal) return cb(this.refuse(call, status[e.grpcCode], e.message, 'log events refused', { instance: peer.instanceId }));
       cb(this.internal(e, 'put log events'));

@@ -1,7 +1,8 @@
-import { awslogsConfigOf, awslogsStreamName, idOf, isStevedoreError, StevedoreError } from '@stevedore/core';
+import { awslogsConfigOf, awslogsStreamName, idOf, isStevedoreError, StevedoreError, type ArnContext } from '@stevedore/core';
 import type { PutLogEventsRequest, WireLogBatchResult } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { checkBatch, groupFor, storeEvents } from '../logs/log-ingest';
+import { executionRoleDenial, executionRoleOf } from './execution-role';
 
 /** Batches one PutLogEvents call carries at most (each within CloudWatch's own quotas). */
 export const MAX_BATCHES_PER_CALL = 64;
@@ -21,7 +22,7 @@ export class IngestRefusal extends Error {
  * group or another task's stream. Each batch is its own transaction (one
  * missing group does not undo the others); results are positional.
  */
-export function ingestAgentLogEvents(store: Store, instanceId: string, req: PutLogEventsRequest, now: number): WireLogBatchResult[] {
+export function ingestAgentLogEvents(store: Store, arn: ArnContext, instanceId: string, req: PutLogEventsRequest, now: number): WireLogBatchResult[] {
   const batches = req.batches ?? [];
   if (batches.length > MAX_BATCHES_PER_CALL) throw new IngestRefusal('INVALID_ARGUMENT', `batches: at most ${MAX_BATCHES_PER_CALL} per call`);
   // Everything is checked before anything is written: a refused call stores nothing.
@@ -31,7 +32,8 @@ export function ingestAgentLogEvents(store: Store, instanceId: string, req: PutL
     if (!task) return { error: new StevedoreError('ResourceNotFoundException', `${field}: the task is not known (it may have been deleted after it stopped)`) };
     if (task.containerInstanceId !== instanceId) throw new IngestRefusal('PERMISSION_DENIED', `${field}: task ${task.id} is not assigned to instance ${instanceId}`);
     const container = task.containers.find((c) => c.name === b.container_name);
-    const def = store.taskDefinitions.get(task.family, task.revision)?.taskDefinition.containerDefinitions.find((c) => c.name === b.container_name);
+    const td = store.taskDefinitions.get(task.family, task.revision)?.taskDefinition;
+    const def = td?.containerDefinitions.find((c) => c.name === b.container_name);
     const cfg = awslogsConfigOf(def?.logConfiguration);
     if (!container || !cfg) throw new IngestRefusal('PERMISSION_DENIED', `${field}: container '${String(b.container_name).slice(0, 255)}' of task ${task.id} does not use awslogs`);
     const expected = cfg.streamPrefix ? awslogsStreamName(cfg.streamPrefix, container.name, task.id, '') : undefined;
@@ -44,6 +46,12 @@ export function ingestAgentLogEvents(store: Store, instanceId: string, req: PutL
       checkBatch(events, `${field}.events`);
     } catch (e) {
       throw new IngestRefusal('INVALID_ARGUMENT', (e as Error).message);
+    }
+    // Written as the task's execution role, as ECS's agent writes them: its policy decides now.
+    const executionRoleArn = task.overrides.executionRoleArn ?? td?.executionRoleArn;
+    if (executionRoleArn !== undefined) {
+      const denied = executionRoleDenied(store, arn, executionRoleArn, task.id, cfg.group, b.log_stream, cfg.createGroup);
+      if (denied) return { error: new StevedoreError('AccessDeniedException', denied) };
     }
     return { batch: b, events, cfg };
   });
@@ -61,4 +69,22 @@ export function ingestAgentLogEvents(store: Store, instanceId: string, req: PutL
       throw e;
     }
   });
+}
+
+/** Why the execution role may not write this stream (CreateLogGroup with create-group, CreateLogStream, PutLogEvents), or undefined. */
+function executionRoleDenied(store: Store, arn: ArnContext, ref: string, taskId: string, group: string, stream: string, createGroup: boolean): string | undefined {
+  const role = executionRoleOf(store, arn, ref, taskId);
+  if ('error' in role) return role.error;
+  const groupArn = `arn:aws:logs:${arn.region}:${arn.account}:log-group:${group}`;
+  const needs: [string, string][] = [
+    ...(createGroup ? [['logs:CreateLogGroup', groupArn] as [string, string]] : []),
+    ['logs:CreateLogStream', groupArn],
+    ['logs:PutLogEvents', `${groupArn}:log-stream:${stream}`],
+  ];
+  for (const [action, resource] of needs) {
+    const denial = executionRoleDenial(role, action, resource);
+    // The agent prefixes the error type itself (error_code): keep only IAM's sentence.
+    if (denial) return denial.replace(/^AccessDeniedException: /, '');
+  }
+  return undefined;
 }

@@ -57,7 +57,7 @@ export class AgentSession {
     const assignments = [];
     for (const [arnKey, a] of current) {
       this.sent.set(arnKey, a.version);
-      assignments.push(agentAssignment(this.store, a));
+      assignments.push(agentAssignment(this.store, this.arn, a));
     }
     this.write('COMPLETE', assignments, [], this.loadBalancerDelta());
     this.log.info({ tasks: assignments.length }, 'sent complete assignment set');
@@ -111,7 +111,7 @@ export class AgentSession {
       if (!t || !td) continue;
       const a = holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(k) ?? NOT_HELD);
       this.sent.set(k, a.version);
-      assignments.push(agentAssignment(this.store, a));
+      assignments.push(agentAssignment(this.store, this.arn, a));
     }
     for (const k of diff.removed) this.sent.delete(k);
     this.write('INCREMENTAL', assignments, diff.removed, loadBalancers);

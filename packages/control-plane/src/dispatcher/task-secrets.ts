@@ -1,7 +1,8 @@
-import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type ArnContext, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { resolveEfsVolumes } from './efs-volumes';
+import { executionRoleDenial, executionRoleOf, type ExecutionRole } from './execution-role';
 
 export const SECRETS_ERROR_PREFIX = 'unable to pull secrets or registry auth';
 
@@ -10,12 +11,34 @@ export { parseValueFrom };
 
 class ResolveError extends Error {}
 
-function resolve(store: Store, valueFrom: string, where: string): string {
+/** Who reads: the task's execution role (checked per read), or nobody to check (no execution role: the launch check of the caller stands). */
+interface Reader {
+  role?: ExecutionRole;
+  arn: ArnContext;
+}
+
+/** ECS's words for what failed to be read with the execution role, by what it was for. */
+const RETRIEVAL = {
+  secret: (id: string) => `execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${id} from secrets manager`,
+  registry: (id: string) => `execution resource retrieval failed: unable to get registry auth from asm: asm fetching secret from the service for ${id}`,
+  ssm: () => 'execution resource retrieval failed: unable to retrieve secrets from ssm',
+};
+
+function resolve(store: Store, reader: Reader, valueFrom: string, where: string, purpose: 'secret' | 'registry' = 'secret'): string {
   const ref = parseValueFrom(valueFrom);
   if ('error' in ref) throw new ResolveError(`${where}: ${ref.error}`);
-  if (ref.kind === 'ssm') throw new ResolveError(`${where}: SSM Parameter Store parameters are not supported; store the value as a secret (stevedore secrets put)`);
+  const deny = (action: string, resource: string, words: string) => {
+    const denial = reader.role && executionRoleDenial(reader.role, action, resource);
+    if (denial) throw new ResolveError(`${words}: ${denial} (${where})`);
+  };
+  if (ref.kind === 'ssm') {
+    deny('ssm:GetParameters', `arn:aws:ssm:${reader.arn.region}:${reader.arn.account}:parameter/${ref.name.replace(/^\//, '')}`, RETRIEVAL.ssm());
+    throw new ResolveError(`${where}: SSM Parameter Store parameters are not supported; store the value as a secret (stevedore secrets put)`);
+  }
   const s = store.secrets.find(ref.id);
   if (!s || s.deletionDate !== undefined) throw new ResolveError(`${where}: ResourceNotFoundException: secret ${JSON.stringify(ref.id)} does not exist in the secrets store`);
+  // The stored ARN (with its suffix), as launch authorization and the API name it.
+  deny('secretsmanager:GetSecretValue', s.arn, RETRIEVAL[purpose](s.arn));
   if ((ref.stage && ref.stage !== 'AWSCURRENT') || (ref.versionId && ref.versionId !== s.versionId)) {
     throw new ResolveError(`${where}: secret ${JSON.stringify(s.name)} has no version ${ref.versionId ?? ref.stage} (only AWSCURRENT is kept)`);
   }
@@ -35,19 +58,27 @@ function resolve(store: Store, valueFrom: string, where: string): string {
 }
 
 /**
- * The secret values one task needs, for the agent that runs it. Messages
- * name secrets and fields, never values.
+ * The secret values one task needs, for the agent that runs it, read as its
+ * execution role (each read authorized against that role's policy now, so
+ * the agent never receives what the role may not read). Messages name
+ * secrets and fields, never values.
  */
-export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets | undefined {
+export function resolveTaskSecrets(store: Store, arn: ArnContext, a: TaskAssignment): TaskSecrets | undefined {
   if (!a.containers.some((c) => (c.secrets?.length ?? 0) > 0 || c.repositoryCredentials || (c.environmentFiles?.length ?? 0) > 0)) return undefined;
   const out: TaskSecrets = { environment: [], registryAuth: [] };
   try {
+    const reader: Reader = { arn };
+    if (a.executionRoleArn !== undefined) {
+      const role = executionRoleOf(store, arn, a.executionRoleArn, a.taskId);
+      if ('error' in role) throw new ResolveError(`execution resource retrieval failed: ${role.error}`);
+      reader.role = role;
+    }
     for (const c of a.containers) {
       (c.secrets ?? []).forEach((s, i) => {
-        out.environment.push({ container: c.name, name: s.name, value: resolve(store, s.valueFrom, `container ${c.name} secrets[${i}] (${s.name})`) });
+        out.environment.push({ container: c.name, name: s.name, value: resolve(store, reader, s.valueFrom, `container ${c.name} secrets[${i}] (${s.name})`) });
       });
       (c.environmentFiles ?? []).forEach((f, i) => {
-        const vars = parseEnvironmentFile(resolve(store, f.value, `container ${c.name} environmentFiles[${i}]`));
+        const vars = parseEnvironmentFile(resolve(store, reader, f.value, `container ${c.name} environmentFiles[${i}]`));
         (out.environmentFiles ??= []).push(...vars.map((v) => ({ container: c.name, name: v.name, value: v.value })));
       });
       const param = c.repositoryCredentials?.credentialsParameter;
@@ -55,7 +86,7 @@ export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets
         const where = `container ${c.name} repositoryCredentials`;
         let creds: { username?: unknown; password?: unknown } = {};
         try {
-          creds = JSON.parse(resolve(store, param, where)) as typeof creds;
+          creds = JSON.parse(resolve(store, reader, param, where, 'registry')) as typeof creds;
         } catch (e) {
           if (e instanceof ResolveError) throw e;
         }
@@ -77,12 +108,12 @@ export function resolveTaskSecrets(store: Store, a: TaskAssignment): TaskSecrets
  * host-access policy (the agent's second check), and, while the task should
  * run, its resolved secrets in their own fields.
  */
-export function agentAssignment(store: Store, a: TaskAssignment): WireAssignment {
+export function agentAssignment(store: Store, arn: ArnContext, a: TaskAssignment): WireAssignment {
   const cluster = store.clusters.get(a.cluster);
   // FARGATE tasks never get the host, whatever the cluster allows its EC2 tasks.
   const efsVolumes = a.desiredStatus === 'RUNNING' ? resolveEfsVolumes(store, a) : undefined;
   const w = toWireAssignment({ ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []), ...(efsVolumes ? { efsVolumes } : {}) });
   if (a.desiredStatus !== 'RUNNING') return w;
-  const secrets = resolveTaskSecrets(store, a);
+  const secrets = resolveTaskSecrets(store, arn, a);
   return secrets ? withWireSecrets(w, secrets) : w;
 }

@@ -58,3 +58,13 @@ export function evaluate(policy: PolicyDocument, action: string, resource: strin
   }
   return allowed ? 'allow' : 'implicit-deny';
 }
+
+/**
+ * IAM's AccessDenied wording, naming the principal, the action and the
+ * resource; shared by the API and by components that act under a role (the
+ * agent's execution role).
+ */
+export function denialMessage(principalArn: string, action: string, resource: string, decision: Exclude<Decision, 'allow'>): string {
+  const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+}

@@ -11,7 +11,7 @@ import { InvalidParameterException, StevedoreError } from '@stevedore/core';
  */
 // The document shapes and their evaluation are pure and shared with roles outside the API (the autoscaler's service-linked identity): they live in core.
 export { evaluate, wildcardMatch, type Decision, type PolicyDocument, type PolicyStatement } from '@stevedore/core';
-import type { Decision, PolicyDocument, PolicyStatement } from '@stevedore/core';
+import { denialMessage, type Decision, type PolicyDocument, type PolicyStatement } from '@stevedore/core';
 
 /**
  * Action namespaces the API serves now or will (design decision 1), plus
@@ -124,8 +124,7 @@ export const ADMIN_POLICY: PolicyDocument = BUILT_IN_ROLES.get('admin')!.policyD
  * what a launch needs (secrets, roles).
  */
 export function accessDenied(principalArn: string, action: string, resource: string, decision: Exclude<Decision, 'allow'>, field?: string): StevedoreError {
-  const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
-  return new StevedoreError('AccessDeniedException', `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`, field === undefined ? {} : { field });
+  return new StevedoreError('AccessDeniedException', denialMessage(principalArn, action, resource, decision), field === undefined ? {} : { field });
 }
 
 /**
