@@ -29,7 +29,7 @@ const CREDENTIALS_TTL_S = 30;
 before(async () => {
   // awsvpc tasks need a pause image that exists here (no registry).
   // Task credentials live 30 s here (default 1 h), so rotation and expiry are seen within the test.
-  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.14.2', readyTimeoutMs: 60_000, agentArgs: () => ['--pause-image', TEST_IMAGE], controlPlaneArgs: ['--task-credentials-ttl', String(CREDENTIALS_TTL_S)] });
+  c = await startCluster({ agents: 1, test: hooks, hostIp: () => '127.0.14.2', readyTimeoutMs: 60_000, agentArgs: () => ['--pause-image', TEST_IMAGE, '--container-instance-tags', '{"rack":"r1"}'], controlPlaneArgs: ['--task-credentials-ttl', String(CREDENTIALS_TTL_S)] });
   const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:ListClusters', 'ecs:DescribeClusters'], Resource: ['*'] }] };
   await c.callStevedore('CreateRole', { roleName: 'e2e-app', policyDocument: JSON.stringify(policy) });
   const sleeper = { name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32 };
@@ -115,7 +115,7 @@ describe('task roles and the task metadata endpoint', () => {
   let creds: { AccessKeyId: string; SecretAccessKey: string; Token: string; Expiration: string; RoleArn: string };
 
   test('a container fetches its task role credentials from 169.254.170.2 with no configuration; the role policy decides what they may do', async () => {
-    app = await runTask('with-role');
+    app = await runTask('with-role', { tags: [{ key: 'team', value: 'web' }] });
     const uri = await envOf(app.containerId, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
     assert.match(uri, /^\/v2\/credentials\/[0-9a-f-]{36}$/);
     const r = await getInside(app.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
@@ -184,6 +184,35 @@ describe('task roles and the task metadata endpoint', () => {
     assert.equal(v3.body.TaskARN, app.taskArn);
   });
 
+  test('TMDS v4: taskWithTags (task and container instance tags), ClockDrift, and network rates in /stats and /task/stats', async () => {
+    const base = '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}';
+    const tagged = await getInside(app.containerId, `${base}/taskWithTags`);
+    assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+    assert.equal(tagged.body.TaskARN, app.taskArn);
+    assert.deepEqual(tagged.body.TaskTags, { team: 'web' });
+    assert.deepEqual(tagged.body.ContainerInstanceTags, { rack: 'r1' });
+    // The host's clock, read from its time daemon or the kernel (busybox adjtimex here).
+    const drift = (await getInside(app.containerId, `${base}/task`)).body.ClockDrift;
+    assert.ok(drift, 'ClockDrift in /task');
+    assert.equal(typeof drift.ClockErrorBound, 'number');
+    assert.ok(!Number.isNaN(Date.parse(drift.ReferenceTimestamp)), drift.ReferenceTimestamp);
+    assert.ok(['SYNCHRONIZED', 'NOT_SYNCHRONIZED'].includes(drift.ClockSynchronizationStatus), drift.ClockSynchronizationStatus);
+
+    // Traffic during the sample: the container fetches its metadata in a loop for a few seconds.
+    const id = (await envOf(app.containerId, 'ECS_CONTAINER_METADATA_URI_V4')).split('/').pop();
+    const loop = `end=$(( $(date +%s) + 4 )); while [ $(date +%s) -lt $end ]; do printf 'GET /v4/${id}/task HTTP/1.0\\r\\n\\r\\n' | nc -w 2 169.254.170.2 80 >/dev/null; done`;
+    await docker(['exec', '-d', app.containerId, 'sh', '-c', loop]);
+    const stats = await getInside(app.containerId, `${base}/stats`);
+    assert.equal(stats.status, 200, JSON.stringify(stats.body));
+    assert.equal(typeof stats.body.networks.eth0.rx_bytes, 'number', 'Docker\'s cumulative counters');
+    assert.deepEqual(Object.keys(stats.body.network_rate_stats).sort(), ['rx_bytes_per_sec', 'tx_bytes_per_sec']);
+    assert.ok(stats.body.network_rate_stats.rx_bytes_per_sec > 0 && stats.body.network_rate_stats.tx_bytes_per_sec > 0, JSON.stringify(stats.body.network_rate_stats));
+    const taskStats = await getInside(app.containerId, `${base}/task/stats`);
+    const mine = taskStats.body[stats.body.id];
+    assert.ok(mine?.network_rate_stats, 'keyed by Docker id, with rates');
+    assert.ok(mine.networks.eth0.rx_bytes >= stats.body.networks.eth0.rx_bytes);
+  });
+
   test('awsvpc: the containers share the pause container\'s network, and its rule: credentials and metadata work the same', async () => {
     const t = await runTask('awsvpc-role', { networkConfiguration: AWSVPC });
     const r = await getInside(t.containerId, '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
@@ -192,6 +221,10 @@ describe('task roles and the task metadata endpoint', () => {
     const self = await getInside(t.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}');
     assert.equal(self.body.Networks[0].NetworkMode, 'awsvpc');
     assert.match(self.body.Networks[0].IPv4Addresses[0], /^\d+\.\d+\.\d+\.\d+$/);
+    // Its interfaces are the pause container's: /stats shows them, with rates.
+    const stats = await getInside(t.containerId, '${ECS_CONTAINER_METADATA_URI_V4#http://169.254.170.2}/stats');
+    assert.equal(typeof stats.body.networks?.eth0?.rx_bytes, 'number', JSON.stringify(stats.body).slice(0, 300));
+    assert.equal(typeof stats.body.network_rate_stats?.rx_bytes_per_sec, 'number');
     await c.call('StopTask', { task: t.taskArn });
   });
 

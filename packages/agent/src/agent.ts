@@ -131,6 +131,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     instanceId,
     docker,
     availabilityZone: cfg.availabilityZone,
+    containerInstanceTags: cfg.containerInstanceTags,
     log: ilog,
     taskState: (arn) => workerRef?.taskState(arn),
     fetchCredentials: async (taskArn) => {

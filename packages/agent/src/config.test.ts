@@ -19,6 +19,15 @@ describe('parseConfig', () => {
     assert.deepEqual(c.attributes, {});
   });
 
+  it('takes the container instance tags as ECS_CONTAINER_INSTANCE_TAGS does (a JSON object), with ECS\'s tag rules', () => {
+    assert.deepEqual(parseConfig(base, {}).containerInstanceTags, {});
+    assert.deepEqual(parseConfig([...base, '--container-instance-tags', '{"team":"web","rack":"r1"}'], {}).containerInstanceTags, { team: 'web', rack: 'r1' });
+    assert.deepEqual(parseConfig(base, { STEVEDORE_CONTAINER_INSTANCE_TAGS: '{"env":"prod"}' }).containerInstanceTags, { env: 'prod' });
+    for (const bad of ['team=web', '["a"]', '{"a":1}', '{"aws:x":"y"}', `{"${'k'.repeat(129)}":"v"}`]) {
+      assert.throws(() => parseConfig([...base, '--container-instance-tags', bad], {}), /--container-instance-tags/, bad);
+    }
+  });
+
   it('reads every option from STEVEDORE_* env vars, flags winning', () => {
     const c = parseConfig(['--cluster', 'flag'], {
       STEVEDORE_CONTROL_PLANE: 'cp.local:7443',

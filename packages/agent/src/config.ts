@@ -25,6 +25,8 @@ export interface AgentConfig {
   logLevel: string;
   /** How often task usage (CPU, memory, network, block I/O) is reported. */
   metricsIntervalMs: number;
+  /** ECS_CONTAINER_INSTANCE_TAGS: this host's tags, served to its tasks by TMDS taskWithTags. */
+  containerInstanceTags: Record<string, string>;
   /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
   join?: { token: string; caCertHash: string };
 }
@@ -62,6 +64,13 @@ const OPTIONS: OptionSpec[] = [
     default: 'sleep 2147483647',
   },
   { flags: '--metrics-interval <seconds>', key: 'metricsInterval', env: 'STEVEDORE_METRICS_INTERVAL', help: 'task usage report period', default: '10' },
+  {
+    flags: '--container-instance-tags <json>',
+    key: 'containerInstanceTags',
+    env: 'STEVEDORE_CONTAINER_INSTANCE_TAGS',
+    help: 'this host\'s tags as a JSON object, like ECS_CONTAINER_INSTANCE_TAGS (served by the task metadata endpoint\'s taskWithTags)',
+    default: '{}',
+  },
   { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
   { flags: '--token <token>', key: 'token', env: 'STEVEDORE_TOKEN', help: 'join token (stevedore cluster join-token create); first start only' },
   { flags: '--ca-cert-hash <sha256:hex>', key: 'caCertHash', env: 'STEVEDORE_CA_CERT_HASH', help: "the cluster CA's public key hash, pinned when joining" },
@@ -165,8 +174,29 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     pauseCommand: get('pauseCommand') === 'image' ? [] : get('pauseCommand')!.split(' ').filter(Boolean),
     logLevel: get('logLevel')!,
     metricsIntervalMs: Math.round(metricsInterval * 1000),
+    containerInstanceTags: parseInstanceTags(get('containerInstanceTags')!),
     ...(join ? { join } : {}),
   };
+}
+
+/** ECS's tag rules: at most 50, keys 1-128 and values 0-256 characters, no `aws:` prefix. */
+function parseInstanceTags(json: string): Record<string, string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    throw new ConfigError('--container-instance-tags: expected a JSON object of strings, e.g. {"team":"web"}');
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('--container-instance-tags: expected a JSON object of strings');
+  const entries = Object.entries(doc as Record<string, unknown>);
+  if (entries.length > 50) throw new ConfigError('--container-instance-tags: at most 50 tags');
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string' || k.length < 1 || k.length > 128 || v.length > 256 || /^aws:/i.test(k)) {
+      throw new ConfigError(`--container-instance-tags: ${JSON.stringify(k).slice(0, 140)} must be a key of 1-128 characters (not aws:...) with a string value of at most 256`);
+    }
+  }
+  // Own data properties only: a tag named __proto__ stays a tag.
+  return Object.fromEntries(entries as [string, string][]);
 }
 
 /** Both or neither: a token without the pin would trust whoever answers first. */

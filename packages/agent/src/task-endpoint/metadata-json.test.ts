@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerMetadata, taskMetadata } from './metadata-json';
+import { containerMetadata, taskMetadata, taskWithTags } from './metadata-json';
 import type { TaskState } from '../worker/task-state';
 
 const task: TaskState = {
@@ -33,4 +33,15 @@ test('container and task payloads carry ECS TMDS v4 field names, ISO times, task
   assert.equal(taskMetadata({ ...task, spec: { ...task.spec!, serviceName: 'web' } }, [c], { availabilityZone: 'local-a' })['ServiceName'], 'web');
   assert.deepEqual(t['Limits'], { CPU: 0.5, Memory: 1024 });
   assert.equal(t['LaunchType'], 'EC2');
+});
+
+test('taskWithTags: the task payload with TaskTags and ContainerInstanceTags before LaunchType; ClockDrift in /task when known', () => {
+  const clockDrift = { ClockErrorBound: 0.5, ReferenceTimestamp: '2026-01-01T00:00:00.000Z', ClockSynchronizationStatus: 'SYNCHRONIZED' as const };
+  const t = taskMetadata(task, [], { availabilityZone: 'local-a', clockDrift });
+  assert.deepEqual(t['ClockDrift'], clockDrift);
+  const tagged = taskWithTags(t, [{ key: 'team', value: 'web' }, { key: '__proto__', value: 'x' }, { key: 'empty' }], { rack: 'r1' });
+  assert.deepEqual(Object.keys(tagged).slice(9), ['AvailabilityZone', 'TaskTags', 'ContainerInstanceTags', 'LaunchType', 'ClockDrift', 'Containers']);
+  assert.equal(JSON.stringify(tagged['TaskTags']), '{"team":"web","__proto__":"x","empty":""}');
+  assert.equal(Object.getPrototypeOf(tagged['TaskTags']), Object.prototype, 'a tag named __proto__ is data, not a prototype');
+  assert.deepEqual(tagged['ContainerInstanceTags'], { rack: 'r1' });
 });

@@ -1,4 +1,6 @@
+import type { Tag } from '@stevedore/core';
 import type { TaskState, ContainerState } from '../worker/task-state';
+import type { ClockDrift } from './clock-drift';
 
 /**
  * Task metadata endpoint v4 payloads (ECS field names, ecs-semantics.md
@@ -18,6 +20,8 @@ export interface TaskContext {
   availabilityZone: string;
   /** The service that started the task, when `startedBy` says so (ecs-svc/...). */
   serviceName?: string;
+  /** The host clock's error bound and synchronisation (clock-drift.ts), when it can be read. */
+  clockDrift?: ClockDrift;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -82,6 +86,26 @@ export function taskMetadata(task: TaskState, containers: Record<string, unknown
     ExecutionStoppedAt: iso(task.executionStoppedAt),
     AvailabilityZone: ctx.availabilityZone,
     LaunchType: spec?.launchType ?? 'EC2',
+    ClockDrift: ctx.clockDrift,
     Containers: containers,
   });
+}
+
+/**
+ * `${URI}/taskWithTags`: the /task payload plus the task's tags (RunTask
+ * `tags`, or the service's with propagateTags) and the container instance's
+ * (the agent's --container-instance-tags), as `TaskTags` and
+ * `ContainerInstanceTags` objects, placed where ECS's example puts them.
+ */
+export function taskWithTags(meta: Record<string, unknown>, taskTags: readonly Tag[], instanceTags: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (k === 'LaunchType') {
+      // Own keys only, defined as data: a tag named __proto__ stays a tag.
+      out['TaskTags'] = Object.fromEntries(taskTags.map((t) => [t.key, t.value ?? '']));
+      out['ContainerInstanceTags'] = Object.fromEntries(Object.entries(instanceTags));
+    }
+    out[k] = v;
+  }
+  return out;
 }

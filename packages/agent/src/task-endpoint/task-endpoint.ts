@@ -8,7 +8,9 @@ import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import type { TaskState } from '../worker/task-state';
 import { containerMac, ENDPOINT_ADDRESS, EndpointRules } from './endpoint-rules';
 import { probeEndpoint, removeStaleProbes } from './endpoint-probe';
-import { containerMetadata, taskMetadata, type DockerFacts } from './metadata-json';
+import { ClockDriftReader } from './clock-drift';
+import { containerMetadata, taskMetadata, taskWithTags, type DockerFacts } from './metadata-json';
+import { statsWithRates, type StatsFrame } from './stats-json';
 import { TaskCredentialsCache, type FetchCredentials } from './task-credentials';
 
 /** Labels that let a restarted agent serve a container again (its endpoint id, MAC and credentials id). */
@@ -28,6 +30,8 @@ export interface TaskEndpointOptions {
   /** The agent's current view of a task (worker). */
   taskState(taskArn: string): TaskState | undefined;
   availabilityZone: string;
+  /** The agent's --container-instance-tags (ECS_CONTAINER_INSTANCE_TAGS): TMDS taskWithTags `ContainerInstanceTags`. */
+  containerInstanceTags?: Record<string, string>;
   log: Logger;
   now?: () => number;
 }
@@ -92,11 +96,13 @@ export class TaskEndpoint {
   readonly credentials: TaskCredentialsCache;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly clock: ClockDriftReader;
 
   constructor(private readonly o: TaskEndpointOptions) {
     this.log = o.log.child({ component: 'task-endpoint' });
     this.now = o.now ?? Date.now;
     this.credentials = new TaskCredentialsCache(o.fetchCredentials, this.now, this.log);
+    this.clock = new ClockDriftReader(this.now);
   }
 
   /** Why containers get no endpoint, or undefined when it works. */
@@ -320,17 +326,16 @@ export class TaskEndpoint {
     switch (rest) {
       case '':
         return self ? send(200, await describe(self)) : send(404, { code: 'NotFound', message: 'container not found' });
-      case 'task': {
-        const containers = await Promise.all(task.containers.map(describe));
-        return send(200, taskMetadata(task, containers, { availabilityZone: this.o.availabilityZone }));
+      case 'task':
+      case 'taskWithTags': {
+        const [containers, clockDrift] = await Promise.all([Promise.all(task.containers.map(describe)), this.clock.read()]);
+        const meta = taskMetadata(task, containers, { availabilityZone: this.o.availabilityZone, ...(clockDrift ? { clockDrift } : {}) });
+        return send(200, rest === 'task' ? meta : taskWithTags(meta, task.spec?.tags ?? [], this.o.containerInstanceTags ?? {}));
       }
       case 'stats':
-        return self?.runtimeId ? send(200, await this.stats(self.runtimeId)) : send(404, { code: 'NotFound', message: 'container has not started' });
-      case 'task/stats': {
-        const out: Record<string, unknown> = {};
-        await Promise.all(task.containers.filter((c) => c.runtimeId).map(async (c) => (out[c.runtimeId!] = await this.stats(c.runtimeId!))));
-        return send(200, out);
-      }
+        return self?.runtimeId ? send(200, (await this.stats(entry.taskArn, [self.runtimeId]))[self.runtimeId]) : send(404, { code: 'NotFound', message: 'container has not started' });
+      case 'task/stats':
+        return send(200, await this.stats(entry.taskArn, task.containers.flatMap((c) => (c.runtimeId ? [c.runtimeId] : []))));
       default:
         return send(404, { code: 'NotFound', message: `No such metadata path: ${rest.slice(0, 100)}` });
     }
@@ -358,8 +363,49 @@ export class TaskEndpoint {
     }
   }
 
-  private async stats(runtimeId: string): Promise<unknown> {
+  /**
+   * Docker stats of the task's containers keyed by Docker id, with ECS's
+   * network rates: two consecutive frames of each container's stats stream
+   * (about a second, what a one-shot read waits for anyway). An awsvpc
+   * container has no interfaces of its own: its networks are the pause
+   * container's, read alongside.
+   */
+  private async stats(taskArn: string, runtimeIds: string[]): Promise<Record<string, StatsFrame>> {
+    const pause = this.o.taskState(taskArn)?.spec?.networkMode === 'awsvpc' ? await this.pauseId(taskArn) : undefined;
+    const ids = pause ? [...runtimeIds, pause] : runtimeIds;
+    const frames = new Map(await Promise.all(ids.map(async (id) => [id, await this.twoFrames(id)] as const)));
+    const out: Record<string, StatsFrame> = {};
+    for (const id of runtimeIds) {
+      let [prev, cur] = frames.get(id)!;
+      const shared = pause ? frames.get(pause) : undefined;
+      if (shared && !cur.networks) [prev, cur] = [{ ...prev, networks: shared[0].networks }, { ...cur, networks: shared[1].networks }];
+      out[id] = statsWithRates(prev, cur);
+    }
+    return out;
+  }
+
+  private async twoFrames(runtimeId: string): Promise<[StatsFrame, StatsFrame]> {
     const c = this.o.docker.getContainer(runtimeId);
-    return (c.stats as (o: object) => Promise<unknown>).call(c, { stream: false, abortSignal: AbortSignal.timeout(REQUEST_DEADLINE_MS - 1000) });
+    type Stream = NodeJS.ReadableStream & { destroy(): void };
+    const stream = await (c.stats as unknown as (o: object) => Promise<Stream>).call(c, { stream: true, abortSignal: AbortSignal.timeout(REQUEST_DEADLINE_MS - 1000) });
+    const frames: StatsFrame[] = [];
+    let buffered = '';
+    try {
+      for await (const chunk of stream) {
+        buffered += String(chunk);
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) frames.push(JSON.parse(line) as StatsFrame);
+          if (frames.length === 2) return [frames[0]!, frames[1]!];
+        }
+      }
+    } finally {
+      stream.destroy();
+    }
+    // The container stopped between the frames: one frame, no rate.
+    if (frames[0]) return [frames[0], frames[0]];
+    throw new Error(`no stats from Docker for ${runtimeId.slice(0, 12)}`);
   }
 }

@@ -24,6 +24,7 @@ export function buildAssignment(arn: ArnContext, task: StoredTask, td: TaskDefin
   if (cpu !== undefined) a.cpu = cpu;
   if (memory !== undefined) a.memory = memory;
   if (task.group.startsWith('service:')) a.serviceName = task.group.slice('service:'.length);
+  if (task.tags.length > 0) a.tags = task.tags;
   const taskRoleArn = task.overrides.taskRoleArn ?? td.taskRoleArn;
   const executionRoleArn = task.overrides.executionRoleArn ?? td.executionRoleArn;
   if (taskRoleArn !== undefined) a.taskRoleArn = taskRoleArn;

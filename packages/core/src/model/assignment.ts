@@ -1,6 +1,6 @@
 import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
-import type { ContainerDefinition, NetworkMode, Volume } from './task-definition';
+import type { ContainerDefinition, NetworkMode, Tag, Volume } from './task-definition';
 import type { HostAccess } from '../validation/host-access';
 import type { NetworkBinding } from './task';
 
@@ -32,6 +32,8 @@ export interface TaskAssignment {
   efsVolumes?: ResolvedEfsVolume[];
   /** The service that started it (its group is service:<name>): TMDS ServiceName. */
   serviceName?: string;
+  /** The task's tags (TMDS taskWithTags `TaskTags`). */
+  tags?: Tag[];
   /** The task role (overrides applied): its credentials are served to the containers. */
   taskRoleArn?: string;
   /** The execution role (overrides applied): what the agent acts as for the task. */
