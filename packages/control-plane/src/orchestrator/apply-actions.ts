@@ -5,12 +5,12 @@ import {
   msg,
   newTask,
   primaryDeployment,
-  remainingResources,
+  consumeResources,
+  fits,
   requestStop,
   rolledBackService,
   serviceGroup,
   SPOT_INTERRUPTION_REASON,
-  type InstanceResources,
   type ReconcileResult,
   type ServiceRuntime,
   type TaskDefinition,
@@ -26,17 +26,6 @@ export interface ApplyOutcome {
   stopped: string[];
   /** Placements that no longer fit at commit; the service stays dirty. */
   requeued: number;
-}
-
-function fits(r: InstanceResources, req: TaskRequirement): boolean {
-  if (r.cpu < req.cpu || r.memory < req.memory) return false;
-  return req.hostPorts.every((p) => !(p.protocol === 'udp' ? r.portsUdp : r.ports).includes(p.port));
-}
-
-function consume(r: InstanceResources, req: TaskRequirement): void {
-  r.cpu -= req.cpu;
-  r.memory -= req.memory;
-  for (const p of req.hostPorts) (p.protocol === 'udp' ? r.portsUdp : r.ports).push(p.port);
 }
 
 /**
@@ -73,7 +62,6 @@ export function applyReconcile(
       if (!next) continue;
       const row = { ...next, seq: current.seq };
       store.tasks.put(row);
-      snapshot.replaceTask(row);
       stopped.push(s.taskId);
     }
 
@@ -91,18 +79,19 @@ export function applyReconcile(
     const byInstance = new Map<string, string[]>();
     for (const p of result.place) byInstance.set(p.instanceId, [...(byInstance.get(p.instanceId) ?? []), p.deploymentId]);
     for (const [instanceId, deployments] of byInstance) {
-      const inst = store.instances.get(instanceId);
+      // The store's cluster state as of now, this transaction's own writes included.
+      const inst = store.clusterState.instance(service.clusterName, instanceId);
       if (!td || !inst || inst.status !== 'ACTIVE' || !inst.agentConnected) {
         requeued += deployments.length;
         continue;
       }
-      const remaining = remainingResources(inst, store.tasks.reservationsOnInstance(instanceId));
+      const remaining = store.clusterState.remaining(service.clusterName, inst);
       for (const deploymentId of deployments) {
         if (!fits(remaining, requirement)) {
           requeued++;
           continue;
         }
-        consume(remaining, requirement);
+        consumeResources(remaining, requirement);
         const provider = fargateStrategy ? chooseCapacityProvider(fargateStrategy, providers) : undefined;
         if (provider !== undefined) providers.set(provider, (providers.get(provider) ?? 0) + 1);
         const t: StoredTask = {
@@ -122,7 +111,6 @@ export function applyReconcile(
           seq: seq++,
         };
         store.tasks.put(t);
-        snapshot.addTask(t);
         started.push(t);
       }
     }

@@ -1,6 +1,5 @@
 import {
   DEPLOYMENT_ID,
-  remainingResources,
   serviceGroup,
   taskReservation,
   type ContainerInstance,
@@ -12,59 +11,34 @@ import {
   type TaskRequirement,
 } from '@stevedore/core';
 import type { Store } from '../store/store';
-import { summarize, type TaskSummary } from '../store/tasks-repo';
-import type { Task } from '@stevedore/core';
+import type { TaskSummary } from '../store/tasks-repo';
 
 /** Stopped tasks older than this no longer matter to a service's decisions (the throttle looks back 15 min at most). */
 export const STOPPED_LOOKBACK_MS = 20 * 60 * 1000;
 
 /**
- * One cluster as the reconciler sees it during a tick: instances and every
- * task still holding resources, loaded once and kept in step with what the
- * tick itself applies, so many services of a cluster cost one load.
+ * One cluster as the reconciler sees it during a tick: a window on the
+ * store's incrementally kept cluster state (store/cluster-state.ts), which
+ * the tick's own writes update as they happen, plus what the tick caches
+ * (task definitions, DAEMON groups). Building one costs nothing per task.
  */
 export class ClusterSnapshot {
-  readonly instances: ContainerInstance[];
-  private readonly active = new Map<string, TaskSummary[]>();
   private readonly tdCache = new Map<string, TaskDefinition | undefined>();
   /** Groups of the cluster's DAEMON services, set by the tick. */
   daemonGroups: ReadonlySet<string> = new Set();
 
-  constructor(private readonly store: Store, readonly cluster: string) {
-    this.instances = store.instances.listByCluster(cluster);
-    for (const t of store.tasks.summariesInCluster(cluster)) this.add(t);
-  }
+  constructor(private readonly store: Store, readonly cluster: string) {}
 
-  addTask(t: Task): void {
-    this.add(summarize(t));
-  }
-
-  private add(t: TaskSummary): void {
-    if (!t.containerInstanceId) return;
-    const list = this.active.get(t.containerInstanceId);
-    if (list) list.push(t);
-    else this.active.set(t.containerInstanceId, [t]);
-  }
-
-  replaceTask(t: Task): void {
-    const list = t.containerInstanceId ? this.active.get(t.containerInstanceId) : undefined;
-    const i = list?.findIndex((x) => x.id === t.id) ?? -1;
-    if (list && i >= 0) list[i] = summarize(t);
+  get instances(): ContainerInstance[] {
+    return this.store.clusterState.instances(this.cluster);
   }
 
   tasksOn(instanceId: string): TaskSummary[] {
-    return this.active.get(instanceId) ?? [];
+    return this.store.clusterState.tasksOn(this.cluster, instanceId);
   }
 
   views(): InstanceView[] {
-    return this.instances.map((instance) => {
-      const tasks = this.tasksOn(instance.id);
-      return {
-        instance,
-        remaining: remainingResources(instance, tasks),
-        tasks: tasks.map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus })),
-      };
-    });
+    return this.store.clusterState.views(this.cluster);
   }
 
   /** Revisions are immutable, so caching them for the tick is safe. */
@@ -76,11 +50,9 @@ export class ClusterSnapshot {
     return this.tdCache.get(arn);
   }
 
-  /** The service's tasks still holding resources, from the snapshot. */
+  /** The service's tasks still holding resources. */
   serviceTasks(group: string): TaskSummary[] {
-    const out: TaskSummary[] = [];
-    for (const list of this.active.values()) for (const t of list) if (t.group === group) out.push(t);
-    return out;
+    return this.store.clusterState.groupTasks(this.cluster, group);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Attribute, ContainerInstance, ContainerInstanceStatus, InstanceRes
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
+import type { ClusterState } from './cluster-state';
 
 interface Row {
   id: string;
@@ -40,7 +41,11 @@ const toInstance = (r: Row): ContainerInstance => {
 
 export class InstancesRepo {
   private readonly sql: ReturnType<typeof statementCache>;
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+  constructor(
+    private readonly db: Db,
+    private readonly record: (c: Change) => void,
+    private readonly state?: ClusterState,
+  ) {
     this.sql = statementCache(db);
   }
 
@@ -98,6 +103,7 @@ export class InstancesRepo {
         hb: i.lastHeartbeatAt ?? null,
         version: i.version,
       });
+    this.state?.instanceWritten(i);
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: i.id });
   }
 
@@ -107,11 +113,13 @@ export class InstancesRepo {
     this
       .sql('UPDATE container_instances SET agent_connected = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?')
       .run(connected ? 1 : 0, at, id);
+    this.state?.instanceWritten({ ...i, agentConnected: connected, lastHeartbeatAt: at, version: i.version + 1 });
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: id });
   }
 
   /** Heartbeats are frequent: no change event, no version bump. */
   touchHeartbeat(id: string, at: number): void {
     this.sql('UPDATE container_instances SET last_heartbeat_at = ? WHERE id = ?').run(at, id);
+    this.state?.heartbeat(id, at);
   }
 }

@@ -61,7 +61,6 @@ test('the hot queries of the reconcile loops, dispatcher and reaper use an index
     'load balancer group tasks (forGroup)': () => store.tasks.forGroup('c', 'service:s', 0),
     'assignment set (assignedTo)': () => store.tasks.assignedTo('i-1'),
     'assignment versions (assignmentVersionsOn)': () => store.tasks.assignmentVersionsOn('i-1'),
-    'commit-time re-check (reservationsOnInstance)': () => store.tasks.reservationsOnInstance('i-1'),
     'deployment counts (countByStartedBy)': () => store.tasks.countByStartedBy('c', 'service:s'),
     'circuit breaker (countDeploymentFailures)': () => store.tasks.countDeploymentFailures('c', 'service:s', 'ecs-svc/1'),
     'new task seq (nextSeq)': () => store.tasks.nextSeq(),

@@ -25,6 +25,7 @@ import { CapacityProvidersRepo } from './capacity-providers-repo';
 import { AlarmsRepo } from './alarms-repo';
 import { LogStoreRepo } from './log-store-repo';
 import { TaskUsageRepo } from './task-usage-repo';
+import { ClusterState } from './cluster-state';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -64,6 +65,8 @@ export class Store {
   readonly logStore: LogStoreRepo;
   /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
   readonly taskUsage = new TaskUsageRepo();
+  /** Placement input of every cluster, kept in step by the instance and task repos (cluster-state.ts). */
+  readonly clusterState: ClusterState;
   private pending: Change[] | undefined;
   /** Told each outermost transaction's duration in seconds (SQLite write latency, Prometheus). */
   observeTx: ((seconds: number) => void) | undefined;
@@ -73,8 +76,10 @@ export class Store {
     const record = (c: Change) => this.record(c);
     this.clusters = new ClustersRepo(db, record);
     this.taskDefinitions = new TaskDefinitionsRepo(db, record, arnContext);
-    this.instances = new InstancesRepo(db, record);
-    this.tasks = new TasksRepo(db, record);
+    // The repos are created below; the state reads through them only when a cluster is first needed.
+    this.clusterState = new ClusterState({ instances: (c) => this.instances.listByCluster(c), tasks: (c) => this.tasks.summariesInCluster(c) });
+    this.instances = new InstancesRepo(db, record, this.clusterState);
+    this.tasks = new TasksRepo(db, record, this.clusterState);
     this.clientTokens = new ClientTokensRepo(db);
     // One master key seals access-key secrets and the secrets store alike.
     const box = opts.secretBox ?? ephemeralSecretBox();
@@ -115,6 +120,10 @@ export class Store {
       this.pending = undefined;
       this.changes.emit(dedupe(changes));
       return result;
+    } catch (e) {
+      // Rolled back: the in-memory state may hold writes that no longer exist.
+      if (this.pending) this.clusterState.invalidate();
+      throw e;
     } finally {
       this.pending = undefined;
     }

@@ -3,6 +3,7 @@ import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
 import { BREAKER_FAILURE_SQL, TASK_SEQ_COUNTER } from './retention-repo';
+import type { ClusterState } from './cluster-state';
 
 interface TaskRow {
   id: string;
@@ -212,7 +213,11 @@ export interface TaskFilter {
 
 export class TasksRepo {
   private readonly sql: ReturnType<typeof statementCache>;
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+  constructor(
+    private readonly db: Db,
+    private readonly record: (c: Change) => void,
+    private readonly state?: ClusterState,
+  ) {
     this.sql = statementCache(db);
   }
 
@@ -326,14 +331,6 @@ export class TasksRepo {
         .sql("SELECT * FROM tasks WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq")
         .all(cluster, group, stoppedSince) as TaskRow[],
     );
-  }
-
-  /** What the tasks on an instance hold, without hydrating them: the re-check at commit. */
-  reservationsOnInstance(instanceId: string): { cpu: number; memory: number; hostPorts: Task['hostPorts']; lastStatus: TaskStatus }[] {
-    const rows = this
-      .sql("SELECT cpu, memory, host_ports_json, last_status FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'")
-      .all(instanceId) as { cpu: number; memory: number; host_ports_json: string; last_status: string }[];
-    return rows.map((r) => ({ cpu: r.cpu, memory: r.memory, hostPorts: JSON.parse(r.host_ports_json) as Task['hostPorts'], lastStatus: r.last_status as TaskStatus }));
   }
 
   /** Assignment versions of an instance's set, to diff before building anything. */
@@ -492,6 +489,7 @@ export class TasksRepo {
         c.memoryReservation ?? null,
       ),
     );
+    this.state?.taskWritten(summarize(t));
     const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id, group: t.group };
     if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
     this.record(change);

@@ -2,7 +2,7 @@ import type { ContainerInstance, InstanceResources } from '../model/container-in
 import type { PlacementConstraint } from '../model/service';
 import type { DesiredStatus, TaskStatus } from '../status/task-status';
 import { dependsOnTasks, evaluateQuery, parseQuery, type QueryExpr } from './query-language';
-import type { TaskRequirement } from './resources';
+import { fitsDimension, type ResourceDimension, type TaskRequirement } from './resources';
 
 /** What placement needs to know about a task already on an instance. */
 export interface CandidateTask {
@@ -16,6 +16,13 @@ export interface Candidate {
   remaining: InstanceResources;
   /** Tasks on the instance that are not STOPPED (for groups, spread and the query language). */
   tasks?: CandidateTask[];
+  /**
+   * Already counted from those tasks (active tasks per group, RUNNING tasks):
+   * given, `tasks` is not read, so a caller with an incrementally kept load
+   * (InstanceLoad) pays nothing per task.
+   */
+  groups?: ReadonlyMap<string, number>;
+  runningTasksCount?: number;
 }
 
 /** ECS failure reasons of RunTask/StartTask `failures[].reason`. */
@@ -27,8 +34,8 @@ export interface PoolEntry {
   remaining: InstanceResources;
   /** Active tasks of the group being placed. */
   groupCount: number;
-  /** Active tasks per group (task:group in expressions). */
-  groups: Map<string, number>;
+  /** Active tasks per group (task:group in expressions); may be the candidate's own map: replace, never mutate. */
+  groups: ReadonlyMap<string, number>;
   runningTasksCount: number;
   /** Stable random rank: breaks ties without reshuffling for every task. */
   rank: number;
@@ -50,6 +57,11 @@ export interface PlacementFilter {
 
 const closest = (id: string, what: string) => `The closest matching container-instance ${id} ${what}`;
 
+/** One resource dimension, checked by core's one fit rule (`fitsDimension`). */
+function resourceFilter(d: ResourceDimension, describe: string, what: string): PlacementFilter {
+  return { key: d, reason: d, describe, explain: (id) => closest(id, what), check: (c, req) => fitsDimension(c.remaining, req, d) };
+}
+
 export const BASE_FILTERS: PlacementFilter[] = [
   {
     key: 'INACTIVE',
@@ -65,34 +77,10 @@ export const BASE_FILTERS: PlacementFilter[] = [
     explain: (id) => closest(id, 'encountered error "AGENT".'),
     check: (c) => c.instance.agentConnected,
   },
-  {
-    key: 'RESOURCE:CPU',
-    reason: 'RESOURCE:CPU',
-    describe: 'insufficient CPU units',
-    explain: (id) => closest(id, 'has insufficient CPU units available.'),
-    check: (c, req) => c.remaining.cpu >= req.cpu,
-  },
-  {
-    key: 'RESOURCE:MEMORY',
-    reason: 'RESOURCE:MEMORY',
-    describe: 'insufficient memory',
-    explain: (id) => closest(id, 'has insufficient memory available.'),
-    check: (c, req) => c.remaining.memory >= req.memory,
-  },
-  {
-    key: 'RESOURCE:PORTS',
-    reason: 'RESOURCE:PORTS',
-    describe: 'port already in use',
-    explain: (id) => closest(id, 'is already using a port required by your task.'),
-    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'tcp' || !c.remaining.ports.includes(p.port)),
-  },
-  {
-    key: 'RESOURCE:PORTS_UDP',
-    reason: 'RESOURCE:PORTS_UDP',
-    describe: 'UDP port already in use',
-    explain: (id) => closest(id, 'is already using a port required by your task.'),
-    check: (c, req) => req.hostPorts.every((p) => p.protocol !== 'udp' || !c.remaining.portsUdp.includes(p.port)),
-  },
+  resourceFilter('RESOURCE:CPU', 'insufficient CPU units', 'has insufficient CPU units available.'),
+  resourceFilter('RESOURCE:MEMORY', 'insufficient memory', 'has insufficient memory available.'),
+  resourceFilter('RESOURCE:PORTS', 'port already in use', 'is already using a port required by your task.'),
+  resourceFilter('RESOURCE:PORTS_UDP', 'UDP port already in use', 'is already using a port required by your task.'),
 ];
 
 /** ECS: each task of the group on a different instance. */
@@ -141,11 +129,15 @@ export function isActiveTask(t: CandidateTask): boolean {
 }
 
 export function toPoolEntry(c: Candidate, group: string, rank: number): PoolEntry {
-  const groups = new Map<string, number>();
-  let running = 0;
-  for (const t of c.tasks ?? []) {
-    if (t.lastStatus === 'RUNNING') running++;
-    if (isActiveTask(t)) groups.set(t.group, (groups.get(t.group) ?? 0) + 1);
+  let groups = c.groups;
+  let running = c.runningTasksCount ?? 0;
+  if (!groups) {
+    const counted = new Map<string, number>();
+    for (const t of c.tasks ?? []) {
+      if (t.lastStatus === 'RUNNING') running++;
+      if (isActiveTask(t)) counted.set(t.group, (counted.get(t.group) ?? 0) + 1);
+    }
+    groups = counted;
   }
   return {
     instance: c.instance,

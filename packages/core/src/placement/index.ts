@@ -4,3 +4,4 @@ export * from './filters';
 export * from './strategies';
 export * from './query-language';
 export * from './placement-input';
+export * from './instance-load';

@@ -66,7 +66,8 @@ export function buildPool(candidates: Candidate[], group: string, random: Random
 export function consume(e: PoolEntry, req: TaskRequirement, group: string, scorer: StrategyScorer): void {
   scorer.adjust(e, 1, req);
   for (const p of req.hostPorts) (p.protocol === 'udp' ? e.remaining.portsUdp : e.remaining.ports).push(p.port);
-  e.groups.set(group, (e.groups.get(group) ?? 0) + 1);
+  // Copied, not mutated: the map may be the snapshot's own.
+  e.groups = new Map(e.groups).set(group, (e.groups.get(group) ?? 0) + 1);
 }
 
 /**

@@ -8,6 +8,44 @@ export interface TaskRequirement {
   hostPorts: { port: number; protocol: 'tcp' | 'udp' }[];
 }
 
+/** The resources a task can lack, in the order placement checks them (ECS failure reasons). */
+export const RESOURCE_DIMENSIONS = ['RESOURCE:CPU', 'RESOURCE:MEMORY', 'RESOURCE:PORTS', 'RESOURCE:PORTS_UDP'] as const;
+export type ResourceDimension = (typeof RESOURCE_DIMENSIONS)[number];
+
+/**
+ * The one resource-fit rule: placement's filters (one dimension each, so a
+ * rejection names its reason) and the orchestrator's re-check at commit both
+ * ask this.
+ */
+export function fitsDimension(r: InstanceResources, req: TaskRequirement, d: ResourceDimension): boolean {
+  switch (d) {
+    case 'RESOURCE:CPU':
+      return r.cpu >= req.cpu;
+    case 'RESOURCE:MEMORY':
+      return r.memory >= req.memory;
+    case 'RESOURCE:PORTS':
+      return req.hostPorts.every((p) => p.protocol !== 'tcp' || !r.ports.includes(p.port));
+    case 'RESOURCE:PORTS_UDP':
+      return req.hostPorts.every((p) => p.protocol !== 'udp' || !r.portsUdp.includes(p.port));
+  }
+}
+
+/** The first dimension the task does not fit in, or undefined when it fits. */
+export function resourceShortfall(r: InstanceResources, req: TaskRequirement): ResourceDimension | undefined {
+  return RESOURCE_DIMENSIONS.find((d) => !fitsDimension(r, req, d));
+}
+
+export function fits(r: InstanceResources, req: TaskRequirement): boolean {
+  return resourceShortfall(r, req) === undefined;
+}
+
+/** Takes one task's reservation out of `r` (in place). */
+export function consumeResources(r: InstanceResources, req: TaskRequirement): void {
+  r.cpu -= req.cpu;
+  r.memory -= req.memory;
+  for (const p of req.hostPorts) (p.protocol === 'udp' ? r.portsUdp : r.ports).push(p.port);
+}
+
 /** registered − reservations of the instance's tasks; static ports join the reserved set. */
 export function remainingResources(instance: ContainerInstance, tasks: Pick<Task, 'cpu' | 'memory' | 'hostPorts' | 'lastStatus'>[]): InstanceResources {
   const r = instance.registeredResources;

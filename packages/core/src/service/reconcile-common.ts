@@ -1,5 +1,5 @@
 import { serviceGroup } from '../model/service';
-import type { PoolEntry } from '../placement/filters';
+import type { Candidate, PoolEntry } from '../placement/filters';
 import { buildPool } from '../placement/pipeline';
 import { isLostIn, livenessOf } from './instance-liveness';
 import { reasons, type InstanceView, type ReconcileInput, type ServiceTask, type StopAction } from './service-view';
@@ -42,12 +42,22 @@ export function stopLostTasks(input: ReconcileInput): LostPass {
 
 /** The placement pool with the tasks being stopped no longer counted for groups and spread. */
 export function poolFor(input: ReconcileInput, stopping: Set<string>): PoolEntry[] {
-  const candidates = input.instances.map((v) => ({
-    instance: v.instance,
-    remaining: v.remaining,
-    tasks: v.tasks.map((t) => (stopping.has(t.id) ? { ...t, desiredStatus: 'STOPPED' as const } : t)),
-  }));
-  return buildPool(candidates, serviceGroup(input.service.name), input.random);
+  const group = serviceGroup(input.service.name);
+  // Views with counts kept by the caller: only this service's stopping tasks are taken off, per instance.
+  const leaving = new Map<string, number>();
+  for (const t of input.tasks) {
+    if (!stopping.has(t.id) || !t.containerInstanceId || t.desiredStatus !== 'RUNNING' || t.lastStatus === 'STOPPED') continue;
+    leaving.set(t.containerInstanceId, (leaving.get(t.containerInstanceId) ?? 0) + 1);
+  }
+  const candidates = input.instances.map((v): Candidate => {
+    if (v.groups) {
+      const gone = leaving.get(v.instance.id) ?? 0;
+      const groups = gone === 0 ? v.groups : new Map(v.groups).set(group, Math.max(0, (v.groups.get(group) ?? 0) - gone));
+      return { instance: v.instance, remaining: v.remaining, groups, runningTasksCount: v.runningTasksCount ?? 0 };
+    }
+    return { instance: v.instance, remaining: v.remaining, tasks: v.tasks.map((t) => (stopping.has(t.id) ? { ...t, desiredStatus: 'STOPPED' as const } : t)) };
+  });
+  return buildPool(candidates, group, input.random);
 }
 
 /**

@@ -41,6 +41,9 @@ export interface InstanceView {
   instance: ContainerInstance;
   remaining: Candidate['remaining'];
   tasks: (CandidateTask & { id: string })[];
+  /** Counts kept by the caller (Candidate's): given, placement does not walk `tasks`, which may then be computed on demand. */
+  groups?: ReadonlyMap<string, number>;
+  runningTasksCount?: number;
 }
 
 export interface ReconcileInput {

@@ -17,17 +17,14 @@ import {
   InvalidParameterException,
   readPlacementConstraints,
   readPlacementStrategies,
-  remainingResources,
   seededRandom,
   StevedoreError,
   taskReservation,
   unsupportedFeatures,
   validateOverrides,
-  type Candidate,
   type Cluster,
   type PlacementConstraint,
   type PlacementStrategy,
-  type ContainerInstance,
   type TaskOverride,
   type TaskDefinition,
   type AwsVpcConfiguration,
@@ -142,13 +139,6 @@ function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, client
   return t;
 }
 
-function candidates(ctx: ApiContext, instances: ContainerInstance[]): Candidate[] {
-  return instances.map((instance) => {
-    const tasks = ctx.store.tasks.activeOnInstance(instance.id);
-    return { instance, remaining: remainingResources(instance, tasks), tasks };
-  });
-}
-
 function requestHash(body: Record<string, unknown>): string {
   const { clientToken: _t, ...rest } = body;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
@@ -178,11 +168,12 @@ export function runTask(ctx: RequestContext, body: unknown) {
         return refreshResult(ctx, prior.result as RunTaskResult);
       }
     }
-    const instances = ctx.store.instances.listByCluster(req.cluster.name);
+    // The cluster's placement input is kept in memory (store/cluster-state.ts): no query per instance.
+    const instances = ctx.store.clusterState.instances(req.cluster.name);
     if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
     const reservation = taskReservation(req.td, req.overrides);
     const seed = Math.floor(ctx.random() * 2 ** 32);
-    const result = computePlacements(candidates(ctx, instances), reservation, count, seededRandom(seed), {
+    const result = computePlacements(ctx.store.clusterState.candidates(req.cluster.name, instances), reservation, count, seededRandom(seed), {
       group: req.group,
       constraints: req.constraints,
       strategies: req.strategies,
@@ -241,7 +232,7 @@ export function startTask(ctx: RequestContext, body: unknown) {
         continue;
       }
       // StartTask is the caller's own placement: only the binding rules apply, no strategy.
-      const result = computePlacements(candidates(ctx, [i]), reservation, 1, () => 0, { group: req.group, constraints: req.constraints });
+      const result = computePlacements(ctx.store.clusterState.candidates(req.cluster.name, [i]), reservation, 1, () => 0, { group: req.group, constraints: req.constraints });
       if (result.placements.length === 0) {
         failures.push({ arn, reason: result.failures[0]?.reason ?? 'ATTRIBUTE' });
         continue;

@@ -1,0 +1,196 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { defaultArnContext, remainingResources, systemClock, type ContainerInstance, type DesiredStatus, type TaskStatus } from '@stevedore/core';
+import { Store } from './store';
+import { ClusterState } from './cluster-state';
+import type { StoredTask } from './tasks-repo';
+
+const CLUSTERS = ['a', 'b'];
+const INSTANCES = ['i-0', 'i-1', 'i-2', 'i-3'];
+const GROUPS = ['service:web', 'service:api', 'family:batch'];
+/** i-0 and i-1 belong to cluster a, i-2 and i-3 to b. */
+const clusterOf = (i: number) => CLUSTERS[i >> 1]!;
+const STATUSES: TaskStatus[] = ['PROVISIONING', 'PENDING', 'RUNNING', 'DEPROVISIONING', 'STOPPED'];
+
+function instance(id: string, cluster: string, over: Partial<ContainerInstance> = {}): ContainerInstance {
+  return {
+    id,
+    clusterName: cluster,
+    ec2InstanceId: `host-${id}`,
+    hostIp: '127.0.23.1',
+    status: 'ACTIVE',
+    agentConnected: true,
+    registeredResources: { cpu: 1024, memory: 2048, ports: [22], portsUdp: [] },
+    attributes: [{ name: 'ecs.availability-zone', value: 'zone-a' }],
+    versionInfo: { agentVersion: '1', dockerVersion: '20' },
+    registeredAt: 1,
+    version: 1,
+    ...over,
+  };
+}
+
+function task(id: string, cluster: string, over: Partial<StoredTask>): StoredTask {
+  return {
+    id,
+    clusterName: cluster,
+    taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
+    family: 'web',
+    revision: 1,
+    lastStatus: 'PENDING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'UNKNOWN',
+    cpu: 10,
+    memory: 32,
+    hostPorts: [],
+    group: 'service:web',
+    version: 1,
+    assignmentVersion: 1,
+    overrides: {},
+    tags: [],
+    launchType: 'EC2',
+    createdAt: 1,
+    containers: [],
+    seq: 1,
+    ...over,
+  };
+}
+
+type Op =
+  | { op: 'instance'; i: number; status: ContainerInstance['status']; connected: boolean; cpu: number }
+  | { op: 'connect'; i: number; connected: boolean; at: number }
+  | { op: 'heartbeat'; i: number; at: number }
+  | { op: 'task'; t: number; cluster: number; i: number | null; last: TaskStatus; desired: DesiredStatus; group: number; cpu: number; port: number | null; udp: boolean }
+  | { op: 'read'; cluster: number }
+  | { op: 'rollback'; ops: Op[] };
+
+const leaf: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('instance' as const), i: fc.nat(3), status: fc.constantFrom('ACTIVE' as const, 'DRAINING' as const, 'INACTIVE' as const), connected: fc.boolean(), cpu: fc.integer({ min: 256, max: 4096 }) }),
+  fc.record({ op: fc.constant('connect' as const), i: fc.nat(3), connected: fc.boolean(), at: fc.nat(1000) }),
+  fc.record({ op: fc.constant('heartbeat' as const), i: fc.nat(3), at: fc.nat(1000) }),
+  fc.record({
+    op: fc.constant('task' as const),
+    t: fc.nat(11),
+    cluster: fc.nat(1),
+    i: fc.option(fc.nat(3)),
+    last: fc.constantFrom(...STATUSES),
+    desired: fc.constantFrom('RUNNING' as const, 'STOPPED' as const),
+    group: fc.nat(2),
+    cpu: fc.integer({ min: 0, max: 512 }),
+    port: fc.option(fc.constantFrom(80, 443, 8080)),
+    udp: fc.boolean(),
+  }),
+  fc.record({ op: fc.constant('read' as const), cluster: fc.nat(1) }),
+);
+const anyOp: fc.Arbitrary<Op> = fc.oneof({ weight: 6, arbitrary: leaf }, { weight: 1, arbitrary: fc.record({ op: fc.constant('rollback' as const), ops: fc.array(leaf, { maxLength: 4 }) }) });
+
+function apply(store: Store, o: Op, seq: { n: number }): void {
+  switch (o.op) {
+    case 'instance': {
+      const id = INSTANCES[o.i]!;
+      store.instances.put(instance(id, clusterOf(o.i), { status: o.status, agentConnected: o.connected, registeredResources: { cpu: o.cpu, memory: 2048, ports: [22], portsUdp: [53] } }));
+      return;
+    }
+    case 'connect':
+      store.instances.setConnected(INSTANCES[o.i]!, o.connected, o.at);
+      return;
+    case 'heartbeat':
+      store.instances.touchHeartbeat(INSTANCES[o.i]!, o.at);
+      return;
+    case 'task': {
+      const id = `t-${o.t}`;
+      const prior = store.tasks.get(id);
+      // A task never moves to another cluster or instance (STYLE lesson 2): only its statuses change.
+      const on = prior ? prior.containerInstanceId : o.i === null ? undefined : INSTANCES[o.i];
+      // A task sits on an instance of its own cluster.
+      const cluster = prior?.clusterName ?? (o.i === null ? CLUSTERS[o.cluster]! : clusterOf(o.i));
+      const t = task(id, cluster, {
+        lastStatus: o.last,
+        desiredStatus: o.desired,
+        group: prior?.group ?? GROUPS[o.group]!,
+        cpu: prior?.cpu ?? o.cpu,
+        hostPorts: prior?.hostPorts ?? (o.port === null ? [] : [{ port: o.port, protocol: o.udp ? 'udp' : 'tcp' }]),
+        seq: prior?.seq ?? seq.n++,
+      });
+      if (on !== undefined) t.containerInstanceId = on;
+      else delete t.containerInstanceId;
+      store.tasks.put(t);
+      return;
+    }
+    case 'read':
+      store.clusterState.candidates(CLUSTERS[o.cluster]!);
+      store.clusterState.views(CLUSTERS[o.cluster]!);
+      return;
+    case 'rollback':
+      assert.throws(() =>
+        store.tx(() => {
+          for (const inner of o.ops) apply(store, inner, seq);
+          throw new Error('rolled back');
+        }),
+      );
+  }
+}
+
+const sortById = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
+
+/** Everything placement reads, in a comparable form. */
+function observe(state: ClusterState, cluster: string) {
+  const ids = new Set([...INSTANCES]);
+  return {
+    instances: state.instances(cluster),
+    candidates: state.candidates(cluster).map((c) => ({ id: c.instance.id, remaining: c.remaining, groups: [...(c.groups ?? [])].sort(), running: c.runningTasksCount })),
+    views: state.views(cluster).map((v) => ({ instance: v.instance, remaining: v.remaining, groups: [...(v.groups ?? [])].sort(), running: v.runningTasksCount, tasks: sortById(v.tasks) })),
+    tasksOn: [...ids].map((id) => sortById(state.tasksOn(cluster, id))),
+    groups: GROUPS.map((g) => sortById(state.groupTasks(cluster, g))),
+  };
+}
+
+test('the incrementally kept cluster state always equals one built fresh from SQL, whatever the writes, reads and rollbacks (property)', () => {
+  fc.assert(
+    fc.property(fc.array(anyOp, { maxLength: 40 }), (ops) => {
+      const store = Store.open(':memory:', systemClock, defaultArnContext);
+      const seq = { n: 1 };
+      for (const o of ops) apply(store, o, seq);
+      const fresh = new ClusterState({ instances: (c) => store.instances.listByCluster(c), tasks: (c) => store.tasks.summariesInCluster(c) });
+      for (const c of CLUSTERS) {
+        assert.deepEqual(observe(store.clusterState, c), observe(fresh, c));
+        // The incremental arithmetic is core's one formula: the same as summing the tasks.
+        for (const i of store.clusterState.instances(c)) {
+          assert.deepEqual(store.clusterState.remaining(c, i), remainingResources(i, store.tasks.activeOnInstance(i.id)));
+        }
+      }
+      store.close();
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('reads inside a transaction see its own writes; a rollback is forgotten and the state is rebuilt from SQL', () => {
+  const store = Store.open(':memory:', systemClock, defaultArnContext);
+  store.instances.put(instance('i-0', 'a'));
+  assert.equal(store.clusterState.remaining('a', instance('i-0', 'a')).cpu, 1024);
+  const loadsBefore = store.clusterState.loads;
+  assert.throws(() =>
+    store.tx(() => {
+      store.tasks.put(task('t-1', 'a', { containerInstanceId: 'i-0', cpu: 1000 }));
+      assert.equal(store.clusterState.remaining('a', store.clusterState.instance('a', 'i-0')!).cpu, 24);
+      throw new Error('boom');
+    }),
+  );
+  assert.equal(store.clusterState.remaining('a', store.clusterState.instance('a', 'i-0')!).cpu, 1024);
+  assert.equal(store.clusterState.loads, loadsBefore + 1, 'rebuilt once from SQL after the rollback');
+  store.close();
+});
+
+test('a placement reads no task rows: RunTask-sized reads cost the same with 10 or 2,000 tasks on an instance', () => {
+  const store = Store.open(':memory:', systemClock, defaultArnContext);
+  store.instances.put(instance('i-0', 'a', { registeredResources: { cpu: 1_000_000, memory: 1_000_000, ports: [], portsUdp: [] } }));
+  store.clusterState.candidates('a');
+  for (let n = 0; n < 2000; n++) store.tasks.put(task(`t-${n}`, 'a', { containerInstanceId: 'i-0', seq: n + 1, group: `g-${n % 7}` }));
+  const loads = store.clusterState.loads;
+  const [c] = store.clusterState.candidates('a');
+  assert.equal(store.clusterState.loads, loads, 'no rebuild: kept in step by the writes');
+  assert.equal(c!.remaining.cpu, 1_000_000 - 2000 * 10);
+  assert.equal(c!.groups?.get('g-0'), 286);
+  store.close();
+});

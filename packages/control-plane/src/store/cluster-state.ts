@@ -1,0 +1,202 @@
+import { InstanceLoad, type Candidate, type ContainerInstance, type InstanceResources, type InstanceView } from '@stevedore/core';
+import type { TaskSummary } from './tasks-repo';
+
+/** Where a cluster's state comes from when it is (re)built: the committed rows, plus the open transaction's. */
+export interface ClusterStateSource {
+  instances(cluster: string): ContainerInstance[];
+  tasks(cluster: string): TaskSummary[];
+}
+
+interface ClusterEntry {
+  /** Instances that are not INACTIVE. */
+  instances: Map<string, ContainerInstance>;
+  /** Tasks that are not STOPPED, per instance id (an INACTIVE or unknown instance's too: they are lost, not free). */
+  loads: Map<string, InstanceLoad<TaskSummary>>;
+  byGroup: Map<string, Map<string, TaskSummary>>;
+  /** Where each task sits, to move it out when it changes. */
+  taskInstance: Map<string, string>;
+  /** Bumped by every change of the cluster's instances or tasks (heartbeats aside). */
+  version: number;
+  sorted?: { version: number; instances: ContainerInstance[] };
+  views?: { version: number; views: InstanceView[] };
+}
+
+/**
+ * The placement input of every cluster, in memory: instances, and per
+ * instance what its tasks hold (InstanceLoad), kept in step with the store by
+ * the repos themselves. RunTask, StartTask and the service orchestrator all
+ * place from it, so a placement costs O(instances), never a query per
+ * instance, however many tasks pile up.
+ *
+ * Consistency: the repos write through, right after their SQL, so reads in a
+ * transaction see its own writes exactly as SQLite does (one connection, one
+ * thread, synchronous transactions: nothing else can read in between). A
+ * transaction that rolls back drops every cluster (`invalidate`); the next
+ * read rebuilds it from SQL. Clusters are loaded on first use.
+ */
+export class ClusterState {
+  private readonly clusters = new Map<string, ClusterEntry>();
+  /** Cluster of each loaded instance, for heartbeats (which name only the instance). */
+  private readonly home = new Map<string, string>();
+  /** Times a cluster was built from SQL (tests, metrics). */
+  loads = 0;
+
+  constructor(private readonly source: ClusterStateSource) {}
+
+  /** Forgets everything (a rolled-back transaction): rebuilt from the store on the next read. */
+  invalidate(): void {
+    this.clusters.clear();
+    this.home.clear();
+  }
+
+  private entry(cluster: string): ClusterEntry {
+    let e = this.clusters.get(cluster);
+    if (e) return e;
+    this.loads++;
+    e = { instances: new Map(), loads: new Map(), byGroup: new Map(), taskInstance: new Map(), version: 0 };
+    for (const i of this.source.instances(cluster)) {
+      e.instances.set(i.id, Object.freeze(i));
+      this.home.set(i.id, cluster);
+    }
+    this.clusters.set(cluster, e);
+    for (const t of this.source.tasks(cluster)) this.placeTask(e, t);
+    return e;
+  }
+
+  // --- writes (the repos call these after their SQL) ---
+
+  taskWritten(t: TaskSummary): void {
+    const e = this.clusters.get(t.clusterName);
+    if (!e) return; // not loaded: it is read from SQL, with this write, when first needed
+    e.version++;
+    const was = e.taskInstance.get(t.id);
+    const old = was === undefined ? undefined : e.loads.get(was)?.remove(t.id);
+    e.taskInstance.delete(t.id);
+    // A task updated in place keeps its place in its group (seq order, as SQL reads them).
+    if (!this.placeTask(e, t) || (old && old.group !== t.group)) {
+      if (old) e.byGroup.get(old.group)?.delete(t.id);
+    }
+  }
+
+  /** Whether the task holds resources (and so was placed in the state). */
+  private placeTask(e: ClusterEntry, t: TaskSummary): boolean {
+    // Frozen: readers share it, and a caller's later mutation must not change placement behind the store's back.
+    Object.freeze(t);
+    if (t.lastStatus === 'STOPPED' || !t.containerInstanceId) return false;
+    let load = e.loads.get(t.containerInstanceId);
+    if (!load) e.loads.set(t.containerInstanceId, (load = new InstanceLoad<TaskSummary>()));
+    load.put(t);
+    e.taskInstance.set(t.id, t.containerInstanceId);
+    let g = e.byGroup.get(t.group);
+    if (!g) e.byGroup.set(t.group, (g = new Map()));
+    g.set(t.id, t);
+    return true;
+  }
+
+  instanceWritten(written: ContainerInstance): void {
+    const i = Object.freeze({ ...written });
+    const before = this.home.get(i.id);
+    if (before !== undefined && before !== i.clusterName) {
+      const old = this.clusters.get(before);
+      if (old) {
+        old.instances.delete(i.id);
+        old.version++;
+      }
+      this.home.delete(i.id);
+    }
+    const e = this.clusters.get(i.clusterName);
+    if (!e) return;
+    e.version++;
+    if (i.status === 'INACTIVE') {
+      e.instances.delete(i.id);
+      this.home.delete(i.id);
+    } else {
+      e.instances.set(i.id, i);
+      this.home.set(i.id, i.clusterName);
+    }
+  }
+
+  /** Heartbeats change no placement decision: no version bump, the instance object is replaced. */
+  heartbeat(instanceId: string, at: number): void {
+    const cluster = this.home.get(instanceId);
+    const e = cluster === undefined ? undefined : this.clusters.get(cluster);
+    const i = e?.instances.get(instanceId);
+    if (e && i) e.instances.set(instanceId, Object.freeze({ ...i, lastHeartbeatAt: at }));
+  }
+
+  // --- reads ---
+
+  version(cluster: string): number {
+    return this.entry(cluster).version;
+  }
+
+  /** Instances that are not INACTIVE, ordered by id (the store's order). */
+  instances(cluster: string): ContainerInstance[] {
+    const e = this.entry(cluster);
+    if (e.sorted?.version !== e.version) e.sorted = { version: e.version, instances: [...e.instances.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+    // Heartbeats replace instance objects without a version bump: read them fresh.
+    return e.sorted.instances.map((i) => e.instances.get(i.id) ?? i);
+  }
+
+  instance(cluster: string, id: string): ContainerInstance | undefined {
+    return this.entry(cluster).instances.get(id);
+  }
+
+  /** Tasks on the instance that are not STOPPED, in no particular order. */
+  tasksOn(cluster: string, instanceId: string): TaskSummary[] {
+    return this.entry(cluster).loads.get(instanceId)?.list() ?? [];
+  }
+
+  /** Tasks of the group that are not STOPPED (and sit on an instance). */
+  groupTasks(cluster: string, group: string): TaskSummary[] {
+    return [...(this.entry(cluster).byGroup.get(group)?.values() ?? [])];
+  }
+
+  /** What is left on the instance now, a copy the caller may consume from. */
+  remaining(cluster: string, instance: ContainerInstance): InstanceResources {
+    const r = this.loadOf(this.entry(cluster), instance.id).remaining(instance.registeredResources);
+    return { ...r, ports: [...r.ports], portsUdp: [...r.portsUdp] };
+  }
+
+  private loadOf(e: ClusterEntry, instanceId: string): InstanceLoad<TaskSummary> {
+    return e.loads.get(instanceId) ?? EMPTY;
+  }
+
+  /** RunTask/StartTask candidates: counts, not task lists (core copies what it consumes). */
+  candidates(cluster: string, instances?: ContainerInstance[]): Candidate[] {
+    const e = this.entry(cluster);
+    return (instances ?? this.instances(cluster)).map((instance) => {
+      const load = this.loadOf(e, instance.id);
+      return { instance, remaining: load.remaining(instance.registeredResources), groups: load.groups, runningTasksCount: load.running };
+    });
+  }
+
+  /**
+   * The orchestrator's view of every instance, rebuilt only when the cluster
+   * changed: a resync of a thousand services that changed nothing costs no
+   * more than one. `tasks` is computed when read (the daemon scheduler reads a few).
+   */
+  views(cluster: string): InstanceView[] {
+    const e = this.entry(cluster);
+    if (e.views?.version === e.version) return e.views.views;
+    const views = this.instances(cluster).map((registered): InstanceView => {
+      const load = this.loadOf(e, registered.id);
+      return {
+        // Heartbeats replace the instance without a version bump: always the current object.
+        get instance() {
+          return e.instances.get(registered.id) ?? registered;
+        },
+        remaining: load.remaining(registered.registeredResources),
+        groups: load.groups,
+        runningTasksCount: load.running,
+        get tasks() {
+          return load.list().map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus }));
+        },
+      };
+    });
+    e.views = { version: e.version, views };
+    return views;
+  }
+}
+
+const EMPTY = new InstanceLoad<TaskSummary>();
