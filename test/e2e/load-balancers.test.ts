@@ -568,4 +568,16 @@ test('every ALB action and condition on real HAProxy: 90/10 weighted forward ove
   assert.equal(counts.web + counts.api, 1000, JSON.stringify(counts));
   // Binomial(1000, 0.1): mean 100, standard deviation 9.5; 60-140 is beyond 4 deviations.
   assert.ok(counts.api >= 60 && counts.api <= 140, `about 10% to the api group: ${JSON.stringify(counts)}`);
+
+  // Target group stickiness (ALB's AWSALBTG cookie), set with modify-rule: a client stays on the group it first hit.
+  const weightedRule = (await aws(['elbv2', 'describe-rules', '--listener-arn', listener])).Rules.find((r: any) => r.Priority === '4').RuleArn;
+  const sticky = { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 600 } };
+  const modified = await aws(['elbv2', 'modify-rule', '--rule-arn', weightedRule, '--actions', JSON.stringify([{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg['web'], Weight: 50 }, { TargetGroupArn: tg['api'], Weight: 50 }], ...sticky } }])]);
+  assert.deepEqual(modified.Rules[0].Actions[0].ForwardConfig.TargetGroupStickinessConfig, sticky.TargetGroupStickinessConfig);
+  const apiCookie = await waitFor(async () => {
+    const r = await req('GET', '/id');
+    const v = /AWSALBTG=([0-9a-f]+); Max-Age=600/.exec(String(r.headers['set-cookie'] ?? ''))?.[1];
+    return v && r.body.startsWith('api ') ? v : undefined;
+  }, { description: 'a response from the api group setting AWSALBTG', timeoutMs: 30_000, intervalMs: 50 });
+  for (let i = 0; i < 20; i++) assert.match((await req('GET', '/id', { cookie: `AWSALBTG=${apiCookie}` })).body, /^api /, 'the AWSALBTG cookie keeps the client on the api group');
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { wildcardToRegex, type HostAction, type RuleCondition } from '@stevedore/core';
 import { conditionValue, HaproxyConfigError, integer, oneOf, quotedRegex } from './haproxy-values';
 
@@ -61,21 +62,44 @@ export function aclLines(name: string, c: RuleCondition, field: string): string[
   }
 }
 
-/** `use_backend` lines of a forward (plain or weighted), under `cond` (ACL names, or '' for the default). */
-export function forwardLines(action: Extract<HostAction, { type: 'forward' }>, varName: string, cond: string, backendOf: (arn: string, i: number) => string, field: string): string[] {
+/** The AWSALBTG value naming a target group: opaque, the same on every host. */
+export function groupCookieValue(targetGroupArn: string): string {
+  return createHash('sha256').update(`stevedore AWSALBTG ${targetGroupArn}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * `use_backend` lines of a forward (plain or weighted), under `cond` (ACL
+ * names, or '' for the default). With target group stickiness, a request
+ * whose AWSALBTG cookie names one of the action's groups goes there (weight
+ * 0 included: weights steer new clients, as ALB's do), others draw by weight;
+ * responses set the cookie when `matched` (this action chose the backend,
+ * see the frontend's rule marks) and the backend is one of the groups.
+ */
+export function forwardLines(action: Extract<HostAction, { type: 'forward' }>, varName: string, cond: string, backendOf: (arn: string, i: number) => string, field: string, matched = ''): string[] {
   if (!Array.isArray(action.targetGroups) || action.targetGroups.length === 0 || action.targetGroups.length > 5) throw new HaproxyConfigError(`${field}.targetGroups`, 'expected 1-5 target groups');
-  const groups = action.targetGroups.map((g, i) => ({ backend: backendOf(g.targetGroupArn, i), weight: integer(`${field}.targetGroups[${i}].weight`, g.weight, 0, 999) }));
+  const groups = action.targetGroups.map((g, i) => ({ arn: g.targetGroupArn, backend: backendOf(g.targetGroupArn, i), weight: integer(`${field}.targetGroups[${i}].weight`, g.weight, 0, 999) }));
+  const when = (...parts: string[]) => {
+    const c = parts.filter((x) => x !== '').join(' ');
+    return c ? ` if ${c}` : '';
+  };
+  const lines: string[] = [];
+  if (action.stickinessSeconds !== undefined && groups.length > 1) {
+    const seconds = integer(`${field}.stickinessSeconds`, action.stickinessSeconds, 1, 604_800);
+    for (const g of groups) {
+      const value = groupCookieValue(g.arn);
+      lines.push(`  use_backend ${g.backend}${when(cond, `{ req.cook(AWSALBTG) -m str ${value} }`)}`);
+      lines.push(`  http-response add-header Set-Cookie "AWSALBTG=${value}; Max-Age=${seconds}; Path=/"${when(matched, `{ be_name -m str ${g.backend} }`)}`);
+    }
+  }
   const live = groups.filter((g) => g.weight > 0);
   // All weights 0: ALB then sends nothing anywhere useful; the first group keeps the rule routable.
-  if (live.length <= 1) return [`  use_backend ${(live[0] ?? groups[0]!).backend}${cond ? ` if ${cond}` : ''}`];
+  if (live.length <= 1) return [...lines, `  use_backend ${(live[0] ?? groups[0]!).backend}${when(cond)}`];
   const total = live.reduce((n, g) => n + g.weight, 0);
-  const lines = [`  http-request set-var(txn.${varName}) rand(${total})`];
+  lines.push(`  http-request set-var(txn.${varName}) rand(${total})`);
   let upTo = 0;
   live.forEach((g, i) => {
     upTo += g.weight;
-    const draw = i === live.length - 1 ? '' : `{ var(txn.${varName}) -m int lt ${upTo} }`;
-    const when = [cond, draw].filter((x) => x !== '').join(' ');
-    lines.push(`  use_backend ${g.backend}${when ? ` if ${when}` : ''}`);
+    lines.push(`  use_backend ${g.backend}${when(cond, i === live.length - 1 ? '' : `{ var(txn.${varName}) -m int lt ${upTo} }`)}`);
   });
   return lines;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { defaultHealthCheck, type HostLoadBalancer, type LoadBalancerHostSet } from '@stevedore/core';
 import { expectLine, HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk, stickinessCookieKey } from './haproxy-config';
 import { observe, parseShowStat, serverStateFile } from './haproxy-stats';
+import { groupCookieValue } from './haproxy-actions';
 import { parseShowProc } from './haproxy-process';
 
 const OPTS = { hostIp: '127.0.0.60', statsSocket: '/run/x/admin.sock', serverStateFile: '/run/x/state', hardStopAfterSeconds: 3600 };
@@ -50,7 +51,7 @@ const set = (lbs: HostLoadBalancer[], version = 'v1'): LoadBalancerHostSet => ({
 test('an application load balancer: frontend on the host IP, rules as ACLs in priority order, default last', () => {
   const { text, servers } = renderHaproxyConfig(set([httpLb()]), OPTS);
   const fe = text.slice(text.indexOf('frontend lb-web-80'), text.indexOf('\nbackend '));
-  assert.match(fe, /mode http\n  bind 127\.0\.0\.60:80\n  option idle-close-on-response\n  option forwardfor/);
+  assert.match(fe, /mode http\n  bind 127\.0\.0\.60:80\n  timeout client 60s\n  timeout http-keep-alive 60s\n  option idle-close-on-response\n  option forwardfor/);
   const lines = fe.split('\n').map((l) => l.trim());
   const r5 = lines.indexOf("acl r5_0 req.hdr(host),field(1,:) -m reg -i '^.*\\.api\\.example\\.com$' '^api\\.example\\.com$'");
   const use5 = lines.indexOf('use_backend tg-api-2 if r5_0');
@@ -58,7 +59,7 @@ test('an application load balancer: frontend on the host IP, rules as ACLs in pr
   const dflt = lines.indexOf('default_backend tg-web-1');
   assert.ok(r5 >= 0 && use5 > r5 && use10 > use5 && dflt > use10, fe);
   assert.ok(lines.includes("acl r10_0 path -m reg '^/img/.*$'"));
-  assert.match(text, /backend tg-web-1\n  mode http\n  balance roundrobin\n  timeout check 1s\n  option httpchk GET \/health\n  http-check expect rstatus '\^\(200\|201\|202\|203\|204\)\$'/);
+  assert.match(text, /backend tg-web-1\n  mode http\n  balance roundrobin\n  timeout check 1s\n  timeout server 60s\n  option httpchk GET \/health\n  http-check expect rstatus '\^\(200\|201\|202\|203\|204\)\$'/);
   assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s\n/);
   assert.match(text, /server t-b 127\.0\.0\.3:32769 check inter 2s fall 2 rise 3 weight 0 slowstart 30s\n/, 'a draining target takes no new requests');
   assert.match(text, /server t-c 127\.0\.0\.2:1 check inter 30s fall 2 rise 5 weight 1 port 9000\n/);
@@ -75,11 +76,12 @@ test('a network load balancer is TCP end to end', () => {
     type: 'network',
     listeners: [{ arn: 'l', protocol: 'TCP', port: 5432, rules: [], defaultTargetGroupArn: `${TG}/db/9` }],
     targetGroups: [{ arn: `${TG}/db/9`, name: 'db', protocol: 'TCP', healthCheck: defaultHealthCheck('TCP'), slowStartSeconds: 0, targets: [{ registrationId: 'x', id: 'i', address: '127.0.0.2', port: 40000, draining: false }] }],
+    idleTimeoutSeconds: 350,
     errors: [],
   };
   const { text } = renderHaproxyConfig(set([lb]), OPTS);
-  assert.match(text, /frontend lb-db-5432\n  mode tcp\n  bind 127\.0\.0\.60:5432\n/);
-  assert.match(text, /backend tg-db-9\n  mode tcp\n  balance roundrobin\n  timeout check 10s\n  server t-x 127\.0\.0\.2:40000 check inter 30s fall 2 rise 5 weight 1\n/);
+  assert.match(text, /frontend lb-db-5432\n  mode tcp\n  bind 127\.0\.0\.60:5432\n  timeout client 350s\n  option tcplog\n/, "NLB's TCP idle timeout");
+  assert.match(text, /backend tg-db-9\n  mode tcp\n  balance roundrobin\n  timeout check 10s\n  timeout server 350s\n  server t-x 127\.0\.0\.2:40000 check inter 30s fall 2 rise 5 weight 1\n/);
   assert.doesNotMatch(text, /httpchk|retry-on/);
 });
 
@@ -276,6 +278,20 @@ test('HTTPS and TLS listeners: crt-list of content-named certificate files, the 
   assert.throws(() => renderHaproxyConfig(set([lb]), OPTS), /certDir/);
 });
 
+/** The text of one load balancer's configuration, and the index of a line (trimmed) that must be in it. */
+function rendered(lb: HostLoadBalancer): { text: string; at: (line: string) => number } {
+  const { text } = renderHaproxyConfig(set([lb]), OPTS);
+  const lines = text.split('\n').map((l) => l.trim());
+  return {
+    text,
+    at: (l: string) => {
+      const i = lines.indexOf(l);
+      assert.ok(i >= 0, `${l}\n---\n${text}`);
+      return i;
+    },
+  };
+}
+
 test('every ALB condition as ACLs, and every action chosen by use_backend in priority order: weighted forward, redirect, fixed-response', () => {
   const lb = httpLb();
   lb.targetGroups[0]!.stickinessSeconds = 600;
@@ -288,19 +304,14 @@ test('every ALB condition as ACLs, and every action chosen by use_backend in pri
   ];
   delete lb.listeners[0]!.defaultTargetGroupArn;
   lb.listeners[0]!.defaultAction = { type: 'redirect', protocol: 'HTTPS', host: '#{host}', port: '443', path: '/#{path}', query: '#{query}', statusCode: 'HTTP_302' };
-  const { text } = renderHaproxyConfig(set([lb]), OPTS);
-  const lines = text.split('\n').map((l) => l.trim());
-  const at = (l: string) => {
-    const i = lines.indexOf(l);
-    assert.ok(i >= 0, `${l}\n---\n${text}`);
-    return i;
-  };
+  const { text, at } = rendered(lb);
   at("acl r1_0 req.hdr(X-Canary) -m reg -i '^yes$' '^tr.*e$'");
   at('acl r1_1 method POST PUT');
   at("acl r2_0 query -m reg -i '(^|&)v=2(&|$)'");
   at("acl r2_0 query -m reg -i '(^|&)[^=&]*=x.*(&|$)'");
   at('acl r2_1 src 10.0.0.0/8 fd00::/8');
   const draw = at('http-request set-var(txn.w_lb_web_80_r1) rand(100)');
+  assert.ok(!text.includes('AWSALBTG') && !text.includes('txn.rule'), 'no group stickiness, no rule marks');
   const w90 = at('use_backend tg-web-1 if r1_0 r1_1 { var(txn.w_lb_web_80_r1) -m int lt 90 }');
   const w10 = at('use_backend tg-api-2 if r1_0 r1_1');
   const r2 = at('use_backend tg-img-3 if r2_0 r2_1');
@@ -313,7 +324,7 @@ test('every ALB condition as ACLs, and every action chosen by use_backend in pri
   at('http-request redirect location "https://%[req.hdr(host),field(1,:)]:443%[path]" code 302');
   at('http-request return status 503 content-type "application/json" string "{\\"down\\": \\"\\$HOME \\\\\\\\ soon\\"}\\n"');
   const key = stickinessCookieKey(`${TG}/web/1`);
-  assert.match(text, new RegExp(`backend tg-web-1\\n  mode http\\n  balance roundrobin\\n  timeout check 1s\\n  cookie AWSALB insert indirect nocache dynamic attr "Max-Age=600"\\n  dynamic-cookie-key ${key}\\n`));
+  assert.match(text, new RegExp(`backend tg-web-1\\n  mode http\\n  balance roundrobin\\n  timeout check 1s\\n  timeout server 60s\\n  cookie AWSALB insert indirect nocache dynamic attr "Max-Age=600"\\n  dynamic-cookie-key ${key}\\n`));
   assert.match(text, /server t-a 127\.0\.0\.2:32768 check inter 2s fall 2 rise 3 weight 1 slowstart 30s\n/);
   assert.match(text, /backend tg-api-2\n  mode http\n  balance leastconn\n/);
   // A new or moved target of a sticky group goes through the runtime API too; setting the key again gives it its cookie.
@@ -337,4 +348,40 @@ test('every ALB condition as ACLs, and every action chosen by use_backend in pri
   bad((x) => void ((x.listeners[0]!.rules[3]!.action as { statusCode: string }).statusCode = '302'), /rules\[3\]\.action\.statusCode/);
   bad((x) => void (x.listeners[0]!.rules[1]!.conditions[1]!.values[0] = '10.0.0.0/8 || 1'), /rules\[1\]\.conditions\[1\]\.values\[0\]/);
   bad((x) => void (x.listeners[0]!.rules[0]!.conditions[1]!.values[0] = 'get'), /rules\[0\]\.conditions\[1\]\.values\[0\]/);
+});
+
+test('target group stickiness in a weighted forward: the AWSALBTG cookie picks the group first, responses of that rule set it', () => {
+  const lb = httpLb();
+  lb.listeners[0]!.rules = [
+    { arn: 'r1', priority: 1, conditions: [{ field: 'path-pattern', values: ['/img/*'] }], targetGroupArn: `${TG}/img/3` },
+    { arn: 'r2', priority: 5, conditions: [{ field: 'path-pattern', values: ['/*'] }], action: { type: 'forward', targetGroups: [{ targetGroupArn: `${TG}/web/1`, weight: 0 }, { targetGroupArn: `${TG}/api/2`, weight: 10 }], stickinessSeconds: 600 } },
+  ];
+  const { text, at } = rendered(lb);
+  const [web, api] = [groupCookieValue(`${TG}/web/1`), groupCookieValue(`${TG}/api/2`)];
+  assert.match(web, /^[0-9a-f]{16}$/);
+  const acl = at("acl r5_0 path -m reg '^/.*$'");
+  const mark1 = at('http-request set-var(txn.rule) int(1) if !{ var(txn.rule) -m found } r1_0');
+  const mark5 = at('http-request set-var(txn.rule) int(5) if !{ var(txn.rule) -m found } r5_0');
+  at(`http-response add-header Set-Cookie "AWSALBTG=${web}; Max-Age=600; Path=/" if { var(txn.rule) -m int eq 5 } { be_name -m str tg-web-1 }`);
+  at(`http-response add-header Set-Cookie "AWSALBTG=${api}; Max-Age=600; Path=/" if { var(txn.rule) -m int eq 5 } { be_name -m str tg-api-2 }`);
+  const r1 = at('use_backend tg-img-3 if r1_0');
+  const stuckWeb = at(`use_backend tg-web-1 if r5_0 { req.cook(AWSALBTG) -m str ${web} }`);
+  const stuckApi = at(`use_backend tg-api-2 if r5_0 { req.cook(AWSALBTG) -m str ${api} }`);
+  const fresh = at('use_backend tg-api-2 if r5_0');
+  assert.ok(acl < mark1 && mark1 < mark5 && mark5 < r1 && r1 < stuckWeb && stuckWeb < stuckApi && stuckApi < fresh, 'ACLs, then marks in priority order, then use_backend: first match, cookie before weights');
+  const bad = structuredClone(lb);
+  (bad.listeners[0]!.rules[1]!.action as { stickinessSeconds: number }).stickinessSeconds = 0;
+  assert.throws(() => renderHaproxyConfig(set([bad]), OPTS), /rules\[1\]\.action\.stickinessSeconds/);
+});
+
+test("idle timeout: each frontend its load balancer's, a target group shared by two load balancers the longest of theirs", () => {
+  const a = { ...httpLb(), idleTimeoutSeconds: 5 };
+  const b = { ...httpLb(), arn: 'arn:lb2', name: 'other', idleTimeoutSeconds: 4000, listeners: [{ ...httpLb().listeners[0]!, arn: 'l2', port: 81 }] };
+  const { text } = renderHaproxyConfig(set([a, b]), OPTS);
+  assert.match(text, /frontend lb-web-80\n  mode http\n  bind 127\.0\.0\.60:80\n  timeout client 5s\n  timeout http-keep-alive 5s\n/);
+  assert.match(text, /frontend lb-other-81\n  mode http\n  bind 127\.0\.0\.60:81\n  timeout client 4000s\n  timeout http-keep-alive 4000s\n/);
+  assert.match(text, /backend tg-web-1\n(  .*\n)*  timeout server 4000s\n/);
+  const changed = renderHaproxyConfig(set([{ ...a, idleTimeoutSeconds: 6 }, b], 'v2'), OPTS);
+  assert.deepEqual(planApply(renderHaproxyConfig(set([a, b]), OPTS), changed), { kind: 'reload' }, 'a load balancer attribute change reloads');
+  assert.throws(() => renderHaproxyConfig(set([{ ...a, idleTimeoutSeconds: 0 }]), OPTS), /loadBalancers\[0\]\.idleTimeoutSeconds/);
 });

@@ -65,6 +65,9 @@ export interface RenderedConfig {
   errors: string[];
 }
 
+/** ALB's default `idle_timeout.timeout_seconds`. */
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+
 /** HAProxy object names: letters, digits and `-_.:` only. */
 function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9_.:-]/g, '_');
@@ -135,7 +138,7 @@ function tlsBind(l: HostListener, field: string, certDir: string | undefined, fi
   return ` ssl crt-list ${listPath}${alpn} ${haproxyTlsOptions(policy).join(' ')}`;
 }
 
-function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string, certDir: string | undefined, files: Map<string, string>, actionBackends: string[][]): string[] {
+function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map<string, string>, field: string, certDir: string | undefined, files: Map<string, string>, actionBackends: string[][], idleSeconds: number): string[] {
   const protocol = oneOf(`${field}.protocol`, l.protocol, ['HTTP', 'HTTPS', 'TCP', 'TLS'] as const);
   const http = protocol === 'HTTP' || protocol === 'HTTPS';
   const tls = protocol === 'HTTPS' || protocol === 'TLS' ? tlsBind(l, field, certDir, files) : '';
@@ -145,33 +148,43 @@ function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map
     return name;
   };
   const lines = [`frontend ${frontendName(lbName, l)}`, `  mode ${http ? 'http' : 'tcp'}`, `  bind ${addressWithPort('hostIp', hostIp, port(`${field}.port`, l.port))}${tls}`];
+  // The load balancer's idle timeout: an idle client connection (between requests too) is closed after it.
+  lines.push(`  timeout client ${idleSeconds}s`);
+  if (http) lines.push(`  timeout http-keep-alive ${idleSeconds}s`);
   // On a reload the old worker keeps idle keep-alive connections until their next request, answers it
   // with `Connection: close`, then closes: a client never writes into a connection being closed.
   if (http) lines.push('  option idle-close-on-response', '  option forwardfor', '  http-request set-header X-Forwarded-Port %[dst_port]', `  http-request set-header X-Forwarded-Proto ${protocol === 'HTTPS' ? 'https' : 'http'}`);
   else lines.push('  option tcplog');
   const head = lines.length;
+  // With target group stickiness, a response needs to know which rule chose its backend: ALB's
+  // first match is marked in priority order (txn.rule), the default action being "no mark".
+  const sticky = [...l.rules.map((r) => r.action), l.defaultAction].some((a) => a?.type === 'forward' && a.stickinessSeconds !== undefined);
   l.rules.forEach((r, ri) => {
     const rf = `${field}.rules[${ri}]`;
     const priority = integer(`${rf}.priority`, r.priority, 1, 50_000);
     if (!Array.isArray(r.conditions) || r.conditions.length === 0 || r.conditions.length > 5) throw new HaproxyConfigError(`${rf}.conditions`, 'expected 1-5 conditions');
     const acls = r.conditions.map((c, i) => ({ name: `r${priority}_${i}`, c, f: `${rf}.conditions[${i}]` }));
+    const cond = acls.map((a) => a.name).join(' ');
     lines.push(...acls.flatMap((a) => aclLines(a.name, a.c, a.f)));
-    lines.push(...actionLines(r.action, r.targetGroupArn, `r${priority}`, acls.map((a) => a.name).join(' '), `${rf}.action`, `${rf}.targetGroupArn`));
+    if (sticky) lines.push(`  http-request set-var(txn.rule) int(${priority}) if !{ var(txn.rule) -m found } ${cond}`);
+    lines.push(...actionLines(r.action, r.targetGroupArn, `r${priority}`, cond, `${rf}.action`, `${rf}.targetGroupArn`, `{ var(txn.rule) -m int eq ${priority} }`));
   });
-  const dflt = actionLines(l.defaultAction, l.defaultTargetGroupArn, 'default', '', `${field}.defaultAction`, `${field}.defaultTargetGroupArn`);
+  const dflt = actionLines(l.defaultAction, l.defaultTargetGroupArn, 'default', '', `${field}.defaultAction`, `${field}.defaultTargetGroupArn`, '!{ var(txn.rule) -m found }');
   // A plain default forward is HAProxy's default_backend; anything else ends in use_backend lines.
   const last = dflt[dflt.length - 1]!;
   if (/^  use_backend \S+$/.test(last)) dflt[dflt.length - 1] = last.replace('use_backend', 'default_backend');
   lines.push(...dflt);
-  // The weighted draws are http-request rules: HAProxy runs them before any use_backend anyway, so they are written first.
-  const draws = lines.filter((x) => x.startsWith('  http-request set-var(txn.w_'));
-  return [...lines.filter((x) => !x.startsWith('  http-request set-var(txn.w_')).slice(0, head), ...draws, ...lines.filter((x) => !x.startsWith('  http-request set-var(txn.w_')).slice(head)];
+  // HAProxy runs http-request rules before any use_backend whatever their place, and wants them written
+  // first; the rule marks name ACLs, so they follow the ACLs. Within each kind, the order is kept.
+  const body = lines.slice(head);
+  const kind = (x: string) => (x.startsWith('  http-request set-var(txn.w_') ? 0 : x.startsWith('  acl ') ? 1 : x.startsWith('  http-') ? 2 : 3);
+  return [...lines.slice(0, head), ...[0, 1, 2, 3].flatMap((k) => body.filter((x) => kind(x) === k))];
 
-  function actionLines(action: HostAction | undefined, targetGroupArn: string | undefined, key: string, cond: string, f: string, tgField: string): string[] {
+  function actionLines(action: HostAction | undefined, targetGroupArn: string | undefined, key: string, cond: string, f: string, tgField: string, matched: string): string[] {
     if (action === undefined || action.type === 'forward') {
       const fwd = action ?? { type: 'forward' as const, targetGroups: [{ targetGroupArn: targetGroupArn!, weight: 1 }] };
       if (action === undefined && typeof targetGroupArn !== 'string') throw new HaproxyConfigError(tgField, 'needs a target group or an action');
-      return forwardLines(fwd, `w_${frontendName(lbName, l).replace(/[^A-Za-z0-9_]/g, '_')}_${key}`, cond, (arn, i) => backendOf(arn, action ? `${f}.targetGroups[${i}]` : tgField), f);
+      return forwardLines(fwd, `w_${frontendName(lbName, l).replace(/[^A-Za-z0-9_]/g, '_')}_${key}`, cond, (arn, i) => backendOf(arn, action ? `${f}.targetGroups[${i}]` : tgField), f, matched);
     }
     if (!http) throw new HaproxyConfigError(`${f}.action`, `${action.type} needs an HTTP or HTTPS listener`);
     const name = safe(`act-${lbName}-${l.port}-${key}`);
@@ -180,13 +193,16 @@ function frontend(lbName: string, l: HostListener, hostIp: string, backends: Map
   }
 }
 
-function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], field: string): string[] {
+function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], field: string, idleSeconds: number): string[] {
   const h = tg.healthCheck;
   const hf = `${field}.healthCheck`;
   const http = oneOf(`${field}.protocol`, tg.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const checkHttp = oneOf(`${hf}.protocol`, h.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const algorithm = tg.algorithm === undefined ? 'round_robin' : oneOf(`${field}.algorithm`, tg.algorithm, ['round_robin', 'least_outstanding_requests'] as const);
   const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, `  balance ${algorithm === 'round_robin' ? 'roundrobin' : 'leastconn'}`, `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
+  // A target silent for the idle timeout fails the request (ALB's 504); a group shared by load
+  // balancers with different timeouts gets the longest (HAProxy has one server timeout per backend).
+  lines.push(`  timeout server ${idleSeconds}s`);
   // ALB's lb_cookie stickiness: an AWSALB cookie naming the target, for the duration. The cookie values
   // are HAProxy's dynamic cookies (a hash of the key and the server's address and port), not per-server
   // `cookie` lines, which HAProxy 2.6 refuses on servers added at run time: so a sticky group's targets
@@ -228,11 +244,11 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
     '',
     'defaults',
     '  timeout connect 5s',
-    // ALB's default idle timeout.
-    '  timeout client 60s',
-    '  timeout server 60s',
+    // ALB's default idle timeout; every frontend and backend sets its load balancer's own.
+    `  timeout client ${DEFAULT_IDLE_TIMEOUT_SECONDS}s`,
+    `  timeout server ${DEFAULT_IDLE_TIMEOUT_SECONDS}s`,
     '  timeout http-request 60s',
-    '  timeout http-keep-alive 60s',
+    `  timeout http-keep-alive ${DEFAULT_IDLE_TIMEOUT_SECONDS}s`,
     '  timeout queue 30s',
     '  load-server-state-from-file global',
     '  option redispatch',
@@ -243,8 +259,11 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
   const groups = new Map<string, HostTargetGroup>();
   const errors: string[] = [];
   const fieldOf = new Map<string, string>();
+  const idleOf = (lb: (typeof set.loadBalancers)[number], li: number) => integer(`loadBalancers[${li}].idleTimeoutSeconds`, lb.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 4000);
+  const groupIdle = new Map<string, number>();
   set.loadBalancers.forEach((lb, li) => {
     errors.push(...lb.errors);
+    lb.targetGroups.forEach((tg) => groupIdle.set(tg.arn, Math.max(groupIdle.get(tg.arn) ?? 1, idleOf(lb, li))));
     elbName(`loadBalancers[${li}].name`, lb.name);
     lb.targetGroups.forEach((tg, ti) => {
       const f = `loadBalancers[${li}].targetGroups[${ti}]`;
@@ -261,7 +280,7 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
   const files = new Map<string, string>();
   const actionBackends: string[][] = [];
   set.loadBalancers.forEach((lb, li) => {
-    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files, actionBackends)));
+    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files, actionBackends, idleOf(lb, li))));
   });
   for (const b of actionBackends) out.push('', ...b);
   for (const tg of [...groups.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
@@ -279,7 +298,7 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
       options: '',
     }));
     servers.push(...mine);
-    out.push('', ...backend(tg, be, mine, fieldOf.get(tg.arn)!));
+    out.push('', ...backend(tg, be, mine, fieldOf.get(tg.arn)!, groupIdle.get(tg.arn)!));
   }
   return { text: out.join('\n') + '\n', servers, errors, files };
 }

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -123,4 +124,67 @@ test('a sticky target group changes targets through the runtime API, without a r
   assert.equal(moved.body, 's3');
   assert.equal(awsalb(moved.headers['set-cookie'] as string[] | undefined), s3Cookie, 'a new cookie for the new target');
   assert.equal(await reloads(), before, 'no reload through all of it');
+});
+
+test('target group stickiness in a weighted forward: a client stays on the group it first hit (AWSALBTG), new clients follow the weights', async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [s1, s2, s3] = backends as [Backend, Backend, Backend];
+  const groups = [group('blue', 1, [target(s1)]), group('green', 2, [target(s2)]), group('other', 3, [target(s3)])];
+  const weighted = (version: string, blue: number, green: number) =>
+    lbSet(version, groups, {
+      // A higher-priority rule to `other` must not get the cookie: only the sticky rule's responses set it.
+      rules: [
+        { arn: 'r1', priority: 1, conditions: [{ field: 'path-pattern', values: ['/other'] }], targetGroupArn: `${TG}/other/3` },
+        { arn: 'r2', priority: 2, conditions: [{ field: 'path-pattern', values: ['/*'] }], action: { type: 'forward', targetGroups: [{ targetGroupArn: `${TG}/blue/1`, weight: blue }, { targetGroupArn: `${TG}/green/2`, weight: green }], stickinessSeconds: 300 } },
+      ],
+    });
+  await apply(weighted('tgs-1', 50, 50));
+  await waitUntil(() => ['reg-s1', 'reg-s2', 'reg-s3'].every((r) => lastHealth(r)?.state === 'healthy'), 'every target healthy');
+  const seen = new Map<string, string>();
+  await waitUntil(async () => {
+    const r = await httpGet(LB_IP, listenPort, '/');
+    const v = awsalb(r.headers['set-cookie'] as string[] | undefined, 'AWSALBTG');
+    assert.ok(v, `every response of the sticky rule sets AWSALBTG: ${JSON.stringify(r.headers['set-cookie'])}`);
+    assert.match(String(r.headers['set-cookie']), /Max-Age=300; Path=\//);
+    seen.set(r.body, v);
+    return seen.size === 2;
+  }, 'new clients reach both groups (50/50)');
+  assert.notEqual(seen.get('s1'), seen.get('s2'), 'one value per group');
+  const other = await httpGet(LB_IP, listenPort, '/other');
+  assert.equal(other.body, 's3');
+  assert.equal(awsalb(other.headers['set-cookie'] as string[] | undefined, 'AWSALBTG'), undefined, 'a rule without group stickiness sets no AWSALBTG');
+  const green = seen.get('s2')!;
+  for (let i = 0; i < 10; i++) assert.equal((await httpGet(LB_IP, listenPort, '/', { cookie: `AWSALBTG=${green}` })).body, 's2', 'the cookie keeps the client on its group');
+  assert.equal((await httpGet(LB_IP, listenPort, '/other', { cookie: `AWSALBTG=${green}` })).body, 's3', 'a higher-priority rule still wins');
+  // Shift every new client to blue (a canary rolled back): the sticky client stays on green, as ALB keeps it.
+  await apply(weighted('tgs-2', 100, 0));
+  for (let i = 0; i < 6; i++) assert.equal((await httpGet(LB_IP, listenPort, '/', { cookie: `AWSALBTG=${green}` })).body, 's2', 'still on green at weight 0');
+  const fresh = new Set<string>();
+  for (let i = 0; i < 6; i++) fresh.add((await httpGet(LB_IP, listenPort, '/', { cookie: 'AWSALBTG=0000000000000000' })).body);
+  assert.deepEqual([...fresh], ['s1'], 'a new client (or an unknown value) follows the weights');
+});
+
+test("the load balancer's idle timeout closes idle client connections and answers 504 for a target silent that long", async (t) => {
+  if (!haproxyBinary) return t.skip('haproxy is not installed');
+  const [s1] = backends as [Backend];
+  const set = lbSet('idle-1', [group('web', 1, [target(s1)])]);
+  set.loadBalancers[0]!.idleTimeoutSeconds = 1;
+  await apply(set);
+  await waitUntil(() => lastHealth('reg-s1')?.state === 'healthy', 's1 healthy');
+  // One request on a raw connection, then silence: HAProxy closes it after the idle timeout.
+  const closedAfterMs = await new Promise<number>((resolve, reject) => {
+    const s = net.connect(listenPort, LB_IP, () => s.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\n`));
+    let answeredAt = 0;
+    s.on('data', () => (answeredAt ||= Date.now()));
+    s.on('close', () => (answeredAt ? resolve(Date.now() - answeredAt) : reject(new Error('closed before an answer'))));
+    s.on('error', reject);
+    s.setTimeout(10_000, () => s.destroy(new Error('not closed within 10 s')));
+  });
+  assert.ok(closedAfterMs >= 800 && closedAfterMs < 3000, `an idle keep-alive connection closed after the 1 s idle timeout (${closedAfterMs} ms)`);
+  const slow = await httpGet(LB_IP, listenPort, '/slow');
+  assert.equal(slow.status, 504, 'a target silent for longer than the idle timeout (1.5 s > 1 s): 504, as ALB');
+  set.version = 'idle-2';
+  set.loadBalancers[0]!.idleTimeoutSeconds = 60;
+  await apply(set);
+  assert.deepEqual([(await httpGet(LB_IP, listenPort, '/slow')).body], ['s1 slow'], 'within the idle timeout');
 });

@@ -104,7 +104,7 @@ export function actionsJson(actions: RuleAction[]) {
       Type: a.type,
       ...(groups.length === 1 ? { TargetGroupArn: a.targetGroupArn } : {}),
       Order,
-      ForwardConfig: { TargetGroups: groups.map((g) => ({ TargetGroupArn: g.targetGroupArn, Weight: g.weight })), TargetGroupStickinessConfig: { Enabled: false } },
+      ForwardConfig: { TargetGroups: groups.map((g) => ({ TargetGroupArn: g.targetGroupArn, Weight: g.weight })), TargetGroupStickinessConfig: a.stickinessSeconds !== undefined ? { Enabled: true, DurationSeconds: a.stickinessSeconds } : { Enabled: false } },
     };
   });
 }

@@ -109,6 +109,9 @@ test('load balancers, listeners and rules: ELB errors for bad input', async () =
   await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'redirect', RedirectConfig: { Host: '#{nope}', StatusCode: 'HTTP_301' } }] }, 'ValidationError', /Host/);
   await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '302' } }] }, 'ValidationError', /StatusCode/);
   await fails('CreateRule', { ...rule, Priority: 11, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: api, Weight: 1000 }, { TargetGroupArn: web }] } }] }, 'ValidationError', /Weight/);
+  const stickiness = (c: unknown) => ({ ...rule, Priority: 11, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: api }, { TargetGroupArn: web }], TargetGroupStickinessConfig: c } }] });
+  await fails('CreateRule', stickiness({ Enabled: true }), 'ValidationError', /DurationSeconds must be specified/);
+  await fails('CreateRule', stickiness({ Enabled: true, DurationSeconds: 604_801 }), 'ValidationError', /DurationSeconds/);
   const every = (await ok('CreateRule', {
     ...rule,
     Priority: 12,
@@ -118,8 +121,9 @@ test('load balancers, listeners and rules: ELB errors for bad input', async () =
       { Field: 'query-string', QueryStringConfig: { Values: [{ Key: 'v', Value: '2' }, { Value: 'beta*' }] } },
       { Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.0/8'] } },
     ],
-    Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: web, Weight: 90 }, { TargetGroupArn: api, Weight: 10 }] } }],
+    Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: web, Weight: 90 }, { TargetGroupArn: api, Weight: 10 }], TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 } } }],
   })).Rules[0];
+  assert.deepEqual(every.Actions[0].ForwardConfig.TargetGroupStickinessConfig, { Enabled: true, DurationSeconds: 3600 });
   assert.deepEqual(every.Conditions.map((c: any) => c.Field), ['http-header', 'http-request-method', 'query-string', 'source-ip']);
   assert.deepEqual(every.Conditions[2].QueryStringConfig.Values, [{ Key: 'v', Value: '2' }, { Value: 'beta*' }]);
   assert.deepEqual(every.Actions[0].ForwardConfig.TargetGroups, [{ TargetGroupArn: web, Weight: 90 }, { TargetGroupArn: api, Weight: 10 }]);

@@ -49,7 +49,7 @@ export interface HostTargetGroup {
 }
 
 /** An action other than a plain forward to one target group (weighted forward, redirect, fixed-response). */
-export type HostAction = { type: 'forward'; targetGroups: WeightedTargetGroup[] } | RedirectAction | FixedResponseAction;
+export type HostAction = { type: 'forward'; targetGroups: WeightedTargetGroup[]; stickinessSeconds?: number } | RedirectAction | FixedResponseAction;
 
 export interface HostRule {
   arn: string;
@@ -94,6 +94,12 @@ export interface HostLoadBalancer {
   type: LoadBalancerType;
   listeners: HostListener[];
   targetGroups: HostTargetGroup[];
+  /**
+   * How long a connection may stay idle (client side, keep-alive, and waiting
+   * on a target): an application load balancer's `idle_timeout.timeout_seconds`,
+   * NLB's fixed 350 s for TCP.
+   */
+  idleTimeoutSeconds?: number;
   /** Listeners left out on this host, and why (a port another load balancer holds here). */
   errors: string[];
 }
@@ -141,7 +147,7 @@ function hostAction(actions: RuleAction[], exists: (arn: string) => boolean): { 
   if (a.type !== 'forward') return { action: a };
   if (!actionTargetGroups(a).every(exists)) return undefined;
   if (!a.targetGroups || a.targetGroups.length === 1) return { targetGroupArn: a.targetGroupArn };
-  return { action: { type: 'forward', targetGroups: a.targetGroups } };
+  return { action: { type: 'forward', targetGroups: a.targetGroups, ...(a.stickinessSeconds !== undefined ? { stickinessSeconds: a.stickinessSeconds } : {}) } };
 }
 
 /**
@@ -211,11 +217,20 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
         targets,
       };
     });
-    out.push({ arn: lb.arn, name: lb.name, type: lb.type, listeners, targetGroups, errors });
+    out.push({ arn: lb.arn, name: lb.name, type: lb.type, listeners, targetGroups, idleTimeoutSeconds: idleTimeoutOf(lb), errors });
   }
   const body = JSON.stringify(out);
   return { version: createHash('sha1').update(body).digest('hex').slice(0, 16), loadBalancers: out };
 }
+
+/** ALB's idle timeout attribute (1-4000, default 60 s); NLB's TCP idle timeout is fixed at 350 s. */
+export function idleTimeoutOf(lb: Pick<LoadBalancer, 'type' | 'attributes'>): number {
+  if (lb.type === 'network') return NLB_TCP_IDLE_TIMEOUT_SECONDS;
+  const v = Number(lb.attributes?.['idle_timeout.timeout_seconds'] ?? 60);
+  return Number.isInteger(v) && v >= 1 && v <= 4000 ? v : 60;
+}
+
+export const NLB_TCP_IDLE_TIMEOUT_SECONDS = 350;
 
 /** Target groups some listener or rule forwards to: only their targets get health checks ("unused" otherwise). */
 export function targetGroupsInUse(state: Pick<LoadBalancingState, 'listeners' | 'rules'>): Set<string> {

@@ -96,6 +96,11 @@ export interface ForwardAction {
   targetGroupArn: string;
   /** ForwardConfig.TargetGroups with weights (blue/green, canaries): 2-5 groups. */
   targetGroups?: WeightedTargetGroup[];
+  /**
+   * ForwardConfig.TargetGroupStickinessConfig: a client stays on the target
+   * group it first hit for this long (ALB's AWSALBTG cookie); absent = off.
+   */
+  stickinessSeconds?: number;
 }
 
 /** ALB redirect: each component a literal or `#{protocol}`/`#{host}`/`#{port}`/`#{path}`/`#{query}`. */

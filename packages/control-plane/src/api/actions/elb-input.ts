@@ -126,9 +126,20 @@ export function readForwardActions(ctx: ApiContext, raw: unknown[] | undefined, 
   if (type !== 'forward') throw validationError(`Action type '${type}' is not supported by Stevedore; use forward, redirect or fixed-response.`, `${field}.Type`);
   let arn = a.string('TargetGroupArn', { max: 2048 });
   let weighted: { targetGroupArn: string; weight: number }[] | undefined;
+  let stickinessSeconds: number | undefined;
   const fc = a.object('ForwardConfig');
   if (fc) {
-    const groups = new Params(fc).list('TargetGroups') ?? [];
+    const fp = new Params(fc);
+    const sc = fp.object('TargetGroupStickinessConfig');
+    if (sc) {
+      const sp = new Params(sc);
+      const duration = sp.integer('DurationSeconds', { min: 1, max: 604_800 });
+      if (sp.boolean('Enabled') === true) {
+        if (duration === undefined) throw validationError('TargetGroupStickinessConfig.DurationSeconds must be specified when target group stickiness is enabled.', `${field}.ForwardConfig.TargetGroupStickinessConfig.DurationSeconds`);
+        stickinessSeconds = duration;
+      }
+    }
+    const groups = fp.list('TargetGroups') ?? [];
     if (groups.length === 0 || groups.length > 5) throw validationError('ForwardConfig.TargetGroups must name 1 to 5 target groups.', `${field}.ForwardConfig`);
     weighted = groups.map((g, i) => {
       const gp = Params.of(g);
@@ -146,7 +157,7 @@ export function readForwardActions(ctx: ApiContext, raw: unknown[] | undefined, 
     if (!tg) throw notFound.targetGroup();
     return tg;
   });
-  return { actions: [{ type: 'forward', targetGroupArn: targetGroups[0]!.arn, ...(weighted ? { targetGroups: weighted } : {}) }], targetGroups };
+  return { actions: [{ type: 'forward', targetGroupArn: targetGroups[0]!.arn, ...(weighted ? { targetGroups: weighted } : {}), ...(stickinessSeconds !== undefined ? { stickinessSeconds } : {}) }], targetGroups };
 }
 
 const CONDITION_CONFIGS: ReadonlyMap<string, string> = new Map([

@@ -9,10 +9,12 @@ const between = (min: number, max: number): Check => (v) => /^\d{1,6}$/.test(v) 
 
 /**
  * ELB's load balancer attributes per type, with their defaults. Stevedore
- * applies `deletion_protection.enabled` (DeleteLoadBalancer refuses) and
- * `idle_timeout.timeout_seconds` (HAProxy's client and keep-alive
- * timeouts); the rest are accepted and recorded, as their AWS features
- * (access logs to S3, WAF) have no counterpart here.
+ * applies `deletion_protection.enabled` (DeleteLoadBalancer refuses),
+ * `idle_timeout.timeout_seconds` (HAProxy's client, keep-alive and server
+ * timeouts, core `idleTimeoutOf`) and `routing.http2.enabled` (ALPN h2 on
+ * HTTPS listeners); the rest are accepted and recorded only (their AWS
+ * features, S3 access logs, WAF, cross-zone, header modes, have no
+ * counterpart here yet; docs/design/load-balancing.md lists them).
  */
 const ATTRIBUTES: Record<LoadBalancerType | 'gateway', ReadonlyMap<string, { def: string; check: Check }>> = {
   application: new Map([
