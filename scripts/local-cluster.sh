@@ -108,7 +108,7 @@ if [[ ! -f "$DATA/agent/pki/agent.crt" ]]; then
 fi
 
 log "starting the agent on the local Docker, host IP $HOST_IP (log: $AGENT_LOG)"
-env "${JOIN_ENV[@]}" setsid node --max-semi-space-size=1 "$ROOT/packages/agent/dist/main.js" \
+env "${JOIN_ENV[@]}" setsid node --max-semi-space-size=1 --max-old-space-size=128 --lite-mode "$ROOT/packages/agent/dist/main.js" \
   --control-plane "$AGENT_CHANNEL" --cluster "$CLUSTER" --host-ip "$HOST_IP" --data-dir "$DATA/agent" >>"$AGENT_LOG" 2>&1 </dev/null &
 AGENT_PID=$!
 instance_ready() {

@@ -26,8 +26,8 @@ function findRepoRoot(start: string): string {
 export const REPO_ROOT = findRepoRoot(__dirname);
 export const CONTROL_PLANE_BIN = path.join(REPO_ROOT, 'packages/control-plane/dist/main.js');
 export const AGENT_BIN = path.join(REPO_ROOT, 'packages/agent/dist/main.js');
-/** Node flags the agent's bin passes too (see packages/agent/src/footprint.ts). */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
+/** Node flags the agent's bin passes too (packages/agent/src/node-flags.ts, which checks this copy). */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--lite-mode'];
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/main.js');
 /** Attribute every harness agent carries so a test can find "agent i" among instances. */
 export const AGENT_INDEX_ATTRIBUTE = 'stevedore.test.agent-index';

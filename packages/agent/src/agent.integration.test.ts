@@ -12,6 +12,7 @@ import { FakeDispatcher } from './testing/fake-dispatcher';
 import { TestCa } from './testing/test-pki';
 import { DOCKER_SOCKET, dockerSkipReason, ensureTestImage, removeLabelled } from './testing/real-docker';
 import { waitFor } from './testing/wait-for';
+import { AGENT_NODE_FLAGS } from './node-flags';
 
 /**
  * The stevedore-agent binary end to end: a real process, the real dockerd,
@@ -41,7 +42,7 @@ describe('stevedore-agent process', { skip }, () => {
     waitFor(`${arn} ${status}`, () => (latest(arn)?.last_status === status ? latest(arn) : undefined), timeoutMs, 20);
 
   function startAgent(): ChildProcess {
-    const child = spawn(process.execPath, [BIN, '--control-plane', cp.target, '--cluster', 'e2e', '--host-ip', '127.0.0.6', '--data-dir', dataDir, '--stop-timeout', '5', '--log-level', 'debug'], {
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, '--control-plane', cp.target, '--cluster', 'e2e', '--host-ip', '127.0.0.6', '--data-dir', dataDir, '--stop-timeout', '5', '--log-level', 'debug'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The join settings from the environment, as a systemd env file gives them.
       env: { ...process.env, STEVEDORE_ATTRIBUTES: 'stack=e2e', STEVEDORE_TOKEN: TOKEN, STEVEDORE_CA_CERT_HASH: ca.caCertHash },

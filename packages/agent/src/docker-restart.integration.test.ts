@@ -13,6 +13,7 @@ import { TestCa } from './testing/test-pki';
 import { DOCKER_SOCKET, dockerSkipReason, ensureTestImage } from './testing/real-docker';
 import { SecondDockerd } from './testing/second-dockerd';
 import { waitFor } from './testing/wait-for';
+import { AGENT_NODE_FLAGS } from './node-flags';
 
 /**
  * dockerd restarts under a running agent: the event stream breaks, the
@@ -61,7 +62,7 @@ describe('agent across a dockerd restart', { skip: why }, () => {
   it('reports the containers dockerd killed while restarting', async () => {
     const a = assignment({ family: 'restart', containers: [containerDef({ name: 'app', command: ['sleep', '300'] })] });
     cp.assignments = [a];
-    agent = spawn(process.execPath, [path.resolve(__dirname, 'main.js'), '--control-plane', cp.target, '--cluster', 'restart', '--host-ip', '127.0.0.7', '--data-dir', dataDir, '--docker-host', `unix://${daemon.socket}`, '--log-level', 'debug', '--token', token, '--ca-cert-hash', ca.caCertHash], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, path.resolve(__dirname, 'main.js'), '--control-plane', cp.target, '--cluster', 'restart', '--host-ip', '127.0.0.7', '--data-dir', dataDir, '--docker-host', `unix://${daemon.socket}`, '--log-level', 'debug', '--token', token, '--ca-cert-hash', ca.caCertHash], { stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     agent.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {

@@ -2,23 +2,45 @@ import Module from 'node:module';
 
 /**
  * The agent runs on every host, so its resident memory is a cost paid many
- * times. docker-modem's SSH transport (ssh2 and its crypto bindings) is
- * replaced by a stub before dockerode loads: the agent reaches dockerd over a
- * unix socket or TCP, never SSH. The other trim, a small V8 young generation
- * (`--max-semi-space-size=1`), must be a node flag: it is in the bin's
- * shebang, the systemd unit and the test harness (AGENT_NODE_FLAGS).
+ * times. Parts of dockerode the agent never uses are replaced by stubs before
+ * dockerode loads (each throws if ever called):
+ * - docker-modem's SSH transport (ssh2 and its crypto bindings): the agent
+ *   reaches dockerd over a unix socket or TCP, never SSH;
+ * - dockerode's BuildKit session (a second copy of @grpc/proto-loader, uuid):
+ *   only `buildImage` uses it;
+ * - tar-fs and @balena/dockerignore (build contexts): only `buildImage` packs one.
+ * The other trims are node flags (AGENT_NODE_FLAGS in node-flags.ts): in the
+ * bin's shebang, the systemd unit, scripts/local-cluster.sh, the local
+ * host-group provisioner and the test harness.
  */
+const UNUSED = [
+  { module: 'docker-modem/lib/ssh.js', what: 'SSH transport to dockerd', instead: 'use a unix socket or tcp:// DOCKER_HOST' },
+  { module: 'dockerode/lib/session.js', what: 'BuildKit sessions (buildImage)', instead: 'build images outside the agent' },
+  { module: 'tar-fs', what: 'tar archives of build contexts (buildImage)', instead: 'build images outside the agent' },
+  { module: '@balena/dockerignore', what: '.dockerignore handling (buildImage)', instead: 'build images outside the agent' },
+] as const;
+
 export function trimFootprint(): void {
+  let from: string;
   try {
-    const sshPath = require.resolve('docker-modem/lib/ssh.js', { paths: [require.resolve('dockerode')] });
-    const stub = new Module(sshPath);
-    stub.filename = sshPath;
-    stub.loaded = true;
-    stub.exports = () => {
-      throw new Error('SSH transport to dockerd is not supported by stevedore-agent; use a unix socket or tcp:// DOCKER_HOST');
-    };
-    require.cache[sshPath] = stub;
+    from = require.resolve('dockerode');
   } catch {
-    // Layout of docker-modem changed: lose the saving, keep working.
+    return;
+  }
+  for (const u of UNUSED) {
+    try {
+      const file = require.resolve(u.module, { paths: [from] });
+      const stub = new Module(file);
+      stub.filename = file;
+      stub.loaded = true;
+      const refuse = () => {
+        throw new Error(`${u.what} is not supported by stevedore-agent; ${u.instead}`);
+      };
+      // Called as a function (ssh, session) or used as a namespace (tar.pack, DockerIgnore()): both refuse.
+      stub.exports = new Proxy(refuse, { get: (target, prop) => (typeof prop === 'string' && prop !== 'then' ? refuse : Reflect.get(target, prop)) });
+      require.cache[file] = stub;
+    } catch {
+      // Layout of dockerode changed: lose the saving, keep working.
+    }
   }
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { caCertHash, generateKeyAndCsr, identityFromSubjectAltName, identityUri, normalizeCaCertHash, parseJoinToken, renewalTime, x509 } from './channel-pki';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { caCertHash, generateKeyAndCsr, identityFromSubjectAltName, identityUri, normalizeCaCertHash, parseJoinToken, renewalTime } from './channel-pki';
 
 test('caCertHash is sha256 over the DER SubjectPublicKeyInfo, as kubeadm computes it', async () => {
   const { csrPem } = await generateKeyAndCsr();

@@ -1,18 +1,16 @@
-// tsyringe, under @peculiar/x509, needs the Reflect metadata API before it loads.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { createHash, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPair, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
+import { createCertificateRequest } from './certificate-request';
 
 type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 /**
  * How identities travel in the agent channel's certificates, shared by both
  * ends so they cannot disagree: key algorithm, the CA pin format, the URI SAN
- * that names a container instance, CSRs, and when to renew.
+ * that names a container instance, CSRs, and when to renew. Only node:crypto
+ * here: the agent loads this module, and an X.509 library (@peculiar/x509,
+ * which the control plane's CA uses) would cost every host ~14 MiB.
  */
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-export { x509 };
 
 /** ECDSA P-256: small keys, fast handshakes, supported by every TLS stack Node ships. */
 export const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -70,15 +68,17 @@ export function identityOfCertificate(pem: string): ChannelIdentity | undefined 
   return identityFromSubjectAltName(new X509Certificate(pem).subjectAltName);
 }
 
+/** PKCS#8 PEM of a WebCrypto private key (the CA keeps WebCrypto keys). */
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
-  return withNewline(x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY'));
+  return withNewline(KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
-/** A fresh key pair and a CSR signed by it (proof of possession); the key stays with the caller. */
+const generateEcKeyPair = promisify(generateKeyPair);
+
+/** A fresh key pair (KEY_ALGORITHM's curve) and a CSR signed by it (proof of possession); the key stays with the caller. */
 export async function generateKeyAndCsr(commonName = 'stevedore-agent'): Promise<{ keyPem: string; csrPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: KEY_ALGORITHM });
-  return { keyPem: await exportPrivateKeyPem(keys.privateKey), csrPem: withNewline(csr.toString('pem')) };
+  const keys = await generateEcKeyPair('ec', { namedCurve: KEY_ALGORITHM.namedCurve });
+  return { keyPem: withNewline(keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), csrPem: createCertificateRequest(commonName, keys) };
 }
 
 export function certificateTimes(pem: string): { notBefore: number; notAfter: number } {

@@ -1,5 +1,11 @@
+// Tests only: the agent itself never loads @peculiar/x509 (it builds its CSR
+// with node:crypto); tsyringe, under it, needs the Reflect metadata API first.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
-import { caCertHash, exportPrivateKeyPem, grpc, identityUri, KEY_ALGORITHM, withNewline, x509, type ChannelIdentity } from '@stevedore/proto';
+import { caCertHash, exportPrivateKeyPem, grpc, identityUri, KEY_ALGORITHM, withNewline, type ChannelIdentity } from '@stevedore/proto';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 

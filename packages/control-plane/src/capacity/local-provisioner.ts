@@ -13,8 +13,8 @@ export function defaultAgentBin(): string {
   return existsSync(sibling) ? sibling : 'stevedore-agent';
 }
 
-/** Node flags the agent's own bin uses (packages/agent/src/footprint.ts). */
-const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
+/** Node flags the agent's own bin uses (packages/agent/src/node-flags.ts, which checks this copy). */
+const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128', '--lite-mode'];
 
 function alive(pid: number): boolean {
   try {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { X509Certificate, type webcrypto } from 'node:crypto';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-import { caCertHash, generateKeyAndCsr, identityOfCertificate, KEY_ALGORITHM, x509 } from '@stevedore/proto';
+import { caCertHash, generateKeyAndCsr, identityOfCertificate, KEY_ALGORITHM } from '@stevedore/proto';
+import { x509 } from './x509';
 import { ClusterCa, CertificateRequestError } from './cluster-ca';
 import { serverSubjectAltNames } from './server-credentials';
 

@@ -1,7 +1,8 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { caCertHash, exportPrivateKeyPem, identityUri, KEY_ALGORITHM, withNewline, x509, type ChannelIdentity } from '@stevedore/proto';
+import { caCertHash, exportPrivateKeyPem, identityUri, KEY_ALGORITHM, withNewline, type ChannelIdentity } from '@stevedore/proto';
+import { x509 } from './x509';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
