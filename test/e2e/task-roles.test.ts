@@ -335,6 +335,40 @@ describe('shared file systems (efsVolumeConfiguration) and shared volumes', () =
     assert.match(t.stoppedReason ?? t.containers[0].reason, /mount|nfs/i);
   });
 
+  test('authorizationConfig.iam ENABLED with an access point: the task role needs ClientMount (else ECS\'s mount failure), and ClientWrite or the volume is read-only', async () => {
+    const fsId = (await c.callStevedore('CreateFileSystem', { server: NFS_HOST, path: '/exports/iam' })).fileSystemId as string;
+    const apId = (await c.callStevedore('CreateAccessPoint', { fileSystemId: fsId, rootDirectory: { path: '/team' }, posixUser: { uid: 1001, gid: 1001 } })).accessPointId as string;
+    const fsArn = `arn:aws:elasticfilesystem:*:*:file-system/${fsId}`;
+    await c.callStevedore('CreateRole', { roleName: 'e2e-efs-ro', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['elasticfilesystem:ClientMount'], Resource: [fsArn] }] }) });
+    const register = (family: string, taskRoleArn: string) =>
+      c.call('RegisterTaskDefinition', {
+        family,
+        taskRoleArn,
+        volumes: [{ name: 'data', efsVolumeConfiguration: { fileSystemId: fsId, transitEncryption: 'ENABLED', authorizationConfig: { accessPointId: apId, iam: 'ENABLED' } } }],
+        containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '600'], memory: 32, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+      });
+    await register('efs-iam-ro', 'e2e-efs-ro');
+    await register('efs-iam-denied', 'e2e-app');
+    const ro = (await c.call('RunTask', { taskDefinition: 'efs-iam-ro' })).tasks[0].taskArn as string;
+    const volume = `ecs-efs-iam-ro-1-data-${ro.slice(ro.lastIndexOf('/') + 1)}`;
+    const inspected = await waitFor(async () => {
+      const r = await docker(['volume', 'inspect', volume]).catch(() => undefined);
+      return r ? (JSON.parse(r.stdout) as any[])[0] : undefined;
+    }, { description: `docker volume ${volume}`, timeoutMs: 60_000, intervalMs: 250 });
+    assert.deepEqual(inspected.Options, {
+      type: 'nfs',
+      o: `addr=${NFS_HOST},nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,xprtsec=tls,ro`,
+      device: ':/exports/iam/team',
+    });
+    await stopped(ro);
+    const denied = await stopped((await c.call('RunTask', { taskDefinition: 'efs-iam-denied' })).tasks[0].taskArn);
+    assert.equal(denied.stopCode, 'TaskFailedToStart');
+    assert.match(
+      denied.stoppedReason,
+      new RegExp(`^ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: mount\\.nfs4: access denied by server while mounting ${NFS_HOST.replace(/\./g, '\\.')}:/exports/iam/team \\(volume data: the task role e2e-app is not authorized to perform: elasticfilesystem:ClientMount on resource: arn:aws:elasticfilesystem:[^:]+:000000000000:file-system/${fsId}\\)`),
+    );
+  });
+
   test('an unreachable NFS server or an unregistered file system stops the task promptly with a clear reason', async () => {
     const created = await c.callStevedore('CreateFileSystem', { server: '127.0.14.51', path: '/nowhere' });
     await c.call('RegisterTaskDefinition', {

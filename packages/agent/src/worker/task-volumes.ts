@@ -58,6 +58,7 @@ function planEfsVolume(task: TaskAssignment, name: string, instanceId: string): 
   const r = task.efsVolumes?.find((x) => x.name === name);
   const fsId = task.volumes.find((x) => x.name === name)?.efsVolumeConfiguration?.fileSystemId;
   if (!r) throw new EfsVolumeError(`volume ${name}: file system ${fsId ?? ''} was not resolved by the control plane`);
+  if (r.mountError !== undefined) throw new EfsVolumeError(r.mountError);
   if (r.error !== undefined || !r.server || !r.path) throw new EfsVolumeError(`volume ${name}: ${r.error ?? 'incomplete file system'}`);
   const volumeName = taskVolumeName(task, name);
   return {

@@ -65,7 +65,10 @@ test('file systems: validated (nothing can be smuggled into the NFS options), id
     ({ ...task([{ name: 'v', efsVolumeConfiguration: { fileSystemId: id, transitEncryption: 'ENABLED', authorizationConfig: { iam: 'ENABLED' } } }]), ...(taskRoleArn ? { taskRoleArn } : {}) }) as TaskAssignment;
   assert.equal(resolveEfsVolumes(store, iamTask('efs-rw'))![0]!.mountOptions, 'noatime,actimeo=30');
   assert.equal(resolveEfsVolumes(store, iamTask('arn:aws:iam::000000000000:role/efs-ro'))![0]!.mountOptions, 'noatime,actimeo=30,ro');
-  assert.match(resolveEfsVolumes(store, iamTask('efs-none'))![0]!.error!, /^the task role efs-none is not authorized to perform: elasticfilesystem:ClientMount on resource: arn:aws:elasticfilesystem:/);
+  assert.match(
+    resolveEfsVolumes(store, iamTask('efs-none'))![0]!.mountError!,
+    /^failed to invoke EFS utils commands to set up EFS volumes: stderr: mount\.nfs4: access denied by server while mounting [^ ]+ \(volume v: the task role efs-none is not authorized to perform: elasticfilesystem:ClientMount on resource: arn:aws:elasticfilesystem:[^)]+\) : unsuccessful EFS utils command execution; code: 32$/,
+  );
   assert.match(resolveEfsVolumes(store, iamTask(undefined))![0]!.error!, /no task role/);
 
   assert.equal((await call('DeleteAccessPoint', { accessPointId: ap.body['accessPointId'] })).status, 200);

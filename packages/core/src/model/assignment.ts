@@ -63,6 +63,12 @@ export interface ResolvedEfsVolume {
   transitEncryptionPort?: number;
   /** Set when it cannot be mounted (no such file system or access point): the task fails with it. */
   error?: string;
+  /**
+   * Set when the mount itself is refused (EFS IAM authorization): ECS reports
+   * that as its mount helper's failure, so this is the task's reason as is,
+   * after `ResourceInitializationError: `.
+   */
+  mountError?: string;
 }
 
 /**
