@@ -34,7 +34,7 @@ import type * as http from 'node:http';
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
   readonly store: Store;
-  private readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher;
   /** Exposed read-only for its stats (benchmarks). */
   readonly orchestrator: ServiceReconciler;
   private readonly loadBalancing: TargetRegistrar;

@@ -29,7 +29,7 @@ import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import { AgentSession } from './session';
 import { grpcError, status } from './grpc-errors';
-import { authenticatePeer, INACTIVE_DETAILS, metadataValue, type Peer } from './channel-auth';
+import { INACTIVE_DETAILS, metadataValue, PeerCache, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
 import { applyTargetHealthReport } from './target-health-report';
 import { hostSetOf } from '../store/load-balancing-view';
@@ -73,6 +73,8 @@ export class Dispatcher {
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly refusals: RefusalLog;
+  /** Verified agent identities per connection (channel-auth.ts). */
+  readonly identities = new PeerCache();
 
   constructor(
     private readonly store: Store,
@@ -280,9 +282,9 @@ export class Dispatcher {
   }
 
   /** The certificate's identity, or the gRPC error the call ends with (logged: refusals are security events). */
-  private authenticate(call: Parameters<typeof authenticatePeer>[0] & { getPeer(): string }): Peer {
+  private authenticate(call: Parameters<PeerCache['authenticate']>[0] & { getPeer(): string }): Peer {
     try {
-      return authenticatePeer(call, this.store, this.store.clock.now());
+      return this.identities.authenticate(call, this.store, this.store.clock.now());
     } catch (e) {
       this.refusals.warn({ peer: call.getPeer(), reason: (e as { details?: string }).details }, 'agent call refused');
       throw e;

@@ -41,6 +41,12 @@ const toInstance = (r: Row): ContainerInstance => {
 
 export class InstancesRepo {
   private readonly sql: ReturnType<typeof statementCache>;
+  /**
+   * Counts writes of an INACTIVE instance (deregistration): the dispatcher's
+   * per-connection identity cache re-checks its instances when it moves. In
+   * memory, bumped with the write itself (a rollback only costs a re-check).
+   */
+  deregistrations = 0;
   constructor(
     private readonly db: Db,
     private readonly record: (c: Change) => void,
@@ -104,6 +110,7 @@ export class InstancesRepo {
         version: i.version,
       });
     this.state?.instanceWritten(i);
+    if (i.status === 'INACTIVE') this.deregistrations++;
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: i.id });
   }
 
