@@ -84,7 +84,8 @@ export type ElbErrorCode =
   | 'CertificateNotFoundException'
   | 'InvalidArnException'
   | 'InvalidLoadBalancerActionException'
-  | 'TooManyCertificatesException';
+  | 'TooManyCertificatesException'
+  | 'TooManyListenersException';
 
 export class StevedoreError extends Error {
   override readonly name: string = 'StevedoreError';

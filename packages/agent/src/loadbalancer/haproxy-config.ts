@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { haproxyTlsOptions, matcherCodes, sslPolicyOf, type HostListener, type HostTargetGroup, type HostAction, type LoadBalancerHostSet } from '@stevedore/core';
 import { aclLines, actionBackend, forwardLines } from './haproxy-actions';
+import { applianceBalance, gatewayFrontends } from './haproxy-gateway';
 import { addressWithPort, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, token } from './haproxy-values';
 
 export { HaproxyConfigError } from './haproxy-values';
@@ -199,7 +200,8 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const http = oneOf(`${field}.protocol`, tg.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const checkHttp = oneOf(`${hf}.protocol`, h.protocol, ['HTTP', 'TCP'] as const) === 'HTTP';
   const algorithm = tg.algorithm === undefined ? 'round_robin' : oneOf(`${field}.algorithm`, tg.algorithm, ['round_robin', 'least_outstanding_requests'] as const);
-  const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, `  balance ${algorithm === 'round_robin' ? 'roundrobin' : 'leastconn'}`, `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
+  const balance = tg.flow !== undefined ? applianceBalance(oneOf(`${field}.flow`, tg.flow, ['source', 'connection'] as const), http ? 'http' : 'tcp') : `balance ${algorithm === 'round_robin' ? 'roundrobin' : 'leastconn'}`;
+  const lines = [`backend ${name}`, `  mode ${http ? 'http' : 'tcp'}`, `  ${balance}`, `  timeout check ${integer(`${hf}.timeoutSeconds`, h.timeoutSeconds, 1, 3600)}s`];
   // A target silent for the idle timeout fails the request (ALB's 504); a group shared by load
   // balancers with different timeouts gets the longest (HAProxy has one server timeout per backend).
   lines.push(`  timeout server ${idleSeconds}s`);
@@ -280,9 +282,26 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
   const files = new Map<string, string>();
   const actionBackends: string[][] = [];
   set.loadBalancers.forEach((lb, li) => {
-    lb.listeners.forEach((l, i) => out.push('', ...frontend(lb.name, l, o.hostIp, backends, `loadBalancers[${li}].listeners[${i}]`, o.certDir, files, actionBackends, idleOf(lb, li))));
+    lb.listeners.forEach((l, i) => {
+      const f = `loadBalancers[${li}].listeners[${i}]`;
+      out.push('', ...(l.gateway ? gatewayListener(lb.name, l, f, idleOf(lb, li)) : frontend(lb.name, l, o.hostIp, backends, f, o.certDir, files, actionBackends, idleOf(lb, li))));
+    });
   });
   for (const b of actionBackends) out.push('', ...b);
+
+  /** A gateway listener's two frontends; the chain speaks its destination group's protocol. */
+  function gatewayListener(lbName: string, l: HostListener, f: string, idleSeconds: number): string[] {
+    const g = l.gateway!;
+    const backendOf = (arn: string | undefined, field: string): string => {
+      const name = arn === undefined ? undefined : backends.get(arn);
+      if (name === undefined) throw new HaproxyConfigError(field, `${JSON.stringify(String(arn).slice(0, 200))} is not a target group of this load balancer`);
+      return name;
+    };
+    const destination = backendOf(g.destinationTargetGroupArn, `${f}.gateway.destinationTargetGroupArn`);
+    const mode = groups.get(g.destinationTargetGroupArn)!.protocol === 'HTTP' ? 'http' : 'tcp';
+    const names = { entry: safe(`gw-${lbName}-${l.port}`), back: safe(`gw-${lbName}-${g.returnPort}-return`), appliances: backendOf(l.defaultTargetGroupArn, `${f}.defaultTargetGroupArn`), destination };
+    return gatewayFrontends(g, l.port, mode, o.hostIp, names, f, idleSeconds);
+  }
   for (const tg of [...groups.values()].sort((a, b) => a.arn.localeCompare(b.arn))) {
     const be = backends.get(tg.arn)!;
     const mine = tg.targets.map((t) => ({

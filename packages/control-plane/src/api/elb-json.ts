@@ -11,6 +11,7 @@ import {
   type TargetHealth,
 } from '@stevedore/core';
 import type { LoadBalancerHostStatus } from '../store/targets-repo';
+import { applianceAttributesJson } from './actions/appliance-attributes';
 
 /**
  * Domain -> ELBv2 JSON (PascalCase members, epoch-second timestamps as the
@@ -80,6 +81,7 @@ export function targetGroupJson(tg: TargetGroup, loadBalancerArns: string[]) {
 }
 
 export function targetGroupAttributesJson(tg: TargetGroup) {
+  if (tg.protocol === 'GENEVE') return applianceAttributesJson(tg);
   return [
     { Key: 'deregistration_delay.timeout_seconds', Value: String(tg.attributes.deregistrationDelaySeconds) },
     { Key: 'slow_start.duration_seconds', Value: String(tg.attributes.slowStartSeconds) },

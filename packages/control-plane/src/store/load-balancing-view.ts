@@ -1,6 +1,7 @@
 import {
   actionTargetGroups,
   aggregateTargetHealth,
+  listenerTargetGroups,
   hostSetFor,
   loadBalancerHosts,
   taskTargetHealth,
@@ -36,7 +37,7 @@ export class LoadBalancingView {
       const hosts = loadBalancerHosts(lb, [...this.instances.values()]).filter((h) => h.agentConnected);
       const listenerArns = new Set(this.state.listeners.filter((l) => l.loadBalancerArn === lb.arn).map((l) => l.arn));
       const tgs = new Set<string>();
-      for (const l of this.state.listeners) if (listenerArns.has(l.arn)) l.defaultActions.flatMap(actionTargetGroups).forEach((tg) => tgs.add(tg));
+      for (const l of this.state.listeners) if (listenerArns.has(l.arn)) listenerTargetGroups(l).forEach((tg) => tgs.add(tg));
       for (const r of this.state.rules) if (listenerArns.has(r.listenerArn)) r.actions.flatMap(actionTargetGroups).forEach((tg) => tgs.add(tg));
       for (const tg of tgs) {
         const set = this.reporters.get(tg) ?? new Set<string>();
@@ -60,7 +61,7 @@ export class LoadBalancingView {
   /** Load balancers forwarding to a target group (DescribeTargetGroups LoadBalancerArns). */
   loadBalancersOf(targetGroupArn: string): string[] {
     const listeners = this.state.listeners.filter(
-      (l) => l.defaultActions.some((a) => actionTargetGroups(a).includes(targetGroupArn)) || this.state.rules.some((r) => r.listenerArn === l.arn && r.actions.some((a) => actionTargetGroups(a).includes(targetGroupArn))),
+      (l) => listenerTargetGroups(l).includes(targetGroupArn) || this.state.rules.some((r) => r.listenerArn === l.arn && r.actions.some((a) => actionTargetGroups(a).includes(targetGroupArn))),
     );
     return [...new Set(listeners.map((l) => l.loadBalancerArn))];
   }

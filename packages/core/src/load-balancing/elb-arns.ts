@@ -4,13 +4,13 @@ import type { LoadBalancerType } from '../model/load-balancer';
 
 /**
  * ELBv2 ARNs, in AWS's formats so tools that parse them keep working:
- *   loadbalancer/app|net/<name>/<id>
+ *   loadbalancer/app|net|gwy/<name>/<id>
  *   targetgroup/<name>/<id>
  *   listener/app|net/<lb-name>/<lb-id>/<id>
  *   listener-rule/app|net/<lb-name>/<lb-id>/<listener-id>/<id>
  */
 const prefix = (c: ArnContext) => `arn:aws:elasticloadbalancing:${c.region}:${c.account}`;
-const kind = (t: LoadBalancerType) => (t === 'application' ? 'app' : 'net');
+const kind = (t: LoadBalancerType) => (t === 'application' ? 'app' : t === 'gateway' ? 'gwy' : 'net');
 
 /** 16 hex characters, ELB's id format. */
 export function newElbId(): string {

@@ -10,6 +10,9 @@ export function validationError(message: string, field?: string): StevedoreError
  * unhealthy, `/`, 200); TCP target groups as an NLB's (TCP checks, 10 s timeout).
  */
 export function defaultHealthCheck(protocol: ElbProtocol): TargetGroupHealthCheck {
+  // GENEVE (appliances): TCP checks as ELB, but on the traffic port, not port 80: an
+  // appliance task's port is the one its container publishes.
+  if (protocol === 'GENEVE') return { protocol: 'TCP', port: 'traffic-port', path: '/', intervalSeconds: 10, timeoutSeconds: 5, healthyThresholdCount: 5, unhealthyThresholdCount: 2, matcher: '200-399' };
   return protocol === 'HTTP'
     ? { protocol: 'HTTP', port: 'traffic-port', path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThresholdCount: 5, unhealthyThresholdCount: 2, matcher: '200' }
     : { protocol: 'TCP', port: 'traffic-port', path: '/', intervalSeconds: 30, timeoutSeconds: 10, healthyThresholdCount: 5, unhealthyThresholdCount: 2, matcher: '200-399' };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerInstance } from '../model/container-instance';
-import { actionTargetGroups } from '../model/load-balancer';
+import { actionTargetGroups, listenerTargetGroups } from '../model/load-balancer';
 import type {
   ElbProtocol,
   FixedResponseAction,
@@ -20,6 +20,7 @@ import type {
 import { evaluateQuery, parseQuery } from '../placement/query-language';
 import { sortRules } from './rules';
 import { DEFAULT_SSL_POLICY } from './ssl-policies';
+import { applianceModes, hostGateway, listenerHostPorts, type HostGateway } from './gateway';
 
 /**
  * What one load-balancer host must run: every load balancer placed on it,
@@ -45,6 +46,12 @@ export interface HostTargetGroup {
   /** lb_cookie stickiness duration; absent = off. */
   stickinessSeconds?: number;
   algorithm?: 'round_robin' | 'least_outstanding_requests';
+  /**
+   * Appliance groups: what stays on one appliance. `source`: every flow of a
+   * client (stickiness source_ip_dest_ip[_proto]; HAProxy `balance source`);
+   * `connection`: each connection (ELB's 5-tuple default).
+   */
+  flow?: 'source' | 'connection';
   targets: HostTarget[];
 }
 
@@ -86,6 +93,8 @@ export interface HostListener {
   /** A plain forward; otherwise `defaultAction`. */
   defaultTargetGroupArn?: string;
   defaultAction?: HostAction;
+  /** Gateway listeners: the default forward goes to the appliances; this is the way back and on. */
+  gateway?: HostGateway;
 }
 
 export interface HostLoadBalancer {
@@ -166,13 +175,16 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
     const used = new Set<string>();
     const lbListeners = state.listeners.filter((l) => l.loadBalancerArn === lb.arn).sort((a, b) => a.createdAt - b.createdAt || a.port - b.port);
     for (const l of lbListeners) {
-      const owner = portOwner.get(l.port);
-      if (owner !== undefined) {
-        errors.push(`Listener port ${l.port} is already used on container instance ${instance.id} by listener ${owner}.`);
+      const ports = listenerHostPorts(l);
+      const taken = ports.find((p) => portOwner.has(p));
+      if (taken !== undefined) {
+        errors.push(`Listener port ${taken} is already used on container instance ${instance.id} by listener ${portOwner.get(taken)}.`);
         continue;
       }
       const dflt = hostAction(l.defaultActions, (arn) => byTg.has(arn));
       if (!dflt) continue;
+      const gateway = hostGateway(lb, l);
+      if (gateway && !byTg.has(gateway.destinationTargetGroupArn)) continue;
       let tls: HostTls | undefined;
       if (l.protocol === 'HTTPS' || l.protocol === 'TLS') {
         const certificates = (l.certificates ?? []).flatMap((arn): HostCertificate[] => {
@@ -185,7 +197,7 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
         }
         tls = { sslPolicy: l.sslPolicy ?? DEFAULT_SSL_POLICY, certificates, http2: l.protocol === 'HTTPS' && lb.attributes?.['routing.http2.enabled'] !== 'false' };
       }
-      portOwner.set(l.port, l.arn);
+      for (const p of ports) portOwner.set(p, l.arn);
       const rules: HostRule[] = [];
       for (const r of sortRules(state.rules.filter((x) => x.listenerArn === l.arn))) {
         const a = hostAction(r.actions, (arn) => byTg.has(arn));
@@ -193,10 +205,12 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
         rules.push({ arn: r.arn, priority: r.priority, conditions: r.conditions, ...a });
         r.actions.flatMap(actionTargetGroups).forEach((tg) => used.add(tg));
       }
-      l.defaultActions.flatMap(actionTargetGroups).forEach((tg) => used.add(tg));
+      listenerTargetGroups(l).forEach((tg) => used.add(tg));
       const defaults = 'targetGroupArn' in dflt ? { defaultTargetGroupArn: dflt.targetGroupArn } : { defaultAction: dflt.action };
-      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, ...(tls ? { tls } : {}), rules, ...defaults });
+      listeners.push({ arn: l.arn, protocol: l.protocol, port: l.port, ...(tls ? { tls } : {}), rules, ...defaults, ...(gateway ? { gateway } : {}) });
     }
+    // Appliances get the flow as its destination would (HTTP or TCP), not in GENEVE.
+    const modes = applianceModes(lbListeners.filter((l) => listeners.some((h) => h.arn === l.arn)), byTg);
     const targetGroups = [...used].sort().map((arn) => {
       const tg = byTg.get(arn)!;
       const targets = state.targets
@@ -209,11 +223,12 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
       return {
         arn,
         name: tg.name,
-        protocol: tg.protocol,
+        protocol: modes.get(arn) ?? tg.protocol,
         healthCheck: tg.healthCheck,
         slowStartSeconds: tg.attributes.slowStartSeconds,
         ...(tg.attributes.stickinessSeconds !== undefined ? { stickinessSeconds: tg.attributes.stickinessSeconds } : {}),
         ...(tg.attributes.algorithm === 'least_outstanding_requests' ? { algorithm: tg.attributes.algorithm } : {}),
+        ...(tg.protocol === 'GENEVE' ? { flow: tg.attributes.flowStickiness !== undefined ? ('source' as const) : ('connection' as const) } : {}),
         targets,
       };
     });
@@ -225,7 +240,8 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
 
 /** ALB's idle timeout attribute (1-4000, default 60 s); NLB's TCP idle timeout is fixed at 350 s. */
 export function idleTimeoutOf(lb: Pick<LoadBalancer, 'type' | 'attributes'>): number {
-  if (lb.type === 'network') return NLB_TCP_IDLE_TIMEOUT_SECONDS;
+  // GWLB, like NLB, has a fixed 350 s idle timeout for TCP flows.
+  if (lb.type === 'network' || lb.type === 'gateway') return NLB_TCP_IDLE_TIMEOUT_SECONDS;
   const v = Number(lb.attributes?.['idle_timeout.timeout_seconds'] ?? 60);
   return Number.isInteger(v) && v >= 1 && v <= 4000 ? v : 60;
 }
@@ -235,7 +251,7 @@ export const NLB_TCP_IDLE_TIMEOUT_SECONDS = 350;
 /** Target groups some listener or rule forwards to: only their targets get health checks ("unused" otherwise). */
 export function targetGroupsInUse(state: Pick<LoadBalancingState, 'listeners' | 'rules'>): Set<string> {
   const used = new Set<string>();
-  for (const l of state.listeners) for (const a of l.defaultActions) actionTargetGroups(a).forEach((tg) => used.add(tg));
+  for (const l of state.listeners) listenerTargetGroups(l).forEach((tg) => used.add(tg));
   for (const r of state.rules) for (const a of r.actions) actionTargetGroups(a).forEach((tg) => used.add(tg));
   return used;
 }

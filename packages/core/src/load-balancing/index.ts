@@ -6,3 +6,4 @@ export * from './drain-hold';
 export * from './host-config';
 export * from './reconcile-targets';
 export * from './ssl-policies';
+export * from './gateway';

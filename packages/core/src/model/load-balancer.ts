@@ -7,9 +7,13 @@
  * camelCase; the API maps them to ELB's PascalCase JSON.
  */
 
-export type LoadBalancerType = 'application' | 'network';
+/** `gateway`: a listener's flows pass through appliance tasks first (core/load-balancing/gateway.ts). */
+export type LoadBalancerType = 'application' | 'network' | 'gateway';
 export type LoadBalancerScheme = 'internet-facing' | 'internal';
-export type ElbProtocol = 'HTTP' | 'TCP';
+/** GENEVE: a gateway load balancer's appliance target groups (Stevedore sends them plain HTTP or TCP). */
+export type ElbProtocol = 'HTTP' | 'TCP' | 'GENEVE';
+/** What health checks speak (HTTPS and the rest are refused). */
+export type HealthCheckProtocol = 'HTTP' | 'TCP';
 /** Listeners also terminate TLS: HTTPS (application) and TLS (network), to HTTP and TCP target groups. */
 export type ListenerProtocol = ElbProtocol | 'HTTPS' | 'TLS';
 export type TargetType = 'instance' | 'ip';
@@ -47,7 +51,7 @@ export interface LoadBalancer {
 }
 
 export interface TargetGroupHealthCheck {
-  protocol: ElbProtocol;
+  protocol: HealthCheckProtocol;
   /** `traffic-port` (the target's registered port) or a fixed port. */
   port: 'traffic-port' | number;
   path: string;
@@ -68,7 +72,14 @@ export interface TargetGroupAttributes {
   stickinessSeconds?: number;
   /** load_balancing.algorithm.type. */
   algorithm?: 'round_robin' | 'least_outstanding_requests';
+  /** GENEVE groups: stickiness.enabled with stickiness.type (a flow's client always meets the same appliance); absent = 5-tuple. */
+  flowStickiness?: FlowStickinessType;
+  /** GENEVE groups: target_failover.on_deregistration / on_unhealthy (recorded). */
+  targetFailover?: { onDeregistration: TargetFailover; onUnhealthy: TargetFailover };
 }
+
+export type FlowStickinessType = 'source_ip_dest_ip' | 'source_ip_dest_ip_proto';
+export type TargetFailover = 'no_rebalance' | 'rebalance';
 
 export interface TargetGroup {
   arn: string;
@@ -123,6 +134,11 @@ export interface FixedResponseAction {
 
 export type RuleAction = ForwardAction | RedirectAction | FixedResponseAction;
 
+/** Every target group a listener sends traffic to: its default actions' and, for a gateway, its destination. */
+export function listenerTargetGroups(l: Pick<Listener, 'defaultActions' | 'gateway'>): string[] {
+  return [...l.defaultActions.flatMap(actionTargetGroups), ...(l.gateway ? [l.gateway.destinationTargetGroupArn] : [])];
+}
+
 /** The target groups an action sends traffic to (none for redirect and fixed-response). */
 export function actionTargetGroups(a: RuleAction): string[] {
   if (a.type !== 'forward') return [];
@@ -141,6 +157,23 @@ export interface Listener {
   certificates?: string[];
   /** HTTPS/TLS: ELB security policy name (core/load-balancing/ssl-policies.ts). */
   sslPolicy?: string;
+  /** Gateway load balancers: where flows go after the appliances (core/load-balancing/gateway.ts). */
+  gateway?: GatewayRoute;
+}
+
+/**
+ * A gateway listener's second half. The listener forwards to the appliance
+ * target group; each appliance sends what it lets through back to the
+ * gateway's return port on the host that sent it, which forwards to the
+ * destination target group (HAProxy chaining instead of GENEVE).
+ */
+export interface GatewayRoute {
+  /** The original destination: an HTTP or TCP target group (its protocol is the chain's mode). */
+  destinationTargetGroupArn: string;
+  /** Port on the load balancer's hosts where appliances send flows back. */
+  returnPort: number;
+  /** HTTP chains: returned requests must carry it, so no client skips the appliances. Never shown by the API. */
+  returnToken: string;
 }
 
 export type RuleField = 'host-header' | 'path-pattern' | 'http-header' | 'http-request-method' | 'query-string' | 'source-ip';
@@ -248,6 +281,7 @@ export const MAX_SERVICE_LOAD_BALANCERS = 5;
 
 /** Whether a listener or target group protocol belongs to a load balancer type. */
 export function protocolFitsType(protocol: ListenerProtocol, type: LoadBalancerType): boolean {
+  if (type === 'gateway') return protocol === 'GENEVE';
   return type === 'application' ? protocol === 'HTTP' || protocol === 'HTTPS' : protocol === 'TCP' || protocol === 'TLS';
 }
 

@@ -4,6 +4,7 @@ import {
   MIN_RULE_PRIORITY,
   protocolFitsType,
   isTlsProtocol,
+  listenerHostPorts,
   sslPolicyOf,
   DEFAULT_SSL_POLICY,
   type ListenerProtocol,
@@ -21,6 +22,7 @@ import { readElbTags } from './elb-tags';
 import { defaultRuleJson, listenerJson, ruleJson } from '../elb-json';
 import { LoadBalancingView } from '../../store/load-balancing-view';
 import { elbAction, notFound, readConditions, readForwardActions, requireListener, requireLoadBalancer, requireRule } from './elb-input';
+import { createGatewayListener, modifyGatewayListener } from './gateway-listeners';
 
 /** A target group must speak its load balancer's protocol: HTTP behind application, TCP behind network. */
 function checkTargetGroups(lb: LoadBalancer, groups: TargetGroup[], field: string): void {
@@ -40,13 +42,13 @@ function checkTargetGroups(lb: LoadBalancer, groups: TargetGroup[], field: strin
  * host of this one (now, or by the same placement) may not listen on the port.
  */
 function checkPortFree(ctx: ApiContext, lb: LoadBalancer, port: number): void {
-  const existing = ctx.store.loadBalancers.listenersOf(lb.arn).find((l) => l.port === port);
+  const existing = ctx.store.loadBalancers.listenersOf(lb.arn).find((l) => listenerHostPorts(l).includes(port));
   if (existing) throw new StevedoreError('DuplicateListenerException', `A listener already exists on port ${port} for this load balancer ('${existing.arn}')`, { field: 'Port' });
   const view = new LoadBalancingView(ctx.store);
   const mine = new Set(view.hostsOf(lb.arn).map((h) => h.id));
   for (const other of ctx.store.loadBalancers.listLoadBalancers({ cluster: lb.cluster })) {
     if (other.arn === lb.arn) continue;
-    const clash = ctx.store.loadBalancers.listenersOf(other.arn).find((l) => l.port === port);
+    const clash = ctx.store.loadBalancers.listenersOf(other.arn).find((l) => listenerHostPorts(l).includes(port));
     if (!clash) continue;
     const shared = view.hostsOf(other.arn).find((h) => mine.has(h.id));
     const samePlacement = JSON.stringify(other.placement) === JSON.stringify(lb.placement);
@@ -102,6 +104,7 @@ function readListenerPort(p: Params): number | undefined {
 
 export const createListener = elbAction((ctx, p) => {
   const lb = requireLoadBalancer(ctx, p);
+  if (lb.type === 'gateway') return createGatewayListener(ctx, lb, p, (port) => checkPortFree(ctx, lb, port));
   const protocol = readProtocol(p, lb);
   const port = readListenerPort(p);
   if (port === undefined) throw validationError('A listener port must be specified', 'Port');
@@ -123,6 +126,7 @@ export const modifyListener = elbAction((ctx, p) => {
   const l = requireListener(ctx, p);
   const lb = ctx.store.loadBalancers.getLoadBalancer(l.loadBalancerArn);
   if (!lb) throw notFound.loadBalancer();
+  if (lb.type === 'gateway') return modifyGatewayListener(ctx, lb, l, p, (port) => checkPortFree(ctx, lb, port));
   const protocol = p.has('Protocol') ? readProtocol(p, lb) : l.protocol;
   const port = readListenerPort(p) ?? l.port;
   const tls = tlsSettings(protocol, readDefaultCertificate(ctx, p), readSslPolicy(p), isTlsProtocol(l.protocol) ? l : undefined);

@@ -1,4 +1,4 @@
-import { StevedoreError, validationError, type LoadBalancer, type LoadBalancerType } from '@stevedore/core';
+import { GATEWAY_FAIL_OPEN_ATTRIBUTE, StevedoreError, validationError, type LoadBalancer, type LoadBalancerType } from '@stevedore/core';
 import { elbAction, requireLoadBalancer } from './elb-input';
 import { Params } from '../params';
 
@@ -16,7 +16,7 @@ const between = (min: number, max: number): Check => (v) => /^\d{1,6}$/.test(v) 
  * features, S3 access logs, WAF, cross-zone, header modes, have no
  * counterpart here yet; docs/design/load-balancing.md lists them).
  */
-const ATTRIBUTES: Record<LoadBalancerType | 'gateway', ReadonlyMap<string, { def: string; check: Check }>> = {
+const ATTRIBUTES: Record<LoadBalancerType, ReadonlyMap<string, { def: string; check: Check }>> = {
   application: new Map([
     ['deletion_protection.enabled', { def: 'false', check: bool }],
     ['idle_timeout.timeout_seconds', { def: '60', check: between(1, 4000) }],
@@ -42,6 +42,8 @@ const ATTRIBUTES: Record<LoadBalancerType | 'gateway', ReadonlyMap<string, { def
   gateway: new Map([
     ['deletion_protection.enabled', { def: 'false', check: bool }],
     ['load_balancing.cross_zone.enabled', { def: 'false', check: bool }],
+    // Stevedore's: with no healthy appliance, flows skip the appliances instead of failing (ALB's waf.fail_open in spirit).
+    [GATEWAY_FAIL_OPEN_ATTRIBUTE, { def: 'false', check: bool }],
   ]),
 };
 

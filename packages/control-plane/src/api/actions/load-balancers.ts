@@ -57,8 +57,7 @@ function readPlacement(ctx: ApiContext, p: Params, cluster: string, tagged: stri
 export const createLoadBalancer = elbAction((ctx, p) => {
   const name = p.requiredString('Name', { pattern: ELB_NAME, patternText: ELB_NAME_TEXT });
   if (name.startsWith('internal-')) throw validationError("Load balancer names cannot begin with 'internal-'.", 'Name');
-  const type = (p.string('Type', { enum: ['application', 'network', 'gateway'] }) ?? 'application') as LoadBalancerType | 'gateway';
-  if (type === 'gateway') throw validationError("Load balancer type 'gateway' is not supported by Stevedore.", 'Type');
+  const type = (p.string('Type', { enum: ['application', 'network', 'gateway'] }) ?? 'application') as LoadBalancerType;
   const scheme = (p.string('Scheme', { enum: ['internet-facing', 'internal'] }) ?? 'internet-facing') as LoadBalancer['scheme'];
   p.string('IpAddressType', { enum: ['ipv4'] });
   const tags = readElbTags(p.list('Tags'));

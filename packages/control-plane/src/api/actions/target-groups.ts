@@ -1,5 +1,6 @@
 import {
   DEFAULT_TARGET_GROUP_ATTRIBUTES,
+  GENEVE_PORT,
   defaultHealthCheck,
   ELB_NAME,
   ELB_NAME_TEXT,
@@ -20,6 +21,7 @@ import { targetGroupAttributesJson, targetGroupJson } from '../elb-json';
 import { LoadBalancingView } from '../../store/load-balancing-view';
 import { elbAction, notFound, pageSize, requireLoadBalancer, requireTargetGroup } from './elb-input';
 import { readElbTags } from './elb-tags';
+import { modifyApplianceAttributes } from './appliance-attributes';
 
 function readPort(p: Params, name: string): number | undefined {
   return p.integer(name, { min: 1, max: 65535 });
@@ -27,7 +29,7 @@ function readPort(p: Params, name: string): number | undefined {
 
 /** The health check members of Create/ModifyTargetGroup over `base`. */
 function readHealthCheck(p: Params, base: TargetGroupHealthCheck): TargetGroupHealthCheck {
-  const protocol = (p.string('HealthCheckProtocol', { enum: ['HTTP', 'TCP', 'HTTPS'] }) ?? base.protocol) as ElbProtocol | 'HTTPS';
+  const protocol = (p.string('HealthCheckProtocol', { enum: ['HTTP', 'TCP', 'HTTPS'] }) ?? base.protocol) as TargetGroupHealthCheck['protocol'] | 'HTTPS';
   if (protocol === 'HTTPS') throw validationError('HealthCheckProtocol HTTPS is not supported by Stevedore.', 'HealthCheckProtocol');
   const portRaw = p.string('HealthCheckPort', { max: 11 });
   let port = base.port;
@@ -60,9 +62,10 @@ export const createTargetGroup = elbAction((ctx, p) => {
   const targetType = (p.string('TargetType', { enum: ['instance', 'ip', 'lambda', 'alb'] }) ?? 'instance') as TargetType | 'lambda' | 'alb';
   if (targetType !== 'instance' && targetType !== 'ip') throw validationError(`Target type '${targetType}' is not supported by Stevedore; use instance or ip.`, 'TargetType');
   const protocol = p.requiredString('Protocol', { enum: ['HTTP', 'TCP', 'HTTPS', 'TLS', 'UDP', 'TCP_UDP', 'GENEVE'] }) as ElbProtocol | string;
-  if (protocol !== 'HTTP' && protocol !== 'TCP') throw validationError(`Protocol '${protocol}' is not supported by Stevedore; use HTTP (application) or TCP (network).`, 'Protocol');
+  if (protocol !== 'HTTP' && protocol !== 'TCP' && protocol !== 'GENEVE') throw validationError(`Protocol '${protocol}' is not supported by Stevedore; use HTTP (application), TCP (network) or GENEVE (gateway).`, 'Protocol');
   const port = readPort(p, 'Port');
   if (port === undefined) throw validationError('A port must be specified', 'Port');
+  if (protocol === 'GENEVE' && port !== GENEVE_PORT) throw validationError(`If the protocol is GENEVE, the supported port is ${GENEVE_PORT}.`, 'Port');
   const vpcId = p.string('VpcId', { max: 255 });
   const tags = readElbTags(p.list('Tags'));
   p.string('IpAddressType', { enum: ['ipv4'] });
@@ -153,6 +156,11 @@ export const modifyTargetGroupAttributes = elbAction((ctx, p) =>
     const attrs = { ...tg.attributes };
     const list = p.list('Attributes', { max: 20 }) ?? [];
     if (list.length === 0) throw validationError('Attributes must contain at least one attribute.', 'Attributes');
+    if (tg.protocol === 'GENEVE') {
+      const appliances = modifyApplianceAttributes(tg, list);
+      ctx.store.loadBalancers.putTargetGroup(appliances);
+      return { Attributes: targetGroupAttributesJson(appliances) };
+    }
     let sticky: boolean | undefined;
     let duration: number | undefined;
     list.forEach((raw, i) => {
