@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -39,11 +40,11 @@ async function freePort(ip: string): Promise<number> {
 }
 
 /** What an inspection appliance does: pass the request on to the gateway's return address, with a header added. */
-function applianceServer(): http.Server {
+function applianceServer(label = 'appliance-1'): http.Server {
   return http.createServer((req, res) => {
     const back = String(req.headers[GATEWAY_RETURN_HEADER.toLowerCase()] ?? '');
     const [h, p] = back.split(':');
-    const out = http.request({ host: h, port: Number(p), path: req.url, method: req.method, headers: { ...req.headers, 'x-inspected-by': 'appliance-1' }, agent: false }, (r) => {
+    const out = http.request({ host: h, port: Number(p), path: req.url, method: req.method, headers: { ...req.headers, 'x-inspected-by': label }, agent: false }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -76,8 +77,17 @@ async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what
 
 const hc = { ...defaultHealthCheck('TCP'), intervalSeconds: 1, timeoutSeconds: 1, healthyThresholdCount: 2, unhealthyThresholdCount: 2 };
 
-function gatewaySet(version: string, applianceTargets: { port: number }[], failOpen = false, targetPort = 0): LoadBalancerHostSet {
-  const gateway: HostGateway = { destinationTargetGroupArn: `${TG}/web/1`, returnPort, returnToken: TOKEN, failOpen };
+interface SetOptions {
+  failOpen?: boolean;
+  flow?: 'source' | 'connection';
+  /** TCP chain: the destination group's protocol, hence the appliances'. */
+  protocol?: 'HTTP' | 'TCP';
+  destinationPort?: number;
+}
+
+function gatewaySet(version: string, appliancePorts: number[], o: SetOptions = {}): LoadBalancerHostSet {
+  const gateway: HostGateway = { destinationTargetGroupArn: `${TG}/web/1`, returnPort, returnToken: TOKEN, failOpen: o.failOpen ?? false };
+  const protocol = o.protocol ?? 'HTTP';
   return {
     version,
     loadBalancers: [
@@ -87,8 +97,8 @@ function gatewaySet(version: string, applianceTargets: { port: number }[], failO
         type: 'gateway',
         listeners: [{ arn: 'l1', protocol: 'GENEVE', port: listenPort, rules: [], defaultTargetGroupArn: `${TG}/ids/2`, gateway }],
         targetGroups: [
-          { arn: `${TG}/ids/2`, name: 'ids', protocol: 'HTTP', healthCheck: hc, slowStartSeconds: 0, flow: 'connection', targets: applianceTargets.map((a, i) => ({ registrationId: `a${i}`, id: `a${i}`, address: APPLIANCE_IP, port: a.port, draining: false })) },
-          { arn: `${TG}/web/1`, name: 'web', protocol: 'HTTP', healthCheck: hc, slowStartSeconds: 0, targets: [{ registrationId: 'w1', id: 'w1', address: TARGET_IP, port: targetPort, draining: false }] },
+          { arn: `${TG}/ids/2`, name: 'ids', protocol, healthCheck: hc, slowStartSeconds: 0, flow: o.flow ?? 'connection', targets: appliancePorts.map((port) => ({ registrationId: `a${port}`, id: `a${port}`, address: APPLIANCE_IP, port, draining: false })) },
+          { arn: `${TG}/web/1`, name: 'web', protocol, healthCheck: hc, slowStartSeconds: 0, targets: [{ registrationId: `w${o.destinationPort ?? targetPort}`, id: 'w1', address: TARGET_IP, port: o.destinationPort ?? targetPort, draining: false }] },
         ],
         errors: [],
       },
@@ -131,10 +141,10 @@ after(async () => {
 });
 
 test('a gateway listener sends requests through the appliance: the target sees its header, the client address, no gateway headers', async () => {
-  host.setDesired(gatewaySet('v1', [{ port: appliancePort }], false, targetPort));
+  host.setDesired(gatewaySet('v1', [appliancePort]));
   await host.idle();
   assert.equal(reports.at(-1)!.loadBalancers[0]!.state, 'active', JSON.stringify(reports.at(-1)));
-  await waitFor(() => lastHealth('a0')?.state === 'healthy' && lastHealth('w1')?.state === 'healthy', 'appliance and target healthy');
+  await waitFor(() => lastHealth(`a${appliancePort}`)?.state === 'healthy' && lastHealth(`w${targetPort}`)?.state === 'healthy', 'appliance and target healthy');
   const r = await get(listenPort);
   assert.equal(r.status, 200);
   const seen = JSON.parse(r.body) as Record<string, string>;
@@ -156,13 +166,93 @@ test('the return port refuses a client that skips the appliances, also with a fo
 
 test('with the appliance down the gateway fails closed (503); fail-open sends requests straight to the target', async () => {
   await new Promise((r) => appliance.close(r));
-  await waitFor(() => lastHealth('a0')?.state === 'unhealthy', 'appliance unhealthy');
+  await waitFor(() => lastHealth(`a${appliancePort}`)?.state === 'unhealthy', 'appliance unhealthy');
   assert.equal((await get(listenPort)).status, 503);
-  host.setDesired(gatewaySet('v2', [{ port: appliancePort }], true, targetPort));
+  host.setDesired(gatewaySet('v2', [appliancePort], { failOpen: true }));
   await host.idle();
   const r = await get(listenPort);
   assert.equal(r.status, 200);
   const seen = JSON.parse(r.body) as Record<string, string>;
   assert.equal(seen['x-inspected-by'], undefined, 'not inspected: the appliances were bypassed');
   assert.equal(seen[GATEWAY_TOKEN_HEADER.toLowerCase()], undefined, 'the token never reaches a target');
+});
+
+async function inspectedBy(n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await get(listenPort);
+    assert.equal(r.status, 200, r.body);
+    out.push(JSON.parse(r.body)['x-inspected-by']);
+  }
+  return out;
+}
+
+test('flows: each connection stays on one appliance (5-tuple) and spreads over them; with stickiness every flow of a client meets the same one', async () => {
+  const two = [applianceServer('ids-a'), applianceServer('ids-b')];
+  const ports = [await listen(two[0]!, APPLIANCE_IP), await listen(two[1]!, APPLIANCE_IP)];
+  try {
+    host.setDesired(gatewaySet('v3', ports));
+    await host.idle();
+    await waitFor(() => ports.every((p) => lastHealth(`a${p}`)?.state === 'healthy'), 'both appliances healthy');
+    // 20 fresh connections (new source ports): both appliances see some.
+    assert.deepEqual([...new Set(await inspectedBy(20))].sort(), ['ids-a', 'ids-b']);
+    // Several requests on one keep-alive connection: one appliance for the whole flow.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const onOne: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      onOne.push(await new Promise<string>((resolve, reject) => {
+        http.get({ host: LB_IP, port: listenPort, path: '/', agent }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(JSON.parse(body)['x-inspected-by']));
+        }).on('error', reject);
+      }));
+    }
+    agent.destroy();
+    assert.equal(new Set(onOne).size, 1, `one keep-alive connection, one appliance: ${onOne.join()}`);
+    host.setDesired(gatewaySet('v4', ports, { flow: 'source' }));
+    await host.idle();
+    await waitFor(() => ports.every((p) => lastHealth(`a${p}`)?.state === 'healthy'), 'both appliances healthy after the reload');
+    assert.equal(new Set(await inspectedBy(20)).size, 1, 'stickiness source_ip_dest_ip: one appliance for every connection of this client');
+  } finally {
+    for (const s of two) s.close();
+  }
+});
+
+test('a TCP chain: the appliance gets the byte stream, is configured with the return address, and its bytes reach the target', async () => {
+  // The target echoes what reached it; the appliance prefixes each stream with a mark.
+  const echo = net.createServer((sock) => {
+    let got = '';
+    sock.on('data', (d) => {
+      got += d.toString();
+      if (got.endsWith('hello')) sock.end(`target got: ${got}`);
+    });
+  });
+  const destinationPort = await new Promise<number>((resolve) => echo.listen(0, TARGET_IP, () => resolve((echo.address() as net.AddressInfo).port)));
+  const tcpAppliance = net.createServer((client) => {
+    const back = net.connect(returnPort, LB_IP);
+    back.write('[inspected] ');
+    client.pipe(back).pipe(client);
+    back.on('error', () => client.destroy());
+    client.on('error', () => back.destroy());
+  });
+  const port = await new Promise<number>((resolve) => tcpAppliance.listen(0, APPLIANCE_IP, () => resolve((tcpAppliance.address() as net.AddressInfo).port)));
+  try {
+    host.setDesired(gatewaySet('v5', [port], { protocol: 'TCP', destinationPort }));
+    await host.idle();
+    assert.equal(reports.at(-1)!.loadBalancers[0]!.state, 'active', JSON.stringify(reports.at(-1)));
+    await waitFor(() => lastHealth(`a${port}`)?.state === 'healthy' && lastHealth(`w${destinationPort}`)?.state === 'healthy', 'TCP appliance and target healthy');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(listenPort, LB_IP, () => s.write('hello'));
+      let got = '';
+      s.on('data', (d) => (got += d.toString()));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+      s.setTimeout(5000, () => s.destroy(new Error('timeout')));
+    });
+    assert.equal(answer, 'target got: [inspected] hello');
+  } finally {
+    tcpAppliance.close();
+    echo.close();
+  }
 });

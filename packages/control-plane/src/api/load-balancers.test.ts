@@ -1,34 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, FakeAgent } from '../testing/harness';
+import { startElbTestApi } from '../testing/elb-test-api';
 
-let h: Awaited<ReturnType<typeof startTestControlPlane>>;
-let lbHost: FakeAgent;
-const elb = (op: string, body: unknown = {}) => h.call(op, body, `Stevedore_20261125.${op}`);
-
-async function ok(op: string, body: unknown): Promise<Record<string, any>> {
-  const r = await elb(op, body);
-  assert.equal(r.status, 200, `${op}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function fails(op: string, body: unknown, type: string, message?: RegExp): Promise<void> {
-  const r = await elb(op, body);
-  assert.equal(r.body['__type'], type, `${op}: ${JSON.stringify(r.body)}`);
-  assert.equal(r.status, 400);
-  if (message) assert.match(r.body['message'], message);
-}
+let api: Awaited<ReturnType<typeof startElbTestApi>>;
+let lbHost: { instanceId: string };
+const ok = (op: string, body: unknown) => api.ok(op, body);
+const fails = (op: string, body: unknown, type: string, message?: RegExp) => api.fails(op, body, type, message);
 
 before(async () => {
-  h = await startTestControlPlane();
-  await h.call('CreateCluster', { clusterName: 'lbc' });
-  lbHost = new FakeAgent(h.agentAddress);
-  await lbHost.register({ cluster: 'lbc', host_ip: '127.0.0.50', attributes: [{ name: 'role', value: 'lb' }] });
+  api = await startElbTestApi('lbc', '127.0.0.50');
+  lbHost = api.lbHost;
 });
-after(async () => {
-  lbHost.close();
-  await h.cp.stop();
-});
+after(() => api.stop());
 
 test('target groups: ELB defaults, ranges, duplicates and attributes', async () => {
   const tg = (await ok('CreateTargetGroup', { Name: 'web', Protocol: 'HTTP', Port: 80 })).TargetGroups[0];

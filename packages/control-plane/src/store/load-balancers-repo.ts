@@ -137,7 +137,9 @@ export class LoadBalancersRepo {
   /** Listeners and rules that forward to a target group (DeleteTargetGroup refuses while any does). */
   targetGroupUsers(targetGroupArn: string): string[] {
     const needle = `%"targetGroupArn":${JSON.stringify(targetGroupArn)}%`;
-    const l = this.stmt('SELECT arn FROM listeners WHERE spec_json LIKE ?').all(needle) as { arn: string }[];
+    // A gateway listener's destination (GatewayRoute) is in use too.
+    const destination = `%"destinationTargetGroupArn":${JSON.stringify(targetGroupArn)}%`;
+    const l = this.stmt('SELECT arn FROM listeners WHERE spec_json LIKE ? OR spec_json LIKE ?').all(needle, destination) as { arn: string }[];
     const r = this.stmt('SELECT arn FROM listener_rules WHERE spec_json LIKE ?').all(needle) as { arn: string }[];
     return [...l, ...r].map((x) => x.arn);
   }
