@@ -55,3 +55,19 @@ test('iam create-role sends the policy file as text; list-roles summarises state
   assert.equal(await run(['iam', 'list-roles'], list), 0);
   assert.match(list.out(), /admin\s+yes\s+Allow \* on \*/);
 });
+
+test('iam put-role-permissions-boundary sends the boundary file as text; delete-role-permissions-boundary removes it', async (t) => {
+  const boundary = '{"Statement":[{"Effect":"Deny","Action":["elasticloadbalancing:RegisterTargets"],"Resource":["*"]}]}';
+  const role = { roleName: 'AWSServiceRoleForECS', arn: 'arn:aws:iam::000000000000:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS', builtIn: true, policyDocument: { Statement: [] } };
+  const fake = await startFakeEcs({ PutRolePermissionsBoundary: () => ({ role }), DeleteRolePermissionsBoundary: () => ({ role }) });
+  t.after(() => fake.close());
+  const env = { STEVEDORE_ENDPOINT: fake.endpoint };
+  const put = captureIo({ env, files: { 'b.json': boundary } });
+  assert.equal(await run(['iam', 'put-role-permissions-boundary', 'AWSServiceRoleForECS', '--policy', 'b.json'], put), 0);
+  assert.equal(fake.calls[0]!.target, 'Stevedore_20261125.PutRolePermissionsBoundary');
+  assert.deepEqual(fake.calls[0]!.body, { roleName: 'AWSServiceRoleForECS', permissionsBoundary: boundary });
+  assert.match(put.out(), /set the permissions boundary of AWSServiceRoleForECS/);
+  const del = captureIo({ env });
+  assert.equal(await run(['iam', 'delete-role-permissions-boundary', 'AWSServiceRoleForECS'], del), 0);
+  assert.match(del.out(), /removed the permissions boundary of AWSServiceRoleForECS/);
+});

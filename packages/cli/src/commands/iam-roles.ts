@@ -19,6 +19,22 @@ function summarise(r: RoleView): string {
   return (r.policyDocument.Statement ?? []).map((s) => `${s.Effect} ${s.Action.join(',')} on ${s.Resource.join(',')}`).join('\n');
 }
 
+/** A policy document file (or - for standard input), checked to be JSON; the API validates the rest. */
+async function readPolicy(ctx: { io: { readStdin(): Promise<string>; readFile(p: string): Promise<string> } }, file: string): Promise<string> {
+  let text: string;
+  try {
+    text = file === '-' ? await ctx.io.readStdin() : await ctx.io.readFile(file);
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_USAGE);
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`, EXIT_USAGE);
+  }
+  return text;
+}
+
 export function register(iam: Command, app: App): void {
   iam
     .command('create-role')
@@ -28,17 +44,7 @@ export function register(iam: Command, app: App): void {
     .option('--description <text>', 'free text')
     .action(
       action<[string], { policy: string; description?: string }>(app, async (ctx, opts, name) => {
-        let text: string;
-        try {
-          text = opts.policy === '-' ? await ctx.io.readStdin() : await ctx.io.readFile(opts.policy);
-        } catch (e) {
-          throw new CliError(`cannot read ${opts.policy}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_USAGE);
-        }
-        try {
-          JSON.parse(text);
-        } catch (e) {
-          throw new CliError(`${opts.policy} is not valid JSON: ${(e as Error).message}`, EXIT_USAGE);
-        }
+        const text = await readPolicy(ctx, opts.policy);
         // Sent as text, as IAM takes policy documents; the API validates it.
         const r = await ctx.client.call<{ role: RoleView }>(
           'CreateRole',
@@ -58,6 +64,31 @@ export function register(iam: Command, app: App): void {
         const roles = await listAllStevedore<RoleView>(ctx.client, 'ListRoles', {}, 'roles');
         if (ctx.output === 'json') return printJson(ctx.io.stdout, { roles });
         ctx.io.stdout.write(renderTable(['ROLE', 'BUILT-IN', 'POLICY', 'DESCRIPTION'], roles.map((r) => [r.roleName, r.builtIn ? 'yes' : 'no', summarise(r), dash(r.description)])));
+      }),
+    );
+
+  iam
+    .command('put-role-permissions-boundary')
+    .description('narrow a service-linked role (e.g. AWSServiceRoleForECS): its component may then do only what both its policy and this boundary allow (PutRolePermissionsBoundary)')
+    .argument('<name>', 'service-linked role name')
+    .requiredOption('--policy <file>', 'JSON policy document, or - for standard input')
+    .action(
+      action<[string], { policy: string }>(app, async (ctx, opts, name) => {
+        const r = await ctx.client.call<{ role: RoleView }>('PutRolePermissionsBoundary', { roleName: name, permissionsBoundary: await readPolicy(ctx, opts.policy) }, STEVEDORE_TARGET_PREFIX);
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        ctx.io.stdout.write(`set the permissions boundary of ${r.role.roleName}\n`);
+      }),
+    );
+
+  iam
+    .command('delete-role-permissions-boundary')
+    .description("remove a service-linked role's permissions boundary (DeleteRolePermissionsBoundary)")
+    .argument('<name>', 'service-linked role name')
+    .action(
+      action<[string], object>(app, async (ctx, _opts, name) => {
+        const r = await ctx.client.call<{ role: RoleView }>('DeleteRolePermissionsBoundary', { roleName: name }, STEVEDORE_TARGET_PREFIX);
+        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        ctx.io.stdout.write(`removed the permissions boundary of ${r.role.roleName}\n`);
       }),
     );
 

@@ -74,6 +74,8 @@ export const ACTIONS: Record<string, Action> = {
   [`${STEVEDORE_TARGET_PREFIX}CreateRole`]: iam.createRole,
   [`${STEVEDORE_TARGET_PREFIX}ListRoles`]: iam.listRoles,
   [`${STEVEDORE_TARGET_PREFIX}DeleteRole`]: iam.deleteRole,
+  [`${STEVEDORE_TARGET_PREFIX}PutRolePermissionsBoundary`]: iam.putRolePermissionsBoundary,
+  [`${STEVEDORE_TARGET_PREFIX}DeleteRolePermissionsBoundary`]: iam.deleteRolePermissionsBoundary,
   // Load balancers: ELBv2's operations and shapes under the Stevedore target too (our CLI), from the
   // same actions as ELBv2's own Query protocol (elbv2/elbv2-service.ts).
   ...Object.fromEntries([...ELBV2_OPERATIONS].map(([op, action]) => [`${STEVEDORE_TARGET_PREFIX}${op}`, action])),

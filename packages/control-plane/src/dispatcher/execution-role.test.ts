@@ -94,3 +94,12 @@ test('awslogs lines are written as the execution role: a group outside its polic
   assert.equal(r!.error_code, 'AccessDeniedException');
   assert.match(r!.error_message, /^User: arn:aws:sts::000000000000:assumed-role\/exec-a\/[0-9a-f]+ is not authorized to perform: logs:CreateLogStream on resource: arn:aws:logs:[^:]+:000000000000:log-group:\/exec\/other because/);
 });
+
+test('a permissions boundary on AWSServiceRoleForECS that denies assuming the role stops the reads, at once', async () => {
+  const boundary = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }, { Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: ['arn:aws:iam::*:role/exec-a'] }] };
+  assert.equal((await h.call('PutRolePermissionsBoundary', { roleName: 'AWSServiceRoleForECS', permissionsBoundary: boundary }, `${SV}PutRolePermissionsBoundary`)).status, 200);
+  const s = secretsOfWire(await wireOf('bounded', { secrets: [{ name: 'A', valueFrom: 'exec/a' }] }))!;
+  assert.match(s.error!, /unable to assume the task execution role arn:aws:iam::000000000000:role\/exec-a: AWSServiceRoleForECS may not assume it/);
+  assert.equal((await h.call('DeleteRolePermissionsBoundary', { roleName: 'AWSServiceRoleForECS' }, `${SV}DeleteRolePermissionsBoundary`)).status, 200);
+  assert.deepEqual(secretsOfWire(await wireOf('unbounded', { secrets: [{ name: 'A', valueFrom: 'exec/a' }] }))?.environment, [{ container: 'app', name: 'A', value: 'value-of-exec/a' }]);
+});

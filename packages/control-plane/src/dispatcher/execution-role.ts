@@ -1,5 +1,6 @@
 import { denialMessage, ECS_SERVICE_LINKED_POLICY, ECS_SERVICE_LINKED_ROLE, evaluate, roleNameOf, type ArnContext, type PolicyDocument } from '@stevedore/core';
 import type { Store } from '../store/store';
+import { serviceLinkedDecision } from '../store/service-linked-view';
 
 /**
  * The task execution role as the agent acts under it: what reads the task's
@@ -27,7 +28,7 @@ export function executionRoleOf(store: Store, arn: ArnContext, ref: string, task
   const role = roleName === undefined ? undefined : store.iam.getRole(roleName);
   if (!role || roleName === undefined) return { error: `unable to assume the task execution role ${ref}: no such role (create it with stevedore iam create-role)` };
   const roleArn = `arn:aws:iam::${arn.account}:role/${roleName}`;
-  if (evaluate(ECS_SERVICE_LINKED_POLICY, 'sts:AssumeRole', roleArn) !== 'allow') return { error: `unable to assume the task execution role ${roleArn}: ${ECS_SERVICE_LINKED_ROLE} may not assume it` };
+  if (serviceLinkedDecision(store, ECS_SERVICE_LINKED_ROLE, ECS_SERVICE_LINKED_POLICY, 'sts:AssumeRole', roleArn) !== 'allow') return { error: `unable to assume the task execution role ${roleArn}: ${ECS_SERVICE_LINKED_ROLE} may not assume it` };
   return { roleArn, principalArn: `arn:aws:sts::${arn.account}:assumed-role/${roleName}/${taskId}`, policy: role.policyDocument as PolicyDocument };
 }
 

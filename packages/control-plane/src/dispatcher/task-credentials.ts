@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { arns, ECS_SERVICE_LINKED_POLICY, ECS_SERVICE_LINKED_ROLE, evaluate, roleNameOf, type ArnContext } from '@stevedore/core';
+import { arns, ECS_SERVICE_LINKED_POLICY, ECS_SERVICE_LINKED_ROLE, roleNameOf, type ArnContext } from '@stevedore/core';
 import { grpc, type GetTaskCredentialsRequest, type GetTaskCredentialsResponse } from '@stevedore/proto';
 import type { Store } from '../store/store';
+import { serviceLinkedDecision } from '../store/service-linked-view';
 import type { TaskRoleType } from '../store/task-credentials-repo';
 import { buildAssignment } from './assignment-set';
 import { grpcError } from './grpc-errors';
@@ -47,7 +48,7 @@ export function issueTaskCredentials(store: Store, arn: ArnContext, instanceId: 
     if (!role || roleName === undefined) throw grpcError(grpc.status.FAILED_PRECONDITION, `${field} ${ref}: no such role (create it with stevedore iam create-role)`);
     // The control plane acts under its ECS service-linked role here: its policy must allow assuming the role.
     const roleArn = `arn:aws:iam::${arn.account}:role/${roleName}`;
-    if (evaluate(ECS_SERVICE_LINKED_POLICY, 'sts:AssumeRole', roleArn) !== 'allow') {
+    if (serviceLinkedDecision(store, ECS_SERVICE_LINKED_ROLE, ECS_SERVICE_LINKED_POLICY, 'sts:AssumeRole', roleArn) !== 'allow') {
       throw grpcError(grpc.status.PERMISSION_DENIED, `${ECS_SERVICE_LINKED_ROLE} may not assume ${roleArn}`);
     }
     const now = store.clock.now();

@@ -216,3 +216,36 @@ test('UpdateService: new load balancers start a deployment; a revision that does
   await ecs('RegisterTaskDefinition', { family: 'web', containerDefinitions: [{ name: 'web', image: 'busybox', memory: 32, portMappings: [{ containerPort: 9090 }] }] });
   await assert.rejects(ecs('UpdateService', { cluster: 'lbt', service: 'web', taskDefinition: 'web:2' }), /did not have a container port 8080 defined/);
 });
+
+test('target registration runs under AWSServiceRoleForECS: a boundary that leaves out RegisterTargets on a group stops it, with ECS\'s service event; removing it resumes', async (t) => {
+  const { h, elb, ecs } = await setup(t);
+  const tg = (await elb('CreateTargetGroup', { Name: 'narrowed', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn as string;
+  const other = (await elb('CreateTargetGroup', { Name: 'allowed', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn as string;
+  const sv = (op: string, body: unknown) => h.call(op, body, `Stevedore_20261125.${op}`);
+  // Boundaries narrow service-linked roles only (a created role's own policy says what it may do).
+  assert.equal((await sv('CreateRole', { roleName: 'plain', policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: ['ecs:*'], Resource: ['*'] }] }) })).status, 200);
+  const plain = await sv('PutRolePermissionsBoundary', { roleName: 'plain', permissionsBoundary: { Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] } });
+  assert.equal(plain.body['__type'], 'ClientException');
+  const boundary = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'elasticloadbalancing:*'], Resource: ['*'] }, { Effect: 'Deny', Action: ['elasticloadbalancing:RegisterTargets'], Resource: [tg] }] };
+  const put = await sv('PutRolePermissionsBoundary', { roleName: 'AWSServiceRoleForECS', permissionsBoundary: JSON.stringify(boundary) });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const listed = ((await sv('ListRoles', {})).body['roles'] as any[]).find((r) => r.roleName === 'AWSServiceRoleForECS');
+  assert.deepEqual(listed.permissionsBoundary.Statement[1], { Effect: 'Deny', Action: ['elasticloadbalancing:RegisterTargets'], Resource: [tg] });
+
+  await ecs('CreateService', { cluster: 'lbt', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, loadBalancers: [{ targetGroupArn: tg, containerName: 'web', containerPort: 8080 }, { targetGroupArn: other, containerName: 'web', containerPort: 8080 }] });
+  const events = async () => ((await ecs('DescribeServices', { cluster: 'lbt', services: ['web'] })).services[0].events as { message: string }[]).map((e) => e.message);
+  const failed = await eventually(async () => (await events()).find((m) => m.startsWith('(service web) failed to register targets')), 'the refusal as a service event');
+  assert.equal(
+    failed,
+    `(service web) failed to register targets in (target-group ${tg}) with (error AccessDenied: User: arn:aws:sts::000000000000:assumed-role/AWSServiceRoleForECS/ecs-service-scheduler is not authorized to perform: elasticloadbalancing:RegisterTargets on resource: ${tg} with an explicit deny in an identity-based policy)`,
+  );
+  const health = async (arn: string) => (await elb('DescribeTargetHealth', { TargetGroupArn: arn })).TargetHealthDescriptions as any[];
+  await eventually(async () => (await health(other)).length === 1, 'the group the role may still register into gets its target');
+  assert.equal((await health(tg)).length, 0, 'nothing registered where the role may not');
+  // Announced once, not at every pass.
+  await eventually(async () => (await events()).some((m) => m.startsWith('(service web) registered 1 targets in (target-group ' + other)), 'registered event');
+  assert.equal((await events()).filter((m) => m.startsWith('(service web) failed to register')).length, 1);
+
+  assert.equal((await sv('DeleteRolePermissionsBoundary', { roleName: 'AWSServiceRoleForECS' })).status, 200);
+  await eventually(async () => (await health(tg)).length === 1, 'registered once the boundary is gone');
+});

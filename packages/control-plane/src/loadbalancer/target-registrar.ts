@@ -1,10 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { appendServiceEvents, lbMsg, reconcileTargets, serviceGroup, type LbService, type LbTask, type TargetReconcileResult } from '@stevedore/core';
+import {
+  appendServiceEvents,
+  denialMessage,
+  ECS_SERVICE_LINKED_POLICY,
+  ECS_SERVICE_LINKED_ROLE,
+  ecsServiceSchedulerArn,
+  lbMsg,
+  reconcileTargets,
+  serviceGroup,
+  type LbService,
+  type LbTask,
+  type TargetReconcileResult,
+} from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import type { StoredTask } from '../store/tasks-repo';
 import { LoadBalancingView } from '../store/load-balancing-view';
+import { serviceLinkedDecision } from '../store/service-linked-view';
 
 export interface TargetRegistrarOptions {
   /** Ticks come this long after the first change of a burst (swarmkit's debounce). */
@@ -34,6 +47,8 @@ export class TargetRegistrar {
   private unsubscribe: (() => void) | undefined;
   /** Unhealthy registrations already announced in the service's events. */
   private readonly announced = new Set<string>();
+  /** Refused registrations (task and target group) already announced. */
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -115,6 +130,7 @@ export class TargetRegistrar {
       drains: this.store.targets.drainsOf([...owners, ...tasks.keys()]),
       health: (t) => view.health(t),
       newRegistrationId: () => randomBytes(6).toString('hex'),
+      registrationDenied: (tg) => this.registrationDenied(tg),
     });
     this.apply(result, tasks, now);
     if (result.nextWakeAt !== undefined) this.armWake(result.nextWakeAt);
@@ -130,6 +146,14 @@ export class TargetRegistrar {
       events.set(k, e);
     };
     for (const e of r.events) event(e.cluster, e.service, e.message);
+    for (const d of r.denied ?? []) {
+      const k = `${d.taskId}\u0000${d.targetGroupArn}`;
+      if (this.refused.has(k)) continue;
+      this.refused.add(k);
+      event(d.cluster, d.service, lbMsg.registerFailed(d.service, d.targetGroupArn, d.reason));
+      this.log.warn({ audit: true, action: 'elasticloadbalancing:RegisterTargets', principal: ecsServiceSchedulerArn(this.store.arnContext.account), cluster: d.cluster, service: d.service, task: d.taskId, targetGroup: d.targetGroupArn }, 'target registration refused by the service-linked role');
+    }
+    if (this.refused.size > 10_000) this.refused.clear();
     for (const u of r.unhealthy) {
       if (this.announced.has(u.target.registrationId) || !u.target.serviceName || !u.target.cluster) continue;
       this.announced.add(u.target.registrationId);
@@ -161,6 +185,13 @@ export class TargetRegistrar {
       { registered: r.register.length, draining: r.drain.length, deregistered: r.deregister.length, unhealthy: r.unhealthy.length },
       'load balancer targets reconciled',
     );
+  }
+
+  /** The service scheduler registers targets under AWSServiceRoleForECS: its policy (and boundary) decide, now. */
+  private registrationDenied(targetGroupArn: string): string | undefined {
+    const decision = serviceLinkedDecision(this.store, ECS_SERVICE_LINKED_ROLE, ECS_SERVICE_LINKED_POLICY, 'elasticloadbalancing:RegisterTargets', targetGroupArn);
+    if (decision === 'allow') return undefined;
+    return `AccessDenied: ${denialMessage(ecsServiceSchedulerArn(this.store.arnContext.account), 'elasticloadbalancing:RegisterTargets', targetGroupArn, decision)}`;
   }
 
   private armWake(at: number): void {

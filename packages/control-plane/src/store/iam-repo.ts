@@ -128,6 +128,20 @@ export class IamRepo {
     return this.db.prepare('DELETE FROM iam_roles WHERE name = ?').run(name).changes > 0;
   }
 
+  /** A service-linked role's permissions boundary (validated by the API; opaque here). */
+  putBoundary(roleName: string, policyDocument: unknown, now: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO iam_role_boundaries(role_name, policy_json, updated_at) VALUES (?, ?, ?)').run(roleName, JSON.stringify(policyDocument), now);
+  }
+
+  getBoundary(roleName: string): unknown {
+    const r = this.db.prepare('SELECT policy_json FROM iam_role_boundaries WHERE role_name = ?').get(roleName) as { policy_json: string } | undefined;
+    return r === undefined ? undefined : (JSON.parse(r.policy_json) as unknown);
+  }
+
+  deleteBoundary(roleName: string): boolean {
+    return this.db.prepare('DELETE FROM iam_role_boundaries WHERE role_name = ?').run(roleName).changes > 0;
+  }
+
   getMeta(name: string): string | undefined {
     const r = this.db.prepare('SELECT value FROM iam_meta WHERE name = ?').get(name) as { value: string } | undefined;
     return r?.value;

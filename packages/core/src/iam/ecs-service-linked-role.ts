@@ -25,3 +25,6 @@ export const ecsServiceRoleArn = (account: string) => `arn:aws:iam::${account}:r
 
 /** The session task credentials are issued under, as CloudTrail would show it. */
 export const ecsServicePrincipalArn = (account: string) => `arn:aws:sts::${account}:assumed-role/${ECS_SERVICE_LINKED_ROLE}/ecs-tasks`;
+
+/** The session the service scheduler acts as (target registration), as CloudTrail shows ECS's. */
+export const ecsServiceSchedulerArn = (account: string) => `arn:aws:sts::${account}:assumed-role/${ECS_SERVICE_LINKED_ROLE}/ecs-service-scheduler`;

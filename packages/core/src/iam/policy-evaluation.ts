@@ -68,3 +68,16 @@ export function denialMessage(principalArn: string, action: string, resource: st
   const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
   return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 }
+
+/**
+ * IAM with a permissions boundary: allowed only when both the policy and the
+ * boundary allow; an explicit Deny in either wins. Without a boundary, the
+ * policy alone decides.
+ */
+export function evaluateBounded(policy: PolicyDocument, boundary: PolicyDocument | undefined, action: string, resource: string): Decision {
+  const own = evaluate(policy, action, resource);
+  if (boundary === undefined) return own;
+  const bound = evaluate(boundary, action, resource);
+  if (own === 'explicit-deny' || bound === 'explicit-deny') return 'explicit-deny';
+  return own === 'allow' && bound === 'allow' ? 'allow' : 'implicit-deny';
+}

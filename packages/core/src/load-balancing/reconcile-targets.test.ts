@@ -31,6 +31,14 @@ test('a RUNNING task is registered with its host and dynamic host port', () => {
   assert.deepEqual(r.events.map((e) => e.message), [`(service web) registered 2 targets in (target-group ${tg.arn})`]);
 });
 
+test('a registration the scheduler\'s role may not make is reported, not made; other groups still register', () => {
+  const services = [{ cluster: 'c', name: 'web', loadBalancers: [{ targetGroupArn: tg.arn, containerName: 'web', containerPort: 8080 }, { targetGroupArn: fast.arn, containerName: 'web', containerPort: 8080 }] }];
+  const r = reconcileTargets(input({ services, tasks: [lbTask('t1')], registrationDenied: (arn) => (arn === tg.arn ? 'AccessDenied: no' : undefined) }));
+  assert.deepEqual(r.register.map((t) => t.targetGroupArn), [fast.arn]);
+  assert.deepEqual(r.denied, [{ cluster: 'c', service: 'web', taskId: 't1', targetGroupArn: tg.arn, reason: 'AccessDenied: no' }]);
+  assert.deepEqual(r.events.map((e) => e.message), [`(service web) registered 1 targets in (target-group ${fast.arn})`]);
+});
+
 test('registration is idempotent, and ip targets use the host IP', () => {
   const ipTg = targetGroup('ip', { arn: 'arn:tg/ip', targetType: 'ip' });
   const services = [{ cluster: 'c', name: 'web', loadBalancers: [{ targetGroupArn: tg.arn, containerName: 'web', containerPort: 8080 }, { targetGroupArn: ipTg.arn, containerName: 'web', containerPort: 8080 }] }];

@@ -34,6 +34,12 @@ export interface TargetReconcileInput {
   drains: ReadonlyMap<string, TaskDrain>;
   health: (t: RegisteredTarget) => TargetHealth;
   newRegistrationId: () => string;
+  /**
+   * Why the service scheduler may not register targets in this target group
+   * (its service-linked role's policy says no), or undefined when it may.
+   * Absent: always allowed.
+   */
+  registrationDenied?: (targetGroupArn: string) => string | undefined;
 }
 
 export interface ServiceEventOut {
@@ -52,6 +58,8 @@ export interface TargetReconcileResult {
   events: ServiceEventOut[];
   /** Targets found unhealthy (the caller reports each registration once). */
   unhealthy: { target: RegisteredTarget; health: TargetHealth; instanceId?: string }[];
+  /** Registrations refused by the scheduler's role, not made (the caller reports each task and group once). */
+  denied?: { cluster: string; service: string; taskId: string; targetGroupArn: string; reason: string }[];
   /** Earliest drain end: nothing else changes by the clock alone. */
   nextWakeAt?: number;
 }
@@ -60,6 +68,7 @@ export const lbMsg = {
   registered: (service: string, n: number, tg: string) => `(service ${service}) registered ${n} targets in (target-group ${tg})`,
   deregistered: (service: string, n: number, tg: string) => `(service ${service}) deregistered ${n} targets in (target-group ${tg})`,
   draining: (service: string, n: number) => `(service ${service}) has begun draining connections on ${n} tasks.`,
+  registerFailed: (service: string, tg: string, error: string) => `(service ${service}) failed to register targets in (target-group ${tg}) with (error ${error})`,
   unhealthy: (service: string, instance: string, port: number, tg: string, why: string) =>
     `(service ${service}) (instance ${instance}) (port ${port}) is unhealthy in (target-group ${tg}) due to (reason ${why})`,
 };
@@ -129,6 +138,11 @@ export function reconcileTargets(input: TargetReconcileInput): TargetReconcileRe
         if (!id) continue;
         const key = targetKey({ targetGroupArn: tg.arn, id, port: hostPort });
         if (taken.has(key)) continue;
+        const denied = input.registrationDenied?.(tg.arn);
+        if (denied !== undefined) {
+          (out.denied ??= []).push({ cluster: task.cluster, service: svc.name, taskId: task.id, targetGroupArn: tg.arn, reason: denied });
+          continue;
+        }
         taken.add(key);
         out.register.push({
           targetGroupArn: tg.arn,

@@ -33,7 +33,43 @@ function roleJson(ctx: ApiContext, r: StoredRole | BuiltInRole, createdAt?: numb
 }
 
 function serviceLinkedRoleJson(ctx: ApiContext, r: ServiceLinkedRole) {
-  return { ...roleJson(ctx, r), arn: r.arn(ctx.arn.account), serviceLinked: true, servicePrincipal: r.servicePrincipal };
+  const boundary = ctx.store.iam.getBoundary(r.roleName);
+  return { ...roleJson(ctx, r), arn: r.arn(ctx.arn.account), serviceLinked: true, servicePrincipal: r.servicePrincipal, ...(boundary !== undefined ? { permissionsBoundary: boundary } : {}) };
+}
+
+function serviceLinkedRoleOf(ctx: ApiContext, body: unknown): { p: Params; role: ServiceLinkedRole } {
+  const p = Params.of(body);
+  const roleName = p.requiredString('roleName', { pattern: ROLE_NAME, patternText: ROLE_NAME_TEXT });
+  const role = SERVICE_LINKED_ROLES.get(roleName);
+  if (role) return { p, role };
+  if (roleExists(ctx, roleName)) throw new ClientException(`${roleName} is not a service-linked role: permissions boundaries narrow only what a Stevedore component may do under its service-linked role.`, 'roleName');
+  throw new StevedoreError('ResourceNotFoundException', `The role with name ${roleName} cannot be found.`, { field: 'roleName' });
+}
+
+/**
+ * PutRolePermissionsBoundary (IAM's name) on a service-linked role: its
+ * component may then do only what both the built-in policy and this
+ * boundary allow, so an operator can narrow AWSServiceRoleForECS (target
+ * registration, task role issuance) without being able to widen it.
+ */
+export function putRolePermissionsBoundary(ctx: ApiContext, body: unknown) {
+  const { p, role } = serviceLinkedRoleOf(ctx, body);
+  if (!p.has('permissionsBoundary')) throw new InvalidParameterException('permissionsBoundary is required.', 'permissionsBoundary');
+  const boundary = parsePolicyDocument(p.body['permissionsBoundary'], 'permissionsBoundary');
+  return ctx.store.tx(() => {
+    ctx.store.iam.putBoundary(role.roleName, boundary, ctx.clock.now());
+    ctx.log.info({ role: role.roleName }, 'permissions boundary set');
+    return { role: serviceLinkedRoleJson(ctx, role) };
+  });
+}
+
+export function deleteRolePermissionsBoundary(ctx: ApiContext, body: unknown) {
+  const { role } = serviceLinkedRoleOf(ctx, body);
+  return ctx.store.tx(() => {
+    if (!ctx.store.iam.deleteBoundary(role.roleName)) throw new StevedoreError('ResourceNotFoundException', `The role ${role.roleName} has no permissions boundary.`, { field: 'roleName' });
+    ctx.log.info({ role: role.roleName }, 'permissions boundary removed');
+    return { role: serviceLinkedRoleJson(ctx, role) };
+  });
 }
 
 function roleExists(ctx: ApiContext, name: string): boolean {

@@ -240,6 +240,8 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'stevedore:CreateRole': role,
   'stevedore:ListRoles': any,
   'stevedore:DeleteRole': role,
+  'stevedore:PutRolePermissionsBoundary': role,
+  'stevedore:DeleteRolePermissionsBoundary': role,
   // Application Auto Scaling: AWS scopes these to no resource either (only tags could), so only a "*" grant matches.
   ...Object.fromEntries(
     [

@@ -16,9 +16,11 @@ import { denialMessage, type Decision, type PolicyDocument, type PolicyStatement
 /**
  * Action namespaces the API serves now or will (design decision 1), plus
  * `iam` for `iam:PassRole`: no IAM operation is served, but starting a task
- * passes its roles, and that is authorized as in AWS.
+ * passes its roles, and that is authorized as in AWS; and `sts` for
+ * `sts:AssumeRole`, what AWSServiceRoleForECS does to issue task
+ * credentials (a boundary on it names that action).
  */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm', 'elasticfilesystem'] as const;
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm', 'elasticfilesystem', 'sts'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;
