@@ -216,6 +216,8 @@ test("ECS's documented Fargate task definition with its awslogs configuration: b
   const logConfiguration = { logDriver: 'awslogs', options: { 'awslogs-group': fargateGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } };
   const reg = await c.call('RegisterTaskDefinition', {
     family: 'fargate-task-definition',
+    // Required with awslogs on Fargate: the execution role writes the logs.
+    executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
     networkMode: 'awsvpc',
     requiresCompatibilities: ['FARGATE'],
     cpu: '256',

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { freePort, startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, inspectContainer, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { httpGet } from '../helpers/api';
+import { getInside, METADATA_V4 } from '../helpers/task-endpoint';
 import { waitFor } from '../helpers/wait-for';
 
 // FARGATE on real Docker (docs/design/fargate.md). Agent 0 (127.0.12.2) runs
@@ -25,11 +26,14 @@ const AWSVPC = { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGr
 /**
  * ECS's documented Fargate example (a web server logging with awslogs, plus
  * a sidecar), with busybox for httpd. The documented definition has no
- * awslogs-create-group: the group is created first, as a user would.
+ * awslogs-create-group: the group is created first, as a user would. Its
+ * execution role is what writes the logs on Fargate (required with awslogs).
  */
 const LOG_GROUP = '/ecs/fargate-task-definition';
+const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole';
 const FIXTURE = {
   family: 'fargate-task-definition',
+  executionRoleArn: EXECUTION_ROLE,
   networkMode: 'awsvpc',
   requiresCompatibilities: ['FARGATE'],
   cpu: '256',
@@ -56,7 +60,8 @@ before(async () => {
     readyTimeoutMs: 60_000,
     hostIp: (i) => `127.0.12.${2 + i}`,
     attributes: (i) => ({ 'stevedore.pool': i === 0 ? 'lb' : 'fargate' }),
-    agentArgs: () => ['--pause-image', TEST_IMAGE],
+    // restartAttemptPeriod x 0.05: ECS's 60 s minimum is 3 s here (an operator setting for tests and demos).
+    agentArgs: () => ['--pause-image', TEST_IMAGE, '--restart-attempt-period-scale', '0.05'],
   });
   await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:fargatePool', value: 'attribute:stevedore.pool == fargate' }] });
   await c.call('CreateLogGroup', { logGroupName: LOG_GROUP }, 'Logs_20140328');
@@ -173,6 +178,11 @@ test('FARGATE refusals say what to use instead', async () => {
   await refused({ overrides: { memory: '700' } }, 'ClientException', /No Fargate configuration exists for given values.*512 \(MiB\)|No Fargate configuration exists/);
   await refused({ networkConfiguration: undefined }, 'InvalidParameterException', /Network Configuration must be provided/);
   await refused({ platformVersion: '1.3.0' }, 'InvalidParameterException', /LATEST or 1\.4\.0/);
+  // The documented definition without its execution role: nobody could write its logs on Fargate.
+  const { executionRoleArn: _role, ...noRole } = FIXTURE;
+  const reg = await c.call('RegisterTaskDefinition', { ...noRole, family: 'fargate-no-role' }).then(() => assert.fail('accepted'), (e: any) => e);
+  assert.equal(reg.type, 'ClientException');
+  assert.match(reg.message, /ClientException: Fargate requires task definition to have execution role ARN to support log driver awslogs\. \(executionRoleArn/);
   const start = await c.call('StartTask', { launchType: 'FARGATE', taskDefinition: 'fargate-task-definition', containerInstances: ['x'] }).then(() => assert.fail('accepted'), (e: any) => e);
   assert.match(start.message, /launch FARGATE tasks with RunTask/);
   // Host access is never given to FARGATE tasks, even where the cluster allows it to EC2 tasks.
@@ -281,4 +291,55 @@ test('environmentFiles from the secrets store: lowest precedence; an S3 file is 
   assert.equal(t.containers[0].exitCode, 0, t.containers[0].reason);
   const out = await docker(['logs', t.containers[0].runtimeId]);
   assert.equal(out.stdout.trim(), 'from-file env');
+});
+
+test('restartPolicy on real Docker: a container that ran its restartAttemptPeriod is restarted in place (TMDS RestartCount); one that exits sooner, or with an ignored code, is not', async () => {
+  // 60 s (ECS's minimum) x 0.05 on these agents: 3 s.
+  const restartPolicy = { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 };
+  await c.call('RegisterTaskDefinition', {
+    family: 'fargate-restarts',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      // Runs 4 s, then fails: restarted. The restarted run finds its own marker (same container, same file system) and stays up.
+      { name: 'flaky', image: TEST_IMAGE, essential: true, restartPolicy, command: ['sh', '-c', 'if [ -e /ran ]; then exec sleep 3600; fi; touch /ran; sleep 4; exit 3'] },
+      { name: 'early', image: TEST_IMAGE, essential: false, restartPolicy, command: ['sh', '-c', 'exit 3'] },
+      { name: 'ignored', image: TEST_IMAGE, essential: false, restartPolicy, command: ['sh', '-c', 'sleep 4; exit 0'] },
+    ],
+  });
+  const arn = await runFargate({ taskDefinition: 'fargate-restarts' });
+  await waitStatus(arn, 'RUNNING');
+  const flaky = await containerOf(arn, 'flaky');
+  const firstStart = (await inspectContainer(flaky)).State.StartedAt as string;
+
+  const metadata = await waitFor(
+    async () => {
+      const r = await getInside(flaky, METADATA_V4).catch(() => undefined);
+      return r?.status === 200 && r.body.RestartCount === 1 ? r.body : undefined;
+    },
+    { description: 'flaky restarted once (TMDS RestartCount)', timeoutMs: 30_000, intervalMs: 250 },
+  );
+  assert.equal(metadata.KnownStatus, 'RUNNING');
+  assert.equal(await containerOf(arn, 'flaky'), flaky, 'started again in place: the same Docker container');
+  assert.notEqual((await inspectContainer(flaky)).State.StartedAt, firstStart);
+
+  const t = await waitFor(
+    async () => {
+      const d = await describe(arn);
+      return d.containers.filter((x: any) => x.lastStatus === 'STOPPED').length === 2 ? d : undefined;
+    },
+    { description: 'early and ignored stopped', timeoutMs: 30_000, intervalMs: 250 },
+  );
+  const byName = Object.fromEntries(t.containers.map((x: any) => [x.name, x]));
+  assert.equal(t.lastStatus, 'RUNNING', 'a restart is not a task status change');
+  assert.equal(byName.flaky.lastStatus, 'RUNNING');
+  assert.deepEqual([byName.early.lastStatus, byName.early.exitCode], ['STOPPED', 3], 'ran less than the period: not restarted');
+  assert.deepEqual([byName.ignored.lastStatus, byName.ignored.exitCode], ['STOPPED', 0], 'an ignored exit code: not restarted');
+  for (const name of ['early', 'ignored']) assert.equal((await inspectContainer(await containerOf(arn, name))).State.Running, false);
+  assert.equal((await getInside(flaky, METADATA_V4)).body.RestartCount, 1, 'restarted once, then it stayed up');
+
+  await c.call('StopTask', { task: arn, reason: 'done' });
+  await waitStatus(arn, 'STOPPED');
 });

@@ -19,6 +19,7 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
+import { getInside } from '../helpers/task-endpoint';
 import { waitFor } from '../helpers/wait-for';
 
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
@@ -67,30 +68,6 @@ async function runTask(family: string, extra: Record<string, unknown> = {}): Pro
   await waitStatus(taskArn, 'RUNNING');
   const [container] = await listContainers({ 'stevedore.task': taskArn, 'stevedore.container': 'app' });
   return { taskArn, containerId: container!.id };
-}
-
-/**
- * GET from inside a container, to 169.254.170.2 (busybox nc: the image has
- * no HTTP client that works statically). `path` is expanded by the
- * container's shell, so "$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" is the
- * container's own variable.
- */
-async function getInside(containerId: string, path: string): Promise<{ status: number; body: any }> {
-  const script = `printf 'GET %s HTTP/1.0\\r\\nHost: 169.254.170.2\\r\\n\\r\\n' "${path}" | nc -w 15 169.254.170.2 80`;
-  const t0 = Date.now();
-  const r = await docker(['exec', containerId, 'sh', '-c', script], 20_000);
-  const text = r.stdout;
-  if (!text) return { status: 0, body: `${r.stderr} after ${Date.now() - t0} ms` };
-  if (Date.now() - t0 > 2000) console.log(`slow: ${Date.now() - t0} ms for ${path}`);
-  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
-  const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-  let parsed: unknown = body;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    // Left as text.
-  }
-  return { status, body: parsed };
 }
 
 const envOf = async (containerId: string, name: string) => (await docker(['exec', containerId, 'sh', '-c', `echo "$${name}"`])).stdout.trim();

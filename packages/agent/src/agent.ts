@@ -170,6 +170,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     cleanupWaitMs: cfg.cleanupWaitMs,
     pause: { image: cfg.pauseImage, command: cfg.pauseCommand },
     cgroups: new TaskCgroups(),
+    restartPeriodScale: cfg.restartAttemptPeriodScale,
     reports: reporter,
     awslogs,
     endpoint,

@@ -17,6 +17,7 @@ describe('parseConfig', () => {
     assert.equal(c.imagePullBehavior, 'default');
     assert.equal(c.logLevel, 'info');
     assert.deepEqual(c.attributes, {});
+    assert.equal(c.restartAttemptPeriodScale, 1, "ECS's restartAttemptPeriod unless told otherwise");
   });
 
   it('takes the container instance tags as ECS_CONTAINER_INSTANCE_TAGS does (a JSON object), with ECS\'s tag rules', () => {
@@ -68,6 +69,8 @@ describe('parseConfig', () => {
     assert.throws(() => parseConfig([...base.slice(0, 4), '--host-ip', 'localhost', '--data-dir', '/x'], {}), /not an IP/);
     assert.throws(() => parseConfig([...base, '--image-pull-behavior', 'sometimes'], {}), /image-pull-behavior/);
     assert.throws(() => parseConfig([...base, '--attribute', 'novalue'], {}), /key=value/);
+    for (const bad of ['0', '2', 'x']) assert.throws(() => parseConfig([...base, '--restart-attempt-period-scale', bad], {}), /--restart-attempt-period-scale/);
+    assert.equal(parseConfig([...base, '--restart-attempt-period-scale', '0.05'], {}).restartAttemptPeriodScale, 0.05);
     // Names and values as ECS PutAttributes accepts them: the control plane refuses anything else.
     assert.throws(() => parseConfig([...base, '--attribute', 'b=x=y'], {}), /--attribute "b=x=y": the value must be/);
     assert.throws(() => parseConfig([...base, '--attribute', 'bad name=1'], {}), /--attribute "bad name=1": the name must be/);

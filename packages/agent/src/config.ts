@@ -23,6 +23,8 @@ export interface AgentConfig {
   /** Its command; empty: the image's own. */
   pauseCommand: string[];
   logLevel: string;
+  /** restartAttemptPeriod is multiplied by this: 1 (ECS) unless shortened for tests and demos. */
+  restartAttemptPeriodScale: number;
   /** How often task usage (CPU, memory, network, block I/O) is reported. */
   metricsIntervalMs: number;
   /** ECS_CONTAINER_INSTANCE_TAGS: this host's tags, served to its tasks by TMDS taskWithTags. */
@@ -62,6 +64,13 @@ const OPTIONS: OptionSpec[] = [
     env: 'STEVEDORE_PAUSE_COMMAND',
     help: "the pause container's command, space-separated; 'image' for the image's own (a real pause image)",
     default: 'sleep 2147483647',
+  },
+  {
+    flags: '--restart-attempt-period-scale <factor>',
+    key: 'restartAttemptPeriodScale',
+    env: 'STEVEDORE_RESTART_ATTEMPT_PERIOD_SCALE',
+    help: "multiplies containers' restartAttemptPeriod, for tests and demos only (0.05: ECS's 60 s minimum becomes 3 s)",
+    default: '1',
   },
   { flags: '--metrics-interval <seconds>', key: 'metricsInterval', env: 'STEVEDORE_METRICS_INTERVAL', help: 'task usage report period', default: '10' },
   {
@@ -155,6 +164,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
   const metricsInterval = nonNegative('--metrics-interval', get('metricsInterval')!);
   // Docker's stats stream gives one reading a second: a shorter window would measure nothing.
   if (metricsInterval < 1 || metricsInterval > 3600) throw new ConfigError('--metrics-interval: expected 1 to 3600 seconds');
+  const restartScale = Number(get('restartAttemptPeriodScale'));
+  // Shorter only: a longer period than the task definition says is not what ECS promises.
+  if (!Number.isFinite(restartScale) || restartScale <= 0 || restartScale > 1) throw new ConfigError('--restart-attempt-period-scale: expected a factor greater than 0 and at most 1');
   const join = joinOptions(get('token'), get('caCertHash'));
   return {
     controlPlane,
@@ -175,6 +187,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
     logLevel: get('logLevel')!,
     metricsIntervalMs: Math.round(metricsInterval * 1000),
     containerInstanceTags: parseInstanceTags(get('containerInstanceTags')!),
+    restartAttemptPeriodScale: restartScale,
     ...(join ? { join } : {}),
   };
 }

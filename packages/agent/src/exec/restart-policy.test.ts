@@ -17,4 +17,12 @@ describe('shouldRestart (ECS container restart policy)', () => {
     ['no exit code (vanished)', { enabled: true, restartAttemptPeriod: 60 }, exit(undefined, 600), false],
   ];
   for (const [name, policy, facts, restart] of cases) it(name, () => assert.equal(shouldRestart(policy, facts).restart, restart));
+  it('--restart-attempt-period-scale shortens the period (60 s x 0.05 = 3 s), and nothing else', () => {
+    const policy = { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 };
+    assert.equal(shouldRestart(policy, exit(1, 3.1), 0.05).restart, true);
+    assert.equal(shouldRestart(policy, exit(1, 2.9), 0.05).restart, false);
+    assert.match(shouldRestart(policy, exit(1, 2.9), 0.05).why, /less than the restartAttemptPeriod of 3 s/);
+    assert.equal(shouldRestart(policy, exit(0, 600), 0.05).restart, false, 'ignored codes stay ignored');
+    assert.equal(shouldRestart(policy, exit(1, 3.1)).restart, false, 'unscaled by default');
+  });
 });

@@ -45,3 +45,11 @@ test('taskWithTags: the task payload with TaskTags and ContainerInstanceTags bef
   assert.equal(Object.getPrototypeOf(tagged['TaskTags']), Object.prototype, 'a tag named __proto__ is data, not a prototype');
   assert.deepEqual(tagged['ContainerInstanceTags'], { rack: 'r1' });
 });
+
+test('RestartCount: shown for a container with a restart policy (0 before any restart), absent otherwise, as the ECS agent does', () => {
+  const base = task.containers[0]!;
+  assert.equal(containerMetadata(task, base, {})['RestartCount'], undefined);
+  const withPolicy = { ...base, definition: { ...base.definition!, restartPolicy: { enabled: true } } };
+  assert.equal(containerMetadata(task, withPolicy, {})['RestartCount'], 0);
+  assert.equal(containerMetadata(task, { ...withPolicy, restartCount: 2 }, {})['RestartCount'], 2);
+});

@@ -55,6 +55,8 @@ export function containerMetadata(task: TaskState, c: ContainerState, docker: Do
     LogDriver: def?.logConfiguration?.logDriver ?? 'json-file',
     LogOptions: def?.logConfiguration?.options,
     ContainerARN: task.spec?.containers.find((d) => d.name === c.name)?.containerArn,
+    // As the ECS agent: only for a container with a restart policy.
+    RestartCount: def?.restartPolicy?.enabled ? c.restartCount ?? 0 : undefined,
     Networks:
       networkMode === 'none'
         ? undefined

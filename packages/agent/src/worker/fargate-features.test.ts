@@ -139,6 +139,7 @@ describe('container restart policy', () => {
     await waitFor('restarted', () => fake.startCount === starts + 1 && fake.byName('app')!.state === 'running');
     assert.equal(fake.byName('app')!.id, first.id, 'the same container, started again');
     await worker.idle();
+    assert.equal(worker.taskState(a.taskArn)?.containers[0]?.restartCount, 1, 'counted (TMDS RestartCount)');
     assert.equal((await until(a, 'RUNNING')).containers[0]!.status, 'RUNNING');
     // Exits again at once: under the period, so the task stops.
     fake.exit('app', 3);

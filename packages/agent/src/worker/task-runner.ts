@@ -72,6 +72,8 @@ export interface RunnerContext {
   cleanupWaitMs: number;
   /** The pause container's image and command (awsvpc, pidMode/ipcMode task); DEFAULT_PAUSE when absent. */
   pause?: PauseSettings;
+  /** `--restart-attempt-period-scale`: restartAttemptPeriod x this (1 unless shortened for tests and demos). */
+  restartPeriodScale?: number;
   /** Task cgroups for FARGATE tasks; absent (tests without a cgroup fs): no task-level limit. */
   cgroups?: { create(taskId: string, limits: { cpu: number; memoryMiB: number }): Promise<string>; remove(taskId: string): Promise<void> };
   onReport(report: TaskReport): void;
@@ -319,12 +321,13 @@ export class TaskRunner {
   private restartInPlace(c: ContainerState, obs: ContainerObservation | undefined): boolean {
     if (!obs || obs.running || c.known !== 'RUNNING' || c.applied !== 'RUNNING' || !c.runtimeId) return false;
     if (obs.state !== 'exited' && obs.state !== 'dead') return false;
-    const decision = shouldRestart(c.definition?.restartPolicy, { exitCode: obs.exitCode, startedAt: obs.startedAt, finishedAt: obs.finishedAt, wanted: this.state.desired === 'RUNNING' });
+    const decision = shouldRestart(c.definition?.restartPolicy, { exitCode: obs.exitCode, startedAt: obs.startedAt, finishedAt: obs.finishedAt, wanted: this.state.desired === 'RUNNING' }, this.ctx.restartPeriodScale);
     if (!decision.restart) {
       if (c.definition?.restartPolicy?.enabled) this.ctx.log.info({ container: c.name, why: decision.why }, 'container exited; not restarted');
       return false;
     }
-    this.ctx.log.info({ container: c.name, exitCode: obs.exitCode, why: decision.why }, 'restarting container (restartPolicy)');
+    c.restartCount = (c.restartCount ?? 0) + 1;
+    this.ctx.log.info({ container: c.name, exitCode: obs.exitCode, why: decision.why, restartCount: c.restartCount }, 'restarting container (restartPolicy)');
     const id = c.runtimeId;
     const spec = this.state.spec;
     // awslogs: the watch of the run that ended is over; the restarted run is shipped on (offsets kept).

@@ -37,6 +37,8 @@ export interface ContainerState {
   finishedAt?: number;
   /** Could not be pulled, created or started (as opposed to having run and exited). */
   failed?: boolean;
+  /** Times the restart policy started it again in place (TMDS `RestartCount`); journaled with the task. */
+  restartCount?: number;
 }
 
 export interface TaskState {

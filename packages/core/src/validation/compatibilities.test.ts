@@ -6,6 +6,7 @@ import { computeRequiresAttributes } from './requires-attributes';
 import { unsupportedFeatures } from './unsupported-features';
 
 const c = build.container;
+const AWSLOGS = { logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'p' } };
 
 describe('computeCompatibilities', () => {
   const cases: [name: string, fields: Record<string, unknown>, expected: string[]][] = [
@@ -17,6 +18,8 @@ describe('computeCompatibilities', () => {
     ['awsvpc with a non-Fargate size is EC2 only', { networkMode: 'awsvpc', cpu: '512', memory: '512' }, ['EC2']],
     ['privileged keeps it off Fargate', { networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [c({ privileged: true })] }, ['EC2']],
     ['a Docker volume keeps it off Fargate', { networkMode: 'awsvpc', cpu: '256', memory: '512', volumes: [{ name: 'v', dockerVolumeConfiguration: {} }] }, ['EC2']],
+    ['awslogs without an execution role keeps it off Fargate', { networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [c({ logConfiguration: AWSLOGS })] }, ['EC2']],
+    ['awslogs with an execution role runs on Fargate', { networkMode: 'awsvpc', cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::1:role/exec', containerDefinitions: [c({ logConfiguration: AWSLOGS })] }, ['EC2', 'FARGATE']],
     ['App Mesh keeps it off EXTERNAL', { containerDefinitions: [c(), c({ name: 'envoy' })], proxyConfiguration: { containerName: 'envoy' } }, ['EC2']],
   ];
   for (const [name, fields, expected] of cases) {

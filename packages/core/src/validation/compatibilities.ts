@@ -18,7 +18,8 @@ import { describeFargateOptions, isFargateCpu, isFargateSize, parseCpuUnits, par
  *   links, host paths, Docker volumes, FSx, devices, swap, tmpfs, shm size,
  *   extra capabilities beyond SYS_PTRACE, security options, GPUs and
  *   accelerators, IPC/host PID namespaces, log drivers other than awslogs,
- *   splunk and awsfirelens, start/stop timeouts above 120 s).
+ *   splunk and awsfirelens, awslogs without an execution role, start/stop
+ *   timeouts above 120 s).
  */
 
 export interface Incompatibility {
@@ -90,6 +91,14 @@ export function fargateIncompatibilities(td: TaskDefinitionInput): Incompatibili
     const driver = c.logConfiguration?.logDriver;
     if (driver !== undefined && !FARGATE_LOG_DRIVERS.includes(driver)) {
       out.push(notOnFargate(at('logConfiguration', 'logDriver'), `log driver '${driver}'`, `use one of ${FARGATE_LOG_DRIVERS.join(', ')}`));
+    }
+    // On Fargate the execution role is what writes the logs: without one there is nobody to write them.
+    if (driver === 'awslogs' && td.executionRoleArn === undefined) {
+      out.push({
+        field: 'executionRoleArn',
+        message: 'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
+        detail: `containerDefinitions[${i}] logs with awslogs`,
+      });
     }
     if ((c.stopTimeout ?? 0) > FARGATE_MAX_TIMEOUT) out.push(notOnFargate(at('stopTimeout'), `a stopTimeout above ${FARGATE_MAX_TIMEOUT} seconds`));
     if ((c.startTimeout ?? 0) > FARGATE_MAX_TIMEOUT) out.push(notOnFargate(at('startTimeout'), `a startTimeout above ${FARGATE_MAX_TIMEOUT} seconds`));

@@ -283,6 +283,11 @@ const cases: Case[] = [
   ['Fargate host sourcePath', build.fargate({ volumes: [{ name: 'd', host: { sourcePath: '/srv' } }] }), { code: C, field: 'volumes[0].host.sourcePath', message: ['do not support sourcePath'] }],
   ['Fargate ipcMode', build.fargate({ ipcMode: 'task' }), { code: C, field: 'ipcMode', message: ['Tasks using the Fargate launch type do not support ipcMode.'] }],
   ['Fargate json-file logs', build.fargate({ containerDefinitions: [c({ logConfiguration: { logDriver: 'json-file' } })] }), { code: C, field: 'containerDefinitions[0].logConfiguration.logDriver', message: ["log driver 'json-file'"] }],
+  [
+    'Fargate awslogs without an execution role',
+    build.fargate({ containerDefinitions: [c({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'p' } } })] }),
+    { code: C, field: 'executionRoleArn', message: ['Fargate requires task definition to have execution role ARN to support log driver awslogs.'] },
+  ],
   ['Fargate stopTimeout above 120', build.fargate({ containerDefinitions: [c({ stopTimeout: 121 })] }), { code: C, field: 'containerDefinitions[0].stopTimeout', message: ['stopTimeout above 120'] }],
   ['EXTERNAL with awsvpc', td({ networkMode: 'awsvpc', requiresCompatibilities: ['EXTERNAL'] }), { code: C, field: 'networkMode', message: ["EXTERNAL launch type does not support network mode 'awsvpc'"] }],
 ];
