@@ -213,6 +213,9 @@ test('PutLogEvents from an application, then retention prunes what is older than
 test("ECS's documented Fargate task definition with its awslogs configuration: both containers' lines in the pre-created group", async () => {
   const fargateGroup = '/ecs/fargate-task-definition';
   await aws(['create-log-group', '--log-group-name', fargateGroup]);
+  // The execution role writes the lines (the logs part of ECS's AmazonECSTaskExecutionRolePolicy).
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['*'] }] };
+  await c.callStevedore('CreateRole', { roleName: 'ecsTaskExecutionRole', policyDocument: JSON.stringify(policy) });
   const logConfiguration = { logDriver: 'awslogs', options: { 'awslogs-group': fargateGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' } };
   const reg = await c.call('RegisterTaskDefinition', {
     family: 'fargate-task-definition',

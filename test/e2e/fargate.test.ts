@@ -31,6 +31,8 @@ const AWSVPC = { awsvpcConfiguration: { subnets: ['subnet-12345678'], securityGr
  */
 const LOG_GROUP = '/ecs/fargate-task-definition';
 const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole';
+/** The logs part of ECS's managed AmazonECSTaskExecutionRolePolicy: the agent writes the lines as this role. */
+const EXECUTION_ROLE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['*'] }] };
 const FIXTURE = {
   family: 'fargate-task-definition',
   executionRoleArn: EXECUTION_ROLE,
@@ -65,6 +67,7 @@ before(async () => {
   });
   await c.call('UpdateClusterSettings', { cluster: c.name, settings: [{ name: 'stevedore:fargatePool', value: 'attribute:stevedore.pool == fargate' }] });
   await c.call('CreateLogGroup', { logGroupName: LOG_GROUP }, 'Logs_20140328');
+  await c.callStevedore('CreateRole', { roleName: 'ecsTaskExecutionRole', policyDocument: JSON.stringify(EXECUTION_ROLE_POLICY) });
   const reg = await c.call('RegisterTaskDefinition', FIXTURE);
   assert.ok(reg.taskDefinition.compatibilities.includes('FARGATE'));
 });
