@@ -16,6 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
@@ -216,6 +217,11 @@ describe('task roles and the task metadata endpoint', () => {
       t.stoppedReason,
       new RegExp(`^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: .*AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/e2e-exec/[0-9a-f]+ is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretArns['e2e/b']}`),
     );
+    // An audit line names the refusal, never a value.
+    const cpLog = readFileSync(c.logs.controlPlane, 'utf8');
+    const line = cpLog.split('\n').find((l) => l.includes('secret read refused to the task execution role') && l.includes(b));
+    assert.ok(line && JSON.parse(line).audit === true, 'audit line');
+    assert.ok(!cpLog.includes('value-of-e2e/'), 'no secret value in the control plane log');
   });
 
   test('after the task stops, its credentials are refused', async () => {

@@ -48,6 +48,19 @@ export class AgentSession {
     return this.closed;
   }
 
+  /**
+   * One assignment as this agent gets it, secrets read as the task's
+   * execution role. A refused read is an audit line: who (the execution
+   * role's session) was refused what (the secret's ARN, never a value).
+   */
+  private wire(a: Parameters<typeof agentAssignment>[2]): ReturnType<typeof agentAssignment> {
+    const w = agentAssignment(this.store, this.arn, a);
+    if (w.secrets_error && a.executionRoleArn !== undefined && w.secrets_error.includes('AccessDeniedException')) {
+      this.log.warn({ audit: true, task: a.taskArn, executionRole: a.executionRoleArn, reason: w.secrets_error }, 'secret read refused to the task execution role');
+    }
+    return w;
+  }
+
   /** The first message: the whole assignment set, authoritative. */
   sendComplete(): void {
     const current = this.currentSet();
@@ -57,7 +70,7 @@ export class AgentSession {
     const assignments = [];
     for (const [arnKey, a] of current) {
       this.sent.set(arnKey, a.version);
-      assignments.push(agentAssignment(this.store, this.arn, a));
+      assignments.push(this.wire(a));
     }
     this.write('COMPLETE', assignments, [], this.loadBalancerDelta());
     this.log.info({ tasks: assignments.length }, 'sent complete assignment set');
@@ -111,7 +124,7 @@ export class AgentSession {
       if (!t || !td) continue;
       const a = holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(k) ?? NOT_HELD);
       this.sent.set(k, a.version);
-      assignments.push(agentAssignment(this.store, this.arn, a));
+      assignments.push(this.wire(a));
     }
     for (const k of diff.removed) this.sent.delete(k);
     this.write('INCREMENTAL', assignments, diff.removed, loadBalancers);
