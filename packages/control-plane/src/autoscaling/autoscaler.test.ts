@@ -69,6 +69,25 @@ test('a daily schedule fires once per day, also across a restart; a day missed f
   await aas('DeleteScheduledAction', { ...KEY, ScheduledActionName: 'night' });
 });
 
+test('an operator\'s permissions boundary on the service-linked role narrows it: a refused scale-out is a Failed activity', async () => {
+  const SV = 'Stevedore_20261125.';
+  const boundary = { Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }, { Effect: 'Deny', Action: ['ecs:UpdateService'], Resource: ['*'] }] };
+  const role = 'AWSServiceRoleForApplicationAutoScaling_ECSService';
+  assert.equal((await h.call('PutRolePermissionsBoundary', { roleName: role, permissionsBoundary: boundary }, `${SV}PutRolePermissionsBoundary`)).status, 200);
+  const before = desired();
+  await aas('RegisterScalableTarget', { ...KEY, MinCapacity: before + 2 });
+  const s = autoscalerAt(Date.now());
+  s.a.evaluate(KEY.ResourceId);
+  assert.equal(desired(), before, 'not scaled');
+  const act = h.cp.store.autoscaling.listActivities({ resourceId: KEY.ResourceId, limit: 1 })[0]!.activity;
+  assert.equal(act.statusCode, 'Failed');
+  assert.match(act.statusMessage!, /is not authorized to perform ecs:UpdateService/);
+  assert.equal((await h.call('DeleteRolePermissionsBoundary', { roleName: role }, `${SV}DeleteRolePermissionsBoundary`)).status, 200);
+  s.a.evaluate(KEY.ResourceId);
+  assert.equal(desired(), before + 2, 'scaled once the boundary is gone');
+  await aas('RegisterScalableTarget', { ...KEY, MinCapacity: before });
+});
+
 test('a scale-out the cluster\'s host-access settings refuse is a Failed activity, and nothing changes', async () => {
   const td = await h.call('RegisterTaskDefinition', { family: 'priv', containerDefinitions: [{ name: 'p', image: 'img', memory: 64, privileged: true }] });
   assert.equal(td.status, 200, JSON.stringify(td.body));

@@ -7,7 +7,6 @@ import {
   AUTOSCALING_SERVICE_LINKED_ROLE,
   autoscalingPrincipalArn,
   decideServiceScaling,
-  evaluate,
   hostAccessOf,
   hostAccessViolations,
   pruneMemory,
@@ -21,6 +20,7 @@ import {
 } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
+import { serviceLinkedDecision } from '../store/service-linked-view';
 import { lastFireTimeBetween, parseSchedule } from './schedule';
 import { triggerOf } from './policy-triggers';
 import { DEFAULT_TRACKING_ALARMS, reconcileTrackingAlarms, type TrackingAlarmOptions } from './tracking-alarms';
@@ -182,7 +182,7 @@ export class Autoscaler {
       this.log.warn({ resourceId: target.resourceId, why }, 'autoscaling could not set the desired count');
       return { ok: false as const, why };
     };
-    if (evaluate(AUTOSCALING_SERVICE_LINKED_POLICY, 'ecs:UpdateService', serviceArn) !== 'allow') return refuse(`${AUTOSCALING_SERVICE_LINKED_ROLE} is not authorized to perform ecs:UpdateService on ${serviceArn}`);
+    if (serviceLinkedDecision(this.store, AUTOSCALING_SERVICE_LINKED_ROLE, AUTOSCALING_SERVICE_LINKED_POLICY, 'ecs:UpdateService', serviceArn) !== 'allow') return refuse(`${AUTOSCALING_SERVICE_LINKED_ROLE} is not authorized to perform ecs:UpdateService on ${serviceArn}`);
     if (desired > svc.desiredCount) {
       const cluster = this.store.clusters.get(svc.clusterName);
       const td = this.taskDefinitionOf(svc);

@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import {
   AUTOSCALING_SERVICE_LINKED_POLICY,
   AUTOSCALING_SERVICE_LINKED_ROLE,
-  evaluate,
   type Dimension,
   type ScalableTarget,
   type ScalingPolicy,
   type TargetTrackingConfiguration,
 } from '@stevedore/core';
 import type { Store } from '../store/store';
+import { serviceLinkedDecision } from '../store/service-linked-view';
 import type { AlarmConfig } from '../store/alarms-repo';
 
 /** How target tracking's alarms evaluate (AWS: 60 s periods, 3 for the high alarm, 15 for the low one). */
@@ -87,7 +87,7 @@ export function reconcileTrackingAlarms(store: Store, target: ScalableTarget, op
   for (const p of policies) for (const a of trackingAlarmConfigs(target, p, opts)) wanted.set(a.name, a.config);
   const audit = (action: string, name: string) => {
     const arn = store.alarms.arnOf(name);
-    const ok = evaluate(AUTOSCALING_SERVICE_LINKED_POLICY, action, arn) === 'allow';
+    const ok = serviceLinkedDecision(store, AUTOSCALING_SERVICE_LINKED_ROLE, AUTOSCALING_SERVICE_LINKED_POLICY, action, arn) === 'allow';
     log.info({ audit: true, action, principal, role: AUTOSCALING_SERVICE_LINKED_ROLE, resources: [arn], outcome: ok ? 'ok' : 'error', ...(ok ? {} : { error: 'AccessDeniedException' }) }, 'api call');
     return ok;
   };
