@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CLI_BIN, startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, TEST_IMAGE } from '../helpers/docker';
@@ -173,6 +173,43 @@ test('the control plane killed for a while: the lines written meanwhile arrive o
     { description: `all ${N} lines after the control plane came back`, timeoutMs: 60_000, intervalMs: 500 },
   );
   assert.deepEqual([...new Set(lines)], Array.from({ length: N }, (_, i) => `away-${i + 1}`));
+});
+
+test('mode: blocking delivers every line of a burst; non-blocking drops what does not fit max-buffer-size and the agent log counts every drop; max-buffer-size without non-blocking is refused', async () => {
+  const refused = await c
+    .call('RegisterTaskDefinition', { family: 'awslogs-bad-buffer', containerDefinitions: [{ name: 'web', image: TEST_IMAGE, memory: 16, logConfiguration: awslogs({ mode: 'blocking', 'max-buffer-size': '2k' }) }] })
+    .then(() => assert.fail('accepted'), (e: any) => e);
+  assert.match(refused.message, /max-buffer-size.*only supported with 'mode=non-blocking'/);
+
+  // 2,000 lines in a few milliseconds, faster than one delivery a second can take them.
+  const N = 2000;
+  const burst = `i=0; while [ $i -lt ${N} ]; do i=$((i+1)); echo burst-$i; done`;
+  const blocking = await runTask('awslogs-blocking', burst, awslogs({ mode: 'blocking' }));
+  const nonBlocking = await runTask('awslogs-non-blocking', burst, awslogs({ mode: 'non-blocking', 'max-buffer-size': '2k' }));
+  const all = await waitFor(async () => ((await stored(`app/web/${blocking.id}`)).length >= N ? await stored(`app/web/${blocking.id}`) : undefined), {
+    description: `all ${N} lines of the blocking container`,
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
+  assert.deepEqual(all, Array.from({ length: N }, (_, i) => `burst-${i + 1}`), 'blocking: every line, in order, none twice');
+
+  // Non-blocking: every line is either stored or counted as dropped in the agent's log, never silently lost.
+  const droppedTotal = () =>
+    readFileSync(c.logs.agents[0]!, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(nonBlocking.id) && l.includes('droppedEventsTotal'))
+      .reduce((max, l) => Math.max(max, Number((JSON.parse(l) as { droppedEventsTotal: number }).droppedEventsTotal)), 0);
+  const { kept, dropped } = await waitFor(
+    async () => {
+      const kept = await stored(`app/web/${nonBlocking.id}`);
+      const dropped = droppedTotal();
+      return dropped > 0 && kept.length + dropped === N ? { kept, dropped } : undefined;
+    },
+    { description: 'non-blocking: stored + dropped = written', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.ok(kept.length >= 1 && dropped >= N / 2, `kept ${kept.length}, dropped ${dropped}`);
+  assert.equal(kept[0], 'burst-1', 'what fitted is kept, in order; the newer lines were dropped, as Docker\'s ring buffer drops');
+  assert.deepEqual(kept, [...kept].sort((a, b) => Number(a.slice(6)) - Number(b.slice(6))));
 });
 
 test('a missing group without awslogs-create-group fails the task as ECS does', async () => {

@@ -43,8 +43,15 @@ async function runningContainer(docker: FakeContainerController, options: Record
   return { id, target, write };
 }
 
-function shipper(docker: FakeContainerController, store: FakeLogStore, offsets: MemoryOffsetStore, now = () => Date.now()) {
-  return new AwslogsShipper({ controller: docker, send: store.send, offsets, instanceId: 'i-1', log, now, flushIntervalMs: 20 });
+function shipper(docker: FakeContainerController, store: FakeLogStore, offsets: MemoryOffsetStore, now = () => Date.now(), logger = log) {
+  return new AwslogsShipper({ controller: docker, send: store.send, offsets, instanceId: 'i-1', log: logger, now, flushIntervalMs: 20 });
+}
+
+/** 200 lines of ~66 bytes each, as the container wrote them before the shipper started. */
+function write200(write: (text: string, time: string) => void): string[] {
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(40)}`);
+  lines.forEach((l, i) => write(l, `2026-12-02T16:00:${String(10 + Math.floor(i / 10)).padStart(2, '0')}.${String(i).padStart(9, '0')}Z`));
+  return lines;
 }
 
 test('timestamps: Docker RFC 3339 nano text to ms and to since', () => {
@@ -83,12 +90,14 @@ test('ships lines in order to the ECS stream name, and resumes after a restart w
   b.stop();
 });
 
-test('the control plane away: nothing is lost, delivery resumes when it is back; buffering is bounded', async () => {
+test('blocking mode, the control plane away: nothing is lost, delivery resumes when it is back; buffering is bounded', async () => {
   const docker = new FakeContainerController();
   const store = new FakeLogStore();
   const offsets = new MemoryOffsetStore();
-  const { target, write } = await runningContainer(docker, { 'max-buffer-size': '1k' });
-  for (let i = 0; i < 200; i++) write(`line ${i} ${'x'.repeat(40)}`, `2026-12-02T16:00:${String(10 + Math.floor(i / 10)).padStart(2, '0')}.${String(i).padStart(9, '0')}Z`);
+  const { target, write } = await runningContainer(docker, { mode: 'blocking' });
+  // The agent's bound is 1 MiB in blocking mode (Docker takes max-buffer-size only with non-blocking); 1 KiB here.
+  target.cfg.maxBufferBytes = 1024;
+  write200(write);
   store.away = true;
   const s = shipper(docker, store, offsets);
   s.start();
@@ -99,6 +108,36 @@ test('the control plane away: nothing is lost, delivery resumes when it is back;
   store.away = false;
   await waitFor('all 200 lines delivered', () => store.events.length === 200, 10_000);
   assert.deepEqual(store.messages(), Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(40)}`));
+  s.stop();
+});
+
+test('non-blocking mode, the control plane away: reading never pauses, events beyond max-buffer-size are dropped and counted in the log', async () => {
+  const docker = new FakeContainerController();
+  const store = new FakeLogStore();
+  const offsets = new MemoryOffsetStore();
+  const { id, target, write } = await runningContainer(docker, { mode: 'non-blocking', 'max-buffer-size': '1k' });
+  const lines = write200(write);
+  const logged: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+  store.away = true;
+  const s = shipper(docker, store, offsets, () => Date.now(), logger);
+  s.start();
+  s.watch(target);
+  await waitFor('every line read: nothing waits on delivery', () => docker.logReads === 200);
+  store.away = false;
+  const counted = await waitFor('the drop count logged', () => logged.find((l) => typeof l['droppedEvents'] === 'number'));
+  const dropped = counted['droppedEvents'] as number;
+  // What fitted in 1 KiB (47-48 bytes + 26 per event: lines 0-12), in order; the newer ones were dropped, as Docker's ring buffer drops.
+  assert.deepEqual(store.messages(), lines.slice(0, 13));
+  assert.equal(dropped, 187);
+  assert.equal(counted['droppedEventsTotal'], 187);
+  assert.match(String(counted['msg']), /non-blocking mode dropped 187 log events \(buffer full\)/);
+  assert.equal(logged.filter((l) => /dropping log events/.test(String(l['msg']))).length, 1, 'one warning when dropping starts, one count when it ends');
+  // Later lines, with room again, are delivered; the offset moved past what was dropped.
+  write('after', '2026-12-02T16:01:00Z');
+  await docker.stopContainer(id, 1);
+  await waitFor('drained after the stop', () => s.isDrained(id));
+  assert.deepEqual(store.messages(), [...lines.slice(0, 13), 'after']);
   s.stop();
 });
 

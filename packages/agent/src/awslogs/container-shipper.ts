@@ -34,8 +34,10 @@ const RETRY_MAX_MS = 10_000;
 /**
  * Ships one container's log: follows `docker logs --timestamps` from the
  * stored offset, groups lines into events (multi-line patterns), keeps at
- * most `maxBufferBytes` of events in memory (beyond it the Docker stream is
- * paused: the json-file holds the rest, the container never blocks), sends
+ * most `maxBufferBytes` of events in memory (beyond it, in blocking mode the
+ * Docker stream is paused: the json-file holds the rest, nothing is dropped;
+ * in non-blocking mode reading goes on and events that do not fit are
+ * dropped and counted, as Docker's ring buffer does), sends
  * one batch at a time and advances the durable offset only after the
  * control plane stored it. At-least-once: a crash between storing and the
  * offset write resends that batch.
@@ -55,6 +57,9 @@ export class ContainerShipper {
   private readerEnded = false;
   private closed = false;
   private reopenTimer: NodeJS.Timeout | undefined;
+  /** Events dropped (non-blocking mode, buffer full) since the last report, and in all. */
+  private droppedSinceReport = 0;
+  droppedEvents = 0;
   done = false;
 
   constructor(
@@ -94,7 +99,8 @@ export class ContainerShipper {
         {
           onData: (stream, data) => {
             for (const line of this.splitters[stream].push(this.decoders[stream].write(data))) onLine(line);
-            return this.queuedBytes < this.target.cfg.maxBufferBytes;
+            // Non-blocking never pauses the reader: a full buffer drops instead (enqueue).
+            return this.target.cfg.mode === 'non-blocking' || this.queuedBytes < this.target.cfg.maxBufferBytes;
           },
           waitDrain: (resume) => (this.resumeReader = resume),
           onEnd: (err) => {
@@ -139,8 +145,26 @@ export class ContainerShipper {
   }
 
   private enqueue(ev: GroupedEvent<Pos>): void {
+    const size = Buffer.byteLength(ev.message) + EVENT_OVERHEAD;
+    // Docker's non-blocking ring buffer: a message that does not fit is dropped (one always fits an empty buffer).
+    if (this.target.cfg.mode === 'non-blocking' && this.queue.length > 0 && this.queuedBytes + size > this.target.cfg.maxBufferBytes) {
+      if (this.droppedSinceReport === 0) {
+        this.deps.log.warn({ maxBufferBytes: this.target.cfg.maxBufferBytes }, 'awslogs: buffer full in non-blocking mode; dropping log events until deliveries catch up');
+      }
+      this.droppedSinceReport++;
+      this.droppedEvents++;
+      return;
+    }
+    this.reportDrops();
     this.queue.push(ev);
-    this.queuedBytes += Buffer.byteLength(ev.message) + EVENT_OVERHEAD;
+    this.queuedBytes += size;
+  }
+
+  /** One line per run of drops, with the count: what an operator (and the e2e test) reads. */
+  private reportDrops(): void {
+    if (this.droppedSinceReport === 0) return;
+    this.deps.log.warn({ droppedEvents: this.droppedSinceReport, droppedEventsTotal: this.droppedEvents }, `awslogs: non-blocking mode dropped ${this.droppedSinceReport} log events (buffer full)`);
+    this.droppedSinceReport = 0;
   }
 
   /** Called every flush interval: closes idle multi-line events, sends a batch, finishes when all is delivered. */
@@ -192,6 +216,8 @@ export class ContainerShipper {
     }
     this.queue.splice(0, count);
     this.queuedBytes -= bytes;
+    // Room again: say how many were dropped meanwhile.
+    this.reportDrops();
     this.last = events[events.length - 1]!.last;
     await this.saveOffset({ since: this.last.time, skip: this.last.n });
     if (this.resumeReader && this.queuedBytes < t.cfg.maxBufferBytes / 2) {
@@ -207,12 +233,14 @@ export class ContainerShipper {
 
   private async finish(): Promise<void> {
     this.done = true;
+    this.reportDrops();
     await this.saveOffset({ since: this.last.time, skip: this.last.n, done: true });
     this.deps.log.debug({ container: this.target.containerName }, 'awslogs: every line of the stopped container delivered');
   }
 
   close(): void {
     this.closed = true;
+    this.reportDrops();
     clearTimeout(this.reopenTimer);
     this.sub?.close();
     this.sub = undefined;

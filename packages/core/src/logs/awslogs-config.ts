@@ -15,8 +15,14 @@ export interface AwslogsConfig {
   datetimeFormat?: string;
   /** Regular expression whose match starts a new event (awslogs-multiline-pattern). */
   multilinePattern?: string;
+  /**
+   * blocking (Docker's default): at `maxBufferBytes` the agent stops reading
+   * the container's json-file until deliveries catch up, and drops nothing.
+   * non-blocking: it keeps reading and drops (and counts) events that do
+   * not fit, as Docker's ring buffer does.
+   */
   mode: 'blocking' | 'non-blocking';
-  /** Bytes the agent buffers per container before it stops reading (max-buffer-size). */
+  /** Bytes of read-but-undelivered events the agent holds per container (max-buffer-size, non-blocking only; 1 MiB otherwise). */
   maxBufferBytes: number;
 }
 
@@ -50,10 +56,17 @@ export function awslogsStreamName(prefix: string, containerName: string, taskId:
   return prefix ? `${prefix}/${containerName}/${taskId}` : runtimeId;
 }
 
-/** Docker's size syntax (`1m`, `512k`, `10mb`, `1048576`) in bytes; undefined when not one. */
+/**
+ * Docker's size syntax (go-units `RAMInBytes`, which Docker applies to
+ * `max-size` and `max-buffer-size`): a number, decimals allowed, an optional
+ * single space, an optional binary unit k/m/g/t/p in any case, optional `i`
+ * and `b` (`1m`, `512k`, `10mb`, `1.5 MiB`, `1048576`), in bytes rounded
+ * down; undefined when not one.
+ */
 export function parseByteSize(v: string): number | undefined {
-  const m = /^(\d{1,12})\s*([kmg]?)(i?b)?$/i.exec(v.trim());
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(v);
   if (!m) return undefined;
-  const unit = ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const)[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * unit;
+  const unit = 1024 ** ' kmgtp'.indexOf((m[2] ?? ' ').toLowerCase());
+  const bytes = Math.trunc(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
 }

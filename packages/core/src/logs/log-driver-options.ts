@@ -80,6 +80,10 @@ export function logOptionProblems(log: LogConfiguration): LogOptionProblem[] {
     else if (name === 'awslogs-datetime-format' && !compiles(strftimeToRegExpSource(value))) bad('not a valid strftime format');
   }
   const o = log.options ?? {};
+  // Docker's ValidateLogOpts, for every driver: the buffer exists only in non-blocking mode.
+  if (o['max-buffer-size'] !== undefined && o['mode'] !== 'non-blocking') {
+    out.push({ path: 'options.max-buffer-size', message: "max-buffer-size option is only supported with 'mode=non-blocking' (Docker refuses it otherwise); add mode non-blocking or remove it." });
+  }
   if (log.logDriver === 'awslogs' && o['awslogs-datetime-format'] !== undefined && o['awslogs-multiline-pattern'] !== undefined) {
     out.push({ path: 'options.awslogs-multiline-pattern', message: 'awslogs-datetime-format and awslogs-multiline-pattern cannot be set together (Docker refuses both at once); keep one.' });
   }

@@ -19,6 +19,11 @@ test('awslogs config: create-group, mode and buffer size read from the options',
   assert.equal(parseByteSize('512k'), 512 * 1024);
   assert.equal(parseByteSize('10mb'), 10 * 1024 * 1024);
   assert.equal(parseByteSize('ten'), undefined);
+  // Docker's RAMInBytes: decimals, one optional space, t/p units, any case; nothing else.
+  assert.equal(parseByteSize('1.5 MiB'), 1.5 * 1024 * 1024);
+  assert.equal(parseByteSize('2T'), 2 * 1024 ** 4);
+  assert.equal(parseByteSize('0'), 0);
+  for (const bad of ['', '1x', '1  m', '-1m', '1.2.3m', ' 1m', '.5m']) assert.equal(parseByteSize(bad), undefined, bad);
 });
 
 test('filter patterns: terms, quoted phrases, ? alternatives, - exclusions', () => {
@@ -63,6 +68,22 @@ test('log driver options: names per driver and sane values', () => {
   assert.equal(logOptionProblems({ logDriver: 'awslogs', options: { 'awslogs-group': 'bad group', 'awslogs-region': 'us-east-1' } })[0]!.path, 'options.awslogs-group');
   assert.equal(logOptionProblems({ logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1', mode: 'fast' } })[0]!.path, 'options.mode');
   assert.equal(logOptionProblems({ logDriver: 'awslogs', options: { 'awslogs-multiline-pattern': '(' } })[0]!.path, 'options.awslogs-multiline-pattern');
+});
+
+test("mode and max-buffer-size as Docker validates them: the buffer size only with mode non-blocking, in Docker's size syntax", () => {
+  const aws = (o: Record<string, string>) => logOptionProblems({ logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1', ...o } });
+  assert.deepEqual(aws({ mode: 'non-blocking', 'max-buffer-size': '4m' }), []);
+  assert.deepEqual(aws({ mode: 'non-blocking' }), []);
+  assert.deepEqual(aws({ mode: 'blocking' }), []);
+  for (const mode of [undefined, 'blocking']) {
+    const p = aws({ ...(mode ? { mode } : {}), 'max-buffer-size': '4m' });
+    assert.equal(p[0]?.path, 'options.max-buffer-size');
+    assert.match(p[0]!.message, /only supported with 'mode=non-blocking'/);
+  }
+  assert.equal(aws({ mode: 'non-blocking', 'max-buffer-size': 'lots' })[0]?.path, 'options.max-buffer-size');
+  // The rule is Docker's, for every driver.
+  assert.equal(logOptionProblems({ logDriver: 'json-file', options: { 'max-buffer-size': '1m' } })[0]?.path, 'options.max-buffer-size');
+  assert.equal(awslogsConfigOf({ logDriver: 'awslogs', options: { 'awslogs-group': 'g', mode: 'non-blocking' } })?.maxBufferBytes, 1024 * 1024, "Docker's default 1m");
 });
 
 test('multi-line grouping: a start-pattern line begins an event; idle and final flushes', () => {
