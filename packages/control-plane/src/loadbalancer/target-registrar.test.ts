@@ -217,10 +217,12 @@ test('UpdateService: new load balancers start a deployment; a revision that does
   await assert.rejects(ecs('UpdateService', { cluster: 'lbt', service: 'web', taskDefinition: 'web:2' }), /did not have a container port 8080 defined/);
 });
 
-test('target registration runs under AWSServiceRoleForECS: a boundary that leaves out RegisterTargets on a group stops it, with ECS\'s service event; removing it resumes', async (t) => {
-  const { h, elb, ecs } = await setup(t);
+test('target registration runs under AWSServiceRoleForECS: a boundary that leaves out RegisterTargets on a group stops it, with ECS\'s service event; the deployment completes only once it is removed', async (t) => {
+  const { h, lb, elb, ecs } = await setup(t);
+  const lbArn = (await elb('CreateLoadBalancer', { Name: 'front', Cluster: 'lbt', Placement: { Expression: 'attribute:role == lb' } })).LoadBalancers[0].LoadBalancerArn;
   const tg = (await elb('CreateTargetGroup', { Name: 'narrowed', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn as string;
   const other = (await elb('CreateTargetGroup', { Name: 'allowed', Protocol: 'HTTP', Port: 80 })).TargetGroups[0].TargetGroupArn as string;
+  for (const [port, group] of [[8000, tg], [8001, other]] as const) await elb('CreateListener', { LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: group }] });
   const sv = (op: string, body: unknown) => h.call(op, body, `Stevedore_20261125.${op}`);
   // Boundaries narrow service-linked roles only (a created role's own policy says what it may do).
   assert.equal((await sv('CreateRole', { roleName: 'plain', policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: ['ecs:*'], Resource: ['*'] }] }) })).status, 200);
@@ -246,6 +248,21 @@ test('target registration runs under AWSServiceRoleForECS: a boundary that leave
   await eventually(async () => (await events()).some((m) => m.startsWith('(service web) registered 1 targets in (target-group ' + other)), 'registered event');
   assert.equal((await events()).filter((m) => m.startsWith('(service web) failed to register')).length, 1);
 
+  // The allowed group's target passes its checks, yet the task is not healthy for the deployment: one of its groups has no target.
+  const reportAll = async (n: number) => {
+    const set = await eventually(() => {
+      const s = lb.sets.at(-1);
+      return s && s.loadBalancers[0]?.targetGroups.reduce((k, g) => k + g.targets.length, 0) === n ? s : undefined;
+    }, `the load-balancer host gets ${n} targets`);
+    await lb.reportHealth(set, 'healthy');
+  };
+  const rollout = async () => (await ecs('DescribeServices', { cluster: 'lbt', services: ['web'] })).services[0].deployments[0].rolloutState as string;
+  await reportAll(1);
+  await eventually(async () => (await health(other))[0]?.TargetHealth.State === 'healthy', 'the allowed target healthy');
+  assert.equal(await rollout(), 'IN_PROGRESS', 'no silent success');
+
   assert.equal((await sv('DeleteRolePermissionsBoundary', { roleName: 'AWSServiceRoleForECS' })).status, 200);
   await eventually(async () => (await health(tg)).length === 1, 'registered once the boundary is gone');
+  await reportAll(2);
+  await eventually(async () => (await rollout()) === 'COMPLETED', 'the deployment completes with both groups registered and healthy', 15_000);
 });
