@@ -153,6 +153,13 @@ test('the documented Fargate task definition runs unchanged: its own namespace, 
   // One cgroup for the task, with its size: every container is under it.
   const info = await inspectContainer(await containerOf(arn, 'sample-fargate-app'));
   assert.equal(info.HostConfig.CgroupParent, `/stevedore/${taskId}`);
+  // ephemeralStorage (20 GiB by default): enforced by Docker where its storage driver can, and the label says which.
+  const storage = info.Config.Labels['stevedore.ephemeral-storage'] as string;
+  if (storage.startsWith('20 GiB, enforced')) assert.deepEqual(info.HostConfig.StorageOpt, { size: '20G' });
+  else {
+    assert.match(storage, /^20 GiB, not enforced on this host: .*xfs mounted with pquota/);
+    assert.ok(!info.HostConfig.StorageOpt?.size, 'no size passed where Docker would refuse it');
+  }
   assert.equal(info.HostConfig.NetworkMode.startsWith('container:'), true);
   const v1 = `/sys/fs/cgroup/memory/stevedore/${taskId}/memory.limit_in_bytes`;
   const v2 = `/sys/fs/cgroup/stevedore/${taskId}/memory.max`;

@@ -21,6 +21,7 @@ import { Session } from './session/session';
 import { ImagePuller } from './worker/image-puller';
 import { FileTaskJournal } from './worker/task-journal';
 import { TaskCgroups } from './host/task-cgroups';
+import { mountOptionsOf, storageQuotaSupport, type StorageQuotaSupport } from './host/storage-quota';
 import { Worker } from './worker/worker';
 import { LoadBalancerHost } from './loadbalancer/lb-host';
 import { AwslogsShipper } from './awslogs/awslogs-shipper';
@@ -41,8 +42,19 @@ export function agentVersion(): string {
 async function dockerFacts(docker: Docker): Promise<DockerFacts> {
   // dockerode's typings omit the options argument these calls accept.
   const call = (fn: unknown) => (fn as (o: object) => Promise<unknown>).call(docker, { abortSignal: AbortSignal.timeout(DOCKER_TIMEOUTS.info) });
-  const info = (await call(docker.info)) as { NCPU: number; MemTotal: number; Architecture: string; ServerVersion: string; Plugins?: { Log?: string[] } };
+  const info = (await call(docker.info)) as {
+    NCPU: number;
+    MemTotal: number;
+    Architecture: string;
+    ServerVersion: string;
+    Plugins?: { Log?: string[] };
+    Driver?: string;
+    DriverStatus?: [string, string][];
+    DockerRootDir?: string;
+    CgroupDriver?: string;
+  };
   const version = (await call(docker.version)) as { ApiVersion: string; Version: string };
+  const backingFilesystem = info.DriverStatus?.find(([k]) => k === 'Backing Filesystem')?.[1];
   return {
     ncpu: info.NCPU,
     memTotalBytes: info.MemTotal,
@@ -50,7 +62,25 @@ async function dockerFacts(docker: Docker): Promise<DockerFacts> {
     serverVersion: version.Version ?? info.ServerVersion,
     apiVersion: version.ApiVersion,
     logDrivers: info.Plugins?.Log ?? ['json-file', 'none'],
+    ...(info.Driver ? { storageDriver: info.Driver } : {}),
+    ...(backingFilesystem ? { backingFilesystem } : {}),
+    ...(info.DockerRootDir ? { dockerRootDir: info.DockerRootDir } : {}),
+    ...(info.CgroupDriver ? { cgroupDriver: info.CgroupDriver } : {}),
   };
+}
+
+/** Whether Docker can bound a writable layer here; mount options are read only for a local dockerd (same mount namespace). */
+function hostStorageQuota(facts: DockerFacts, dockerHost: string): StorageQuotaSupport {
+  const local = !/^(tcp|https?|ssh):\/\//.test(dockerHost);
+  let mountOptions: string[] | undefined;
+  if (local && facts.dockerRootDir) {
+    try {
+      mountOptions = mountOptionsOf(readFileSync('/proc/self/mountinfo', 'utf8'), facts.dockerRootDir);
+    } catch {
+      // Not Linux, or no /proc: unknown, so not enforced.
+    }
+  }
+  return storageQuotaSupport({ driver: facts.storageDriver ?? 'unknown', ...(facts.backingFilesystem ? { backingFilesystem: facts.backingFilesystem } : {}), ...(mountOptions ? { mountOptions } : {}) });
 }
 
 /** A running agent; `stop()` leaves every task container exactly as it is. */
@@ -85,6 +115,10 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     }
   }
   log.info({ docker: facts.serverVersion, cpus: facts.ncpu, memMiB: Math.floor(facts.memTotalBytes / 1048576) }, 'docker ready');
+  const storageQuota = hostStorageQuota(facts, cfg.dockerHost);
+  // Said once here; each FARGATE container's stevedore.ephemeral-storage label says it again.
+  if (storageQuota.enforced) log.info({ storageDriver: facts.storageDriver }, 'FARGATE ephemeralStorage is enforced on this host (Docker StorageOpt size)');
+  else log.warn({ reason: storageQuota.reason }, 'FARGATE ephemeralStorage is not enforced on this host');
 
   const credentials = await establishCredentials(cfg, log, (ms) => sleeper.sleep(ms));
   const instanceId = credentials.identity.instanceId;
@@ -170,6 +204,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     cleanupWaitMs: cfg.cleanupWaitMs,
     pause: { image: cfg.pauseImage, command: cfg.pauseCommand },
     cgroups: new TaskCgroups(),
+    storageQuota,
     restartPeriodScale: cfg.restartAttemptPeriodScale,
     reports: reporter,
     awslogs,

@@ -10,6 +10,12 @@ export interface DockerFacts {
   serverVersion: string;
   apiVersion: string;
   logDrivers: string[];
+  /** Storage driver, its backing filesystem and Docker's root dir (FARGATE ephemeralStorage: host/storage-quota.ts). */
+  storageDriver?: string;
+  backingFilesystem?: string;
+  dockerRootDir?: string;
+  /** `cgroupfs` or `systemd`: how task cgroups are named (host/task-cgroups.ts). */
+  cgroupDriver?: string;
 }
 
 /** Lowest Docker remote API capability ECS agents advertise. */

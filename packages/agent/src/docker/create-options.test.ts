@@ -186,6 +186,8 @@ describe('toDockerCreateOptions: task namespaces and the task cgroup', () => {
     assert.equal(o.HostConfig?.PortBindings, undefined);
     assert.equal(o.ExposedPorts, undefined);
     assert.equal(o.Hostname, undefined);
+    assert.equal(o.HostConfig?.StorageOpt, undefined, 'no size unless the host enforces one');
+    assert.deepEqual(toDockerCreateOptions(req({}, { storageSizeGiB: 21 })).HostConfig?.StorageOpt, { size: '21G' });
   });
   it('the pause container of an awsvpc task publishes the ports on the host IP with dynamic host ports; shareable IPC for ipcMode task', () => {
     const o = toDockerCreateOptions(req({ portMappings: [{ containerPort: 80 }, { containerPort: 53, protocol: 'udp' }] }, { shareableIpc: true }));

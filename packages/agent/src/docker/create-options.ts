@@ -161,6 +161,7 @@ export function toDockerCreateOptions(req: CreateContainerRequest): Docker.Conta
     IpcMode:
       req.namespaces?.ipc !== undefined ? `container:${req.namespaces.ipc}` : req.shareableIpc ? 'shareable' : req.ipcMode === 'host' || req.ipcMode === 'none' ? req.ipcMode : undefined,
     CgroupParent: req.cgroupParent,
+    StorageOpt: req.storageSizeGiB !== undefined ? { size: `${req.storageSizeGiB}G` } : undefined,
     LogConfig: logConfig(def),
     // The agent owns restarts: Docker must never restart a task container behind its back.
     RestartPolicy: { Name: 'no' },

@@ -105,6 +105,8 @@ export interface CreateContainerRequest {
   fileEnvironment?: { name: string; value: string }[];
   /** The task's cgroup (FARGATE tasks): Docker's CgroupParent. */
   cgroupParent?: string;
+  /** FARGATE ephemeralStorage where this host enforces it: Docker's StorageOpt size of the writable layer, in GiB. */
+  storageSizeGiB?: number;
   /**
    * Namespaces joined from the task's pause container (its runtime id):
    * network for awsvpc, pid for pidMode task, ipc for ipcMode task.

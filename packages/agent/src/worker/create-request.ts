@@ -4,6 +4,7 @@ import type { CreateContainerRequest, VolumeRequest } from '../exec/container-co
 import { mountsFor } from './task-volumes';
 import { AWSLOGS_LABEL, awslogsLabel } from '../awslogs/awslogs-shipper';
 import { ENDPOINT_LABEL } from '../task-endpoint/task-endpoint';
+import { EPHEMERAL_STORAGE_LABEL, ephemeralStorageFor, type StorageQuotaSupport } from '../host/storage-quota';
 
 export class ResourceInitializationError extends Error {
   override readonly name = 'ResourceInitializationError';
@@ -64,6 +65,8 @@ export interface CreateContext {
   shared?: SharedTaskResources;
   /** What the task endpoint gives this container (environment, labels, MAC). */
   grant?: { environment: { name: string; value: string }[]; labels: Record<string, string>; macAddress?: string };
+  /** Whether this host's storage driver enforces a writable-layer size (decided once at agent start). */
+  storageQuota?: StorageQuotaSupport;
 }
 
 /** What a task's containers share: its pause container's namespaces and its cgroup. */
@@ -132,10 +135,11 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
   if (missing.length) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no value for ${missing.map((s) => s.name).join(', ')}`);
   if (def.environmentFiles?.length && ctx.fileEnvironment === undefined) throw new ResourceInitializationError('unable to read environmentFiles: the control plane sent no values for them');
   const { mounts, volumes } = mountsFor(spec, def, ctx.instanceId);
+  const storage = ephemeralStorageFor(spec, ctx.storageQuota);
   const request: CreateContainerRequest = {
     dockerName: `ecs-${spec.family}-${spec.revision}-${def.name}-${ctx.suffix}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
     image: def.image,
-    labels: endpointLabels(withAwslogsLabel(containerLabels(spec, def, ctx.instanceId, ctx.agentVersion), def), ctx.grant?.labels ?? {}),
+    labels: endpointLabels(withAwslogsLabel(containerLabels(spec, def, ctx.instanceId, ctx.agentVersion), def), { ...(storage ? { [EPHEMERAL_STORAGE_LABEL]: storage.label } : {}), ...(ctx.grant?.labels ?? {}) }),
     definition: def,
     networkMode: spec.networkMode ?? 'bridge',
     ...(spec.pidMode ? { pidMode: spec.pidMode } : {}),
@@ -147,6 +151,7 @@ export function buildCreateRequest(spec: TaskAssignment, def: ContainerDefinitio
     ...(ctx.secretEnvironment?.length ? { secretEnvironment: ctx.secretEnvironment } : {}),
     ...(ctx.fileEnvironment?.length ? { fileEnvironment: ctx.fileEnvironment } : {}),
     ...(ctx.shared?.cgroupParent !== undefined ? { cgroupParent: ctx.shared.cgroupParent } : {}),
+    ...(storage?.sizeGiB !== undefined ? { storageSizeGiB: storage.sizeGiB } : {}),
     ...(ctx.grant?.environment.length ? { agentEnvironment: ctx.grant.environment } : {}),
     ...(ctx.grant?.macAddress ? { macAddress: ctx.grant.macAddress } : {}),
   };

@@ -9,6 +9,7 @@ import { ImagePuller } from './image-puller';
 import { MemoryTaskJournal } from './task-journal';
 import { Worker } from './worker';
 import { PAUSE_LABEL } from './create-request';
+import { EPHEMERAL_STORAGE_LABEL, type StorageQuotaSupport } from '../host/storage-quota';
 
 // The agent side of issue 13 (docs/design/fargate.md): awsvpc, pidMode/ipcMode task,
 // the FARGATE task cgroup and isolation gate, and container restart policies, against FakeDocker.
@@ -30,7 +31,7 @@ class FakeCgroups {
   }
 }
 
-async function rig() {
+async function rig(storageQuota?: StorageQuotaSupport) {
   const fake = new FakeContainerController();
   fake.images.add(TEST_IMAGE);
   const latest = new Map<string, TaskReport>();
@@ -49,6 +50,7 @@ async function rig() {
     cleanupWaitMs: 3600_000,
     pause: { image: TEST_IMAGE, command: ['sleep', '2147483647'] },
     cgroups,
+    ...(storageQuota ? { storageQuota } : {}),
     reports: { report: (r) => void latest.set(r.taskArn, r), forget: () => {} },
   });
   await worker.start();
@@ -107,6 +109,22 @@ describe('task namespaces', () => {
     worker.update([stopped(a)], []);
     await until(a, 'STOPPED');
     await waitFor('cgroup removed and pause stopped', () => cgroups.removed.includes(a.taskId) && pauseOf(fake, a)!.state !== 'running');
+  });
+
+  it('FARGATE ephemeralStorage: Docker StorageOpt size where the host enforces it, a label saying which on each container', async () => {
+    const enforcing = await rig({ enforced: true });
+    const a = assignment({ networkMode: 'awsvpc', launchType: 'FARGATE', cpu: '256', memory: '512', ephemeralStorageGiB: 30, containers: [containerDef({ name: 'app', command: ['sleep', '3600'] })] });
+    enforcing.worker.assign([a]);
+    await enforcing.until(a, 'RUNNING');
+    assert.equal(enforcing.fake.byName('app')!.request.storageSizeGiB, 30);
+    assert.equal(enforcing.fake.byName('app')!.labels[EPHEMERAL_STORAGE_LABEL], '30 GiB, enforced (writable layer of each container)');
+
+    const plain = await rig({ enforced: false, reason: 'storage driver overlay2 on extfs: needs xfs with pquota' });
+    const b = assignment({ networkMode: 'awsvpc', launchType: 'FARGATE', cpu: '256', memory: '512', ephemeralStorageGiB: 30, containers: [containerDef({ name: 'app', command: ['sleep', '3600'] })] });
+    plain.worker.assign([b]);
+    await plain.until(b, 'RUNNING');
+    assert.equal(plain.fake.byName('app')!.request.storageSizeGiB, undefined, 'Docker would refuse the option here');
+    assert.match(plain.fake.byName('app')!.labels[EPHEMERAL_STORAGE_LABEL]!, /^30 GiB, not enforced on this host: storage driver overlay2 on extfs/);
   });
 
   it('FARGATE: no host access whatever the assignment carries, before anything reaches Docker', async () => {

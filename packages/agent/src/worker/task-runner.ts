@@ -56,6 +56,7 @@ export interface AwslogsPort {
 /** How long a cleanup waits for awslogs containers' last lines to be delivered before removing them anyway. */
 const AWSLOGS_DRAIN_WAIT_MS = 30_000;
 import { TaskEndpointUnavailable, type EndpointGrant } from '../task-endpoint/task-endpoint';
+import type { StorageQuotaSupport } from '../host/storage-quota';
 
 export interface RunnerContext {
   controller: ContainerController;
@@ -72,6 +73,8 @@ export interface RunnerContext {
   cleanupWaitMs: number;
   /** The pause container's image and command (awsvpc, pidMode/ipcMode task); DEFAULT_PAUSE when absent. */
   pause?: PauseSettings;
+  /** Whether this host's storage driver enforces FARGATE ephemeralStorage (absent: not checked, not enforced). */
+  storageQuota?: StorageQuotaSupport;
   /** `--restart-attempt-period-scale`: restartAttemptPeriod x this (1 unless shortened for tests and demos). */
   restartPeriodScale?: number;
   /** Task cgroups for FARGATE tasks; absent (tests without a cgroup fs): no task-level limit. */

@@ -19,7 +19,7 @@ export interface ReportSink {
 export interface WorkerOptions
   extends Pick<
     RunnerContext,
-    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups' | 'endpoint' | 'restartPeriodScale'
+    'controller' | 'images' | 'journal' | 'clock' | 'log' | 'instanceId' | 'hostIp' | 'agentVersion' | 'defaultStopTimeoutSeconds' | 'cleanupWaitMs' | 'pause' | 'cgroups' | 'endpoint' | 'restartPeriodScale' | 'storageQuota'
   > {
   reports: ReportSink;
   /** awslogs shipping (AwslogsShipper); absent in tests that do not ship logs. */
@@ -100,6 +100,7 @@ export class Worker {
       cleanupWaitMs: o.cleanupWaitMs,
       ...(o.pause !== undefined ? { pause: o.pause } : {}),
       ...(o.cgroups !== undefined ? { cgroups: o.cgroups } : {}),
+      ...(o.storageQuota !== undefined ? { storageQuota: o.storageQuota } : {}),
       ...(o.restartPeriodScale !== undefined ? { restartPeriodScale: o.restartPeriodScale } : {}),
       ...(o.awslogs ? { awslogs: o.awslogs } : {}),
       secrets: this.secrets,

@@ -30,6 +30,7 @@ export function buildAssignment(arn: ArnContext, task: StoredTask, td: TaskDefin
   if (taskRoleArn !== undefined) a.taskRoleArn = taskRoleArn;
   if (executionRoleArn !== undefined) a.executionRoleArn = executionRoleArn;
   if (task.launchType === 'FARGATE') a.launchType = 'FARGATE';
+  if (task.launchType === 'FARGATE' && task.ephemeralStorage) a.ephemeralStorageGiB = task.ephemeralStorage.sizeInGiB;
   if (td.pidMode !== undefined) a.pidMode = td.pidMode;
   if (td.ipcMode !== undefined) a.ipcMode = td.ipcMode;
   if (task.stopCode !== undefined) a.stopCode = task.stopCode;

@@ -23,6 +23,8 @@ export interface TaskAssignment {
   launchType?: 'FARGATE';
   cpu?: string;
   memory?: string;
+  /** FARGATE: the task's ephemeralStorage.sizeInGiB, enforced where the host's storage driver can (agent host/storage-quota.ts). */
+  ephemeralStorageGiB?: number;
   pidMode?: string;
   ipcMode?: string;
   volumes: Volume[];

@@ -99,7 +99,7 @@ export interface Task {
   platformVersion?: string;
   /** awsvpc tasks. */
   networkInterface?: TaskNetworkInterface;
-  /** FARGATE tasks: the definition's ephemeralStorage, 20 GiB by default (shown, not enforced: docs/design/fargate.md). */
+  /** FARGATE tasks: the definition's ephemeralStorage, 20 GiB by default (enforced where the host's storage driver allows a size: docs/design/fargate.md). */
   ephemeralStorage?: { sizeInGiB: number };
   clientToken?: string;
   createdAt: number;
