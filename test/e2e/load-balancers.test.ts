@@ -2,8 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as https from 'node:https';
+import type * as tls from 'node:tls';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
@@ -11,11 +13,14 @@ import { waitFor } from '../helpers/wait-for';
 
 // Load balancers end to end on real Docker and real HAProxy: agent 0 runs the
 // load balancers (attribute role=lb, 127.0.0.60), agents 1-2 run the tasks
-// (role=web, 127.0.0.61-62). All traffic goes to 127.0.0.0/8.
+// (role=web, 127.0.0.61-62). All traffic the test sends goes to 127.0.0.0/8
+// (the agents' own target checks probe their containers as docker-proxy does).
 
-const LB_IP = '127.0.0.60';
+/** The loopback /24 of the hosts; another one lets a second copy of this file run at once (STEVEDORE_E2E_LB_NET=127.0.27). */
+const NET = process.env['STEVEDORE_E2E_LB_NET'] ?? '127.0.0';
+const LB_IP = `${NET}.60`;
 /** A plain HTTP server of the test itself, registered as an `ip` target through `aws elbv2`. */
-const IP_TARGET = '127.0.15.20';
+const IP_TARGET = NET === '127.0.0' ? '127.0.15.20' : `${NET}.20`;
 const AWS_CLI = '/usr/bin/aws';
 const HTTP_PORT = 18080;
 const TCP_PORT = 19000;
@@ -55,7 +60,7 @@ before(async () => {
     agents: 3,
     test: hooks,
     readyTimeoutMs: 60_000,
-    hostIp: (i) => `127.0.0.${60 + i}`,
+    hostIp: (i) => `${NET}.${60 + i}`,
     attributes: (i) => ({ role: i === 0 ? 'lb' : 'web' }),
   });
   await c.call('RegisterTaskDefinition', webTask('lb-web', 'web'));
@@ -180,10 +185,10 @@ function haproxyReloads(): Promise<number> {
 }
 
 /** Through the NLB over a raw TCP connection: a request, then what the target answers until it closes (the body: its hostname). */
-function tcpRead(timeoutMs = 5000): Promise<string> {
+function tcpRead(timeoutMs = 5000, port = TCP_PORT): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const s = net.connect(TCP_PORT, LB_IP, () => s.write('GET /id HTTP/1.0\r\n\r\n'));
+    const s = net.connect(port, LB_IP, () => s.write('GET /id HTTP/1.0\r\n\r\n'));
     s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer through the NLB within ${timeoutMs} ms`)));
     s.on('data', (d) => (out += d.toString()));
     s.on('close', () => resolve(out.slice(out.indexOf('\r\n\r\n') + 4).trim()));
@@ -290,6 +295,26 @@ test('a network load balancer forwards TCP', async () => {
   const seen = new Set<string>();
   for (let i = 0; i < 8; i++) seen.add(await tcpRead());
   assert.deepEqual([...seen].sort(), [...names.keys()].sort());
+});
+
+test("a TCP target whose container does not listen yet is not healthy (docker-proxy accepts for it; the host agent's target check says no), then is once it listens", async () => {
+  await c.call('RegisterTaskDefinition', {
+    family: 'lb-tcp-late',
+    containerDefinitions: [{ name: 'late', image: TEST_IMAGE, command: ['sh', '-c', 'while [ ! -f /go ]; do sleep 0.2; done; echo late > /id; exec httpd -f -p 9000 -h /'], memory: 16, portMappings: [{ containerPort: 9000 }], stopTimeout: 2 }],
+  });
+  const late = (await c.callStevedore('CreateTargetGroup', { Name: `${c.name}-late`.slice(-32).replace(/^-+/, ''), Protocol: 'TCP', Port: 9000, HealthCheckIntervalSeconds: 1, HealthCheckTimeoutSeconds: 1, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 })).TargetGroups[0].TargetGroupArn;
+  const nlb = (await c.callStevedore('DescribeLoadBalancers', { Names: [`${c.name}-nlb`.slice(-32).replace(/^-+/, '')] })).LoadBalancers[0].LoadBalancerArn;
+  await c.callStevedore('CreateListener', { LoadBalancerArn: nlb, Protocol: 'TCP', Port: TCP_PORT + 1, DefaultActions: [{ Type: 'forward', TargetGroupArn: late }] });
+  // A long grace period: the orchestrator must not replace the task while the test holds it unready.
+  await createService('late', 'lb-tcp-late', 1, late, 'late', 9000, { healthCheckGracePeriodSeconds: 300 });
+  const unhealthy = await waitFor(async () => (await targetStates(late)).find((x) => x.state === 'unhealthy'), { description: 'the not-yet-listening target unhealthy', timeoutMs: 60_000, intervalMs: 250 });
+  assert.match(unhealthy.description ?? '', /does not accept connections/, 'the target check said so, though docker-proxy accepts the published port');
+  const [task] = await serviceTasks('late');
+  const [ctr] = await listContainers({ 'stevedore.task': task.taskArn });
+  await docker(['exec', ctr!.id, 'busybox', 'touch', '/go']);
+  await healthyTargets(late, 1, 30_000);
+  assert.equal(await tcpRead(10_000, TCP_PORT + 1), 'late');
+  await c.call('DeleteService', { service: 'late', force: true });
 });
 
 test('a task whose health endpoint fails is marked unhealthy, taken out of rotation and replaced', async () => {
@@ -503,6 +528,37 @@ test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them
   const wrong = await curl(['--cacert', `${dir}/a.example.pem`, '--resolve', `b.example:${port}:${LB_IP}`, `https://b.example:${port}/id`]);
   assert.notEqual(wrong.code, 0, 'b.example is not served with a.example\'s certificate');
   await assert.rejects(aws(['acm', 'delete-certificate', '--certificate-arn', certArns['a.example']!]), /ResourceInUse/);
+
+  // Rotation: a.example re-imported under its ARN reaches HAProxy through the runtime API (no reload);
+  // a TLS keep-alive connection opened before keeps working, new connections get the new certificate.
+  const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  hooks.after(() => tlsAgent.destroy());
+  const tlsGet = (agent: https.Agent | false, ca: string) =>
+    new Promise<{ socket: unknown; fingerprint: string; body: string }>((resolve, reject) => {
+      https.get({ host: LB_IP, port, path: '/id', servername: 'a.example', headers: { host: 'a.example' }, ca: readFileSync(ca), agent }, (res) => {
+        // Read before the end: then the socket goes back to the agent.
+        const socket = res.socket as tls.TLSSocket;
+        const fingerprint = socket.getPeerCertificate().fingerprint256;
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ socket, fingerprint, body }));
+      }).on('error', reject);
+    });
+  const before = await tlsGet(tlsAgent, `${dir}/a.example.pem`);
+  const reloads = await haproxyReloads();
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${dir}/a2.key`, '-out', `${dir}/a2.pem`, '-days', '2', '-subj', '/CN=a.example', '-addext', 'subjectAltName=DNS:a.example'], { stdio: 'ignore' });
+  await aws(['acm', 'import-certificate', '--certificate-arn', certArns['a.example']!, '--certificate', `fileb://${dir}/a2.pem`, '--private-key', `fileb://${dir}/a2.key`]);
+  const rotated = await waitFor(async () => {
+    const r = await tlsGet(false, `${dir}/a2.pem`).catch(() => undefined);
+    return r && r.fingerprint !== before.fingerprint ? r : undefined;
+  }, { description: 'new connections get the re-imported certificate', timeoutMs: 30_000, intervalMs: 250 });
+  assert.match(rotated.body, /^web/);
+  const same = await tlsGet(tlsAgent, `${dir}/a.example.pem`);
+  assert.equal(same.socket, before.socket, 'the TLS keep-alive connection from before the rotation is still open');
+  assert.deepEqual([same.fingerprint, /^web/.test(same.body)], [before.fingerprint, true], 'and still serves, on the certificate it began with');
+  assert.equal(await haproxyReloads(), reloads, 'the certificate was rotated without a reload');
+  // The next test trusts a.example.pem: from now on that is the rotated certificate.
+  copyFileSync(`${dir}/a2.pem`, `${dir}/a.example.pem`);
 });
 
 test('every ALB action and condition on real HAProxy: 90/10 weighted forward over 1,000 requests, header and method conditions, fixed-response, HTTP to HTTPS redirect', async () => {

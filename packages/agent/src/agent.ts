@@ -23,6 +23,7 @@ import { FileTaskJournal } from './worker/task-journal';
 import { TaskCgroups } from './host/task-cgroups';
 import { mountOptionsOf, storageQuotaSupport, type StorageQuotaSupport } from './host/storage-quota';
 import { Worker } from './worker/worker';
+import { publishedPorts, TargetCheckServer } from './loadbalancer/target-check-server';
 import { LoadBalancerHost } from './loadbalancer/lb-host';
 import { AwslogsShipper } from './awslogs/awslogs-shipper';
 import { FileOffsetStore } from './awslogs/offset-store';
@@ -130,8 +131,11 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   }
   const client = new DispatcherClient(cfg.controlPlane, channelCredentials({ kind: 'mtls', ...credentials }));
 
+  // Before registering: the instance advertises the port only when the server listens.
+  const targetChecks = new TargetCheckServer({ hostIp: cfg.hostIp, port: cfg.targetCheckPort, ports: () => publishedPorts(docker, { [LABEL.instance]: instanceId }), log: log.child({ component: 'target-checks' }) });
+  const targetCheckPort = await targetChecks.start();
   const register = async () => {
-    const res = await client.register(registerRequest(cfg, facts!, instanceId, version));
+    const res = await client.register(registerRequest(cfg, facts!, instanceId, version, targetCheckPort));
     if (res.instance_id !== instanceId) {
       // Containers are labelled with the old id; restarting lets a fresh process own the new identity.
       await saveIdentity(cfg.dataDir, { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: Date.now() });
@@ -294,6 +298,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       awslogs.stop();
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
       loadBalancers.stop();
+      targetChecks.stop();
       worker!.stop();
       // Rules stay while our containers run (the next agent re-points them); with none left, the chains go.
       const left = await controller.listContainers({ [LABEL.instance]: instanceId }).catch(() => [{}]);

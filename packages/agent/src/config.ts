@@ -27,6 +27,8 @@ export interface AgentConfig {
   restartAttemptPeriodScale: number;
   /** How often task usage (CPU, memory, network, block I/O) is reported. */
   metricsIntervalMs: number;
+  /** Port on the host IP answering load balancers' agent checks for this host's containers; 0 = none. */
+  targetCheckPort: number;
   /** ECS_CONTAINER_INSTANCE_TAGS: this host's tags, served to its tasks by TMDS taskWithTags. */
   containerInstanceTags: Record<string, string>;
   /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
@@ -71,6 +73,13 @@ const OPTIONS: OptionSpec[] = [
     env: 'STEVEDORE_RESTART_ATTEMPT_PERIOD_SCALE',
     help: "multiplies containers' restartAttemptPeriod, for tests and demos only (0.05: ECS's 60 s minimum becomes 3 s)",
     default: '1',
+  },
+  {
+    flags: '--target-check-port <port>',
+    key: 'targetCheckPort',
+    env: 'STEVEDORE_TARGET_CHECK_PORT',
+    help: "port on the host IP where load balancers ask whether this host's containers accept connections (TCP target health checks behind docker-proxy); 0 = off",
+    default: '51679',
   },
   { flags: '--metrics-interval <seconds>', key: 'metricsInterval', env: 'STEVEDORE_METRICS_INTERVAL', help: 'task usage report period', default: '10' },
   {
@@ -168,7 +177,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
   // Shorter only: a longer period than the task definition says is not what ECS promises.
   if (!Number.isFinite(restartScale) || restartScale <= 0 || restartScale > 1) throw new ConfigError('--restart-attempt-period-scale: expected a factor greater than 0 and at most 1');
   const join = joinOptions(get('token'), get('caCertHash'));
+  const targetCheckPort = Number(get('targetCheckPort'));
+  if (!Number.isInteger(targetCheckPort) || targetCheckPort < 0 || targetCheckPort > 65535) throw new ConfigError('--target-check-port: expected a port (0 = off)');
   return {
+    targetCheckPort,
     controlPlane,
     cluster: required('cluster'),
     hostIp,

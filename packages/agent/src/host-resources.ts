@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import type { RegisterRequest, WireAttribute } from '@stevedore/proto';
+import { TARGET_CHECK_PORT_ATTRIBUTE } from '@stevedore/core';
 import type { AgentConfig } from './config';
 
 /** The parts of Docker's /info and /version the registration needs. */
@@ -44,7 +45,7 @@ export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
   return out.map((name) => ({ name, value: '' }));
 }
 
-export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, agentVersion: string): RegisterRequest {
+export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, agentVersion: string, targetCheckPort?: number): RegisterRequest {
   const memMiB = Math.floor(f.memTotalBytes / (1024 * 1024));
   // One value per name; a custom --attribute may override a built-in one (e.g. ecs.availability-zone).
   const byName = new Map<string, string>();
@@ -54,6 +55,7 @@ export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: st
     { name: 'ecs.cpu-architecture', value: cpuArchitecture(f.architecture) },
     { name: 'ecs.availability-zone', value: cfg.availabilityZone },
     ...capabilityAttributes(f),
+    ...(targetCheckPort !== undefined ? [{ name: TARGET_CHECK_PORT_ATTRIBUTE, value: String(targetCheckPort) }] : []),
     ...Object.entries(cfg.attributes).map(([name, value]) => ({ name, value })),
   ]) {
     byName.set(a.name, a.value);

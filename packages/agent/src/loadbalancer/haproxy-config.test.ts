@@ -83,6 +83,16 @@ test('a network load balancer is TCP end to end', () => {
   assert.match(text, /frontend lb-db-5432\n  mode tcp\n  bind 127\.0\.0\.60:5432\n  timeout client 350s\n  option tcplog\n/, "NLB's TCP idle timeout");
   assert.match(text, /backend tg-db-9\n  mode tcp\n  balance roundrobin\n  timeout check 10s\n  timeout server 350s\n  server t-x 127\.0\.0\.2:40000 check inter 30s fall 2 rise 5 weight 1\n/);
   assert.doesNotMatch(text, /httpchk|retry-on/);
+  // A target whose host agent serves target checks: HAProxy asks it about the published port.
+  const checked = structuredClone(lb);
+  checked.targetGroups[0]!.targets[0]!.agentCheckPort = 51679;
+  const next = renderHaproxyConfig(set([checked], 'v2'), OPTS);
+  assert.match(next.text, /server t-x 127\.0\.0\.2:40000 check inter 30s fall 2 rise 5 weight 1 agent-check agent-addr 127\.0\.0\.2 agent-port 51679 agent-send 40000 agent-inter 30s\n/);
+  const added = structuredClone(checked);
+  added.targetGroups[0]!.targets.push({ registrationId: 'y', id: 'i', address: '127.0.0.3', port: 40001, draining: false, agentCheckPort: 51679 });
+  const plan = planApply(next, renderHaproxyConfig(set([added], 'v3'), OPTS)) as { kind: string; commands: string[] };
+  assert.equal(plan.kind, 'runtime');
+  assert.deepEqual(plan.commands.slice(0, 3), ['add server tg-db-9/t-y 127.0.0.3:40001 check inter 30s fall 2 rise 5 agent-check agent-addr 127.0.0.3 agent-port 51679 agent-send 40001 agent-inter 30s weight 0', 'enable health tg-db-9/t-y', 'enable agent tg-db-9/t-y']);
 });
 
 test('matcher: one code or a regular expression of the codes', () => {
@@ -181,6 +191,9 @@ test('HAProxy statistics as ELB target states', () => {
   assert.deepEqual([code.state, code.reason, code.description], ['unhealthy', 'Target.ResponseCodeMismatch', 'Health checks failed with these codes: [500]']);
   assert.equal(observe(row('DOWN', 'L7TOUT'), a, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).reason, 'Target.Timeout');
   assert.equal(observe(row('UP 1/2', 'L7STS', '500'), a, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).state, 'healthy', 'going down is still healthy');
+  const agentDown = observe(row('DOWN (agent)', 'L4OK'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 60_000);
+  assert.deepEqual([agentDown.state, agentDown.description], ['unhealthy', 'Health checks failed (the container does not accept connections on its port)'], "docker-proxy accepted, the container did not: the agent's verdict");
+  assert.equal(observe(row('DOWN (agent)', 'L4OK'), a, { firstSeenAt: 0, everUp: false }, 'lb1', 1000).state, 'initial', 'within the unhealthy threshold');
   const b = servers.find((s) => s.server === 't-b')!;
   assert.equal(observe(row('UP', 'L7OK'), b, { firstSeenAt: 0, everUp: true }, 'lb1', 1000).state, 'draining');
 });
@@ -248,7 +261,7 @@ test('IPv6 addresses are bracketed; a quote in a path condition is a regex escap
   assert.match(text, /^global\n  user haproxy\n  group haproxy\n  chroot \/var\/lib\/haproxy\n  stats socket /m);
 });
 
-test('HTTPS and TLS listeners: crt-list of content-named certificate files, the policy as TLS versions and ciphers, h2 by ALPN', () => {
+test('HTTPS and TLS listeners: crt-list of role-named certificate files, the policy as TLS versions and ciphers, h2 by ALPN', () => {
   const pem = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMII${n}\n-----END PRIVATE KEY-----\n`;
   const lb = httpLb();
   lb.listeners.push({
@@ -261,10 +274,12 @@ test('HTTPS and TLS listeners: crt-list of content-named certificate files, the 
   });
   const tcp: HostLoadBalancer = { ...httpLb(), arn: 'arn:nlb', name: 'nlb', type: 'network', listeners: [{ arn: 'l3', protocol: 'TLS', port: 8443, tls: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06', certificates: [{ arn: 'c1', id: 'aa11', pem: pem('A') }], http2: false }, rules: [], defaultTargetGroupArn: `${TG}/db/9` }], targetGroups: [{ arn: `${TG}/db/9`, name: 'db', protocol: 'TCP', healthCheck: defaultHealthCheck('TCP'), slowStartSeconds: 0, targets: [] }] };
   const { text, files } = renderHaproxyConfig(set([lb, tcp]), { ...OPTS, certDir: '/run/x/certs' });
-  const bind = /bind 127\.0\.0\.60:443 ssl crt-list (\/run\/x\/certs\/list-[0-9a-f]{24}\.txt) alpn h2,http\/1\.1 ssl-min-ver TLSv1\.0 ssl-max-ver TLSv1\.2 ciphers ECDHE-ECDSA-AES128-GCM-SHA256:\S+:AES256-SHA\n/.exec(text);
+  const bind = /bind 127\.0\.0\.60:443 ssl crt-list (\/run\/x\/certs\/list-([0-9a-f]{16})\.txt) alpn h2,http\/1\.1 ssl-min-ver TLSv1\.0 ssl-max-ver TLSv1\.2 ciphers ECDHE-ECDSA-AES128-GCM-SHA256:\S+:AES256-SHA\n/.exec(text);
   assert.ok(bind, text);
-  assert.equal(files.get(bind[1]!), '/run/x/certs/aa11.pem\n/run/x/certs/bb22.pem\n', 'the default certificate first');
-  assert.equal(files.get('/run/x/certs/bb22.pem'), pem('B'));
+  const [dflt, sni] = files.get(bind[1]!)!.trim().split('\n');
+  assert.equal(dflt, `/run/x/certs/${bind[2]}-default.pem`, 'the default certificate first, named by its role');
+  assert.match(sni!, new RegExp(`^/run/x/certs/${bind[2]}-[0-9a-f]{16}\\.pem$`), 'an SNI certificate named by its ARN');
+  assert.equal(files.get(sni!), pem('B'));
   assert.match(text, /frontend lb-web-443\n  mode http\n[^]*X-Forwarded-Proto https\n/);
   assert.match(text, /frontend lb-nlb-8443\n  mode tcp\n  bind 127\.0\.0\.60:8443 ssl crt-list \S+ ssl-min-ver TLSv1\.3 ssl-max-ver TLSv1\.3 ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256\n/);
   const bad = (over: Partial<NonNullable<HostLoadBalancer['listeners'][0]['tls']>>, re: RegExp) => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { haproxyTlsOptions, matcherCodes, sslPolicyOf, type HostListener, type HostTargetGroup, type HostAction, type LoadBalancerHostSet } from '@stevedore/core';
 import { aclLines, actionBackend, forwardLines } from './haproxy-actions';
 import { applianceBalance, gatewayFrontends } from './haproxy-gateway';
-import { addressWithPort, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, token } from './haproxy-values';
+import { certificateAnswerOk, certificateCommands } from './certificate-plan';
+import { address, addressWithPort, elbName, filePath, HaproxyConfigError, healthCheckPath, integer, oneOf, pemBundle, port, token } from './haproxy-values';
 
 export { HaproxyConfigError } from './haproxy-values';
 
@@ -50,6 +51,7 @@ export interface RenderedServer {
   port: number;
   address: string;
   draining: boolean;
+  agentCheckPort?: number;
   healthCheck: HostTargetGroup['healthCheck'];
   /** The server's options but its weight (`check inter 2s fall 2 rise 3 ...`): what `add server` takes. */
   options: string;
@@ -114,7 +116,8 @@ export function expectLine(matcher: string, field = 'healthCheck.matcher'): stri
 /**
  * `ssl crt-list ...` and the policy's TLS options for an HTTPS or TLS
  * listener; its certificate files and crt-list go into `files`, named by
- * content, so a rotated certificate is a new file and a changed bind line.
+ * role (certificate-plan.ts): a rotated certificate is the same file with
+ * new content and the same bind line, changed through the runtime API.
  */
 function tlsBind(l: HostListener, field: string, certDir: string | undefined, files: Map<string, string>): string {
   const tls = l.tls;
@@ -124,17 +127,18 @@ function tlsBind(l: HostListener, field: string, certDir: string | undefined, fi
   const policy = sslPolicyOf(String(tls.sslPolicy));
   if (!policy) throw new HaproxyConfigError(`${field}.tls.sslPolicy`, `${JSON.stringify(String(tls.sslPolicy).slice(0, 64))} is not a known security policy`);
   if (!Array.isArray(tls.certificates) || tls.certificates.length === 0 || tls.certificates.length > 26) throw new HaproxyConfigError(`${field}.tls.certificates`, 'expected 1-26 certificates');
+  const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+  const listener = hash(String(l.arn));
   const paths = tls.certificates.map((c, i) => {
-    // A content hash, and nothing else: it becomes a file name in the certificate directory.
+    // A content hash: it changes the set's version when a certificate is rotated.
     if (typeof c.id !== 'string' || !/^[0-9a-f]{4,64}$/.test(c.id)) throw new HaproxyConfigError(`${field}.tls.certificates[${i}].id`, `${JSON.stringify(String(c.id).slice(0, 64))} is not a certificate id (hex)`);
-    const f = `${dir}/${c.id}.pem`;
+    const f = `${dir}/${listener}-${i === 0 ? 'default' : hash(String(c.arn))}.pem`;
     files.set(f, pemBundle(`${field}.tls.certificates[${i}].pem`, c.pem));
     return f;
   });
   // The first line is the default certificate; HAProxy picks among all by SNI (their names).
-  const list = paths.join('\n') + '\n';
-  const listPath = `${dir}/list-${createHash('sha256').update(list).digest('hex').slice(0, 24)}.txt`;
-  files.set(listPath, list);
+  const listPath = `${dir}/list-${listener}.txt`;
+  files.set(listPath, [...new Set(paths)].join('\n') + '\n');
   const alpn = tls.http2 === true ? ' alpn h2,http/1.1' : l.protocol === 'HTTPS' ? ' alpn http/1.1' : '';
   return ` ssl crt-list ${listPath}${alpn} ${haproxyTlsOptions(policy).join(' ')}`;
 }
@@ -226,9 +230,12 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
   const checks = [`check`, `inter ${inter}s`, `fall ${fall}`, `rise ${rise}`];
   const extra = [...(checkPort !== undefined ? [`port ${checkPort}`] : []), ...(slowStart > 0 ? [`slowstart ${slowStart}s`] : [])];
   servers.forEach((s, i) => {
-    s.options = [...checks, ...extra].join(' ');
+    // TCP: the target's host agent also says whether the container itself accepts connections
+    // (docker-proxy accepts the check's connection before trying it); see target-check-server.ts.
+    const agent = s.agentCheckPort === undefined ? [] : [`agent-check agent-addr ${address(`${field}.targets[${i}].address`, s.address)} agent-port ${port(`${field}.targets[${i}].agentCheckPort`, s.agentCheckPort)} agent-send ${s.port} agent-inter ${inter}s`];
+    s.options = [...checks, ...extra, ...agent].join(' ');
     if (cookieKey !== undefined) s.cookieKey = cookieKey;
-    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra].join(' ')}`);
+    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra, ...agent].join(' ')}`);
   });
   return lines;
 }
@@ -313,6 +320,7 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
       port: t.port,
       address: t.address,
       draining: t.draining,
+      ...(t.agentCheckPort !== undefined ? { agentCheckPort: t.agentCheckPort } : {}),
       healthCheck: tg.healthCheck,
       options: '',
     }));
@@ -349,14 +357,16 @@ const key = (s: RenderedServer): string => `${s.backend}/${s.server}`;
  * (it drained for the deregistration delay already), then deleted.
  */
 export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig): ApplyPlan {
-  if (prev && prev.text === next.text) return { kind: 'none' };
   if (!prev) return { kind: 'reload' };
+  const certificates = certificateCommands(prev.files, next.files);
+  if (!certificates) return { kind: 'reload' };
+  if (prev.text === next.text && certificates.length === 0) return { kind: 'none' };
   if (skeleton(prev) !== skeleton(next)) return { kind: 'reload' };
   const before = new Map(prev.servers.map((s) => [key(s), s]));
   const after = new Map(next.servers.map((s) => [key(s), s]));
   // Two servers of one name: only `haproxy -c` on a reload can refuse it.
   if (after.size !== next.servers.length) return { kind: 'reload' };
-  const commands: string[] = [];
+  const commands: string[] = [...certificates];
   // Sticky backends with a new or moved server: HAProxy computes dynamic cookies when the key is set.
   const rekey = new Map<string, string>();
   for (const s of prev.servers) {
@@ -371,6 +381,8 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
       const checked = s.options.split(' ').includes('check');
       commands.push(`add server ${k} ${addressWithPort('address', s.address, s.port)} ${s.options} weight 0`);
       if (checked) commands.push(`enable health ${k}`);
+      // A dynamic server's agent check is off until enabled, like its health check.
+      if (s.agentCheckPort !== undefined) commands.push(`enable agent ${k}`);
       commands.push(`enable server ${k}`);
       if (checked) commands.push(`set server ${k} health down`);
       commands.push(s.draining ? `set server ${k} state drain` : `set weight ${k} 1`);
@@ -392,6 +404,8 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
 /** Whether HAProxy's answer to a runtime command says it was done (most answer nothing; some say what they did). */
 export function runtimeAnswerOk(command: string, answer: string): boolean {
   const a = answer.trim();
+  const certificate = certificateAnswerOk(command, a);
+  if (certificate !== undefined) return certificate;
   if (command.startsWith('add server ')) return a === 'New server registered.';
   if (command.startsWith('del server ')) return a === 'Server deleted.';
   if (/^set server \S+ addr /.test(command)) return /^(no need to change|IP changed|.*port changed)/.test(a);

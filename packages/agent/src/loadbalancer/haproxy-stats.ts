@@ -62,8 +62,12 @@ export function observe(row: StatRow, s: RenderedServer, mem: TargetMemory, repo
   }
   const h = s.healthCheck;
   const patienceMs = (h.unhealthyThresholdCount * h.intervalSeconds + h.timeoutSeconds) * 1000;
-  const noVerdictYet = check === '' || check === 'INI' || check === 'UNK' || PASSED.has(check) || now - mem.firstSeenAt < patienceMs;
+  // DOWN by the target host agent's check (target-check-server.ts): HAProxy's own connection got through
+  // (docker-proxy accepted it), the container's port did not.
+  const agentDown = status === 'DOWN (agent)';
+  const noVerdictYet = check === '' || check === 'INI' || check === 'UNK' || (PASSED.has(check) && !agentDown) || now - mem.firstSeenAt < patienceMs;
   if (!mem.everUp && noVerdictYet) return { ...base, state: 'initial', reason: 'Elb.InitialHealthChecking', description: 'Initial health checks in progress' };
+  if (agentDown) return { ...base, state: 'unhealthy', reason: 'Target.FailedHealthChecks', description: 'Health checks failed (the container does not accept connections on its port)' };
   const { reason, description } = failure(check, row);
   return { ...base, state: 'unhealthy', reason, description };
 }

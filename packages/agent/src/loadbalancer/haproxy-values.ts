@@ -30,10 +30,16 @@ function shown(v: unknown): string {
   return JSON.stringify(String(v).slice(0, 64));
 }
 
-/** An IPv4 or IPv6 address (no host name, no port, no CIDR), rendered with its port as HAProxy reads it. */
-export function addressWithPort(field: string, address: unknown, port: number): string {
-  if (typeof address !== 'string' || isIP(address) === 0) refuse(field, `${shown(address)} is not an IPv4 or IPv6 address`);
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+/** An IPv4 or IPv6 address: no host name, no port, no CIDR. */
+export function address(field: string, v: unknown): string {
+  if (typeof v !== 'string' || isIP(v) === 0) refuse(field, `${shown(v)} is not an IPv4 or IPv6 address`);
+  return v;
+}
+
+/** An address rendered with its port as HAProxy reads it. */
+export function addressWithPort(field: string, v: unknown, port: number): string {
+  const a = address(field, v);
+  return isIP(a) === 6 ? `[${a}]:${port}` : `${a}:${port}`;
 }
 
 export function port(field: string, v: unknown): number {

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as https from 'node:https';
 import pino from 'pino';
 import { defaultHealthCheck, type HostLoadBalancer, type HostTarget, type LoadBalancerHostSet } from '@stevedore/core';
 import { LoadBalancerHost, type HealthReport } from './lb-host';
@@ -196,7 +197,7 @@ test('a deregistered target is deleted through the runtime API: keep-alive clien
 
 const httpsGet = (port: number, servername: string, ca: string[], anyName = false) => httpsGet2(LB_IP, port, servername, ca, anyName);
 
-test('an HTTPS listener terminates TLS with the certificate SNI names; a rotated certificate is served after a reload that drops no request', async (t) => {
+test('an HTTPS listener terminates TLS with the certificate SNI names; certificates are rotated, added and removed through the runtime API: no reload, a TLS keep-alive connection survives', async (t) => {
   if (!haproxyBinary) return t.skip('haproxy is not installed');
   const b3 = backends[2]!;
   const a = selfSigned('a.example');
@@ -220,16 +221,37 @@ test('an HTTPS listener terminates TLS with the certificate SNI names; a rotated
   assert.equal((await httpsGet(tlsPort, 'b.example', [b.cert])).cn, 'b.example', 'SNI picks the second certificate');
   assert.equal((await httpsGet(tlsPort, 'other.example', [a.cert], true)).cn, 'a.example', 'an unknown name gets the default certificate');
   assert.match(readFileSync(haproxyPaths(dir).config, 'utf8'), /bind 127\.0\.0\.70:\d+ ssl crt-list \S+ alpn h2,http\/1\.1 ssl-min-ver TLSv1\.2 ssl-max-ver TLSv1\.3 ciphers \S+ ciphersuites TLS_AES_128_GCM_SHA256/);
-  // Rotation: the same ARN with a new certificate, under keep-alive load on the HTTP listener.
+  // Rotation: the same ARN with a new certificate, through the runtime API. A TLS keep-alive connection
+  // opened before it keeps working (on the certificate it began with); new connections get the new one.
+  const proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
+  const reloads = (await proc.proc())!.reloads;
   const kept = keepAliveLoad();
+  const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const before = await httpsGet2(LB_IP, tlsPort, 'a.example', [a.cert], false, tlsAgent);
   const a2 = selfSigned('a.example');
+  const c = selfSigned('c.example');
   host.setDesired(withTls('tls-2', [{ arn: 'cert-a', id: 'aaaa2', pem: a2.pem }, { arn: 'cert-b', id: 'bbbb1', pem: b.pem }]));
   await host.idle();
-  assert.equal((await httpsGet(tlsPort, 'a.example', [a2.cert])).cn, 'a.example');
-  await assert.rejects(httpsGet(tlsPort, 'a.example', [a.cert]), 'the old certificate is no longer served');
+  const fresh = await httpsGet(tlsPort, 'a.example', [a2.cert]);
+  assert.notEqual(fresh.fingerprint, before.fingerprint, 'a new connection gets the rotated certificate');
+  await assert.rejects(httpsGet(tlsPort, 'a.example', [a.cert]), 'the old certificate is no longer served to new connections');
+  const same = await httpsGet2(LB_IP, tlsPort, 'a.example', [a.cert], false, tlsAgent);
+  assert.equal(same.socket, before.socket, 'the keep-alive TLS connection from before the rotation is still open');
+  assert.deepEqual([same.fingerprint, same.body], [before.fingerprint, 'b3'], 'and serves requests on the certificate it began with');
+  // SNI certificates added and removed (AddListenerCertificates / RemoveListenerCertificates): no reload either.
+  host.setDesired(withTls('tls-3', [{ arn: 'cert-a', id: 'aaaa2', pem: a2.pem }, { arn: 'cert-c', id: 'cccc1', pem: c.pem }]));
+  await host.idle();
+  assert.equal((await httpsGet(tlsPort, 'c.example', [c.cert])).cn, 'c.example', 'an added SNI certificate is served');
+  assert.equal((await httpsGet(tlsPort, 'b.example', [a2.cert], true)).cn, 'a.example', 'a removed one is not: the default answers');
+  assert.equal((await httpsGet2(LB_IP, tlsPort, 'a.example', [a.cert], false, tlsAgent)).socket, before.socket, 'still the same connection');
+  tlsAgent.destroy();
   const k = await kept.stop();
   assert.deepEqual(k.failures, [], 'no request failed across the rotation');
-  assert.ok(!readdirSync(certDir).includes('aaaa1.pem'), 'the rotated-out certificate file is removed');
+  assert.equal((await proc.proc())!.reloads, reloads, 'certificates rotated, added and removed without a reload');
+  assert.equal(readdirSync(certDir).filter((f) => f.endsWith('.pem')).length, 2, 'the removed certificate file is gone');
+  assert.match(readFileSync(haproxyPaths(dir).config, 'utf8'), /ssl crt-list/, 'a reload would read the same files');
+  const listFile = /ssl crt-list (\S+)/.exec(readFileSync(haproxyPaths(dir).config, 'utf8'))![1]!;
+  assert.equal(readFileSync(listFile, 'utf8').split('\n').filter(Boolean).length, 2, 'the crt-list file says what serves');
 });
 
 test('a configuration HAProxy rejects is never loaded: the previous one keeps serving, the failure is reported', async (t) => {

@@ -4,6 +4,7 @@ import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/co
 import { HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk, type RenderedConfig } from './haproxy-config';
 import { ensureHaproxy, HaproxyProcess, haproxyPaths, haproxyPrivileges, type HaproxyPaths, type HaproxyPrivileges } from './haproxy-process';
 import { observe, parseShowStat, serverStateFile, type TargetMemory } from './haproxy-stats';
+import { loggableCommand } from './certificate-plan';
 
 /** How one load balancer runs on this host, for the control plane's DescribeLoadBalancers State. */
 export interface LoadBalancerStatusReport {
@@ -169,7 +170,7 @@ export class LoadBalancerHost {
 
   private async apply(proc: HaproxyProcess, next: RenderedConfig): Promise<void> {
     const running = this.current !== undefined && (await proc.isRunning());
-    if (running && this.current!.text === next.text) {
+    if (running && this.current!.text === next.text && (await this.filesWritten(next.files))) {
       // Nothing to load; an adopted HAProxy now has its servers known for health reports.
       this.current = next;
       return;
@@ -185,6 +186,7 @@ export class LoadBalancerHost {
       try {
         for (const c of plan.commands) await this.runtimeCommand(proc, c);
         this.current = next;
+        await this.removeStaleFiles(next.files);
         if (plan.commands.length > 0) this.log.info({ commands: plan.commands.length }, 'load balancer targets changed through the runtime API, without a reload');
         return;
       } catch (e) {
@@ -215,7 +217,7 @@ export class LoadBalancerHost {
     return `${this.paths.dir}/certs`;
   }
 
-  /** Certificate files and crt-lists, 0600 in a 0700 directory: only root (the master) reads them. Named by content, so never rewritten in place. */
+  /** Certificate files and crt-lists, 0600 in a 0700 directory: only root (the master) reads them. Replaced atomically (rename). */
   private async writeFiles(files: Map<string, string>): Promise<void> {
     if (files.size === 0) return;
     await fs.mkdir(this.certDir, { recursive: true, mode: 0o700 });
@@ -224,6 +226,12 @@ export class LoadBalancerHost {
       const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
       if (existing !== content) await this.writeAtomically(file, content);
     }
+  }
+
+  /** Whether every file already has this content on disk (what serves: the agent writes files before loading them). */
+  private async filesWritten(files: Map<string, string>): Promise<boolean> {
+    for (const [file, content] of files) if ((await fs.readFile(file, 'utf8').catch(() => undefined)) !== content) return false;
+    return true;
   }
 
   /** Files no configuration names any more (rotated or removed certificates): the old worker read them at its start. */
@@ -245,7 +253,7 @@ export class LoadBalancerHost {
     for (;;) {
       const answer = (await proc.runtime(command)).trim();
       if (runtimeAnswerOk(command, answer)) return;
-      if (!command.startsWith('del server ') || Date.now() > deadline) throw new Error(`HAProxy runtime API refused '${command}': ${answer.slice(0, 200)}`);
+      if (!command.startsWith('del server ') || Date.now() > deadline) throw new Error(`HAProxy runtime API refused '${loggableCommand(command)}': ${answer.slice(0, 200)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

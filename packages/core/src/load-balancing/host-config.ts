@@ -35,6 +35,20 @@ export interface HostTarget {
   address: string;
   port: number;
   draining: boolean;
+  /**
+   * TCP groups: where the target's host agent answers whether the container
+   * behind the published port accepts connections (HAProxy `agent-check`);
+   * absent when its agent does not serve target checks.
+   */
+  agentCheckPort?: number;
+}
+
+/** The instance attribute an agent sets when it serves target checks (agent target-check-server.ts). */
+export const TARGET_CHECK_PORT_ATTRIBUTE = 'ecs.capability.stevedore.target-check-port';
+
+function agentCheckPortOf(instance: ContainerInstance | undefined): number | undefined {
+  const v = Number(instance?.attributes.find((a) => a.name === TARGET_CHECK_PORT_ATTRIBUTE)?.value);
+  return Number.isInteger(v) && v >= 1 && v <= 65535 ? v : undefined;
 }
 
 export interface HostTargetGroup {
@@ -70,7 +84,7 @@ export interface HostRule {
 /** A certificate as the load balancer host needs it: PEM certificate, chain and private key in one file. */
 export interface HostCertificate {
   arn: string;
-  /** Content hash: the file name on the host, so a re-imported certificate is a new file (and a reload). */
+  /** Content hash: a re-imported certificate changes the set's version (the agent then rotates it through HAProxy's runtime API). */
   id: string;
   pem: string;
 }
@@ -216,8 +230,11 @@ export function hostSetFor(instance: ContainerInstance, state: LoadBalancingStat
       const targets = state.targets
         .filter((t) => t.targetGroupArn === arn)
         .flatMap((t): HostTarget[] => {
-          const address = tg.targetType === 'ip' ? t.id : instancesById.get(t.id)?.hostIp;
-          return address ? [{ registrationId: t.registrationId, id: t.id, address, port: t.port, draining: t.state === 'draining' }] : [];
+          const instance = tg.targetType === 'ip' ? undefined : instancesById.get(t.id);
+          const address = tg.targetType === 'ip' ? t.id : instance?.hostIp;
+          // Only TCP checks are fooled by docker-proxy accepting first; HTTP checks need an answer.
+          const agentCheckPort = tg.protocol === 'TCP' ? agentCheckPortOf(instance) : undefined;
+          return address ? [{ registrationId: t.registrationId, id: t.id, address, port: t.port, draining: t.state === 'draining', ...(agentCheckPort !== undefined ? { agentCheckPort } : {}) }] : [];
         })
         .sort((a, b) => a.registrationId.localeCompare(b.registrationId));
       return {
