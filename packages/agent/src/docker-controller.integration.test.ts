@@ -138,6 +138,18 @@ describe('DockerController on the real dockerd', { skip }, () => {
     await controller.removeContainer(id); // already gone is fine
   });
 
+  it("runs a health check command once by exec (startup checks): exit code, the container's environment, timeout", async () => {
+    const id = await controller.createContainer(createRequest('probe', { command: ['sleep', '300'], environment: [{ name: 'READY', value: 'yes' }] }));
+    await controller.startContainer(id);
+    assert.equal(await controller.runHealthCheck(id, ['/bin/sh', '-c', 'test "$READY" = yes'], 5000), true);
+    assert.equal(await controller.runHealthCheck(id, ['/bin/sh', '-c', 'exit 3'], 5000), false);
+    const t0 = Date.now();
+    assert.equal(await controller.runHealthCheck(id, ['sleep', '10'], 300), false, 'timed out');
+    assert.ok(Date.now() - t0 < 5000);
+    await controller.removeContainer(id);
+    await assert.rejects(controller.runHealthCheck(id, ['true'], 1000), 'a container that is gone');
+  });
+
   it('demultiplexes logs, tail and follow (which ends when the container stops)', async () => {
     const id = await controller.createContainer(createRequest('logs', { command: ['sh', '-c', 'echo out1; echo err1 >&2; echo out2; sleep 1; echo late'] }));
     await controller.startContainer(id);

@@ -30,6 +30,8 @@ export const DOCKER_TIMEOUTS = {
   remove: 5 * MINUTE,
   /** Volume create/remove touch only the volume driver (local: a directory). */
   volume: MINUTE,
+  /** Creating an exec (a startup health check): daemon bookkeeping only; the check's own timeout bounds the run. */
+  execCreate: 30 * SECOND,
   /** Opening a log stream; following it afterwards has no deadline (it lasts as long as the reader). */
   logsOpen: 30 * SECOND,
   /** Delay before reopening a broken event stream, so a restarting dockerd is not hammered. */

@@ -38,6 +38,13 @@ export interface ContainerController {
    * report it as ECS does without init: CannotStartContainerError.
    */
   initExecFailure(runtimeId: string): Promise<string | undefined>;
+  /**
+   * Runs a container's health check command once, as Docker's probe does (an
+   * exec in the container: its user, environment and namespaces); true when it
+   * exits 0 within timeoutMs. For the agent's startup checks
+   * (worker/startup-check.ts); Docker keeps running its own probes.
+   */
+  runHealthCheck(runtimeId: string, argv: string[], timeoutMs: number): Promise<boolean>;
 }
 
 /** Exit codes of an init (tini) whose exec of the command failed: 127 not found, 126 not executable. */

@@ -232,6 +232,28 @@ export class DockerController implements ContainerController, StatsSource {
     return parseInitExecFailure(text);
   }
 
+  async runHealthCheck(runtimeId: string, argv: string[], timeoutMs: number): Promise<boolean> {
+    const exec = await this.docker.getContainer(runtimeId).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, abortSignal: deadline(DOCKER_TIMEOUTS.execCreate) } as Docker.ExecCreateOptions);
+    // Attached, so the stream ends when the command exits; its output is dropped (Docker keeps the probes' output, we need only the code).
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const finished = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      stream.on('end', () => done(true));
+      stream.on('close', () => done(true));
+      stream.on('error', () => done(false));
+      stream.resume();
+    });
+    // Timed out: the command is left to finish on its own, as Docker's own probes are.
+    stream.destroy();
+    if (!finished) return false;
+    const info = await exec.inspect({ abortSignal: deadline(DOCKER_TIMEOUTS.inspect) } as object);
+    return info.ExitCode === 0;
+  }
+
   /**
    * Streams a container's logs, follow or not: never the whole log in memory
    * (dockerode buffers a non-follow read, so this dials the stream itself),

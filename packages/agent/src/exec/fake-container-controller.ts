@@ -59,6 +59,10 @@ export class FakeContainerController implements ContainerController {
   startError: ((c: FakeContainer) => string | undefined) | undefined;
   /** Called right after a container starts (e.g. to make it exit at once). */
   onStart: ((c: FakeContainer) => void) | undefined;
+  /** The answer of a container's health check command run by exec (runHealthCheck); none: it fails. */
+  healthCheckPasses: ((c: FakeContainer) => boolean) | undefined;
+  /** Health check commands run by exec, as [container name, argv]. */
+  readonly healthChecksRun: [string, string[]][] = [];
   /** Containers whose main process ignores SIGTERM: a stop ends in SIGKILL (137). */
   readonly ignoreSigterm = new Set<string>();
   private nextId = 1;
@@ -196,6 +200,14 @@ export class FakeContainerController implements ContainerController {
   async initExecFailure(runtimeId: string): Promise<string | undefined> {
     const c = this.containers.get(runtimeId);
     return c ? parseInitExecFailure(c.logs.map((l) => l.data.toString()).join('')) : undefined;
+  }
+
+  async runHealthCheck(runtimeId: string, argv: string[], _timeoutMs: number): Promise<boolean> {
+    const c = this.containers.get(runtimeId);
+    if (!c) throw new DockerError(404, `No such container: ${runtimeId}`);
+    if (c.state !== 'running') throw new DockerError(409, `Container ${runtimeId} is not running`);
+    this.healthChecksRun.push([c.labels[LABEL.container] ?? c.name, argv]);
+    return this.healthCheckPasses?.(c) ?? false;
   }
 
   // ---- test hooks: what processes, operators and the daemon do ----

@@ -1,13 +1,9 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_HOST_ACCESS, systemClock, type ContainerDefinition, type HostAccess, type TaskAssignment, type TaskReport } from '@stevedore/core';
+import { NO_HOST_ACCESS, type ContainerDefinition, type HostAccess, type TaskAssignment } from '@stevedore/core';
 import { FakeContainerController } from '../exec/fake-container-controller';
-import { silentLogger } from '../logger';
 import { assignment, containerDef } from '../testing/builders';
-import { waitFor } from '../testing/wait-for';
-import { ImagePuller } from './image-puller';
-import { MemoryTaskJournal } from './task-journal';
-import { Worker } from './worker';
+import { startWorkerRig, stopWorkerRigs } from '../testing/worker-rig';
 
 // The agent's own host-access check (defence in depth): assignments forged
 // or sent by a buggy control plane, beyond the policy they carry, end
@@ -15,32 +11,12 @@ import { Worker } from './worker';
 // no container.
 const IMAGE = 'registry.invalid/app:1';
 
-const workers: Worker[] = [];
-afterEach(() => {
-  while (workers.length) workers.pop()!.stop();
-});
+afterEach(stopWorkerRigs);
 
 async function rig() {
   const fake = new FakeContainerController();
   fake.registry.add(IMAGE);
-  const latest = new Map<string, TaskReport>();
-  const worker = new Worker({
-    controller: fake,
-    images: new ImagePuller(fake, 'default', undefined, silentLogger()),
-    journal: new MemoryTaskJournal(),
-    clock: systemClock,
-    log: silentLogger(),
-    instanceId: 'i-host',
-    hostIp: '127.0.0.2',
-    agentVersion: 't',
-    defaultStopTimeoutSeconds: 5,
-    cleanupWaitMs: 3600_000,
-    reports: { report: (r) => latest.set(r.taskArn, r), forget: () => undefined },
-  });
-  await worker.start();
-  workers.push(worker);
-  const until = (a: TaskAssignment, status: string) => waitFor(`task ${status}`, () => (latest.get(a.taskArn)?.lastStatus === status ? latest.get(a.taskArn) : undefined));
-  return { fake, worker, until };
+  return startWorkerRig({ fake, instanceId: 'i-host' });
 }
 
 const app = (over: Partial<ContainerDefinition> = {}): ContainerDefinition => containerDef({ name: 'app', image: IMAGE, ...over });

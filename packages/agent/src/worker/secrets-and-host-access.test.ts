@@ -2,48 +2,24 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { hostAccessOf, systemClock, type TaskAssignment, type TaskReport, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toDockerCreateOptions } from '../docker/create-options';
 import { FakeContainerController } from '../exec/fake-container-controller';
 import { REDACT_PATHS } from '../logger';
 import { assignment, containerDef, TEST_IMAGE } from '../testing/builders';
-import { waitFor } from '../testing/wait-for';
-import { ImagePuller } from './image-puller';
+import { startWorkerRig, stopWorkerRigs } from '../testing/worker-rig';
 import { MemoryTaskJournal } from './task-journal';
-import { Worker } from './worker';
 
 const VALUE = 'pa55-w0rd-that-must-not-leak';
 
-const workers: Worker[] = [];
-afterEach(() => {
-  while (workers.length) workers.pop()!.stop();
-});
+afterEach(stopWorkerRigs);
 
 async function rig() {
-  const fake = new FakeContainerController();
-  fake.images.add(TEST_IMAGE);
-  const latest = new Map<string, TaskReport>();
   let logged = '';
   const log = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, new Writable({ write: (c, _e, cb) => ((logged += String(c)), cb()) }));
   const journal = new MemoryTaskJournal();
-  const worker = new Worker({
-    controller: fake,
-    images: new ImagePuller(fake, 'default', undefined, log),
-    journal,
-    clock: systemClock,
-    log,
-    instanceId: 'i-secrets',
-    hostIp: '127.0.0.2',
-    agentVersion: 't',
-    defaultStopTimeoutSeconds: 5,
-    cleanupWaitMs: 3600_000,
-    reports: { report: (r) => latest.set(r.taskArn, r), forget: () => undefined },
-    secretsWaitMs: 300,
-  });
-  await worker.start();
-  workers.push(worker);
-  const until = (a: TaskAssignment, status: string) => waitFor(`task ${status}`, () => (latest.get(a.taskArn)?.lastStatus === status ? latest.get(a.taskArn) : undefined));
-  return { fake, worker, journal, until, logs: () => logged };
+  const r = await startWorkerRig({ log, journal, instanceId: 'i-secrets', secretsWaitMs: 300 });
+  return { ...r, journal, logs: () => logged };
 }
 
 const secretsOf = (a: TaskAssignment, s: TaskSecrets) => new Map([[a.taskArn, s]]);

@@ -15,12 +15,15 @@ import { nextStep, type Step } from '../exec/next-step';
 import { shouldRestart } from '../exec/restart-policy';
 import { Mailbox } from './mailbox';
 import type { TaskJournal } from './task-journal';
+import { healthCheckArgv, startupCheckOffsets, startupCheckTimeoutMs } from './startup-check';
 import {
   applyObservation,
+  awaitsStartupCheck,
   buildReport,
   checkEssential,
   markStopped,
   newContainerState,
+  passStartupCheck,
   setStop,
   toTaskView,
   updatePullTimes,
@@ -113,7 +116,10 @@ export type RunnerMessage =
   /** The control plane applied a report of ours. */
   | { kind: 'acknowledged'; lastStatus: string }
   /** The control plane no longer knows the task: never report it again, clean it up once stopped. */
-  | { kind: 'forget' };
+  | { kind: 'forget' }
+  /** Run startup check `attempt` of the container run that started at `startedAt` (worker/startup-check.ts). */
+  | { kind: 'startupCheck'; container: string; startedAt: number; attempt: number }
+  | { kind: 'startupCheckResult'; container: string; startedAt: number; attempt: number; passed: boolean };
 
 export const DEFAULT_PAUSE: PauseSettings = { image: 'busybox:stable', command: ['sleep', '2147483647'] };
 
@@ -230,6 +236,12 @@ export class TaskRunner {
         break;
       case 'forget':
         this.state.forgotten = true;
+        break;
+      case 'startupCheck':
+        this.startupCheck(msg.container, msg.startedAt, msg.attempt);
+        break;
+      case 'startupCheckResult':
+        this.onStartupCheckResult(msg);
         break;
     }
     this.evaluate();
@@ -396,6 +408,7 @@ export class TaskRunner {
       case 'start':
         this.applyLook(c, result);
         if (c.known === 'CREATED') markStopped(c, `${ERROR_PREFIX.start}: container did not stay up after start`, true);
+        if (c.startedAt !== undefined) this.startupCheck(c.name, c.startedAt, 0);
         break;
       case 'stop':
         this.applyLook(c, result);
@@ -610,6 +623,35 @@ export class TaskRunner {
       }
       if (spec.launchType === 'FARGATE') await this.ctx.cgroups?.remove(spec.taskId);
     })().catch((err: unknown) => this.ctx.log.warn({ err: runtimeMessage(err) }, 'releasing the task namespaces failed; cleanup retries'));
+  }
+
+  /** Runs startup check `attempt` (outside the mailbox, like any Docker call) if the run still awaits one. */
+  private startupCheck(name: string, startedAt: number, attempt: number): void {
+    const c = this.container(name);
+    const h = c?.definition?.healthCheck;
+    const argv = h && healthCheckArgv(h);
+    if (!c || !h || !argv || this.state.desired !== 'RUNNING' || !awaitsStartupCheck(c, startedAt)) return;
+    const id = c.runtimeId!;
+    const post = (passed: boolean) => this.post({ kind: 'startupCheckResult', container: name, startedAt, attempt, passed });
+    this.ctx.controller.runHealthCheck(id, argv, startupCheckTimeoutMs(h)).then(post, (err: unknown) => {
+      this.ctx.log.debug({ container: name, err: runtimeMessage(err) }, 'startup health check could not run');
+      post(false);
+    });
+  }
+
+  private onStartupCheckResult(msg: { container: string; startedAt: number; attempt: number; passed: boolean }): void {
+    const c = this.container(msg.container);
+    if (!c) return;
+    if (msg.passed) {
+      if (passStartupCheck(c, msg.startedAt)) this.ctx.log.info({ container: c.name, attempt: msg.attempt }, 'startup health check passed: HEALTHY before Docker\'s first probe');
+      return;
+    }
+    // A failure never counts (Docker's probes decide UNHEALTHY): try again, until Docker's first probe is due.
+    const offsets = startupCheckOffsets(c.definition!.healthCheck!);
+    const next = msg.attempt + 1;
+    if (next < offsets.length && awaitsStartupCheck(c, msg.startedAt)) {
+      this.later(offsets[next]! - offsets[msg.attempt]!, { kind: 'startupCheck', container: c.name, startedAt: msg.startedAt, attempt: next });
+    }
   }
 
   private run(container: string, action: Action, fn: () => Promise<ActionResult>): void {

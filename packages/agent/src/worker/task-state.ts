@@ -39,6 +39,8 @@ export interface ContainerState {
   failed?: boolean;
   /** Times the restart policy started it again in place (TMDS `RestartCount`); journaled with the task. */
   restartCount?: number;
+  /** startedAt of the run whose startup check passed (worker/startup-check.ts): HEALTHY until Docker's own verdict. */
+  startupCheckPassed?: number;
 }
 
 export interface TaskState {
@@ -92,6 +94,28 @@ export function toHealth(h: DockerHealth | undefined): HealthStatus {
   return h === 'healthy' ? 'HEALTHY' : h === 'unhealthy' ? 'UNHEALTHY' : 'UNKNOWN';
 }
 
+/**
+ * Docker's verdict once it has one; before it (Docker still `starting`), HEALTHY
+ * if a startup check of this very run passed: a restart in place starts over.
+ */
+export function observedHealth(c: ContainerState, obs: ContainerObservation): HealthStatus {
+  const docker = toHealth(obs.health);
+  return docker === 'UNKNOWN' && c.startupCheckPassed !== undefined && c.startupCheckPassed === obs.startedAt ? 'HEALTHY' : docker;
+}
+
+/** Whether a startup check of the run that started at `startedAt` may still change anything. */
+export function awaitsStartupCheck(c: ContainerState, startedAt: number): boolean {
+  return c.known === 'RUNNING' && c.applied === 'RUNNING' && c.health === 'UNKNOWN' && c.startedAt === startedAt && !!c.definition?.healthCheck;
+}
+
+/** A startup check of the run that started at `startedAt` passed: HEALTHY, unless Docker spoke first or the run is over. */
+export function passStartupCheck(c: ContainerState, startedAt: number): boolean {
+  if (!awaitsStartupCheck(c, startedAt)) return false;
+  c.startupCheckPassed = startedAt;
+  c.health = 'HEALTHY';
+  return true;
+}
+
 function advance(c: ContainerState, to: ContainerStatus): boolean {
   if (rank(to) <= rank(c.known)) return false;
   c.known = to;
@@ -129,7 +153,7 @@ export function applyObservation(c: ContainerState, obs: ContainerObservation | 
   }
   // Docker keeps probing state after exit (a stopped container may read `unhealthy`): only a live container's health counts.
   if (c.definition?.healthCheck && obs.running) {
-    const h = toHealth(obs.health);
+    const h = observedHealth(c, obs);
     if (h !== c.health) {
       c.health = h;
       changed = true;
