@@ -7,10 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import { startCluster } from '../helpers/cluster';
+import { AGENT_NODE_FLAGS, startCluster } from '../helpers/cluster';
 import { TEST_IMAGE } from '../helpers/docker';
 
 const N = Number(process.env['BENCH_TASKS'] ?? 20);
+// BENCH_AGENT_NODE_FLAGS="--max-semi-space-size=1" compares the agent under other node flags (e.g. without --lite-mode).
+if (process.env['BENCH_AGENT_NODE_FLAGS'] !== undefined) AGENT_NODE_FLAGS.splice(0, AGENT_NODE_FLAGS.length, ...process.env['BENCH_AGENT_NODE_FLAGS'].split(' ').filter(Boolean));
+
+/** CPU seconds (user + system) a process used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
 
 function rssMiB(pid: number | undefined): number {
   if (pid === undefined) return NaN;
@@ -71,6 +80,10 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 2000));
     const loaded = { agent: rssMiB(c.pids().agents[0]), controlPlane: rssMiB(c.pids().controlPlane) };
+    // Steady state with 50 tasks (event stream, stats, resyncs): the agent's CPU over 20 s.
+    const cpu0 = cpuSeconds(c.pids().agents[0]);
+    await new Promise((r) => setTimeout(r, 20_000));
+    const agentCpuPct = ((cpuSeconds(c.pids().agents[0]) - cpu0) / 20) * 100;
     for (const arn of arns) await c.call('StopTask', { task: arn });
 
     const floor = dockerFloor(N).sort((a, b) => a - b);
@@ -83,6 +96,7 @@ async function main(): Promise<void> {
     console.log(`overhead ratio: p50 ${(pct(latencies, 50) / pct(floor, 50)).toFixed(2)}  p95 ${(pct(latencies, 95) / pct(floor, 95)).toFixed(2)}   (goal p50 <= 1.3)`);
     console.log(`agent RSS (MiB):          idle ${idle.agent.toFixed(1)}  with 50 tasks ${loaded.agent.toFixed(1)}   (goal <= 60)`);
     console.log(`control plane RSS (MiB):  idle ${idle.controlPlane.toFixed(1)}  with 50 tasks ${loaded.controlPlane.toFixed(1)}`);
+    console.log(`agent CPU with 50 tasks, 20 s: ${agentCpuPct.toFixed(1)} % of one core; agent node flags: ${AGENT_NODE_FLAGS.join(' ')}`);
   } finally {
     for (const fn of hooks) await fn();
   }
