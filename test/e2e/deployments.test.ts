@@ -202,7 +202,8 @@ describe('rolling deployments on real Docker', () => {
     const next = await update('roll', { taskDefinition: v2 });
     const s = await until('roll', 'deployment COMPLETED', (x) => deployment(x, next)?.rolloutState === 'COMPLETED');
     const seen = await checker.stop();
-    assert.ok(seen.samples >= 20, `only ${seen.samples} samples`);
+    // The checker watched the whole rollout: about 2 s since the agent's startup checks (HEALTHY right after start), so 10 samples at 100 ms.
+    assert.ok(seen.samples >= 10, `only ${seen.samples} samples`);
     assert.ok(seen.minHealthy >= 4, `healthy fell to ${seen.minHealthy}`);
     assert.ok(seen.maxTotal <= 8, `RUNNING + PENDING reached ${seen.maxTotal}`);
     assert.deepEqual(s.deployments.map((d: any) => [d.id, d.status, d.runningCount]), [[next, 'PRIMARY', 4]]);
@@ -306,7 +307,7 @@ describe('rolling deployments on real Docker', () => {
     const v2 = await register(web('e2e-kill', { environment: [{ name: 'VERSION', value: '2' }] }));
     const first = await createService('kill', v1);
     const next = await update('kill', { taskDefinition: v2 });
-    // New tasks RUNNING but not yet healthy (the first probe is 5 s after start): the middle of the rollout.
+    // New tasks RUNNING, maybe not yet healthy (startup checks run right after start): the middle of the rollout.
     await waitFor(async () => (await serviceTasks('kill')).filter((t) => t.startedBy === next && t.lastStatus === 'RUNNING').length >= 1, { description: 'a new task RUNNING', timeoutMs: 60_000, intervalMs: 100 });
     await c.stopControlPlane('SIGKILL');
     await c.startControlPlane();
