@@ -207,7 +207,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     defaultStopTimeoutSeconds: cfg.stopTimeoutSeconds,
     cleanupWaitMs: cfg.cleanupWaitMs,
     pause: { image: cfg.pauseImage, command: cfg.pauseCommand },
-    cgroups: new TaskCgroups(),
+    cgroups: new TaskCgroups('/sys/fs/cgroup', facts.cgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs'),
     storageQuota,
     restartPeriodScale: cfg.restartAttemptPeriodScale,
     reports: reporter,

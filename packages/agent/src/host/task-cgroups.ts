@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { expandSlice, sliceSetUp, sliceTearDown, taskSliceName } from './systemd-slices';
 
 /**
  * One cgroup per FARGATE task (docs/design/fargate.md): the agent creates
@@ -12,8 +14,9 @@ import * as path from 'node:path';
  * cgroup v1 (this project's hosts): the `cpu` and `memory` hierarchies get
  * the limits; runc creates the same path in the other hierarchies by itself,
  * and `remove` deletes it from all of them. cgroup v2: one directory, the
- * cpu and memory controllers enabled for its children. Docker's cgroupfs
- * driver only: with the systemd driver a parent must be a slice.
+ * cpu and memory controllers enabled for its children. Under Docker's
+ * systemd cgroup driver the parent is the slice `stevedore-<id>.slice`,
+ * sized through systemd instead (systemd-slices.ts).
  */
 export const CFS_PERIOD_US = 100_000;
 const CPU_UNITS_PER_VCPU = 1024;
@@ -56,9 +59,18 @@ export function cgroupWrites(version: 1 | 2, taskId: string, limits: TaskLimits)
   };
 }
 
-/** Docker's CgroupParent for a task's containers. */
-export function cgroupParentOf(taskId: string): string {
-  return `/stevedore/${taskId}`;
+export type CgroupDriver = 'cgroupfs' | 'systemd';
+
+/** Docker's CgroupParent for a task's containers: a path under cgroupfs, a slice name under systemd. */
+export function cgroupParentOf(taskId: string, driver: CgroupDriver = 'cgroupfs'): string {
+  return driver === 'systemd' ? taskSliceName(taskId) : `/stevedore/${taskId}`;
+}
+
+/** Runs `systemctl ARGS`, rejecting with its stderr. */
+export function runSystemctl(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('systemctl', args, { timeout: 30_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`systemctl ${args.join(' ')}: ${String(stderr).trim() || err.message}`)) : resolve()));
+  });
 }
 
 const TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -66,7 +78,12 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class TaskCgroups {
   private version: Promise<1 | 2> | undefined;
 
-  constructor(private readonly root = '/sys/fs/cgroup') {}
+  constructor(
+    private readonly root = '/sys/fs/cgroup',
+    /** Docker's `CgroupDriver` (docker info). */
+    private readonly driver: CgroupDriver = 'cgroupfs',
+    private readonly systemctl: (args: string[]) => Promise<void> = runSystemctl,
+  ) {}
 
   private detect(): Promise<1 | 2> {
     this.version ??= fs.access(path.join(this.root, 'cgroup.controllers')).then(
@@ -80,6 +97,12 @@ export class TaskCgroups {
   async create(taskId: string, limits: TaskLimits): Promise<string> {
     if (!TASK_ID.test(taskId)) throw new Error(`bad task id for a cgroup: ${JSON.stringify(taskId)}`);
     const version = await this.detect();
+    if (this.driver === 'systemd') {
+      const slice = taskSliceName(taskId);
+      expandSlice(slice); // throws for a name Docker would refuse, before any container is created
+      for (const args of sliceSetUp(version, slice, limits)) await this.systemctl(args);
+      return slice;
+    }
     const { dirs, files } = cgroupWrites(version, taskId, limits);
     for (const d of dirs) await fs.mkdir(path.join(this.root, d), { recursive: true });
     for (const [file, value] of files) {
@@ -101,6 +124,11 @@ export class TaskCgroups {
    */
   async remove(taskId: string): Promise<void> {
     if (!TASK_ID.test(taskId)) return;
+    if (this.driver === 'systemd') {
+      // A slice already stopped or never started: nothing to undo.
+      for (const args of sliceTearDown(taskSliceName(taskId))) await this.systemctl(args).catch(() => undefined);
+      return;
+    }
     const version = await this.detect();
     const candidates =
       version === 2
