@@ -25,6 +25,12 @@ export interface HostGroupHostView {
   containerInstanceId?: string;
   nonDaemonTasks: number;
   daemonTasks: number;
+  /**
+   * Why the host is gone for good, when it is (its container instance was
+   * judged lost after the lost-instance grace, or deregistered): Auto
+   * Scaling's unhealthy instance, replaced by the group.
+   */
+  lost?: string;
 }
 
 export interface HostGroupView {
@@ -59,6 +65,10 @@ export function reconcileHostGroup(group: HostGroupView, hosts: readonly HostGro
     if (h.lifecycleState === 'Pending:Wait' && h.containerInstanceId) out.inService.push(h.id);
     else if (h.lifecycleState === 'Pending:Wait' && h.createdAt !== undefined && now - h.createdAt >= joinTimeoutMs) {
       out.destroy.push({ id: h.id, reason: `the host did not join the cluster within ${Math.round(joinTimeoutMs / 1000)} s` });
+      gone.add(h.id);
+    } else if ((h.lifecycleState === 'InService' || h.lifecycleState === 'Terminating:Wait') && h.lost !== undefined) {
+      // Its agent will not come back to drain it: destroy it, and the count below launches its replacement.
+      out.destroy.push({ id: h.id, reason: `the host is unhealthy: ${h.lost}` });
       gone.add(h.id);
     } else if (h.lifecycleState === 'Terminating:Wait' && readyToDestroy({ joined: h.containerInstanceId !== undefined, nonDaemonTasks: h.nonDaemonTasks, daemonTasks: h.daemonTasks })) {
       out.destroy.push({ id: h.id, reason: 'the host drained' });

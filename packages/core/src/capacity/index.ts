@@ -4,3 +4,4 @@ export * from './scaling-decision';
 export * from './termination';
 export * from './host-group';
 export * from './model';
+export * from './provisioning';

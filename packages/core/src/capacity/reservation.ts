@@ -64,3 +64,26 @@ export function hostsNeeded(hosts: readonly ScalingHost[], waiting: readonly Tas
   const extra = size ? hostsForTasks(waiting, size).hosts : 1;
   return busy + extra;
 }
+
+/** A joined host of a group, for the warm-up split. */
+export interface JoinedHost {
+  running: boolean;
+  /** When its container instance registered. */
+  joinedAt: number;
+}
+
+/**
+ * ECS's instanceWarmupPeriod: a host that joined less than the warm-up ago
+ * does not count toward scaling decisions yet (neither in N nor, through
+ * its tasks, in M); it counts as still launching, so a further scale-out
+ * waits for it instead of adding more.
+ */
+export function splitWarmingHosts<H extends JoinedHost>(hosts: readonly H[], now: number, warmupSeconds: number): { counted: H[]; warming: number } {
+  const counted: H[] = [];
+  let warming = 0;
+  for (const h of hosts) {
+    if (h.running && now - h.joinedAt < warmupSeconds * 1000) warming++;
+    else counted.push(h);
+  }
+  return { counted, warming };
+}

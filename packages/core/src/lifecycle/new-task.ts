@@ -1,6 +1,6 @@
 import { newId } from '../arn';
 import type { Tag, TaskDefinition } from '../model/task-definition';
-import type { AwsVpcConfiguration, LaunchType, Task, TaskOverride } from '../model/task';
+import type { AwsVpcConfiguration, LaunchType, Task, TaskOverride, TaskProvisioning } from '../model/task';
 import { networkInterfaceIds } from '../launch/fargate';
 import { applyOverrides } from '../validation/overrides';
 import { taskReservation } from '../validation/task-reservation';
@@ -9,7 +9,8 @@ export interface NewTaskSpec {
   clusterName: string;
   td: TaskDefinition;
   overrides?: TaskOverride;
-  containerInstanceId: string;
+  /** Absent: the task waits in PROVISIONING for capacity (a host-group capacity provider scaling out). */
+  containerInstanceId?: string;
   group: string;
   startedBy?: string;
   tags?: Tag[];
@@ -20,12 +21,14 @@ export interface NewTaskSpec {
   platformVersion?: string;
   /** awsvpc task definitions: the launch's awsvpcConfiguration (recorded, shown in the ENI attachment). */
   awsvpcConfiguration?: AwsVpcConfiguration;
+  provisioning?: TaskProvisioning;
 }
 
 /**
- * A task as RunTask and the service scheduler create it: already placed on
- * its instance, PENDING, desired RUNNING, with the reservation that placement
- * counted. Tasks never move: to move one, stop it and create another.
+ * A task as RunTask and the service scheduler create it: placed on its
+ * instance and PENDING, or (no instance yet) PROVISIONING while a capacity
+ * provider adds a host; desired RUNNING, with the reservation that placement
+ * counts. Tasks never move: to move one, stop it and create another.
  */
 export function newTask(spec: NewTaskSpec): Task {
   const overrides = spec.overrides ?? {};
@@ -36,8 +39,7 @@ export function newTask(spec: NewTaskSpec): Task {
     taskDefinitionArn: spec.td.taskDefinitionArn,
     family: spec.td.family,
     revision: spec.td.revision,
-    containerInstanceId: spec.containerInstanceId,
-    lastStatus: 'PENDING',
+    lastStatus: spec.containerInstanceId === undefined ? 'PROVISIONING' : 'PENDING',
     desiredStatus: 'RUNNING',
     healthStatus: 'UNKNOWN',
     cpu: reservation.cpu,
@@ -67,6 +69,8 @@ export function newTask(spec: NewTaskSpec): Task {
       return tc;
     }),
   };
+  if (spec.containerInstanceId !== undefined) t.containerInstanceId = spec.containerInstanceId;
+  if (spec.provisioning !== undefined) t.provisioning = spec.provisioning;
   if (spec.startedBy !== undefined) t.startedBy = spec.startedBy;
   if (spec.capacityProviderName !== undefined) t.capacityProviderName = spec.capacityProviderName;
   if (spec.platformVersion !== undefined) t.platformVersion = spec.platformVersion;

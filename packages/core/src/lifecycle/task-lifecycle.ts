@@ -15,7 +15,11 @@ export interface StopRequest {
   now: number;
 }
 
-/** desiredStatus -> STOPPED. A second stop keeps the first reason (ECS does too). */
+/**
+ * desiredStatus -> STOPPED. A second stop keeps the first reason (ECS does too).
+ * A task still in PROVISIONING has no agent that could report its stop: it
+ * is STOPPED at once (nothing ever ran).
+ */
 export function requestStop<T extends Task>(task: T, req: StopRequest): T | undefined {
   if (task.desiredStatus === 'STOPPED') return undefined;
   const next: T = {
@@ -27,7 +31,28 @@ export function requestStop<T extends Task>(task: T, req: StopRequest): T | unde
     assignmentVersion: task.assignmentVersion + 1,
   };
   if (task.lastStatus !== 'STOPPED' && next.stoppingAt === undefined) next.stoppingAt = req.now;
+  if (isUnplaced(task)) {
+    next.lastStatus = 'STOPPED';
+    next.executionStoppedAt = req.now;
+    next.stoppedAt = req.now;
+    next.containers = task.containers.map((c) => ({ ...c, status: 'STOPPED', reason: c.reason ?? req.reason }));
+  }
   return next;
+}
+
+/** Waiting in PROVISIONING for capacity: no instance, so no agent knows of it. */
+export function isUnplaced(task: Pick<Task, 'lastStatus' | 'containerInstanceId'>): boolean {
+  return task.lastStatus === 'PROVISIONING' && task.containerInstanceId === undefined;
+}
+
+/**
+ * A PROVISIONING task placed on a host that joined: the one control-plane
+ * write of lastStatus PENDING (from then on only its agent moves it). The
+ * capacity provider is the one the strategy gave it.
+ */
+export function assignToInstance<T extends Task>(task: T, instanceId: string): T | undefined {
+  if (!isUnplaced(task) || task.desiredStatus !== 'RUNNING') return undefined;
+  return { ...task, containerInstanceId: instanceId, lastStatus: 'PENDING', version: task.version + 1, assignmentVersion: task.assignmentVersion + 1 };
 }
 
 /**

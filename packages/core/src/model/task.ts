@@ -1,6 +1,8 @@
 import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { KeyValuePair, Tag } from './task-definition';
+import type { PlacementConstraint, PlacementStrategy } from './service';
+import type { CapacityProviderStrategyItem } from '../capacity/strategy';
 
 export interface NetworkBinding {
   bindIP: string;
@@ -67,6 +69,18 @@ export interface TaskContainer {
   memoryReservation?: number;
 }
 
+/**
+ * How a task launched through a host-group capacity provider strategy is
+ * placed: kept with the task, so a task waiting in PROVISIONING is placed by
+ * the same rules after a restart (docs/design/capacity-providers.md).
+ */
+export interface TaskProvisioning {
+  capacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** The launch's binding constraints (request and task definition), without the host-group one. */
+  placementConstraints: PlacementConstraint[];
+  placementStrategy: PlacementStrategy[];
+}
+
 export interface Task {
   id: string;
   clusterName: string;
@@ -93,8 +107,10 @@ export interface Task {
   overrides: TaskOverride;
   tags: Tag[];
   launchType: LaunchType;
-  /** FARGATE or FARGATE_SPOT when launched through a capacity provider strategy. */
+  /** The capacity provider the strategy gave the task (FARGATE, FARGATE_SPOT, or a host group's provider). */
   capacityProviderName?: string;
+  /** Launched through host-group capacity providers: what the provisioning placer needs to place it later. */
+  provisioning?: TaskProvisioning;
   /** FARGATE tasks: the platform version they run on ('1.4.0'). */
   platformVersion?: string;
   /** awsvpc tasks. */

@@ -26,6 +26,11 @@ export function stopLostTasks(input: ReconcileInput): LostPass {
   let mine = false;
   for (const t of input.tasks) {
     if (t.desiredStatus !== 'RUNNING' || t.lastStatus === 'STOPPED') continue;
+    // Waiting in PROVISIONING for a host: not on any instance, so nothing to lose.
+    if (t.lastStatus === 'PROVISIONING' && t.containerInstanceId === undefined) {
+      active.push(t);
+      continue;
+    }
     const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId)?.instance : undefined;
     if (isLostIn(liveness, inst)) {
       const id = t.containerInstanceId ?? 'unknown';

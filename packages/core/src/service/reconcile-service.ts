@@ -40,8 +40,12 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
   const good: ServiceTask[] = [];
   const retiring: { task: ServiceTask; reason: string }[] = [];
   for (const t of lost.active) {
-    const inst = lost.byInstance.get(t.containerInstanceId!)!.instance;
-    if (inst.status === 'DRAINING') {
+    const inst = t.containerInstanceId !== undefined ? lost.byInstance.get(t.containerInstanceId)?.instance : undefined;
+    if (!inst) {
+      // PROVISIONING (waiting for a host): counts as on its way; one of an older deployment is dropped at once.
+      if (primary && !plan.current.has(t.startedBy ?? '') && plan.launch) stop.push({ taskId: t.id, reason: reasons.scaling(primary.id), lost: false });
+      else good.push(t);
+    } else if (inst.status === 'DRAINING') {
       // ECS: pending tasks on a draining instance stop at once, running ones within the deployment bounds.
       if (t.lastStatus !== 'RUNNING') stop.push({ taskId: t.id, reason: reasons.draining(inst.id), lost: false });
       else retiring.push({ task: t, reason: reasons.draining(inst.id) });
