@@ -88,7 +88,11 @@ export class ControlPlane {
     this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
     this.metricRetention = new MetricRetention(this.store, log.child({ component: 'metric-retention' }));
     const localRootDir = path.join(config.dataDir === ':memory:' ? os.tmpdir() : config.dataDir, config.dataDir === ':memory:' ? `stevedore-host-groups-${process.pid}` : 'host-groups');
-    this.hostGroups = new HostGroupController(this.store, log.child({ component: 'host-groups' }), () => this.joinEndpoint(), { ...DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, localRootDir });
+    this.hostGroups = new HostGroupController(this.store, log.child({ component: 'host-groups' }), () => this.joinEndpoint(), {
+      ...DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS,
+      localRootDir,
+      instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
+    });
     this.capacityScaler = new CapacityScaler(this.store, log.child({ component: 'capacity-scaler' }), {
       intervalMs: config.capacity?.scalingIntervalMs ?? 15_000,
       scaleInCooldownMs: config.capacity?.scaleInCooldownMs ?? 15 * 60_000,

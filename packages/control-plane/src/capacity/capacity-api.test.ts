@@ -159,3 +159,44 @@ test('a restart in the middle of a create runs it again for the same host: never
   assert.equal(created.hosts[0].hostId, pending[0].hostId);
   assert.equal(created.hosts[0].providerId, `vm-${pending[0].hostId}`);
 });
+
+test('tasks that do not fit wait in PROVISIONING while the provider can grow, and fail as placements do once it cannot', async (t) => {
+  const h = await setup(t);
+  const g = await h.call('CreateHostGroup', { hostGroupName: 'g', cluster: 'cp', minSize: 0, maxSize: 2, joinTimeoutSeconds: 600, provisioner: execProvisioner }, SV('CreateHostGroup'));
+  const asg = (status: string) => ({ autoScalingGroupArn: g.body['hostGroup']['hostGroupArn'], managedScaling: { status, targetCapacity: 100 } });
+  await h.call('CreateCapacityProvider', { name: 'p', autoScalingGroupProvider: asg('ENABLED') });
+  await h.call('PutClusterCapacityProviders', { cluster: 'cp', capacityProviders: ['p'], defaultCapacityProviderStrategy: [{ capacityProvider: 'p', weight: 1 }] });
+  // No host at all: RunTask answers with tasks in PROVISIONING, not failures.
+  const run = await h.call('RunTask', { cluster: 'cp', taskDefinition: 'web', count: 2 });
+  assert.equal(run.status, 200, JSON.stringify(run.body));
+  assert.deepEqual(run.body['failures'], []);
+  assert.deepEqual(run.body['tasks'].map((x: any) => [x.lastStatus, x.desiredStatus, x.capacityProviderName, x.containerInstanceArn]), [
+    ['PROVISIONING', 'RUNNING', 'p', undefined],
+    ['PROVISIONING', 'RUNNING', 'p', undefined],
+  ]);
+  await h.call('CreateService', { cluster: 'cp', serviceName: 'web', taskDefinition: 'web', desiredCount: 2 });
+  const waiting = await eventually(async () => {
+    const s = (await h.call('DescribeServices', { cluster: 'cp', services: ['web'] })).body['services'][0];
+    return s.pendingCount === 2 && s;
+  }, 'the service has 2 tasks in PROVISIONING');
+  assert.ok(!waiting.events.some((e: any) => /unable to place/.test(e.message)), 'no placement failure while the provider can grow');
+  const listed = (await h.call('ListTasks', { cluster: 'cp', serviceName: 'web' })).body['taskArns'];
+  const described = (await h.call('DescribeTasks', { cluster: 'cp', tasks: listed })).body['tasks'];
+  assert.deepEqual(described.map((x: any) => x.lastStatus), ['PROVISIONING', 'PROVISIONING']);
+  // The provider can no longer scale: the waiting tasks are the usual placement failure.
+  assert.equal((await h.call('UpdateCapacityProvider', { name: 'p', autoScalingGroupProvider: { managedScaling: { status: 'DISABLED' } } })).status, 200);
+  const stopped = await eventually(async () => {
+    const all = (await h.call('DescribeTasks', { cluster: 'cp', tasks: [...run.body['tasks'].map((x: any) => x.taskArn), ...listed] })).body['tasks'];
+    return all.every((x: any) => x.lastStatus === 'STOPPED') && all;
+  }, 'the waiting tasks stopped');
+  for (const x of stopped) {
+    assert.equal(x.stopCode, 'TaskFailedToStart');
+    assert.match(x.stoppedReason, /^Unable to place a task because no container instance met all of its requirements\. .*Capacity provider p cannot add a host\.$/);
+  }
+  const events = (await h.call('DescribeServices', { cluster: 'cp', services: ['web'] })).body['services'][0].events;
+  assert.ok(events.some((e: any) => /^\(service web\) was unable to place a task because no container instance met all of its requirements/.test(e.message)), JSON.stringify(events));
+  // And RunTask now fails at once, in failures[].
+  const late = await h.call('RunTask', { cluster: 'cp', taskDefinition: 'web' });
+  assert.deepEqual(late.body['tasks'], []);
+  assert.match(late.body['failures'][0].detail, /cannot add a host/);
+});

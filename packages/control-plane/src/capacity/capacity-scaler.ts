@@ -2,13 +2,9 @@ import * as os from 'node:os';
 import type { Logger } from 'pino';
 import {
   decideScaling,
-  distributeTasks,
   hostGroupNameOfArn,
   hostsNeeded,
-  isLiveHost,
-  parseArn,
-  primaryDeployment,
-  taskReservation,
+  splitWarmingHosts,
   type CapacityProvider,
   type CapacityProviderRuntime,
   type HostGroup,
@@ -31,7 +27,7 @@ export interface ProviderFigures extends CapacityProviderRuntime {
 /**
  * ECS managed scaling for host-group capacity providers: every interval,
  * per provider, M (hosts running non-daemon tasks, plus the hosts the tasks
- * waiting for this provider's capacity need) and N (hosts in service), the
+ * waiting in PROVISIONING for this provider need) and N (hosts in service), the
  * CapacityProviderReservation M/N × 100, and the pure `decideScaling` step
  * written to the group's desired capacity. The host group controller does
  * the rest. Everything comes from the store, so a restart loses only the
@@ -75,17 +71,22 @@ export class CapacityScaler {
     const runtime = this.store.capacityProviders.runtime(cp.name) as ProviderFigures;
     const daemons = daemonGroups(this.store, group.cluster);
     const hosts = this.store.hostGroups.hosts(group.name);
-    const views = hosts
+    const joined = hosts
       .filter((h) => h.lifecycleState === 'InService' && h.containerInstanceId)
       .map((h) => {
         const inst = this.store.instances.get(h.containerInstanceId!);
-        return { id: h.id, running: inst !== undefined && inst.status === 'ACTIVE', inst, ...taskCounts(this.store, h.containerInstanceId, daemons) };
+        return { id: h.id, running: inst !== undefined && inst.status === 'ACTIVE', joinedAt: inst?.registeredAt ?? 0, inst, ...taskCounts(this.store, h.containerInstanceId, daemons) };
       });
-    const size = largestHost(views.map((v) => v.inst?.registeredResources).filter((r): r is NonNullable<typeof r> => r !== undefined)) ?? runtime.hostSize ?? (group.spec.provisioner.type === 'local' ? thisMachine() : undefined);
-    const waiting = this.waitingTasks(cp, group);
+    const size = largestHost(joined.map((v) => v.inst?.registeredResources).filter((r): r is NonNullable<typeof r> => r !== undefined)) ?? runtime.hostSize ?? (group.spec.provisioner.type === 'local' ? thisMachine() : undefined);
+    // ECS's instanceWarmupPeriod: a host that joined within it does not count yet; it is still "launching".
+    const { counted: views, warming } = splitWarmingHosts(joined, now, cp.managedScaling.instanceWarmupPeriod);
+    const waiting = this.store.tasks
+      .provisioning(group.cluster)
+      .filter((t) => t.capacityProviderName === cp.name && t.desiredStatus === 'RUNNING')
+      .map((t): TaskRequirement => ({ cpu: t.cpu, memory: t.memory, hostPorts: t.hostPorts }));
     const m = hostsNeeded(views, waiting, size);
     const n = views.filter((v) => v.running).length;
-    const launching = hosts.filter((h) => h.lifecycleState === 'Pending' || h.lifecycleState === 'Pending:Wait').length;
+    const launching = hosts.filter((h) => h.lifecycleState === 'Pending' || h.lifecycleState === 'Pending:Wait').length + warming;
     const d = decideScaling({
       m,
       n,
@@ -143,51 +144,7 @@ export class CapacityScaler {
       this.log.debug({ capacityProvider: cp.name, hostGroup: group.name, reservation: d.reservation, m, n }, d.reason);
     }
   }
-
-  private taskDefinition(arn: string) {
-    const p = parseArn(arn);
-    const m = p?.resourceType === 'task-definition' ? /^(.+):(\d+)$/.exec(p.resource) : null;
-    return m ? this.store.taskDefinitions.get(m[1]!, Number(m[2]))?.taskDefinition : undefined;
-  }
-
-  /**
-   * Service tasks this provider owes and has not placed (ECS: tasks in
-   * PROVISIONING): per REPLICA service whose strategy names the provider,
-   * the missing count split over the strategy as placements would split it.
-   */
-  private waitingTasks(cp: CapacityProvider, group: HostGroup): TaskRequirement[] {
-    const out: TaskRequirement[] = [];
-    const instancesOf = new Map<string, string>();
-    for (const other of this.store.capacityProviders.list()) {
-      const g = this.store.hostGroups.get(hostGroupNameOfArn(other.autoScalingGroupArn) ?? '');
-      if (!g || other.status !== 'ACTIVE') continue;
-      for (const h of this.store.hostGroups.hosts(g.name)) if (h.containerInstanceId && isLiveHost(h.lifecycleState)) instancesOf.set(h.containerInstanceId, other.name);
-    }
-    for (const s of this.store.services.listByCluster(group.cluster)) {
-      const svc = s.service;
-      const strategy = svc.capacityProviderStrategy ?? [];
-      if (svc.status !== 'ACTIVE' || svc.schedulingStrategy !== 'REPLICA' || !strategy.some((x) => x.capacityProvider === cp.name)) continue;
-      const primary = primaryDeployment(svc);
-      const td = primary ? this.taskDefinition(primary.taskDefinitionArn) : undefined;
-      if (!td) continue;
-      const tasks = this.store.tasks.forGroup(group.cluster, `service:${svc.name}`, NOT_STOPPED_ONLY).filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED');
-      const missing = svc.desiredCount - tasks.length;
-      if (missing <= 0) continue;
-      const existing = new Map<string, number>();
-      for (const t of tasks) {
-        const p = t.containerInstanceId ? instancesOf.get(t.containerInstanceId) : undefined;
-        if (p) existing.set(p, (existing.get(p) ?? 0) + 1);
-      }
-      const share = distributeTasks(strategy, missing, existing).get(cp.name) ?? 0;
-      const req = taskReservation(td);
-      for (let i = 0; i < share; i++) out.push(req);
-    }
-    return out;
-  }
 }
-
-/** forGroup's `stoppedSince` that leaves out every stopped task. */
-const NOT_STOPPED_ONLY = Number.MAX_SAFE_INTEGER;
 
 function largestHost(rs: { cpu: number; memory: number }[]): HostSize | undefined {
   if (rs.length === 0) return undefined;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { isLiveHost, markStoppedByControlPlane, reconcileHostGroup, type HostGroup, type HostGroupActivity, type HostGroupHost } from '@stevedore/core';
+import { isLiveHost, isLostIn, judgeInstances, markStoppedByControlPlane, reconcileHostGroup, type HostGroup, type HostGroupActivity, type HostGroupHost, type HostGroupHostView } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { sha256Hex } from '../dispatcher/enrollment';
@@ -19,10 +19,12 @@ export interface HostGroupControllerOptions {
   retryBackoffMs: number;
   /** After a launch gave up, the group waits this long (times consecutive failures, at most 5 min) before the next. */
   launchBackoffMs: number;
+  /** The orchestrator's lost-instance grace: a host whose instance is lost after it is replaced (Auto Scaling's unhealthy instance). */
+  instanceLostGraceMs: number;
   agentBin?: string;
 }
 
-export const DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS: Omit<HostGroupControllerOptions, 'localRootDir'> = { resyncMs: 2000, retryBackoffMs: 1000, launchBackoffMs: 10_000 };
+export const DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS: Omit<HostGroupControllerOptions, 'localRootDir'> = { resyncMs: 2000, retryBackoffMs: 1000, launchBackoffMs: 10_000, instanceLostGraceMs: 30_000 };
 
 /** How a new host reaches the control plane: known only once the agent port is bound. */
 export type JoinEndpoint = () => { controlPlane: string; caCertHash: string };
@@ -48,6 +50,8 @@ export class HostGroupController {
   private tickTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = true;
+  /** Agents could reach us from here: no host is judged lost before a full grace after it (instance-liveness.ts). */
+  private startedAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -58,6 +62,7 @@ export class HostGroupController {
 
   start(): void {
     this.stopped = false;
+    this.startedAt = this.store.clock.now();
     this.unsubscribe = this.store.changes.on((c) => this.onChange(c));
     this.timer = setInterval(() => this.schedule(), this.opts.resyncMs);
     this.schedule();
@@ -112,6 +117,7 @@ export class HostGroupController {
     }
     const daemons = daemonGroups(this.store, group.cluster);
     const views = hosts.map((h) => hostView(this.store, h, daemons));
+    this.markLostHosts(group, views, now);
     const provider = providerOfGroup(this.store, group);
     const actions = reconcileHostGroup(
       { desiredCapacity: group.desiredCapacity, deleting: group.status === 'DELETING', terminationProtection: provider?.managedTerminationProtection === 'ENABLED' },
@@ -168,6 +174,23 @@ export class HostGroupController {
       if (this.inFlight.has(h.id)) continue;
       if (h.lifecycleState === 'Pending') this.runCreate(group, h);
       else if (h.lifecycleState === 'Terminating') this.runDestroy(group, h);
+    }
+  }
+
+  /**
+   * Hosts gone for good: their container instance judged lost by the same
+   * rule (and the same grace, and partition guard) the orchestrator uses to
+   * replace their tasks, or deregistered. The group destroys and replaces them.
+   */
+  private markLostHosts(group: HostGroup, views: HostGroupHostView[], now: number): void {
+    const instances = this.store.instances.listByCluster(group.cluster);
+    const liveness = judgeInstances(instances, now, { graceMs: this.opts.instanceLostGraceMs, watchingSince: this.startedAt });
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    for (const v of views) {
+      if ((v.lifecycleState !== 'InService' && v.lifecycleState !== 'Terminating:Wait') || !v.containerInstanceId) continue;
+      const inst = byId.get(v.containerInstanceId);
+      if (!inst || inst.status === 'INACTIVE') v.lost = `its container instance ${v.containerInstanceId} was deregistered`;
+      else if (isLostIn(liveness, inst)) v.lost = `its container instance ${inst.id} is lost (agent disconnected longer than ${Math.round(this.opts.instanceLostGraceMs / 1000)} s)`;
     }
   }
 

@@ -20,6 +20,7 @@ import type { Store } from '../store/store';
 import type { StoredService } from '../store/services-repo';
 import type { StoredTask } from '../store/tasks-repo';
 import type { ClusterSnapshot } from './cluster-snapshot';
+import { createProvisioningTasks, type ServiceProvisioning } from './provisioning-placer';
 
 export interface ApplyOutcome {
   started: StoredTask[];
@@ -42,6 +43,7 @@ export function applyReconcile(
   result: ReconcileResult,
   td: TaskDefinition | undefined,
   requirement: TaskRequirement,
+  provisioning?: ServiceProvisioning,
 ): ApplyOutcome {
   const { service } = stored;
   const now = store.clock.now();
@@ -77,7 +79,12 @@ export function applyReconcile(
       }
     }
     const byInstance = new Map<string, string[]>();
-    for (const p of result.place) byInstance.set(p.instanceId, [...(byInstance.get(p.instanceId) ?? []), p.deploymentId]);
+    const primaryId = primaryDeployment(service)?.id;
+    if (provisioning && td && primaryId) {
+      // Host-group providers: every new task starts in PROVISIONING with its provider; the placer puts it on a host.
+      const ids = [...result.place.map((p) => p.deploymentId), ...Array.from({ length: provisioning.canGrow ? result.unplaced : 0 }, () => primaryId)];
+      started.push(...createProvisioningTasks(store, snapshot, service, td, ids, provisioning.constraints, now));
+    } else for (const p of result.place) byInstance.set(p.instanceId, [...(byInstance.get(p.instanceId) ?? []), p.deploymentId]);
     for (const [instanceId, deployments] of byInstance) {
       // The store's cluster state as of now, this transaction's own writes included.
       const inst = store.clusterState.instance(service.clusterName, instanceId);

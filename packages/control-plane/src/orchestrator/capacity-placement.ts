@@ -1,5 +1,6 @@
-import { hostGroupConstraint, hostGroupNameOfArn, isLiveHost, type PlacementConstraint, type Service } from '@stevedore/core';
+import { hostGroupConstraint, hostGroupNameOfArn, type PlacementConstraint, type Service } from '@stevedore/core';
 import type { Store } from '../store/store';
+import { growingProviders } from '../store/capacity-view';
 
 /** `service:NAME` of the cluster's DAEMON services. */
 export function daemonGroupsOf(store: Store, cluster: string): Set<string> {
@@ -26,19 +27,12 @@ export function capacityConstraints(store: Store, service: Service): PlacementCo
 }
 
 /**
- * Whether a provider of the service's strategy can still add a host: managed
- * scaling on and its group below its maximum (or still launching). While one
- * can, tasks that do not fit wait for it (ECS: PROVISIONING, no "unable to
- * place" event); once none can, the placement failure is reported as usual.
+ * Whether a provider of the service's strategy can still add a host
+ * (store/capacity-view.ts). While one can, tasks that do not fit wait for it
+ * in PROVISIONING (no "unable to place" event); once none can, the
+ * placement failure is reported as usual.
  */
 export function capacityCanGrow(store: Store, service: Service): boolean {
-  for (const item of service.capacityProviderStrategy ?? []) {
-    const cp = store.capacityProviders.get(item.capacityProvider);
-    if (!cp || cp.status !== 'ACTIVE' || cp.managedScaling.status !== 'ENABLED') continue;
-    const group = store.hostGroups.get(hostGroupNameOfArn(cp.autoScalingGroupArn) ?? '');
-    if (!group || group.status !== 'ACTIVE') continue;
-    const hosts = store.hostGroups.hosts(group.name);
-    if (group.desiredCapacity < group.spec.maxSize || hosts.some((h) => isLiveHost(h.lifecycleState) && h.lifecycleState !== 'InService')) return true;
-  }
-  return false;
+  const growing = growingProviders(store);
+  return (service.capacityProviderStrategy ?? []).some((item) => growing.has(item.capacityProvider));
 }

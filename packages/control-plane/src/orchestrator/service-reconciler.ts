@@ -22,6 +22,8 @@ import { withTargetHealth } from '../store/load-balancing-view';
 import { withScaleInProtection } from '../store/task-protection-view';
 import { ClusterWatch } from './cluster-watch';
 import { capacityCanGrow, capacityConstraints, daemonGroupsOf } from './capacity-placement';
+import { placeProvisioning } from './provisioning-placer';
+import { isHostGroupStrategy } from '../store/capacity-view';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -136,7 +138,9 @@ export class ServiceReconciler {
     else if (c.kind === 'task') {
       if (c.group?.startsWith('service:')) this.mark(c.cluster, c.group.slice('service:'.length));
       this.markWaiting(c.cluster);
-    } else if (c.kind === 'instance') this.markCluster(c.cluster);
+    } else if (c.kind === 'instance' || c.kind === 'host-group') this.markCluster(c.cluster);
+    // A provider that stops growing turns its waiting tasks into placement failures.
+    else if (c.kind === 'capacity-provider') for (const cluster of this.store.tasks.clustersProvisioning()) this.markCluster(cluster);
   }
 
   private markWaiting(cluster: string): void {
@@ -159,6 +163,7 @@ export class ServiceReconciler {
 
   private markAll(): void {
     for (const s of this.store.services.listReconcilable()) this.dirty.add(key(s.cluster, s.name));
+    for (const cluster of this.store.tasks.clustersProvisioning()) this.dirtyClusters.add(cluster);
     this.schedule();
   }
 
@@ -187,11 +192,13 @@ export class ServiceReconciler {
     this.tickTimer = undefined;
     this.tickPrompt = false;
     this.firstDirtyAt = undefined;
+    const work = new Map<string, string[]>();
     for (const cluster of this.dirtyClusters) {
+      // A cluster with no service may still have tasks waiting in PROVISIONING (RunTask): the placer runs for it.
+      work.set(cluster, []);
       for (const s of this.store.services.listReconcilable()) if (s.cluster === cluster) this.dirty.add(key(s.cluster, s.name));
     }
     this.dirtyClusters.clear();
-    const work = new Map<string, string[]>();
     for (const k of this.dirty) {
       const [cluster, name] = k.split('\u0000') as [string, string];
       work.set(cluster, [...(work.get(cluster) ?? []), name]);
@@ -213,14 +220,19 @@ export class ServiceReconciler {
       const daemons = daemonGroupsOf(this.store, cluster);
       names.sort((a, b) => Number(!daemons.has(serviceGroup(a))) - Number(!daemons.has(serviceGroup(b))));
       snapshot.daemonGroups = daemons;
-      for (const name of names) {
+      const firstReplica = names.findIndex((n) => !daemons.has(serviceGroup(n)));
+      names.forEach((name, i) => {
+        // Tasks waiting in PROVISIONING go on new hosts after the daemon tasks, before new replica tasks.
+        if (i === firstReplica) this.placeWaiting(snapshot);
         try {
           this.reconcileOne(snapshot, name, watchingSince);
         } catch (e) {
           this.log.error({ err: e, cluster, service: name }, 'service reconcile failed; retrying');
           this.wakeAt.set(key(cluster, name), Date.now() + 1000);
         }
-      }
+      });
+      // Again for what the replica services just created in PROVISIONING (placed in this same tick).
+      this.placeWaiting(snapshot);
     }
     this.armWake();
     if (this.stats.placed > placedBefore) this.stats.placingMs += performance.now() - startedAt;
@@ -281,7 +293,11 @@ export class ServiceReconciler {
       result.events = result.events.filter((m) => !m.startsWith(prefix));
     }
     const before = stored.runtime.rollouts;
-    const out = applyReconcile(this.store, snapshot, stored, result, td, requirement);
+    const provisioning =
+      stored.service.schedulingStrategy === 'REPLICA' && isHostGroupStrategy(this.store, stored.service.capacityProviderStrategy)
+        ? { canGrow: capacityCanGrow(this.store, stored.service), constraints: [...stored.service.placementConstraints, ...constraints] }
+        : undefined;
+    const out = applyReconcile(this.store, snapshot, stored, result, td, requirement, provisioning);
     this.stats.placed += out.started.length;
     if (out.started.length > 0 || out.stopped.length > 0 || out.requeued > 0 || result.unplaced > 0) {
       this.log.info(
@@ -303,6 +319,17 @@ export class ServiceReconciler {
       if (before[deployment]?.rolloutState === r.rolloutState) continue;
       const level = r.rolloutState === 'FAILED' ? 'warn' : 'info';
       this.log[level]({ cluster, service, deployment, rolloutState: r.rolloutState, failedTasks: r.failedTasks }, r.rolloutStateReason);
+    }
+  }
+
+  /** The provisioning placer's pass over the cluster (provisioning-placer.ts); a failure waits for the next tick. */
+  private placeWaiting(snapshot: ClusterSnapshot): void {
+    try {
+      const r = placeProvisioning(this.store, snapshot, this.log, seededRandom(this.seed++));
+      this.stats.placed += r.placed;
+    } catch (e) {
+      this.log.error({ err: e, cluster: snapshot.cluster }, 'placing tasks in PROVISIONING failed; retrying');
+      this.dirtyClusters.add(snapshot.cluster);
     }
   }
 

@@ -15,6 +15,8 @@ interface ClusterEntry {
   byGroup: Map<string, Map<string, TaskSummary>>;
   /** Where each task sits, to move it out when it changes. */
   taskInstance: Map<string, string>;
+  /** Tasks waiting in PROVISIONING (no instance yet): in their group, holding nothing. */
+  unplaced: Map<string, TaskSummary>;
   /** Bumped by every change of the cluster's instances or tasks (heartbeats aside). */
   version: number;
   sorted?: { version: number; instances: ContainerInstance[] };
@@ -53,7 +55,7 @@ export class ClusterState {
     let e = this.clusters.get(cluster);
     if (e) return e;
     this.loads++;
-    e = { instances: new Map(), loads: new Map(), byGroup: new Map(), taskInstance: new Map(), version: 0 };
+    e = { instances: new Map(), loads: new Map(), byGroup: new Map(), taskInstance: new Map(), unplaced: new Map(), version: 0 };
     for (const i of this.source.instances(cluster)) {
       e.instances.set(i.id, Object.freeze(i));
       this.home.set(i.id, cluster);
@@ -70,8 +72,9 @@ export class ClusterState {
     if (!e) return; // not loaded: it is read from SQL, with this write, when first needed
     e.version++;
     const was = e.taskInstance.get(t.id);
-    const old = was === undefined ? undefined : e.loads.get(was)?.remove(t.id);
+    const old = (was === undefined ? undefined : e.loads.get(was)?.remove(t.id)) ?? e.unplaced.get(t.id);
     e.taskInstance.delete(t.id);
+    e.unplaced.delete(t.id);
     // A task updated in place keeps its place in its group (seq order, as SQL reads them).
     if (!this.placeTask(e, t) || (old && old.group !== t.group)) {
       if (old) e.byGroup.get(old.group)?.delete(t.id);
@@ -82,15 +85,26 @@ export class ClusterState {
   private placeTask(e: ClusterEntry, t: TaskSummary): boolean {
     // Frozen: readers share it, and a caller's later mutation must not change placement behind the store's back.
     Object.freeze(t);
-    if (t.lastStatus === 'STOPPED' || !t.containerInstanceId) return false;
+    if (t.lastStatus === 'STOPPED') return false;
+    if (!t.containerInstanceId) {
+      // Waiting for a capacity provider's host: part of its service (counted, not missing), on no instance.
+      if (t.lastStatus !== 'PROVISIONING') return false;
+      e.unplaced.set(t.id, t);
+      this.addToGroup(e, t);
+      return true;
+    }
     let load = e.loads.get(t.containerInstanceId);
     if (!load) e.loads.set(t.containerInstanceId, (load = new InstanceLoad<TaskSummary>()));
     load.put(t);
     e.taskInstance.set(t.id, t.containerInstanceId);
+    this.addToGroup(e, t);
+    return true;
+  }
+
+  private addToGroup(e: ClusterEntry, t: TaskSummary): void {
     let g = e.byGroup.get(t.group);
     if (!g) e.byGroup.set(t.group, (g = new Map()));
     g.set(t.id, t);
-    return true;
   }
 
   instanceWritten(written: ContainerInstance): void {
@@ -147,7 +161,7 @@ export class ClusterState {
     return this.entry(cluster).loads.get(instanceId)?.list() ?? [];
   }
 
-  /** Tasks of the group that are not STOPPED (and sit on an instance). */
+  /** Tasks of the group that are not STOPPED: on an instance, or waiting in PROVISIONING for one. */
   groupTasks(cluster: string, group: string): TaskSummary[] {
     return [...(this.entry(cluster).byGroup.get(group)?.values() ?? [])];
   }

@@ -36,6 +36,7 @@ interface TaskRow {
   seq: number;
   launch_type: string;
   launch_json: string | null;
+  provisioning_json: string | null;
 }
 
 /** The launch details kept in launch_json (migration 018). */
@@ -256,6 +257,7 @@ export class TasksRepo {
         tags: JSON.parse(r.tags_json) as Task['tags'],
         launchType: r.launch_type === 'FARGATE' ? 'FARGATE' : 'EC2',
         ...(r.launch_json === null ? {} : (JSON.parse(r.launch_json) as LaunchDetails)),
+        ...(r.provisioning_json === null ? {} : { provisioning: JSON.parse(r.provisioning_json) as NonNullable<Task['provisioning']> }),
         createdAt: r.created_at,
         containers: byTask.get(r.id) ?? [],
         seq: r.seq,
@@ -354,6 +356,20 @@ export class TasksRepo {
     ).map(toSummary);
   }
 
+  /** Tasks waiting in PROVISIONING for a capacity provider's host, oldest first. */
+  provisioning(cluster: string): StoredTask[] {
+    return this.hydrate(this.sql("SELECT * FROM tasks WHERE cluster = ? AND last_status = 'PROVISIONING' ORDER BY created_at, seq").all(cluster) as TaskRow[]);
+  }
+
+  countProvisioning(cluster: string): number {
+    return (this.sql("SELECT COUNT(*) AS n FROM tasks WHERE cluster = ? AND last_status = 'PROVISIONING'").get(cluster) as { n: number }).n;
+  }
+
+  /** Clusters with tasks waiting in PROVISIONING (the placer's resync). */
+  clustersProvisioning(): string[] {
+    return (this.sql("SELECT DISTINCT cluster FROM tasks WHERE last_status = 'PROVISIONING'").all() as { cluster: string }[]).map((r) => r.cluster);
+  }
+
   /** Every task of the cluster that still holds resources on an instance. */
   activeInCluster(cluster: string): StoredTask[] {
     return this.hydrate(this.sql("SELECT * FROM tasks WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq").all(cluster) as TaskRow[]);
@@ -426,10 +442,10 @@ export class TasksRepo {
         `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
            health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
            overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq,
-           launch_type, launch_json)
+           launch_type, launch_json, provisioning_json)
          VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
            @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, @createdAt, @pullStartedAt,
-           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq, @launchType, @launchJson)`,
+           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq, @launchType, @launchJson, @provisioningJson)`,
       )
       .run({
         id: t.id,
@@ -462,6 +478,7 @@ export class TasksRepo {
         seq: t.seq,
         launchType: t.launchType,
         launchJson: launchDetails(t),
+        provisioningJson: t.provisioning ? JSON.stringify(t.provisioning) : null,
       });
     const del = this.sql('DELETE FROM containers WHERE task_id = ?');
     del.run(t.id);

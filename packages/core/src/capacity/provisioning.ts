@@ -1,6 +1,6 @@
 import { StevedoreError } from '../errors';
 import type { PlacementConstraint, PlacementStrategy } from '../model/service';
-import type { Candidate } from '../placement/filters';
+import type { Candidate, CandidateTask } from '../placement/filters';
 import { computePlacements, explainPlacement } from '../placement/pipeline';
 import type { TaskRequirement } from '../placement/resources';
 import type { Random } from '../placement/strategies';
@@ -50,7 +50,7 @@ export interface ProvisioningInput {
 export interface ProvisioningDecision {
   place: { taskId: string; instanceId: string }[];
   /** Tasks whose provider cannot add a host and none of whose hosts takes them: ECS's placement failure. */
-  fail: { taskId: string; reason: string }[];
+  fail: { taskId: string; reason: string; explanation: string }[];
   /** Still waiting for their provider to add a host. */
   waiting: number;
 }
@@ -66,7 +66,12 @@ export interface ProvisioningDecision {
 export function placeProvisioningTasks(input: ProvisioningInput): ProvisioningDecision {
   const out: ProvisioningDecision = { place: [], fail: [], waiting: 0 };
   // Working copies: placements consume resources without touching the caller's snapshot.
-  const pool = input.instances.map((c) => ({ ...c, remaining: { ...c.remaining, ports: [...c.remaining.ports], portsUdp: [...c.remaining.portsUdp] }, tasks: [...(c.tasks ?? [])] }));
+  const pool = input.instances.map((c) => ({
+    ...c,
+    remaining: { ...c.remaining, ports: [...c.remaining.ports], portsUdp: [...c.remaining.portsUdp] },
+    groups: new Map(c.groups ?? countGroups(c.tasks ?? [])),
+    runningTasksCount: c.runningTasksCount ?? (c.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING').length,
+  }));
   const byId = new Map(pool.map((c) => [c.instance.id, c]));
   const ordered = [...input.tasks].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   for (const t of ordered) {
@@ -78,14 +83,21 @@ export function placeProvisioningTasks(input: ProvisioningInput): ProvisioningDe
       c.remaining.cpu -= t.requirement.cpu;
       c.remaining.memory -= t.requirement.memory;
       for (const p of t.requirement.hostPorts) (p.protocol === 'udp' ? c.remaining.portsUdp : c.remaining.ports).push(p.port);
-      c.tasks.push({ group: t.group, lastStatus: 'PENDING', desiredStatus: 'RUNNING' });
+      c.groups.set(t.group, (c.groups.get(t.group) ?? 0) + 1);
       out.place.push({ taskId: t.id, instanceId });
     } else if (input.growing.has(t.capacityProviderName)) {
       out.waiting++;
     } else {
-      out.fail.push({ taskId: t.id, reason: provisioningFailureReason(t.capacityProviderName, explainPlacement(r.metrics)) });
+      const explanation = explainPlacement(r.metrics);
+      out.fail.push({ taskId: t.id, reason: provisioningFailureReason(t.capacityProviderName, explanation), explanation });
     }
   }
+  return out;
+}
+
+function countGroups(tasks: readonly CandidateTask[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of tasks) if (t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING') out.set(t.group, (out.get(t.group) ?? 0) + 1);
   return out;
 }
 

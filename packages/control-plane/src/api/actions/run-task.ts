@@ -4,6 +4,9 @@ import {
   applyOverrides,
   arns,
   checkFargateLaunch,
+  checkProvisioningQuota,
+  DEFAULT_RUN_TASK_STRATEGY,
+  provisioningFailureReason,
   chooseCapacityProvider,
   ClientException,
   fargatePoolConstraints,
@@ -36,7 +39,8 @@ import { Params } from '../params';
 import { taskJson } from '../serialize';
 import { findInstance, requireCluster, resolveTaskDefinition } from '../lookups';
 import { validateTags } from './tags';
-import { strategyConstraints } from './capacity-providers';
+import { capacityProviderArn, strategyConstraints } from './capacity-providers';
+import { growingProviders, providerOfInstance, providersByGroup } from '../../store/capacity-view';
 import { refuseHostAccess } from '../host-access';
 import { readLaunchType } from '../launch-type';
 import { authorizeLaunch } from '../launch-authorization';
@@ -56,6 +60,10 @@ interface LaunchRequest {
   launchType: LaunchType;
   /** FARGATE/FARGATE_SPOT items when launched through a capacity provider strategy. */
   capacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** Host-group providers' strategy: each task goes to one provider's hosts, or waits in PROVISIONING for one. */
+  hostGroupStrategy: CapacityProviderStrategyItem[];
+  /** The constraints without the host-group one (what a PROVISIONING task keeps). */
+  ownConstraints: PlacementConstraint[];
   platformVersion?: string;
   awsvpcConfiguration?: AwsVpcConfiguration;
 }
@@ -100,12 +108,15 @@ function readLaunch(ctx: RequestContext, p: Params, withStrategy: boolean): Laun
   if (unsupported.length > 0) {
     throw new StevedoreError('UnsupportedFeatureException', `This task definition needs features Stevedore does not support yet: ${unsupported.join('; ')}`, { field: 'taskDefinition' });
   }
+  const ownConstraints = launchType === 'FARGATE' ? [] : combineConstraints(requestConstraints, td.placementConstraints);
   return {
     cluster,
     td,
     overrides,
+    hostGroupStrategy: launchType === 'FARGATE' || hostGroupConstraints.length === 0 ? [] : launch.capacityProviderStrategy,
+    ownConstraints,
     // FARGATE: the user places nothing; the cluster's pool setting chooses the hosts.
-    constraints: launchType === 'FARGATE' ? fargatePoolConstraints(cluster.settings) : [...combineConstraints(requestConstraints, td.placementConstraints), ...hostGroupConstraints],
+    constraints: launchType === 'FARGATE' ? fargatePoolConstraints(cluster.settings) : [...ownConstraints, ...hostGroupConstraints],
     strategies,
     launchType,
     capacityProviderStrategy,
@@ -117,13 +128,16 @@ function readLaunch(ctx: RequestContext, p: Params, withStrategy: boolean): Laun
   };
 }
 
-function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string, clientToken?: string, capacityProviderName?: string): StoredTask {
+function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string | undefined, clientToken?: string, capacityProviderName?: string): StoredTask {
   const t: StoredTask = {
     ...createTask({
       clusterName: req.cluster.name,
       td: req.td,
       overrides: req.overrides,
-      containerInstanceId: instanceId,
+      ...(instanceId !== undefined ? { containerInstanceId: instanceId } : {}),
+      ...(req.hostGroupStrategy.length > 0
+        ? { provisioning: { capacityProviderStrategy: req.hostGroupStrategy, placementConstraints: req.ownConstraints, placementStrategy: req.strategies.length > 0 ? req.strategies : DEFAULT_RUN_TASK_STRATEGY } }
+        : {}),
       group: req.group,
       ...(req.startedBy !== undefined ? { startedBy: req.startedBy } : {}),
       tags: req.tags,
@@ -170,9 +184,14 @@ export function runTask(ctx: RequestContext, body: unknown) {
     }
     // The cluster's placement input is kept in memory (store/cluster-state.ts): no query per instance.
     const instances = ctx.store.clusterState.instances(req.cluster.name);
-    if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
     const reservation = taskReservation(req.td, req.overrides);
     const seed = Math.floor(ctx.random() * 2 ** 32);
+    if (req.hostGroupStrategy.length > 0) {
+      const out = runOnProviders(ctx, req, instances, count, seed, clientToken);
+      if (clientToken !== undefined) ctx.store.clientTokens.put(`RunTask/${req.cluster.name}`, clientToken, requestHash(p.body), out, ctx.clock.now());
+      return out;
+    }
+    if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
     const result = computePlacements(ctx.store.clusterState.candidates(req.cluster.name, instances), reservation, count, seededRandom(seed), {
       group: req.group,
       constraints: req.constraints,
@@ -197,6 +216,53 @@ export function runTask(ctx: RequestContext, body: unknown) {
     if (clientToken !== undefined) ctx.store.clientTokens.put(`RunTask/${req.cluster.name}`, clientToken, requestHash(p.body), out, ctx.clock.now());
     return out;
   });
+}
+
+/**
+ * RunTask through host-group capacity providers: base and weight give each
+ * task its provider (recorded as its capacityProviderName), and each is
+ * placed on that provider's hosts. What does not fit waits in PROVISIONING
+ * while the provider can add a host (ECS; within the cluster's quota), and
+ * is a placement failure in failures[] once it cannot.
+ */
+function runOnProviders(ctx: ApiContext, req: LaunchRequest, instances: ContainerInstance[], count: number, seed: number, clientToken: string | undefined): RunTaskResult {
+  const byGroup = providersByGroup(ctx.store);
+  const growing = growingProviders(ctx.store);
+  const shares = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const provider = chooseCapacityProvider(req.hostGroupStrategy, shares);
+    shares.set(provider, (shares.get(provider) ?? 0) + 1);
+  }
+  const random = seededRandom(seed);
+  const reservation = taskReservation(req.td, req.overrides);
+  const placed: { provider: string; instanceId: string | undefined }[] = [];
+  const failures: RunTaskResult['failures'] = [];
+  for (const [provider, n] of shares) {
+    if (n === 0) continue;
+    const mine = instances.filter((i) => providerOfInstance(byGroup, i) === provider);
+    const r = computePlacements(ctx.store.clusterState.candidates(req.cluster.name, mine), reservation, n, random, { group: req.group, constraints: req.ownConstraints, strategies: req.strategies });
+    for (const instanceId of r.placements) placed.push({ provider, instanceId });
+    if (r.unplaced === 0) continue;
+    if (growing.has(provider)) {
+      for (let k = 0; k < r.unplaced; k++) placed.push({ provider, instanceId: undefined });
+      continue;
+    }
+    const detail = provisioningFailureReason(provider, explainPlacement(r.metrics));
+    if (r.failures.length === 0) failures.push({ arn: capacityProviderArn(ctx, provider), reason: 'RESOURCE', detail });
+    for (const f of r.failures) failures.push({ arn: arns.containerInstance(ctx.arn, req.cluster.name, f.instanceId), reason: f.reason, detail });
+  }
+  checkProvisioningQuota(req.cluster.name, ctx.store.tasks.countProvisioning(req.cluster.name), placed.filter((x) => x.instanceId === undefined).length);
+  const byId = new Map(instances.map((i) => [i.id, i]));
+  const tasks = placed.map((x) => {
+    const t = newTask(ctx, req, x.instanceId, clientToken, x.provider);
+    ctx.store.tasks.put(t);
+    return t;
+  });
+  ctx.log.info(
+    { cluster: req.cluster.name, family: req.td.family, revision: req.td.revision, placed: tasks.filter((t) => t.containerInstanceId).length, provisioning: tasks.filter((t) => !t.containerInstanceId).length, failed: failures.length, seed },
+    'run task on capacity providers',
+  );
+  return { tasks: tasks.map((t) => taskJson(ctx.arn, t, t.containerInstanceId ? byId.get(t.containerInstanceId) : undefined)), failures };
 }
 
 interface RunTaskResult {

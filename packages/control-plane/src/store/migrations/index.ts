@@ -17,8 +17,9 @@ import { metricHourRollups } from './024-metric-hour-rollups';
 import { certificates } from './021-certificates';
 import { targetResponseTime } from './015-target-response-time';
 import { roleBoundaries } from './026-role-boundaries';
+import { provisioningTasks } from './025-provisioning-tasks';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks];
