@@ -35,6 +35,12 @@ before(async () => {
     cpu: String(HALF_CPU),
     containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
   });
+  // More than half a host: one per host.
+  await c.call('RegisterTaskDefinition', {
+    family: 'big',
+    cpu: String(HALF_CPU + 256),
+    containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 2 }],
+  });
   await c.call('RegisterTaskDefinition', {
     family: 'watcher',
     containerDefinitions: [{ name: 'app', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 8, stopTimeout: 2 }],
@@ -104,7 +110,8 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   assert.match(arn, new RegExp(`^arn:aws:autoscaling:us-east-1:\\d{12}:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName/${GROUP}$`));
   await c.call('CreateCapacityProvider', {
     name: PROVIDER,
-    autoScalingGroupProvider: { autoScalingGroupArn: arn, managedScaling: { status: 'ENABLED', targetCapacity: 100 }, managedTerminationProtection: 'ENABLED' },
+    // A short warm-up: a new host counts toward scaling a second after it joined (ECS's default is 300 s).
+    autoScalingGroupProvider: { autoScalingGroupArn: arn, managedScaling: { status: 'ENABLED', targetCapacity: 100, instanceWarmupPeriod: 1 }, managedTerminationProtection: 'ENABLED' },
   });
   const described = (await c.call('DescribeCapacityProviders', { capacityProviders: [PROVIDER] })).capacityProviders[0];
   assert.equal(described.autoScalingGroupProvider.autoScalingGroupArn, arn);
@@ -184,6 +191,80 @@ test('0 hosts: a service of 4 that fits 2 per host gets 2 new hosts with a daemo
   for (const a of terminations) assert.equal(a.statusCode, 'Successful', JSON.stringify(a));
   assert.equal((await service('watcher')).runningCount, 0);
   assert.equal((await c.containers()).filter((x) => x.state === 'running').length, 0);
+});
+
+/** A group of local hosts on this engineer's loopback range, with its capacity provider (managed scaling, 1 s warm-up). */
+async function groupWithProvider(name: string, ips: string, sizes: { minSize: number; maxSize: number; desiredCapacity: number }): Promise<void> {
+  const created = await c.callStevedore('CreateHostGroup', { hostGroupName: name, cluster: c.name, ...sizes, joinTimeoutSeconds: 60, provisioner: { type: 'local', local: { hostIps: ips } } });
+  await c.call('CreateCapacityProvider', {
+    name: `${name}-cp`,
+    autoScalingGroupProvider: { autoScalingGroupArn: created.hostGroup.hostGroupArn, managedScaling: { status: 'ENABLED', targetCapacity: 100, instanceWarmupPeriod: 1 } },
+  });
+}
+
+async function deleteGroups(names: string[]): Promise<void> {
+  await c.call('PutClusterCapacityProviders', { cluster: c.name, capacityProviders: [PROVIDER], defaultCapacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }] });
+  for (const n of names) await c.call('DeleteCapacityProvider', { capacityProvider: `${n}-cp` });
+  for (const n of names) await c.callStevedore('DeleteHostGroup', { hostGroupName: n });
+  await waitFor(async () => (await c.callStevedore('DescribeHostGroups', { hostGroupNames: names })).hostGroups.length === 0, { description: 'groups deleted', timeoutMs: 30_000, intervalMs: 300 });
+}
+
+const SOLO = `cp-solo-${suffix}`;
+const LEFT = `cp-left-${suffix}`;
+const RIGHT = `cp-right-${suffix}`;
+
+test('RunTask on a provider with no host: PROVISIONING, a host is created, the task RUNNING; at the maximum the other stops with the placement failure', async () => {
+  await groupWithProvider(SOLO, '127.0.20.100-127.0.20.101', { minSize: 0, maxSize: 1, desiredCapacity: 0 });
+  await c.call('PutClusterCapacityProviders', { cluster: c.name, capacityProviders: [PROVIDER, `${SOLO}-cp`], defaultCapacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }] });
+  const run = await c.call('RunTask', { taskDefinition: 'big', count: 2, capacityProviderStrategy: [{ capacityProvider: `${SOLO}-cp`, weight: 1 }] });
+  assert.deepEqual(run.failures, []);
+  assert.deepEqual(run.tasks.map((t: any) => [t.lastStatus, t.capacityProviderName, t.containerInstanceArn]), [
+    ['PROVISIONING', `${SOLO}-cp`, undefined],
+    ['PROVISIONING', `${SOLO}-cp`, undefined],
+  ]);
+  // The weighted test's groups boot meanwhile (each keeps one host: minSize 1).
+  await groupWithProvider(LEFT, '127.0.20.110-127.0.20.119', { minSize: 1, maxSize: 2, desiredCapacity: 1 });
+  await groupWithProvider(RIGHT, '127.0.20.120-127.0.20.129', { minSize: 1, maxSize: 2, desiredCapacity: 1 });
+  const arns = run.tasks.map((t: any) => t.taskArn);
+  const done = await waitFor(
+    async () => {
+      const ts = (await c.call('DescribeTasks', { tasks: arns })).tasks;
+      return ts.some((t: any) => t.lastStatus === 'RUNNING') && ts.some((t: any) => t.lastStatus === 'STOPPED') ? ts : undefined;
+    },
+    { description: 'one task RUNNING on the new host, the other stopped at the group maximum', timeoutMs: 60_000, intervalMs: 300 },
+  );
+  // Oldest first: the first task got the host.
+  const [first, second] = arns.map((a: string) => done.find((t: any) => t.taskArn === a));
+  assert.equal(first.lastStatus, 'RUNNING');
+  const host = (await group(SOLO)).hosts.find((h: any) => h.lifecycleState === 'InService');
+  assert.equal(first.containerInstanceArn, host.containerInstanceArn);
+  assert.equal(second.stopCode, 'TaskFailedToStart');
+  assert.match(second.stoppedReason, /^Unable to place a task because no container instance met all of its requirements\. .*insufficient CPU.*Capacity provider cp-solo-\w+-cp cannot add a host\.$/);
+  assert.equal(second.containerInstanceArn, undefined);
+  await c.call('StopTask', { task: first.taskArn });
+});
+
+test('base and weight over two providers place tasks on both groups\' hosts accordingly', async () => {
+  await c.call('PutClusterCapacityProviders', {
+    cluster: c.name,
+    capacityProviders: [PROVIDER, `${SOLO}-cp`, `${LEFT}-cp`, `${RIGHT}-cp`],
+    defaultCapacityProviderStrategy: [{ capacityProvider: PROVIDER, weight: 1 }],
+  });
+  const strategy = [
+    { capacityProvider: `${LEFT}-cp`, base: 1, weight: 1 },
+    { capacityProvider: `${RIGHT}-cp`, weight: 3 },
+  ];
+  await c.call('CreateService', { serviceName: 'weighted', taskDefinition: 'watcher', desiredCount: 5, capacityProviderStrategy: strategy });
+  await waitFor(async () => (await service('weighted')).runningCount === 5, { description: 'weighted: 5 RUNNING', timeoutMs: 60_000, intervalMs: 300 });
+  const hostsOf = async (name: string) => new Set<string>((await group(name)).hosts.map((h: any) => h.containerInstanceArn));
+  const [left, right] = [await hostsOf(LEFT), await hostsOf(RIGHT)];
+  const tasks = await tasksOf('weighted');
+  const on = (hosts: Set<string>, cp: string) => tasks.filter((t) => hosts.has(t.containerInstanceArn) && t.capacityProviderName === cp).length;
+  // base 1 on the left, the other 4 split 1:3.
+  assert.deepEqual([on(left, `${LEFT}-cp`), on(right, `${RIGHT}-cp`)], [2, 3], JSON.stringify(tasks.map((t) => [t.capacityProviderName, t.containerInstanceArn])));
+  await c.call('DeleteService', { service: 'weighted', force: true });
+  await waitFor(async () => (await service('weighted')).status === 'INACTIVE', { description: 'weighted deleted', timeoutMs: 30_000, intervalMs: 300 });
+  await deleteGroups([SOLO, LEFT, RIGHT]);
 });
 
 test('exec provisioner: a failing create is retried and reported; a host that never joins is destroyed with the reason', async () => {

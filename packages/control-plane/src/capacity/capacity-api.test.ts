@@ -180,6 +180,14 @@ test('tasks that do not fit wait in PROVISIONING while the provider can grow, an
     return s.pendingCount === 2 && s;
   }, 'the service has 2 tasks in PROVISIONING');
   assert.ok(!waiting.events.some((e: any) => /unable to place/.test(e.message)), 'no placement failure while the provider can grow');
+  // The scaler grows the group (its hosts never join here): the tasks keep waiting, none failed meanwhile.
+  await eventually(async () => {
+    const x = (await h.call('DescribeHostGroups', { hostGroupNames: ['g'] }, SV('DescribeHostGroups'))).body['hostGroups'][0];
+    return x.desiredCapacity >= 1 && x.hosts.length === x.desiredCapacity && x.hosts.every((hh: any) => hh.lifecycleState === 'Pending:Wait');
+  }, 'the group grew, its hosts created');
+  const again = (await h.call('DescribeTasks', { cluster: 'cp', tasks: run.body['tasks'].map((x: any) => x.taskArn) })).body['tasks'];
+  assert.deepEqual(again.map((x: any) => x.lastStatus), ['PROVISIONING', 'PROVISIONING']);
+  assert.deepEqual((await h.call('ListTasks', { cluster: 'cp', desiredStatus: 'STOPPED' })).body['taskArns'], [], 'nothing failed while the provider could grow');
   const listed = (await h.call('ListTasks', { cluster: 'cp', serviceName: 'web' })).body['taskArns'];
   const described = (await h.call('DescribeTasks', { cluster: 'cp', tasks: listed })).body['tasks'];
   assert.deepEqual(described.map((x: any) => x.lastStatus), ['PROVISIONING', 'PROVISIONING']);

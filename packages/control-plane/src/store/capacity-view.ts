@@ -39,7 +39,8 @@ export function isHostGroupStrategy(store: Store, strategy: readonly CapacityPro
 
 /**
  * Providers that can still add a host: managed scaling on, the group ACTIVE
- * and below its maximum, or a host of it still launching. Tasks of these
+ * and below its maximum, or a host of it still launching (or about to be:
+ * fewer live hosts than its desired capacity). Tasks of these
  * wait in PROVISIONING; tasks of the others fail as placements do.
  */
 export function growingProviders(store: Store): Set<string> {
@@ -48,8 +49,15 @@ export function growingProviders(store: Store): Set<string> {
     if (cp.status !== 'ACTIVE' || cp.managedScaling.status !== 'ENABLED') continue;
     const group = store.hostGroups.get(hostGroupNameOfArn(cp.autoScalingGroupArn) ?? '');
     if (!group || group.status !== 'ACTIVE') continue;
-    const launching = store.hostGroups.hosts(group.name).some((h) => isLiveHost(h.lifecycleState) && h.lifecycleState !== 'InService');
-    if (group.desiredCapacity < group.spec.maxSize || launching) out.add(cp.name);
+    const live = store.hostGroups.hosts(group.name).filter((h) => isLiveHost(h.lifecycleState));
+    // A host counts as launching until its agent's session is open: registered is not yet placeable.
+    const ready = (id: string | undefined) => {
+      const i = id !== undefined ? store.instances.get(id) : undefined;
+      return i !== undefined && i.status === 'ACTIVE' && i.agentConnected;
+    };
+    const launching = live.some((h) => h.lifecycleState !== 'InService' || !ready(h.containerInstanceId));
+    // Below its desired capacity: the host group controller has yet to write the launches the scaler just asked for.
+    if (group.desiredCapacity < group.spec.maxSize || launching || live.length < group.desiredCapacity) out.add(cp.name);
   }
   return out;
 }
