@@ -9,7 +9,7 @@ import {
   newTask,
   placeProvisioningTasks,
   PROVISIONING_TASKS_PER_CLUSTER,
-  remainingResources,
+  fits,
   requestStop,
   serviceGroup,
   type PlacementConstraint,
@@ -80,18 +80,16 @@ export function createProvisioningTasks(
       seq: seq++,
     };
     store.tasks.put(t);
-    snapshot.addTask(t);
     out.push(t);
   }
   return out;
 }
 
-function fits(store: Store, instanceId: string, req: TaskRequirement): boolean {
+/** The re-check at commit: the instance as the store has it now (its in-memory cluster state). */
+function stillFits(store: Store, cluster: string, instanceId: string, req: TaskRequirement): boolean {
   const inst = store.instances.get(instanceId);
   if (!inst || inst.status !== 'ACTIVE' || !inst.agentConnected) return false;
-  const r = remainingResources(inst, store.tasks.reservationsOnInstance(instanceId));
-  if (r.cpu < req.cpu || r.memory < req.memory) return false;
-  return req.hostPorts.every((p) => !(p.protocol === 'udp' ? r.portsUdp : r.ports).includes(p.port));
+  return fits(store.clusterState.remaining(cluster, inst), req);
 }
 
 /**
@@ -108,7 +106,7 @@ export function placeProvisioning(store: Store, snapshot: ClusterSnapshot, log: 
   const byGroup = providersByGroup(store);
   const instances = snapshot.views().map((v) => {
     const provider = providerOfInstance(byGroup, v.instance);
-    return { instance: v.instance, remaining: v.remaining, tasks: v.tasks, ...(provider !== undefined ? { capacityProviderName: provider } : {}) };
+    return { instance: v.instance, remaining: v.remaining, groups: v.groups, runningTasksCount: v.runningTasksCount, ...(provider !== undefined ? { capacityProviderName: provider } : {}) };
   });
   const decision = placeProvisioningTasks({ tasks: waiting.map(toProvisioningTask), instances, growing: growingProviders(store), random });
   const now = store.clock.now();
@@ -117,11 +115,10 @@ export function placeProvisioning(store: Store, snapshot: ClusterSnapshot, log: 
   store.tx(() => {
     for (const p of decision.place) {
       const t = store.tasks.get(p.taskId);
-      if (!t || !fits(store, p.instanceId, t)) continue;
+      if (!t || !stillFits(store, snapshot.cluster, p.instanceId, t)) continue;
       const next = assignToInstance(t, p.instanceId);
       if (!next) continue;
       store.tasks.put(next);
-      snapshot.addTask(next);
       placed++;
     }
     const events = new Map<string, string[]>();
@@ -130,7 +127,6 @@ export function placeProvisioning(store: Store, snapshot: ClusterSnapshot, log: 
       const next = t ? requestStop(t, { stopCode: 'TaskFailedToStart', reason: f.reason, now }) : undefined;
       if (!t || !next) continue;
       store.tasks.put(next);
-      snapshot.replaceTask(next);
       failed.push(t.id);
       if (t.group.startsWith('service:')) {
         const name = t.group.slice('service:'.length);

@@ -57,7 +57,7 @@ export interface ProvisioningDecision {
 
 /**
  * Places tasks waiting in PROVISIONING on their capacity provider's hosts,
- * oldest first, each placement taking its resources before the next task is
+ * oldest first (ties in the order given), each placement taking its resources before the next task is
  * looked at. Level-triggered: it reads only the waiting tasks and the
  * instances, so running it again (after a restart, or twice) decides the
  * same. A task that fits nowhere waits while its provider can grow; once it
@@ -73,7 +73,8 @@ export function placeProvisioningTasks(input: ProvisioningInput): ProvisioningDe
     runningTasksCount: c.runningTasksCount ?? (c.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING').length,
   }));
   const byId = new Map(pool.map((c) => [c.instance.id, c]));
-  const ordered = [...input.tasks].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  // Stable: tasks created together (one RunTask) keep the caller's order (the store's insertion order).
+  const ordered = [...input.tasks].sort((a, b) => a.createdAt - b.createdAt);
   for (const t of ordered) {
     const mine = pool.filter((c) => c.capacityProviderName === t.capacityProviderName);
     const r = computePlacements(mine, t.requirement, 1, input.random, { group: t.group, constraints: t.placementConstraints, strategies: t.placementStrategy });

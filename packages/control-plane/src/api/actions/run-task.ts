@@ -32,6 +32,7 @@ import {
   type TaskDefinition,
   type AwsVpcConfiguration,
   type CapacityProviderStrategyItem,
+  type ContainerInstance,
   type LaunchType,
 } from '@stevedore/core';
 import type { ApiContext, RequestContext } from '../context';
