@@ -2,7 +2,6 @@ import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { KeyValuePair, Tag } from './task-definition';
 import type { PlacementConstraint, PlacementStrategy } from './service';
-import type { CapacityProviderStrategyItem } from '../capacity/strategy';
 
 export interface NetworkBinding {
   bindIP: string;
@@ -75,7 +74,8 @@ export interface TaskContainer {
  * the same rules after a restart (docs/design/capacity-providers.md).
  */
 export interface TaskProvisioning {
-  capacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** capacity/strategy.ts's CapacityProviderStrategyItem (written out: model imports no other folder). */
+  capacityProviderStrategy: { capacityProvider: string; weight?: number; base?: number }[];
   /** The launch's binding constraints (request and task definition), without the host-group one. */
   placementConstraints: PlacementConstraint[];
   placementStrategy: PlacementStrategy[];
