@@ -21,6 +21,7 @@ export * from './load-balancing';
 export * from './model/secret-reference';
 export * from './metrics';
 export * from './model/role-reference';
+export * from './model/nfs-path';
 export * from './iam/policy-evaluation';
 export * from './autoscaling';
 export * from './launch/fargate';

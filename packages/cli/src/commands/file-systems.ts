@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
-import { action, type App } from '../context';
+import { action, CliError, EXIT_USAGE, type App } from '../context';
 import { printJson } from '../output/json';
 import { renderTable } from '../output/table';
 import { dash } from '../output/format';
 import { listAllStevedore } from './iam-access-keys';
+import { nfsExportScript } from './file-system-exports';
 
 interface FileSystemView {
   fileSystemId: string;
@@ -88,6 +89,18 @@ export function register(program: Command, app: App): void {
         const items = await listAllStevedore<AccessPointView>(ctx.client, 'DescribeAccessPoints', o.fileSystem ? { fileSystemId: o.fileSystem } : {}, 'accessPoints');
         if (ctx.output === 'json') return printJson(ctx.io.stdout, { accessPoints: items });
         ctx.io.stdout.write(renderTable(['ID', 'FILE SYSTEM', 'NAME', 'ROOT', 'POSIX USER'], items.map((a) => [a.accessPointId, a.fileSystemId, dash(a.name), a.rootDirectory.path, a.posixUser ? `${a.posixUser.uid}:${a.posixUser.gid}` : '-'])));
+      }),
+    );
+  fs.command('exports')
+    .description("print what the NFS server needs so each access point's POSIX user is imposed (root directories, /etc/exports with all_squash), to review and run on the server")
+    .argument('<fs-id>', 'fs-...')
+    .option('--clients <spec>', 'the agent hosts allowed to mount, in exports(5) syntax', '*')
+    .action(
+      action<[string], { clients: string }>(app, async (ctx, o, id) => {
+        const f = (await listAllStevedore<FileSystemView>(ctx.client, 'DescribeFileSystems', {}, 'fileSystems')).find((x) => x.fileSystemId === id);
+        if (!f) throw new CliError(`file system ${id} not found`, EXIT_USAGE);
+        const aps = await listAllStevedore<AccessPointView>(ctx.client, 'DescribeAccessPoints', { fileSystemId: id }, 'accessPoints');
+        ctx.io.stdout.write(nfsExportScript(f, aps, o.clients));
       }),
     );
   fs.command('delete-access-point')

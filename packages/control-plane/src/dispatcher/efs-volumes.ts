@@ -1,4 +1,4 @@
-import { evaluate, roleNameOf, type PolicyDocument, type ResolvedEfsVolume, type TaskAssignment } from '@stevedore/core';
+import { evaluate, joinExportPath, roleNameOf, type PolicyDocument, type ResolvedEfsVolume, type TaskAssignment } from '@stevedore/core';
 import type { Store } from '../store/store';
 
 /** A root directory or access point root as a path under the export: no '..', ',' or ':' (it becomes Docker's `device=:<path>`). */
@@ -7,10 +7,6 @@ const SAFE_PATH = /^\/?(?:[A-Za-z0-9_.@+ -]+\/?)*$/;
 /** How ECS words a refused EFS mount (its mount helper's exit status 32: mount failure). */
 const EFS_UTILS_FAILURE = 'failed to invoke EFS utils commands to set up EFS volumes';
 
-function join(exportPath: string, sub: string): string {
-  const parts = [...exportPath.split('/'), ...sub.split('/')].filter((p) => p !== '' && p !== '.');
-  return `/${parts.join('/')}`;
-}
 
 /**
  * The task's efsVolumeConfiguration volumes, resolved against the file
@@ -58,7 +54,7 @@ export function resolveEfsVolumes(store: Store, a: TaskAssignment): ResolvedEfsV
       if (evaluate(policy, 'elasticfilesystem:ClientMount', fsArn) !== 'allow') {
         // ECS reports EFS's refusal as its mount helper's failure; the IAM sentence says why.
         const denial = `the task role ${roleName} is not authorized to perform: elasticfilesystem:ClientMount on resource: ${fsArn}`;
-        out.push({ ...base, mountError: `${EFS_UTILS_FAILURE}: stderr: mount.nfs4: access denied by server while mounting ${fs.server}:${join(fs.path, sub)} (volume ${v.name}: ${denial}) : unsuccessful EFS utils command execution; code: 32` });
+        out.push({ ...base, mountError: `${EFS_UTILS_FAILURE}: stderr: mount.nfs4: access denied by server while mounting ${fs.server}:${joinExportPath(fs.path, sub)} (volume ${v.name}: ${denial}) : unsuccessful EFS utils command execution; code: 32` });
         continue;
       }
       readOnly = evaluate(policy, 'elasticfilesystem:ClientWrite', fsArn) !== 'allow';
@@ -67,7 +63,7 @@ export function resolveEfsVolumes(store: Store, a: TaskAssignment): ResolvedEfsV
     out.push({
       ...base,
       server: fs.server,
-      path: join(fs.path, sub),
+      path: joinExportPath(fs.path, sub),
       nfsVersion: fs.nfsVersion,
       ...(mountOptions !== '' ? { mountOptions } : {}),
       transitEncryption: efs.transitEncryption ?? 'DISABLED',
