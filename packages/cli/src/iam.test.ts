@@ -69,5 +69,10 @@ test('iam put-role-permissions-boundary sends the boundary file as text; delete-
   assert.match(put.out(), /set the permissions boundary of AWSServiceRoleForECS/);
   const del = captureIo({ env });
   assert.equal(await run(['iam', 'delete-role-permissions-boundary', 'AWSServiceRoleForECS'], del), 0);
+  const listed = await startFakeEcs({ ListRoles: () => ({ roles: [{ ...role, policyDocument: { Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ['*'] }] }, permissionsBoundary: JSON.parse(boundary) }] }) });
+  t.after(() => listed.close());
+  const list = captureIo({ env: { STEVEDORE_ENDPOINT: listed.endpoint } });
+  assert.equal(await run(['iam', 'list-roles'], list), 0);
+  assert.match(list.out(), /Allow sts:AssumeRole on \*.*\n\s+boundary: Deny elasticloadbalancing:RegisterTargets on \*/);
   assert.match(del.out(), /removed the permissions boundary of AWSServiceRoleForECS/);
 });

@@ -11,12 +11,20 @@ interface RoleView {
   arn: string;
   builtIn: boolean;
   description?: string;
-  policyDocument: { Statement?: { Effect: string; Action: string[]; Resource: string[] }[] };
+  policyDocument: PolicyView;
+  /** Service-linked roles an operator narrowed (PutRolePermissionsBoundary). */
+  permissionsBoundary?: PolicyView;
 }
 
-/** One line per statement: `Allow ecs:RunTask,ecs:StopTask on arn:...`. */
+interface PolicyView {
+  Statement?: { Effect: string; Action: string[]; Resource: string[] }[];
+}
+
+const statements = (p: PolicyView) => (p.Statement ?? []).map((s) => `${s.Effect} ${s.Action.join(',')} on ${s.Resource.join(',')}`);
+
+/** One line per statement: `Allow ecs:RunTask,ecs:StopTask on arn:...`; a boundary's statements follow, marked. */
 function summarise(r: RoleView): string {
-  return (r.policyDocument.Statement ?? []).map((s) => `${s.Effect} ${s.Action.join(',')} on ${s.Resource.join(',')}`).join('\n');
+  return [...statements(r.policyDocument), ...(r.permissionsBoundary ? statements(r.permissionsBoundary).map((l) => `boundary: ${l}`) : [])].join('\n');
 }
 
 /** A policy document file (or - for standard input), checked to be JSON; the API validates the rest. */
