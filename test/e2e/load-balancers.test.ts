@@ -4,12 +4,14 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as https from 'node:https';
 import type * as tls from 'node:tls';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
+import { awsCli, AWS_CLI } from '../helpers/aws-cli';
+import { curl, httpGet, keepAliveClients, masterReloads, tcpExchange } from '../helpers/load-balancer-clients';
 
 // Load balancers end to end on real Docker and real HAProxy: agent 0 runs the
 // load balancers (attribute role=lb, 127.0.0.60), agents 1-2 run the tasks
@@ -21,7 +23,6 @@ const NET = process.env['STEVEDORE_E2E_LB_NET'] ?? '127.0.0';
 const LB_IP = `${NET}.60`;
 /** A plain HTTP server of the test itself, registered as an `ip` target through `aws elbv2`. */
 const IP_TARGET = NET === '127.0.0' ? '127.0.15.20' : `${NET}.20`;
-const AWS_CLI = '/usr/bin/aws';
 const HTTP_PORT = 18080;
 const TCP_PORT = 19000;
 const DEREGISTRATION_DELAY_S = 6;
@@ -106,95 +107,11 @@ after(async () => {
   for (const fn of hooks.fns) await fn();
 });
 
-/** One request on a fresh connection (no keep-alive), as a load test client would. */
-function get(path: string, host?: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: LB_IP, port: HTTP_PORT, path, agent: false, headers: host ? { host } : {} }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-      res.on('error', reject);
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-/**
- * Load from `n` clients that each keep one connection alive across requests
- * (a browser, a pooled HTTP client): a load balancer that closes an idle
- * connection (a reload does) fails their next request with ECONNRESET.
- */
-function keepAliveLoad(n: number, path = '/id') {
-  const agents = Array.from({ length: n }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
-  const failures: string[] = [];
-  const bodies: string[] = [];
-  let ok = 0;
-  let stop = false;
-  const deadline = Date.now() + 240_000;
-  const one = (agent: http.Agent) =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ host: LB_IP, port: HTTP_PORT, path, agent }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => {
-          if (res.statusCode === 200) {
-            ok++;
-            if (bodies.length < 100_000) bodies.push(body.trim());
-          } else failures.push(`HTTP ${res.statusCode}`);
-          resolve();
-        });
-      });
-      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => {
-        failures.push(e.message);
-        resolve();
-      });
-    });
-  const loops = agents.map(async (a) => {
-    while (!stop && Date.now() < deadline && ok + failures.length < 100_000) await one(a);
-  });
-  return {
-    bodies,
-    get ok() {
-      return ok;
-    },
-    async stop() {
-      stop = true;
-      await Promise.all(loops);
-      for (const a of agents) a.destroy();
-      return { ok, failures };
-    },
-  };
-}
-
-/** How often the load balancer host's HAProxy reloaded: its master CLI's `show proc`. */
-function haproxyReloads(): Promise<number> {
-  const socket = `${c.dataDir}/agent-0/loadbalancer/master.sock`;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const s = net.connect(socket, () => s.end('show proc\n'));
-    s.on('data', (d) => (out += d.toString()));
-    s.on('error', reject);
-    s.on('close', () => {
-      const master = out.split('\n').find((l) => /^\d+\s+master\s/.test(l));
-      if (!master) return reject(new Error(`no master in show proc: ${out.slice(0, 200)}`));
-      resolve(Number(master.trim().split(/\s+/)[2]));
-    });
-  });
-}
-
-/** Through the NLB over a raw TCP connection: a request, then what the target answers until it closes (the body: its hostname). */
-function tcpRead(timeoutMs = 5000, port = TCP_PORT): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const s = net.connect(port, LB_IP, () => s.write('GET /id HTTP/1.0\r\n\r\n'));
-    s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer through the NLB within ${timeoutMs} ms`)));
-    s.on('data', (d) => (out += d.toString()));
-    s.on('close', () => resolve(out.slice(out.indexOf('\r\n\r\n') + 4).trim()));
-    s.on('error', reject);
-  });
-}
+const get = (path: string, host?: string, timeoutMs?: number) => httpGet(LB_IP, HTTP_PORT, path, host, timeoutMs);
+const keepAliveLoad = (n: number, path = '/id') => keepAliveClients(LB_IP, HTTP_PORT, n, path);
+const haproxyReloads = () => masterReloads(`${c.dataDir}/agent-0/loadbalancer/master.sock`);
+const tcpRead = (timeoutMs = 5000, port = TCP_PORT) => tcpExchange(LB_IP, port, timeoutMs);
+const aws = (args: string[]) => awsCli(c, args);
 
 async function targetStates(arn: string): Promise<{ id: string; port: number; state: string; reason?: string; description?: string }[]> {
   const r = await c.callStevedore('DescribeTargetHealth', { TargetGroupArn: arn });
@@ -442,17 +359,6 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   assert.ok(kept.bodies.slice(-30).every((b) => !b.includes(victimHost)), 'the killed task no longer answers');
 });
 
-/** Debian's AWS CLI v2 against the cluster's endpoint, with the admin key; the JSON it prints. */
-function aws(args: string[]): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', ...(c.endpoint.startsWith('https:') ? { AWS_CA_BUNDLE: c.apiCaFile } : {}) };
-    execFile(AWS_CLI, ['--endpoint-url', c.endpoint, '--output', 'json', ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`aws ${args.slice(0, 2).join(' ')}: ${stderr || err.message}`));
-      resolve(stdout.trim() ? JSON.parse(stdout) : {});
-    });
-  });
-}
-
 test('Debian\'s AWS CLI drives ELBv2\'s own protocol: target group, load balancer (placement as tags), listener, rule, targets, health', async () => {
   assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install awscli`);
   const server = http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'from the ip target'));
@@ -490,12 +396,6 @@ test('Debian\'s AWS CLI drives ELBv2\'s own protocol: target group, load balance
   await assert.rejects(aws(['elbv2', 'describe-load-balancers', '--names', name('nope')]), /LoadBalancerNotFound/);
   await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lbArn]);
 });
-
-function curl(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile('curl', ['-sS', '--max-time', '10', ...args], { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, out: stdout, err: stderr }));
-  });
-}
 
 test('HTTPS: certificates imported with `aws acm`, an HTTPS listener serves them by SNI (curl --cacert), over HTTP/2', async () => {
   const dir = mkdtempSync(`${tmpdir()}/sv-lb-certs-`);

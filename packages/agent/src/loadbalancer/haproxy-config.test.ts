@@ -128,7 +128,7 @@ test('apply plan: target changes go through the runtime API, anything else reloa
   removed.targetGroups[0]!.targets[0]!.port = 40000;
   assert.deepEqual(planApply(before, renderHaproxyConfig(set([removed], 'v4'), OPTS)), {
     kind: 'runtime',
-    commands: ['set server tg-web-1/t-b state maint', 'shutdown sessions server tg-web-1/t-b', 'del server tg-web-1/t-b', 'set server tg-web-1/t-a addr 127.0.0.2 port 40000'],
+    commands: ['set server tg-web-1/t-b state maint', 'del server tg-web-1/t-b', 'set server tg-web-1/t-a addr 127.0.0.2 port 40000'],
   });
   const addedDraining = httpLb();
   addedDraining.targetGroups[0]!.targets.push({ registrationId: 'd', id: 'i4', address: '127.0.0.5', port: 6, draining: true });

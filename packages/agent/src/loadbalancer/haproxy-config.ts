@@ -353,8 +353,9 @@ const key = (s: RenderedServer): string => `${s.backend}/${s.server}`;
  * A new server is added with weight 0 and its health forced down before
  * it leaves maintenance, so it takes no request before `rise` checks pass
  * (as a new target in a reload starts DOWN through the server-state file).
- * A removed server is put in maintenance, its remaining sessions closed
- * (it drained for the deregistration delay already), then deleted.
+ * A removed server is put in maintenance, then deleted (its remaining
+ * sessions are closed if HAProxy still refuses after a moment: it drained
+ * for the deregistration delay already).
  */
 export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig): ApplyPlan {
   if (!prev) return { kind: 'reload' };
@@ -371,7 +372,9 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
   const rekey = new Map<string, string>();
   for (const s of prev.servers) {
     if (after.has(key(s))) continue;
-    commands.push(`set server ${key(s)} state maint`, `shutdown sessions server ${key(s)}`, `del server ${key(s)}`);
+    // Requests still in flight on it (a killed container's, retried elsewhere) may finish first: the agent
+    // shuts its remaining sessions down only if `del server` is still refused a moment later (lb-host.ts).
+    commands.push(`set server ${key(s)} state maint`, `del server ${key(s)}`);
   }
   for (const s of next.servers) {
     const k = key(s);

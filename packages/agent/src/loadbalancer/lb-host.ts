@@ -245,15 +245,22 @@ export class LoadBalancerHost {
 
   /**
    * One runtime API command, its answer checked. `del server` is refused while
-   * the server still has connections: the sessions were just shut down and
-   * close within moments, so it is tried again briefly.
+   * the server still has connections: it is tried again briefly, its
+   * remaining sessions shut down after the first second.
    */
   private async runtimeCommand(proc: HaproxyProcess, command: string): Promise<void> {
-    const deadline = Date.now() + DEL_SERVER_PATIENCE_MS;
+    const start = Date.now();
+    let shut = false;
     for (;;) {
       const answer = (await proc.runtime(command)).trim();
       if (runtimeAnswerOk(command, answer)) return;
-      if (!command.startsWith('del server ') || Date.now() > deadline) throw new Error(`HAProxy runtime API refused '${loggableCommand(command)}': ${answer.slice(0, 200)}`);
+      if (!command.startsWith('del server ') || Date.now() > start + DEL_SERVER_PATIENCE_MS) throw new Error(`HAProxy runtime API refused '${loggableCommand(command)}': ${answer.slice(0, 200)}`);
+      // In maintenance, in-flight requests finish or are retried elsewhere within moments; what is left
+      // after that (long-lived connections, past the deregistration delay) is closed.
+      if (!shut && Date.now() > start + DEL_SERVER_PATIENCE_MS / 3) {
+        shut = true;
+        await proc.runtime(`shutdown sessions server ${command.slice('del server '.length)}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
