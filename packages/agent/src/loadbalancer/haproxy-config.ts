@@ -235,7 +235,10 @@ function backend(tg: HostTargetGroup, name: string, servers: RenderedServer[], f
     const agent = s.agentCheckPort === undefined ? [] : [`agent-check agent-addr ${address(`${field}.targets[${i}].address`, s.address)} agent-port ${port(`${field}.targets[${i}].agentCheckPort`, s.agentCheckPort)} agent-send ${s.port} agent-inter ${inter}s`];
     s.options = [...checks, ...extra, ...agent].join(' ');
     if (cookieKey !== undefined) s.cookieKey = cookieKey;
-    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...extra, ...agent].join(' ')}`);
+    // A draining target of a sticky group takes no request, its cookie's included (ALB moves sticky clients
+    // at deregistration; HAProxy's drain state would still take them): maintenance instead of drain.
+    const off = s.draining && cookieKey !== undefined ? ['disabled'] : [];
+    lines.push(`  server ${s.server} ${addressWithPort(`${field}.targets[${i}].address`, s.address, port(`${field}.targets[${i}].port`, s.port))} ${[...checks, `weight ${s.draining ? 0 : 1}`, ...off, ...extra, ...agent].join(' ')}`);
   });
   return lines;
 }
@@ -342,6 +345,9 @@ function skeleton(c: RenderedConfig): string {
 
 const key = (s: RenderedServer): string => `${s.backend}/${s.server}`;
 
+/** How a deregistered target stops taking requests: `drain` keeps cookie-persistent ones, so sticky groups use `maint`. */
+const drainState = (s: RenderedServer): 'drain' | 'maint' => (s.cookieKey !== undefined ? 'maint' : 'drain');
+
 /**
  * How to go from the running configuration to the next one: nothing;
  * through the runtime API when only targets changed (added, removed,
@@ -388,7 +394,7 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
       if (s.agentCheckPort !== undefined) commands.push(`enable agent ${k}`);
       commands.push(`enable server ${k}`);
       if (checked) commands.push(`set server ${k} health down`);
-      commands.push(s.draining ? `set server ${k} state drain` : `set weight ${k} 1`);
+      commands.push(s.draining ? `set server ${k} state ${drainState(s)}` : `set weight ${k} 1`);
       continue;
     }
     if (was.options !== s.options) return { kind: 'reload' };
@@ -397,7 +403,7 @@ export function planApply(prev: RenderedConfig | undefined, next: RenderedConfig
       if (s.cookieKey !== undefined) rekey.set(s.backend, s.cookieKey);
     }
     if (was.draining === s.draining) continue;
-    commands.push(s.draining ? `set server ${k} state drain` : `set server ${k} state ready`);
+    commands.push(s.draining ? `set server ${k} state ${drainState(s)}` : `set server ${k} state ready`);
     commands.push(`set weight ${k} ${s.draining ? 0 : 1}`);
   }
   for (const [backend, cookieKey] of rekey) commands.push(`set dynamic-cookie-key backend ${backend} ${cookieKey}`);

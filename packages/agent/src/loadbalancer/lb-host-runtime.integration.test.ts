@@ -8,6 +8,7 @@ import pino from 'pino';
 import { defaultHealthCheck, type HostListener, type HostLoadBalancer, type HostTarget, type HostTargetGroup, type LoadBalancerHostSet } from '@stevedore/core';
 import { LoadBalancerHost, type HealthReport } from './lb-host';
 import { findHaproxy, HaproxyProcess, haproxyPaths } from './haproxy-process';
+import { parseShowStat } from './haproxy-stats';
 import { freePort, httpGet, startBackend, waitUntil, type Backend } from '../testing/lb-fixture';
 
 // What changes a running HAProxy without a reload, against the real haproxy
@@ -70,7 +71,7 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sv-lbr-'));
   for (const n of ['s1', 's2', 's3']) backends.push(await startBackend(n, TARGET_IP));
   listenPort = await freePort(LB_IP);
-  host = new LoadBalancerHost({ dir, hostIp: LB_IP, instanceId: () => 'lb-host', log: pino({ level: 'silent' }), send: async (r) => void reports.push(r), pollMs: 200, haproxyBinary });
+  host = new LoadBalancerHost({ dir, hostIp: LB_IP, instanceId: () => 'lb-host', log: pino({ level: process.env['LB_DEBUG'] ? 'debug' : 'silent' }), send: async (r) => void reports.push(r), pollMs: 200, haproxyBinary });
   host.sessionUp();
   proc = new HaproxyProcess(haproxyBinary, haproxyPaths(dir), pino({ level: 'silent' }));
 });
@@ -118,11 +119,21 @@ test('a sticky target group changes targets through the runtime API, without a r
   assert.ok(!(await proc.runtime('show servers state')).includes(`t-reg-${other.name}`), 'the server is gone from the running worker');
   for (let i = 0; i < 4; i++) assert.equal(await withCookie(), mine, 'still on its target after the other left');
 
-  // Its own target leaves: the client is sent to another one and gets that one's cookie.
-  await apply(lbSet('st-5', sticky([target(s3)])));
+  // Its own target is deregistered: from then on (draining, as ALB) the client is sent to another one
+  // and gets that one's cookie; then the target leaves.
+  const slow = httpGet(LB_IP, listenPort, '/slow', { cookie: `AWSALB=${cookie}` });
+  const stat = async (field: string) => Number(parseShowStat(await proc.runtime('show stat')).find((r) => r['svname'] === `t-reg-${keep.name}`)?.[field]);
+  await waitUntil(async () => (await stat('scur')) > 0, 'the slow request in flight on its target', 5000);
+  await apply(lbSet('st-5', sticky([target(keep, true), target(s3)])));
+  assert.equal((await slow).body, `${mine} slow`, 'the request in flight when the drain began finished on its target');
   const moved = await httpGet(LB_IP, listenPort, '/', { cookie: `AWSALB=${cookie}` });
-  assert.equal(moved.body, 's3');
+  assert.equal(moved.body, 's3', 'a draining target of a sticky group takes no request, its cookie notwithstanding');
   assert.equal(awsalb(moved.headers['set-cookie'] as string[] | undefined), s3Cookie, 'a new cookie for the new target');
+  // The deregistration delay: HAProxy closes the idle connection it kept to the target (5 s after its
+  // last use), then the target leaves.
+  await waitUntil(async () => (await stat('idle_conn_cur')) + (await stat('safe_conn_cur')) + (await stat('used_conn_cur')) === 0, 'no connection left to the drained target', 10_000);
+  await apply(lbSet('st-6', sticky([target(s3)])));
+  assert.equal((await httpGet(LB_IP, listenPort, '/', { cookie: `AWSALB=${cookie}` })).body, 's3');
   assert.equal(await reloads(), before, 'no reload through all of it');
 });
 
