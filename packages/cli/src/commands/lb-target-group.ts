@@ -47,7 +47,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
   tg.command('create')
     .description('create a target group (CreateTargetGroup, then ModifyTargetGroupAttributes for the delay and slow start)')
     .argument('<name>')
-    .requiredOption('--protocol <protocol>', 'HTTP (application load balancers) or TCP (network)')
+    .requiredOption('--protocol <protocol>', 'HTTP (application load balancers), TCP (network) or GENEVE (a gateway\'s appliances, port 6081)')
     .requiredOption('--port <port>', 'default target port', parseIntOption('--port', 1, 65535))
     .option('--target-type <type>', 'instance (services, bridge mode) or ip', 'instance')
     .option('--health-check-path <path>', 'HTTP checks: path (default /)')

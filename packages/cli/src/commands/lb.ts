@@ -22,9 +22,9 @@ export function register(program: Command, app: App): void {
   const lb = program.command('lb').description('load balancers (ELBv2 model, HAProxy on the hosts a placement picks): listeners, rules, target groups, targets');
 
   lb.command('create')
-    .description('create an application (HTTP) or network (TCP) load balancer in --cluster (CreateLoadBalancer)')
+    .description('create an application (HTTP), network (TCP) or gateway (appliances) load balancer in --cluster (CreateLoadBalancer)')
     .argument('<name>', 'up to 32 letters, digits and hyphens')
-    .option('--type <type>', 'application or network', 'application')
+    .option('--type <type>', 'application, network or gateway', 'application')
     .option('--scheme <scheme>', 'internet-facing or internal', 'internet-facing')
     .option('--placement <expression>', "cluster query selecting the hosts that run it, e.g. 'attribute:role == lb'")
     .option('--instance <id>', 'a container instance that runs it, repeatable', collect)
@@ -88,14 +88,22 @@ export function register(program: Command, app: App): void {
     .description('add a listener (CreateListener)')
     .argument('<lb>', 'load balancer name or ARN')
     .requiredOption('--port <port>', 'port the hosts listen on', parseIntOption('--port', 1, 65535))
-    .option('--protocol <protocol>', 'HTTP (application) or TCP (network); default from the load balancer type')
-    .requiredOption('--target-group <tg>', 'default action: forward to this target group (name or ARN)')
+    .option('--protocol <protocol>', 'HTTP (application) or TCP (network); default from the load balancer type; none on a gateway')
+    .requiredOption('--target-group <tg>', 'default action: forward to this target group (name or ARN); on a gateway, its GENEVE group of appliances')
+    .option('--destination <tg>', 'gateway: the target group flows reach after the appliances (tag stevedore:destination)')
+    .option('--return-port <port>', 'gateway: the port appliances send flows back to (tag stevedore:return-port; default 6081)', parseIntOption('--return-port', 1, 65535))
     .action(
-      action<[string], { port: number; protocol?: string; targetGroup: string }>(app, async (ctx, opts, ref) => {
+      action<[string], { port: number; protocol?: string; targetGroup: string; destination?: string; returnPort?: number }>(app, async (ctx, opts, ref) => {
         const one = await loadBalancerOf(ctx.client, ref);
-        const protocol = opts.protocol ?? (one.Type === 'network' ? 'TCP' : 'HTTP');
+        const gateway = one.Type === 'gateway';
+        if (gateway && !opts.destination) throw new CliError('--destination is required for a gateway listener: the target group behind the appliances', EXIT_USAGE);
+        if (!gateway && (opts.destination || opts.returnPort !== undefined)) throw new CliError('--destination and --return-port are for gateway load balancers', EXIT_USAGE);
+        const protocol = gateway ? undefined : (opts.protocol ?? (one.Type === 'network' ? 'TCP' : 'HTTP'));
         const tg = await targetGroupArn(ctx.client, opts.targetGroup);
-        const r = await elb(ctx.client, 'CreateListener', { LoadBalancerArn: one.LoadBalancerArn, Protocol: protocol, Port: opts.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }] });
+        const Tags = gateway
+          ? [{ Key: 'stevedore:destination', Value: await targetGroupArn(ctx.client, opts.destination!) }, ...(opts.returnPort !== undefined ? [{ Key: 'stevedore:return-port', Value: String(opts.returnPort) }] : [])]
+          : undefined;
+        const r = await elb(ctx.client, 'CreateListener', { LoadBalancerArn: one.LoadBalancerArn, ...(protocol ? { Protocol: protocol } : {}), Port: opts.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }], ...(Tags ? { Tags } : {}) });
         if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
         ctx.io.stdout.write(renderListenerTable(r.Listeners));
       }),
