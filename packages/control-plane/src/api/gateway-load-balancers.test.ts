@@ -64,6 +64,12 @@ test('a gateway listener: no protocol, a Port, one forward to a GENEVE group, it
   assert.equal(l.Port, 80);
   assert.equal(JSON.stringify(l).includes('Token'), false, 'the return token never leaves through the API');
   await fails('CreateListener', { LoadBalancerArn: gw, Port: 81, DefaultActions: fwd(ids), Tags: [dest(web)] }, 'TooManyListenersException');
+  // ModifyListener: the port and the appliance group; never a protocol, never the return port.
+  await fails('ModifyListener', { ListenerArn: l.ListenerArn, Protocol: 'HTTP' }, 'ValidationError', /cannot specify a protocol/);
+  await fails('ModifyListener', { ListenerArn: l.ListenerArn, Port: 6081 }, 'ValidationError', /return port/);
+  await fails('ModifyListener', { ListenerArn: l.ListenerArn, DefaultActions: fwd(web) }, 'InvalidConfigurationRequestException', /GENEVE target group/);
+  assert.equal((await ok('ModifyListener', { ListenerArn: l.ListenerArn, Port: 8080 })).Listeners[0].Port, 8080);
+  assert.equal((await ok('ModifyListener', { ListenerArn: l.ListenerArn, Port: 80, DefaultActions: fwd(ids) })).Listeners[0].Port, 80);
   // The return port is the host's too: no other load balancer on these hosts may listen on it.
   await fails('CreateListener', { LoadBalancerArn: alb, Protocol: 'HTTP', Port: 6081, DefaultActions: fwd(web) }, 'InvalidConfigurationRequestException', /6081/);
   await fails('CreateRule', { ListenerArn: l.ListenerArn, Priority: 1, Conditions: [{ Field: 'path-pattern', Values: ['/x'] }], Actions: fwd(ids) }, 'InvalidConfigurationRequestException', /application/);
