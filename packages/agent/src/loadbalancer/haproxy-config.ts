@@ -265,6 +265,9 @@ export function renderHaproxyConfig(set: LoadBalancerHostSet, o: RenderOptions):
     '  load-server-state-from-file global',
     '  option redispatch',
     '  retries 3',
+    // Idle connections kept to a target for reuse are purged after 1 s unused (HAProxy: 5 s): a removed
+    // target's last ones go within the agent's patience for `del server`, so removal needs no reload.
+    '  default-server pool-purge-delay 1s',
   ];
   const servers: RenderedServer[] = [];
   const backends = new Map<string, string>();
