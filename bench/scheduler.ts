@@ -6,12 +6,7 @@
  *   npm run bench:scheduler            # 1000 agents, 10000 tasks
  *   BENCH_AGENTS=200 BENCH_TASKS=2000 BENCH_GRACE_SECONDS=10 npm run bench:scheduler
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import pino from 'pino';
-import { ControlPlane } from '@stevedore/control-plane';
+import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil } from './bench-kit';
 
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 1000);
 const TASKS = Number(process.env['BENCH_TASKS'] ?? 10_000);
@@ -20,82 +15,18 @@ const HEARTBEAT_MS = Number(process.env['BENCH_HEARTBEAT_MS'] ?? 3000);
 const IDLE_S = Number(process.env['BENCH_IDLE_SECONDS'] ?? 15);
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
-
-function request<T>(child: ChildProcess, cmd: object, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: { type: string; message?: string }) => {
-      if (m.type === 'error') reject(new Error(m.message));
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.send(cmd);
-  });
-}
-
-async function waitUntil(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now();
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-bench-'));
-  const cp = new ControlPlane(
-    {
-      dataDir: dir,
-      apiListen: { host: '127.0.0.1', port: 0 },
-      agentListen: '127.0.0.1:0',
-      region: 'us-east-1',
-      account: '000000000000',
-      logLevel: 'warn',
-      heartbeatPeriodMs: HEARTBEAT_MS,
-      instanceLostGraceSeconds: GRACE_S,
-      // Loopback only: the benchmark measures scheduling, not SigV4.
-      insecureDisableAuth: true,
-      // Every simulated host joins from 127.0.0.1 at once.
-      agentJoinRateLimit: { perMinute: 1_000_000, burst: 100_000 },
-      ...(process.env['BENCH_MAX_PLACEMENTS_PER_TICK'] ? { orchestrator: { maxPlacementsPerTick: Number(process.env['BENCH_MAX_PLACEMENTS_PER_TICK']) } } : {}),
-    },
-    pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' }),
-  );
-  await cp.start();
-  const endpoint = `http://127.0.0.1:${cp.apiPort}`;
-  const call = async (op: string, body: object, attempt = 0): Promise<Record<string, any>> => {
-    // A keep-alive socket the server closed while the loop was busy: retry, as any SDK would.
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerServiceV20141113.${op}` },
-      body: JSON.stringify(body),
-    }).catch((e: Error) => {
-      if (attempt < 3) return undefined;
-      throw e;
-    });
-    if (!res) return call(op, body, attempt + 1);
-    const json = (await res.json()) as Record<string, any>;
-    if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const b = await startBenchControlPlane({
+    heartbeatMs: HEARTBEAT_MS,
+    graceSeconds: GRACE_S,
+    ...(process.env['BENCH_MAX_PLACEMENTS_PER_TICK'] ? { maxPlacementsPerTick: Number(process.env['BENCH_MAX_PLACEMENTS_PER_TICK']) } : {}),
+  });
+  const { cp, call } = b;
   await call('CreateCluster', { clusterName: 'bench' });
   await call('RegisterTaskDefinition', { family: 'bench', containerDefinitions: [{ name: 'app', image: 'bench', cpu: 10, memory: 32 }] });
 
-  const token = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Stevedore_20261125.CreateJoinToken' },
-    body: JSON.stringify({ cluster: 'bench', uses: 100_000 }),
-  }).then(async (r) => ((await r.json()) as { token: string }).token);
-  const child = fork(path.join(__dirname, 'sim-agents.js'), [], { stdio: 'inherit' });
+  const token = await b.joinToken('bench', 100_000);
+  const child = b.agents();
   const ready = await request<{ ms: number }>(
     child,
     { cmd: 'start', address: `127.0.0.1:${cp.agentPort}`, cluster: 'bench', count: AGENTS, zones: ZONES, caPem: cp.store.agentPki.caCertificate(), token },
@@ -169,10 +100,8 @@ async function main(): Promise<void> {
       `replacement decided at ${((decidedAt - lastHb) / 1000).toFixed(1)} s, replacements RUNNING at ${((replacedAt - lastHb) / 1000).toFixed(1)} s`,
   );
 
-  child.send({ cmd: 'stop' });
-  await cp.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${mb(os.totalmem())} RAM, node ${process.version}, ${new Date().toISOString()}`);
+  await b.stop();
+  console.log(`machine: ${machine()}`);
 }
 
 main().catch((e) => {

@@ -14,6 +14,9 @@ interface Start {
   zones: string[];
   caPem: string;
   token: string;
+  /** Registered resources of each agent (default 4096 CPU units, 8192 MiB). */
+  cpu?: number;
+  memory?: number;
 }
 type Command = Start | { cmd: 'freeze'; index: number } | { cmd: 'latencies' } | { cmd: 'running' } | { cmd: 'usage'; intervalMs: number } | { cmd: 'stop' };
 
@@ -22,11 +25,12 @@ const send = (m: unknown) => process.send?.(m);
 
 async function start(m: Start): Promise<void> {
   const started = Date.now();
+  // A second start (another cluster) replaces the join source: the first ones have joined already.
   registerJoinSource(m.address, { caPem: m.caPem, token: async () => m.token });
   for (let i = 0; i < m.count; i += 50) {
     const batch = Array.from({ length: Math.min(50, m.count - i) }, (_, k) => {
       const n = i + k;
-      return new SimAgent(m.address, { cluster: m.cluster, ec2InstanceId: `sim-${n}`, zone: m.zones[n % m.zones.length]!, cpu: 4096, memory: 8192, heartbeatFraction: 1 });
+      return new SimAgent(m.address, { cluster: m.cluster, ec2InstanceId: `sim-${m.cluster}-${n}`, zone: m.zones[n % m.zones.length]!, cpu: m.cpu ?? 4096, memory: m.memory ?? 8192, heartbeatFraction: 1 });
     });
     await Promise.all(batch.map((a) => a.start()));
     agents.push(...batch);

@@ -42,6 +42,13 @@ export interface OrchestratorOptions {
   healthyAfterRunningMs: number;
   /** A deployment whose figures do not improve for this long fails. */
   deploymentTimeoutMs: number;
+  /**
+   * A tick that has run this long leaves the services it has not reached for
+   * the next turn of the event loop: ticks are synchronous, and the
+   * dispatcher must push what was just committed to the agents (assignment
+   * latency) and serve heartbeats in between.
+   */
+  tickBudgetMs: number;
 }
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
@@ -53,6 +60,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxPlacementsPerTick: 2500,
   healthyAfterRunningMs: DEFAULT_HEALTHY_AFTER_RUNNING_MS,
   deploymentTimeoutMs: DEFAULT_DEPLOYMENT_TIMEOUT_MS,
+  tickBudgetMs: 50,
 };
 
 const key = (cluster: string, name: string) => `${cluster}\u0000${name}`;
@@ -80,7 +88,7 @@ export class ServiceReconciler {
   private started = false;
   private seed = 1;
   /** Tasks placed, and the time of the ticks that placed them: snapshot, decisions, commits (benchmarks, metrics). */
-  readonly stats = { placed: 0, placingMs: 0 };
+  readonly stats = { placed: 0, placingMs: 0, deferred: 0 };
   /** Told each tick's duration in seconds (the control plane's Prometheus histogram). */
   observeTick: ((seconds: number) => void) | undefined;
   /** Some service placed only part of what it needs this tick. */
@@ -204,7 +212,15 @@ export class ServiceReconciler {
       work.set(cluster, [...(work.get(cluster) ?? []), name]);
     }
     this.dirty.clear();
+    /** Services left for the next turn once the budget is spent (at least one service per tick: progress). */
+    const later: string[] = [];
+    let reconciled = 0;
+    const spent = () => reconciled > 0 && performance.now() - startedAt > this.opts.tickBudgetMs;
     for (const [cluster, names] of work) {
+      if (spent()) {
+        names.forEach((n) => later.push(key(cluster, n)));
+        continue;
+      }
       let snapshot: ClusterSnapshot;
       let watchingSince: number;
       try {
@@ -222,6 +238,11 @@ export class ServiceReconciler {
       snapshot.daemonGroups = daemons;
       const firstReplica = names.findIndex((n) => !daemons.has(serviceGroup(n)));
       names.forEach((name, i) => {
+        if (later.length > 0 || spent()) {
+          later.push(key(cluster, name));
+          return;
+        }
+        reconciled++;
         // Tasks waiting in PROVISIONING go on new hosts after the daemon tasks, before new replica tasks.
         if (i === firstReplica) this.placeWaiting(snapshot);
         try {
@@ -234,6 +255,10 @@ export class ServiceReconciler {
       // Again for what the replica services just created in PROVISIONING (placed in this same tick).
       this.placeWaiting(snapshot);
     }
+    for (const k of later) this.dirty.add(k);
+    // The rest continues on the next turn, without the debounce.
+    if (later.length > 0) this.hasMore = true;
+    this.stats.deferred += later.length;
     this.armWake();
     if (this.stats.placed > placedBefore) this.stats.placingMs += performance.now() - startedAt;
     this.observeTick?.((performance.now() - startedAt) / 1000);

@@ -258,3 +258,17 @@ test('DAEMON: one task per instance, new instances get one, draining instances l
   await steady(h, cluster, 2, 'd');
   assert.deepEqual(agents.map((x) => x.running().length), [0, 1, 1]);
 });
+
+test('a tick past its time budget leaves the other services for the next turn, and they are all reconciled', async (t) => {
+  // Budget 0: every tick reconciles one service and defers the rest.
+  const { h, addAgent, cluster } = await setup(t, { orchestrator: { tickBudgetMs: 0 } });
+  await addAgent('zone-a');
+  await addAgent('zone-b');
+  const deferred = h.cp.orchestrator.stats.deferred;
+  for (const name of ['b1', 'b2', 'b3', 'b4']) {
+    const r = await h.call('CreateService', { cluster, serviceName: name, taskDefinition: 'web', desiredCount: 2 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  for (const name of ['b1', 'b2', 'b3', 'b4']) await steady(h, cluster, 2, name);
+  assert.ok(h.cp.orchestrator.stats.deferred > deferred, 'some services waited for a later turn');
+});

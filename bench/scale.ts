@@ -1,0 +1,192 @@
+/**
+ * Scale of one control plane (issue 15): the real control plane in this
+ * process, 1,000 simulated agents (real gRPC + mTLS, no Docker) in a child
+ * process, 30,000 tasks in 1,000 services. Prints figures with their goals,
+ * asserts nothing.
+ *
+ *   npm run bench:scale               # 1,000 agents, 1,000 services x 30 tasks
+ *   npm run bench:scale -- --quick    # 100 agents, 100 services x 30 tasks
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil, type Call } from './bench-kit';
+
+const QUICK = process.argv.includes('--quick');
+const AGENTS = Number(process.env['BENCH_AGENTS'] ?? (QUICK ? 100 : 1000));
+const SERVICES = Number(process.env['BENCH_SERVICES'] ?? (QUICK ? 100 : 1000));
+const PER_SERVICE = Number(process.env['BENCH_TASKS_PER_SERVICE'] ?? 30);
+const BIG = Number(process.env['BENCH_BIG_SERVICE'] ?? 1000);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? (QUICK ? 100 : 300));
+const PILE = Number(process.env['BENCH_PILE'] ?? (QUICK ? 1000 : 2500));
+const HEARTBEAT_MS = 3000;
+const IDLE_S = QUICK ? 5 : 15;
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
+const ARN = 'arn:aws:ecs:us-east-1:000000000000';
+
+interface Row {
+  figure: string;
+  result: string;
+  goal?: string;
+}
+const rows: Row[] = [];
+const report = (figure: string, result: string, goal?: string) => {
+  rows.push({ figure, result, ...(goal ? { goal } : {}) });
+  console.log(`${figure}: ${result}${goal ? `   (goal ${goal})` : ''}`);
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+/** Latencies of `n` calls made one after another (the API as one client sees it, heartbeats going on). */
+async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** `total` calls with `concurrency` in flight; returns each call's end time. */
+async function flood(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const ends: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        await fn(i);
+        ends[i] = performance.now();
+      }
+    }),
+  );
+  return ends;
+}
+
+const p50p99 = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}`;
+
+async function counts(call: Call, cluster: string, names: string[]): Promise<{ running: number; pending: number }> {
+  let running = 0;
+  let pending = 0;
+  for (let i = 0; i < names.length; i += 10) {
+    const r = await call('DescribeServices', { cluster, services: names.slice(i, i + 10) });
+    for (const s of r['services'] as { runningCount: number; pendingCount: number }[]) {
+      running += s.runningCount;
+      pending += s.pendingCount;
+    }
+  }
+  return { running, pending };
+}
+
+async function main(): Promise<void> {
+  const b = await startBenchControlPlane({ heartbeatMs: HEARTBEAT_MS, graceSeconds: 30 });
+  const { cp, call } = b;
+  const caPem = cp.store.agentPki.caCertificate();
+  const agentAddress = `127.0.0.1:${cp.agentPort}`;
+  console.log(`shape: ${AGENTS} agents, ${SERVICES} services x ${PER_SERVICE} tasks, one service scaled by ${BIG}, ${SAMPLES} samples per API figure${QUICK ? ' (--quick)' : ''}`);
+
+  await call('CreateCluster', { clusterName: 'scale' });
+  await call('RegisterTaskDefinition', { family: 'svc', containerDefinitions: [{ name: 'app', image: 'bench', cpu: 10, memory: 32 }] });
+  const child = b.agents();
+  const ready = await request<{ ms: number }>(child, { cmd: 'start', address: agentAddress, cluster: 'scale', count: AGENTS, zones: ZONES, caPem, token: await b.joinToken('scale', AGENTS) }, 'ready');
+  report(`${AGENTS} agents joined, registered and connected`, `${(ready.ms / 1000).toFixed(1)} s`);
+
+  // Heartbeats alone.
+  await sleep(2000);
+  const idleCpu0 = process.cpuUsage();
+  const idleT0 = Date.now();
+  await sleep(IDLE_S * 1000);
+  const idleCpu = cpuSeconds(process.cpuUsage(idleCpu0));
+  const heartbeats = (AGENTS / (HEARTBEAT_MS / 1000)) * ((Date.now() - idleT0) / 1000);
+  report(
+    `heartbeat processing (${AGENTS} agents, period ${HEARTBEAT_MS / 1000} s, mTLS)`,
+    `${((idleCpu / ((Date.now() - idleT0) / 1000)) * 100).toFixed(1)} % of one core, ${((idleCpu / heartbeats) * 1e6).toFixed(0)} µs CPU per heartbeat`,
+  );
+  const rssIdle = process.memoryUsage().rss;
+
+  // 1,000 services, then all of them scaled to 30 at once: placements sustained.
+  const names = Array.from({ length: SERVICES }, (_, i) => `s${String(i).padStart(4, '0')}`);
+  await flood(SERVICES, 8, (i) => call('CreateService', { cluster: 'scale', serviceName: names[i]!, taskDefinition: 'svc', desiredCount: 0 }));
+  const total = SERVICES * PER_SERVICE;
+  const placeCpu0 = process.cpuUsage();
+  const placed0 = cp.orchestrator.stats.placed;
+  const scaleStart = Date.now();
+  const updateLatencies: number[] = [];
+  await flood(SERVICES, 8, async (i) => {
+    const t = performance.now();
+    await call('UpdateService', { cluster: 'scale', service: names[i]!, desiredCount: PER_SERVICE });
+    updateLatencies.push(performance.now() - t);
+  });
+  await waitUntil('all tasks placed', () => cp.orchestrator.stats.placed - placed0 >= total, 600_000, 50);
+  const placedAt = Date.now();
+  const placeCpu = cpuSeconds(process.cpuUsage(placeCpu0));
+  report(`placements sustained (${SERVICES} UpdateService calls → ${total} tasks committed)`, `${(total / ((placedAt - scaleStart) / 1000)).toFixed(0)} /s (${((placedAt - scaleStart) / 1000).toFixed(1)} s; CPU ${placeCpu.toFixed(1)} s)`, '≥ 1,500 /s');
+  report('UpdateService during that scale-out (8 in flight)', p50p99(updateLatencies), 'p99 < 100 ms');
+  const steadyAt = await waitUntil('all RUNNING', async () => (await counts(call, 'scale', names)).running === total, 600_000, 1000);
+  report(`all ${total} tasks RUNNING (as reported by the agents)`, `${((steadyAt - scaleStart) / 1000).toFixed(1)} s after the first UpdateService`);
+
+  // Assignment latency: task committed → its agent holds it.
+  const { assigned } = await request<{ assigned: [string, number][] }>(child, { cmd: 'latencies' }, 'latencies');
+  const assignedAt = new Map(assigned);
+  const created = cp.store.tasks.list({ cluster: 'scale' });
+  const latencies = created.map((t) => (assignedAt.get(`${ARN}:task/scale/${t.id}`) ?? NaN) - t.createdAt).filter((x) => Number.isFinite(x));
+  report(`assignment latency, task committed → agent has it (${latencies.length} tasks)`, `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`, 'p99 ≤ 1 s');
+
+  // One service scaled by 1,000 with everything else in place.
+  const big = names[0]!;
+  const bigPlaced0 = cp.orchestrator.stats.placed;
+  const bigStart = Date.now();
+  await call('UpdateService', { cluster: 'scale', service: big, desiredCount: PER_SERVICE + BIG });
+  await waitUntil('big service placed', () => cp.orchestrator.stats.placed - bigPlaced0 >= BIG, 300_000, 20);
+  const bigPlacedAt = Date.now();
+  await waitUntil('big service RUNNING', async () => (await counts(call, 'scale', [big])).running === PER_SERVICE + BIG, 300_000, 200);
+  report(`a ${BIG}-task scale-out of one service (${total} tasks present): placed / RUNNING`, `${((bigPlacedAt - bigStart) / 1000).toFixed(2)} s / ${((Date.now() - bigStart) / 1000).toFixed(2)} s`);
+  await call('UpdateService', { cluster: 'scale', service: big, desiredCount: PER_SERVICE });
+  await waitUntil('big service back', async () => (await counts(call, 'scale', [big])).running === PER_SERVICE, 300_000, 200);
+
+  // API latencies with the cluster full.
+  const arns = ((await call('ListTasks', { cluster: 'scale', maxResults: 100 }))['taskArns'] as string[]).slice(0, 100);
+  report(`DescribeTasks (100 tasks), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('DescribeTasks', { cluster: 'scale', tasks: arns }))), 'p99 < 100 ms');
+  let token: string | undefined;
+  report(
+    `ListTasks (pages of 100 through ${total} tasks), ${SAMPLES} calls`,
+    p50p99(
+      await timed(SAMPLES, async () => {
+        const r = await call('ListTasks', { cluster: 'scale', maxResults: 100, ...(token ? { nextToken: token } : {}) });
+        token = r['nextToken'];
+      }),
+    ),
+    'p99 < 100 ms',
+  );
+  report(`UpdateService (desiredCount ±1), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, (i) => call('UpdateService', { cluster: 'scale', service: names[1 + (i % (SERVICES - 1))]!, desiredCount: PER_SERVICE + (i % 2) }))), 'p99 < 100 ms');
+  report(`RunTask (1 task, random strategy over ${AGENTS} instances), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('RunTask', { cluster: 'scale', taskDefinition: 'svc', startedBy: 'bench' }))), 'p99 < 100 ms');
+
+  // RunTask as tasks pile up on one instance: flat throughput is the goal.
+  await call('CreateCluster', { clusterName: 'pile' });
+  await call('RegisterTaskDefinition', { family: 'tiny', containerDefinitions: [{ name: 'app', image: 'bench', cpu: 1, memory: 6 }] });
+  await request(child, { cmd: 'start', address: agentAddress, cluster: 'pile', count: 1, zones: ZONES, caPem, token: await b.joinToken('pile', 1), cpu: PILE * 2, memory: PILE * 8 }, 'ready');
+  const t0 = performance.now();
+  const ends = await flood(PILE, 4, () => call('RunTask', { cluster: 'pile', taskDefinition: 'tiny' }));
+  const rate = (from: number, to: number) => (to - from) / (((ends[to - 1] ?? 0) - (from === 0 ? t0 : ends[from - 1]!)) / 1000);
+  report(`RunTask throughput as tasks pile up on one instance (4 in flight): first 500 / ${PILE - 500}-${PILE}`, `${rate(0, 500).toFixed(0)} req/s / ${rate(PILE - 500, PILE).toFixed(0)} req/s`, 'no fall');
+
+  const rss = process.memoryUsage().rss;
+  report('control-plane RSS: agents idle / with every task', `${mb(rssIdle)} / ${mb(rss)}`, '< 1 GiB');
+  const dbBytes = fs
+    .readdirSync(b.dir)
+    .filter((f) => /\.(db|sqlite)(-wal|-shm)?$/.test(f))
+    .reduce((n, f) => n + fs.statSync(path.join(b.dir, f)).size, 0);
+  report('SQLite size (database + WAL)', mb(dbBytes));
+  report('control-plane CPU, whole run', `${cpuSeconds(process.cpuUsage()).toFixed(0)} s (this process also runs the API client)`);
+  const st = cp.orchestrator.stats;
+  report('scheduler alone (ticks that placed)', `${(st.placed / (st.placingMs / 1000)).toFixed(0)} placements/s over ${st.placed} placements`);
+  console.log(`machine: ${machine()}`);
+  console.log('\n| figure | result | goal |\n|---|---|---|');
+  for (const r of rows) console.log(`| ${r.figure} | ${r.result} | ${r.goal ?? ''} |`);
+  await b.stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
