@@ -2,7 +2,8 @@
 # The whole test suite (`npm test`, and what .ci/run runs). Works from a fresh
 # clone: ensure-env installs what is missing, runs npm ci and the build.
 #
-#   1. unit tests:       node --test over packages/*/dist and test/dist/helpers
+#   1. unit tests:       node --test over packages/*/dist, test/dist/helpers and
+#                        test/dist/structure (no import cycles between folders)
 #   2. unit file checks: systemd-analyze verify on deploy/*.service
 #   3. end-to-end tests: node --test --test-concurrency=1 test/dist/e2e/ (real dockerd)
 #
@@ -74,7 +75,7 @@ verify_units() {
   done
 }
 
-mapfile -t unit_files < <(find packages/*/dist test/dist/helpers -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
+mapfile -t unit_files < <(find packages/*/dist test/dist/helpers test/dist/structure -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 if [[ ${#unit_files[@]} -gt 0 ]]; then
   node_tests unit "${unit_files[@]}"
 else

@@ -8,7 +8,7 @@ import { grpc, toWireLoadBalancerStatus, toWireTargetHealth } from '@stevedore/p
 import type { AgentConfig } from './config';
 import { dockerFromHost } from './docker/docker-client';
 import { DOCKER_TIMEOUTS } from './docker/timeouts';
-import { DockerController } from './exec/docker-controller';
+import { DockerController } from './docker/docker-controller';
 import { registerRequest, type DockerFacts } from './host-resources';
 import { loadIdentity, saveIdentity, type InstanceIdentity } from './identity';
 import { Reporter } from './reporter';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { systemClock, type TaskAssignment, type TaskReport, NO_HOST_ACCESS } from '@stevedore/core';
 import type { ContainerEvent, CreateContainerRequest } from './exec/container-controller';
-import { DockerController } from './exec/docker-controller';
+import { DockerController } from './docker/docker-controller';
 import { silentLogger } from './logger';
 import { assignment, containerDef, stopped, TEST_IMAGE } from './testing/builders';
 import { DOCKER_SOCKET, dockerSkipReason, ensureTestImage, removeLabelled } from './testing/real-docker';

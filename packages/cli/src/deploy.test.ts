@@ -5,7 +5,7 @@ import { captureIo } from './testing/capture-io';
 import { startFakeEcs } from './testing/fake-ecs-server';
 import { T0, task, webTaskDefinition } from './testing/fixtures';
 import type { EcsDeployment, EcsService } from './ecs-types';
-import { parseImageOverrides, withImages } from './deploy-revision';
+import { parseImageOverrides, withImages } from './commands/deploy-revision';
 import { progressLine } from './output/deployments';
 
 const ARN = 'arn:aws:ecs:us-east-1:000000000000';

@@ -20,7 +20,7 @@ import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/
 
 /** Agents renew at 2/3, so a week-long certificate survives a control plane outage of two days. */
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
-import { createApiAuth, openSecretBox, prepareAdminAccess } from './api/auth/setup';
+import { createApiAuth, openSecretBox, prepareAdminAccess } from './api-auth-setup';
 import { LOG_REDACTION } from './log-redaction';
 import { Autoscaler, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaling/autoscaler';
 import { DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, HostGroupController } from './capacity/host-group-controller';

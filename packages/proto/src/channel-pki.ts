@@ -1,4 +1,4 @@
-import { createHash, generateKeyPair, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createCertificateRequest } from './certificate-request';
 
@@ -102,4 +102,18 @@ export const JOIN_TOKEN_PATTERN = /^SVDR-([a-z0-9]{8})\.([A-Za-z0-9_-]{43})$/;
 export function parseJoinToken(token: string): { id: string; secret: string } | undefined {
   const m = JOIN_TOKEN_PATTERN.exec(token.trim());
   return m ? { id: m[1]!, secret: m[2]! } : undefined;
+}
+
+/** What the control plane stores of a token's secret (never the secret itself). */
+export function joinSecretSha256(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+const TOKEN_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A new join token: `token` is shown once, `id` and `secretSha256` are what is stored. */
+export function newJoinToken(): { id: string; token: string; secretSha256: string } {
+  const id = [...randomBytes(8)].map((b) => TOKEN_ID_ALPHABET[b % TOKEN_ID_ALPHABET.length]).join('');
+  const secret = randomBytes(32).toString('base64url');
+  return { id, token: `SVDR-${id}.${secret}`, secretSha256: joinSecretSha256(secret) };
 }

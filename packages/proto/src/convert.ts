@@ -1,5 +1,5 @@
 import type { ContainerReport, ContainerStatus, HealthStatus, TaskAssignment, TaskReport, TaskSecrets, TaskStatus, TaskStopCode } from '@stevedore/core';
-import type { WireAssignment, WireTaskStatus } from './index';
+import type { WireAssignment, WireTaskStatus } from './wire-types';
 
 /** Core <-> wire conversions, in one place for both ends of the channel. */
 

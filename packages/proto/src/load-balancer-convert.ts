@@ -1,5 +1,5 @@
 import { TARGET_HEALTH_STATES, type LoadBalancerHostSet, type TargetHealthObservation, type TargetHealthReason } from '@stevedore/core';
-import type { WireLoadBalancerSet, WireLoadBalancerStatus, WireTargetHealthReport } from './index';
+import type { WireLoadBalancerSet, WireLoadBalancerStatus, WireTargetHealthReport } from './wire-types';
 
 /** Core <-> wire conversions of the load balancer fields, in one place for both ends. */
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { WireLogBatchResult, WireLogEventsBatch } from '@stevedore/proto';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { containerDef } from '../testing/builders';
 import { waitFor } from '../testing/wait-for';
 import { AwslogsShipper } from './awslogs-shipper';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsonLines, parseDockerEvent } from './events';
 import { LogDemuxer } from './log-demux';
-import { toNetworkBindings } from '../exec/docker-controller';
+import { toNetworkBindings } from './docker-controller';
 
 const ev = (Action: string, Attributes: Record<string, string> = {}) => ({ Type: 'container', Action, Actor: { ID: 'abc', Attributes: { 'stevedore.task': 't', ...Attributes } }, time: 10, timeNano: 10_500_000_000 });
 

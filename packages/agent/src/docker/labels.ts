@@ -18,6 +18,13 @@ export const LABEL = {
   ecsRevision: 'com.amazonaws.ecs.task-definition-version',
 } as const;
 
+/** Labels that let a restarted agent serve a container again (its endpoint id, MAC and credentials id). */
+export const ENDPOINT_LABEL = {
+  metadataId: 'stevedore.endpoint-id',
+  mac: 'stevedore.endpoint-mac',
+  credentialsId: 'stevedore.credentials-id',
+} as const;
+
 /** Task-scope volumes carry the same identity labels so cleanup finds them. */
 export function taskLabels(task: TaskAssignment, instanceId: string): Record<string, string> {
   return {

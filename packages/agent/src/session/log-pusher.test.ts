@@ -5,7 +5,7 @@ import type { LogChunk, LogRequest } from '@stevedore/proto';
 import { silentLogger } from '../logger';
 import { TEST_IMAGE } from '../testing/builders';
 import { waitFor } from '../testing/wait-for';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { LogPusher, type LogPusherOptions } from './log-pusher';
 
 /**

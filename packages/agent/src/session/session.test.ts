@@ -4,7 +4,7 @@ import { AGENT_CHANNEL_OPTIONS, AGENT_RECONNECT_JITTER, AGENT_RECONNECT_MAX_MS, 
 import type { TaskAssignment, TaskReport } from '@stevedore/core';
 import { silentLogger } from '../logger';
 import { assignment, TEST_IMAGE } from '../testing/builders';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { LogPusher } from './log-pusher';
 import { FakeDispatcher } from '../testing/fake-dispatcher';
 import { waitFor } from '../testing/wait-for';

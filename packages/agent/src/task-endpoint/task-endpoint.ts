@@ -4,6 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import { ENDPOINT_LABEL } from '../docker/labels';
+import { TaskEndpointUnavailable, type EndpointGrant } from '../worker/endpoint-grant';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';
 import type { TaskState } from '../worker/task-state';
 import { containerMac, ENDPOINT_ADDRESS, EndpointRules } from './endpoint-rules';
@@ -12,13 +14,6 @@ import { ClockDriftReader } from './clock-drift';
 import { containerMetadata, taskMetadata, taskWithTags, type DockerFacts } from './metadata-json';
 import { statsWithRates, type StatsFrame } from './stats-json';
 import { TaskCredentialsCache, type FetchCredentials } from './task-credentials';
-
-/** Labels that let a restarted agent serve a container again (its endpoint id, MAC and credentials id). */
-export const ENDPOINT_LABEL = {
-  metadataId: 'stevedore.endpoint-id',
-  mac: 'stevedore.endpoint-mac',
-  credentialsId: 'stevedore.credentials-id',
-} as const;
 
 /** A request from a container is answered within this, or fails (a Docker stats read takes about 1 s). */
 const REQUEST_DEADLINE_MS = 10_000;
@@ -48,17 +43,6 @@ async function bridgeAddress(bridge: string): Promise<{ address: string; prefix:
   const m = /inet (\d+\.\d+\.\d+\.\d+)\/(\d+)/.exec(out);
   if (!m) throw new Error(`the Docker bridge ${bridge} has no IPv4 address on this host`);
   return { address: m[1]!, prefix: Number(m[2]) };
-}
-
-/** What a container gets from the endpoint at create time. */
-export interface EndpointGrant {
-  environment: { name: string; value: string }[];
-  labels: Record<string, string>;
-  macAddress?: string;
-}
-
-export class TaskEndpointUnavailable extends Error {
-  override readonly name = 'TaskEndpointUnavailable';
 }
 
 interface ContainerEntry {

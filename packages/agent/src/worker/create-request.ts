@@ -1,9 +1,8 @@
 import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type HostAccessSubject, type TaskAssignment } from '@stevedore/core';
-import { containerLabels, LABEL, taskLabels } from '../docker/labels';
+import { containerLabels, ENDPOINT_LABEL, LABEL, taskLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';
 import { AWSLOGS_LABEL, awslogsLabel } from '../awslogs/awslogs-shipper';
-import { ENDPOINT_LABEL } from '../task-endpoint/task-endpoint';
 import { EPHEMERAL_STORAGE_LABEL, ephemeralStorageFor, type StorageQuotaSupport } from '../host/storage-quota';
 
 export class ResourceInitializationError extends Error {

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_HOST_ACCESS, type ContainerDefinition, type HostAccess, type TaskAssignment } from '@stevedore/core';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { assignment, containerDef } from '../testing/builders';
 import { startWorkerRig, stopWorkerRigs } from '../testing/worker-rig';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { silentLogger } from '../logger';
 import { ImagePuller, planPull, type PullBehavior } from './image-puller';
 

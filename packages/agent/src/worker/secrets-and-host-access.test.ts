@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { hostAccessOf, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toDockerCreateOptions } from '../docker/create-options';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { REDACT_PATHS } from '../logger';
 import { assignment, containerDef, TEST_IMAGE } from '../testing/builders';
 import { startWorkerRig, stopWorkerRigs } from '../testing/worker-rig';

@@ -58,7 +58,7 @@ export interface AwslogsPort {
 
 /** How long a cleanup waits for awslogs containers' last lines to be delivered before removing them anyway. */
 const AWSLOGS_DRAIN_WAIT_MS = 30_000;
-import { TaskEndpointUnavailable, type EndpointGrant } from '../task-endpoint/task-endpoint';
+import { TaskEndpointUnavailable, type EndpointGrant } from './endpoint-grant';
 import type { StorageQuotaSupport } from '../host/storage-quota';
 
 export interface RunnerContext {

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_HOST_ACCESS, systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from '../testing/fake-container-controller';
 import { silentLogger } from '../logger';
 import { assignment, containerDef, stopped, TEST_IMAGE } from '../testing/builders';
 import { waitFor } from '../testing/wait-for';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App, type CommandContext } from '../context';
 import type { EcsService, TaskDefinition } from '../ecs-types';
-import { parseImageOverrides, parseTaskDefinitionFile, withImages } from '../deploy-revision';
+import { parseImageOverrides, parseTaskDefinitionFile, withImages } from './deploy-revision';
 import { describeService, watchDeployment, type DeployOutcome } from '../deploy-watch';
 import { deploymentLabel } from '../output/deployments';
 import { taskDefinitionName } from '../output/format';

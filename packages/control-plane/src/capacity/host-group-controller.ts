@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
+import { newJoinToken } from '@stevedore/proto';
 import { isLiveHost, isLostIn, judgeInstances, markStoppedByControlPlane, reconcileHostGroup, type HostGroup, type HostGroupActivity, type HostGroupHost, type HostGroupHostView } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
-import { sha256Hex } from '../dispatcher/enrollment';
 import { ExecProvisioner } from './exec-provisioner';
 import { LocalProvisioner } from './local-provisioner';
 import { keepTail, ProvisionError, type JoinInstructions, type Provisioner } from './provisioner';
@@ -211,14 +211,13 @@ export class HostGroupController {
   /** A one-use join token for this host's attempt; the previous attempt's is revoked. */
   private mintToken(group: HostGroup, host: HostGroupHost): { id: string; token: string } {
     const now = this.store.clock.now();
-    const id = randomBytes(4).toString('hex');
-    const secret = randomBytes(32).toString('base64url');
+    const { id, token, secretSha256 } = newJoinToken();
     const timeoutS = group.spec.provisioner.type === 'exec' ? group.spec.provisioner.timeoutSeconds : 60;
     this.store.tx(() => {
       if (host.joinTokenId) this.store.agentPki.revokeToken(host.joinTokenId, now);
-      this.store.agentPki.insertToken({ id, cluster: group.cluster, secretSha256: sha256Hex(secret), createdAt: now, expiresAt: now + (timeoutS + group.spec.joinTimeoutSeconds + 60) * 1000, uses: 0, maxUses: 1 });
+      this.store.agentPki.insertToken({ id, cluster: group.cluster, secretSha256, createdAt: now, expiresAt: now + (timeoutS + group.spec.joinTimeoutSeconds + 60) * 1000, uses: 0, maxUses: 1 });
     });
-    return { id, token: `SVDR-${id}.${secret}` };
+    return { id, token };
   }
 
   private runCreate(group: HostGroup, host: HostGroupHost): void {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import type { StoredJoinToken } from '../store/agent-pki-repo';
-import { checkJoinToken, sha256Hex } from './enrollment';
+import { joinSecretSha256 } from '@stevedore/proto';
+import { checkJoinToken } from './enrollment';
 
 const SECRET = 'a'.repeat(43);
 const TOKEN = `SVDR-abcd1234.${SECRET}`;
@@ -10,7 +11,7 @@ const NOW = 1_800_000_000_000;
 const row = (o: Partial<StoredJoinToken> = {}): StoredJoinToken => ({
   id: 'abcd1234',
   cluster: 'prod',
-  secretSha256: sha256Hex(SECRET),
+  secretSha256: joinSecretSha256(SECRET),
   createdAt: NOW - 1000,
   expiresAt: NOW + 1000,
   uses: 0,
@@ -44,5 +45,5 @@ test('join token verdicts: only the holder of the secret learns why a real token
 });
 
 test('tokens are stored as SHA-256 of the secret only', () => {
-  assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(joinSecretSha256('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });

@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { newId } from '@stevedore/core';
-import { parseJoinToken, type JoinRequest, type JoinResponse, type RenewCertificateRequest, type RenewCertificateResponse } from '@stevedore/proto';
+import { joinSecretSha256, parseJoinToken, type JoinRequest, type JoinResponse, type RenewCertificateRequest, type RenewCertificateResponse } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import type { StoredJoinToken } from '../store/agent-pki-repo';
 import { CertificateRequestError, verifiedCsrKey, type ClusterCa } from '../pki/cluster-ca';
@@ -11,9 +11,6 @@ import { grpcError, status } from './grpc-errors';
 import { DEFAULT_JOIN_RATE_LIMIT, JOIN_LIMITS, JoinRateLimiter, joinRequestProblem, peerAddress, type JoinRateLimit } from './join-limits';
 import { RefusalLog } from './refusal-log';
 
-export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
-}
 
 export type TokenVerdict = { ok: true; token: StoredJoinToken } | { ok: false; code: status; reason: string };
 
@@ -26,7 +23,7 @@ export function checkJoinToken(presented: string, stored: StoredJoinToken | unde
   const invalid: TokenVerdict = { ok: false, code: status.UNAUTHENTICATED, reason: 'invalid join token' };
   const parsed = parseJoinToken(presented);
   if (!parsed || !stored || stored.id !== parsed.id) return invalid;
-  const a = Buffer.from(sha256Hex(parsed.secret), 'hex');
+  const a = Buffer.from(joinSecretSha256(parsed.secret), 'hex');
   const b = Buffer.from(stored.secretSha256, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return invalid;
   if (stored.revokedAt !== undefined) return { ok: false, code: status.UNAUTHENTICATED, reason: 'join token revoked' };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { distributeTasks, targetCounts, validateStrategy, type CapacityProviderStrategyItem } from './strategy';
+import { distributeTasks, targetCounts, validateStrategy } from './strategy';
+import type { CapacityProviderStrategyItem } from '../model/capacity-provider-strategy';
 import { capacityProviderReservation, hostsForTasks, hostsNeeded } from './reservation';
 import { decideScaling, DEFAULT_MANAGED_SCALING, type ScalingInput } from './scaling-decision';
 import { chooseHostsToRemove } from './termination';

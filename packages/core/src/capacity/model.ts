@@ -1,6 +1,6 @@
 import type { HostLifecycleState } from './host-group';
 import type { ManagedScaling } from './scaling-decision';
-import type { CapacityProviderStrategyItem } from './strategy';
+import type { CapacityProviderStrategyItem } from '../model/capacity-provider-strategy';
 
 /** Starts agent processes on the control plane's own machine, one per address of a range (development, demos, tests). */
 export interface LocalProvisioner {

@@ -1,11 +1,6 @@
 import { StevedoreError } from '../errors';
+import type { CapacityProviderStrategyItem } from '../model/capacity-provider-strategy';
 
-/** One item of an ECS `capacityProviderStrategy`. */
-export interface CapacityProviderStrategyItem {
-  capacityProvider: string;
-  weight?: number;
-  base?: number;
-}
 
 /**
  * What kind of capacity a provider names. Host groups are ours; the built-in

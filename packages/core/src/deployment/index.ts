@@ -2,4 +2,3 @@ export * from './task-health';
 export * from './next-step';
 export * from './circuit-breaker';
 export * from './rollout';
-export { planDeployment, finishDeployment, deploymentOptions, type DeploymentPlan } from './plan';

@@ -1,4 +1,18 @@
-import type { ServiceTask } from '../service/service-view';
+import type { HealthStatus } from '../status/container-status';
+import type { DesiredStatus, TaskStatus } from '../status/task-status';
+
+/** What the health verdict reads of a service task (the reconciler's ServiceTask has it all). */
+export interface HealthSubject {
+  lastStatus: TaskStatus;
+  desiredStatus: DesiredStatus;
+  healthStatus: HealthStatus;
+  createdAt: number;
+  startedAt?: number;
+  /** An essential container has a health check, so RUNNING alone is not healthy. */
+  hasHealthCheck: boolean;
+  /** The combined health of the task's load balancer targets, when the service has load balancers. */
+  targetHealth?: HealthStatus;
+}
 
 /**
  * How long a RUNNING task without essential health checks (and without load
@@ -57,7 +71,7 @@ export interface TaskHealth {
   wakeAt?: number;
 }
 
-function started(t: ServiceTask): number {
+function started(t: HealthSubject): number {
   return t.startedAt ?? t.createdAt;
 }
 
@@ -75,7 +89,7 @@ const DOWN: TaskHealth = Object.freeze({ healthy: false, failing: false, unprove
  * it is not "unproven" either: a check did fail, and ECS may stop such a
  * task while the service runs more tasks than desired.
  */
-export function taskHealth(t: ServiceTask, ctx: HealthContext): TaskHealth {
+export function taskHealth(t: HealthSubject, ctx: HealthContext): TaskHealth {
   const running = t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING';
   if (!running) return DOWN;
   const since = started(t);

@@ -6,7 +6,7 @@ import { computeCompatibilities } from '../validation/compatibilities';
 import type { TaskDefinition } from '../model/task-definition';
 import { hostAccessViolations, NO_HOST_ACCESS } from '../validation/host-access';
 import { newTask } from '../lifecycle/new-task';
-import { isSecretsStoreEnvironmentFile, parseEnvironmentFile } from './environment-files';
+import { isSecretsStoreEnvironmentFile, parseEnvironmentFile } from '../validation/environment-files';
 import {
   checkFargateLaunch,
   checkFargatePoolSetting,

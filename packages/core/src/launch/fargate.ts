@@ -1,7 +1,8 @@
 import { ClientException, InvalidParameterException } from '../errors';
 import type { AwsVpcConfiguration, LaunchType, TaskOverride } from '../model/task';
 import type { PlacementConstraint } from '../model/service';
-import { distributeTasks, type CapacityProviderStrategyItem } from '../capacity/strategy';
+import { distributeTasks } from '../capacity/strategy';
+import type { CapacityProviderStrategyItem } from '../model/capacity-provider-strategy';
 import type { TaskDefinition } from '../model/task-definition';
 import { fargateIncompatibilities } from '../validation/compatibilities';
 import { checkEnum, checkList, checkString, ObjectReader } from '../validation/json-reader';

@@ -1,7 +1,7 @@
 import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { ContainerDefinition, NetworkMode, Tag, Volume } from './task-definition';
-import type { HostAccess } from '../validation/host-access';
+import type { HostAccess } from './host-access';
 import type { NetworkBinding } from './task';
 
 /**

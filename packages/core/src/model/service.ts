@@ -1,4 +1,5 @@
 import type { Tag } from './task-definition';
+import type { CapacityProviderStrategyItem } from './capacity-provider-strategy';
 import type { ServiceLoadBalancer } from './load-balancer';
 import type { AwsVpcConfiguration, LaunchType } from './task';
 
@@ -90,7 +91,7 @@ export interface Service {
   schedulingStrategy: SchedulingStrategy;
   launchType: LaunchType;
   /** ECS capacityProviderStrategy (instead of launchType); a change is a new deployment. */
-  capacityProviderStrategy?: import('../capacity/strategy').CapacityProviderStrategyItem[];
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
   /** FARGATE services: the platform version their tasks run on. */
   platformVersion?: string;
   /** awsvpc services: the awsvpcConfiguration each task is launched with. */

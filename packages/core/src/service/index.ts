@@ -4,3 +4,4 @@ export * from './throttle';
 export * from './reconcile-service';
 export { isInactive } from './reconcile-common';
 export * from './retention';
+export { planDeployment, finishDeployment, deploymentOptions, type DeploymentPlan } from './deployment-plan';

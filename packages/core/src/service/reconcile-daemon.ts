@@ -3,7 +3,7 @@ import { buildFilters, type PlacementFilter } from '../placement/filters';
 import { consume, explainPlacement, explainPool, type PlacementMetrics } from '../placement/pipeline';
 import { StrategyScorer } from '../placement/strategies';
 import { isInactive, poolFor, type LostPass } from './reconcile-common';
-import type { DeploymentPlan } from '../deployment/plan';
+import type { DeploymentPlan } from './deployment-plan';
 import { isLostIn, livenessOf } from './instance-liveness';
 import { msg, primaryDeployment, reasons, type ReconcileInput, type ReconcileResult, type ServiceTask, type StopAction } from './service-view';
 import { launchThrottle, THROTTLE_FREE_FAILURES } from './throttle';

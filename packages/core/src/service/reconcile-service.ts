@@ -1,6 +1,6 @@
 import { DEFAULT_SERVICE_STRATEGY } from '../model/service';
 import { nextStep } from '../deployment/next-step';
-import { finishDeployment, planDeployment, type DeploymentPlan } from '../deployment/plan';
+import { finishDeployment, planDeployment, type DeploymentPlan } from './deployment-plan';
 import { buildFilters, type PoolEntry } from '../placement/filters';
 import { explainPlacement, placeInPool } from '../placement/pipeline';
 import { isInactive, poolFor, stopLostTasks, type LostPass } from './reconcile-common';

@@ -13,7 +13,6 @@ export {
   NAMESPACED_IPC_SYSTEM_CONTROLS,
   NO_HOST_ACCESS,
   SAFE_SECURITY_OPTIONS,
-  type HostAccess,
   type HostAccessSubject,
   type HostAccessViolation,
 } from './host-access';

@@ -1,6 +1,6 @@
 import type { ContainerDefinition, TaskDefinitionInput, Volume } from '../model/task-definition';
 import { fieldOf } from './json-reader';
-import { isSecretsStoreEnvironmentFile } from '../launch/environment-files';
+import { isSecretsStoreEnvironmentFile } from './environment-files';
 
 /**
  * What Stevedore's agents cannot run yet. Registration accepts every valid

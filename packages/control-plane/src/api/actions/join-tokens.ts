@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { NotFoundError, ServerError, toEcsTimestamp } from '@stevedore/core';
-import { caCertHash, parseJoinToken } from '@stevedore/proto';
+import { caCertHash, newJoinToken, parseJoinToken } from '@stevedore/proto';
 import type { ApiContext } from '../context';
 import { decodeToken, isString, page } from '../paging';
 import { Params } from '../params';
 import { requireCluster } from '../lookups';
 import type { StoredJoinToken } from '../../store/agent-pki-repo';
-import { sha256Hex } from '../../dispatcher/enrollment';
 
 /** kubeadm's default token lifetime is a day; an hour is enough to join a host by hand. */
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 3600;
 /** CreateJoinToken without `uses` makes a one-time token: joining many hosts with one token is asked for explicitly. */
 export const DEFAULT_JOIN_TOKEN_USES = 1;
 const MAX_JOIN_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
-const TOKEN_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-function newTokenId(): string {
-  return [...randomBytes(8)].map((b) => TOKEN_ID_ALPHABET[b % TOKEN_ID_ALPHABET.length]).join('');
-}
 
 export type JoinTokenStatus = 'ACTIVE' | 'EXPIRED' | 'REVOKED' | 'EXHAUSTED';
 
@@ -59,11 +52,11 @@ export function createJoinToken(ctx: ApiContext, body: unknown) {
   return ctx.store.tx(() => {
     const cluster = requireCluster(ctx, p);
     const now = ctx.clock.now();
-    const secret = randomBytes(32).toString('base64url');
-    const t: StoredJoinToken = { id: newTokenId(), cluster: cluster.name, secretSha256: sha256Hex(secret), createdAt: now, expiresAt: now + ttl * 1000, uses: 0, maxUses: uses };
+    const minted = newJoinToken();
+    const t: StoredJoinToken = { id: minted.id, cluster: cluster.name, secretSha256: minted.secretSha256, createdAt: now, expiresAt: now + ttl * 1000, uses: 0, maxUses: uses };
     ctx.store.agentPki.insertToken(t);
     ctx.log.info({ cluster: cluster.name, joinTokenId: t.id, ttlSeconds: ttl, uses }, 'join token created');
-    return { token: `SVDR-${t.id}.${secret}`, caCertHash: hash, expiresAt: toEcsTimestamp(t.expiresAt), joinToken: joinTokenJson(t, now) };
+    return { token: minted.token, caCertHash: hash, expiresAt: toEcsTimestamp(t.expiresAt), joinToken: joinTokenJson(t, now) };
   });
 }
 

@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { NetworkBinding } from '@stevedore/core';
-import { toDockerCreateOptions } from '../docker/create-options';
-import { dockerTime } from '../docker/docker-client';
-import { JsonLines, subscribeDockerEvents } from '../docker/events';
-import { coalesceFrames, LogDemuxer } from '../docker/log-demux';
-import { DOCKER_TIMEOUTS } from '../docker/timeouts';
-import { flushNeighbor } from '../docker/neighbor-cache';
+import { toDockerCreateOptions } from './create-options';
+import { dockerTime } from './docker-client';
+import { JsonLines, subscribeDockerEvents } from './events';
+import { coalesceFrames, LogDemuxer } from './log-demux';
+import { DOCKER_TIMEOUTS } from './timeouts';
+import { flushNeighbor } from './neighbor-cache';
 import {
   parseInitExecFailure,
   statusCodeOf,
@@ -22,7 +22,7 @@ import {
   type StatsSource,
   type Subscription,
   type VolumeRequest,
-} from './container-controller';
+} from '../exec/container-controller';
 
 /** The registry an image reference names (Docker's rule: a first part with '.', ':' or 'localhost'), else Docker Hub. */
 export function registryOf(image: string): string {

@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { ArnContext } from '@stevedore/core';
-import type { Store } from '../../store/store';
-import { loadOrCreateMasterKey, type SecretBox } from '../../store/secret-box';
-import type { ControlPlaneConfig } from '../../config';
-import { ApiAuth } from './api-auth';
-import { bootstrapAdminKey } from './access-keys';
-import { isLoopbackHost } from './loopback';
+import type { Store } from './store/store';
+import { loadOrCreateMasterKey, type SecretBox } from './store/secret-box';
+import type { ControlPlaneConfig } from './config';
+import { ApiAuth } from './api/auth/api-auth';
+import { bootstrapAdminKey } from './api/auth/access-keys';
+import { isLoopbackHost } from './api/auth/loopback';
 
 
 /** The data dir's master key, or undefined for an in-memory store (a throwaway key then). */

@@ -1,9 +1,9 @@
 import { newDeploymentId, type Deployment } from '../model/service';
-import { isLostIn, livenessOf } from '../service/instance-liveness';
-import { msg, primaryDeployment, type ReconcileInput, type ReconcileResult, type ServiceTask } from '../service/service-view';
-import { isBreakerFailure } from './circuit-breaker';
-import { completeRollout, currentDeploymentIds, DEFAULT_DEPLOYMENT_TIMEOUT_MS, gateRollout, type DeploymentOptions, type RolloutGate } from './rollout';
-import { taskHealth, type TaskHealth } from './task-health';
+import { isLostIn, livenessOf } from './instance-liveness';
+import { msg, primaryDeployment, type ReconcileInput, type ReconcileResult, type ServiceTask } from './service-view';
+import { isBreakerFailure } from '../deployment/circuit-breaker';
+import { completeRollout, currentDeploymentIds, DEFAULT_DEPLOYMENT_TIMEOUT_MS, gateRollout, type DeploymentOptions, type RolloutGate } from '../deployment/rollout';
+import { taskHealth, type TaskHealth } from '../deployment/task-health';
 
 /** What a reconcile pass needs to know about the service's deployments. */
 export interface DeploymentPlan {

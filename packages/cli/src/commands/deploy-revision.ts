@@ -4,9 +4,9 @@
  * Pure, so the refusals (unknown container, bad option) are tested alone and
  * always happen before anything is registered.
  */
-import { CliError, EXIT_USAGE } from './context';
-import type { TaskDefinition } from './ecs-types';
-import { toRegisterRequest } from './commands/task-definition-register';
+import { CliError, EXIT_USAGE } from '../context';
+import type { TaskDefinition } from '../ecs-types';
+import { toRegisterRequest } from './task-definition-register';
 
 /** `CONTAINER=IMAGE`, repeatable; the last one for a container wins. */
 export function parseImageOverrides(values: string[]): Map<string, string> {

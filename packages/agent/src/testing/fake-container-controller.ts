@@ -12,7 +12,7 @@ import {
   type LogSink,
   type Subscription,
   type VolumeRequest,
-} from './container-controller';
+} from '../exec/container-controller';
 
 /**
  * An in-memory dockerd for tests (swarmkit StubAPIClient): it keeps container

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { defaultArnContext, systemClock } from '@stevedore/core';
-import { parseConfig } from '../../config';
-import { Store } from '../../store/store';
-import { isLoopbackHost } from './loopback';
-import { adminCredentialsFileOf, createApiAuth } from './setup';
+import { parseConfig } from './config';
+import { Store } from './store/store';
+import { isLoopbackHost } from './api/auth/loopback';
+import { adminCredentialsFileOf, createApiAuth } from './api-auth-setup';
 
 const argv = (...a: string[]) => ['node', 'stevedore-control-plane', ...a];
 
