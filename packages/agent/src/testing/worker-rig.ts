@@ -1,5 +1,5 @@
 import { systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
-import { FakeContainerController } from '../exec/fake-container-controller';
+import { FakeContainerController } from './fake-container-controller';
 import { silentLogger } from '../logger';
 import { ImagePuller } from '../worker/image-puller';
 import { MemoryTaskJournal } from '../worker/task-journal';
