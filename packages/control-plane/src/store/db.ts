@@ -1,9 +1,10 @@
-import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations/index';
 import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files';
+import type { Db } from './backend/db';
+import { SqliteDb } from './backend/sqlite-db';
 
-export type Db = Database.Database;
+export type { Db, Statement, RunResult, Dialect } from './backend/db';
 
 /**
  * Opens the control plane's SQLite database: WAL for concurrent readers while
@@ -17,7 +18,7 @@ export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS)
     ensurePrivateDir(path.dirname(file));
     ensurePrivateDatabaseFile(file);
   }
-  const db = new Database(file);
+  const db = SqliteDb.open(file);
   db.pragma('journal_mode = WAL');
   // Companions left by an older version with looser modes are tightened now that they exist.
   if (file !== ':memory:') ensurePrivateDatabaseFile(file);

@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './db';
+import type { Db, Statement } from './db';
 
 /**
  * Prepared statements by SQL text. Preparing is far dearer than running a
