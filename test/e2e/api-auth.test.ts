@@ -65,7 +65,7 @@ test('a deployer role made with the CLI runs in its cluster only; a deleted key 
   const own = await c.cli(['task', 'list'], asDeployer);
   assert.equal(own.code, 0, own.stderr);
   const denied = await c.cli(['--cluster', other, 'task', 'list'], asDeployer);
-  assert.equal(denied.code, 1);
+  assert.equal(denied.code, 254);
   assert.match(denied.stderr, new RegExp(`AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/deployer/AKIA\\w+ is not authorized to perform: ecs:ListTasks on resource: arn:aws:ecs:us-east-1:000000000000:cluster/${other}`));
   const mint = await c.cli(['iam', 'create-access-key', '--role', 'admin'], asDeployer);
   assert.match(mint.stderr, /AccessDeniedException.*stevedore:CreateAccessKey/);

@@ -279,9 +279,9 @@ describe('rolling deployments on real Docker', () => {
     await createService('cli', v1, { deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } });
     const ok = await c.cli(['deploy', 'cli', '--image', `web=${TEST_IMAGE}`], { timeoutMs: 120_000 });
     assert.equal(ok.code, 0, ok.stderr + ok.stdout);
-    assert.match(ok.stdout, /registered e2e-cli:2\n/);
+    assert.match(ok.stderr, /registered e2e-cli:2\n/);
     assert.match(ok.stdout, /deployment ecs-svc\/\d{19} \(e2e-cli:2\) completed: 4\/4 tasks running/);
-    assert.match(ok.stdout, /has started 4 tasks/);
+    assert.match(ok.stderr, /has started 4 tasks/);
 
     const unknown = await c.cli(['deploy', 'cli', '--image', 'nope=x']);
     assert.equal(unknown.code, 2);
@@ -289,7 +289,7 @@ describe('rolling deployments on real Docker', () => {
 
     const file = path.join(tmp, 'bad.json');
     writeFileSync(file, JSON.stringify(web('e2e-cli', { command: ['false'] })));
-    const bad = await c.cli(['deploy', 'cli', '--task-definition', file], { timeoutMs: 120_000 });
+    const bad = await c.cli(['deploy', 'cli', '--task-definition-file', file], { timeoutMs: 120_000 });
     assert.equal(bad.code, 1, bad.stderr + bad.stdout);
     assert.match(bad.stderr, /error: deployment ecs-svc\/\d{19} failed: ECS deployment circuit breaker: tasks failed to start\./);
     assert.match(bad.stderr, /rolled back to e2e-cli:2: deployment ecs-svc\/\d{19} completed/);
@@ -299,7 +299,7 @@ describe('rolling deployments on real Docker', () => {
     assert.match(quick.stdout, /deployment ecs-svc\/\d{19} \(e2e-cli:4\) started on service cli \(from e2e-cli:2\)/);
     const back = await c.cli(['service', 'rollback', 'cli'], { timeoutMs: 120_000 });
     assert.equal(back.code, 0, back.stderr + back.stdout);
-    assert.match(back.stdout, /rolling back cli from e2e-cli:4 to e2e-cli:2/);
+    assert.match(back.stderr, /rolling back cli from e2e-cli:4 to e2e-cli:2/);
   });
 
   test('killing the control plane (SIGKILL) mid-deployment and starting it again finishes the deployment correctly', async () => {

@@ -238,7 +238,7 @@ test('the CLI: service create --wait, describe, scale, instance drain/activate, 
   assert.equal((await c.cli(['instance', 'activate', id2])).code, 0);
 
   const refused = await c.cli(['service', 'delete', 'viacli']);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 254);
   assert.match(refused.stderr, /The service cannot be stopped while it is scaled above 0\./);
   const del = await c.cli(['service', 'delete', 'viacli', '--force', '--wait', '--timeout', '120'], { timeoutMs: 150_000 });
   assert.equal(del.code, 0, del.stderr);

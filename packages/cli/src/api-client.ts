@@ -48,6 +48,8 @@ export class TransportError extends Error {
 
 export interface ApiClientOptions {
   endpoint: string;
+  /** Endpoint per target prefix, for the services whose endpoint differs (AWS_ENDPOINT_URL_<SERVICE>). */
+  serviceEndpoints?: Record<string, string>;
   signer?: RequestSigner;
   /** Per-call deadline for ordinary calls; streams have none. */
   timeoutMs?: number;
@@ -63,6 +65,7 @@ export interface ApiClientOptions {
 
 export class ApiClient {
   readonly endpoint: URL;
+  private readonly serviceEndpoints = new Map<string, URL>();
   private readonly signer: RequestSigner;
   private readonly timeoutMs: number;
   private readonly signal: AbortSignal | undefined;
@@ -71,14 +74,8 @@ export class ApiClient {
   private agent: Promise<https.Agent> | undefined;
 
   constructor(opts: ApiClientOptions) {
-    try {
-      this.endpoint = new URL(opts.endpoint);
-    } catch {
-      throw new TransportError(`invalid endpoint URL: ${opts.endpoint}`);
-    }
-    if (this.endpoint.protocol !== 'http:' && this.endpoint.protocol !== 'https:') {
-      throw new TransportError(`endpoint must be http:// or https://, got ${opts.endpoint}`);
-    }
+    this.endpoint = parseEndpoint(opts.endpoint);
+    for (const [prefix, url] of Object.entries(opts.serviceEndpoints ?? {})) this.serviceEndpoints.set(prefix, parseEndpoint(url));
     this.signer = opts.signer ?? unsignedRequests;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.signal = opts.signal;
@@ -126,7 +123,7 @@ export class ApiClient {
     const payload = Buffer.from(JSON.stringify(body), 'utf8');
     const request: SignableRequest = {
       method: 'POST',
-      url: new URL('/', this.endpoint),
+      url: new URL('/', this.serviceEndpoints.get(targetPrefix) ?? this.endpoint),
       headers: {
         'content-type': CONTENT_TYPE,
         'x-amz-target': `${targetPrefix}.${operation}`,
@@ -143,21 +140,32 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       const req = lib.request(request.url, { method: 'POST', headers: request.headers, signal: this.signal, ...(agent ? { agent } : {}) }, resolve);
       if (timeoutMs > 0) {
-        req.setTimeout(timeoutMs, () => req.destroy(new TransportError(`${operation}: no reply from ${this.endpoint.origin} within ${timeoutMs / 1000}s`)));
+        req.setTimeout(timeoutMs, () => req.destroy(new TransportError(`${operation}: no reply from ${request.url.origin} within ${timeoutMs / 1000}s`)));
       }
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.name === 'AbortError' || err instanceof TransportError) return reject(err);
         const code = err.code ? `${err.code}` : err.message;
         if (secure && /CERT|SELF_SIGNED|ALTNAME|SSL|TLS/i.test(code)) {
           const hint = this.caBundle ? 'check that the CA bundle is the control plane\'s <data-dir>/api-ca.pem and that the endpoint names an address in its certificate' : 'pass the control plane\'s CA bundle with --ca-bundle FILE or AWS_CA_BUNDLE (<data-dir>/api-ca.pem)';
-          reject(new TransportError(`cannot verify the Stevedore API's certificate at ${this.endpoint.origin}: ${err.message}; ${hint}`));
+          reject(new TransportError(`cannot verify the Stevedore API's certificate at ${request.url.origin}: ${err.message}; ${hint}`));
           return;
         }
-        reject(new TransportError(`cannot reach the Stevedore API at ${this.endpoint.origin}: ${code}`));
+        reject(new TransportError(`cannot reach the Stevedore API at ${request.url.origin}: ${code}`));
       });
       req.end(payload);
     });
   }
+}
+
+function parseEndpoint(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TransportError(`invalid endpoint URL: ${text}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TransportError(`endpoint must be http:// or https://, got ${text}`);
+  return url;
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {

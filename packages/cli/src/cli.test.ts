@@ -44,7 +44,9 @@ test('usage errors exit 2 with commander\'s message, before any API call', async
   const fake = await fakeWith(t, {});
   for (const argv of [
     ['cluster', 'create'],
-    ['--output', 'yaml', 'cluster', 'list'],
+    ['--output', 'xml', 'cluster', 'list'],
+    ['-o', 'json', '--query', 'clusters[?', 'cluster', 'list'],
+    ['completion', 'fish'],
     ['run-task', 'web', '--count', '11'],
     ['run-task', 'web', '--count', 'two'],
     ['run-task', 'web', '--overrides', '{not json'],
@@ -68,17 +70,17 @@ test('--help and --version exit 0', async () => {
   assert.match(io2.out(), /^\d+\.\d+\.\d+/);
 });
 
-test('API errors print "error: <__type>: <message>" and exit 1', async (t) => {
+test('API errors print "error: <__type>: <message>" and exit 254 (the AWS CLI\'s code for a service error)', async (t) => {
   const fake = await fakeWith(t, { DeleteCluster: () => ecsError('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.') });
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
-  assert.equal(await run(['cluster', 'delete', 'busy'], io), 1);
+  assert.equal(await run(['cluster', 'delete', 'busy'], io), 254);
   assert.equal(io.err(), 'error: ClusterContainsTasksException: The Cluster cannot be deleted while Tasks are active.\n');
   assert.equal(io.out(), '');
 });
 
-test('an unreachable endpoint exits 1 with a readable message', async () => {
+test('an unreachable endpoint exits 255 (transport error) with a readable message', async () => {
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: 'http://127.0.0.1:1' } });
-  assert.equal(await run(['cluster', 'list'], io), 1);
+  assert.equal(await run(['cluster', 'list'], io), 255);
   assert.match(io.err(), /^error: cannot reach the Stevedore API at http:\/\/127\.0\.0\.1:1: ECONNREFUSED\n$/);
 });
 
@@ -187,10 +189,10 @@ test('task describe prints failures for unknown tasks and exits 1', async (t) =>
 test('the CA bundle for an https endpoint comes from --ca-bundle, else AWS_CA_BUNDLE, and is read only for https', async (t) => {
   const env = { STEVEDORE_ENDPOINT: 'https://127.0.0.1:1', AWS_CA_BUNDLE: '/from-env.pem' };
   const byFlag = captureIo({ env });
-  assert.equal(await run(['--ca-bundle', '/from-flag.pem', 'cluster', 'list'], byFlag), 1);
+  assert.equal(await run(['--ca-bundle', '/from-flag.pem', 'cluster', 'list'], byFlag), 255);
   assert.equal(byFlag.err(), 'error: cannot read the CA bundle: ENOENT: /from-flag.pem\n');
   const byEnv = captureIo({ env });
-  assert.equal(await run(['cluster', 'list'], byEnv), 1);
+  assert.equal(await run(['cluster', 'list'], byEnv), 255);
   assert.equal(byEnv.err(), 'error: cannot read the CA bundle: ENOENT: /from-env.pem\n');
   // Plain HTTP needs no bundle: a missing one is not even opened.
   const fake = await fakeWith(t, { ListClusters: () => ({ clusterArns: [] }) });

@@ -5,7 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ApiClient, ApiError, TransportError } from './api-client';
 import { requestSignerFrom } from './signing';
-import { CliError, EXIT_INTERRUPTED, EXIT_USAGE, resolveGlobals, type App, type Io } from './context';
+import { CliError, EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_TRANSPORT_ERROR, EXIT_USAGE, OUTPUT_FORMATS, resolveGlobals, type App, type Io, type Writer } from './context';
+import { checkQuery } from './output/structured';
+import { addAliases, completionCommand } from './completion';
 import * as clusterCreate from './commands/cluster-create';
 import * as clusterList from './commands/cluster-list';
 import * as clusterDelete from './commands/cluster-delete';
@@ -51,11 +53,18 @@ function buildProgram(io: Io, app: App): Command {
   // Settings first: subcommands copy them when they are created.
   program
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(io.stdout, io.env),
+      getErrHelpWidth: () => helpWidth(io.stderr, io.env),
+    })
     .description('Command-line client of the Stevedore API (the Amazon ECS JSON protocol on your own Docker hosts)')
     .version(VERSION, '--version')
-    .option('--endpoint <url>', 'API endpoint (env STEVEDORE_ENDPOINT; default http://127.0.0.1:8080)')
-    .addOption(new Option('--output <format>', 'table for people, json for scripts (env STEVEDORE_OUTPUT)').choices(['table', 'json']))
+    .option('--endpoint <url>', 'API endpoint (else env STEVEDORE_ENDPOINT, AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL; default http://127.0.0.1:8080)')
+    .addOption(new Option('-o, --output <format>', 'table for people; json or yaml for scripts (env STEVEDORE_OUTPUT)').choices([...OUTPUT_FORMATS]))
+    .option('--query <jmespath>', 'JMESPath expression applied to the JSON answer, as the AWS CLI\'s --query (prints JSON unless -o yaml)')
+    .option('-q, --quiet', 'print only identifiers (ARNs), one a line')
     .option('--cluster <name>', 'cluster name or ARN (env STEVEDORE_CLUSTER; default "default")')
     .option('--profile <name>', 'profile of the AWS shared-credentials file to sign with (env AWS_PROFILE; default "default")')
     .option('--region <region>', 'signing region, the control plane\'s (env AWS_REGION; default us-east-1)')
@@ -115,14 +124,24 @@ function buildProgram(io: Io, app: App): Command {
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);
   iamRoles.register(iam, app);
+
+  // Last: completion is generated from the whole tree, aliases are added to all of it.
+  completionCommand(program, io);
+  addAliases(program);
   return program;
+}
+
+/** Help is wrapped at the terminal's width (else $COLUMNS, else 80), as kubectl and nomad do. */
+function helpWidth(w: Writer, env: Io['env']): number {
+  const columns = w.isTTY && w.columns ? w.columns : Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 80;
 }
 
 /** Prints an error the way users and scripts expect and returns the exit code. */
 export function reportError(err: unknown, io: Io): number {
   if (err instanceof ApiError) {
     io.stderr.write(`error: ${err.type}: ${err.message}\n`);
-    return 1;
+    return EXIT_API_ERROR;
   }
   if (err instanceof CommanderError) {
     // Commander has printed its own message already.
@@ -136,7 +155,7 @@ export function reportError(err: unknown, io: Io): number {
   }
   if (err instanceof TransportError) {
     io.stderr.write(`error: ${err.message}\n`);
-    return 1;
+    return EXIT_TRANSPORT_ERROR;
   }
   if (err instanceof Error && err.name === 'AbortError') return EXIT_INTERRUPTED;
   io.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -148,8 +167,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const app: App = {
     contextOf(cmd) {
       const globals = resolveGlobals(cmd.optsWithGlobals(), io.env);
+      if (globals.query !== undefined) checkQuery(globals.query);
       const client = new ApiClient({
         endpoint: globals.endpoint,
+        serviceEndpoints: globals.serviceEndpoints,
         signer: requestSignerFrom(io.env, { ...(globals.profile ? { profile: globals.profile } : {}), ...(globals.region ? { region: globals.region } : {}) }, (f) => io.readFile(f)),
         userAgent: `stevedore-cli/${VERSION}`,
         ...(globals.caBundle ? { caBundle: () => io.readFile(globals.caBundle!) } : {}),

@@ -9,6 +9,8 @@ import { ApiClient, DEFAULT_ENDPOINT } from './api-client';
 export interface Writer {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** Terminal width, when the writer is a terminal (help is wrapped to it). */
+  columns?: number;
 }
 
 export interface Io {
@@ -24,11 +26,25 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-export type OutputFormat = 'table' | 'json';
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface GlobalOptions {
+  /** Endpoint of ECS and Stevedore's own operations. */
   endpoint: string;
-  output: OutputFormat;
+  /** Endpoints of the other AWS services the CLI calls, by target prefix, when they differ (AWS_ENDPOINT_URL_<SERVICE>). */
+  serviceEndpoints: Record<string, string>;
+  /** -o/--output: table for people; json or yaml for scripts. */
+  format: OutputFormat;
+  /**
+   * True when the command prints the API's answer (json, yaml, --query or -q)
+   * rather than its table: the one test commands make, then `printData`.
+   */
+  structured: boolean;
+  /** --query: JMESPath applied to the JSON answer. */
+  query?: string;
+  /** -q/--quiet: identifiers only, one a line. */
+  quiet: boolean;
   cluster: string;
   /** Profile of the shared-credentials file (--profile; else AWS_PROFILE, resolved by the signer). */
   profile?: string;
@@ -60,13 +76,26 @@ export const EXIT_TIMEOUT = 124;
 export const EXIT_INTERRUPTED = 130;
 /** Exit code for bad command-line usage. */
 export const EXIT_USAGE = 2;
+/**
+ * Exit code when the API answered with an error (refused, not found, throttled...):
+ * the AWS CLI's own code for a service error.
+ */
+export const EXIT_API_ERROR = 254;
+/** Exit code when the API could not be reached or did not speak its protocol (connection, TLS, timeout). */
+export const EXIT_TRANSPORT_ERROR = 255;
 
 export function resolveGlobals(opts: Record<string, unknown>, env: Io['env']): GlobalOptions {
-  const output = (opts.output as string | undefined) ?? env.STEVEDORE_OUTPUT ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new CliError(`--output must be table or json, got ${output}`, EXIT_USAGE);
+  const format = (opts.output as string | undefined) ?? env.STEVEDORE_OUTPUT ?? 'table';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new CliError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got ${format}`, EXIT_USAGE);
+  const query = typeof opts.query === 'string' ? opts.query : undefined;
+  const quiet = opts.quiet === true;
+  const endpoints = resolveEndpoints(opts.endpoint as string | undefined, env);
   return {
-    endpoint: (opts.endpoint as string | undefined) ?? env.STEVEDORE_ENDPOINT ?? DEFAULT_ENDPOINT,
-    output,
+    ...endpoints,
+    format: format as OutputFormat,
+    structured: format !== 'table' || query !== undefined || quiet,
+    ...(query !== undefined ? { query } : {}),
+    quiet,
     cluster: (opts.cluster as string | undefined) ?? env.STEVEDORE_CLUSTER ?? 'default',
     ...(typeof opts.profile === 'string' ? { profile: opts.profile } : {}),
     ...(typeof opts.region === 'string' ? { region: opts.region } : {}),
@@ -115,4 +144,39 @@ export function parseJsonOption(name: string) {
       throw new InvalidArgumentError(`${name} is not valid JSON (${(e as Error).message}).`);
     }
   };
+}
+
+/**
+ * The services the CLI calls, by the target prefix of their operations, with
+ * the suffix of their AWS_ENDPOINT_URL_<SERVICE> variable (the SDKs' name: the
+ * service id upper-cased, spaces as underscores).
+ */
+const SERVICE_ENDPOINT_VARIABLES: Record<string, string> = {
+  AmazonEC2ContainerServiceV20141113: 'ECS',
+  Stevedore_20261125: 'ECS',
+  AnyScaleFrontendService: 'APPLICATION_AUTO_SCALING',
+  GraniteServiceVersion20100801: 'CLOUDWATCH',
+  secretsmanager: 'SECRETS_MANAGER',
+  Logs_20140328: 'CLOUDWATCH_LOGS',
+  ElasticLoadBalancing_v10: 'ELASTIC_LOAD_BALANCING_V2',
+  CertificateManager: 'ACM',
+  scheduler: 'SCHEDULER',
+};
+
+/**
+ * Endpoint precedence, first set wins: --endpoint, STEVEDORE_ENDPOINT (one
+ * endpoint for everything), AWS_ENDPOINT_URL_<SERVICE> (per service, as the
+ * AWS SDKs and CLI read it), AWS_ENDPOINT_URL (all services), the default.
+ * So one environment drives the AWS CLI, the SDKs, Terraform and stevedore.
+ */
+export function resolveEndpoints(flag: string | undefined, env: Io['env']): { endpoint: string; serviceEndpoints: Record<string, string> } {
+  const single = flag ?? env.STEVEDORE_ENDPOINT;
+  if (single !== undefined && single !== '') return { endpoint: single, serviceEndpoints: {} };
+  const all = env.AWS_ENDPOINT_URL || DEFAULT_ENDPOINT;
+  const serviceEndpoints: Record<string, string> = {};
+  for (const [prefix, variable] of Object.entries(SERVICE_ENDPOINT_VARIABLES)) {
+    const specific = env[`AWS_ENDPOINT_URL_${variable}`];
+    if (specific) serviceEndpoints[prefix] = specific;
+  }
+  return { endpoint: serviceEndpoints.AmazonEC2ContainerServiceV20141113 ?? all, serviceEndpoints: { ...Object.fromEntries(Object.keys(SERVICE_ENDPOINT_VARIABLES).map((p) => [p, serviceEndpoints[p] ?? all])) } };
 }

@@ -85,7 +85,7 @@ export async function watchDeployment(client: ApiClient, io: Io, opts: WatchOpti
       const events = [...(s.events ?? [])].reverse().filter((e) => (e.createdAt ?? 0) * 1000 >= opts.since - 2000 && !printed.has(e.id));
       if (opts.verbose && events.length > 0) {
         clear();
-        for (const e of events) io.stdout.write(`${formatTime(e.createdAt)}  ${e.message}\n`);
+        for (const e of events) io.stderr.write(`${formatTime(e.createdAt)}  ${e.message}\n`);
       }
       events.forEach((e) => printed.add(e.id));
       const deployments = s.deployments ?? [];
@@ -120,7 +120,7 @@ export async function watchDeployment(client: ApiClient, io: Io, opts: WatchOpti
       if (tty) io.stderr.write(`\r\x1b[2K${line}`);
       else if (opts.verbose) {
         const plain = line.replace(/ \(\d+s\)$/, '');
-        if (plain !== lastPlain) io.stdout.write(`${line}\n`);
+        if (plain !== lastPlain) io.stderr.write(`${line}\n`);
         lastPlain = plain;
       }
       if (opts.timeoutMs > 0 && elapsed >= opts.timeoutMs) {

@@ -61,13 +61,14 @@ test('deploy --image registers a copy of the current revision with the image rep
   assert.equal(reg['taskDefinitionArn'], undefined, 'read-only fields are dropped');
   assert.deepEqual(reg['tags'], [{ key: 'team', value: 'a' }]);
   assert.deepEqual(f.callsTo('UpdateService')[0]!.body, { cluster: 'c1', service: 'web', taskDefinition: td(2) });
-  const out = io.out();
-  assert.match(out, /registered web:2\n/);
-  assert.match(out, new RegExp(`deployment ${NEW} \\(web:2\\) started on service web \\(from web:1\\)`));
-  assert.match(out, /has started 2 tasks/);
-  assert.match(out, /web:2: new 1\/2 healthy \(1 running, 0 pending\) \| old 1 running/);
-  assert.match(out, new RegExp(`deployment ${NEW} \\(web:2\\) completed: 2/2 tasks running`));
-  assert.equal(out.match(/has started 2 tasks/g)!.length, 1, 'each event printed once');
+  // Progress (registration, events, counts) on stderr; the outcome on stdout.
+  const progress = io.err();
+  assert.match(progress, /registered web:2\n/);
+  assert.match(progress, new RegExp(`deployment ${NEW} \\(web:2\\) started on service web \\(from web:1\\)`));
+  assert.match(progress, /has started 2 tasks/);
+  assert.match(progress, /web:2: new 1\/2 healthy \(1 running, 0 pending\) \| old 1 running/);
+  assert.equal(progress.match(/has started 2 tasks/g)!.length, 1, 'each event printed once');
+  assert.match(io.out(), new RegExp(`^deployment ${NEW} \\(web:2\\) completed: 2/2 tasks running \\(\\d+s\\)\n$`));
 });
 
 test('deploy refuses an image override for a container the revision does not have, before registering anything', async (t) => {
@@ -77,7 +78,7 @@ test('deploy refuses an image override for a container the revision does not hav
   assert.match(io.err(), /web:1 has no container named 'api' \(its containers: web, sidecar\); nothing was registered/);
   assert.equal(f.callsTo('RegisterTaskDefinition').length, 0);
   assert.equal(f.callsTo('UpdateService').length, 0);
-  for (const argv of [['deploy', 'web'], ['deploy', 'web', '--image', 'x=y', '--task-definition', 'f.json'], ['deploy', 'web', '--image', 'noequals']]) {
+  for (const argv of [['deploy', 'web'], ['deploy', 'web', '--image', 'x=y', '--task-definition-file', 'f.json'], ['deploy', 'web', '--task-definition', 'f.json'], ['deploy', 'web', '--task-definition', 'web:2', '--image', 'x=y'], ['deploy', 'web', '--image', 'noequals']]) {
     assert.equal(await run(argv, captureIo({ env: { STEVEDORE_ENDPOINT: f.endpoint } })), 2, argv.join(' '));
   }
 });
@@ -92,11 +93,11 @@ test('deploy: a circuit-breaker failure with rollback exits 1 with the reason, a
   ]);
   const file = JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'web', image: 'img:bad', memory: 64 }] });
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: f.endpoint }, files: { 'td.json': file } });
-  assert.equal(await run(['deploy', 'web', '--task-definition', 'td.json'], io), 1);
+  assert.equal(await run(['deploy', 'web', '--task-definition-file', 'td.json'], io), 1);
   assert.deepEqual(f.callsTo('RegisterTaskDefinition')[0]!.body, JSON.parse(file));
   assert.match(io.err(), new RegExp(`error: deployment ${NEW} failed: ECS deployment circuit breaker: tasks failed to start\\.`));
   assert.match(io.err(), new RegExp(`rolled back to web:1: deployment ${BACK} completed`));
-  assert.match(io.out(), /rolling back to web:1: new/);
+  assert.match(io.err(), /rolling back to web:1: new/);
 });
 
 test('deploy: a FAILED deployment gone from the list is recognised from its event; --no-wait and --timeout', async (t) => {
@@ -122,7 +123,7 @@ test('service rollback deploys the previous ACTIVE revision of the family', asyn
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: f.endpoint } });
   assert.equal(await run(['service', 'rollback', 'web'], io), 0, io.err());
   assert.equal(f.callsTo('UpdateService')[0]!.body['taskDefinition'], td(2));
-  assert.match(io.out(), /rolling back web from web:3 to web:2/);
+  assert.match(io.err(), /rolling back web from web:3 to web:2/);
 });
 
 test('pure parts: --image parsing, image replacement, the progress line', () => {

@@ -33,7 +33,7 @@ test('iam create-access-key prints a shared-credentials block (secret on stdout 
   assert.match(del.out(), /deleted access key AKIAABCDEFGHIJKLMNOP/);
 });
 
-test('iam create-role sends the policy file as text; list-roles summarises statements; API errors exit 1', async (t) => {
+test('iam create-role sends the policy file as text; list-roles summarises statements; API errors exit 254', async (t) => {
   const policy = '{"Statement":[{"Effect":"Allow","Action":["ecs:RunTask"],"Resource":["arn:aws:ecs:*:*:cluster/prod"]}]}';
   const role = { roleName: 'deployer', arn: 'arn:aws:iam::000000000000:role/deployer', builtIn: false, policyDocument: JSON.parse(policy) };
   const fake = await startFakeEcs({
@@ -47,7 +47,7 @@ test('iam create-role sends the policy file as text; list-roles summarises state
   assert.equal(fake.calls[0]!.body['policyDocument'], policy);
   assert.match(io.out(), /created role deployer .*\nAllow ecs:RunTask on arn:aws:ecs:\*:\*:cluster\/prod/);
   const taken = captureIo({ env, files: { 'p.json': policy } });
-  assert.equal(await run(['iam', 'create-role', 'taken', '--policy', 'p.json'], taken), 1);
+  assert.equal(await run(['iam', 'create-role', 'taken', '--policy', 'p.json'], taken), 254);
   assert.match(taken.err(), /ResourceInUseException/);
   const badFile = captureIo({ env, files: { 'p.json': '{' } });
   assert.equal(await run(['iam', 'create-role', 'x', '--policy', 'p.json'], badFile), 2);

@@ -73,7 +73,7 @@ test('lb targets shows ELB states and reason codes; errors keep the ELB error na
   assert.match(lines[2]!, /^c3d4\s+32769\s+unhealthy\s+Target\.ResponseCodeMismatch\s+Health checks failed with these codes: \[500\]$/);
   assert.match(lines[3]!, /draining\s+Target\.DeregistrationInProgress/);
   const err = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
-  assert.equal(await run(['lb', 'targets', 'nope'], err), 1);
+  assert.equal(await run(['lb', 'targets', 'nope'], err), 254);
   assert.match(err.err(), /TargetGroupNotFoundException: One or more target groups not found/);
 });
 

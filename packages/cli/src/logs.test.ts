@@ -39,7 +39,7 @@ test('an error line in the stream is reported and exits 1', async (t) => {
   });
   t.after(() => fake.close());
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
-  assert.equal(await run(['logs', 'abc'], io), 1);
+  assert.equal(await run(['logs', 'abc'], io), 254);
   assert.equal(io.out(), 'partial\n');
   assert.equal(io.err(), 'error: ServerException: agent disconnected\n');
 });
@@ -50,7 +50,7 @@ test('several containers and no --container: the server\'s error is shown', asyn
   });
   t.after(() => fake.close());
   const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
-  assert.equal(await run(['logs', 'abc'], io), 1);
+  assert.equal(await run(['logs', 'abc'], io), 254);
   assert.equal(io.err(), 'error: InvalidParameterException: task has several containers (web, sidecar): give containerName\n');
 });
 

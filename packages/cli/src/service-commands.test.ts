@@ -43,7 +43,7 @@ test('service create builds CreateService from flags and --input JSON, then --wa
     cluster: 'c1',
   });
   assert.match(io.err(), /web: 1\/2 running, 1 pending/);
-  assert.match(io.out(), /has reached a steady state/);
+  assert.match(io.err(), /has reached a steady state/);
 });
 
 test('service scale, drain and attribute put send the ECS requests; describe explains missing tasks', async (t) => {

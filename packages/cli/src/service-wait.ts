@@ -6,7 +6,7 @@
  */
 import type { ApiClient } from './api-client';
 import { EXIT_TIMEOUT, type CommandContext, type Io } from './context';
-import { printJson } from './output/json';
+import { printData } from './output/structured';
 import type { EcsService } from './ecs-types';
 import { describeService, pollDelay } from './deploy-watch';
 import { formatTime } from './output/format';
@@ -23,9 +23,9 @@ export function progressOf(s: EcsService, elapsedMs: number): string {
 
 /** `--wait` for a command: follows the service, then (JSON output) prints it as it ended. */
 export async function waitAndReport(ctx: CommandContext, name: string, timeoutS: number): Promise<number> {
-  const json = ctx.output === 'json';
+  const json = ctx.structured;
   const code = await waitSteady(ctx.client, ctx.io, ctx.cluster, name, { timeoutMs: timeoutS * 1000, verbose: !json });
-  if (json) printJson(ctx.io.stdout, { service: await describeService(ctx.client, ctx.cluster, name) });
+  if (json) printData(ctx, { service: await describeService(ctx.client, ctx.cluster, name) });
   return code;
 }
 
@@ -48,7 +48,7 @@ export async function waitSteady(client: ApiClient, io: Io, cluster: string, nam
       for (const e of fresh) {
         seen.add(e.id);
         if (tty) io.stderr.write('\r\x1b[K');
-        io.stdout.write(`${formatTime(e.createdAt)}  ${e.message}\n`);
+        io.stderr.write(`${formatTime(e.createdAt)}  ${e.message}\n`);
       }
       const line = progressOf(s, io.now() - started);
       if (tty) io.stderr.write(`\r\x1b[K${line}`);

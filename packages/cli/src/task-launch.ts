@@ -5,7 +5,7 @@ import { parseJsonOption, parseIntOption } from './context';
 import type { EcsTask, Failure, TaskDefinition, TasksResponse } from './ecs-types';
 import { essentialNames, runExitCode, stoppedTaskExitCode } from './exit-code';
 import { shortId } from './output/format';
-import { printJson } from './output/json';
+import { printData } from './output/structured';
 import { printFailures, renderTaskTable } from './output/tasks';
 import { ApiError } from './api-client';
 import { waitForTasks, WaitTimeoutError, type WaitTarget } from './wait-tasks';
@@ -91,13 +91,13 @@ export async function finishLaunch(ctx: CommandContext, response: TasksResponse,
       );
       tasks = waited.tasks;
     } catch (e) {
-      if (e instanceof WaitTimeoutError && ctx.output === 'table' && e.tasks.length > 0) {
+      if (e instanceof WaitTimeoutError && !ctx.structured && e.tasks.length > 0) {
         ctx.io.stdout.write(renderTaskTable(e.tasks, ctx.io.now()));
       }
       throw e;
     }
   }
-  if (ctx.output === 'json') printJson(ctx.io.stdout, { tasks, failures });
+  if (ctx.structured) printData(ctx, { tasks, failures });
   else if (tasks.length > 0) ctx.io.stdout.write(renderTaskTable(tasks, ctx.io.now()));
   if (tasks.length === 0) return 1;
   if (!target) return failures.length > 0 ? 1 : 0;

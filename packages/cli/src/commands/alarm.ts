@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, CliError, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash, formatTime } from '../output/format';
 import { CLOUDWATCH_TARGET_PREFIX } from './metrics';
@@ -59,7 +59,7 @@ export function register(program: Command, app: App): void {
           alarms.push(...(res.MetricAlarms ?? []));
           token = res.NextToken;
         } while (token);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { MetricAlarms: alarms });
+        if (ctx.structured) return printData(ctx, { MetricAlarms: alarms });
         if (alarms.length === 0) {
           ctx.io.stderr.write('no alarms\n');
           return;
@@ -81,7 +81,7 @@ export function register(program: Command, app: App): void {
           { AlarmName: name, MaxRecords: 10, ScanBy: 'TimestampDescending' },
           CLOUDWATCH_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { alarm: a, history: history.AlarmHistoryItems ?? [] });
+        if (ctx.structured) return printData(ctx, { alarm: a, history: history.AlarmHistoryItems ?? [] });
         const dims = (a.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(', ');
         const lines = [
           `Name:        ${a.AlarmName}`,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { shortId } from '../output/format';
 import { renderTable } from '../output/table';
 
@@ -27,7 +27,7 @@ export function register(parent: Command, app: App): void {
       action<[string, string[]], object>(app, async (ctx, _opts, instance, pairs) => {
         const attributes = pairs.map(parseAttribute).map((a) => ({ ...a, targetType: 'container-instance', targetId: instance }));
         const r = await ctx.client.call<{ attributes?: Attr[] }>('PutAttributes', { cluster: ctx.cluster, attributes });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderAttributes(r.attributes ?? []));
       }),
     );
@@ -40,7 +40,7 @@ export function register(parent: Command, app: App): void {
       action<[string, string[]], object>(app, async (ctx, _opts, instance, names) => {
         const attributes = names.map((name) => ({ name, targetType: 'container-instance', targetId: instance }));
         const r = await ctx.client.call<{ attributes?: Attr[] }>('DeleteAttributes', { cluster: ctx.cluster, attributes });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderAttributes(r.attributes ?? []));
       }),
     );
@@ -61,7 +61,7 @@ export function register(parent: Command, app: App): void {
           all.push(...(page.attributes ?? []));
           nextToken = page.nextToken;
         } while (nextToken);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { attributes: all });
+        if (ctx.structured) return printData(ctx, { attributes: all });
         ctx.io.stdout.write(renderAttributes(all));
       }),
     );

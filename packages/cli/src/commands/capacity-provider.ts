@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, CliError, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 
 interface CapacityProvider {
@@ -55,7 +55,7 @@ export function register(program: Command, app: App): void {
             managedTerminationProtection: o.terminationProtection ? 'ENABLED' : 'DISABLED',
           },
         });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`capacity provider ${name} created for host group ${o.hostGroup}\n`);
       }),
     );
@@ -72,7 +72,7 @@ export function register(program: Command, app: App): void {
           all.push(...page.capacityProviders);
           nextToken = page.nextToken;
         } while (nextToken);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { capacityProviders: all });
+        if (ctx.structured) return printData(ctx, { capacityProviders: all });
         if (all.length === 0) return void ctx.io.stderr.write('no capacity providers\n');
         ctx.io.stdout.write(
           renderTable(
@@ -93,7 +93,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _o, name) => {
         const r = await ctx.client.call('DeleteCapacityProvider', { capacityProvider: name });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`capacity provider ${name} deleted\n`);
       }),
     );
@@ -110,7 +110,7 @@ export function register(program: Command, app: App): void {
           capacityProviders: names,
           defaultCapacityProviderStrategy: o.default ?? [],
         });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`cluster ${ctx.cluster}: capacity providers ${r.cluster.capacityProviders.join(', ') || '(none)'}\n`);
       }),
     );

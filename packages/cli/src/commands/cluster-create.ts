@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsCluster } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderClusterTable } from './cluster-list';
 
 export function register(parent: Command, app: App): void {
@@ -12,7 +12,7 @@ export function register(parent: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, name) => {
         const r = await ctx.client.call<{ cluster: EcsCluster }>('CreateCluster', { clusterName: name });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderClusterTable([r.cluster]));
       }),
     );

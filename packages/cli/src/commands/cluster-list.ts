@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsCluster } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash } from '../output/format';
 import { describeAll, listAll } from '../paging';
@@ -29,7 +29,7 @@ export function register(parent: Command, app: App): void {
       action<[], object>(app, async (ctx) => {
         const arns = await listAll(ctx.client, 'ListClusters', {}, 'clusterArns');
         const { items, failures } = await describeAll<EcsCluster>(ctx.client, 'DescribeClusters', 'clusters', 'clusters', arns);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { clusters: items, failures });
+        if (ctx.structured) return printData(ctx, { clusters: items, failures });
         printFailures(ctx.io.stderr, failures);
         if (items.length === 0) ctx.io.stderr.write('no clusters (create one with: stevedore cluster create NAME)\n');
         else ctx.io.stdout.write(renderClusterTable(items));

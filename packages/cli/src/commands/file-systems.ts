@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, CliError, EXIT_USAGE, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash } from '../output/format';
 import { listAllStevedore } from './iam-access-keys';
@@ -43,7 +43,7 @@ export function register(program: Command, app: App): void {
           { server: o.server, path: o.path, nfsVersion: o.nfsVersion, ...(o.mountOptions ? { mountOptions: o.mountOptions } : {}), ...(o.name ? { name: o.name } : {}), ...(o.creationToken ? { creationToken: o.creationToken } : {}) },
           STEVEDORE_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`${r.fileSystemId}\n`);
       }),
     );
@@ -52,7 +52,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[], object>(app, async (ctx) => {
         const items = await listAllStevedore<FileSystemView>(ctx.client, 'DescribeFileSystems', {}, 'fileSystems');
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { fileSystems: items });
+        if (ctx.structured) return printData(ctx, { fileSystems: items });
         ctx.io.stdout.write(renderTable(['ID', 'NAME', 'EXPORT', 'NFS', 'OPTIONS', 'ACCESS POINTS'], items.map((f) => [f.fileSystemId, dash(f.name), `${f.server}:${f.path}`, f.nfsVersion, dash(f.mountOptions), String(f.numberOfAccessPoints)])));
       }),
     );
@@ -62,7 +62,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _o, id) => {
         await ctx.client.call('DeleteFileSystem', { fileSystemId: id }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, {});
+        if (ctx.structured) return printData(ctx, {});
         ctx.io.stdout.write(`deleted ${id}\n`);
       }),
     );
@@ -77,7 +77,7 @@ export function register(program: Command, app: App): void {
       action<[string], { root: string; uid?: string; gid?: string; name?: string }>(app, async (ctx, o, id) => {
         const posix = o.uid !== undefined ? { posixUser: { uid: Number(o.uid), gid: Number(o.gid ?? o.uid) } } : {};
         const r = await ctx.client.call<AccessPointView>('CreateAccessPoint', { fileSystemId: id, rootDirectory: { path: o.root }, ...posix, ...(o.name ? { name: o.name } : {}) }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`${r.accessPointId}\n`);
       }),
     );
@@ -87,7 +87,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[], { fileSystem?: string }>(app, async (ctx, o) => {
         const items = await listAllStevedore<AccessPointView>(ctx.client, 'DescribeAccessPoints', o.fileSystem ? { fileSystemId: o.fileSystem } : {}, 'accessPoints');
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { accessPoints: items });
+        if (ctx.structured) return printData(ctx, { accessPoints: items });
         ctx.io.stdout.write(renderTable(['ID', 'FILE SYSTEM', 'NAME', 'ROOT', 'POSIX USER'], items.map((a) => [a.accessPointId, a.fileSystemId, dash(a.name), a.rootDirectory.path, a.posixUser ? `${a.posixUser.uid}:${a.posixUser.gid}` : '-'])));
       }),
     );
@@ -109,7 +109,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _o, id) => {
         await ctx.client.call('DeleteAccessPoint', { accessPointId: id }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, {});
+        if (ctx.structured) return printData(ctx, {});
         ctx.io.stdout.write(`deleted ${id}\n`);
       }),
     );

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, CliError, EXIT_TIMEOUT, parseIntOption, type App, type CommandContext } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderFields, renderTable } from '../output/table';
 
 interface Host {
@@ -150,7 +150,7 @@ export function register(program: Command, app: App): void {
         );
         let g = r.hostGroup;
         if (o['wait']) g = (await follow(ctx, name, (x) => !!x && inService(x) >= x.desiredCapacity, o['waitTimeout'] ?? 600)) ?? g;
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { hostGroup: g });
+        if (ctx.structured) return printData(ctx, { hostGroup: g });
         printGroup(ctx, g);
       }),
     );
@@ -161,7 +161,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[], object>(app, async (ctx) => {
         const r = await ctx.client.call<{ hostGroups: HostGroup[] }>('DescribeHostGroups', { cluster: ctx.cluster }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         if (r.hostGroups.length === 0) return void ctx.io.stderr.write(`no host groups in cluster ${ctx.cluster}\n`);
         ctx.io.stdout.write(renderTable(['NAME', 'STATUS', 'PROVISIONER', 'MIN', 'DESIRED', 'MAX', 'IN SERVICE', 'HOSTS'], r.hostGroups.map((g) => [g.hostGroupName, g.status, g.provisioner.type, String(g.minSize), String(g.desiredCapacity), String(g.maxSize), String(inService(g)), String(g.hosts.length)])));
       }),
@@ -175,7 +175,7 @@ export function register(program: Command, app: App): void {
       action<[string], object>(app, async (ctx, _o, name) => {
         const g = await describe(ctx, name);
         if (!g) throw new CliError(`host group ${name} not found`);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { hostGroup: g });
+        if (ctx.structured) return printData(ctx, { hostGroup: g });
         printGroup(ctx, g);
       }),
     );
@@ -192,7 +192,7 @@ export function register(program: Command, app: App): void {
         const r = await ctx.client.call<{ hostGroup: HostGroup }>('SetHostGroupDesiredCapacity', { hostGroupName: name, desiredCapacity: desired }, STEVEDORE_TARGET_PREFIX);
         let g = r.hostGroup;
         if (o.wait) g = (await follow(ctx, name, (x) => !!x && inService(x) === desired && x.hosts.length === desired, o.waitTimeout ?? 600)) ?? g;
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { hostGroup: g });
+        if (ctx.structured) return printData(ctx, { hostGroup: g });
         printGroup(ctx, g);
       }),
     );
@@ -207,7 +207,7 @@ export function register(program: Command, app: App): void {
       action<[string], { wait?: boolean; waitTimeout?: number }>(app, async (ctx, o, name) => {
         const r = await ctx.client.call<{ hostGroup: HostGroup }>('DeleteHostGroup', { hostGroupName: name }, STEVEDORE_TARGET_PREFIX);
         if (o.wait) await follow(ctx, name, (x) => x === undefined, o.waitTimeout ?? 600);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(o.wait ? `host group ${name} deleted\n` : `host group ${name}: deletion started (${r.hostGroup.hosts.length} host(s) to drain and destroy)\n`);
       }),
     );
@@ -220,7 +220,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], { details?: boolean }>(app, async (ctx, o, name) => {
         const r = await ctx.client.call<{ activities: Activity[] }>('DescribeHostGroupActivities', { hostGroupName: name }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         if (r.activities.length === 0) return void ctx.io.stderr.write(`no activities for host group ${name}\n`);
         for (const a of r.activities) {
           ctx.io.stdout.write(`${iso(a.startTime)}  ${a.statusCode.padEnd(10)}  ${a.description}\n    cause: ${a.cause}\n${a.statusMessage ? `    status: ${a.statusMessage}\n` : ''}`);

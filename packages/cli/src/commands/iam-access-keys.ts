@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX, type ApiClient } from '../api-client';
 import { action, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash, formatTime } from '../output/format';
 
@@ -40,7 +40,7 @@ export function register(iam: Command, app: App): void {
           { roleName: opts.role, ...(opts.description !== undefined ? { description: opts.description } : {}) },
           STEVEDORE_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         const k = r.accessKey;
         ctx.io.stderr.write(`created access key ${k.accessKeyId} with role ${k.roleName}; the secret is shown only now. Save the block below in a file (mode 0600) and point AWS_SHARED_CREDENTIALS_FILE at it:\n`);
         ctx.io.stdout.write(`[${opts.profileName}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`);
@@ -54,7 +54,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[], { role?: string }>(app, async (ctx, opts) => {
         const keys = await listAllStevedore<AccessKeyView>(ctx.client, 'ListAccessKeys', opts.role !== undefined ? { roleName: opts.role } : {}, 'accessKeys');
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { accessKeys: keys });
+        if (ctx.structured) return printData(ctx, { accessKeys: keys });
         if (keys.length === 0) return void ctx.io.stderr.write('no access keys\n');
         ctx.io.stdout.write(renderTable(['ACCESS KEY ID', 'ROLE', 'STATUS', 'CREATED', 'DESCRIPTION'], keys.map((k) => [k.accessKeyId, k.roleName, k.status, formatTime(k.createDate), dash(k.description)])));
       }),
@@ -67,7 +67,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, id) => {
         const r = await ctx.client.call<{ accessKey: AccessKeyView }>('DeleteAccessKey', { accessKeyId: id }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`deleted access key ${r.accessKey.accessKeyId} (role ${r.accessKey.roleName})\n`);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, CliError, EXIT_USAGE, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash } from '../output/format';
 import { listAllStevedore } from './iam-access-keys';
@@ -59,7 +59,7 @@ export function register(iam: Command, app: App): void {
           { roleName: name, policyDocument: text, ...(opts.description !== undefined ? { description: opts.description } : {}) },
           STEVEDORE_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`created role ${r.role.roleName} (${r.role.arn})\n${summarise(r.role)}\n`);
       }),
     );
@@ -70,7 +70,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[], object>(app, async (ctx) => {
         const roles = await listAllStevedore<RoleView>(ctx.client, 'ListRoles', {}, 'roles');
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { roles });
+        if (ctx.structured) return printData(ctx, { roles });
         ctx.io.stdout.write(renderTable(['ROLE', 'BUILT-IN', 'POLICY', 'DESCRIPTION'], roles.map((r) => [r.roleName, r.builtIn ? 'yes' : 'no', summarise(r), dash(r.description)])));
       }),
     );
@@ -83,7 +83,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[string], { policy: string }>(app, async (ctx, opts, name) => {
         const r = await ctx.client.call<{ role: RoleView }>('PutRolePermissionsBoundary', { roleName: name, permissionsBoundary: await readPolicy(ctx, opts.policy) }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`set the permissions boundary of ${r.role.roleName}\n`);
       }),
     );
@@ -95,7 +95,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, name) => {
         const r = await ctx.client.call<{ role: RoleView }>('DeleteRolePermissionsBoundary', { roleName: name }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`removed the permissions boundary of ${r.role.roleName}\n`);
       }),
     );
@@ -107,7 +107,7 @@ export function register(iam: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, name) => {
         const r = await ctx.client.call<{ role: RoleView }>('DeleteRole', { roleName: name }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`deleted role ${r.role.roleName}\n`);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsContainerInstance } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderInstanceTable } from '../output/instances';
 
 export function register(parent: Command, app: App): void {
@@ -17,7 +17,7 @@ export function register(parent: Command, app: App): void {
           containerInstance: id,
           force: opts.force === true,
         });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderInstanceTable([r.containerInstance]));
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsContainerInstance, Failure } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderInstanceDetail } from '../output/instances';
 import { printFailures } from '../output/tasks';
 
@@ -16,7 +16,7 @@ export function register(parent: Command, app: App): void {
           'DescribeContainerInstances', { cluster: ctx.cluster, containerInstances: ids },
         );
         const failures = r.failures ?? [];
-        if (ctx.output === 'json') printJson(ctx.io.stdout, r);
+        if (ctx.structured) printData(ctx, r);
         else ctx.io.stdout.write((r.containerInstances ?? []).map((i) => renderInstanceDetail(i, ctx.io.now())).join('\n'));
         printFailures(ctx.io.stderr, failures);
         return failures.length > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsContainerInstance } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderInstanceTable } from '../output/instances';
 import { printFailures } from '../output/tasks';
 import { describeAll, listAll } from '../paging';
@@ -19,7 +19,7 @@ export function register(parent: Command, app: App): void {
         const { items, failures } = await describeAll<EcsContainerInstance>(
           ctx.client, 'DescribeContainerInstances', 'containerInstances', 'containerInstances', arns, { cluster: ctx.cluster },
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { containerInstances: items, failures });
+        if (ctx.structured) return printData(ctx, { containerInstances: items, failures });
         printFailures(ctx.io.stderr, failures);
         if (items.length === 0) ctx.io.stderr.write(`no container instances in cluster ${ctx.cluster}\n`);
         else ctx.io.stdout.write(renderInstanceTable(items));

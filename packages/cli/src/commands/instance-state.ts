@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsContainerInstance, Failure } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderInstanceTable } from '../output/instances';
 import { printFailures } from '../output/tasks';
 
@@ -22,7 +22,7 @@ export function register(parent: Command, app: App): void {
             containerInstances: ids,
             status,
           });
-          if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+          if (ctx.structured) return printData(ctx, r);
           printFailures(ctx.io.stderr, r.failures);
           if ((r.containerInstances ?? []).length > 0) ctx.io.stdout.write(renderInstanceTable(r.containerInstances ?? []));
           return (r.failures ?? []).length > 0 ? 1 : 0;

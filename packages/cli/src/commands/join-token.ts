@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderFields, renderTable } from '../output/table';
 
 interface JoinToken {
@@ -39,7 +39,7 @@ export function register(cluster: Command, app: App): void {
           { cluster: ctx.cluster, ...(opts.ttl !== undefined ? { ttlSeconds: opts.ttl } : {}), uses: opts.uses ?? 1 },
           STEVEDORE_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(
           renderFields([
             ['token', r.token],
@@ -73,7 +73,7 @@ export function register(cluster: Command, app: App): void {
           caCertHash = page.caCertHash;
           nextToken = page.nextToken;
         } while (nextToken);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { joinTokens: tokens, caCertHash });
+        if (ctx.structured) return printData(ctx, { joinTokens: tokens, caCertHash });
         if (tokens.length === 0) ctx.io.stderr.write(`no join tokens in cluster ${ctx.cluster}\n`);
         else ctx.io.stdout.write(renderTable(['ID', 'STATUS', 'USES', 'EXPIRES'], tokens.map((t) => [t.joinTokenId, t.status, `${t.uses ?? 0}/${t.maxUses ?? '∞'}`, iso(t.expiresAt)])));
         ctx.io.stdout.write(`ca-cert-hash: ${caCertHash}\n`);
@@ -87,7 +87,7 @@ export function register(cluster: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, id) => {
         const r = await ctx.client.call<{ joinToken: JoinToken }>('RevokeJoinToken', { joinTokenId: id }, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`revoked join token ${r.joinToken.joinTokenId} (cluster ${r.joinToken.cluster})\n`);
       }),
     );

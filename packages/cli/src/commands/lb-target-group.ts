@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX, type ApiClient } from '../api-client';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTargetGroup, renderTargetGroupTable, renderTargetHealthTable, type Elb } from '../output/load-balancers';
 
 function elb<T = Elb>(client: ApiClient, op: string, body: object): Promise<T> {
@@ -76,7 +76,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
           ...(o.slowStart !== undefined ? [{ Key: 'slow_start.duration_seconds', Value: String(o.slowStart) }] : []),
         ];
         if (Attributes.length) await elb(ctx.client, 'ModifyTargetGroupAttributes', { TargetGroupArn: created.TargetGroupArn, Attributes });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderTargetGroupTable([created]));
       }),
     );
@@ -93,7 +93,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
           out.push(...(page.TargetGroups as Elb[]));
           marker = page.NextMarker as string | undefined;
         } while (marker);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { TargetGroups: out });
+        if (ctx.structured) return printData(ctx, { TargetGroups: out });
         if (out.length === 0) ctx.io.stderr.write('no target groups\n');
         else ctx.io.stdout.write(renderTargetGroupTable(out));
       }),
@@ -107,7 +107,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
         const one = await targetGroupOf(ctx.client, ref);
         const attrs = (await elb(ctx.client, 'DescribeTargetGroupAttributes', { TargetGroupArn: one.TargetGroupArn })).Attributes as Elb[];
         const health = (await elb(ctx.client, 'DescribeTargetHealth', { TargetGroupArn: one.TargetGroupArn })).TargetHealthDescriptions as Elb[];
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { TargetGroup: one, Attributes: attrs, TargetHealthDescriptions: health });
+        if (ctx.structured) return printData(ctx, { TargetGroup: one, Attributes: attrs, TargetHealthDescriptions: health });
         ctx.io.stdout.write(renderTargetGroup(one, attrs) + '\nTargets:\n' + (health.length ? renderTargetHealthTable(health) : '  (none)\n'));
       }),
     );
@@ -118,7 +118,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, ref) => {
         await elb(ctx.client, 'DeleteTargetGroup', { TargetGroupArn: await targetGroupArn(ctx.client, ref) });
-        if (ctx.output !== 'json') ctx.io.stdout.write('deleted\n');
+        if (!ctx.structured) ctx.io.stdout.write('deleted\n');
       }),
     );
 
@@ -128,7 +128,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, ref) => {
         const r = await elb(ctx.client, 'DescribeTargetHealth', { TargetGroupArn: await targetGroupArn(ctx.client, ref) });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         const list = r.TargetHealthDescriptions as Elb[];
         if (list.length === 0) ctx.io.stderr.write('no targets registered\n');
         else ctx.io.stdout.write(renderTargetHealthTable(list));
@@ -146,7 +146,7 @@ export function registerTargetGroupCommands(lb: Command, app: App): void {
       .action(
         action<[string, string[]], object>(app, async (ctx, _opts, ref, targets) => {
           await elb(ctx.client, op, { TargetGroupArn: await targetGroupArn(ctx.client, ref), Targets: targets.map(parseTarget) });
-          if (ctx.output !== 'json') ctx.io.stdout.write(`${name === 'register-targets' ? 'registered' : 'deregistering'} ${targets.length} target(s)\n`);
+          if (!ctx.structured) ctx.io.stdout.write(`${name === 'register-targets' ? 'registered' : 'deregistering'} ${targets.length} target(s)\n`);
         }),
       );
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX, type ApiClient } from '../api-client';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderListenerTable, renderLoadBalancer, renderLoadBalancerTable, renderRuleTable, type Elb } from '../output/load-balancers';
 import { registerTargetGroupCommands, targetGroupArn } from './lb-target-group';
 
@@ -33,7 +33,7 @@ export function register(program: Command, app: App): void {
         if (!opts.placement && !opts.instance?.length) throw new CliError('--placement or --instance is required: which hosts run the load balancer', EXIT_USAGE);
         const Placement = { ...(opts.placement ? { Expression: opts.placement } : {}), ...(opts.instance?.length ? { ContainerInstanceIds: opts.instance } : {}) };
         const r = await elb(ctx.client, 'CreateLoadBalancer', { Name: name, Type: opts.type, Scheme: opts.scheme, Cluster: ctx.cluster, Placement });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderLoadBalancerTable(r.LoadBalancers));
       }),
     );
@@ -50,7 +50,7 @@ export function register(program: Command, app: App): void {
           out.push(...(page.LoadBalancers as Elb[]));
           marker = page.NextMarker as string | undefined;
         } while (marker);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { LoadBalancers: out });
+        if (ctx.structured) return printData(ctx, { LoadBalancers: out });
         if (out.length === 0) ctx.io.stderr.write('no load balancers\n');
         else ctx.io.stdout.write(renderLoadBalancerTable(out));
       }),
@@ -65,7 +65,7 @@ export function register(program: Command, app: App): void {
         const listeners = (await elb(ctx.client, 'DescribeListeners', { LoadBalancerArn: one.LoadBalancerArn })).Listeners as Elb[];
         const rules = new Map<string, Elb[]>();
         for (const l of listeners) rules.set(l.ListenerArn, (await elb(ctx.client, 'DescribeRules', { ListenerArn: l.ListenerArn })).Rules as Elb[]);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { LoadBalancer: one, Listeners: listeners, Rules: Object.fromEntries(rules) });
+        if (ctx.structured) return printData(ctx, { LoadBalancer: one, Listeners: listeners, Rules: Object.fromEntries(rules) });
         ctx.io.stdout.write(renderLoadBalancer(one, listeners, rules));
       }),
     );
@@ -77,7 +77,7 @@ export function register(program: Command, app: App): void {
       action<[string], object>(app, async (ctx, _opts, ref) => {
         const one = await loadBalancerOf(ctx.client, ref);
         await elb(ctx.client, 'DeleteLoadBalancer', { LoadBalancerArn: one.LoadBalancerArn });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { LoadBalancerArn: one.LoadBalancerArn });
+        if (ctx.structured) return printData(ctx, { LoadBalancerArn: one.LoadBalancerArn });
         ctx.io.stdout.write(`deleted ${one.LoadBalancerName}\n`);
       }),
     );
@@ -104,7 +104,7 @@ export function register(program: Command, app: App): void {
           ? [{ Key: 'stevedore:destination', Value: await targetGroupArn(ctx.client, opts.destination!) }, ...(opts.returnPort !== undefined ? [{ Key: 'stevedore:return-port', Value: String(opts.returnPort) }] : [])]
           : undefined;
         const r = await elb(ctx.client, 'CreateListener', { LoadBalancerArn: one.LoadBalancerArn, ...(protocol ? { Protocol: protocol } : {}), Port: opts.port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }], ...(Tags ? { Tags } : {}) });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderListenerTable(r.Listeners));
       }),
     );
@@ -116,7 +116,7 @@ export function register(program: Command, app: App): void {
       action<[string], object>(app, async (ctx, _opts, ref) => {
         const one = await loadBalancerOf(ctx.client, ref);
         const r = await elb(ctx.client, 'DescribeListeners', { LoadBalancerArn: one.LoadBalancerArn });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderListenerTable(r.Listeners));
       }),
     );
@@ -127,7 +127,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, arn) => {
         await elb(ctx.client, 'DeleteListener', { ListenerArn: arn });
-        if (ctx.output !== 'json') ctx.io.stdout.write('deleted\n');
+        if (!ctx.structured) ctx.io.stdout.write('deleted\n');
       }),
     );
 
@@ -149,7 +149,7 @@ export function register(program: Command, app: App): void {
         if (Conditions.length === 0) throw new CliError('a rule needs --path-pattern and/or --host-header', EXIT_USAGE);
         const tg = await targetGroupArn(ctx.client, opts.targetGroup);
         const r = await elb(ctx.client, 'CreateRule', { ListenerArn: listenerArn, Priority: opts.priority, Conditions, Actions: [{ Type: 'forward', TargetGroupArn: tg }] });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderRuleTable(r.Rules));
       }),
     );
@@ -160,7 +160,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, listenerArn) => {
         const r = await elb(ctx.client, 'DescribeRules', { ListenerArn: listenerArn });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderRuleTable(r.Rules));
       }),
     );
@@ -171,7 +171,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, arn) => {
         await elb(ctx.client, 'DeleteRule', { RuleArn: arn });
-        if (ctx.output !== 'json') ctx.io.stdout.write('deleted\n');
+        if (!ctx.structured) ctx.io.stdout.write('deleted\n');
       }),
     );
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as asciichart from 'asciichart';
 import { action, parseIntOption, type App, type CommandContext } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 
 /** CloudWatch's JSON target (query-compatible JSON 1.0): the CLI reads what `aws cloudwatch` reads. */
@@ -82,14 +82,14 @@ export function register(program: Command, app: App): void {
     action<[string], { period: number; minutes: number }>(app, async (ctx, opts, ref) => {
       const service = ref.split('/').pop()!;
       const series = await fetchSeries(ctx, ['CPUUtilization', 'MemoryUtilization'], [{ Name: 'ClusterName', Value: ctx.cluster }, { Name: 'ServiceName', Value: service }], opts.period, opts.minutes, Date.now());
-      if (ctx.output === 'json') return printJson(ctx.io.stdout, { cluster: ctx.cluster, service, period: opts.period, metrics: series });
+      if (ctx.structured) return printData(ctx, { cluster: ctx.cluster, service, period: opts.period, metrics: series });
       ctx.io.stdout.write(renderSeries(service, series, opts.period));
     }),
   );
   common(metrics.command('cluster').description("the cluster's utilization and reservation: now, and a chart of the last hour")).action(
     action<[], { period: number; minutes: number }>(app, async (ctx, opts) => {
       const series = await fetchSeries(ctx, ['CPUUtilization', 'MemoryUtilization', 'CPUReservation', 'MemoryReservation'], [{ Name: 'ClusterName', Value: ctx.cluster }], opts.period, opts.minutes, Date.now());
-      if (ctx.output === 'json') return printJson(ctx.io.stdout, { cluster: ctx.cluster, period: opts.period, metrics: series });
+      if (ctx.structured) return printData(ctx, { cluster: ctx.cluster, period: opts.period, metrics: series });
       ctx.io.stdout.write(renderSeries(ctx.cluster, series, opts.period));
     }),
   );

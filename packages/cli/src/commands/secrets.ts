@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../api-client';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 
 /** The Secrets Manager JSON protocol's target prefix (its operations are signed for service "secretsmanager"). */
@@ -41,7 +41,7 @@ export function register(program: Command, app: App): void {
           created = false;
           r = await ctx.client.call('PutSecretValue', { SecretId: name, SecretString: value }, SM);
         }
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`${created ? 'created' : 'updated'} secret ${r.Name}\n${r.ARN}\n`);
       }),
     );
@@ -53,7 +53,7 @@ export function register(program: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, name) => {
         const r = await ctx.client.call<{ SecretString: string }>('GetSecretValue', { SecretId: name }, SM);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`${r.SecretString}\n`);
       }),
     );
@@ -70,7 +70,7 @@ export function register(program: Command, app: App): void {
           all.push(...page.SecretList);
           next = page.NextToken;
         } while (next);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { SecretList: all });
+        if (ctx.structured) return printData(ctx, { SecretList: all });
         if (all.length === 0) ctx.io.stderr.write('no secrets\n');
         else ctx.io.stdout.write(renderTable(['NAME', 'LAST CHANGED', 'ARN'], all.map((s) => [s.Name, iso(s.LastChangedDate), s.ARN])));
       }),
@@ -85,7 +85,7 @@ export function register(program: Command, app: App): void {
       action<[string], { recoveryWindowDays?: number }>(app, async (ctx, opts, name) => {
         const body = opts.recoveryWindowDays !== undefined ? { SecretId: name, RecoveryWindowInDays: opts.recoveryWindowDays } : { SecretId: name, ForceDeleteWithoutRecovery: true };
         const r = await ctx.client.call<{ Name: string; DeletionDate: number }>('DeleteSecret', body, SM);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(opts.recoveryWindowDays !== undefined ? `secret ${r.Name} will be deleted at ${iso(r.DeletionDate)}\n` : `deleted secret ${r.Name}\n`);
       }),
     );

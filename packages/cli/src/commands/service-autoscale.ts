@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App, type CommandContext } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { dash, formatTime } from '../output/format';
 
@@ -74,7 +74,7 @@ export function register(parent: Command, app: App): void {
           const aas = <T = Record<string, unknown>>(op: string, body: object) => ctx.client.call<T>(op, body, AAS_TARGET_PREFIX);
           if (opts.off) {
             await aas('DeregisterScalableTarget', key);
-            if (ctx.output === 'json') return printJson(ctx.io.stdout, { deregistered: key.ResourceId });
+            if (ctx.structured) return printData(ctx, { deregistered: key.ResourceId });
             ctx.io.stdout.write(`${service}: no longer scaled\n`);
             return;
           }
@@ -132,7 +132,7 @@ export function register(parent: Command, app: App): void {
           { ServiceNamespace: 'ecs', ResourceId: `service/${ctx.cluster}/${serviceName(ref)}`, ScalableDimension: DIMENSION, MaxResults: opts.maxItems },
           AAS_TARGET_PREFIX,
         );
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         if (r.ScalingActivities.length === 0) {
           ctx.io.stdout.write('no scaling activities\n');
           return;
@@ -149,7 +149,7 @@ async function describeScaling(ctx: CommandContext, resourceId: string): Promise
     call<{ ScalingPolicies: Policy[] }>('DescribeScalingPolicies'),
     call<{ ScheduledActions: { ScheduledActionName: string; Schedule: string; Timezone?: string; ScalableTargetAction: { MinCapacity?: number; MaxCapacity?: number } }[] }>('DescribeScheduledActions'),
   ]);
-  if (ctx.output === 'json') return printJson(ctx.io.stdout, { ...targets, ...policies, ...scheduled });
+  if (ctx.structured) return printData(ctx, { ...targets, ...policies, ...scheduled });
   const t = targets.ScalableTargets[0];
   const out = [`${resourceId}: min ${dash(t?.MinCapacity)}, max ${dash(t?.MaxCapacity)}\n`];
   if (policies.ScalingPolicies.length > 0) {

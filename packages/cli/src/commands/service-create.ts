@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App } from '../context';
 import type { EcsService } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderServiceTable } from '../output/services';
 import { waitAndReport } from '../service-wait';
 
@@ -105,8 +105,8 @@ export function register(parent: Command, app: App): void {
         }
         const req = { ...createRequest(name, base, opts), cluster: ctx.cluster };
         const r = await ctx.client.call<{ service: EcsService }>('CreateService', req);
-        if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
-        if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
+        if (ctx.structured && !opts.wait) return printData(ctx, r);
+        if (!ctx.structured) ctx.io.stdout.write(renderServiceTable([r.service]));
         if (!opts.wait) return;
         return waitAndReport(ctx, r.service.serviceName, opts.timeout);
       }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, parseIntOption, type App } from '../context';
 import type { EcsService } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderServiceTable } from '../output/services';
 import { waitAndReport } from '../service-wait';
 
@@ -16,8 +16,8 @@ export function register(parent: Command, app: App): void {
     .action(
       action<[string], { force?: boolean; wait?: boolean; timeout: number }>(app, async (ctx, opts, service) => {
         const r = await ctx.client.call<{ service: EcsService }>('DeleteService', { cluster: ctx.cluster, service, force: opts.force === true });
-        if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
-        if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
+        if (ctx.structured && !opts.wait) return printData(ctx, r);
+        if (!ctx.structured) ctx.io.stdout.write(renderServiceTable([r.service]));
         if (!opts.wait) return;
         return waitAndReport(ctx, r.service.serviceName, opts.timeout);
       }),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action, parseIntOption, type App } from '../context';
 import type { EcsContainerInstance, EcsTask } from '../ecs-types';
 import { describeService } from '../deploy-watch';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderServiceDetail } from '../output/services';
 import { describeAll, listAll } from '../paging';
 
@@ -19,7 +19,7 @@ export function register(parent: Command, app: App): void {
         const tasks = (await describeAll<EcsTask>(ctx.client, 'DescribeTasks', 'tasks', 'tasks', arns, { cluster: ctx.cluster })).items;
         const instanceArns = [...new Set(tasks.map((t) => t.containerInstanceArn).filter((a): a is string => a !== undefined))];
         const instances = (await describeAll<EcsContainerInstance>(ctx.client, 'DescribeContainerInstances', 'containerInstances', 'containerInstances', instanceArns, { cluster: ctx.cluster })).items;
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { service: s, tasks });
+        if (ctx.structured) return printData(ctx, { service: s, tasks });
         ctx.io.stdout.write(renderServiceDetail(s, tasks, instances, ctx.io.now(), opts.events));
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsService } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderServiceTable } from '../output/services';
 import { listAll } from '../paging';
 
@@ -18,7 +18,7 @@ export function register(parent: Command, app: App): void {
           const r = await ctx.client.call<{ services?: EcsService[] }>('DescribeServices', { cluster: ctx.cluster, services: arns.slice(i, i + 10) });
           services.push(...(r.services ?? []));
         }
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { services });
+        if (ctx.structured) return printData(ctx, { services });
         if (services.length === 0) ctx.io.stderr.write(`no services in cluster ${ctx.cluster}\n`);
         else ctx.io.stdout.write(renderServiceTable(services));
       }),

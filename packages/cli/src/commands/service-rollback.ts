@@ -44,7 +44,7 @@ export function register(parent: Command, app: App): void {
         const service = await describeService(ctx.client, ctx.cluster, name);
         if (service.status !== 'ACTIVE') throw new CliError(`service ${service.serviceName} is ${service.status ?? 'not ACTIVE'}`);
         const target = await previousRevision(ctx, service);
-        if (ctx.output !== 'json') ctx.io.stdout.write(`rolling back ${service.serviceName} from ${taskDefinitionName(service.taskDefinition)} to ${taskDefinitionName(target)}\n`);
+        if (!ctx.structured) ctx.io.stderr.write(`rolling back ${service.serviceName} from ${taskDefinitionName(service.taskDefinition)} to ${taskDefinitionName(target)}\n`);
         return deployRevision(ctx, service, target, opts);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, parseIntOption, type App, type CommandContext } from '../context';
 import type { EcsService } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderServiceTable } from '../output/services';
 import { waitAndReport } from '../service-wait';
 import { parseConstraint, parseStrategy } from './service-create';
@@ -22,8 +22,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 async function update(ctx: CommandContext, body: Record<string, unknown>, opts: { wait?: boolean; timeout: number }): Promise<number | void> {
   const r = await ctx.client.call<{ service: EcsService }>('UpdateService', { cluster: ctx.cluster, ...body });
-  if (ctx.output === 'json' && !opts.wait) return printJson(ctx.io.stdout, r);
-  if (ctx.output !== 'json') ctx.io.stdout.write(renderServiceTable([r.service]));
+  if (ctx.structured && !opts.wait) return printData(ctx, r);
+  if (!ctx.structured) ctx.io.stdout.write(renderServiceTable([r.service]));
   if (!opts.wait) return;
   return waitAndReport(ctx, r.service.serviceName, opts.timeout);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 
 interface Opts {
   count?: number;
@@ -23,7 +23,7 @@ export function register(program: Command, app: App): void {
         if (o.count !== undefined) body['count'] = o.count;
         if (o.instance !== undefined) body['containerInstance'] = o.instance;
         const r = await ctx.client.call<{ interruptedTasks: string[] }>('InterruptSpotTasks', body, STEVEDORE_TARGET_PREFIX);
-        if (ctx.output === 'json') printJson(ctx.io.stdout, r);
+        if (ctx.structured) printData(ctx, r);
         else ctx.io.stdout.write(r.interruptedTasks.length === 0 ? 'no FARGATE_SPOT task interrupted\n' : `${r.interruptedTasks.map((a) => `interrupted ${a}`).join('\n')}\n`);
         return 0;
       }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, type App } from '../context';
 import type { TaskDefinition } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 
 export function register(parent: Command, app: App): void {
   parent
@@ -15,7 +15,7 @@ export function register(parent: Command, app: App): void {
           throw new CliError(`give the revision to deregister, e.g. ${name}:1`, EXIT_USAGE);
         }
         const r = await ctx.client.call<{ taskDefinition: TaskDefinition }>('DeregisterTaskDefinition', { taskDefinition: name });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`deregistered ${r.taskDefinition.family}:${r.taskDefinition.revision} (${r.taskDefinition.status})\n`);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { TaskDefinition } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { indentBlock, renderFields, renderTable } from '../output/table';
 import { dash, formatTimeWithAge } from '../output/format';
 
@@ -43,7 +43,7 @@ export function register(parent: Command, app: App): void {
     .action(
       action<[string], object>(app, async (ctx, _opts, name) => {
         const r = await ctx.client.call<{ taskDefinition: TaskDefinition }>('DescribeTaskDefinition', { taskDefinition: name, include: ['TAGS'] });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(renderTaskDefinition(r.taskDefinition, ctx.io.now()));
       }),
     );

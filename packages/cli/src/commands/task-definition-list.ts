@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { action, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTable } from '../output/table';
 import { taskDefinitionName } from '../output/format';
 import { listAll } from '../paging';
@@ -23,7 +23,7 @@ export function register(parent: Command, app: App): void {
         if (opts.familyPrefix !== undefined) body.familyPrefix = opts.familyPrefix;
         if (opts.status !== undefined) body.status = opts.status;
         const arns = await listAll(ctx.client, 'ListTaskDefinitions', body, 'taskDefinitionArns');
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { taskDefinitionArns: arns });
+        if (ctx.structured) return printData(ctx, { taskDefinitionArns: arns });
         if (arns.length === 0) {
           ctx.io.stderr.write('no task definitions\n');
           return;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT_USAGE, type App } from '../context';
 import type { TaskDefinition } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTaskDefinition } from './task-definition-describe';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
@@ -45,7 +45,7 @@ export function register(parent: Command, app: App): void {
           throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`, EXIT_USAGE);
         }
         const r = await ctx.client.call<{ taskDefinition: TaskDefinition }>('RegisterTaskDefinition', toRegisterRequest(doc));
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, r);
+        if (ctx.structured) return printData(ctx, r);
         ctx.io.stdout.write(`registered ${r.taskDefinition.family}:${r.taskDefinition.revision}\n`);
         ctx.io.stdout.write(renderTaskDefinition(r.taskDefinition, ctx.io.now()));
       }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { TasksResponse } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { printFailures, renderTaskDetail } from '../output/tasks';
 
 export function register(parent: Command, app: App): void {
@@ -13,7 +13,7 @@ export function register(parent: Command, app: App): void {
       action<[string[]], object>(app, async (ctx, _opts, ids) => {
         const r = await ctx.client.call<TasksResponse>('DescribeTasks', { cluster: ctx.cluster, tasks: ids, include: ['TAGS'] });
         const failures = r.failures ?? [];
-        if (ctx.output === 'json') printJson(ctx.io.stdout, r);
+        if (ctx.structured) printData(ctx, r);
         else ctx.io.stdout.write((r.tasks ?? []).map((t) => renderTaskDetail(t, ctx.io.now())).join('\n'));
         printFailures(ctx.io.stderr, failures);
         // Like `docker inspect`: asking for something that does not exist fails.

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { action, type App } from '../context';
 import type { EcsTask } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { printFailures, renderTaskTable } from '../output/tasks';
 import { describeAll, listAll } from '../paging';
 
@@ -30,7 +30,7 @@ export function register(parent: Command, app: App): void {
         if (opts.startedBy !== undefined) body.startedBy = opts.startedBy;
         const arns = await listAll(ctx.client, 'ListTasks', body, 'taskArns');
         const { items, failures } = await describeAll<EcsTask>(ctx.client, 'DescribeTasks', 'tasks', 'tasks', arns, { cluster: ctx.cluster });
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { tasks: items, failures });
+        if (ctx.structured) return printData(ctx, { tasks: items, failures });
         printFailures(ctx.io.stderr, failures);
         if (items.length === 0) ctx.io.stderr.write(`no ${opts.desiredStatus === 'STOPPED' ? 'stopped' : 'running'} tasks in cluster ${ctx.cluster}\n`);
         else ctx.io.stdout.write(renderTaskTable(items, ctx.io.now()));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsTask } from '../ecs-types';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 import { renderTaskTable } from '../output/tasks';
 import { DEFAULT_WAIT_TIMEOUT_SECONDS } from '../task-launch';
 import { parseIntOption } from '../context';
@@ -31,7 +31,7 @@ export function register(parent: Command, app: App): void {
           const waited = await waitForTasks(ctx.client, ctx.io, ctx.cluster, [task.taskArn], { target: 'STOPPED', timeoutMs: opts.timeout * 1000 });
           task = waited.tasks[0] ?? task;
         }
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { task });
+        if (ctx.structured) return printData(ctx, { task });
         ctx.io.stdout.write(renderTaskTable([task], ctx.io.now()));
       }),
     );
