@@ -160,15 +160,31 @@ test('HAProxy on a load balancer host: the master stays root, its workers run as
     intervalMs: 250,
   });
   const master = Number(readFileSync(path.join(c.dataDir, 'agent-1', 'loadbalancer', 'haproxy.pid'), 'utf8').trim());
-  const workers = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => ppid(p) === master);
-  assert.ok(workers.length >= 1, 'the master has a worker');
   const status = (pid: number, key: string) => new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!.split(/\s+/).map(Number);
   const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('haproxy:'))!.split(':');
-  for (const w of workers) {
-    assert.deepEqual(status(w, 'Uid'), Array(4).fill(Number(passwd[2])), `worker ${w} runs as haproxy (real, effective, saved, fs)`);
-    assert.deepEqual(status(w, 'Gid'), Array(4).fill(Number(passwd[3])), `worker ${w} group`);
-    assert.equal(readlinkSync(`/proc/${w}/root`), '/var/lib/haproxy', `worker ${w} is chrooted`);
+  // A reload (targets or listeners changing) replaces the worker: one that exits between the
+  // listing and the reads is skipped, and the sample is taken again until a live worker was read.
+  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH';
+  let checked = 0;
+  for (let attempt = 0; attempt < 20 && checked === 0; attempt++) {
+    const workers = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => ppid(p) === master);
+    for (const w of workers) {
+      let uid: number[], gid: number[], root: string;
+      try {
+        uid = status(w, 'Uid');
+        gid = status(w, 'Gid');
+        root = readlinkSync(`/proc/${w}/root`);
+      } catch (e) {
+        if (gone(e)) continue;
+        throw e;
+      }
+      assert.deepEqual(uid, Array(4).fill(Number(passwd[2])), `worker ${w} runs as haproxy (real, effective, saved, fs)`);
+      assert.deepEqual(gid, Array(4).fill(Number(passwd[3])), `worker ${w} group`);
+      assert.equal(root, '/var/lib/haproxy', `worker ${w} is chrooted`);
+      checked++;
+    }
   }
+  assert.ok(checked >= 1, 'the master has a live worker');
   assert.equal(status(master, 'Uid')[1], 0, 'the master stays root (binds, reloads)');
   assert.equal(readlinkSync(`/proc/${master}/root`), '/');
 });
