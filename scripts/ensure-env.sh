@@ -42,6 +42,8 @@ _stevedore_ensure_env() (
   # The load balancer tests make certificates (openssl) and check HTTPS, SNI and redirects with curl.
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
+  # `npm run package` builds the Debian packages with dpkg-deb (esbuild comes with npm ci).
+  command -v dpkg-deb >/dev/null || missing+=(dpkg)
   if [[ ${#missing[@]} -gt 0 ]]; then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"
@@ -58,13 +60,23 @@ _stevedore_ensure_env() (
     if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
       rm -f /var/run/docker.pid
     fi
+    command -v dockerd >/dev/null || die "there is no dockerd on this machine (a docker client alone cannot run containers): apt-get install docker.io"
+    local started=""
     if ! pgrep -x dockerd >/dev/null; then
       log "starting dockerd (log: /var/log/stevedore-dockerd.log)"
       # setsid: dockerd must outlive this script and not get its Ctrl-C.
       setsid dockerd >/var/log/stevedore-dockerd.log 2>&1 < /dev/null &
+      started=1
     fi
     local deadline=$((SECONDS + 60))
     until docker info >/dev/null 2>&1; do
+      # A daemon that exited (no permission for iptables, a bad config...) will not answer: say so at once.
+      # (By name, not $!: setsid may fork, leaving $! a process that is gone at once; after
+      # 2 s, so the fork and exec have surely happened.)
+      if [[ -n $started && $((SECONDS + 58)) -ge $deadline ]] && ! pgrep -x dockerd >/dev/null; then
+        tail -n 20 /var/log/stevedore-dockerd.log >&2 || true
+        die "dockerd exited during start-up (log above: /var/log/stevedore-dockerd.log)"
+      fi
       if [[ $SECONDS -ge $deadline ]]; then
         tail -n 20 /var/log/stevedore-dockerd.log >&2 || true
         die "dockerd did not become ready within 60s"

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { systemClock } from '@stevedore/core';
+import { buildInfo, systemClock } from '@stevedore/core';
 import { grpc, toWireLoadBalancerStatus, toWireTargetHealth } from '@stevedore/proto';
 import type { AgentConfig } from './config';
 import { dockerFromHost } from './docker/docker-client';
@@ -32,12 +32,9 @@ import { LABEL } from './docker/labels';
 import { UsageCollector } from './metrics/usage-collector';
 import { UsageReporter } from './metrics/usage-reporter';
 
+/** The version the agent registers with and labels its containers with. */
 export function agentVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
+  return buildInfo().version;
 }
 
 async function dockerFacts(docker: Docker): Promise<DockerFacts> {
@@ -135,7 +132,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   const targetChecks = new TargetCheckServer({ hostIp: cfg.hostIp, port: cfg.targetCheckPort, ports: () => publishedPorts(docker, { [LABEL.instance]: instanceId }), log: log.child({ component: 'target-checks' }) });
   const targetCheckPort = await targetChecks.start();
   const register = async () => {
-    const res = await client.register(registerRequest(cfg, facts!, instanceId, version, targetCheckPort));
+    const res = await client.register(registerRequest(cfg, facts!, instanceId, buildInfo(), targetCheckPort));
     if (res.instance_id !== instanceId) {
       // Containers are labelled with the old id; restarting lets a fresh process own the new identity.
       await saveIdentity(cfg.dataDir, { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: Date.now() });
@@ -144,7 +141,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     }
     identity = { instanceId: res.instance_id, containerInstanceArn: res.container_instance_arn, cluster: cfg.cluster, registeredAt: identity?.registeredAt ?? Date.now() };
     await saveIdentity(cfg.dataDir, identity);
-    log.info({ instance: identity.instanceId, arn: identity.containerInstanceArn }, 'registered');
+    // The control plane's version is only logged: compatibility comes from the channel's rules, never a version check (docs/design/dispatcher-protocol.md, "Versions").
+    log.info({ instance: identity.instanceId, arn: identity.containerInstanceArn, agentVersion: version, controlPlaneVersion: res.control_plane_version || 'unknown' }, 'registered');
   };
 
   let registered = false;

@@ -82,7 +82,7 @@ describe('parseConfig', () => {
 describe('registerRequest', () => {
   it('computes resources and attributes from Docker facts', () => {
     const cfg = parseConfig([...base, '--reserved-memory', '100', '--attribute', 'stack=prod'], {});
-    const r = registerRequest(cfg, { ncpu: 2, memTotalBytes: 4096 * 1048576 + 12345, architecture: 'aarch64', serverVersion: '20.10.24', apiVersion: '1.41', logDrivers: ['json-file', 'none'] }, 'inst-1', '0.1.0');
+    const r = registerRequest(cfg, { ncpu: 2, memTotalBytes: 4096 * 1048576 + 12345, architecture: 'aarch64', serverVersion: '20.10.24', apiVersion: '1.41', logDrivers: ['json-file', 'none'] }, 'inst-1', { version: '0.3.0', commit: '1a2b3c4d' });
     assert.equal(r.cluster, 'prod');
     assert.equal(r.instance_id, 'inst-1');
     assert.equal(r.host_ip, '127.0.0.2');
@@ -95,11 +95,13 @@ describe('registerRequest', () => {
     assert.equal(attrs['com.amazonaws.ecs.capability.docker-remote-api.1.41'], '');
     assert.equal(attrs['com.amazonaws.ecs.capability.logging-driver.json-file'], '');
     assert.equal(r.docker_version, '20.10.24');
+    assert.equal(r.agent_version, '0.3.0');
+    assert.equal(r.agent_hash, '1a2b3c4d');
   });
 
   it('lets a custom attribute override a built-in one, once', () => {
     const cfg = parseConfig([...base, '--attribute', 'ecs.availability-zone=rack-1'], {});
-    const r = registerRequest(cfg, { ncpu: 1, memTotalBytes: 1 << 30, architecture: 'x86_64', serverVersion: '20.10', apiVersion: '1.41', logDrivers: [] }, undefined, '0.1.0');
+    const r = registerRequest(cfg, { ncpu: 1, memTotalBytes: 1 << 30, architecture: 'x86_64', serverVersion: '20.10', apiVersion: '1.41', logDrivers: [] }, undefined, { version: '0.3.0', commit: '1a2b3c4d' });
     assert.deepEqual(r.attributes.filter((a) => a.name === 'ecs.availability-zone'), [{ name: 'ecs.availability-zone', value: 'rack-1' }]);
     assert.equal(r.attributes.find((a) => a.name === 'ecs.cpu-architecture')!.value, 'x86_64');
   });

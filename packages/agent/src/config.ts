@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
-import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES } from '@stevedore/core';
+import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES, versionText } from '@stevedore/core';
 import { normalizeCaCertHash, parseJoinToken } from '@stevedore/proto';
 import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
 
@@ -115,7 +115,7 @@ function nonNegative(name: string, v: string): number {
 }
 
 export function buildCommand(): Command {
-  const cmd = new Command('stevedore-agent').description('Stevedore host agent: runs the tasks the control plane assigns to this host').exitOverride();
+  const cmd = new Command('stevedore-agent').description('Stevedore host agent: runs the tasks the control plane assigns to this host').version(versionText('stevedore-agent'), '--version').exitOverride();
   for (const o of OPTIONS) cmd.option(o.flags, `${o.help} [env ${o.env}]${o.default !== undefined ? ` (default ${o.default})` : ''}`);
   cmd.option('--attribute <key=value>', 'custom instance attribute, repeatable [env STEVEDORE_ATTRIBUTES=k=v,k2=v2]', collect);
   return cmd;

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { RegisterRequest, WireAttribute } from '@stevedore/proto';
-import { TARGET_CHECK_PORT_ATTRIBUTE } from '@stevedore/core';
+import { TARGET_CHECK_PORT_ATTRIBUTE, type BuildInfo } from '@stevedore/core';
 import type { AgentConfig } from './config';
 
 /** The parts of Docker's /info and /version the registration needs. */
@@ -45,7 +45,7 @@ export function capabilityAttributes(f: DockerFacts): WireAttribute[] {
   return out.map((name) => ({ name, value: '' }));
 }
 
-export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, agentVersion: string, targetCheckPort?: number): RegisterRequest {
+export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: string | undefined, build: BuildInfo, targetCheckPort?: number): RegisterRequest {
   const memMiB = Math.floor(f.memTotalBytes / (1024 * 1024));
   // One value per name; a custom --attribute may override a built-in one (e.g. ecs.availability-zone).
   const byName = new Map<string, string>();
@@ -73,7 +73,8 @@ export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: st
       ports_udp: [],
     },
     attributes,
-    agent_version: agentVersion,
+    agent_version: build.version,
+    agent_hash: build.commit,
     docker_version: f.serverVersion,
   };
 }

@@ -67,7 +67,8 @@ test('--help and --version exit 0', async () => {
   assert.match(io.out(), /run-task/);
   const io2 = captureIo();
   assert.equal(await run(['--version'], io2), 0);
-  assert.match(io2.out(), /^\d+\.\d+\.\d+/);
+  // The same line as the control plane's and the agent's: program, version, commit.
+  assert.match(io2.out(), /^stevedore \d+\.\d+\.\d+\S* \(commit \S+\)\n$/);
 });
 
 test('API errors print "error: <__type>: <message>" and exit 254 (the AWS CLI\'s code for a service error)', async (t) => {

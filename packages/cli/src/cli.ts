@@ -3,6 +3,7 @@
  * returning the exit code, so tests drive it in-process.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { buildInfo, versionText } from '@stevedore/core';
 import { ApiClient, ApiError, TransportError } from './api-client';
 import { requestSignerFrom } from './signing';
 import { CliError, EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_TRANSPORT_ERROR, EXIT_USAGE, OUTPUT_FORMATS, resolveGlobals, type App, type Io, type Writer } from './context';
@@ -46,7 +47,8 @@ import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
 import * as loadBalancers from './commands/lb';
 
-export const VERSION = '0.1.0';
+/** The release version (the root package.json's, or the one baked into the bundle by `npm run package`). */
+export const VERSION = buildInfo().version;
 
 function buildProgram(io: Io, app: App): Command {
   const program = new Command('stevedore');
@@ -60,7 +62,7 @@ function buildProgram(io: Io, app: App): Command {
       getErrHelpWidth: () => helpWidth(io.stderr, io.env),
     })
     .description('Command-line client of the Stevedore API (the Amazon ECS JSON protocol on your own Docker hosts)')
-    .version(VERSION, '--version')
+    .version(versionText('stevedore'), '--version')
     .option('--endpoint <url>', 'API endpoint (else env STEVEDORE_ENDPOINT, AWS_ENDPOINT_URL_ECS, AWS_ENDPOINT_URL; default http://127.0.0.1:8080)')
     .addOption(new Option('-o, --output <format>', 'table for people; json or yaml for scripts (env STEVEDORE_OUTPUT)').choices([...OUTPUT_FORMATS]))
     .option('--query <jmespath>', 'JMESPath expression applied to the JSON answer, as the AWS CLI\'s --query (prints JSON unless -o yaml)')

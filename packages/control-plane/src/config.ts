@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { parseByteSize } from '@stevedore/core';
+import { parseByteSize, versionText } from '@stevedore/core';
 import { DEFAULT_API_RATE_LIMIT, parseRateLimit, type RateLimit } from './api/auth/rate-limiter';
 import { isLoopbackHost } from './api/auth/loopback';
 import { DEFAULT_JOIN_RATE_LIMIT, type JoinRateLimit } from './dispatcher/join-limits';
@@ -120,7 +120,8 @@ export function parseDuration(name: string, v: string, minMs: number): number {
 /** Flags win over STEVEDORE_* environment variables (systemd env files). */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
   const cmd = new Command('stevedore-control-plane')
-    .description('Stevedore control plane: desired state, ECS API, agent dispatcher')
+    .description('Stevedore control plane: desired state, ECS API, agent dispatcher (also: backup --to FILE, restore --from FILE)')
+    .version(versionText('stevedore-control-plane'), '--version')
     .option('--data-dir <dir>', 'directory for the SQLite database', env['STEVEDORE_DATA_DIR'] ?? '/var/lib/stevedore/control-plane')
     .option('--api-listen <host:port>', 'ECS JSON API address', env['STEVEDORE_API_LISTEN'] ?? '127.0.0.1:8080')
     .option('--agent-listen <host:port>', 'agent channel (gRPC) address', env['STEVEDORE_AGENT_LISTEN'] ?? '127.0.0.1:8443')

@@ -30,3 +30,4 @@ export * from './launch/fargate';
 export * from './logs';
 export * from './validation/environment-files';
 export * from './iam/ecs-service-linked-role';
+export * from './version/build-info';

@@ -13,8 +13,10 @@ export interface RegisterRequest {
   attributes: WireAttribute[];
   agent_version: string;
   docker_version: string;
+  /** Absent from agents older than 0.1 (proto3: ''). */
+  agent_hash?: string;
 }
-export interface RegisterResponse { instance_id: string; container_instance_arn: string }
+export interface RegisterResponse { instance_id: string; container_instance_arn: string; control_plane_version?: string }
 export interface SessionRequest { instance_id: string }
 export interface WireContainerSecret { container_name: string; name: string; value: string }
 export interface WireRegistryCredentials { container_name: string; username: string; password: string }

@@ -38,7 +38,7 @@ import { validateTaskReport } from './report-validation';
 import { RefusalLog } from './refusal-log';
 import type { GetTaskCredentialsRequest, GetTaskCredentialsResponse, UpdateTargetHealthRequest, UpdateTargetHealthResponse, PutLogEventsRequest, PutLogEventsResponse, ReportTaskUsageRequest, ReportTaskUsageResponse } from '@stevedore/proto';
 import { DEFAULT_TASK_CREDENTIALS_TTL_MS, issueTaskCredentials } from './task-credentials';
-import { ecsServicePrincipalArn } from '@stevedore/core';
+import { buildInfo, ecsServicePrincipalArn } from '@stevedore/core';
 import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
 import { validateUsageReport } from './usage-report-validation';
 import type { TaskUsage } from '../store/task-usage-repo';
@@ -188,15 +188,16 @@ export class Dispatcher {
           },
           // PutAttributes outranks the agent: see mergeAgentAttributes.
           attributes: mergeAgentAttributes(existing?.attributes ?? [], v.attributes),
-          versionInfo: { agentVersion: v.agentVersion, dockerVersion: `DockerVersion: ${v.dockerVersion}` },
+          versionInfo: { agentVersion: v.agentVersion, ...(v.agentHash ? { agentHash: v.agentHash } : {}), dockerVersion: `DockerVersion: ${v.dockerVersion}` },
           registeredAt: existing?.registeredAt ?? now,
           version: (existing?.version ?? 0) + 1,
         };
         this.store.instances.put(i);
         return i;
       });
-      this.log.info({ cluster: clusterName, instance: instance.id, hostIp: v.hostIp, cpu: v.resources.cpu, memory: v.resources.memory }, 'container instance registered');
-      cb(null, { instance_id: instance.id, container_instance_arn: arns.containerInstance(this.arn, instance.clusterName, instance.id) });
+      // Versions are recorded, never checked: see "Versions" in docs/design/dispatcher-protocol.md.
+      this.log.info({ cluster: clusterName, instance: instance.id, hostIp: v.hostIp, cpu: v.resources.cpu, memory: v.resources.memory, agentVersion: v.agentVersion || 'unknown', agentHash: v.agentHash || 'unknown' }, 'container instance registered');
+      cb(null, { instance_id: instance.id, container_instance_arn: arns.containerInstance(this.arn, instance.clusterName, instance.id), control_plane_version: buildInfo().version });
     } catch (e) {
       cb(isGrpcError(e) ? e : this.internal(e, 'register'));
     }

@@ -32,6 +32,16 @@ test('a real agent registration is accepted and normalised: capability attribute
   for (const ip of ['10.0.0.7', '::1', 'fd00::12', '2001:db8::1']) assert.ok(validateRegistration(request({ host_ip: ip })).ok, ip);
 });
 
+test('versions are carried as reported; an older agent without a hash is accepted, with an empty one', () => {
+  const r = validateRegistration(request({ agent_version: '0.3.0', agent_hash: '1a2b3c4d' }));
+  assert.ok(r.ok);
+  assert.deepEqual([r.value.agentVersion, r.value.agentHash, r.value.dockerVersion], ['0.3.0', '1a2b3c4d', '20.10.24+dfsg1']);
+  const { agent_hash: _, ...older } = request();
+  const o = validateRegistration(older as RegisterRequest);
+  assert.ok(o.ok);
+  assert.equal(o.value.agentHash, '');
+});
+
 test('invalid reports are refused naming the field', () => {
   const many = Array.from({ length: REGISTRATION_LIMITS.maxAttributes + 1 }, (_, i) => [`ecs.capability.x${i}`, ''] as [string, string]);
   const custom = Array.from({ length: 11 }, (_, i) => [`custom${i}`, 'v'] as [string, string]);
@@ -65,6 +75,7 @@ test('invalid reports are refused naming the field', () => {
     ['host name too long', { ec2_instance_id: 'h'.repeat(256) }, 'ec2_instance_id'],
     ['agent version', { agent_version: 'x\u0000' }, 'agent_version'],
     ['docker version too long', { docker_version: '1'.repeat(300) }, 'docker_version'],
+    ['agent hash with spaces', { agent_hash: 'abc def' }, 'agent_hash'],
   ];
   for (const [what, over, field, message] of cases) {
     const r = validateRegistration(request(over));

@@ -44,6 +44,8 @@ export interface ValidRegistration {
   attributes: Attribute[];
   agentVersion: string;
   dockerVersion: string;
+  /** '' when the agent did not send one. */
+  agentHash: string;
 }
 
 /** Printable ASCII without spaces: host names, versions, ids. */
@@ -116,6 +118,8 @@ export function validateRegistration(r: RegisterRequest): { ok: true; value: Val
         attributes: attributes(r.attributes ?? []),
         agentVersion: text('agent_version', r.agent_version),
         dockerVersion: text('docker_version', r.docker_version),
+        // Older agents send no hash (proto3: ''): versionInfo then has no agentHash, as ECS leaves it out when unknown.
+        agentHash: text('agent_hash', r.agent_hash ?? ''),
       },
     };
   } catch (e) {
