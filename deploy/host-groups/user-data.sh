@@ -12,11 +12,12 @@
 #   STEVEDORE_TOKEN          one-use join token (secret: it joins one host)
 #   STEVEDORE_CA_CERT_HASH   the CA hash the agent pins
 #   STEVEDORE_ATTRIBUTES     k=v,k2=v2 (includes stevedore.host-group=GROUP)
-# and STEVEDORE_SOURCE_URL: where the VM fetches the Stevedore checkout
-# (a git URL of your checkout; required).
+# and STEVEDORE_RELEASE_URL: where the VM downloads the release tarball
+# (stevedore-VERSION-linux-x64.tar.gz from `npm run package`, on a server of
+# yours; required). The VM image must have Node.js >= 20.
 set -euo pipefail
 : "${STEVEDORE_CONTROL_PLANE:?}" "${STEVEDORE_CLUSTER:?}" "${STEVEDORE_TOKEN:?}" "${STEVEDORE_CA_CERT_HASH:?}"
-SOURCE_URL="${STEVEDORE_SOURCE_URL:?set STEVEDORE_SOURCE_URL to a git URL of your Stevedore checkout}"
+RELEASE_URL="${STEVEDORE_RELEASE_URL:?set STEVEDORE_RELEASE_URL to the URL of a Stevedore release tarball}"
 
 attrs=()
 IFS=',' read -r -a pairs <<<"${STEVEDORE_ATTRIBUTES:-}"
@@ -25,11 +26,12 @@ for kv in "${pairs[@]}"; do [[ -n "$kv" ]] && attrs+=("--attribute $(printf '%q'
 cat <<USERDATA
 #cloud-config
 package_update: true
-packages: [git, ca-certificates]
+packages: [curl, ca-certificates]
 runcmd:
-  - git clone --depth 1 $(printf '%q' "$SOURCE_URL") /opt/stevedore-src
+  - curl -fsSL -o /root/stevedore-release.tar.gz $(printf '%q' "$RELEASE_URL")
   - >-
-    bash /opt/stevedore-src/deploy/install.sh --role agent
+    mkdir -p /root/stevedore-release && tar -C /root/stevedore-release --strip-components=1 -xzf /root/stevedore-release.tar.gz &&
+    bash /root/stevedore-release/deploy/install.sh --role agent
     --control-plane $(printf '%q' "$STEVEDORE_CONTROL_PLANE")
     --cluster $(printf '%q' "$STEVEDORE_CLUSTER")
     --token $(printf '%q' "$STEVEDORE_TOKEN")

@@ -12,10 +12,9 @@ const QUOTED = AGENT_NODE_FLAGS.map((f) => `'${f}'`).join(', ');
 
 test('every way the agent is started passes the same node flags', () => {
   assert.equal(read('packages/agent/bin/stevedore-agent.js').split('\n')[0], `#!/usr/bin/env -S node ${FLAGS}`);
-  // install.sh links /usr/local/bin/stevedore-agent to dist/main.js: its shebang carries the flags too.
+  // The release bundle keeps dist/main.js's shebang, and /usr/bin/stevedore-agent links to the bundle: it carries the flags too.
   assert.equal(read('packages/agent/src/main.ts').split('\n')[0], `#!/usr/bin/env -S node ${FLAGS}`);
-  assert.match(read('deploy/install.sh'), /ln -sfn "\$PREFIX\/packages\/agent\/dist\/main\.js" "\$ROOT\/usr\/local\/bin\/stevedore-agent"/);
-  assert.match(read('deploy/stevedore-agent.service'), new RegExp(`^ExecStart=/usr/bin/env node ${FLAGS} /usr/local/bin/stevedore-agent `, 'm'));
+  assert.match(read('deploy/stevedore-agent.service'), new RegExp(`^ExecStart=/usr/bin/env node ${FLAGS} /usr/bin/stevedore-agent `, 'm'));
   assert.ok(read('scripts/local-cluster.sh').includes(`setsid node ${FLAGS} "$ROOT/packages/agent/dist/main.js"`), 'scripts/local-cluster.sh');
   assert.ok(read('packages/control-plane/src/capacity/local-provisioner.ts').includes(`const AGENT_NODE_FLAGS = [${QUOTED}];`), 'local host-group provisioner');
   assert.ok(read('test/helpers/cluster.ts').includes(`export const AGENT_NODE_FLAGS = [${QUOTED}];`), 'test harness');

@@ -2,8 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as path from 'node:path';
 
-/** Path of the repository's proto/ folder (two levels above dist/). */
-export const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', 'proto');
+/** Defined by the release build (scripts/package): its bundles carry the .proto files in a proto/ folder beside them. */
+declare const STEVEDORE_BUNDLE: boolean | undefined;
+
+/** Path of the proto/ folder: beside a release bundle, else the repository's (two levels above dist/). */
+export const PROTO_ROOT = typeof STEVEDORE_BUNDLE !== 'undefined' ? path.join(__dirname, 'proto') : path.resolve(__dirname, '..', '..', '..', 'proto');
 
 export const DISPATCHER_PROTO = 'stevedore/agent/v1/dispatcher.proto';
 

@@ -1,0 +1,97 @@
+// One esbuild bundle per program, from the tsc output (packages/*/dist), with
+// the files each needs at run time beside it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+
+/** The programs of a release: entry (tsc output), bin name, and what each needs beside its bundle. */
+export const PROGRAMS = {
+  'control-plane': { entry: 'packages/control-plane/dist/main.js', bin: 'stevedore-control-plane', proto: true, sqlite: true },
+  agent: { entry: 'packages/agent/dist/main.js', bin: 'stevedore-agent', proto: true, sqlite: false },
+  cli: { entry: 'packages/cli/dist/main.js', bin: 'stevedore', proto: false, sqlite: false },
+};
+
+/**
+ * Parts of dockerode neither the agent nor the control plane uses, replaced by
+ * a module that throws if ever called (the same list as the agent's
+ * footprint.ts, done at build time here): SSH to dockerd (ssh2 and its
+ * optional native crypto), BuildKit sessions, build-context tar and
+ * .dockerignore handling.
+ */
+const UNUSED = [
+  { file: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/, what: 'SSH transport to dockerd' },
+  { file: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, what: 'BuildKit sessions (buildImage)' },
+  { file: /[\\/]node_modules[\\/]tar-fs[\\/]index\.js$/, what: 'tar archives of build contexts (buildImage)' },
+  { file: /[\\/]@balena[\\/]dockerignore[\\/][^\\/]+\.js$/, what: '.dockerignore handling (buildImage)' },
+];
+
+const unusedModules = {
+  name: 'stevedore-unused-modules',
+  setup(b) {
+    for (const u of UNUSED) {
+      b.onLoad({ filter: u.file }, () => ({
+        contents: `const refuse = () => { throw new Error(${JSON.stringify(`${u.what} is not part of Stevedore's release build`)}); };
+module.exports = new Proxy(refuse, { get: (t, p) => (typeof p === 'string' && p !== 'then' ? refuse : Reflect.get(t, p)) });`,
+        loader: 'js',
+      }));
+    }
+  },
+};
+
+/**
+ * better-sqlite3 finds its addon with the `bindings` package, which searches
+ * node_modules layouts. In a release the .node file sits beside the bundle;
+ * a mismatched Node.js (the addon is built for one ABI) gets a message that
+ * says so instead of a bare dlopen error.
+ */
+function nativeBindings(abi, nodeMajor) {
+  return {
+    name: 'stevedore-native-bindings',
+    setup(b) {
+      b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'stevedore-native' }));
+      b.onLoad({ filter: /.*/, namespace: 'stevedore-native' }, () => ({
+        contents: `const path = require('path');
+module.exports = (name) => {
+  const file = path.join(__dirname, name);
+  try {
+    return require(file);
+  } catch (err) {
+    throw new Error(\`cannot load \${file}: \${err.message}. This release was built for Node.js ${nodeMajor} (ABI ${abi}); this is Node.js \${process.versions.node} (ABI \${process.versions.modules}).\`);
+  }
+};`,
+        loader: 'js',
+        resolveDir: '.',
+      }));
+    },
+  };
+}
+
+export async function bundleProgram(root, key, outDir, buildInfo) {
+  const p = PROGRAMS[key];
+  fs.mkdirSync(outDir, { recursive: true });
+  const outfile = path.join(outDir, 'main.js');
+  const result = await build({
+    entryPoints: [path.join(root, p.entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // The shebang of the entry point is kept (the agent's carries its node flags).
+    define: { STEVEDORE_BUILD_INFO: JSON.stringify(buildInfo), STEVEDORE_BUNDLE: 'true' },
+    plugins: [unusedModules, nativeBindings(process.versions.modules, process.versions.node.split('.')[0])],
+    logLevel: 'error',
+    legalComments: 'eof',
+    metafile: true,
+  });
+  fs.chmodSync(outfile, 0o755);
+  if (p.proto) fs.cpSync(path.join(root, 'proto'), path.join(outDir, 'proto'), { recursive: true });
+  if (p.sqlite) {
+    const addon = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    fs.copyFileSync(addon, path.join(outDir, 'better_sqlite3.node'));
+  }
+  // A native addon anywhere else in the graph would be missing at run time: refuse to ship that.
+  const natives = Object.keys(result.metafile.inputs).filter((f) => f.endsWith('.node'));
+  if (natives.length) throw new Error(`${key}: the bundle imports native addons it cannot carry: ${natives.join(', ')}`);
+  return outfile;
+}
