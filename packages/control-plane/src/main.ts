@@ -1,9 +1,13 @@
 #!/usr/bin/env node
+import { isBackupCommand, runBackupCommand } from './backup/backup-command';
 import { parseConfig } from './config';
 import { ControlPlane } from './control-plane';
 import { exitOnFatalErrors } from './fatal-errors';
 
 async function main(): Promise<void> {
+  if (isBackupCommand(process.argv)) {
+    process.exit(await runBackupCommand(process.argv, process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)));
+  }
   let config;
   try {
     config = parseConfig(process.argv);
