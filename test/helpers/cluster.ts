@@ -74,6 +74,8 @@ export interface ClusterOptions {
   /** Wait until every agent's instance is ACTIVE and connected (default true). */
   waitForAgents?: boolean;
   readyTimeoutMs?: number;
+  /** Programs to run instead of the checkout's dist/ (release bundles): read at each start, so a test can swap them. */
+  bins?: { controlPlane?: () => string; agent?: (index: number) => string };
 }
 
 /** A join token made through the API after the control plane starts (CreateJoinToken). */
@@ -178,13 +180,17 @@ export class TestCluster {
     this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${apiPort}`;
     this.agentEndpoint = `127.0.0.1:${agentPort}`;
     this.adminCredentialsFile = path.join(dataDir, 'admin-credentials');
+    this.controlPlaneDataDir = path.join(dataDir, 'control-plane');
     this.agents = new Array<Proc | undefined>(opts.agents).fill(undefined);
   }
 
   /** The CA bundle the control plane wrote for clients (https endpoints only). */
   get apiCaFile(): string {
-    return path.join(this.dataDir, 'control-plane', 'api-ca.pem');
+    return path.join(this.controlPlaneDataDir, 'api-ca.pem');
   }
+
+  /** The control plane's --data-dir; a test may point it elsewhere (a restored backup) before starting it again. */
+  controlPlaneDataDir: string;
 
   get agentCount(): number {
     return this.agents.length;
@@ -221,13 +227,13 @@ export class TestCluster {
   async startControlPlane(): Promise<void> {
     if (this.controlPlane && this.controlPlane.child.exitCode === null && this.controlPlane.child.signalCode === null) return;
     const args = [
-      '--data-dir', path.join(this.dataDir, 'control-plane'),
+      '--data-dir', this.controlPlaneDataDir,
       '--api-listen', `${this.opts.apiListenHost ?? '127.0.0.1'}:${this.apiPort}`,
       '--agent-listen', this.agentEndpoint,
       '--admin-credentials-file', this.adminCredentialsFile,
       ...(this.opts.controlPlaneArgs ?? []),
     ];
-    this.controlPlane = spawnLogged(CONTROL_PLANE_BIN, args, this.logs.controlPlane, this.env());
+    this.controlPlane = spawnLogged(this.opts.bins?.controlPlane?.() ?? CONTROL_PLANE_BIN, args, this.logs.controlPlane, this.env());
     const cp = this.controlPlane;
     await waitFor(
       async () => {
@@ -271,7 +277,7 @@ export class TestCluster {
       ...Object.entries(attrs).flatMap(([k, v]) => ['--attribute', `${k}=${v}`]),
       ...(this.opts.agentArgs?.(i) ?? []),
     ];
-    this.agents[i] = spawnLogged(AGENT_BIN, args, this.logs.agents[i]!, this.env(), AGENT_NODE_FLAGS);
+    this.agents[i] = spawnLogged(this.opts.bins?.agent?.(i) ?? AGENT_BIN, args, this.logs.agents[i]!, this.env(), AGENT_NODE_FLAGS);
   }
 
   /** SIGTERM for a clean stop, SIGKILL for a crash. Resolves when the process is gone. */
