@@ -7,7 +7,7 @@
 // Node.js >= 20 runs the bundles; only the control plane's carries a native
 // module (better-sqlite3's .node file, beside its bundle).
 //
-//   release/stevedore-VERSION-linux-x64.tar.gz
+//   release/stevedore-VERSION-linux-x64.tar.gz   (bin/, lib/, deploy/ with install.sh, examples/, docs/)
 //   release/stevedore-control-plane_VERSION_amd64.deb
 //   release/stevedore-agent_VERSION_amd64.deb
 //   release/stevedore-cli_VERSION_amd64.deb
@@ -74,6 +74,9 @@ async function main() {
   fs.chmodSync(path.join(stage, 'deploy', 'install.sh'), 0o755);
   // The packages' maintainer scripts: install.sh runs them for a tarball install, so both ways behave alike.
   fs.cpSync(path.join(ROOT, 'scripts', 'package', 'debian'), path.join(stage, 'deploy', 'debian'), { recursive: true });
+  // Sample task definitions and the registry-free test image the walk-through in docs/running-a-cluster.md uses.
+  fs.cpSync(path.join(ROOT, 'examples'), path.join(stage, 'examples'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'test', 'images', 'build-test-image.sh'), path.join(stage, 'examples', 'build-test-image.sh'));
   fs.mkdirSync(path.join(stage, 'docs'));
   fs.copyFileSync(path.join(ROOT, 'docs', 'running-a-cluster.md'), path.join(stage, 'docs', 'running-a-cluster.md'));
   const nodeMajor = process.versions.node.split('.')[0];
