@@ -28,7 +28,9 @@ after(async () => {
 });
 
 // Timeout 2 s and 2 retries: a loaded CI machine must not fail a healthy httpd.
-const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 1, timeout: 2, retries: 2 };
+// A generous probe timeout and retries: on a loaded 2-core machine a docker exec of wget can take
+// seconds, and a healthy task marked unhealthy would make the deployment tests fail for the wrong reason.
+const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 1, timeout: 5, retries: 3 };
 
 function web(family: string, over: Record<string, unknown> = {}) {
   return {
