@@ -40,7 +40,7 @@ export function prepareAdminAccess(store: Store, config: ControlPlaneConfig, log
   try {
     store.iam.checkMasterKey();
   } catch {
-    throw new Error(`the master key in ${path.join(config.dataDir, 'keys', 'master.key')} does not open the access keys stored in the database (was the key file replaced or restored from another host?)`);
+    throw new Error(`the master key in ${path.join(config.dataDir, 'keys', 'master.key')} does not open the access keys stored in the database (was the key file replaced or restored from another host? Replicas sharing one store all need the same keys/master.key)`);
   }
   bootstrapAdminKey(store, adminCredentialsFileOf(config), store.clock.now(), log.child({ component: 'api-auth' }));
   if (config.insecureDisableAuth) {

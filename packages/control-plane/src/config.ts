@@ -6,6 +6,10 @@ import { DEFAULT_JOIN_RATE_LIMIT, type JoinRateLimit } from './dispatcher/join-l
 
 export interface ControlPlaneConfig {
   dataDir: string;
+  /** Name of this process among replicas (the lease holder); default hostname-pid-random. Unique per process. */
+  replicaId?: string;
+  /** Leader lease lifetime (--leader-lease-ttl); a new leader takes over within about 1.2x of it. */
+  leaderLeaseTtlMs?: number;
   apiListen: { host: string; port: number };
   agentListen: string;
   region: string;
@@ -153,6 +157,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--metrics-period <duration>', 'how often service, cluster and target group metrics are computed and published, e.g. 10s', env['STEVEDORE_METRICS_PERIOD'] ?? '10s')
     .option('--metrics-listen <host:port>', 'Prometheus GET /metrics without authentication, loopback addresses only [env STEVEDORE_METRICS_LISTEN]', env['STEVEDORE_METRICS_LISTEN'])
     .option('--metrics-token-file <file>', 'bearer token (file, mode 0600) that GET /metrics on the API endpoint requires [env STEVEDORE_METRICS_TOKEN_FILE]', env['STEVEDORE_METRICS_TOKEN_FILE'])
+    .option('--leader-lease-ttl <duration>', 'leader lease lifetime with several replicas on one store; a new leader takes over within about 1.2x of it', env['STEVEDORE_LEADER_LEASE_TTL'] ?? '6s')
     .option('--log-level <level>', 'pino log level', env['STEVEDORE_LOG_LEVEL'] ?? 'info')
     .option('--agent-advertise <host:port>', 'agent channel address new hosts of host groups dial (default --agent-listen)', env['STEVEDORE_AGENT_ADVERTISE'])
     .option('--capacity-scaling-interval <duration>', 'how often managed scaling computes CapacityProviderReservation', env['STEVEDORE_CAPACITY_SCALING_INTERVAL'] ?? '15s')
@@ -212,6 +217,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const apiCertSans = (o['apiCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_API_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   return {
     dataDir: o['dataDir']!,
+    leaderLeaseTtlMs: parseDuration('--leader-lease-ttl', o['leaderLeaseTtl']!, 1000),
     apiListen: hostPort(o['apiListen']!),
     agentListen: o['agentListen']!,
     region: o['region']!,

@@ -6,12 +6,6 @@ import { Store } from './store/store';
 import { createApiServer, type ApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
 import { DEFAULT_LOG_BROKER_OPTIONS, LogBroker } from './logs/log-broker';
-import { DEFAULT_ORCHESTRATOR_OPTIONS, ServiceReconciler } from './orchestrator/service-reconciler';
-import { TargetRegistrar } from './loadbalancer/target-registrar';
-import { DEFAULT_TASK_REAPER_OPTIONS, reaperIntervalFor, TaskReaper } from './retention/task-reaper';
-import { MetricRetention } from './metrics/metric-retention';
-import { AlarmEvaluator, DEFAULT_ALARM_EVALUATOR_OPTIONS } from './alarms/alarm-evaluator';
-import { DEFAULT_LOG_PRUNER_OPTIONS, LogPruner } from './log-retention/log-pruner';
 import type { ControlPlaneConfig } from './config';
 import { ClusterCa } from './pki/cluster-ca';
 import { ServerCertificateProvider, serverSubjectAltNames } from './pki/server-credentials';
@@ -22,33 +16,31 @@ import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api-auth-setup';
 import { LOG_REDACTION } from './log-redaction';
-import { Autoscaler, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaling/autoscaler';
-import { DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, HostGroupController } from './capacity/host-group-controller';
-import { CapacityScaler } from './capacity/capacity-scaler';
-import { DEFAULT_METRIC_PUBLISHER_OPTIONS, MetricPublisher } from './metrics/metric-publisher';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
 import { actionFor } from './api/router';
 import type * as http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { ServiceReconciler } from './orchestrator/service-reconciler';
+import type { MetricPublisher } from './metrics/metric-publisher';
+import { LeaderRoles } from './leader-roles';
+import { DEFAULT_LEADER_ELECTION_OPTIONS, LeaderElection, leaderElectionOptions, type Term } from './leadership/leader-election';
+import { readinessRoute } from './leadership/readiness';
 
 /** Wiring and start/stop order of the control plane's roles. */
 export class ControlPlane {
   readonly store: Store;
   readonly dispatcher: Dispatcher;
-  /** Exposed read-only for its stats (benchmarks). */
-  readonly orchestrator: ServiceReconciler;
-  private readonly loadBalancing: TargetRegistrar;
-  private readonly reaper: TaskReaper;
-  private readonly metricRetention: MetricRetention;
-  private readonly autoscaler: Autoscaler;
-  private readonly hostGroups: HostGroupController;
-  private readonly capacityScaler: CapacityScaler;
-  private readonly alarmEvaluator: AlarmEvaluator;
-  private readonly logPruner: LogPruner;
+  /** This process among the replicas sharing the store: the lease holder's name (unique per process). */
+  readonly replicaId: string;
+  private election: LeaderElection | undefined;
+  /** The leader-only roles of the current term; undefined while following. */
+  private leaderRoles: LeaderRoles | undefined;
+  /** Roles of ended terms still finishing an in-flight batch (awaited on stop). */
+  private rolesStopping: Promise<void> = Promise.resolve();
   private api: ApiServer | undefined;
   /** The cluster's figures and the control plane's own health, for Prometheus. */
   readonly prometheus: PrometheusMetrics;
-  readonly metrics: MetricPublisher;
   private metricsServer: http.Server | undefined;
   /** Port of --metrics-listen once listening. */
   metricsPort = 0;
@@ -72,58 +64,17 @@ export class ControlPlane {
       onListenerError: (err, change) => storeLog.error({ err, change }, 'a change listener failed; the write it follows is committed'),
     });
     const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
+    this.replicaId = config.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
+      replicaId: this.replicaId,
       heartbeatPeriodMs: config.heartbeatPeriodMs,
       ...(config.taskCredentialsTtlSeconds !== undefined ? { taskCredentialsTtlMs: config.taskCredentialsTtlSeconds * 1000 } : {}),
-    });
-    this.orchestrator = new ServiceReconciler(this.store, log.child({ component: 'orchestrator' }), {
-      ...DEFAULT_ORCHESTRATOR_OPTIONS,
-      instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
-      ...config.orchestrator,
-    });
-    this.loadBalancing = new TargetRegistrar(this.store, log.child({ component: 'load-balancing' }));
-    this.autoscaler = new Autoscaler(this.store, log.child({ component: 'autoscaler' }), clock, arn, { ...DEFAULT_AUTOSCALER_OPTIONS, ...config.autoscaling });
-    const retentionMs = (config.stoppedTaskRetentionSeconds ?? DEFAULT_TASK_REAPER_OPTIONS.retentionMs / 1000) * 1000;
-    this.reaper = new TaskReaper(this.store, log.child({ component: 'retention' }), { ...DEFAULT_TASK_REAPER_OPTIONS, retentionMs, intervalMs: reaperIntervalFor(retentionMs) });
-    this.metricRetention = new MetricRetention(this.store, log.child({ component: 'metric-retention' }));
-    const localRootDir = path.join(config.dataDir === ':memory:' ? os.tmpdir() : config.dataDir, config.dataDir === ':memory:' ? `stevedore-host-groups-${process.pid}` : 'host-groups');
-    this.hostGroups = new HostGroupController(this.store, log.child({ component: 'host-groups' }), () => this.joinEndpoint(), {
-      ...DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS,
-      localRootDir,
-      instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
-    });
-    this.capacityScaler = new CapacityScaler(this.store, log.child({ component: 'capacity-scaler' }), {
-      intervalMs: config.capacity?.scalingIntervalMs ?? 15_000,
-      scaleInCooldownMs: config.capacity?.scaleInCooldownMs ?? 15 * 60_000,
-    });
-    this.alarmEvaluator = new AlarmEvaluator(this.store, log.child({ component: 'alarms' }), {
-      ...DEFAULT_ALARM_EVALUATOR_OPTIONS,
-      intervalMs: config.alarmEvaluationIntervalMs ?? DEFAULT_ALARM_EVALUATOR_OPTIONS.intervalMs,
-    });
-    const dayMs = (config.logRetentionDaySeconds ?? 86_400) * 1000;
-    this.logPruner = new LogPruner(this.store, log.child({ component: 'log-retention' }), {
-      ...DEFAULT_LOG_PRUNER_OPTIONS,
-      dayMs,
-      // Several passes per retention day when days are shortened (tests), at least one a minute.
-      intervalMs: Math.min(DEFAULT_LOG_PRUNER_OPTIONS.intervalMs, Math.max(250, Math.floor(dayMs / 4))),
-      maxStoredBytes: config.logStoreMaxBytes ?? DEFAULT_LOG_PRUNER_OPTIONS.maxStoredBytes,
     });
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     const prom = new PrometheusMetrics(() => this.store.instances.connected().length);
     this.prometheus = prom;
     this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
-    this.orchestrator.observeTick = (s) => prom.reconcileDuration.observe(s);
-    const metricsPeriodMs = config.metrics?.periodMs ?? DEFAULT_METRIC_PUBLISHER_OPTIONS.periodMs;
-    this.metrics = new MetricPublisher(this.store, log.child({ component: 'metrics' }), {
-      ...DEFAULT_METRIC_PUBLISHER_OPTIONS,
-      periodMs: metricsPeriodMs,
-      // Three agent intervals (10 s by default) without a reading: the task counts as unmeasured.
-      staleAfterMs: Math.max(DEFAULT_METRIC_PUBLISHER_OPTIONS.staleAfterMs, 3 * metricsPeriodMs),
-      sink: this.store.metrics,
-      onSnapshot: (s) => prom.setSnapshot(s),
-      observeDuration: (s) => prom.publishDuration.observe(s),
-    });
     const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
     this.api = createApiServer(
       { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random },
@@ -131,6 +82,7 @@ export class ControlPlane {
         auth: createApiAuth(this.store, config, log),
         tls: this.apiProtocol === 'https',
         metricsRoute: apiMetricsRoute(prom, metricsToken),
+        readinessRoute: readinessRoute(() => this.election?.status),
         onRequest: (target, status, seconds) => {
           // Only known operations become label values: a client must not be able to mint series.
           const action = knownOperation(target);
@@ -145,23 +97,27 @@ export class ControlPlane {
     prepareAdminAccess(this.store, this.config, this.log);
     const { ca, created } = await ClusterCa.loadOrCreate(this.config.dataDir === ':memory:' ? undefined : path.join(this.config.dataDir, 'pki'));
     this.caCertHash = ca.caCertHash;
-    this.store.tx(() => this.store.agentPki.setCaCertificate(ca.caPem));
+    this.store.tx(() => {
+      const stored = this.store.agentPki.caCertificate();
+      if (stored !== undefined && stored !== ca.caPem) {
+        // Several replicas share one CA (docs/design/high-availability.md): a replica with another one must not replace it under the others.
+        const now = this.store.clock.now();
+        const others = this.store.leadership.replicas().filter((r) => r.id !== this.replicaId && now - r.lastSeenAt < 2 * (this.config.leaderLeaseTtlMs ?? DEFAULT_LEADER_ELECTION_OPTIONS.ttlMs));
+        if (others.length > 0) {
+          throw new Error(
+            `this replica's agent channel CA (${path.join(this.config.dataDir, 'pki')}) is not the cluster's, which replicas ${others.map((r) => r.id).join(', ')} use: copy pki/ca.key, pki/ca.crt and keys/master.key from an existing replica's data dir (docs/design/high-availability.md)`,
+          );
+        }
+        this.log.warn('the agent channel CA changed (no other replica is running): every agent must join again');
+      }
+      this.store.agentPki.setCaCertificate(ca.caPem);
+    });
     this.log.info({ caCertHash: ca.caCertHash, created }, 'agent channel CA ready (agents join with a token and this hash)');
     const listenHost = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
     this.serverCert = new ServerCertificateProvider(ca, serverSubjectAltNames(listenHost, this.config.agentCertSans ?? []), this.log.child({ component: 'pki' }));
     await this.serverCert.start();
     const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }), this.config.agentJoinRateLimit);
     this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
-    this.orchestrator.start();
-    this.loadBalancing.start();
-    this.reaper.start();
-    this.metricRetention.start();
-    this.autoscaler.start();
-    this.hostGroups.start();
-    this.capacityScaler.start();
-    this.alarmEvaluator.start();
-    this.logPruner.start();
-    this.metrics.start();
     if (this.config.metrics?.listen) {
       const { host, port } = this.config.metrics.listen;
       const server = createMetricsServer(this.prometheus);
@@ -188,7 +144,67 @@ export class ControlPlane {
     });
     const addr = api.address();
     this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
-    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir }, 'control plane started');
+    // Last: the replica row names both listeners, and a lone replica leads once this returns.
+    const agentHost = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
+    const election = new LeaderElection(
+      this.store,
+      { id: this.replicaId, apiEndpoint: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agentEndpoint: `${agentHost}:${this.agentPort}` },
+      { elected: (term) => this.startLeaderRoles(term), deposed: () => this.stopLeaderRoles() },
+      this.log.child({ component: 'leadership', replica: this.replicaId }),
+      this.config.leaderLeaseTtlMs !== undefined ? leaderElectionOptions(this.config.leaderLeaseTtlMs) : DEFAULT_LEADER_ELECTION_OPTIONS,
+    );
+    this.election = election;
+    election.start();
+    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir, replica: this.replicaId, leader: election.status.leader }, 'control plane started');
+  }
+
+  /** The service orchestrator of the current term (tests and benchmarks read its stats); throws on a follower. */
+  get orchestrator(): ServiceReconciler {
+    return this.currentLeaderRoles().orchestrator;
+  }
+
+  /** The metrics role of the current term; throws on a follower. */
+  get metrics(): MetricPublisher {
+    return this.currentLeaderRoles().metrics;
+  }
+
+  /** Leadership as /ready reports it (undefined before start). */
+  get leadership(): import('./leadership/leader-election').LeadershipStatus | undefined {
+    return this.election?.status;
+  }
+
+  private currentLeaderRoles(): LeaderRoles {
+    if (!this.leaderRoles) throw new Error(`replica ${this.replicaId} is not the leader: its reconcile loops are not running`);
+    return this.leaderRoles;
+  }
+
+  private startLeaderRoles(term: Term): void {
+    const store = this.store.fenced(() => this.store.leadership.assertTerm(term.holder, term.epoch));
+    // Placement state cached from before this term may miss what other replicas wrote meanwhile.
+    this.store.clusterState.invalidate();
+    const roles = new LeaderRoles({
+      store,
+      config: this.config,
+      log: this.log.child({ epoch: term.epoch }),
+      clock: this.store.clock,
+      arn: { region: this.config.region, account: this.config.account },
+      prometheus: this.prometheus,
+      joinEndpoint: () => this.joinEndpoint(),
+    });
+    roles.start();
+    this.leaderRoles = roles;
+    this.prometheus.leader.set(1);
+    this.prometheus.leaderEpoch.set(term.epoch);
+    this.prometheus.leaderTerms.inc();
+  }
+
+  private stopLeaderRoles(): void {
+    const roles = this.leaderRoles;
+    this.leaderRoles = undefined;
+    this.prometheus.leader.set(0);
+    if (!roles) return;
+    const stopped = roles.stop().catch((err: unknown) => this.log.error({ err }, 'a leader role failed while stopping'));
+    this.rolesStopping = Promise.all([this.rolesStopping, stopped]).then(() => undefined);
   }
 
   /** What new hosts of host groups dial: --agent-advertise, else the agent listen address (a wildcard read as 127.0.0.1). */
@@ -237,8 +253,9 @@ export class ControlPlane {
         api.closeAllConnections();
       });
     }
-    this.autoscaler.stop();
-    this.metrics.stop();
+    // Hands the lease over first (and stops the leader roles), so another replica leads at once.
+    this.election?.stop();
+    this.election = undefined;
     const metricsServer = this.metricsServer;
     this.metricsServer = undefined;
     if (metricsServer) {
@@ -247,14 +264,7 @@ export class ControlPlane {
         metricsServer.closeAllConnections();
       });
     }
-    await this.reaper.stop();
-    this.metricRetention.stop();
-    this.capacityScaler.stop();
-    this.hostGroups.stop();
-    this.alarmEvaluator.stop();
-    await this.logPruner.stop();
-    this.loadBalancing.stop();
-    this.orchestrator.stop();
+    await this.rolesStopping;
     await this.dispatcher.stop();
     this.serverCert?.stop();
     this.apiCert?.stop();

@@ -28,6 +28,7 @@ export * from './iam/policy-evaluation';
 export * from './autoscaling';
 export * from './launch/fargate';
 export * from './logs';
+export * from './leadership';
 export * from './validation/environment-files';
 export * from './iam/ecs-service-linked-role';
 export * from './version/build-info';

@@ -14,7 +14,7 @@ import { decodeJsonInput, jsonModelServiceOf, sendJsonModelError, sendJsonModelR
 import { operationOf } from './protocols/service-model';
 
 export interface ApiServerOptions {
-  /** Every request but GET /ping goes through it. */
+  /** Every request but GET /ping and GET /ready goes through it. */
   auth: ApiAuth;
   /** Requests one client address may have in flight at once; more are throttled. */
   maxInFlightPerClient?: number;
@@ -28,6 +28,8 @@ export interface ApiServerOptions {
   tls?: boolean;
   /** `GET /metrics` (Prometheus, with its own bearer-token check). */
   metricsRoute?: http.RequestListener;
+  /** `GET /ready` (unauthenticated: leadership and store reachability only). */
+  readinessRoute?: http.RequestListener;
   /** Told each finished request: its X-Amz-Target, HTTP status and duration (Prometheus). */
   onRequest?: (target: string, status: number, seconds: number) => void;
 }
@@ -57,6 +59,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
     res.setHeader('x-amzn-RequestId', requestId);
     if (req.method === 'GET' && req.url === '/ping') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/ready' && opts.readinessRoute) {
+      opts.readinessRoute(req, res);
       return;
     }
     const query = isQueryRequest(req.method, req.url, req.headers);

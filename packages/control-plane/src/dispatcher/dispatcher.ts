@@ -57,6 +57,8 @@ export interface DispatcherOptions {
   resyncMs: number;
   /** Lifetime of task role credentials (at most 6 hours). */
   taskCredentialsTtlMs?: number;
+  /** This replica's id: recorded on the instances whose sessions it holds (several replicas on one store). */
+  replicaId?: string;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { heartbeatPeriodMs: 3000, missedHeartbeats: 3, resyncMs: 30_000 };
@@ -87,9 +89,14 @@ export class Dispatcher {
   }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
-    // Sessions did not survive our restart: nobody is connected until they dial again.
+    // Sessions of replicas that are gone (a restart of ours, a clean stop of another) did not survive: those
+    // agents count as disconnected until they dial again. Sessions of live replicas are theirs; the leader
+    // disconnects those of a replica that dies without a goodbye (leadership/leader-election.ts).
     this.store.tx(() => {
-      for (const i of this.store.instances.connected()) this.store.instances.setConnected(i.id, false, this.store.clock.now());
+      const live = new Set(this.store.leadership.replicas().map((r) => r.id));
+      for (const s of this.store.instances.connectedSessions()) {
+        if (s.replica === null || !live.has(s.replica)) this.store.instances.setConnected(s.id, false, this.store.clock.now());
+      }
     });
     this.unsubscribe = this.store.changes.on((c) => {
       if (c.kind === 'task' && c.instanceId) this.sessions.get(c.instanceId)?.schedule();
@@ -248,7 +255,7 @@ export class Dispatcher {
     call.on('cancelled', onGone);
     call.on('close', onGone);
     call.on('error', onGone);
-    this.store.tx(() => this.store.instances.setConnected(instance.id, true, this.store.clock.now()));
+    this.store.tx(() => this.store.instances.setConnected(instance.id, true, this.store.clock.now(), this.opts.replicaId));
     log.info('agent session opened');
     s.sendComplete();
   }
@@ -259,7 +266,7 @@ export class Dispatcher {
     if (this.sessions.get(s.instanceId) === s) {
       this.sessions.delete(s.instanceId);
       try {
-        this.store.tx(() => this.store.instances.setConnected(s.instanceId, false, this.store.clock.now()));
+        this.store.tx(() => this.store.instances.setConnected(s.instanceId, false, this.store.clock.now(), this.opts.replicaId));
       } catch (e) {
         this.log.error({ err: e, instance: s.instanceId }, 'failed to mark instance disconnected');
       }

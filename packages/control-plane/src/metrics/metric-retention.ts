@@ -58,10 +58,13 @@ export class MetricRetention {
     for (;;) {
       if (this.stopped) break;
       const now = this.store.clock.now();
-      const n =
-        this.store.metrics.rollUpHours(now, this.opts.batchSize) +
-        this.store.metrics.prune(now, this.opts.batchSize) +
-        this.store.alarms.pruneHistory(now - ALARM_HISTORY_RETENTION_MS, this.opts.batchSize);
+      // One transaction: a leader's fenced store re-checks its term in it (docs/design/high-availability.md).
+      const n = this.store.tx(
+        () =>
+          this.store.metrics.rollUpHours(now, this.opts.batchSize) +
+          this.store.metrics.prune(now, this.opts.batchSize) +
+          this.store.alarms.pruneHistory(now - ALARM_HISTORY_RETENTION_MS, this.opts.batchSize),
+      );
       total += n;
       if (n === 0) break;
       await new Promise((r) => setImmediate(r));

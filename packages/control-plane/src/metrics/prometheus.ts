@@ -14,6 +14,9 @@ export class PrometheusMetrics {
   private readonly serviceCpu;
   private readonly serviceMemory;
   private readonly serviceTasks;
+  readonly leader: Gauge;
+  readonly leaderEpoch: Gauge;
+  readonly leaderTerms: Counter;
   private readonly clusterGauges;
   private readonly tgGauges;
   private readonly tgRequestsTotal;
@@ -53,6 +56,9 @@ export class PrometheusMetrics {
     this.apiDuration = new Histogram({ name: 'stevedore_api_request_duration_seconds', help: 'API request latency by action', labelNames: ['action'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.reconcileDuration = new Histogram({ name: 'stevedore_reconcile_duration_seconds', help: 'Duration of one service reconciler tick', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
     this.sqliteTxDuration = new Histogram({ name: 'stevedore_sqlite_transaction_duration_seconds', help: 'SQLite transaction latency (writes commit here)', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers });
+    this.leader = new Gauge({ name: 'stevedore_leader', help: '1 while this replica holds the leader lease and runs the reconcile loops', registers });
+    this.leaderEpoch = new Gauge({ name: 'stevedore_leader_epoch', help: 'Epoch (fencing token) of the last term this replica led', registers });
+    this.leaderTerms = new Counter({ name: 'stevedore_leader_terms_total', help: 'Leadership terms this replica began', registers });
     this.publishDuration = new Histogram({ name: 'stevedore_metrics_publish_duration_seconds', help: 'Duration of one metrics period: snapshot, figures, metric store write', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
     new Gauge({
       name: 'stevedore_connected_agents',

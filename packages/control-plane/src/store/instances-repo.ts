@@ -114,14 +114,38 @@ export class InstancesRepo {
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: i.id });
   }
 
-  setConnected(id: string, connected: boolean, at: number): void {
+  /**
+   * An agent's session opened (`connected`) or ended. With several replicas
+   * (docs/design/high-availability.md) `replica` names the one holding the
+   * session: a session that opens records it, and a replica ending a session
+   * marks the instance disconnected only if the session is still its own
+   * (the agent may already have moved to another replica).
+   */
+  setConnected(id: string, connected: boolean, at: number, replica?: string): void {
     const i = this.get(id);
-    if (!i || i.agentConnected === connected) return;
-    this
-      .sql('UPDATE container_instances SET agent_connected = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?')
-      .run(connected ? 1 : 0, at, id);
+    if (!i) return;
+    const holder = this.sessionReplica(id);
+    if (connected) {
+      if (i.agentConnected && (replica === undefined || holder === replica)) return;
+      this.sql('UPDATE container_instances SET agent_connected = 1, session_replica = ?, last_heartbeat_at = ?, version = version + 1 WHERE id = ?').run(replica ?? null, at, id);
+    } else {
+      if (!i.agentConnected) return;
+      if (replica !== undefined && holder !== null && holder !== replica) return;
+      this.sql('UPDATE container_instances SET agent_connected = 0, session_replica = NULL, last_heartbeat_at = ?, version = version + 1 WHERE id = ?').run(at, id);
+    }
     this.state?.instanceWritten({ ...i, agentConnected: connected, lastHeartbeatAt: at, version: i.version + 1 });
     this.record({ kind: 'instance', cluster: i.clusterName, instanceId: id });
+  }
+
+  /** The replica holding the instance's agent session (null: none recorded). */
+  sessionReplica(id: string): string | null {
+    const r = this.sql('SELECT session_replica FROM container_instances WHERE id = ?').get(id) as { session_replica: string | null } | undefined;
+    return r?.session_replica ?? null;
+  }
+
+  /** Connected instances and the replica holding each session. */
+  connectedSessions(): Array<{ id: string; replica: string | null }> {
+    return (this.sql('SELECT id, session_replica FROM container_instances WHERE agent_connected = 1').all() as Array<{ id: string; session_replica: string | null }>).map((r) => ({ id: r.id, replica: r.session_replica }));
   }
 
   /** Heartbeats are frequent: no change event, no version bump. */

@@ -26,6 +26,7 @@ import { AlarmsRepo } from './alarms-repo';
 import { LogStoreRepo } from './log-store-repo';
 import { TaskUsageRepo } from './task-usage-repo';
 import { ClusterState } from './cluster-state';
+import { LeadershipRepo } from './leadership-repo';
 
 export interface StoreOptions {
   /** Seals secrets at rest; in-memory stores get a throwaway key. */
@@ -63,6 +64,8 @@ export class Store {
   readonly capacityProviders: CapacityProvidersRepo;
   readonly alarms: AlarmsRepo;
   readonly logStore: LogStoreRepo;
+  /** Leader lease, replica liveness, the fencing check (high availability). */
+  readonly leadership: LeadershipRepo;
   /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
   readonly taskUsage = new TaskUsageRepo();
   /** Placement input of every cluster, kept in step by the instance and task repos (cluster-state.ts). */
@@ -101,6 +104,7 @@ export class Store {
     this.capacityProviders = new CapacityProvidersRepo(db, record);
     this.alarms = new AlarmsRepo(db, record, arnContext);
     this.logStore = new LogStoreRepo(db);
+    this.leadership = new LeadershipRepo(db);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {
@@ -127,6 +131,27 @@ export class Store {
     } finally {
       this.pending = undefined;
     }
+  }
+
+  /**
+   * The same store for a role that may write only while it leads: every
+   * transaction it opens first runs `assertTerm` (which throws to roll it
+   * back once the term is over), inside that very transaction, so a leader
+   * deposed while paused cannot commit anything when it wakes up. Roles must
+   * write through `tx` only (docs/design/high-availability.md).
+   */
+  fenced(assertTerm: () => void): Store {
+    const base = this;
+    return Object.create(base, {
+      tx: {
+        value<T>(fn: () => T): T {
+          return base.tx(() => {
+            assertTerm();
+            return fn();
+          });
+        },
+      },
+    }) as Store;
   }
 
   close(): void {

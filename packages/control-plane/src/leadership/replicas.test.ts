@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import { ControlPlane } from '../control-plane';
+import type { ControlPlaneConfig } from '../config';
+
+/** Two replicas in one process on one data dir (one SQLite file in WAL mode, one CA, one master key). */
+function replicaConfig(dataDir: string, replicaId: string): ControlPlaneConfig {
+  return {
+    dataDir,
+    replicaId,
+    leaderLeaseTtlMs: 1500,
+    apiListen: { host: '127.0.0.1', port: 0 },
+    agentListen: '127.0.0.1:0',
+    region: 'us-east-1',
+    account: '000000000000',
+    logLevel: 'silent',
+    heartbeatPeriodMs: 3000,
+    orchestrator: { startupDelayMs: 0 },
+  };
+}
+
+async function ready(cp: ControlPlane): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${cp.apiPort}/ready`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('replicas on one store: one leads, /ready names it everywhere, the other takes over when it stops', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-replicas-'));
+  const a = new ControlPlane(replicaConfig(dataDir, 'replica-a'), pino({ level: 'silent' }));
+  await a.start();
+  const b = new ControlPlane(replicaConfig(dataDir, 'replica-b'), pino({ level: 'silent' }));
+  await b.start();
+  try {
+    assert.deepEqual(await ready(a), { status: 200, body: { ready: true, leader: true, leaderId: 'replica-a', epoch: 1, replicaId: 'replica-a', storeReachable: true } });
+    assert.deepEqual(await ready(b), { status: 200, body: { ready: true, leader: false, leaderId: 'replica-a', epoch: 1, replicaId: 'replica-b', storeReachable: true } });
+    // Followers run no reconcile loop.
+    assert.ok(a.orchestrator);
+    assert.throws(() => b.orchestrator, /not the leader/);
+    // /ping and /ready need no signature; everything else still does.
+    assert.equal((await fetch(`http://127.0.0.1:${b.apiPort}/ping`)).status, 200);
+    const unsigned = await fetch(`http://127.0.0.1:${b.apiPort}/`, { method: 'POST', headers: { 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.ListClusters', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+    assert.notEqual(unsigned.status, 200);
+    await a.stop();
+    const took = await until('replica-b to lead', async () => {
+      const r = await ready(b);
+      return r.body['leader'] === true ? r : undefined;
+    });
+    assert.deepEqual(took.body, { ready: true, leader: true, leaderId: 'replica-b', epoch: 2, replicaId: 'replica-b', storeReachable: true });
+    assert.ok(b.orchestrator);
+    const text = await b.prometheus.registry.metrics();
+    assert.match(text, /^stevedore_leader 1$/m);
+    assert.match(text, /^stevedore_leader_epoch 2$/m);
+  } finally {
+    await b.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideLease, leaderDeadline, releasedLease, type LeaderLease } from './lease';
+
+const TTL = 10_000;
+const lease = (holder: string | null, epoch: number, expiresAt: number): LeaderLease => ({ holder, epoch, expiresAt });
+
+test('decideLease: table of who acquires, renews or follows', () => {
+  const rows: Array<{ name: string; current: LeaderLease | undefined; me: string; now: number; kind: string; epoch: number; holder?: string | null; expiresAt?: number }> = [
+    { name: 'first replica on an empty store', current: undefined, me: 'a', now: 1000, kind: 'acquire', epoch: 1, holder: 'a', expiresAt: 11_000 },
+    { name: 'leader renews before expiry', current: lease('a', 4, 5000), me: 'a', now: 4000, kind: 'renew', epoch: 4, holder: 'a', expiresAt: 14_000 },
+    { name: 'follower of a live lease', current: lease('a', 4, 5000), me: 'b', now: 4999, kind: 'follow', epoch: 4, holder: 'a' },
+    { name: 'expiry is exclusive: at expiresAt it may be taken', current: lease('a', 4, 5000), me: 'b', now: 5000, kind: 'acquire', epoch: 5, holder: 'b', expiresAt: 15_000 },
+    { name: 'long expired lease', current: lease('a', 9, 5000), me: 'c', now: 90_000, kind: 'acquire', epoch: 10, holder: 'c' },
+    { name: 'released lease is taken before its expiry', current: lease(null, 7, 50_000), me: 'b', now: 1000, kind: 'acquire', epoch: 8, holder: 'b' },
+    { name: 'own lapsed lease is a new term', current: lease('a', 3, 5000), me: 'a', now: 6000, kind: 'acquire', epoch: 4, holder: 'a' },
+  ];
+  for (const r of rows) {
+    const d = decideLease(r.current, r.me, r.now, TTL);
+    assert.equal(d.kind, r.kind, r.name);
+    if (d.kind === 'follow') {
+      assert.equal(d.leader, r.holder, r.name);
+      assert.equal(d.epoch, r.epoch, r.name);
+    } else {
+      assert.equal(d.lease.epoch, r.epoch, r.name);
+      assert.equal(d.lease.holder, r.holder, r.name);
+      assert.equal(d.lease.expiresAt, r.expiresAt ?? r.now + TTL, r.name);
+    }
+  }
+});
+
+test('decideLease: the epoch never goes back and changes with every holder', () => {
+  // Replicas take turns deciding on what the last one wrote, at random times: a small simulation of the store row.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let row: LeaderLease | undefined;
+  let now = 0;
+  for (let i = 0; i < 2000; i++) {
+    now += Math.floor(rand() * 8000);
+    const me = ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
+    const before = row;
+    const d = decideLease(row, me, now, TTL);
+    if (d.kind === 'follow') {
+      assert.ok(before && before.holder !== me && now < before.expiresAt);
+      continue;
+    }
+    if (before) {
+      assert.ok(d.lease.epoch >= before.epoch);
+      if (d.lease.holder !== before.holder) assert.equal(d.lease.epoch, before.epoch + 1);
+      // Only the holder of a live lease keeps its epoch.
+      if (d.lease.epoch === before.epoch) assert.ok(d.kind === 'renew' && before.holder === me && now < before.expiresAt);
+    }
+    row = rand() < 0.05 ? releasedLease(d.lease) : d.lease;
+  }
+});
+
+test('releasedLease keeps the epoch and drops the holder', () => {
+  assert.deepEqual(releasedLease(lease('a', 5, 100)), lease(null, 5, 100));
+});
+
+test('leaderDeadline stops the leader a margin before its lease ends', () => {
+  assert.equal(leaderDeadline(1000, TTL, 2000), 9000);
+  assert.equal(leaderDeadline(1000, TTL, 20_000), 1000);
+});
+
+test('decideLease refuses a non-positive ttl', () => {
+  assert.throws(() => decideLease(undefined, 'a', 0, 0), RangeError);
+});
