@@ -126,7 +126,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     log.warn({ was: identity.instanceId, now: instanceId }, 'this host joined as a new container instance; containers of the old one are not adopted');
     identity = undefined;
   }
-  const client = new DispatcherClient(cfg.controlPlane, channelCredentials({ kind: 'mtls', ...credentials }));
+  const client = new DispatcherClient(cfg.controlPlanes, channelCredentials({ kind: 'mtls', ...credentials }));
 
   // Before registering: the instance advertises the port only when the server listens.
   const targetChecks = new TargetCheckServer({ hostIp: cfg.hostIp, port: cfg.targetCheckPort, ports: () => publishedPorts(docker, { [LABEL.instance]: instanceId }), log: log.child({ component: 'target-checks' }) });
@@ -153,7 +153,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
         registered = true;
       } catch (err) {
         const ms = grpcCode(err) === grpc.status.NOT_FOUND ? Math.max(b.next(), 5000) : b.next();
-        log.warn({ err: grpcDetails(err), controlPlane: cfg.controlPlane, retryInMs: ms }, 'first registration failed');
+        const from = client.target;
+        log.warn({ err: grpcDetails(err), controlPlane: from, retryInMs: ms, next: client.failover() ?? from }, 'first registration failed');
         await sleeper.sleep(ms);
       }
     }

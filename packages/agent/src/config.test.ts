@@ -58,6 +58,15 @@ describe('parseConfig', () => {
     assert.deepEqual(c.attributes, { stack: 'prod', gpu: 'none' });
   });
 
+  it('takes every control-plane replica, comma-separated, in order', () => {
+    assert.deepEqual(parseConfig(base, {}).controlPlanes, ['127.0.0.1:7443']);
+    const c = parseConfig(['--control-plane', 'cp1.local:8443, 10.0.0.2:8443,[::1]:8443', ...base.slice(2)], {});
+    assert.deepEqual(c.controlPlanes, ['cp1.local:8443', '10.0.0.2:8443', '[::1]:8443']);
+    assert.throws(() => parseConfig(['--control-plane', 'a:1,b', ...base.slice(2)], {}), /--control-plane: expected HOST:PORT\[,HOST:PORT\.\.\.\], got "b"/);
+    assert.throws(() => parseConfig(['--control-plane', 'a:1,,b:2', ...base.slice(2)], {}), /--control-plane/);
+    assert.throws(() => parseConfig(['--control-plane', 'a:1,a:1', ...base.slice(2)], {}), /names a replica twice/);
+  });
+
   it('collects repeated --attribute flags', () => {
     const c = parseConfig([...base, '--attribute', 'a=1', '--attribute', 'b=x:y'], {});
     assert.deepEqual(c.attributes, { a: '1', b: 'x:y' });

@@ -6,7 +6,10 @@ import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
 
 /** Everything the agent is told at startup; each option also comes from STEVEDORE_<NAME> for systemd env files. */
 export interface AgentConfig {
+  /** --control-plane as given (logs). */
   controlPlane: string;
+  /** Its HOST:PORT entries: every replica of a highly available control plane; the agent moves on failure. */
+  controlPlanes: string[];
   cluster: string;
   hostIp: string;
   dataDir: string;
@@ -48,7 +51,7 @@ interface OptionSpec {
 }
 
 const OPTIONS: OptionSpec[] = [
-  { flags: '--control-plane <host:port>', key: 'controlPlane', env: 'STEVEDORE_CONTROL_PLANE', help: 'control plane agent endpoint' },
+  { flags: '--control-plane <host:port,...>', key: 'controlPlane', env: 'STEVEDORE_CONTROL_PLANE', help: 'control plane agent endpoint; several replicas comma-separated (the agent moves to the next on failure)' },
   { flags: '--cluster <name>', key: 'cluster', env: 'STEVEDORE_CLUSTER', help: 'cluster to join', default: 'default' },
   { flags: '--host-ip <ip>', key: 'hostIp', env: 'STEVEDORE_HOST_IP', help: 'address published container ports bind on' },
   { flags: '--data-dir <dir>', key: 'dataDir', env: 'STEVEDORE_DATA_DIR', help: 'where the instance identity and task journal live' },
@@ -145,7 +148,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
   // Several agents may share one host and one dockerd: binding every address would collide.
   if (hostIp === '0.0.0.0' || hostIp === '::') throw new ConfigError('--host-ip must be a specific address, not a wildcard');
   const controlPlane = required('controlPlane');
-  if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(controlPlane)) throw new ConfigError(`--control-plane: expected HOST:PORT, got ${JSON.stringify(controlPlane)}`);
+  const controlPlanes = controlPlane.split(',').map((x) => x.trim());
+  for (const cp of controlPlanes) {
+    if (!/^[^\s:,]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(cp)) throw new ConfigError(`--control-plane: expected HOST:PORT[,HOST:PORT...], got ${JSON.stringify(cp)} in ${JSON.stringify(controlPlane)}`);
+  }
+  if (new Set(controlPlanes).size !== controlPlanes.length) throw new ConfigError(`--control-plane: ${JSON.stringify(controlPlane)} names a replica twice`);
 
   const attrList = [...((cli['attribute'] as string[] | undefined) ?? []), ...(!cli['attribute'] && env['STEVEDORE_ATTRIBUTES'] ? env['STEVEDORE_ATTRIBUTES'].split(',').filter(Boolean) : [])];
   const attributes = Object.fromEntries(attrList.map(parseAttribute));
@@ -182,6 +189,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
   return {
     targetCheckPort,
     controlPlane,
+    controlPlanes,
     cluster: required('cluster'),
     hostIp,
     dataDir: required('dataDir'),

@@ -23,6 +23,8 @@ export class ChannelSetupError extends Error {
 
 export interface JoinSettings {
   controlPlane: string;
+  /** Every replica (HOST:PORT): joining tries them in turn; default [controlPlane]. */
+  controlPlanes?: string[];
   cluster: string;
   dataDir: string;
   join?: { token: string; caCertHash: string };
@@ -65,18 +67,21 @@ const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDE
 
 async function join(cfg: JoinSettings, j: { token: string; caCertHash: string }, log: Logger, sleep: (ms: number) => Promise<void>): Promise<AgentCredentials> {
   const tokenId = j.token.slice(0, 13);
+  const endpoints = cfg.controlPlanes?.length ? cfg.controlPlanes : [cfg.controlPlane];
   for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 30_000)) {
+    // Replicas in turn: any of them can let this host join (one CA, one store).
+    const controlPlane = endpoints[(attempt - 1) % endpoints.length]!;
     let caPem: string;
     try {
-      caPem = await discoverPinnedCa(cfg.controlPlane, j.caCertHash);
+      caPem = await discoverPinnedCa(controlPlane, j.caCertHash);
     } catch (err) {
       if ((err as Error).name === 'PinMismatchError') throw new ChannelSetupError((err as Error).message);
-      log.warn({ controlPlane: cfg.controlPlane, err: (err as Error).message, attempt, retryInMs: delay }, 'control plane not reachable for joining yet');
+      log.warn({ controlPlane, err: (err as Error).message, attempt, retryInMs: delay }, 'control plane not reachable for joining yet');
       await sleep(delay);
       continue;
     }
     const { keyPem, csrPem } = await generateKeyAndCsr();
-    const client = new DispatcherClient(cfg.controlPlane, channelCredentials({ kind: 'pinned-ca', caPem }));
+    const client = new DispatcherClient(controlPlane, channelCredentials({ kind: 'pinned-ca', caPem }));
     try {
       const res = await client.join({ token: j.token, cluster: cfg.cluster, csr_pem: csrPem });
       const id = identityOfCertificate(res.certificate_pem);

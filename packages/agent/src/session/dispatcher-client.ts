@@ -47,22 +47,36 @@ interface RawClient extends grpc.Client {
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
 
-/** Typed calls on the Dispatcher service, with the metadata the proto requires on each. */
+/**
+ * Typed calls on the Dispatcher service, with the metadata the proto requires
+ * on each. With several control-plane replicas (--control-plane a:p,b:p,...)
+ * it talks to one at a time and `failover` moves every later call to the next
+ * (docs/design/high-availability.md): each replica presents a certificate of
+ * the cluster CA for its own address, so the same credentials work with all.
+ */
 export class DispatcherClient {
   private raw: RawClient;
+  private readonly targets: readonly string[];
+  private index = 0;
+  private credentials: grpc.ChannelCredentials;
 
-  constructor(
-    private readonly target: string,
-    credentials: grpc.ChannelCredentials,
-  ) {
-    this.raw = this.connect(credentials);
+  constructor(targets: string | readonly string[], credentials: grpc.ChannelCredentials) {
+    this.targets = typeof targets === 'string' ? [targets] : targets;
+    if (this.targets.length === 0) throw new Error('no control plane endpoint');
+    this.credentials = credentials;
+    this.raw = this.connect();
   }
 
-  private connect(credentials: grpc.ChannelCredentials): RawClient {
+  /** The replica calls go to now. */
+  get target(): string {
+    return this.targets[this.index]!;
+  }
+
+  private connect(): RawClient {
     const Ctor = dispatcherClientCtor();
     // The channel's own reconnect backoff is capped like the session's: at grpc-js's default
     // (120 s) a long outage would keep the agent away for minutes after the control plane is back.
-    return new Ctor(this.target, credentials, { ...AGENT_CHANNEL_OPTIONS }) as unknown as RawClient;
+    return new Ctor(this.target, this.credentials, { ...AGENT_CHANNEL_OPTIONS }) as unknown as RawClient;
   }
 
   /**
@@ -71,9 +85,24 @@ export class DispatcherClient {
    * it, and callers reconnect as they do after any network failure.
    */
   useCredentials(credentials: grpc.ChannelCredentials): void {
+    this.credentials = credentials;
     const old = this.raw;
-    this.raw = this.connect(credentials);
+    this.raw = this.connect();
     old.close();
+  }
+
+  /**
+   * The next replica in the list, for every call from now on (the caller's
+   * backoff paces the moves). Returns the new target, or undefined when there
+   * is only one and the channel is kept (it reconnects on its own).
+   */
+  failover(): string | undefined {
+    if (this.targets.length < 2) return undefined;
+    this.index = (this.index + 1) % this.targets.length;
+    const old = this.raw;
+    this.raw = this.connect();
+    old.close();
+    return this.target;
   }
 
   join(req: JoinRequest): Promise<JoinResponse> {

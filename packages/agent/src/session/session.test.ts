@@ -261,3 +261,54 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     assert.match(failed[failed.length - 1]!.error, /no Docker container on this instance/);
   });
 });
+
+describe('Session with several control-plane replicas', () => {
+  it('moves to the next replica when the one it is connected to dies, and keeps its assignments', async () => {
+    const first = new FakeDispatcher();
+    const second = new FakeDispatcher();
+    await first.start();
+    await second.start();
+    const client = new DispatcherClient([first.target, second.target], grpc.credentials.createInsecure());
+    const a = assignment();
+    first.assignments = [a];
+    second.assignments = [a];
+    const w = new RecordingWorker();
+    const s = new Session({
+      client,
+      instanceId: () => 'inst-1',
+      register: async () => {
+        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10' });
+      },
+      worker: w,
+      reporter: { connected() {}, disconnected() {} },
+      onLogRequest: () => undefined,
+      log: silentLogger(),
+      backoff: FAST,
+    });
+    s.start();
+    try {
+      await waitFor('COMPLETE from the first replica', () => w.completes.length === 1);
+      assert.equal(client.target, first.target);
+      assert.ok(first.calls.some((c) => c.method === 'Session'));
+      await first.stop();
+      await waitFor('COMPLETE from the second replica', () => w.completes.length === 2);
+      assert.equal(client.target, second.target);
+      assert.deepEqual(w.completes[1]!.map((x) => x.taskArn), [a.taskArn]);
+      assert.ok(second.calls.some((c) => c.method === 'Session' && c.instanceId === 'inst-1'));
+    } finally {
+      await s.stop();
+      client.close();
+      await second.stop();
+    }
+  });
+
+  it('a single endpoint keeps its channel: failover is a no-op', () => {
+    const client = new DispatcherClient('127.0.0.1:1', grpc.credentials.createInsecure());
+    assert.equal(client.failover(), undefined);
+    assert.equal(client.target, '127.0.0.1:1');
+    client.close();
+    const several = new DispatcherClient(['127.0.0.1:1', '127.0.0.2:1', '127.0.0.3:1'], grpc.credentials.createInsecure());
+    assert.deepEqual([several.failover(), several.failover(), several.failover()], ['127.0.0.2:1', '127.0.0.3:1', '127.0.0.1:1']);
+    several.close();
+  });
+});

@@ -124,7 +124,9 @@ export class Session {
       }
       if (outcome.lastedMs >= (this.opts.stableAfterMs ?? 60_000)) this.backoff.reset();
       if (outcome.kind === 'superseded' || (outcome.kind === 'ended' && outcome.lastedMs > 1000)) {
-        this.log.info({ reason: outcome.kind }, 'session closed; reconnecting');
+        // A replica ending the stream is usually stopping: the next one takes the session at once.
+        const moved = outcome.kind === 'ended' ? this.opts.client.failover() : undefined;
+        this.log.info({ reason: outcome.kind, ...(moved ? { controlPlane: moved } : {}) }, 'session closed; reconnecting');
         continue;
       }
       if (outcome.kind === 'error' && grpcCode(outcome.err) === grpc.status.NOT_FOUND) {
@@ -143,7 +145,10 @@ export class Session {
       return;
     }
     const ms = this.backoff.next();
-    this.log.warn({ err: err === undefined ? undefined : grpcDetails(err), code: grpcCode(err), retryInMs: ms }, what);
+    // Several replicas: the next attempt goes to the next one (a dead replica is left at once, the backoff paces the round).
+    const from = this.opts.client.target;
+    const moved = this.opts.client.failover();
+    this.log.warn({ err: err === undefined ? undefined : grpcDetails(err), code: grpcCode(err), retryInMs: ms, ...(moved ? { from, controlPlane: moved } : {}) }, what);
     await this.sleeper.sleep(ms);
   }
 
