@@ -67,8 +67,8 @@ export class LeadershipRepo {
     }
     const r =
       acquiredAt === undefined
-        ? this.sql('UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = ? WHERE id = 1 AND epoch = ? AND holder IS ?').run(next.holder, next.epoch, next.expiresAt, expected.epoch, expected.holder)
-        : this.sql('UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = ?, acquired_at = ? WHERE id = 1 AND epoch = ? AND holder IS ?').run(next.holder, next.epoch, next.expiresAt, acquiredAt, expected.epoch, expected.holder);
+        ? this.sql("UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = ? WHERE id = 1 AND epoch = ? AND COALESCE(holder, '') = ?").run(next.holder, next.epoch, next.expiresAt, expected.epoch, expected.holder ?? '')
+        : this.sql("UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = ?, acquired_at = ? WHERE id = 1 AND epoch = ? AND COALESCE(holder, '') = ?").run(next.holder, next.epoch, next.expiresAt, acquiredAt, expected.epoch, expected.holder ?? '');
     return r.changes === 1;
   }
 
