@@ -1,3 +1,4 @@
+import { HealthServer, type AgentHealth } from './health/health-server';
 import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -238,6 +239,9 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       await client.updateTargetHealth(instanceId, lbSession, { targets: r.targets.map(toWireTargetHealth), load_balancers: r.loadBalancers.map(toWireLoadBalancerStatus) });
     },
   });
+  const health: AgentHealth = { controlPlane: undefined, instanceId, connectedSince: undefined };
+  const healthServer = new HealthServer(cfg.healthListen, () => health, ilog.child({ component: 'health' }));
+  await healthServer.start();
   let firstRegistration = registered;
   const session = new Session({
     client,
@@ -253,6 +257,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
     worker,
     reporter: {
       connected: (sessionId, channel) => {
+        health.controlPlane = client.target;
+        health.connectedSince = Date.now();
         reporter.connected(sessionId, channel);
         usageReporter.connected(sessionId, client);
         lbSession = sessionId;
@@ -260,6 +266,8 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
         loadBalancers.sessionUp();
       },
       disconnected: () => {
+        health.controlPlane = undefined;
+        health.connectedSince = undefined;
         reporter.disconnected();
         usageReporter.disconnected();
         lbSession = undefined;
@@ -298,6 +306,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
       loadBalancers.stop();
       targetChecks.stop();
+      healthServer.stop();
       worker!.stop();
       // Rules stay while our containers run (the next agent re-points them); with none left, the chains go.
       const left = await controller.listContainers({ [LABEL.instance]: instanceId }).catch(() => [{}]);

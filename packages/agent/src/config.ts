@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES, versionText } from '@stevedore/core';
 import { normalizeCaCertHash, parseJoinToken } from '@stevedore/proto';
 import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
+import type { HealthListen } from './health/health-server';
 
 /** Everything the agent is told at startup; each option also comes from STEVEDORE_<NAME> for systemd env files. */
 export interface AgentConfig {
@@ -34,6 +35,8 @@ export interface AgentConfig {
   targetCheckPort: number;
   /** ECS_CONTAINER_INSTANCE_TAGS: this host's tags, served to its tasks by TMDS taskWithTags. */
   containerInstanceTags: Record<string, string>;
+  /** The agent's health endpoint (health/health-server.ts): local only. */
+  healthListen: HealthListen;
   /** First start only: join the cluster with this token, trusting only the CA whose key hashes to caCertHash. */
   join?: { token: string; caCertHash: string };
 }
@@ -91,6 +94,12 @@ const OPTIONS: OptionSpec[] = [
     env: 'STEVEDORE_CONTAINER_INSTANCE_TAGS',
     help: 'this host\'s tags as a JSON object, like ECS_CONTAINER_INSTANCE_TAGS (served by the task metadata endpoint\'s taskWithTags)',
     default: '{}',
+  },
+  {
+    flags: '--health-listen <where>',
+    key: 'healthListen',
+    env: 'STEVEDORE_HEALTH_LISTEN',
+    help: "the agent's own GET /ping and GET /ready: unix:PATH, a loopback HOST:PORT, or off (default unix:<data-dir>/health.sock)",
   },
   { flags: '--log-level <level>', key: 'logLevel', env: 'STEVEDORE_LOG_LEVEL', help: 'trace | debug | info | warn | error', default: 'info' },
   { flags: '--token <token>', key: 'token', env: 'STEVEDORE_TOKEN', help: 'join token (stevedore cluster join-token create); first start only' },
@@ -186,7 +195,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig
   const join = joinOptions(get('token'), get('caCertHash'));
   const targetCheckPort = Number(get('targetCheckPort'));
   if (!Number.isInteger(targetCheckPort) || targetCheckPort < 0 || targetCheckPort > 65535) throw new ConfigError('--target-check-port: expected a port (0 = off)');
+  const dataDir = required('dataDir');
   return {
+    healthListen: healthListenOf(get('healthListen'), dataDir),
     targetCheckPort,
     controlPlane,
     controlPlanes,
@@ -241,4 +252,21 @@ function joinOptions(token: string | undefined, hash: string | undefined): Agent
   const caCertHash = normalizeCaCertHash(hash);
   if (!caCertHash) throw new ConfigError(`--ca-cert-hash: expected sha256:<64 hex digits>, got ${JSON.stringify(hash)}`);
   return { token: token.trim(), caCertHash };
+}
+
+/** --health-listen: a unix socket (default, in the data dir), a loopback address (no authentication: never off the host), or off. */
+export function healthListenOf(v: string | undefined, dataDir: string): HealthListen {
+  if (v === undefined || v === '') return { kind: 'unix', path: `${dataDir.replace(/\/+$/, '')}/health.sock` };
+  if (v === 'off') return { kind: 'off' };
+  if (v.startsWith('unix:')) {
+    const p = v.slice('unix:'.length);
+    if (!p.startsWith('/')) throw new ConfigError(`--health-listen: unix:PATH needs an absolute path, got ${JSON.stringify(v)}`);
+    return { kind: 'unix', path: p };
+  }
+  const m = /^(\[[0-9a-fA-F:]+\]|[^\s:]+):(\d+)$/.exec(v);
+  const host = m?.[1]?.replace(/^\[|\]$/g, '');
+  const port = Number(m?.[2]);
+  if (!m || !host || !Number.isInteger(port) || port > 65535) throw new ConfigError(`--health-listen: expected unix:PATH, HOST:PORT or off, got ${JSON.stringify(v)}`);
+  if (!(host === 'localhost' || host === '::1' || /^127\./.test(host))) throw new ConfigError(`--health-listen: ${host} is not a loopback address (the endpoint has no authentication)`);
+  return { kind: 'tcp', host, port };
 }

@@ -8,6 +8,7 @@ import { exitOnFatalErrors } from './fatal-errors';
 import { startAgent, type RunningAgent } from './agent';
 import { ChannelSetupError } from './session/channel-credentials';
 import { CredentialsError } from './session/credential-files';
+import { notifySystemdReady } from './health/systemd-notify';
 
 async function main(): Promise<void> {
   let cfg;
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   }
   if (stopping) await agent.stop();
   log.info({ instance: agent.instanceId, controlPlane: cfg.controlPlane, hostIp: cfg.hostIp }, 'agent started');
+  // systemctl start returns now: containers adopted, the session being (re)established in the background.
+  await notifySystemdReady(log);
 }
 
 main().catch((err: unknown) => {

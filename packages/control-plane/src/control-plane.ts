@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServiceReconciler } from './orchestrator/service-reconciler';
 import type { MetricPublisher } from './metrics/metric-publisher';
 import { LeaderRoles } from './leader-roles';
-import { DEFAULT_LEADER_ELECTION_OPTIONS, LeaderElection, leaderElectionOptions, type Term } from './leadership/leader-election';
+import { DEFAULT_LEADER_ELECTION_OPTIONS, disconnectOrphanedSessions, LeaderElection, leaderElectionOptions, type Term } from './leadership/leader-election';
 import { readinessRoute } from './leadership/readiness';
 
 /** Wiring and start/stop order of the control plane's roles. */
@@ -118,6 +118,15 @@ export class ControlPlane {
     await this.serverCert.start();
     const enrollment = new Enrollment(this.store, ca, this.config.agentCertValidityMs ?? DEFAULT_AGENT_CERT_VALIDITY_MS, this.log.child({ component: 'enrollment' }), this.config.agentJoinRateLimit);
     this.agentPort = await this.dispatcher.start(this.config.agentListen, { credentials: this.serverCert.credentials(), enrollment });
+    const agentEndpoint = this.agentEndpoint();
+    this.store.tx(() => {
+      // We hold this agent address now: a replica row naming it is a previous process of ours (killed), whose sessions died with it.
+      for (const r of this.store.leadership.replicas()) if (r.id !== this.replicaId && r.agentEndpoint === agentEndpoint) this.store.leadership.removeReplica(r.id);
+      // Sessions of replicas that are gone did not survive: those agents count as disconnected until they dial again.
+      // Sessions of live replicas are theirs; the leader disconnects those of a replica that dies without a goodbye.
+      const n = disconnectOrphanedSessions(this.store, this.store.clock.now());
+      if (n > 0) this.log.info({ instances: n }, 'agent sessions of stopped replicas marked disconnected');
+    });
     if (this.config.metrics?.listen) {
       const { host, port } = this.config.metrics.listen;
       const server = createMetricsServer(this.prometheus);
@@ -145,10 +154,9 @@ export class ControlPlane {
     const addr = api.address();
     this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
     // Last: the replica row names both listeners, and a lone replica leads once this returns.
-    const agentHost = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
     const election = new LeaderElection(
       this.store,
-      { id: this.replicaId, apiEndpoint: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agentEndpoint: `${agentHost}:${this.agentPort}` },
+      { id: this.replicaId, apiEndpoint: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agentEndpoint },
       { elected: (term) => this.startLeaderRoles(term), deposed: () => this.stopLeaderRoles() },
       this.log.child({ component: 'leadership', replica: this.replicaId }),
       this.config.leaderLeaseTtlMs !== undefined ? leaderElectionOptions(this.config.leaderLeaseTtlMs) : DEFAULT_LEADER_ELECTION_OPTIONS,
@@ -205,6 +213,13 @@ export class ControlPlane {
     if (!roles) return;
     const stopped = roles.stop().catch((err: unknown) => this.log.error({ err }, 'a leader role failed while stopping'));
     this.rolesStopping = Promise.all([this.rolesStopping, stopped]).then(() => undefined);
+  }
+
+  /** This replica's agent channel as its liveness row names it: a wildcard listen is named by the host (one process per address and host). */
+  private agentEndpoint(): string {
+    const host = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
+    const wildcard = host === '' || host === '0.0.0.0' || host === '[::]' || host === '::';
+    return `${wildcard ? os.hostname() : host}:${this.agentPort}`;
   }
 
   /** What new hosts of host groups dial: --agent-advertise, else the agent listen address (a wildcard read as 127.0.0.1). */

@@ -3,6 +3,7 @@ import { isBackupCommand, runBackupCommand } from './backup/backup-command';
 import { parseConfig } from './config';
 import { ControlPlane } from './control-plane';
 import { exitOnFatalErrors } from './fatal-errors';
+import { notifySystemdReady } from './systemd-notify';
 
 async function main(): Promise<void> {
   if (isBackupCommand(process.argv)) {
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const cp = new ControlPlane(config);
   exitOnFatalErrors(cp.log, 'stevedore-control-plane');
   await cp.start();
+  // systemctl start returns now: the API and the agent channel listen, the first lease round is done.
+  await notifySystemdReady(cp.log, process.env, cp.leadership?.leader ? 'ready (leader)' : 'ready (follower)');
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

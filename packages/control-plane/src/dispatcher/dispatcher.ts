@@ -89,15 +89,6 @@ export class Dispatcher {
   }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
-    // Sessions of replicas that are gone (a restart of ours, a clean stop of another) did not survive: those
-    // agents count as disconnected until they dial again. Sessions of live replicas are theirs; the leader
-    // disconnects those of a replica that dies without a goodbye (leadership/leader-election.ts).
-    this.store.tx(() => {
-      const live = new Set(this.store.leadership.replicas().map((r) => r.id));
-      for (const s of this.store.instances.connectedSessions()) {
-        if (s.replica === null || !live.has(s.replica)) this.store.instances.setConnected(s.id, false, this.store.clock.now());
-      }
-    });
     this.unsubscribe = this.store.changes.on((c) => {
       if (c.kind === 'task' && c.instanceId) this.sessions.get(c.instanceId)?.schedule();
       if (c.kind === 'load-balancer-config') this.sessions.forEach((s) => s.scheduleLoadBalancers());

@@ -158,13 +158,7 @@ export class LeaderElection {
   /** Forget replicas that stopped renewing their row; their agents' sessions are gone with them. */
   private cleanUpDeadReplicas(now: number): void {
     const gone = this.store.leadership.removeReplicasNotSeenSince(now - this.opts.replicaStaleMs);
-    const live = new Set(this.store.leadership.replicas().map((r) => r.id));
-    let orphans = 0;
-    for (const s of this.store.instances.connectedSessions()) {
-      if (s.replica !== null && live.has(s.replica)) continue;
-      this.store.instances.setConnected(s.id, false, now);
-      orphans++;
-    }
+    const orphans = disconnectOrphanedSessions(this.store, now);
     if (gone > 0 || orphans > 0) this.log.warn({ replicasGone: gone, sessionsDisconnected: orphans }, 'replicas stopped renewing: their agent sessions are marked disconnected');
   }
 
@@ -199,4 +193,20 @@ export class LeaderElection {
       this.log.warn({ err }, 'could not release the leader lease; it expires on its own');
     }
   }
+}
+
+/**
+ * Marks disconnected every instance whose agent session was held by a
+ * replica that has no liveness row any more (or by none recorded): those
+ * sessions died with their replica. Returns how many. Call in a transaction.
+ */
+export function disconnectOrphanedSessions(store: Store, now: number): number {
+  const live = new Set(store.leadership.replicas().map((r) => r.id));
+  let orphans = 0;
+  for (const s of store.instances.connectedSessions()) {
+    if (s.replica !== null && live.has(s.replica)) continue;
+    store.instances.setConnected(s.id, false, now);
+    orphans++;
+  }
+  return orphans;
 }
