@@ -71,7 +71,12 @@ cleanup() { [[ -z "$TMP" ]] || rm -rf "$TMP"; }
 trap cleanup EXIT
 for f in "${FROM[@]}"; do
   if [[ -d "$f" && -f "$f/BUILD-INFO" ]]; then RELEASE_DIR="$f"
-  elif [[ -d "$f" ]]; then for p in "${PROGRAMS[@]}"; do for d in "$f"/stevedore-"$p"_*_amd64.deb; do [[ -f "$d" ]] && DEBS+=("$d"); done; done
+  elif [[ -d "$f" ]]; then
+    # The newest version of each package the role needs, if the directory holds several.
+    for p in "${PROGRAMS[@]}"; do
+      d="$(ls -1 "$f"/stevedore-"$p"_*_amd64.deb 2>/dev/null | sort -V | tail -n 1 || true)"
+      [[ -n "$d" ]] && DEBS+=("$d")
+    done
   elif [[ "$f" == *.deb ]]; then DEBS+=("$f")
   elif [[ "$f" == *.tar.gz ]]; then
     TMP="$(mktemp -d)"

@@ -181,6 +181,68 @@ test('the agent package never starts an agent without a control plane and a join
   assert.deepEqual((await configure(N)).calls, ['daemon-reload', 'try-restart stevedore-agent.service']);
 });
 
+/**
+ * Runs `script` as root in a private mount namespace whose /etc, /opt, /usr
+ * and /var are overlays on the real ones: install.sh and dpkg really run, with
+ * maintainer scripts and all, and the machine is left exactly as it was.
+ */
+async function inThrowawayRoot(name: string, script: string): Promise<string> {
+  const dir = path.join(work, name);
+  const mounts = ['etc', 'opt', 'usr', 'var']
+    .map((d) => `mkdir -p ${dir}/${d}-up ${dir}/${d}-work && mount -t overlay overlay -o lowerdir=/${d},upperdir=${dir}/${d}-up,workdir=${dir}/${d}-work /${d}`)
+    .join('\n');
+  const { stdout } = await execFileP('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', `set -euo pipefail\n${mounts}\n${script}`], { timeout: 120_000, env: { PATH: process.env.PATH } });
+  return stdout;
+}
+
+test('install.sh installs from the .deb files and from the tarball (in a throwaway root): programs, user, env files with the given settings, units', async () => {
+  const show = `
+stevedore-control-plane --version 2>/dev/null || true
+stevedore-agent --version
+stevedore --version
+echo "user=$(getent passwd stevedore | cut -d: -f1,7)"
+echo "cp-env=$(stat -c '%a %U:%G' /etc/stevedore/control-plane.env 2>/dev/null || echo none)"
+echo "agent-env=$(stat -c '%a %U:%G' /etc/stevedore/agent.env)"
+grep -HE '^STEVEDORE_(CONTROL_PLANE|HOST_IP|TOKEN|CA_CERT_HASH|API_LISTEN)=' /etc/stevedore/*.env
+`;
+  const fromDebs = await inThrowawayRoot(
+    'root-debs',
+    `bash ${path.join(REPO_ROOT, 'deploy/install.sh')} --role both --from ${path.join(work, 'n')} --api-listen 127.0.0.1:18080 --host-ip 127.0.30.9 --token SVDR-t.s --ca-cert-hash sha256:ab >&2
+dpkg-query -W -f '\${Package} \${Version} \${Status}\n' stevedore-control-plane stevedore-agent stevedore-cli
+test -f /lib/systemd/system/stevedore-agent.service && echo unit=ok
+${show}`,
+  );
+  for (const p of ['stevedore-control-plane', 'stevedore-agent', 'stevedore-cli']) assert.match(fromDebs, new RegExp(`^${p} ${N} install ok installed$`, 'm'));
+  assert.match(fromDebs, /^unit=ok$/m);
+  for (const bin of ['stevedore-control-plane', 'stevedore-agent', 'stevedore']) assert.match(fromDebs, new RegExp(`^${bin} ${N.replace(/\./g, '\\.')} \\(commit ${commit}\\)$`, 'm'));
+  assert.match(fromDebs, /^user=stevedore:\/usr\/sbin\/nologin$/m);
+  assert.match(fromDebs, /^cp-env=640 root:stevedore$/m);
+  assert.match(fromDebs, /^agent-env=600 root:root$/m);
+  assert.match(fromDebs, /control-plane\.env:STEVEDORE_API_LISTEN=127\.0\.0\.1:18080$/m);
+  assert.match(fromDebs, /agent\.env:STEVEDORE_CONTROL_PLANE=127\.0\.0\.1:8443$/m, 'role both: the local agent channel');
+  assert.match(fromDebs, /agent\.env:STEVEDORE_TOKEN=SVDR-t\.s$/m);
+
+  const tarball = path.join(work, 'n', `stevedore-${N}-linux-x64.tar.gz`);
+  const fromTarball = await inThrowawayRoot(
+    'root-tarball',
+    `bash ${path.join(releaseN, 'deploy/install.sh')} --role agent --from ${tarball} --control-plane 10.0.0.10:8443 --host-ip 10.0.0.11 >&2
+readlink /opt/stevedore/current /usr/bin/stevedore-agent
+test -f /etc/systemd/system/stevedore-agent.service && echo unit=ok
+${show}`,
+  );
+  assert.match(fromTarball, new RegExp(`^releases/${N.replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(fromTarball, /^\/opt\/stevedore\/current\/lib\/agent\/main\.js$/m);
+  assert.match(fromTarball, /^unit=ok$/m);
+  assert.match(fromTarball, new RegExp(`^stevedore-agent ${N.replace(/\./g, '\\.')} `, 'm'));
+  assert.match(fromTarball, /^cp-env=none$/m, 'role agent installs no control plane');
+  assert.match(fromTarball, /agent\.env:STEVEDORE_CONTROL_PLANE=10\.0\.0\.10:8443$/m);
+  assert.match(fromTarball, /agent\.env:STEVEDORE_TOKEN=$/m, 'no token given: none written, and the agent is not started');
+  // The machine itself is untouched: no release-N package in its dpkg database, not our token in its /etc.
+  const real = await execFileP('dpkg-query', ['-W', '-f', '${Version}', 'stevedore-cli']).then((r) => r.stdout, () => '');
+  assert.notEqual(real, N);
+  assert.ok(!fs.existsSync('/etc/stevedore/agent.env') || !fs.readFileSync('/etc/stevedore/agent.env', 'utf8').includes('SVDR-t.s'));
+});
+
 test('rolling upgrade: the agent of release N replaced by N+1 under running tasks, with a control plane of release N: same containers, same StartedAt; versionInfo shows N+1', async () => {
   const before = await running();
   const tasks = await serviceTasks();
