@@ -22,6 +22,8 @@ const N1 = '90.0.1';
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let work: string;
 let commit: string;
+/** Release N+1's commit: the same code, unless the checkout changed between the two builds. */
+let commitN1: string;
 /** Release directories (package.mjs's staging dir, as in the tarball). */
 let releaseN: string;
 let releaseN1: string;
@@ -49,7 +51,9 @@ before(async () => {
   // Two releases of the same code that differ in their version, as an upgrade sees them.
   releaseN = await packageRelease(N, path.join(work, 'n'));
   releaseN1 = await packageRelease(N1, path.join(work, 'n1'), '--no-deb');
-  commit = /^commit=(.*)$/m.exec(fs.readFileSync(path.join(releaseN, 'BUILD-INFO'), 'utf8'))![1]!;
+  const commitOf = (dir: string) => /^commit=(.*)$/m.exec(fs.readFileSync(path.join(dir, 'BUILD-INFO'), 'utf8'))![1]!;
+  commit = commitOf(releaseN);
+  commitN1 = commitOf(releaseN1);
   cpRoot = path.join(work, 'cp-root');
   await execFileP('dpkg-deb', ['-x', deb('stevedore-control-plane'), cpRoot]);
   agentRelease = releaseN;
@@ -260,7 +264,7 @@ test('rolling upgrade: the agent of release N replaced by N+1 under running task
     description: `the agent registered again as ${N1}`,
     timeoutMs: 60_000,
   });
-  assert.equal(after.agentHash, commit);
+  assert.equal(after.agentHash, commitN1);
   // The control plane is still release N: the handshake took no version check.
   const { stdout } = await runNode([cpBin(), '--version']);
   assert.match(stdout, new RegExp(`^stevedore-control-plane ${N.replace(/\./g, '\\.')} `));

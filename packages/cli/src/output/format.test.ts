@@ -96,6 +96,10 @@ test('instance views show registered, used and free', () => {
   assert.match(detail, /MEMORY \(MiB\)\s+3900\s+64\s+3836/);
   assert.match(detail, /TCP ports in use:\s+8080/);
   assert.match(detail, /ecs\.os-type\s+linux/);
+  assert.match(detail, /Agent version:\s+0\.1\.0\n/, 'no commit reported (an older agent): the version alone');
+  const withHash = renderInstanceDetail(instance('i1', { versionInfo: { agentVersion: '0.2.0', agentHash: '1a2b3c4d', dockerVersion: 'DockerVersion: 20.10.24' } }), NOW);
+  assert.match(withHash, /Agent version:\s+0\.2\.0 \(commit 1a2b3c4d\)\n/);
+  assert.match(withHash, /Docker version:\s+DockerVersion: 20\.10\.24\n/);
   const withCaps = renderInstanceDetail(
     instance('i1', { attributes: [{ name: 'ecs.os-type', value: 'linux' }, { name: 'ecs.capability.container-health-check' }, { name: 'com.amazonaws.ecs.capability.docker-remote-api.1.41' }] }),
     NOW,

@@ -34,7 +34,8 @@ export function renderInstanceDetail(i: EcsContainerInstance, nowMs: number): st
     ['Agent connected', i.agentConnected === undefined ? '-' : String(i.agentConnected)],
     ['Running tasks', dash(i.runningTasksCount)],
     ['Pending tasks', dash(i.pendingTasksCount)],
-    ['Agent version', dash(i.versionInfo?.agentVersion)],
+    // The same shape as `stevedore-agent --version` prints: version, then the commit it was built from.
+    ['Agent version', i.versionInfo?.agentVersion && i.versionInfo.agentHash ? `${i.versionInfo.agentVersion} (commit ${i.versionInfo.agentHash})` : dash(i.versionInfo?.agentVersion)],
     ['Docker version', dash(i.versionInfo?.dockerVersion)],
     ['Registered', formatTimeWithAge(i.registeredAt, nowMs)],
   ];
