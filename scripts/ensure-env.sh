@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to build and run Stevedore, installing only what is
-# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli, openssl, curl), a
+# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli, openssl, curl, dpkg), a
 # running dockerd, node_modules (npm ci), the build, and the test image.
 #
 #   bash scripts/ensure-env.sh [--no-build] [--no-image]
