@@ -143,3 +143,23 @@ test('the backup and restore commands: exit codes, messages, usage', async (t) =
   const version = io();
   assert.equal(await runBackupCommand(['node', 'cp', 'backup', '--version'], {}, version.out, version.err), 0);
 });
+
+test('with a PostgreSQL store the backup holds the key files only (pg_dump has the database), and restores them', async (t) => {
+  const root = tempDir(t, 'sv-backup-pg-');
+  const dataDir = path.join(root, 'data');
+  const cp = controlPlane(dataDir);
+  await cp.start();
+  await cp.stop();
+  const archive = path.join(root, 'keys.tar.gz');
+  const io = { out: '', err: '' };
+  const code = await runBackupCommand(['node', 'cp', 'backup', '--to', archive, '--data-dir', dataDir, '--store', 'postgres://db.internal/stevedore'], {}, (s) => void (io.out += s), (s) => void (io.err += s));
+  assert.equal(code, 0, io.err);
+  assert.match(io.err, /back it up with pg_dump/);
+  assert.match(io.out, /: keys\/master\.key, pki\/ca\.key, pki\/ca\.crt, admin-credentials /);
+  const restored = path.join(root, 'restored');
+  const m = await restoreDataDir(archive, restored);
+  assert.ok(!m.files.some((f) => f.path === 'stevedore.db'));
+  assert.ok(!fs.existsSync(path.join(restored, 'stevedore.db')));
+  assert.equal(fs.readFileSync(path.join(restored, 'keys/master.key'), 'utf8'), fs.readFileSync(path.join(dataDir, 'keys/master.key'), 'utf8'));
+  assert.equal(mode(path.join(restored, 'pki/ca.key')), 0o600);
+});
