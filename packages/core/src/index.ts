@@ -32,3 +32,6 @@ export * from './leadership';
 export * from './validation/environment-files';
 export * from './iam/ecs-service-linked-role';
 export * from './version/build-info';
+export * from './schedule/schedule-expression';
+export * from './schedule/schedule-run';
+export * from './schedule/decide-schedule';

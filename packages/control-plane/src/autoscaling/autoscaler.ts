@@ -8,6 +8,8 @@ import {
   autoscalingPrincipalArn,
   decideServiceScaling,
   hostAccessOf,
+  lastFireTimeBetween,
+  parseSchedule,
   hostAccessViolations,
   pruneMemory,
   type ArnContext,
@@ -21,7 +23,7 @@ import {
 import type { Store } from '../store/store';
 import type { Change } from '../store/changes';
 import { serviceLinkedDecision } from '../store/service-linked-view';
-import { lastFireTimeBetween, parseSchedule } from './schedule';
+
 import { triggerOf } from './policy-triggers';
 import { DEFAULT_TRACKING_ALARMS, reconcileTrackingAlarms, type TrackingAlarmOptions } from './tracking-alarms';
 

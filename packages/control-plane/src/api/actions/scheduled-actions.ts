@@ -3,7 +3,7 @@ import { StevedoreError, type ScheduledAction } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, page } from '../paging';
 import { Params } from '../params';
-import { parseSchedule, ScheduleError } from '../../autoscaling/schedule';
+import { parseSchedule, ScheduleError } from '@stevedore/core';
 import { checkResourceId, keyJson, readDimension, readMaxResults, readNamespace, readTargetKey, readTimestamp, requireTarget, seconds, validation } from './autoscaling-input';
 
 /** Application Auto Scaling's default quota of scheduled actions per scalable target. */

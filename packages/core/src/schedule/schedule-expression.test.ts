@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastFireTimeBetween, nextFireTime, parseSchedule } from './schedule';
+import { lastFireTimeBetween, nextFireTime, parseSchedule } from './schedule-expression';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());

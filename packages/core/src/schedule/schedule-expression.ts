@@ -1,7 +1,8 @@
 import { Cron } from 'croner';
 
 /**
- * Scheduled actions' expressions, as Application Auto Scaling reads them:
+ * Schedule expressions, as Application Auto Scaling's scheduled actions and
+ * EventBridge Scheduler read them (the same syntax in both):
  * - `cron(min hour day-of-month month day-of-week year)`: AWS's six fields,
  *   one of the day fields `?`, with `L`, `W`, `#`, names (JAN, MON-FRI),
  *   day-of-week 1-7 from Sunday, and a year field;
@@ -14,7 +15,7 @@ import { Cron } from 'croner';
  * first, the year last and Sunday = 1); this file maps AWS's syntax onto it.
  * Pure: `after` comes in, nothing reads a clock.
  */
-export type Schedule =
+export type ParsedSchedule =
   | { kind: 'cron'; expression: string; cron: Cron }
   | { kind: 'rate'; everyMs: number }
   | { kind: 'at'; wall: string; cron: Cron };
@@ -56,7 +57,7 @@ function cronPattern(fields: string[]): string {
 }
 
 /** Parses and checks an expression; the error says what is wrong (it goes into a ValidationException). */
-export function parseSchedule(expression: string, timezone = 'UTC'): Schedule {
+export function parseSchedule(expression: string, timezone = 'UTC'): ParsedSchedule {
   if (!isTimeZone(timezone)) throw new ScheduleError(`the time zone ${timezone} is not a valid IANA time zone`);
   const rate = RATE.exec(expression);
   if (rate) {
@@ -93,15 +94,21 @@ export interface ScheduleWindow {
   endTime?: number;
   /** When the action was created: a rate without StartTime counts from it. */
   createdAt: number;
+  /**
+   * A rate fires at its start too (EventBridge Scheduler: without a
+   * StartDate a rate schedule invokes its target at once); Application Auto
+   * Scaling's first firing is one period after it.
+   */
+  firstAtStart?: boolean;
 }
 
 /** The first fire time strictly after `after` within the window, or undefined when there is none. */
-export function nextFireTime(schedule: Schedule, window: ScheduleWindow, after: number): number | undefined {
+export function nextFireTime(schedule: ParsedSchedule, window: ScheduleWindow, after: number): number | undefined {
   const from = Math.max(after, (window.startTime ?? -Infinity) - 1);
   let next: number | undefined;
   if (schedule.kind === 'rate') {
     const base = window.startTime ?? window.createdAt;
-    const k = Math.max(1, Math.floor((from - base) / schedule.everyMs) + 1);
+    const k = Math.max(window.firstAtStart ? 0 : 1, Math.floor((from - base) / schedule.everyMs) + 1);
     next = base + k * schedule.everyMs;
   } else {
     next = schedule.cron.nextRun(new Date(from))?.getTime();
@@ -116,7 +123,7 @@ export function nextFireTime(schedule: Schedule, window: ScheduleWindow, after: 
  * action sets absolute bounds), so a control plane down for a day applies
  * yesterday's last firing once, not every missed one.
  */
-export function lastFireTimeBetween(schedule: Schedule, window: ScheduleWindow, after: number, now: number): number | undefined {
+export function lastFireTimeBetween(schedule: ParsedSchedule, window: ScheduleWindow, after: number, now: number): number | undefined {
   let t = nextFireTime(schedule, window, after);
   if (t === undefined || t > now) return undefined;
   if (schedule.kind === 'rate') {
