@@ -33,7 +33,11 @@ export type EcsErrorCode =
   | SecretsManagerErrorCode
   | ElbErrorCode
   | QueryErrorCode
-  | ApplicationAutoScalingErrorCode;
+  | ApplicationAutoScalingErrorCode
+  | SchedulerErrorCode;
+
+/** EventBridge Scheduler (REST-JSON) answers with its model's error names (ValidationException, ConflictException... are shared). */
+export type SchedulerErrorCode = 'ServiceQuotaExceededException' | 'InternalServerException';
 
 /**
  * AWS Query protocol services (CloudWatch; api/protocols/query.ts) answer

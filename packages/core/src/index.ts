@@ -35,3 +35,4 @@ export * from './version/build-info';
 export * from './schedule/schedule-expression';
 export * from './schedule/schedule-run';
 export * from './schedule/decide-schedule';
+export * from './schedule/schedule-spec';

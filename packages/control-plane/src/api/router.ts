@@ -24,6 +24,8 @@ import * as spot from './actions/spot';
 import { LOGS_ACTIONS } from './logs-operations';
 import { ACM_ACTIONS } from './acm/acm-actions';
 import { FILE_SYSTEM_ACTIONS } from './actions/file-systems';
+import type { RestJsonService } from './protocols/rest-json';
+import { SCHEDULER_SERVICE } from './scheduler/scheduler-service';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -91,6 +93,9 @@ export const ACTIONS: Record<string, Action> = {
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */
 export const QUERY_SERVICES: readonly QueryService[] = [CLOUDWATCH_SERVICE, ELBV2_SERVICE];
+
+/** Services served in AWS REST-JSON (method and path routes from their models). */
+export const REST_JSON_SERVICES: readonly RestJsonService[] = [SCHEDULER_SERVICE];
 
 /** ACTIONS as a Map: the target is request input, and `constructor` or `__proto__` must find nothing. */
 const ACTION_BY_TARGET: ReadonlyMap<string, Action> = new Map(Object.entries(ACTIONS));

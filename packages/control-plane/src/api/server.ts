@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { isStevedoreError, StevedoreError } from '@stevedore/core';
 import type { ApiContext } from './context';
-import { actionFor, dispatch, QUERY_SERVICES } from './router';
+import { actionFor, dispatch, QUERY_SERVICES, REST_JSON_SERVICES } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import { writeLogResponse } from './log-response';
@@ -12,6 +12,7 @@ import { sendJsonError, sendJsonResult } from './protocols/json';
 import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, sendQueryError, sendQueryResult, type QueryService } from './protocols/query';
 import { decodeJsonInput, jsonModelServiceOf, sendJsonModelError, sendJsonModelResult } from './protocols/json-model';
 import { operationOf } from './protocols/service-model';
+import { decodeRestJsonInput, RestJsonRouter, restJsonAction, sendRestJsonError, sendRestJsonResult } from './protocols/rest-json';
 
 export interface ApiServerOptions {
   /** Every request but GET /ping and GET /ready goes through it. */
@@ -52,6 +53,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
   const maxInFlight = opts.maxInFlightPerClient ?? 64;
   const inFlight = new Map<string, number>();
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const restRoutes = new RestJsonRouter(REST_JSON_SERVICES);
   // Node checks request deadlines on this period: keep it well under the deadline so slow bodies are cut on time.
   const serverOptions: http.ServerOptions = { connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)) };
   const handler: http.RequestListener = (req, res) => {
@@ -66,12 +68,14 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       return;
     }
     const query = isQueryRequest(req.method, req.url, req.headers);
+    // REST-JSON: the method and path name a modelled operation (EventBridge Scheduler's `POST /schedules/{Name}`).
+    const rest = query ? undefined : restRoutes.match(req.method, req.url, req.headers);
     // Errors before the service is known (throttled, too large) still come in the request's protocol.
     let queryService: QueryService | undefined;
     // A JSON request to a modelled Query service (CloudWatch as current SDKs call it) answers in JSON 1.0 with Query error codes.
     const modelJson = query ? undefined : jsonModelServiceOf(QUERY_SERVICES, String(req.headers['x-amz-target'] ?? ''));
     const sendError = (r: http.ServerResponse, err: StevedoreError, after?: () => void) =>
-      query ? sendQueryError(r, err, queryService, requestId, after) : modelJson ? sendJsonModelError(r, err, modelJson, after) : sendJsonError(r, err, after);
+      query ? sendQueryError(r, err, queryService, requestId, after) : rest ? sendRestJsonError(r, err, rest.service, after) : modelJson ? sendJsonModelError(r, err, modelJson, after) : sendJsonError(r, err, after);
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics' && opts.metricsRoute) {
       opts.metricsRoute(req, res);
       return;
@@ -88,7 +92,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       if (n <= 0) inFlight.delete(remote);
       else inFlight.set(remote, n);
     });
-    if (req.method !== 'POST' && !query) {
+    if (req.method !== 'POST' && !query && !rest) {
       sendError(res, new StevedoreError('UnknownOperationException', 'Only POST / is supported.', { httpStatus: 404 }));
       return;
     }
@@ -157,7 +161,19 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
         const result = await dispatch(ctx, principal, call.target, body, action);
         return () => sendQueryResult(res, service, operation, result, requestId);
       };
-      (query ? handleQuery() : handleJson()).then(
+      const handleRest = async () => {
+        const call = rest!;
+        op = call.op.name;
+        target = call.target;
+        const principal = await auth.authenticate(received, call.target, remote);
+        accessKeyId = principal.accessKeyId;
+        const action = restJsonAction(call);
+        const body = decodeRestJsonInput(call, req.headers, raw);
+        auth.authorize(principal, call.target, body);
+        const result = await dispatch(ctx, principal, call.target, body, action);
+        return () => sendRestJsonResult(res, call.service, call.op, result);
+      };
+      (query ? handleQuery() : rest ? handleRest() : handleJson()).then(
         (send) => {
           send();
           log.debug({ op, accessKeyId, status: 200, ms: msSince(started) }, 'api request');

@@ -26,7 +26,9 @@ export type Change =
   | { kind: 'scalable-target'; resourceId: string }
   /** A host group, one of its hosts or its desired capacity changed. */
   | { kind: 'host-group'; cluster: string; group: string }
-  | { kind: 'capacity-provider'; provider: string };
+  | { kind: 'capacity-provider'; provider: string }
+  /** A schedule (EventBridge Scheduler) was created, changed or deleted: the schedule runner looks again. */
+  | { kind: 'schedule'; group: string; name: string };
 
 /** What to do with an error a listener threw (the control plane logs it). */
 export type ListenerErrorHandler = (err: unknown, change: Change) => void;

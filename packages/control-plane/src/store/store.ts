@@ -1,3 +1,4 @@
+import { SchedulesRepo } from './schedules-repo';
 import type { ArnContext, Clock } from '@stevedore/core';
 import { ChangeFeed, type Change, type ListenerErrorHandler } from './changes';
 import { openDatabase, type Db } from './db';
@@ -66,6 +67,7 @@ export class Store {
   readonly logStore: LogStoreRepo;
   /** Leader lease, replica liveness, the fencing check (high availability). */
   readonly leadership: LeadershipRepo;
+  readonly schedules: SchedulesRepo;
   /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
   readonly taskUsage = new TaskUsageRepo();
   /** Placement input of every cluster, kept in step by the instance and task repos (cluster-state.ts). */
@@ -105,6 +107,7 @@ export class Store {
     this.alarms = new AlarmsRepo(db, record, arnContext);
     this.logStore = new LogStoreRepo(db);
     this.leadership = new LeadershipRepo(db);
+    this.schedules = new SchedulesRepo(db, record);
   }
 
   static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {

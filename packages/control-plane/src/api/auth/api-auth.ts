@@ -35,9 +35,9 @@ export interface ApiAuthOptions {
 
 const FAILED_AUTH_RATE_LIMIT = { steady: 10, burst: 50 };
 const EMPTY_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
-const ALL_SERVICES = ['ecs', 'secretsmanager', 'ssm', 'application-autoscaling', 'monitoring', 'elasticloadbalancing', 'logs', 'acm'];
+const ALL_SERVICES = ['ecs', 'secretsmanager', 'ssm', 'application-autoscaling', 'monitoring', 'elasticloadbalancing', 'logs', 'acm', 'scheduler'];
 /** The signing service of each API namespace; Stevedore's own operations sign as ecs, like the CLI does. */
-const SIGNING_SERVICE: ReadonlyMap<string, string> = new Map([['ecs', 'ecs'], ['stevedore', 'ecs'], ['secretsmanager', 'secretsmanager'], ['ssm', 'ssm'], ['application-autoscaling', 'application-autoscaling'], ['cloudwatch', 'monitoring'], ['elasticloadbalancing', 'elasticloadbalancing'], ['logs', 'logs'], ['acm', 'acm']]);
+const SIGNING_SERVICE: ReadonlyMap<string, string> = new Map([['ecs', 'ecs'], ['stevedore', 'ecs'], ['secretsmanager', 'secretsmanager'], ['ssm', 'ssm'], ['application-autoscaling', 'application-autoscaling'], ['cloudwatch', 'monitoring'], ['elasticloadbalancing', 'elasticloadbalancing'], ['logs', 'logs'], ['acm', 'acm'], ['scheduler', 'scheduler']]);
 
 function signingServicesFor(target: string): string[] {
   const ns = TARGET_NAMESPACES.get(target.slice(0, Math.max(0, target.lastIndexOf('.'))));

@@ -1,5 +1,6 @@
 import { arns, clusterNameOf, type ArnContext } from '@stevedore/core';
 import { ANY_RESOURCE } from './operation-resources';
+import { roleResource } from '../launch-authorization';
 
 /**
  * Permission-only actions: no API operation has their name, but some
@@ -39,11 +40,20 @@ function touchesHostAccess(body: Body): boolean {
   return settings.some((s) => typeof s !== 'object' || s === null || !Object.hasOwn(s, 'name') || (s as Body)['name'] !== 'containerInsights');
 }
 
+function schedulePassRole(body: Body, arn: ArnContext): Permission[] {
+  const target = Object.hasOwn(body, 'Target') ? body['Target'] : undefined;
+  const role = target !== null && typeof target === 'object' && Object.hasOwn(target, 'RoleArn') ? (target as Body)['RoleArn'] : undefined;
+  return [{ action: 'iam:PassRole', resource: typeof role === 'string' ? roleResource(role, arn) : ANY_RESOURCE }];
+}
+
 const IMPLIED = new Map<string, (body: Body, arn: ArnContext) => Permission[]>([
   ['ecs:CreateCluster', (b, a) => (touchesHostAccess(b) ? [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'clusterName', a) }] : [])],
   ['ecs:UpdateClusterSettings', (b, a) => (touchesHostAccess(b) ? [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'cluster', a) }] : [])],
   // A provisioner runs commands (or agent processes) on the control plane's own machine.
   ['stevedore:CreateHostGroup', (b, a) => [{ action: ALLOW_HOST_ACCESS, resource: clusterArn(b, 'cluster', a) }]],
+  // A schedule runs as its target's role (EventBridge Scheduler): naming it passes it, as AWS checks.
+  ['scheduler:CreateSchedule', (b, a) => schedulePassRole(b, a)],
+  ['scheduler:UpdateSchedule', (b, a) => schedulePassRole(b, a)],
   ['stevedore:UpdateHostGroup', (b) => (Object.hasOwn(b, 'provisioner') ? [{ action: ALLOW_HOST_ACCESS, resource: ANY_RESOURCE }] : [])],
 ]);
 

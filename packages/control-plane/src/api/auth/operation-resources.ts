@@ -142,6 +142,33 @@ export function secretResource(id: unknown, arn: ArnContext, lookups: ResourceLo
   return SECRET_NAME.test(name) ? `arn:aws:secretsmanager:${arn.region}:${arn.account}:secret:${name}` : ANY_RESOURCE;
 }
 
+const SCHEDULE_NAME = /^[0-9a-zA-Z_.-]{1,64}$/;
+/** A schedule's ARN from its name and group (default "default"), as IAM scopes Scheduler's operations. */
+function scheduleResource(a: ArnContext, group: unknown, name: unknown): string {
+  const g = group === undefined || group === null ? 'default' : group;
+  return typeof g === 'string' && typeof name === 'string' && SCHEDULE_NAME.test(g) && SCHEDULE_NAME.test(name) ? `arn:aws:scheduler:${a.region}:${a.account}:schedule/${g}/${name}` : ANY_RESOURCE;
+}
+function scheduleGroupResource(a: ArnContext, name: unknown): string {
+  return typeof name === 'string' && SCHEDULE_NAME.test(name) ? `arn:aws:scheduler:${a.region}:${a.account}:schedule-group/${name}` : ANY_RESOURCE;
+}
+const schedule: ResourcesOf = (b, a) => [scheduleResource(a, b['GroupName'], b['Name'])];
+const scheduleGroup: ResourcesOf = (b, a) => [scheduleGroupResource(a, b['Name'])];
+/** EventBridge Scheduler: schedules and groups by ARN; the listings on no resource, as in IAM. */
+const SCHEDULER_RESOURCES: Record<string, ResourcesOf> = {
+  'scheduler:CreateSchedule': schedule,
+  'scheduler:GetSchedule': schedule,
+  'scheduler:UpdateSchedule': schedule,
+  'scheduler:DeleteSchedule': schedule,
+  'scheduler:ListSchedules': any,
+  'scheduler:CreateScheduleGroup': scheduleGroup,
+  'scheduler:GetScheduleGroup': scheduleGroup,
+  'scheduler:DeleteScheduleGroup': scheduleGroup,
+  'scheduler:ListScheduleGroups': any,
+  'scheduler:TagResource': resourceArnMember('ResourceArn'),
+  'scheduler:UntagResource': resourceArnMember('ResourceArn'),
+  'scheduler:ListTagsForResource': resourceArnMember('ResourceArn'),
+};
+
 const secret: ResourcesOf = (body, arn, lookups) => [secretResource(body['SecretId'], arn, lookups)];
 
 /**
@@ -250,6 +277,8 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
     ].map((op) => [`application-autoscaling:${op}`, any]),
   ),
   ...LOGS_OPERATION_RESOURCES,
+  ...SCHEDULER_RESOURCES,
+  'stevedore:ListScheduleRuns': (b, a) => [scheduleResource(a, b['groupName'], b['name'])],
 } satisfies Record<string, ResourcesOf>));
 
 /** X-Amz-Target prefix -> IAM action namespace (a Map: the prefix comes from the request). */
@@ -265,6 +294,8 @@ export const TARGET_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['ElasticLoadBalancingV2_20151201', 'elasticloadbalancing'],
   ['Logs_20140328', 'logs'],
   ['CertificateManager', 'acm'],
+  // EventBridge Scheduler (REST-JSON): its operations are named `scheduler.<Op>`.
+  ['scheduler', 'scheduler'],
 ]);
 
 /** `ecs:RunTask` for `AmazonEC2ContainerServiceV20141113.RunTask`; undefined for a target of no known API. */

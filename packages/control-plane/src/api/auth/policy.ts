@@ -20,7 +20,7 @@ import { denialMessage, type Decision, type PolicyDocument, type PolicyStatement
  * `sts:AssumeRole`, what AWSServiceRoleForECS does to issue task
  * credentials (a boundary on it names that action).
  */
-export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm', 'elasticfilesystem', 'sts'] as const;
+export const ACTION_NAMESPACES = ['ecs', 'stevedore', 'secretsmanager', 'ssm', 'application-autoscaling', 'iam', 'cloudwatch', 'elasticloadbalancing', 'logs', 'acm', 'elasticfilesystem', 'sts', 'scheduler'] as const;
 
 const MAX_POLICY_CHARS = 10_240;
 const MAX_STATEMENTS = 100;

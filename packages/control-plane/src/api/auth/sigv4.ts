@@ -161,8 +161,10 @@ export async function verifySigV4(req: ReceivedRequest, opts: VerifyOptions): Pr
   if (!opts.services.includes(auth.service)) throw invalid(`Credential should be scoped to correct service: '${opts.services[0]}'.`, id);
   if (auth.terminator !== 'aws4_request') throw invalid(`Credential should be scoped with a valid terminator: 'aws4_request', not '${auth.terminator}'.`, id);
   // The target names the operation of a JSON request, so it must be signed; a
-  // Query request names it in its (signed) body or query string instead.
-  const target = header(req, 'x-amz-target') !== undefined || (req.method === 'POST' && !isFormBody(req)) ? ['x-amz-target'] : [];
+  // Query request names it in its (signed) body or query string instead, and
+  // a REST request in its method and path (both always in the signature).
+  const jsonAtRoot = req.method === 'POST' && !isFormBody(req) && splitUrl(req.url).path === '/';
+  const target = header(req, 'x-amz-target') !== undefined || jsonAtRoot ? ['x-amz-target'] : [];
   for (const required of ['host', 'x-amz-date', ...target]) {
     if (!auth.signedHeaders.includes(required)) throw invalid(`'${required}' must be a signed header.`, id);
   }

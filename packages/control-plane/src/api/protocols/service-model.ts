@@ -8,7 +8,11 @@
  */
 export interface ShapeRef {
   shape: string;
+  /** REST protocols: where the member travels (absent: the JSON body). */
+  location?: 'uri' | 'querystring' | 'header' | 'headers' | 'statusCode' | string;
   locationName?: string;
+  idempotencyToken?: boolean;
+  jsonvalue?: boolean;
   flattened?: boolean;
   xmlNamespace?: unknown;
 }
@@ -21,6 +25,7 @@ export interface Shape {
   min?: number;
   max?: number;
   enum?: string[];
+  pattern?: string;
   flattened?: boolean;
   members?: Record<string, ShapeRef>;
   member?: ShapeRef;
@@ -34,6 +39,8 @@ export interface Shape {
 
 export interface OperationModel {
   name: string;
+  /** REST protocols: the operation's route (`POST /schedules/{Name}`) and success status. */
+  http?: { method: string; requestUri: string; responseCode?: number };
   input?: ShapeRef;
   output?: ShapeRef & { resultWrapper?: string };
   errors: string[];

@@ -19,8 +19,9 @@ import { targetResponseTime } from './015-target-response-time';
 import { roleBoundaries } from './026-role-boundaries';
 import { provisioningTasks } from './025-provisioning-tasks';
 import { leaderLease } from './029-leader-lease';
+import { schedules } from './032-schedules';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules];
