@@ -19,6 +19,8 @@ import { LOG_REDACTION } from './log-redaction';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
 import { actionFor } from './api/router';
+import { scheduleLauncher } from './schedule-launch';
+import type { LaunchAs } from './schedules/schedule-runner';
 import type * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { ServiceReconciler } from './orchestrator/service-reconciler';
@@ -39,6 +41,7 @@ export class ControlPlane {
   /** Roles of ended terms still finishing an in-flight batch (awaited on stop). */
   private rolesStopping: Promise<void> = Promise.resolve();
   private api: ApiServer | undefined;
+  private readonly scheduleLaunch: LaunchAs;
   /** The cluster's figures and the control plane's own health, for Prometheus. */
   readonly prometheus: PrometheusMetrics;
   private metricsServer: http.Server | undefined;
@@ -76,10 +79,14 @@ export class ControlPlane {
     this.prometheus = prom;
     this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
     const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
+    const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random };
+    const apiAuth = createApiAuth(this.store, config, log);
+    // The schedule runner (a leader role) launches through the API's RunTask, as each schedule's role.
+    this.scheduleLaunch = scheduleLauncher(apiCtx, apiAuth, arn);
     this.api = createApiServer(
-      { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random },
+      apiCtx,
       {
-        auth: createApiAuth(this.store, config, log),
+        auth: apiAuth,
         tls: this.apiProtocol === 'https',
         metricsRoute: apiMetricsRoute(prom, metricsToken),
         readinessRoute: readinessRoute(() => this.election?.status),
@@ -198,6 +205,7 @@ export class ControlPlane {
       arn: { region: this.config.region, account: this.config.account },
       prometheus: this.prometheus,
       joinEndpoint: () => this.joinEndpoint(),
+      scheduleLaunch: this.scheduleLaunch,
     });
     roles.start();
     this.leaderRoles = roles;

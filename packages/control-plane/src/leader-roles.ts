@@ -15,6 +15,7 @@ import { DEFAULT_HOST_GROUP_CONTROLLER_OPTIONS, HostGroupController } from './ca
 import { CapacityScaler } from './capacity/capacity-scaler';
 import { DEFAULT_METRIC_PUBLISHER_OPTIONS, MetricPublisher } from './metrics/metric-publisher';
 import type { PrometheusMetrics } from './metrics/prometheus';
+import { DEFAULT_SCHEDULE_RUNNER_OPTIONS, ScheduleRunner, type LaunchAs } from './schedules/schedule-runner';
 
 export interface LeaderRoleDeps {
   /** The fenced store of this term (Store.fenced): every transaction re-checks the term. */
@@ -26,6 +27,8 @@ export interface LeaderRoleDeps {
   prometheus: PrometheusMetrics;
   /** What new hosts of host groups dial. */
   joinEndpoint: () => { controlPlane: string; caCertHash: string };
+  /** How the schedule runner launches a run: the API's RunTask as the schedule's role (schedule-launch.ts). */
+  scheduleLaunch: LaunchAs;
 }
 
 /**
@@ -47,6 +50,7 @@ export class LeaderRoles {
   private readonly capacityScaler: CapacityScaler;
   private readonly alarmEvaluator: AlarmEvaluator;
   private readonly logPruner: LogPruner;
+  private readonly schedules: ScheduleRunner;
 
   constructor(d: LeaderRoleDeps) {
     const { store, config, log, clock, arn } = d;
@@ -84,6 +88,8 @@ export class LeaderRoles {
       intervalMs: Math.min(DEFAULT_LOG_PRUNER_OPTIONS.intervalMs, Math.max(250, Math.floor(dayMs / 4))),
       maxStoredBytes: config.logStoreMaxBytes ?? DEFAULT_LOG_PRUNER_OPTIONS.maxStoredBytes,
     });
+    // Runs are written through this term's fenced store; a deposed leader's pass fails its transaction.
+    this.schedules = new ScheduleRunner(store, log.child({ component: 'schedules' }), clock, d.scheduleLaunch, DEFAULT_SCHEDULE_RUNNER_OPTIONS);
     const metricsPeriodMs = config.metrics?.periodMs ?? DEFAULT_METRIC_PUBLISHER_OPTIONS.periodMs;
     this.metrics = new MetricPublisher(store, log.child({ component: 'metrics' }), {
       ...DEFAULT_METRIC_PUBLISHER_OPTIONS,
@@ -108,6 +114,7 @@ export class LeaderRoles {
     this.alarmEvaluator.start();
     this.logPruner.start();
     this.metrics.start();
+    this.schedules.start();
   }
 
   /** Every loop stops scheduling work now; the promise settles once in-flight batches have ended. */
@@ -120,8 +127,9 @@ export class LeaderRoles {
     this.hostGroups.stop();
     this.alarmEvaluator.stop();
     const pruner = this.logPruner.stop();
+    const schedules = this.schedules.stop();
     this.loadBalancing.stop();
     this.orchestrator.stop();
-    return Promise.all([reaper, pruner]).then(() => undefined);
+    return Promise.all([reaper, pruner, schedules]).then(() => undefined);
   }
 }

@@ -24,6 +24,7 @@ import * as spot from './actions/spot';
 import { LOGS_ACTIONS } from './logs-operations';
 import { ACM_ACTIONS } from './acm/acm-actions';
 import { FILE_SYSTEM_ACTIONS } from './actions/file-systems';
+import { listScheduleRuns } from './actions/schedule-runs';
 import type { RestJsonService } from './protocols/rest-json';
 import { SCHEDULER_SERVICE } from './scheduler/scheduler-service';
 
@@ -89,6 +90,7 @@ export const ACTIONS: Record<string, Action> = {
   ...LOGS_ACTIONS,
   ...ACM_ACTIONS,
   ...FILE_SYSTEM_ACTIONS,
+  [`${STEVEDORE_TARGET_PREFIX}ListScheduleRuns`]: listScheduleRuns,
 };
 
 /** Services served in the AWS Query protocol (form in, XML out), each with its model and operation table. */

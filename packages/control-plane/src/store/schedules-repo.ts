@@ -115,6 +115,11 @@ export class SchedulesRepo {
     return r && scheduleOf(r);
   }
 
+  getByUid(uid: string): StoredSchedule | undefined {
+    const r = this.st('SELECT * FROM schedules WHERE uid = ?').get(uid) as ScheduleRow | undefined;
+    return r && scheduleOf(r);
+  }
+
   /** Sorted by group, then name; `after` is the last (group, name) of the previous page. */
   list(filter: { groupName?: string; namePrefix?: string; state?: string; after?: [string, string]; limit: number }): StoredSchedule[] {
     const where: string[] = [];
