@@ -12,7 +12,9 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export interface SignableRequest {
-  method: 'POST';
+  method: 'POST' | 'GET' | 'PUT' | 'DELETE';
+  /** The SigV4 service name, when the request names no X-Amz-Target (REST-JSON: `scheduler`). */
+  service?: string;
   url: URL;
   /** Lower-case header names; a signer adds its own (authorization, x-amz-date...). */
   headers: Record<string, string>;
@@ -110,6 +112,35 @@ export class ApiClient {
   }
 
   /**
+   * A REST-JSON call (EventBridge Scheduler): the operation is the method and
+   * path, `query` goes in the query string, `body` (if any) is the JSON body;
+   * signed for `service`, sent to the endpoint of `endpointPrefix`
+   * (AWS_ENDPOINT_URL_<SERVICE>).
+   */
+  async rest<T = Record<string, unknown>>(method: SignableRequest['method'], path: string, opts: { service: string; endpointPrefix: string; query?: Record<string, string | undefined>; body?: object }): Promise<T> {
+    const base = this.serviceEndpoints.get(opts.endpointPrefix) ?? this.endpoint;
+    const url = new URL(path, base);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const payload = Buffer.from(opts.body ? JSON.stringify(opts.body) : '', 'utf8');
+    const request: SignableRequest = {
+      method,
+      service: opts.service,
+      url,
+      headers: { 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': this.userAgent, accept: 'application/json' },
+      body: payload,
+    };
+    const res = await this.transmit(request, `${method} ${url.pathname}`, this.timeoutMs);
+    const text = await readAll(res);
+    if ((res.statusCode ?? 0) >= 300) throw errorFrom(res, text);
+    if (text.trim() === '') return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new TransportError(`${method} ${url.pathname}: the server sent a reply that is not JSON (HTTP ${res.statusCode})`);
+    }
+  }
+
+  /**
    * A streamed call (GetTaskLogs): resolves with the open response once the
    * status says success, so the caller can consume chunks as they arrive.
    */
@@ -133,12 +164,17 @@ export class ApiClient {
       },
       body: payload,
     };
+    return this.transmit(request, operation, timeoutMs);
+  }
+
+  private async transmit(request: SignableRequest, operation: string, timeoutMs: number): Promise<http.IncomingMessage> {
+    const payload = request.body;
     await this.signer.sign(request);
     const secure = request.url.protocol === 'https:';
     const agent = secure ? await this.httpsAgent() : undefined;
     const lib = secure ? https : http;
     return new Promise((resolve, reject) => {
-      const req = lib.request(request.url, { method: 'POST', headers: request.headers, signal: this.signal, ...(agent ? { agent } : {}) }, resolve);
+      const req = lib.request(request.url, { method: request.method, headers: request.headers, signal: this.signal, ...(agent ? { agent } : {}) }, resolve);
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new TransportError(`${operation}: no reply from ${request.url.origin} within ${timeoutMs / 1000}s`)));
       }

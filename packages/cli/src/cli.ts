@@ -43,6 +43,7 @@ import * as serviceDescribe from './commands/service-describe';
 import * as serviceAutoscale from './commands/service-autoscale';
 import * as metricsCmd from './commands/metrics';
 import * as alarmCmd from './commands/alarm';
+import * as scheduleCmd from './commands/schedule';
 import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
 import * as loadBalancers from './commands/lb';
@@ -118,6 +119,7 @@ function buildProgram(io: Io, app: App): Command {
 
   metricsCmd.register(program, app);
   alarmCmd.register(program, app);
+  scheduleCmd.register(program, app);
   hostGroup.register(program, app);
   capacityProvider.register(program, app);
   spot.register(program, app);

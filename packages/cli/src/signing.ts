@@ -96,7 +96,7 @@ export function requestSignerFrom(env: Env, opts: SigningOptions = {}, readFile?
       credentials ??= resolveCredentials(opts, env, read);
       // Secrets Manager and Application Auto Scaling operations are signed for their own service, as the AWS CLI does.
       const target = request.headers['x-amz-target'] ?? '';
-      const service = target.startsWith('secretsmanager.') ? 'secretsmanager' : target.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : target.startsWith('GraniteServiceVersion20100801.') ? 'monitoring' : 'ecs';
+      const service = request.service ?? (target.startsWith('secretsmanager.') ? 'secretsmanager' : target.startsWith('AnyScaleFrontendService.') ? 'application-autoscaling' : target.startsWith('GraniteServiceVersion20100801.') ? 'monitoring' : 'ecs');
       const signer = new SignatureV4({ credentials: await credentials, region, service, sha256: Hash.bind(null, 'sha256') });
       const url = request.url;
       // Unique per call as in the SDKs: the API refuses a signature it has seen (replay), and polls repeat bodies.
@@ -107,7 +107,7 @@ export function requestSignerFrom(env: Env, opts: SigningOptions = {}, readFile?
         hostname: url.hostname,
         ...(url.port ? { port: Number(url.port) } : {}),
         path: url.pathname,
-        query: {},
+        query: Object.fromEntries(url.searchParams),
         headers,
         body: request.body,
       });
