@@ -86,8 +86,9 @@ export class RestJsonRouter {
 
   constructor(services: readonly RestJsonService[]) {
     this.routes = services.flatMap((s) => Object.values(s.model.operations).map((op) => compile(s, op)).filter((r): r is Route => r !== undefined));
-    // More literal segments first: `/schedules/{Name}` before a greedy `/{Key+}`.
-    this.routes.sort((a, b) => b.segments.filter((s) => 'literal' in s).length - a.segments.filter((s) => 'literal' in s).length);
+    // The most specific first: more literal segments (`/schedules/{Name}` before a greedy `/{Key+}`), then more literal query parameters.
+    const literals = (r: Route) => r.segments.filter((s) => 'literal' in s).length;
+    this.routes.sort((a, b) => literals(b) - literals(a) || b.query.length - a.query.length);
   }
 
   /**
