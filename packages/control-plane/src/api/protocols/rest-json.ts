@@ -109,10 +109,10 @@ export class RestJsonRouter {
       if (!r.query.every(([k, v]) => query.has(k) && (v === '' || query.get(k) === v))) continue;
       const labels = matchPath(r, parts);
       if (!labels) continue;
-      if (scope !== undefined && signingNameOf(r.service.model) !== scope) continue;
       found.push({ service: r.service, op: r.op, target: `${r.service.targetPrefix}.${r.op.name}`, labels, query });
     }
-    return found[0];
+    // A request signed for another service still goes to the route's service, whose authentication refuses the scope.
+    return found.find((c) => scope === undefined || signingNameOf(c.service.model) === scope) ?? found[0];
   }
 }
 
