@@ -82,6 +82,10 @@ export async function bundleProgram(root, key, outDir, buildInfo) {
     plugins: [unusedModules, nativeBindings(process.versions.modules, process.versions.node.split('.')[0])],
     logLevel: 'error',
     legalComments: 'eof',
+    // V8 keeps a script's source in memory: without whitespace the agent's bundle idles at the
+    // checkout build's RSS (55.5 MiB here), with it 3 MiB above. Identifiers stay readable for stacks.
+    minifyWhitespace: true,
+    minifySyntax: true,
     metafile: true,
   });
   fs.chmodSync(outfile, 0o755);
