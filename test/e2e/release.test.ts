@@ -11,9 +11,10 @@ import { waitFor } from '../helpers/wait-for';
 
 // The release as an operator gets it (npm run package): Debian packages and
 // bundles that run with nothing but node; an agent upgraded under running
-// tasks; a control plane restored from an online backup. One cluster, run
-// from the release bundles (control plane of release N from its .deb, agent
-// of N, then N+1), shared by the tests in order.
+// tasks; a control plane restored from an online backup; both pairings of
+// adjacent releases (agent N+1 with control plane N, agent N with control
+// plane N+1). One cluster, run from the release bundles (control plane of
+// release N from its .deb, agent of N, then N+1), shared by the tests in order.
 
 const execFileP = promisify(execFile);
 const N = '90.0.0';
@@ -31,6 +32,8 @@ let releaseN1: string;
 let cpRoot: string;
 let agentRelease: string;
 let c: TestCluster;
+/** The control plane's program: release N's from its .deb, until the last test upgrades it. */
+let controlPlaneBin: () => string;
 
 const deb = (name: string) => path.join(work, 'n', `${name}_${N}_amd64.deb`);
 const cpBin = () => path.join(cpRoot, 'usr/lib/stevedore/control-plane/main.js');
@@ -57,12 +60,13 @@ before(async () => {
   cpRoot = path.join(work, 'cp-root');
   await execFileP('dpkg-deb', ['-x', deb('stevedore-control-plane'), cpRoot]);
   agentRelease = releaseN;
+  controlPlaneBin = cpBin;
   c = await startCluster({
     agents: 1,
     test: hooks,
     readyTimeoutMs: 60_000,
     hostIp: (i) => `127.0.30.${2 + i}`,
-    bins: { controlPlane: cpBin, agent: () => path.join(agentRelease, 'lib/agent/main.js') },
+    bins: { controlPlane: () => controlPlaneBin(), agent: () => path.join(agentRelease, 'lib/agent/main.js') },
   });
   await c.call('RegisterTaskDefinition', {
     family: 'sleeper',
@@ -312,4 +316,23 @@ test('online backup while the cluster runs; restore into a fresh data dir; the c
     description: 'a task run after the restore is RUNNING',
     timeoutMs: 60_000,
   });
+});
+
+test('the other pairing: the control plane upgraded to N+1 on its data dir, an agent of release N (rolled back) works with it; nothing restarts', async () => {
+  const before = await running();
+  const tasks = await serviceTasks();
+  assert.equal(before.size, 3, 'two service tasks and the one run after the restore');
+  await c.stopControlPlane();
+  controlPlaneBin = () => path.join(releaseN1, 'lib/control-plane/main.js');
+  await c.startControlPlane();
+  await c.stopAgent(0);
+  agentRelease = releaseN;
+  await c.startAgent(0);
+  const v = await waitFor(async () => ((await versionInfo())?.agentVersion === N ? versionInfo() : undefined), { description: `the agent registered as ${N} with the control plane of ${N1}`, timeoutMs: 60_000 });
+  assert.equal(v.agentHash, commit);
+  const { stdout } = await runNode([controlPlaneBin(), '--version']);
+  assert.match(stdout, new RegExp(`^stevedore-control-plane ${N1.replace(/\./g, '\\.')} `));
+  await waitFor(async () => ((await c.call('DescribeServices', { services: ['web'] })).services[0].runningCount === 2 ? true : undefined), { description: 'service web 2 RUNNING', timeoutMs: 30_000 });
+  assert.deepEqual(await serviceTasks(), tasks);
+  assert.deepEqual(await running(), before, 'the same containers, never restarted');
 });
