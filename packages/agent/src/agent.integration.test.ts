@@ -94,7 +94,7 @@ describe('stevedore-agent process', { skip }, () => {
     assert.ok(cp.calls.slice(1).every((c) => c.peer === INSTANCE), 'mutual TLS on every call after Join');
     assert.ok(!output.includes(TOKEN.split('.')[1]!), 'the token secret is never logged');
     assert.equal(reg.host_ip, '127.0.0.6');
-    assert.ok(reg.resources.cpu >= 1024 && reg.resources.memory > 0);
+    assert.ok(reg.resources && reg.resources.cpu >= 1024 && reg.resources.memory > 0);
     assert.deepEqual(reg.resources.ports, [22, 2375, 2376, 51678, 51679]);
     assert.ok(reg.attributes.some((x) => x.name === 'stack' && x.value === 'e2e'));
     assert.equal(JSON.parse(readFileSync(path.join(dataDir, 'instance.json'), 'utf8')).instanceId, INSTANCE);

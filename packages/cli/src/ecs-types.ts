@@ -3,7 +3,7 @@
  * Only the fields the CLI shows are typed; `--output json` prints whatever
  * the server sent, so nothing here limits what scripts can see.
  */
-import type { TaskDefinition } from '@stevedore/core';
+import type { TaskDefinition, TaskTimestamp } from '@stevedore/core';
 
 export type { TaskDefinition };
 
@@ -36,7 +36,8 @@ export interface EcsContainer {
   memoryReservation?: string;
 }
 
-export interface EcsTask {
+/** Timestamps: core's TASK_TIMESTAMPS, in the API's epoch seconds. */
+export interface EcsTask extends Partial<Record<TaskTimestamp, number>> {
   taskArn: string;
   clusterArn?: string;
   taskDefinitionArn?: string;
@@ -52,13 +53,6 @@ export interface EcsTask {
   version?: number;
   stopCode?: string;
   stoppedReason?: string;
-  createdAt?: number;
-  pullStartedAt?: number;
-  pullStoppedAt?: number;
-  startedAt?: number;
-  stoppingAt?: number;
-  executionStoppedAt?: number;
-  stoppedAt?: number;
   launchType?: string;
 }
 

@@ -43,7 +43,7 @@ export function dispatcherClientCtor(): Ctor {
 
 export { grpc };
 export * from './wire-types';
-export * from './convert';
+export * from './task-convert';
 export * from './load-balancer-convert';
 export * from './channel-pki';
 export * from './reconnect';

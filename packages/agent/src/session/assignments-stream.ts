@@ -7,27 +7,24 @@ import { fromWireAssignment, secretsOfWire, type SessionMessage, type WireAssign
  * results_in, or the agent has missed a message and must resync.
  */
 export type Accepted =
-  | { kind: 'complete'; assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: string[] }
-  | { kind: 'incremental'; changed: TaskAssignment[]; removed: string[]; secrets: Map<string, TaskSecrets>; invalid: string[] }
+  | { kind: 'complete'; assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: { task: string; reason: string }[] }
+  | { kind: 'incremental'; changed: TaskAssignment[]; removed: string[]; secrets: Map<string, TaskSecrets>; invalid: { task: string; reason: string }[] }
   | { kind: 'gap'; expected: number | undefined; got: number };
 
 /** Secrets are kept apart from the assignments (which get journaled), keyed by task ARN. */
-export function decodeAssignments(list: WireAssignment[]): { assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: string[] } {
+export function decodeAssignments(list: WireAssignment[]): { assignments: TaskAssignment[]; secrets: Map<string, TaskSecrets>; invalid: { task: string; reason: string }[] } {
   const assignments: TaskAssignment[] = [];
   const secrets = new Map<string, TaskSecrets>();
-  const invalid: string[] = [];
+  const invalid: { task: string; reason: string }[] = [];
   for (const w of list) {
     try {
+      // Checks the spec against its envelope and ECS's lists (WireFormatError otherwise).
       const a = fromWireAssignment(w);
-      if (!a || typeof a !== 'object' || a.taskArn !== w.task_arn || !Array.isArray(a.containers)) throw new Error('spec does not match its envelope');
-      // The envelope's version is the one the sequence is about.
-      if (w.version) a.version = w.version;
-      a.volumes ??= [];
       assignments.push(a);
       const s = secretsOfWire(w);
       if (s) secrets.set(a.taskArn, s);
-    } catch {
-      invalid.push(w.task_arn);
+    } catch (e) {
+      invalid.push({ task: w.task_arn, reason: (e as Error).message });
     }
   }
   return { assignments, secrets, invalid };

@@ -13,6 +13,7 @@ import {
   type RegisterRequest,
   type RegisterResponse,
   type SessionMessage,
+  type SessionRequest,
   type UpdateTaskStatusResponse,
   type UpdateTargetHealthRequest,
   type UpdateTargetHealthResponse,
@@ -43,7 +44,7 @@ interface RawClient extends grpc.Client {
   PutLogEvents: Unary<PutLogEventsRequest, PutLogEventsResponse>;
   GetTaskCredentials: Unary<GetTaskCredentialsRequest, GetTaskCredentialsResponse>;
   ReportTaskUsage: Unary<ReportTaskUsageRequest, ReportTaskUsageResponse>;
-  Session(req: { instance_id: string }, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
+  Session(req: SessionRequest, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
 }
 
@@ -131,7 +132,8 @@ export class DispatcherClient {
   }
 
   session(instanceId: string): grpc.ClientReadableStream<SessionMessage> {
-    return this.raw.Session({ instance_id: instanceId }, this.md(instanceId));
+    // reads_task_spec: this agent reads the typed TaskSpec (older control planes send spec_json, which it still reads).
+    return this.raw.Session({ instance_id: instanceId, reads_task_spec: true }, this.md(instanceId));
   }
 
   heartbeat(instanceId: string, sessionId: string, timeoutMs: number): Promise<HeartbeatResponse> {

@@ -1,6 +1,6 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_CHANNEL_OPTIONS, AGENT_RECONNECT_JITTER, AGENT_RECONNECT_MAX_MS, AGENT_RECONNECT_WORST_MS, grpc } from '@stevedore/proto';
+import { AGENT_CHANNEL_OPTIONS, AGENT_RECONNECT_JITTER, AGENT_RECONNECT_MAX_MS, AGENT_RECONNECT_WORST_MS, grpc, toWireAssignment, type WireAssignment } from '@stevedore/proto';
 import type { TaskAssignment, TaskReport } from '@stevedore/core';
 import { silentLogger } from '../logger';
 import { assignment, TEST_IMAGE } from '../testing/builders';
@@ -29,7 +29,7 @@ const FAST = { initialMs: 10, maxMs: 50, multiplier: 1.5, jitter: 0.2 };
 
 describe('AssignmentSequence (pure)', () => {
   const msg = (type: 'COMPLETE' | 'INCREMENTAL', applies_to: number, results_in: number) => ({
-    type, session_id: 's', applies_to, results_in, assignments: [], removed: [], heartbeat_period_ms: 0, log_requests: [],
+    type, session_id: 's', applies_to, results_in, assignments: [] as WireAssignment[], removed: [], heartbeat_period_ms: 0, log_requests: [], load_balancers: null,
   });
   it('accepts a chain and detects a gap', () => {
     const s = new AssignmentSequence();
@@ -42,17 +42,33 @@ describe('AssignmentSequence (pure)', () => {
     assert.equal(s.accept(msg('COMPLETE', 0, 20)).kind, 'complete', 'COMPLETE resets the chain');
     assert.equal(s.accept(msg('INCREMENTAL', 20, 21)).kind, 'incremental');
   });
-  it('decodes spec_json, takes the envelope version, reports unreadable specs', () => {
+  it('decodes the typed spec and the spec_json of an old control plane, takes the envelope version, reports unreadable specs', () => {
     const s = new AssignmentSequence();
     const a = assignment();
+    const old = { ...assignment(), taskArn: `${a.taskArn}-old` };
+    const typed = toWireAssignment(a);
+    const badEnum = toWireAssignment({ ...assignment(), taskArn: 'arn:bad-mode' });
+    badEnum.spec!.network_mode = 'overlay';
     const r = s.accept({
       ...msg('COMPLETE', 0, 1),
-      assignments: [{ task_arn: a.taskArn, version: 7, spec_json: JSON.stringify(a) }, { task_arn: 'arn:x', version: 1, spec_json: '{nope' }],
+      assignments: [
+        { ...typed, version: 7 },
+        { ...toWireAssignment(old, { typedSpec: false }), version: 3 },
+        { ...toWireAssignment(assignment(), { typedSpec: false }), task_arn: 'arn:x', spec_json: '{nope' },
+        badEnum,
+        { ...typed, task_arn: 'arn:other' },
+      ],
     });
     assert.equal(r.kind, 'complete');
     if (r.kind !== 'complete') return;
+    assert.equal(r.assignments.length, 2);
     assert.equal(r.assignments[0]!.version, 7);
-    assert.deepEqual(r.invalid, ['arn:x']);
+    assert.deepEqual({ ...r.assignments[0]!, version: a.version }, a, 'the typed spec is the assignment, field for field');
+    assert.equal(r.assignments[1]!.taskArn, old.taskArn);
+    assert.equal(r.assignments[1]!.version, 3);
+    assert.deepEqual(r.invalid.map((i) => i.task), ['arn:x', 'arn:bad-mode', 'arn:other']);
+    assert.match(r.invalid[1]!.reason, /^spec\.network_mode: "overlay" is not one of bridge, host, awsvpc, none$/);
+    assert.match(r.invalid[2]!.reason, /spec\.task_arn: does not match the assignment envelope/);
   });
 });
 
@@ -112,7 +128,7 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
       client,
       instanceId: () => 'inst-1',
       register: async () => {
-        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10' });
+        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10', agent_hash: '' });
         registered++;
       },
       worker,

@@ -214,7 +214,7 @@ export class Session {
             worker.update(accepted.changed, accepted.removed, accepted.secrets);
             break;
         }
-        if (accepted.invalid.length) this.log.error({ tasks: accepted.invalid }, 'ignoring assignments whose spec_json cannot be read');
+        if (accepted.invalid.length) this.log.error({ tasks: accepted.invalid }, 'ignoring assignments whose spec cannot be read');
         for (const lr of msg.log_requests ?? []) if (sessionId) this.opts.onLogRequest(lr, sessionId);
         if (msg.load_balancers) {
           const set = fromWireLoadBalancerSet(msg.load_balancers);

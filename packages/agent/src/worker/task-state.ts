@@ -1,5 +1,7 @@
 import {
   containerStatusRank,
+  REPORTED_TASK_TIMESTAMPS,
+  type ReportedTaskTimestamp,
   transitionTask,
   type ContainerDefinition,
   type ContainerReport,
@@ -43,18 +45,14 @@ export interface ContainerState {
   startupCheckPassed?: number;
 }
 
-export interface TaskState {
+/** The reported timestamps (core REPORTED_TASK_TIMESTAMPS), as the agent observes them. */
+export interface TaskState extends Partial<Record<ReportedTaskTimestamp, number>> {
   taskArn: string;
   spec?: TaskAssignment;
   desired: DesiredStatus;
   lastStatus: TaskStatus;
   stopCode?: TaskStopCode;
   stoppedReason?: string;
-  pullStartedAt?: number;
-  pullStoppedAt?: number;
-  startedAt?: number;
-  executionStoppedAt?: number;
-  stoppedAt?: number;
   /** The control plane applied our STOPPED report: cleanup may proceed. */
   stopAcked?: boolean;
   /** The control plane no longer knows this task (not in COMPLETE, or `removed`): never report it. */
@@ -254,7 +252,7 @@ export function buildReport(t: TaskState): TaskReport {
   const r: TaskReport = { taskArn: t.taskArn, lastStatus: t.lastStatus, containers };
   if (t.stopCode !== undefined) r.stopCode = t.stopCode;
   if (t.stoppedReason !== undefined && t.desired === 'STOPPED') r.stoppedReason = t.stoppedReason;
-  for (const k of ['pullStartedAt', 'pullStoppedAt', 'startedAt', 'executionStoppedAt', 'stoppedAt'] as const) {
+  for (const k of REPORTED_TASK_TIMESTAMPS) {
     const v = t[k];
     if (v !== undefined) r[k] = v;
   }

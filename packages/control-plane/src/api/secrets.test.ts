@@ -108,7 +108,7 @@ test('a task\'s secrets go only to its agent, beside the spec; never in Describe
     ],
     registryAuth: [{ container: 'app', username: 'robot', password: 'registry-pass-9876543210' }],
   });
-  assert.ok(!wire.spec_json.includes(VALUE) && !wire.spec_json.includes('registry-pass'), 'not in the spec the agent journals');
+  assert.ok(wire.spec && !JSON.stringify(wire.spec).includes(VALUE) && !JSON.stringify(wire.spec).includes('registry-pass'), 'not in the spec the agent journals');
   assert.deepEqual(fromWireAssignment(wire).containers[0]!.secrets, [{ name: 'TOKEN', valueFrom: 'token' }, { name: 'JSON_PASS', valueFrom: 'json:pass::' }]);
 
   const responses = JSON.stringify([

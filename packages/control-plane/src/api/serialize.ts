@@ -5,12 +5,14 @@ import {
   toEcsContainerStatus,
   toEcsResources,
   toEcsTimestamp,
+  TASK_TIMESTAMPS,
   type ArnContext,
   type Cluster,
   type ContainerInstance,
   type InstanceResources,
   type Task,
   type TaskDefinition,
+  type TaskTimestamp,
 } from '@stevedore/core';
 
 /**
@@ -105,6 +107,39 @@ function eniAttachment(t: Task, instance: ContainerInstance | undefined) {
   return [{ id: eni.attachmentId, type: 'ElasticNetworkInterface', status, details }];
 }
 
+/** Task fields DescribeTasks shows as core holds them: the view is derived from Task, not restated. */
+const TASK_VIEW_FIELDS = [
+  'taskDefinitionArn',
+  'lastStatus',
+  'desiredStatus',
+  'healthStatus',
+  'startedBy',
+  'group',
+  'version',
+  'stopCode',
+  'stoppedReason',
+  'launchType',
+  'capacityProviderName',
+  'platformVersion',
+  'ephemeralStorage',
+] as const satisfies readonly (keyof Task)[];
+
+function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = o[k];
+  return out;
+}
+
+/** Every task timestamp (core TASK_TIMESTAMPS), in ECS's epoch seconds. */
+export function ecsTimestamps(t: Pick<Task, TaskTimestamp>): Partial<Record<TaskTimestamp, number>> {
+  const out: Partial<Record<TaskTimestamp, number>> = {};
+  for (const k of TASK_TIMESTAMPS) {
+    const v = toEcsTimestamp(t[k]);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: string[] = []) {
   const taskArn = arns.task(arn, t.clusterName, t.id);
   const fargate = t.launchType === 'FARGATE';
@@ -112,15 +147,13 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
   const az = instance?.attributes.find((a) => a.name === 'ecs.availability-zone')?.value;
   const archAttr = instance?.attributes.find((a) => a.name === 'ecs.cpu-architecture')?.value;
   return compact({
+    ...pick(t, TASK_VIEW_FIELDS),
+    ...ecsTimestamps(t),
     taskArn,
     clusterArn: arns.cluster(arn, t.clusterName),
-    taskDefinitionArn: t.taskDefinitionArn,
     // FARGATE: the user sees no instance (the placement is kept internally).
     containerInstanceArn: t.containerInstanceId && !fargate ? arns.containerInstance(arn, t.clusterName, t.containerInstanceId) : undefined,
     overrides: { containerOverrides: t.overrides.containerOverrides ?? [], inferenceAcceleratorOverrides: [], ...withoutContainerOverrides(t.overrides) },
-    lastStatus: t.lastStatus,
-    desiredStatus: t.desiredStatus,
-    healthStatus: t.healthStatus,
     cpu: String(t.cpu),
     memory: String(t.memory),
     containers: t.containers.map((c) =>
@@ -141,24 +174,8 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
         memoryReservation: c.memoryReservation === undefined ? undefined : String(c.memoryReservation),
       }),
     ),
-    startedBy: t.startedBy,
-    group: t.group,
-    version: t.version,
-    stopCode: t.stopCode,
-    stoppedReason: t.stoppedReason,
     connectivity: instance ? (instance.agentConnected ? 'CONNECTED' : 'DISCONNECTED') : undefined,
-    createdAt: toEcsTimestamp(t.createdAt),
-    pullStartedAt: toEcsTimestamp(t.pullStartedAt),
-    pullStoppedAt: toEcsTimestamp(t.pullStoppedAt),
-    startedAt: toEcsTimestamp(t.startedAt),
-    stoppingAt: toEcsTimestamp(t.stoppingAt),
-    executionStoppedAt: toEcsTimestamp(t.executionStoppedAt),
-    stoppedAt: toEcsTimestamp(t.stoppedAt),
-    launchType: t.launchType,
-    capacityProviderName: t.capacityProviderName,
-    platformVersion: t.platformVersion,
     platformFamily: fargate ? 'Linux' : undefined,
-    ephemeralStorage: t.ephemeralStorage,
     availabilityZone: az,
     attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
     attachments: eniAttachment(t, instance),

@@ -26,8 +26,8 @@ function running(taskArn: string): WireTaskStatus {
     task_arn: taskArn,
     last_status: 'RUNNING',
     containers: [
-      { name: 'web', status: 'RUNNING', runtime_id: 'abc', exit_code: null, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32770, protocol: 'tcp' }], health_status: 'HEALTHY' },
-      { name: 'side', status: 'RUNNING', runtime_id: 'def', exit_code: null, reason: '', network_bindings: [], health_status: 'UNKNOWN' },
+      { name: 'web', status: 'RUNNING', runtime_id: 'abc', exit_code: undefined, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32770, protocol: 'tcp' }], health_status: 'HEALTHY' },
+      { name: 'side', status: 'RUNNING', runtime_id: 'def', exit_code: undefined, reason: '', network_bindings: [], health_status: 'UNKNOWN' },
     ],
     stop_code: '',
     stopped_reason: '',
@@ -42,6 +42,22 @@ function running(taskArn: string): WireTaskStatus {
 test('diffAssignments sends new and newer versions and removes forgotten tasks', () => {
   const d = diffAssignments(new Map([['a', 1], ['b', 1], ['gone', 3]]), new Map([['a', 1], ['b', 2], ['new', 1]]));
   assert.deepEqual(d, { changed: ['b', 'new'], removed: ['gone'] });
+});
+
+test('rolling upgrade: an agent older than the typed spec gets the assignment as spec_json only', async () => {
+  const agent = new FakeAgent(h.agentAddress);
+  await agent.register({ cluster: 'd' });
+  agent.openSession({ readsTaskSpec: false });
+  await eventually(() => agent.messages[0], 'COMPLETE');
+  const run = await h.call('RunTask', { cluster: 'd', taskDefinition: 'dweb' });
+  const taskArn: string = run.body['tasks'][0].taskArn;
+  const w = await eventually(() => agent.messages.flatMap((m) => m.assignments).find((a) => a.task_arn === taskArn), 'assignment');
+  assert.equal(w.spec, null);
+  const legacy = JSON.parse(w.spec_json) as { taskArn: string; containers: { name: string }[] };
+  assert.equal(legacy.taskArn, taskArn);
+  assert.deepEqual(legacy.containers.map((c) => c.name), ['web', 'side']);
+  await h.call('StopTask', { cluster: 'd', task: taskArn });
+  agent.closeSession();
 });
 
 test('session: COMPLETE first, then incremental changes in sequence, reports applied, stopped tasks removed', async () => {
@@ -61,8 +77,12 @@ test('session: COMPLETE first, then incremental changes in sequence, reports app
   const inc = await eventually(() => agent.messages.find((m) => m.type === 'INCREMENTAL' && m.assignments.length > 0), 'assignment');
   assert.equal(inc.applies_to, 1);
   assert.equal(inc.results_in, 2);
+  assert.ok(inc.assignments[0]!.spec, 'a current agent gets the typed spec');
+  assert.equal(inc.assignments[0]!.spec_json, '', 'and no JSON beside it');
   const spec = fromWireAssignment(inc.assignments[0]!);
   assert.equal(spec.taskArn, taskArn);
+  const before = await h.call('DescribeTasks', { cluster: 'd', tasks: [taskArn] });
+  assert.equal(before.body['tasks'][0].connectivityAt, undefined, 'no connectivityAt before the agent reported the task');
   assert.equal(spec.desiredStatus, 'RUNNING');
   assert.deepEqual(spec.containers.map((c) => c.name), ['web', 'side']);
 
@@ -72,6 +92,7 @@ test('session: COMPLETE first, then incremental changes in sequence, reports app
   const t = d.body['tasks'][0];
   assert.equal(t.lastStatus, 'RUNNING');
   assert.equal(t.healthStatus, 'HEALTHY');
+  assert.ok(t.connectivityAt >= t.createdAt && t.startedAt >= t.createdAt, 'connectivityAt: the agent holds the task');
   assert.deepEqual(t.containers[0].networkBindings, [{ bindIP: '127.0.0.2', containerPort: 8080, hostPort: 32770, protocol: 'tcp' }]);
 
   await h.call('StopTask', { cluster: 'd', task: taskArn });

@@ -17,6 +17,7 @@ function request(over: Partial<RegisterRequest> = {}): RegisterRequest {
     ],
     agent_version: '0.1.0',
     docker_version: '20.10.24+dfsg1',
+    agent_hash: '',
     ...over,
   };
 }

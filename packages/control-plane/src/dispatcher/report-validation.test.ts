@@ -4,7 +4,7 @@ import type { WireContainerStatus, WireTaskStatus } from '@stevedore/proto';
 import { REPORT_LIMITS, validateTaskReport } from './report-validation';
 
 function container(over: Partial<WireContainerStatus> = {}): WireContainerStatus {
-  return { name: 'web', status: 'RUNNING', runtime_id: 'a'.repeat(64), exit_code: null, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32768, protocol: 'tcp' }], health_status: 'HEALTHY', ...over };
+  return { name: 'web', status: 'RUNNING', runtime_id: 'a'.repeat(64), exit_code: undefined, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32768, protocol: 'tcp' }], health_status: 'HEALTHY', ...over };
 }
 
 function report(over: Partial<WireTaskStatus> = {}, c: Partial<WireContainerStatus> = {}): WireTaskStatus {

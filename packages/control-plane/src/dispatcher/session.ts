@@ -54,7 +54,8 @@ export class AgentSession {
    * role's session) was refused what (the secret's ARN, never a value).
    */
   private wire(a: Parameters<typeof agentAssignment>[2]): ReturnType<typeof agentAssignment> {
-    const w = agentAssignment(this.store, this.arn, a);
+    // Agents older than the typed spec do not set reads_task_spec: they get spec_json (one version).
+    const w = agentAssignment(this.store, this.arn, a, { typedSpec: this.call.request?.reads_task_spec === true });
     if (w.secrets_error && a.executionRoleArn !== undefined && w.secrets_error.includes('AccessDeniedException')) {
       this.log.warn({ audit: true, task: a.taskArn, executionRole: a.executionRoleArn, reason: w.secrets_error }, 'secret read refused to the task execution role');
     }

@@ -1,5 +1,5 @@
 import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type ArnContext, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
-import { toWireAssignment, withWireSecrets, type WireAssignment } from '@stevedore/proto';
+import { toWireAssignment, type WireAssignment, type WireAssignmentOptions } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { resolveEfsVolumes } from './efs-volumes';
 import { executionRoleDenial, executionRoleOf, type ExecutionRole } from './execution-role';
@@ -108,12 +108,11 @@ export function resolveTaskSecrets(store: Store, arn: ArnContext, a: TaskAssignm
  * host-access policy (the agent's second check), and, while the task should
  * run, its resolved secrets in their own fields.
  */
-export function agentAssignment(store: Store, arn: ArnContext, a: TaskAssignment): WireAssignment {
+export function agentAssignment(store: Store, arn: ArnContext, a: TaskAssignment, opts: WireAssignmentOptions = { typedSpec: true }): WireAssignment {
   const cluster = store.clusters.get(a.cluster);
   // FARGATE tasks never get the host, whatever the cluster allows its EC2 tasks.
   const efsVolumes = a.desiredStatus === 'RUNNING' ? resolveEfsVolumes(store, a) : undefined;
-  const w = toWireAssignment({ ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []), ...(efsVolumes ? { efsVolumes } : {}) });
-  if (a.desiredStatus !== 'RUNNING') return w;
-  const secrets = resolveTaskSecrets(store, arn, a);
-  return secrets ? withWireSecrets(w, secrets) : w;
+  const spec = { ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []), ...(efsVolumes ? { efsVolumes } : {}) };
+  const secrets = a.desiredStatus === 'RUNNING' ? resolveTaskSecrets(store, arn, a) : undefined;
+  return toWireAssignment(spec, opts, secrets);
 }

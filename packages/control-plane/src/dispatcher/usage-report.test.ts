@@ -31,7 +31,7 @@ function running(taskArn: string): WireTaskStatus {
   return {
     task_arn: taskArn,
     last_status: 'RUNNING',
-    containers: [{ name: 'c', status: 'RUNNING', runtime_id: 'r1', exit_code: null, reason: '', network_bindings: [], health_status: 'UNKNOWN' }],
+    containers: [{ name: 'c', status: 'RUNNING', runtime_id: 'r1', exit_code: undefined, reason: '', network_bindings: [], health_status: 'UNKNOWN' }],
     stop_code: '',
     stopped_reason: '',
     pull_started_at: 0,

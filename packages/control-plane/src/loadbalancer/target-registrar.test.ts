@@ -58,7 +58,7 @@ class PortAgent {
         name: c.name,
         status,
         runtime_id: 'x',
-        exit_code: status === 'STOPPED' ? 0 : null,
+        exit_code: status === 'STOPPED' ? 0 : undefined,
         reason: '',
         network_bindings: (c.portMappings ?? []).map((p) => ({ bind_ip: this.hostIp, container_port: p.containerPort!, host_port: this.nextPort++, protocol: 'tcp' })),
         health_status: 'UNKNOWN',

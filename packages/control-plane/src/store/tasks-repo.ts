@@ -1,4 +1,4 @@
-import type { DesiredStatus, HealthStatus, Task, TaskContainer, TaskStatus, TaskStopCode, ContainerStatus } from '@stevedore/core';
+import { TASK_TIMESTAMPS, type DesiredStatus, type HealthStatus, type Task, type TaskContainer, type TaskStatus, type TaskStopCode, type ContainerStatus, type TaskTimestamp } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
@@ -33,6 +33,7 @@ interface TaskRow {
   stopping_at: number | null;
   execution_stopped_at: number | null;
   stopped_at: number | null;
+  connectivity_at: number | null;
   seq: number;
   launch_type: string;
   launch_json: string | null;
@@ -74,6 +75,26 @@ interface ContainerRow {
 export interface StoredTask extends Task {
   /** Insertion order, the paging key of ListTasks. */
   seq: number;
+}
+
+/** core's TASK_TIMESTAMPS and their columns: the one place the store names them. */
+const TIMESTAMP_COLUMNS = {
+  createdAt: 'created_at',
+  connectivityAt: 'connectivity_at',
+  pullStartedAt: 'pull_started_at',
+  pullStoppedAt: 'pull_stopped_at',
+  startedAt: 'started_at',
+  stoppingAt: 'stopping_at',
+  executionStoppedAt: 'execution_stopped_at',
+  stoppedAt: 'stopped_at',
+} as const satisfies Record<TaskTimestamp, keyof TaskRow>;
+const TIMESTAMP_COLUMN_LIST = TASK_TIMESTAMPS.map((k) => TIMESTAMP_COLUMNS[k]).join(', ');
+const TIMESTAMP_PARAM_LIST = TASK_TIMESTAMPS.map((k) => `@${k}`).join(', ');
+
+function timestampParams(t: Task): Record<TaskTimestamp, number | null> {
+  const out = {} as Record<TaskTimestamp, number | null>;
+  for (const k of TASK_TIMESTAMPS) out[k] = t[k] ?? null;
+  return out;
 }
 
 function opt<T>(target: Record<string, unknown>, key: string, v: T | null): void {
@@ -267,12 +288,7 @@ export class TasksRepo {
       opt(o, 'startedBy', r.started_by);
       opt(o, 'stopCode', r.stop_code as TaskStopCode | null);
       opt(o, 'stoppedReason', r.stopped_reason);
-      opt(o, 'pullStartedAt', r.pull_started_at);
-      opt(o, 'pullStoppedAt', r.pull_stopped_at);
-      opt(o, 'startedAt', r.started_at);
-      opt(o, 'stoppingAt', r.stopping_at);
-      opt(o, 'executionStoppedAt', r.execution_stopped_at);
-      opt(o, 'stoppedAt', r.stopped_at);
+      for (const k of TASK_TIMESTAMPS) opt(o, k, r[TIMESTAMP_COLUMNS[k]]);
       return t;
     });
   }
@@ -441,11 +457,10 @@ export class TasksRepo {
       .sql(
         `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
            health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
-           overrides_json, tags_json, created_at, pull_started_at, pull_stopped_at, started_at, stopping_at, execution_stopped_at, stopped_at, seq,
-           launch_type, launch_json, provisioning_json)
+           overrides_json, tags_json, ${TIMESTAMP_COLUMN_LIST}, seq, launch_type, launch_json, provisioning_json)
          VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
-           @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, @createdAt, @pullStartedAt,
-           @pullStoppedAt, @startedAt, @stoppingAt, @executionStoppedAt, @stoppedAt, @seq, @launchType, @launchJson, @provisioningJson)`,
+           @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, ${TIMESTAMP_PARAM_LIST},
+           @seq, @launchType, @launchJson, @provisioningJson)`,
       )
       .run({
         id: t.id,
@@ -468,13 +483,7 @@ export class TasksRepo {
         stoppedReason: t.stoppedReason ?? null,
         overrides: JSON.stringify(t.overrides),
         tags: JSON.stringify(t.tags),
-        createdAt: t.createdAt,
-        pullStartedAt: t.pullStartedAt ?? null,
-        pullStoppedAt: t.pullStoppedAt ?? null,
-        startedAt: t.startedAt ?? null,
-        stoppingAt: t.stoppingAt ?? null,
-        executionStoppedAt: t.executionStoppedAt ?? null,
-        stoppedAt: t.stoppedAt ?? null,
+        ...timestampParams(t),
         seq: t.seq,
         launchType: t.launchType,
         launchJson: launchDetails(t),

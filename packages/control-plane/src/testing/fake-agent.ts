@@ -123,6 +123,7 @@ export class FakeAgent {
       attributes: [{ name: 'ecs.availability-zone', value: 'local-a' }],
       agent_version: 'test',
       docker_version: '20.10',
+      agent_hash: '',
       ...req,
     };
     const res = await unary<RegisterResponse>(this.client, 'Register', full);
@@ -137,10 +138,11 @@ export class FakeAgent {
     return md;
   }
 
-  openSession(): void {
+  /** readsTaskSpec false: an agent from before the typed TaskSpec (it gets spec_json). */
+  openSession(opts: { readsTaskSpec?: boolean } = {}): void {
     const md = new grpc.Metadata();
     md.set(METADATA_INSTANCE_ID, this.instanceId);
-    this.stream = this.client['Session']!({ instance_id: this.instanceId }, md) as grpc.ClientReadableStream<SessionMessage>;
+    this.stream = this.client['Session']!({ instance_id: this.instanceId, reads_task_spec: opts.readsTaskSpec ?? true }, md) as grpc.ClientReadableStream<SessionMessage>;
     this.stream.on('data', (m: SessionMessage) => {
       this.sessionId = m.session_id;
       this.messages.push(m);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { fromWireAssignment, METADATA_INSTANCE_ID, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
-import type { HealthStatus, TaskAssignment } from '@stevedore/core';
+import { fromWireAssignment, METADATA_INSTANCE_ID, toWireTaskStatus, type SessionMessage } from '@stevedore/proto';
+import type { HealthStatus, TaskAssignment, TaskReport, TaskStopCode } from '@stevedore/core';
 import { FakeAgent } from './harness';
 
 /**
@@ -34,7 +34,7 @@ interface Run {
   assignment: TaskAssignment;
   status: 'PENDING' | 'RUNNING' | 'STOPPED';
   health: HealthStatus;
-  stopCode?: string;
+  stopCode?: TaskStopCode;
   exitCode?: number;
   startedAt?: number;
   timers: NodeJS.Timeout[];
@@ -154,26 +154,25 @@ export class ScriptedAgent {
     if (this.closed) return;
     const now = Date.now();
     const stopped = run.status === 'STOPPED';
-    const u: WireTaskStatus = {
-      task_arn: run.assignment.taskArn,
-      last_status: run.status,
+    const r: TaskReport = {
+      taskArn: run.assignment.taskArn,
+      lastStatus: run.status,
       containers: run.assignment.containers.map((c) => ({
         name: c.name,
         status: run.status === 'PENDING' ? 'NONE' : run.status,
-        runtime_id: `scripted-${c.name}`,
-        exit_code: stopped ? (run.exitCode ?? 0) : null,
-        reason: '',
-        network_bindings: [],
-        health_status: c.healthCheck ? run.health : 'UNKNOWN',
+        runtimeId: `scripted-${c.name}`,
+        ...(stopped ? { exitCode: run.exitCode ?? 0 } : {}),
+        networkBindings: [],
+        healthStatus: c.healthCheck ? run.health : 'UNKNOWN',
       })),
-      stop_code: run.stopCode ?? '',
-      stopped_reason: run.stopCode === 'EssentialContainerExited' ? 'Essential container in task exited' : '',
-      pull_started_at: now,
-      pull_stopped_at: now,
-      started_at: run.startedAt ?? 0,
-      execution_stopped_at: stopped ? now : 0,
-      stopped_at: stopped ? now : 0,
+      pullStartedAt: now,
+      pullStoppedAt: now,
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+      ...(stopped ? { executionStoppedAt: now, stoppedAt: now } : {}),
     };
+    if (run.stopCode) r.stopCode = run.stopCode;
+    if (run.stopCode === 'EssentialContainerExited') r.stoppedReason = 'Essential container in task exited';
+    const u = toWireTaskStatus(r);
     this.fake.update([u]).catch(() => undefined);
   }
 

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { fromWireAssignment, METADATA_INSTANCE_ID, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
+import { fromWireAssignment, METADATA_INSTANCE_ID, toWireTaskStatus, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
+import type { TaskReport, TaskStopCode } from '@stevedore/core';
 import { FakeAgent } from './harness';
 
 export interface SimAgentOptions {
@@ -70,7 +71,7 @@ export class SimAgent {
     this.alive = true;
     const md = new grpc.Metadata();
     md.set(METADATA_INSTANCE_ID, this.fake.instanceId);
-    const stream = this.fake.client['Session']!({ instance_id: this.fake.instanceId }, md) as grpc.ClientReadableStream<SessionMessage>;
+    const stream = this.fake.client['Session']!({ instance_id: this.fake.instanceId, reads_task_spec: true }, md) as grpc.ClientReadableStream<SessionMessage>;
     this.stream = stream;
     stream.on('data', (m: SessionMessage) => this.onMessage(m));
     stream.on('error', () => undefined);
@@ -192,26 +193,18 @@ export class SimAgent {
   }
 }
 
-function report(arn: string, containers: string[], status: 'RUNNING' | 'STOPPED', now: number, o: { stopCode?: string; exitCode?: number | null; started?: boolean } = {}): WireTaskStatus {
-  const started = o.started ?? true;
-  return {
-    task_arn: arn,
-    last_status: status,
-    containers: containers.map((name) => ({
-      name,
-      status,
-      runtime_id: `sim-${name}`,
-      exit_code: status === 'STOPPED' ? (o.exitCode ?? 0) : null,
-      reason: '',
-      network_bindings: [],
-      health_status: 'UNKNOWN',
-    })),
-    stop_code: o.stopCode ?? '',
-    stopped_reason: o.stopCode === 'EssentialContainerExited' ? 'Essential container in task exited' : '',
-    pull_started_at: now,
-    pull_stopped_at: now,
-    started_at: started ? now : 0,
-    execution_stopped_at: status === 'STOPPED' ? now : 0,
-    stopped_at: status === 'STOPPED' ? now : 0,
+function report(arn: string, containers: string[], status: 'RUNNING' | 'STOPPED', now: number, o: { stopCode?: TaskStopCode; exitCode?: number | null; started?: boolean } = {}): WireTaskStatus {
+  const stopped = status === 'STOPPED';
+  const r: TaskReport = {
+    taskArn: arn,
+    lastStatus: status,
+    containers: containers.map((name) => ({ name, status, runtimeId: `sim-${name}`, ...(stopped ? { exitCode: o.exitCode ?? 0 } : {}), networkBindings: [], healthStatus: 'UNKNOWN' })),
+    pullStartedAt: now,
+    pullStoppedAt: now,
+    ...(o.started ?? true ? { startedAt: now } : {}),
+    ...(stopped ? { executionStoppedAt: now, stoppedAt: now } : {}),
   };
+  if (o.stopCode) r.stopCode = o.stopCode;
+  if (o.stopCode === 'EssentialContainerExited') r.stoppedReason = 'Essential container in task exited';
+  return toWireTaskStatus(r);
 }

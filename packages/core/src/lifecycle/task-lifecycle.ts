@@ -1,5 +1,5 @@
 import type { TaskReport } from '../model/assignment';
-import { deriveTaskHealth, type Task, type TaskContainer } from '../model/task';
+import { deriveTaskHealth, REPORTED_TASK_TIMESTAMPS, type Task, type TaskContainer } from '../model/task';
 import { canTransitionContainer } from '../status/container-status';
 import { transitionTask, type TaskStopCode, type Transition, type TaskStatus } from '../status/task-status';
 
@@ -78,8 +78,6 @@ export interface ReportResult<T extends Task> {
   transition?: Transition<TaskStatus>;
 }
 
-const TIMESTAMPS = ['pullStartedAt', 'pullStoppedAt', 'startedAt', 'executionStoppedAt', 'stoppedAt'] as const;
-
 /**
  * Applies an agent report. Statuses only move forward, so a duplicate or
  * late report changes nothing; exit codes, bindings and health are facts the
@@ -104,12 +102,17 @@ export function applyTaskReport<T extends Task>(task: T, report: TaskReport, now
     changed = mergeContainer(c, cr) || changed;
   }
 
-  for (const key of TIMESTAMPS) {
+  for (const key of REPORTED_TASK_TIMESTAMPS) {
     const v = report[key];
     if (v !== undefined && v > 0 && next[key] === undefined) {
       next[key] = v;
       changed = true;
     }
+  }
+  // The agent holds the task: its first report says so (ECS connectivityAt).
+  if (next.connectivityAt === undefined) {
+    next.connectivityAt = now;
+    changed = true;
   }
   if (next.lastStatus === 'STOPPED' && next.stoppedAt === undefined) {
     next.stoppedAt = now;

@@ -2,7 +2,7 @@ import type { ContainerStatus, HealthStatus } from '../status/container-status';
 import type { DesiredStatus, TaskStatus, TaskStopCode } from '../status/task-status';
 import type { ContainerDefinition, NetworkMode, Tag, Volume } from './task-definition';
 import type { HostAccess } from './host-access';
-import type { NetworkBinding } from './task';
+import type { NetworkBinding, ReportedTaskTimestamp } from './task';
 
 /**
  * Everything an agent needs to run one task, self-contained: the control plane
@@ -99,15 +99,10 @@ export interface ContainerReport {
 }
 
 /** A task state report, agent -> control plane. Idempotent: resending is harmless. */
-export interface TaskReport {
+export interface TaskReport extends Partial<Record<ReportedTaskTimestamp, number>> {
   taskArn: string;
   lastStatus: TaskStatus;
   containers: ContainerReport[];
   stopCode?: TaskStopCode;
   stoppedReason?: string;
-  pullStartedAt?: number;
-  pullStoppedAt?: number;
-  startedAt?: number;
-  executionStoppedAt?: number;
-  stoppedAt?: number;
 }

@@ -81,7 +81,8 @@ export interface TaskProvisioning {
   placementStrategy: PlacementStrategy[];
 }
 
-export interface Task {
+/** Everything of a task but its timestamps (TaskTimestamps). */
+export interface TaskFields {
   id: string;
   clusterName: string;
   taskDefinitionArn: string;
@@ -118,15 +119,30 @@ export interface Task {
   /** FARGATE tasks: the definition's ephemeralStorage, 20 GiB by default (enforced where the host's storage driver allows a size: docs/design/fargate.md). */
   ephemeralStorage?: { sizeInGiB: number };
   clientToken?: string;
-  createdAt: number;
-  pullStartedAt?: number;
-  pullStoppedAt?: number;
-  startedAt?: number;
-  stoppingAt?: number;
-  executionStoppedAt?: number;
-  stoppedAt?: number;
   containers: TaskContainer[];
 }
+
+/**
+ * The task's timestamps (epoch ms), ECS's names in lifecycle order: the one
+ * list the store's columns, the API's view, the agent's report and the wire
+ * walk, instead of each naming them by hand.
+ * - createdAt: RunTask/StartTask/the scheduler created it (always set).
+ * - connectivityAt: the control plane first applied a report of its agent
+ *   about it, i.e. the agent holds the assignment (ECS: when it last went
+ *   CONNECTED; Stevedore tasks never move, so the first time is the time).
+ * - stoppingAt: the control plane decided to stop it.
+ * - the others: observed by the agent on its host (REPORTED_TASK_TIMESTAMPS).
+ */
+export const TASK_TIMESTAMPS = ['createdAt', 'connectivityAt', 'pullStartedAt', 'pullStoppedAt', 'startedAt', 'stoppingAt', 'executionStoppedAt', 'stoppedAt'] as const;
+export type TaskTimestamp = (typeof TASK_TIMESTAMPS)[number];
+
+/** The timestamps the agent observes and reports (TaskReport, wire TaskStatus); set once, first report wins. */
+export const REPORTED_TASK_TIMESTAMPS = ['pullStartedAt', 'pullStoppedAt', 'startedAt', 'executionStoppedAt', 'stoppedAt'] as const;
+export type ReportedTaskTimestamp = (typeof REPORTED_TASK_TIMESTAMPS)[number];
+
+export type TaskTimestamps = { createdAt: number } & { [K in Exclude<TaskTimestamp, 'createdAt'>]?: number };
+
+export interface Task extends TaskTimestamps, TaskFields {}
 
 /** ECS rule: only essential containers with a health check decide task health. */
 export function deriveTaskHealth(containers: Pick<TaskContainer, 'essential' | 'hasHealthCheck' | 'healthStatus'>[]): HealthStatus {

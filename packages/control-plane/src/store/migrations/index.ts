@@ -20,8 +20,9 @@ import { roleBoundaries } from './026-role-boundaries';
 import { provisioningTasks } from './025-provisioning-tasks';
 import { leaderLease } from './029-leader-lease';
 import { schedules } from './032-schedules';
+import { taskConnectivityAt } from './039-task-connectivity-at';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt];
