@@ -6,11 +6,13 @@ import Docker from 'dockerode';
 import type { HostGroup, HostGroupHost, LocalProvisioner as LocalSpec } from '@stevedore/core';
 import { hostAttributes, keepTail, ProvisionError, type CreateResult, type JoinInstructions, type Provisioner } from './provisioner';
 
-/** The agent's bin: --local-agent-bin / STEVEDORE_AGENT_BIN, else the sibling package of this checkout, else on PATH. */
+/** The agent's bin: --local-agent-bin / STEVEDORE_AGENT_BIN, else the sibling package of this checkout or of a release (lib/agent/ beside lib/control-plane/), else on PATH. */
 export function defaultAgentBin(): string {
   if (process.env.STEVEDORE_AGENT_BIN) return process.env.STEVEDORE_AGENT_BIN;
-  const sibling = path.resolve(__dirname, '../../../agent/dist/main.js');
-  return existsSync(sibling) ? sibling : 'stevedore-agent';
+  for (const sibling of [path.resolve(__dirname, '../../../agent/dist/main.js'), path.resolve(__dirname, '../agent/main.js')]) {
+    if (existsSync(sibling)) return sibling;
+  }
+  return 'stevedore-agent';
 }
 
 /** Node flags the agent's own bin uses (packages/agent/src/node-flags.ts, which checks this copy). */
