@@ -127,11 +127,11 @@ describe('networkConfiguration', () => {
     assert.match(rejection(() => readNetworkConfiguration(cfg, 'bridge')).message, /^Network Configuration is not valid for the given networkMode/);
     assert.equal(readNetworkConfiguration(undefined, 'bridge'), undefined);
   });
-  it('checks the shape: subnets given, at most 5 security groups, known members', () => {
+  it('checks the shape of known members (subnets given, at most 5 security groups) and ignores unknown ones', () => {
     assert.equal(rejection(() => readNetworkConfiguration({ awsvpcConfiguration: { subnets: [] } }, 'awsvpc')).field, 'networkConfiguration.awsvpcConfiguration.subnets');
     assert.equal(rejection(() => readNetworkConfiguration({ awsvpcConfiguration: { subnets: ['s'], securityGroups: ['1', '2', '3', '4', '5', '6'] } }, 'awsvpc')).field, 'networkConfiguration.awsvpcConfiguration.securityGroups');
     assert.equal(rejection(() => readNetworkConfiguration({ awsvpcConfiguration: { subnets: ['s'], assignPublicIp: 'YES' } }, 'awsvpc')).field, 'networkConfiguration.awsvpcConfiguration.assignPublicIp');
-    assert.match(rejection(() => readNetworkConfiguration({ awsvpcConfiguration: { subnet: ['s'] } }, 'awsvpc')).message, /unknown parameter 'subnet'/);
+    assert.deepEqual(readNetworkConfiguration({ awsvpcConfiguration: { subnets: ['s'], newField: 1 }, other: {} }, 'awsvpc'), readNetworkConfiguration({ awsvpcConfiguration: { subnets: ['s'] } }, 'awsvpc'));
   });
 });
 

@@ -69,13 +69,13 @@ export function readNetworkConfiguration(raw: unknown, networkMode: string): Aws
     if (networkMode === 'awsvpc') throw new InvalidParameterException("Network Configuration must be provided when networkMode 'awsvpc' is specified.", 'networkConfiguration');
     return undefined;
   }
-  const r = ObjectReader.of(raw, 'networkConfiguration', 'NetworkConfiguration', ['awsvpcConfiguration']);
+  const r = ObjectReader.of(raw, 'networkConfiguration', 'NetworkConfiguration');
   if (networkMode !== 'awsvpc') {
     throw new InvalidParameterException(`Network Configuration is not valid for the given networkMode of this task definition ('${networkMode}'); it applies to awsvpc only.`, 'networkConfiguration');
   }
   const v = r.value('awsvpcConfiguration');
   if (v === undefined) throw new InvalidParameterException('networkConfiguration.awsvpcConfiguration is required.', 'networkConfiguration.awsvpcConfiguration');
-  const a = ObjectReader.of(v, 'networkConfiguration.awsvpcConfiguration', 'AwsVpcConfiguration', ['subnets', 'securityGroups', 'assignPublicIp']);
+  const a = ObjectReader.of(v, 'networkConfiguration.awsvpcConfiguration', 'AwsVpcConfiguration');
   const subnets = checkList(a.value('subnets') ?? [], a.at('subnets'), { maxItems: 16 }).map((s, i) => checkString(s, `${a.at('subnets')}[${i}]`, { maxLength: 255 }));
   if (subnets.length === 0) throw new InvalidParameterException('subnets can not be empty.', a.at('subnets'));
   const securityGroups = checkList(a.value('securityGroups') ?? [], a.at('securityGroups'), { maxItems: 5 }).map((s, i) => checkString(s, `${a.at('securityGroups')}[${i}]`, { maxLength: 255 }));

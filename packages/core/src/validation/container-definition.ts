@@ -34,18 +34,13 @@ export const CONTAINER_DEFINITION_KEYS = [
 /** Container cpu is CPU shares: ECS caps a single container at 10 vCPU. */
 export const CONTAINER_CPU_MAX = 10240;
 
-const RESPONSE_ONLY_HINTS: Record<string, string> = {
-  containerArn: 'belongs to a running task (DescribeTasks), not to a container definition.',
-  networkBindings: 'belongs to a running task (DescribeTasks); declare portMappings instead.',
-};
-
 /**
  * One container definition: shape, types and per-field ranges, with ECS's
  * container-level defaults filled in. Rules that need the whole task (network
  * mode, other containers, volumes) live in rules.ts and dependencies.ts.
  */
 export function readContainerDefinition(raw: unknown, field: string): ContainerDefinition {
-  const r = ObjectReader.of(raw, field, 'ContainerDefinition', CONTAINER_DEFINITION_KEYS, RESPONSE_ONLY_HINTS);
+  const r = ObjectReader.of(raw, field, 'ContainerDefinition');
   const name = r.requiredString('name', NAME_RULE);
   const image = r.string('image');
   if (image === undefined || image.trim() === '') {
@@ -58,7 +53,7 @@ export function readContainerDefinition(raw: unknown, field: string): ContainerD
     name,
     image,
     repositoryCredentials: r.object('repositoryCredentials', (v, f) => {
-      const c = ObjectReader.of(v, f, 'RepositoryCredentials', ['credentialsParameter']);
+      const c = ObjectReader.of(v, f, 'RepositoryCredentials');
       return { credentialsParameter: c.requiredString('credentialsParameter', { minLength: 1 }) };
     }),
     ...resources,

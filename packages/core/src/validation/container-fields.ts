@@ -59,7 +59,7 @@ const PORT_RANGE = /^(\d{1,5})-(\d{1,5})$/;
 const PORT_NAME_RULE = { pattern: /^[a-z0-9_][a-z0-9_-]{0,63}$/, patternText: 'use up to 64 lowercase letters, digits, underscores and hyphens, not starting with a hyphen' };
 
 export function readPortMapping(raw: unknown, field: string): PortMapping {
-  const r = ObjectReader.of(raw, field, 'PortMapping', ['containerPort', 'hostPort', 'protocol', 'name', 'appProtocol', 'containerPortRange']);
+  const r = ObjectReader.of(raw, field, 'PortMapping');
   const containerPort = r.int('containerPort', { min: 1, max: 65535 });
   const hostPort = r.int('hostPort', { min: 0, max: 65535 });
   const containerPortRange = r.string('containerPortRange');
@@ -86,7 +86,7 @@ export function readPortMapping(raw: unknown, field: string): PortMapping {
 }
 
 export function readHealthCheck(raw: unknown, field: string): HealthCheck {
-  const r = ObjectReader.of(raw, field, 'HealthCheck', ['command', 'interval', 'timeout', 'retries', 'startPeriod']);
+  const r = ObjectReader.of(raw, field, 'HealthCheck');
   if (!r.has('command')) throw invalidParameter(r.at('command'), "'command' is required.");
   return compact({
     command: r.stringList('command', { minItems: 1 })!,
@@ -99,17 +99,17 @@ export function readHealthCheck(raw: unknown, field: string): HealthCheck {
 }
 
 export function readKeyValue(raw: unknown, field: string): KeyValuePair {
-  const r = ObjectReader.of(raw, field, 'KeyValuePair', ['name', 'value']);
+  const r = ObjectReader.of(raw, field, 'KeyValuePair');
   return compact({ name: r.requiredString('name', { minLength: 1 }), value: r.string('value') });
 }
 
 export function readSecret(raw: unknown, field: string): Secret {
-  const r = ObjectReader.of(raw, field, 'Secret', ['name', 'valueFrom']);
+  const r = ObjectReader.of(raw, field, 'Secret');
   return { name: r.requiredString('name', { minLength: 1 }), valueFrom: r.requiredString('valueFrom', { minLength: 1 }) };
 }
 
 export function readMountPoint(raw: unknown, field: string): MountPoint {
-  const r = ObjectReader.of(raw, field, 'MountPoint', ['sourceVolume', 'containerPath', 'readOnly']);
+  const r = ObjectReader.of(raw, field, 'MountPoint');
   return {
     sourceVolume: r.requiredString('sourceVolume', { minLength: 1 }),
     containerPath: r.requiredString('containerPath', { minLength: 1 }),
@@ -118,12 +118,12 @@ export function readMountPoint(raw: unknown, field: string): MountPoint {
 }
 
 export function readVolumeFrom(raw: unknown, field: string): VolumeFrom {
-  const r = ObjectReader.of(raw, field, 'VolumeFrom', ['sourceContainer', 'readOnly']);
+  const r = ObjectReader.of(raw, field, 'VolumeFrom');
   return { sourceContainer: r.requiredString('sourceContainer', { minLength: 1 }), readOnly: r.bool('readOnly') ?? false };
 }
 
 export function readDependency(raw: unknown, field: string): ContainerDependency {
-  const r = ObjectReader.of(raw, field, 'ContainerDependency', ['containerName', 'condition']);
+  const r = ObjectReader.of(raw, field, 'ContainerDependency');
   return {
     containerName: r.requiredString('containerName', { minLength: 1 }),
     condition: r.requiredEnum('condition', ['START', 'COMPLETE', 'SUCCESS', 'HEALTHY'] as const),
@@ -131,12 +131,12 @@ export function readDependency(raw: unknown, field: string): ContainerDependency
 }
 
 export function readHostEntry(raw: unknown, field: string): HostEntry {
-  const r = ObjectReader.of(raw, field, 'HostEntry', ['hostname', 'ipAddress']);
+  const r = ObjectReader.of(raw, field, 'HostEntry');
   return { hostname: r.requiredString('hostname', { minLength: 1 }), ipAddress: r.requiredString('ipAddress', { minLength: 1 }) };
 }
 
 export function readUlimit(raw: unknown, field: string): Ulimit {
-  const r = ObjectReader.of(raw, field, 'Ulimit', ['name', 'softLimit', 'hardLimit']);
+  const r = ObjectReader.of(raw, field, 'Ulimit');
   return {
     name: r.requiredEnum('name', ULIMIT_NAMES),
     softLimit: r.requiredInt('softLimit'),
@@ -145,7 +145,7 @@ export function readUlimit(raw: unknown, field: string): Ulimit {
 }
 
 export function readLogConfiguration(raw: unknown, field: string): LogConfiguration {
-  const r = ObjectReader.of(raw, field, 'LogConfiguration', ['logDriver', 'options', 'secretOptions']);
+  const r = ObjectReader.of(raw, field, 'LogConfiguration');
   return compact({
     logDriver: r.requiredEnum('logDriver', LOG_DRIVERS),
     options: r.stringMap('options'),
@@ -154,12 +154,10 @@ export function readLogConfiguration(raw: unknown, field: string): LogConfigurat
 }
 
 export function readLinuxParameters(raw: unknown, field: string): LinuxParameters {
-  const r = ObjectReader.of(raw, field, 'LinuxParameters', [
-    'capabilities', 'devices', 'initProcessEnabled', 'sharedMemorySize', 'tmpfs', 'maxSwap', 'swappiness',
-  ]);
+  const r = ObjectReader.of(raw, field, 'LinuxParameters');
   return compact({
     capabilities: r.object('capabilities', (v, f) => {
-      const c = ObjectReader.of(v, f, 'KernelCapabilities', ['add', 'drop']);
+      const c = ObjectReader.of(v, f, 'KernelCapabilities');
       const caps = (key: string) => c.list(key, (item, itemField) => {
         if (typeof item === 'string' && (LINUX_CAPABILITIES as readonly string[]).includes(item)) return item;
         throw invalidParameter(itemField, `${JSON.stringify(item)} is not a Linux capability ECS accepts (for example 'NET_ADMIN' or 'SYS_PTRACE', without the CAP_ prefix).`);
@@ -167,7 +165,7 @@ export function readLinuxParameters(raw: unknown, field: string): LinuxParameter
       return compact({ add: caps('add'), drop: caps('drop') });
     }),
     devices: r.list('devices', (v, f) => {
-      const d = ObjectReader.of(v, f, 'Device', ['hostPath', 'containerPath', 'permissions']);
+      const d = ObjectReader.of(v, f, 'Device');
       return compact({
         hostPath: d.requiredString('hostPath', { minLength: 1 }),
         containerPath: d.string('containerPath'),
@@ -180,7 +178,7 @@ export function readLinuxParameters(raw: unknown, field: string): LinuxParameter
     initProcessEnabled: r.bool('initProcessEnabled'),
     sharedMemorySize: r.int('sharedMemorySize', { min: 1, unit: 'MiB' }),
     tmpfs: r.list('tmpfs', (v, f) => {
-      const t = ObjectReader.of(v, f, 'Tmpfs', ['containerPath', 'size', 'mountOptions']);
+      const t = ObjectReader.of(v, f, 'Tmpfs');
       return compact({
         containerPath: t.requiredString('containerPath', { minLength: 1 }),
         size: t.requiredInt('size', { min: 1, unit: 'MiB' }),
@@ -193,7 +191,7 @@ export function readLinuxParameters(raw: unknown, field: string): LinuxParameter
 }
 
 export function readRestartPolicy(raw: unknown, field: string): NonNullable<ContainerDefinition['restartPolicy']> {
-  const r = ObjectReader.of(raw, field, 'ContainerRestartPolicy', ['enabled', 'ignoredExitCodes', 'restartAttemptPeriod']);
+  const r = ObjectReader.of(raw, field, 'ContainerRestartPolicy');
   return compact({
     enabled: r.requiredBool('enabled'),
     ignoredExitCodes: r.list('ignoredExitCodes', (v, f) => checkExitCode(v, f), { maxItems: 50 }),
@@ -208,7 +206,7 @@ function checkExitCode(value: unknown, field: string): number {
 }
 
 export function readResourceRequirement(raw: unknown, field: string): NonNullable<ContainerDefinition['resourceRequirements']>[number] {
-  const r = ObjectReader.of(raw, field, 'ResourceRequirement', ['value', 'type']);
+  const r = ObjectReader.of(raw, field, 'ResourceRequirement');
   const type = r.requiredEnum('type', ['GPU', 'InferenceAccelerator'] as const);
   const value = r.requiredString('value', { minLength: 1 });
   if (type === 'GPU' && !/^[1-9]\d*$/.test(value)) {
@@ -218,17 +216,17 @@ export function readResourceRequirement(raw: unknown, field: string): NonNullabl
 }
 
 export function readFirelensConfiguration(raw: unknown, field: string): NonNullable<ContainerDefinition['firelensConfiguration']> {
-  const r = ObjectReader.of(raw, field, 'FirelensConfiguration', ['type', 'options']);
+  const r = ObjectReader.of(raw, field, 'FirelensConfiguration');
   return compact({ type: r.requiredEnum('type', ['fluentd', 'fluentbit'] as const), options: r.stringMap('options') });
 }
 
 export function readEnvironmentFile(raw: unknown, field: string): { value: string; type: string } {
-  const r = ObjectReader.of(raw, field, 'EnvironmentFile', ['value', 'type']);
+  const r = ObjectReader.of(raw, field, 'EnvironmentFile');
   return { value: r.requiredString('value', { minLength: 1 }), type: r.requiredEnum('type', ['s3'] as const) };
 }
 
 export function readSystemControl(raw: unknown, field: string): { namespace?: string; value?: string } {
-  const r = ObjectReader.of(raw, field, 'SystemControl', ['namespace', 'value']);
+  const r = ObjectReader.of(raw, field, 'SystemControl');
   const namespace = r.string('namespace');
   // Docker hands the name to runc as a /proc/sys path: a slash or '..' could point it at any kernel parameter.
   if (namespace !== undefined && !isSystemControlName(namespace)) {

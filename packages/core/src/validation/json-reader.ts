@@ -58,27 +58,6 @@ export function compact<T extends object>(value: T): T {
   return out as T;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-function suggestion(key: string, known: readonly string[]): string {
-  const lower = key.toLowerCase();
-  const best = known
-    .map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best.k}'?)` : '';
-}
 
 export interface StringRule {
   minLength?: number;
@@ -146,9 +125,11 @@ export function checkList(value: unknown, field: string, rule: ListRule = {}): u
 }
 
 /**
- * One JSON object of a known API shape. Construction rejects members the API
- * model does not have: the AWS SDKs refuse unknown members, and silently
- * dropping a misspelt `memoryReservaton` would run something else than asked.
+ * One JSON object of a known API shape. Members the shape does not have are
+ * ignored, as AWS's services ignore them: a newer SDK or Terraform provider
+ * that sends a field this server does not know yet keeps working (the AWS
+ * SDKs and CLI check member names on the client side). Known members are
+ * checked strictly by the readers below.
  */
 export class ObjectReader {
   private constructor(
@@ -156,16 +137,8 @@ export class ObjectReader {
     readonly path: string,
   ) {}
 
-  static of(value: unknown, path: string, shape: string, keys: readonly string[], hints: Record<string, string> = {}): ObjectReader {
+  static of(value: unknown, path: string, shape: string): ObjectReader {
     if (!isPlainObject(value)) throw invalidParameter(path, `expected ${shape} object, got ${describeJson(value)}.`);
-    for (const key of Object.keys(value)) {
-      if (keys.includes(key)) continue;
-      const field = childPath(path, key);
-      // Own keys only: a member named `constructor` or `toString` is unknown, not a hint.
-      const hint = Object.hasOwn(hints, key) ? hints[key] : undefined;
-      if (hint !== undefined) throw invalidParameter(field, `'${key}' ${hint}`);
-      throw invalidParameter(field, `unknown parameter '${key}' in ${shape}${suggestion(key, keys)}.`);
-    }
     return new ObjectReader(value, path);
   }
 

@@ -28,11 +28,9 @@ export interface TaskOverrideInput extends TaskOverride {
 /** ECS limits the serialized overrides, not each part. */
 export const MAX_OVERRIDES_LENGTH = 8192;
 
-const TASK_OVERRIDE_KEYS = ['containerOverrides', 'cpu', 'memory', 'taskRoleArn', 'executionRoleArn', 'ephemeralStorage', 'inferenceAcceleratorOverrides'] as const;
-const CONTAINER_OVERRIDE_KEYS = ['name', 'command', 'environment', 'environmentFiles', 'cpu', 'memory', 'memoryReservation', 'resourceRequirements'] as const;
 
 function readContainerOverride(raw: unknown, field: string, td: TaskDefinitionInput): ContainerOverrideInput {
-  const r = ObjectReader.of(raw, field, 'ContainerOverride', CONTAINER_OVERRIDE_KEYS);
+  const r = ObjectReader.of(raw, field, 'ContainerOverride');
   const name = r.requiredString('name', { minLength: 1 });
   if (!td.containerDefinitions.some((c) => c.name === name)) {
     throw new InvalidParameterException(`Override for container named ${name} is not a container in the TaskDefinition. (${r.at('name')})`, r.at('name'));
@@ -59,7 +57,7 @@ export function validateOverrides(raw: unknown, td: TaskDefinitionInput, field =
   if (length > MAX_OVERRIDES_LENGTH) {
     throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH} (${field} is ${length} characters of JSON).`, field);
   }
-  const r = ObjectReader.of(raw, field, 'TaskOverride', TASK_OVERRIDE_KEYS);
+  const r = ObjectReader.of(raw, field, 'TaskOverride');
   const containerOverrides = r.list('containerOverrides', (v, f) => readContainerOverride(v, f, td));
   const seen = new Map<string, string>();
   containerOverrides?.forEach((o, k) => {
@@ -77,11 +75,11 @@ export function validateOverrides(raw: unknown, td: TaskDefinitionInput, field =
     taskRoleArn: r.string('taskRoleArn', { minLength: 1 }),
     executionRoleArn: r.string('executionRoleArn', { minLength: 1 }),
     ephemeralStorage: r.object('ephemeralStorage', (v, f) => {
-      const e = ObjectReader.of(v, f, 'EphemeralStorage', ['sizeInGiB']);
+      const e = ObjectReader.of(v, f, 'EphemeralStorage');
       return { sizeInGiB: e.requiredInt('sizeInGiB', { min: 21, max: 200, unit: 'GiB' }) };
     }),
     inferenceAcceleratorOverrides: r.list('inferenceAcceleratorOverrides', (v, f) => {
-      const a = ObjectReader.of(v, f, 'InferenceAcceleratorOverride', ['deviceName', 'deviceType']);
+      const a = ObjectReader.of(v, f, 'InferenceAcceleratorOverride');
       return compact({ deviceName: a.string('deviceName'), deviceType: a.string('deviceType') });
     }),
   });

@@ -5,7 +5,7 @@ import { readContainerDefinition } from './container-definition';
 import { NAME_RULE } from './container-fields';
 import { checkDependsOn } from './dependencies';
 import { ALL_HOST_ACCESS, hostAccessViolations } from './host-access';
-import { ObjectReader, checkEnum, compact, describeJson, isPlainObject } from './json-reader';
+import { ObjectReader, checkEnum, compact, describeJson, invalidParameter, isPlainObject } from './json-reader';
 import {
   checkAwsvpcContainerSettings,
   checkContainerNames,
@@ -35,18 +35,6 @@ export const REGISTER_TASK_DEFINITION_KEYS = [
 export const MAX_CONTAINERS_PER_TASK_DEFINITION = 10;
 
 /**
- * People often feed `describe-task-definition` output back into registration;
- * say precisely which members to strip instead of a bare "unknown parameter".
- */
-const RESPONSE_ONLY = 'is a read-only member of DescribeTaskDefinition output; remove it before registering.';
-const RESPONSE_ONLY_HINTS: Record<string, string> = {
-  ...Object.fromEntries(
-    ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'].map((k) => [k, RESPONSE_ONLY]),
-  ),
-  taskDefinition: 'wraps DescribeTaskDefinition output; register the object inside it, without its read-only members.',
-};
-
-/**
  * Validates a raw RegisterTaskDefinition request and returns it normalized:
  * every member the user sent, in ECS's units, with ECS's defaults filled in
  * (essential, networkMode, protocol, host ports in host/awsvpc mode, health
@@ -58,7 +46,11 @@ export function validateRegisterTaskDefinition(body: unknown): TaskDefinitionInp
   if (!isPlainObject(body)) {
     throw new InvalidParameterException(`The RegisterTaskDefinition request must be a JSON object, got ${describeJson(body)}.`);
   }
-  const r = ObjectReader.of(body, '', 'RegisterTaskDefinition request', REGISTER_TASK_DEFINITION_KEYS, RESPONSE_ONLY_HINTS);
+  const r = ObjectReader.of(body, '', 'RegisterTaskDefinition request');
+  // People feed `describe-task-definition` output back in: its wrapper is the one unknown member worth naming.
+  if (!r.has('family') && isPlainObject(body.taskDefinition)) {
+    throw invalidParameter('taskDefinition', "'taskDefinition' wraps DescribeTaskDefinition output; register the object inside it.");
+  }
   const family = r.requiredString('family', NAME_RULE);
   const containerDefinitions = r.requiredList('containerDefinitions', readContainerDefinition, { minItems: 1, maxItems: MAX_CONTAINERS_PER_TASK_DEFINITION });
   const volumes = r.list('volumes', readVolume);

@@ -32,7 +32,7 @@ export const OPERATING_SYSTEM_FAMILIES = [
 export function readTags(raw: unknown, field: string): Tag[] {
   const tags = checkList(raw, field, { maxItems: MAX_TAGS }).map((item, i) => {
     const itemField = childPath(field, i);
-    const t = ObjectReader.of(item, itemField, 'Tag', ['key', 'value']);
+    const t = ObjectReader.of(item, itemField, 'Tag');
     const key = t.requiredString('key', { minLength: 1, maxLength: 128, pattern: TAG_CHARS, patternText: TAG_CHARS_TEXT });
     if (key.toLowerCase().startsWith('aws:')) {
       throw ecsRejection(t.at('key'), "Tag keys beginning with 'aws:' are reserved for AWS use.", `choose another key than ${JSON.stringify(key)}`);
@@ -51,7 +51,7 @@ export function readTags(raw: unknown, field: string): Tag[] {
 }
 
 function readPlacementConstraint(raw: unknown, field: string): TaskDefinitionPlacementConstraint {
-  const r = ObjectReader.of(raw, field, 'TaskDefinitionPlacementConstraint', ['type', 'expression']);
+  const r = ObjectReader.of(raw, field, 'TaskDefinitionPlacementConstraint');
   const type = r.requiredEnum('type', ['memberOf', 'distinctInstance'] as const);
   if (type === 'distinctInstance') {
     // Spreading one task per instance only makes sense for a group of tasks, so ECS only takes it at run time.
@@ -83,7 +83,7 @@ export function readTaskLevelFields(r: ObjectReader): TaskLevelFields {
     pidMode: r.enumOf('pidMode', ['host', 'task'] as const),
     ipcMode: r.enumOf('ipcMode', ['host', 'task', 'none'] as const),
     proxyConfiguration: r.object('proxyConfiguration', (v, f) => {
-      const p = ObjectReader.of(v, f, 'ProxyConfiguration', ['type', 'containerName', 'properties']);
+      const p = ObjectReader.of(v, f, 'ProxyConfiguration');
       return compact({
         // APPMESH is the only proxy type ECS has.
         type: p.enumOf('type', ['APPMESH'] as const) ?? 'APPMESH',
@@ -92,15 +92,15 @@ export function readTaskLevelFields(r: ObjectReader): TaskLevelFields {
       });
     }),
     inferenceAccelerators: r.list('inferenceAccelerators', (v, f) => {
-      const a = ObjectReader.of(v, f, 'InferenceAccelerator', ['deviceName', 'deviceType']);
+      const a = ObjectReader.of(v, f, 'InferenceAccelerator');
       return { deviceName: a.requiredString('deviceName', { minLength: 1 }), deviceType: a.requiredString('deviceType', { minLength: 1 }) };
     }),
     ephemeralStorage: r.object('ephemeralStorage', (v, f) => {
-      const e = ObjectReader.of(v, f, 'EphemeralStorage', ['sizeInGiB']);
+      const e = ObjectReader.of(v, f, 'EphemeralStorage');
       return { sizeInGiB: e.requiredInt('sizeInGiB', { min: 21, max: 200, unit: 'GiB' }) };
     }),
     runtimePlatform: r.object('runtimePlatform', (v, f) => {
-      const p = ObjectReader.of(v, f, 'RuntimePlatform', ['cpuArchitecture', 'operatingSystemFamily']);
+      const p = ObjectReader.of(v, f, 'RuntimePlatform');
       return compact({
         cpuArchitecture: p.enumOf('cpuArchitecture', ['X86_64', 'ARM64'] as const),
         operatingSystemFamily: p.enumOf('operatingSystemFamily', OPERATING_SYSTEM_FAMILIES),

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { expectRejection } from './fixtures';
 import { childPath } from './json-reader';
 import { ec2KitchenSink, fargateKitchenSink } from './kitchen-sink-fixtures';
@@ -60,16 +61,14 @@ for (const [name, body] of [['EC2', ec2KitchenSink], ['Fargate', fargateKitchenS
   });
 
   describe(`${name} kitchen sink with one unknown member`, () => {
+    const reference = validateRegisterTaskDefinition(body);
     for (const path of objects(body)) {
       if (MAPS.has(String(path[path.length - 1]))) continue;
       const target = field([...path, 'bogusMember']);
-      it(`rejects ${target}`, () => {
+      // AWS ignores members its model does not have (a newer SDK's field must not break older servers).
+      it(`ignores ${target}`, () => {
         const mutated = path.length === 0 ? { ...body, bogusMember: 1 } : withValue(body, path, (o) => ({ ...(o as object), bogusMember: 1 }));
-        expectRejection(() => validateRegisterTaskDefinition(mutated), {
-          code: 'InvalidParameterException',
-          field: target,
-          message: ["unknown parameter 'bogusMember'"],
-        });
+        assert.deepEqual(validateRegisterTaskDefinition(mutated), reference);
       });
     }
   });

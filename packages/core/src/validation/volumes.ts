@@ -9,7 +9,7 @@ type FsxVolumeConfiguration = NonNullable<Volume['fsxWindowsFileServerVolumeConf
 const VOLUME_KINDS = ['host', 'dockerVolumeConfiguration', 'efsVolumeConfiguration', 'fsxWindowsFileServerVolumeConfiguration'] as const;
 
 export function readVolume(raw: unknown, field: string): Volume {
-  const r = ObjectReader.of(raw, field, 'Volume', ['name', ...VOLUME_KINDS, 'configuredAtLaunch']);
+  const r = ObjectReader.of(raw, field, 'Volume');
   const kinds = VOLUME_KINDS.filter((k) => r.has(k));
   if (kinds.length > 1) {
     throw invalidParameter(r.at(kinds[1]!), `a volume has exactly one type, but both '${kinds[0]}' and '${kinds[1]}' are set.`);
@@ -17,7 +17,7 @@ export function readVolume(raw: unknown, field: string): Volume {
   return compact({
     name: r.requiredString('name', NAME_RULE),
     host: r.object('host', (v, f) => {
-      const h = ObjectReader.of(v, f, 'HostVolumeProperties', ['sourcePath']);
+      const h = ObjectReader.of(v, f, 'HostVolumeProperties');
       const sourcePath = h.string('sourcePath');
       if (sourcePath !== undefined && sourcePath.trim() === '') {
         throw ecsRejection(h.at('sourcePath'), 'host.sourcePath should not be blank.', 'omit sourcePath to let Docker choose a host directory');
@@ -32,7 +32,7 @@ export function readVolume(raw: unknown, field: string): Volume {
 }
 
 function readDockerVolume(raw: unknown, field: string): DockerVolumeConfiguration {
-  const r = ObjectReader.of(raw, field, 'DockerVolumeConfiguration', ['scope', 'autoprovision', 'driver', 'driverOpts', 'labels']);
+  const r = ObjectReader.of(raw, field, 'DockerVolumeConfiguration');
   const scope = r.enumOf('scope', ['task', 'shared'] as const) ?? 'task';
   return compact({
     scope,
@@ -46,11 +46,9 @@ function readDockerVolume(raw: unknown, field: string): DockerVolumeConfiguratio
 }
 
 function readEfsVolume(raw: unknown, field: string): EfsVolumeConfiguration {
-  const r = ObjectReader.of(raw, field, 'EFSVolumeConfiguration', [
-    'fileSystemId', 'rootDirectory', 'transitEncryption', 'transitEncryptionPort', 'authorizationConfig',
-  ]);
+  const r = ObjectReader.of(raw, field, 'EFSVolumeConfiguration');
   const authorizationConfig = r.object('authorizationConfig', (v, f) => {
-    const a = ObjectReader.of(v, f, 'EFSAuthorizationConfig', ['accessPointId', 'iam']);
+    const a = ObjectReader.of(v, f, 'EFSAuthorizationConfig');
     return compact({ accessPointId: a.string('accessPointId', { minLength: 1 }), iam: a.enumOf('iam', ['ENABLED', 'DISABLED'] as const) ?? 'DISABLED' });
   });
   const givenRoot = r.string('rootDirectory', { maxLength: 255 });
@@ -79,12 +77,12 @@ function readEfsVolume(raw: unknown, field: string): EfsVolumeConfiguration {
 }
 
 function readFsxVolume(raw: unknown, field: string): FsxVolumeConfiguration {
-  const r = ObjectReader.of(raw, field, 'FSxWindowsFileServerVolumeConfiguration', ['fileSystemId', 'rootDirectory', 'authorizationConfig']);
+  const r = ObjectReader.of(raw, field, 'FSxWindowsFileServerVolumeConfiguration');
   return {
     fileSystemId: r.requiredString('fileSystemId', { minLength: 1 }),
     rootDirectory: r.requiredString('rootDirectory', { minLength: 1 }),
     authorizationConfig: r.requiredObject('authorizationConfig', (v, f) => {
-      const a = ObjectReader.of(v, f, 'FSxWindowsFileServerAuthorizationConfig', ['credentialsParameter', 'domain']);
+      const a = ObjectReader.of(v, f, 'FSxWindowsFileServerAuthorizationConfig');
       return { credentialsParameter: a.requiredString('credentialsParameter', { minLength: 1 }), domain: a.requiredString('domain', { minLength: 1 }) };
     }),
   };
