@@ -59,12 +59,15 @@ test('each launch path refuses host access with a ClientException naming the fie
   refused(await h.callAs(deployer, 'CreateService', { cluster: 'hx', serviceName: 'sv', taskDefinition: 'shared', desiredCount: 1 }), 'CreateService');
   assert.equal((await h.callAs(deployer, 'CreateService', { cluster: 'hx', serviceName: 'sv', taskDefinition: 'plain', desiredCount: 0 })).status, 200);
   refused(await h.callAs(deployer, 'UpdateService', { cluster: 'hx', service: 'sv', taskDefinition: 'shared' }), 'UpdateService');
-  // Overrides cannot add host access (ECS overrides carry no such member), and the gate sees the definition with them applied.
-  const over = await h.callAs(deployer, 'RunTask', { cluster: 'hx', taskDefinition: 'plain', overrides: { containerOverrides: [{ name: 'app', privileged: true }] } });
-  assert.equal(over.status, 400);
-  assert.match(over.body['message'], /overrides\.containerOverrides\[0\]\.privileged/);
+  // Overrides cannot add host access: ECS overrides carry no such member, so `privileged` is ignored as
+  // AWS ignores unknown members, and the gate sees the definition with the overrides applied.
   refused(await h.callAs(deployer, 'RunTask', { cluster: 'hx', taskDefinition: 'shared', overrides: { containerOverrides: [{ name: 'app', command: ['true'] }] } }), 'RunTask with overrides');
   assert.equal(h.cp.store.tasks.countNotStopped('hx'), 0, 'no task was created');
+  const over = await h.callAs(deployer, 'RunTask', { cluster: 'hx', taskDefinition: 'plain', overrides: { containerOverrides: [{ name: 'app', privileged: true }] } });
+  assert.equal(over.status, 200, JSON.stringify(over.body));
+  assert.deepEqual(over.body['tasks'][0].overrides.containerOverrides, [{ name: 'app' }]);
+  const overWire = await eventually(() => agent.messages.flatMap((m) => m.assignments).find((w) => w.task_arn === over.body['tasks'][0].taskArn), 'assignment');
+  assert.equal(fromWireAssignment(overWire).hostAccess?.privileged ?? false, false, 'the ignored member grants nothing');
 
   const enable = await h.call('UpdateClusterSettings', { cluster: 'hx', settings: [{ name: 'stevedore:allowHostDockerVolumes', value: 'enabled' }] });
   assert.equal(enable.status, 200, JSON.stringify(enable.body));

@@ -22,6 +22,6 @@ export function readLaunchType(ctx: ApiContext, p: Params, cluster: string, useD
     );
   }
   if (fargate > 0) return { launchType: 'FARGATE', capacityProviderStrategy: strategy, given };
-  // EXTERNAL runs as EC2 did: every Stevedore instance is the user's own machine.
-  return { launchType: launchType === 'FARGATE' ? 'FARGATE' : 'EC2', capacityProviderStrategy: strategy, given };
+  // EXTERNAL runs as EC2 does (every Stevedore instance is the user's own machine) and is kept as given, for ECS's filters.
+  return { launchType: launchType === 'FARGATE' || launchType === 'EXTERNAL' ? launchType : 'EC2', capacityProviderStrategy: strategy, given };
 }

@@ -13,6 +13,8 @@ import * as secrets from './actions/secrets';
 import * as iam from './actions/iam';
 import * as services from './actions/services';
 import * as attributes from './actions/attributes';
+import * as serviceDeployments from './actions/service-deployments';
+import * as accountSettings from './actions/account-settings';
 import type { QueryService } from './protocols/query';
 import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
@@ -39,11 +41,13 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}ListClusters`]: clusters.listClusters,
   [`${ECS_TARGET_PREFIX}DeleteCluster`]: clusters.deleteCluster,
   [`${ECS_TARGET_PREFIX}UpdateClusterSettings`]: clusters.updateClusterSettings,
+  [`${ECS_TARGET_PREFIX}UpdateCluster`]: clusters.updateCluster,
   [`${ECS_TARGET_PREFIX}RegisterTaskDefinition`]: taskDefinitions.registerTaskDefinition,
   [`${ECS_TARGET_PREFIX}DescribeTaskDefinition`]: taskDefinitions.describeTaskDefinition,
   [`${ECS_TARGET_PREFIX}ListTaskDefinitions`]: taskDefinitions.listTaskDefinitions,
   [`${ECS_TARGET_PREFIX}ListTaskDefinitionFamilies`]: taskDefinitions.listTaskDefinitionFamilies,
   [`${ECS_TARGET_PREFIX}DeregisterTaskDefinition`]: taskDefinitions.deregisterTaskDefinition,
+  [`${ECS_TARGET_PREFIX}DeleteTaskDefinitions`]: taskDefinitions.deleteTaskDefinitions,
   [`${ECS_TARGET_PREFIX}ListContainerInstances`]: instances.listContainerInstances,
   [`${ECS_TARGET_PREFIX}DescribeContainerInstances`]: instances.describeContainerInstances,
   [`${ECS_TARGET_PREFIX}DeregisterContainerInstance`]: instances.deregisterContainerInstance,
@@ -57,6 +61,14 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}DeleteService`]: services.deleteService,
   [`${ECS_TARGET_PREFIX}DescribeServices`]: services.describeServices,
   [`${ECS_TARGET_PREFIX}ListServices`]: services.listServices,
+  [`${ECS_TARGET_PREFIX}ListServiceDeployments`]: serviceDeployments.listServiceDeployments,
+  [`${ECS_TARGET_PREFIX}DescribeServiceDeployments`]: serviceDeployments.describeServiceDeployments,
+  [`${ECS_TARGET_PREFIX}DescribeServiceRevisions`]: serviceDeployments.describeServiceRevisions,
+  [`${ECS_TARGET_PREFIX}DescribeTaskSets`]: serviceDeployments.describeTaskSets,
+  [`${ECS_TARGET_PREFIX}PutAccountSetting`]: accountSettings.putAccountSetting,
+  [`${ECS_TARGET_PREFIX}PutAccountSettingDefault`]: accountSettings.putAccountSettingDefault,
+  [`${ECS_TARGET_PREFIX}ListAccountSettings`]: accountSettings.listAccountSettings,
+  [`${ECS_TARGET_PREFIX}DeleteAccountSetting`]: accountSettings.deleteAccountSetting,
   [`${ECS_TARGET_PREFIX}PutAttributes`]: attributes.putAttributes,
   [`${ECS_TARGET_PREFIX}DeleteAttributes`]: attributes.deleteAttributes,
   [`${ECS_TARGET_PREFIX}ListAttributes`]: attributes.listAttributes,

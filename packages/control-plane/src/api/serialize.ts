@@ -56,6 +56,8 @@ export function clusterJson(
       : [],
     tags: include.includes('TAGS') ? c.tags : undefined,
     settings: include.includes('SETTINGS') ? withHostAccessDefaults(c.settings) : undefined,
+    configuration: include.includes('CONFIGURATIONS') ? c.configuration : undefined,
+    serviceConnectDefaults: c.serviceConnectDefaults ? { namespace: c.serviceConnectDefaults.namespace } : undefined,
     // Every cluster has the FARGATE providers, as in ECS; host-group providers are associated.
     capacityProviders: [...FARGATE_CAPACITY_PROVIDERS, ...capacity.providers.filter((p) => !FARGATE_CAPACITY_PROVIDERS.includes(p))],
     defaultCapacityProviderStrategy: capacity.defaultStrategy,
@@ -65,6 +67,7 @@ export function clusterJson(
 export function taskDefinitionJson(td: TaskDefinition) {
   const out: Record<string, unknown> = { ...td, registeredAt: toEcsTimestamp(td.registeredAt) };
   if (td.deregisteredAt !== undefined) out['deregisteredAt'] = toEcsTimestamp(td.deregisteredAt);
+  if (td.deleteRequestedAt !== undefined) out['deleteRequestedAt'] = toEcsTimestamp(td.deleteRequestedAt);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { PeriodicPass } from './periodic-pass';
 import type { Logger } from 'pino';
-import { DEFAULT_STOPPED_TASK_RETENTION_MS, deploymentsCountingFailures, stoppedTaskCutoff } from '@stevedore/core';
+import { arns, DEFAULT_STOPPED_TASK_RETENTION_MS, deploymentsCountingFailures, stoppedTaskCutoff } from '@stevedore/core';
 import type { Store } from '../store/store';
 
 export interface TaskReaperOptions {
@@ -66,12 +66,23 @@ export class TaskReaper {
     return this.store.tx(() => this.store.retention.reapStoppedTasks(stoppedTaskCutoff(now, this.opts.retentionMs), this.opts.batchSize, this.evidenceDeployments()));
   }
 
+  /** DeleteTaskDefinitions' second half: revisions DELETE_IN_PROGRESS that no task runs and no service deployment names go. */
+  reapDeletedTaskDefinitions(): number {
+    const inUse = new Set<string>();
+    for (const c of this.store.services.listReconcilable()) {
+      for (const d of this.store.services.get(c.cluster, c.name)?.service.deployments ?? []) inUse.add(d.taskDefinitionArn);
+    }
+    return this.store.taskDefinitions.deleteUnused(inUse, (family, revision) => arns.taskDefinition(this.store.arnContext, family, revision), this.opts.batchSize);
+  }
+
   /** Stopped tasks, then idempotency tokens and INACTIVE services past the same retention; returns the tasks deleted. */
   private async reapAll(): Promise<number> {
     const cutoff = () => stoppedTaskCutoff(this.store.clock.now(), this.opts.retentionMs);
     const tasks = await this.inBatches(() => this.reapBatch());
     const tokens = await this.inBatches(() => this.store.tx(() => this.store.retention.reapClientTokens(cutoff(), this.opts.batchSize)));
     const services = await this.inBatches(() => this.store.tx(() => this.store.retention.reapInactiveServices(cutoff(), this.opts.batchSize)));
+    const taskDefinitions = await this.inBatches(() => this.store.tx(() => this.reapDeletedTaskDefinitions()));
+    if (taskDefinitions > 0) this.log.info({ taskDefinitions }, 'task definitions deleted (DELETE_IN_PROGRESS, no longer used)');
     // Task role keys that expired or whose task stopped (they are refused already; this only frees the rows).
     await this.inBatches(() => this.store.tx(() => this.store.taskCredentials.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
     this.deletedTotal += tasks;

@@ -2,13 +2,14 @@ import type { Cluster, Tag } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 
-interface Row { name: string; status: string; tags_json: string; settings_json: string; created_at: number }
+interface Row { name: string; status: string; tags_json: string; settings_json: string; configuration_json: string | null; created_at: number }
 
 const toCluster = (r: Row): Cluster => ({
   name: r.name,
   status: r.status as Cluster['status'],
   tags: JSON.parse(r.tags_json) as Tag[],
   settings: JSON.parse(r.settings_json) as Cluster['settings'],
+  ...(r.configuration_json ? (JSON.parse(r.configuration_json) as Pick<Cluster, 'configuration' | 'serviceConnectDefaults'>) : {}),
   createdAt: r.created_at,
 });
 
@@ -31,10 +32,18 @@ export class ClustersRepo {
   upsert(c: Cluster): void {
     this.db
       .prepare(
-        `INSERT INTO clusters(name, status, tags_json, settings_json, created_at) VALUES (@name, @status, @tags, @settings, @createdAt)
-         ON CONFLICT(name) DO UPDATE SET status = excluded.status, tags_json = excluded.tags_json, settings_json = excluded.settings_json, created_at = excluded.created_at`,
+        `INSERT INTO clusters(name, status, tags_json, settings_json, configuration_json, created_at) VALUES (@name, @status, @tags, @settings, @configuration, @createdAt)
+         ON CONFLICT(name) DO UPDATE SET status = excluded.status, tags_json = excluded.tags_json, settings_json = excluded.settings_json,
+           configuration_json = excluded.configuration_json, created_at = excluded.created_at`,
       )
-      .run({ name: c.name, status: c.status, tags: JSON.stringify(c.tags), settings: JSON.stringify(c.settings), createdAt: c.createdAt });
+      .run({
+        name: c.name,
+        status: c.status,
+        tags: JSON.stringify(c.tags),
+        settings: JSON.stringify(c.settings),
+        configuration: c.configuration || c.serviceConnectDefaults ? JSON.stringify({ ...(c.configuration ? { configuration: c.configuration } : {}), ...(c.serviceConnectDefaults ? { serviceConnectDefaults: c.serviceConnectDefaults } : {}) }) : null,
+        createdAt: c.createdAt,
+      });
     this.record({ kind: 'cluster', cluster: c.name });
   }
 

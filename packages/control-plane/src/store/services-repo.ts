@@ -2,6 +2,7 @@ import type { Service, ServiceRuntime, ServiceStatus } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
+import { ServiceDeploymentsRepo } from './service-deployments-repo';
 
 interface Row {
   cluster: string;
@@ -32,8 +33,11 @@ function toStored(r: Row): StoredService {
  */
 export class ServicesRepo {
   private readonly sql: ReturnType<typeof statementCache>;
+  /** Deployment history, written here in the same transaction as the service (ECS ListServiceDeployments). */
+  readonly deployments: ServiceDeploymentsRepo;
   constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
     this.sql = statementCache(db);
+    this.deployments = new ServiceDeploymentsRepo(db);
   }
 
   get(cluster: string, name: string): StoredService | undefined {
@@ -67,6 +71,8 @@ export class ServicesRepo {
 
   /** A new service (or a new incarnation of an INACTIVE name): spec and a fresh runtime. */
   create(s: Service): void {
+    const before = this.get(s.clusterName, s.name);
+    if (before && before.service.status === 'INACTIVE') this.deployments.forget(s.clusterName, s.name);
     this
       .sql(
         `INSERT INTO services(cluster, name, status, spec_json, runtime_json, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -74,12 +80,14 @@ export class ServicesRepo {
            runtime_json = excluded.runtime_json, created_at = excluded.created_at`,
       )
       .run(s.clusterName, s.name, s.status, JSON.stringify(s), JSON.stringify(EMPTY_RUNTIME), s.createdAt);
+    this.deployments.record(s);
     this.record({ kind: 'service', cluster: s.clusterName, service: s.name });
   }
 
   /** API writes: the user's spec and the ACTIVE -> DRAINING move. */
   putSpec(s: Service): void {
     this.sql('UPDATE services SET status = ?, spec_json = ? WHERE cluster = ? AND name = ?').run(s.status, JSON.stringify(s), s.clusterName, s.name);
+    this.deployments.record(s);
     this.record({ kind: 'service', cluster: s.clusterName, service: s.name });
   }
 
@@ -91,6 +99,7 @@ export class ServicesRepo {
   /** Orchestrator writes: events, rollout states, DAEMON desired count. No change event: nothing needs to react to it. */
   putRuntime(cluster: string, name: string, runtime: ServiceRuntime): void {
     this.sql('UPDATE services SET runtime_json = ? WHERE cluster = ? AND name = ?').run(JSON.stringify(runtime), cluster, name);
+    this.deployments.rollouts(cluster, name, runtime.rollouts);
   }
 
   /** Orchestrator: a DRAINING service whose tasks are all gone. */
@@ -98,6 +107,7 @@ export class ServicesRepo {
     this
       .sql("UPDATE services SET status = 'INACTIVE', runtime_json = ? WHERE cluster = ? AND name = ? AND status = 'DRAINING'")
       .run(JSON.stringify(runtime), cluster, name);
+    this.deployments.rollouts(cluster, name, runtime.rollouts);
     this.record({ kind: 'service', cluster, service: name });
   }
 }

@@ -1,4 +1,5 @@
 import { SchedulesRepo } from './schedules-repo';
+import { AccountSettingsRepo } from './account-settings-repo';
 import type { ArnContext, Clock } from '@stevedore/core';
 import { ChangeFeed, type Change, type ListenerErrorHandler } from './changes';
 import { openDatabase, type Db } from './db';
@@ -68,6 +69,7 @@ export class Store {
   /** Leader lease, replica liveness, the fencing check (high availability). */
   readonly leadership: LeadershipRepo;
   readonly schedules: SchedulesRepo;
+  readonly accountSettings: AccountSettingsRepo;
   /** In memory: latest usage readings are not state (see task-usage-repo.ts). */
   readonly taskUsage = new TaskUsageRepo();
   /** Placement input of every cluster, kept in step by the instance and task repos (cluster-state.ts). */
@@ -103,6 +105,7 @@ export class Store {
     this.fileSystems = new FileSystemsRepo(db);
     this.autoscaling = new AutoscalingRepo(db, record);
     this.hostGroups = new HostGroupsRepo(db, record);
+    this.accountSettings = new AccountSettingsRepo(db);
     this.capacityProviders = new CapacityProvidersRepo(db, record);
     this.alarms = new AlarmsRepo(db, record, arnContext);
     this.logStore = new LogStoreRepo(db);

@@ -11,6 +11,7 @@ interface Row {
   tags_json: string;
   registered_at: number;
   deregistered_at: number | null;
+  delete_requested_at: number | null;
 }
 
 export interface StoredTaskDefinition {
@@ -38,6 +39,7 @@ export class TaskDefinitionsRepo {
     }
     const td: TaskDefinition = { ...body, status: r.status as TaskDefinitionStatus };
     if (r.deregistered_at !== null) td.deregisteredAt = r.deregistered_at;
+    if (r.delete_requested_at !== null) td.deleteRequestedAt = r.delete_requested_at;
     return { taskDefinition: td, tags: JSON.parse(r.tags_json) as Tag[] };
   }
 
@@ -72,6 +74,37 @@ export class TaskDefinitionsRepo {
       .sql('UPDATE task_definitions SET status = ?, deregistered_at = ? WHERE family = ? AND revision = ?')
       .run(status, at, family, revision);
     this.record({ kind: 'task-definition', family });
+  }
+
+  /** DeleteTaskDefinitions: an INACTIVE revision becomes DELETE_IN_PROGRESS until nothing uses it. */
+  requestDelete(family: string, revision: number, at: number): void {
+    this.sql("UPDATE task_definitions SET status = 'DELETE_IN_PROGRESS', delete_requested_at = ? WHERE family = ? AND revision = ? AND status = 'INACTIVE'").run(at, family, revision);
+    this.record({ kind: 'task-definition', family });
+  }
+
+  /**
+   * Deletes up to `limit` DELETE_IN_PROGRESS revisions that no task still
+   * running (or stopping) uses and that are not in `inUse` (ARNs services'
+   * deployments name). Returns how many went.
+   */
+  deleteUnused(inUse: ReadonlySet<string>, arnOf: (family: string, revision: number) => string, limit: number): number {
+    const rows = this
+      .sql(
+        `SELECT family, revision FROM task_definitions td WHERE status = 'DELETE_IN_PROGRESS'
+         AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.family = td.family AND t.revision = td.revision AND t.last_status != 'STOPPED')
+         ORDER BY delete_requested_at LIMIT ?`,
+      )
+      .all(limit * 4) as { family: string; revision: number }[];
+    let deleted = 0;
+    for (const r of rows) {
+      if (deleted >= limit) break;
+      if (inUse.has(arnOf(r.family, r.revision))) continue;
+      this.sql("DELETE FROM task_definitions WHERE family = ? AND revision = ? AND status = 'DELETE_IN_PROGRESS'").run(r.family, r.revision);
+      this.bodies.delete(`${r.family}:${r.revision}`);
+      this.record({ kind: 'task-definition', family: r.family });
+      deleted++;
+    }
+    return deleted;
   }
 
   /** (family, revision) keys in ARN order, for ListTaskDefinitions paging. */

@@ -1,4 +1,4 @@
-import { TASK_TIMESTAMPS, type DesiredStatus, type HealthStatus, type Task, type TaskContainer, type TaskStatus, type TaskStopCode, type ContainerStatus, type TaskTimestamp } from '@stevedore/core';
+import { TASK_TIMESTAMPS, type DesiredStatus, type HealthStatus, type Task, type TaskContainer, type TaskStatus, type TaskStopCode, type ContainerStatus, type TaskTimestamp, type LaunchType } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
@@ -228,7 +228,7 @@ export interface TaskFilter {
   family?: string;
   startedBy?: string;
   group?: string;
-  launchType?: 'EC2' | 'FARGATE';
+  launchType?: LaunchType;
   afterSeq?: number;
   limit?: number;
 }
@@ -276,7 +276,7 @@ export class TasksRepo {
         assignmentVersion: r.assignment_version,
         overrides: JSON.parse(r.overrides_json) as Task['overrides'],
         tags: JSON.parse(r.tags_json) as Task['tags'],
-        launchType: r.launch_type === 'FARGATE' ? 'FARGATE' : 'EC2',
+        launchType: r.launch_type === 'FARGATE' || r.launch_type === 'EXTERNAL' ? r.launch_type : 'EC2',
         ...(r.launch_json === null ? {} : (JSON.parse(r.launch_json) as LaunchDetails)),
         ...(r.provisioning_json === null ? {} : { provisioning: JSON.parse(r.provisioning_json) as NonNullable<Task['provisioning']> }),
         createdAt: r.created_at,

@@ -152,5 +152,7 @@ export interface TaskDefinition extends Omit<TaskDefinitionInput, 'tags'> {
   compatibilities: Compatibility[];
   registeredAt: number;
   deregisteredAt?: number;
+  /** DeleteTaskDefinitions: when deletion was requested (status DELETE_IN_PROGRESS). */
+  deleteRequestedAt?: number;
   registeredBy?: string;
 }

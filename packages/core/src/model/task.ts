@@ -10,8 +10,8 @@ export interface NetworkBinding {
   protocol: 'tcp' | 'udp';
 }
 
-/** ECS launch types a task runs with (EXTERNAL tasks are not launched by Stevedore). */
-export type LaunchType = 'EC2' | 'FARGATE';
+/** ECS launch types a task runs with. EXTERNAL (ECS Anywhere) runs as EC2 does: every Stevedore instance is the user's own machine; it is kept so ECS's filters and answers see it. */
+export type LaunchType = 'EC2' | 'FARGATE' | 'EXTERNAL';
 
 /** ECS `networkConfiguration.awsvpcConfiguration`: recorded and shown; Stevedore hosts have no VPC to apply it to. */
 export interface AwsVpcConfiguration {

@@ -1,5 +1,6 @@
-import { checkFargatePoolSetting, FARGATE_POOL_SETTING, HEALTHY_AFTER_RUNNING_SETTING, healthyAfterRunningSettingError, HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster } from '@stevedore/core';
-import type { ApiContext } from '../context';
+import { checkFargatePoolSetting, FARGATE_POOL_SETTING, HEALTHY_AFTER_RUNNING_SETTING, healthyAfterRunningSettingError, HOST_ACCESS_SETTINGS, InvalidParameterException, NotFoundError, StevedoreError, arns, clusterNameOf, type Cluster, type ClusterConfiguration } from '@stevedore/core';
+import type { ApiContext, RequestContext } from '../context';
+import { callerPrincipal, effectiveAccountSetting } from './account-settings';
 import { decodeToken, isString, page } from '../paging';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params } from '../params';
 import { clusterJson } from '../serialize';
@@ -60,21 +61,99 @@ export function updateClusterSettings(ctx: ApiContext, body: unknown) {
   });
 }
 
-export function createCluster(ctx: ApiContext, body: unknown) {
+/** ECS ClusterConfiguration: known members checked, unknown ones ignored (as every request member). */
+function readConfiguration(p: Params): ClusterConfiguration | undefined {
+  const raw = p.object('configuration');
+  if (!raw) return undefined;
+  const c = new Params(raw);
+  const out: ClusterConfiguration = {};
+  const exec = c.object('executeCommandConfiguration');
+  if (exec) {
+    const e = new Params(exec);
+    const logging = e.string('logging', { enum: ['NONE', 'DEFAULT', 'OVERRIDE'] }) as 'NONE' | 'DEFAULT' | 'OVERRIDE' | undefined;
+    const kmsKeyId = e.string('kmsKeyId', { max: 2048 });
+    const lc = e.object('logConfiguration');
+    let logConfiguration: NonNullable<ClusterConfiguration['executeCommandConfiguration']>['logConfiguration'];
+    if (lc) {
+      const l = new Params(lc);
+      logConfiguration = compactObject({
+        cloudWatchLogGroupName: l.string('cloudWatchLogGroupName', { max: 512 }),
+        cloudWatchEncryptionEnabled: l.boolean('cloudWatchEncryptionEnabled'),
+        s3BucketName: l.string('s3BucketName', { max: 255 }),
+        s3EncryptionEnabled: l.boolean('s3EncryptionEnabled'),
+        s3KeyPrefix: l.string('s3KeyPrefix', { max: 1024 }),
+      });
+    }
+    if (logging === 'OVERRIDE' && !logConfiguration) {
+      throw new InvalidParameterException('logConfiguration must be specified when logging is OVERRIDE.', 'configuration.executeCommandConfiguration.logConfiguration');
+    }
+    out.executeCommandConfiguration = compactObject({ kmsKeyId, logging, logConfiguration });
+  }
+  const storage = c.object('managedStorageConfiguration');
+  if (storage) {
+    const m = new Params(storage);
+    out.managedStorageConfiguration = compactObject({ kmsKeyId: m.string('kmsKeyId', { max: 2048 }), fargateEphemeralStorageKmsKeyId: m.string('fargateEphemeralStorageKmsKeyId', { max: 2048 }) });
+  }
+  return out;
+}
+
+function compactObject<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function readServiceConnectDefaults(p: Params): Cluster['serviceConnectDefaults'] {
+  const raw = p.object('serviceConnectDefaults');
+  if (!raw) return undefined;
+  return { namespace: new Params(raw).requiredString('namespace', { max: 1024 }) };
+}
+
+/** UpdateCluster: settings as UpdateClusterSettings, configuration and serviceConnectDefaults replaced when given. */
+export function updateCluster(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  p.requiredString('cluster', { max: 2048 });
+  const settings = readSettings(p);
+  const configuration = readConfiguration(p);
+  const serviceConnectDefaults = readServiceConnectDefaults(p);
+  return ctx.store.tx(() => {
+    const c = requireCluster(ctx, p);
+    const next: Cluster = {
+      ...c,
+      settings: [...c.settings.filter((s) => !settings.some((x) => x.name === s.name)), ...settings],
+      ...(configuration ? { configuration } : {}),
+      ...(serviceConnectDefaults ? { serviceConnectDefaults } : {}),
+    };
+    ctx.store.clusters.upsert(next);
+    ctx.log.info({ cluster: c.name, settings, configuration: configuration !== undefined }, 'cluster updated');
+    return { cluster: clusterJson(ctx.arn, next, counts(ctx, c.name), ['SETTINGS', 'CONFIGURATIONS'], ctx.store.capacityProviders.ofCluster(c.name)) };
+  });
+}
+
+export function createCluster(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const name = p.string('clusterName', { pattern: NAME_PATTERN, patternText: NAME_PATTERN_TEXT }) ?? 'default';
   const tags = validateTags(p.list('tags'));
   const settings = readSettings(p);
+  const configuration = readConfiguration(p);
+  const serviceConnectDefaults = readServiceConnectDefaults(p);
   return ctx.store.tx(() => {
     const existing = ctx.store.clusters.get(name);
     if (existing && existing.status === 'ACTIVE') {
       return { cluster: clusterJson(ctx.arn, existing, counts(ctx, name), ['SETTINGS', 'TAGS']) };
     }
-    const insights = settings.some((s) => s.name === 'containerInsights') ? [] : [{ name: 'containerInsights', value: 'disabled' }];
-    const c: Cluster = { name, status: 'ACTIVE', tags, settings: [...insights, ...settings], createdAt: ctx.clock.now() };
+    // The account setting containerInsights is the default of a new cluster's, as in ECS.
+    const insights = settings.some((s) => s.name === 'containerInsights') ? [] : [{ name: 'containerInsights', value: effectiveAccountSetting(ctx, 'containerInsights', callerPrincipal(ctx)) }];
+    const c: Cluster = {
+      name,
+      status: 'ACTIVE',
+      tags,
+      settings: [...insights, ...settings],
+      ...(configuration ? { configuration } : {}),
+      ...(serviceConnectDefaults ? { serviceConnectDefaults } : {}),
+      createdAt: ctx.clock.now(),
+    };
     ctx.store.clusters.upsert(c);
     ctx.log.info({ cluster: name }, 'cluster created');
-    return { cluster: clusterJson(ctx.arn, c, counts(ctx, name), ['SETTINGS', 'TAGS']) };
+    return { cluster: clusterJson(ctx.arn, c, counts(ctx, name), ['SETTINGS', 'TAGS', 'CONFIGURATIONS']) };
   });
 }
 

@@ -277,10 +277,11 @@ export function listServices(ctx: ApiContext, body: unknown) {
   const launchType = p.string('launchType', { enum: ['EC2', 'FARGATE', 'EXTERNAL'] });
   p.string('resourceManagementType', { enum: ['CUSTOMER', 'ECS'] });
   const after = decodeToken(p.string('nextToken'), isString);
-  if (launchType === 'EXTERNAL') return { serviceArns: [] };
   // Filtering after the query keeps the repository simple; pages may come back short, as ECS allows.
   const rows = ctx.store.services.listByCluster(cluster.name, { status: 'ACTIVE', ...(after !== undefined ? { after } : {}), limit: limit + 1 });
   const { items, nextToken } = page(rows, limit, (s) => s.service.name);
-  const arnsOut = items.filter((s) => (strategy === undefined || s.service.schedulingStrategy === strategy) && (launchType === undefined || s.service.launchType === launchType)).map((s) => arns.service(ctx.arn, cluster.name, s.service.name));
+  // A service on a capacity provider strategy has no launchType in ECS: no launchType filter matches it.
+  const launchTypeOf = (x: Service) => (x.capacityProviderStrategy?.length ? undefined : x.launchType);
+  const arnsOut = items.filter((s) => (strategy === undefined || s.service.schedulingStrategy === strategy) && (launchType === undefined || launchTypeOf(s.service) === launchType)).map((s) => arns.service(ctx.arn, cluster.name, s.service.name));
   return { serviceArns: arnsOut, ...(nextToken ? { nextToken } : {}) };
 }

@@ -100,3 +100,41 @@ export function deregisterTaskDefinition(ctx: ApiContext, body: unknown) {
     return { taskDefinition: taskDefinitionJson(after.taskDefinition) };
   });
 }
+
+/**
+ * DeleteTaskDefinitions: INACTIVE revisions move to DELETE_IN_PROGRESS and
+ * are deleted by the retention pass once no task runs them and no service
+ * deployment names them (retention/task-reaper.ts), as in ECS. ACTIVE or
+ * unknown revisions come back as failures, each with ECS's reason.
+ */
+export function deleteTaskDefinitions(ctx: ApiContext, body: unknown) {
+  const p = Params.of(body);
+  const refs = p.stringList('taskDefinitions', { required: true, min: 1, max: 10 })!;
+  return ctx.store.tx(() => {
+    const taskDefinitions: unknown[] = [];
+    const failures: unknown[] = [];
+    for (const ref of refs) {
+      const spec = parseArn(ref)?.resource ?? ref;
+      const m = /^([A-Za-z0-9_-]{1,255}):(\d{1,9})$/.exec(spec);
+      if (!m) {
+        failures.push({ arn: ref, reason: 'The specified task definition identifier is invalid. Specify a valid name or a valid full ARN and try again.' });
+        continue;
+      }
+      const stored = ctx.store.taskDefinitions.get(m[1]!, Number(m[2]));
+      const arn = arns.taskDefinition(ctx.arn, m[1]!, Number(m[2]));
+      if (!stored) {
+        failures.push({ arn, reason: 'The specified task definition does not exist. Specify a valid account, family, revision and try again.' });
+        continue;
+      }
+      const td = stored.taskDefinition;
+      if (td.status === 'ACTIVE') {
+        failures.push({ arn, reason: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.' });
+        continue;
+      }
+      if (td.status === 'INACTIVE') ctx.store.taskDefinitions.requestDelete(td.family, td.revision, ctx.clock.now());
+      taskDefinitions.push(taskDefinitionJson(ctx.store.taskDefinitions.get(td.family, td.revision)!.taskDefinition));
+      ctx.log.info({ family: td.family, revision: td.revision }, 'task definition deletion requested');
+    }
+    return { taskDefinitions, failures };
+  });
+}

@@ -1,4 +1,4 @@
-import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, requestStop, type Cluster } from '@stevedore/core';
+import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, requestStop, type Cluster, type LaunchType } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isNumber, page } from '../paging';
 import { Params } from '../params';
@@ -69,7 +69,7 @@ export function listTasks(ctx: ApiContext, body: unknown) {
   const limit = p.maxResults(100);
   const afterSeq = decodeToken(p.string('nextToken'), isNumber);
   // ECS never sets desiredStatus PENDING, so that filter matches nothing.
-  if (desiredStatus === 'PENDING' || launchType === 'EXTERNAL') return { taskArns: [] };
+  if (desiredStatus === 'PENDING') return { taskArns: [] };
   let instanceId: string | undefined;
   if (instanceRef !== undefined) {
     const i = findInstance(ctx, cluster, instanceRef);
@@ -81,7 +81,7 @@ export function listTasks(ctx: ApiContext, body: unknown) {
     desiredStatus: desiredStatus as 'RUNNING' | 'STOPPED',
     ...(instanceId ? { instanceId } : {}),
     ...(family !== undefined ? { family } : {}),
-    ...(launchType !== undefined ? { launchType: launchType as 'EC2' | 'FARGATE' } : {}),
+    ...(launchType !== undefined ? { launchType: launchType as LaunchType } : {}),
     ...(startedBy !== undefined ? { startedBy } : {}),
     ...(serviceName !== undefined ? { group: `service:${serviceName}` } : {}),
     ...(afterSeq !== undefined ? { afterSeq } : {}),

@@ -78,6 +78,15 @@ function resourceArn(body: Body): string[] {
 
 const any: ResourcesOf = () => [ANY_RESOURCE];
 
+/** A list member of ARNs of one ECS resource type (service-deployment, service-revision): each as given, else "*". */
+function arnList(member: string, resourceType: string): ResourcesOf {
+  return (b) => {
+    const v = b[member];
+    if (!Array.isArray(v) || v.length === 0) return [ANY_RESOURCE];
+    return v.map((x) => (typeof x === 'string' && parseArn(x)?.resourceType === resourceType ? x : ANY_RESOURCE));
+  };
+}
+
 function resourceArnMember(member: string): ResourcesOf {
   return (b) => {
     const v = b[member];
@@ -220,6 +229,14 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'ecs:DeleteService': (b, a) => services(b['service'], b, a),
   'ecs:DescribeServices': (b, a) => services(b['services'], b, a),
   'ecs:ListServices': cluster,
+  'ecs:ListServiceDeployments': (b, a) => services(b['service'], b, a),
+  'ecs:DescribeServiceDeployments': arnList('serviceDeploymentArns', 'service-deployment'),
+  'ecs:DescribeServiceRevisions': arnList('serviceRevisionArns', 'service-revision'),
+  'ecs:DescribeTaskSets': (b, a) => services(b['service'], b, a),
+  'ecs:PutAccountSetting': any,
+  'ecs:PutAccountSettingDefault': any,
+  'ecs:ListAccountSettings': any,
+  'ecs:DeleteAccountSetting': any,
   'ecs:ListServicesByNamespace': any,
   'ecs:TagResource': resourceArn,
   'ecs:UntagResource': resourceArn,
