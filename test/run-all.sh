@@ -5,7 +5,10 @@
 #   1. unit tests:       node --test over packages/*/dist, test/dist/helpers and
 #                        test/dist/structure (no import cycles between folders)
 #   2. unit file checks: systemd-analyze verify on deploy/*.service
-#   3. end-to-end tests: node --test --test-concurrency=1 test/dist/e2e/ (real dockerd)
+#   3. compatibility:    node --test --test-concurrency=1 test/dist/compat/ (AWS's documented
+#                        ECS examples and Debian's AWS CLI against a real control plane,
+#                        answers checked against the service model; docs/compatibility.md)
+#   4. end-to-end tests: node --test --test-concurrency=1 test/dist/e2e/ (real dockerd)
 #
 # Ends with one line "total: N passed, N failed, N skipped"; exits non-zero if
 # anything failed.
@@ -84,6 +87,13 @@ else
 fi
 
 verify_units
+
+if compgen -G "test/dist/compat/*.test.js" >/dev/null; then
+  node_tests compat --test-concurrency=1 test/dist/compat/
+else
+  echo "run-all: no compatibility tests in test/dist/compat" >&2
+  failed=$((failed + 1))
+fi
 
 if compgen -G "test/dist/e2e/*.test.js" >/dev/null || compgen -G "test/dist/e2e/**/*.test.js" >/dev/null; then
   node_tests e2e --test-concurrency=1 test/dist/e2e/

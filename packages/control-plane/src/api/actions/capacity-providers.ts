@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  isFargateCapacityProvider,
   DEFAULT_MANAGED_SCALING,
   hostGroupConstraint,
   hostGroupNameOfArn,
@@ -123,11 +124,15 @@ export function describeCapacityProviders(ctx: ApiContext, body: unknown) {
   const all = ctx.store.capacityProviders.list().filter((x) => x.status === 'ACTIVE');
   const failures: { arn: string; reason: string }[] = [];
   let found: CapacityProvider[];
+  // The AWS-managed FARGATE and FARGATE_SPOT providers every cluster has are described by name only, as in ECS.
+  const managed: Record<string, unknown>[] = [];
   if (refs) {
     found = [];
     for (const r of refs) {
-      const cp = all.find((x) => x.name === providerName(r));
+      const name = providerName(r);
+      const cp = all.find((x) => x.name === name);
       if (cp) found.push(cp);
+      else if (isFargateCapacityProvider(name)) managed.push({ capacityProviderArn: capacityProviderArn(ctx, name), name, status: 'ACTIVE', tags: [] });
       else failures.push({ arn: r.startsWith('arn:') ? r : capacityProviderArn(ctx, r), reason: 'MISSING' });
     }
   } else found = all;
@@ -135,7 +140,7 @@ export function describeCapacityProviders(ctx: ApiContext, body: unknown) {
   const page = startAt < 0 ? [] : found.slice(startAt, startAt + limit);
   const more = startAt >= 0 && startAt + limit < found.length;
   return {
-    capacityProviders: page.map((cp) => capacityProviderJson(ctx, cp, include.includes('TAGS'))),
+    capacityProviders: [...managed, ...page.map((cp) => capacityProviderJson(ctx, cp, include.includes('TAGS')))],
     failures,
     ...(more ? { nextToken: page[page.length - 1]!.name } : {}),
   };

@@ -83,8 +83,10 @@ function fullOf(ctx: ApiContext, v: ServiceDeploymentView, d: StoredServiceDeplo
   const sources = d.sources.map((id) => recorded.find((x) => x.id === id)).filter((x): x is StoredServiceDeployment => x !== undefined);
   const breaker = d.revision.deploymentConfiguration?.deploymentCircuitBreaker;
   const failures = d.rollout ? ((d.rollout as { failedTasks?: number }).failedTasks ?? 0) : 0;
+  // ServiceDeployment names its target revision in targetServiceRevision; only the brief has the bare ARN.
+  const { targetServiceRevisionArn: _, ...brief } = briefOf(ctx, v, d);
   return {
-    ...briefOf(ctx, v, d),
+    ...brief,
     ...(v.stoppedAt !== undefined ? { stoppedAt: toEcsTimestamp(v.stoppedAt) } : {}),
     ...(v.updatedAt !== undefined ? { updatedAt: toEcsTimestamp(v.updatedAt) } : {}),
     sourceServiceRevisions: sources.map((s) => revisionSummary(ctx, s, counts, 0)),

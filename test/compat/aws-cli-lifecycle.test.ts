@@ -1,0 +1,106 @@
+/**
+ * Compatibility: Debian's AWS CLI (/usr/bin/aws, v2.9) drives a full ECS
+ * lifecycle against a real control plane and one agent on real Docker:
+ * cluster, task definition, service create / update / scale / delete,
+ * run-task and stop-task, deregister. Each answer is also checked against
+ * the model's response shape. The CLI's 2.9 model predates
+ * DeleteTaskDefinitions and the deployment history operations: those are
+ * covered by ecs-examples.test.ts through the protocol directly.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
+import { awsCli } from '../helpers/aws-cli';
+import { TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+import { ecsShapes } from './smithy-shape';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ACTIONS } = require(path.join(REPO_ROOT, 'packages/control-plane/dist/api/router.js')) as { ACTIONS: Record<string, unknown> };
+const shapes = ecsShapes();
+
+let c: TestCluster;
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+before(async () => {
+  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000 });
+});
+after(async () => {
+  for (const fn of hooks.fns) await fn();
+});
+
+/** `aws ecs <command>`, its answer checked against `<Operation>Response`. */
+async function ecs(operation: string, command: string, args: string[]): Promise<any> {
+  const answer = await awsCli(c, ['ecs', command, ...args]);
+  assert.deepEqual(shapes.validate(`${operation}Response`, answer, { cliOutput: true }), [], `aws ecs ${command}: the answer follows the model`);
+  return answer;
+}
+
+async function runningCount(service: string): Promise<number> {
+  const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', c.name, '--services', service])).services[0];
+  return s.runningCount === s.desiredCount && s.pendingCount === 0 ? s.runningCount : -1;
+}
+
+test('aws ecs: cluster, task definition, service create/update/scale/delete, run-task, stop-task, deregister', async () => {
+  const cluster = (await ecs('CreateCluster', 'create-cluster', ['--cluster-name', 'awscli-extra', '--settings', 'name=containerInsights,value=enabled'])).cluster;
+  assert.equal(cluster.status, 'ACTIVE');
+  assert.ok((await ecs('ListClusters', 'list-clusters', [])).clusterArns.includes(cluster.clusterArn));
+  const containers = JSON.stringify([{ name: 'app', image: TEST_IMAGE, memory: 32, command: ['sleep', '3600'], essential: true }]);
+  const td = (await ecs('RegisterTaskDefinition', 'register-task-definition', ['--family', 'awscli-app', '--container-definitions', containers])).taskDefinition;
+  assert.equal(td.revision, 1);
+  const td2 = (await ecs('RegisterTaskDefinition', 'register-task-definition', ['--family', 'awscli-app', '--container-definitions', containers.replace('3600', '3601')])).taskDefinition;
+  assert.equal(td2.revision, 2);
+  assert.deepEqual((await ecs('ListTaskDefinitions', 'list-task-definitions', ['--family-prefix', 'awscli-app'])).taskDefinitionArns, [td.taskDefinitionArn, td2.taskDefinitionArn]);
+
+  const svc = (await ecs('CreateService', 'create-service', ['--cluster', c.name, '--service-name', 'awscli-svc', '--task-definition', 'awscli-app:1', '--desired-count', '1'])).service;
+  assert.equal(svc.status, 'ACTIVE');
+  await waitFor(async () => ((await runningCount('awscli-svc')) === 1 ? true : undefined), { description: 'service at 1 running', timeoutMs: 90_000, intervalMs: 500 });
+  const updated = (await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--task-definition', 'awscli-app:2'])).service;
+  assert.equal(updated.taskDefinition, td2.taskDefinitionArn);
+  const scaled = (await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--desired-count', '2'])).service;
+  assert.equal(scaled.desiredCount, 2);
+  await waitFor(
+    async () => {
+      const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', c.name, '--services', 'awscli-svc'])).services[0];
+      return s.runningCount === 2 && s.deployments.length === 1 && s.deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
+    },
+    { description: 'service at 2 running on revision 2', timeoutMs: 120_000, intervalMs: 500 },
+  );
+  assert.deepEqual((await ecs('DescribeTaskSets', 'describe-task-sets', ['--cluster', c.name, '--service', 'awscli-svc'])).taskSets, []);
+
+  const run = await ecs('RunTask', 'run-task', ['--cluster', c.name, '--task-definition', 'awscli-app:1', '--started-by', 'awscli']);
+  assert.deepEqual(run.failures, []);
+  const taskArn = run.tasks[0].taskArn as string;
+  assert.deepEqual((await ecs('ListTasks', 'list-tasks', ['--cluster', c.name, '--started-by', 'awscli'])).taskArns, [taskArn]);
+  const stopped = (await ecs('StopTask', 'stop-task', ['--cluster', c.name, '--task', taskArn, '--reason', 'done'])).task;
+  assert.equal(stopped.desiredStatus, 'STOPPED');
+  await waitFor(async () => ((await ecs('DescribeTasks', 'describe-tasks', ['--cluster', c.name, '--tasks', taskArn])).tasks[0].lastStatus === 'STOPPED' ? true : undefined), {
+    description: 'run-task task STOPPED',
+    timeoutMs: 60_000,
+    intervalMs: 300,
+  });
+
+  await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--desired-count', '0']);
+  const deleted = (await ecs('DeleteService', 'delete-service', ['--cluster', c.name, '--service', 'awscli-svc'])).service;
+  assert.equal(deleted.status, 'DRAINING');
+  const dereg = (await ecs('DeregisterTaskDefinition', 'deregister-task-definition', ['--task-definition', 'awscli-app:1'])).taskDefinition;
+  assert.equal(dereg.status, 'INACTIVE');
+  assert.deepEqual((await ecs('ListTaskDefinitions', 'list-task-definitions', ['--family-prefix', 'awscli-app', '--status', 'INACTIVE'])).taskDefinitionArns, [td.taskDefinitionArn]);
+  await ecs('UpdateCluster', 'update-cluster', ['--cluster', 'awscli-extra', '--settings', 'name=containerInsights,value=disabled']);
+  await ecs('PutAccountSetting', 'put-account-setting', ['--name', 'containerInsights', '--value', 'enabled']);
+  const listed = await ecs('ListAccountSettings', 'list-account-settings', ['--name', 'containerInsights']);
+  assert.deepEqual(listed.settings.map((s: { value: string }) => s.value), ['enabled']);
+  assert.equal((await ecs('DeleteCluster', 'delete-cluster', ['--cluster', 'awscli-extra'])).cluster.status, 'INACTIVE');
+});
+
+test('aws ecs: tags round-trip (tag-resource, list-tags-for-resource, untag-resource)', async (t) => {
+  if (!('AmazonEC2ContainerServiceV20141113.TagResource' in ACTIONS)) {
+    t.skip('TagResource is not served by this build');
+    return;
+  }
+  const arn = (await ecs('CreateCluster', 'create-cluster', ['--cluster-name', 'awscli-tags'])).cluster.clusterArn as string;
+  await awsCli(c, ['ecs', 'tag-resource', '--resource-arn', arn, '--tags', 'key=team,value=dev']);
+  assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, [{ key: 'team', value: 'dev' }]);
+  await awsCli(c, ['ecs', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team']);
+  assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, []);
+});
