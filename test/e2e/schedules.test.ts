@@ -17,6 +17,9 @@ import { waitFor } from '../helpers/wait-for';
 const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
 let c: TestCluster;
 let clusterArn: string;
+/** The AWS CLI test is done: the schedules test restarts the control plane only then. */
+let awsDone!: () => void;
+const awsFinished = new Promise<void>((resolve) => (awsDone = resolve));
 
 before(async () => {
   c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000 });
@@ -50,7 +53,8 @@ async function runs(name: string): Promise<any[]> {
 
 // The two tests run side by side: the AWS CLI's calls (seconds each) fit inside the schedules' minute.
 describe('scheduled tasks', { concurrency: true }, () => {
-  test('aws scheduler create-schedule, get-schedule, list-schedules, delete-schedule (REST-JSON, signed for scheduler)', async () => {
+  test('aws scheduler create-schedule, get-schedule, list-schedules, delete-schedule (REST-JSON, signed for scheduler)', async (t) => {
+    t.after(() => awsDone());
     const target = { Arn: clusterArn, RoleArn: 'arn:aws:iam::000000000000:role/scheduler-e2e', EcsParameters: { TaskDefinitionArn: 'sched-exit3', TaskCount: 1 } };
     const created = await awsCli(c, [
       'scheduler', 'create-schedule', '--name', 'nightly-backup', '--schedule-expression', 'cron(0 3 * * ? *)', '--schedule-expression-timezone', 'Europe/Paris',
@@ -82,6 +86,15 @@ describe('scheduled tasks', { concurrency: true }, () => {
     for (const r of [await create(['every-minute', '--rate', '1 minute', '--task-definition', 'sched-exit3']), await create(['long-job', '--rate', '1 minute', '--task-definition', 'sched-long', '--no-overlap'])]) {
       assert.equal(r.code, 0, r.stderr);
     }
+    // Killed between the fire times (after both first runs launched): the runs and cursors are in the store,
+    // so nothing runs twice and the next fire times still come.
+    await waitFor(async () => ((await runs('every-minute')).length >= 1 && (await runs('long-job'))[0]?.status === 'RUNNING' ? true : undefined), {
+      description: 'the first runs launched',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    await awsFinished;
+    await c.restartControlPlane('SIGKILL');
     const twice = await waitFor(
       async () => {
         const r = await runs('every-minute');
@@ -91,6 +104,13 @@ describe('scheduled tasks', { concurrency: true }, () => {
     );
     assert.deepEqual(twice.slice(0, 2).map((r) => r.tasks.map((t: any) => t.exitCode)), [[3], [3]]);
     assert.equal(twice[1].scheduledTime - twice[0].scheduledTime, 60, 'one minute apart');
+    assert.equal(new Set(twice.map((r) => r.scheduledTime)).size, twice.length, 'each fire time once, across the restart');
+    // Every task the schedule started belongs to one recorded run: none launched twice.
+    const started: string[] = (await c.call('ListTasks', { cluster: c.name, startedBy: 'schedule/default/every-minute', desiredStatus: 'STOPPED' })).taskArns;
+    const recorded = (await runs('every-minute')).flatMap((r) => r.tasks.map((x: any) => x.taskArn as string));
+    assert.equal(new Set(recorded).size, recorded.length);
+    for (const arn of started) assert.ok(recorded.includes(arn), `${arn} is a recorded run's task`);
+    assert.ok(started.length >= 2);
     const task = (await c.call('DescribeTasks', { tasks: [twice[0].tasks[0].taskArn] })).tasks[0];
     assert.equal(task.startedBy, 'schedule/default/every-minute');
     assert.equal(task.containers[0].exitCode, 3);
@@ -102,7 +122,7 @@ describe('scheduled tasks', { concurrency: true }, () => {
       },
       { description: 'the second fire time of long-job decided', timeoutMs: 60_000, intervalMs: 1000 },
     );
-    assert.equal(long[0].status, 'RUNNING', 'the 80 s task still runs a minute later');
+    assert.equal(long[0].status, 'RUNNING', 'the 80 s task still runs a minute later (followed across the restart)');
     assert.equal(long[1].status, 'SKIPPED');
     assert.match(long[1].reason, /overlap: the previous run of this schedule is still running/);
 
