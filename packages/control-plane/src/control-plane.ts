@@ -18,7 +18,7 @@ import { createApiAuth, openSecretBox, prepareAdminAccess } from './api-auth-set
 import { LOG_REDACTION } from './log-redaction';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
-import { actionFor } from './api/router';
+import { actionFor, QUERY_SERVICES, REST_JSON_SERVICES } from './api/router';
 import { scheduleLauncher } from './schedule-launch';
 import type { LaunchAs } from './schedules/schedule-runner';
 import type * as http from 'node:http';
@@ -296,7 +296,13 @@ export class ControlPlane {
   }
 }
 
+/** Operations of the services served in Query and REST-JSON, named like X-Amz-Targets (`scheduler.CreateSchedule`). */
+const MODELLED_TARGETS: ReadonlySet<string> = new Set(
+  [...QUERY_SERVICES, ...REST_JSON_SERVICES].flatMap((s) => [...s.actions.keys()].map((op) => `${s.targetPrefix}.${op}`)),
+);
+
 function knownOperation(target: string): string {
+  if (MODELLED_TARGETS.has(target)) return target.slice(target.lastIndexOf('.') + 1);
   try {
     actionFor(target);
     return target.slice(target.lastIndexOf('.') + 1);
