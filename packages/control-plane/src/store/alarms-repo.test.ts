@@ -4,6 +4,9 @@ import { defaultArnContext, type Clock } from '@stevedore/core';
 import { Store } from './store';
 import type { Change } from './changes';
 import type { AlarmConfig } from './alarms-repo';
+import { backendTests } from '../testing/store-backends';
+
+const storeTest = backendTests();
 
 const clock: Clock = { now: () => 1_000 };
 const POLICY = 'arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:p:resource/ecs/service/c/web:policyName/up';
@@ -23,8 +26,8 @@ const config = (over: Partial<AlarmConfig> = {}): AlarmConfig => ({
   ...over,
 });
 
-test('the alarm-state contract: state changes are history items and alarm-state changes after commit; actingOn finds alarms by action', () => {
-  const store = Store.open(':memory:', clock, defaultArnContext);
+storeTest('the alarm-state contract: state changes are history items and alarm-state changes after commit; actingOn finds alarms by action', (b) => {
+  const store = Store.open(b.location(), clock, defaultArnContext);
   const changes: Change[] = [];
   store.changes.on((c) => changes.push(c));
   store.alarms.put('cpu-high', config(), 1_000);

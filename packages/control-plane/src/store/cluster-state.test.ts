@@ -5,6 +5,9 @@ import { defaultArnContext, remainingResources, systemClock, type ContainerInsta
 import { Store } from './store';
 import { ClusterState } from './cluster-state';
 import type { StoredTask } from './tasks-repo';
+import { backendTests } from '../testing/store-backends';
+
+const storeTest = backendTests();
 
 const CLUSTERS = ['a', 'b'];
 const INSTANCES = ['i-0', 'i-1', 'i-2', 'i-3'];
@@ -145,10 +148,10 @@ function observe(state: ClusterState, cluster: string) {
   };
 }
 
-test('the incrementally kept cluster state always equals one built fresh from SQL, whatever the writes, reads and rollbacks (property)', () => {
+storeTest('the incrementally kept cluster state always equals one built fresh from SQL, whatever the writes, reads and rollbacks (property)', (b) => {
   fc.assert(
     fc.property(fc.array(anyOp, { maxLength: 40 }), (ops) => {
-      const store = Store.open(':memory:', systemClock, defaultArnContext);
+      const store = Store.open(b.location(), systemClock, defaultArnContext);
       const seq = { n: 1 };
       for (const o of ops) apply(store, o, seq);
       const fresh = new ClusterState({ instances: (c) => store.instances.listByCluster(c), tasks: (c) => store.tasks.summariesInCluster(c) });
@@ -161,12 +164,12 @@ test('the incrementally kept cluster state always equals one built fresh from SQ
       }
       store.close();
     }),
-    { numRuns: 200 },
+    { numRuns: b.name === 'sqlite' ? 200 : 25 },
   );
 });
 
-test('reads inside a transaction see its own writes; a rollback is forgotten and the state is rebuilt from SQL', () => {
-  const store = Store.open(':memory:', systemClock, defaultArnContext);
+storeTest('reads inside a transaction see its own writes; a rollback is forgotten and the state is rebuilt from SQL', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
   store.instances.put(instance('i-0', 'a'));
   assert.equal(store.clusterState.remaining('a', instance('i-0', 'a')).cpu, 1024);
   const loadsBefore = store.clusterState.loads;
@@ -182,8 +185,8 @@ test('reads inside a transaction see its own writes; a rollback is forgotten and
   store.close();
 });
 
-test('a placement reads no task rows: RunTask-sized reads cost the same with 10 or 2,000 tasks on an instance', () => {
-  const store = Store.open(':memory:', systemClock, defaultArnContext);
+storeTest('a placement reads no task rows: RunTask-sized reads cost the same with 10 or 2,000 tasks on an instance', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
   store.instances.put(instance('i-0', 'a', { registeredResources: { cpu: 1_000_000, memory: 1_000_000, ports: [], portsUdp: [] } }));
   store.clusterState.candidates('a');
   for (let n = 0; n < 2000; n++) store.tasks.put(task(`t-${n}`, 'a', { containerInstanceId: 'i-0', seq: n + 1, group: `g-${n % 7}` }));

@@ -3,6 +3,7 @@ import { MIGRATIONS, type Migration } from './migrations/index';
 import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files';
 import type { Db } from './backend/db';
 import { SqliteDb } from './backend/sqlite-db';
+import { PostgresDb, type PostgresDbOptions } from './backend/postgres-db';
 
 export type { Db, Statement, RunResult, Dialect } from './backend/db';
 
@@ -29,6 +30,33 @@ export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS)
   return db;
 }
 
+/** Serialises migrations of control planes starting together on one PostgreSQL database. */
+const MIGRATION_LOCK = 0x5374_6d67; // 'Stmg'
+
+/**
+ * Opens the store named by `--store`: `postgres://...` (or `postgresql://`)
+ * for a PostgreSQL database shared by control-plane replicas,
+ * `sqlite:PATH` or a plain path for the embedded SQLite file (`:memory:` in
+ * tests). Pending migrations are applied either way.
+ */
+export function openStoreDatabase(location: string, opts: { migrations?: Migration[]; postgres?: PostgresDbOptions } = {}): Db {
+  if (isPostgresUrl(location)) {
+    const db = PostgresDb.open(location, opts.postgres);
+    try {
+      migrate(db, opts.migrations ?? MIGRATIONS);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return db;
+  }
+  return openDatabase(location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location, opts.migrations);
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
 export function schemaVersion(db: Db): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
@@ -48,7 +76,15 @@ export function migrate(db: Db, migrations: Migration[]): void {
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (db instanceof PostgresDb) {
+        // Another replica may be migrating the same database: one at a time, and each looks again once it holds the lock.
+        db.queryNative(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+        if (db.queryNative('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]).length > 0) return;
+        if (m.postgres !== undefined) db.execNative(m.postgres);
+        else db.exec(m.sql);
+      } else {
+        db.exec(m.sql);
+      }
       db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     })();
   }

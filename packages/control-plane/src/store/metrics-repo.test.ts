@@ -4,10 +4,13 @@ import { defaultArnContext, percentile, type Clock, type MetricDatum } from '@st
 import { Store } from './store';
 import type { Change } from './changes';
 import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS, RAW_RETENTION_MS } from './metrics-repo';
+import { backendTests, type StoreBackend } from '../testing/store-backends';
+
+const storeTest = backendTests();
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const clock: Clock = { now: () => T0 };
-const open = () => Store.open(':memory:', clock, defaultArnContext);
+const open = (b: StoreBackend) => Store.open(b.location(), clock, defaultArnContext);
 const cpu = (ts: number, v: Partial<MetricDatum> = {}): MetricDatum => ({
   namespace: 'AWS/ECS',
   metricName: 'CPUUtilization',
@@ -18,8 +21,8 @@ const cpu = (ts: number, v: Partial<MetricDatum> = {}): MetricDatum => ({
 });
 const id = { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ClusterName', value: 'prod' }, { name: 'ServiceName', value: 'web' }] };
 
-test('statistics over [start, end) by period, from values, statistic sets and Values/Counts; dimension order does not matter', () => {
-  const store = open();
+storeTest('statistics over [start, end) by period, from values, statistic sets and Values/Counts; dimension order does not matter', (b) => {
+  const store = open(b);
   const changes: Change[] = [];
   store.changes.on((c) => changes.push(c));
   store.metrics.put([
@@ -45,8 +48,8 @@ test('statistics over [start, end) by period, from values, statistic sets and Va
   assert.equal(store.metrics.find(id)?.unit, 'Percent');
 });
 
-test('rollups: 1-minute and 1-hour periods answer old ranges, with sketch percentiles within 1%', () => {
-  const store = open();
+storeTest('rollups: 1-minute and 1-hour periods answer old ranges, with sketch percentiles within 1%', (b) => {
+  const store = open(b);
   const points: MetricDatum[] = [];
   for (let i = 0; i < 600; i++) points.push(cpu(T0 + i * 6_000, { value: i + 1 })); // one hour, 1..600
   store.metrics.put(points.slice(0, 300));
@@ -67,8 +70,8 @@ test('rollups: 1-minute and 1-hour periods answer old ranges, with sketch percen
   assert.ok(Math.abs(percentile(h.values, 99)! - 594) / 594 < 0.01);
 });
 
-test('late points land in the rollups they belong to; prune keeps each resolution for its retention and is repeatable', () => {
-  const store = open();
+storeTest('late points land in the rollups they belong to; prune keeps each resolution for its retention and is repeatable', (b) => {
+  const store = open(b);
   store.metrics.put([cpu(T0, { value: 1 })]);
   store.metrics.put([cpu(T0 + 30_000, { value: 3 })]); // late, same minute and hour
   const now = T0 + RAW_RETENTION_MS + 60_000;
@@ -94,8 +97,8 @@ test('late points land in the rollups they belong to; prune keeps each resolutio
   assert.equal(count('metric_series'), 1);
 });
 
-test('list: filters by namespace, name and dimensions (with or without value), pages by id', () => {
-  const store = open();
+storeTest('list: filters by namespace, name and dimensions (with or without value), pages by id', (b) => {
+  const store = open(b);
   const pts: MetricDatum[] = [];
   for (const svc of ['a', 'b', 'c']) {
     pts.push(cpu(T0, { value: 1, dimensions: [{ name: 'ClusterName', value: 'prod' }, { name: 'ServiceName', value: svc }] }));

@@ -5,26 +5,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { systemClock, defaultArnContext } from '@stevedore/core';
 import { Store } from './store';
-import { migrate, openDatabase, schemaVersion } from './db';
+import { migrate, openStoreDatabase, schemaVersion } from './db';
 import { MIGRATIONS } from './migrations/index';
+import { backendTests } from '../testing/store-backends';
 
-test('migrations apply once and a newer schema is refused', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-store-'));
-  const file = path.join(dir, 'db.sqlite');
-  const db = openDatabase(file);
+const storeTest = backendTests();
+
+storeTest('migrations apply once and a newer schema is refused', (b) => {
+  const location = b.name === 'sqlite' ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sv-store-')), 'db.sqlite') : b.location();
+  const db = openStoreDatabase(location);
   // Versions only increase; they need not be contiguous while features land in parallel.
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
   assert.equal(schemaVersion(db), latest);
   migrate(db, MIGRATIONS);
   assert.equal(schemaVersion(db), latest);
-  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n, MIGRATIONS.length);
+  if (b.name === 'sqlite') assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, ?, 0)').run('future');
   db.close();
-  assert.throws(() => openDatabase(file), /newer than this control plane supports/);
+  assert.throws(() => openStoreDatabase(location), /newer than this control plane supports/);
 });
 
-test('a failed transaction writes nothing and emits no change events', () => {
-  const store = Store.open(':memory:', systemClock, defaultArnContext);
+storeTest('a failed transaction writes nothing and emits no change events', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
   const seen: unknown[] = [];
   store.changes.on((c) => seen.push(c));
   assert.throws(() =>
@@ -40,9 +43,9 @@ test('a failed transaction writes nothing and emits no change events', () => {
   store.close();
 });
 
-test('a throwing change listener cannot make a committed write look failed; the other listeners still get the change', async () => {
+storeTest('a throwing change listener cannot make a committed write look failed; the other listeners still get the change', async (b) => {
   const errors: { err: unknown; change: unknown }[] = [];
-  const store = Store.open(':memory:', systemClock, defaultArnContext, { onListenerError: (err, change) => errors.push({ err, change }) });
+  const store = Store.open(b.location(), systemClock, defaultArnContext, { onListenerError: (err, change) => errors.push({ err, change }) });
   const seen: unknown[] = [];
   store.changes.on(() => {
     throw new Error('listener bug');

@@ -2,7 +2,7 @@ import { SchedulesRepo } from './schedules-repo';
 import { AccountSettingsRepo } from './account-settings-repo';
 import type { ArnContext, Clock } from '@stevedore/core';
 import { ChangeFeed, type Change, type ListenerErrorHandler } from './changes';
-import { openDatabase, type Db } from './db';
+import { openStoreDatabase, type Db } from './db';
 import { ClustersRepo } from './clusters-repo';
 import { TaskDefinitionsRepo } from './task-definitions-repo';
 import { InstancesRepo } from './instances-repo';
@@ -75,6 +75,12 @@ export class Store {
   /** Placement input of every cluster, kept in step by the instance and task repos (cluster-state.ts). */
   readonly clusterState: ClusterState;
   private pending: Change[] | undefined;
+  /** Changes received from other processes sharing the database (tests, metrics). */
+  remoteChangeCount = 0;
+  /** Called when the cross-process change log lost changes (a long disconnection): roles should resync in full. */
+  onChangeGap: (() => void) | undefined;
+  /** Told of the cross-process change listener's connection (the control plane logs it). */
+  onChangeListener: ((state: 'connected' | 'disconnected', error?: string) => void) | undefined;
   /** Told each outermost transaction's duration in seconds (SQLite write latency, Prometheus). */
   observeTx: ((seconds: number) => void) | undefined;
 
@@ -111,10 +117,19 @@ export class Store {
     this.logStore = new LogStoreRepo(db);
     this.leadership = new LeadershipRepo(db);
     this.schedules = new SchedulesRepo(db, record);
+    db.changeLog?.listen({
+      changes: (json) => this.remoteChanges(json),
+      gap: () => {
+        this.clusterState.invalidate();
+        this.onChangeGap?.();
+      },
+      listener: (state, error) => this.onChangeListener?.(state, error),
+    });
   }
 
-  static open(file: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {
-    return new Store(openDatabase(file), clock, arnContext, opts);
+  /** `location`: a SQLite file (or `sqlite:PATH`, `:memory:`) or a `postgres://` URL (db.ts). */
+  static open(location: string, clock: Clock, arnContext: ArnContext, opts: StoreOptions = {}): Store {
+    return new Store(openStoreDatabase(location), clock, arnContext, opts);
   }
 
   /** Runs fn in one transaction; nested calls join the outer one. */
@@ -124,7 +139,15 @@ export class Store {
     let changes: Change[];
     const startedAt = this.observeTx ? performance.now() : 0;
     try {
-      const result = this.db.transaction(fn)();
+      const log = this.db.changeLog;
+      const result = log
+        ? this.db.transaction(() => {
+            const r = fn();
+            // Committed with the transaction, so other replicas learn of exactly what committed.
+            if (this.pending && this.pending.length > 0) log.publish(JSON.stringify(dedupe(this.pending)));
+            return r;
+          })()
+        : this.db.transaction(fn)();
       this.observeTx?.((performance.now() - startedAt) / 1000);
       changes = this.pending;
       this.pending = undefined;
@@ -165,8 +188,29 @@ export class Store {
   }
 
   private record(c: Change): void {
-    if (this.pending) this.pending.push(c);
-    else this.changes.emit([c]);
+    if (this.pending) {
+      this.pending.push(c);
+      return;
+    }
+    this.db.changeLog?.publish(JSON.stringify([c]));
+    this.changes.emit([c]);
+  }
+
+  /**
+   * Changes other control-plane processes committed to the same database:
+   * the placement state drops what they may have changed, and listeners get
+   * the changes as if made here (they re-read the store: level-triggered).
+   */
+  private remoteChanges(json: string): void {
+    let changes: Change[];
+    try {
+      changes = JSON.parse(json) as Change[];
+    } catch {
+      return;
+    }
+    if (changes.some((c) => c.kind === 'task' || c.kind === 'instance')) this.clusterState.invalidate();
+    this.remoteChangeCount += changes.length;
+    this.changes.emit(changes);
   }
 }
 

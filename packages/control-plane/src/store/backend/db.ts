@@ -40,4 +40,26 @@ export interface Db {
   /** SQLite's PRAGMA; PostgreSQL has none and throws. */
   pragma(source: string, options?: { simple?: boolean }): unknown;
   close(): void;
+  /**
+   * Present when other control-plane processes share the database
+   * (PostgreSQL): changes committed here are published through it, and
+   * theirs arrive through it (docs/design/store-backends.md).
+   */
+  readonly changeLog?: ChangeLog;
+}
+
+export interface ChangeLog {
+  /** Appends a JSON array of changes; inside a transaction it commits with it. */
+  publish(changesJson: string): void;
+  /** Starts delivering other processes' changes committed from now on. */
+  listen(handler: ChangeLogHandler): void;
+}
+
+export interface ChangeLogHandler {
+  /** A JSON array of changes another process committed, in commit order. */
+  changes(changesJson: string): void;
+  /** Changes were lost (the log was pruned past this reader): everything may have changed. */
+  gap(): void;
+  /** The notification connection's state (logged by the control plane). */
+  listener?(state: 'connected' | 'disconnected', error?: string): void;
 }

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { BridgeReply, BridgeRequest, WorkerData, WorkerEvent } from './bridge-protocol';
+import { CHANGE_CHANNEL } from './bridge-protocol';
+import type { ChangeLog, ChangeLogHandler, Db, RunResult, Statement } from './db';
+import { toPostgres, type Translation } from './translate';
+
+export interface PostgresDbOptions {
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** How long one statement may block the caller before it fails (default 60 s). */
+  timeoutMs?: number;
+  /** Change-log poll when no notification comes (default 2 s). */
+  pollMs?: number;
+  /** Wait before the change listener reconnects (default 500 ms). */
+  reconnectMs?: number;
+}
+
+/** An error PostgreSQL returned, with its SQLSTATE (`23505` unique violation, ...). */
+export class PostgresError extends Error {
+  override readonly name = 'PostgresError';
+  constructor(message: string, readonly code?: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+/** Serialises commits that publish changes, so change-log seq order is commit order (see publish). */
+const CHANGE_LOCK = 0x5374_6576; // 'Stev'
+
+/**
+ * PostgreSQL behind the synchronous Db interface: a worker thread runs the
+ * `pg` driver and the calling thread blocks (Atomics.wait) until the reply
+ * is posted, so repositories and their callers stay synchronous. Each call
+ * blocks the event loop for one round trip to the server; that is the
+ * trade-off measured in docs/design/store-backends.md. Statements are
+ * translated from the SQLite dialect once (translate.ts) and run as named
+ * prepared statements on one connection; transactions are that connection's.
+ */
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  readonly changeLog: ChangeLog;
+  private readonly worker: Worker;
+  private readonly signal: Int32Array;
+  private readonly replies: MessagePort;
+  private readonly timeoutMs: number;
+  private readonly translations = new Map<string, Translation>();
+  private keys: Map<string, string[]> | undefined;
+  private columnTypes: Map<string, string | undefined> | undefined;
+  private nextId = 1;
+  private depth = 0;
+  private closed = false;
+  private handler: ChangeLogHandler | undefined;
+
+  private constructor(private readonly url: string, opts: PostgresDbOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    const sab = new SharedArrayBuffer(4);
+    this.signal = new Int32Array(sab);
+    const channel = new MessageChannel();
+    this.replies = channel.port1;
+    const origin = randomUUID();
+    const data: WorkerData = {
+      url,
+      applicationName: opts.applicationName ?? 'stevedore-control-plane',
+      signal: sab,
+      replies: channel.port2,
+      origin,
+      pollMs: opts.pollMs ?? 2000,
+      reconnectMs: opts.reconnectMs ?? 500,
+    };
+    this.worker = new Worker(path.join(__dirname, 'postgres-worker.js'), { workerData: data, transferList: [channel.port2] });
+    this.worker.on('message', (e: WorkerEvent) => this.onWorkerEvent(e));
+    this.worker.on('error', () => undefined);
+    // The worker never keeps the process alive: close() ends it, and so does exit (after the listeners, which would ref it again).
+    this.worker.unref();
+    this.replies.unref();
+    this.changeLog = {
+      publish: (changes) => this.publish(changes, origin),
+      listen: (handler) => this.listen(handler),
+    };
+  }
+
+  /** Connects (synchronously); throws if the server cannot be reached. The URL's password never appears in errors. */
+  static open(url: string, opts: PostgresDbOptions = {}): PostgresDb {
+    const db = new PostgresDb(url, opts);
+    try {
+      db.call({ id: 0, op: 'connect' });
+    } catch (err) {
+      db.close();
+      throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
+    }
+    return db;
+  }
+
+  prepare(sql: string): Statement {
+    return new PostgresStatement(this, this.translate(sql));
+  }
+
+  exec(sql: string): void {
+    const t = this.translate(sql);
+    if (t.sql.trim() !== '') this.call({ id: 0, op: 'exec', sql: t.sql });
+    // DDL may have added tables or keys.
+    this.keys = undefined;
+    this.columnTypes = undefined;
+  }
+
+  /** Runs PostgreSQL's own SQL, untranslated (the backend's housekeeping). */
+  execNative(sql: string): void {
+    this.call({ id: 0, op: 'exec', sql });
+    this.keys = undefined;
+    this.columnTypes = undefined;
+  }
+
+  queryNative(sql: string, params: unknown[] = []): Record<string, unknown>[] {
+    return this.run(sql, params).rows;
+  }
+
+  transaction<F extends (...args: never[]) => unknown>(fn: F): F {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const db = this;
+    return function (this: unknown, ...args: never[]) {
+      const level = db.depth;
+      db.call({ id: 0, op: 'exec', sql: level === 0 ? 'BEGIN' : `SAVEPOINT sp${level}` });
+      db.depth++;
+      let result: unknown;
+      try {
+        result = fn.apply(this, args);
+      } catch (err) {
+        db.depth = level;
+        try {
+          db.call({ id: 0, op: 'exec', sql: level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT sp${level}; RELEASE SAVEPOINT sp${level}` });
+        } catch {
+          // The connection is gone: the server rolled back with it.
+        }
+        throw err;
+      }
+      db.depth = level;
+      db.call({ id: 0, op: 'exec', sql: level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT sp${level}` });
+      return result;
+    } as F;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  pragma(source: string): unknown {
+    throw new Error(`PRAGMA ${source} is SQLite's; this store is PostgreSQL`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.call({ id: 0, op: 'close' }, 5000);
+    } catch {
+      // Ending the worker ends its connections too.
+    }
+    this.closed = true;
+    void this.worker.terminate();
+    this.replies.close();
+  }
+
+  /** One statement round trip, after translation. */
+  run(sql: string, params: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
+    const reply = this.call({ id: 0, op: 'query', sql, params });
+    return reply as { rows: Record<string, unknown>[]; rowCount: number };
+  }
+
+  private translate(sql: string): Translation {
+    let t = this.translations.get(sql);
+    if (!t) {
+      t = toPostgres(sql, { primaryKey: (table) => this.primaryKey(table), columnType: (column) => this.columnType(column) });
+      this.translations.set(sql, t);
+    }
+    return t;
+  }
+
+  private primaryKey(table: string): string[] | undefined {
+    if (!this.keys) {
+      const rows = this.queryNative(
+        `SELECT c.relname AS t, a.attname AS col, array_position(i.indkey::int2[], a.attnum) AS pos
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)
+          WHERE i.indisprimary AND n.nspname = current_schema() ORDER BY 1, 3`,
+      ) as { t: string; col: string }[];
+      this.keys = new Map();
+      for (const r of rows) {
+        const k = this.keys.get(r.t) ?? [];
+        k.push(r.col);
+        this.keys.set(r.t, k);
+      }
+    }
+    return this.keys.get(table);
+  }
+
+  private columnType(column: string): string | undefined {
+    if (!this.columnTypes) {
+      const rows = this.queryNative(
+        `SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = current_schema()`,
+      ) as { c: string; t: string }[];
+      this.columnTypes = new Map();
+      for (const r of rows) {
+        // A name with different types in different tables is no guide.
+        this.columnTypes.set(r.c, this.columnTypes.has(r.c) && this.columnTypes.get(r.c) !== r.t ? undefined : r.t);
+      }
+    }
+    return this.columnTypes.get(column);
+  }
+
+  /**
+   * Appends a transaction's changes to the change log and notifies the other
+   * processes. Inside a transaction, the advisory lock is held until commit,
+   * so rows become visible in seq order and a reader that has seen seq N has
+   * seen every committed row before it.
+   */
+  private publish(changes: string, origin: string): void {
+    this.run(
+      `WITH l AS (SELECT pg_advisory_xact_lock(${CHANGE_LOCK})),
+            ins AS (INSERT INTO store_changes(origin, changes, created_at) SELECT $1, $2, $3 FROM l RETURNING seq)
+       SELECT pg_notify('${CHANGE_CHANNEL}', seq::text) FROM ins`,
+      [origin, changes, Date.now()],
+    );
+  }
+
+  private listen(handler: ChangeLogHandler): void {
+    this.handler = handler;
+    const row = this.queryNative('SELECT COALESCE(MAX(seq), 0) AS seq FROM store_changes')[0] as { seq: number };
+    this.call({ id: 0, op: 'listen', fromSeq: row.seq });
+  }
+
+  private onWorkerEvent(e: WorkerEvent): void {
+    if (!this.handler) return;
+    if (e.kind === 'changes') this.handler.changes(e.changes);
+    else if (e.kind === 'gap') this.handler.gap();
+    else this.handler.listener?.(e.state, e.error);
+  }
+
+  private call(req: BridgeRequest, timeoutMs = this.timeoutMs): Extract<BridgeReply, { rows: unknown }> {
+    if (this.closed) throw new Error('the PostgreSQL store is closed');
+    const id = this.nextId++;
+    this.worker.postMessage({ ...req, id });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Read the word before draining, so a reply posted in between changes it and the wait returns at once.
+      const seen = Atomics.load(this.signal, 0);
+      for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) {
+        const reply = m.message as BridgeReply;
+        // A reply to a call that timed out earlier is dropped.
+        if (reply.id !== id) continue;
+        if (reply.error) throw new PostgresError(reply.error.message, reply.error.code, reply.error.detail);
+        return reply;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new PostgresError(`PostgreSQL did not answer within ${timeoutMs} ms`);
+      Atomics.wait(this.signal, 0, seen, left);
+    }
+  }
+}
+
+class PostgresStatement implements Statement {
+  constructor(private readonly db: PostgresDb, private readonly t: Translation) {}
+
+  run(...params: unknown[]): RunResult {
+    return { changes: this.exec(params).rowCount, lastInsertRowid: 0 };
+  }
+
+  get(...params: unknown[]): unknown {
+    return this.exec(params).rows[0];
+  }
+
+  all(...params: unknown[]): unknown[] {
+    return this.exec(params).rows;
+  }
+
+  iterate(...params: unknown[]): IterableIterator<unknown> {
+    return this.exec(params).rows[Symbol.iterator]();
+  }
+
+  private exec(params: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
+    const r = this.db.run(this.t.sql, bind(this.t, params));
+    for (const row of r.rows) {
+      for (const k in row) {
+        const v = row[k];
+        // Structured clone turns Buffers into plain Uint8Arrays; repos get Buffers, as from SQLite.
+        if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      }
+    }
+    return r;
+  }
+}
+
+/** Arguments as better-sqlite3 takes them (positional, or one object of named values) -> `$n` values. */
+function bind(t: Translation, params: unknown[]): unknown[] {
+  let values: unknown[];
+  if (t.names) {
+    const obj = params[0];
+    if (params.length !== 1 || typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new TypeError('this statement takes named parameters: pass one object');
+    values = t.names.map((name) => {
+      if (!Object.prototype.hasOwnProperty.call(obj, name)) throw new RangeError(`Missing named parameter "${name}"`);
+      return (obj as Record<string, unknown>)[name];
+    });
+  } else {
+    values = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
+    if (values.length !== t.count) throw new RangeError(`Statement takes ${t.count} parameters, got ${values.length}`);
+  }
+  return values.map(toWire);
+}
+
+function toWire(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return v.toString();
+  return v;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}

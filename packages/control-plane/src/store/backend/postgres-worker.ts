@@ -1,0 +1,202 @@
+/**
+ * The worker thread behind PostgresDb (postgres-db.ts): it owns the `pg`
+ * connections, answers each synchronous request of the main thread on the
+ * reply port and then wakes it through the shared signal word. A second
+ * connection LISTENs for changes committed by other control-plane processes
+ * and forwards them as ordinary (asynchronous) messages
+ * (docs/design/store-backends.md, "Changes across replicas").
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import pg from 'pg';
+import type { BridgeReply, BridgeRequest, WorkerData, WorkerEvent } from './bridge-protocol';
+import { CHANGE_CHANNEL } from './bridge-protocol';
+
+const data = workerData as WorkerData;
+const signal = new Int32Array(data.signal);
+const replies: MessagePort = data.replies;
+
+// Values as SQLite hands them to the repos: 64-bit integers and numerics as numbers, booleans as 1/0.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+pg.types.setTypeParser(16, (v) => (v === 't' ? 1 : 0));
+
+let client: pg.Client | undefined;
+/** The connection a transaction began on: a reconnect in the middle must fail the transaction, never go on in autocommit. */
+let txClient: pg.Client | undefined;
+let statementNames = new Map<string, string>();
+
+async function connection(): Promise<pg.Client> {
+  if (txClient && client !== txClient) throw new Error('the connection to PostgreSQL was lost in the middle of a transaction');
+  if (client) return client;
+  const c = new pg.Client({ connectionString: data.url, application_name: data.applicationName });
+  // A dropped connection surfaces on the next query; the one after reconnects.
+  c.on('error', () => {
+    if (client === c) client = undefined;
+  });
+  c.on('end', () => {
+    if (client === c) client = undefined;
+  });
+  await c.connect();
+  client = c;
+  statementNames = new Map();
+  return c;
+}
+
+async function answer(req: BridgeRequest): Promise<BridgeReply> {
+  try {
+    switch (req.op) {
+      case 'connect': {
+        const c = await connection();
+        const r = await c.query('SELECT current_setting(\'server_version_num\') AS v');
+        return { id: req.id, rows: r.rows as Record<string, unknown>[], rowCount: 0 };
+      }
+      case 'query': {
+        const c = await connection();
+        // Named statements are parsed once per connection (the driver keeps them).
+        let name = statementNames.get(req.sql);
+        if (name === undefined) {
+          name = `s${statementNames.size + 1}`;
+          statementNames.set(req.sql, name);
+        }
+        const r = await c.query({ name, text: req.sql, values: req.params });
+        return { id: req.id, rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
+      }
+      case 'exec': {
+        if (req.sql === 'ROLLBACK' && txClient && client !== txClient) {
+          txClient = undefined;
+          return { id: req.id, rows: [], rowCount: 0 };
+        }
+        const c = await connection();
+        const ending = req.sql === 'COMMIT' || req.sql === 'ROLLBACK';
+        try {
+          await c.query(req.sql);
+        } finally {
+          if (ending) txClient = undefined;
+        }
+        if (req.sql === 'BEGIN') txClient = c;
+        return { id: req.id, rows: [], rowCount: 0 };
+      }
+      case 'listen':
+        listener.start(req.fromSeq);
+        return { id: req.id, rows: [], rowCount: 0 };
+      case 'close':
+        await listener.stop();
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        return { id: req.id, rows: [], rowCount: 0 };
+    }
+  } catch (err) {
+    const e = err as { message?: string; code?: string; detail?: string };
+    return { id: req.id, error: { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...(e.detail ? { detail: e.detail } : {}) } };
+  }
+}
+
+// One request at a time: the main thread is blocked until it has its reply.
+let queue = Promise.resolve();
+parentPort!.on('message', (req: BridgeRequest) => {
+  queue = queue.then(async () => {
+    const reply = await answer(req);
+    replies.postMessage(reply);
+    Atomics.store(signal, 0, 1);
+    Atomics.notify(signal, 0);
+    if (req.op === 'close') process.exit(0);
+  });
+});
+
+const emit = (e: WorkerEvent) => parentPort!.postMessage(e);
+
+/**
+ * Reads the change log after `seq` whenever a NOTIFY arrives, after every
+ * (re)connection and on a slow timer, so a notification lost with a dropped
+ * connection only delays a change, never loses it.
+ */
+class ChangeListener {
+  private c: pg.Client | undefined;
+  private seq = 0;
+  private started = false;
+  private stopped = false;
+  private reading = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+
+  start(fromSeq: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.seq = fromSeq;
+    void this.connect();
+    this.timer = setInterval(() => void this.read(), data.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retry);
+    await this.c?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const c = new pg.Client({ connectionString: data.url, application_name: `${data.applicationName} (changes)` });
+    const lost = (err?: unknown) => {
+      if (this.c !== c) return;
+      this.c = undefined;
+      emit({ kind: 'listener', state: 'disconnected', ...(err ? { error: String((err as Error).message ?? err) } : {}) });
+      if (!this.stopped) this.retry = setTimeout(() => void this.connect(), data.reconnectMs);
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    c.on('notification', () => void this.read());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+      this.c = c;
+      emit({ kind: 'listener', state: 'connected' });
+      // Whatever was committed while no one listened.
+      void this.read();
+    } catch (err) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+      emit({ kind: 'listener', state: 'disconnected', error: String((err as Error).message ?? err) });
+      if (!this.stopped) this.retry = setTimeout(() => void this.connect(), data.reconnectMs);
+    }
+  }
+
+  private async read(): Promise<void> {
+    const c = this.c;
+    if (!c) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        const r = await c.query('SELECT seq, origin, changes FROM store_changes WHERE seq > $1 ORDER BY seq LIMIT 500', [this.seq]);
+        const rows = r.rows as { seq: number; origin: string; changes: string }[];
+        if (rows.length === 0) break;
+        const first = rows[0]!.seq;
+        // Pruned past our position: changes were lost to the log's bound; listeners resync in full.
+        if (first > this.seq + 1 && this.seq > 0) {
+          const gap = await c.query('SELECT 1 FROM store_changes WHERE seq = $1', [this.seq + 1]);
+          if (gap.rowCount === 0) {
+            const min = await c.query('SELECT MIN(seq) AS m FROM store_changes');
+            if ((min.rows[0] as { m: number | null }).m !== null && (min.rows[0] as { m: number }).m > this.seq + 1) emit({ kind: 'gap', from: this.seq, to: first });
+          }
+        }
+        for (const row of rows) {
+          this.seq = row.seq;
+          if (row.origin !== data.origin) emit({ kind: 'changes', seq: row.seq, changes: row.changes });
+        }
+        if (rows.length === 500) this.again = true;
+      } while (this.again);
+    } catch {
+      // The connection's error handler reconnects; the next read resumes from seq.
+    } finally {
+      this.reading = false;
+    }
+  }
+}
+
+const listener = new ChangeListener();
