@@ -55,11 +55,12 @@ export interface BenchControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startBenchControlPlane(opts: { heartbeatMs: number; graceSeconds: number; maxPlacementsPerTick?: number }): Promise<BenchControlPlane> {
+export async function startBenchControlPlane(opts: { heartbeatMs: number; graceSeconds: number; maxPlacementsPerTick?: number; store?: string }): Promise<BenchControlPlane> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-bench-'));
   const cp = new ControlPlane(
     {
       dataDir: dir,
+      ...(opts.store ? { store: opts.store } : {}),
       apiListen: { host: '127.0.0.1', port: 0 },
       agentListen: '127.0.0.1:0',
       region: 'us-east-1',

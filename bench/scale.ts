@@ -6,12 +6,17 @@
  *
  *   npm run bench:scale               # 1,000 agents, 1,000 services x 30 tasks
  *   npm run bench:scale -- --quick    # 100 agents, 100 services x 30 tasks
+ *   npm run bench:scale -- --store postgres   # the same on SQLite, then on PostgreSQL
+ *                                             # (a throwaway server, Debian's postgresql), side by side
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil, type Call } from './bench-kit';
+import { startPostgres } from '@stevedore/control-plane/dist/testing/postgres-server';
 
 const QUICK = process.argv.includes('--quick');
+const storeArg = process.argv.indexOf('--store');
+const WITH_POSTGRES = storeArg >= 0 && process.argv[storeArg + 1] === 'postgres';
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? (QUICK ? 100 : 1000));
 const SERVICES = Number(process.env['BENCH_SERVICES'] ?? (QUICK ? 100 : 1000));
 const PER_SERVICE = Number(process.env['BENCH_TASKS_PER_SERVICE'] ?? 30);
@@ -28,7 +33,7 @@ interface Row {
   result: string;
   goal?: string;
 }
-const rows: Row[] = [];
+let rows: Row[] = [];
 const report = (figure: string, result: string, goal?: string) => {
   rows.push({ figure, result, ...(goal ? { goal } : {}) });
   console.log(`${figure}: ${result}${goal ? `   (goal ${goal})` : ''}`);
@@ -78,8 +83,9 @@ async function counts(call: Call, cluster: string, names: string[]): Promise<{ r
   return { running, pending };
 }
 
-async function main(): Promise<void> {
-  const b = await startBenchControlPlane({ heartbeatMs: HEARTBEAT_MS, graceSeconds: 30 });
+async function run(store: string | undefined): Promise<Row[]> {
+  rows = [];
+  const b = await startBenchControlPlane({ heartbeatMs: HEARTBEAT_MS, graceSeconds: 30, ...(store ? { store } : {}) });
   const { cp, call } = b;
   const caPem = cp.store.agentPki.caCertificate();
   const agentAddress = `127.0.0.1:${cp.agentPort}`;
@@ -172,18 +178,42 @@ async function main(): Promise<void> {
 
   const rss = process.memoryUsage().rss;
   report('control-plane RSS: agents idle / with every task', `${mb(rssIdle)} / ${mb(rss)}`, '< 1 GiB');
-  const dbBytes = fs
-    .readdirSync(b.dir)
-    .filter((f) => /\.(db|sqlite)(-wal|-shm)?$/.test(f))
-    .reduce((n, f) => n + fs.statSync(path.join(b.dir, f)).size, 0);
-  report('SQLite size (database + WAL)', mb(dbBytes));
+  const dbBytes =
+    cp.store.db.dialect === 'postgres'
+      ? (cp.store.db.prepare('SELECT pg_database_size(current_database()) AS n').get() as { n: number }).n
+      : fs
+          .readdirSync(b.dir)
+          .filter((f) => /\.(db|sqlite)(-wal|-shm)?$/.test(f))
+          .reduce((n, f) => n + fs.statSync(path.join(b.dir, f)).size, 0);
+  report('database size (SQLite: database + WAL; PostgreSQL: pg_database_size)', mb(dbBytes));
   report('control-plane CPU, whole run', `${cpuSeconds(process.cpuUsage()).toFixed(0)} s (this process also runs the API client)`);
   const st = cp.orchestrator.stats;
   report('scheduler alone (ticks that placed)', `${(st.placed / (st.placingMs / 1000)).toFixed(0)} placements/s over ${st.placed} placements`);
-  console.log(`machine: ${machine()}`);
-  console.log('\n| figure | result | goal |\n|---|---|---|');
-  for (const r of rows) console.log(`| ${r.figure} | ${r.result} | ${r.goal ?? ''} |`);
   await b.stop();
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const sqlite = await run(undefined);
+  let postgres: Row[] | undefined;
+  if (WITH_POSTGRES) {
+    // The same run against PostgreSQL on this machine (unix socket, fsync off as in the tests: the store's round trips are measured, not the disk).
+    const server = await startPostgres();
+    try {
+      console.log('\n--- the same on PostgreSQL ---');
+      postgres = await run(await server.createDatabase('bench'));
+    } finally {
+      await server.stop();
+    }
+  }
+  console.log(`machine: ${machine()}`);
+  if (!postgres) {
+    console.log('\n| figure | result | goal |\n|---|---|---|');
+    for (const r of sqlite) console.log(`| ${r.figure} | ${r.result} | ${r.goal ?? ''} |`);
+    return;
+  }
+  console.log('\n| figure | SQLite | PostgreSQL | goal |\n|---|---|---|---|');
+  for (const [i, r] of sqlite.entries()) console.log(`| ${r.figure} | ${r.result} | ${postgres[i]?.result ?? ''} | ${r.goal ?? ''} |`);
 }
 
 main().catch((e) => {

@@ -6,6 +6,12 @@ import { DEFAULT_JOIN_RATE_LIMIT, type JoinRateLimit } from './dispatcher/join-l
 
 export interface ControlPlaneConfig {
   dataDir: string;
+  /**
+   * Where desired state lives (--store): `postgres://...` for a PostgreSQL
+   * database shared by replicas, `sqlite:PATH` for a SQLite file; default the
+   * SQLite file <data-dir>/stevedore.db (docs/design/store-backends.md).
+   */
+  store?: string;
   /** Name of this process among replicas (the lease holder); default hostname-pid-random. Unique per process. */
   replicaId?: string;
   /** Leader lease lifetime (--leader-lease-ttl); a new leader takes over within about 1.2x of it. */
@@ -127,6 +133,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .description('Stevedore control plane: desired state, ECS API, agent dispatcher (also: backup --to FILE, restore --from FILE)')
     .version(versionText('stevedore-control-plane'), '--version')
     .option('--data-dir <dir>', 'directory for the SQLite database', env['STEVEDORE_DATA_DIR'] ?? '/var/lib/stevedore/control-plane')
+    .option('--store <location>', 'desired-state store: postgres://user:pass@host/db (shared by replicas) or sqlite:PATH (default <data-dir>/stevedore.db) [env STEVEDORE_STORE]', env['STEVEDORE_STORE'])
     .option('--api-listen <host:port>', 'ECS JSON API address', env['STEVEDORE_API_LISTEN'] ?? '127.0.0.1:8080')
     .option('--agent-listen <host:port>', 'agent channel (gRPC) address', env['STEVEDORE_AGENT_LISTEN'] ?? '127.0.0.1:8443')
     .option('--region <region>', 'region used in ARNs', env['STEVEDORE_REGION'] ?? 'us-east-1')
@@ -215,8 +222,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(o['metricsTokenFile'] ? { tokenFile: o['metricsTokenFile'] } : {}),
   };
   const apiCertSans = (o['apiCertSan'] as unknown as string[] | undefined) ?? (env['STEVEDORE_API_CERT_SANS'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const store = o['store'];
+  if (store !== undefined && !/^postgres(ql)?:\/\/./.test(store) && !/^sqlite:./.test(store)) {
+    throw new InvalidArgumentError('--store must be postgres://USER@HOST/DATABASE (or postgresql://) or sqlite:PATH');
+  }
   return {
     dataDir: o['dataDir']!,
+    ...(store !== undefined ? { store } : {}),
     leaderLeaseTtlMs: parseDuration('--leader-lease-ttl', o['leaderLeaseTtl']!, 1000),
     apiListen: hostPort(o['apiListen']!),
     agentListen: o['agentListen']!,

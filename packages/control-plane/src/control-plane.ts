@@ -62,10 +62,14 @@ export class ControlPlane {
     const arn: ArnContext = { region: config.region, account: config.account };
     const secretBox = openSecretBox(config);
     const storeLog = log.child({ component: 'store' });
-    this.store = Store.open(config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db'), clock, arn, {
+    this.store = Store.open(config.store ?? (config.dataDir === ':memory:' ? ':memory:' : path.join(config.dataDir, 'stevedore.db')), clock, arn, {
       ...(secretBox ? { secretBox } : {}),
       onListenerError: (err, change) => storeLog.error({ err, change }, 'a change listener failed; the write it follows is committed'),
     });
+    // Replicas on one PostgreSQL database hear each other's commits through it (store/backend/postgres-db.ts).
+    this.store.onChangeListener = (state, error) =>
+      state === 'connected' ? storeLog.info('listening for changes committed by other replicas') : storeLog.warn({ error }, 'change notifications from other replicas interrupted; reconnecting, then catching up');
+    this.store.onChangeGap = () => storeLog.warn('changes of other replicas were pruned before this replica read them; the periodic resyncs restore what they missed');
     const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
     this.replicaId = config.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
@@ -170,7 +174,7 @@ export class ControlPlane {
     );
     this.election = election;
     election.start();
-    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir, replica: this.replicaId, leader: election.status.leader }, 'control plane started');
+    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir, store: this.store.db.dialect, replica: this.replicaId, leader: election.status.leader }, 'control plane started');
   }
 
   /** The service orchestrator of the current term (tests and benchmarks read its stats); throws on a follower. */

@@ -103,6 +103,10 @@ parentPort!.on('message', (req: BridgeRequest) => {
   });
 });
 
+/** How long change-log rows are kept: far longer than any reconnect; a replica away longer resyncs in full. */
+const CHANGE_LOG_KEEP_MS = 10 * 60_000;
+const CHANGE_LOG_PRUNE_EVERY_MS = 60_000;
+
 const emit = (e: WorkerEvent) => parentPort!.postMessage(e);
 
 /**
@@ -119,13 +123,17 @@ class ChangeListener {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
 
   start(fromSeq: number): void {
     if (this.started) return;
     this.started = true;
     this.seq = fromSeq;
     void this.connect();
-    this.timer = setInterval(() => void this.read(), data.pollMs);
+    this.timer = setInterval(() => {
+      void this.read();
+      void this.prune();
+    }, data.pollMs);
   }
 
   async stop(): Promise<void> {
@@ -160,6 +168,15 @@ class ChangeListener {
       emit({ kind: 'listener', state: 'disconnected', error: String((err as Error).message ?? err) });
       if (!this.stopped) this.retry = setTimeout(() => void this.connect(), data.reconnectMs);
     }
+  }
+
+  /** The log is a buffer for readers, not history: every replica trims it now and then (a few rows per transaction). */
+  private async prune(): Promise<void> {
+    const c = this.c;
+    const now = Date.now();
+    if (!c || now - this.lastPrune < CHANGE_LOG_PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    await c.query('DELETE FROM store_changes WHERE created_at < $1', [now - CHANGE_LOG_KEEP_MS]).catch(() => undefined);
   }
 
   private async read(): Promise<void> {
