@@ -18,3 +18,12 @@ test('the API is HTTPS off loopback: cluster-CA certificate by default, operator
   assert.deepEqual(parseConfig(argv('--api-listen', '0.0.0.0:8080', '--api-cert-san', 'cp.example.internal', '--api-cert-san', '203.0.113.10'), {}).apiCertSans, ['cp.example.internal', '203.0.113.10']);
   assert.deepEqual(parseConfig(argv(), { STEVEDORE_API_CERT_SANS: 'a.example, b.example' }).apiCertSans, ['a.example', 'b.example']);
 });
+
+test('--store: a postgres:// URL or sqlite:PATH (flag or STEVEDORE_STORE), default none (the data-dir SQLite file); anything else is refused', () => {
+  assert.equal(parseConfig(argv(), {}).store, undefined);
+  assert.equal(parseConfig(argv('--store', 'postgres://sv:pw@db.internal:5432/stevedore'), {}).store, 'postgres://sv:pw@db.internal:5432/stevedore');
+  assert.equal(parseConfig(argv('--store', 'postgresql://db/stevedore'), {}).store, 'postgresql://db/stevedore');
+  assert.equal(parseConfig(argv(), { STEVEDORE_STORE: 'sqlite:/var/lib/x.db' }).store, 'sqlite:/var/lib/x.db');
+  assert.throws(() => parseConfig(argv('--store', 'mysql://db/x'), {}), /--store must be postgres:\/\/USER@HOST\/DATABASE/);
+  assert.throws(() => parseConfig(argv('--store', '/var/lib/x.db'), {}), /--store must be/);
+});

@@ -43,6 +43,7 @@ const CASES: [string, string][] = [
   ["SELECT COALESCE(json_extract(r, '$.a.b'), 0) FROM t", "SELECT COALESCE((CAST(r AS jsonb) #>> '{a,b}'), 0) FROM t"],
   ['SELECT length(CAST(message AS BLOB)) AS bytes FROM e', "SELECT length(convert_to(message, 'UTF8')) AS bytes FROM e"],
   ['SELECT CAST(value AS INTEGER) FROM x', 'SELECT CAST(value AS BIGINT) FROM x'],
+  ["VALUES (CAST(strftime('%s', 'now') AS INTEGER) * 1000, unixepoch())", 'VALUES (CAST(CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) AS BIGINT) * 1000, CAST(EXTRACT(EPOCH FROM now()) AS BIGINT))'],
   // rowid, LIKE (case-insensitive in SQLite), ==, IS as null-safe equality, aliases keep their case.
   ['DELETE FROM t WHERE rowid IN (SELECT rowid FROM t WHERE ts < ? LIMIT ?)', 'DELETE FROM t WHERE ctid IN (SELECT ctid FROM t WHERE ts < $1 LIMIT NULLIF(GREATEST($2, -1), -1))'],
   ["SELECT * FROM t WHERE a LIKE 'x%' AND b NOT LIKE ?", "SELECT * FROM t WHERE a ILIKE 'x%' AND b NOT ILIKE $1"],

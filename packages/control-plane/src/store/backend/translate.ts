@@ -231,6 +231,9 @@ function rewriteCalls(nodes: Node[]): Node[] {
     if ((fn === 'MAX' || fn === 'MIN') && args.length > 1) {
       // SQLite's scalar max/min of several arguments (the one-argument form is the aggregate).
       out.push(word(fn === 'MAX' ? 'GREATEST' : 'LEAST'), g(join(args)));
+    } else if ((fn === 'STRFTIME' && args.length === 2 && render(args[0]!).trim() === "'%s'" && render(args[1]!).trim() === "'now'") || (fn === 'UNIXEPOCH' && render(call.items).trim() === '')) {
+      // The time now in whole seconds (migrations that stamp seed rows).
+      out.push(word('CAST'), g([word('EXTRACT(EPOCH FROM now()) AS BIGINT')]));
     } else if (fn === 'IFNULL') {
       out.push(word('COALESCE'), g(join(args)));
     } else if (fn === 'INSTR') {
