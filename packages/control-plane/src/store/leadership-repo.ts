@@ -46,8 +46,11 @@ export class LeaderFencedError extends Error {
 export class LeadershipRepo {
   private readonly sql: ReturnType<typeof statementCache>;
 
+  private readonly dialect: Db['dialect'];
+
   constructor(db: Db) {
     this.sql = statementCache(db);
+    this.dialect = db.dialect;
   }
 
   lease(): StoredLease | undefined {
@@ -74,15 +77,20 @@ export class LeadershipRepo {
 
   /**
    * The fence: throws LeaderFencedError unless `holder` still holds term
-   * `epoch`. A (no-op) UPDATE rather than a SELECT: it takes the row's write
-   * lock in the caller's transaction, so a replica taking the lease over
-   * waits for this transaction to end instead of racing it (PostgreSQL row
-   * lock; SQLite has one writer anyway). Expiry is not checked: while the
-   * epoch is unchanged nobody else has led since, so the write is safe.
+   * `epoch`, inside the caller's transaction. It locks the lease row so a
+   * replica taking the lease over (an UPDATE of that row) waits for this
+   * transaction to end instead of racing it: `FOR SHARE` on PostgreSQL (no
+   * new row version per leader transaction), a no-op UPDATE on SQLite (the
+   * write lock, taken first; SQLite has one writer at a time). Expiry is not
+   * checked: while the epoch is unchanged nobody else has led since, so the
+   * write is safe.
    */
   assertTerm(holder: string, epoch: number): void {
-    const r = this.sql('UPDATE leader_lease SET epoch = epoch WHERE id = 1 AND holder = ? AND epoch = ?').run(holder, epoch);
-    if (r.changes !== 1) throw new LeaderFencedError(holder, epoch);
+    const held =
+      this.dialect === 'postgres'
+        ? this.sql('SELECT 1 AS held FROM leader_lease WHERE id = 1 AND holder = ? AND epoch = ? FOR SHARE').get(holder, epoch) !== undefined
+        : this.sql('UPDATE leader_lease SET epoch = epoch WHERE id = 1 AND holder = ? AND epoch = ?').run(holder, epoch).changes === 1;
+    if (!held) throw new LeaderFencedError(holder, epoch);
   }
 
   /** A replica's liveness row, refreshed by each replica on every lease round. */
