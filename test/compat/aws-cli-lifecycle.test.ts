@@ -10,7 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
+import { execFile } from 'node:child_process';
+import { CLI_BIN, REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
 import { awsCli } from '../helpers/aws-cli';
 import { TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -103,4 +104,34 @@ test('aws ecs: tags round-trip (tag-resource, list-tags-for-resource, untag-reso
   assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, [{ key: 'team', value: 'dev' }]);
   await awsCli(c, ['ecs', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team']);
   assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, []);
+});
+
+/** The real `stevedore` process with only the environment given (no --endpoint): what a shell set up for the AWS CLI has. */
+function stevedore(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('one environment drives the AWS CLI and stevedore: AWS_ENDPOINT_URL_ECS, -o yaml, --query, -q, exit codes', async () => {
+  const env = { AWS_ENDPOINT_URL_ECS: c.endpoint, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', STEVEDORE_CLUSTER: c.name };
+  const arns = (await awsCli(c, ['ecs', 'list-clusters'])).clusterArns as string[];
+  const ids = await stevedore(['cluster', 'ls', '-q'], env);
+  assert.equal(ids.code, 0, ids.stderr);
+  assert.deepEqual(ids.stdout.trim().split('\n').sort(), [...arns].sort());
+  const yaml = await stevedore(['task-definition', 'get', 'awscli-app:2', '-o', 'yaml'], env);
+  assert.equal(yaml.code, 0, yaml.stderr);
+  assert.match(yaml.stdout, /^taskDefinition:\n {2}family: awscli-app\n/);
+  assert.match(yaml.stdout, /\n {2}taskDefinitionArn: arn:aws:ecs:[^\n]*task-definition\/awscli-app:2\n/);
+  const query = await stevedore(['instance', 'ls', '--query', 'containerInstances[].status'], env);
+  assert.equal(query.code, 0, query.stderr);
+  assert.deepEqual(JSON.parse(query.stdout), ['ACTIVE']);
+  const apiError = await stevedore(['service', 'get', 'no-such-service', '--cluster', 'no-such-cluster'], env);
+  assert.equal(apiError.code, 254, apiError.stderr);
+  assert.match(apiError.stderr, /^error: ClusterNotFoundException: /);
+  const transport = await stevedore(['cluster', 'ls'], { ...env, AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:1' });
+  assert.equal(transport.code, 255, transport.stderr);
+  assert.match(transport.stderr, /cannot reach the Stevedore API at http:\/\/127\.0\.0\.1:1/);
 });

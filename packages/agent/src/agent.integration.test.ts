@@ -109,7 +109,7 @@ describe('stevedore-agent process', { skip }, () => {
     let logText = '';
     for (let attempt = 1, deadline = Date.now() + 15_000; !/hello from web/.test(logText) && Date.now() < deadline; attempt++) {
       const logsDone = cp.next('logs', 10_000) as Promise<LogChunk[]>;
-      cp.incremental({ log_requests: [{ request_id: `log-${attempt}`, task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0, max_bytes: 0 }] });
+      cp.incremental({ log_requests: [{ request_id: `log-${attempt}`, task_arn: a.taskArn, container_name: 'web', follow: false, tail: 0, since_ms: 0, max_bytes: 0, timestamps: false }] });
       const chunks = await logsDone;
       assert.equal(chunks[0]!.request_id, `log-${attempt}`);
       assert.ok(chunks.every((c) => !c.error), `log read failed: ${chunks.map((c) => c.error).join(' ')}`);

@@ -142,3 +142,24 @@ test('help is wrapped at the terminal width', async () => {
   assert.equal(await run(['--help'], byEnv), 0);
   assert.ok(byEnv.out().split('\n').some((l) => l.length > 100), 'COLUMNS widens the help when not on a terminal');
 });
+
+test('task commands take the short ids tables show: a unique prefix resolves, an ambiguous one is usage', async (t) => {
+  const fake = await fakeWith(t, {
+    ListTasks: (b) => ({ taskArns: b.desiredStatus === 'RUNNING' ? [task('0123456789abcdef0123456789abcdef').taskArn, task('0123ffff89abcdef0123456789abcdef').taskArn] : [] }),
+    StopTask: (b) => ({ task: task(String(b.task).split('/').pop()!, { desiredStatus: 'STOPPED' }) }),
+  });
+  const env = { STEVEDORE_ENDPOINT: fake.endpoint };
+  assert.equal(await run(['task', 'stop', '0123456789ab'], captureIo({ env })), 0);
+  assert.equal(fake.callsTo('StopTask')[0]!.body['task'], task('0123456789abcdef0123456789abcdef').taskArn);
+  const ambiguous = captureIo({ env });
+  assert.equal(await run(['task', 'stop', '0123'], ambiguous), 2);
+  assert.match(ambiguous.err(), /task id 0123 is ambiguous/);
+  assert.equal(fake.callsTo('StopTask').length, 1);
+});
+
+test('service list passes --launch-type and --scheduling-strategy to ListServices', async (t) => {
+  const fake = await fakeWith(t, { ListServices: () => ({ serviceArns: [] }) });
+  const io = captureIo({ env: { STEVEDORE_ENDPOINT: fake.endpoint } });
+  assert.equal(await run(['service', 'ls', '--launch-type', 'EXTERNAL', '--scheduling-strategy', 'DAEMON'], io), 0);
+  assert.deepEqual(fake.callsTo('ListServices')[0]!.body, { cluster: 'default', launchType: 'EXTERNAL', schedulingStrategy: 'DAEMON' });
+});

@@ -87,3 +87,20 @@ test('a read cut at the server\'s byte cap prints what came and the notice on st
   assert.equal(io.out(), 'first part\n');
   assert.equal(io.err(), 'stevedore: Log output truncated at 1048576 bytes.\n');
 });
+
+test('logs --since (duration or time) sends startTime; --timestamps asks for RFC 3339 times; a bad --since is usage', async (t) => {
+  const fake = await startFakeEcs({ GetTaskLogs: () => new StreamReply((res) => void res.end(line({ stream: 'stdout', data: '2026-11-25T12:00:00.000000000Z hi\n' }))) });
+  t.after(() => fake.close());
+  const env = { STEVEDORE_ENDPOINT: fake.endpoint };
+  const io = captureIo({ env });
+  const now = io.now() / 1000;
+  assert.equal(await run(['logs', 'abc', '--since', '10m', '--timestamps'], io), 0);
+  assert.deepEqual(fake.calls[0]!.body, { cluster: 'default', task: 'abc', follow: false, startTime: Math.floor(now) - 600, timestamps: true });
+  assert.equal(io.out(), '2026-11-25T12:00:00.000000000Z hi\n');
+  assert.equal(await run(['logs', 'abc', '--since', '2026-11-25T11:00:00Z'], captureIo({ env })), 0);
+  assert.equal(fake.calls[1]!.body['startTime'], Date.UTC(2026, 10, 25, 11) / 1000);
+  const bad = captureIo({ env });
+  assert.equal(await run(['logs', 'abc', '--since', 'yesterday'], bad), 2);
+  assert.match(bad.err(), /--since must be a duration/);
+  assert.equal(fake.calls.length, 2);
+});

@@ -61,7 +61,7 @@ async function setup(lines: number, opts?: LogPusherOptions, pad = 0) {
 }
 
 const request = (over: Partial<LogRequest> = {}): LogRequest => ({
-  request_id: 'r1', task_arn: 'arn:t', container_name: 'app', follow: false, tail: 0, since_ms: 0, max_bytes: 0, ...over,
+  request_id: 'r1', task_arn: 'arn:t', container_name: 'app', follow: false, tail: 0, since_ms: 0, max_bytes: 0, timestamps: false, ...over,
 });
 
 test('a reader that does not drain stops the agent reading Docker; draining resumes it and nothing is lost', async () => {
@@ -149,4 +149,14 @@ test('short lines are batched into few messages, order across stdout and stderr 
   assert.ok(data.length <= 10, `${data.length} messages for 3,002 lines`);
   assert.deepEqual(data.slice(-2).map((c) => [c.stream, c.data.toString()]), [['stderr', 'oops\n'], ['stdout', 'after\n']]);
   assert.equal(data.filter((c) => c.stream === 'stdout').map((c) => c.data.toString()).join('').split('\n').length, 3002);
+});
+
+test('timestamps: each line starts with Docker\'s RFC 3339 time; without, the lines are as written', async () => {
+  const { pusher, calls } = await setup(3);
+  pusher.handle(request({ timestamps: true }), 's');
+  pusher.handle(request({ request_id: 'r2' }), 's');
+  await waitFor('both calls end', () => (calls.length === 2 && calls.every((c) => c.writableFinished)) || undefined);
+  const [stamped, plain] = calls.map((c) => c.data().split('\n').filter(Boolean));
+  assert.equal(stamped!.length, 3);
+  assert.ok(stamped!.every((l, i) => l === `1970-01-01T00:00:00Z ${plain![i]}`), stamped!.join('\n'));
 });

@@ -135,7 +135,7 @@ export class LogPusher {
       waitDrain: (resume) => call.once('drain', resume),
       onEnd: (err) => finish(err ? { error: runtimeMessage(err) } : undefined),
     };
-    this.controller.openLogs(runtimeId, { follow: req.follow, tail: req.tail, sinceMs: req.since_ms }, sink).then(
+    this.controller.openLogs(runtimeId, { follow: req.follow, tail: req.tail, sinceMs: req.since_ms, ...(req.timestamps ? { timestamps: true } : {}) }, sink).then(
       (s) => {
         if (done) return s.close();
         sub = s;

@@ -264,14 +264,14 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
     const w = new RecordingWorker();
     startSession(w, undefined, { onLogRequest: (req, sid) => pusher.handle(req, sid) });
     await waitFor('connected', () => w.completes.length === 1);
-    cp.incremental({ log_requests: [{ request_id: 'r1', task_arn: 'arn:t', container_name: 'app', follow: false, tail: 0, since_ms: 0, max_bytes: 0 }] });
+    cp.incremental({ log_requests: [{ request_id: 'r1', task_arn: 'arn:t', container_name: 'app', follow: false, tail: 0, since_ms: 0, max_bytes: 0, timestamps: false }] });
     const chunks = (await cp.next('logs')) as { request_id: string; data: Buffer; stream: string; error: string }[];
     assert.equal(chunks[0]!.request_id, 'r1');
     assert.equal(chunks[0]!.data.length, 0);
     assert.deepEqual(chunks.slice(1).map((c) => [c.stream, c.data.toString()]), [['stdout', 'hello\n'], ['stderr', 'oops\n']]);
     const pushCall = cp.calls.find((c) => c.method === 'PushLogs')!;
     assert.equal(pushCall.sessionId, cp.currentSessionId);
-    cp.incremental({ log_requests: [{ request_id: 'r2', task_arn: 'arn:t', container_name: 'nope', follow: true, tail: 10, since_ms: 0, max_bytes: 0 }] });
+    cp.incremental({ log_requests: [{ request_id: 'r2', task_arn: 'arn:t', container_name: 'nope', follow: true, tail: 10, since_ms: 0, max_bytes: 0, timestamps: false }] });
     const failed = (await cp.next('logs')) as { request_id: string; error: string }[];
     assert.equal(failed[0]!.request_id, 'r2');
     assert.match(failed[failed.length - 1]!.error, /no Docker container on this instance/);

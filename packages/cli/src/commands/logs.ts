@@ -1,6 +1,7 @@
+import { resolveTaskRef } from '../task-ids';
 import type { IncomingMessage } from 'node:http';
 import type { Command } from 'commander';
-import { action, EXIT_INTERRUPTED, parseIntOption, type App, type CommandContext } from '../context';
+import { action, CliError, EXIT_INTERRUPTED, EXIT_USAGE, parseIntOption, type App, type CommandContext } from '../context';
 import { ApiError, STEVEDORE_TARGET_PREFIX, TransportError } from '../api-client';
 import { LineSplitter, parseLogLine } from '../ndjson';
 
@@ -8,6 +9,20 @@ interface Opts {
   container?: string;
   follow?: boolean;
   tail?: number;
+  since?: string;
+  timestamps?: boolean;
+}
+
+/**
+ * `--since`: a duration back from now (`90s`, `10m`, `2h`, `1d`, as docker and
+ * kubectl take it) or a time (RFC 3339, `2026-12-03T08:00:00Z`); epoch seconds.
+ */
+export function parseSince(value: string, nowMs: number): number {
+  const d = /^(\d+)(s|m|h|d)$/.exec(value.trim());
+  if (d) return Math.floor(nowMs / 1000) - Number(d[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[d[2] as 's' | 'm' | 'h' | 'd'];
+  const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(t)) throw new CliError(`--since must be a duration (90s, 10m, 2h, 1d) or a time (2026-12-03T08:00:00Z), got ${value}`, EXIT_USAGE);
+  return Math.floor(t / 1000);
 }
 
 /**
@@ -70,11 +85,15 @@ export function register(program: Command, app: App): void {
     .option('--container <name>', 'container name (required when the task has several)')
     .option('-f, --follow', 'keep streaming new output until Ctrl-C or the container stops')
     .option('--tail <n>', 'only the last N lines (default 1000; 0 = all, within the 1 MiB cap of a non-follow read)', parseIntOption('--tail', 0))
+    .option('--since <when>', 'only lines written since a duration ago (90s, 10m, 2h, 1d) or a time (RFC 3339)')
+    .option('-t, --timestamps', 'start each line with the time it was written (RFC 3339)')
     .action(
       action<[string], Opts>(app, async (ctx, opts, task) => {
-        const body: Record<string, unknown> = { cluster: ctx.cluster, task, follow: opts.follow === true };
+        const body: Record<string, unknown> = { cluster: ctx.cluster, task: await resolveTaskRef(ctx, task), follow: opts.follow === true };
         if (opts.container !== undefined) body.containerName = opts.container;
         if (opts.tail !== undefined) body.tail = opts.tail;
+        if (opts.since !== undefined) body.startTime = parseSince(opts.since, ctx.io.now());
+        if (opts.timestamps) body.timestamps = true;
         const res = await ctx.client.stream('GetTaskLogs', body, STEVEDORE_TARGET_PREFIX);
         return pumpLogs(ctx, res);
       }),

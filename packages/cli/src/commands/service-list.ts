@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, type App } from '../context';
 import type { EcsService } from '../ecs-types';
 import { printData } from '../output/structured';
@@ -9,9 +9,12 @@ export function register(parent: Command, app: App): void {
   parent
     .command('list')
     .description('list the ACTIVE services of the cluster with their counts (ListServices + DescribeServices)')
+    .addOption(new Option('--launch-type <type>', 'only services of this launch type (as ECS: none on a capacity provider strategy)').choices(['EC2', 'FARGATE', 'EXTERNAL']))
+    .addOption(new Option('--scheduling-strategy <strategy>', 'only REPLICA or DAEMON services').choices(['REPLICA', 'DAEMON']))
     .action(
-      action<[], object>(app, async (ctx) => {
-        const arns = await listAll(ctx.client, 'ListServices', { cluster: ctx.cluster }, 'serviceArns');
+      action<[], { launchType?: string; schedulingStrategy?: string }>(app, async (ctx, opts) => {
+        const filter = { ...(opts.launchType ? { launchType: opts.launchType } : {}), ...(opts.schedulingStrategy ? { schedulingStrategy: opts.schedulingStrategy } : {}) };
+        const arns = await listAll(ctx.client, 'ListServices', { cluster: ctx.cluster, ...filter }, 'serviceArns');
         const services: EcsService[] = [];
         // DescribeServices takes at most 10 names.
         for (let i = 0; i < arns.length; i += 10) {

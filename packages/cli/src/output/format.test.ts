@@ -64,12 +64,19 @@ test('tables are borderless and aligned, without colour codes', () => {
   assert.doesNotMatch(out, /\x1b\[/);
 });
 
-test('task table has one row per task with URLs', () => {
-  const t = task('abc', { containers: [container({ networkBindings: [{ bindIP: '127.0.0.1', hostPort: 32768, containerPort: 8080, protocol: 'tcp' }] })] });
-  const lines = renderTaskTable([t], NOW).trimEnd().split('\n');
-  assert.equal(lines.length, 2);
-  assert.match(lines[0]!, /^TASK\s+DEFINITION\s+STATUS\s+DESIRED\s+HEALTH\s+CONTAINERS\s+PORTS\s+AGE$/);
-  assert.match(lines[1]!, /^abc\s+web:1\s+RUNNING\s+RUNNING\s+UNKNOWN\s+web:RUNNING\s+http:\/\/127\.0\.0\.1:32768 \(web:8080\)\s+58s$/);
+test('task table: one row per task, short ids and host:port, within 100 columns', () => {
+  const id = '0123456789abcdef0123456789abcdef';
+  const bind = (hostPort: number, containerPort: number) => ({ bindIP: '127.0.0.2', hostPort, containerPort, protocol: 'tcp' as const });
+  const running = task(id, { healthStatus: 'HEALTHY', containers: [container({ networkBindings: [bind(32768, 8080), bind(32769, 9090)] })] });
+  const stopping = task('fedcba9876543210fedcba9876543210', { taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/a-rather-long-family-name-for-a-task:123', desiredStatus: 'STOPPED', containers: [container({ networkBindings: [bind(32770, 8080)] })] });
+  const stopped = task('abc', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', containers: [container({ lastStatus: 'STOPPED', exitCode: 3 })] });
+  const lines = renderTaskTable([running, stopping, stopped], NOW).trimEnd().split('\n');
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /^TASK\s+DEFINITION\s+STATUS\s+HEALTH\s+PORTS\s+AGE$/);
+  assert.match(lines[1]!, /^0123456789ab\s+web:1\s+RUNNING\s+HEALTHY\s+127\.0\.0\.2:32768->8080 \+1\s+58s$/);
+  assert.match(lines[2]!, /^fedcba987654\s+a-rather-long-family-na…\s+RUNNING>STOPPED\s+-\s+127\.0\.0\.2:32770->8080\s+58s$/);
+  assert.match(lines[3]!, /^abc\s+web:1\s+STOPPED\(3\)\s+-\s+-\s+58s$/);
+  assert.ok(lines.every((l) => l.length <= 100), lines.map((l) => l.length).join(','));
 });
 
 test('task detail shows stop code, reason and per-container exit codes', () => {

@@ -13,19 +13,40 @@ import {
   taskDefinitionName,
 } from './format';
 import { indentBlock, renderFields, renderTable } from './table';
+import { SHORT_ID_LENGTH } from '../task-ids';
 
+/**
+ * One line per task that fits 100 columns: the short id (12 characters, which
+ * task commands accept), the status with `>STOPPED` when it is being stopped,
+ * the first host:port binding (+N more), the exit code of a stopped task.
+ * `task describe` shows the rest.
+ */
 export function renderTaskTable(tasks: EcsTask[], nowMs: number): string {
-  const rows = tasks.map((t) => [
-    shortId(t.taskArn),
-    taskDefinitionName(t.taskDefinitionArn),
-    dash(t.lastStatus),
-    dash(t.desiredStatus),
-    dash(t.healthStatus),
-    (t.containers ?? []).map(formatContainerState).join(', ') || '-',
-    formatTaskBindings(t).join(', ') || '-',
-    formatAge(t.startedAt ?? t.createdAt, nowMs),
-  ]);
-  return renderTable(['TASK', 'DEFINITION', 'STATUS', 'DESIRED', 'HEALTH', 'CONTAINERS', 'PORTS', 'AGE'], rows);
+  const rows = tasks.map((t) => {
+    const ports = hostPorts(t);
+    const status = t.desiredStatus && t.lastStatus !== t.desiredStatus && t.lastStatus !== 'STOPPED' ? `${dash(t.lastStatus)}>${t.desiredStatus}` : dash(t.lastStatus);
+    const exit = t.lastStatus === 'STOPPED' ? (t.containers ?? []).find((c) => c.exitCode !== undefined && c.exitCode !== null)?.exitCode : undefined;
+    return [
+      shortId(t.taskArn).slice(0, SHORT_ID_LENGTH),
+      truncate(taskDefinitionName(t.taskDefinitionArn), 24),
+      exit !== undefined ? `${status}(${exit})` : status,
+      t.healthStatus && t.healthStatus !== 'UNKNOWN' ? t.healthStatus : '-',
+      ports.length === 0 ? '-' : ports.length === 1 ? ports[0]! : `${ports[0]} +${ports.length - 1}`,
+      formatAge(t.startedAt ?? t.createdAt, nowMs),
+    ];
+  });
+  return renderTable(['TASK', 'DEFINITION', 'STATUS', 'HEALTH', 'PORTS', 'AGE'], rows);
+}
+
+/** `127.0.0.2:32768->8080` for each binding (udp marked), as `docker ps` shows them. */
+function hostPorts(t: EcsTask): string[] {
+  return (t.containers ?? []).flatMap((c) =>
+    (c.networkBindings ?? []).map((b) => `${b.bindIP && b.bindIP.includes(':') ? `[${b.bindIP}]` : (b.bindIP ?? '0.0.0.0')}:${b.hostPort ?? '?'}->${b.containerPort ?? '?'}${b.protocol === 'udp' ? '/udp' : ''}`),
+  );
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 export function renderTaskDetail(t: EcsTask, nowMs: number): string {

@@ -237,7 +237,7 @@ export class Dispatcher {
     this.sessions.set(instance.id, s);
     this.byId.set(id, s);
     const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>
-      s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs, max_bytes: q.maxBytes }),
+      s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs, max_bytes: q.maxBytes, timestamps: q.timestamps === true }),
     );
     const onGone = () => {
       unregisterLogs();

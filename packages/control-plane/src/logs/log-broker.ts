@@ -10,6 +10,8 @@ export interface LogQuery {
   /** Last N lines; 0 = all. */
   tail: number;
   sinceMs: number;
+  /** Lines start with their RFC 3339 time (Docker's --timestamps). */
+  timestamps?: boolean;
   /** Data bytes the reader gets at most (non-follow reads); 0 = no cap. */
   maxBytes: number;
 }

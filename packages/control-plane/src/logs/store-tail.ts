@@ -12,6 +12,8 @@ export interface StoreTailOptions {
   tail: number;
   /** Epoch ms; events before it are skipped. */
   sinceMs: number;
+  /** Each line starts with the event's time, RFC 3339 as Docker writes it. */
+  timestamps?: boolean;
   pollMs?: number;
   /** After the container stopped, end once nothing new came for this long (the agent's last batches). */
   settleMs?: number;
@@ -69,7 +71,7 @@ export function openStoreTail(store: Store, o: StoreTailOptions): LogStream {
       for (const r of rows) {
         if (stream.ended || stream.cancelled) return;
         pos = { ts: r.ts, id: r.id };
-        stream.push('stdout', Buffer.from(`${r.message}\n`));
+        stream.push('stdout', Buffer.from(o.timestamps ? `${new Date(r.ts).toISOString()} ${r.message}\n` : `${r.message}\n`));
         got++;
       }
     }

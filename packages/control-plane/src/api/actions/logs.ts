@@ -36,6 +36,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
   const follow = p.boolean('follow') ?? false;
   const tail = p.integer('tail', { min: 0, max: 1_000_000 }) ?? DEFAULT_LOG_TAIL;
   const startTime = p.integer('startTime', { min: 0 });
+  const timestamps = p.boolean('timestamps') ?? false;
   const t = ctx.store.tasks.get(idOf(ref));
   if (!t || t.clusterName !== cluster.name) throw new InvalidParameterException('The referenced task was not found.', 'task');
   let name = containerName;
@@ -51,7 +52,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
   const def = ctx.store.taskDefinitions.get(t.family, t.revision)?.taskDefinition.containerDefinitions.find((c) => c.name === name);
   const awslogs = awslogsConfigOf(def?.logConfiguration);
   if (follow && awslogs) {
-    return new StreamingResponse(openStoreTail(ctx.store, { taskId: t.id, containerName: name, cfg: awslogs, tail, sinceMs: startTime === undefined ? 0 : startTime * 1000 }), 0);
+    return new StreamingResponse(openStoreTail(ctx.store, { taskId: t.id, containerName: name, cfg: awslogs, tail, sinceMs: startTime === undefined ? 0 : startTime * 1000, timestamps }), 0);
   }
   if (!t.containerInstanceId) throw new InvalidParameterException('The task was never placed on a container instance.', 'task');
   const stream = ctx.logs.open(t.containerInstanceId, {
@@ -60,6 +61,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
     follow,
     tail,
     sinceMs: startTime === undefined ? 0 : startTime * 1000,
+    timestamps,
     maxBytes: follow ? 0 : MAX_LOG_RESPONSE_BYTES,
   });
   if (!stream) {
