@@ -6,7 +6,14 @@ import { build } from 'esbuild';
 
 /** The programs of a release: entry (tsc output), bin name, and what each needs beside its bundle. */
 export const PROGRAMS = {
-  'control-plane': { entry: 'packages/control-plane/dist/main.js', bin: 'stevedore-control-plane', proto: true, sqlite: true },
+  'control-plane': {
+    entry: 'packages/control-plane/dist/main.js',
+    bin: 'stevedore-control-plane',
+    proto: true,
+    sqlite: true,
+    // The PostgreSQL store's worker thread (store/backend/postgres-db.ts loads it from beside the bundle).
+    workers: ['packages/control-plane/dist/store/backend/postgres-worker.js'],
+  },
   agent: { entry: 'packages/agent/dist/main.js', bin: 'stevedore-agent', proto: true, sqlite: false },
   cli: { entry: 'packages/cli/dist/main.js', bin: 'stevedore', proto: false, sqlite: false },
 };
@@ -89,6 +96,21 @@ export async function bundleProgram(root, key, outDir, buildInfo) {
     metafile: true,
   });
   fs.chmodSync(outfile, 0o755);
+  for (const w of p.workers ?? []) {
+    await build({
+      entryPoints: [path.join(root, w)],
+      outfile: path.join(outDir, path.basename(w)),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      // pg's optional libpq binding: never used (pure JavaScript driver), never shipped.
+      external: ['pg-native'],
+      logLevel: 'error',
+      minifyWhitespace: true,
+      minifySyntax: true,
+    });
+  }
   if (p.proto) fs.cpSync(path.join(root, 'proto'), path.join(outDir, 'proto'), { recursive: true });
   if (p.sqlite) {
     const addon = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');

@@ -153,7 +153,7 @@ export class LogStoreRepo {
 
   /** Events of a group (optionally only some streams) after `from`, within [start, end], in time order. */
   groupEvents(groupId: number, o: { streams: number[] | undefined; from: LogPosition; start: number; end: number; limit: number }): LogEventRow[] {
-    const only = o.streams === undefined ? '' : 'AND e.stream_id IN (SELECT value FROM json_each(@streams))';
+    const only = o.streams === undefined ? '' : 'AND e.stream_id IN (SELECT CAST(value AS INTEGER) FROM json_each(@streams))';
     return this.sql(
       `SELECT e.id, e.ts, e.ingested, e.message, s.name AS streamName FROM log_events e JOIN log_streams s ON s.id = e.stream_id
         WHERE e.group_id = @g AND (e.ts > @ts OR (e.ts = @ts AND e.id > @id)) AND e.ts >= @start AND e.ts <= @end ${only}

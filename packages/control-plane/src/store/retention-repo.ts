@@ -69,7 +69,7 @@ export class RetentionRepo {
     return this
       .sql(
         `DELETE FROM services WHERE rowid IN (SELECT rowid FROM services WHERE status = 'INACTIVE'
-           AND COALESCE(json_extract(runtime_json, '$.inactiveAt'), created_at) < ? LIMIT ?)`,
+           AND COALESCE(CAST(json_extract(runtime_json, '$.inactiveAt') AS INTEGER), created_at) < ? LIMIT ?)`,
       )
       .run(before, limit).changes;
   }

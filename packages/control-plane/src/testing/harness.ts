@@ -6,6 +6,21 @@ import { registerJoinSource } from './fake-agent';
 import { ControlPlane } from '../control-plane';
 import type { ControlPlaneConfig } from '../config';
 import { rawCall, readCredentialsFile, type AccessKey } from './signed-client';
+import { startPostgres, type PostgresServer } from './postgres-server';
+
+/**
+ * `STEVEDORE_TEST_STORE=postgres node --test packages/control-plane/dist/`
+ * runs every in-process control plane of the suite on PostgreSQL (one server
+ * per test process, a database per control plane): a sweep for SQL the
+ * translator or a repository gets wrong on PostgreSQL. Tests that read
+ * SQLite itself (PRAGMAs, sqlite_master) fail under it by design.
+ */
+let testPostgres: Promise<PostgresServer> | undefined;
+async function testStoreLocation(): Promise<string | undefined> {
+  if (process.env['STEVEDORE_TEST_STORE'] !== 'postgres') return undefined;
+  testPostgres ??= startPostgres();
+  return (await testPostgres).createDatabase();
+}
 
 /**
  * An in-process control plane on ephemeral ports with an in-memory store.
@@ -18,9 +33,11 @@ export async function startTestControlPlane(
   // With a data dir the file lives there, so a restarted control plane (which keeps its key) is still reachable.
   const credsDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sv-admin-'));
   const adminCredentialsFile = path.join(credsDir, 'admin-credentials');
+  const store = opts.dataDir ? undefined : await testStoreLocation();
   const cp = new ControlPlane(
     {
       dataDir: opts.dataDir ?? ':memory:',
+      ...(store ? { store } : {}),
       adminCredentialsFile,
       ...opts.auth,
       instanceLostGraceSeconds: opts.instanceLostGraceSeconds ?? 30,

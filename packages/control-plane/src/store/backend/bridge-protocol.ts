@@ -20,7 +20,8 @@ export interface WorkerData {
 export type BridgeRequest =
   | { id: number; op: 'connect' }
   | { id: number; op: 'query'; sql: string; params: unknown[] }
-  | { id: number; op: 'exec'; sql: string }
+  /** `before`: statements run first on the same connection (a transaction's change-log row, just before its COMMIT). */
+  | { id: number; op: 'exec'; sql: string; before?: { sql: string; params: unknown[] }[] }
   | { id: number; op: 'listen'; fromSeq: number }
   | { id: number; op: 'close' };
 

@@ -51,6 +51,9 @@ export class PostgresDb implements Db {
   private depth = 0;
   private closed = false;
   private handler: ChangeLogHandler | undefined;
+  /** Change-log rows of the open transaction, sent with its COMMIT (one round trip fewer); depth = where they were published. */
+  private deferred: { depth: number; changes: string }[] = [];
+  private readonly origin: string;
 
   private constructor(private readonly url: string, opts: PostgresDbOptions) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
@@ -59,6 +62,7 @@ export class PostgresDb implements Db {
     const channel = new MessageChannel();
     this.replies = channel.port1;
     const origin = randomUUID();
+    this.origin = origin;
     const data: WorkerData = {
       url,
       applicationName: opts.applicationName ?? 'stevedore-control-plane',
@@ -75,7 +79,7 @@ export class PostgresDb implements Db {
     this.worker.unref();
     this.replies.unref();
     this.changeLog = {
-      publish: (changes) => this.publish(changes, origin),
+      publish: (changes) => this.publish(changes),
       listen: (handler) => this.listen(handler),
     };
   }
@@ -127,6 +131,7 @@ export class PostgresDb implements Db {
         result = fn.apply(this, args);
       } catch (err) {
         db.depth = level;
+        db.deferred = db.deferred.filter((d) => d.depth <= level);
         try {
           db.call({ id: 0, op: 'exec', sql: level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT sp${level}; RELEASE SAVEPOINT sp${level}` });
         } catch {
@@ -135,7 +140,13 @@ export class PostgresDb implements Db {
         throw err;
       }
       db.depth = level;
-      db.call({ id: 0, op: 'exec', sql: level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT sp${level}` });
+      if (level === 0) {
+        const before = db.deferred.map((d) => db.publishStatement(d.changes));
+        db.deferred = [];
+        db.call({ id: 0, op: 'exec', sql: 'COMMIT', before });
+      } else {
+        db.call({ id: 0, op: 'exec', sql: `RELEASE SAVEPOINT sp${level}` });
+      }
       return result;
     } as F;
   }
@@ -209,17 +220,27 @@ export class PostgresDb implements Db {
 
   /**
    * Appends a transaction's changes to the change log and notifies the other
-   * processes. Inside a transaction, the advisory lock is held until commit,
-   * so rows become visible in seq order and a reader that has seen seq N has
-   * seen every committed row before it.
+   * processes. Inside a transaction the row is written just before COMMIT (in
+   * the same round trip); the advisory lock it takes is held until commit, so
+   * rows become visible in seq order and a reader that has seen seq N has seen
+   * every committed row before it.
    */
-  private publish(changes: string, origin: string): void {
-    this.run(
-      `WITH l AS (SELECT pg_advisory_xact_lock(${CHANGE_LOCK})),
+  private publish(changes: string): void {
+    if (this.depth > 0) {
+      this.deferred.push({ depth: this.depth, changes });
+      return;
+    }
+    const st = this.publishStatement(changes);
+    this.run(st.sql, st.params);
+  }
+
+  private publishStatement(changes: string): { sql: string; params: unknown[] } {
+    return {
+      sql: `WITH l AS (SELECT pg_advisory_xact_lock(${CHANGE_LOCK})),
             ins AS (INSERT INTO store_changes(origin, changes, created_at) SELECT $1, $2, $3 FROM l RETURNING seq)
        SELECT pg_notify('${CHANGE_CHANNEL}', seq::text) FROM ins`,
-      [origin, changes, Date.now()],
-    );
+      params: [this.origin, changes, Date.now()],
+    };
   }
 
   private listen(handler: ChangeLogHandler): void {

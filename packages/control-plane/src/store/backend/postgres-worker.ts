@@ -23,6 +23,8 @@ pg.types.setTypeParser(16, (v) => (v === 't' ? 1 : 0));
 let client: pg.Client | undefined;
 /** The connection a transaction began on: a reconnect in the middle must fail the transaction, never go on in autocommit. */
 let txClient: pg.Client | undefined;
+/** A BEGIN is sent without waiting for it (the next statement queues behind it); its failure fails the transaction. */
+let beginError: unknown;
 let statementNames = new Map<string, string>();
 
 async function connection(): Promise<pg.Client> {
@@ -59,6 +61,7 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
           statementNames.set(req.sql, name);
         }
         const r = await c.query({ name, text: req.sql, values: req.params });
+        if (txClient && beginError) throw beginError;
         return { id: req.id, rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
       }
       case 'exec': {
@@ -67,13 +70,30 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
           return { id: req.id, rows: [], rowCount: 0 };
         }
         const c = await connection();
+        if (req.sql === 'BEGIN') {
+          // One round trip saved per transaction: the caller goes on at once, its first statement queues behind BEGIN.
+          txClient = c;
+          beginError = undefined;
+          c.query('BEGIN').catch((err: unknown) => {
+            beginError = err;
+          });
+          return { id: req.id, rows: [], rowCount: 0 };
+        }
         const ending = req.sql === 'COMMIT' || req.sql === 'ROLLBACK';
         try {
+          if (txClient && beginError) throw beginError;
+          for (const b of req.before ?? []) await c.query(b.sql, b.params);
           await c.query(req.sql);
+        } catch (err) {
+          // A failed statement before COMMIT leaves the transaction open: end it here.
+          if (req.sql === 'COMMIT') await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
         } finally {
-          if (ending) txClient = undefined;
+          if (ending) {
+            txClient = undefined;
+            beginError = undefined;
+          }
         }
-        if (req.sql === 'BEGIN') txClient = c;
         return { id: req.id, rows: [], rowCount: 0 };
       }
       case 'listen':
