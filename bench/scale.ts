@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil, type Call } from './bench-kit';
 import { startPostgres } from '@stevedore/control-plane/dist/testing/postgres-server';
 
@@ -68,6 +69,14 @@ async function flood(total: number, concurrency: number, fn: (i: number) => Prom
   return ends;
 }
 
+/** Event-loop delay of the control plane's process: a stall delays every API call and agent rpc behind it. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const loopFigure = () => {
+  const f = `p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`;
+  loopDelay.reset();
+  return f;
+};
+
 const p50p99 = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}`;
 
 async function counts(call: Call, cluster: string, names: string[]): Promise<{ running: number; pending: number }> {
@@ -114,6 +123,8 @@ async function run(store: string | undefined): Promise<Row[]> {
   const names = Array.from({ length: SERVICES }, (_, i) => `s${String(i).padStart(4, '0')}`);
   await flood(SERVICES, 8, (i) => call('CreateService', { cluster: 'scale', serviceName: names[i]!, taskDefinition: 'svc', desiredCount: 0 }));
   const total = SERVICES * PER_SERVICE;
+  loopDelay.enable();
+  loopDelay.reset();
   const placeCpu0 = process.cpuUsage();
   const placed0 = cp.orchestrator.stats.placed;
   const scaleStart = Date.now();
@@ -128,6 +139,7 @@ async function run(store: string | undefined): Promise<Row[]> {
   const placeCpu = cpuSeconds(process.cpuUsage(placeCpu0));
   report(`placements sustained (${SERVICES} UpdateService calls → ${total} tasks committed)`, `${(total / ((placedAt - scaleStart) / 1000)).toFixed(0)} /s (${((placedAt - scaleStart) / 1000).toFixed(1)} s; CPU ${placeCpu.toFixed(1)} s)`, '≥ 1,500 /s');
   report('UpdateService during that scale-out (8 in flight)', p50p99(updateLatencies), 'p99 < 100 ms');
+  report('event-loop delay during the scale-out', loopFigure());
   const steadyAt = await waitUntil('all RUNNING', async () => (await counts(call, 'scale', names)).running === total, 600_000, 1000);
   report(`all ${total} tasks RUNNING (as reported by the agents)`, `${((steadyAt - scaleStart) / 1000).toFixed(1)} s after the first UpdateService`);
 
@@ -151,6 +163,7 @@ async function run(store: string | undefined): Promise<Row[]> {
   await waitUntil('big service back', async () => (await counts(call, 'scale', [big])).running === PER_SERVICE, 300_000, 200);
 
   // API latencies with the cluster full.
+  loopDelay.reset();
   const arns = ((await call('ListTasks', { cluster: 'scale', maxResults: 100 }))['taskArns'] as string[]).slice(0, 100);
   report(`DescribeTasks (100 tasks), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('DescribeTasks', { cluster: 'scale', tasks: arns }))), 'p99 < 100 ms');
   let token: string | undefined;
@@ -166,6 +179,8 @@ async function run(store: string | undefined): Promise<Row[]> {
   );
   report(`UpdateService (desiredCount ±1), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, (i) => call('UpdateService', { cluster: 'scale', service: names[1 + (i % (SERVICES - 1))]!, desiredCount: PER_SERVICE + (i % 2) }))), 'p99 < 100 ms');
   report(`RunTask (1 task, random strategy over ${AGENTS} instances), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('RunTask', { cluster: 'scale', taskDefinition: 'svc', startedBy: 'bench' }))), 'p99 < 100 ms');
+
+  report('event-loop delay during the API figures', loopFigure());
 
   // RunTask as tasks pile up on one instance: flat throughput is the goal.
   await call('CreateCluster', { clusterName: 'pile' });
