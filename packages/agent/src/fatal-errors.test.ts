@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT_FATAL } from './fatal-errors';
+import { EXIT_FATAL } from '@stevedore/core';
 
 const MAIN = path.join(__dirname, 'main.js');
 

@@ -2,7 +2,7 @@
 import { isBackupCommand, runBackupCommand } from './backup/backup-command';
 import { parseConfig } from './config';
 import { ControlPlane } from './control-plane';
-import { exitOnFatalErrors } from './fatal-errors';
+import { exitOnFatalErrors } from '@stevedore/core';
 import { notifySystemdReady } from './systemd-notify';
 
 async function main(): Promise<void> {

@@ -36,3 +36,4 @@ export * from './schedule/schedule-expression';
 export * from './schedule/schedule-run';
 export * from './schedule/decide-schedule';
 export * from './schedule/schedule-spec';
+export * from './process/fatal-errors';

@@ -1,20 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import type { Logger } from 'pino';
-import { isRuntimeSocketPath, SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS, type Clock, type ContainerDefinition, type NetworkBinding, type TaskAssignment, type TaskReport, type TaskSecrets, type TaskStopCode } from '@stevedore/core';
-import { LABEL } from '../docker/labels';
-import {
-  INIT_EXEC_FAILURE_CODES,
-  runtimeMessage,
-  type ContainerController,
-  type ContainerEvent,
-  type ContainerObservation,
-  type RegistryAuth,
-} from '../exec/container-controller';
+import type { NetworkBinding, TaskAssignment, TaskReport } from '@stevedore/core';
+import { SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS } from '@stevedore/core';
+import { INIT_EXEC_FAILURE_CODES, runtimeMessage, type ContainerEvent, type ContainerObservation } from '../exec/container-controller';
 import { nextStep, type Step } from '../exec/next-step';
 import { shouldRestart } from '../exec/restart-policy';
 import { Mailbox } from './mailbox';
-import type { TaskJournal } from './task-journal';
 import { healthCheckArgv, startupCheckOffsets, startupCheckTimeoutMs } from './startup-check';
 import {
   applyObservation,
@@ -33,109 +22,14 @@ import {
   type ContainerState,
   type TaskState,
 } from './task-state';
-import {
-  buildCreateRequest,
-  buildPauseRequest,
-  HostAccessError,
-  hostAccessRefusal,
-  needsPause,
-  PAUSE_LABEL,
-  ResourceInitializationError,
-  type PauseSettings,
-  type SharedTaskResources,
-} from './create-request';
-import { taskScopedVolumes } from './task-volumes';
-import { checkNfsServer } from './nfs-check';
+import { HostAccessError, hostAccessRefusal } from './create-request';
 import { AwslogsShipper } from '../awslogs/awslogs-shipper';
-import type { AwslogsTarget } from '../awslogs/container-shipper';
+import { TaskNamespaces } from './task-namespaces';
+import { createContainer, registryAuth } from './container-create';
+import { cleanUpTask } from './task-cleanup';
+import { CLEANUP_RETRY_MS, ERROR_PREFIX, MAX_ROUNDS, STOP_RETRY_MS, type Action, type ActionResult, type Looked, type RunnerContext, type RunnerMessage } from './runner-context';
 
-/** What the runner needs of awslogs shipping (AwslogsShipper). */
-export interface AwslogsPort {
-  prepare(target: AwslogsTarget): Promise<void>;
-  watch(target: AwslogsTarget): void;
-  waitDrained(runtimeIds: Iterable<string>, timeoutMs: number): Promise<boolean>;
-}
-
-/** How long a cleanup waits for awslogs containers' last lines to be delivered before removing them anyway. */
-const AWSLOGS_DRAIN_WAIT_MS = 30_000;
-import { TaskEndpointUnavailable, type EndpointGrant } from './endpoint-grant';
-import type { StorageQuotaSupport } from '../host/storage-quota';
-
-export interface RunnerContext {
-  controller: ContainerController;
-  images: { ensure(image: string, auth?: RegistryAuth): Promise<void> };
-  journal: TaskJournal;
-  /** Resolved secrets of the task, in memory only. */
-  secrets: { wait(taskArn: string): Promise<TaskSecrets | undefined> };
-  clock: Clock;
-  log: Logger;
-  instanceId: string;
-  hostIp: string;
-  agentVersion: string;
-  defaultStopTimeoutSeconds: number;
-  cleanupWaitMs: number;
-  /** The pause container's image and command (awsvpc, pidMode/ipcMode task); DEFAULT_PAUSE when absent. */
-  pause?: PauseSettings;
-  /** Whether this host's storage driver enforces FARGATE ephemeralStorage (absent: not checked, not enforced). */
-  storageQuota?: StorageQuotaSupport;
-  /** `--restart-attempt-period-scale`: restartAttemptPeriod x this (1 unless shortened for tests and demos). */
-  restartPeriodScale?: number;
-  /** Task cgroups for FARGATE tasks; absent (tests without a cgroup fs): no task-level limit. */
-  cgroups?: { create(taskId: string, limits: { cpu: number; memoryMiB: number }): Promise<string>; remove(taskId: string): Promise<void> };
-  onReport(report: TaskReport): void;
-  onCleanedUp(taskArn: string, finalReport: TaskReport): void;
-  /** awslogs shipping; without it, awslogs containers still run (json-file) but ship nothing. */
-  awslogs?: AwslogsPort;
-  /** The credentials and metadata endpoint (absent in tests without one). */
-  endpoint?: {
-    prepare(spec: TaskAssignment, def: ContainerDefinition): Promise<EndpointGrant>;
-    /** awsvpc: the MAC (and its rule) of the task's pause container, whose network the containers join. */
-    preparePause(spec: TaskAssignment): Promise<EndpointGrant>;
-    release(taskArn: string): Promise<void>;
-  };
-}
-
-type Action = 'pull' | 'create' | 'start' | 'stop';
-
-interface Looked {
-  observation?: ContainerObservation;
-  /** The init process could not exec the command (see ContainerController.initExecFailure). */
-  execFailure?: string;
-}
-
-type ActionResult = ({ ok: true; runtimeId?: string; dockerName?: string } & Looked) | { ok: false; error: unknown };
-
-export type RunnerMessage =
-  | { kind: 'assign'; assignment: TaskAssignment }
-  | { kind: 'stop'; stopCode?: TaskStopCode; reason: string }
-  | { kind: 'event'; event: ContainerEvent }
-  | { kind: 'resync' }
-  | { kind: 'done'; container: string; action: Action; result: ActionResult }
-  | { kind: 'retryStop'; container: string }
-  | { kind: 'tick' }
-  /** The control plane applied a report of ours. */
-  | { kind: 'acknowledged'; lastStatus: string }
-  /** The control plane no longer knows the task: never report it again, clean it up once stopped. */
-  | { kind: 'forget' }
-  /** Run startup check `attempt` of the container run that started at `startedAt` (worker/startup-check.ts). */
-  | { kind: 'startupCheck'; container: string; startedAt: number; attempt: number }
-  | { kind: 'startupCheckResult'; container: string; startedAt: number; attempt: number; passed: boolean };
-
-export const DEFAULT_PAUSE: PauseSettings = { image: 'busybox:stable', command: ['sleep', '2147483647'] };
-
-/** How long to wait before retrying a docker stop that failed (daemon error or timeout). */
-const STOP_RETRY_MS = 5000;
-/** Cleanup is not urgent: retry a failed one (dockerd down) a minute later. */
-const CLEANUP_RETRY_MS = 60_000;
-/** Bound on synchronous re-evaluation rounds per message (a step chain is at most one per container). */
-const MAX_ROUNDS = 64;
-
-const ERROR_PREFIX: Record<Action, string> = {
-  pull: 'CannotPullContainerError',
-  create: 'CannotCreateContainerError',
-  start: 'CannotStartContainerError',
-  stop: 'CannotStopContainerError',
-};
+export { DEFAULT_PAUSE, type AwslogsPort, type RunnerContext, type RunnerMessage } from './runner-context';
 
 /**
  * One actor per task (lesson 9): messages are handled serially, each one
@@ -154,10 +48,7 @@ export class TaskRunner {
   private cleaning = false;
   private closed = false;
   /** The task's pause container and cgroup, set up once before its first container is created. */
-  private shared: Promise<SharedTaskResources> | undefined;
-  /** Ports the pause container publishes (awsvpc): each container reports those of its own port mappings. */
-  private pauseBindings: NetworkBinding[] | undefined;
-  private released = false;
+  private readonly namespaces: TaskNamespaces;
   private endpointReleased = false;
 
   constructor(
@@ -165,6 +56,7 @@ export class TaskRunner {
     private readonly ctx: RunnerContext,
   ) {
     this.mailbox = new Mailbox((err) => ctx.log.error({ err }, 'task runner message failed'));
+    this.namespaces = new TaskNamespaces(state.taskArn, ctx);
   }
 
   get taskArn(): string {
@@ -298,7 +190,7 @@ export class TaskRunner {
   private hostBindings(c: ContainerState): NetworkBinding[] | undefined {
     if (this.state.spec?.networkMode === 'awsvpc') {
       const mine = c.definition?.portMappings ?? [];
-      return (this.pauseBindings ?? []).filter((b) => mine.some((pm) => pm.containerPort === b.containerPort && (pm.protocol ?? 'tcp') === b.protocol));
+      return (this.namespaces.pauseBindings ?? []).filter((b) => mine.some((pm) => pm.containerPort === b.containerPort && (pm.protocol ?? 'tcp') === b.protocol));
     }
     if (this.state.spec?.networkMode !== 'host') return undefined;
     return (c.definition?.portMappings ?? [])
@@ -358,7 +250,7 @@ export class TaskRunner {
   private async observe(c: ContainerState): Promise<void> {
     if (!c.runtimeId) return;
     // Adopted after a restart: learn the pause container's ports before reporting bindings.
-    if (this.state.spec?.networkMode === 'awsvpc' && this.pauseBindings === undefined) this.pauseBindings = (await this.findPause())?.networkBindings;
+    if (this.state.spec?.networkMode === 'awsvpc') await this.namespaces.learnPauseBindings();
     this.applyLook(c, await this.look(c.runtimeId));
   }
 
@@ -439,7 +331,8 @@ export class TaskRunner {
     updatePullTimes(t, now);
     const tr = updateTaskStatus(t, now);
     if (tr) this.ctx.log.info({ from: tr.from, to: tr.to, stopCode: t.stopCode }, `task ${tr.from} -> ${tr.to} (${tr.reason})`);
-    this.releaseShared();
+    // Once STOPPED: the pause container stops (freeing its ports) and the cgroup goes.
+    if (t.lastStatus === 'STOPPED' && t.spec) this.namespaces.release(t.spec);
     if (t.lastStatus === 'STOPPED' && !this.endpointReleased && this.ctx.endpoint) {
       // Its credentials are no longer served and its rules go (the control plane refuses its keys already).
       this.endpointReleased = true;
@@ -464,13 +357,13 @@ export class TaskRunner {
         this.state.pullStartedAt ??= this.ctx.clock.now();
         this.run(c.name, 'pull', async () => {
           const def = c.definition!;
-          await this.ctx.images.ensure(def.image, def.repositoryCredentials ? await this.registryAuth(def.name) : undefined);
+          await this.ctx.images.ensure(def.image, def.repositoryCredentials ? await registryAuth(this.ctx, this.state.taskArn, def.name) : undefined);
           return { ok: true };
         });
         return false;
       case 'create':
         c.applied = 'CREATED';
-        this.run(c.name, 'create', () => this.create(c));
+        this.run(c.name, 'create', () => createContainer(this.ctx, this.state, this.namespaces, c));
         return false;
       case 'start': {
         c.applied = 'RUNNING';
@@ -499,130 +392,6 @@ export class TaskRunner {
         return false;
       }
     }
-  }
-
-  /** The task's secrets, or the ECS error that fails the container (the control plane could not resolve them). */
-  private async taskSecrets(): Promise<TaskSecrets> {
-    const s = await this.ctx.secrets.wait(this.state.taskArn);
-    if (!s) throw new ResourceInitializationError('unable to pull secrets or registry auth: the control plane sent no secret values for this task');
-    if (s.error) throw new ResourceInitializationError(s.error.replace(/^ResourceInitializationError: /, ''));
-    return s;
-  }
-
-  private async registryAuth(container: string): Promise<RegistryAuth> {
-    const a = (await this.taskSecrets()).registryAuth.find((r) => r.container === container);
-    if (!a) throw new ResourceInitializationError(`unable to pull secrets or registry auth: no registry credentials for container ${container}`);
-    return { username: a.username, password: a.password };
-  }
-
-  private async create(c: ContainerState): Promise<ActionResult> {
-    const def = c.definition!;
-    const peers = new Map<string, string>();
-    for (const other of this.state.containers) if (other.dockerName) peers.set(other.name, other.dockerName);
-    const secretEnvironment = def.secrets?.length ? (await this.taskSecrets()).environment.filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : [];
-    const fileEnvironment = def.environmentFiles?.length ? ((await this.taskSecrets()).environmentFiles ?? []).filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value })) : undefined;
-    if (hostAccessRefusal(this.state.spec!) === undefined) this.shared ??= this.setUpShared();
-    const shared = this.shared ? await this.shared : undefined;
-    const endpoint = await this.endpointGrant(() => this.ctx.endpoint?.prepare(this.state.spec!, def));
-    const { request, volumes } = buildCreateRequest(this.state.spec!, def, {
-      ...this.ctx,
-      peers,
-      suffix: randomBytes(10).toString('hex'),
-      secretEnvironment,
-      ...(fileEnvironment ? { fileEnvironment } : {}),
-      ...(shared ? { shared } : {}),
-      ...(endpoint ? { grant: endpoint } : {}),
-    });
-    // A symlink must not smuggle the runtime's socket past the path check (host paths, and devices the local driver binds).
-    const hostPaths = [...request.mounts.filter((m) => m.type === 'bind').map((m) => m.source), ...volumes.flatMap((v) => (v.driverOpts['device']?.startsWith('/') ? [v.driverOpts['device']] : []))];
-    for (const p of hostPaths) {
-      if (isRuntimeSocketPath(await fs.realpath(p).catch(() => p))) {
-        throw new HostAccessError(`${p} leads to the container runtime's socket, which is never mounted into containers`);
-      }
-    }
-    for (const v of volumes) {
-      // An NFS server that does not answer would hang the mount at container start: say so now.
-      if (v.nfsServer) await checkNfsServer(v.nfsServer);
-      await this.ctx.controller.ensureVolume(v);
-    }
-    // Names only: values may be secrets.
-    this.ctx.log.info(
-      { container: def.name, dockerName: request.dockerName, image: def.image, env: (def.environment ?? []).map((e) => e.name), secrets: (def.secrets ?? []).map((s) => s.name) },
-      'creating container',
-    );
-    const runtimeId = await this.ctx.controller.createContainer(request);
-    return { ok: true, runtimeId, dockerName: request.dockerName };
-  }
-
-  private async findPause(): Promise<ContainerObservation | undefined> {
-    const list = await this.ctx.controller.listContainers({ [LABEL.instance]: this.ctx.instanceId, [LABEL.task]: this.state.taskArn, [PAUSE_LABEL]: 'true' });
-    return list.find((o) => o.running) ?? list[0];
-  }
-
-  /**
-   * The task cgroup (FARGATE: the task's cpu and memory, enforced over all
-   * its containers) and the pause container whose namespaces they join. Run
-   * once; a failure fails the container being created and the next create
-   * tries again.
-   */
-  private setUpShared(): Promise<SharedTaskResources> {
-    const attempt = (async (): Promise<SharedTaskResources> => {
-      const spec = this.state.spec!;
-      const out: SharedTaskResources = {};
-      if (spec.launchType === 'FARGATE' && this.ctx.cgroups && spec.cpu !== undefined && spec.memory !== undefined) {
-        out.cgroupParent = await this.ctx.cgroups.create(spec.taskId, { cpu: Number(spec.cpu), memoryMiB: Number(spec.memory) });
-      }
-      if (!needsPause(spec)) return out;
-      const pause = this.ctx.pause ?? DEFAULT_PAUSE;
-      const existing = await this.findPause();
-      let id = existing?.runtimeId;
-      if (id === undefined) {
-        await this.ctx.images.ensure(pause.image);
-        // awsvpc: the task's containers share the pause container's network, so the endpoint rule is keyed on its MAC.
-        const grant = spec.networkMode === 'awsvpc' ? await this.endpointGrant(() => this.ctx.endpoint?.preparePause(spec)) : undefined;
-        const request = buildPauseRequest(spec, pause, { ...this.ctx, suffix: randomBytes(10).toString('hex') }, out.cgroupParent);
-        if (grant?.macAddress) {
-          request.macAddress = grant.macAddress;
-          request.labels = { ...request.labels, ...grant.labels };
-        }
-        id = await this.ctx.controller.createContainer(request);
-      }
-      if (!existing?.running) await this.ctx.controller.startContainer(id);
-      const obs = await this.ctx.controller.inspectContainer(id);
-      if (!obs?.running) throw new Error(`the pause container (${pause.image}) did not stay up`);
-      this.pauseBindings = obs.networkBindings;
-      this.ctx.log.info({ pause: obs.dockerName, cgroupParent: out.cgroupParent, ports: obs.networkBindings.length }, 'task namespaces ready');
-      return { ...out, pauseId: id };
-    })();
-    return attempt.catch((err: unknown) => {
-      this.shared = undefined;
-      throw new ResourceInitializationError(`failed to set up the task's namespaces: ${runtimeMessage(err)}`);
-    });
-  }
-
-  /** What the task endpoint gives a container; its refusals are the task's ResourceInitializationError. */
-  private async endpointGrant(fn: () => Promise<EndpointGrant> | undefined): Promise<EndpointGrant | undefined> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof TaskEndpointUnavailable) throw new ResourceInitializationError(err.message);
-      throw err;
-    }
-  }
-
-  /** Once the task is STOPPED: its pause container stops (freeing its ports) and its cgroup goes; the containers stay for their logs. */
-  private releaseShared(): void {
-    const t = this.state;
-    if (this.released || t.lastStatus !== 'STOPPED' || !t.spec) return;
-    this.released = true;
-    const spec = t.spec;
-    void (async () => {
-      if (needsPause(spec)) {
-        const pause = await this.findPause();
-        if (pause?.running) await this.ctx.controller.stopContainer(pause.runtimeId, 1);
-      }
-      if (spec.launchType === 'FARGATE') await this.ctx.cgroups?.remove(spec.taskId);
-    })().catch((err: unknown) => this.ctx.log.warn({ err: runtimeMessage(err) }, 'releasing the task namespaces failed; cleanup retries'));
   }
 
   /** Runs startup check `attempt` (outside the mailbox, like any Docker call) if the run still awaits one. */
@@ -689,29 +458,16 @@ export class TaskRunner {
     this.cleanupTimer.unref();
   }
 
-  /** Removes the task's containers and task-scope volumes; logs are gone after this. */
+  /** Removes the task's containers and task-scope volumes (task-cleanup.ts); retried a minute later when Docker fails. */
   private async cleanup(): Promise<void> {
     if (this.closed || this.cleaning) return;
     this.cleaning = true;
-    const { controller, instanceId } = this.ctx;
-    const ids = new Set(this.state.containers.map((c) => c.runtimeId).filter((x): x is string => !!x));
-    try {
-      for (const o of await controller.listContainers({ [LABEL.instance]: instanceId, [LABEL.task]: this.state.taskArn })) ids.add(o.runtimeId);
-      if (this.ctx.awslogs && !(await this.ctx.awslogs.waitDrained(ids, AWSLOGS_DRAIN_WAIT_MS))) {
-        this.ctx.log.warn({ waitedMs: AWSLOGS_DRAIN_WAIT_MS }, 'awslogs: removing containers whose last lines are not delivered yet (the control plane is unreachable); those lines are lost');
-      }
-      for (const id of ids) await controller.removeContainer(id);
-    } catch (err) {
-      this.ctx.log.warn({ err: runtimeMessage(err), retryInMs: CLEANUP_RETRY_MS }, 'task cleanup failed; will retry');
+    if (!(await cleanUpTask(this.ctx, this.state))) {
       this.cleaning = false;
       this.cleanupTimer = setTimeout(() => this.mailbox.post(() => this.cleanup()), CLEANUP_RETRY_MS);
       this.cleanupTimer.unref();
       return;
     }
-    if (this.state.spec) for (const v of taskScopedVolumes(this.state.spec, instanceId)) await controller.removeVolume(v).catch((err: unknown) => this.ctx.log.warn({ volume: v, err: runtimeMessage(err) }, 'cannot remove task volume'));
-    if (this.state.spec?.launchType === 'FARGATE') await this.ctx.cgroups?.remove(this.state.spec.taskId).catch((err: unknown) => this.ctx.log.warn({ err: runtimeMessage(err) }, 'cannot remove the task cgroup'));
-    await this.ctx.journal.remove(this.state.taskArn);
-    this.ctx.log.info({ containers: ids.size }, 'task cleaned up');
     this.closed = true;
     this.ctx.onCleanedUp(this.state.taskArn, buildReport(this.state));
   }

@@ -293,6 +293,17 @@ export class TasksRepo {
     });
   }
 
+  /** Tasks by id, in one query per 500 (an agent's report batch); unknown ids are left out. */
+  getMany(ids: string[]): StoredTask[] {
+    const out: StoredTask[] = [];
+    const unique = [...new Set(ids)];
+    for (let k = 0; k < unique.length; k += 500) {
+      const chunk = unique.slice(k, k + 500);
+      out.push(...this.hydrate(this.sql(`SELECT * FROM tasks WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as TaskRow[]));
+    }
+    return out;
+  }
+
   get(id: string): StoredTask | undefined {
     return this.hydrate(this.sql('SELECT * FROM tasks WHERE id = ?').all(id) as TaskRow[])[0];
   }
@@ -306,6 +317,19 @@ export class TasksRepo {
   }
 
   list(f: TaskFilter): StoredTask[] {
+    return this.hydrate(this.filtered('*', f) as TaskRow[]);
+  }
+
+  /**
+   * What ListTasks needs of each task: its id and page position, without
+   * reading containers or decoding JSON columns (a page of 100 ARNs cost a
+   * full hydrate of 100 tasks before).
+   */
+  listRefs(f: TaskFilter): { id: string; cluster: string; seq: number }[] {
+    return this.filtered('id, cluster, seq', f) as { id: string; cluster: string; seq: number }[];
+  }
+
+  private filtered(columns: string, f: TaskFilter): unknown[] {
     const where = ['cluster = @cluster', 'seq > @afterSeq'];
     if (f.desiredStatus) where.push('desired_status = @desiredStatus');
     if (f.instanceId) where.push('container_instance_id = @instanceId');
@@ -313,7 +337,7 @@ export class TasksRepo {
     if (f.startedBy) where.push('started_by = @startedBy');
     if (f.group) where.push('grp = @group');
     if (f.launchType) where.push('launch_type = @launchType');
-    const rows = this.sql(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
+    return this.sql(`SELECT ${columns} FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
       cluster: f.cluster,
       afterSeq: f.afterSeq ?? 0,
       desiredStatus: f.desiredStatus ?? null,
@@ -323,8 +347,7 @@ export class TasksRepo {
       group: f.group ?? null,
       launchType: f.launchType ?? null,
       limit: f.limit ?? -1,
-    }) as TaskRow[];
-    return this.hydrate(rows);
+    });
   }
 
   /** Tasks that still hold resources on an instance (everything not STOPPED). */
@@ -449,6 +472,56 @@ export class TasksRepo {
       )
       .get(instanceId) as { running: number | null; pending: number | null };
     return { running: r.running ?? 0, pending: r.pending ?? 0 };
+  }
+
+  /**
+   * Writes what an agent report changed (core applyTaskReport: statuses,
+   * health, stop fields, versions, timestamps, and per container its status,
+   * runtime id, exit code, reason, bindings and health) as column updates of
+   * the existing rows, and only the containers that changed: the most frequent
+   * write at scale, which a full put (a row replace plus every container row
+   * deleted and inserted again) made several times dearer.
+   */
+  writeReport(prev: StoredTask, next: StoredTask): void {
+    this.sql(
+      `UPDATE tasks SET last_status = @lastStatus, desired_status = @desiredStatus, health_status = @health, version = @version,
+         assignment_version = @assignmentVersion, stop_code = @stopCode, stopped_reason = @stoppedReason,
+         ${TASK_TIMESTAMPS.map((k) => `${TIMESTAMP_COLUMNS[k]} = @${k}`).join(', ')}
+       WHERE id = @id`,
+    ).run({
+      id: next.id,
+      lastStatus: next.lastStatus,
+      desiredStatus: next.desiredStatus,
+      health: next.healthStatus,
+      version: next.version,
+      assignmentVersion: next.assignmentVersion,
+      stopCode: next.stopCode ?? null,
+      stoppedReason: next.stoppedReason ?? null,
+      ...timestampParams(next),
+    });
+    const update = this.sql(
+      `UPDATE containers SET status = ?, runtime_id = ?, exit_code = ?, reason = ?, network_bindings_json = ?, health_status = ?
+       WHERE task_id = ? AND idx = ?`,
+    );
+    next.containers.forEach((c, idx) => {
+      const p = prev.containers[idx];
+      if (
+        p &&
+        p.status === c.status &&
+        p.runtimeId === c.runtimeId &&
+        p.exitCode === c.exitCode &&
+        p.reason === c.reason &&
+        p.healthStatus === c.healthStatus &&
+        p.networkBindings === c.networkBindings
+      ) {
+        return;
+      }
+      update.run(c.status, c.runtimeId ?? null, c.exitCode ?? null, c.reason ?? null, JSON.stringify(c.networkBindings), c.healthStatus, next.id, idx);
+    });
+    this.state?.taskWritten(summarize(next));
+    const change: Change = { kind: 'task', cluster: next.clusterName, taskId: next.id, group: next.group };
+    if (next.containerInstanceId) change.instanceId = next.containerInstanceId;
+    this.record(change);
   }
 
   /** Inserts or replaces a task with its containers. */

@@ -76,7 +76,7 @@ export function listTasks(ctx: ApiContext, body: unknown) {
     if (!i) throw new InvalidParameterException('The referenced container instance was not found.', 'containerInstance');
     instanceId = i.id;
   }
-  const rows = ctx.store.tasks.list({
+  const rows = ctx.store.tasks.listRefs({
     cluster: cluster.name,
     desiredStatus: desiredStatus as 'RUNNING' | 'STOPPED',
     ...(instanceId ? { instanceId } : {}),
@@ -88,5 +88,5 @@ export function listTasks(ctx: ApiContext, body: unknown) {
     limit: limit + 1,
   });
   const { items, nextToken } = page(rows, limit, (t) => t.seq);
-  return { taskArns: items.map((t) => arns.task(ctx.arn, t.clusterName, t.id)), ...(nextToken ? { nextToken } : {}) };
+  return { taskArns: items.map((t) => arns.task(ctx.arn, t.cluster, t.id)), ...(nextToken ? { nextToken } : {}) };
 }

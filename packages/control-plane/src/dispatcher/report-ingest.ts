@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { applyTaskReport, idOf, type ArnContext } from '@stevedore/core';
+import {
+  fromWireTaskStatus,
+  type PutLogEventsRequest,
+  type PutLogEventsResponse,
+  type ReportTaskUsageRequest,
+  type ReportTaskUsageResponse,
+  type UpdateTargetHealthRequest,
+  type UpdateTargetHealthResponse,
+  type UpdateTaskStatusRequest,
+  type UpdateTaskStatusResponse,
+} from '@stevedore/proto';
+import type { Store } from '../store/store';
+import type { StoredTask } from '../store/tasks-repo';
+import type { TaskUsage } from '../store/task-usage-repo';
+import { hostSetOf } from '../store/load-balancing-view';
+import { grpcError, status } from './grpc-errors';
+import { validateTaskReport } from './report-validation';
+import { validateUsageReport } from './usage-report-validation';
+import { applyTargetHealthReport } from './target-health-report';
+import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
+import type { RefusalLog } from './refusal-log';
+import type { UnaryContext } from './unary-handler';
+
+/**
+ * What agents report about their own tasks and load balancers
+ * (UpdateTaskStatus, ReportTaskUsage, PutLogEvents, UpdateTargetHealth): each
+ * report is checked whole (bounds first, then that every task it names is the
+ * caller's) and applied in one transaction, or refused naming the field.
+ */
+export class ReportIngest {
+  constructor(
+    private readonly store: Store,
+    private readonly arn: ArnContext,
+    private readonly log: Logger,
+    private readonly refusals: RefusalLog,
+  ) {}
+
+  /**
+   * A batch of task status reports. The batch's tasks are read in one query
+   * and each changed task is written as column updates (only what an agent
+   * report may change, task-model.md), all in one transaction: at 1,000
+   * agents this is the control plane's most frequent write.
+   */
+  taskStatus(ctx: UnaryContext, request: UpdateTaskStatusRequest): UpdateTaskStatusResponse {
+    const instanceId = ctx.peer.instanceId;
+    if (!this.store.instances.get(instanceId)) throw grpcError(status.NOT_FOUND, 'unknown container instance; register first');
+    const reports = request.updates.map((raw, i) => {
+      const checked = validateTaskReport(raw, `updates[${i}]`);
+      if (!checked.ok) throw ctx.refuse(status.INVALID_ARGUMENT, checked.problem.message, 'task status update refused', { instance: instanceId, field: checked.problem.field });
+      return fromWireTaskStatus(checked.value);
+    });
+    const applied = this.store.tx(() => {
+      const now = this.store.clock.now();
+      const tasks = new Map<string, StoredTask>();
+      for (const t of this.store.tasks.getMany(reports.map((r) => idOf(r.taskArn)))) tasks.set(t.id, t);
+      const done: string[] = [];
+      for (const report of reports) {
+        const task = tasks.get(idOf(report.taskArn));
+        if (!task) {
+          // A task the store never had (e.g. a wiped database): acknowledge so
+          // the agent stops resending; the COMPLETE set already told it to stop.
+          // Rate-limited: an agent can name any number of tasks that do not exist.
+          this.refusals.warn({ instance: instanceId, taskArn: report.taskArn.slice(0, 256) }, 'status update for unknown task ignored');
+          done.push(report.taskArn);
+          continue;
+        }
+        if (task.containerInstanceId !== instanceId) {
+          throw ctx.refuse(status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`, 'task status update refused', { instance: instanceId });
+        }
+        const result = applyTaskReport(task, report, now);
+        if (result) {
+          const next = { ...result.task, seq: task.seq };
+          this.store.tasks.writeReport(task, next);
+          // The same task twice in one batch: the second report applies to the first's result.
+          tasks.set(task.id, next);
+          if (result.transition) {
+            this.log.info(
+              { cluster: task.clusterName, task: task.id, instance: instanceId, stopCode: result.task.stopCode },
+              `task ${result.transition.from} -> ${result.transition.to} (${result.transition.reason})`,
+            );
+          }
+        }
+        done.push(report.taskArn);
+      }
+      return done;
+    });
+    return { applied };
+  }
+
+  /** The latest usage reading per task (proto contract of ReportTaskUsage). */
+  taskUsage(ctx: UnaryContext, request: ReportTaskUsageRequest): ReportTaskUsageResponse {
+    const instanceId = ctx.peer.instanceId;
+    const usage = request.usage ?? [];
+    const checked = validateUsageReport(usage);
+    if (!checked.ok) throw ctx.refuse(status.INVALID_ARGUMENT, checked.problem.message, 'task usage report refused', { instance: instanceId, field: checked.problem.field });
+    const now = this.store.clock.now();
+    const rows: TaskUsage[] = [];
+    for (const u of usage) {
+      const task = this.store.tasks.get(idOf(u.task_arn));
+      // A task the store does not know (reaped, or a wiped database): nothing to attribute it to.
+      if (!task) continue;
+      if (task.containerInstanceId !== instanceId) {
+        throw ctx.refuse(status.PERMISSION_DENIED, `task ${u.task_arn.slice(0, 256)} is not assigned to instance ${instanceId}`, 'task usage report refused', { instance: instanceId });
+      }
+      rows.push({
+        taskId: task.id,
+        instanceId,
+        cpuUnits: u.cpu_units,
+        memoryMiB: u.memory_mib,
+        rxBytes: u.network_rx_bytes,
+        txBytes: u.network_tx_bytes,
+        readBytes: u.storage_read_bytes,
+        writeBytes: u.storage_write_bytes,
+        windowMs: u.window_ms,
+        containers: u.containers,
+        receivedAt: now,
+      });
+    }
+    this.store.taskUsage.putAll(rows);
+    return {};
+  }
+
+  /** awslogs lines of the caller's own tasks (proto contract of PutLogEvents; log-events-ingest.ts). */
+  logEvents(ctx: UnaryContext, request: PutLogEventsRequest): PutLogEventsResponse {
+    try {
+      return { results: ingestAgentLogEvents(this.store, this.arn, ctx.peer.instanceId, request, this.store.clock.now()) };
+    } catch (e) {
+      if (e instanceof IngestRefusal) throw ctx.refuse(status[e.grpcCode], e.message, 'log events refused', { instance: ctx.peer.instanceId });
+      throw e;
+    }
+  }
+
+  /** A load-balancer host's target health and configuration status (proto contract of UpdateTargetHealth). */
+  targetHealth(ctx: UnaryContext, request: UpdateTargetHealthRequest): UpdateTargetHealthResponse {
+    const instance = this.store.instances.get(ctx.peer.instanceId);
+    if (!instance) throw grpcError(status.NOT_FOUND, 'unknown container instance; register first');
+    const r = applyTargetHealthReport(this.store, ctx.peer.instanceId, request, hostSetOf(this.store, instance));
+    if (r.dropped > 0) this.refusals.warn({ instance: ctx.peer.instanceId, dropped: r.dropped }, 'target health entries with unknown states, or for load balancers this host does not run, ignored');
+    return {};
+  }
+}
