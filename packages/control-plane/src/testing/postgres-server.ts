@@ -76,8 +76,14 @@ export async function startPostgres(): Promise<PostgresServer> {
     spawnSync(asRoot ? 'runuser' : path.join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', path.join(bin, 'pg_ctl')] : []), '-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'ignore' });
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  // A test process that dies must not leave a server behind.
+  // A test process that dies must not leave a server behind (a signal skips 'exit' handlers: stop, then die of it).
   process.once('exit', stopNow);
+  const onSignal = (sig: NodeJS.Signals) => {
+    stopNow();
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const url = (name = 'postgres') => `postgres://postgres@localhost/${name}?host=${encodeURIComponent(dir)}&port=${PORT}`;
   return {
     socketDir: dir,
@@ -95,6 +101,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async stop(): Promise<void> {
       process.removeListener('exit', stopNow);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
       stopNow();
     },
     async restart(): Promise<void> {
