@@ -1,4 +1,3 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,16 +7,20 @@ import { defaultArnContext, type ContainerInstance } from '@stevedore/core';
 import { Store } from '../store/store';
 import { LeaderFencedError } from '../store/leadership-repo';
 import { LeaderElection, leaderElectionOptions, type Term } from './leader-election';
+import { backendTests, type StoreBackend } from '../testing/store-backends';
+
+// Every test on both backends: SQLite replicas are connections to one file in WAL mode, PostgreSQL ones to one database.
+const test = backendTests();
 
 const TTL = 6000;
 const opts = leaderElectionOptions(TTL);
 const silent = pino({ level: 'silent' });
 const cluster = (name: string) => ({ name, status: 'ACTIVE' as const, tags: [], settings: [], createdAt: 1 });
 
-/** Replicas as separate connections to one SQLite file in WAL mode (as separate processes would be), on one test clock. */
-function replicas(names: string[]) {
+/** Replicas as separate connections to one database (as separate processes would be), on one test clock. */
+function replicas(b: StoreBackend, names: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-lease-'));
-  const file = path.join(dir, 'stevedore.db');
+  const file = b.name === 'sqlite' ? path.join(dir, 'stevedore.db') : b.location();
   let wall = 1_000_000;
   let mono = 0;
   const clock = { now: () => wall };
@@ -56,8 +59,8 @@ function replicas(names: string[]) {
   return { rs, advance, events, terms, close, clock };
 }
 
-test('one replica leads, the others follow and know who leads', () => {
-  const { rs, events, close } = replicas(['a', 'b', 'c']);
+test('one replica leads, the others follow and know who leads', (backend) => {
+  const { rs, events, close } = replicas(backend, ['a', 'b', 'c']);
   for (const r of rs) r.election.round();
   assert.deepEqual(events, ['a elected 1']);
   assert.deepEqual(
@@ -71,8 +74,8 @@ test('one replica leads, the others follow and know who leads', () => {
   close();
 });
 
-test('a paused leader is replaced after its lease expires, and its writes are fenced when it wakes up', () => {
-  const { rs, events, advance, close } = replicas(['a', 'b']);
+test('a paused leader is replaced after its lease expires, and its writes are fenced when it wakes up', (backend) => {
+  const { rs, events, advance, close } = replicas(backend, ['a', 'b']);
   const [a, b] = [rs[0]!, rs[1]!];
   a.election.round();
   b.election.round();
@@ -98,8 +101,8 @@ test('a paused leader is replaced after its lease expires, and its writes are fe
   close();
 });
 
-test('a leader that cannot reach the store stops its loops before its lease can be taken', () => {
-  const { rs, events, advance, close } = replicas(['a', 'b']);
+test('a leader that cannot reach the store stops its loops before its lease can be taken', (backend) => {
+  const { rs, events, advance, close } = replicas(backend, ['a', 'b']);
   const [a, b] = [rs[0]!, rs[1]!];
   a.election.round();
   b.election.round();
@@ -133,8 +136,8 @@ test('a leader that cannot reach the store stops its loops before its lease can 
   close();
 });
 
-test('a leader stopping cleanly hands the lease over at once', () => {
-  const { rs, events, close } = replicas(['a', 'b']);
+test('a leader stopping cleanly hands the lease over at once', (backend) => {
+  const { rs, events, close } = replicas(backend, ['a', 'b']);
   const [a, b] = [rs[0]!, rs[1]!];
   a.election.round();
   b.election.round();
@@ -146,8 +149,8 @@ test('a leader stopping cleanly hands the lease over at once', () => {
   close();
 });
 
-test('two replicas racing for an expired lease: exactly one wins', () => {
-  const { rs, advance, close } = replicas(['a', 'b', 'c']);
+test('two replicas racing for an expired lease: exactly one wins', (backend) => {
+  const { rs, advance, close } = replicas(backend, ['a', 'b', 'c']);
   rs[0]!.election.round();
   advance(TTL);
   // b and c both read the expired lease; the compare-and-set lets only the first write through.
@@ -175,8 +178,8 @@ function instance(id: string): ContainerInstance {
   };
 }
 
-test('the leader disconnects the agent sessions of a replica that stopped renewing; a moved session is not dropped by its old replica', () => {
-  const { rs, advance, close, clock } = replicas(['a', 'b']);
+test('the leader disconnects the agent sessions of a replica that stopped renewing; a moved session is not dropped by its old replica', (backend) => {
+  const { rs, advance, close, clock } = replicas(backend, ['a', 'b']);
   const [a, b] = [rs[0]!, rs[1]!];
   a.election.round();
   b.election.round();
