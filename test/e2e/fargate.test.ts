@@ -254,7 +254,13 @@ test('a FARGATE_SPOT service behind an ip target group serves through the load b
     );
   const first = await healthyTarget();
   assert.equal(first.Id, POOL_IP, 'an ip target: the task address');
-  const viaLb = await waitFor(async () => httpGet(`http://${LB_IP}:${port}/`), { description: 'the app through the load balancer', timeoutMs: 10_000 });
+  // "healthy" in DescribeTargetHealth can precede the listener's first 200 by a moment (as with
+  // ELB's propagation): wait for the app's answer, not for any answer.
+  const served = async () => {
+    const r = await httpGet(`http://${LB_IP}:${port}/`);
+    return r?.status === 200 ? r : undefined;
+  };
+  const viaLb = await waitFor(served, { description: 'the app through the load balancer (200)', timeoutMs: 15_000 });
   assert.match(viaLb.body, /Amazon ECS Sample App/);
 
   const [spotTask] = (await c.call('ListTasks', { serviceName: 'spot-web' })).taskArns;
@@ -278,7 +284,7 @@ test('a FARGATE_SPOT service behind an ip target group serves through the load b
   assert.equal(replacement.capacityProviderName, 'FARGATE_SPOT');
   const second = await healthyTarget();
   assert.notEqual(second.Port, first.Port, 'the replacement registered with its own published port');
-  assert.match((await waitFor(async () => httpGet(`http://${LB_IP}:${port}/`), { description: 'served again', timeoutMs: 10_000 })).body, /Amazon ECS Sample App/);
+  assert.match((await waitFor(served, { description: 'served again (200)', timeoutMs: 15_000 })).body, /Amazon ECS Sample App/);
 });
 
 test('environmentFiles from the secrets store: lowest precedence; an S3 file is refused saying what to use', async () => {
