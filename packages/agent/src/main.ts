@@ -4,11 +4,10 @@ trimFootprint();
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
-import { exitOnFatalErrors } from '@stevedore/core';
+import { exitOnFatalErrors, notifySystemdReady } from '@stevedore/core';
 import { startAgent, type RunningAgent } from './agent';
 import { ChannelSetupError } from './session/channel-credentials';
 import { CredentialsError } from './session/credential-files';
-import { notifySystemdReady } from './health/systemd-notify';
 
 async function main(): Promise<void> {
   let cfg;

@@ -2,8 +2,7 @@
 import { isBackupCommand, runBackupCommand } from './backup/backup-command';
 import { parseConfig } from './config';
 import { ControlPlane } from './control-plane';
-import { exitOnFatalErrors } from '@stevedore/core';
-import { notifySystemdReady } from './systemd-notify';
+import { exitOnFatalErrors, notifySystemdReady } from '@stevedore/core';
 
 async function main(): Promise<void> {
   if (isBackupCommand(process.argv)) {

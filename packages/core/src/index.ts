@@ -37,3 +37,4 @@ export * from './schedule/schedule-run';
 export * from './schedule/decide-schedule';
 export * from './schedule/schedule-spec';
 export * from './process/fatal-errors';
+export * from './process/systemd-notify';
