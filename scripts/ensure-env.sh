@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to build and run Stevedore, installing only what is
-# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli, openssl, curl, dpkg, postgresql), a
+# missing: Debian packages (docker.io, busybox-static, haproxy, iproute2, awscli, openssl, curl, dpkg, postgresql, chromium), a
 # running dockerd, node_modules (npm ci), the build, and the test image.
 #
 #   bash scripts/ensure-env.sh [--no-build] [--no-image]
@@ -46,6 +46,8 @@ _stevedore_ensure_env() (
   command -v dpkg-deb >/dev/null || missing+=(dpkg)
   # The PostgreSQL store's tests start their own server (initdb/pg_ctl into a temp dir): Debian's postgresql.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  # The web console's end-to-end test drives Debian's Chromium headless (playwright-core, executablePath /usr/bin/chromium).
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   if [[ ${#missing[@]} -gt 0 ]]; then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"

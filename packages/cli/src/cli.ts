@@ -47,6 +47,7 @@ import * as scheduleCmd from './commands/schedule';
 import * as instanceState from './commands/instance-state';
 import * as attribute from './commands/attribute';
 import * as loadBalancers from './commands/lb';
+import * as consoleCmd from './commands/console';
 
 /** The release version (the root package.json's, or the one baked into the bundle by `npm run package`). */
 export const VERSION = buildInfo().version;
@@ -124,6 +125,7 @@ function buildProgram(io: Io, app: App): Command {
   capacityProvider.register(program, app);
   spot.register(program, app);
   fileSystems.register(program, app);
+  consoleCmd.register(program, app);
 
   const iam = program.command('iam').description('access keys and roles of the API (who may call what)');
   iamAccessKeys.register(iam, app);

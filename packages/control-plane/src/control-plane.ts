@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
 import { Store } from './store/store';
+import { createConsoleRoute, defaultConsoleDir } from './api/console-route';
 import { createApiServer, type ApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
 import { DEFAULT_LOG_BROKER_OPTIONS, LogBroker } from './logs/log-broker';
@@ -94,6 +95,7 @@ export class ControlPlane {
         tls: this.apiProtocol === 'https',
         metricsRoute: apiMetricsRoute(prom, metricsToken),
         readinessRoute: readinessRoute(() => this.election?.status),
+        consoleRoute: createConsoleRoute(defaultConsoleDir()),
         onRequest: (target, status, seconds) => {
           // Only known operations become label values: a client must not be able to mint series.
           const action = knownOperation(target);

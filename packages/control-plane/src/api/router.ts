@@ -29,6 +29,7 @@ import { FILE_SYSTEM_ACTIONS } from './actions/file-systems';
 import { listScheduleRuns } from './actions/schedule-runs';
 import type { RestJsonService } from './protocols/rest-json';
 import { SCHEDULER_SERVICE } from './scheduler/scheduler-service';
+import * as consoleSessions from './actions/console-sessions';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 export const STEVEDORE_TARGET_PREFIX = 'Stevedore_20261125.';
@@ -99,6 +100,8 @@ export const ACTIONS: Record<string, Action> = {
   ...capacityProviders.CAPACITY_PROVIDER_ACTIONS,
   ...TASK_PROTECTION_ACTIONS,
   [`${STEVEDORE_TARGET_PREFIX}InterruptSpotTasks`]: spot.interruptSpotTasks,
+  [`${STEVEDORE_TARGET_PREFIX}GetConsoleSigninToken`]: consoleSessions.getConsoleSigninToken,
+  [`${STEVEDORE_TARGET_PREFIX}GetCallerPermissions`]: consoleSessions.getCallerPermissions,
   ...LOGS_ACTIONS,
   ...ACM_ACTIONS,
   ...FILE_SYSTEM_ACTIONS,
@@ -121,8 +124,8 @@ export function actionFor(target: string): Action {
   return action;
 }
 
-/** Reads that are audited like changes: a secret's value leaves the control plane. */
-const AUDITED_READS = new Set(['secretsmanager:GetSecretValue']);
+/** Reads that are audited like changes: a secret's value leaves the control plane; a console sign-in token is a credential. */
+const AUDITED_READS = new Set(['secretsmanager:GetSecretValue', 'stevedore:GetConsoleSigninToken']);
 /** Data, not configuration: an application's log lines would drown the audit log. */
 const UNAUDITED_WRITES = new Set(['logs:PutLogEvents']);
 

@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { isStevedoreError, StevedoreError } from '@stevedore/core';
 import type { ApiContext } from './context';
-import { actionFor, dispatch, QUERY_SERVICES, REST_JSON_SERVICES } from './router';
+import { actionFor, dispatch, QUERY_SERVICES, REST_JSON_SERVICES, STEVEDORE_TARGET_PREFIX } from './router';
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import { writeLogResponse } from './log-response';
@@ -13,6 +13,7 @@ import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, send
 import { decodeJsonInput, jsonModelServiceOf, sendJsonModelError, sendJsonModelResult } from './protocols/json-model';
 import { operationOf } from './protocols/service-model';
 import { decodeRestJsonInput, RestJsonRouter, restJsonAction, sendRestJsonError, sendRestJsonResult } from './protocols/rest-json';
+import { REDEEM_CONSOLE_SIGNIN_TOKEN, redeemConsoleSigninToken } from './actions/console-sessions';
 
 export interface ApiServerOptions {
   /** Every request but GET /ping and GET /ready goes through it. */
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   metricsRoute?: http.RequestListener;
   /** `GET /ready` (unauthenticated: leadership and store reachability only). */
   readinessRoute?: http.RequestListener;
+  /** `GET /console/...`: the web console's static files (console-route.ts). */
+  consoleRoute?: http.RequestListener;
   /** Told each finished request: its X-Amz-Target, HTTP status and duration (Prometheus). */
   onRequest?: (target: string, status: number, seconds: number) => void;
 }
@@ -78,6 +81,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       query ? sendQueryError(r, err, queryService, requestId, after) : rest ? sendRestJsonError(r, err, rest.service, after) : modelJson ? sendJsonModelError(r, err, modelJson, after) : sendJsonError(r, err, after);
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics' && opts.metricsRoute) {
       opts.metricsRoute(req, res);
+      return;
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && /^\/console(\/|$|\?)/.test(req.url ?? '') && opts.consoleRoute) {
+      opts.consoleRoute(req, res);
       return;
     }
     const remote = req.socket.remoteAddress ?? 'unknown';
@@ -128,6 +135,11 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       const handleJson = async () => {
         target = String(req.headers['x-amz-target'] ?? '');
         op = target.split('.').pop() ?? '';
+        if (target === `${STEVEDORE_TARGET_PREFIX}${REDEEM_CONSOLE_SIGNIN_TOKEN}`) {
+          // Unsigned: the one-time sign-in token in the body is the credential (actions/console-sessions.ts).
+          const result = redeemConsoleSigninToken(ctx, parseRequestBody(raw.toString('utf8')));
+          return () => sendJsonResult(res, result);
+        }
         const principal = await auth.authenticate(received, target, remote);
         accessKeyId = principal.accessKeyId;
         if (modelJson) {

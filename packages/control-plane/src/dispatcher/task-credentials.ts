@@ -6,19 +6,13 @@ import { serviceLinkedDecision } from '../store/service-linked-view';
 import type { TaskRoleType } from '../store/task-credentials-repo';
 import { buildAssignment } from './assignment-set';
 import { grpcError } from './grpc-errors';
+import { newTemporaryKeyId } from '../store/task-credentials-repo';
+
+export { newTemporaryKeyId };
 
 /** AWS's bound on role session credentials served to tasks. */
 export const MAX_TASK_CREDENTIALS_TTL_MS = 6 * 3600_000;
 export const DEFAULT_TASK_CREDENTIALS_TTL_MS = 3600_000;
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** 20 characters in the shape of AWS temporary key ids: ASIA + 16 base32. */
-export function newTemporaryKeyId(): string {
-  let id = 'ASIA';
-  for (const b of randomBytes(16)) id += BASE32[b & 31];
-  return id;
-}
 
 /**
  * GetTaskCredentials (proto contract): a new temporary key for one role of a

@@ -85,6 +85,7 @@ export class TaskReaper {
     if (taskDefinitions > 0) this.log.info({ taskDefinitions }, 'task definitions deleted (DELETE_IN_PROGRESS, no longer used)');
     // Task role keys that expired or whose task stopped (they are refused already; this only frees the rows).
     await this.inBatches(() => this.store.tx(() => this.store.taskCredentials.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
+    await this.inBatches(() => this.store.tx(() => this.store.consoleSessions.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
     this.deletedTotal += tasks;
     if (tasks + tokens + services > 0) {
       this.log.info({ tasks, clientTokens: tokens, inactiveServices: services, retentionSeconds: this.opts.retentionMs / 1000 }, 'records past retention deleted');

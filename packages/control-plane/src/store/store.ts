@@ -20,6 +20,7 @@ import { ReplayCacheRepo } from './replay-cache-repo';
 import { RetentionRepo } from './retention-repo';
 import { MetricsRepo } from './metrics-repo';
 import { TaskCredentialsRepo } from './task-credentials-repo';
+import { ConsoleSessionsRepo } from './console-sessions-repo';
 import { FileSystemsRepo } from './file-systems-repo';
 import { AutoscalingRepo } from './autoscaling-repo';
 import { HostGroupsRepo } from './host-groups-repo';
@@ -60,6 +61,7 @@ export class Store {
   readonly retention: RetentionRepo;
   readonly metrics: MetricsRepo;
   readonly taskCredentials: TaskCredentialsRepo;
+  readonly consoleSessions: ConsoleSessionsRepo;
   readonly fileSystems: FileSystemsRepo;
   readonly autoscaling: AutoscalingRepo;
   readonly hostGroups: HostGroupsRepo;
@@ -108,6 +110,7 @@ export class Store {
     this.retention = new RetentionRepo(db);
     this.metrics = new MetricsRepo(db, record);
     this.taskCredentials = new TaskCredentialsRepo(db, box);
+    this.consoleSessions = new ConsoleSessionsRepo(db, box);
     this.fileSystems = new FileSystemsRepo(db);
     this.autoscaling = new AutoscalingRepo(db, record);
     this.hostGroups = new HostGroupsRepo(db, record);

@@ -1,9 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from './db';
 import type { SecretBox } from './secret-box';
 
 /** AWS temporary key ids: ASIA + 16 base32 characters. */
 export const TEMPORARY_KEY_ID_PATTERN = /^ASIA[A-Z2-7]{16}$/;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** 20 characters in the shape of AWS temporary key ids: ASIA + 16 base32 (task roles and console sessions). */
+export function newTemporaryKeyId(): string {
+  let id = 'ASIA';
+  for (const b of randomBytes(16)) id += BASE32[b & 31];
+  return id;
+}
 
 export type TaskRoleType = 'TaskApplication' | 'TaskExecution';
 

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store';
 import type { StoredAccessKey } from '../../store/iam-repo';
 import type { TaskCredential } from '../../store/task-credentials-repo';
 import { TEMPORARY_KEY_ID_PATTERN } from '../../store/task-credentials-repo';
+import type { ConsoleCredential } from '../../store/console-sessions-repo';
 import { AuthError, MAX_SKEW_MS, verifySigV4, type ReceivedRequest } from './sigv4';
 import { ReplayCache } from './replay-cache';
 import { DEFAULT_API_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter';
@@ -90,6 +91,7 @@ export class ApiAuth {
     const nowMs = this.clock.now();
     let key: StoredAccessKey | undefined;
     let temporary: TaskCredential | undefined;
+    let consoleKey: ConsoleCredential | undefined;
     try {
       // Verify first: the check costs one SigV4 computation (a few HMACs, about
       // what parsing the request costs), and rationing before it would let
@@ -104,7 +106,11 @@ export class ApiAuth {
             // A task role's temporary key (docs/design/task-roles.md): valid until it expires or its task stops.
             const t = this.store.taskCredentials.getWithSecret(id);
             temporary = t?.credential;
-            return t?.secretAccessKey;
+            if (t) return t.secretAccessKey;
+            // Or a web console session's (docs/design/console.md).
+            const c = this.store.consoleSessions.getCredentialWithSecret(id);
+            consoleKey = c?.credential;
+            return c?.secretAccessKey;
           }
           const found = this.store.iam.getAccessKeyWithSecret(id);
           key = found?.key;
@@ -112,6 +118,7 @@ export class ApiAuth {
         },
       });
       if (temporary) this.checkTemporary(temporary, req, nowMs);
+      if (consoleKey) this.checkConsole(consoleKey, req, nowMs);
       if (!this.replays.checkAndRecord(verified.signature, verified.signedAtMs, nowMs)) {
         throw new AuthError('InvalidSignatureException', 'Request replay detected: this signature was already used. Sign each request anew (SDKs add a unique amz-sdk-invocation-id header).', verified.accessKeyId);
       }
@@ -124,6 +131,15 @@ export class ApiAuth {
           arn: `arn:aws:sts::${this.arn.account}:assumed-role/${temporary.roleName}/${temporary.taskId}`,
           policy: this.storedPolicyOf(temporary.roleName),
           taskArn: temporary.taskArn,
+        };
+      }
+      if (consoleKey) {
+        return {
+          accessKeyId: verified.accessKeyId,
+          roleName: consoleKey.roleName,
+          // The session is named after the access key that opened it, so audit lines lead back to it.
+          arn: `arn:aws:sts::${this.arn.account}:assumed-role/${consoleKey.roleName}/${consoleKey.sourceAccessKeyId}`,
+          policy: this.policyOf(consoleKey.roleName),
         };
       }
       const roleName = key!.roleName;
@@ -140,7 +156,7 @@ export class ApiAuth {
         refusal = new StevedoreError('ThrottlingException', 'Rate exceeded', { retryable: true });
       }
       if (e instanceof StevedoreError) {
-        const accessKeyId = e instanceof AuthError ? e.accessKeyId : (key?.accessKeyId ?? temporary?.accessKeyId);
+        const accessKeyId = e instanceof AuthError ? e.accessKeyId : (key?.accessKeyId ?? temporary?.accessKeyId ?? consoleKey?.accessKeyId);
         this.refused(nowMs, { accessKeyId, target, remote, error: (refusal as StevedoreError).code, reason: e.message });
       }
       throw refusal;
@@ -178,6 +194,18 @@ export class ApiAuth {
     const task = this.store.tasks.get(t.taskId);
     if (!task || task.desiredStatus !== 'RUNNING' || task.lastStatus === 'STOPPED') {
       throw new AuthError('UnrecognizedClientException', 'The security token included in the request is invalid: the task it was issued to has stopped.', t.accessKeyId);
+    }
+  }
+
+  /** A console session's key: its session token, not expired, and the access key that opened it still there. */
+  private checkConsole(c: ConsoleCredential, req: ReceivedRequest, nowMs: number): void {
+    const token = req.headers['x-amz-security-token']?.[0];
+    if (token === undefined || !this.store.consoleSessions.sessionTokenMatches(c.accessKeyId, token)) {
+      throw new AuthError('UnrecognizedClientException', 'The security token included in the request is invalid.', c.accessKeyId);
+    }
+    if (c.expiresAt <= nowMs) throw new AuthError('ExpiredTokenException', 'The security token included in the request is expired', c.accessKeyId);
+    if (!this.store.iam.getAccessKey(c.sourceAccessKeyId)) {
+      throw new AuthError('UnrecognizedClientException', 'The security token included in the request is invalid: the access key that opened this console session was deleted.', c.accessKeyId);
     }
   }
 

@@ -24,8 +24,9 @@ import { taskConnectivityAt } from './039-task-connectivity-at';
 import { serviceDeployments } from './036-service-deployments';
 import { accountSettings } from './037-account-settings';
 import { storeChanges } from './030-store-changes';
+import { consoleSessions } from './038-console-sessions';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges, consoleSessions];

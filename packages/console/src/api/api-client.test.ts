@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiClient, ApiError, errorCodeOf, NdjsonSplitter, redeemSigninToken, type Transport } from './api-client';
+
+function fakeTransport(reply: (headers: Record<string, string>, body: string) => { status: number; body: string }): Transport & { sent: { headers: Record<string, string>; body: string }[] } {
+  const sent: { headers: Record<string, string>; body: string }[] = [];
+  let n = 0;
+  return {
+    sent,
+    host: '127.0.0.1:8080',
+    protocol: 'http:',
+    now: () => new Date('2026-12-03T08:00:00Z'),
+    requestId: () => `req-${++n}`,
+    fetch: async (_url, init) => {
+      sent.push({ headers: init.headers, body: init.body });
+      const r = reply(init.headers, init.body);
+      return { status: r.status, text: async () => r.body };
+    },
+  };
+}
+
+test('each call goes to its service with its target, content type and signing name, and a fresh invocation id', async () => {
+  const t = fakeTransport(() => ({ status: 200, body: '{"ok":true}' }));
+  const c = new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', t);
+  assert.deepEqual(await c.call('cloudwatch', 'GetMetricData', { a: 1 }), { ok: true });
+  await c.call('ecs', 'ListClusters');
+  assert.equal(t.sent[0]!.headers['x-amz-target'], 'GraniteServiceVersion20100801.GetMetricData');
+  assert.equal(t.sent[0]!.headers['content-type'], 'application/x-amz-json-1.0');
+  assert.match(t.sent[0]!.headers['authorization']!, /\/monitoring\/aws4_request/);
+  assert.equal(t.sent[0]!.body, '{"a":1}');
+  assert.equal(t.sent[1]!.headers['x-amz-target'], 'AmazonEC2ContainerServiceV20141113.ListClusters');
+  assert.notEqual(t.sent[0]!.headers['amz-sdk-invocation-id'], t.sent[1]!.headers['amz-sdk-invocation-id']);
+});
+
+test('API errors carry the bare code and message; signature failures count as sign-out', async () => {
+  const t = fakeTransport(() => ({ status: 400, body: '{"__type":"com.amazonaws#UnrecognizedClientException","message":"The security token included in the request is invalid."}' }));
+  const c = new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', t);
+  await assert.rejects(c.call('ecs', 'ListClusters'), (e: unknown) => e instanceof ApiError && e.code === 'UnrecognizedClientException' && e.isAuthFailure && e.status === 400);
+  const denied = new ApiError('AccessDeniedException', 'no', 400);
+  assert.equal(denied.isAuthFailure, false);
+  assert.equal(errorCodeOf('ClientException:extra', 400), 'ClientException');
+  assert.equal(errorCodeOf(undefined, 503), 'ServerException');
+});
+
+test('redeeming a sign-in token is the one unsigned call', async () => {
+  const t = fakeTransport(() => ({ status: 200, body: '{"credentials":{"accessKeyId":"ASIA","secretAccessKey":"s","sessionToken":"t","expiration":1},"roleName":"admin","sourceAccessKeyId":"AKIA"}' }));
+  const r = await redeemSigninToken(t, 'svs1.x.y');
+  assert.equal(r.roleName, 'admin');
+  assert.equal(t.sent[0]!.headers['authorization'], undefined);
+  assert.equal(t.sent[0]!.headers['x-amz-target'], 'Stevedore_20261125.RedeemConsoleSigninToken');
+  assert.deepEqual(JSON.parse(t.sent[0]!.body), { signinToken: 'svs1.x.y' });
+});
+
+test('NDJSON lines split across chunks are joined; junk lines are skipped', () => {
+  const s = new NdjsonSplitter();
+  assert.deepEqual(s.push('{"data":"a"}\n{"da'), [{ data: 'a' }]);
+  assert.deepEqual(s.push('ta":"b"}\nnot json\n\n'), [{ data: 'b' }]);
+  assert.deepEqual(s.push('{"x":1}'), []);
+  assert.deepEqual(s.push('\n'), [{ x: 1 }]);
+});

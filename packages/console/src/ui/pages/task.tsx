@@ -1,0 +1,207 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { taskDefinitionName, type Task } from '../../model/ecs-types';
+import { idOf } from '../../routing/routes';
+import { useApp } from '../app-context';
+import { ActionButton, ErrorText, fmtTime, Section, StatusBadge } from '../components';
+import { Link } from '../router';
+import { usePoll } from '../use-poll';
+
+const MAX_LOG_LINES = 2000;
+
+/** A host port as a link: a wildcard bind address is reached at the host the console was opened on. */
+function portHref(bindIP: string | undefined, hostPort: number): string {
+  const host = !bindIP || bindIP === '0.0.0.0' || bindIP === '::' ? location.hostname : bindIP.includes(':') ? `[${bindIP}]` : bindIP;
+  return `http://${host}:${hostPort}/`;
+}
+
+function Logs({ cluster, task, container }: { cluster: string; task: string; container: string }) {
+  const { client } = useApp();
+  const [lines, setLines] = useState<{ stream: string; data: string }[]>([]);
+  const [follow, setFollow] = useState(false);
+  const [error, setError] = useState<string>();
+  const [state, setState] = useState<'loading' | 'open' | 'ended'>('loading');
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    setLines([]);
+    setError(undefined);
+    setState('loading');
+    let buffer: { stream: string; data: string }[] = [];
+    let flush: ReturnType<typeof setTimeout> | undefined;
+    client
+      .stream(
+        'stevedore',
+        'GetTaskLogs',
+        { cluster, task, containerName: container, follow, tail: 500 },
+        (l) => {
+          if (typeof l['data'] !== 'string') return;
+          buffer.push({ stream: String(l['stream'] ?? 'stdout'), data: l['data'] });
+          setState('open');
+          // Batched: a chatty container must not re-render the page per line.
+          flush ??= setTimeout(() => {
+            flush = undefined;
+            const add = buffer;
+            buffer = [];
+            setLines((cur) => [...cur, ...add].slice(-MAX_LOG_LINES));
+          }, 100);
+        },
+        abort.signal,
+      )
+      .then(() => {
+        setState('ended');
+        if (buffer.length) setLines((cur) => [...cur, ...buffer].slice(-MAX_LOG_LINES));
+      })
+      .catch((e: unknown) => {
+        if (!abort.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        setState('ended');
+      });
+    return () => {
+      abort.abort();
+      if (flush) clearTimeout(flush);
+    };
+  }, [cluster, task, container, follow]);
+  useEffect(() => {
+    if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [lines]);
+  return (
+    <div class="logs">
+      <label class="inline">
+        <input type="checkbox" name="follow" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Follow
+      </label>
+      <span class="muted"> {state === 'loading' ? 'loading…' : follow && state === 'open' ? 'following' : `${lines.length} lines`}</span>
+      <ErrorText error={error} />
+      <pre ref={pre} class="log-lines" tabIndex={0} aria-label={`Logs of container ${container}`}>
+        {lines.map((l, i) => (
+          <span key={i} class={l.stream === 'stderr' ? 'stderr' : ''}>
+            {l.data.endsWith('\n') ? l.data : `${l.data}\n`}
+          </span>
+        ))}
+      </pre>
+    </div>
+  );
+}
+
+export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
+  const { client, caps, notify } = useApp();
+  const [logsOf, setLogsOf] = useState<string>();
+  const p = usePoll(
+    async () => {
+      const r = await client.call<{ tasks?: Task[] }>('ecs', 'DescribeTasks', { cluster, tasks: [task] });
+      const t = r.tasks?.[0];
+      if (!t) throw new Error(`Task ${task} was not found in cluster ${cluster}.`);
+      return t;
+    },
+    [cluster, task],
+    (t) => t.lastStatus !== t.desiredStatus,
+  );
+  const t = p.data;
+  const service = t?.group?.startsWith('service:') ? t.group.slice('service:'.length) : undefined;
+  return (
+    <>
+      <p class="crumbs">
+        <Link to={{ page: 'clusters' }}>Clusters</Link> / <Link to={{ page: 'cluster', cluster }}>{cluster}</Link>
+        {service ? (
+          <>
+            {' '}
+            / <Link to={{ page: 'service', cluster, service }}>{service}</Link>
+          </>
+        ) : null}{' '}
+        / task {task.slice(0, 12)}
+      </p>
+      <h1>Task {task}</h1>
+      <ErrorText error={p.error} />
+      {t ? (
+        <>
+          <div class="summary">
+            <span>
+              Status <StatusBadge value={t.lastStatus} /> (desired {t.desiredStatus})
+            </span>
+            <span>
+              Health <StatusBadge value={t.healthStatus} />
+            </span>
+            <span>Task definition {taskDefinitionName(t.taskDefinitionArn)}</span>
+            <span>Started {fmtTime(t.startedAt)}</span>
+            {t.containerInstanceArn ? (
+              <span>
+                Instance <Link to={{ page: 'instance', cluster, instance: idOf(t.containerInstanceArn) }}>{idOf(t.containerInstanceArn).slice(0, 12)}</Link>
+              </span>
+            ) : null}
+            <span>Zone {t.availabilityZone ?? '-'}</span>
+            {caps.stopTask && t.desiredStatus !== 'STOPPED' ? (
+              <span class="actions">
+                <ActionButton
+                  label="Stop task"
+                  danger
+                  title={`Stop task ${task.slice(0, 12)}?`}
+                  confirmLabel="Stop task"
+                  run={async () => {
+                    await client.call('ecs', 'StopTask', { cluster, task, reason: 'Stopped from the web console' });
+                    notify(`Task ${task.slice(0, 12)} is stopping.`);
+                    p.refresh();
+                  }}
+                />
+              </span>
+            ) : null}
+          </div>
+          {t.stoppedReason ? (
+            <p>
+              Stopped: {t.stopCode ?? ''} {t.stoppedReason}
+            </p>
+          ) : null}
+          <Section title="Containers">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Container</th>
+                  <th scope="col">Image</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">Exit code</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Ports</th>
+                  <th scope="col">Logs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(t.containers ?? []).map((c) => (
+                  <tr key={c.name}>
+                    <td>{c.name}</td>
+                    <td class="wrap">{c.image}</td>
+                    <td>
+                      <StatusBadge value={c.lastStatus} />
+                    </td>
+                    <td>
+                      <StatusBadge value={c.healthStatus} />
+                    </td>
+                    <td>{c.exitCode ?? '-'}</td>
+                    <td class="wrap">{c.reason ?? '-'}</td>
+                    <td>
+                      {(c.networkBindings ?? [])
+                        .filter((b) => b.hostPort)
+                        .map((b) => (
+                          <a key={`${b.bindIP}:${b.hostPort}`} href={portHref(b.bindIP, b.hostPort!)} target="_blank" rel="noopener noreferrer">
+                            {b.hostPort}→{b.containerPort}/{b.protocol ?? 'tcp'}
+                          </a>
+                        ))}
+                    </td>
+                    <td>
+                      <button type="button" aria-pressed={logsOf === c.name} onClick={() => setLogsOf(logsOf === c.name ? undefined : c.name)}>
+                        {logsOf === c.name ? 'Hide logs' : `Logs of ${c.name}`}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p class="muted small">Exec: ECS Exec (ExecuteCommand) is not served by this control plane yet; use docker exec on the instance.</p>
+          </Section>
+          {logsOf ? (
+            <Section title={`Logs: ${logsOf}`}>
+              <Logs cluster={cluster} task={task} container={logsOf} />
+            </Section>
+          ) : null}
+        </>
+      ) : null}
+    </>
+  );
+}
