@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { STEVEDORE_TARGET_PREFIX } from '../api-client';
 import { action, parseIntOption, type App } from '../context';
-import { printJson } from '../output/json';
+import { printData } from '../output/structured';
 
 /** The console page that redeems a token; the token rides in the fragment, which browsers never send to a server or put in a Referer. */
 export function consoleSigninUrl(endpoint: URL, signinToken: string): string {
@@ -28,7 +28,7 @@ export function register(program: Command, app: App): void {
           STEVEDORE_TARGET_PREFIX,
         );
         const url = consoleSigninUrl(ctx.client.endpoint, r.signinToken);
-        if (ctx.output === 'json') return printJson(ctx.io.stdout, { url, expiresAt: r.expiresAt, sessionDurationSeconds: r.sessionDurationSeconds });
+        if (ctx.structured) return printData(ctx, { url, expiresAt: r.expiresAt, sessionDurationSeconds: r.sessionDurationSeconds });
         ctx.io.stdout.write(`${url}\n`);
         ctx.io.stderr.write(`Sign-in link for the web console: valid for 5 minutes and for one sign-in (a console session of ${Math.round(r.sessionDurationSeconds / 60)} minutes). Keep it private.\n`);
         if (opts.browser && canOpenBrowser(ctx.io.env)) {

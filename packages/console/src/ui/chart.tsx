@@ -15,6 +15,8 @@ export function Chart(props: { title: string; data: [number[], ...(number | null
         width,
         height: 160,
         series: [{}, ...props.series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
+        // One point alone would make uPlot span years around it: show the last half hour instead.
+        scales: { x: { time: true, range: (_u, min, max) => (max - min < 60 ? [max - 1800, max + 60] : [min, max]) } },
         axes: [{}, { label: props.unit, size: 56 }],
         legend: { show: true },
       },

@@ -27,6 +27,8 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], isActive: (d
     let failures = 0;
     let active = false;
     let running = false;
+    // A refresh asked for while a poll is under way runs right after it (the poll may predate the change).
+    let again = false;
     setState({ loading: true });
     const schedule = () => {
       if (timer) clearTimeout(timer);
@@ -36,8 +38,13 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], isActive: (d
       if (delay !== undefined) timer = setTimeout(() => void tick(), delay);
     };
     const tick = async () => {
-      if (stopped || running) return;
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
+      again = false;
       try {
         const data = await load();
         if (stopped) return;
@@ -55,7 +62,8 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], isActive: (d
       } finally {
         running = false;
       }
-      schedule();
+      if (again) void tick();
+      else schedule();
     };
     kick.current = () => void tick();
     const onVisibility = () => (document.hidden ? schedule() : void tick());

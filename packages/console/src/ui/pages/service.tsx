@@ -206,7 +206,7 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
             </span>
           </div>
           <Section title="Deployments">
-            <p>
+            <p data-phase={prog.phase} data-revision={prog.primary?.revision}>
               Rollout <StatusBadge value={prog.phase} /> <span class="progress-line">{prog.line}</span>
             </p>
             <table>

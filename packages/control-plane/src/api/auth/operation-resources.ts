@@ -273,6 +273,9 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'ecs:PutClusterCapacityProviders': cluster,
   'stevedore:CreateAccessKey': role,
   'stevedore:ListAccessKeys': any,
+  // The web console (actions/console-sessions.ts): a sign-in acts for the caller's own role; a permission check reads only the caller's policy.
+  'stevedore:GetConsoleSigninToken': any,
+  'stevedore:GetCallerPermissions': any,
   'stevedore:DeleteAccessKey': (b, a) => [typeof b['accessKeyId'] === 'string' && /^[A-Z0-9]{16,128}$/.test(b['accessKeyId']) ? `arn:aws:iam::${a.account}:access-key/${b['accessKeyId']}` : ANY_RESOURCE],
   // File systems: the file system's ARN (EFS's shape); access points by their file system when named.
   'stevedore:CreateFileSystem': any,

@@ -1,0 +1,224 @@
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
+import { docker, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+
+// The web console end to end: Debian's Chromium (headless, driven by
+// playwright-core) against a control plane and one agent on the real
+// dockerd. The console talks to the public API only, signing in the
+// browser; every step waits for a page state with a deadline. Screenshots
+// of the main pages go to test/artifacts/console/ (ignored by git).
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(REPO_ROOT, 'test/artifacts/console');
+const IMAGE_V2 = 'stevedore-test/busybox:console-v2';
+const FAMILY = 'console-web';
+const SERVICE = 'web';
+const STEP_MS = 90_000;
+
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+let browser: Browser;
+let base: string;
+let reader: { accessKeyId: string; secretAccessKey: string };
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  // A second tag of the test image: "a new image" for the deploy step, without a registry.
+  await docker(['tag', TEST_IMAGE, IMAGE_V2]);
+  hooks.after(() => docker(['rmi', IMAGE_V2]));
+  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000 });
+  base = `${c.endpoint}/console/`;
+  await c.call('RegisterTaskDefinition', {
+    family: FAMILY,
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: TEST_IMAGE,
+        // A line to find in the logs, then a web server that stops on SIGTERM.
+        command: ['sh', '-c', 'echo console-hello-from-$HOSTNAME; exec httpd -f -p 8080'],
+        memory: 16,
+        portMappings: [{ containerPort: 8080, hostPort: 0 }],
+        stopTimeout: 2,
+      },
+    ],
+  });
+  reader = (await c.callStevedore('CreateAccessKey', { roleName: 'read-only' })).accessKey;
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  hooks.after(() => browser.close());
+  console.log(`console screenshots: ${SHOTS}`);
+});
+afterEach(async () => {
+  // Each test closes its pages when it passes: one still open failed, and leaves a picture of what it showed.
+  for (const page of pages.splice(0)) {
+    if (page.isClosed()) continue;
+    console.log(`console test failed on ${page.url()}: screenshot ${SHOTS}/failed.png`);
+    await shot(page, 'failed').catch(() => undefined);
+    await page.context().close();
+  }
+});
+after(async () => {
+  for (const fn of hooks.fns.reverse()) await fn();
+});
+
+const pages: Page[] = [];
+
+async function newPage(width = 1280, height = 900): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width, height } });
+  const page = await ctx.newPage();
+  pages.push(page);
+  page.setDefaultTimeout(STEP_MS);
+  // A page error is a console bug: fail loudly rather than time out on a blank page.
+  page.on('pageerror', (e) => console.error(`console page error: ${e.message}`));
+  return page;
+}
+
+async function signIn(page: Page, key: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('Access key id').fill(key.accessKeyId);
+  await page.getByLabel('Secret access key').fill(key.secretAccessKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+/** The service page's rollout line once it is in `phase` for `revision`. */
+async function waitForRollout(page: Page, phase: string, revision: string): Promise<void> {
+  await page.locator(`[data-phase="${phase}"][data-revision="${revision}"]`).waitFor({ state: 'visible', timeout: STEP_MS });
+}
+
+test('wrong credentials show an error and sign nobody in', async () => {
+  const page = await newPage();
+  await signIn(page, { accessKeyId: c.adminCredentials().accessKeyId, secretAccessKey: 'wrong-secret-wrong-secret-wrong-secret!!' });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /Sign-in failed: .*signature/i);
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  await page.context().close();
+});
+
+test('an admin signs in, sees the cluster, creates a service, follows its deployment, reads logs, deploys a new image and scales to 0', async () => {
+  const page = await newPage();
+  await signIn(page, c.adminCredentials());
+
+  // Clusters: the cluster and its instance with capacity bars.
+  await page.getByRole('heading', { name: `Cluster ${c.name}` }).waitFor();
+  const instanceId = (await c.instances())[0].ec2InstanceId as string;
+  await page.getByRole('link', { name: instanceId }).first().waitFor();
+  assert.ok((await page.getByRole('meter').count()) >= 2, 'CPU and memory bars of the instance');
+  await shot(page, 'clusters');
+
+  // A cluster's page, then a service created from the registered task definition.
+  await page.getByRole('link', { name: `Open cluster ${c.name}` }).click();
+  await page.getByRole('heading', { name: `Cluster ${c.name}` }).waitFor();
+  await page.getByRole('button', { name: 'Create service' }).click();
+  const dialog = page.getByRole('dialog', { name: `Create a service in ${c.name}` });
+  await dialog.getByLabel('Service name').fill(SERVICE);
+  await dialog.getByLabel('Task definition (family:revision)').fill(`${FAMILY}:1`);
+  await dialog.getByLabel('Desired count').fill('2');
+  await dialog.getByRole('button', { name: 'Create service' }).click();
+  assert.equal(new URL(await waitForUrl(page, /\/services\/web$/)).pathname, `/console/clusters/${c.name}/services/${SERVICE}`);
+  await waitForRollout(page, 'COMPLETED', `${FAMILY}:1`);
+  await page.getByText('Running 2', { exact: true }).waitFor();
+  await shot(page, 'service');
+
+  // A task's page and its logs.
+  await page.getByRole('link', { name: /^Task [0-9a-f]{8}/ }).first().click();
+  await page.getByRole('heading', { name: /^Task [0-9a-f]{8}/ }).waitFor();
+  await page.getByRole('button', { name: 'Logs of app' }).click();
+  await page.getByLabel('Logs of container app').getByText(/console-hello-from-/).first().waitFor();
+  const port = page.getByRole('link', { name: /→8080\/tcp/ });
+  assert.match((await port.getAttribute('href')) ?? '', /^http:\/\/[\d.]+:\d+\/$/);
+  await shot(page, 'task');
+
+  // Back to the service (the back button works), then a new image, rolled out live.
+  await page.goBack();
+  await page.getByRole('heading', { name: `Service ${SERVICE}` }).waitFor();
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  const deploy = page.getByRole('dialog', { name: `Deploy to ${SERVICE}` });
+  await deploy.getByLabel('Image', { exact: true }).fill(IMAGE_V2);
+  await deploy.getByRole('button', { name: 'Deploy' }).click();
+  await waitForRollout(page, 'IN_PROGRESS', `${FAMILY}:2`);
+  await shot(page, 'service-rollout');
+  await waitForRollout(page, 'COMPLETED', `${FAMILY}:2`);
+  const svc = (await c.call('DescribeServices', { services: [SERVICE] })).services[0];
+  assert.match(svc.taskDefinition, new RegExp(`${FAMILY}:2$`));
+  const running = (await c.call('DescribeTasks', { tasks: (await c.call('ListTasks', { serviceName: SERVICE })).taskArns })).tasks;
+  assert.deepEqual(
+    running.map((t: { containers: { image: string }[] }) => t.containers[0]!.image),
+    [IMAGE_V2, IMAGE_V2],
+  );
+
+  // The two revisions side by side.
+  await page.goto(`${base}task-definitions/${FAMILY}/2`);
+  await page.getByLabel('Compare revision 2 with').selectOption('1');
+  await page.getByLabel('Differences between revision 1 and 2').getByText(/^\+ +"image": "stevedore-test\/busybox:console-v2",/).waitFor();
+  await shot(page, 'task-definition-diff');
+
+  // Scale to 0.
+  await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);
+  await page.getByRole('button', { name: 'Scale' }).click();
+  const scale = page.getByRole('dialog', { name: `Scale ${SERVICE}` });
+  await scale.getByLabel('Desired count').fill('0');
+  await scale.getByRole('button', { name: 'Scale' }).click();
+  await page.getByText('Desired 0', { exact: true }).waitFor();
+  await page.getByText('Running 0', { exact: true }).waitFor();
+  await waitFor(async () => (await c.containers()).filter((x) => x.state === 'running').length === 0, { description: 'no running containers', timeoutMs: STEP_MS });
+
+  // Phone width: the same page still renders its actions.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Scale' }).waitFor();
+  await shot(page, 'service-phone');
+  await page.context().close();
+});
+
+test('a read-only key sees the console without any action button', async () => {
+  const page = await newPage();
+  await signIn(page, reader);
+  await page.getByRole('heading', { name: `Cluster ${c.name}` }).waitFor();
+  await page.getByText('read-only', { exact: true }).waitFor();
+  await page.goto(`${base}clusters/${c.name}`);
+  await page.getByRole('heading', { name: 'Services' }).waitFor();
+  await page.getByRole('link', { name: SERVICE, exact: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Create service' }).count(), 0);
+  await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);
+  await page.getByRole('heading', { name: 'Deployments' }).waitFor();
+  for (const name of ['Deploy', 'Scale', 'Force new deployment', 'Roll back']) assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, name);
+  const instance = (await c.instances())[0].containerInstanceArn as string;
+  await page.goto(`${base}clusters/${c.name}/instances/${instance.slice(instance.lastIndexOf('/') + 1)}`);
+  await page.getByRole('heading', { name: 'Attributes' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /^(Drain|Activate)$/ }).count(), 0);
+  await page.goto(`${base}task-definitions`);
+  await page.getByRole('link', { name: FAMILY }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Register' }).count(), 0);
+  await page.context().close();
+});
+
+test('stevedore console prints a one-time sign-in URL: it signs in once and fails the second time', async () => {
+  const r = await c.cli(['console', '--no-browser']);
+  assert.equal(r.code, 0, r.stderr);
+  const url = r.stdout.trim();
+  assert.match(url, new RegExp(`^${c.endpoint}/console/signin#token=svs1\\.`));
+  const first = await newPage();
+  await first.goto(url);
+  await first.getByRole('heading', { name: `Cluster ${c.name}` }).waitFor();
+  assert.doesNotMatch(first.url(), /token=/, 'the token leaves the address bar');
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await first.getByRole('button', { name: 'Sign in' }).waitFor();
+  await first.context().close();
+  const second = await newPage();
+  await second.goto(url);
+  const alert = second.getByRole('alert');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /already used/);
+  await second.context().close();
+});
+
+async function waitForUrl(page: Page, re: RegExp): Promise<string> {
+  await page.waitForURL(re, { timeout: STEP_MS });
+  return page.url();
+}
