@@ -16,7 +16,19 @@ export function Chart(props: { title: string; data: [number[], ...(number | null
         height: 160,
         series: [{}, ...props.series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
         // One point alone would make uPlot span years around it: show the last half hour instead.
-        scales: { x: { time: true, range: (_u, min, max) => (max - min < 60 ? [max - 1800, max + 60] : [min, max]) } },
+        scales: {
+          x: {
+            time: true,
+            range: (_u, min, max) => {
+              // No point yet: the last half hour, not 1970.
+              if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) {
+                const now = Date.now() / 1000;
+                return [now - 1800, now];
+              }
+              return max - min < 60 ? [max - 1800, max + 60] : [min, max];
+            },
+          },
+        },
         axes: [{}, { label: props.unit, size: 56 }],
         legend: { show: true },
       },
