@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
 import { docker, TEST_IMAGE } from '../helpers/docker';
+import { awsCli } from '../helpers/aws-cli';
 import { waitFor } from '../helpers/wait-for';
 
 // The web console end to end: Debian's Chromium (headless, driven by
@@ -158,6 +159,18 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.getByLabel('Compare revision 2 with').selectOption('1');
   await page.getByLabel('Differences between revision 1 and 2').getByText(/^\+ +"image": "stevedore-test\/busybox:console-v2",/).waitFor();
   await shot(page, 'task-definition-diff');
+
+  // Schedules (EventBridge Scheduler's REST-JSON API, read from the browser): a disabled one, so it never runs here.
+  const clusterArn = (await c.call('DescribeClusters', { clusters: [c.name] })).clusters[0].clusterArn;
+  await c.callStevedore('CreateRole', { roleName: 'console-e2e', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:RunTask'], Resource: [clusterArn] }] } });
+  await awsCli(c, [
+    'scheduler', 'create-schedule', '--name', 'console-nightly', '--schedule-expression', 'cron(0 3 * * ? *)', '--state', 'DISABLED',
+    '--flexible-time-window', 'Mode=OFF', '--target', JSON.stringify({ Arn: clusterArn, RoleArn: 'arn:aws:iam::000000000000:role/console-e2e', EcsParameters: { TaskDefinitionArn: `${FAMILY}:1`, TaskCount: 1 } }),
+  ]);
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  const row = page.getByRole('row', { name: /console-nightly/ });
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /DISABLED.*cron\(0 3 \* \* \? \*\)/);
 
   // Scale to 0.
   await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);

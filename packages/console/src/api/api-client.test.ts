@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, ApiError, errorCodeOf, NdjsonSplitter, redeemSigninToken, type Transport } from './api-client';
+import { ApiClient, ApiError, errorCodeOf, NdjsonSplitter, queryString, redeemSigninToken, type Transport } from './api-client';
 
-function fakeTransport(reply: (headers: Record<string, string>, body: string) => { status: number; body: string }): Transport & { sent: { headers: Record<string, string>; body: string }[] } {
-  const sent: { headers: Record<string, string>; body: string }[] = [];
+type Sent = { headers: Record<string, string>; body: string; url: string; method: string };
+
+function fakeTransport(reply: (headers: Record<string, string>, body: string) => { status: number; body: string }): Transport & { sent: Sent[] } {
+  const sent: Sent[] = [];
   let n = 0;
   return {
     sent,
@@ -12,7 +14,7 @@ function fakeTransport(reply: (headers: Record<string, string>, body: string) =>
     now: () => new Date('2026-12-03T08:00:00Z'),
     requestId: () => `req-${++n}`,
     fetch: async (_url, init) => {
-      sent.push({ headers: init.headers, body: init.body });
+      sent.push({ headers: init.headers, body: init.body, url: _url, method: init.method });
       const r = reply(init.headers, init.body);
       return { status: r.status, text: async () => r.body };
     },
@@ -57,4 +59,16 @@ test('NDJSON lines split across chunks are joined; junk lines are skipped', () =
   assert.deepEqual(s.push('ta":"b"}\nnot json\n\n'), [{ data: 'b' }]);
   assert.deepEqual(s.push('{"x":1}'), []);
   assert.deepEqual(s.push('\n'), [{ x: 1 }]);
+});
+
+test('a REST-JSON read is a signed GET whose query is in the URL as it was signed', async () => {
+  const t = fakeTransport(() => ({ status: 200, body: '{"Schedules":[]}' }));
+  const c = new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', t);
+  assert.deepEqual(await c.restGet('scheduler', '/schedules/a%20b', { groupName: 'g 1', MaxResults: '5' }), { Schedules: [] });
+  assert.equal(t.sent[0]!.method, 'GET');
+  assert.equal(t.sent[0]!.url, '/schedules/a%20b?MaxResults=5&groupName=g%201');
+  assert.equal(t.sent[0]!.headers['x-amz-target'], undefined);
+  assert.match(t.sent[0]!.headers['authorization']!, /\/scheduler\/aws4_request/);
+  assert.equal(queryString({}), '');
+  assert.equal(queryString({ b: "it's", a: '*' }), "?a=%2A&b=it%27s");
 });

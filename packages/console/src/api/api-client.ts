@@ -39,8 +39,8 @@ export function errorCodeOf(type: unknown, status: number): string {
   return type.slice(type.lastIndexOf('#') + 1).split(':')[0]!;
 }
 
-async function send(t: Transport, headers: Record<string, string>, body: string): Promise<unknown> {
-  const res = await t.fetch('/', { method: 'POST', headers, body });
+async function send(t: Transport, headers: Record<string, string>, body: string, method = 'POST', url = '/'): Promise<unknown> {
+  const res = await t.fetch(url, { method, headers, body });
   const text = await res.text();
   let parsed: unknown = {};
   try {
@@ -69,6 +69,22 @@ export class ApiClient {
   async call<T = Record<string, unknown>>(service: ServiceName, operation: string, input: object = {}): Promise<T> {
     const { headers, body } = await this.signed(service, operation, input);
     return (await send(this.transport, headers, body)) as T;
+  }
+
+  /**
+   * A REST-JSON read (EventBridge Scheduler): GET on a path with query
+   * parameters, signed for the service's signing name. Errors come as
+   * `{Message}` with the code in `x-amzn-ErrorType` or `__type`.
+   */
+  async restGet<T = Record<string, unknown>>(signingName: string, path: string, query: Record<string, string> = {}): Promise<T> {
+    const headers = await signRequest(
+      { host: this.transport.host, protocol: this.transport.protocol, method: 'GET', path, query, headers: { 'amz-sdk-invocation-id': this.transport.requestId() }, body: '' },
+      this.credentials,
+      this.region,
+      signingName,
+      this.transport.now(),
+    );
+    return (await send(this.transport, headers, '', 'GET', `${path}${queryString(query)}`)) as T;
   }
 
   /**
@@ -154,4 +170,13 @@ export class NdjsonSplitter {
     }
     return out;
   }
+}
+
+/** `?a=b&c=d` with RFC 3986 escaping, as SigV4 canonicalizes it (empty when there is no parameter). */
+export function queryString(query: Record<string, string>): string {
+  const esc = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const parts = Object.keys(query)
+    .sort()
+    .map((k) => `${esc(k)}=${esc(query[k]!)}`);
+  return parts.length ? `?${parts.join('&')}` : '';
 }

@@ -12,8 +12,10 @@ export interface UnsignedRequest {
   /** host[:port] as the browser will send it (location.host). */
   host: string;
   protocol: 'http:' | 'https:';
-  method: 'POST';
+  method: 'POST' | 'GET';
   path: string;
+  /** Query parameters (REST protocols), signed in canonical order. */
+  query?: Record<string, string>;
   headers: Record<string, string>;
   body: string;
 }
@@ -34,7 +36,7 @@ export async function signRequest(req: UnsignedRequest, creds: Credentials, regi
   });
   const [hostname, port] = splitHost(req.host);
   const signed = await signer.sign(
-    { method: req.method, protocol: req.protocol, hostname, ...(port !== undefined ? { port } : {}), path: req.path, query: {}, headers: { ...req.headers, host: req.host }, body: req.body },
+    { method: req.method, protocol: req.protocol, hostname, ...(port !== undefined ? { port } : {}), path: req.path, query: req.query ?? {}, headers: { ...req.headers, host: req.host }, body: req.body },
     { signingDate: now },
   );
   const out: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { useApp } from '../app-context';
-import { ErrorText, fmtTime, Section } from '../components';
+import { ErrorText, fmtTime, Section, StatusBadge } from '../components';
 import { usePoll } from '../use-poll';
 
 interface SecretEntry {
@@ -46,13 +46,74 @@ export function SecretsPage() {
   );
 }
 
+interface ScheduleSummary {
+  Name: string;
+  GroupName?: string;
+  State?: string;
+  Arn?: string;
+  Target?: { Arn?: string };
+  LastModificationDate?: number;
+}
+
+interface ScheduleDetail {
+  ScheduleExpression?: string;
+  ScheduleExpressionTimezone?: string;
+  Target?: { Arn?: string; EcsParameters?: { TaskDefinitionArn?: string; TaskCount?: number } };
+}
+
+/** EventBridge Scheduler's schedules (REST-JSON: ListSchedules, then GetSchedule for each one's expression and target). */
 export function SchedulesPage() {
+  const { client } = useApp();
+  const p = usePoll(async () => {
+    const list = (await client.restGet<{ Schedules?: ScheduleSummary[] }>('scheduler', '/schedules', { MaxResults: '100' })).Schedules ?? [];
+    return Promise.all(
+      list.map(async (s) => ({
+        s,
+        d: await client.restGet<ScheduleDetail>('scheduler', `/schedules/${encodeURIComponent(s.Name)}`, s.GroupName ? { groupName: s.GroupName } : {}).catch(() => undefined),
+      })),
+    );
+  }, []);
   return (
     <>
       <h1>Schedules</h1>
-      <Section title="Not available yet">
-        <p>EventBridge Scheduler's API is not served by this control plane yet. Once it is, this page lists schedules and their targets, through the same public API.</p>
-      </Section>
+      <ErrorText error={p.error} />
+      {p.data?.length === 0 ? <p class="muted">No schedules (aws scheduler create-schedule, or stevedore's CLI).</p> : null}
+      {p.data && p.data.length > 0 ? (
+        <Section title="EventBridge Scheduler">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Group</th>
+                <th scope="col">State</th>
+                <th scope="col">Expression</th>
+                <th scope="col">Target</th>
+                <th scope="col">Modified</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.data.map(({ s, d }) => (
+                <tr key={s.Arn ?? `${s.GroupName}/${s.Name}`}>
+                  <td>{s.Name}</td>
+                  <td>{s.GroupName ?? 'default'}</td>
+                  <td>
+                    <StatusBadge value={s.State} />
+                  </td>
+                  <td>
+                    {d?.ScheduleExpression ?? '-'}
+                    {d?.ScheduleExpressionTimezone ? ` (${d.ScheduleExpressionTimezone})` : ''}
+                  </td>
+                  <td class="wrap">
+                    {s.Target?.Arn ?? '-'}
+                    {d?.Target?.EcsParameters?.TaskDefinitionArn ? ` → ${d.Target.EcsParameters.TaskDefinitionArn.slice(d.Target.EcsParameters.TaskDefinitionArn.lastIndexOf('/') + 1)}` : ''}
+                  </td>
+                  <td>{fmtTime(s.LastModificationDate)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      ) : null}
     </>
   );
 }
