@@ -11,6 +11,8 @@ export const PROGRAMS = {
     bin: 'stevedore-control-plane',
     proto: true,
     sqlite: true,
+    // The web console's built files (api/console-route.ts finds them beside the bundle).
+    consoleWeb: true,
     // The PostgreSQL store's worker thread (store/backend/postgres-db.ts loads it from beside the bundle).
     workers: ['packages/control-plane/dist/store/backend/postgres-worker.js'],
   },
@@ -112,6 +114,8 @@ export async function bundleProgram(root, key, outDir, buildInfo) {
     });
   }
   if (p.proto) fs.cpSync(path.join(root, 'proto'), path.join(outDir, 'proto'), { recursive: true });
+  // The web console's built files, served at /console/ (api/console-route.ts finds them beside the bundle).
+  if (p.consoleWeb) fs.cpSync(path.join(root, 'packages', 'console', 'web'), path.join(outDir, 'console-web'), { recursive: true });
   if (p.sqlite) {
     const addon = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
     fs.copyFileSync(addon, path.join(outDir, 'better_sqlite3.node'));

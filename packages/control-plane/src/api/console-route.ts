@@ -3,8 +3,14 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type * as http from 'node:http';
 
-/** Where the web console's built assets are (packages/console/web), or undefined when the package is not installed. */
+/**
+ * Where the web console's built assets are: beside a release bundle
+ * (console-web/, scripts/package/bundle.mjs), else packages/console/web of
+ * the checkout; undefined when neither is there.
+ */
 export function defaultConsoleDir(): string | undefined {
+  const besideBundle = path.join(__dirname, 'console-web');
+  if (fs.existsSync(path.join(besideBundle, 'index.html'))) return besideBundle;
   try {
     return path.join(path.dirname(require.resolve('@stevedore/console/package.json')), 'web');
   } catch {
