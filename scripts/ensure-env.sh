@@ -48,6 +48,8 @@ _stevedore_ensure_env() (
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   # The web console's end-to-end test drives Debian's Chromium headless (playwright-core, executablePath /usr/bin/chromium).
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  # The ECS Exec test drives `stevedore exec` through a pseudo-terminal with util-linux's script.
+  command -v script >/dev/null || missing+=(bsdutils)
   if [[ ${#missing[@]} -gt 0 ]]; then
     [[ $EUID -eq 0 ]] || die "missing ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
     command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available"

@@ -47,6 +47,11 @@ test('the documented examples succeed and answer in the model\'s shapes', async 
       t.diagnostic(`not served yet, skipped: ${e.operation} (${e.doc})`);
       continue;
     }
+    if (e.ready === 'exec-task' && !state.execTaskArn) {
+      const arn = (await c.call('RunTask', { cluster: c.name, taskDefinition: 'compat-sleep360:1', enableExecuteCommand: true })).tasks[0].taskArn as string;
+      await waitFor(async () => ((await c.call('DescribeTasks', { cluster: c.name, tasks: [arn] })).tasks[0].lastStatus === 'RUNNING' ? true : undefined), { description: `${e.doc}: a task with ECS Exec RUNNING`, timeoutMs: 60_000, intervalMs: 200 });
+      state.execTaskArn = arn;
+    }
     const body = e.request(state);
     assert.deepEqual(shapes.validate(`${e.operation}Request`, body), [], `${e.doc}: the request follows the model`);
     if (e.ready === 'service-task') {

@@ -17,6 +17,8 @@ export interface ExampleState {
   instanceArn?: string;
   taskArn?: string;
   startedTaskArn?: string;
+  /** A RUNNING task with enableExecuteCommand (ready 'exec-task'). */
+  execTaskArn?: string;
   serviceTaskArn?: string;
   serviceDeploymentArn?: string;
   serviceRevisionArn?: string;
@@ -33,7 +35,7 @@ export interface EcsExample {
   /** Reads what later examples need from the answer. */
   keep?(answer: any, s: ExampleState): void;
   /** Something to wait for first (a service's task to exist). */
-  ready?: 'service-task';
+  ready?: 'service-task' | 'exec-task';
 }
 
 const DOCS_CLUSTER = 'compat-docs';
@@ -81,6 +83,13 @@ export const ECS_EXAMPLES: EcsExample[] = [
   { operation: 'ListTasks', doc: 'list-tasks: Example 1: To list the tasks in a cluster', request: (s) => ({ cluster: s.cluster }) },
   { operation: 'ListTasks', doc: 'list-tasks: Example 3: To list the tasks started by a specific task definition family', request: (s) => ({ cluster: s.cluster, family: FAMILY }) },
   { operation: 'DescribeTasks', doc: 'describe-tasks: Example 1: To describe a single task', request: (s) => ({ cluster: s.cluster, tasks: [s.taskArn] }) },
+  {
+    operation: 'ExecuteCommand',
+    doc: 'execute-command: To run an interactive /bin/sh command',
+    // The example assumes a running task started with enableExecuteCommand.
+    ready: 'exec-task',
+    request: (s) => ({ cluster: s.cluster, task: s.execTaskArn, container: 'sleep', interactive: true, command: '/bin/sh' }),
+  },
   { operation: 'StopTask', doc: 'stop-task: To stop a task', request: (s) => ({ cluster: s.cluster, task: s.taskArn, reason: 'compatibility suite' }) },
   {
     operation: 'StartTask',

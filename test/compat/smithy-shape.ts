@@ -95,6 +95,8 @@ export class ServiceShapes {
       for (const [k, v] of Object.entries(value)) this.check(s[5] as Schema, v, `${path}.${k}`, b?.value?.shape, errors);
       return;
     }
+    // A named simple shape with traits (SensitiveString): [0, namespace, name, traits, its simple schema].
+    if (tag === 0) return this.check(s[4] as Schema, value, path, botocoreShape, errors);
     errors.push(`${path}: unknown schema tag ${String(tag)}`);
   }
 

@@ -18,6 +18,8 @@ import { channelCredentials, establishCredentials } from './session/channel-cred
 import { CertificateRotator } from './session/certificate-rotator';
 import { DispatcherClient, grpcCode, grpcDetails } from './session/dispatcher-client';
 import { LogPusher } from './session/log-pusher';
+import { ExecSessions } from './ecs-exec/exec-sessions';
+import { DockerExecLauncher } from './docker/docker-exec';
 import { Session } from './session/session';
 import { ImagePuller } from './worker/image-puller';
 import { FileTaskJournal } from './worker/task-journal';
@@ -225,6 +227,18 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
   usageReporter.start();
 
   const logs = new LogPusher(client, worker, controller, () => instanceId, ilog.child({ component: 'logs' }));
+  const w = worker;
+  const execSessions = new ExecSessions(
+    client,
+    {
+      specOf: (arn) => w.taskState(arn)?.spec,
+      runtimeIdOf: (arn, name) => w.runtimeIdOf(arn, name),
+      isRunning: (arn, name) => w.taskState(arn)?.containers.find((c) => c.name === name)?.known === 'RUNNING',
+    },
+    new DockerExecLauncher(docker),
+    () => instanceId,
+    ilog.child({ component: 'exec' }),
+  );
   // Hosts a load balancer's placement picks run HAProxy; elsewhere the host set stays empty and this idle.
   let lbSession: string | undefined;
   const loadBalancers = new LoadBalancerHost({
@@ -276,6 +290,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       },
     },
     onLogRequest: (req, sessionId) => logs.handle(req, sessionId),
+    onExecRequest: (req, sessionId) => execSessions.handle(req, sessionId),
     onLoadBalancers: (set) => loadBalancers.setDesired(set),
     log: ilog,
   });
@@ -302,6 +317,7 @@ export async function startAgent(cfg: AgentConfig, log: Logger, onFatal: (reason
       usageReporter.stop();
       usage.stop();
       logs.closeAll();
+      execSessions.closeAll();
       awslogs.stop();
       // HAProxy keeps serving, as task containers keep running; the next agent adopts it.
       loadBalancers.stop();

@@ -30,6 +30,7 @@ import * as instanceList from './commands/instance-list';
 import * as instanceDescribe from './commands/instance-describe';
 import * as instanceDeregister from './commands/instance-deregister';
 import * as logs from './commands/logs';
+import * as execCmd from './commands/exec';
 import * as iamAccessKeys from './commands/iam-access-keys';
 import * as iamRoles from './commands/iam-roles';
 import * as fileSystems from './commands/file-systems';
@@ -105,6 +106,7 @@ function buildProgram(io: Io, app: App): Command {
   attribute.register(attr, app);
 
   logs.register(program, app);
+  execCmd.register(program, app);
   secretsCmd.register(program, app);
 
   deploy.register(program, app);

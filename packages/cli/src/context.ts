@@ -13,6 +13,19 @@ export interface Writer {
   columns?: number;
 }
 
+/** The process's terminal as an exec session needs it (main.ts gives the real one; tests a fake). */
+export interface TerminalIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** stdin and stdout are both terminals: the session gets a TTY. */
+  isTTY: boolean;
+  setRawMode(raw: boolean): void;
+  size(): { cols: number; rows: number };
+  /** Calls fn on every window size change (SIGWINCH); returns the unsubscribe. */
+  onResize(fn: () => void): () => void;
+}
+
 export interface Io {
   stdout: Writer;
   stderr: Writer;
@@ -24,6 +37,8 @@ export interface Io {
   now(): number;
   /** Aborted on Ctrl-C: ends waits and streams. */
   signal?: AbortSignal;
+  /** The process's own terminal and raw streams (`stevedore exec`); absent in most tests. */
+  terminal?: TerminalIo;
 }
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;

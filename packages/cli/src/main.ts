@@ -31,6 +31,21 @@ const io: Io = {
   },
   now: () => Date.now(),
   signal: controller.signal,
+  terminal: {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    setRawMode: (raw) => {
+      if (process.stdin.isTTY) process.stdin.setRawMode(raw);
+    },
+    size: () => ({ cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 }),
+    onResize: (fn) => {
+      // Node turns SIGWINCH into the TTY stream's 'resize'.
+      process.stdout.on('resize', fn);
+      return () => process.stdout.off('resize', fn);
+    },
+  },
 };
 
 run(process.argv.slice(2), io).then(

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context';
 import { parseJsonOption, parseIntOption } from './context';
+import { InvalidArgumentError } from 'commander';
 import type { EcsTask, Failure, TaskDefinition, TasksResponse } from './ecs-types';
 import { essentialNames, runExitCode, stoppedTaskExitCode } from './exit-code';
 import { shortId } from './output/format';
@@ -20,9 +21,18 @@ export interface LaunchFlags extends WaitFlags {
   startedBy?: string;
   group?: string;
   overrides?: unknown;
+  enableExecuteCommand?: boolean;
+  tag?: { key: string; value: string }[];
 }
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
+
+/** `--tag key=value`, repeatable (an empty value is a tag too). */
+export function tagOption(value: string, previous: { key: string; value: string }[] = []): { key: string; value: string }[] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('--tag must be key=value');
+  return [...previous, { key: value.slice(0, eq), value: value.slice(eq + 1) }];
+}
 
 export function addWaitOptions(cmd: Command, what: string): Command {
   return cmd
@@ -35,7 +45,9 @@ export function addLaunchOptions(cmd: Command): Command {
   cmd
     .option('--started-by <value>', 'tag the tasks with this startedBy value')
     .option('--group <name>', 'task group (default family:<family>)')
-    .option('--overrides <json>', 'ECS TaskOverride JSON, e.g. {"containerOverrides":[{"name":"web","command":["sleep","5"]}]}', parseJsonOption('--overrides'));
+    .option('--overrides <json>', 'ECS TaskOverride JSON, e.g. {"containerOverrides":[{"name":"web","command":["sleep","5"]}]}', parseJsonOption('--overrides'))
+    .option('--enable-execute-command', 'allow `stevedore exec` into its containers (ECS Exec)')
+    .option('--tag <key=value>', 'resource tag of the tasks, repeatable', tagOption);
   return addWaitOptions(cmd, 'every task is');
 }
 
@@ -44,6 +56,8 @@ export function launchRequest(ctx: CommandContext, taskDefinition: string, flags
   if (flags.startedBy !== undefined) body.startedBy = flags.startedBy;
   if (flags.group !== undefined) body.group = flags.group;
   if (flags.overrides !== undefined) body.overrides = flags.overrides;
+  if (flags.enableExecuteCommand) body.enableExecuteCommand = true;
+  if (flags.tag !== undefined) body.tags = flags.tag;
   return body;
 }
 

@@ -20,6 +20,8 @@ import { LOG_REDACTION } from './log-redaction';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
 import { actionFor, QUERY_SERVICES, REST_JSON_SERVICES } from './api/router';
+import { ExecRelay } from './exec/exec-relay';
+import { attachExecStreams } from './api/exec-stream';
 import { scheduleLauncher } from './schedule-launch';
 import type { LaunchAs } from './schedules/schedule-runner';
 import type * as http from 'node:http';
@@ -42,6 +44,8 @@ export class ControlPlane {
   /** Roles of ended terms still finishing an in-flight batch (awaited on stop). */
   private rolesStopping: Promise<void> = Promise.resolve();
   private api: ApiServer | undefined;
+  private readonly exec: ExecRelay;
+  private execStreams: { closeAll(): void } | undefined;
   private readonly scheduleLaunch: LaunchAs;
   /** The cluster's figures and the control plane's own health, for Prometheus. */
   readonly prometheus: PrometheusMetrics;
@@ -73,18 +77,19 @@ export class ControlPlane {
     this.store.onChangeGap = () => storeLog.warn('changes of other replicas were pruned before this replica read them; the periodic resyncs restore what they missed');
     const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
     this.replicaId = config.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.exec = new ExecRelay(this.store, log.child({ component: 'exec' }));
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
       replicaId: this.replicaId,
       heartbeatPeriodMs: config.heartbeatPeriodMs,
       ...(config.taskCredentialsTtlSeconds !== undefined ? { taskCredentialsTtlMs: config.taskCredentialsTtlSeconds * 1000 } : {}),
-    });
+    }, this.exec);
     this.apiProtocol = (config.apiTls?.mode ?? 'http') === 'http' ? 'http' : 'https';
     const prom = new PrometheusMetrics(() => this.store.instances.connected().length);
     this.prometheus = prom;
     this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
     const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
-    const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random };
+    const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random, exec: this.exec, streamScheme: this.apiProtocol === 'https' ? ('wss' as const) : ('ws' as const) };
     const apiAuth = createApiAuth(this.store, config, log);
     // The schedule runner (a leader role) launches through the API's RunTask, as each schedule's role.
     this.scheduleLaunch = scheduleLauncher(apiCtx, apiAuth, arn);
@@ -104,6 +109,12 @@ export class ControlPlane {
         },
       },
     );
+    this.execStreams = attachExecStreams(this.api, this.exec, log.child({ component: 'exec' }));
+  }
+
+  /** ECS Exec sessions not ended (diagnostics, tests). */
+  execSessionsOpen(): number {
+    return this.exec.openSessions();
   }
 
   async start(): Promise<void> {
@@ -276,6 +287,8 @@ export class ControlPlane {
   async stop(): Promise<void> {
     const api = this.api;
     this.api = undefined;
+    this.exec.stop();
+    this.execStreams?.closeAll();
     if (api) {
       await new Promise<void>((resolve) => {
         api.close(() => resolve());

@@ -26,6 +26,7 @@ export type EcsErrorCode =
   | 'RequestEntityTooLargeException'
   | 'ThrottlingException'
   | 'LimitExceededException'
+  | 'TargetNotConnectedException'
   | 'UnrecognizedClientException'
   | 'ExpiredTokenException'
   | 'InvalidSignatureException'

@@ -38,3 +38,5 @@ export * from './schedule/decide-schedule';
 export * from './schedule/schedule-spec';
 export * from './process/fatal-errors';
 export * from './process/systemd-notify';
+export * from './tagging';
+export * from './execute-command';

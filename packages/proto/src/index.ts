@@ -44,6 +44,7 @@ export function dispatcherClientCtor(): Ctor {
 export { grpc };
 export * from './wire-types';
 export * from './task-convert';
+export * from './exec-wire-types';
 export * from './load-balancer-convert';
 export * from './channel-pki';
 export * from './reconnect';

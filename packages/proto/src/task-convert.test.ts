@@ -130,6 +130,7 @@ const full: Required<TaskAssignment> = {
   },
   stopCode: 'UserInitiated',
   stoppedReason: 'done',
+  enableExecuteCommand: true,
 };
 
 const minimal: TaskAssignment = {
@@ -149,7 +150,7 @@ const minimal: TaskAssignment = {
 function overTheWire(assignments: WireAssignment[]): WireAssignment[] {
   const def = dispatcherService()['Session']!;
   const msg: SessionMessage = {
-    type: 'COMPLETE', session_id: 's', applies_to: 0, results_in: 1, assignments, removed: [], heartbeat_period_ms: 3000, log_requests: [], load_balancers: null,
+    type: 'COMPLETE', session_id: 's', applies_to: 0, results_in: 1, assignments, removed: [], heartbeat_period_ms: 3000, log_requests: [], load_balancers: null, exec_requests: [],
   };
   return (def.responseDeserialize(def.responseSerialize(msg)) as SessionMessage).assignments;
 }

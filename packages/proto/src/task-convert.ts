@@ -115,6 +115,7 @@ export function toWireTaskSpec(a: TaskAssignment): WireTaskSpec {
     host_access: a.hostAccess ? toWireHostAccess(a.hostAccess) : null,
     stop_code: a.stopCode,
     stopped_reason: a.stoppedReason,
+    enable_execute_command: a.enableExecuteCommand === true,
   };
 }
 
@@ -286,6 +287,7 @@ export function fromWireTaskSpec(w: WireTaskSpec): TaskAssignment {
   if (w.host_access) a.hostAccess = fromWireHostAccess(w.host_access);
   if (w.stop_code !== undefined) a.stopCode = oneOf(TASK_STOP_CODES, w.stop_code, 'spec.stop_code');
   put(a, 'stoppedReason', w.stopped_reason);
+  if (w.enable_execute_command) a.enableExecuteCommand = true;
   return a;
 }
 

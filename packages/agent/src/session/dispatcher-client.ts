@@ -27,6 +27,7 @@ import {
   type WireTaskUsage,
   type ReportTaskUsageRequest,
   type ReportTaskUsageResponse,
+  type ExecFrame,
 } from '@stevedore/proto';
 
 /** Deadlines of the unary calls: each is a small request, so a slow answer means a sick channel. */
@@ -46,6 +47,7 @@ interface RawClient extends grpc.Client {
   ReportTaskUsage: Unary<ReportTaskUsageRequest, ReportTaskUsageResponse>;
   Session(req: SessionRequest, md: grpc.Metadata): grpc.ClientReadableStream<SessionMessage>;
   PushLogs(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: PushLogsResponse) => void): grpc.ClientWritableStream<LogChunk>;
+  ExecSession(md: grpc.Metadata): grpc.ClientDuplexStream<ExecFrame, ExecFrame>;
 }
 
 /**
@@ -164,6 +166,11 @@ export class DispatcherClient {
 
   pushLogs(instanceId: string, sessionId: string, done: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<LogChunk> {
     return this.raw.PushLogs(this.md(instanceId, sessionId), (err) => done(err));
+  }
+
+  /** One ECS Exec session's agent end (proto contract of ExecSession). */
+  execSession(instanceId: string, sessionId: string): grpc.ClientDuplexStream<ExecFrame, ExecFrame> {
+    return this.raw.ExecSession(this.md(instanceId, sessionId));
   }
 
   close(): void {

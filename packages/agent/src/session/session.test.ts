@@ -29,7 +29,7 @@ const FAST = { initialMs: 10, maxMs: 50, multiplier: 1.5, jitter: 0.2 };
 
 describe('AssignmentSequence (pure)', () => {
   const msg = (type: 'COMPLETE' | 'INCREMENTAL', applies_to: number, results_in: number) => ({
-    type, session_id: 's', applies_to, results_in, assignments: [] as WireAssignment[], removed: [], heartbeat_period_ms: 0, log_requests: [], load_balancers: null,
+    type, session_id: 's', applies_to, results_in, assignments: [] as WireAssignment[], removed: [], heartbeat_period_ms: 0, log_requests: [], load_balancers: null, exec_requests: [],
   });
   it('accepts a chain and detects a gap', () => {
     const s = new AssignmentSequence();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadBalancerHostSet, TaskAssignment, TaskSecrets } from '@stevedore/core';
-import { fromWireLoadBalancerSet, grpc, type LogRequest, type SessionMessage } from '@stevedore/proto';
+import { fromWireLoadBalancerSet, grpc, type ExecRequest, type LogRequest, type SessionMessage } from '@stevedore/proto';
 import { AssignmentSequence } from './assignments-stream';
 import { Backoff, SESSION_BACKOFF, Sleeper, type BackoffOptions } from './backoff';
 import { CALL_TIMEOUTS, grpcCode, grpcDetails, type DispatcherClient } from './dispatcher-client';
@@ -23,6 +23,8 @@ export interface SessionOptions {
   worker: AssignmentTarget;
   reporter: SessionListener;
   onLogRequest: (req: LogRequest, sessionId: string) => void;
+  /** Contract 7: an ECS Exec session to open (absent: exec requests are ignored, the control plane times them out). */
+  onExecRequest?: (req: ExecRequest, sessionId: string) => void;
   /** The complete load balancer host set, whenever a message carries one (contract 6). */
   onLoadBalancers?: (set: LoadBalancerHostSet) => void;
   log: Logger;
@@ -216,6 +218,7 @@ export class Session {
         }
         if (accepted.invalid.length) this.log.error({ tasks: accepted.invalid }, 'ignoring assignments whose spec cannot be read');
         for (const lr of msg.log_requests ?? []) if (sessionId) this.opts.onLogRequest(lr, sessionId);
+        for (const er of msg.exec_requests ?? []) if (sessionId) this.opts.onExecRequest?.(er, sessionId);
         if (msg.load_balancers) {
           const set = fromWireLoadBalancerSet(msg.load_balancers);
           if (set) this.opts.onLoadBalancers?.(set);

@@ -160,6 +160,7 @@ export class FakeDispatcher extends EventEmitter {
       removed: [],
       heartbeat_period_ms: this.heartbeatPeriodMs,
       log_requests: [],
+      exec_requests: [],
       ...rest,
     };
   }

@@ -3,6 +3,7 @@ import type { ArnContext, Clock } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import type { Principal } from './auth/api-auth';
+import type { ExecRelay } from '../exec/exec-relay';
 
 /** What every API action may use: the store, the clock, ARNs, logging. */
 export interface ApiContext {
@@ -13,6 +14,12 @@ export interface ApiContext {
   logs: LogBroker;
   /** Seed source for placement; tests pin it. */
   random: () => number;
+  /** ECS Exec sessions (ExecuteCommand); absent where the API is served without them. */
+  exec?: ExecRelay;
+  /** How exec stream URLs start: `ws` or `wss`, as the API is served. */
+  streamScheme?: 'ws' | 'wss';
+  /** The Host header of the request being served (the exec stream URL names the same endpoint). */
+  requestHost?: string;
 }
 
 /**

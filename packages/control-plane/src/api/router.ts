@@ -15,6 +15,8 @@ import * as services from './actions/services';
 import * as attributes from './actions/attributes';
 import * as serviceDeployments from './actions/service-deployments';
 import * as accountSettings from './actions/account-settings';
+import * as tags from './actions/tags';
+import { executeCommand } from './actions/execute-command';
 import type { QueryService } from './protocols/query';
 import { CLOUDWATCH_SERVICE } from './cloudwatch/cloudwatch-service';
 import { APPLICATION_AUTOSCALING_ACTIONS } from './application-autoscaling';
@@ -74,6 +76,10 @@ export const ACTIONS: Record<string, Action> = {
   [`${ECS_TARGET_PREFIX}DeleteAttributes`]: attributes.deleteAttributes,
   [`${ECS_TARGET_PREFIX}ListAttributes`]: attributes.listAttributes,
   [`${ECS_TARGET_PREFIX}UpdateContainerInstancesState`]: attributes.updateContainerInstancesState,
+  [`${ECS_TARGET_PREFIX}ExecuteCommand`]: executeCommand,
+  [`${ECS_TARGET_PREFIX}TagResource`]: tags.tagResource,
+  [`${ECS_TARGET_PREFIX}UntagResource`]: tags.untagResource,
+  [`${ECS_TARGET_PREFIX}ListTagsForResource`]: tags.listTagsForResource,
   [`${STEVEDORE_TARGET_PREFIX}GetTaskLogs`]: logs.getTaskLogs,
   [`${STEVEDORE_TARGET_PREFIX}CreateJoinToken`]: joinTokens.createJoinToken,
   [`${STEVEDORE_TARGET_PREFIX}ListJoinTokens`]: joinTokens.listJoinTokens,

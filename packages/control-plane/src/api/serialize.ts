@@ -175,6 +175,7 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
         cpu: c.cpu === undefined ? '0' : String(c.cpu),
         memory: c.memory === undefined ? undefined : String(c.memory),
         memoryReservation: c.memoryReservation === undefined ? undefined : String(c.memoryReservation),
+        managedAgents: t.enableExecuteCommand ? [executeCommandAgent(t, c)] : undefined,
       }),
     ),
     connectivity: instance ? (instance.agentConnected ? 'CONNECTED' : 'DISCONNECTED') : undefined,
@@ -183,8 +184,19 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
     attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
     attachments: eniAttachment(t, instance),
     tags: include.includes('TAGS') ? t.tags : undefined,
-    enableExecuteCommand: false,
+    enableExecuteCommand: t.enableExecuteCommand === true,
   });
+}
+
+/**
+ * ECS Exec's managed agent, as ECS shows it on each container of a task with
+ * exec enabled. Here the host's agent is the exec agent: it serves sessions
+ * for as long as the container runs.
+ */
+function executeCommandAgent(t: Task, c: Task['containers'][number]) {
+  const ecs = toEcsContainerStatus(c.status);
+  const lastStatus = ecs === 'RUNNING' ? 'RUNNING' : ecs === 'STOPPED' ? 'STOPPED' : 'PENDING';
+  return compact({ name: 'ExecuteCommandAgent', lastStatus, lastStartedAt: lastStatus === 'PENDING' ? undefined : toEcsTimestamp(t.startedAt) });
 }
 
 function withoutContainerOverrides(o: Task['overrides']) {

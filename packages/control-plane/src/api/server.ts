@@ -154,7 +154,8 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
         actionFor(target); // an unknown operation is refused before its body is parsed
         const body = parseRequestBody(raw.toString('utf8'));
         auth.authorize(principal, target, body);
-        const result = await dispatch(ctx, principal, target, body);
+        // The exec stream URL ExecuteCommand returns names the endpoint the caller used.
+        const result = await dispatch(req.headers.host === undefined ? ctx : { ...ctx, requestHost: req.headers.host }, principal, target, body);
         return () => {
           if (result instanceof StreamingResponse) writeLogResponse(req, res, result);
           else sendJsonResult(res, result);

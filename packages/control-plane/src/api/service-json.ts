@@ -72,7 +72,7 @@ export function serviceJson(arn: ArnContext, store: Store, stored: StoredService
     deploymentController: { type: 'ECS' },
     enableECSManagedTags: s.enableECSManagedTags,
     propagateTags: s.propagateTags,
-    enableExecuteCommand: false,
+    enableExecuteCommand: s.enableExecuteCommand === true,
   };
   if (s.awsvpcConfiguration !== undefined) out['networkConfiguration'] = { awsvpcConfiguration: s.awsvpcConfiguration };
   if (s.healthCheckGracePeriodSeconds !== undefined) out['healthCheckGracePeriodSeconds'] = s.healthCheckGracePeriodSeconds;

@@ -33,6 +33,7 @@ export function buildAssignment(arn: ArnContext, task: StoredTask, td: TaskDefin
   if (task.launchType === 'FARGATE' && task.ephemeralStorage) a.ephemeralStorageGiB = task.ephemeralStorage.sizeInGiB;
   if (td.pidMode !== undefined) a.pidMode = td.pidMode;
   if (td.ipcMode !== undefined) a.ipcMode = td.ipcMode;
+  if (task.enableExecuteCommand) a.enableExecuteCommand = true;
   if (task.stopCode !== undefined) a.stopCode = task.stopCode;
   if (task.stoppedReason !== undefined) a.stoppedReason = task.stoppedReason;
   return a;

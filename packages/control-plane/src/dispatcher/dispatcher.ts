@@ -36,6 +36,9 @@ import { isGrpcError, unaryHandler, type UnaryContext, type UnaryDeps } from './
 import { registerInstance } from './registration';
 import { ReportIngest } from './report-ingest';
 import { servePushLogs } from './log-push';
+import type { ExecRelay } from '../exec/exec-relay';
+import type { ExecFrame } from '@stevedore/proto';
+import { serveExecSession } from './exec-session';
 
 /** The agent channel is mutual TLS only: the server identity and who may join. */
 export interface ChannelSecurity {
@@ -78,6 +81,7 @@ export class Dispatcher {
     private readonly logs: LogBroker,
     private readonly log: Logger,
     private readonly opts: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+    private readonly exec?: ExecRelay,
   ) {
     this.refusals = new RefusalLog(log, () => store.clock.now());
   }
@@ -126,6 +130,18 @@ export class Dispatcher {
       GetTaskCredentials: unaryHandler<GetTaskCredentialsRequest, GetTaskCredentialsResponse>(deps, 'get task credentials', { session: false }, (ctx, req) => this.taskCredentials(ctx, req)),
       PutLogEvents: unaryHandler<PutLogEventsRequest, PutLogEventsResponse>(deps, 'put log events', { session: true }, (ctx, req) => ingest.logEvents(ctx, req)),
       ReportTaskUsage: unaryHandler<ReportTaskUsageRequest, ReportTaskUsageResponse>(deps, 'report task usage', { session: true }, (ctx, req) => ingest.taskUsage(ctx, req)),
+      ExecSession: (call: grpc.ServerDuplexStream<ExecFrame, ExecFrame>) => {
+        let peer: Peer;
+        try {
+          peer = this.authenticate(call);
+        } catch (e) {
+          return refuseStream(call as unknown as grpc.ServerWritableStream<unknown, unknown>, e as { code: number; details: string });
+        }
+        if (!this.exec) return refuseStream(call as unknown as grpc.ServerWritableStream<unknown, unknown>, { code: status.UNIMPLEMENTED, details: 'ECS Exec is not served here' });
+        serveExecSession(this.exec, peer.instanceId, call, (code, details) =>
+          refuseStream(call as unknown as grpc.ServerWritableStream<unknown, unknown>, this.refuse(call, code, details, 'exec session refused', { instance: peer.instanceId }) as { code: number; details: string }),
+        );
+      },
     });
     this.server = server;
     return new Promise((resolve, reject) =>
@@ -190,8 +206,10 @@ export class Dispatcher {
     const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>
       s.requestLogs({ request_id: reqId, task_arn: q.taskArn, container_name: q.containerName, follow: q.follow, tail: q.tail, since_ms: q.sinceMs, max_bytes: q.maxBytes, timestamps: q.timestamps === true }),
     );
+    const unregisterExec = this.exec?.registerSender(instance.id, (r) => s.requestExec(r));
     const onGone = () => {
       unregisterLogs();
+      unregisterExec?.();
       this.dropSession(s, 'stream ended');
     };
     call.on('cancelled', onGone);

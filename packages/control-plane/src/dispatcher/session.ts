@@ -2,7 +2,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { arns, holdAssignment, type ArnContext, type HoldDecision } from '@stevedore/core';
 import { toWireLoadBalancerSet, type WireLoadBalancerSet } from '@stevedore/proto';
-import { type LogRequest, type SessionMessage, type SessionRequest } from '@stevedore/proto';
+import { type ExecRequest, type LogRequest, type SessionMessage, type SessionRequest } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { buildAssignment, diffAssignments } from './assignment-set';
 import { agentAssignment } from './task-secrets';
@@ -24,6 +24,7 @@ export class AgentSession {
   private seq = 0;
   private readonly sent = new Map<string, number>();
   private pendingLogs: LogRequest[] = [];
+  private pendingExec: ExecRequest[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastSentAt = 0;
@@ -102,6 +103,12 @@ export class AgentSession {
     this.schedule();
   }
 
+  /** Contract 7: an exec session for the agent to open, sent with the next message. */
+  requestExec(r: ExecRequest): void {
+    this.pendingExec.push(r);
+    this.schedule();
+  }
+
   flush(): void {
     if (this.closed) return;
     // Diff on versions first: most flushes (an agent's own reports) change nothing it must be sent.
@@ -117,7 +124,7 @@ export class AgentSession {
     for (const arn of held.keys()) versions.set(arn, versions.get(arn)! - 1);
     const diff = diffAssignments(this.sent, versions);
     const loadBalancers = this.loadBalancerDelta();
-    if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0 && !loadBalancers) return;
+    if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0 && this.pendingExec.length === 0 && !loadBalancers) return;
     const assignments = [];
     for (const k of diff.changed) {
       const t = this.store.tasks.get(ids.get(k)!);
@@ -187,8 +194,10 @@ export class AgentSession {
       heartbeat_period_ms: this.heartbeatPeriodMs,
       log_requests: this.pendingLogs,
       load_balancers: loadBalancers ?? null,
+      exec_requests: this.pendingExec,
     };
     this.pendingLogs = [];
+    this.pendingExec = [];
     this.lastSentAt = Date.now();
     this.call.write(msg);
   }

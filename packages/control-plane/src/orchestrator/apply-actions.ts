@@ -21,6 +21,7 @@ import type { StoredService } from '../store/services-repo';
 import type { StoredTask } from '../store/tasks-repo';
 import type { ClusterSnapshot } from './cluster-snapshot';
 import { createProvisioningTasks, type ServiceProvisioning } from './provisioning-placer';
+import { serviceTaskSpec } from './service-task-tags';
 
 export interface ApplyOutcome {
   started: StoredTask[];
@@ -108,7 +109,7 @@ export function applyReconcile(
             containerInstanceId: instanceId,
             group: serviceGroup(service.name),
             startedBy: deploymentId,
-            tags: service.propagateTags === 'SERVICE' ? service.tags : [],
+            ...serviceTaskSpec(store, service, td),
             now,
             launchType: service.launchType ?? 'EC2',
             ...(provider !== undefined ? { capacityProviderName: provider } : {}),

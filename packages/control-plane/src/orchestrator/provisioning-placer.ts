@@ -22,6 +22,7 @@ import type { Store } from '../store/store';
 import type { StoredTask } from '../store/tasks-repo';
 import { growingProviders, providerOfInstance, providersByGroup, toProvisioningTask } from '../store/capacity-view';
 import type { ClusterSnapshot } from './cluster-snapshot';
+import { serviceTaskSpec } from './service-task-tags';
 
 /** What a service launched through host-group capacity providers needs to create its tasks in PROVISIONING. */
 export interface ServiceProvisioning {
@@ -66,7 +67,7 @@ export function createProvisioningTasks(
         td,
         group: serviceGroup(service.name),
         startedBy: deploymentId,
-        tags: service.propagateTags === 'SERVICE' ? service.tags : [],
+        ...serviceTaskSpec(store, service, td),
         now,
         launchType: 'EC2',
         capacityProviderName: provider,

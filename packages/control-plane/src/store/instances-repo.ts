@@ -1,4 +1,4 @@
-import type { Attribute, ContainerInstance, ContainerInstanceStatus, InstanceResources } from '@stevedore/core';
+import type { Attribute, ContainerInstance, ContainerInstanceStatus, InstanceResources, Tag } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
@@ -146,6 +146,16 @@ export class InstancesRepo {
   /** Connected instances and the replica holding each session. */
   connectedSessions(): Array<{ id: string; replica: string | null }> {
     return (this.sql('SELECT id, session_replica FROM container_instances WHERE agent_connected = 1').all() as Array<{ id: string; session_replica: string | null }>).map((r) => ({ id: r.id, replica: r.session_replica }));
+  }
+
+  /** The instance's tags (TagResource): kept beside the row the agent's registration writes. */
+  tags(id: string): Tag[] {
+    const r = this.sql('SELECT tags_json FROM container_instances WHERE id = ?').get(id) as { tags_json: string } | undefined;
+    return r ? (JSON.parse(r.tags_json) as Tag[]) : [];
+  }
+
+  setTags(id: string, tags: Tag[]): void {
+    this.sql('UPDATE container_instances SET tags_json = ? WHERE id = ?').run(JSON.stringify(tags), id);
   }
 
   /** Heartbeats are frequent: no change event, no version bump. */

@@ -107,6 +107,12 @@ export class TaskDefinitionsRepo {
     return deleted;
   }
 
+  /** A revision's tags (TagResource/UntagResource): the registered body itself never changes. */
+  setTags(family: string, revision: number, tags: Tag[]): void {
+    this.sql('UPDATE task_definitions SET tags_json = ? WHERE family = ? AND revision = ?').run(JSON.stringify(tags), family, revision);
+    this.record({ kind: 'task-definition', family });
+  }
+
   /** (family, revision) keys in ARN order, for ListTaskDefinitions paging. */
   list(opts: { familyPrefix?: string; status: TaskDefinitionStatus; desc: boolean; after?: [string, number]; limit: number }): StoredTaskDefinition[] {
     const cmp = opts.desc ? '<' : '>';

@@ -41,7 +41,7 @@ interface TaskRow {
 }
 
 /** The launch details kept in launch_json (migration 018). */
-type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface' | 'ephemeralStorage'>;
+type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface' | 'ephemeralStorage' | 'enableExecuteCommand'>;
 
 function launchDetails(t: Task): string | null {
   const d: LaunchDetails = {};
@@ -49,6 +49,7 @@ function launchDetails(t: Task): string | null {
   if (t.platformVersion !== undefined) d.platformVersion = t.platformVersion;
   if (t.networkInterface !== undefined) d.networkInterface = t.networkInterface;
   if (t.ephemeralStorage !== undefined) d.ephemeralStorage = t.ephemeralStorage;
+  if (t.enableExecuteCommand) d.enableExecuteCommand = true;
   return Object.keys(d).length > 0 ? JSON.stringify(d) : null;
 }
 

@@ -22,6 +22,8 @@ export interface NewTaskSpec {
   /** awsvpc task definitions: the launch's awsvpcConfiguration (recorded, shown in the ENI attachment). */
   awsvpcConfiguration?: AwsVpcConfiguration;
   provisioning?: TaskProvisioning;
+  /** ECS Exec: ExecuteCommand may open sessions in its containers (docs/design/ecs-exec.md). */
+  enableExecuteCommand?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export function newTask(spec: NewTaskSpec): Task {
   if (spec.containerInstanceId !== undefined) t.containerInstanceId = spec.containerInstanceId;
   if (spec.provisioning !== undefined) t.provisioning = spec.provisioning;
   if (spec.startedBy !== undefined) t.startedBy = spec.startedBy;
+  if (spec.enableExecuteCommand) t.enableExecuteCommand = true;
   if (spec.capacityProviderName !== undefined) t.capacityProviderName = spec.capacityProviderName;
   if (spec.platformVersion !== undefined) t.platformVersion = spec.platformVersion;
   if (t.launchType === 'FARGATE') t.ephemeralStorage = { sizeInGiB: spec.td.ephemeralStorage?.sizeInGiB ?? 20 };

@@ -42,6 +42,8 @@ export interface TaskAssignment {
   executionRoleArn?: string;
   /** The cluster's host-access policy when this was sent: the agent refuses anything beyond it. Absent: none. */
   hostAccess?: HostAccess;
+  /** ECS Exec: the agent serves exec sessions in its containers only when this is set (it rechecks every request). */
+  enableExecuteCommand?: boolean;
   /** Why the control plane wants it stopped (StopTask reason, scheduler). */
   stopCode?: TaskStopCode;
   stoppedReason?: string;

@@ -105,6 +105,8 @@ export interface Service {
   loadBalancers?: ServiceLoadBalancer[];
   propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
   enableECSManagedTags: boolean;
+  /** ECS Exec for the tasks it starts from now on (running tasks keep what they were started with, as in ECS). */
+  enableExecuteCommand?: boolean;
   tags: Tag[];
   createdAt: number;
   /** ECS: the principal that created the service (its ARN, naming the access key). */

@@ -119,6 +119,8 @@ export interface TaskFields {
   /** FARGATE tasks: the definition's ephemeralStorage, 20 GiB by default (enforced where the host's storage driver allows a size: docs/design/fargate.md). */
   ephemeralStorage?: { sizeInGiB: number };
   clientToken?: string;
+  /** ECS Exec is enabled for its containers (RunTask/CreateService enableExecuteCommand). */
+  enableExecuteCommand?: boolean;
   containers: TaskContainer[];
 }
 

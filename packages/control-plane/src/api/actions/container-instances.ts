@@ -72,13 +72,16 @@ export function describeContainerInstances(ctx: ApiContext, body: unknown) {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
   const refs = p.stringList('containerInstances', { required: true, max: 100 })!;
-  p.stringList('include');
+  const include = p.stringList('include') ?? [];
+  include.forEach((v, i) => {
+    if (v !== 'TAGS' && v !== 'CONTAINER_INSTANCE_HEALTH') throw new InvalidParameterException(`include[${i}] must be one of: TAGS, CONTAINER_INSTANCE_HEALTH.`, `include[${i}]`);
+  });
   const containerInstances: unknown[] = [];
   const failures: unknown[] = [];
   for (const ref of refs) {
     const i = findInstance(ctx, cluster, ref);
     if (!i) failures.push({ arn: ref.startsWith('arn:') ? ref : arns.containerInstance(ctx.arn, cluster.name, ref), reason: 'MISSING' });
-    else containerInstances.push(instanceJson(ctx, i));
+    else containerInstances.push(include.includes('TAGS') ? { ...instanceJson(ctx, i), tags: ctx.store.instances.tags(i.id) } : instanceJson(ctx, i));
   }
   return { containerInstances, failures };
 }

@@ -3,6 +3,7 @@ import {
   newTask as createTask,
   applyOverrides,
   arns,
+  newTaskTags,
   checkFargateLaunch,
   checkProvisioningQuota,
   DEFAULT_RUN_TASK_STRATEGY,
@@ -55,6 +56,7 @@ interface LaunchRequest {
   group: string;
   startedBy?: string;
   tags: ReturnType<typeof validateTags>;
+  enableExecuteCommand?: boolean;
   /** The request's constraints plus the task definition's memberOf ones. */
   constraints: PlacementConstraint[];
   strategies: PlacementStrategy[];
@@ -90,10 +92,8 @@ function readLaunch(ctx: RequestContext, p: Params, withStrategy: boolean): Laun
   const strategies = readPlacementStrategies(p.body['placementStrategy']);
   const propagate = p.string('propagateTags', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] });
   if (propagate === 'SERVICE') throw new InvalidParameterException('propagateTags SERVICE is only valid for tasks started by a service.', 'propagateTags');
-  p.boolean('enableECSManagedTags');
-  if (p.boolean('enableExecuteCommand')) {
-    throw new StevedoreError('UnsupportedFeatureException', 'enableExecuteCommand is not supported yet by Stevedore.', { field: 'enableExecuteCommand' });
-  }
+  const enableECSManagedTags = p.boolean('enableECSManagedTags') ?? false;
+  const enableExecuteCommand = p.boolean('enableExecuteCommand') ?? false;
   p.string('referenceId', { max: 64 });
 
   const stored = resolveTaskDefinition(ctx, ref);
@@ -125,7 +125,14 @@ function readLaunch(ctx: RequestContext, p: Params, withStrategy: boolean): Laun
     ...(awsvpcConfiguration !== undefined ? { awsvpcConfiguration } : {}),
     group: group ?? `family:${td.family}`,
     ...(startedBy !== undefined ? { startedBy } : {}),
-    tags: propagate === 'TASK_DEFINITION' ? [...(ctx.store.taskDefinitions.get(td.family, td.revision)?.tags ?? []), ...tags] : tags,
+    tags: newTaskTags({
+      clusterName: cluster.name,
+      propagateTags: (propagate ?? 'NONE') as 'TASK_DEFINITION' | 'NONE',
+      enableECSManagedTags,
+      taskDefinitionTags: propagate === 'TASK_DEFINITION' ? (stored.tags ?? []) : [],
+      requestTags: tags,
+    }),
+    ...(enableExecuteCommand ? { enableExecuteCommand } : {}),
   };
 }
 
@@ -142,6 +149,7 @@ function newTask(ctx: ApiContext, req: LaunchRequest, instanceId: string | undef
       group: req.group,
       ...(req.startedBy !== undefined ? { startedBy: req.startedBy } : {}),
       tags: req.tags,
+      ...(req.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
       now: ctx.clock.now(),
       launchType: req.launchType,
       ...(capacityProviderName !== undefined ? { capacityProviderName } : {}),

@@ -104,9 +104,6 @@ export function refuseUnsupported(p: Params): void {
     }
   }
   if (p.has('serviceConnectConfiguration')) p.object('serviceConnectConfiguration');
-  if (p.boolean('enableExecuteCommand')) {
-    throw new StevedoreError('UnsupportedFeatureException', 'enableExecuteCommand is not supported yet by Stevedore.', { field: 'enableExecuteCommand' });
-  }
   const controller = p.object('deploymentController');
   if (controller && controller['type'] !== undefined && controller['type'] !== 'ECS') {
     throw new StevedoreError('UnsupportedFeatureException', 'Only the ECS deployment controller is supported by Stevedore.', { field: 'deploymentController.type' });

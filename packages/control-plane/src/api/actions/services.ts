@@ -105,6 +105,7 @@ export function createService(ctx: RequestContext, body: unknown) {
       deployments: [newDeployment(ctx, td.taskDefinitionArn)],
       propagateTags,
       enableECSManagedTags: p.boolean('enableECSManagedTags') ?? false,
+      ...(p.boolean('enableExecuteCommand') ? { enableExecuteCommand: true } : {}),
       tags,
       createdAt: now,
       createdBy: ctx.caller.arn,
@@ -138,6 +139,8 @@ export function updateService(ctx: RequestContext, body: unknown) {
   const propagateTags = p.string('propagateTags', { enum: PROPAGATE }) as Service['propagateTags'] | undefined;
   const grace = p.integer('healthCheckGracePeriodSeconds', { min: 0, max: 2_147_483_647 });
   const ecsTags = p.boolean('enableECSManagedTags');
+  // ECS: applies to the tasks the service starts from now on; forceNewDeployment replaces the running ones.
+  const enableExecuteCommand = p.boolean('enableExecuteCommand');
   const capacityProviderStrategy = resolveStrategy(ctx, p, cluster.name, false);
 
   return ctx.store.tx(() => {
@@ -176,6 +179,8 @@ export function updateService(ctx: RequestContext, body: unknown) {
       version: current.version + 1,
     };
     if (grace !== undefined) next.healthCheckGracePeriodSeconds = grace;
+    if (enableExecuteCommand === true) next.enableExecuteCommand = true;
+    else if (enableExecuteCommand === false) delete next.enableExecuteCommand;
     if (loadBalancers?.length) next.loadBalancers = loadBalancers;
     else if (loadBalancers !== undefined) delete next.loadBalancers;
     // A new strategy moves the tasks onto the providers it names: a new deployment (launchType: back to any instance).

@@ -56,6 +56,17 @@ function services(refs: unknown, body: Body, arn: ArnContext): string[] {
   });
 }
 
+/** ExecuteCommand: the cluster and the task (ECS scopes it to both), the task by id or ARN within the request's cluster. */
+function clusterAndTask(body: Body, arn: ArnContext): string[] {
+  const c = clusterName(body);
+  const ref = body['task'];
+  if (c === undefined || typeof ref !== 'string') return [ANY_RESOURCE];
+  const parsed = parseArn(ref);
+  if (parsed && parsed.resourceType !== 'task') return [ANY_RESOURCE];
+  const id = parsed ? parsed.resource.split('/').pop()! : ref;
+  return [arns.cluster(arn, c), SAFE_NAME.test(id) ? arns.task(arn, c, id) : ANY_RESOURCE];
+}
+
 function clusters(body: Body, arn: ArnContext): string[] {
   const v = body['clusters'];
   if (v === undefined || v === null) return [arns.cluster(arn, 'default')];
@@ -238,6 +249,7 @@ export const OPERATION_RESOURCES: ReadonlyMap<string, ResourcesOf> = new Map(Obj
   'ecs:ListAccountSettings': any,
   'ecs:DeleteAccountSetting': any,
   'ecs:ListServicesByNamespace': any,
+  'ecs:ExecuteCommand': clusterAndTask,
   'ecs:TagResource': resourceArn,
   'ecs:UntagResource': resourceArn,
   'ecs:ListTagsForResource': resourceArn,

@@ -25,8 +25,9 @@ import { serviceDeployments } from './036-service-deployments';
 import { accountSettings } from './037-account-settings';
 import { storeChanges } from './030-store-changes';
 import { consoleSessions } from './038-console-sessions';
+import { containerInstanceTags } from './034-container-instance-tags';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges, consoleSessions];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges, consoleSessions, containerInstanceTags];
