@@ -140,8 +140,13 @@ test('circuit breaker: a revision that fails to start is FAILED at the threshold
   const ev = messages(s);
   assert.ok(ev.includes(`(service web) (deployment ${bad}) deployment failed: tasks failed to start.`), ev.join('\n'));
   assert.ok(ev.includes(`(service web) (deployment ${primary.id}) rolling back to deployment ${first} (task definition web:1).`), ev.join('\n'));
-  const failed = (await tasks(h)).filter((x) => x.startedBy === bad);
-  assert.ok(failed.length >= 10 && failed.every((x) => x.stopCode === 'TaskFailedToStart'), `${failed.length} failed tasks`);
+  const launched = (await tasks(h)).filter((x) => x.startedBy === bad);
+  const failed = launched.filter((x) => x.stopCode === 'TaskFailedToStart');
+  // The breaker trips at 10 failures; a task of the bad revision still starting at that moment is
+  // stopped by the rollback instead (on a slow machine there can be a few).
+  const others = launched.filter((x) => x.stopCode !== 'TaskFailedToStart').map((x) => `${x.stopCode}: ${x.stoppedReason}`);
+  assert.ok(failed.length >= 10, `${failed.length} failed tasks`);
+  assert.ok(others.every((o) => o.startsWith('ServiceSchedulerInitiated:')), `the rest were stopped by the rollback: ${others.join('; ')}`);
   assert.ok(!ev.some((m) => /unable to consistently start tasks/.test(m)), 'no launch throttle while the breaker watches');
 });
 
