@@ -169,6 +169,10 @@ describe('task roles and the task metadata endpoint', () => {
     assert.equal(tagged.body.TaskARN, app.taskArn);
     assert.deepEqual(tagged.body.TaskTags, { team: 'web' });
     assert.deepEqual(tagged.body.ContainerInstanceTags, { rack: 'r1' });
+    // The same tags are the container instance's in the API (the agent registered them).
+    const instanceArn = (await c.call('ListContainerInstances', {})).containerInstanceArns[0];
+    const described = await c.call('DescribeContainerInstances', { containerInstances: [instanceArn], include: ['TAGS'] });
+    assert.deepEqual(described.containerInstances[0].tags, [{ key: 'rack', value: 'r1' }]);
     // The host's clock, read from its time daemon or the kernel (busybox adjtimex here).
     const drift = (await getInside(app.containerId, `${base}/task`)).body.ClockDrift;
     assert.ok(drift, 'ClockDrift in /task');

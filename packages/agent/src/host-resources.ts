@@ -76,5 +76,6 @@ export function registerRequest(cfg: AgentConfig, f: DockerFacts, instanceId: st
     agent_version: build.version,
     agent_hash: build.commit,
     docker_version: f.serverVersion,
+    tags: Object.entries(cfg.containerInstanceTags ?? {}).map(([key, value]) => ({ key, value })),
   };
 }

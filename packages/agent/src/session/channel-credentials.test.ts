@@ -54,7 +54,7 @@ describe('joining and keeping the channel identity', () => {
 
     // Every later call carries the client certificate.
     const client = new DispatcherClient(cp.target, channelCredentials({ kind: 'mtls', ...c }));
-    await client.register({ cluster: 'prod', instance_id: c.identity.instanceId, ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1, memory: 1, ports: [], ports_udp: [] }, attributes: [], agent_version: 't', docker_version: 't', agent_hash: '' });
+    await client.register({ cluster: 'prod', instance_id: c.identity.instanceId, ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1, memory: 1, ports: [], ports_udp: [] }, attributes: [], agent_version: 't', docker_version: 't', agent_hash: '', tags: [] });
     assert.equal(cp.calls.at(-1)!.peer, cp.newInstanceId);
     client.close();
   });

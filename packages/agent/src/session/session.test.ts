@@ -128,7 +128,7 @@ describe('Session against a real gRPC dispatcher on loopback', () => {
       client,
       instanceId: () => 'inst-1',
       register: async () => {
-        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10', agent_hash: '' });
+        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10', agent_hash: '', tags: [] });
         registered++;
       },
       worker,
@@ -293,7 +293,7 @@ describe('Session with several control-plane replicas', () => {
       client,
       instanceId: () => 'inst-1',
       register: async () => {
-        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10', agent_hash: '' });
+        await client.register({ cluster: 'test', instance_id: 'inst-1', ec2_instance_id: 'h', host_ip: '127.0.0.2', resources: { cpu: 1024, memory: 100, ports: [22], ports_udp: [] }, attributes: [], agent_version: '0.1.0', docker_version: '20.10', agent_hash: '', tags: [] });
       },
       worker: w,
       reporter: { connected() {}, disconnected() {} },

@@ -51,6 +51,21 @@ test('TagResource, UntagResource and ListTagsForResource on every taggable kind 
   assert.deepEqual(dt.body['tasks'][0].tags, [{ key: 'job', value: 'a' }, { key: 'team', value: 'red' }]);
 });
 
+test("an agent's --container-instance-tags are its new instance's tags; after that TagResource owns them, through re-registrations", async () => {
+  const tagged = new SimAgent(h.agentAddress, { cluster: 'tags', ec2InstanceId: 'rack-host', tags: { rack: 'r1', room: 'b' } });
+  await tagged.start();
+  try {
+    const arn = `${ARN}:container-instance/tags/${tagged.instanceId}`;
+    assert.deepEqual(await list(arn), [{ key: 'rack', value: 'r1' }, { key: 'room', value: 'b' }]);
+    await h.call('UntagResource', { resourceArn: arn, tagKeys: ['room'] });
+    await h.call('TagResource', { resourceArn: arn, tags: [{ key: 'rack', value: 'r2' }] });
+    await tagged.revive();
+    assert.deepEqual(await list(arn), [{ key: 'rack', value: 'r2' }], "the operator's change stands after the agent registers again");
+  } finally {
+    tagged.close();
+  }
+});
+
 test('tag limits and errors as ECS: 50 tags, key and value lengths, aws: prefix, unknown resources', async () => {
   const resourceArn = `${ARN}:cluster/tags`;
   const cases: [unknown, string, RegExp][] = [

@@ -18,6 +18,7 @@ function request(over: Partial<RegisterRequest> = {}): RegisterRequest {
     agent_version: '0.1.0',
     docker_version: '20.10.24+dfsg1',
     agent_hash: '',
+    tags: [],
     ...over,
   };
 }
@@ -41,6 +42,19 @@ test('versions are carried as reported; an older agent without a hash is accepte
   const o = validateRegistration(older as RegisterRequest);
   assert.ok(o.ok);
   assert.equal(o.value.agentHash, '');
+});
+
+test("the agent's instance tags follow ECS's tag rules, the field named", () => {
+  const ok = validateRegistration(request({ tags: [{ key: 'rack', value: 'r1' }, { key: 'empty', value: '' }] }));
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.value.tags, [{ key: 'rack', value: 'r1' }, { key: 'empty', value: '' }]);
+  const reserved = validateRegistration(request({ tags: [{ key: 'rack', value: 'r1' }, { key: 'aws:owner', value: 'x' }] }));
+  assert.ok(!reserved.ok);
+  assert.equal(reserved.problem.field, 'tags');
+  assert.match(reserved.problem.message, /reserved for AWS use.*tags\[1\]\.key/);
+  const many = validateRegistration(request({ tags: Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' })) }));
+  assert.ok(!many.ok);
+  assert.equal(many.problem.field, 'tags');
 });
 
 test('invalid reports are refused naming the field', () => {

@@ -6,6 +6,8 @@ import {
   isAttributeValue,
   isBuiltInAttribute,
   MAX_CUSTOM_ATTRIBUTES,
+  readTags,
+  type Tag,
   type Attribute,
   type InstanceResources,
 } from '@stevedore/core';
@@ -46,6 +48,8 @@ export interface ValidRegistration {
   dockerVersion: string;
   /** '' when the agent did not send one. */
   agentHash: string;
+  /** ECS's tag rules (50 at most, `aws:` reserved), applied when the instance is first registered. */
+  tags: Tag[];
 }
 
 /** Printable ASCII without spaces: host names, versions, ids. */
@@ -59,6 +63,15 @@ class Refusal extends Error {
 
 function refuse(field: string, message: string): never {
   throw new Refusal({ field, message: `${field}: ${message}` });
+}
+
+function tags(list: NonNullable<RegisterRequest['tags']>): Tag[] {
+  try {
+    return readTags(list.map((t) => (t.value === undefined || t.value === null ? { key: t.key } : { key: t.key, value: t.value })), 'tags');
+  } catch (e) {
+    // readTags names the field (tags[2].key) in its message.
+    refuse('tags', e instanceof Error ? e.message : String(e));
+  }
 }
 
 function text(field: string, v: string, opts: { required?: boolean } = {}): string {
@@ -120,6 +133,7 @@ export function validateRegistration(r: RegisterRequest): { ok: true; value: Val
         dockerVersion: text('docker_version', r.docker_version),
         // Older agents send no hash (proto3: ''): versionInfo then has no agentHash, as ECS leaves it out when unknown.
         agentHash: text('agent_hash', r.agent_hash ?? ''),
+        tags: tags(r.tags ?? []),
       },
     };
   } catch (e) {

@@ -58,6 +58,9 @@ export function registerInstance(store: Store, arn: ArnContext, log: Logger, ctx
       version: (existing?.version ?? 0) + 1,
     };
     store.instances.put(i);
+    // The agent's tags are the new instance's, as RegisterContainerInstance's; afterwards
+    // TagResource owns them (an operator's change is never undone by a re-registration).
+    if (!existing && v.tags.length) store.instances.setTags(instanceId, v.tags);
     return i;
   });
   // Versions are recorded, never checked: see "Versions" in docs/design/dispatcher-protocol.md.

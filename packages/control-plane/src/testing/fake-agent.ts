@@ -124,6 +124,7 @@ export class FakeAgent {
       agent_version: 'test',
       docker_version: '20.10',
       agent_hash: '',
+      tags: [],
       ...req,
     };
     const res = await unary<RegisterResponse>(this.client, 'Register', full);

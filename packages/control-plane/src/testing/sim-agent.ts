@@ -11,6 +11,8 @@ export interface SimAgentOptions {
   cpu?: number;
   memory?: number;
   attributes?: Record<string, string>;
+  /** The agent's --container-instance-tags. */
+  tags?: Record<string, string>;
   /** Known identity: re-register as the same instance (an agent restart). */
   instanceId?: string;
   /** Heartbeat every this fraction of the period (the real agent: 1). */
@@ -63,6 +65,7 @@ export class SimAgent {
       host_ip: this.opts.hostIp ?? '127.0.0.2',
       resources: { cpu: this.opts.cpu ?? 2048, memory: this.opts.memory ?? 4096, ports: [22], ports_udp: [] },
       attributes,
+      tags: this.wireTags(),
     });
     this.openSession();
   }
@@ -178,8 +181,13 @@ export class SimAgent {
       host_ip: this.opts.hostIp ?? '127.0.0.2',
       resources: { cpu: this.opts.cpu ?? 2048, memory: this.opts.memory ?? 4096, ports: [22], ports_udp: [] },
       attributes: [{ name: 'ecs.availability-zone', value: this.opts.zone ?? 'zone-a' }, ...Object.entries(this.opts.attributes ?? {}).map(([name, value]) => ({ name, value }))],
+      tags: this.wireTags(),
     });
     this.openSession();
+  }
+
+  private wireTags(): { key: string; value: string }[] {
+    return Object.entries(this.opts.tags ?? {}).map(([key, value]) => ({ key, value }));
   }
 
   /** Tasks this agent runs now (desired RUNNING and reported RUNNING). */
