@@ -7,38 +7,29 @@
  * DeleteTaskDefinitions and the deployment history operations: those are
  * covered by ecs-examples.test.ts through the protocol directly.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { execFile } from 'node:child_process';
-import { CLI_BIN, REPO_ROOT, startCluster, type TestCluster } from '../helpers/cluster';
+import { CLI_BIN } from '../helpers/cluster';
+import { compatCluster } from './compat-cluster';
 import { awsCli } from '../helpers/aws-cli';
 import { TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 import { ecsShapes } from './smithy-shape';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ACTIONS } = require(path.join(REPO_ROOT, 'packages/control-plane/dist/api/router.js')) as { ACTIONS: Record<string, unknown> };
 const shapes = ecsShapes();
 
-let c: TestCluster;
-const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
-before(async () => {
-  c = await startCluster({ agents: 1, test: hooks, readyTimeoutMs: 60_000 });
-});
-after(async () => {
-  for (const fn of hooks.fns) await fn();
-});
+const shared = compatCluster();
 
 /** `aws ecs <command>`, its answer checked against `<Operation>Response`. */
 async function ecs(operation: string, command: string, args: string[]): Promise<any> {
-  const answer = await awsCli(c, ['ecs', command, ...args]);
+  const answer = await awsCli(shared.c, ['ecs', command, ...args]);
   assert.deepEqual(shapes.validate(`${operation}Response`, answer, { cliOutput: true }), [], `aws ecs ${command}: the answer follows the model`);
   return answer;
 }
 
 async function runningCount(service: string): Promise<number> {
-  const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', c.name, '--services', service])).services[0];
+  const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', shared.c.name, '--services', service])).services[0];
   return s.runningCount === s.desiredCount && s.pendingCount === 0 ? s.runningCount : -1;
 }
 
@@ -53,36 +44,36 @@ test('aws ecs: cluster, task definition, service create/update/scale/delete, run
   assert.equal(td2.revision, 2);
   assert.deepEqual((await ecs('ListTaskDefinitions', 'list-task-definitions', ['--family-prefix', 'awscli-app'])).taskDefinitionArns, [td.taskDefinitionArn, td2.taskDefinitionArn]);
 
-  const svc = (await ecs('CreateService', 'create-service', ['--cluster', c.name, '--service-name', 'awscli-svc', '--task-definition', 'awscli-app:1', '--desired-count', '1'])).service;
+  const svc = (await ecs('CreateService', 'create-service', ['--cluster', shared.c.name, '--service-name', 'awscli-svc', '--task-definition', 'awscli-app:1', '--desired-count', '1'])).service;
   assert.equal(svc.status, 'ACTIVE');
   await waitFor(async () => ((await runningCount('awscli-svc')) === 1 ? true : undefined), { description: 'service at 1 running', timeoutMs: 90_000, intervalMs: 500 });
-  const updated = (await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--task-definition', 'awscli-app:2'])).service;
+  const updated = (await ecs('UpdateService', 'update-service', ['--cluster', shared.c.name, '--service', 'awscli-svc', '--task-definition', 'awscli-app:2'])).service;
   assert.equal(updated.taskDefinition, td2.taskDefinitionArn);
-  const scaled = (await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--desired-count', '2'])).service;
+  const scaled = (await ecs('UpdateService', 'update-service', ['--cluster', shared.c.name, '--service', 'awscli-svc', '--desired-count', '2'])).service;
   assert.equal(scaled.desiredCount, 2);
   await waitFor(
     async () => {
-      const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', c.name, '--services', 'awscli-svc'])).services[0];
+      const s = (await ecs('DescribeServices', 'describe-services', ['--cluster', shared.c.name, '--services', 'awscli-svc'])).services[0];
       return s.runningCount === 2 && s.deployments.length === 1 && s.deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
     },
     { description: 'service at 2 running on revision 2', timeoutMs: 120_000, intervalMs: 500 },
   );
-  assert.deepEqual((await ecs('DescribeTaskSets', 'describe-task-sets', ['--cluster', c.name, '--service', 'awscli-svc'])).taskSets, []);
+  assert.deepEqual((await ecs('DescribeTaskSets', 'describe-task-sets', ['--cluster', shared.c.name, '--service', 'awscli-svc'])).taskSets, []);
 
-  const run = await ecs('RunTask', 'run-task', ['--cluster', c.name, '--task-definition', 'awscli-app:1', '--started-by', 'awscli']);
+  const run = await ecs('RunTask', 'run-task', ['--cluster', shared.c.name, '--task-definition', 'awscli-app:1', '--started-by', 'awscli']);
   assert.deepEqual(run.failures, []);
   const taskArn = run.tasks[0].taskArn as string;
-  assert.deepEqual((await ecs('ListTasks', 'list-tasks', ['--cluster', c.name, '--started-by', 'awscli'])).taskArns, [taskArn]);
-  const stopped = (await ecs('StopTask', 'stop-task', ['--cluster', c.name, '--task', taskArn, '--reason', 'done'])).task;
+  assert.deepEqual((await ecs('ListTasks', 'list-tasks', ['--cluster', shared.c.name, '--started-by', 'awscli'])).taskArns, [taskArn]);
+  const stopped = (await ecs('StopTask', 'stop-task', ['--cluster', shared.c.name, '--task', taskArn, '--reason', 'done'])).task;
   assert.equal(stopped.desiredStatus, 'STOPPED');
-  await waitFor(async () => ((await ecs('DescribeTasks', 'describe-tasks', ['--cluster', c.name, '--tasks', taskArn])).tasks[0].lastStatus === 'STOPPED' ? true : undefined), {
+  await waitFor(async () => ((await ecs('DescribeTasks', 'describe-tasks', ['--cluster', shared.c.name, '--tasks', taskArn])).tasks[0].lastStatus === 'STOPPED' ? true : undefined), {
     description: 'run-task task STOPPED',
     timeoutMs: 60_000,
     intervalMs: 300,
   });
 
-  await ecs('UpdateService', 'update-service', ['--cluster', c.name, '--service', 'awscli-svc', '--desired-count', '0']);
-  const deleted = (await ecs('DeleteService', 'delete-service', ['--cluster', c.name, '--service', 'awscli-svc'])).service;
+  await ecs('UpdateService', 'update-service', ['--cluster', shared.c.name, '--service', 'awscli-svc', '--desired-count', '0']);
+  const deleted = (await ecs('DeleteService', 'delete-service', ['--cluster', shared.c.name, '--service', 'awscli-svc'])).service;
   assert.equal(deleted.status, 'DRAINING');
   const dereg = (await ecs('DeregisterTaskDefinition', 'deregister-task-definition', ['--task-definition', 'awscli-app:1'])).taskDefinition;
   assert.equal(dereg.status, 'INACTIVE');
@@ -94,30 +85,26 @@ test('aws ecs: cluster, task definition, service create/update/scale/delete, run
   assert.equal((await ecs('DeleteCluster', 'delete-cluster', ['--cluster', 'awscli-extra'])).cluster.status, 'INACTIVE');
 });
 
-test('aws ecs: tags round-trip (tag-resource, list-tags-for-resource, untag-resource)', async (t) => {
-  if (!('AmazonEC2ContainerServiceV20141113.TagResource' in ACTIONS)) {
-    t.skip('TagResource is not served by this build');
-    return;
-  }
+test('aws ecs: tags round-trip (tag-resource, list-tags-for-resource, untag-resource)', async () => {
   const arn = (await ecs('CreateCluster', 'create-cluster', ['--cluster-name', 'awscli-tags'])).cluster.clusterArn as string;
-  await awsCli(c, ['ecs', 'tag-resource', '--resource-arn', arn, '--tags', 'key=team,value=dev']);
+  await awsCli(shared.c, ['ecs', 'tag-resource', '--resource-arn', arn, '--tags', 'key=team,value=dev']);
   assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, [{ key: 'team', value: 'dev' }]);
-  await awsCli(c, ['ecs', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team']);
+  await awsCli(shared.c, ['ecs', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team']);
   assert.deepEqual((await ecs('ListTagsForResource', 'list-tags-for-resource', ['--resource-arn', arn])).tags, []);
 });
 
 /** The real `stevedore` process with only the environment given (no --endpoint): what a shell set up for the AWS CLI has. */
 function stevedore(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI_BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_SHARED_CREDENTIALS_FILE: shared.c.adminCredentialsFile, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
 test('one environment drives the AWS CLI and stevedore: AWS_ENDPOINT_URL_ECS, -o yaml, --query, -q, exit codes', async () => {
-  const env = { AWS_ENDPOINT_URL_ECS: c.endpoint, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', STEVEDORE_CLUSTER: c.name };
-  const arns = (await awsCli(c, ['ecs', 'list-clusters'])).clusterArns as string[];
+  const env = { AWS_ENDPOINT_URL_ECS: shared.c.endpoint, AWS_ENDPOINT_URL: 'http://127.0.0.1:1', STEVEDORE_CLUSTER: shared.c.name };
+  const arns = (await awsCli(shared.c, ['ecs', 'list-clusters'])).clusterArns as string[];
   const ids = await stevedore(['cluster', 'ls', '-q'], env);
   assert.equal(ids.code, 0, ids.stderr);
   assert.deepEqual(ids.stdout.trim().split('\n').sort(), [...arns].sort());
