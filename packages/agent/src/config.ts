@@ -254,13 +254,25 @@ function joinOptions(token: string | undefined, hash: string | undefined): Agent
   return { token: token.trim(), caCertHash };
 }
 
+/** Linux's sun_path holds 108 bytes, the last one the terminating NUL. */
+const MAX_UNIX_SOCKET_PATH = 107;
+
 /** --health-listen: a unix socket (default, in the data dir), a loopback address (no authentication: never off the host), or off. */
 export function healthListenOf(v: string | undefined, dataDir: string): HealthListen {
-  if (v === undefined || v === '') return { kind: 'unix', path: `${dataDir.replace(/\/+$/, '')}/health.sock` };
+  if (v === undefined || v === '') {
+    const path = `${dataDir.replace(/\/+$/, '')}/health.sock`;
+    // A deep data dir (a test's or a local host group's) cannot hold a socket: the agent runs on
+    // without the endpoint, and says so, rather than fail at start.
+    if (Buffer.byteLength(path) > MAX_UNIX_SOCKET_PATH) {
+      return { kind: 'off', reason: `${path} is longer than a unix socket path may be (${MAX_UNIX_SOCKET_PATH} bytes): set --health-listen` };
+    }
+    return { kind: 'unix', path };
+  }
   if (v === 'off') return { kind: 'off' };
   if (v.startsWith('unix:')) {
     const p = v.slice('unix:'.length);
     if (!p.startsWith('/')) throw new ConfigError(`--health-listen: unix:PATH needs an absolute path, got ${JSON.stringify(v)}`);
+    if (Buffer.byteLength(p) > MAX_UNIX_SOCKET_PATH) throw new ConfigError(`--health-listen: a unix socket path may have at most ${MAX_UNIX_SOCKET_PATH} bytes, got ${Buffer.byteLength(p)}`);
     return { kind: 'unix', path: p };
   }
   const m = /^(\[[0-9a-fA-F:]+\]|[^\s:]+):(\d+)$/.exec(v);

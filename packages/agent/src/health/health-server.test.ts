@@ -51,6 +51,12 @@ test('--health-listen: a socket in the data dir by default, loopback addresses o
   assert.deepEqual(healthListenOf(undefined, '/var/lib/stevedore/agent/'), { kind: 'unix', path: '/var/lib/stevedore/agent/health.sock' });
   assert.deepEqual(healthListenOf('off', '/d'), { kind: 'off' });
   assert.deepEqual(healthListenOf('unix:/run/sv.sock', '/d'), { kind: 'unix', path: '/run/sv.sock' });
+  // Unix socket paths are limited (107 bytes): a deep data dir turns the default off with the reason; an explicit one is refused.
+  const deep = `/tmp/${'d'.repeat(100)}`;
+  const off = healthListenOf(undefined, deep);
+  assert.equal(off.kind, 'off');
+  assert.match((off as { reason?: string }).reason ?? '', /longer than a unix socket path may be \(107 bytes\): set --health-listen/);
+  assert.throws(() => healthListenOf(`unix:${deep}/h.sock`, '/d'), /at most 107 bytes/);
   assert.deepEqual(healthListenOf('127.0.0.1:51680', '/d'), { kind: 'tcp', host: '127.0.0.1', port: 51680 });
   assert.deepEqual(healthListenOf('[::1]:51680', '/d'), { kind: 'tcp', host: '::1', port: 51680 });
   assert.throws(() => healthListenOf('0.0.0.0:51680', '/d'), /not a loopback address/);

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { Logger } from 'pino';
 
 /** Where the agent's health endpoint listens: a unix socket (the default, in the data dir) or a loopback HOST:PORT. */
-export type HealthListen = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'off' };
+export type HealthListen = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'off'; reason?: string };
 
 export interface AgentHealth {
   /** The replica the agent's session is with, while one is up. */
@@ -31,7 +31,10 @@ export class HealthServer {
   /** The address it listens on (a socket path or HOST:PORT), undefined when off. */
   async start(): Promise<string | undefined> {
     const l = this.listen;
-    if (l.kind === 'off') return undefined;
+    if (l.kind === 'off') {
+      if (l.reason) this.log.warn({ reason: l.reason }, 'no health endpoint');
+      return undefined;
+    }
     const server = http.createServer((req, res) => this.handle(req, res));
     this.server = server;
     if (l.kind === 'unix') {
