@@ -113,9 +113,24 @@ describe('host access with a deployer key', () => {
     await refused(asDeployer('UpdateService', { service: 'plain', taskDefinition: caps }), 'ClientException', 'containerDefinitions[0].linuxParameters.capabilities.add', 'stevedore:allowAddedCapabilities');
     // Overrides: the definition with them applied is what is checked, and they cannot carry host access themselves.
     await refused(asDeployer('RunTask', { taskDefinition: sysctl, overrides: { containerOverrides: [{ name: 'app', command: ['true'] }] } }), 'ClientException', 'containerDefinitions[0].systemControls[0].namespace', 'stevedore:allowHostSystemControls');
-    await refused(asDeployer('RunTask', { taskDefinition: plain, overrides: { containerOverrides: [{ name: 'app', privileged: true }] } }), 'InvalidParameterException', 'overrides.containerOverrides[0].privileged');
     await nothingInDocker();
     await asDeployer('DeleteService', { service: 'plain', force: true });
+
+    // ECS's ContainerOverride has no `privileged`: like any member the model does not have, it is
+    // ignored (as AWS ignores it), so it can grant nothing: the container runs unprivileged.
+    const run = await asDeployer('RunTask', { taskDefinition: plain, overrides: { containerOverrides: [{ name: 'app', privileged: true }] } });
+    const taskArn = run.tasks[0].taskArn as string;
+    assert.ok(!JSON.stringify(run.tasks[0].overrides ?? {}).includes('privileged'), 'the override is not kept');
+    const started = await waitFor(
+      async () => (await listContainers({ 'stevedore.task': taskArn })).find((x) => x.state === 'running'),
+      { description: 'the task with the ignored override running', timeoutMs: 60_000, intervalMs: 200 },
+    );
+    assert.equal((await inspectContainer(started.id)).HostConfig.Privileged, false, 'not privileged');
+    await c.call('StopTask', { task: taskArn });
+    await waitFor(
+      async () => ((await listContainers({ 'stevedore.task': taskArn })).some((x) => x.state === 'running') ? undefined : true),
+      { description: 'the task stopped', timeoutMs: 60_000, intervalMs: 200 },
+    );
   });
 
   test('a deployer cannot enable (or disable) a host-access setting; DescribeClusters shows them all', async () => {
