@@ -194,12 +194,24 @@ test('the agent package never starts an agent without a control plane and a join
  * and /var are overlays on the real ones: install.sh and dpkg really run, with
  * maintainer scripts and all, and the machine is left exactly as it was.
  */
+/**
+ * PATH without npm's node_modules/.bin entries: under `npm test` they come
+ * first and hold this checkout's own stevedore bins, which would shadow the
+ * installed ones in /usr/bin.
+ */
+function systemPath(): string {
+  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin')
+    .split(':')
+    .filter((d) => d !== '' && !d.split('/').includes('node_modules'))
+    .join(':');
+}
+
 async function inThrowawayRoot(name: string, script: string): Promise<string> {
   const dir = path.join(work, name);
   const mounts = ['etc', 'opt', 'usr', 'var']
     .map((d) => `mkdir -p ${dir}/${d}-up ${dir}/${d}-work && mount -t overlay overlay -o lowerdir=/${d},upperdir=${dir}/${d}-up,workdir=${dir}/${d}-work /${d}`)
     .join('\n');
-  const { stdout } = await execFileP('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', `set -euo pipefail\n${mounts}\n${script}`], { timeout: 120_000, env: { PATH: process.env.PATH } });
+  const { stdout } = await execFileP('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', `set -euo pipefail\n${mounts}\n${script}`], { timeout: 120_000, env: { PATH: systemPath() } });
   return stdout;
 }
 
