@@ -1,0 +1,254 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { CONTROL_PLANE_BIN, freePort, startCluster, type TestCluster } from '../helpers/cluster';
+import { call, type Credentials } from '../helpers/api';
+import { listContainers, TEST_IMAGE } from '../helpers/docker';
+import { waitFor } from '../helpers/wait-for';
+import { startPostgres, type PostgresServer } from '../helpers/postgres';
+
+// A highly available control plane end to end (docs/design/high-availability.md):
+// three replicas on one PostgreSQL database, two agents each configured with
+// all three (agent 0 first dials the first replica, which leads; agent 1 a
+// follower), a rolling deployment, and kill -9 of the leader in the middle of
+// it while a client keeps registering task definitions through any replica.
+
+// Shorter than the default 6 s: a new leader within ttl x 1.2 = 6 s, leaving room under a loaded CI machine.
+const LEASE_TTL_S = 5;
+const hooks: { fns: (() => unknown)[]; after(fn: () => unknown): void } = { fns: [], after: (fn) => hooks.fns.push(fn) };
+let c: TestCluster;
+let pg: PostgresServer;
+let creds: Credentials;
+/** API endpoint and agent address of each replica; replica 0 is the harness's own control plane. */
+const replicas: { api: string; agent: string; proc?: ChildProcess; log: string }[] = [];
+
+const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 1, timeout: 2, retries: 2 };
+const web = (version: string) => ({
+  family: 'ha-web',
+  containerDefinitions: [{ name: 'web', image: TEST_IMAGE, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], memory: 24, portMappings: [{ containerPort: 8080 }], healthCheck: HEALTHY, stopTimeout: 5, environment: [{ name: 'VERSION', value: version }] }],
+});
+
+function startReplica(i: number, args: string[]): ChildProcess {
+  const dataDir = path.join(c.dataDir, `control-plane-${i}`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // One CA and one master key for the cluster: copied from the first replica, as an operator does.
+  cpSync(path.join(c.dataDir, 'control-plane', 'pki'), path.join(dataDir, 'pki'), { recursive: true });
+  cpSync(path.join(c.dataDir, 'control-plane', 'keys'), path.join(dataDir, 'keys'), { recursive: true });
+  const fd = openSync(replicas[i]!.log, 'a');
+  const child = spawn(process.execPath, [CONTROL_PLANE_BIN, '--data-dir', dataDir, '--api-listen', replicas[i]!.api.replace('http://', ''), '--agent-listen', replicas[i]!.agent, '--admin-credentials-file', path.join(dataDir, 'admin-credentials'), ...args], {
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, STEVEDORE_LOG_LEVEL: 'debug' },
+  });
+  closeSync(fd);
+  hooks.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+interface Ready {
+  ready: boolean;
+  leader: boolean;
+  leaderId: string | null;
+  epoch: number;
+  replicaId: string;
+}
+
+async function ready(api: string): Promise<Ready | undefined> {
+  try {
+    const res = await fetch(`${api}/ready`, { signal: AbortSignal.timeout(5000) });
+    return (await res.json()) as Ready;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Attempts that failed on one replica and were retried on the next. */
+let retriedElsewhere = 0;
+
+/** An API client that, like a client behind a balancer or DNS round robin, tries the next replica when one fails. */
+async function anyReplica<T = any>(op: string, body: Record<string, unknown>, start = 0): Promise<T> {
+  let last: unknown;
+  for (let k = 0; k < replicas.length; k++) {
+    const r = replicas[(start + k) % replicas.length]!;
+    try {
+      return await call<T>(r.api, op, body, undefined, creds);
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      // A refusal (4xx) is an answer; only transport errors and 5xx move on.
+      if (status !== undefined && status < 500) throw e;
+      last = e;
+      retriedElsewhere++;
+    }
+  }
+  throw last;
+}
+
+before(async () => {
+  pg = await startPostgres();
+  const store = await pg.createDatabase();
+  const ports = await Promise.all([1, 2, 3, 4].map(() => freePort()));
+  // The write stream below is one client going as fast as it can: the per-key rate limit would throttle it.
+  const common = ['--store', store, '--api-rate-limit', '1000,2000', '--leader-lease-ttl', `${LEASE_TTL_S}s`, '--deployment-timeout-seconds', '180', '--healthy-after-running-seconds', '3'];
+  // Agent i lists replica i first: agent 0 dials the first replica (the leader), agent 1 a follower.
+  const list = (first: number) => [0, 1, 2].map((k) => replicas[(first + k) % 3]!.agent).join(',');
+  c = await startCluster({ agents: 2, test: hooks, startAgents: false, readyTimeoutMs: 60_000, controlPlaneArgs: common, agentArgs: (i) => ['--control-plane', list(i)] });
+  creds = c.adminCredentials();
+  replicas.push({ api: c.endpoint, agent: c.agentEndpoint, log: c.logs.controlPlane });
+  for (const i of [1, 2]) replicas.push({ api: `http://127.0.0.1:${ports[2 * i - 2]}`, agent: `127.0.0.1:${ports[2 * i - 1]}`, log: path.join(c.dataDir, `control-plane-${i}.log`) });
+  for (const i of [1, 2]) replicas[i]!.proc = startReplica(i, common);
+  for (const r of replicas) await waitFor(() => ready(r.api).then((x) => x?.ready === true || undefined), { description: `replica ${r.api} ready`, timeoutMs: 60_000, intervalMs: 200 });
+  await c.startAgent(0);
+  await c.startAgent(1);
+  await c.waitForAgents([0, 1], 60_000);
+});
+
+let failed = false;
+after(async () => {
+  if (failed) {
+    const tail = (f: string) => { try { return readFileSync(f, 'utf8').trimEnd().split('\n').slice(-30).join('\n'); } catch { return '(no log)'; } };
+    process.stderr.write(`\n${c.describeLogs(30)}\n${replicas.slice(1).map((r) => `--- replica ${r.api} log: ${r.log}\n${tail(r.log)}`).join('\n')}\n`);
+    (hooks as { passed?: boolean }).passed = false;
+  }
+  for (const fn of hooks.fns.reverse()) await fn();
+  await pg?.stop();
+});
+
+test('three replicas: one leader that every replica names, followers serve the API, agents on a follower get their tasks', async () => {
+  const states = await Promise.all(replicas.map((r) => ready(r.api)));
+  assert.deepEqual(states.map((s) => s?.leader), [true, false, false]);
+  const leaderId = states[0]!.replicaId;
+  for (const s of states) assert.equal(s?.leaderId, leaderId);
+  // A write through one follower is read through the other.
+  const td = await call(replicas[1]!.api, 'RegisterTaskDefinition', web('1'), undefined, creds);
+  const seen = await call(replicas[2]!.api, 'DescribeTaskDefinition', { taskDefinition: `ha-web:${td.taskDefinition.revision}` }, undefined, creds);
+  assert.equal(seen.taskDefinition.revision, td.taskDefinition.revision);
+});
+
+test('kill -9 of the leader during a rolling deployment: a new leader within 10 s, the deployment completes, no task started twice, no acknowledged write lost', async (t) => {
+  t.after(() => {
+    failed ||= (t as { passed?: boolean }).passed === false;
+  });
+  const v1 = await anyReplica('RegisterTaskDefinition', web('1'), 1);
+  const v2 = await anyReplica('RegisterTaskDefinition', web('2'), 2);
+  const td = (r: any) => `ha-web:${r.taskDefinition.revision}`;
+  await anyReplica('CreateService', { cluster: c.name, serviceName: 'ha', taskDefinition: td(v1), desiredCount: 4, deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } }, 1);
+  const describe = async () => (await anyReplica('DescribeServices', { cluster: c.name, services: ['ha'] }, 1)).services[0];
+  await waitFor(async () => ((await describe()).runningCount === 4 ? true : undefined), { description: '4 tasks of v1 running', timeoutMs: 120_000, intervalMs: 500 });
+  // Both agents run some: agent 1 is on a follower, so it learnt of its tasks through the change feed.
+  const running = await listContainers({ 'stevedore.cluster': c.name });
+  assert.equal(new Set(running.filter((x) => x.state === 'running').map((x) => x.labels['stevedore.instance'])).size, 2, 'tasks on both agents');
+
+  const update = await anyReplica('UpdateService', { cluster: c.name, service: 'ha', taskDefinition: td(v2) }, 2);
+  const next = (update.service.deployments as any[]).find((d) => d.status === 'PRIMARY').id as string;
+  await waitFor(async () => {
+    const arns: string[] = (await anyReplica('ListTasks', { cluster: c.name, serviceName: 'ha' }, 1)).taskArns;
+    const tasks: any[] = arns.length ? (await anyReplica('DescribeTasks', { cluster: c.name, tasks: arns }, 1)).tasks : [];
+    return tasks.some((t) => t.startedBy === next && t.lastStatus === 'RUNNING') || undefined;
+  }, { description: 'a task of the new deployment RUNNING', timeoutMs: 120_000, intervalMs: 200 });
+
+  // A stream of writes through any replica, during the kill and after it.
+  const acknowledged: number[] = [];
+  let failures = 0;
+  let failingSince: number | undefined;
+  let window = 0;
+  let streaming = true;
+  const retriedBefore = retriedElsewhere;
+  const stream = (async () => {
+    for (let n = 0; streaming; n++) {
+      const startedAt = Date.now();
+      try {
+        const r = await anyReplica('RegisterTaskDefinition', { family: 'ha-stream', containerDefinitions: [{ name: 'x', image: TEST_IMAGE, memory: 8 }] }, n % 3);
+        acknowledged.push(r.taskDefinition.revision as number);
+        if (failingSince !== undefined) window = Math.max(window, Date.now() - failingSince);
+        failingSince = undefined;
+      } catch {
+        failures++;
+        failingSince ??= startedAt;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })();
+  await waitFor(() => acknowledged.length >= 5 || undefined, { description: 'writes flowing before the kill', timeoutMs: 30_000, intervalMs: 50 });
+  const leaderBefore = (await ready(replicas[0]!.api))!;
+  assert.equal(leaderBefore.leader, true);
+  await c.stopControlPlane('SIGKILL');
+  const killedAt = Date.now();
+  const takeover = await waitFor(
+    async () => {
+      for (const r of replicas.slice(1)) {
+        const s = await ready(r.api);
+        if (s?.leader && s.epoch > leaderBefore.epoch) return { ...s, at: Date.now() };
+      }
+      return undefined;
+    },
+    { description: 'a new leader', timeoutMs: 30_000, intervalMs: 100 },
+  );
+  // When it took the lease, by its own log (the /ready polls above add their own latency).
+  const newLeaderLine = replicas
+    .slice(1)
+    .flatMap((r) => readFileSync(r.log, 'utf8').split('\n'))
+    .find((l) => l.includes('became the leader') && l.includes(`"replica":"${takeover.replicaId}"`));
+  assert.ok(newLeaderLine, 'the new leader logged its election');
+  const takeoverS = ((JSON.parse(newLeaderLine) as { time: number }).time - killedAt) / 1000;
+  assert.ok(takeoverS <= 10, `new leader ${takeover.replicaId} after ${takeoverS} s`);
+  assert.ok(takeover.at - killedAt <= 20_000, `its /ready said so ${(takeover.at - killedAt) / 1000} s after the kill`);
+  // Every surviving replica names it.
+  for (const r of replicas.slice(1)) await waitFor(async () => ((await ready(r.api))?.leaderId === takeover.replicaId) || undefined, { description: `${r.api} names the new leader`, timeoutMs: 10_000, intervalMs: 100 });
+
+  const done = await waitFor(async () => {
+    const s = await describe();
+    const d = (s.deployments as any[]).find((x) => x.id === next);
+    return d?.rolloutState === 'COMPLETED' && s.deployments.length === 1 ? s : undefined;
+  }, { description: 'the deployment COMPLETED under the new leader', timeoutMs: 180_000, intervalMs: 500 });
+  assert.equal(done.runningCount, 4);
+  streaming = false;
+  await stream;
+
+  // No acknowledged write lost: every revision answered 200 is stored.
+  const listed = new Set<number>();
+  let nextToken: string | undefined;
+  do {
+    const page: any = await anyReplica('ListTaskDefinitions', { familyPrefix: 'ha-stream', ...(nextToken ? { nextToken } : {}) }, 1);
+    for (const arn of page.taskDefinitionArns as string[]) listed.add(Number(arn.split(':').pop()));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  assert.ok(acknowledged.length >= 10, `${acknowledged.length} writes acknowledged`);
+  assert.deepEqual(acknowledged.filter((rev) => !listed.has(rev)), [], 'acknowledged revisions missing after the failover');
+
+  // No task started twice: one container per task and container name, and exactly the 4 new tasks run.
+  const containers = await listContainers({ 'stevedore.cluster': c.name });
+  const perTask = new Map<string, number>();
+  for (const x of containers) {
+    const key = `${x.labels['stevedore.task']}/${x.labels['stevedore.container']}`;
+    perTask.set(key, (perTask.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual([...perTask].filter(([, n]) => n > 1), [], 'a task with two containers of one name');
+  const arns: string[] = (await anyReplica('ListTasks', { cluster: c.name, serviceName: 'ha' }, 1)).taskArns;
+  const tasks: any[] = (await anyReplica('DescribeTasks', { cluster: c.name, tasks: arns }, 1)).tasks;
+  assert.deepEqual(tasks.map((t) => t.startedBy), [next, next, next, next]);
+  const live = new Set(containers.filter((x) => x.state === 'running').map((x) => x.labels['stevedore.task']));
+  assert.deepEqual(tasks.map((t) => t.taskArn).filter((a) => !live.has(a)), [], 'every RUNNING task has its container running');
+
+  // Agent 0 was on the dead leader: it moved to a surviving replica, as its own health endpoint says.
+  await waitFor(async () => {
+    const arns: string[] = (await anyReplica('ListContainerInstances', { cluster: c.name }, 1)).containerInstanceArns;
+    const insts: any[] = (await anyReplica('DescribeContainerInstances', { cluster: c.name, containerInstances: arns }, 1)).containerInstances;
+    return (insts.length === 2 && insts.every((i) => i.agentConnected === true)) || undefined;
+  }, { description: 'both agents connected to the surviving replicas', timeoutMs: 60_000, intervalMs: 200 });
+  const agentHealth = await new Promise<any>((resolve, reject) => {
+    http.get({ socketPath: path.join(c.dataDir, 'agent-0', 'health.sock'), path: '/ready' }, (res) => {
+      let body = '';
+      res.on('data', (b: Buffer) => (body += b.toString()));
+      res.on('end', () => resolve(JSON.parse(body)));
+    }).on('error', reject);
+  });
+  assert.ok([replicas[1]!.agent, replicas[2]!.agent].includes(agentHealth.controlPlane), `agent 0 on ${agentHealth.controlPlane}`);
+
+  process.stdout.write(
+    `# failover: new leader after ${takeoverS.toFixed(1)} s (lease ttl ${LEASE_TTL_S} s); API: ${retriedElsewhere - retriedBefore} calls retried on another replica, ${failures} failed on all, longest window without an answer ${(window / 1000).toFixed(1)} s, ${acknowledged.length} writes acknowledged, none lost\n`,
+  );
+});
