@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { systemClock, type ArnContext, type Clock } from '@stevedore/core';
 import { Store } from './store/store';
+import { PostgresDb } from './store/backend/postgres-db';
 import { createConsoleRoute, defaultConsoleDir } from './api/console-route';
 import { createApiServer, type ApiServer } from './api/server';
 import { Dispatcher, DEFAULT_DISPATCHER_OPTIONS } from './dispatcher/dispatcher';
@@ -74,6 +75,9 @@ export class ControlPlane {
     // Replicas on one PostgreSQL database hear each other's commits through it (store/backend/postgres-db.ts).
     this.store.onChangeListener = (state, error) =>
       state === 'connected' ? storeLog.info('listening for changes committed by other replicas') : storeLog.warn({ error }, 'change notifications from other replicas interrupted; reconnecting, then catching up');
+    // Each bridge call blocks the event loop: a long one stalls every connection of this replica (heartbeats, the lease), so it is logged with its SQL.
+    if (this.store.db instanceof PostgresDb)
+      this.store.db.onSlowCall = (c) => storeLog.warn({ request: c.id, statement: c.statement, ms: c.ms, sleeps: c.slices, ...(c.error ? { error: c.error } : {}) }, 'a PostgreSQL call blocked this replica');
     this.store.onChangeGap = () => storeLog.warn('changes of other replicas were pruned before this replica read them; the periodic resyncs restore what they missed');
     const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
     this.replicaId = config.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -126,3 +126,24 @@ test('a replica drops its in-memory placement state when another replica writes 
     b.close();
   }
 });
+
+test('the bridge reports a call that blocked its caller with its SQL, and a call past its timeout names the statement it waited on', async () => {
+  const url = await server.createDatabase();
+  const db = PostgresDb.open(url, { slowCallMs: 200, timeoutMs: 2000 });
+  const slow: { statement: string; ms: number; error?: string }[] = [];
+  db.onSlowCall = (c) => slow.push(c);
+  try {
+    db.queryNative('SELECT 1 AS one');
+    assert.equal(slow.length, 0);
+    db.queryNative('SELECT pg_sleep(0.4) AS slept');
+    assert.equal(slow.length, 1);
+    assert.match(slow[0]!.statement, /^query SELECT pg_sleep\(0\.4\)/);
+    assert.ok(slow[0]!.ms >= 400, `${slow[0]!.ms} ms`);
+    assert.throws(() => db.queryNative('SELECT pg_sleep(2.5) AS slept'), /did not answer within 2000 ms \(request \d+: query SELECT pg_sleep\(2\.5\)/);
+    assert.equal(slow[1]?.error, 'timed out');
+    // The late reply is dropped: the next call gets its own answer.
+    assert.deepEqual(db.queryNative('SELECT 2 AS two'), [{ two: 2 }]);
+  } finally {
+    db.close();
+  }
+});

@@ -7,7 +7,7 @@ export const CHANGE_CHANNEL = 'stevedore_changes';
 export interface WorkerData {
   url: string;
   applicationName: string;
-  /** Int32 word: the worker sets it to 1 once a reply is on `replies`. */
+  /** Int32 word: the worker changes it after each reply it posts on `replies` (reply-signal.ts). */
   signal: SharedArrayBuffer;
   replies: MessagePort;
   /** This process's id in the change log: its own rows are not echoed back. */

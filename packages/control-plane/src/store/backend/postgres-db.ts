@@ -4,6 +4,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { BridgeReply, BridgeRequest, WorkerData, WorkerEvent } from './bridge-protocol';
 import { CHANGE_CHANNEL } from './bridge-protocol';
 import type { ChangeLog, ChangeLogHandler, Db, RunResult, Statement } from './db';
+import { ReplySignal } from './reply-signal';
 import { toPostgres, type Translation } from './translate';
 
 export interface PostgresDbOptions {
@@ -11,6 +12,8 @@ export interface PostgresDbOptions {
   applicationName?: string;
   /** How long one statement may block the caller before it fails (default 60 s). */
   timeoutMs?: number;
+  /** A call blocking the caller at least this long is reported to onSlowCall (default 1 s). */
+  slowCallMs?: number;
   /** Change-log poll when no notification comes (default 2 s). */
   pollMs?: number;
   /** Wait before the change listener reconnects (default 500 ms). */
@@ -41,9 +44,12 @@ export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly changeLog: ChangeLog;
   private readonly worker: Worker;
-  private readonly signal: Int32Array;
+  private readonly signal = new ReplySignal();
   private readonly replies: MessagePort;
   private readonly timeoutMs: number;
+  private readonly slowCallMs: number;
+  /** Told of calls that blocked the caller slowCallMs or more, and of timeouts (the control plane logs them). */
+  onSlowCall: ((call: SlowCall) => void) | undefined;
   private readonly translations = new Map<string, Translation>();
   private keys: Map<string, string[]> | undefined;
   private columnTypes: Map<string, string | undefined> | undefined;
@@ -57,8 +63,7 @@ export class PostgresDb implements Db {
 
   private constructor(private readonly url: string, opts: PostgresDbOptions) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    const sab = new SharedArrayBuffer(4);
-    this.signal = new Int32Array(sab);
+    this.slowCallMs = opts.slowCallMs ?? 1000;
     const channel = new MessageChannel();
     this.replies = channel.port1;
     const origin = randomUUID();
@@ -66,7 +71,7 @@ export class PostgresDb implements Db {
     const data: WorkerData = {
       url,
       applicationName: opts.applicationName ?? 'stevedore-control-plane',
-      signal: sab,
+      signal: this.signal.buffer,
       replies: channel.port2,
       origin,
       pollMs: opts.pollMs ?? 2000,
@@ -259,22 +264,62 @@ export class PostgresDb implements Db {
   private call(req: BridgeRequest, timeoutMs = this.timeoutMs): Extract<BridgeReply, { rows: unknown }> {
     if (this.closed) throw new Error('the PostgreSQL store is closed');
     const id = this.nextId++;
+    const startedAt = performance.now();
     this.worker.postMessage({ ...req, id });
-    const deadline = Date.now() + timeoutMs;
+    const deadline = startedAt + timeoutMs;
+    let slices = 0;
     for (;;) {
-      // Read the word before draining, so a reply posted in between changes it and the wait returns at once.
-      const seen = Atomics.load(this.signal, 0);
+      // Read the word before draining: a reply posted in between changes it, and the wait returns at once (reply-signal.ts).
+      const seen = this.signal.snapshot();
       for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) {
         const reply = m.message as BridgeReply;
         // A reply to a call that timed out earlier is dropped.
         if (reply.id !== id) continue;
+        const ms = performance.now() - startedAt;
+        if (ms >= this.slowCallMs) this.onSlowCall?.({ id, statement: describeRequest(req), ms: Math.round(ms), slices, ...(reply.error ? { error: reply.error.message } : {}) });
         if (reply.error) throw new PostgresError(reply.error.message, reply.error.code, reply.error.detail);
         return reply;
       }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new PostgresError(`PostgreSQL did not answer within ${timeoutMs} ms`);
-      Atomics.wait(this.signal, 0, seen, left);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const statement = describeRequest(req);
+        this.onSlowCall?.({ id, statement, ms: Math.round(performance.now() - startedAt), slices, error: 'timed out' });
+        throw new PostgresError(`PostgreSQL did not answer within ${timeoutMs} ms (request ${id}: ${statement})`);
+      }
+      // In slices: should a wake-up ever be missed again, it costs one slice, not the whole timeout.
+      this.signal.wait(seen, Math.min(left, WAIT_SLICE_MS));
+      slices++;
     }
+  }
+}
+
+/** The longest single sleep of a blocked call before it looks at the reply port again. */
+const WAIT_SLICE_MS = 500;
+
+/** A bridge call that blocked the calling thread for long (logged by the control plane). */
+export interface SlowCall {
+  /** The bridge's request id (the worker answers in request order). */
+  id: number;
+  /** The operation and its SQL as sent (no parameter values: they may hold secrets). */
+  statement: string;
+  ms: number;
+  /** Sleeps the caller went through before the reply (each at most WAIT_SLICE_MS). */
+  slices: number;
+  error?: string;
+}
+
+function describeRequest(req: BridgeRequest): string {
+  const oneLine = (sql: string) => {
+    const s = sql.replace(/\s+/g, ' ').trim();
+    return s.length > 240 ? `${s.slice(0, 240)}...` : s;
+  };
+  switch (req.op) {
+    case 'query':
+      return `query ${oneLine(req.sql)}`;
+    case 'exec':
+      return req.before?.length ? `exec ${oneLine(req.sql)} after ${req.before.map((b) => oneLine(b.sql)).join('; ')}` : `exec ${oneLine(req.sql)}`;
+    default:
+      return req.op;
   }
 }
 

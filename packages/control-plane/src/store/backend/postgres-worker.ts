@@ -10,9 +10,10 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import pg from 'pg';
 import type { BridgeReply, BridgeRequest, WorkerData, WorkerEvent } from './bridge-protocol';
 import { CHANGE_CHANNEL } from './bridge-protocol';
+import { ReplySignal } from './reply-signal';
 
 const data = workerData as WorkerData;
-const signal = new Int32Array(data.signal);
+const signal = new ReplySignal(data.signal);
 const replies: MessagePort = data.replies;
 
 // Values as SQLite hands them to the repos: 64-bit integers and numerics as numbers, booleans as 1/0.
@@ -116,9 +117,14 @@ let queue = Promise.resolve();
 parentPort!.on('message', (req: BridgeRequest) => {
   queue = queue.then(async () => {
     const reply = await answer(req);
-    replies.postMessage(reply);
-    Atomics.store(signal, 0, 1);
-    Atomics.notify(signal, 0);
+    try {
+      replies.postMessage(reply);
+    } catch (err) {
+      // A reply that cannot be cloned must still answer the caller, or it blocks until its timeout.
+      replies.postMessage({ id: req.id, error: { message: `the reply could not be passed back: ${(err as Error).message}` } } satisfies BridgeReply);
+    }
+    // After the post, never before: the caller drains the port once it sees the word change.
+    signal.raise();
     if (req.op === 'close') process.exit(0);
   });
 });
