@@ -121,11 +121,17 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await dialog.getByLabel('Service name').fill(SERVICE);
   await dialog.getByLabel('Task definition (family:revision)').fill(`${FAMILY}:1`);
   await dialog.getByLabel('Desired count').fill('2');
+  await dialog.getByLabel(/Enable ECS Exec/).check();
   await dialog.getByRole('button', { name: 'Create service' }).click();
   assert.equal(new URL(await waitForUrl(page, /\/services\/web$/)).pathname, `/console/clusters/${c.name}/services/${SERVICE}`);
   await waitForRollout(page, 'COMPLETED', `${FAMILY}:1`);
   await page.getByText('Running 2', { exact: true }).waitFor();
+  // Events arrive without a reload (the page polls, faster while a deployment moves).
+  await page.getByRole('region', { name: 'Events' }).getByText(`(service ${SERVICE}) has reached a steady state.`).first().waitFor();
+  await page.getByRole('region', { name: 'Tasks by zone and instance' }).getByRole('link', { name: /^Task [0-9a-f]{8}/ }).nth(1).waitFor();
+  await page.getByRole('figure').filter({ hasText: 'CPU utilization' }).waitFor();
   await shot(page, 'service');
+  assert.deepEqual(await unnamedControls(page), [], 'every control of the service page has an accessible name');
 
   // A task's page and its logs.
   await page.getByRole('link', { name: /^Task [0-9a-f]{8}/ }).first().click();
@@ -135,6 +141,39 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   const port = page.getByRole('link', { name: /→8080\/tcp/ });
   assert.match((await port.getAttribute('href')) ?? '', /^http:\/\/[\d.]+:\d+\/$/);
   await shot(page, 'task');
+
+  // ECS Exec: a terminal in the container, following the page's size, with the exit code at the end.
+  await page.getByRole('button', { name: 'Terminal in app' }).click();
+  const terminal = page.getByRole('group', { name: 'Terminal of container app' });
+  const termState = page.locator('.terminal-state');
+  await page.locator('.terminal-state[data-phase="open"]').waitFor();
+  await terminal.click();
+  await page.keyboard.type('stty size; echo $((6*7))\n');
+  const screen = terminal.locator('.xterm-rows');
+  await waitFor(async () => /^42\s*$/m.test(await screen.innerText()), { description: '42 in the terminal', timeoutMs: STEP_MS });
+  const sizes = async () => [...(await screen.innerText()).matchAll(/^(\d+) (\d+)\s*$/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  const [rows, cols] = (await sizes())[0]!;
+  assert.deepEqual([rows, cols], [Number(await terminal.getAttribute('data-rows')), Number(await terminal.getAttribute('data-cols'))], 'the remote TTY has the terminal\'s size');
+  assert.ok(cols >= 80, `a laptop-wide terminal has ${cols} columns`);
+  await shot(page, 'task-terminal');
+  // A narrower window: the terminal refits and the remote TTY follows.
+  await page.setViewportSize({ width: 700, height: 900 });
+  await waitFor(async () => Number(await terminal.getAttribute('data-cols')) < cols, { description: 'the terminal refits to fewer columns', timeoutMs: STEP_MS });
+  const narrowCols = Number(await terminal.getAttribute('data-cols'));
+  await terminal.click();
+  await page.keyboard.type('stty size\n');
+  await waitFor(async () => (await sizes()).length >= 2, { description: 'a second stty size', timeoutMs: STEP_MS });
+  assert.deepEqual((await sizes())[1], [rows, narrowCols], 'the remote TTY follows the narrower terminal');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.keyboard.type('exit 3\n');
+  await termState.getByText('The command exited with code 3.').waitFor();
+  await page.getByRole('button', { name: 'Close terminal' }).click();
+  // A second session ends when the task is stopped.
+  await page.getByRole('button', { name: 'Terminal in app' }).click();
+  await page.locator('.terminal-state[data-phase="open"]').waitFor();
+  await page.getByRole('button', { name: 'Stop task' }).click();
+  await page.getByRole('dialog', { name: /^Stop task/ }).getByRole('button', { name: 'Stop task' }).click();
+  await termState.getByText(/stopped: the session is closed/).waitFor();
 
   // Back to the service (the back button works), then a new image, rolled out live.
   await page.goBack();
@@ -154,11 +193,42 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
     [IMAGE_V2, IMAGE_V2],
   );
 
+  // Force a new deployment (same revision, new deployment id), then roll back to the revision before.
+  const primary = page.locator('tr[data-deployment]').first();
+  const before = await primary.getAttribute('data-deployment');
+  await page.getByRole('button', { name: 'Force new deployment' }).click();
+  await page.getByRole('dialog', { name: /^Replace every task of web/ }).getByRole('button', { name: 'Confirm' }).click();
+  await waitFor(async () => (await primary.getAttribute('data-deployment')) !== before, { description: 'a new primary deployment', timeoutMs: STEP_MS });
+  await page.getByRole('button', { name: 'Roll back' }).click();
+  await page.getByRole('dialog', { name: /^Deploy the previous revision of web/ }).getByRole('button', { name: 'Confirm' }).click();
+  await waitForRollout(page, 'COMPLETED', `${FAMILY}:1`);
+  assert.match((await c.call('DescribeServices', { services: [SERVICE] })).services[0].taskDefinition, new RegExp(`${FAMILY}:1$`));
+
   // The two revisions side by side.
   await page.goto(`${base}task-definitions/${FAMILY}/2`);
   await page.getByLabel('Compare revision 2 with').selectOption('1');
   await page.getByLabel('Differences between revision 1 and 2').getByText(/^\+ +"image": "stevedore-test\/busybox:console-v2",/).waitFor();
   await shot(page, 'task-definition-diff');
+
+  // Register from pasted JSON: the API's validation error is shown at its field (its line of the text).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Task definitions' }).click();
+  const pasted = (port: number) =>
+    JSON.stringify({ family: 'console-pasted', containerDefinitions: [{ name: 'one', image: TEST_IMAGE, memory: 16, portMappings: [{ containerPort: port }] }] }, null, 2);
+  await page.getByLabel(/Task definition JSON/).fill(pasted(65536));
+  await page.getByRole('button', { name: 'Register' }).click();
+  const at = page.locator('.error-at[data-field="containerDefinitions[0].portMappings[0].containerPort"]');
+  await at.waitFor();
+  assert.match((await at.textContent()) ?? '', /^line 10 \(containerDefinitions\[0\]\.portMappings\[0\]\.containerPort\): "containerPort": 65536$/);
+  assert.equal(await page.getByLabel(/Task definition JSON/).getAttribute('aria-invalid'), 'true');
+  await page.getByLabel(/Task definition JSON/).fill(pasted(80));
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('heading', { name: 'console-pasted:1' }).waitFor();
+
+  // Secrets: names and metadata, never a value.
+  await c.call('CreateSecret', { Name: 'console/db', Description: 'the console test\'s secret', SecretString: 'console-secret-value-never-shown' }, 'secretsmanager');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Secrets' }).click();
+  await page.getByRole('row', { name: /console\/db/ }).waitFor();
+  assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /console-secret-value-never-shown/);
 
   // Schedules (EventBridge Scheduler's REST-JSON API, read from the browser): a disabled one, so it never runs here.
   const clusterArn = (await c.call('DescribeClusters', { clusters: [c.name] })).clusters[0].clusterArn;
@@ -182,9 +252,35 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.getByText('Running 0', { exact: true }).waitFor();
   await waitFor(async () => (await c.containers()).filter((x) => x.state === 'running').length === 0, { description: 'no running containers', timeoutMs: STEP_MS });
 
-  // Phone width: the same page still renders its actions.
+  // Drain the instance, then make it ACTIVE again.
+  const instance = (await c.instances())[0].containerInstanceArn as string;
+  await page.goto(`${base}clusters/${c.name}/instances/${instance.slice(instance.lastIndexOf('/') + 1)}`);
+  await page.getByRole('button', { name: 'Drain' }).click();
+  await page.getByRole('dialog', { name: /^Drain / }).getByRole('button', { name: 'Drain' }).click();
+  await page.locator('.summary').getByText('DRAINING', { exact: true }).waitFor();
+  assert.equal((await c.instances())[0].status, 'DRAINING');
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await page.getByRole('dialog', { name: /ACTIVE again/ }).getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('.summary').getByText('ACTIVE', { exact: true }).waitFor();
+  assert.equal((await c.instances())[0].status, 'ACTIVE');
+
+  // Keyboard only: the first Tab reaches "Skip to content"; a dialog opens with Enter, has focus, and Escape closes it.
+  await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);
+  await page.getByRole('button', { name: 'Scale' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()'), 'Skip to content');
+  await page.getByRole('button', { name: 'Scale' }).focus();
+  await page.keyboard.press('Enter');
+  const scaleDialog = page.getByRole('dialog', { name: `Scale ${SERVICE}` });
+  await scaleDialog.waitFor();
+  assert.equal(await page.evaluate<boolean>("Boolean(document.activeElement?.closest('dialog'))"), true, 'focus moves into the dialog');
+  await page.keyboard.press('Escape');
+  await scaleDialog.waitFor({ state: 'hidden' });
+
+  // Phone width: the same page still renders its actions, and nothing is wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('button', { name: 'Scale' }).waitFor();
+  assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'no horizontal scrolling of the page at phone width');
   await shot(page, 'service-phone');
   await page.context().close();
 });
@@ -230,6 +326,25 @@ test('stevedore console prints a one-time sign-in URL: it signs in once and fail
   assert.match((await alert.textContent()) ?? '', /already used/);
   await second.context().close();
 });
+
+/**
+ * Buttons, links and form fields with no accessible name (aria-label,
+ * aria-labelledby, a label, their text or title), each as the start of its
+ * HTML. Run in the page (a string: the tests compile without the DOM's types).
+ */
+const UNNAMED_CONTROLS = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll('main button, main a[href], main input, main select, main textarea, header button, header a[href]')) {
+    if (el.closest('[aria-hidden="true"]') || (el.tagName === 'INPUT' && el.type === 'hidden')) continue;
+    const labelled = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).map((id) => (document.getElementById(id) || {}).textContent || '').join(' ');
+    const labels = [...(el.labels || [])].map((l) => l.textContent || '').join(' ');
+    const name = [el.getAttribute('aria-label'), labelled, labels, el.tagName === 'INPUT' ? '' : el.textContent, el.getAttribute('title')].find((v) => v && v.trim());
+    if (!name) out.push(el.outerHTML.slice(0, 120));
+  }
+  return out;
+})()`;
+
+const unnamedControls = (page: Page) => page.evaluate<string[]>(UNNAMED_CONTROLS);
 
 async function waitForUrl(page: Page, re: RegExp): Promise<string> {
   await page.waitForURL(re, { timeout: STEP_MS });

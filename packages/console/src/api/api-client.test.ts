@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, ApiError, errorCodeOf, NdjsonSplitter, queryString, redeemSigninToken, type Transport } from './api-client';
+import { ApiClient, ApiError, apiErrorOf, errorCodeOf, NdjsonSplitter, queryString, redeemSigninToken, type Transport } from './api-client';
 
 type Sent = { headers: Record<string, string>; body: string; url: string; method: string };
 
-function fakeTransport(reply: (headers: Record<string, string>, body: string) => { status: number; body: string }): Transport & { sent: Sent[] } {
+function fakeTransport(reply: (headers: Record<string, string>, body: string) => { status: number; body: string; headers?: Record<string, string> }): Transport & { sent: Sent[] } {
   const sent: Sent[] = [];
   let n = 0;
   return {
@@ -16,7 +16,8 @@ function fakeTransport(reply: (headers: Record<string, string>, body: string) =>
     fetch: async (_url, init) => {
       sent.push({ headers: init.headers, body: init.body, url: _url, method: init.method });
       const r = reply(init.headers, init.body);
-      return { status: r.status, text: async () => r.body };
+      const h = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      return { status: r.status, text: async () => r.body, headers: { get: (name: string) => h.get(name.toLowerCase()) ?? null } };
     },
   };
 }
@@ -71,4 +72,33 @@ test('a REST-JSON read is a signed GET whose query is in the URL as it was signe
   assert.match(t.sent[0]!.headers['authorization']!, /\/scheduler\/aws4_request/);
   assert.equal(queryString({}), '');
   assert.equal(queryString({ b: "it's", a: '*' }), "?a=%2A&b=it%27s");
+});
+
+test('REST-JSON errors (EventBridge Scheduler): the code from X-Amzn-ErrorType without what follows ":", the message from Message', async () => {
+  const t = fakeTransport(() => ({
+    status: 404,
+    headers: { 'X-Amzn-ErrorType': 'ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.scheduler/' },
+    body: '{"Message":"Schedule nightly does not exist."}',
+  }));
+  const c = new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', t);
+  await assert.rejects(c.restGet('scheduler', '/schedules/nightly'), (e: unknown) => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.code, 'ResourceNotFoundException');
+    assert.equal(e.message, 'Schedule nightly does not exist.');
+    assert.equal(e.status, 404);
+    return true;
+  });
+  // A lower-case message, and a body that is not JSON still gets the header's code.
+  const v = fakeTransport(() => ({ status: 400, headers: { 'x-amzn-errortype': 'ValidationException' }, body: '{"message":"1 validation error detected"}' }));
+  await assert.rejects(new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', v).restGet('scheduler', '/schedules'), /1 validation error detected/);
+  const h = fakeTransport(() => ({ status: 403, headers: { 'x-amzn-errortype': 'AccessDeniedException:' }, body: '<html>denied</html>' }));
+  await assert.rejects(new ApiClient({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x' }, 'us-east-1', h).restGet('scheduler', '/schedules'), (e: unknown) => e instanceof ApiError && e.code === 'AccessDeniedException' && e.message === 'HTTP 403');
+});
+
+test('apiErrorOf: the header wins over __type, __type still serves the JSON protocols, nothing is UnknownError or ServerException', () => {
+  assert.equal(apiErrorOf(400, 'ValidationException', { __type: 'com.amazonaws#Other', message: 'm' }).code, 'ValidationException');
+  assert.equal(apiErrorOf(400, null, { __type: 'com.amazonaws.ecs#ClientException', message: 'm' }).code, 'ClientException');
+  assert.equal(apiErrorOf(400, '', {}).code, 'UnknownError');
+  assert.equal(apiErrorOf(502, undefined, null).code, 'ServerException');
+  assert.equal(apiErrorOf(400, undefined, { Message: 'Cap' }).message, 'Cap');
 });

@@ -24,7 +24,7 @@ export interface Transport {
   fetch(
     url: string,
     init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
-  ): Promise<{ status: number; text(): Promise<string>; body?: ReadableStream<Uint8Array> | null }>;
+  ): Promise<{ status: number; text(): Promise<string>; body?: ReadableStream<Uint8Array> | null; headers?: { get(name: string): string | null } }>;
   /** location.host and location.protocol of the page: the API is served at the same origin. */
   host: string;
   protocol: 'http:' | 'https:';
@@ -35,8 +35,22 @@ export interface Transport {
 
 /** `ns#Code` or `Code:extra` as some services send `__type`: the bare code. */
 export function errorCodeOf(type: unknown, status: number): string {
-  if (typeof type !== 'string' || type === '') return status >= 500 ? 'ServerException' : 'UnknownError';
-  return type.slice(type.lastIndexOf('#') + 1).split(':')[0]!;
+  if (typeof type !== 'string' || type.trim() === '') return status >= 500 ? 'ServerException' : 'UnknownError';
+  return type.slice(type.lastIndexOf('#') + 1).split(':')[0]!.trim();
+}
+
+/**
+ * The error of an answer, in any of the AWS JSON protocols: the code from
+ * the `X-Amzn-ErrorType` header (REST-JSON services such as EventBridge
+ * Scheduler put it only there; anything after ':' is not the code), else
+ * the body's `__type` (awsJson 1.0/1.1); the message from the body's
+ * `message` or `Message`.
+ */
+export function apiErrorOf(status: number, errorTypeHeader: string | null | undefined, body: unknown): ApiError {
+  const e = (body && typeof body === 'object' ? body : {}) as { __type?: unknown; message?: unknown; Message?: unknown };
+  const code = errorCodeOf(errorTypeHeader || e.__type, status);
+  const message = typeof e.message === 'string' ? e.message : typeof e.Message === 'string' ? e.Message : `HTTP ${status}`;
+  return new ApiError(code, message, status);
 }
 
 async function send(t: Transport, headers: Record<string, string>, body: string, method = 'POST', url = '/'): Promise<unknown> {
@@ -46,12 +60,10 @@ async function send(t: Transport, headers: Record<string, string>, body: string,
   try {
     parsed = text ? JSON.parse(text) : {};
   } catch {
+    if (res.status >= 300) throw apiErrorOf(res.status, res.headers?.get('x-amzn-errortype'), {});
     throw new ApiError('UnknownError', `The API answered HTTP ${res.status} with a body that is not JSON.`, res.status);
   }
-  if (res.status >= 300) {
-    const e = (parsed ?? {}) as { __type?: unknown; message?: unknown; Message?: unknown };
-    throw new ApiError(errorCodeOf(e.__type, res.status), String(e.message ?? e.Message ?? `HTTP ${res.status}`), res.status);
-  }
+  if (res.status >= 300) throw apiErrorOf(res.status, res.headers?.get('x-amzn-errortype'), parsed);
   return parsed;
 }
 

@@ -44,6 +44,8 @@ export interface Container {
   reason?: string;
   healthStatus?: string;
   networkBindings?: { bindIP?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
+  /** ECS Exec's ExecuteCommandAgent, on the containers of a task with enableExecuteCommand. */
+  managedAgents?: { name?: string; lastStatus?: string }[];
 }
 
 export interface Task {
@@ -66,6 +68,7 @@ export interface Task {
   memory?: string;
   containers?: Container[];
   launchType?: string;
+  enableExecuteCommand?: boolean;
 }
 
 export interface Resource {

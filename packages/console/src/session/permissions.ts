@@ -12,6 +12,7 @@ export const UI_ACTIONS = {
   stopTask: ['ecs:StopTask'],
   registerTaskDefinition: ['ecs:RegisterTaskDefinition'],
   drainInstance: ['ecs:UpdateContainerInstancesState'],
+  exec: ['ecs:ExecuteCommand'],
 } as const;
 
 export type UiAction = keyof typeof UI_ACTIONS;

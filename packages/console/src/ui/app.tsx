@@ -128,6 +128,9 @@ export function App() {
   const state: AppState = { client, session, caps, readOnly, signOut, notify: setStatus };
   return (
     <AppContext.Provider value={state}>
+      <a class="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
       <header class="top">
         <a class="brand" href={hrefOf({ page: 'clusters' })} onClick={(e) => (e.preventDefault(), navigate({ page: 'clusters' }))}>
           Stevedore
@@ -151,7 +154,7 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <p class="status" role="status" aria-live="polite">
           {status}
         </p>

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
 
 /**
@@ -32,21 +32,34 @@ const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
 
 /**
  * The console is a client of the public API like any other: it may call
- * this origin (connect-src 'self') and nothing else, runs only its own
- * scripts (no inline script, no eval), and cannot be framed.
+ * this origin (connect-src 'self', which covers the exec stream's ws: and
+ * wss: on the same host) and nothing else, runs only its own scripts (no
+ * inline script, no eval), and cannot be framed. Style elements need the
+ * page's nonce: the terminal library (xterm.js) writes its theme and cell
+ * metrics into <style> elements, which the console stamps with the nonce of
+ * the index.html it was loaded with (ui/terminal.tsx); nothing else inline
+ * is allowed.
  */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function consoleCsp(nonce?: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    nonce !== undefined ? `style-src 'self' 'nonce-${nonce}'` : "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The policy of the static assets (no page, so no nonce). */
+export const CONSOLE_CSP = consoleCsp();
+
+/** What index.html says where the per-response nonce goes (`<meta name="csp-nonce" content="...">`). */
+export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
 
 interface Asset {
   body: Buffer;
@@ -111,15 +124,26 @@ export function createConsoleRoute(dir: string | undefined): http.RequestListene
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end('Not found\n');
       return;
     }
-    const immutable = asset !== index && rel.startsWith('assets/');
-    const headers: http.OutgoingHttpHeaders = {
+    const common: http.OutgoingHttpHeaders = {
       'content-type': asset.type,
-      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      etag: asset.etag,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
       'cross-origin-opener-policy': 'same-origin',
+    };
+    if (asset === index) {
+      // A fresh nonce each time, so the page is never reused from a cache (no ETag, no-store).
+      const nonce = randomBytes(18).toString('base64');
+      const body = Buffer.from(asset.body.toString('utf8').replaceAll(NONCE_PLACEHOLDER, nonce));
+      res.writeHead(200, { ...common, 'cache-control': 'no-store', 'content-security-policy': consoleCsp(nonce), 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const immutable = rel.startsWith('assets/');
+    const headers: http.OutgoingHttpHeaders = {
+      ...common,
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      etag: asset.etag,
       'content-security-policy': CONSOLE_CSP,
     };
     if (req.headers['if-none-match'] === asset.etag) {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import { startTestControlPlane } from '../testing/harness';
 import { rawCall, type AccessKey } from '../testing/signed-client';
-import { createConsoleRoute, CONSOLE_CSP } from './console-route';
+import { createConsoleRoute, CONSOLE_CSP, NONCE_PLACEHOLDER } from './console-route';
 
 // The web console's server side: one-time sign-in tokens (GetConsoleSigninToken,
 // RedeemConsoleSigninToken), console session credentials, the permission
@@ -94,7 +94,7 @@ test('GetCallerPermissions evaluates the caller policy per action and resource',
 test('the console route serves the build with CSP and caching, deep links get the app, missing files 404', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-web-'));
   fs.mkdirSync(path.join(dir, 'assets'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>x</title>');
+  fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta name="csp-nonce" content="${NONCE_PLACEHOLDER}"><title>x</title>`);
   fs.writeFileSync(path.join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
   const server = http.createServer(createConsoleRoute(dir));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -103,11 +103,20 @@ test('the console route serves the build with CSP and caching, deep links get th
     const page = await fetch(`${base}/console/clusters/prod/services/web`);
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
-    assert.equal(page.headers.get('cache-control'), 'no-cache');
-    assert.equal(page.headers.get('content-security-policy'), CONSOLE_CSP);
-    assert.match(CONSOLE_CSP, /script-src 'self'/);
-    assert.doesNotMatch(CONSOLE_CSP, /unsafe/);
-    assert.equal(await page.text(), '<!doctype html><title>x</title>');
+    // The page is never cached: each one has its own style nonce, in its header and its meta tag.
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    assert.equal(page.headers.get('etag'), null);
+    const csp = page.headers.get('content-security-policy')!;
+    assert.match(csp, /script-src 'self';/);
+    assert.doesNotMatch(csp, /unsafe/);
+    const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/]{24})';/.exec(csp)?.[1];
+    assert.ok(nonce, csp);
+    assert.equal(await page.text(), `<!doctype html><meta name="csp-nonce" content="${nonce}"><title>x</title>`);
+    const again = await fetch(`${base}/console/`);
+    const nonce2 = /'nonce-([^']+)'/.exec(again.headers.get('content-security-policy')!)?.[1];
+    assert.ok(nonce2 && nonce2 !== nonce, 'a new nonce for each page');
+    assert.match(await again.text(), new RegExp(`content="${nonce2!.replace(/[+/]/g, '\\$&')}"`));
+    assert.doesNotMatch(CONSOLE_CSP, /unsafe|nonce/);
     const js = await fetch(`${base}/console/assets/index-abc.js`);
     assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.match(js.headers.get('cache-control')!, /immutable/);

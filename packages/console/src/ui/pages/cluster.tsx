@@ -15,6 +15,7 @@ function CreateService({ cluster, onCreated }: { cluster: string; onCreated: () 
   const [name, setName] = useState('');
   const [taskDefinition, setTaskDefinition] = useState('');
   const [count, setCount] = useState('1');
+  const [exec, setExec] = useState(false);
   const [choices, setChoices] = useState<string[]>([]);
   return (
     <span
@@ -27,7 +28,7 @@ function CreateService({ cluster, onCreated }: { cluster: string; onCreated: () 
         title={`Create a service in ${cluster}`}
         confirmLabel="Create service"
         run={async () => {
-          await client.call('ecs', 'CreateService', { cluster, serviceName: name.trim(), taskDefinition: taskDefinition.trim(), desiredCount: Number(count) });
+          await client.call('ecs', 'CreateService', { cluster, serviceName: name.trim(), taskDefinition: taskDefinition.trim(), desiredCount: Number(count), ...(exec ? { enableExecuteCommand: true } : {}) });
           notify(`Service ${name} created.`);
           onCreated();
           navigate({ page: 'service', cluster, service: name.trim() });
@@ -49,6 +50,9 @@ function CreateService({ cluster, onCreated }: { cluster: string; onCreated: () 
         <label>
           Desired count
           <input name="desiredCount" type="number" min={0} required value={count} onInput={(e) => setCount(e.currentTarget.value)} />
+        </label>
+        <label class="inline">
+          <input type="checkbox" name="enableExecuteCommand" checked={exec} onChange={(e) => setExec(e.currentTarget.checked)} /> Enable ECS Exec (a terminal in its containers)
         </label>
       </ActionButton>
     </span>

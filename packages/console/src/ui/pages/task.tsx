@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { taskDefinitionName, type Task } from '../../model/ecs-types';
+import { taskDefinitionName, type Container, type Task } from '../../model/ecs-types';
+import { execAvailability } from '../../model/exec-availability';
 import { idOf } from '../../routing/routes';
 import { useApp } from '../app-context';
 import { ActionButton, ErrorText, fmtTime, Section, StatusBadge } from '../components';
 import { Link } from '../router';
 import { usePoll } from '../use-poll';
+import { Table, type Column } from '../table';
+import { ExecTerminal } from '../terminal';
 
 const MAX_LOG_LINES = 2000;
 
@@ -13,6 +16,26 @@ function portHref(bindIP: string | undefined, hostPort: number): string {
   const host = !bindIP || bindIP === '0.0.0.0' || bindIP === '::' ? location.hostname : bindIP.includes(':') ? `[${bindIP}]` : bindIP;
   return `http://${host}:${hostPort}/`;
 }
+
+const containerColumns: Column<Container>[] = [
+  { header: 'Container', cell: (c) => c.name },
+  { header: 'Image', cell: (c) => c.image, class: 'wrap' },
+  { header: 'Status', cell: (c) => <StatusBadge value={c.lastStatus} /> },
+  { header: 'Health', cell: (c) => <StatusBadge value={c.healthStatus} /> },
+  { header: 'Exit code', cell: (c) => c.exitCode ?? '-' },
+  { header: 'Reason', cell: (c) => c.reason ?? '-', class: 'wrap' },
+  {
+    header: 'Ports',
+    cell: (c) =>
+      (c.networkBindings ?? [])
+        .filter((b) => b.hostPort)
+        .map((b) => (
+          <a key={`${b.bindIP}:${b.hostPort}`} href={portHref(b.bindIP, b.hostPort!)} target="_blank" rel="noopener noreferrer">
+            {b.hostPort}→{b.containerPort}/{b.protocol ?? 'tcp'}
+          </a>
+        )),
+  },
+];
 
 function Logs({ cluster, task, container }: { cluster: string; task: string; container: string }) {
   const { client } = useApp();
@@ -84,6 +107,9 @@ function Logs({ cluster, task, container }: { cluster: string; task: string; con
 export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
   const { client, caps, notify } = useApp();
   const [logsOf, setLogsOf] = useState<string>();
+  const [execIn, setExecIn] = useState<string>();
+  // A new session each time the terminal is opened again.
+  const [execGeneration, setExecGeneration] = useState(0);
   const p = usePoll(
     async () => {
       const r = await client.call<{ tasks?: Task[] }>('ecs', 'DescribeTasks', { cluster, tasks: [task] });
@@ -149,52 +175,41 @@ export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
             </p>
           ) : null}
           <Section title="Containers">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Container</th>
-                  <th scope="col">Image</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Exit code</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Ports</th>
-                  <th scope="col">Logs</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(t.containers ?? []).map((c) => (
-                  <tr key={c.name}>
-                    <td>{c.name}</td>
-                    <td class="wrap">{c.image}</td>
-                    <td>
-                      <StatusBadge value={c.lastStatus} />
-                    </td>
-                    <td>
-                      <StatusBadge value={c.healthStatus} />
-                    </td>
-                    <td>{c.exitCode ?? '-'}</td>
-                    <td class="wrap">{c.reason ?? '-'}</td>
-                    <td>
-                      {(c.networkBindings ?? [])
-                        .filter((b) => b.hostPort)
-                        .map((b) => (
-                          <a key={`${b.bindIP}:${b.hostPort}`} href={portHref(b.bindIP, b.hostPort!)} target="_blank" rel="noopener noreferrer">
-                            {b.hostPort}→{b.containerPort}/{b.protocol ?? 'tcp'}
-                          </a>
-                        ))}
-                    </td>
-                    <td>
+            <Table
+              columns={containerColumns}
+              rows={t.containers ?? []}
+              rowKey={(c) => c.name}
+              actions={{
+                header: 'Logs and exec',
+                cell: (c) => {
+                  const exec = execAvailability(t, c, caps.exec);
+                  return (
+                    <span class="actions">
                       <button type="button" aria-pressed={logsOf === c.name} onClick={() => setLogsOf(logsOf === c.name ? undefined : c.name)}>
                         {logsOf === c.name ? 'Hide logs' : `Logs of ${c.name}`}
                       </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <p class="muted small">Exec: ECS Exec (ExecuteCommand) is not served by this control plane yet; use docker exec on the instance.</p>
+                      {exec.offered ? (
+                        <button
+                          type="button"
+                          disabled={!exec.ready || execIn === c.name}
+                          title={exec.ready ? `An interactive shell in ${c.name} (ECS Exec)` : `Not available: ${exec.reason}`}
+                          onClick={() => setExecIn(c.name)}
+                        >
+                          Terminal in {c.name}
+                        </button>
+                      ) : null}
+                    </span>
+                  );
+                },
+              }}
+            />
+            {t.enableExecuteCommand === false && caps.exec ? <p class="muted small">ECS Exec is not enabled for this task (run it or its service with enableExecuteCommand).</p> : null}
           </Section>
+          {execIn ? (
+            <Section title={`Terminal: ${execIn}`}>
+              <ExecTerminal key={`${task}/${execIn}/${execGeneration}`} cluster={cluster} task={task} container={execIn} taskStopped={t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED'} onClose={() => (setExecIn(undefined), setExecGeneration((g) => g + 1))} />
+            </Section>
+          ) : null}
           {logsOf ? (
             <Section title={`Logs: ${logsOf}`}>
               <Logs cluster={cluster} task={task} container={logsOf} />
