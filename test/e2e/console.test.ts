@@ -242,6 +242,24 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await row.waitFor();
   assert.match((await row.textContent()) ?? '', /DISABLED.*cron\(0 3 \* \* \? \*\)/);
 
+  // A load balancer made with Debian's AWS CLI (placed on no host here: the page shows what the API says): listener, rule, target group, targets.
+  const lbName = (x: string) => `${c.name}-${x}`.slice(-32).replace(/^-+/, '');
+  const tgArn = (await awsCli(c, ['elbv2', 'create-target-group', '--name', lbName('tg'), '--protocol', 'HTTP', '--port', '8080', '--vpc-id', 'vpc-local', '--target-type', 'ip', '--health-check-path', '/health']))
+    .TargetGroups[0].TargetGroupArn;
+  const lbArn = (
+    await awsCli(c, ['elbv2', 'create-load-balancer', '--name', lbName('lb'), '--subnets', 'subnet-a', 'subnet-b', '--tags', `Key=stevedore:cluster,Value=${c.name}`, 'Key=stevedore:placement,Value=attribute:role == console-none'])
+  ).LoadBalancers[0].LoadBalancerArn;
+  const listenerArn = (await awsCli(c, ['elbv2', 'create-listener', '--load-balancer-arn', lbArn, '--protocol', 'HTTP', '--port', '18480', '--default-actions', `Type=forward,TargetGroupArn=${tgArn}`])).Listeners[0].ListenerArn;
+  await awsCli(c, ['elbv2', 'create-rule', '--listener-arn', listenerArn, '--priority', '5', '--conditions', 'Field=path-pattern,Values=/api/*', '--actions', `Type=forward,TargetGroupArn=${tgArn}`]);
+  await awsCli(c, ['elbv2', 'register-targets', '--target-group-arn', tgArn, '--targets', 'Id=127.0.0.1,Port=9']);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Load balancers' }).click();
+  await page.getByRole('link', { name: lbName('lb') }).click();
+  await page.getByRole('heading', { name: 'HTTP:18480' }).waitFor();
+  await page.getByText(`priority 5: path-pattern /api/* → forward to ${lbName('tg')}`).waitFor();
+  await page.getByRole('heading', { name: new RegExp(`^${lbName('tg')} \\(HTTP:8080, health check /health\\)`) }).waitFor();
+  await page.getByRole('listitem').filter({ hasText: '127.0.0.1:9' }).waitFor();
+  await shot(page, 'load-balancer');
+
   // Scale to 0.
   await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);
   await page.getByRole('button', { name: 'Scale' }).click();

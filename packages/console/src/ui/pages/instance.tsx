@@ -4,8 +4,14 @@ import { useApp } from '../app-context';
 import { ActionButton, Bar, ErrorText, fmtTime, Section, StatusBadge } from '../components';
 import { Link } from '../router';
 import { usePoll } from '../use-poll';
+import { Table, type Column } from '../table';
 import * as data from '../data';
 import { TasksTable } from './tasks-table';
+
+const attributeColumns: Column<{ name: string; value?: string }>[] = [
+  { header: 'Name', cell: (a) => a.name },
+  { header: 'Value', cell: (a) => a.value ?? '' },
+];
 
 export function InstancePage({ cluster, instance }: { cluster: string; instance: string }) {
   const { client, caps, notify } = useApp();
@@ -58,22 +64,7 @@ export function InstancePage({ cluster, instance }: { cluster: string; instance:
             ))}
           </Section>
           <Section title="Attributes">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(i.attributes ?? []).map((a) => (
-                  <tr key={a.name}>
-                    <td>{a.name}</td>
-                    <td>{a.value ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table columns={attributeColumns} rows={i.attributes ?? []} rowKey={(a) => a.name} />
           </Section>
           <Section title="Tasks">
             <TasksTable cluster={cluster} tasks={p.data.tasks} />

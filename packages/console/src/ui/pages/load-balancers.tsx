@@ -1,3 +1,4 @@
+import { actionsText, conditionsText } from '../../model/listener-rules';
 import { useApp } from '../app-context';
 import { ErrorText, Section, StatusBadge } from '../components';
 import { Link } from '../router';
@@ -60,7 +61,7 @@ export function LoadBalancerPage({ name }: { name: string }) {
                 <ul>
                   {d.rules[i]?.rules.map((r) => (
                     <li key={str(r['RuleArn'])}>
-                      priority {str(r['Priority'])}: {JSON.stringify(r['Conditions'] ?? [])} → {JSON.stringify((r['Actions'] as Elb[] | undefined)?.map((a) => a['Type']) ?? [])}
+                      priority {str(r['Priority'])}: {conditionsText(r['Conditions'] as Parameters<typeof conditionsText>[0])} → {actionsText(r['Actions'] as Parameters<typeof actionsText>[0])}
                     </li>
                   ))}
                 </ul>

@@ -1,6 +1,7 @@
 import { useApp } from '../app-context';
 import { ErrorText, fmtTime, Section, StatusBadge } from '../components';
 import { usePoll } from '../use-poll';
+import { Table, type Column } from '../table';
 
 interface SecretEntry {
   Name: string;
@@ -9,6 +10,13 @@ interface SecretEntry {
   CreatedDate?: number;
   LastChangedDate?: number;
 }
+
+const secretColumns: Column<SecretEntry>[] = [
+  { header: 'Name', cell: (s) => s.Name },
+  { header: 'Description', cell: (s) => s.Description ?? '' },
+  { header: 'Created', cell: (s) => fmtTime(s.CreatedDate) },
+  { header: 'Last changed', cell: (s) => fmtTime(s.LastChangedDate) },
+];
 
 /** Names and metadata only: the console never asks for a secret's value (GetSecretValue). */
 export function SecretsPage() {
@@ -19,29 +27,7 @@ export function SecretsPage() {
       <h1>Secrets</h1>
       <p class="muted">Names and metadata only: values are never read by the console.</p>
       <ErrorText error={p.error} />
-      {p.data?.length === 0 ? <p class="muted">No secrets.</p> : null}
-      {p.data && p.data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last changed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.data.map((s) => (
-              <tr key={s.ARN}>
-                <td>{s.Name}</td>
-                <td>{s.Description ?? ''}</td>
-                <td>{fmtTime(s.CreatedDate)}</td>
-                <td>{fmtTime(s.LastChangedDate)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {p.data ? <Table columns={secretColumns} rows={p.data} rowKey={(s) => s.ARN} label="Secrets" empty={<p class="muted">No secrets.</p>} /> : null}
     </>
   );
 }
@@ -60,6 +46,24 @@ interface ScheduleDetail {
   ScheduleExpressionTimezone?: string;
   Target?: { Arn?: string; EcsParameters?: { TaskDefinitionArn?: string; TaskCount?: number } };
 }
+
+type ScheduleRow = { s: ScheduleSummary; d: ScheduleDetail | undefined };
+
+const scheduleColumns: Column<ScheduleRow>[] = [
+  { header: 'Name', cell: ({ s }) => s.Name },
+  { header: 'Group', cell: ({ s }) => s.GroupName ?? 'default' },
+  { header: 'State', cell: ({ s }) => <StatusBadge value={s.State} /> },
+  { header: 'Expression', cell: ({ d }) => `${d?.ScheduleExpression ?? '-'}${d?.ScheduleExpressionTimezone ? ` (${d.ScheduleExpressionTimezone})` : ''}` },
+  {
+    header: 'Target',
+    class: 'wrap',
+    cell: ({ s, d }) => {
+      const td = d?.Target?.EcsParameters?.TaskDefinitionArn;
+      return `${s.Target?.Arn ?? '-'}${td ? ` → ${td.slice(td.lastIndexOf('/') + 1)}` : ''}`;
+    },
+  },
+  { header: 'Modified', cell: ({ s }) => fmtTime(s.LastModificationDate) },
+];
 
 /** EventBridge Scheduler's schedules (REST-JSON: ListSchedules, then GetSchedule for each one's expression and target). */
 export function SchedulesPage() {
@@ -80,38 +84,7 @@ export function SchedulesPage() {
       {p.data?.length === 0 ? <p class="muted">No schedules (aws scheduler create-schedule, or stevedore's CLI).</p> : null}
       {p.data && p.data.length > 0 ? (
         <Section title="EventBridge Scheduler">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Group</th>
-                <th scope="col">State</th>
-                <th scope="col">Expression</th>
-                <th scope="col">Target</th>
-                <th scope="col">Modified</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.data.map(({ s, d }) => (
-                <tr key={s.Arn ?? `${s.GroupName}/${s.Name}`}>
-                  <td>{s.Name}</td>
-                  <td>{s.GroupName ?? 'default'}</td>
-                  <td>
-                    <StatusBadge value={s.State} />
-                  </td>
-                  <td>
-                    {d?.ScheduleExpression ?? '-'}
-                    {d?.ScheduleExpressionTimezone ? ` (${d.ScheduleExpressionTimezone})` : ''}
-                  </td>
-                  <td class="wrap">
-                    {s.Target?.Arn ?? '-'}
-                    {d?.Target?.EcsParameters?.TaskDefinitionArn ? ` → ${d.Target.EcsParameters.TaskDefinitionArn.slice(d.Target.EcsParameters.TaskDefinitionArn.lastIndexOf('/') + 1)}` : ''}
-                  </td>
-                  <td>{fmtTime(s.LastModificationDate)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table columns={scheduleColumns} rows={p.data} rowKey={({ s }) => s.Arn ?? `${s.GroupName}/${s.Name}`} />
         </Section>
       ) : null}
     </>

@@ -10,6 +10,7 @@ import { ActionButton, ErrorText, fmtTime, Progress, Section, StatusBadge } from
 import { Chart } from '../chart';
 import { Link } from '../router';
 import { usePoll } from '../use-poll';
+import { Table, type Column } from '../table';
 import * as data from '../data';
 import type { ApiClient } from '../../api/api-client';
 
@@ -46,6 +47,28 @@ async function loadService(client: ApiClient, cluster: string, name: string) {
     .catch(() => [] as MetricDataResult[]);
   return { s, tasks, health, scaling, metrics, hasRequests: tgs.length > 0 };
 }
+
+type DeploymentRow = NonNullable<ReturnType<typeof serviceProgress>['primary']>;
+
+const deploymentColumns: Column<DeploymentRow>[] = [
+  { header: 'Deployment', cell: (x) => x.id },
+  { header: 'Status', cell: (x) => <StatusBadge value={x.status} /> },
+  { header: 'Revision', cell: (x) => x.revision },
+  {
+    header: 'Rollout',
+    cell: (x) => (
+      <>
+        <StatusBadge value={x.rolloutState} />
+        {x.rolloutStateReason ? <div class="muted small">{x.rolloutStateReason}</div> : null}
+      </>
+    ),
+  },
+  { header: 'Desired', cell: (x) => x.desired },
+  { header: 'Running', cell: (x) => x.running },
+  { header: 'Pending', cell: (x) => x.pending },
+  { header: 'Failed', cell: (x) => x.failed },
+  { header: 'Progress', cell: (x) => <Progress percent={x.percent} label={`Deployment ${x.id} ${x.percent}%`} /> },
+];
 
 function DeployAction({ s, cluster, onDone }: { s: Service; cluster: string; onDone: () => void }) {
   const { client, notify } = useApp();
@@ -209,43 +232,7 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
             <p data-phase={prog.phase} data-revision={prog.primary?.revision}>
               Rollout <StatusBadge value={prog.phase} /> <span class="progress-line">{prog.line}</span>
             </p>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Deployment</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Revision</th>
-                  <th scope="col">Rollout</th>
-                  <th scope="col">Desired</th>
-                  <th scope="col">Running</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Failed</th>
-                  <th scope="col">Progress</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...(prog.primary ? [prog.primary] : []), ...prog.others].map((x) => (
-                  <tr key={x.id} data-deployment={x.id}>
-                    <td>{x.id}</td>
-                    <td>
-                      <StatusBadge value={x.status} />
-                    </td>
-                    <td>{x.revision}</td>
-                    <td>
-                      <StatusBadge value={x.rolloutState} />
-                      {x.rolloutStateReason ? <div class="muted small">{x.rolloutStateReason}</div> : null}
-                    </td>
-                    <td>{x.desired}</td>
-                    <td>{x.running}</td>
-                    <td>{x.pending}</td>
-                    <td>{x.failed}</td>
-                    <td>
-                      <Progress percent={x.percent} label={`Deployment ${x.id} ${x.percent}%`} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table columns={deploymentColumns} rows={[...(prog.primary ? [prog.primary] : []), ...prog.others]} rowKey={(x) => x.id} rowAttrs={(x) => ({ 'data-deployment': x.id })} />
           </Section>
           <Section title="Tasks by zone and instance">
             <TaskPlacement cluster={cluster} tasks={d.tasks} />
