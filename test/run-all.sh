@@ -8,7 +8,8 @@
 #   3. compatibility:    node --test --test-concurrency=1 test/dist/compat/ (AWS's documented
 #                        ECS examples and Debian's AWS CLI against a real control plane,
 #                        answers checked against the service model; docs/compatibility.md)
-#   4. end-to-end tests: node --test --test-concurrency=1 test/dist/e2e/ (real dockerd)
+#   4. end-to-end tests: test/dist/e2e/*.test.js on the real dockerd, E2E_JOBS files
+#                        at a time (default 2), each file's output printed whole
 #
 # Ends with one line "total: N passed, N failed, N skipped"; exits non-zero if
 # anything failed.
@@ -78,6 +79,71 @@ verify_units() {
   done
 }
 
+# One end-to-end file: its own node --test run, output kept until it ends
+# (printed whole, under a lock, so files running side by side do not
+# interleave), its time and exit code beside the TAP. --test-timeout fails a
+# hung test (the file's after hooks still tear its cluster down); the outer
+# timeout is the last resort for a file that hangs outside any test.
+run_e2e_file() { # test/dist/e2e/NAME.test.js
+  local file=$1 name out tap rc start=$SECONDS
+  name="$(basename "$file" .test.js)"
+  out="$results/e2e-$name.out"; tap="$results/e2e-$name.tap"
+  timeout --kill-after=30 "$E2E_FILE_TIMEOUT" node --test --test-timeout="$E2E_TEST_TIMEOUT_MS" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "$file" >"$out" 2>&1
+  rc=$?
+  echo "$rc $((SECONDS - start))" >"$results/e2e-$name.rc"
+  {
+    flock 9
+    echo "--- e2e $name: $((SECONDS - start)) s, exit $rc"
+    cat "$out"
+    if [[ $rc -eq 124 || $rc -eq 137 ]]; then echo "run-all: e2e $name killed after ${E2E_FILE_TIMEOUT} s"; fi
+  } 9>"$results/print.lock"
+}
+export -f run_e2e_file
+
+# End-to-end files run E2E_JOBS at a time (default 2: most of an e2e test is
+# waiting on Docker, HAProxy and timers, and each file has its own cluster,
+# loopback addresses and ports). The slowest files start first so the two
+# lanes end together; then every other file in name order.
+run_e2e() {
+  echo "=== e2e"
+  local files=() ordered=() f slow
+  mapfile -t files < <(find test/dist/e2e -name '*.test.js' | sort)
+  if [[ ${#files[@]} -eq 0 ]]; then
+    echo "run-all: no end-to-end tests in test/dist/e2e" >&2
+    failed=$((failed + 1))
+    return
+  fi
+  for slow in outage deployments load-balancers console capacity-providers services awslogs autoscaling security-agent release; do
+    for f in "${files[@]}"; do [[ $(basename "$f" .test.js) == "$slow" ]] && ordered+=("$f"); done
+  done
+  for f in "${files[@]}"; do
+    [[ " ${ordered[*]} " == *" $f "* ]] || ordered+=("$f")
+  done
+  local start=$SECONDS
+  export results E2E_FILE_TIMEOUT="${E2E_FILE_TIMEOUT:-1200}" E2E_TEST_TIMEOUT_MS="${E2E_TEST_TIMEOUT_MS:-480000}"
+  printf '%s\n' "${ordered[@]}" | xargs -P "${E2E_JOBS:-2}" -I{} bash -c 'run_e2e_file "$1"' _ {}
+  local p=0 f_=0 s=0 name tap rc secs times=()
+  for f in "${ordered[@]}"; do
+    name="$(basename "$f" .test.js)"; tap="$results/e2e-$name.tap"
+    read -r rc secs <"$results/e2e-$name.rc" 2>/dev/null || { rc=1; secs=0; }
+    times+=("$name ${secs}s")
+    if [[ ! -s "$tap" ]]; then
+      echo "run-all: e2e $name produced no results (exit $rc)" >&2
+      f_=$((f_ + 1)); continue
+    fi
+    local fp ff fs
+    fp="$(count "$tap" pass)"; ff="$(count "$tap" fail)"; fs="$(count "$tap" skipped)"
+    # A non-zero exit with no failed test: the file threw outside its tests, or was killed.
+    if [[ $rc -ne 0 && $ff -eq 0 ]]; then ff=1; fi
+    p=$((p + fp)); f_=$((f_ + ff)); s=$((s + fs))
+  done
+  echo "e2e file times (${E2E_JOBS:-2} at a time, $((SECONDS - start)) s in all): ${times[*]}"
+  passed=$((passed + p)); failed=$((failed + f_)); skipped=$((skipped + s))
+  echo "e2e: $p passed, $f_ failed, $s skipped"
+}
+
 mapfile -t unit_files < <(find packages/*/dist test/dist/helpers test/dist/structure -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 if [[ ${#unit_files[@]} -gt 0 ]]; then
   node_tests unit "${unit_files[@]}"
@@ -95,12 +161,6 @@ else
   failed=$((failed + 1))
 fi
 
-if compgen -G "test/dist/e2e/*.test.js" >/dev/null || compgen -G "test/dist/e2e/**/*.test.js" >/dev/null; then
-  node_tests e2e --test-concurrency=1 test/dist/e2e/
-else
-  echo "=== e2e"
-  echo "run-all: no end-to-end tests in test/dist/e2e (nothing to run)"
-fi
-
+run_e2e
 echo "total: $passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]

@@ -32,21 +32,34 @@ export function keepAliveClients(ip: string, port: number, n: number, path = '/i
   const deadline = Date.now() + 240_000;
   const one = (agent: http.Agent) =>
     new Promise<void>((resolve) => {
+      // Settles once, whatever ends the exchange: a response cut off after its
+      // headers (a timeout's destroy, a reset) ends in 'close' without 'end',
+      // and an unsettled promise would hang the test.
+      let settled = false;
+      const done = (failure?: string) => {
+        if (settled) return;
+        settled = true;
+        if (failure !== undefined) failures.push(failure);
+        resolve();
+      };
+      let responded = false;
       const req = http.get({ host: ip, port, path, agent }, (res) => {
+        responded = true;
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => {
-          if (res.statusCode === 200) {
-            ok++;
-            if (bodies.length < 100_000) bodies.push(body.trim());
-          } else failures.push(`HTTP ${res.statusCode}`);
-          resolve();
+          if (res.statusCode !== 200) return done(`HTTP ${res.statusCode}`);
+          ok++;
+          if (bodies.length < 100_000) bodies.push(body.trim());
+          done();
         });
+        res.on('error', (e) => done(e.message));
+        res.on('close', () => done(res.complete ? undefined : 'response cut off before its end'));
       });
       req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => {
-        failures.push(e.message);
-        resolve();
+      req.on('error', (e) => done(e.message));
+      req.on('close', () => {
+        if (!responded) done('connection closed before a response');
       });
     });
   const loops = agents.map(async (a) => {

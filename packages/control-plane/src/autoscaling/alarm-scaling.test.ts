@@ -41,6 +41,17 @@ after(async () => {
   await h.cp.stop();
 });
 
+/** On a timeout, what the loops saw: alarm states and reasons, leadership, the service's activities (a flake under load is then diagnosable). */
+async function within<T>(check: () => T | Promise<T>, description: string, service: string): Promise<T> {
+  try {
+    return await eventually(check, description, 30_000);
+  } catch (err) {
+    const alarms = h.cp.store.alarms.list({}, '', 100).map((a) => `${a.name}=${a.stateValue} (${a.stateReason})`);
+    const why = { alarms, leadership: h.cp.leadership, desired: desired(service), activities: activities(service).map((a) => a.cause) };
+    throw new Error(`${(err as Error).message}\n${JSON.stringify(why, null, 1)}`);
+  }
+}
+
 async function serviceAt(name: string, count: number) {
   await h.call('CreateService', { cluster: 'al', serviceName: name, taskDefinition: 'web', desiredCount: count });
   await eventually(async () => {
@@ -73,7 +84,7 @@ test('target tracking: its alarms appear in DescribeAlarms; AlarmHigh scales out
 
   const t0 = Date.now();
   cpu('web', [100], t0);
-  await eventually(() => desired('web') === 2, 'scaled out to ceil(1 x 100 / 50) = 2', 30_000);
+  await within(() => desired('web') === 2, 'scaled out to ceil(1 x 100 / 50) = 2', 'web');
   const out = activities('web')[0]!;
   assert.equal(out.cause, `monitor alarm ${high} in state ALARM triggered policy cpu50 changing the desired capacity from 1 to 2`);
   assert.equal(out.description, 'Setting desired count to 2.');
@@ -85,7 +96,7 @@ test('target tracking: its alarms appear in DescribeAlarms; AlarmHigh scales out
   const zeros = Array.from({ length: 40 }, () => 0);
   cpu('web', zeros, Date.now());
   cpu('web', zeros, Date.now() - 10_000);
-  await eventually(() => desired('web') === 1, 'scaled in to 1', 30_000);
+  await within(() => desired('web') === 1, 'scaled in to 1', 'web');
   assert.match(activities('web')[0]!.cause, new RegExp(`^monitor alarm ${low.replace(/[/-]/g, '\\$&')} in state ALARM triggered policy cpu50 changing the desired capacity from 2 to 1$`));
 
   await aas('DeleteScalingPolicy', { ...key('web'), PolicyName: 'cpu50' });
@@ -107,7 +118,7 @@ test('step scaling on the user\'s own alarm: the breach above the threshold pick
   const policy = await aas('DescribeScalingPolicies', { ServiceNamespace: 'ecs', PolicyNames: ['step-out'] });
   assert.deepEqual(policy['ScalingPolicies'][0].Alarms.map((a: { AlarmName: string }) => a.AlarmName), ['queue-high']);
   await cw.send(new PutMetricDataCommand({ Namespace: 'Shop', MetricData: [{ MetricName: 'QueueDepth', Value: 130, Timestamp: new Date() }] }));
-  await eventually(() => desired('queue') === 4, 'breach 30 -> +3', 30_000);
+  await within(() => desired('queue') === 4, 'breach 30 -> +3', 'queue');
   assert.equal(activities('queue')[0]!.cause, 'monitor alarm queue-high in state ALARM triggered policy step-out changing the desired capacity from 1 to 4');
   // Cooldown 60 s: with the alarm still in ALARM on a fresh point, the +3 counts from where the last scale-out
   // started (1 + 3 = 4, already there): an evaluation run here, synchronously, adds nothing.
