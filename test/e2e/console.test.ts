@@ -26,6 +26,8 @@ let c: TestCluster;
 let browser: Browser;
 let base: string;
 let reader: { accessKeyId: string; secretAccessKey: string };
+/** The task the admin stopped from its page (the read-only key looks at it). */
+let stoppedTask = '';
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -138,6 +140,8 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.getByRole('heading', { name: /^Task [0-9a-f]{8}/ }).waitFor();
   await page.getByRole('button', { name: 'Logs of app' }).click();
   await page.getByLabel('Logs of container app').getByText(/console-hello-from-/).first().waitFor();
+  await page.locator('.logs[data-state="ended"]').waitFor();
+  assert.equal((await page.getByLabel('Logs of container app').innerText()).match(/console-hello-from-/g)?.length, 1, 'the line the container printed once, shown once');
   const port = page.getByRole('link', { name: /→8080\/tcp/ });
   assert.match((await port.getAttribute('href')) ?? '', /^http:\/\/[\d.]+:\d+\/$/);
   await shot(page, 'task');
@@ -156,6 +160,7 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   assert.deepEqual([rows, cols], [Number(await terminal.getAttribute('data-rows')), Number(await terminal.getAttribute('data-cols'))], 'the remote TTY has the terminal\'s size');
   assert.ok(cols >= 80, `a laptop-wide terminal has ${cols} columns`);
   await shot(page, 'task-terminal');
+  assert.deepEqual(await unnamedControls(page), [], 'every control of the task page, terminal open, has an accessible name');
   // A narrower window: the terminal refits and the remote TTY follows.
   await page.setViewportSize({ width: 700, height: 900 });
   await waitFor(async () => Number(await terminal.getAttribute('data-cols')) < cols, { description: 'the terminal refits to fewer columns', timeoutMs: STEP_MS });
@@ -174,6 +179,10 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.getByRole('button', { name: 'Stop task' }).click();
   await page.getByRole('dialog', { name: /^Stop task/ }).getByRole('button', { name: 'Stop task' }).click();
   await termState.getByText(/stopped: the session is closed/).waitFor();
+  // The stop reason and the container's exit code, once it stopped.
+  await page.getByText(/^Stopped: UserInitiated Stopped from the web console/).waitFor();
+  await waitFor(async () => /^\d+$/.test((await page.getByRole('row', { name: /^app / }).getByRole('cell').nth(4).innerText()).trim()), { description: 'an exit code', timeoutMs: STEP_MS });
+  stoppedTask = page.url().slice(page.url().lastIndexOf('/') + 1);
 
   // Back to the service (the back button works), then a new image, rolled out live.
   await page.goBack();
@@ -270,6 +279,14 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.getByText('Running 0', { exact: true }).waitFor();
   await waitFor(async () => (await c.containers()).filter((x) => x.state === 'running').length === 0, { description: 'no running containers', timeoutMs: STEP_MS });
 
+  // Auto scaling: the service's scalable target and policy (a step policy with no alarm: it never acts here).
+  const scalable = { ServiceNamespace: 'ecs', ResourceId: `service/${c.name}/${SERVICE}`, ScalableDimension: 'ecs:service:DesiredCount' };
+  await c.call('RegisterScalableTarget', { ...scalable, MinCapacity: 0, MaxCapacity: 2 }, 'AnyScaleFrontendService');
+  await c.call('PutScalingPolicy', { ...scalable, PolicyName: 'console-steps', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] } }, 'AnyScaleFrontendService');
+  const scaling = page.getByRole('region', { name: 'Auto scaling' });
+  await scaling.getByText('Capacity 0–2').waitFor();
+  await scaling.getByText(/^console-steps \(StepScaling\)/).waitFor();
+
   // Drain the instance, then make it ACTIVE again.
   const instance = (await c.instances())[0].containerInstanceArn as string;
   await page.goto(`${base}clusters/${c.name}/instances/${instance.slice(instance.lastIndexOf('/') + 1)}`);
@@ -319,6 +336,10 @@ test('a read-only key sees the console without any action button', async () => {
   await page.goto(`${base}clusters/${c.name}/instances/${instance.slice(instance.lastIndexOf('/') + 1)}`);
   await page.getByRole('heading', { name: 'Attributes' }).waitFor();
   assert.equal(await page.getByRole('button', { name: /^(Drain|Activate)$/ }).count(), 0);
+  // A task's page: neither stop nor a terminal (the task ran with ECS Exec; this key may not call ExecuteCommand).
+  await page.goto(`${base}clusters/${c.name}/tasks/${stoppedTask}`);
+  await page.getByRole('button', { name: 'Logs of app' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /^(Stop task|Terminal in app)$/ }).count(), 0);
   await page.goto(`${base}task-definitions`);
   await page.getByRole('link', { name: FAMILY }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Register' }).count(), 0);

@@ -11,6 +11,7 @@ test('a terminal is offered only with enableExecuteCommand and a key that may ca
   assert.deepEqual(execAvailability(task(), container(), false), { offered: false });
   assert.deepEqual(execAvailability(task({ enableExecuteCommand: false }), container({ managedAgents: undefined }), true), { offered: false });
   assert.deepEqual(execAvailability(task({ enableExecuteCommand: undefined }), container(), true), { offered: false });
+  assert.deepEqual(execAvailability(task({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }), container({ lastStatus: 'STOPPED' }), true), { offered: false });
 });
 
 test('not ready, with the reason, until the task, the container and its agent run', () => {

@@ -72,7 +72,12 @@ function Logs({ cluster, task, container }: { cluster: string; task: string; con
       )
       .then(() => {
         setState('ended');
-        if (buffer.length) setLines((cur) => [...cur, ...buffer].slice(-MAX_LOG_LINES));
+        // What the pending flush would add, added now and once (the flush must not add it again).
+        if (flush) clearTimeout(flush);
+        flush = undefined;
+        const rest = buffer;
+        buffer = [];
+        if (rest.length) setLines((cur) => [...cur, ...rest].slice(-MAX_LOG_LINES));
       })
       .catch((e: unknown) => {
         if (!abort.signal.aborted) setError(e instanceof Error ? e.message : String(e));
@@ -87,11 +92,11 @@ function Logs({ cluster, task, container }: { cluster: string; task: string; con
     if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
   }, [lines]);
   return (
-    <div class="logs">
+    <div class="logs" data-state={state}>
       <label class="inline">
         <input type="checkbox" name="follow" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Follow
       </label>
-      <span class="muted"> {state === 'loading' ? 'loading…' : follow && state === 'open' ? 'following' : `${lines.length} lines`}</span>
+      <span class="muted"> {state === 'loading' ? 'loading…' : follow && state === 'open' ? 'following' : `${lines.length} ${lines.length === 1 ? 'line' : 'lines'}`}</span>
       <ErrorText error={error} />
       <pre ref={pre} class="log-lines" tabIndex={0} aria-label={`Logs of container ${container}`}>
         {lines.map((l, i) => (
