@@ -229,6 +229,8 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await at.waitFor();
   assert.match((await at.textContent()) ?? '', /^line 10 \(containerDefinitions\[0\]\.portMappings\[0\]\.containerPort\): "containerPort": 65536$/);
   assert.equal(await page.getByLabel(/Task definition JSON/).getAttribute('aria-invalid'), 'true');
+  // The caret is at that field, its line selected.
+  assert.equal(await page.evaluate<string>('(() => { const a = document.activeElement; return a.value.slice(a.selectionStart, a.selectionEnd); })()'), '          "containerPort": 65536');
   await page.getByLabel(/Task definition JSON/).fill(pasted(80));
   await page.getByRole('button', { name: 'Register' }).click();
   await page.getByRole('heading', { name: 'console-pasted:1' }).waitFor();

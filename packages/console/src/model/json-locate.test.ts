@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldOfMessage, locateJsonPath, parseFieldPath } from './json-locate';
+import { fieldOfMessage, lineRange, locateJsonPath, parseFieldPath } from './json-locate';
 
 const text = `{
   "family": "web",
@@ -31,4 +31,13 @@ test('a path is located at its line and column in the pasted text', () => {
 test('a member that is missing points at its object', () => {
   assert.equal(locateJsonPath(text, ['containerDefinitions', 0, 'memory'])!.line, 4);
   assert.equal(locateJsonPath(text, ['containerDefinitions', 5])!.line, 3);
+});
+
+test('a line of the text as offsets, to select it where the user typed it', () => {
+  const at = lineRange(text, 7)!;
+  assert.equal(text.slice(at.start, at.end), '      "memory": -1,');
+  assert.deepEqual(lineRange('a\nb', 2), { start: 2, end: 3 });
+  assert.deepEqual(lineRange('a\n', 2), { start: 2, end: 2 });
+  assert.equal(lineRange('a\nb', 3), undefined);
+  assert.equal(lineRange('a', 0), undefined);
 });

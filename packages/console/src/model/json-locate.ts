@@ -137,3 +137,16 @@ export function locateJsonPath(text: string, path: readonly PathSegment[]): Posi
     return undefined;
   }
 }
+
+/** Character offsets of a 1-based line's text (without its newline), to select it in a textarea; undefined past the end. */
+export function lineRange(text: string, line: number): { start: number; end: number } | undefined {
+  if (!Number.isInteger(line) || line < 1) return undefined;
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  return { start, end: nl < 0 ? text.length : nl };
+}

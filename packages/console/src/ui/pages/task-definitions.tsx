@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api/api-client';
 import { canonicalJson, diffLines, registrableTaskDefinition } from '../../model/json-diff';
-import { fieldOfMessage, locateJsonPath, parseFieldPath } from '../../model/json-locate';
+import { fieldOfMessage, lineRange, locateJsonPath, parseFieldPath } from '../../model/json-locate';
 import { revisionOf } from '../../model/rollback';
 import { useApp } from '../app-context';
 import { ErrorText, Section } from '../components';
@@ -14,6 +14,7 @@ function RegisterForm() {
   const [text, setText] = useState('');
   const [error, setError] = useState<{ message: string; line?: number; field?: string }>();
   const lines = text.split('\n');
+  const area = useRef<HTMLTextAreaElement>(null);
   return (
     <form
       aria-label="Register a task definition"
@@ -37,12 +38,18 @@ function RegisterForm() {
           const path = field ? parseFieldPath(field) : undefined;
           const at = path ? locateJsonPath(text, path) : undefined;
           setError({ message, ...(at ? { line: at.line } : {}), ...(field ? { field } : {}) });
+          // The caret goes to the field the API named, its line selected, where the user can fix it.
+          const range = at ? lineRange(text, at.line) : undefined;
+          if (range && area.current) {
+            area.current.focus();
+            area.current.setSelectionRange(range.start, range.end);
+          }
         }
       }}
     >
       <label for="td-json">Task definition JSON (as RegisterTaskDefinition takes it)</label>
       <div class="editor">
-        <textarea id="td-json" name="taskDefinitionJson" rows={16} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} aria-invalid={error ? 'true' : 'false'} aria-describedby="td-error" />
+        <textarea ref={area} id="td-json" name="taskDefinitionJson" rows={16} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} aria-invalid={error ? 'true' : 'false'} aria-describedby="td-error" />
       </div>
       <div id="td-error">
         {error ? (
