@@ -155,6 +155,8 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   await page.keyboard.type('stty size; echo $((6*7))\n');
   const screen = terminal.locator('.xterm-rows');
   await waitFor(async () => /^42\s*$/m.test(await screen.innerText()), { description: '42 in the terminal', timeoutMs: STEP_MS });
+  // xterm's own <style> (font, colours) applies: the page's CSP admits it through the per-page nonce, not 'unsafe-inline'.
+  assert.match(await page.evaluate<string>("getComputedStyle(document.querySelector('.xterm-rows')).fontFamily"), /DejaVu Sans Mono/);
   const sizes = async () => [...(await screen.innerText()).matchAll(/^(\d+) (\d+)\s*$/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
   const [rows, cols] = (await sizes())[0]!;
   assert.deepEqual([rows, cols], [Number(await terminal.getAttribute('data-rows')), Number(await terminal.getAttribute('data-cols'))], 'the remote TTY has the terminal\'s size');
