@@ -151,7 +151,12 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
   const terminal = page.getByRole('group', { name: 'Terminal of container app' });
   const termState = page.locator('.terminal-state');
   await page.locator('.terminal-state[data-phase="open"]').waitFor();
+  // Logs with follow: a line written to the container's stdout from the terminal shows up in them, live.
+  await page.getByLabel('Follow').check();
+  await page.locator('.logs[data-state="open"]').waitFor();
   await terminal.click();
+  await page.keyboard.type('echo console-followed-$((20+1)) > /proc/1/fd/1\n');
+  await page.getByLabel('Logs of container app').getByText('console-followed-21').waitFor();
   await page.keyboard.type('stty size; echo $((6*7))\n');
   const screen = terminal.locator('.xterm-rows');
   await waitFor(async () => /^42\s*$/m.test(await screen.innerText()), { description: '42 in the terminal', timeoutMs: STEP_MS });
@@ -217,6 +222,7 @@ test('an admin signs in, sees the cluster, creates a service, follows its deploy
 
   // The two revisions side by side.
   await page.goto(`${base}task-definitions/${FAMILY}/2`);
+  assert.match((await page.getByLabel('Task definition JSON').innerText()) ?? '', /"image": "stevedore-test\/busybox:console-v2"/);
   await page.getByLabel('Compare revision 2 with').selectOption('1');
   await page.getByLabel('Differences between revision 1 and 2').getByText(/^\+ +"image": "stevedore-test\/busybox:console-v2",/).waitFor();
   await shot(page, 'task-definition-diff');
@@ -332,6 +338,8 @@ test('a read-only key sees the console without any action button', async () => {
   await page.goto(`${base}clusters/${c.name}`);
   await page.getByRole('heading', { name: 'Services' }).waitFor();
   await page.getByRole('link', { name: SERVICE, exact: true }).waitFor();
+  // Its row: status, desired, running, pending, revision and rollout state.
+  await page.getByRole('row', { name: new RegExp(`^${SERVICE} ACTIVE 0 0 0 ${FAMILY}:1 COMPLETED$`) }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Create service' }).count(), 0);
   await page.goto(`${base}clusters/${c.name}/services/${SERVICE}`);
   await page.getByRole('heading', { name: 'Deployments' }).waitFor();
