@@ -147,3 +147,48 @@ test('the bridge reports a call that blocked its caller with its SQL, and a call
     db.close();
   }
 });
+
+test('writes inside a transaction are pipelined: reads see them, changes counts them, a failed one fails the transaction with its own error and nothing of it commits', async () => {
+  const db = PostgresDb.open(await server.createDatabase());
+  try {
+    db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+    const put = db.prepare('INSERT INTO kv(k, v) VALUES (?, ?)');
+    const bump = db.prepare('UPDATE kv SET v = v + 1 WHERE v >= ?');
+    const all = db.prepare('SELECT k, v FROM kv ORDER BY k');
+    const n = db.transaction(() => {
+      put.run('a', 1);
+      put.run('b', 2);
+      // Sent, not waited for: no answer has been taken yet.
+      assert.equal(db.pendingWrites, 2);
+      const r = bump.run(2);
+      // Read back in the same transaction, after writes sent without waiting.
+      assert.deepEqual(all.all(), [{ k: 'a', v: 1 }, { k: 'b', v: 3 }]);
+      return [r.changes, bump.run(100).changes];
+    })();
+    assert.deepEqual(n, [1, 0]);
+    // A duplicate key in the middle: the unique violation (not "transaction aborted") comes out of the transaction, which rolls back whole.
+    assert.throws(
+      () =>
+        db.transaction(() => {
+          put.run('c', 1);
+          put.run('a', 9);
+          put.run('d', 1);
+        })(),
+      (e: Error & { code?: string }) => e.code === '23505',
+    );
+    assert.deepEqual(all.all(), [{ k: 'a', v: 1 }, { k: 'b', v: 3 }]);
+    // A failed write inside a savepoint rolls back to it; the outer transaction commits the rest.
+    db.transaction(() => {
+      put.run('e', 5);
+      assert.throws(() => db.transaction(() => put.run('b', 0))(), (e: Error & { code?: string }) => e.code === '23505');
+      put.run('f', 6);
+    })();
+    assert.deepEqual(all.all(), [{ k: 'a', v: 1 }, { k: 'b', v: 3 }, { k: 'e', v: 5 }, { k: 'f', v: 6 }]);
+    // Outside a transaction a write waits for its answer: the error is the call's own.
+    assert.throws(() => put.run('a', 0), (e: Error & { code?: string }) => e.code === '23505');
+    assert.equal(put.run('g', 7).changes, 1);
+    assert.equal(db.pendingWrites, 0);
+  } finally {
+    db.close();
+  }
+});

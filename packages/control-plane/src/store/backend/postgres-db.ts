@@ -46,11 +46,11 @@ export class PostgresDb implements Db {
   private readonly worker: Worker;
   private readonly signal = new ReplySignal();
   private readonly replies: MessagePort;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
   private readonly slowCallMs: number;
   /** Told of calls that blocked the caller slowCallMs or more, and of timeouts (the control plane logs them). */
   onSlowCall: ((call: SlowCall) => void) | undefined;
-  private readonly translations = new Map<string, Translation>();
+  private readonly translations = new Map<string, Prepared>();
   private keys: Map<string, string[]> | undefined;
   private columnTypes: Map<string, string | undefined> | undefined;
   private nextId = 1;
@@ -59,6 +59,10 @@ export class PostgresDb implements Db {
   private handler: ChangeLogHandler | undefined;
   /** Change-log rows of the open transaction, sent with its COMMIT (one round trip fewer); depth = where they were published. */
   private deferred: { depth: number; changes: string }[] = [];
+  /** Pipelined writes whose replies have not been taken yet, in request order. */
+  private readonly pipelined = new Map<number, PipelinedWrite>();
+  /** The first failure of a pipelined write in the open transaction: every later call that waits throws it. */
+  private pipelineError: PostgresError | undefined;
   private readonly origin: string;
 
   private constructor(private readonly url: string, opts: PostgresDbOptions) {
@@ -134,21 +138,32 @@ export class PostgresDb implements Db {
       let result: unknown;
       try {
         result = fn.apply(this, args);
+        // A savepoint's writes must have succeeded before it is released: a failure is this level's, rolled back to the savepoint below.
+        if (level > 0) db.settle();
       } catch (err) {
         db.depth = level;
         db.deferred = db.deferred.filter((d) => d.depth <= level);
+        let rolledBack = false;
         try {
-          db.call({ id: 0, op: 'exec', sql: level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT sp${level}; RELEASE SAVEPOINT sp${level}` });
+          db.call({ id: 0, op: 'exec', sql: level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT sp${level}; RELEASE SAVEPOINT sp${level}` }, db.timeoutMs, false);
+          rolledBack = true;
         } catch {
           // The connection is gone: the server rolled back with it.
         }
+        if (level === 0) db.endTransaction();
+        else if (rolledBack) db.pipelineError = undefined;
         throw err;
       }
       db.depth = level;
       if (level === 0) {
         const before = db.deferred.map((d) => db.publishStatement(d.changes));
         db.deferred = [];
-        db.call({ id: 0, op: 'exec', sql: 'COMMIT', before });
+        try {
+          // Pipelined writes still in flight are answered before the COMMIT; one that failed fails it (PostgreSQL then rolls back).
+          db.call({ id: 0, op: 'exec', sql: 'COMMIT', before });
+        } finally {
+          db.endTransaction();
+        }
       } else {
         db.call({ id: 0, op: 'exec', sql: `RELEASE SAVEPOINT sp${level}` });
       }
@@ -182,10 +197,11 @@ export class PostgresDb implements Db {
     return reply as { rows: Record<string, unknown>[]; rowCount: number };
   }
 
-  private translate(sql: string): Translation {
+  private translate(sql: string): Prepared {
     let t = this.translations.get(sql);
     if (!t) {
-      t = toPostgres(sql, { primaryKey: (table) => this.primaryKey(table), columnType: (column) => this.columnType(column) });
+      const tr = toPostgres(sql, { primaryKey: (table) => this.primaryKey(table), columnType: (column) => this.columnType(column) });
+      t = { ...tr, write: isPlainWrite(tr.sql) };
       this.translations.set(sql, t);
     }
     return t;
@@ -261,11 +277,75 @@ export class PostgresDb implements Db {
     else this.handler.listener?.(e.state, e.error);
   }
 
-  private call(req: BridgeRequest, timeoutMs = this.timeoutMs): Extract<BridgeReply, { rows: unknown }> {
+  private call(req: BridgeRequest, timeoutMs = this.timeoutMs, surfacePipelineError = true): Extract<BridgeReply, { rows: unknown }> {
     if (this.closed) throw new Error('the PostgreSQL store is closed');
     const id = this.nextId++;
-    const startedAt = performance.now();
     this.worker.postMessage({ ...req, id });
+    return this.awaitReply(id, req, timeoutMs, surfacePipelineError);
+  }
+
+  /**
+   * Sends a write inside a transaction without waiting for it (pipelining):
+   * the caller goes on, the worker runs it in order before anything sent
+   * later. Its row count is read only if asked (`changes`, which then
+   * waits); a failure surfaces at the next call that waits, or at the end of
+   * the (sub)transaction, and fails the transaction, as PostgreSQL aborts
+   * it anyway. Saves a thread hand-off and a round trip of waiting per write.
+   */
+  pipeline(sql: string, params: unknown[]): PipelinedWrite {
+    if (this.closed) throw new Error('the PostgreSQL store is closed');
+    const slot: PipelinedWrite = { id: this.nextId++, sql, done: false, rowCount: 0 };
+    this.worker.postMessage({ id: slot.id, op: 'query', sql, params } satisfies BridgeRequest);
+    this.pipelined.set(slot.id, slot);
+    return slot;
+  }
+
+  /** The row count of a pipelined write, waiting for it if need be; throws its error. */
+  rowCountOf(slot: PipelinedWrite): number {
+    if (!slot.done) {
+      if (!this.pipelined.has(slot.id)) throw new PostgresError('the transaction of this write ended before its answer came');
+      this.awaitReply(slot.id, { id: slot.id, op: 'query', sql: slot.sql, params: [] }, this.timeoutMs, false);
+    }
+    if (slot.error) throw slot.error;
+    return slot.rowCount;
+  }
+
+  /** Pipelined writes not answered yet (as far as this thread has looked). */
+  get pendingWrites(): number {
+    return this.pipelined.size;
+  }
+
+  /** Whether statements of this transaction may be pipelined (a write inside a transaction, nothing returned). */
+  get pipelining(): boolean {
+    return this.depth > 0 && !this.closed;
+  }
+
+  /** Waits for every pipelined write and throws the first failure among them. */
+  private settle(): void {
+    let last: PipelinedWrite | undefined;
+    for (const slot of this.pipelined.values()) last = slot;
+    if (last) this.rowCountOf(last);
+    if (this.pipelineError) throw this.pipelineError;
+  }
+
+  private endTransaction(): void {
+    this.pipelineError = undefined;
+    // Only after a lost connection: their answers will never come, or come too late to matter.
+    for (const slot of this.pipelined.values()) {
+      slot.done = true;
+      slot.error = new PostgresError('the connection to PostgreSQL was lost before this write was answered');
+    }
+    this.pipelined.clear();
+  }
+
+  /**
+   * Blocks until the reply to request `id` is on the port. Replies to
+   * pipelined writes sent before it are taken on the way; if one of them
+   * failed, that failure is thrown (unless `surfacePipelineError` is false:
+   * the rollbacks), being the cause of whatever this request saw.
+   */
+  private awaitReply(id: number, req: BridgeRequest, timeoutMs: number, surfacePipelineError: boolean): Extract<BridgeReply, { rows: unknown }> {
+    const startedAt = performance.now();
     const deadline = startedAt + timeoutMs;
     let slices = 0;
     for (;;) {
@@ -273,10 +353,20 @@ export class PostgresDb implements Db {
       const seen = this.signal.snapshot();
       for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) {
         const reply = m.message as BridgeReply;
+        const slot = this.pipelined.get(reply.id);
+        if (slot) {
+          this.pipelined.delete(reply.id);
+          slot.done = true;
+          if (reply.error) {
+            slot.error = new PostgresError(reply.error.message, reply.error.code, reply.error.detail);
+            this.pipelineError ??= slot.error;
+          } else slot.rowCount = reply.rowCount;
+        }
         // A reply to a call that timed out earlier is dropped.
         if (reply.id !== id) continue;
         const ms = performance.now() - startedAt;
         if (ms >= this.slowCallMs) this.onSlowCall?.({ id, statement: describeRequest(req), ms: Math.round(ms), slices, ...(reply.error ? { error: reply.error.message } : {}) });
+        if (surfacePipelineError && this.pipelineError) throw this.pipelineError;
         if (reply.error) throw new PostgresError(reply.error.message, reply.error.code, reply.error.detail);
         return reply;
       }
@@ -291,6 +381,25 @@ export class PostgresDb implements Db {
       slices++;
     }
   }
+}
+
+/** A translated statement, and whether its run() may be pipelined. */
+interface Prepared extends Translation {
+  /** One INSERT, UPDATE or DELETE that returns no rows. */
+  write: boolean;
+}
+
+function isPlainWrite(sql: string): boolean {
+  return /^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql) && !/\bRETURNING\b/i.test(sql) && !sql.includes(';');
+}
+
+/** A write sent without waiting (PostgresDb.pipeline); filled in when its reply is taken off the port. */
+export interface PipelinedWrite {
+  readonly id: number;
+  readonly sql: string;
+  done: boolean;
+  rowCount: number;
+  error?: PostgresError;
 }
 
 /** The longest single sleep of a blocked call before it looks at the reply port again. */
@@ -324,9 +433,19 @@ function describeRequest(req: BridgeRequest): string {
 }
 
 class PostgresStatement implements Statement {
-  constructor(private readonly db: PostgresDb, private readonly t: Translation) {}
+  constructor(private readonly db: PostgresDb, private readonly t: Prepared) {}
 
   run(...params: unknown[]): RunResult {
+    if (this.t.write && this.db.pipelining) {
+      const db = this.db;
+      const slot = db.pipeline(this.t.sql, bind(this.t, params));
+      return {
+        get changes() {
+          return db.rowCountOf(slot);
+        },
+        lastInsertRowid: 0,
+      };
+    }
     return { changes: this.exec(params).rowCount, lastInsertRowid: 0 };
   }
 
