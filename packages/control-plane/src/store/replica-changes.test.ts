@@ -158,8 +158,8 @@ test('writes inside a transaction are pipelined: reads see them, changes counts 
     const n = db.transaction(() => {
       put.run('a', 1);
       put.run('b', 2);
-      // Sent, not waited for: no answer has been taken yet.
-      assert.equal(db.pendingWrites, 2);
+      // Sent, not waited for: no answer has been taken yet (BEGIN's neither).
+      assert.equal(db.pendingWrites, 3);
       const r = bump.run(2);
       // Read back in the same transaction, after writes sent without waiting.
       assert.deepEqual(all.all(), [{ k: 'a', v: 1 }, { k: 'b', v: 3 }]);
@@ -190,5 +190,33 @@ test('writes inside a transaction are pipelined: reads see them, changes counts 
     assert.equal(db.pendingWrites, 0);
   } finally {
     db.close();
+  }
+});
+
+test('a transaction whose BEGIN cannot reach the server fails, and none of its writes is committed on a later connection', async () => {
+  const url = await server.createDatabase();
+  const name = new URL(url).pathname.slice(1);
+  const db = PostgresDb.open(url, { applicationName: 'begin-fails' });
+  const admin = PostgresDb.open(server.url());
+  try {
+    db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+    const put = db.prepare('INSERT INTO kv(k, v) VALUES (?, ?)');
+    // The store's connection is cut and no new one is allowed: BEGIN (not waited for) fails.
+    admin.execNative(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    admin.queryNative("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'begin-fails'");
+    assert.throws(() =>
+      db.transaction(() => {
+        put.run('a', 1);
+        put.run('b', 2);
+      })(),
+    );
+    admin.execNative(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    assert.deepEqual(db.prepare('SELECT k FROM kv').all(), []);
+    db.transaction(() => put.run('c', 3))();
+    assert.deepEqual(db.prepare('SELECT k, v FROM kv').all(), [{ k: 'c', v: 3 }]);
+    assert.equal(db.pendingWrites, 0);
+  } finally {
+    db.close();
+    admin.close();
   }
 });

@@ -133,7 +133,9 @@ export class PostgresDb implements Db {
     const db = this;
     return function (this: unknown, ...args: never[]) {
       const level = db.depth;
-      db.call({ id: 0, op: 'exec', sql: level === 0 ? 'BEGIN' : `SAVEPOINT sp${level}` });
+      // BEGIN is not waited for (the worker answers it before it reaches the server anyway): a failure surfaces at the next call that waits.
+      if (level === 0) db.send({ id: 0, op: 'exec', sql: 'BEGIN' });
+      else db.call({ id: 0, op: 'exec', sql: `SAVEPOINT sp${level}` });
       db.depth++;
       let result: unknown;
       try {
@@ -293,9 +295,14 @@ export class PostgresDb implements Db {
    * it anyway. Saves a thread hand-off and a round trip of waiting per write.
    */
   pipeline(sql: string, params: unknown[]): PipelinedWrite {
+    return this.send({ id: 0, op: 'query', sql, params });
+  }
+
+  /** Posts a request whose answer is taken later, by whichever call waits next (pipelining). */
+  private send(req: Extract<BridgeRequest, { op: 'query' | 'exec' }>): PipelinedWrite {
     if (this.closed) throw new Error('the PostgreSQL store is closed');
-    const slot: PipelinedWrite = { id: this.nextId++, sql, done: false, rowCount: 0 };
-    this.worker.postMessage({ id: slot.id, op: 'query', sql, params } satisfies BridgeRequest);
+    const slot: PipelinedWrite = { id: this.nextId++, sql: req.sql, done: false, rowCount: 0 };
+    this.worker.postMessage({ ...req, id: slot.id });
     this.pipelined.set(slot.id, slot);
     return slot;
   }

@@ -26,6 +26,13 @@ let client: pg.Client | undefined;
 let txClient: pg.Client | undefined;
 /** A BEGIN is sent without waiting for it (the next statement queues behind it); its failure fails the transaction. */
 let beginError: unknown;
+/**
+ * Between BEGIN and COMMIT/ROLLBACK. The caller does not wait for BEGIN's
+ * answer either (postgres-db.ts), so a BEGIN that could not even connect must
+ * fail every statement after it until the transaction ends: run on a fresh
+ * connection they would commit one by one.
+ */
+let inTx = false;
 let statementNames = new Map<string, string>();
 
 async function connection(): Promise<pg.Client> {
@@ -54,6 +61,7 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
         return { id: req.id, rows: r.rows as Record<string, unknown>[], rowCount: 0 };
       }
       case 'query': {
+        if (inTx && beginError) throw beginError;
         const c = await connection();
         // Named statements are parsed once per connection (the driver keeps them).
         let name = statementNames.get(req.sql);
@@ -66,15 +74,19 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
         return { id: req.id, rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
       }
       case 'exec': {
-        if (req.sql === 'ROLLBACK' && txClient && client !== txClient) {
-          txClient = undefined;
-          return { id: req.id, rows: [], rowCount: 0 };
-        }
-        const c = await connection();
         if (req.sql === 'BEGIN') {
-          // One round trip saved per transaction: the caller goes on at once, its first statement queues behind BEGIN.
-          txClient = c;
+          // Two hand-offs saved per transaction: the caller goes on at once, its first statement queues behind BEGIN.
+          inTx = true;
+          txClient = undefined;
           beginError = undefined;
+          let c: pg.Client;
+          try {
+            c = await connection();
+          } catch (err) {
+            beginError = err;
+            throw err;
+          }
+          txClient = c;
           c.query('BEGIN').catch((err: unknown) => {
             beginError = err;
           });
@@ -82,15 +94,21 @@ async function answer(req: BridgeRequest): Promise<BridgeReply> {
         }
         const ending = req.sql === 'COMMIT' || req.sql === 'ROLLBACK';
         try {
-          if (txClient && beginError) throw beginError;
-          for (const b of req.before ?? []) await c.query(b.sql, b.params);
-          await c.query(req.sql);
-        } catch (err) {
-          // A failed statement before COMMIT leaves the transaction open: end it here.
-          if (req.sql === 'COMMIT') await c.query('ROLLBACK').catch(() => undefined);
-          throw err;
+          // Nothing to roll back on this connection: BEGIN never connected, or the connection it began on is gone.
+          if (req.sql === 'ROLLBACK' && inTx && ((beginError !== undefined && !txClient) || (txClient && client !== txClient))) return { id: req.id, rows: [], rowCount: 0 };
+          if (inTx && beginError && req.sql !== 'ROLLBACK') throw beginError;
+          const c = await connection();
+          try {
+            for (const b of req.before ?? []) await c.query(b.sql, b.params);
+            await c.query(req.sql);
+          } catch (err) {
+            // A failed statement before COMMIT leaves the transaction open: end it here.
+            if (req.sql === 'COMMIT') await c.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
         } finally {
           if (ending) {
+            inTx = false;
             txClient = undefined;
             beginError = undefined;
           }
