@@ -8,9 +8,13 @@
  *   npm run bench:scale -- --quick    # 100 agents, 100 services x 30 tasks
  *   npm run bench:scale -- --store postgres   # the same on SQLite, then on PostgreSQL
  *                                             # (a throwaway server, Debian's postgresql), side by side
+ *   BENCH_PROFILE_DIR=/tmp/p npm run bench:scale -- --quick
+ *       # a CPU profile of each phase (scale-out, API figures) alone, for `--cpu-prof`-style analysis
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil, type Call } from './bench-kit';
 import { startPostgres } from '@stevedore/control-plane/dist/testing/postgres-server';
@@ -35,10 +39,33 @@ interface Row {
   goal?: string;
 }
 let rows: Row[] = [];
+/** Each figure carries the machine's 1-minute load average when it was taken: the machine is shared, and figures move with it. */
 const report = (figure: string, result: string, goal?: string) => {
-  rows.push({ figure, result, ...(goal ? { goal } : {}) });
-  console.log(`${figure}: ${result}${goal ? `   (goal ${goal})` : ''}`);
+  const load = os.loadavg()[0]!.toFixed(1);
+  rows.push({ figure, result: `${result} (load ${load})`, ...(goal ? { goal } : {}) });
+  console.log(`${figure}: ${result}   [load ${load}]${goal ? `   (goal ${goal})` : ''}`);
 };
+
+/** A CPU profile of one phase alone (BENCH_PROFILE_DIR), so its costs are not averaged with the rest of the run. */
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+let profiler: Session | undefined;
+async function profileStart(): Promise<void> {
+  if (!PROFILE_DIR) return;
+  if (!profiler) {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+  }
+  await profiler.post('Profiler.start');
+}
+async function profileStop(phase: string, suffix: string): Promise<void> {
+  if (!PROFILE_DIR || !profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const file = path.join(PROFILE_DIR, `${phase}${suffix}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  console.log(`profile of ${phase}: ${file}`);
+}
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
@@ -125,6 +152,7 @@ async function run(store: string | undefined): Promise<Row[]> {
   const total = SERVICES * PER_SERVICE;
   loopDelay.enable();
   loopDelay.reset();
+  await profileStart();
   const placeCpu0 = process.cpuUsage();
   const placed0 = cp.orchestrator.stats.placed;
   const scaleStart = Date.now();
@@ -137,6 +165,7 @@ async function run(store: string | undefined): Promise<Row[]> {
   await waitUntil('all tasks placed', () => cp.orchestrator.stats.placed - placed0 >= total, 600_000, 50);
   const placedAt = Date.now();
   const placeCpu = cpuSeconds(process.cpuUsage(placeCpu0));
+  await profileStop('scale-out', store ? '-postgres' : '');
   report(`placements sustained (${SERVICES} UpdateService calls → ${total} tasks committed)`, `${(total / ((placedAt - scaleStart) / 1000)).toFixed(0)} /s (${((placedAt - scaleStart) / 1000).toFixed(1)} s; CPU ${placeCpu.toFixed(1)} s)`, '≥ 1,500 /s');
   report('UpdateService during that scale-out (8 in flight)', p50p99(updateLatencies), 'p99 < 100 ms');
   report('event-loop delay during the scale-out', loopFigure());
@@ -164,6 +193,7 @@ async function run(store: string | undefined): Promise<Row[]> {
 
   // API latencies with the cluster full.
   loopDelay.reset();
+  await profileStart();
   const arns = ((await call('ListTasks', { cluster: 'scale', maxResults: 100 }))['taskArns'] as string[]).slice(0, 100);
   report(`DescribeTasks (100 tasks), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('DescribeTasks', { cluster: 'scale', tasks: arns }))), 'p99 < 100 ms');
   let token: string | undefined;
@@ -181,6 +211,7 @@ async function run(store: string | undefined): Promise<Row[]> {
   report(`RunTask (1 task, random strategy over ${AGENTS} instances), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('RunTask', { cluster: 'scale', taskDefinition: 'svc', startedBy: 'bench' }))), 'p99 < 100 ms');
 
   report('event-loop delay during the API figures', loopFigure());
+  await profileStop('api', store ? '-postgres' : '');
 
   // RunTask as tasks pile up on one instance: flat throughput is the goal.
   await call('CreateCluster', { clusterName: 'pile' });

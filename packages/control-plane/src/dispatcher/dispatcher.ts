@@ -27,6 +27,7 @@ import {
 import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import { AgentSession } from './session';
+import { PushReads } from './push-reads';
 import { grpcError, status } from './grpc-errors';
 import { INACTIVE_DETAILS, metadataValue, PeerCache, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
@@ -74,6 +75,7 @@ export class Dispatcher {
   private readonly refusals: RefusalLog;
   /** Verified agent identities per connection (channel-auth.ts). */
   readonly identities = new PeerCache();
+  private readonly pushReads: PushReads;
 
   constructor(
     private readonly store: Store,
@@ -84,6 +86,7 @@ export class Dispatcher {
     private readonly exec?: ExecRelay,
   ) {
     this.refusals = new RefusalLog(log, () => store.clock.now());
+    this.pushReads = new PushReads(store);
   }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
@@ -200,7 +203,7 @@ export class Dispatcher {
     if (previous) this.dropSession(previous, 'superseded by a new session');
     const id = randomUUID();
     const log = this.log.child({ cluster: instance.clusterName, instance: instance.id, session: id });
-    const s = new AgentSession(id, instance.id, call, this.store, this.arn, log, this.opts.heartbeatPeriodMs);
+    const s = new AgentSession(id, instance.id, call, this.store, this.arn, log, this.opts.heartbeatPeriodMs, this.pushReads);
     this.sessions.set(instance.id, s);
     this.byId.set(id, s);
     const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>

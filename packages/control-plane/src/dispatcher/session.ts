@@ -8,6 +8,7 @@ import { buildAssignment, diffAssignments } from './assignment-set';
 import { agentAssignment } from './task-secrets';
 import { heldStops } from './stop-holds';
 import { hostSetOf } from '../store/load-balancing-view';
+import { PushReads } from './push-reads';
 
 /** Debounce of incremental messages: changes within this gap go in one batch. */
 export const BATCH_MS = 100;
@@ -41,6 +42,8 @@ export class AgentSession {
     private readonly arn: ArnContext,
     private readonly log: Logger,
     readonly heartbeatPeriodMs: number,
+    /** Reads shared by every session's pushes in one turn of the event loop (push-reads.ts). */
+    private readonly reads: PushReads = new PushReads(store),
   ) {
     this.lastHeartbeatAt = store.clock.now();
   }
@@ -56,7 +59,7 @@ export class AgentSession {
    */
   private wire(a: Parameters<typeof agentAssignment>[2]): ReturnType<typeof agentAssignment> {
     // Agents older than the typed spec do not set reads_task_spec: they get spec_json (one version).
-    const w = agentAssignment(this.store, this.arn, a, { typedSpec: this.call.request?.reads_task_spec === true });
+    const w = agentAssignment(this.store, this.arn, a, { typedSpec: this.call.request?.reads_task_spec === true }, this.reads.cluster(a.cluster));
     if (w.secrets_error && a.executionRoleArn !== undefined && w.secrets_error.includes('AccessDeniedException')) {
       this.log.warn({ audit: true, task: a.taskArn, executionRole: a.executionRoleArn, reason: w.secrets_error }, 'secret read refused to the task execution role');
     }
@@ -126,11 +129,13 @@ export class AgentSession {
     const loadBalancers = this.loadBalancerDelta();
     if (diff.changed.length === 0 && diff.removed.length === 0 && this.pendingLogs.length === 0 && this.pendingExec.length === 0 && !loadBalancers) return;
     const assignments = [];
+    // The changed tasks in one query, not one each (a commit gives an instance many at once).
+    const tasks = new Map(this.store.tasks.getMany(diff.changed.map((k) => ids.get(k)!)).map((t) => [t.id, t]));
     for (const k of diff.changed) {
-      const t = this.store.tasks.get(ids.get(k)!);
-      const td = t && this.store.taskDefinitions.get(t.family, t.revision);
+      const t = tasks.get(ids.get(k)!);
+      const td = t && this.reads.taskDefinition(t.family, t.revision);
       if (!t || !td) continue;
-      const a = holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(k) ?? NOT_HELD);
+      const a = holdAssignment(buildAssignment(this.arn, t, td), held.get(k) ?? NOT_HELD);
       this.sent.set(k, a.version);
       assignments.push(this.wire(a));
     }
@@ -158,10 +163,10 @@ export class AgentSession {
     const tasks = this.store.tasks.assignedTo(this.instanceId);
     const held = heldStops(this.store, new Map(tasks.map((t) => [arns.task(this.arn, t.clusterName, t.id), t.id])), this.store.clock.now());
     for (const t of tasks) {
-      const td = this.store.taskDefinitions.get(t.family, t.revision);
+      const td = this.reads.taskDefinition(t.family, t.revision);
       if (!td) continue;
       const arn = arns.task(this.arn, t.clusterName, t.id);
-      out.set(arn, holdAssignment(buildAssignment(this.arn, t, td.taskDefinition), held.get(arn) ?? NOT_HELD));
+      out.set(arn, holdAssignment(buildAssignment(this.arn, t, td), held.get(arn) ?? NOT_HELD));
     }
     return out;
   }

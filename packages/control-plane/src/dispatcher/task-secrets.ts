@@ -1,4 +1,4 @@
-import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type ArnContext, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
+import { hostAccessOf, NO_HOST_ACCESS, parseEnvironmentFile, parseValueFrom, type ArnContext, type Cluster, type TaskAssignment, type TaskSecrets } from '@stevedore/core';
 import { toWireAssignment, type WireAssignment, type WireAssignmentOptions } from '@stevedore/proto';
 import type { Store } from '../store/store';
 import { resolveEfsVolumes } from './efs-volumes';
@@ -108,8 +108,13 @@ export function resolveTaskSecrets(store: Store, arn: ArnContext, a: TaskAssignm
  * host-access policy (the agent's second check), and, while the task should
  * run, its resolved secrets in their own fields.
  */
-export function agentAssignment(store: Store, arn: ArnContext, a: TaskAssignment, opts: WireAssignmentOptions = { typedSpec: true }): WireAssignment {
-  const cluster = store.clusters.get(a.cluster);
+export function agentAssignment(
+  store: Store,
+  arn: ArnContext,
+  a: TaskAssignment,
+  opts: WireAssignmentOptions = { typedSpec: true },
+  cluster: Cluster | undefined = store.clusters.get(a.cluster),
+): WireAssignment {
   // FARGATE tasks never get the host, whatever the cluster allows its EC2 tasks.
   const efsVolumes = a.desiredStatus === 'RUNNING' ? resolveEfsVolumes(store, a) : undefined;
   const spec = { ...a, hostAccess: a.launchType === 'FARGATE' ? NO_HOST_ACCESS : hostAccessOf(cluster?.settings ?? []), ...(efsVolumes ? { efsVolumes } : {}) };

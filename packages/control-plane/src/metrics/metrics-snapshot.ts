@@ -14,6 +14,7 @@ import {
 import type { Store } from '../store/store';
 import type { TaskUsage } from '../store/task-usage-repo';
 import { LoadBalancingView } from '../store/load-balancing-view';
+import { activeTaskMetrics } from '../store/task-metrics-view';
 
 /** One period's figures: what the metric store, Prometheus and the CLI see. */
 export interface MetricsSnapshot {
@@ -56,7 +57,7 @@ export function takeSnapshot(
       const insights = cluster.settings.find((s) => s.name === 'containerInsights')?.value ?? 'disabled';
       const inputs: TaskMetricsInput[] = [];
       const byService = new Map<string, TaskMetricsInput[]>();
-      for (const t of store.tasks.activeInCluster(cluster.name)) {
+      for (const t of activeTaskMetrics(store, cluster.name)) {
         const key = `${t.family}:${t.revision}`;
         let level = taskLevel.get(key);
         if (!level) {
@@ -65,9 +66,10 @@ export function takeSnapshot(
           taskLevel.set(key, level);
         }
         // Task-level values (overrides first) are the task's own reservation figures.
+        // Its containers come summed (one "container" of the totals gives utilizationBase's sums).
         const base = utilizationBase(
-          { ...(level.cpu || t.overrides.cpu !== undefined ? { cpu: t.cpu } : {}), ...(level.memory || t.overrides.memory !== undefined ? { memory: t.memory } : {}) },
-          t.containers,
+          { ...(level.cpu || t.cpuOverridden ? { cpu: t.cpu } : {}), ...(level.memory || t.memoryOverridden ? { memory: t.memory } : {}) },
+          [t.containers],
         );
         const u = t.lastStatus === 'RUNNING' ? usage.get(t.id) : undefined;
         const serviceName = serviceOf(t.group);
@@ -82,7 +84,11 @@ export function takeSnapshot(
           ...(u ? { usage: { cpuUnits: u.cpuUnits, memoryMiB: u.memoryMiB } } : {}),
         };
         inputs.push(input);
-        if (serviceName) byService.set(serviceName, [...(byService.get(serviceName) ?? []), input]);
+        if (serviceName) {
+          const list = byService.get(serviceName);
+          if (list) list.push(input);
+          else byService.set(serviceName, [input]);
+        }
         if (u && insights === 'enhanced') {
           const perSecond = 1000 / u.windowMs;
           snapshot.tasks.push({

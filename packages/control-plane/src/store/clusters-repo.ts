@@ -1,6 +1,7 @@
 import type { Cluster, Tag } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 interface Row { name: string; status: string; tags_json: string; settings_json: string; configuration_json: string | null; created_at: number }
 
@@ -14,24 +15,26 @@ const toCluster = (r: Row): Cluster => ({
 });
 
 export class ClustersRepo {
-  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+
+  constructor(private readonly db: Db, private readonly record: (c: Change) => void) {
+    this.sql = statementCache(db);
+  }
 
   get(name: string): Cluster | undefined {
-    const r = this.db.prepare('SELECT * FROM clusters WHERE name = ?').get(name) as Row | undefined;
+    const r = this.sql('SELECT * FROM clusters WHERE name = ?').get(name) as Row | undefined;
     return r && toCluster(r);
   }
 
   /** ACTIVE clusters ordered by name, after `afterName` (paging). */
   listActive(afterName: string | undefined, limit: number): Cluster[] {
-    const rows = this.db
-      .prepare("SELECT * FROM clusters WHERE status = 'ACTIVE' AND name > ? ORDER BY name LIMIT ?")
+    const rows = this.sql("SELECT * FROM clusters WHERE status = 'ACTIVE' AND name > ? ORDER BY name LIMIT ?")
       .all(afterName ?? '', limit) as Row[];
     return rows.map(toCluster);
   }
 
   upsert(c: Cluster): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO clusters(name, status, tags_json, settings_json, configuration_json, created_at) VALUES (@name, @status, @tags, @settings, @configuration, @createdAt)
          ON CONFLICT(name) DO UPDATE SET status = excluded.status, tags_json = excluded.tags_json, settings_json = excluded.settings_json,
            configuration_json = excluded.configuration_json, created_at = excluded.created_at`,
@@ -48,7 +51,7 @@ export class ClustersRepo {
   }
 
   setStatus(name: string, status: Cluster['status']): void {
-    this.db.prepare('UPDATE clusters SET status = ? WHERE name = ?').run(status, name);
+    this.sql('UPDATE clusters SET status = ? WHERE name = ?').run(status, name);
     this.record({ kind: 'cluster', cluster: name });
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { statementCache } from './statement-cache';
 
 /** One NFS export the operator runs, registered under an EFS-style id. */
 export interface StoredFileSystem {
@@ -57,62 +58,64 @@ const toAp = (r: ApRow): StoredAccessPoint => ({
 
 /** The shared file system registry (file systems and their access points). */
 export class FileSystemsRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   insert(f: StoredFileSystem): void {
-    this.db
-      .prepare('INSERT INTO file_systems(id, creation_token, name, server, path, nfs_version, mount_options, tags_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO file_systems(id, creation_token, name, server, path, nfs_version, mount_options, tags_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(f.fileSystemId, f.creationToken, f.name ?? null, f.server, f.path, f.nfsVersion, f.mountOptions ?? null, JSON.stringify(f.tags), f.createdAt);
   }
 
   get(id: string): StoredFileSystem | undefined {
-    const r = this.db.prepare('SELECT * FROM file_systems WHERE id = ?').get(id) as FsRow | undefined;
+    const r = this.sql('SELECT * FROM file_systems WHERE id = ?').get(id) as FsRow | undefined;
     return r && toFs(r);
   }
 
   byCreationToken(token: string): StoredFileSystem | undefined {
-    const r = this.db.prepare('SELECT * FROM file_systems WHERE creation_token = ?').get(token) as FsRow | undefined;
+    const r = this.sql('SELECT * FROM file_systems WHERE creation_token = ?').get(token) as FsRow | undefined;
     return r && toFs(r);
   }
 
   list(opts: { afterId?: string; limit: number }): StoredFileSystem[] {
-    return (this.db.prepare('SELECT * FROM file_systems WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? '', opts.limit) as FsRow[]).map(toFs);
+    return (this.sql('SELECT * FROM file_systems WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? '', opts.limit) as FsRow[]).map(toFs);
   }
 
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM file_systems WHERE id = ?').run(id).changes > 0;
+    return this.sql('DELETE FROM file_systems WHERE id = ?').run(id).changes > 0;
   }
 
   insertAccessPoint(a: StoredAccessPoint): void {
-    this.db
-      .prepare('INSERT INTO access_points(id, file_system_id, client_token, name, root_directory, posix_uid, posix_gid, tags_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO access_points(id, file_system_id, client_token, name, root_directory, posix_uid, posix_gid, tags_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(a.accessPointId, a.fileSystemId, a.clientToken, a.name ?? null, a.rootDirectory, a.posixUid ?? null, a.posixGid ?? null, JSON.stringify(a.tags), a.createdAt);
   }
 
   getAccessPoint(id: string): StoredAccessPoint | undefined {
-    const r = this.db.prepare('SELECT * FROM access_points WHERE id = ?').get(id) as ApRow | undefined;
+    const r = this.sql('SELECT * FROM access_points WHERE id = ?').get(id) as ApRow | undefined;
     return r && toAp(r);
   }
 
   accessPointByClientToken(token: string): StoredAccessPoint | undefined {
-    const r = this.db.prepare('SELECT * FROM access_points WHERE client_token = ?').get(token) as ApRow | undefined;
+    const r = this.sql('SELECT * FROM access_points WHERE client_token = ?').get(token) as ApRow | undefined;
     return r && toAp(r);
   }
 
   listAccessPoints(opts: { fileSystemId?: string; afterId?: string; limit: number }): StoredAccessPoint[] {
     const rows = (
       opts.fileSystemId !== undefined
-        ? this.db.prepare('SELECT * FROM access_points WHERE file_system_id = ? AND id > ? ORDER BY id LIMIT ?').all(opts.fileSystemId, opts.afterId ?? '', opts.limit)
-        : this.db.prepare('SELECT * FROM access_points WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? '', opts.limit)
+        ? this.sql('SELECT * FROM access_points WHERE file_system_id = ? AND id > ? ORDER BY id LIMIT ?').all(opts.fileSystemId, opts.afterId ?? '', opts.limit)
+        : this.sql('SELECT * FROM access_points WHERE id > ? ORDER BY id LIMIT ?').all(opts.afterId ?? '', opts.limit)
     ) as ApRow[];
     return rows.map(toAp);
   }
 
   countAccessPoints(fileSystemId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM access_points WHERE file_system_id = ?').get(fileSystemId) as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM access_points WHERE file_system_id = ?').get(fileSystemId) as { n: number }).n;
   }
 
   deleteAccessPoint(id: string): boolean {
-    return this.db.prepare('DELETE FROM access_points WHERE id = ?').run(id).changes > 0;
+    return this.sql('DELETE FROM access_points WHERE id = ?').run(id).changes > 0;
   }
 }

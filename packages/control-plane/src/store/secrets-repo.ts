@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { SecretBox } from './secret-box';
+import { statementCache } from './statement-cache';
 
 export interface StoredSecret {
   name: string;
@@ -41,18 +42,22 @@ const context = (arn: string, versionId: string) => `secret:${arn}:${versionId}`
 
 /** Secret metadata in the clear, values only sealed; `value()` is the one place a value is opened. */
 export class SecretsRepo {
+  private readonly sql: ReturnType<typeof statementCache>;
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
 
   get(name: string): StoredSecret | undefined {
-    const r = this.db.prepare('SELECT * FROM secrets WHERE name = ?').get(name) as Row | undefined;
+    const r = this.sql('SELECT * FROM secrets WHERE name = ?').get(name) as Row | undefined;
     return r && toSecret(r);
   }
 
   byArn(arn: string): StoredSecret | undefined {
-    const r = this.db.prepare('SELECT * FROM secrets WHERE arn = ?').get(arn) as Row | undefined;
+    const r = this.sql('SELECT * FROM secrets WHERE arn = ?').get(arn) as Row | undefined;
     return r && toSecret(r);
   }
 
@@ -68,45 +73,44 @@ export class SecretsRepo {
   }
 
   list(afterName: string | undefined, limit: number): StoredSecret[] {
-    return (this.db.prepare('SELECT * FROM secrets WHERE name > ? ORDER BY name LIMIT ?').all(afterName ?? '', limit) as Row[]).map(toSecret);
+    return (this.sql('SELECT * FROM secrets WHERE name > ? ORDER BY name LIMIT ?').all(afterName ?? '', limit) as Row[]).map(toSecret);
   }
 
   create(s: StoredSecret, value: string): void {
-    this.db
-      .prepare('INSERT INTO secrets(name, arn, description, value_sealed, version_id, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO secrets(name, arn, description, value_sealed, version_id, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(s.name, s.arn, s.description ?? null, this.box.seal(value, context(s.arn, s.versionId)), s.versionId, s.createdAt, s.changedAt);
   }
 
   putValue(name: string, versionId: string, value: string, now: number): void {
     const s = this.get(name);
     if (!s) return;
-    this.db.prepare('UPDATE secrets SET value_sealed = ?, version_id = ?, changed_at = ? WHERE name = ?').run(this.box.seal(value, context(s.arn, versionId)), versionId, now, name);
+    this.sql('UPDATE secrets SET value_sealed = ?, version_id = ?, changed_at = ? WHERE name = ?').run(this.box.seal(value, context(s.arn, versionId)), versionId, now, name);
   }
 
   setDescription(name: string, description: string, now: number): void {
-    this.db.prepare('UPDATE secrets SET description = ?, changed_at = ? WHERE name = ?').run(description, now, name);
+    this.sql('UPDATE secrets SET description = ?, changed_at = ? WHERE name = ?').run(description, now, name);
   }
 
   value(s: StoredSecret): string {
-    const r = this.db.prepare('SELECT value_sealed FROM secrets WHERE arn = ?').get(s.arn) as { value_sealed: string } | undefined;
+    const r = this.sql('SELECT value_sealed FROM secrets WHERE arn = ?').get(s.arn) as { value_sealed: string } | undefined;
     if (!r) throw new Error(`secret ${s.name} is gone`);
     return this.box.open(r.value_sealed, context(s.arn, s.versionId));
   }
 
   touch(name: string, now: number): void {
-    this.db.prepare('UPDATE secrets SET accessed_at = ? WHERE name = ?').run(now, name);
+    this.sql('UPDATE secrets SET accessed_at = ? WHERE name = ?').run(now, name);
   }
 
   scheduleDeletion(name: string, at: number): void {
-    this.db.prepare('UPDATE secrets SET deletion_date = ? WHERE name = ?').run(at, name);
+    this.sql('UPDATE secrets SET deletion_date = ? WHERE name = ?').run(at, name);
   }
 
   delete(name: string): void {
-    this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name);
+    this.sql('DELETE FROM secrets WHERE name = ?').run(name);
   }
 
   /** Secrets whose recovery window has passed. */
   purgeDue(now: number): number {
-    return this.db.prepare('DELETE FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?').run(now).changes;
+    return this.sql('DELETE FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?').run(now).changes;
   }
 }

@@ -96,7 +96,7 @@ export class TargetsRepo {
     const out: RegisteredTarget[] = [];
     for (let k = 0; k < taskIds.length; k += 500) {
       const chunk = taskIds.slice(k, k + 500);
-      out.push(...(this.db.prepare(`SELECT * FROM targets WHERE task_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as TargetRow[]).map(toTarget));
+      out.push(...(this.stmt(`SELECT * FROM targets WHERE task_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as TargetRow[]).map(toTarget));
     }
     return out;
   }
@@ -124,7 +124,7 @@ export class TargetsRepo {
     const out = new Map<string, TaskDrain>();
     for (let k = 0; k < taskIds.length; k += 500) {
       const chunk = taskIds.slice(k, k + 500);
-      const rows = this.db.prepare(`SELECT * FROM task_drains WHERE task_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as {
+      const rows = this.stmt(`SELECT * FROM task_drains WHERE task_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as {
         task_id: string;
         state: string;
         registered_at: number;

@@ -1,4 +1,4 @@
-import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, requestStop, type Cluster, type LaunchType } from '@stevedore/core';
+import { arns, idOf, InvalidParameterException, markStoppedByControlPlane, requestStop, type Cluster, type ContainerInstance, type LaunchType } from '@stevedore/core';
 import type { ApiContext } from '../context';
 import { decodeToken, isNumber, page } from '../paging';
 import { Params } from '../params';
@@ -46,10 +46,17 @@ export function describeTasks(ctx: ApiContext, body: unknown) {
   });
   const tasks: unknown[] = [];
   const failures: unknown[] = [];
+  // One query for the page of tasks (up to 100), and each instance read once: it was a task and its containers per ARN.
+  const found = new Map(ctx.store.tasks.getMany(refs.map(idOf)).map((t) => [t.id, t]));
+  const instances = new Map<string, ContainerInstance | undefined>();
+  const instanceOf = (id: string) => {
+    if (!instances.has(id)) instances.set(id, ctx.store.instances.get(id));
+    return instances.get(id);
+  };
   for (const ref of refs) {
-    const t = findTask(ctx, cluster, ref);
-    if (!t) failures.push({ arn: ref.startsWith('arn:') ? ref : arns.task(ctx.arn, cluster.name, ref), reason: 'MISSING' });
-    else tasks.push(json(ctx, t, include));
+    const t = found.get(idOf(ref));
+    if (!t || t.clusterName !== cluster.name) failures.push({ arn: ref.startsWith('arn:') ? ref : arns.task(ctx.arn, cluster.name, ref), reason: 'MISSING' });
+    else tasks.push(taskJson(ctx.arn, t, t.containerInstanceId ? instanceOf(t.containerInstanceId) : undefined, include));
   }
   return { tasks, failures };
 }
