@@ -136,6 +136,30 @@ test('an agent cannot update another instance\'s task: the whole batch is refuse
   b.close();
 });
 
+test('reports sent together are applied together, each batch alone: one naming another instance\'s task writes nothing, the other agent\'s applies', async () => {
+  const a = new FakeAgent(h.agentAddress);
+  const b = new FakeAgent(h.agentAddress);
+  await a.register({ cluster: 'd', ec2_instance_id: 'ga', host_ip: '127.0.0.5' });
+  await b.register({ cluster: 'd', ec2_instance_id: 'gb', host_ip: '127.0.0.6' });
+  a.openSession();
+  b.openSession();
+  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const start = async (instance: string) => (await h.call('StartTask', { cluster: 'd', taskDefinition: 'dweb', containerInstances: [instance] })).body['tasks'][0].taskArn as string;
+  const taskA = await start(a.instanceId);
+  const taskB = await start(b.instanceId);
+  // b's batch names its own task first, then a's: refused whole, so its own task is not written either.
+  const [fromA, fromB] = await Promise.allSettled([a.update([running(taskA)]), b.update([running(taskB), running(taskA)])]);
+  assert.equal(fromA.status, 'fulfilled');
+  assert.deepEqual(fromA.status === 'fulfilled' && fromA.value.applied, [taskA]);
+  assert.equal(fromB.status === 'rejected' && (fromB.reason as ServiceError).code, 7 /* PERMISSION_DENIED */);
+  const d = await h.call('DescribeTasks', { cluster: 'd', tasks: [taskA, taskB] });
+  const status = new Map((d.body['tasks'] as { taskArn: string; lastStatus: string }[]).map((t) => [t.taskArn, t.lastStatus]));
+  assert.equal(status.get(taskA), 'RUNNING');
+  assert.equal(status.get(taskB), 'PENDING');
+  a.close();
+  b.close();
+});
+
 test('an agent that stops heartbeating is marked disconnected; a new session supersedes the old', async () => {
   const a = new FakeAgent(h.agentAddress);
   await a.register({ cluster: 'd', ec2_instance_id: 'hb' });

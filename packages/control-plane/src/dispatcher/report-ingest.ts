@@ -21,7 +21,16 @@ import { validateUsageReport } from './usage-report-validation';
 import { applyTargetHealthReport } from './target-health-report';
 import { IngestRefusal, ingestAgentLogEvents } from './log-events-ingest';
 import type { RefusalLog } from './refusal-log';
-import type { UnaryContext } from './unary-handler';
+import { isGrpcError, type UnaryContext } from './unary-handler';
+
+type TaskStatusReport = ReturnType<typeof fromWireTaskStatus>;
+
+interface QueuedReport {
+  ctx: UnaryContext;
+  reports: TaskStatusReport[];
+  resolve(r: UpdateTaskStatusResponse): void;
+  reject(e: unknown): void;
+}
 
 /**
  * What agents report about their own tasks and load balancers
@@ -37,56 +46,106 @@ export class ReportIngest {
     private readonly refusals: RefusalLog,
   ) {}
 
+  /** Status reports received in this turn of the event loop, applied together (`applyQueued`). */
+  private queue: QueuedReport[] = [];
+
   /**
-   * A batch of task status reports. The batch's tasks are read in one query
-   * and each changed task is written as column updates (only what an agent
-   * report may change, task-model.md), all in one transaction: at 1,000
-   * agents this is the control plane's most frequent write.
+   * A batch of task status reports. It is checked whole now (bounds, the
+   * caller's instance); what it changes is written with every other batch
+   * received in the same turn of the event loop, in one transaction: at
+   * 1,000 agents this is the control plane's most frequent write, and each
+   * batch paid a commit of its own (about half its cost). The answer goes
+   * out once that transaction has committed. Each batch still stands alone:
+   * one naming another instance's task is refused whole and writes nothing,
+   * without touching the others.
    */
-  taskStatus(ctx: UnaryContext, request: UpdateTaskStatusRequest): UpdateTaskStatusResponse {
+  taskStatus(ctx: UnaryContext, request: UpdateTaskStatusRequest): Promise<UpdateTaskStatusResponse> {
     const instanceId = ctx.peer.instanceId;
-    if (!this.store.instances.get(instanceId)) throw grpcError(status.NOT_FOUND, 'unknown container instance; register first');
+    if (!this.store.instances.exists(instanceId)) throw grpcError(status.NOT_FOUND, 'unknown container instance; register first');
     const reports = request.updates.map((raw, i) => {
       const checked = validateTaskReport(raw, `updates[${i}]`);
       if (!checked.ok) throw ctx.refuse(status.INVALID_ARGUMENT, checked.problem.message, 'task status update refused', { instance: instanceId, field: checked.problem.field });
       return fromWireTaskStatus(checked.value);
     });
-    const applied = this.store.tx(() => {
-      const now = this.store.clock.now();
-      const tasks = new Map<string, StoredTask>();
-      for (const t of this.store.tasks.getMany(reports.map((r) => idOf(r.taskArn)))) tasks.set(t.id, t);
-      const done: string[] = [];
-      for (const report of reports) {
-        const task = tasks.get(idOf(report.taskArn));
-        if (!task) {
-          // A task the store never had (e.g. a wiped database): acknowledge so
-          // the agent stops resending; the COMPLETE set already told it to stop.
-          // Rate-limited: an agent can name any number of tasks that do not exist.
-          this.refusals.warn({ instance: instanceId, taskArn: report.taskArn.slice(0, 256) }, 'status update for unknown task ignored');
-          done.push(report.taskArn);
-          continue;
-        }
-        if (task.containerInstanceId !== instanceId) {
-          throw ctx.refuse(status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`, 'task status update refused', { instance: instanceId });
-        }
-        const result = applyTaskReport(task, report, now);
-        if (result) {
-          const next = { ...result.task, seq: task.seq };
-          this.store.tasks.writeReport(task, next);
-          // The same task twice in one batch: the second report applies to the first's result.
-          tasks.set(task.id, next);
-          if (result.transition) {
-            this.log.info(
-              { cluster: task.clusterName, task: task.id, instance: instanceId, stopCode: result.task.stopCode },
-              `task ${result.transition.from} -> ${result.transition.to} (${result.transition.reason})`,
-            );
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ctx, reports, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.applyQueued());
+    });
+  }
+
+  /** Every batch queued in this turn, in one transaction; each batch's answer (or refusal) once it has committed. */
+  private applyQueued(): void {
+    const queued = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: true; applied: string[] } | { ok: false; error: unknown })[] = [];
+    try {
+      this.store.tx(() => {
+        const now = this.store.clock.now();
+        for (const q of queued) {
+          try {
+            outcomes.push({ ok: true, applied: this.applyReports(q.ctx, q.reports, now) });
+          } catch (e) {
+            // A refusal is thrown before the batch writes anything (applyReports), so the others stand.
+            if (!isGrpcError(e)) throw e;
+            outcomes.push({ ok: false, error: e });
           }
         }
-        done.push(report.taskArn);
-      }
-      return done;
+      });
+    } catch (e) {
+      // Anything else rolled the whole transaction back: every batch fails as it would have alone.
+      for (const q of queued) q.reject(e);
+      return;
+    }
+    queued.forEach((q, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) q.resolve({ applied: o.applied });
+      else q.reject(o.error);
     });
-    return { applied };
+  }
+
+  /**
+   * One batch, inside the turn's transaction: its tasks read in one query,
+   * every one checked to be the caller's before anything is written, then
+   * each changed task written as column updates (only what an agent report
+   * may change, task-model.md).
+   */
+  private applyReports(ctx: UnaryContext, reports: TaskStatusReport[], now: number): string[] {
+    const instanceId = ctx.peer.instanceId;
+    const tasks = new Map<string, StoredTask>();
+    for (const t of this.store.tasks.getMany(reports.map((r) => idOf(r.taskArn)))) tasks.set(t.id, t);
+    for (const report of reports) {
+      const task = tasks.get(idOf(report.taskArn));
+      if (task && task.containerInstanceId !== instanceId) {
+        throw ctx.refuse(status.PERMISSION_DENIED, `task ${report.taskArn} is not assigned to instance ${instanceId}`, 'task status update refused', { instance: instanceId });
+      }
+    }
+    const done: string[] = [];
+    for (const report of reports) {
+      const task = tasks.get(idOf(report.taskArn));
+      if (!task) {
+        // A task the store never had (e.g. a wiped database): acknowledge so
+        // the agent stops resending; the COMPLETE set already told it to stop.
+        // Rate-limited: an agent can name any number of tasks that do not exist.
+        this.refusals.warn({ instance: instanceId, taskArn: report.taskArn.slice(0, 256) }, 'status update for unknown task ignored');
+        done.push(report.taskArn);
+        continue;
+      }
+      const result = applyTaskReport(task, report, now);
+      if (result) {
+        const next = { ...result.task, seq: task.seq };
+        this.store.tasks.writeReport(task, next);
+        // The same task twice in one batch: the second report applies to the first's result.
+        tasks.set(task.id, next);
+        if (result.transition) {
+          this.log.info(
+            { cluster: task.clusterName, task: task.id, instance: instanceId, stopCode: result.task.stopCode },
+            `task ${result.transition.from} -> ${result.transition.to} (${result.transition.reason})`,
+          );
+        }
+      }
+      done.push(report.taskArn);
+    }
+    return done;
   }
 
   /** The latest usage reading per task (proto contract of ReportTaskUsage). */

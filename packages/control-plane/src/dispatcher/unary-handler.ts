@@ -46,7 +46,7 @@ export function unaryHandler<Req, Res>(
   deps: UnaryDeps,
   what: string,
   opts: { session: boolean },
-  body: (ctx: UnaryContext, request: Req) => Res,
+  body: (ctx: UnaryContext, request: Req) => Res | Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
     let peer: Peer;
@@ -58,10 +58,14 @@ export function unaryHandler<Req, Res>(
     if (opts.session && !deps.hasSession(peer, call.metadata, (call.request as { session_id?: string }).session_id)) {
       return cb(grpcError(status.NOT_FOUND, 'unknown or superseded session'));
     }
+    const fail = (e: unknown) => cb(isGrpcError(e) ? e : internalError(deps.log, e, what));
     try {
-      cb(null, body({ peer, ...refuser(deps.refusals, call) }, call.request));
+      const res = body({ peer, ...refuser(deps.refusals, call) }, call.request);
+      // A body that answers after a shared commit (report-ingest.ts) returns a promise.
+      if (res instanceof Promise) res.then((r) => cb(null, r), fail);
+      else cb(null, res);
     } catch (e) {
-      cb(isGrpcError(e) ? e : internalError(deps.log, e, what));
+      fail(e);
     }
   };
 }

@@ -4,7 +4,7 @@ import { growingProviders } from '../store/capacity-view';
 
 /** `service:NAME` of the cluster's DAEMON services. */
 export function daemonGroupsOf(store: Store, cluster: string): Set<string> {
-  return new Set(store.services.listByCluster(cluster).filter((s) => s.service.schedulingStrategy === 'DAEMON').map((s) => `service:${s.service.name}`));
+  return new Set(store.services.daemonNames(cluster).map((name) => `service:${name}`));
 }
 
 /**

@@ -60,6 +60,11 @@ export class InstancesRepo {
     return r && toInstance(r);
   }
 
+  /** Whether the instance is registered (any status), without decoding it: checked on every agent report. */
+  exists(id: string): boolean {
+    return this.sql('SELECT 1 FROM container_instances WHERE id = ?').get(id) !== undefined;
+  }
+
   /** Non-INACTIVE instances of a cluster, ordered by id. */
   listByCluster(cluster: string, opts: { status?: ContainerInstanceStatus; after?: string; limit?: number } = {}): ContainerInstance[] {
     const rows = this

@@ -53,6 +53,14 @@ export class ServicesRepo {
     return rows.map(toStored);
   }
 
+  /**
+   * Names of the cluster's DAEMON services, whatever their status: read on
+   * every orchestrator turn, so without decoding every service of the cluster.
+   */
+  daemonNames(cluster: string): string[] {
+    return (this.sql("SELECT name FROM services WHERE cluster = ? AND json_extract(spec_json, '$.schedulingStrategy') = 'DAEMON' ORDER BY name").all(cluster) as { name: string }[]).map((r) => r.name);
+  }
+
   /** Every service the orchestrator must look after (ACTIVE or DRAINING), across clusters. */
   listReconcilable(): { cluster: string; name: string }[] {
     return this.sql("SELECT cluster, name FROM services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY cluster, name").all() as {
