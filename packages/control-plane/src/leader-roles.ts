@@ -17,6 +17,13 @@ import { DEFAULT_METRIC_PUBLISHER_OPTIONS, MetricPublisher } from './metrics/met
 import type { PrometheusMetrics } from './metrics/prometheus';
 import { DEFAULT_SCHEDULE_RUNNER_OPTIONS, ScheduleRunner, type LaunchAs } from './schedules/schedule-runner';
 
+/**
+ * Placements per service per orchestrator tick on PostgreSQL (SQLite: 2,500).
+ * At ~1 ms per task on a loaded machine a batch blocks the event loop ~0.2 s;
+ * the rest follows on the next turn, with heartbeats and pushes in between.
+ */
+export const POSTGRES_MAX_PLACEMENTS_PER_TICK = 200;
+
 export interface LeaderRoleDeps {
   /** The fenced store of this term (Store.fenced): every transaction re-checks the term. */
   store: Store;
@@ -57,6 +64,8 @@ export class LeaderRoles {
     const prom = d.prometheus;
     this.orchestrator = new ServiceReconciler(store, log.child({ component: 'orchestrator' }), {
       ...DEFAULT_ORCHESTRATOR_OPTIONS,
+      // A service's placements commit in one transaction that blocks the event loop: on PostgreSQL a round trip or more per task, so smaller batches (docs/design/store-backends.md).
+      ...(store.db.dialect === 'postgres' ? { maxPlacementsPerTick: POSTGRES_MAX_PLACEMENTS_PER_TICK } : {}),
       instanceLostGraceMs: (config.instanceLostGraceSeconds ?? 30) * 1000,
       ...config.orchestrator,
     });

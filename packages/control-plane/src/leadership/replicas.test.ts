@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { ControlPlane } from '../control-plane';
 import type { ControlPlaneConfig } from '../config';
+import { POSTGRES_MAX_PLACEMENTS_PER_TICK } from '../leader-roles';
+import { startPostgres } from '../testing/postgres-server';
 
 /** Two replicas in one process on one data dir (one SQLite file in WAL mode, one CA, one master key). */
 function replicaConfig(dataDir: string, replicaId: string): ControlPlaneConfig {
@@ -66,6 +68,26 @@ test('replicas on one store: one leads, /ready names it everywhere, the other ta
     assert.match(text, /^stevedore_leader_epoch 2$/m);
   } finally {
     await b.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a leader on PostgreSQL commits a service's placements in batches of 200, on SQLite of 2,500", async () => {
+  const server = await startPostgres();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-replicas-'));
+  const onPg = new ControlPlane({ ...replicaConfig(dataDir, 'pg'), store: await server.createDatabase() }, pino({ level: 'silent' }));
+  const onSqlite = new ControlPlane(replicaConfig(fs.mkdtempSync(path.join(dataDir, 'sqlite-')), 'sqlite'), pino({ level: 'silent' }));
+  try {
+    await onPg.start();
+    await onSqlite.start();
+    await until('both to lead', async () => ((await ready(onPg)).body['leader'] === true && (await ready(onSqlite)).body['leader'] === true ? true : undefined));
+    assert.equal(POSTGRES_MAX_PLACEMENTS_PER_TICK, 200);
+    assert.equal(onPg.orchestrator.opts.maxPlacementsPerTick, 200);
+    assert.equal(onSqlite.orchestrator.opts.maxPlacementsPerTick, 2500);
+  } finally {
+    await onPg.stop();
+    await onSqlite.stop();
+    await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

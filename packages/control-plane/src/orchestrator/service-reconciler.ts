@@ -110,7 +110,7 @@ export class ServiceReconciler {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
-    private readonly opts: OrchestratorOptions = DEFAULT_ORCHESTRATOR_OPTIONS,
+    readonly opts: OrchestratorOptions = DEFAULT_ORCHESTRATOR_OPTIONS,
   ) {}
 
   start(): void {
