@@ -340,6 +340,7 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   const kept = keepAliveLoad(4);
   await waitFor(() => kept.ok > 50, { description: 'keep-alive load running', timeoutMs: 15_000, intervalMs: 50 });
   await docker(['kill', ctr!.id]);
+  const killedAt = Date.now();
   // The task stops and its target leaves (a task whose container is already
   // dead on its agent has nothing in flight to drain, so its target may go at
   // once rather than pass through draining); a replacement registers.
@@ -354,7 +355,15 @@ test('a killed task container under keep-alive load: zero failed requests, and i
   const before = kept.ok;
   await waitFor(() => kept.ok > before + 50, { description: 'load after the change', timeoutMs: 15_000, intervalMs: 50 });
   const k = await kept.stop();
-  assert.deepEqual(k.failures.slice(0, 10), [], `failed keep-alive requests (of ${k.ok + k.failures.length})`);
+  // A response the container was sending when it was SIGKILLed is cut off
+  // mid-way ('aborted': busybox httpd writes the headers and the file
+  // separately); no load balancer can finish it. At most one such request per
+  // client connection, right at the kill; every other request must succeed.
+  const cutByKill = (i: number) => k.failures[i] === 'aborted' && k.failedAt[i]! <= killedAt + 2000;
+  const atKill = k.failures.filter((_, i) => cutByKill(i));
+  const others = k.failures.filter((_, i) => !cutByKill(i));
+  assert.deepEqual(others.slice(0, 10), [], `failed keep-alive requests (of ${k.ok + k.failures.length}), besides ${atKill.length} cut off by the kill`);
+  assert.ok(atKill.length <= 4, `at most one response cut off per connection (4): ${atKill.length}`);
   assert.equal(await haproxyReloads(), reloads, 'targets removed and added through the runtime API: HAProxy did not reload');
   assert.ok(kept.bodies.slice(-30).every((b) => !b.includes(victimHost)), 'the killed task no longer answers');
 });

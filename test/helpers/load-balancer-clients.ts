@@ -26,6 +26,8 @@ export function httpGet(ip: string, port: number, path: string, host?: string, t
 export function keepAliveClients(ip: string, port: number, n: number, path = '/id') {
   const agents = Array.from({ length: n }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   const failures: string[] = [];
+  /** When each failure was seen (epoch ms), index for index with `failures`. */
+  const failedAt: number[] = [];
   const bodies: string[] = [];
   let ok = 0;
   let stop = false;
@@ -39,7 +41,10 @@ export function keepAliveClients(ip: string, port: number, n: number, path = '/i
       const done = (failure?: string) => {
         if (settled) return;
         settled = true;
-        if (failure !== undefined) failures.push(failure);
+        if (failure !== undefined) {
+          failures.push(failure);
+          failedAt.push(Date.now());
+        }
         resolve();
       };
       let responded = false;
@@ -74,7 +79,7 @@ export function keepAliveClients(ip: string, port: number, n: number, path = '/i
       stop = true;
       await Promise.all(loops);
       for (const a of agents) a.destroy();
-      return { ok, failures };
+      return { ok, failures, failedAt };
     },
   };
 }
