@@ -16,6 +16,8 @@ import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/
 
 /** Agents renew at 2/3, so a week-long certificate survives a control plane outage of two days. */
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
+import { ReplicaRelay, RELAY_KEY_LABEL } from './relay/replica-relay';
+import { replicaRelayRoute } from './api/replica-relay-route';
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api-auth-setup';
 import { LOG_REDACTION } from './log-redaction';
 import { PrometheusMetrics } from './metrics/prometheus';
@@ -39,6 +41,8 @@ export class ControlPlane {
   readonly dispatcher: Dispatcher;
   /** This process among the replicas sharing the store: the lease holder's name (unique per process). */
   readonly replicaId: string;
+  /** GetTaskLogs through the replica holding an agent's session; absent without a master key (in-memory). */
+  readonly relay: ReplicaRelay | undefined;
   private election: LeaderElection | undefined;
   /** The leader-only roles of the current term; undefined while following. */
   private leaderRoles: LeaderRoles | undefined;
@@ -93,7 +97,10 @@ export class ControlPlane {
     this.prometheus = prom;
     this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
     const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
-    const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random, exec: this.exec, streamScheme: this.apiProtocol === 'https' ? ('wss' as const) : ('ws' as const) };
+    // Replicas share the master key (docs/design/high-availability.md), so a key derived from it authenticates one replica to another.
+    const relayKey = secretBox?.deriveKey(RELAY_KEY_LABEL);
+    this.relay = relayKey ? new ReplicaRelay(this.store, this.replicaId, relayKey, log.child({ component: 'relay', replica: this.replicaId })) : undefined;
+    const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random, exec: this.exec, streamScheme: this.apiProtocol === 'https' ? ('wss' as const) : ('ws' as const), ...(this.relay ? { relay: this.relay } : {}) };
     const apiAuth = createApiAuth(this.store, config, log);
     // The schedule runner (a leader role) launches through the API's RunTask, as each schedule's role.
     this.scheduleLaunch = scheduleLauncher(apiCtx, apiAuth, arn);
@@ -104,6 +111,7 @@ export class ControlPlane {
         tls: this.apiProtocol === 'https',
         metricsRoute: apiMetricsRoute(prom, metricsToken),
         readinessRoute: readinessRoute(() => this.election?.status),
+        relayRoute: replicaRelayRoute(relayKey, logs, () => Date.now()),
         consoleRoute: createConsoleRoute(defaultConsoleDir()),
         onRequest: (target, status, seconds) => {
           // Only known operations become label values: a client must not be able to mint series.
@@ -172,6 +180,7 @@ export class ControlPlane {
     }
     const api = this.api!;
     await this.prepareApiTls(api, ca);
+    this.relay?.trustClusterCa(ca.caPem);
     await new Promise<void>((resolve, reject) => {
       api.once('error', reject);
       api.listen(this.config.apiListen.port, this.config.apiListen.host, () => {

@@ -4,6 +4,7 @@ import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import type { Principal } from './auth/api-auth';
 import type { ExecRelay } from '../exec/exec-relay';
+import type { ReplicaRelay } from '../relay/replica-relay';
 
 /** What every API action may use: the store, the clock, ARNs, logging. */
 export interface ApiContext {
@@ -16,6 +17,8 @@ export interface ApiContext {
   random: () => number;
   /** ECS Exec sessions (ExecuteCommand); absent where the API is served without them. */
   exec?: ExecRelay;
+  /** Reaches agents whose session another replica holds (GetTaskLogs); absent without a master key. */
+  relay?: ReplicaRelay;
   /** How exec stream URLs start: `ws` or `wss`, as the API is served. */
   streamScheme?: 'ws' | 'wss';
   /** The Host header of the request being served (the exec stream URL names the same endpoint). */

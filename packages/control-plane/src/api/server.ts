@@ -7,6 +7,7 @@ import { actionFor, dispatch, QUERY_SERVICES, REST_JSON_SERVICES, STEVEDORE_TARG
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import { writeLogResponse } from './log-response';
+import { RELAY_LOGS_PATH } from '../relay/replica-relay';
 import type { ApiAuth } from './auth/api-auth';
 import { sendJsonError, sendJsonResult } from './protocols/json';
 import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, sendQueryError, sendQueryResult, type QueryService } from './protocols/query';
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   tls?: boolean;
   /** `GET /metrics` (Prometheus, with its own bearer-token check). */
   metricsRoute?: http.RequestListener;
+  /** `POST /internal/replica/v1/task-logs`: other replicas' relayed log reads, signed with the relay key (replica-relay-route.ts). */
+  relayRoute?: http.RequestListener;
   /** `GET /ready` (unauthenticated: leadership and store reachability only). */
   readinessRoute?: http.RequestListener;
   /** `GET /console/...`: the web console's static files (console-route.ts). */
@@ -68,6 +71,10 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
     }
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/ready' && opts.readinessRoute) {
       opts.readinessRoute(req, res);
+      return;
+    }
+    if (req.method === 'POST' && (req.url ?? '') === RELAY_LOGS_PATH && opts.relayRoute) {
+      opts.relayRoute(req, res);
       return;
     }
     const query = isQueryRequest(req.method, req.url, req.headers);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -12,6 +12,8 @@ import * as path from 'node:path';
 export interface SecretBox {
   seal(plaintext: string, context: string): string;
   open(sealed: string, context: string): string;
+  /** A key for another purpose (`label`), derived from the master key: every replica holding the master key derives the same one. */
+  deriveKey(label: string): Buffer;
 }
 
 const VERSION = 'v1';
@@ -30,6 +32,10 @@ export class AesGcmSecretBox implements SecretBox {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return `${VERSION}:${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64')}`;
+  }
+
+  deriveKey(label: string): Buffer {
+    return createHmac('sha256', this.key).update(`stevedore derived key: ${label}`).digest();
   }
 
   open(sealed: string, context: string): string {

@@ -17,6 +17,11 @@ export interface SimAgentOptions {
   instanceId?: string;
   /** Heartbeat every this fraction of the period (the real agent: 1). */
   heartbeatFraction?: number;
+  /**
+   * Answers log requests (PushLogs) with these lines on stdout; a follow
+   * stays open for `pushLog` until the reader goes away.
+   */
+  logLines?: (taskArn: string, containerName: string) => string[];
 }
 
 const REPORT_BATCH_MS = 100;
@@ -92,6 +97,24 @@ export class SimAgent {
     }, Math.max(50, this.periodMs * (this.opts.heartbeatFraction ?? 1 / 3)));
   }
 
+  /** Follows being served, by request id. */
+  readonly follows = new Map<string, grpc.ClientWritableStream<unknown>>();
+
+  private answerLogs(requestId: string, taskArn: string, containerName: string, follow: boolean): void {
+    if (!this.opts.logLines) return;
+    const call = (this.fake.client as unknown as Record<string, (md: grpc.Metadata, cb: (err: unknown) => void) => grpc.ClientWritableStream<unknown>>)['PushLogs']!(this.fake.metadata(), () => this.follows.delete(requestId));
+    call.on('error', () => this.follows.delete(requestId));
+    call.write({ request_id: requestId, data: Buffer.alloc(0), stream: '', error: '', truncated: false });
+    for (const line of this.opts.logLines(taskArn, containerName)) call.write({ request_id: requestId, data: Buffer.from(`${line}\n`), stream: 'stdout', error: '', truncated: false });
+    if (follow) this.follows.set(requestId, call);
+    else call.end();
+  }
+
+  /** One more stdout line on every follow being served. */
+  pushLog(line: string): void {
+    for (const [requestId, call] of this.follows) call.write({ request_id: requestId, data: Buffer.from(`${line}\n`), stream: 'stdout', error: '', truncated: false });
+  }
+
   /** The agent stops heartbeating but keeps its connection (a host that froze or a partition). */
   freeze(): void {
     this.alive = false;
@@ -111,6 +134,7 @@ export class SimAgent {
       const wanted = new Set(m.assignments.map((a) => a.task_arn));
       for (const arn of [...this.tasks.keys()]) if (!wanted.has(arn)) this.tasks.delete(arn);
     }
+    for (const lr of m.log_requests ?? []) this.answerLogs(lr.request_id, lr.task_arn, lr.container_name, lr.follow);
     for (const arn of m.removed) this.tasks.delete(arn);
     for (const w of m.assignments) {
       const a = fromWireAssignment(w);

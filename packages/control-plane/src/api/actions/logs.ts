@@ -26,9 +26,10 @@ export class StreamingResponse {
  * unless `tail` says otherwise (0 = every line), at most
  * MAX_LOG_RESPONSE_BYTES per non-follow read, and a limited number of
  * streams per container instance (LimitExceededException beyond it).
- * A follow of an awslogs container tails the log store instead.
+ * A follow of an awslogs container tails the log store instead. When
+ * another replica holds the agent's session, the read is relayed to it.
  */
-export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
+export async function getTaskLogs(ctx: ApiContext, body: unknown): Promise<StreamingResponse> {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
   const ref = p.requiredString('task', { max: 2048 });
@@ -55,7 +56,7 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
     return new StreamingResponse(openStoreTail(ctx.store, { taskId: t.id, containerName: name, cfg: awslogs, tail, sinceMs: startTime === undefined ? 0 : startTime * 1000, timestamps }), 0);
   }
   if (!t.containerInstanceId) throw new InvalidParameterException('The task was never placed on a container instance.', 'task');
-  const stream = ctx.logs.open(t.containerInstanceId, {
+  const query = {
     taskArn: arns.task(ctx.arn, t.clusterName, t.id),
     containerName: name,
     follow,
@@ -63,7 +64,9 @@ export function getTaskLogs(ctx: ApiContext, body: unknown): StreamingResponse {
     sinceMs: startTime === undefined ? 0 : startTime * 1000,
     timestamps,
     maxBytes: follow ? 0 : MAX_LOG_RESPONSE_BYTES,
-  });
+  };
+  // The caller is authorized here; another replica holding the agent's session serves the stream (relay/replica-relay.ts).
+  const stream = ctx.logs.open(t.containerInstanceId, query) ?? (await ctx.relay?.openLogs(t.containerInstanceId, query));
   if (!stream) {
     throw new StevedoreError('ClientException', 'The agent of the task\'s container instance is not connected; logs are unavailable.', { retryable: true });
   }
