@@ -5,7 +5,7 @@ import { closeSync, cpSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { CONTROL_PLANE_BIN, freePort, startCluster, type TestCluster } from '../helpers/cluster';
-import { call, type Credentials } from '../helpers/api';
+import { call, callRaw, STEVEDORE_TARGET, type Credentials } from '../helpers/api';
 import { listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
@@ -126,6 +126,22 @@ test('three replicas: one leader that every replica names, followers serve the A
   const td = await call(replicas[1]!.api, 'RegisterTaskDefinition', web('1'), undefined, creds);
   const seen = await call(replicas[2]!.api, 'DescribeTaskDefinition', { taskDefinition: `ha-web:${td.taskDefinition.revision}` }, undefined, creds);
   assert.equal(seen.taskDefinition.revision, td.taskDefinition.revision);
+});
+
+test('GetTaskLogs through a replica that holds no agent session is relayed to the one that does', async () => {
+  // Agent 0 dials replica 0, agent 1 replica 1: replica 2 holds no session, so every read through it is relayed.
+  await call(replicas[0]!.api, 'RegisterTaskDefinition', { family: 'ha-talk', containerDefinitions: [{ name: 'talk', image: TEST_IMAGE, command: ['sh', '-c', 'echo relayed-line; sleep 60'], memory: 16, stopTimeout: 1 }] }, undefined, creds);
+  const run = await call(replicas[2]!.api, 'RunTask', { cluster: c.name, taskDefinition: 'ha-talk' }, undefined, creds);
+  const taskArn: string = run.tasks[0].taskArn;
+  try {
+    const text = await waitFor(async () => {
+      const r = await callRaw(replicas[2]!.api, { target: `${STEVEDORE_TARGET}.GetTaskLogs`, body: JSON.stringify({ cluster: c.name, task: taskArn }), credentials: creds });
+      return r.status === 200 && r.text.includes('relayed-line') ? r.text : undefined;
+    }, { description: 'the log line read through replica 2', timeoutMs: 60_000, intervalMs: 300 });
+    assert.deepEqual(JSON.parse(text.trim().split('\n')[0]!), { stream: 'stdout', data: 'relayed-line\n' });
+  } finally {
+    await call(replicas[2]!.api, 'StopTask', { cluster: c.name, task: taskArn }, undefined, creds);
+  }
 });
 
 test('kill -9 of the leader during a rolling deployment: a new leader within 10 s, the deployment completes, no task started twice, no acknowledged write lost', async (t) => {
