@@ -188,6 +188,10 @@ test('kill -9 of the leader during a rolling deployment: a new leader within 10 
       }
     }
   })();
+  // However this test ends, the stream stops (a failed assertion would leave it looping and the file would never exit).
+  t.after(() => {
+    streaming = false;
+  });
   await waitFor(() => acknowledged.length >= 5 || undefined, { description: 'writes flowing before the kill', timeoutMs: 30_000, intervalMs: 50 });
   const leaderBefore = (await ready(replicas[0]!.api))!;
   assert.equal(leaderBefore.leader, true);
@@ -204,11 +208,15 @@ test('kill -9 of the leader during a rolling deployment: a new leader within 10 
     { description: 'a new leader', timeoutMs: 30_000, intervalMs: 100 },
   );
   // When it took the lease, by its own log (the /ready polls above add their own latency).
-  const newLeaderLine = replicas
-    .slice(1)
-    .flatMap((r) => readFileSync(r.log, 'utf8').split('\n'))
-    .find((l) => l.includes('became the leader') && l.includes(`"replica":"${takeover.replicaId}"`));
-  assert.ok(newLeaderLine, 'the new leader logged its election');
+  // Its log file may lag its /ready answer (pino writes asynchronously): wait for the line.
+  const newLeaderLine = await waitFor(
+    () =>
+      replicas
+        .slice(1)
+        .flatMap((r) => readFileSync(r.log, 'utf8').split('\n'))
+        .find((l) => l.includes('became the leader') && l.includes(`"replica":"${takeover.replicaId}"`)),
+    { description: 'the new leader logged its election', timeoutMs: 10_000, intervalMs: 100 },
+  );
   const takeoverS = ((JSON.parse(newLeaderLine) as { time: number }).time - killedAt) / 1000;
   assert.ok(takeoverS <= 10, `new leader ${takeover.replicaId} after ${takeoverS} s`);
   assert.ok(takeover.at - killedAt <= 20_000, `its /ready said so ${(takeover.at - killedAt) / 1000} s after the kill`);
