@@ -5,25 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { ControlPlane } from '../control-plane';
-import type { ControlPlaneConfig } from '../config';
+import { replicaTestConfig } from '../testing/replica-config';
 import { POSTGRES_MAX_PLACEMENTS_PER_TICK } from '../leader-roles';
 import { startPostgres } from '../testing/postgres-server';
-
-/** Two replicas in one process on one data dir (one SQLite file in WAL mode, one CA, one master key). */
-function replicaConfig(dataDir: string, replicaId: string): ControlPlaneConfig {
-  return {
-    dataDir,
-    replicaId,
-    leaderLeaseTtlMs: 1500,
-    apiListen: { host: '127.0.0.1', port: 0 },
-    agentListen: '127.0.0.1:0',
-    region: 'us-east-1',
-    account: '000000000000',
-    logLevel: 'silent',
-    heartbeatPeriodMs: 3000,
-    orchestrator: { startupDelayMs: 0 },
-  };
-}
 
 async function ready(cp: ControlPlane): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${cp.apiPort}/ready`);
@@ -42,9 +26,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 
 test('replicas on one store: one leads, /ready names it everywhere, the other takes over when it stops', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-replicas-'));
-  const a = new ControlPlane(replicaConfig(dataDir, 'replica-a'), pino({ level: 'silent' }));
+  const a = new ControlPlane(replicaTestConfig(dataDir, 'replica-a'), pino({ level: 'silent' }));
   await a.start();
-  const b = new ControlPlane(replicaConfig(dataDir, 'replica-b'), pino({ level: 'silent' }));
+  const b = new ControlPlane(replicaTestConfig(dataDir, 'replica-b'), pino({ level: 'silent' }));
   await b.start();
   try {
     assert.deepEqual(await ready(a), { status: 200, body: { ready: true, leader: true, leaderId: 'replica-a', epoch: 1, replicaId: 'replica-a', storeReachable: true } });
@@ -75,8 +59,8 @@ test('replicas on one store: one leads, /ready names it everywhere, the other ta
 test("a leader on PostgreSQL commits a service's placements in batches of 200, on SQLite of 2,500", async () => {
   const server = await startPostgres();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-replicas-'));
-  const onPg = new ControlPlane({ ...replicaConfig(dataDir, 'pg'), store: await server.createDatabase() }, pino({ level: 'silent' }));
-  const onSqlite = new ControlPlane(replicaConfig(fs.mkdtempSync(path.join(dataDir, 'sqlite-')), 'sqlite'), pino({ level: 'silent' }));
+  const onPg = new ControlPlane(replicaTestConfig(dataDir, 'pg', { store: await server.createDatabase() }), pino({ level: 'silent' }));
+  const onSqlite = new ControlPlane(replicaTestConfig(fs.mkdtempSync(path.join(dataDir, 'sqlite-')), 'sqlite'), pino({ level: 'silent' }));
   try {
     await onPg.start();
     await onSqlite.start();

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { ControlPlane } from '../control-plane';
-import type { ControlPlaneConfig } from '../config';
+import { replicaTestConfig } from '../testing/replica-config';
 import { startPostgres } from '../testing/postgres-server';
 import { SimAgent } from '../testing/sim-agent';
 import { registerJoinSource } from '../testing/fake-agent';
@@ -15,23 +15,9 @@ import { RELAY_LOGS_PATH, RELAY_SIGNATURE_HEADER, signRelay, verifyRelay } from 
 const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
 
-/** Replicas share one data dir here: one master key, one CA, one admin key (in production each has its copy). */
-function replicaConfig(dataDir: string, replicaId: string, store: string): ControlPlaneConfig {
-  return {
-    dataDir,
-    store,
-    replicaId,
-    leaderLeaseTtlMs: 1500,
-    apiListen: { host: '127.0.0.1', port: 0 },
-    agentListen: '127.0.0.1:0',
-    region: 'us-east-1',
-    account: '000000000000',
-    logLevel: 'silent',
-    heartbeatPeriodMs: 3000,
-    orchestrator: { startupDelayMs: 0 },
-    agentJoinRateLimit: { perMinute: 60_000, burst: 1000 },
-  };
-}
+/** Replicas share one data dir here (one master key, one CA, one admin key); agents join freely. */
+const replicaConfig = (dataDir: string, replicaId: string, store: string) =>
+  replicaTestConfig(dataDir, replicaId, { store, agentJoinRateLimit: { perMinute: 60_000, burst: 1000 } });
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
