@@ -5,6 +5,7 @@ import { appendServiceEvents, defaultArnContext, MAX_SERVICE_EVENTS, type Servic
 import { Store } from '../store/store';
 import type { StoredTask } from '../store/tasks-repo';
 import { TaskReaper } from './task-reaper';
+import { testService } from '../testing/service-builder';
 
 const HOUR = 3600_000;
 
@@ -52,26 +53,11 @@ function task(store: Store, now: number, over: Partial<StoredTask> = {}): Stored
 }
 
 function service(over: Partial<Service> = {}): Service {
-  return {
+  return testService({
     name: 'api',
-    clusterName: 'c',
-    status: 'ACTIVE',
-    taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
-    desiredCount: 1,
-    schedulingStrategy: 'REPLICA',
-    launchType: 'EC2',
     deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: true, rollback: false } },
-    placementConstraints: [],
-    placementStrategy: [],
-    deployments: [{ id: 'ecs-svc/1000000000000000001', status: 'PRIMARY', taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1', createdAt: 0 }],
-    propagateTags: 'NONE',
-    enableECSManagedTags: false,
-    tags: [],
-    createdAt: 0,
-    updatedAt: 0,
-    version: 1,
     ...over,
-  };
+  });
 }
 
 test('2,000 short tasks through the store: rows stay bounded by the retention, seqs never repeat', async () => {
