@@ -3,9 +3,16 @@ import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BridgeReply, BridgeRequest, WorkerData, WorkerEvent } from './bridge-protocol';
 import { CHANGE_CHANNEL } from './bridge-protocol';
-import type { ChangeLog, ChangeLogHandler, Db, RunResult, Statement } from './db';
+import type { ChangeLog, ChangeLogHandler, Db, Statement } from './db';
+import { PostgresError } from './postgres-error';
+import { isPlainWrite, PostgresStatement, type PipelinedWrite, type Prepared } from './postgres-statement';
 import { ReplySignal } from './reply-signal';
-import { toPostgres, type Translation } from './translate';
+import { describeRequest, type SlowCall } from './slow-call';
+import { toPostgres } from './translate';
+
+export { PostgresError } from './postgres-error';
+export type { PipelinedWrite } from './postgres-statement';
+export type { SlowCall } from './slow-call';
 
 export interface PostgresDbOptions {
   /** Shown in pg_stat_activity. */
@@ -18,14 +25,6 @@ export interface PostgresDbOptions {
   pollMs?: number;
   /** Wait before the change listener reconnects (default 500 ms). */
   reconnectMs?: number;
-}
-
-/** An error PostgreSQL returned, with its SQLSTATE (`23505` unique violation, ...). */
-export class PostgresError extends Error {
-  override readonly name = 'PostgresError';
-  constructor(message: string, readonly code?: string, readonly detail?: string) {
-    super(message);
-  }
 }
 
 /** Serialises commits that publish changes, so change-log seq order is commit order (see publish). */
@@ -390,120 +389,8 @@ export class PostgresDb implements Db {
   }
 }
 
-/** A translated statement, and whether its run() may be pipelined. */
-interface Prepared extends Translation {
-  /** One INSERT, UPDATE or DELETE that returns no rows. */
-  write: boolean;
-}
-
-function isPlainWrite(sql: string): boolean {
-  return /^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql) && !/\bRETURNING\b/i.test(sql) && !sql.includes(';');
-}
-
-/** A write sent without waiting (PostgresDb.pipeline); filled in when its reply is taken off the port. */
-export interface PipelinedWrite {
-  readonly id: number;
-  readonly sql: string;
-  done: boolean;
-  rowCount: number;
-  error?: PostgresError;
-}
-
 /** The longest single sleep of a blocked call before it looks at the reply port again. */
 const WAIT_SLICE_MS = 500;
-
-/** A bridge call that blocked the calling thread for long (logged by the control plane). */
-export interface SlowCall {
-  /** The bridge's request id (the worker answers in request order). */
-  id: number;
-  /** The operation and its SQL as sent (no parameter values: they may hold secrets). */
-  statement: string;
-  ms: number;
-  /** Sleeps the caller went through before the reply (each at most WAIT_SLICE_MS). */
-  slices: number;
-  error?: string;
-}
-
-function describeRequest(req: BridgeRequest): string {
-  const oneLine = (sql: string) => {
-    const s = sql.replace(/\s+/g, ' ').trim();
-    return s.length > 240 ? `${s.slice(0, 240)}...` : s;
-  };
-  switch (req.op) {
-    case 'query':
-      return `query ${oneLine(req.sql)}`;
-    case 'exec':
-      return req.before?.length ? `exec ${oneLine(req.sql)} after ${req.before.map((b) => oneLine(b.sql)).join('; ')}` : `exec ${oneLine(req.sql)}`;
-    default:
-      return req.op;
-  }
-}
-
-class PostgresStatement implements Statement {
-  constructor(private readonly db: PostgresDb, private readonly t: Prepared) {}
-
-  run(...params: unknown[]): RunResult {
-    if (this.t.write && this.db.pipelining) {
-      const db = this.db;
-      const slot = db.pipeline(this.t.sql, bind(this.t, params));
-      return {
-        get changes() {
-          return db.rowCountOf(slot);
-        },
-        lastInsertRowid: 0,
-      };
-    }
-    return { changes: this.exec(params).rowCount, lastInsertRowid: 0 };
-  }
-
-  get(...params: unknown[]): unknown {
-    return this.exec(params).rows[0];
-  }
-
-  all(...params: unknown[]): unknown[] {
-    return this.exec(params).rows;
-  }
-
-  iterate(...params: unknown[]): IterableIterator<unknown> {
-    return this.exec(params).rows[Symbol.iterator]();
-  }
-
-  private exec(params: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
-    const r = this.db.run(this.t.sql, bind(this.t, params));
-    for (const row of r.rows) {
-      for (const k in row) {
-        const v = row[k];
-        // Structured clone turns Buffers into plain Uint8Arrays; repos get Buffers, as from SQLite.
-        if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      }
-    }
-    return r;
-  }
-}
-
-/** Arguments as better-sqlite3 takes them (positional, or one object of named values) -> `$n` values. */
-function bind(t: Translation, params: unknown[]): unknown[] {
-  let values: unknown[];
-  if (t.names) {
-    const obj = params[0];
-    if (params.length !== 1 || typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new TypeError('this statement takes named parameters: pass one object');
-    values = t.names.map((name) => {
-      if (!Object.prototype.hasOwnProperty.call(obj, name)) throw new RangeError(`Missing named parameter "${name}"`);
-      return (obj as Record<string, unknown>)[name];
-    });
-  } else {
-    values = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
-    if (values.length !== t.count) throw new RangeError(`Statement takes ${t.count} parameters, got ${values.length}`);
-  }
-  return values.map(toWire);
-}
-
-function toWire(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'bigint') return v.toString();
-  return v;
-}
 
 export function redactUrl(url: string): string {
   try {
