@@ -6,6 +6,7 @@ import { Store } from '../store/store';
 import type { StoredTask } from '../store/tasks-repo';
 import { TaskReaper } from './task-reaper';
 import { testService } from '../testing/service-builder';
+import { testContainer, testTask } from '../testing/task-builder';
 
 const HOUR = 3600_000;
 
@@ -26,30 +27,18 @@ let ids = 0;
 function task(store: Store, now: number, over: Partial<StoredTask> = {}): StoredTask {
   const id = `t${++ids}`;
   const stopped = over.stoppedAt !== undefined;
-  return {
+  return testTask({
     id,
-    clusterName: 'c',
-    taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
-    family: 'web',
-    revision: 1,
     containerInstanceId: 'i-1',
     lastStatus: stopped ? 'STOPPED' : 'RUNNING',
     desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
-    healthStatus: 'UNKNOWN',
-    cpu: 10,
     memory: 10,
-    hostPorts: [],
     group: 'family:web',
-    version: 1,
-    assignmentVersion: 1,
-    overrides: {},
-    tags: [],
-    launchType: 'EC2',
     createdAt: now,
-    containers: [{ id: `${id}-c`, name: 'app', image: 'busybox', status: stopped ? 'STOPPED' : 'RUNNING', networkBindings: [], healthStatus: 'UNKNOWN', essential: true, hasHealthCheck: false }],
+    containers: [testContainer('app', { id: `${id}-c`, image: 'busybox', status: stopped ? 'STOPPED' : 'RUNNING' })],
     seq: store.tasks.nextSeq(),
     ...over,
-  };
+  });
 }
 
 function service(over: Partial<Service> = {}): Service {

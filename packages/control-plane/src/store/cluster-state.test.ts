@@ -6,6 +6,7 @@ import { Store } from './store';
 import { ClusterState } from './cluster-state';
 import type { StoredTask } from './tasks-repo';
 import { backendTests } from '../testing/store-backends';
+import { testInstance, testTask } from '../testing/task-builder';
 
 const storeTest = backendTests();
 
@@ -16,48 +17,8 @@ const GROUPS = ['service:web', 'service:api', 'family:batch'];
 const clusterOf = (i: number) => CLUSTERS[i >> 1]!;
 const STATUSES: TaskStatus[] = ['PROVISIONING', 'PENDING', 'RUNNING', 'DEPROVISIONING', 'STOPPED'];
 
-function instance(id: string, cluster: string, over: Partial<ContainerInstance> = {}): ContainerInstance {
-  return {
-    id,
-    clusterName: cluster,
-    ec2InstanceId: `host-${id}`,
-    hostIp: '127.0.23.1',
-    status: 'ACTIVE',
-    agentConnected: true,
-    registeredResources: { cpu: 1024, memory: 2048, ports: [22], portsUdp: [] },
-    attributes: [{ name: 'ecs.availability-zone', value: 'zone-a' }],
-    versionInfo: { agentVersion: '1', dockerVersion: '20' },
-    registeredAt: 1,
-    version: 1,
-    ...over,
-  };
-}
-
-function task(id: string, cluster: string, over: Partial<StoredTask>): StoredTask {
-  return {
-    id,
-    clusterName: cluster,
-    taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
-    family: 'web',
-    revision: 1,
-    lastStatus: 'PENDING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'UNKNOWN',
-    cpu: 10,
-    memory: 32,
-    hostPorts: [],
-    group: 'service:web',
-    version: 1,
-    assignmentVersion: 1,
-    overrides: {},
-    tags: [],
-    launchType: 'EC2',
-    createdAt: 1,
-    containers: [],
-    seq: 1,
-    ...over,
-  };
-}
+const instance = testInstance;
+const task = (id: string, cluster: string, over: Partial<StoredTask>): StoredTask => testTask({ id, clusterName: cluster, lastStatus: 'PENDING', ...over });
 
 type Op =
   | { op: 'instance'; i: number; status: ContainerInstance['status']; connected: boolean; cpu: number }

@@ -1,41 +1,15 @@
 import assert from 'node:assert/strict';
-import { defaultArnContext, systemClock, utilizationBase, type TaskContainer } from '@stevedore/core';
+import { defaultArnContext, systemClock, utilizationBase } from '@stevedore/core';
 import { Store } from './store';
 import type { StoredTask } from './tasks-repo';
 import { activeTaskMetrics } from './task-metrics-view';
 import { backendTests } from '../testing/store-backends';
+import { testContainer, testTask } from '../testing/task-builder';
 
 const storeTest = backendTests();
 
-function container(name: string, over: Partial<TaskContainer>): TaskContainer {
-  return { id: `c-${name}`, name, image: 'img', status: 'RUNNING', networkBindings: [], healthStatus: 'UNKNOWN', essential: true, hasHealthCheck: false, ...over };
-}
-
-function task(id: string, seq: number, over: Partial<StoredTask>): StoredTask {
-  return {
-    id,
-    clusterName: 'c',
-    taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
-    family: 'web',
-    revision: 1,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'UNKNOWN',
-    cpu: 100,
-    memory: 300,
-    hostPorts: [],
-    group: 'service:web',
-    version: 1,
-    assignmentVersion: 1,
-    overrides: {},
-    tags: [],
-    launchType: 'EC2',
-    createdAt: 1,
-    containers: [],
-    seq,
-    ...over,
-  };
-}
+const container = testContainer;
+const task = (id: string, seq: number, over: Partial<StoredTask>): StoredTask => testTask({ id, seq, cpu: 100, memory: 300, ...over });
 
 // The shapes the utilization base depends on: container cpu and memory (hard limit, else reservation, else nothing), task-level overrides.
 const TASKS: StoredTask[] = [
