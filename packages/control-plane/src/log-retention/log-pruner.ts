@@ -1,4 +1,4 @@
-import { PeriodicPass } from '../retention/periodic-pass';
+import { PeriodicRole } from '../retention/periodic-pass';
 import type { Logger } from 'pino';
 import { logRetentionCutoff } from '@stevedore/core';
 import type { Store } from '../store/store';
@@ -29,43 +29,21 @@ export const DEFAULT_LOG_PRUNER_OPTIONS: LogPrunerOptions = {
  * each pass asks the store what is due, the first one runs at start, and
  * work goes in batches, each its own transaction, yielding in between.
  */
-export class LogPruner {
-  private readonly periodic: PeriodicPass<number>;
-  /** Events deleted since start (tests, benchmarks). */
-  deletedTotal = 0;
-
+export class LogPruner extends PeriodicRole {
   constructor(
     private readonly store: Store,
-    private readonly log: Logger,
+    log: Logger,
     private readonly opts: LogPrunerOptions = DEFAULT_LOG_PRUNER_OPTIONS,
   ) {
-    this.periodic = new PeriodicPass(() => this.prune(), opts.intervalMs, (e: unknown) => this.log.error({ err: e }, 'log pruning failed; retrying next pass'));
+    super(log, opts.intervalMs, 'log pruning failed; retrying next pass');
   }
 
-  start(): void {
-    this.periodic.start();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** One pass; concurrent calls share it. Returns how many rows were deleted. */
-  pass(): Promise<number> {
-    return this.periodic.pass();
-  }
-
-  private async prune(): Promise<number> {
+  protected override async runPass(): Promise<number> {
     const { store, opts } = this;
     let byRetention = 0;
     for (const g of store.logStore.groupsWithRetention()) {
       const cutoff = logRetentionCutoff(store.clock.now(), g.retentionDays!, opts.dayMs);
-      for (;;) {
-        const n = store.tx(() => store.logStore.deleteGroupEventsBefore(g.id, cutoff, opts.batchSize));
-        byRetention += n;
-        if (n < opts.batchSize || this.periodic.stopped) break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      byRetention += await this.inBatches(opts.batchSize, () => store.tx(() => store.logStore.deleteGroupEventsBefore(g.id, cutoff, opts.batchSize)));
     }
     let bySize = 0;
     let freed = 0;

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /**
  * The loop shared by the control plane's level-triggered clean-up roles
  * (stopped-task reaper, log pruner): one pass at start, then one every
@@ -46,5 +48,52 @@ export class PeriodicPass<T> {
   pass(): Promise<T> {
     this.running ??= this.run().finally(() => (this.running = undefined));
     return this.running;
+  }
+}
+
+/**
+ * A clean-up role run by a PeriodicPass: start/stop/pass, failures logged
+ * with `failureMessage`, and batches (each its own transaction) run until a
+ * short one, yielding to the event loop in between so API writes and agent
+ * reports interleave.
+ */
+export abstract class PeriodicRole {
+  protected readonly periodic: PeriodicPass<number>;
+  /** Rows deleted since start (tests, benchmarks). */
+  deletedTotal = 0;
+
+  protected constructor(
+    protected readonly log: Logger,
+    intervalMs: number,
+    failureMessage: string,
+  ) {
+    this.periodic = new PeriodicPass(() => this.runPass(), intervalMs, (err: unknown) => this.log.error({ err }, failureMessage));
+  }
+
+  /** One pass over everything due; returns the rows it counts as deleted. */
+  protected abstract runPass(): Promise<number>;
+
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  /** One pass; concurrent calls share it. Returns how many rows were deleted. */
+  pass(): Promise<number> {
+    return this.periodic.pass();
+  }
+
+  /** Runs `batch` until it does less than `batchSize` (or the role stops), yielding between batches; returns the sum. */
+  protected async inBatches(batchSize: number, batch: () => number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = batch();
+      total += n;
+      if (n < batchSize || this.periodic.stopped) return total;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { PeriodicPass } from './periodic-pass';
+import { PeriodicRole } from './periodic-pass';
 import type { Logger } from 'pino';
 import { arns, DEFAULT_STOPPED_TASK_RETENTION_MS, deploymentsCountingFailures, stoppedTaskCutoff } from '@stevedore/core';
 import type { Store } from '../store/store';
@@ -34,30 +34,13 @@ export function reaperIntervalFor(retentionMs: number): number {
  * Kept back: tasks a load balancer still drains or lists, and circuit-breaker
  * failures of a rollout still open (core `deploymentsCountingFailures`).
  */
-export class TaskReaper {
-  private readonly periodic: PeriodicPass<number>;
-  /** Tasks deleted since start (tests, benchmarks). */
-  deletedTotal = 0;
-
+export class TaskReaper extends PeriodicRole {
   constructor(
     private readonly store: Store,
-    private readonly log: Logger,
+    log: Logger,
     private readonly opts: TaskReaperOptions = DEFAULT_TASK_REAPER_OPTIONS,
   ) {
-    this.periodic = new PeriodicPass(() => this.reapAll(), opts.intervalMs, (e: unknown) => this.log.error({ err: e }, 'stopped task reaping failed; retrying next pass'));
-  }
-
-  start(): void {
-    this.periodic.start();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** One pass; concurrent calls share it. Returns how many rows were deleted. */
-  pass(): Promise<number> {
-    return this.periodic.pass();
+    super(log, opts.intervalMs, 'stopped task reaping failed; retrying next pass');
   }
 
   /** One batch of stopped tasks in one transaction (synchronous); returns how many were deleted. */
@@ -76,32 +59,21 @@ export class TaskReaper {
   }
 
   /** Stopped tasks, then idempotency tokens and INACTIVE services past the same retention; returns the tasks deleted. */
-  private async reapAll(): Promise<number> {
+  protected override async runPass(): Promise<number> {
     const cutoff = () => stoppedTaskCutoff(this.store.clock.now(), this.opts.retentionMs);
-    const tasks = await this.inBatches(() => this.reapBatch());
-    const tokens = await this.inBatches(() => this.store.tx(() => this.store.retention.reapClientTokens(cutoff(), this.opts.batchSize)));
-    const services = await this.inBatches(() => this.store.tx(() => this.store.retention.reapInactiveServices(cutoff(), this.opts.batchSize)));
-    const taskDefinitions = await this.inBatches(() => this.store.tx(() => this.reapDeletedTaskDefinitions()));
+    const tasks = await this.inBatches(this.opts.batchSize, () => this.reapBatch());
+    const tokens = await this.inBatches(this.opts.batchSize, () => this.store.tx(() => this.store.retention.reapClientTokens(cutoff(), this.opts.batchSize)));
+    const services = await this.inBatches(this.opts.batchSize, () => this.store.tx(() => this.store.retention.reapInactiveServices(cutoff(), this.opts.batchSize)));
+    const taskDefinitions = await this.inBatches(this.opts.batchSize, () => this.store.tx(() => this.reapDeletedTaskDefinitions()));
     if (taskDefinitions > 0) this.log.info({ taskDefinitions }, 'task definitions deleted (DELETE_IN_PROGRESS, no longer used)');
     // Task role keys that expired or whose task stopped (they are refused already; this only frees the rows).
-    await this.inBatches(() => this.store.tx(() => this.store.taskCredentials.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
-    await this.inBatches(() => this.store.tx(() => this.store.consoleSessions.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
+    await this.inBatches(this.opts.batchSize, () => this.store.tx(() => this.store.taskCredentials.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
+    await this.inBatches(this.opts.batchSize, () => this.store.tx(() => this.store.consoleSessions.deleteExpired(this.store.clock.now(), this.opts.batchSize)));
     this.deletedTotal += tasks;
     if (tasks + tokens + services > 0) {
       this.log.info({ tasks, clientTokens: tokens, inactiveServices: services, retentionSeconds: this.opts.retentionMs / 1000 }, 'records past retention deleted');
     }
     return tasks;
-  }
-
-  /** Runs `batch` until it deletes less than a full batch, yielding to the event loop in between. */
-  private async inBatches(batch: () => number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = batch();
-      total += n;
-      if (n < this.opts.batchSize || this.periodic.stopped) return total;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
   }
 
   private evidenceDeployments(): string[] {
