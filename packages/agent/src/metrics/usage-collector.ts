@@ -1,20 +1,13 @@
 import type { Logger } from 'pino';
+import type { UsageWindow } from '@stevedore/core';
 import type { ContainerController, ContainerEvent, StatsSource, Subscription } from '../exec/container-controller';
 import { LABEL } from '../docker/labels';
 import { RESYNC_INTERVAL_MS } from '../docker/timeouts';
 import { readStats, usageBetween, type RawDockerStats, type StatsSample } from './docker-stats';
 
 /** One task's use over one window, summed over its running containers. */
-export interface TaskUsageSample {
+export interface TaskUsageSample extends UsageWindow {
   taskArn: string;
-  cpuUnits: number;
-  memoryMiB: number;
-  rxBytes: number;
-  txBytes: number;
-  readBytes: number;
-  writeBytes: number;
-  windowMs: number;
-  containers: number;
 }
 
 interface Tracked {

@@ -1,15 +1,8 @@
+import type { UsageWindow } from '@stevedore/core';
 /** The latest usage an agent reported for one task (ReportTaskUsage), stamped with the control plane's time. */
-export interface TaskUsage {
+export interface TaskUsage extends UsageWindow {
   taskId: string;
   instanceId: string;
-  cpuUnits: number;
-  memoryMiB: number;
-  rxBytes: number;
-  txBytes: number;
-  readBytes: number;
-  writeBytes: number;
-  windowMs: number;
-  containers: number;
   receivedAt: number;
 }
 

@@ -32,6 +32,17 @@ export interface MeasuredUsage {
   memoryMiB: number;
 }
 
+/** What an agent measures of one task over one window (ReportTaskUsage), summed over its running containers. */
+export interface UsageWindow extends MeasuredUsage {
+  rxBytes: number;
+  txBytes: number;
+  readBytes: number;
+  writeBytes: number;
+  windowMs: number;
+  /** Running containers the window summed. */
+  containers: number;
+}
+
 export interface TaskMetricsInput {
   taskId: string;
   clusterName: string;
