@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { ControlPlane } from '@stevedore/control-plane';
+import { request } from './bench-kit';
 
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 100);
 const TASKS = Number(process.env['BENCH_TASKS'] ?? 1000);
@@ -23,19 +24,6 @@ const INSIGHTS = process.env['BENCH_INSIGHTS'] ?? 'disabled';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
-
-function request<T>(child: ChildProcess, cmd: object, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: { type: string; message?: string }) => {
-      if (m.type === 'error') reject(new Error(m.message));
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.send(cmd);
-  });
-}
 
 function dbBytes(dir: string): number {
   return ['stevedore.db', 'stevedore.db-wal'].reduce((n, f) => n + (fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0), 0);

@@ -88,9 +88,10 @@ async function sign(url: URL, headers: Record<string, string>, body: Buffer, cre
   return out;
 }
 
-export async function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse> {
+/** The request's body and headers, signed when it carries credentials. */
+async function prepare(endpoint: string, req: RawRequest): Promise<{ body: Buffer; headers: Record<string, string> }> {
   const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-  let headers: Record<string, string> = {
+  const headers: Record<string, string> = {
     'content-type': 'application/x-amz-json-1.1',
     'content-length': String(body.length),
     // Unique per call, as the SDKs send it: two identical calls in one second are not a replay.
@@ -98,7 +99,11 @@ export async function callRaw(endpoint: string, req: RawRequest): Promise<RawRes
     ...(req.target !== undefined ? { 'x-amz-target': req.target } : {}),
     ...req.headers,
   };
-  if (req.credentials) headers = await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1');
+  return { body, headers: req.credentials ? await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1') : headers };
+}
+
+export async function callRaw(endpoint: string, req: RawRequest): Promise<RawResponse> {
+  const { body, headers } = await prepare(endpoint, req);
   const url = new URL('/', endpoint);
   const ca = trustedCas.get(url.origin);
   const send = url.protocol === 'https:' ? (cb: (res: http.IncomingMessage) => void) => https.request(url, { method: 'POST', headers, ...(ca ? { ca } : {}) }, cb) : (cb: (res: http.IncomingMessage) => void) => http.request(url, { method: 'POST', headers }, cb);
@@ -129,15 +134,7 @@ export async function callRaw(endpoint: string, req: RawRequest): Promise<RawRes
  * the caller reads, pauses or destroys it as it likes.
  */
 export async function streamRaw(endpoint: string, req: RawRequest): Promise<http.IncomingMessage> {
-  const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-  let headers: Record<string, string> = {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': String(body.length),
-    'amz-sdk-invocation-id': randomUUID(),
-    ...(req.target !== undefined ? { 'x-amz-target': req.target } : {}),
-    ...req.headers,
-  };
-  if (req.credentials) headers = await sign(new URL('/', endpoint), headers, body, req.credentials, req.region ?? 'us-east-1');
+  const { body, headers } = await prepare(endpoint, req);
   return new Promise((resolve, reject) => {
     const r = http.request(new URL('/', endpoint), { method: 'POST', headers }, resolve);
     r.on('error', reject);
