@@ -147,10 +147,7 @@ test('RunTask: no instances, placement on a connected agent, failures per instan
 test('RunTask clientToken: a retry returns the same tasks, other parameters conflict', async () => {
   await h.call('CreateCluster', { clusterName: 'idem' });
   await h.call('RegisterTaskDefinition', webTd('idemweb'));
-  const agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: 'idem' });
-  agent.openSession();
-  await eventually(() => agent.messages.length > 0, 'COMPLETE message');
+  const agent = await new FakeAgent(h.agentAddress).connect({ cluster: 'idem' });
   const a = await h.call('RunTask', { cluster: 'idem', taskDefinition: 'idemweb', clientToken: 'tok-1' });
   const b = await h.call('RunTask', { cluster: 'idem', taskDefinition: 'idemweb', clientToken: 'tok-1' });
   assert.equal(a.body['tasks'][0].taskArn, b.body['tasks'][0].taskArn);

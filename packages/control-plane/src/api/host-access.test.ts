@@ -19,10 +19,7 @@ const app = { name: 'app', image: 'img', memory: 32 };
 before(async () => {
   h = await startTestControlPlane();
   await h.call('CreateCluster', { clusterName: 'hx' });
-  agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: 'hx' });
-  agent.openSession();
-  await eventually(() => agent.sessionId, 'session');
+  agent = await new FakeAgent(h.agentAddress).connect({ cluster: 'hx' });
   const role = async (roleName: string, policy: unknown) => {
     assert.equal((await h.call('CreateRole', { roleName, policyDocument: JSON.stringify(policy) }, `${SV}CreateRole`)).status, 200);
     return (await h.call('CreateAccessKey', { roleName }, `${SV}CreateAccessKey`)).body['accessKey'] as AccessKey;

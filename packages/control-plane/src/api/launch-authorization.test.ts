@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultArnContext, validateRegisterTaskDefinition } from '@stevedore/core';
-import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
+import { startTestControlPlane, FakeAgent } from '../testing/harness';
 import type { AccessKey } from '../testing/signed-client';
 import { BUILT_IN_ROLES, deployerPolicy, parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './auth/policy';
 import { ANY_RESOURCE } from './auth/operation-resources';
@@ -112,10 +112,7 @@ const principalOf = (role: string, k: AccessKey) => `arn:aws:sts::000000000000:a
 before(async () => {
   h = await startTestControlPlane();
   await h.call('CreateCluster', { clusterName: C });
-  agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: C });
-  agent.openSession();
-  await eventually(() => agent.messages.length > 0, 'COMPLETE message');
+  agent = await new FakeAgent(h.agentAddress).connect({ cluster: C });
   instanceArn = (await h.call('ListContainerInstances', { cluster: C })).body['containerInstanceArns'][0];
   const created = await h.call('CreateSecret', { Name: 'db', SecretString: '{"password":"pw-0123456789"}' }, 'secretsmanager.CreateSecret');
   assert.equal(created.status, 200);

@@ -93,10 +93,7 @@ test('a task\'s secrets go only to its agent, beside the spec; never in Describe
     ],
   });
   assert.equal(td.status, 200, JSON.stringify(td.body));
-  const agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: 's' });
-  agent.openSession();
-  await eventually(() => agent.sessionId, 'session');
+  const agent = await new FakeAgent(h.agentAddress).connect({ cluster: 's' });
   const run = await h.call('RunTask', { cluster: 's', taskDefinition: 'sec' });
   assert.equal(run.status, 200, JSON.stringify(run.body));
   const taskArn = run.body['tasks'][0].taskArn as string;

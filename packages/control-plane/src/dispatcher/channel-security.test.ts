@@ -131,10 +131,7 @@ test('every call but Join needs a client certificate of this cluster CA', async 
 });
 
 test("a deregistered instance's certificate is refused on every call, renewal included", async () => {
-  const a = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'sec', ec2_instance_id: 'gone' });
-  a.openSession();
-  await eventually(() => a.sessionId, 'session');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'sec', ec2_instance_id: 'gone' });
   await h.call('DeregisterContainerInstance', { cluster: 'sec', containerInstance: a.instanceId, force: true });
   await eventually(() => a.streamError, 'the open session is closed');
   assert.equal(a.streamError!.code, grpc.status.FAILED_PRECONDITION);
@@ -152,10 +149,7 @@ test("a deregistered instance's certificate is refused on every call, renewal in
 });
 
 test('rotation: a renewed certificate keeps the identity, and the session carries on over the new connection', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'sec', ec2_instance_id: 'rot' });
-  a.openSession();
-  await eventually(() => a.sessionId, 'session');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'sec', ec2_instance_id: 'rot' });
   const before = a.credentials!;
   const res = await a.renewCertificate();
   assert.notEqual(res.certificate_pem, before.certPem);

@@ -161,10 +161,7 @@ test('reports sent together are applied together, each batch alone: one naming a
 });
 
 test('an agent that stops heartbeating is marked disconnected; a new session supersedes the old', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'd', ec2_instance_id: 'hb' });
-  a.openSession();
-  await eventually(() => a.sessionId, 'session');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'd', ec2_instance_id: 'hb' });
   const desc = async () => (await h.call('DescribeContainerInstances', { cluster: 'd', containerInstances: [a.instanceId] })).body['containerInstances'][0];
   assert.equal((await desc()).agentConnected, true);
   await eventually(async () => (await desc()).agentConnected === false, 'disconnect after missed heartbeats', 5000);

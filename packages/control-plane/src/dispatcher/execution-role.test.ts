@@ -24,10 +24,7 @@ before(async () => {
     { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['arn:aws:secretsmanager:*:*:secret:exec/a-??????'] },
     { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ['arn:aws:logs:*:*:log-group:/exec/allowed*'] },
   ]);
-  agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: C });
-  agent.openSession();
-  await eventually(() => agent.sessionId, 'session');
+  agent = await new FakeAgent(h.agentAddress).connect({ cluster: C });
 });
 after(async () => {
   agent.close();

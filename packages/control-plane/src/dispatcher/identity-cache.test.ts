@@ -17,10 +17,7 @@ after(async () => {
 const inactive = (e: grpc.ServiceError) => e.code === grpc.status.FAILED_PRECONDITION && /InactiveInstanceException/.test(e.details);
 
 test('the peer certificate is verified once per connection; later calls on it reuse the identity', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'ids', ec2_instance_id: 'cached' });
-  a.openSession();
-  await eventually(() => a.sessionId, 'session');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'ids', ec2_instance_id: 'cached' });
   const stats = h.cp.dispatcher.identities.stats;
   const misses = stats.misses;
   const hits = stats.hits;

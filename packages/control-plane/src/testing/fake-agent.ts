@@ -139,6 +139,19 @@ export class FakeAgent {
     return md;
   }
 
+  /** Registers, opens a session and waits for its first message (COMPLETE): an agent ready to be given tasks. */
+  async connect(req: Partial<RegisterRequest> & { cluster: string }, timeoutMs = 5000): Promise<this> {
+    await this.register(req);
+    this.openSession();
+    const stream = this.stream!;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no session message within ${timeoutMs} ms`)), timeoutMs);
+      stream.once('data', () => (clearTimeout(timer), resolve()));
+      stream.once('error', (e) => (clearTimeout(timer), reject(e)));
+    });
+    return this;
+  }
+
   /** readsTaskSpec false: an agent from before the typed TaskSpec (it gets spec_json). */
   openSession(opts: { readsTaskSpec?: boolean } = {}): void {
     const md = new grpc.Metadata();

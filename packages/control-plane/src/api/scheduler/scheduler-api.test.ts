@@ -40,10 +40,7 @@ const target = (role: string, extra: Record<string, unknown> = {}) => ({
 before(async () => {
   h = await startTestControlPlane();
   await h.call('CreateCluster', { clusterName: C });
-  agent = new FakeAgent(h.agentAddress);
-  await agent.register({ cluster: C });
-  agent.openSession();
-  await eventually(() => agent.messages.length > 0, 'COMPLETE message');
+  agent = await new FakeAgent(h.agentAddress).connect({ cluster: C });
   assert.equal((await h.call('RegisterTaskDefinition', { family: 'job', containerDefinitions: [{ name: 'job', image: 'busybox', memory: 16 }] })).status, 200);
   const doc = (statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
   const roles: [string, unknown[]][] = [
