@@ -120,13 +120,8 @@ test('session: COMPLETE first, then incremental changes in sequence, reports app
 });
 
 test('an agent cannot update another instance\'s task: the whole batch is refused', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  const b = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'd', ec2_instance_id: 'a', host_ip: '127.0.0.3' });
-  await b.register({ cluster: 'd', ec2_instance_id: 'b', host_ip: '127.0.0.4' });
-  a.openSession();
-  b.openSession();
-  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'd', ec2_instance_id: 'a', host_ip: '127.0.0.3' });
+  const b = await new FakeAgent(h.agentAddress).connect({ cluster: 'd', ec2_instance_id: 'b', host_ip: '127.0.0.4' });
   const run = await h.call('StartTask', { cluster: 'd', taskDefinition: 'dweb', containerInstances: [a.instanceId] });
   const taskArn: string = run.body['tasks'][0].taskArn;
   await assert.rejects(b.update([running(taskArn)]), (e: ServiceError) => e.code === 7 /* PERMISSION_DENIED */);
@@ -137,13 +132,8 @@ test('an agent cannot update another instance\'s task: the whole batch is refuse
 });
 
 test('reports sent together are applied together, each batch alone: one naming another instance\'s task writes nothing, the other agent\'s applies', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  const b = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'd', ec2_instance_id: 'ga', host_ip: '127.0.0.5' });
-  await b.register({ cluster: 'd', ec2_instance_id: 'gb', host_ip: '127.0.0.6' });
-  a.openSession();
-  b.openSession();
-  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'd', ec2_instance_id: 'ga', host_ip: '127.0.0.5' });
+  const b = await new FakeAgent(h.agentAddress).connect({ cluster: 'd', ec2_instance_id: 'gb', host_ip: '127.0.0.6' });
   const start = async (instance: string) => (await h.call('StartTask', { cluster: 'd', taskDefinition: 'dweb', containerInstances: [instance] })).body['tasks'][0].taskArn as string;
   const taskA = await start(a.instanceId);
   const taskB = await start(b.instanceId);

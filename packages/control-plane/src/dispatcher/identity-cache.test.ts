@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
+import { startTestControlPlane, FakeAgent } from '../testing/harness';
 
 type Harness = Awaited<ReturnType<typeof startTestControlPlane>>;
 
@@ -36,13 +36,8 @@ test('the peer certificate is verified once per connection; later calls on it re
 });
 
 test('a deregistered agent is refused on its very next call over a connection whose identity is cached; other agents stay accepted', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  const b = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'ids', ec2_instance_id: 'leaving' });
-  await b.register({ cluster: 'ids', ec2_instance_id: 'staying' });
-  a.openSession();
-  b.openSession();
-  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'ids', ec2_instance_id: 'leaving' });
+  const b = await new FakeAgent(h.agentAddress).connect({ cluster: 'ids', ec2_instance_id: 'staying' });
   await a.heartbeat();
   await b.heartbeat();
   const hits = h.cp.dispatcher.identities.stats.hits;

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { WireTaskStatus, WireTaskUsage } from '@stevedore/proto';
-import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
+import { startTestControlPlane, FakeAgent } from '../testing/harness';
 
 // ReportTaskUsage (proto contract) through the real dispatcher, and the
 // publisher's figures from what it stored.
@@ -43,13 +43,8 @@ function running(taskArn: string): WireTaskStatus {
 }
 
 test('usage of own tasks is kept; another instance\'s task or an out-of-bounds value refuses the whole report', async () => {
-  const a = new FakeAgent(h.agentAddress);
-  const b = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'u', ec2_instance_id: 'a', host_ip: '127.0.0.3' });
-  await b.register({ cluster: 'u', ec2_instance_id: 'b', host_ip: '127.0.0.4' });
-  a.openSession();
-  b.openSession();
-  await eventually(() => a.sessionId && b.sessionId, 'sessions');
+  const a = await new FakeAgent(h.agentAddress).connect({ cluster: 'u', ec2_instance_id: 'a', host_ip: '127.0.0.3' });
+  const b = await new FakeAgent(h.agentAddress).connect({ cluster: 'u', ec2_instance_id: 'b', host_ip: '127.0.0.4' });
   const run = await h.call('StartTask', { cluster: 'u', taskDefinition: 'ucpu', containerInstances: [a.instanceId] });
   const taskArn: string = run.body['tasks'][0].taskArn;
   const taskId = taskArn.split('/').pop()!;
