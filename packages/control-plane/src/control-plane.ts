@@ -23,7 +23,7 @@ import { LOG_REDACTION } from './log-redaction';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metrics/metrics-endpoint';
 import { actionFor, QUERY_SERVICES, REST_JSON_SERVICES } from './api/router';
-import { ExecRelay } from './exec/exec-relay';
+import { DEFAULT_EXEC_RELAY_OPTIONS, ExecRelay } from './exec/exec-relay';
 import { attachExecStreams } from './api/exec-stream';
 import { scheduleLauncher } from './schedule-launch';
 import type { LaunchAs } from './schedules/schedule-runner';
@@ -85,7 +85,9 @@ export class ControlPlane {
     this.store.onChangeGap = () => storeLog.warn('changes of other replicas were pruned before this replica read them; the periodic resyncs restore what they missed');
     const logs = new LogBroker({ maxStreamsPerInstance: config.maxLogStreamsPerInstance ?? DEFAULT_LOG_BROKER_OPTIONS.maxStreamsPerInstance });
     this.replicaId = config.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.exec = new ExecRelay(this.store, log.child({ component: 'exec' }));
+    // Replicas share the master key (docs/design/high-availability.md), so a key derived from it authenticates one replica to another.
+    const relayKey = secretBox?.deriveKey(RELAY_KEY_LABEL);
+    this.exec = new ExecRelay(this.store, log.child({ component: 'exec' }), DEFAULT_EXEC_RELAY_OPTIONS, relayKey ? { replicaId: this.replicaId, key: relayKey } : undefined);
     this.dispatcher = new Dispatcher(this.store, arn, logs, log.child({ component: 'dispatcher' }), {
       ...DEFAULT_DISPATCHER_OPTIONS,
       replicaId: this.replicaId,
@@ -97,8 +99,6 @@ export class ControlPlane {
     this.prometheus = prom;
     this.store.observeTx = (s) => prom.sqliteTxDuration.observe(s);
     const metricsToken = config.metrics?.tokenFile ? readMetricsToken(config.metrics.tokenFile) : undefined;
-    // Replicas share the master key (docs/design/high-availability.md), so a key derived from it authenticates one replica to another.
-    const relayKey = secretBox?.deriveKey(RELAY_KEY_LABEL);
     this.relay = relayKey ? new ReplicaRelay(this.store, this.replicaId, relayKey, log.child({ component: 'relay', replica: this.replicaId })) : undefined;
     const apiCtx = { store: this.store, clock, arn, log: log.child({ component: 'api' }), logs, random: Math.random, exec: this.exec, streamScheme: this.apiProtocol === 'https' ? ('wss' as const) : ('ws' as const), ...(this.relay ? { relay: this.relay } : {}) };
     const apiAuth = createApiAuth(this.store, config, log);
@@ -111,7 +111,7 @@ export class ControlPlane {
         tls: this.apiProtocol === 'https',
         metricsRoute: apiMetricsRoute(prom, metricsToken),
         readinessRoute: readinessRoute(() => this.election?.status),
-        relayRoute: replicaRelayRoute(relayKey, logs, () => Date.now()),
+        relayRoute: replicaRelayRoute(relayKey, logs, this.exec, log.child({ component: 'relay', replica: this.replicaId }), () => Date.now()),
         consoleRoute: createConsoleRoute(defaultConsoleDir()),
         onRequest: (target, status, seconds) => {
           // Only known operations become label values: a client must not be able to mint series.

@@ -7,7 +7,7 @@ import { actionFor, dispatch, QUERY_SERVICES, REST_JSON_SERVICES, STEVEDORE_TARG
 import { MAX_BODY_BYTES, parseRequestBody } from './json-limits';
 import { StreamingResponse } from './actions/logs';
 import { writeLogResponse } from './log-response';
-import { RELAY_LOGS_PATH } from '../relay/replica-relay';
+import { RELAY_POST_PATHS } from './replica-relay-route';
 import type { ApiAuth } from './auth/api-auth';
 import { sendJsonError, sendJsonResult } from './protocols/json';
 import { decodeQueryCall, isQueryRequest, queryOperation, resolveQueryCall, sendQueryError, sendQueryResult, type QueryService } from './protocols/query';
@@ -31,7 +31,7 @@ export interface ApiServerOptions {
   tls?: boolean;
   /** `GET /metrics` (Prometheus, with its own bearer-token check). */
   metricsRoute?: http.RequestListener;
-  /** `POST /internal/replica/v1/task-logs`: other replicas' relayed log reads, signed with the relay key (replica-relay-route.ts). */
+  /** `POST /internal/replica/v1/...`: other replicas' relayed log reads and exec grants, signed with the relay key (replica-relay-route.ts). */
   relayRoute?: http.RequestListener;
   /** `GET /ready` (unauthenticated: leadership and store reachability only). */
   readinessRoute?: http.RequestListener;
@@ -73,7 +73,7 @@ export function createApiServer(ctx: ApiContext, opts: ApiServerOptions): ApiSer
       opts.readinessRoute(req, res);
       return;
     }
-    if (req.method === 'POST' && (req.url ?? '') === RELAY_LOGS_PATH && opts.relayRoute) {
+    if (req.method === 'POST' && RELAY_POST_PATHS.has(req.url ?? '') && opts.relayRoute) {
       opts.relayRoute(req, res);
       return;
     }

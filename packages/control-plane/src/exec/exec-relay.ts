@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { EMPTY_EXEC_FRAME, type ExecFrame, type ExecRequest } from '@stevedore/proto';
 import type { Store } from '../store/store';
+import { mintExecToken, type ExecRouting } from './exec-route';
 
 /**
  * ECS Exec's relay (docs/design/ecs-exec.md). ExecuteCommand creates a
@@ -120,6 +121,8 @@ export class ExecRelay {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly opts: ExecRelayOptions = DEFAULT_EXEC_RELAY_OPTIONS,
+    /** With several replicas: tokens name this replica (exec-route.ts), so any replica can forward the stream here. */
+    private readonly routing?: ExecRouting,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(5000, opts.tokenTtlMs));
     this.sweeper.unref();
@@ -152,6 +155,11 @@ export class ExecRelay {
     return this.senders.has(instanceId);
   }
 
+  /** Whether this replica holds the session (granted here, not yet ended or dropped). */
+  holds(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
   /** ExecuteCommand: a new session and its token (returned once, kept only as a hash). */
   create(grant: ExecGrant): { sessionId: string; token: string } {
     const open = [...this.sessions.values()].filter((s) => s.grant.instanceId === grant.instanceId && s.phase !== 'ended').length;
@@ -160,7 +168,7 @@ export class ExecRelay {
     }
     // ECS's session ids: ecs-execute-command-<random>.
     const id = `ecs-execute-command-${randomBytes(12).toString('hex')}`;
-    const token = randomBytes(32).toString('base64url');
+    const token = mintExecToken(id, this.routing);
     const log = this.log.child({ execSession: id, cluster: grant.cluster, task: grant.taskArn, container: grant.containerName, accessKeyId: grant.accessKeyId });
     this.sessions.set(id, { id, grant, tokenHash: hash(token), expiresAt: this.store.clock.now() + this.opts.tokenTtlMs, phase: 'granted', early: [], earlyBytes: 0, log });
     return { sessionId: id, token };

@@ -37,13 +37,14 @@ export function verifyRelay(key: Buffer, body: string, header: string | undefine
 }
 
 /**
- * Relays a GetTaskLogs read to the replica holding the agent's session
- * (docs/design/high-availability.md). The receiving replica has already
- * authenticated and authorized the caller; the hop carries only the instance
- * and the query, signed with a key derived from the master key, which only
- * replicas hold. The holder checks the signature and serves the stream as
- * it would its own caller's; this replica forwards it line by line, and the
- * reader's backpressure reaches the holder through TCP.
+ * The hop from one replica to another (docs/design/high-availability.md):
+ * reads and sessions that need an agent's gRPC session go to the replica
+ * holding it. The receiving replica has already authenticated and
+ * authorized its caller; a hop carries only what the holder needs, signed
+ * with a key derived from the master key, which only replicas hold. This
+ * class finds the holder and its address and signs; it relays GetTaskLogs
+ * itself (line by line, the reader's backpressure reaching the holder
+ * through TCP); ECS Exec's grants and streams go through it from exec/.
  */
 export class ReplicaRelay {
   /** Roots the hop trusts over HTTPS: the system's plus the cluster CA (set at start). */
@@ -60,53 +61,103 @@ export class ReplicaRelay {
     this.trust = [...tls.rootCertificates, caPem];
   }
 
+  /** Signs a hop body now (the `x-stevedore-replica-signature` header's value). */
+  sign(body: string): string {
+    return signRelay(this.key, body, Date.now());
+  }
+
+  /** TLS options of a hop to another replica: the system roots plus the cluster CA. */
+  clientTls(): { ca?: string[] } {
+    return this.trust ? { ca: this.trust } : {};
+  }
+
+  /** Ids of the replicas with a liveness row (this one included). */
+  liveReplicaIds(): string[] {
+    return this.store.leadership.replicas().map((r) => r.id);
+  }
+
+  /**
+   * The API endpoint other replicas reach `replicaId` at (its `--api-advertise`,
+   * else its listen address); undefined when it has no liveness row. `refuse`
+   * builds the caller's error for a replica whose endpoint is a wildcard
+   * address (it listens on every interface and advertises none).
+   */
+  endpointOf(replicaId: string, refuse: (message: string) => StevedoreError): URL | undefined {
+    const replica = this.store.leadership.replicas().find((r) => r.id === replicaId);
+    if (!replica) return undefined;
+    const url = new URL(replica.apiEndpoint);
+    // A wildcard listen address names no host another replica can reach (it would reach its own host).
+    if (isWildcardHost(url.hostname)) {
+      this.log.warn({ replica: replicaId, endpoint: replica.apiEndpoint }, 'cannot relay to a replica whose API listens on a wildcard address without --api-advertise');
+      throw refuse(`The agent session is held by replica ${replicaId}, whose API listens on a wildcard address and advertises none (start it with --api-advertise HOST:PORT); other replicas cannot reach it.`);
+    }
+    return url;
+  }
+
+  /** The replica holding `instanceId`'s agent session when it is another live one: its id and endpoint. */
+  holderOf(instanceId: string, refuse: (message: string) => StevedoreError): { id: string; endpoint: URL } | undefined {
+    const holder = this.store.instances.sessionReplica(instanceId);
+    if (holder === null || holder === this.replicaId) return undefined;
+    const endpoint = this.endpointOf(holder, refuse);
+    return endpoint ? { id: holder, endpoint } : undefined;
+  }
+
+  /** POSTs a signed hop; rejects on transport errors (10 s to connect and answer headers). */
+  post(url: URL, body: string): Promise<http.IncomingMessage> {
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), [RELAY_SIGNATURE_HEADER]: this.sign(body) };
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = url.protocol === 'https:' ? https.request(url, { method: 'POST', headers, ...this.clientTls() }, resolve) : http.request(url, { method: 'POST', headers }, resolve);
+      req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+      req.end(body);
+    }).then((res) => {
+      res.setTimeout(0);
+      return res;
+    });
+  }
+
   /**
    * A log stream read through the replica holding `instanceId`'s session;
    * undefined when no other live replica holds it. Throws the holder's
    * refusal (not connected after all, LimitExceededException).
    */
   async openLogs(instanceId: string, query: LogQuery): Promise<LogStream | undefined> {
-    const holder = this.store.instances.sessionReplica(instanceId);
-    if (holder === null || holder === this.replicaId) return undefined;
-    const replica = this.store.leadership.replicas().find((r) => r.id === holder);
-    if (!replica) return undefined;
-    const url = new URL(RELAY_LOGS_PATH, replica.apiEndpoint);
-    // A wildcard listen address names no host another replica can reach (it would reach its own host).
-    if (url.hostname === '0.0.0.0' || url.hostname === '[::]') {
-      this.log.warn({ instanceId, holder, endpoint: replica.apiEndpoint }, 'cannot relay a log read: the replica holding the agent session listens on a wildcard address');
-      throw new StevedoreError('ClientException', `The agent of the task's container instance is connected to replica ${holder}, whose API listens on a wildcard address other replicas cannot reach; read the logs through that replica.`, { retryable: true });
-    }
+    const holder = this.holderOf(instanceId, (message) => new StevedoreError('ClientException', `${message} Read the logs through that replica.`, { retryable: true }));
+    if (!holder) return undefined;
     const body = JSON.stringify({ instanceId, query } satisfies RelayedLogRequest);
-    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), [RELAY_SIGNATURE_HEADER]: signRelay(this.key, body, Date.now()) };
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req =
-        url.protocol === 'https:'
-          ? https.request(url, { method: 'POST', headers, ...(this.trust ? { ca: this.trust } : {}) }, resolve)
-          : http.request(url, { method: 'POST', headers }, resolve);
-      req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
-      req.end(body);
-    }).catch((e: Error) => {
-      this.log.warn({ instanceId, holder, endpoint: replica.apiEndpoint, error: e.message }, 'relaying a log read to the replica holding the agent session failed');
-      throw new StevedoreError('ClientException', `The agent of the task's container instance is connected to replica ${holder}, which could not be reached; logs are unavailable.`, { retryable: true });
+    const res = await this.post(new URL(RELAY_LOGS_PATH, holder.endpoint), body).catch((e: Error) => {
+      this.log.warn({ instanceId, holder: holder.id, endpoint: holder.endpoint.href, error: e.message }, 'relaying a log read to the replica holding the agent session failed');
+      throw new StevedoreError('ClientException', `The agent of the task's container instance is connected to replica ${holder.id}, which could not be reached; logs are unavailable.`, { retryable: true });
     });
-    res.setTimeout(0);
     if (res.statusCode !== 200) {
-      const text = await readAll(res, 64 * 1024);
-      let err: { __type?: unknown; message?: unknown } = {};
-      try {
-        err = JSON.parse(text) as typeof err;
-      } catch {
-        // not JSON: reported below as the holder's status
-      }
+      const err = await readRelayError(res);
       // The holder's refusals, as ours; anything else (a 403 from a replica without our key) is a ClientException.
-      const code: EcsErrorCode = err.__type === 'LimitExceededException' || err.__type === 'InvalidParameterException' ? err.__type : 'ClientException';
-      const message = typeof err.message === 'string' ? err.message : `The replica holding the agent session answered HTTP ${res.statusCode}.`;
-      if (err.__type === 'AccessDeniedException') this.log.error({ instanceId, holder }, 'the replica holding the agent session refused the relay key: are keys/master.key the same on every replica?');
-      throw new StevedoreError(code, message, { retryable: code !== 'InvalidParameterException' });
+      const code: EcsErrorCode = err.code === 'LimitExceededException' || err.code === 'InvalidParameterException' ? err.code : 'ClientException';
+      if (err.code === 'AccessDeniedException') this.log.error({ instanceId, holder: holder.id }, 'the replica holding the agent session refused the relay key: are keys/master.key the same on every replica?');
+      throw new StevedoreError(code, err.message, { retryable: code !== 'InvalidParameterException' });
     }
     return bridge(res, instanceId, query);
   }
+}
+
+/** A wildcard listen address: every interface, no host another machine can dial. */
+export function isWildcardHost(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/** The holder's refusal: `{__type, message}` read from a non-200 hop answer. */
+export async function readRelayError(res: http.IncomingMessage): Promise<{ code: string; message: string }> {
+  const text = await readAll(res, 64 * 1024);
+  let err: { __type?: unknown; message?: unknown } = {};
+  try {
+    err = JSON.parse(text) as typeof err;
+  } catch {
+    // not JSON: reported as the holder's status
+  }
+  return {
+    code: typeof err.__type === 'string' ? err.__type : 'ServerException',
+    message: typeof err.message === 'string' ? err.message : `The replica holding the agent session answered HTTP ${res.statusCode}.`,
+  };
 }
 
 /** Turns the holder's NDJSON response back into a LogStream. */

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { fromWireAssignment, METADATA_INSTANCE_ID, toWireTaskStatus, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
+import { EMPTY_EXEC_FRAME, fromWireAssignment, METADATA_INSTANCE_ID, toWireTaskStatus, type ExecFrame, type ExecRequest, type SessionMessage, type WireTaskStatus } from '@stevedore/proto';
 import type { TaskReport, TaskStopCode } from '@stevedore/core';
 import { FakeAgent } from './harness';
 
@@ -22,6 +22,18 @@ export interface SimAgentOptions {
    * stays open for `pushLog` until the reader goes away.
    */
   logLines?: (taskArn: string, containerName: string) => string[];
+  /**
+   * Answers ECS Exec requests (ExecSession): the process "starts", every
+   * input chunk comes back on stdout prefixed `echo:`, and stdin's EOF ends
+   * it with this exit code.
+   */
+  execExitCode?: number;
+}
+
+/** One exec session the simulated agent answered: its request and every frame the control plane sent on it. */
+export interface SimExecSession {
+  request: ExecRequest;
+  frames: ExecFrame[];
 }
 
 const REPORT_BATCH_MS = 100;
@@ -97,6 +109,28 @@ export class SimAgent {
     }, Math.max(50, this.periodMs * (this.opts.heartbeatFraction ?? 1 / 3)));
   }
 
+  /** Exec sessions answered (execExitCode set), in order. */
+  readonly execSessions: SimExecSession[] = [];
+
+  private answerExec(request: ExecRequest): void {
+    const exitCode = this.opts.execExitCode;
+    if (exitCode === undefined) return;
+    const seen: SimExecSession = { request, frames: [] };
+    this.execSessions.push(seen);
+    const call = (this.fake.client as unknown as Record<string, (md: grpc.Metadata) => grpc.ClientDuplexStream<ExecFrame, ExecFrame>>)['ExecSession']!(this.fake.metadata());
+    call.on('error', () => undefined);
+    call.write({ ...EMPTY_EXEC_FRAME, session_id: request.session_id });
+    call.write({ ...EMPTY_EXEC_FRAME, started: true });
+    call.on('data', (f: ExecFrame) => {
+      seen.frames.push(f);
+      if (f.data.length > 0) call.write({ ...EMPTY_EXEC_FRAME, data: Buffer.concat([Buffer.from('echo:'), f.data]), stream: 'stdout' });
+      if (f.eof) {
+        call.write({ ...EMPTY_EXEC_FRAME, exit_code: exitCode });
+        call.end();
+      }
+    });
+  }
+
   /** Follows being served, by request id. */
   readonly follows = new Map<string, grpc.ClientWritableStream<unknown>>();
 
@@ -135,6 +169,7 @@ export class SimAgent {
       for (const arn of [...this.tasks.keys()]) if (!wanted.has(arn)) this.tasks.delete(arn);
     }
     for (const lr of m.log_requests ?? []) this.answerLogs(lr.request_id, lr.task_arn, lr.container_name, lr.follow);
+    for (const r of m.exec_requests ?? []) this.answerExec(r);
     for (const arn of m.removed) this.tasks.delete(arn);
     for (const w of m.assignments) {
       const a = fromWireAssignment(w);

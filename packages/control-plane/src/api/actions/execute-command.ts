@@ -2,7 +2,8 @@ import { arns, idOf, InvalidParameterException, splitCommand, StevedoreError } f
 import type { RequestContext } from '../context';
 import { Params } from '../params';
 import { requireCluster } from '../lookups';
-import { ExecRefusal } from '../../exec/exec-relay';
+import { ExecRefusal, type ExecGrant } from '../../exec/exec-relay';
+import { relayExecGrant } from '../../exec/exec-grant-relay';
 
 /** ECS's words when a task cannot take a session (not enabled, or its exec agent not running yet). */
 export const EXEC_NOT_ENABLED =
@@ -17,8 +18,11 @@ const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
  * client (the AWS CLI's execute-command needs AWS's Session Manager plugin).
  * Authorization (ecs:ExecuteCommand on the cluster and the task) happened
  * before this runs; the agent checks the task again when the stream opens.
+ * When another replica holds the agent's session, the session is created
+ * there (exec/exec-grant-relay.ts) after the same checks here; its token
+ * names that replica, so the stream may land on any replica.
  */
-export function executeCommand(ctx: RequestContext, body: unknown) {
+export async function executeCommand(ctx: RequestContext, body: unknown) {
   const p = Params.of(body);
   const cluster = requireCluster(ctx, p);
   const taskRef = p.requiredString('task', { max: 2048 });
@@ -42,28 +46,32 @@ export function executeCommand(ctx: RequestContext, body: unknown) {
   const container = containerName === undefined ? task.containers[0] : task.containers.find((c) => c.name === containerName);
   if (!container) throw new InvalidParameterException(`The container ${containerName} was not found in the task.`, 'container');
   if (container.status !== 'RUNNING') throw new InvalidParameterException(EXEC_NOT_ENABLED, 'container');
-  if (!relay.connected(task.containerInstanceId)) {
-    throw new StevedoreError('TargetNotConnectedException', 'The execute command failed due to an internal error. Try again later.', { retryable: true });
-  }
   const taskArn = arns.task(ctx.arn, task.clusterName, task.id);
-  let session: { sessionId: string; token: string };
-  try {
-    session = relay.create({
-      cluster: cluster.name,
-      taskId: task.id,
-      taskArn,
-      containerName: container.name,
-      instanceId: task.containerInstanceId,
-      command,
-      accessKeyId: ctx.caller.accessKeyId,
-      principal: ctx.caller.arn,
-    });
-  } catch (e) {
-    if (e instanceof ExecRefusal) throw new StevedoreError('LimitExceededException', e.message, { retryable: true });
-    throw e;
+  const grant: ExecGrant = {
+    cluster: cluster.name,
+    taskId: task.id,
+    taskArn,
+    containerName: container.name,
+    instanceId: task.containerInstanceId,
+    command,
+    accessKeyId: ctx.caller.accessKeyId,
+    principal: ctx.caller.arn,
+  };
+  let session: { sessionId: string; token: string; holder?: string };
+  if (relay.connected(task.containerInstanceId)) {
+    try {
+      session = relay.create(grant);
+    } catch (e) {
+      if (e instanceof ExecRefusal) throw new StevedoreError('LimitExceededException', e.message, { retryable: true });
+      throw e;
+    }
+  } else {
+    const relayed = ctx.relay ? await relayExecGrant(ctx.relay, grant, ctx.log) : undefined;
+    if (!relayed) throw new StevedoreError('TargetNotConnectedException', 'The execute command failed due to an internal error. Try again later.', { retryable: true });
+    session = relayed;
   }
   const host = ctx.requestHost !== undefined && HOST.test(ctx.requestHost) ? ctx.requestHost : '127.0.0.1';
-  ctx.log.info({ cluster: cluster.name, task: taskArn, container: container.name, execSession: session.sessionId }, 'execute command session granted');
+  ctx.log.info({ cluster: cluster.name, task: taskArn, container: container.name, execSession: session.sessionId, ...(session.holder ? { heldBy: session.holder } : {}) }, session.holder ? 'execute command session granted by the replica holding the agent session' : 'execute command session granted');
   return {
     clusterArn: arns.cluster(ctx.arn, cluster.name),
     containerArn: arns.container(ctx.arn, task.clusterName, task.id, container.id),
