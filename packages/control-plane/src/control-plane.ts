@@ -25,6 +25,7 @@ import { apiMetricsRoute, createMetricsServer, readMetricsToken } from './metric
 import { actionFor, QUERY_SERVICES, REST_JSON_SERVICES } from './api/router';
 import { DEFAULT_EXEC_RELAY_OPTIONS, ExecRelay } from './exec/exec-relay';
 import { attachExecStreams } from './api/exec-stream';
+import { ExecStreamForwarder } from './exec/exec-stream-forward';
 import { scheduleLauncher } from './schedule-launch';
 import type { LaunchAs } from './schedules/schedule-runner';
 import type * as http from 'node:http';
@@ -121,7 +122,8 @@ export class ControlPlane {
         },
       },
     );
-    this.execStreams = attachExecStreams(this.api, this.exec, log.child({ component: 'exec' }));
+    const execLog = log.child({ component: 'exec' });
+    this.execStreams = attachExecStreams(this.api, this.exec, execLog, this.relay && relayKey ? { forwarder: new ExecStreamForwarder(this.relay, execLog), key: relayKey, now: () => Date.now() } : undefined);
   }
 
   /** ECS Exec sessions not ended (diagnostics, tests). */

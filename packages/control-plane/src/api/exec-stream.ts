@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ExecRefusal, type ExecOutput, type ExecRelay, type ExecSessionHandle } from '../exec/exec-relay';
+import { RELAY_EXEC_STREAM_PATH, verifyExecStreamHop, type ExecStreamForwarder } from '../exec/exec-stream-forward';
+import { RELAY_SIGNATURE_HEADER } from '../relay/replica-relay';
 
 /**
  * The `streamUrl` of ExecuteCommand's session: a WebSocket on the API's own
@@ -15,6 +17,11 @@ import { ExecRefusal, type ExecOutput, type ExecRelay, type ExecSessionHandle } 
  * After that, binary messages are stdin one way and output the other
  * (first byte 1 = stdout, 2 = stderr); text messages are control: resize and
  * eof from the client, started, exit and error to it.
+ *
+ * With several replicas, a stream whose session another replica granted is
+ * forwarded there (exec/exec-stream-forward.ts) once its open message shows
+ * the token's route; the granting replica serves it on an internal route
+ * that takes only upgrades signed with the relay key.
  */
 
 export const EXEC_STREAM_PATH = /^\/v1\/exec\/(ecs-execute-command-[0-9a-f]{24})$/;
@@ -46,25 +53,45 @@ function parseControl(data: RawData): Record<string, unknown> | undefined {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : 0);
 
+/** Forwarding to other replicas: absent without a relay key (one replica, in memory). */
+export interface ExecStreamRelaying {
+  forwarder: ExecStreamForwarder;
+  key: Buffer;
+  now: () => number;
+}
+
 /** Serves exec streams on the API server's upgrade requests; anything else upgrading is refused. Returns what drops every stream at shutdown. */
-export function attachExecStreams(server: http.Server | https.Server, relay: ExecRelay, log: Logger): { closeAll(): void } {
+export function attachExecStreams(server: http.Server | https.Server, relay: ExecRelay, log: Logger, relaying?: ExecStreamRelaying): { closeAll(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false, clientTracking: true });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const m = EXEC_STREAM_PATH.exec(path);
-    if (!m || req.method !== 'GET') {
+    const hop = m ? undefined : RELAY_EXEC_STREAM_PATH.exec(path);
+    if ((!m && !hop) || req.method !== 'GET') {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, m[1]!, relay, log));
+    if (hop) {
+      // Another replica forwarding a client's stream: only with the relay key, and served here only (never forwarded again).
+      if (!relaying || !verifyExecStreamHop(relaying.key, hop[1]!, req.headers[RELAY_SIGNATURE_HEADER], relaying.now())) {
+        log.warn({ execSession: hop[1], remote: req.socket.remoteAddress }, 'an exec stream hop not signed with the replica relay key was refused');
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, hop[1]!, relay, log, undefined));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, m![1]!, relay, log, relaying?.forwarder));
   });
   // Upgraded sockets are not the HTTP server's any more: closing it would wait for them.
   return { closeAll: () => wss.clients.forEach((ws) => ws.terminate()) };
 }
 
-function serve(ws: WebSocket, sessionId: string, relay: ExecRelay, log: Logger): void {
+function serve(ws: WebSocket, sessionId: string, relay: ExecRelay, log: Logger, forwarder: ExecStreamForwarder | undefined): void {
   let handle: ExecSessionHandle | undefined;
   let closed = false;
+  /** Handed to the forwarder: this function no longer reads or writes the stream. */
+  let forwarded = false;
   const drained: (() => void)[] = [];
   const close = (code = 1000, reason = '') => {
     if (closed) return;
@@ -88,7 +115,7 @@ function serve(ws: WebSocket, sessionId: string, relay: ExecRelay, log: Logger):
     }
   }, OPEN_TIMEOUT_MS);
   ws.on('message', (data, isBinary) => {
-    if (closed) return;
+    if (closed || forwarded) return;
     if (handle) {
       if (isBinary) return handle.input(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
       const c = parseControl(data);
@@ -102,6 +129,19 @@ function serve(ws: WebSocket, sessionId: string, relay: ExecRelay, log: Logger):
       return close(1008, 'no token');
     }
     clearTimeout(timer);
+    if (forwarder && !relay.holds(sessionId)) {
+      // Not granted here: the token says which replica granted it, if any.
+      try {
+        const route = forwarder.route(sessionId, open.token);
+        if (route) {
+          forwarded = true;
+          return forwarder.pipe(ws, (Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[])).toString('utf8'), route, sessionId);
+        }
+      } catch (e) {
+        send({ kind: 'error', code: 'TargetNotConnectedException', message: (e as Error).message });
+        return close(1011, 'relay failed');
+      }
+    }
     try {
       handle = relay.open(sessionId, open.token, { tty: open.tty === true, cols: num(open.cols), rows: num(open.rows) }, {
         send,
