@@ -27,3 +27,15 @@ test('--store: a postgres:// URL or sqlite:PATH (flag or STEVEDORE_STORE), defau
   assert.throws(() => parseConfig(argv('--store', 'mysql://db/x'), {}), /--store must be postgres:\/\/USER@HOST\/DATABASE/);
   assert.throws(() => parseConfig(argv('--store', '/var/lib/x.db'), {}), /--store must be/);
 });
+
+test('--api-advertise: HOST:PORT other replicas reach this API at (flag or STEVEDORE_API_ADVERTISE); a wildcard, no port or a bad one is refused, naming the option', () => {
+  assert.equal(parseConfig(argv(), {}).apiAdvertise, undefined);
+  assert.deepEqual(parseConfig(argv('--api-listen', '0.0.0.0:8080', '--api-advertise', 'cp1.example.internal:8080'), {}).apiAdvertise, { host: 'cp1.example.internal', port: 8080 });
+  assert.deepEqual(parseConfig(argv('--api-advertise', '[fd00::11]:9000'), {}).apiAdvertise, { host: 'fd00::11', port: 9000 });
+  assert.deepEqual(parseConfig(argv(), { STEVEDORE_API_ADVERTISE: '10.0.0.11:8080' }).apiAdvertise, { host: '10.0.0.11', port: 8080 });
+  for (const bad of ['cp1.example.internal', '10.0.0.11:0', '10.0.0.11:70000', ':8080', 'a b:80', 'http://cp1:8080']) {
+    assert.throws(() => parseConfig(argv('--api-advertise', bad), {}), /--api-advertise must be HOST:PORT/, bad);
+  }
+  assert.throws(() => parseConfig(argv('--api-advertise', '0.0.0.0:8080'), {}), /--api-advertise must name an address other replicas can reach, not a wildcard/);
+  assert.throws(() => parseConfig(argv('--api-advertise', '[::]:8080'), {}), /not a wildcard/);
+});

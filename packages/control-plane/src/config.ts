@@ -17,6 +17,12 @@ export interface ControlPlaneConfig {
   /** Leader lease lifetime (--leader-lease-ttl); a new leader takes over within about 1.2x of it. */
   leaderLeaseTtlMs?: number;
   apiListen: { host: string; port: number };
+  /**
+   * Where other replicas reach this one's API for relays (log reads, ECS
+   * Exec), --api-advertise: needed when apiListen is a wildcard address;
+   * default the listen address.
+   */
+  apiAdvertise?: { host: string; port: number };
   agentListen: string;
   region: string;
   account: string;
@@ -109,6 +115,18 @@ function hostPort(v: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** An address other machines dial: HOST:PORT with a real host (not a wildcard) and a port 1-65535; errors name the option. */
+function advertisedHostPort(option: string, v: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(v.trim());
+  const host = m?.[1]!.replace(/^\[|\]$/g, '') ?? '';
+  const port = Number(m?.[2]);
+  if (!m || !/^[A-Za-z0-9.:-]+$/.test(host) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`${option} must be HOST:PORT (a name or address and a port from 1 to 65535) that other replicas can reach, got '${v}'`);
+  }
+  if (host === '0.0.0.0' || host === '::') throw new InvalidArgumentError(`${option} must name an address other replicas can reach, not a wildcard (got '${v}')`);
+  return { host, port };
+}
+
 /** The target tracking alarm settings from their flags (CloudWatch's rules for a period). */
 function trackingAlarmsOf(period: string, evaluations: string): import('./autoscaling/tracking-alarms').TrackingAlarmOptions {
   const p = Number(period);
@@ -135,6 +153,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .option('--data-dir <dir>', 'directory for the SQLite database', env['STEVEDORE_DATA_DIR'] ?? '/var/lib/stevedore/control-plane')
     .option('--store <location>', 'desired-state store: postgres://user:pass@host/db (shared by replicas) or sqlite:PATH (default <data-dir>/stevedore.db) [env STEVEDORE_STORE]', env['STEVEDORE_STORE'])
     .option('--api-listen <host:port>', 'ECS JSON API address', env['STEVEDORE_API_LISTEN'] ?? '127.0.0.1:8080')
+    .option('--api-advertise <host:port>', 'address other replicas reach this API at, for relayed log reads and exec sessions (default --api-listen; needed when it is a wildcard such as 0.0.0.0) [env STEVEDORE_API_ADVERTISE]', env['STEVEDORE_API_ADVERTISE'])
     .option('--agent-listen <host:port>', 'agent channel (gRPC) address', env['STEVEDORE_AGENT_LISTEN'] ?? '127.0.0.1:8443')
     .option('--region <region>', 'region used in ARNs', env['STEVEDORE_REGION'] ?? 'us-east-1')
     .option('--account <id>', 'account id used in ARNs', env['STEVEDORE_ACCOUNT'] ?? '000000000000')
@@ -208,6 +227,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new InvalidArgumentError(`--insecure-disable-auth is refused unless --api-listen is a loopback address (got ${apiListen.host})`);
   }
   hostPort(o['agentListen']!);
+  const apiAdvertise = o['apiAdvertise'] !== undefined ? advertisedHostPort('--api-advertise', o['apiAdvertise']) : undefined;
   const insecureHttp = (o['insecureHttp'] as unknown) === true || env['STEVEDORE_API_INSECURE_HTTP'] === '1' || env['STEVEDORE_API_INSECURE_HTTP'] === 'true';
   const apiTls = apiTlsOf(apiListen.host, { certFile: o['apiTlsCert'], keyFile: o['apiTlsKey'], insecureHttp });
   const metricsListen = o['metricsListen'] ? hostPort(o['metricsListen']) : undefined;
@@ -231,6 +251,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     ...(store !== undefined ? { store } : {}),
     leaderLeaseTtlMs: parseDuration('--leader-lease-ttl', o['leaderLeaseTtl']!, 1000),
     apiListen: hostPort(o['apiListen']!),
+    ...(apiAdvertise ? { apiAdvertise } : {}),
     agentListen: o['agentListen']!,
     region: o['region']!,
     account: o['account']!,

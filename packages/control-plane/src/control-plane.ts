@@ -16,7 +16,7 @@ import { ApiCertificate, writeCaBundle, type ApiCertificateSource } from './pki/
 
 /** Agents renew at 2/3, so a week-long certificate survives a control plane outage of two days. */
 export const DEFAULT_AGENT_CERT_VALIDITY_MS = 7 * 24 * 3600_000;
-import { ReplicaRelay, RELAY_KEY_LABEL } from './relay/replica-relay';
+import { isWildcardHost, ReplicaRelay, RELAY_KEY_LABEL } from './relay/replica-relay';
 import { replicaRelayRoute } from './api/replica-relay-route';
 import { createApiAuth, openSecretBox, prepareAdminAccess } from './api-auth-setup';
 import { LOG_REDACTION } from './log-redaction';
@@ -193,16 +193,23 @@ export class ControlPlane {
     const addr = api.address();
     this.apiPort = typeof addr === 'object' && addr ? addr.port : this.config.apiListen.port;
     // Last: the replica row names both listeners, and a lone replica leads once this returns.
+    const apiEndpoint = this.apiEndpoint();
+    if (!this.config.apiAdvertise && isWildcardHost(this.config.apiListen.host)) {
+      this.log.warn(
+        { api: apiEndpoint },
+        'the API listens on a wildcard address and --api-advertise is not set: other replicas cannot reach this one, so log reads and exec sessions of agents connected here fail through them; set --api-advertise HOST:PORT',
+      );
+    }
     const election = new LeaderElection(
       this.store,
-      { id: this.replicaId, apiEndpoint: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agentEndpoint },
+      { id: this.replicaId, apiEndpoint, agentEndpoint },
       { elected: (term) => this.startLeaderRoles(term), deposed: () => this.stopLeaderRoles() },
       this.log.child({ component: 'leadership', replica: this.replicaId }),
       this.config.leaderLeaseTtlMs !== undefined ? leaderElectionOptions(this.config.leaderLeaseTtlMs) : DEFAULT_LEADER_ELECTION_OPTIONS,
     );
     this.election = election;
     election.start();
-    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir, store: this.store.db.dialect, replica: this.replicaId, leader: election.status.leader }, 'control plane started');
+    this.log.info({ api: `${this.apiProtocol}://${this.config.apiListen.host}:${this.apiPort}`, ...(this.config.apiAdvertise ? { apiAdvertise: apiEndpoint } : {}), agent: this.config.agentListen, agentPort: this.agentPort, dataDir: this.config.dataDir, store: this.store.db.dialect, replica: this.replicaId, leader: election.status.leader }, 'control plane started');
   }
 
   /** The service orchestrator of the current term (tests and benchmarks read its stats); throws on a follower. */
@@ -255,6 +262,12 @@ export class ControlPlane {
     this.rolesStopping = Promise.all([this.rolesStopping, stopped]).then(() => undefined);
   }
 
+  /** Where other replicas reach this API (its liveness row): --api-advertise, else the listen address (a wildcard stays one: relays to it are refused, clearly). */
+  private apiEndpoint(): string {
+    const { host, port } = this.config.apiAdvertise ?? { host: this.config.apiListen.host, port: this.apiPort };
+    return `${this.apiProtocol}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
   /** This replica's agent channel as its liveness row names it: a wildcard listen is named by the host (one process per address and host). */
   private agentEndpoint(): string {
     const host = /^(.*):\d+$/.exec(this.config.agentListen)?.[1] ?? '';
@@ -290,7 +303,9 @@ export class ControlPlane {
       const host = this.config.apiListen.host;
       const wildcard = host === '' || host === '0.0.0.0' || host === '::';
       // A wildcard listen is reachable as localhost too: name it, as clients on the host will dial it.
-      source = { kind: 'cluster-ca', ca, sans: serverSubjectAltNames(host, [...(wildcard ? ['127.0.0.1', 'localhost'] : []), ...(this.config.apiCertSans ?? [])]) };
+      // Other replicas dial the advertised name for relays: the certificate names it too.
+      const advertised = this.config.apiAdvertise ? [this.config.apiAdvertise.host] : [];
+      source = { kind: 'cluster-ca', ca, sans: serverSubjectAltNames(host, [...(wildcard ? ['127.0.0.1', 'localhost'] : []), ...advertised, ...(this.config.apiCertSans ?? [])]) };
       this.apiCaBundle = ca.caPem;
       if (this.config.dataDir !== ':memory:') writeCaBundle(path.join(this.config.dataDir, 'api-ca.pem'), ca.caPem);
     }

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import WebSocket from 'ws';
 import { ControlPlane } from '../control-plane';
 import { replicaTestConfig } from '../testing/replica-config';
 import { startPostgres } from '../testing/postgres-server';
@@ -13,6 +12,7 @@ import { registerJoinSource } from '../testing/fake-agent';
 import { rawCall, readCredentialsFile } from '../testing/signed-client';
 import { RELAY_SIGNATURE_HEADER, signRelay } from '../relay/replica-relay';
 import { RELAY_EXEC_GRANT_PATH } from './exec-grant-relay';
+import { openExecStream as openStream } from '../testing/exec-stream-client';
 
 const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
@@ -25,28 +25,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-interface Received {
-  binary: boolean;
-  data: Buffer;
-}
-
-/** A client of the exec stream protocol (docs/design/ecs-exec.md): what it received, and how the stream closed. */
-async function openStream(url: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-  const got: Received[] = [];
-  ws.on('message', (data: Buffer, binary: boolean) => got.push({ binary, data }));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  ws.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  const texts = () => got.filter((m) => !m.binary).map((m) => JSON.parse(m.data.toString()) as { type: string; code?: string; exitCode?: number });
-  const stdout = () => Buffer.concat(got.filter((m) => m.binary && m.data[0] === 1).map((m) => m.data.subarray(1))).toString();
-  return { ws, got, closed, texts, stdout, text: (v: unknown) => ws.send(JSON.stringify(v)), bytes: (s: string) => ws.send(Buffer.from(s), { binary: true }) };
 }
 
 test('ExecuteCommand through replica B for an agent connected to replica A: A grants it, the stream works landing on B (forwarded) or on A; forged routes and unsigned hops are refused', async () => {
