@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
-import { CONTROL_PLANE_BIN, freePort, startCluster, type TestCluster } from '../helpers/cluster';
+import { AGENT_INDEX_ATTRIBUTE, CLI_BIN, CONTROL_PLANE_BIN, freePort, startCluster, type TestCluster } from '../helpers/cluster';
 import { call, callRaw, STEVEDORE_TARGET, type Credentials } from '../helpers/api';
 import { listContainers, TEST_IMAGE } from '../helpers/docker';
 import { waitFor } from '../helpers/wait-for';
@@ -15,6 +16,8 @@ import { startPostgres, type PostgresServer } from '../helpers/postgres';
 // all three (agent 0 first dials the first replica, which leads; agent 1 a
 // follower), a rolling deployment, and kill -9 of the leader in the middle of
 // it while a client keeps registering task definitions through any replica.
+// Replica 1 listens on every interface (0.0.0.0) and advertises its loopback
+// address (--api-advertise): the log and exec relays to it go there.
 
 // Shorter than the default 6 s: a new leader within ttl x 1.2 = 6 s, leaving room under a loaded CI machine.
 const LEASE_TTL_S = 5;
@@ -23,7 +26,7 @@ let c: TestCluster;
 let pg: PostgresServer;
 let creds: Credentials;
 /** API endpoint and agent address of each replica; replica 0 is the harness's own control plane. */
-const replicas: { api: string; agent: string; proc?: ChildProcess; log: string }[] = [];
+const replicas: { api: string; agent: string; proc?: ChildProcess; log: string; listenArgs?: string[] }[] = [];
 
 const HEALTHY = { command: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], interval: 1, timeout: 2, retries: 2 };
 const web = (version: string) => ({
@@ -38,7 +41,8 @@ function startReplica(i: number, args: string[]): ChildProcess {
   cpSync(path.join(c.dataDir, 'control-plane', 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   cpSync(path.join(c.dataDir, 'control-plane', 'keys'), path.join(dataDir, 'keys'), { recursive: true });
   const fd = openSync(replicas[i]!.log, 'a');
-  const child = spawn(process.execPath, [CONTROL_PLANE_BIN, '--data-dir', dataDir, '--api-listen', replicas[i]!.api.replace('http://', ''), '--agent-listen', replicas[i]!.agent, '--admin-credentials-file', path.join(dataDir, 'admin-credentials'), ...args], {
+  const listen = replicas[i]!.listenArgs ?? ['--api-listen', replicas[i]!.api.replace('http://', '')];
+  const child = spawn(process.execPath, [CONTROL_PLANE_BIN, '--data-dir', dataDir, ...listen, '--agent-listen', replicas[i]!.agent, '--admin-credentials-file', path.join(dataDir, 'admin-credentials'), ...args], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, STEVEDORE_LOG_LEVEL: 'debug' },
   });
@@ -99,6 +103,8 @@ before(async () => {
   creds = c.adminCredentials();
   replicas.push({ api: c.endpoint, agent: c.agentEndpoint, log: c.logs.controlPlane });
   for (const i of [1, 2]) replicas.push({ api: `http://127.0.0.1:${ports[2 * i - 2]}`, agent: `127.0.0.1:${ports[2 * i - 1]}`, log: path.join(c.dataDir, `control-plane-${i}.log`) });
+  // Every interface, the loopback address advertised to the other replicas (plain HTTP: the tests speak HTTP to every replica).
+  replicas[1]!.listenArgs = ['--api-listen', `0.0.0.0:${ports[0]}`, '--api-advertise', `127.0.0.1:${ports[0]}`, '--insecure-http'];
   for (const i of [1, 2]) replicas[i]!.proc = startReplica(i, common);
   for (const r of replicas) await waitFor(() => ready(r.api).then((x) => x?.ready === true || undefined), { description: `replica ${r.api} ready`, timeoutMs: 60_000, intervalMs: 200 });
   await c.startAgent(0);
@@ -140,6 +146,96 @@ test('GetTaskLogs through a replica that holds no agent session is relayed to th
     }, { description: 'the log line read through replica 2', timeoutMs: 60_000, intervalMs: 300 });
     assert.deepEqual(JSON.parse(text.trim().split('\n')[0]!), { stream: 'stdout', data: 'relayed-line\n' });
   } finally {
+    await call(replicas[2]!.api, 'StopTask', { cluster: c.name, task: taskArn }, undefined, creds);
+  }
+});
+
+/**
+ * A balancer in front of the replicas that sends API calls to `api` and exec
+ * streams to `streams` (a round robin may well do that); it records where
+ * each connection went.
+ */
+async function startBalancer(api: string, streams: string) {
+  const seen: string[] = [];
+  const server = net.createServer((client) => {
+    client.on('error', () => undefined);
+    client.once('data', (first: Buffer) => {
+      client.pause();
+      const requestLine = first.toString('latin1').split('\r\n')[0] ?? '';
+      const to = new URL(/^GET \/v1\/exec\//.test(requestLine) ? streams : api);
+      seen.push(`${requestLine.split(' ').slice(0, 2).join(' ')} -> ${to.host}`);
+      const upstream = net.connect(Number(to.port), to.hostname, () => {
+        upstream.write(first);
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      upstream.on('error', () => client.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('ECS Exec through any replica: granted through a replica without the agent session, the stream on a third, relayed to the wildcard replica that holds it', async () => {
+  // Agent 1 holds its session with replica 1 (0.0.0.0, advertised); replica 2 holds none; replica 0 neither granted nor holds this one.
+  const agentReady = () =>
+    new Promise<any>((resolve, reject) => {
+      http.get({ socketPath: path.join(c.dataDir, 'agent-1', 'health.sock'), path: '/ready' }, (res) => {
+        let body = '';
+        res.on('data', (b: Buffer) => (body += b.toString()));
+        res.on('end', () => resolve(JSON.parse(body)));
+      }).on('error', reject);
+    });
+  assert.equal((await agentReady()).controlPlane, replicas[1]!.agent);
+  await call(replicas[0]!.api, 'RegisterTaskDefinition', { family: 'ha-exec', containerDefinitions: [{ name: 'shell', image: TEST_IMAGE, command: ['sleep', '3600'], memory: 16, stopTimeout: 1 }] }, undefined, creds);
+  const run = await call(replicas[2]!.api, 'RunTask', { cluster: c.name, taskDefinition: 'ha-exec', enableExecuteCommand: true, placementConstraints: [{ type: 'memberOf', expression: `attribute:${AGENT_INDEX_ATTRIBUTE} == 1` }] }, undefined, creds);
+  const taskArn: string = run.tasks[0].taskArn;
+  const lb = await startBalancer(replicas[2]!.api, replicas[0]!.api);
+  try {
+    await waitFor(async () => (await call(replicas[2]!.api, 'DescribeTasks', { cluster: c.name, tasks: [taskArn] }, undefined, creds)).tasks[0].lastStatus === 'RUNNING' || undefined, { description: 'the exec task RUNNING', timeoutMs: 60_000, intervalMs: 200 });
+    // The real CLI through the balancer, stdin piped: a line in, its echo out, then the next; EOF ends the loop with exit code 5.
+    const script = 'while read l; do echo "got:$l"; done; echo bye >&2; exit 5';
+    const cli = spawn(process.execPath, [CLI_BIN, '--endpoint', lb.endpoint, '--cluster', c.name, 'exec', taskArn, '--', 'sh', '-c', script], {
+      env: { ...process.env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, STEVEDORE_CREDENTIALS_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: c.adminCredentialsFile },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cli.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('close', resolve));
+    const timer = setTimeout(() => cli.kill('SIGKILL'), 60_000);
+    try {
+      cli.stdin.write('one\n');
+      await waitFor(() => out.includes('got:one\n') || undefined, { description: `the first echo (stderr: ${err})`, timeoutMs: 30_000, intervalMs: 50 });
+      assert.equal(out, 'got:one\n', 'the second line is not sent yet');
+      cli.stdin.write('two\n');
+      await waitFor(() => out.includes('got:two\n') || undefined, { description: 'the second echo', timeoutMs: 30_000, intervalMs: 50 });
+      cli.stdin.end();
+      assert.equal(await exited, 5, err);
+    } finally {
+      clearTimeout(timer);
+      cli.kill('SIGKILL');
+    }
+    assert.equal(out, 'got:one\ngot:two\n');
+    assert.equal(err, 'bye\n');
+    // And what each replica did, by its own log: 2 had the grant made by 1, 0 forwarded the stream to 1, 1 ran the session to its exit code.
+    const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+    const granted = lines(replicas[2]!.log).find((l) => l.msg === 'execute command session granted by the replica holding the agent session' && l.task === taskArn);
+    assert.ok(granted, 'replica 2 relayed the grant');
+    const replica1 = (await ready(replicas[1]!.api))!.replicaId;
+    assert.equal(granted.heldBy, replica1);
+    const session = granted.execSession as string;
+    // Where it went: ExecuteCommand to replica 2, the stream to replica 0.
+    assert.deepEqual(lb.seen, [`POST / -> ${new URL(replicas[2]!.api).host}`, `GET /v1/exec/${session} -> ${new URL(replicas[0]!.api).host}`]);
+    await waitFor(() => lines(replicas[0]!.log).find((l) => l.msg === 'exec stream forwarded to the replica that granted the session' && l.execSession === session && l.grantedBy === replica1), { description: 'replica 0 forwarded the stream to replica 1', timeoutMs: 10_000, intervalMs: 100 });
+    const ended = await waitFor(() => lines(replicas[1]!.log).find((l) => l.msg === 'exec session ended' && l.execSession === session), { description: "replica 1's audit line", timeoutMs: 10_000, intervalMs: 100 });
+    assert.equal(ended.exitCode, 5);
+    assert.equal(ended.accessKeyId, creds.accessKeyId);
+  } finally {
+    await lb.close();
     await call(replicas[2]!.api, 'StopTask', { cluster: c.name, task: taskArn }, undefined, creds);
   }
 });
