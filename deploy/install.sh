@@ -3,6 +3,7 @@
 # registry. Run as root on Debian or Ubuntu with Node.js >= 20 installed.
 #
 #   sudo bash install.sh --role control-plane [--api-listen 0.0.0.0:8080] [--from DIR|FILE...]
+#   sudo bash install.sh --role control-plane --store postgres://USER:PASS@db/stevedore --api-listen 0.0.0.0:8080 --api-advertise 10.0.0.12:8080   # one HA replica
 #   sudo bash install.sh --role agent --control-plane 10.0.0.10:8443 --token SVDR-... --ca-cert-hash sha256:... [--host-ip 10.0.0.11] [--cluster default]
 #   sudo bash install.sh --role both            # one-machine cluster
 #
@@ -24,6 +25,8 @@ ROLE=both
 FROM=()
 CP_API_LISTEN=127.0.0.1:8080
 CP_AGENT_LISTEN=0.0.0.0:8443
+CP_STORE=
+CP_API_ADVERTISE=
 AGENT_CONTROL_PLANE=
 AGENT_CLUSTER=default
 AGENT_HOST_IP=
@@ -42,6 +45,8 @@ while [[ $# -gt 0 ]]; do
     --from) FROM+=("$(realpath "${2:-}")"); shift 2 ;;
     --api-listen) CP_API_LISTEN="${2:-}"; shift 2 ;;
     --agent-listen) CP_AGENT_LISTEN="${2:-}"; shift 2 ;;
+    --store) CP_STORE="${2:-}"; shift 2 ;;
+    --api-advertise) CP_API_ADVERTISE="${2:-}"; shift 2 ;;
     --control-plane) AGENT_CONTROL_PLANE="${2:-}"; shift 2 ;;
     --cluster) AGENT_CLUSTER="${2:-}"; shift 2 ;;
     --host-ip) AGENT_HOST_IP="${2:-}"; shift 2 ;;
@@ -121,15 +126,29 @@ write_env() { # program, KEY=value...
   if [[ -f "$file" ]]; then log "keeping $file"; return; fi
   mkdir -p /etc/stevedore
   example "$name" > "$file.new"
+  local key value
   for kv in "$@"; do
-    # '|' as the sed delimiter: values are addresses, tokens and flags, never containing it.
-    sed -i "s|^${kv%%=*}=.*|${kv%%=*}=${kv#*=}|" "$file.new"
+    key=${kv%%=*} value=${kv#*=}
+    # Escaped for sed's replacement ('\\', '&' and the '|' delimiter): a store URL's password may hold any of them.
+    value=$(printf '%s' "$value" | sed -e 's/[\\&|]/\\&/g')
+    # The setting's line, commented out or not, takes the value; a key the example lacks is appended.
+    if grep -qE "^#?${key}=" "$file.new"; then
+      sed -i -E "s|^#?${key}=.*|${key}=${value}|" "$file.new"
+    else
+      printf '%s=%s\n' "$key" "${kv#*=}" >> "$file.new"
+    fi
   done
   chmod 0600 "$file.new"
   mv "$file.new" "$file"
   log "wrote $file"
 }
-if wants control-plane; then write_env control-plane "STEVEDORE_API_LISTEN=$CP_API_LISTEN" "STEVEDORE_AGENT_LISTEN=$CP_AGENT_LISTEN"; fi
+if wants control-plane; then
+  CP_SETTINGS=("STEVEDORE_API_LISTEN=$CP_API_LISTEN" "STEVEDORE_AGENT_LISTEN=$CP_AGENT_LISTEN")
+  # Only when given: the example's commented lines say what the defaults are.
+  [[ -n "$CP_STORE" ]] && CP_SETTINGS+=("STEVEDORE_STORE=$CP_STORE")
+  [[ -n "$CP_API_ADVERTISE" ]] && CP_SETTINGS+=("STEVEDORE_API_ADVERTISE=$CP_API_ADVERTISE")
+  write_env control-plane "${CP_SETTINGS[@]}"
+fi
 if wants agent; then
   write_env agent "STEVEDORE_CONTROL_PLANE=$AGENT_CONTROL_PLANE" "STEVEDORE_CLUSTER=$AGENT_CLUSTER" \
     "STEVEDORE_HOST_IP=$AGENT_HOST_IP" "STEVEDORE_AGENT_ARGS=${AGENT_ARGS[*]:-}" \

@@ -223,11 +223,11 @@ stevedore --version
 echo "user=$(getent passwd stevedore | cut -d: -f1,7)"
 echo "cp-env=$(stat -c '%a %U:%G' /etc/stevedore/control-plane.env 2>/dev/null || echo none)"
 echo "agent-env=$(stat -c '%a %U:%G' /etc/stevedore/agent.env)"
-grep -HE '^STEVEDORE_(CONTROL_PLANE|HOST_IP|TOKEN|CA_CERT_HASH|API_LISTEN)=' /etc/stevedore/*.env
+grep -HE '^STEVEDORE_(CONTROL_PLANE|HOST_IP|TOKEN|CA_CERT_HASH|API_LISTEN|API_ADVERTISE|STORE)=' /etc/stevedore/*.env
 `;
   const fromDebs = await inThrowawayRoot(
     'root-debs',
-    `bash ${path.join(REPO_ROOT, 'deploy/install.sh')} --role both --from ${path.join(work, 'n')} --api-listen 127.0.0.1:18080 --host-ip 127.0.30.9 --token SVDR-t.s --ca-cert-hash sha256:ab >&2
+    `bash ${path.join(REPO_ROOT, 'deploy/install.sh')} --role both --from ${path.join(work, 'n')} --api-listen 127.0.0.1:18080 --store 'postgres://sd:p&ss|w\\d@db.example/stevedore?sslmode=require' --api-advertise 10.0.0.12:8080 --host-ip 127.0.30.9 --token SVDR-t.s --ca-cert-hash sha256:ab >&2
 dpkg-query -W -f '\${Package} \${Version} \${Status}\n' stevedore-control-plane stevedore-agent stevedore-cli
 test -f /lib/systemd/system/stevedore-agent.service && echo unit=ok
 ${show}`,
@@ -239,6 +239,9 @@ ${show}`,
   assert.match(fromDebs, /^cp-env=640 root:stevedore$/m);
   assert.match(fromDebs, /^agent-env=600 root:root$/m);
   assert.match(fromDebs, /control-plane\.env:STEVEDORE_API_LISTEN=127\.0\.0\.1:18080$/m);
+  // A commented-out setting of the example is set; the store URL's '&', '|' and '\\' survive sed.
+  assert.match(fromDebs, /control-plane\.env:STEVEDORE_STORE=postgres:\/\/sd:p&ss\|w\\d@db\.example\/stevedore\?sslmode=require$/m);
+  assert.match(fromDebs, /control-plane\.env:STEVEDORE_API_ADVERTISE=10\.0\.0\.12:8080$/m);
   assert.match(fromDebs, /agent\.env:STEVEDORE_CONTROL_PLANE=127\.0\.0\.1:8443$/m, 'role both: the local agent channel');
   assert.match(fromDebs, /agent\.env:STEVEDORE_TOKEN=SVDR-t\.s$/m);
 
