@@ -94,11 +94,9 @@ export class TargetRegistrar {
     const now = this.store.clock.now();
     const services: LbService[] = [];
     const tasks = new Map<string, StoredTask>();
-    for (const { cluster, name } of this.store.services.listReconcilable()) {
-      const s = this.store.services.get(cluster, name)?.service;
-      if (!s?.loadBalancers?.length) continue;
-      services.push({ cluster, name, loadBalancers: s.loadBalancers });
-      for (const t of this.store.tasks.forGroup(cluster, serviceGroup(name), now)) tasks.set(t.id, t);
+    for (const s of this.store.services.listWithLoadBalancers()) {
+      services.push({ cluster: s.clusterName, name: s.name, loadBalancers: s.loadBalancers! });
+      for (const t of this.store.tasks.forGroup(s.clusterName, serviceGroup(s.name), now)) tasks.set(t.id, t);
     }
     const targets = this.store.targets.all();
     const owners = new Set([...targets.flatMap((t) => (t.taskId ? [t.taskId] : [])), ...this.store.targets.allDrainTaskIds()]);

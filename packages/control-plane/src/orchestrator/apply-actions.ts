@@ -118,7 +118,7 @@ export function applyReconcile(
           }),
           seq: seq++,
         };
-        store.tasks.put(t);
+        store.tasks.insert(t);
         started.push(t);
       }
     }

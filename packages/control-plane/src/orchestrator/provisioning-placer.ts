@@ -80,7 +80,7 @@ export function createProvisioningTasks(
       }),
       seq: seq++,
     };
-    store.tasks.put(t);
+    store.tasks.insert(t);
     out.push(t);
   }
   return out;

@@ -61,6 +61,8 @@ test('the hot queries of the reconcile loops, dispatcher and reaper use an index
     'load balancer group tasks (forGroup)': () => store.tasks.forGroup('c', 'service:s', 0),
     'assignment set (assignedTo)': () => store.tasks.assignedTo('i-1'),
     'assignment versions (assignmentVersionsOn)': () => store.tasks.assignmentVersionsOn('i-1'),
+    'instance counts (countOnInstance)': () => store.tasks.countOnInstance('i-1'),
+    'cluster provisioning count (countProvisioning)': () => store.tasks.countProvisioning('c'),
     'deployment counts (countByStartedBy)': () => store.tasks.countByStartedBy('c', 'service:s'),
     'circuit breaker (countDeploymentFailures)': () => store.tasks.countDeploymentFailures('c', 'service:s', 'ecs-svc/1'),
     'new task seq (nextSeq)': () => store.tasks.nextSeq(),
@@ -95,6 +97,8 @@ test('the snapshot and assignment queries read only tasks that hold resources (p
   const expected: [string, () => unknown, RegExp][] = [
     ['summariesInCluster', () => store.tasks.summariesInCluster('c'), /USING INDEX tasks_active_cluster/],
     ['assignedTo', () => store.tasks.assignedTo('i-1'), /USING INDEX tasks_active_instance/],
+    ['countOnInstance', () => store.tasks.countOnInstance('i-1'), /USING (COVERING )?INDEX tasks_active_instance/],
+    ['countProvisioning', () => store.tasks.countProvisioning('c'), /USING (COVERING )?INDEX tasks_provisioning/],
     ['reapStoppedTasks', () => store.tx(() => store.retention.reapStoppedTasks(1, 500, [])), /USING INDEX tasks_stopped_at/],
     ['stoppedSummariesInGroup', () => store.tasks.stoppedSummariesInGroup('c', 'service:s', 0), /USING INDEX tasks_group_stopped/],
   ];

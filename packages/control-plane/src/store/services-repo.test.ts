@@ -25,3 +25,34 @@ storeTest("daemonNames: the cluster's DAEMON services whatever their status, as 
   assert.deepEqual(store.services.daemonNames('b'), ['agent']);
   store.close();
 });
+
+storeTest('listWithLoadBalancers: the ACTIVE and DRAINING services with load balancers, as decoding every reconcilable service found them', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
+  const lb = (tg: string) => [{ targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/${tg}/0123456789abcdef`, containerName: 'app', containerPort: 80 }];
+  store.tx(() => {
+    store.services.create(service('plain', 'a'));
+    store.services.create(service('empty', 'a', { loadBalancers: [] }));
+    store.services.create(service('web', 'a', { loadBalancers: lb('web') }));
+    store.services.create(service('api', 'b', { loadBalancers: [...lb('api'), ...lb('api2')] }));
+    store.services.create(service('draining', 'a', { loadBalancers: lb('d'), status: 'DRAINING' }));
+    store.services.create(service('gone', 'a', { loadBalancers: lb('g'), status: 'DRAINING' }));
+    // The text the search looks for inside another string field does not make a service count.
+    store.services.create(service('tagged', 'a', { tags: [{ key: 'note', value: '"loadBalancers":[{' }] }));
+  });
+  store.tx(() => store.services.markInactive('a', 'gone', { events: [], rollouts: {} }));
+  // An update that removes them.
+  store.tx(() => store.services.putSpec({ ...store.services.get('b', 'api')!.service, loadBalancers: [] }));
+  const decoded = store.services
+    .listReconcilable()
+    .map(({ cluster, name }) => store.services.get(cluster, name)!.service)
+    .filter((s) => (s.loadBalancers?.length ?? 0) > 0);
+  assert.deepEqual(store.services.listWithLoadBalancers(), decoded);
+  assert.deepEqual(
+    store.services.listWithLoadBalancers().map((s) => [s.clusterName, s.name, s.status, s.loadBalancers?.length]),
+    [
+      ['a', 'draining', 'DRAINING', 1],
+      ['a', 'web', 'ACTIVE', 1],
+    ],
+  );
+  store.close();
+});

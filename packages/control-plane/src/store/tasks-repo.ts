@@ -234,6 +234,21 @@ export interface TaskFilter {
   limit?: number;
 }
 
+/** The task columns an agent report may change, as [column, next value, previous value]. */
+function reportColumns(prev: Task, next: Task): [string, string | number | null, string | number | null][] {
+  const out: [string, string | number | null, string | number | null][] = [
+    ['last_status', next.lastStatus, prev.lastStatus],
+    ['desired_status', next.desiredStatus, prev.desiredStatus],
+    ['health_status', next.healthStatus, prev.healthStatus],
+    ['version', next.version, prev.version],
+    ['assignment_version', next.assignmentVersion, prev.assignmentVersion],
+    ['stop_code', next.stopCode ?? null, prev.stopCode ?? null],
+    ['stopped_reason', next.stoppedReason ?? null, prev.stoppedReason ?? null],
+  ];
+  for (const k of TASK_TIMESTAMPS) out.push([TIMESTAMP_COLUMNS[k], next[k] ?? null, prev[k] ?? null]);
+  return out;
+}
+
 export class TasksRepo {
   private readonly sql: ReturnType<typeof statementCache>;
   constructor(
@@ -464,12 +479,13 @@ export class TasksRepo {
     return r.n;
   }
 
+  /** Stopped tasks count for neither figure: left out in SQL, so the partial index of active tasks serves it. */
   countOnInstance(instanceId: string): { running: number; pending: number } {
     const r = this
       .sql(
         `SELECT SUM(CASE WHEN last_status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
                 SUM(CASE WHEN last_status IN ('PROVISIONING', 'PENDING', 'ACTIVATING') THEN 1 ELSE 0 END) AS pending
-         FROM tasks WHERE container_instance_id = ?`,
+         FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'`,
       )
       .get(instanceId) as { running: number | null; pending: number | null };
     return { running: r.running ?? 0, pending: r.pending ?? 0 };
@@ -484,22 +500,18 @@ export class TasksRepo {
    * deleted and inserted again) made several times dearer.
    */
   writeReport(prev: StoredTask, next: StoredTask): void {
-    this.sql(
-      `UPDATE tasks SET last_status = @lastStatus, desired_status = @desiredStatus, health_status = @health, version = @version,
-         assignment_version = @assignmentVersion, stop_code = @stopCode, stopped_reason = @stoppedReason,
-         ${TASK_TIMESTAMPS.map((k) => `${TIMESTAMP_COLUMNS[k]} = @${k}`).join(', ')}
-       WHERE id = @id`,
-    ).run({
-      id: next.id,
-      lastStatus: next.lastStatus,
-      desiredStatus: next.desiredStatus,
-      health: next.healthStatus,
-      version: next.version,
-      assignmentVersion: next.assignmentVersion,
-      stopCode: next.stopCode ?? null,
-      stoppedReason: next.stoppedReason ?? null,
-      ...timestampParams(next),
-    });
+    // Only the columns that changed: SQLite rewrites every index on a column
+    // the UPDATE sets (or whose partial-index condition reads it), changed
+    // value or not, and most reports move no indexed column (health, pull
+    // and start timestamps); the statement per column set is cached.
+    const params: Record<string, unknown> = { id: next.id };
+    const set: string[] = [];
+    for (const [column, value, before] of reportColumns(prev, next)) {
+      if (value === before) continue;
+      set.push(`${column} = @${column}`);
+      params[column] = value;
+    }
+    if (set.length > 0) this.sql(`UPDATE tasks SET ${set.join(', ')} WHERE id = @id`).run(params);
     const update = this.sql(
       `UPDATE containers SET status = ?, runtime_id = ?, exit_code = ?, reason = ?, network_bindings_json = ?, health_status = ?
        WHERE task_id = ? AND idx = ?`,
@@ -519,58 +531,35 @@ export class TasksRepo {
       }
       update.run(c.status, c.runtimeId ?? null, c.exitCode ?? null, c.reason ?? null, JSON.stringify(c.networkBindings), c.healthStatus, next.id, idx);
     });
-    this.state?.taskWritten(summarize(next));
-    const change: Change = { kind: 'task', cluster: next.clusterName, taskId: next.id, group: next.group };
-    if (next.containerInstanceId) change.instanceId = next.containerInstanceId;
-    this.record(change);
+    this.written(next);
   }
 
-  /** Inserts or replaces a task with its containers. */
+  /** Inserts or replaces a task with its containers (a task rewritten whole: a stop, new tags). */
   put(t: StoredTask): void {
-    this
-      .sql(
-        `INSERT OR REPLACE INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
-           health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
-           overrides_json, tags_json, ${TIMESTAMP_COLUMN_LIST}, seq, launch_type, launch_json, provisioning_json)
-         VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
-           @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, ${TIMESTAMP_PARAM_LIST},
-           @seq, @launchType, @launchJson, @provisioningJson)`,
-      )
-      .run({
-        id: t.id,
-        cluster: t.clusterName,
-        tdArn: t.taskDefinitionArn,
-        family: t.family,
-        revision: t.revision,
-        instanceId: t.containerInstanceId ?? null,
-        lastStatus: t.lastStatus,
-        desiredStatus: t.desiredStatus,
-        health: t.healthStatus,
-        cpu: t.cpu,
-        memory: t.memory,
-        hostPorts: JSON.stringify(t.hostPorts),
-        startedBy: t.startedBy ?? null,
-        grp: t.group,
-        version: t.version,
-        assignmentVersion: t.assignmentVersion,
-        stopCode: t.stopCode ?? null,
-        stoppedReason: t.stoppedReason ?? null,
-        overrides: JSON.stringify(t.overrides),
-        tags: JSON.stringify(t.tags),
-        ...timestampParams(t),
-        seq: t.seq,
-        launchType: t.launchType,
-        launchJson: launchDetails(t),
-        provisioningJson: t.provisioning ? JSON.stringify(t.provisioning) : null,
-      });
-    const del = this.sql('DELETE FROM containers WHERE task_id = ?');
-    del.run(t.id);
-    const ins = this.sql(
-      `INSERT INTO containers(task_id, idx, id, name, image, status, runtime_id, exit_code, reason, network_bindings_json, health_status,
-         essential, has_health_check, cpu, memory, memory_reservation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.sql(`INSERT OR REPLACE ${INSERT_TASK}`).run(taskParams(t));
+    this.sql('DELETE FROM containers WHERE task_id = ?').run(t.id);
+    this.insertContainers(t);
+    this.written(t);
+  }
+
+  /**
+   * A task that does not exist yet (RunTask, StartTask, the service
+   * scheduler): a plain insert, no replace, and its containers in one
+   * statement. Fails on an id already stored (ids are random).
+   */
+  insert(t: StoredTask): void {
+    this.sql(`INSERT ${INSERT_TASK}`).run(taskParams(t));
+    this.insertContainers(t);
+    this.written(t);
+  }
+
+  private insertContainers(t: StoredTask): void {
+    const n = t.containers.length;
+    if (n === 0) return;
+    // One statement per container count (cached): a task has few, and one statement costs less than n.
+    const args: unknown[] = [];
     t.containers.forEach((c, idx) =>
-      ins.run(
+      args.push(
         t.id,
         idx,
         c.id,
@@ -589,9 +578,54 @@ export class TasksRepo {
         c.memoryReservation ?? null,
       ),
     );
+    this.sql(`${INSERT_CONTAINERS} ${Array.from({ length: n }, () => CONTAINER_VALUES).join(', ')}`).run(...args);
+  }
+
+  private written(t: StoredTask): void {
     this.state?.taskWritten(summarize(t));
     const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id, group: t.group };
     if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
     this.record(change);
   }
+}
+
+const INSERT_TASK = `INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
+    health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
+    overrides_json, tags_json, ${TIMESTAMP_COLUMN_LIST}, seq, launch_type, launch_json, provisioning_json)
+  VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
+    @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, ${TIMESTAMP_PARAM_LIST},
+    @seq, @launchType, @launchJson, @provisioningJson)`;
+
+const INSERT_CONTAINERS = `INSERT INTO containers(task_id, idx, id, name, image, status, runtime_id, exit_code, reason, network_bindings_json, health_status,
+    essential, has_health_check, cpu, memory, memory_reservation) VALUES`;
+const CONTAINER_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+function taskParams(t: StoredTask): Record<string, unknown> {
+  return {
+    id: t.id,
+    cluster: t.clusterName,
+    tdArn: t.taskDefinitionArn,
+    family: t.family,
+    revision: t.revision,
+    instanceId: t.containerInstanceId ?? null,
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    health: t.healthStatus,
+    cpu: t.cpu,
+    memory: t.memory,
+    hostPorts: JSON.stringify(t.hostPorts),
+    startedBy: t.startedBy ?? null,
+    grp: t.group,
+    version: t.version,
+    assignmentVersion: t.assignmentVersion,
+    stopCode: t.stopCode ?? null,
+    stoppedReason: t.stoppedReason ?? null,
+    overrides: JSON.stringify(t.overrides),
+    tags: JSON.stringify(t.tags),
+    ...timestampParams(t),
+    seq: t.seq,
+    launchType: t.launchType,
+    launchJson: launchDetails(t),
+    provisioningJson: t.provisioning ? JSON.stringify(t.provisioning) : null,
+  };
 }

@@ -211,7 +211,7 @@ export function runTask(ctx: RequestContext, body: unknown) {
       const provider = req.capacityProviderStrategy.length > 0 ? chooseCapacityProvider(req.capacityProviderStrategy, providers) : undefined;
       if (provider !== undefined) providers.set(provider, (providers.get(provider) ?? 0) + 1);
       const t = newTask(ctx, req, instanceId, clientToken, provider);
-      ctx.store.tasks.put(t);
+      ctx.store.tasks.insert(t);
       return t;
     });
     const byId = new Map(instances.map((i) => [i.id, i]));
@@ -264,7 +264,7 @@ function runOnProviders(ctx: ApiContext, req: LaunchRequest, instances: Containe
   const byId = new Map(instances.map((i) => [i.id, i]));
   const tasks = placed.map((x) => {
     const t = newTask(ctx, req, x.instanceId, clientToken, x.provider);
-    ctx.store.tasks.put(t);
+    ctx.store.tasks.insert(t);
     return t;
   });
   ctx.log.info(
@@ -313,7 +313,7 @@ export function startTask(ctx: RequestContext, body: unknown) {
         continue;
       }
       const t = newTask(ctx, req, i.id);
-      ctx.store.tasks.put(t);
+      ctx.store.tasks.insert(t);
       tasks.push(taskJson(ctx.arn, t, i));
     }
     ctx.log.info({ cluster: req.cluster.name, family: req.td.family, started: tasks.length, failures: failures.length }, 'start task');

@@ -26,8 +26,9 @@ import { accountSettings } from './037-account-settings';
 import { storeChanges } from './030-store-changes';
 import { consoleSessions } from './038-console-sessions';
 import { containerInstanceTags } from './034-container-instance-tags';
+import { taskIndexOverlap } from './042-task-index-overlap';
 
 export type { Migration } from './migration';
 
 /** One file per migration, numbered; add new ones at the end. */
-export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges, consoleSessions, containerInstanceTags];
+export const MIGRATIONS: Migration[] = [foundation, services, iam, agentPki, secrets, loadBalancers, apiReplayCache, retention, metrics, taskRoles, autoscaling, capacity, fargate, logStore, metricHourRollups, certificates, targetResponseTime, roleBoundaries, provisioningTasks, leaderLease, schedules, taskConnectivityAt, serviceDeployments, accountSettings, storeChanges, consoleSessions, containerInstanceTags, taskIndexOverlap];
