@@ -97,6 +97,7 @@ test('the snapshot and assignment queries read only tasks that hold resources (p
   const expected: [string, () => unknown, RegExp][] = [
     ['summariesInCluster', () => store.tasks.summariesInCluster('c'), /USING INDEX tasks_active_cluster/],
     ['assignedTo', () => store.tasks.assignedTo('i-1'), /USING INDEX tasks_active_instance/],
+    ['countByStartedBy', () => store.tasks.countByStartedBy('c', 'service:s'), /USING INDEX tasks_group \(cluster=\? AND grp=\?/],
     ['countOnInstance', () => store.tasks.countOnInstance('i-1'), /USING (COVERING )?INDEX tasks_active_instance/],
     ['countProvisioning', () => store.tasks.countProvisioning('c'), /USING (COVERING )?INDEX tasks_provisioning/],
     ['reapStoppedTasks', () => store.tx(() => store.retention.reapStoppedTasks(1, 500, [])), /USING INDEX tasks_stopped_at/],

@@ -115,3 +115,32 @@ storeTest('the counts of an instance are its RUNNING and its pending tasks', (b)
   assert.deepEqual(store.tasks.countOnInstance('i-3'), { running: 0, pending: 0 });
   store.close();
 });
+
+storeTest("a group's wanted tasks are counted per startedBy: RUNNING, and pending (PROVISIONING, PENDING, ACTIVATING)", (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
+  let seq = 0;
+  const add = (id: string, over: Partial<StoredTask>) => store.tasks.insert(task(id, ++seq, over));
+  store.tx(() => {
+    add('a1', { startedBy: 'ecs-svc/1', lastStatus: 'RUNNING' });
+    add('a2', { startedBy: 'ecs-svc/1', lastStatus: 'RUNNING' });
+    add('a3', { startedBy: 'ecs-svc/1', lastStatus: 'PENDING' });
+    add('a4', { startedBy: 'ecs-svc/1', lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+    add('b1', { startedBy: 'ecs-svc/2', lastStatus: 'ACTIVATING' });
+    add('b2', { startedBy: 'ecs-svc/2', lastStatus: 'PROVISIONING', containerInstanceId: undefined });
+    // Desired RUNNING but neither running nor pending: its deployment is listed with zero counts.
+    add('c1', { startedBy: 'ecs-svc/3', lastStatus: 'DEACTIVATING' });
+    add('n1', { startedBy: undefined, lastStatus: 'RUNNING' });
+    // Another group and another cluster are not counted.
+    add('x1', { startedBy: 'ecs-svc/1', lastStatus: 'RUNNING', group: 'service:other' });
+    add('y1', { startedBy: 'ecs-svc/1', lastStatus: 'RUNNING', clusterName: 'd' });
+  });
+  const counts = store.tasks.countByStartedBy('c', 'service:web');
+  assert.deepEqual(Object.fromEntries(counts), {
+    '': { running: 1, pending: 0 },
+    'ecs-svc/1': { running: 2, pending: 1 },
+    'ecs-svc/2': { running: 0, pending: 2 },
+    'ecs-svc/3': { running: 0, pending: 0 },
+  });
+  assert.equal(store.tasks.countByStartedBy('c', 'service:none').size, 0);
+  store.close();
+});

@@ -57,16 +57,22 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
 
   // Tasks on their way out do not count for spread or distinctInstance: replacements balance against what stays.
   const stopping = new Set([...stop.map((s) => s.taskId), ...retiring.map((r) => r.task.id)]);
-  const pool = poolFor(input, stopping);
-  const poolById = new Map(pool.map((e) => [e.instance.id, e]));
-  const strategies = service.placementStrategy.length > 0 ? service.placementStrategy : DEFAULT_SERVICE_STRATEGY;
-  const scorer = new StrategyScorer(strategies, pool, input.random);
+  // Built on first use only: most passes neither scale in nor place (a task's report woke the service),
+  // and the pool costs a copy of every instance. Nothing draws from `random` before that use, so the draws are the same.
+  let built: { pool: PoolEntry[]; poolById: Map<string, PoolEntry>; scorer: StrategyScorer } | undefined;
+  const placing = () => {
+    if (built) return built;
+    const pool = poolFor(input, stopping);
+    const strategies = service.placementStrategy.length > 0 ? service.placementStrategy : DEFAULT_SERVICE_STRATEGY;
+    return (built = { pool, poolById: new Map(pool.map((e) => [e.instance.id, e])), scorer: new StrategyScorer(strategies, pool, input.random) });
+  };
 
   // Scale in: more good tasks than desired.
   let kept = good;
   if (good.length > desired) {
     // ECS task scale-in protection: a protected task is never chosen; the service runs above its desired count until protection ends.
     const eligible = good.filter((t) => !t.scaleInProtected);
+    const { poolById, scorer } = placing();
     const chosen = selectForScaleIn(eligible, Math.min(good.length - desired, eligible.length), poolById, scorer);
     if (chosen.length < good.length - desired) events.push(msg.scaleInProtected(name, good.length - eligible.length));
     const reason = primary ? reasons.scaling(primary.id) : 'Scaling activity initiated by the service';
@@ -106,6 +112,7 @@ function reconcileReplica(input: ReconcileInput, lost: LostPass, plan: Deploymen
   if (toPlace > 0 && primary) {
     // Pool entries stay in sync with the strategy scorer: the scale-in above never runs together with placement.
     const filters = buildFilters([...service.placementConstraints, ...input.taskDefinitionConstraints]);
+    const { pool, scorer } = placing();
     const r = placeInPool(pool, filters, scorer, input.requirement, toPlace, `service:${name}`);
     for (const instanceId of r.placements) place.push({ instanceId, deploymentId: primary.id });
     unplaced = r.unplaced;
