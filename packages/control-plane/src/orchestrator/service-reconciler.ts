@@ -24,6 +24,7 @@ import { ClusterWatch } from './cluster-watch';
 import { capacityCanGrow, capacityConstraints, daemonGroupsOf } from './capacity-placement';
 import { placeProvisioning } from './provisioning-placer';
 import { isHostGroupStrategy } from '../store/capacity-view';
+import { SpreadResync } from './resync';
 
 export interface OrchestratorOptions {
   /** An instance disconnected this long is lost: its service tasks are replaced. */
@@ -32,7 +33,11 @@ export interface OrchestratorOptions {
   debounceMs: number;
   /** ...but no later than this after the first one. */
   maxDelayMs: number;
-  /** Full resync of every service, healing any missed event. */
+  /**
+   * Every service is reconciled at least this often whatever happened, healing
+   * any missed event: spread over the period, each service on its own phase
+   * (resync.ts), so a thousand idle services are not one long stall.
+   */
   resyncMs: number;
   /** Wait after start so agents can reconnect before anything is judged (a restart marks them all disconnected). */
   startupDelayMs: number;
@@ -104,6 +109,13 @@ export class ServiceReconciler {
    * arrive together are still one tick: timers run after the I/O callbacks.
    */
   private readonly rolling = new Set<string>();
+  private readonly resync: SpreadResync;
+  /**
+   * DAEMON groups per cluster, read once instead of on every tick turn (a scan
+   * of the cluster's service specs): dropped on any service change of the
+   * cluster, and at each resync period, so a missed change heals like the rest.
+   */
+  private readonly daemonGroups = new Map<string, ReadonlySet<string>>();
   /** Deployment timeouts count from here: the control plane's own downtime is not a stall. */
   private progressSince = 0;
 
@@ -111,7 +123,9 @@ export class ServiceReconciler {
     private readonly store: Store,
     private readonly log: Logger,
     readonly opts: OrchestratorOptions = DEFAULT_ORCHESTRATOR_OPTIONS,
-  ) {}
+  ) {
+    this.resync = new SpreadResync(opts.resyncMs);
+  }
 
   start(): void {
     // Agents could not reach us before now: every instance gets a full grace from here (instance-liveness.ts).
@@ -126,10 +140,12 @@ export class ServiceReconciler {
     this.unsubscribe = this.store.changes.on((c) => this.onChange(c));
     const begin = () => {
       this.started = true;
+      // Everything once at start (agents may have come and gone while no one watched); the resync's first period begins after it.
       this.markAll();
+      this.resync.begin(Date.now());
     };
     this.timers.push(setTimeout(begin, this.opts.startupDelayMs));
-    this.timers.push(setInterval(() => this.started && this.markAll(), this.opts.resyncMs));
+    this.timers.push(setInterval(() => this.started && this.resyncStep(), this.resync.stepMs));
   }
 
   stop(): void {
@@ -142,7 +158,10 @@ export class ServiceReconciler {
   }
 
   private onChange(c: Change): void {
-    if (c.kind === 'service') this.mark(c.cluster, c.service);
+    if (c.kind === 'service') {
+      this.daemonGroups.delete(c.cluster);
+      this.mark(c.cluster, c.service);
+    }
     else if (c.kind === 'task') {
       if (c.group?.startsWith('service:')) this.mark(c.cluster, c.group.slice('service:'.length));
       this.markWaiting(c.cluster);
@@ -173,6 +192,19 @@ export class ServiceReconciler {
     for (const s of this.store.services.listReconcilable()) this.dirty.add(key(s.cluster, s.name));
     for (const cluster of this.store.tasks.clustersProvisioning()) this.dirtyClusters.add(cluster);
     this.schedule();
+  }
+
+  /** The resync's share of services due by now; a new period lists the services again. */
+  private resyncStep(): void {
+    const now = Date.now();
+    const due = this.resync.due(now, () => {
+      // Tasks waiting in PROVISIONING are the placer's, per cluster: looked at once a period.
+      for (const cluster of this.store.tasks.clustersProvisioning()) this.dirtyClusters.add(cluster);
+      this.daemonGroups.clear();
+      return this.store.services.listReconcilable().map((s) => key(s.cluster, s.name));
+    });
+    for (const k of due) this.dirty.add(k);
+    if (due.length > 0 || this.dirtyClusters.size > 0) this.schedule();
   }
 
   private schedule(prompt = false): void {
@@ -233,7 +265,8 @@ export class ServiceReconciler {
         continue;
       }
       // DAEMON services first: a new host gets its daemon task before replica tasks take its room (ECS's order).
-      const daemons = daemonGroupsOf(this.store, cluster);
+      let daemons = this.daemonGroups.get(cluster);
+      if (!daemons) this.daemonGroups.set(cluster, (daemons = daemonGroupsOf(this.store, cluster)));
       names.sort((a, b) => Number(!daemons.has(serviceGroup(a))) - Number(!daemons.has(serviceGroup(b))));
       snapshot.daemonGroups = daemons;
       const firstReplica = names.findIndex((n) => !daemons.has(serviceGroup(n)));

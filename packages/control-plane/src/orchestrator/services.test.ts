@@ -272,3 +272,16 @@ test('a tick past its time budget leaves the other services for the next turn, a
   for (const name of ['b1', 'b2', 'b3', 'b4']) await steady(h, cluster, 2, name);
   assert.ok(h.cp.orchestrator.stats.deferred > deferred, 'some services waited for a later turn');
 });
+
+test('the resync heals a change no event told of: the service is reconciled within one resync period', async (t) => {
+  const { h, addAgent, cluster } = await setup(t, { orchestrator: { resyncMs: 1000 } });
+  await addAgent('zone-a');
+  const r = await h.call('CreateService', { cluster, serviceName: 'quiet', taskDefinition: 'web', desiredCount: 1 });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await steady(h, cluster, 1, 'quiet');
+  // Nothing time-based left to wake it (the check-less task's warm-up ends the rollout).
+  await eventually(async () => (await describe(h, cluster, 'quiet'))['deployments'][0]['rolloutState'] === 'COMPLETED', 'rollout COMPLETED', 20_000);
+  // A write the change feed never saw (as a lost replica notification would be): only the resync can find it.
+  h.cp.store.db.prepare("UPDATE services SET spec_json = json_set(spec_json, '$.desiredCount', 2) WHERE cluster = ? AND name = 'quiet'").run(cluster);
+  await steady(h, cluster, 2, 'quiet');
+});
