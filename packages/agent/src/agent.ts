@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { buildInfo, systemClock } from '@stevedore/core';
+import { buildInfo, systemClock } from '@stevedore/core/host';
 import { grpc, toWireLoadBalancerStatus, toWireTargetHealth } from '@stevedore/proto';
 import type { AgentConfig } from './config';
 import { dockerFromHost } from './docker/docker-client';

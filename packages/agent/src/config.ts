@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
-import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES, versionText } from '@stevedore/core';
+import { ATTRIBUTE_NAME_RULE, ATTRIBUTE_VALUE_RULE, DEFAULT_RESERVED_PORTS, isAttributeName, isAttributeValue, isBuiltInAttribute, MAX_CUSTOM_ATTRIBUTES, versionText } from '@stevedore/core/host';
 import { normalizeCaCertHash, parseJoinToken } from '@stevedore/proto';
 import { PULL_BEHAVIORS, type PullBehavior } from './worker/image-puller';
 import type { HealthListen } from './health/health-server';

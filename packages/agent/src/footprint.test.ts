@@ -21,6 +21,17 @@ test('the agent loads no X.509/ASN.1 library and none of the dockerode parts it 
   }
 });
 
+test("the agent loads core's host entry only, not the control plane's logic", () => {
+  const loaded = loadedByAgent();
+  const core = loaded.filter((f) => /[\\/]core[\\/]dist[\\/]/.test(f));
+  assert.ok(core.some((f) => f.endsWith('host-entry.js')), 'sanity: core is loaded through @stevedore/core/host');
+  assert.deepEqual(core.filter((f) => f.endsWith('index.js')), [], "core's main entry (and every folder index)");
+  for (const folder of ['service', 'deployment', 'autoscaling', 'schedule', 'metrics', 'iam', 'leadership', 'tagging']) {
+    assert.deepEqual(core.filter((f) => f.includes(`/dist/${folder}/`)), [], folder);
+  }
+  assert.deepEqual(loaded.filter((f) => f.includes('/croner/')), [], 'croner (schedules)');
+});
+
 test('a stubbed dockerode part fails loudly if ever used, as a function or as a namespace', () => {
   const script = `require(${JSON.stringify(require.resolve('./footprint'))}).trimFootprint();
 const from = { paths: [require.resolve('dockerode')] };

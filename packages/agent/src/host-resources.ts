@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { RegisterRequest, WireAttribute } from '@stevedore/proto';
-import { TARGET_CHECK_PORT_ATTRIBUTE, type BuildInfo } from '@stevedore/core';
+import { TARGET_CHECK_PORT_ATTRIBUTE, type BuildInfo } from '@stevedore/core/host';
 import type { AgentConfig } from './config';
 
 /** The parts of Docker's /info and /version the registration needs. */

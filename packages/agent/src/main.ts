@@ -4,7 +4,7 @@ trimFootprint();
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
-import { exitOnFatalErrors, notifySystemdReady } from '@stevedore/core';
+import { exitOnFatalErrors, notifySystemdReady } from '@stevedore/core/host';
 import { startAgent, type RunningAgent } from './agent';
 import { ChannelSetupError } from './session/channel-credentials';
 import { CredentialsError } from './session/credential-files';

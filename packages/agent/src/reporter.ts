@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TaskReport } from '@stevedore/core';
+import type { TaskReport } from '@stevedore/core/host';
 import { grpc, toWireTaskStatus, type WireTaskStatus } from '@stevedore/proto';
 import { Backoff } from './session/backoff';
 import { grpcCode, grpcDetails } from './session/dispatcher-client';

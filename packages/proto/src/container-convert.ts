@@ -1,4 +1,4 @@
-import type { ContainerDefinition, LinuxParameters } from '@stevedore/core';
+import type { ContainerDefinition, LinuxParameters } from '@stevedore/core/host';
 import type { WireContainerDefinition } from './wire-types';
 import type { LinuxParameters__Output as WireLinuxParameters } from './generated/stevedore/agent/v1/LinuxParameters';
 import { APP_PROTOCOLS, CONDITIONS, FIRELENS_TYPES, list, map, oneOf, PROTOCOLS, put, required, RESOURCE_TYPES, VERSION_CONSISTENCY } from './wire-fields';

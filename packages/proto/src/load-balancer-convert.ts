@@ -1,4 +1,4 @@
-import { TARGET_HEALTH_STATES, type LoadBalancerHostSet, type TargetHealthObservation, type TargetHealthReason } from '@stevedore/core';
+import { TARGET_HEALTH_STATES, type LoadBalancerHostSet, type TargetHealthObservation, type TargetHealthReason } from '@stevedore/core/host';
 import type { WireLoadBalancerSet, WireLoadBalancerStatus, WireTargetHealthReport } from './wire-types';
 
 /** Core <-> wire conversions of the load balancer fields, in one place for both ends. */

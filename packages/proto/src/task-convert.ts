@@ -14,7 +14,7 @@ import {
   type TaskStatus,
   type TaskStopCode,
   type Volume,
-} from '@stevedore/core';
+} from '@stevedore/core/host';
 import type {
   WireAssignment,
   WireResolvedEfsVolume,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { awslogsConfigOf, awslogsStreamName, type AwslogsConfig, type ContainerDefinition } from '@stevedore/core';
+import { awslogsConfigOf, awslogsStreamName, type AwslogsConfig, type ContainerDefinition } from '@stevedore/core/host';
 import type { ContainerController } from '../exec/container-controller';
 import { LABEL } from '../docker/labels';
 import { ContainerShipper, type AwslogsTarget, type SendLogEvents } from './container-shipper';

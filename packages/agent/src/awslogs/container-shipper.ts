@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from 'pino';
-import { MultilineGrouper, multilineStart, type AwslogsConfig, type GroupedEvent } from '@stevedore/core';
+import { MultilineGrouper, multilineStart, type AwslogsConfig, type GroupedEvent } from '@stevedore/core/host';
 import type { WireLogBatchResult, WireLogEventsBatch } from '@stevedore/proto';
 import type { ContainerController, Subscription } from '../exec/container-controller';
 import { dockerSince, LineSplitter, parseTimedLine } from './log-lines';

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ContainerDefinition, HealthCheck } from '@stevedore/core';
+import type { ContainerDefinition, HealthCheck } from '@stevedore/core/host';
 import type { CreateContainerRequest } from '../exec/container-controller';
 
 /**

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { NetworkBinding } from '@stevedore/core';
+import type { NetworkBinding } from '@stevedore/core/host';
 import { toDockerCreateOptions } from './create-options';
 import { dockerTime } from './docker-client';
 import { JsonLines, subscribeDockerEvents } from './events';

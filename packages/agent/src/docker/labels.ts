@@ -1,4 +1,4 @@
-import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import type { ContainerDefinition, TaskAssignment } from '@stevedore/core/host';
 
 /**
  * Docker labels are the agent's memory: after a restart it finds its

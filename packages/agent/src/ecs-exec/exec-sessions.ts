@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { EMPTY_EXEC_FRAME, type ExecFrame, type ExecRequest, type grpc } from '@stevedore/proto';
-import type { TaskAssignment } from '@stevedore/core';
+import type { TaskAssignment } from '@stevedore/core/host';
 import type { ExecLauncher, ExecProcess } from './exec-process';
 
 /** What the agent knows of its tasks that an exec session needs. */

@@ -1,4 +1,4 @@
-import type { ContainerDefinition, NetworkBinding, NetworkMode } from '@stevedore/core';
+import type { ContainerDefinition, NetworkBinding, NetworkMode } from '@stevedore/core/host';
 
 /**
  * What the task runners need from a container runtime. DockerController is

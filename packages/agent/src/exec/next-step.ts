@@ -4,7 +4,7 @@ import {
   type ContainerStatus,
   type DesiredStatus,
   type HealthStatus,
-} from '@stevedore/core';
+} from '@stevedore/core/host';
 
 /**
  * The pure decision at the heart of a task runner (ECS `containerNextState`,

@@ -1,4 +1,4 @@
-import type { ContainerDefinition } from '@stevedore/core';
+import type { ContainerDefinition } from '@stevedore/core/host';
 
 /** ECS's default: a container must have run 300 s before it is restarted again. */
 export const DEFAULT_RESTART_ATTEMPT_PERIOD_S = 300;

@@ -1,4 +1,4 @@
-import type { TaskAssignment } from '@stevedore/core';
+import type { TaskAssignment } from '@stevedore/core/host';
 
 /**
  * FARGATE `ephemeralStorage` on a Docker host (docs/design/fargate.md).

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { wildcardToRegex, type HostAction, type RuleCondition } from '@stevedore/core';
+import { wildcardToRegex, type HostAction, type RuleCondition } from '@stevedore/core/host';
 import { conditionValue, HaproxyConfigError, integer, oneOf, quotedRegex } from './haproxy-values';
 
 /**

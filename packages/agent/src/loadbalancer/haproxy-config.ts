@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { haproxyTlsOptions, matcherCodes, sslPolicyOf, type HostListener, type HostTargetGroup, type HostAction, type LoadBalancerHostSet } from '@stevedore/core';
+import { haproxyTlsOptions, matcherCodes, sslPolicyOf, type HostListener, type HostTargetGroup, type HostAction, type LoadBalancerHostSet } from '@stevedore/core/host';
 import { aclLines, actionBackend, forwardLines } from './haproxy-actions';
 import { applianceBalance, gatewayFrontends } from './haproxy-gateway';
 import { certificateAnswerOk, certificateCommands } from './certificate-plan';

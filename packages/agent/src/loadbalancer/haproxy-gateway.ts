@@ -1,4 +1,4 @@
-import { GATEWAY_RETURN_HEADER, GATEWAY_TOKEN_HEADER, type HostGateway } from '@stevedore/core';
+import { GATEWAY_RETURN_HEADER, GATEWAY_TOKEN_HEADER, type HostGateway } from '@stevedore/core/host';
 import { addressWithPort, HaproxyConfigError, integer, port } from './haproxy-values';
 
 /**

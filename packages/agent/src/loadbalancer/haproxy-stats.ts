@@ -1,4 +1,4 @@
-import type { TargetHealthObservation, TargetHealthReason } from '@stevedore/core';
+import type { TargetHealthObservation, TargetHealthReason } from '@stevedore/core/host';
 import type { RenderedServer } from './haproxy-config';
 
 /** One `show stat` row, by HAProxy's column names (pxname, svname, status, check_status, ...). */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isHealthCheckPath } from '@stevedore/core';
+import { isHealthCheckPath } from '@stevedore/core/host';
 
 /**
  * Every value the renderer writes into haproxy.cfg, checked for its form.

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/core';
+import type { LoadBalancerHostSet, TargetHealthObservation } from '@stevedore/core/host';
 import { HaproxyConfigError, planApply, renderHaproxyConfig, runtimeAnswerOk, type RenderedConfig } from './haproxy-config';
 import { ensureHaproxy, HaproxyProcess, haproxyPaths, haproxyPrivileges, type HaproxyPaths, type HaproxyPrivileges } from './haproxy-process';
 import { observe, parseShowStat, serverStateFile, type TargetMemory } from './haproxy-stats';

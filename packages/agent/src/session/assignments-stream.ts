@@ -1,4 +1,4 @@
-import type { TaskAssignment, TaskSecrets } from '@stevedore/core';
+import type { TaskAssignment, TaskSecrets } from '@stevedore/core/host';
 import { fromWireAssignment, secretsOfWire, type SessionMessage, type WireAssignment } from '@stevedore/proto';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LoadBalancerHostSet, TaskAssignment, TaskSecrets } from '@stevedore/core';
+import type { LoadBalancerHostSet, TaskAssignment, TaskSecrets } from '@stevedore/core/host';
 import { fromWireLoadBalancerSet, grpc, type ExecRequest, type LogRequest, type SessionMessage } from '@stevedore/proto';
 import { AssignmentSequence } from './assignments-stream';
 import { Backoff, SESSION_BACKOFF, Sleeper, type BackoffOptions } from './backoff';

@@ -9,14 +9,37 @@ const IPTABLES_TIMEOUT_MS = 15_000;
 const LOCK_WAIT_SECONDS = '5';
 
 export type RunIptables = (args: string[]) => Promise<{ code: number; stderr: string }>;
+/** `iptables-restore --noflush` fed `rules` on stdin: several rules, both tables, one process. */
+export type RestoreIptables = (rules: string) => Promise<{ code: number; stderr: string }>;
+
+function exitCode(err: unknown): number {
+  return err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+}
 
 export const runIptables: RunIptables = (args) =>
   new Promise((resolve) => {
     execFile('iptables', ['-w', LOCK_WAIT_SECONDS, ...args], { timeout: IPTABLES_TIMEOUT_MS }, (err, _stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stderr: String(stderr || (err ? err.message : '')).trim() });
+      resolve({ code: exitCode(err), stderr: String(stderr || (err ? err.message : '')).trim() });
     });
   });
+
+export const restoreIptables: RestoreIptables = (rules) =>
+  new Promise((resolve) => {
+    const child = execFile('iptables-restore', ['-w', LOCK_WAIT_SECONDS, '--noflush'], { timeout: IPTABLES_TIMEOUT_MS }, (err, _stdout, stderr) => {
+      resolve({ code: exitCode(err), stderr: String(stderr || (err ? err.message : '')).trim() });
+    });
+    child.stdin?.on('error', () => {}); // a child that died early: its exit status says why
+    child.stdin?.end(rules);
+  });
+
+/** iptables-restore splits its lines on blanks; anything else (never seen in a MAC, an address or an interface name) takes the one-rule-per-call path. */
+const PLAIN_ARG = /^[A-Za-z0-9_.:/-]+$/;
+
+/** One iptables-restore input that appends (`-A`) or deletes (`-D`) rules, table by table in the given order. */
+export function restoreInput(op: '-A' | '-D', rules: { table: 'filter' | 'nat'; rule: string[] }[]): string | undefined {
+  if (!rules.every((r) => r.rule.every((a) => PLAIN_ARG.test(a)))) return undefined;
+  return rules.map((r) => `*${r.table}\n${op} ${r.rule.join(' ')}\nCOMMIT\n`).join('');
+}
 
 export class EndpointRuleError extends Error {
   override readonly name = 'EndpointRuleError';
@@ -42,12 +65,20 @@ export class EndpointRules {
   readonly natChain: string;
   readonly filterChain: string;
 
+  /**
+   * MACs whose rules this process installed since reset(). The chains are
+   * this agent's alone and reset() empties them, so a MAC not in here has no
+   * rule to remove first, and one in here has exactly one of each.
+   */
+  private readonly installed = new Set<string>();
+
   constructor(
     instanceId: string,
     private readonly bridge: string,
     private readonly run: RunIptables = runIptables,
     /** The endpoint's port, recorded in the chain (markerRule) so a chain left empty can still be told dead. */
     private readonly port?: number,
+    private readonly restore: RestoreIptables = restoreIptables,
   ) {
     // Chain names are at most 28 characters: a hash keeps them short and distinct per instance.
     const h = createHash('sha256').update(instanceId).digest('hex').slice(0, 12);
@@ -78,6 +109,7 @@ export class EndpointRules {
     await this.ensureChain('filter', this.filterChain, 'FORWARD', ['-d', `${ENDPOINT_ADDRESS}/32`]);
     await this.must(['-t', 'nat', '-F', this.natChain]);
     await this.must(['-t', 'filter', '-F', this.filterChain]);
+    this.installed.clear();
     if (this.port !== undefined) await this.must(['-t', 'nat', '-A', ...markerRule(this.natChain, this.port)]);
   }
 
@@ -94,12 +126,28 @@ export class EndpointRules {
     return [this.filterChain, '-m', 'mac', '--mac-source', mac, '-j', 'DROP'];
   }
 
-  /** Sends `mac`'s traffic for 169.254.170.2:80 to `target` (host:port), then checks both rules are in place. */
+  /**
+   * Sends `mac`'s traffic for 169.254.170.2:80 to `target` (host:port). On a
+   * container's start path: both rules go in with one iptables-restore, the
+   * DROP first (a DNAT that failed then leaves the MAC cut off, never
+   * leaking). iptables-restore commits each table as a whole and fails on any
+   * rule it cannot add, so its exit status is the check.
+   */
   async add(mac: string, target: string): Promise<void> {
-    await this.remove(mac, target);
-    await this.must(['-t', 'filter', '-A', ...this.dropRule(mac)]);
-    await this.must(['-t', 'nat', '-A', ...this.natRule(mac, target)]);
-    await this.check(mac, target);
+    if (this.installed.has(mac)) await this.remove(mac, target);
+    const input = restoreInput('-A', [
+      { table: 'filter', rule: this.dropRule(mac) },
+      { table: 'nat', rule: this.natRule(mac, target) },
+    ]);
+    if (input === undefined) {
+      await this.must(['-t', 'filter', '-A', ...this.dropRule(mac)]);
+      await this.must(['-t', 'nat', '-A', ...this.natRule(mac, target)]);
+      await this.check(mac, target);
+    } else {
+      const r = await this.restore(input);
+      if (r.code !== 0) throw new EndpointRuleError(`iptables-restore (filter ${this.dropRule(mac).join(' ')}; nat ${this.natRule(mac, target).join(' ')}): ${r.stderr || `exit ${r.code}`}`);
+    }
+    this.installed.add(mac);
   }
 
   /** Throws unless both rules of `mac` are present (iptables -C). */
@@ -108,14 +156,26 @@ export class EndpointRules {
     await this.must(['-t', 'filter', '-C', ...this.dropRule(mac)]);
   }
 
-  /** Removes `mac`'s rules; absent rules are not an error. */
+  /**
+   * Removes `mac`'s rules; absent rules are not an error. Rules this process
+   * added go with one iptables-restore; when that fails (someone else changed
+   * the chain), or for a MAC it never added, rule by rule until none is left.
+   */
   async remove(mac: string, target: string): Promise<void> {
+    if (this.installed.delete(mac)) {
+      const input = restoreInput('-D', [
+        { table: 'nat', rule: this.natRule(mac, target) },
+        { table: 'filter', rule: this.dropRule(mac) },
+      ]);
+      if (input !== undefined && (await this.restore(input)).code === 0) return;
+    }
     while ((await this.run(['-t', 'nat', '-D', ...this.natRule(mac, target)])).code === 0);
     while ((await this.run(['-t', 'filter', '-D', ...this.dropRule(mac)])).code === 0);
   }
 
   /** Unhooks and deletes both chains (an agent leaving a host with none of its containers). */
   async destroy(): Promise<void> {
+    this.installed.clear();
     await this.run(['-t', 'nat', '-D', 'PREROUTING', '-d', `${ENDPOINT_ADDRESS}/32`, '-p', 'tcp', '--dport', '80', '-j', this.natChain]);
     await this.run(['-t', 'filter', '-D', 'FORWARD', '-d', `${ENDPOINT_ADDRESS}/32`, '-j', this.filterChain]);
     for (const [t, c] of [['nat', this.natChain], ['filter', this.filterChain]] as const) {

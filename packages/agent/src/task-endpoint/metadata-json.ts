@@ -1,4 +1,4 @@
-import type { Tag } from '@stevedore/core';
+import type { Tag } from '@stevedore/core/host';
 import type { TaskState, ContainerState } from '../worker/task-state';
 import type { ClockDrift } from './clock-drift';
 

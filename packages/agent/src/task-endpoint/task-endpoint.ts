@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import type { ContainerDefinition, TaskAssignment } from '@stevedore/core/host';
 import { ENDPOINT_LABEL } from '../docker/labels';
 import { TaskEndpointUnavailable, type EndpointGrant } from '../worker/endpoint-grant';
 import { DOCKER_TIMEOUTS } from '../docker/timeouts';

@@ -1,4 +1,4 @@
-import type { ContainerDefinition, TaskAssignment } from '@stevedore/core';
+import type { ContainerDefinition, TaskAssignment } from '@stevedore/core/host';
 
 /** Valid defaults for tests (Nomad mock.Job()): override only what a test is about. */
 let seq = 0;

@@ -1,4 +1,4 @@
-import type { NetworkBinding } from '@stevedore/core';
+import type { NetworkBinding } from '@stevedore/core/host';
 import { LABEL } from '../docker/labels';
 import {
   parseInitExecFailure,

@@ -11,7 +11,7 @@ import {
   type SessionMessage,
   type WireTaskStatus,
 } from '@stevedore/proto';
-import type { TaskAssignment } from '@stevedore/core';
+import type { TaskAssignment } from '@stevedore/core/host';
 import type { TestCa } from './test-pki';
 
 /**

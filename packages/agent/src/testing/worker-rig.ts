@@ -1,4 +1,4 @@
-import { systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core';
+import { systemClock, type TaskAssignment, type TaskReport } from '@stevedore/core/host';
 import { FakeContainerController } from './fake-container-controller';
 import { silentLogger } from '../logger';
 import { ImagePuller } from '../worker/image-puller';

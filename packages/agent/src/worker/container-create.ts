@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { isRuntimeSocketPath, type TaskSecrets } from '@stevedore/core';
+import { isRuntimeSocketPath, type TaskSecrets } from '@stevedore/core/host';
 import type { RegistryAuth } from '../exec/container-controller';
 import { buildCreateRequest, HostAccessError, hostAccessRefusal, ResourceInitializationError } from './create-request';
 import { checkNfsServer } from './nfs-check';

@@ -1,4 +1,4 @@
-import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type HostAccessSubject, type TaskAssignment } from '@stevedore/core';
+import { hostAccessViolations, NO_HOST_ACCESS, type ContainerDefinition, type HostAccessSubject, type TaskAssignment } from '@stevedore/core/host';
 import { containerLabels, ENDPOINT_LABEL, LABEL, taskLabels } from '../docker/labels';
 import type { CreateContainerRequest, VolumeRequest } from '../exec/container-controller';
 import { mountsFor } from './task-volumes';

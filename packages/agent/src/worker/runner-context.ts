@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, ContainerDefinition, TaskAssignment, TaskReport, TaskSecrets, TaskStopCode } from '@stevedore/core';
+import type { Clock, ContainerDefinition, TaskAssignment, TaskReport, TaskSecrets, TaskStopCode } from '@stevedore/core/host';
 import type { ContainerController, ContainerEvent, ContainerObservation, RegistryAuth } from '../exec/container-controller';
 import type { TaskJournal } from './task-journal';
 import type { PauseSettings } from './create-request';

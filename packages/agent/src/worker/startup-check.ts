@@ -1,4 +1,4 @@
-import type { HealthCheck } from '@stevedore/core';
+import type { HealthCheck } from '@stevedore/core/host';
 import { HEALTHCHECK_DEFAULTS } from '../docker/create-options';
 
 /**

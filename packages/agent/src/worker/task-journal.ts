@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { idOf } from '@stevedore/core';
+import { idOf } from '@stevedore/core/host';
 import type { TaskState } from './task-state';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { NetworkBinding, TaskAssignment } from '@stevedore/core';
+import type { NetworkBinding, TaskAssignment } from '@stevedore/core/host';
 import { LABEL } from '../docker/labels';
 import { runtimeMessage, type ContainerObservation } from '../exec/container-controller';
 import { buildPauseRequest, needsPause, PAUSE_LABEL, ResourceInitializationError, type SharedTaskResources } from './create-request';

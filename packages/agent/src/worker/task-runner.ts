@@ -1,5 +1,5 @@
-import type { NetworkBinding, TaskAssignment, TaskReport } from '@stevedore/core';
-import { SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS } from '@stevedore/core';
+import type { NetworkBinding, TaskAssignment, TaskReport } from '@stevedore/core/host';
+import { SPOT_INTERRUPTION_STOP_TIMEOUT_SECONDS } from '@stevedore/core/host';
 import { INIT_EXEC_FAILURE_CODES, runtimeMessage, type ContainerEvent, type ContainerObservation } from '../exec/container-controller';
 import { nextStep, type Step } from '../exec/next-step';
 import { shouldRestart } from '../exec/restart-policy';

@@ -1,4 +1,4 @@
-import type { TaskSecrets } from '@stevedore/core';
+import type { TaskSecrets } from '@stevedore/core/host';
 
 /** How long a container that needs secrets waits for them after an agent restart (the next COMPLETE brings them). */
 export const SECRETS_WAIT_MS = 30_000;

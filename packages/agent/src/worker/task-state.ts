@@ -14,7 +14,7 @@ import {
   type TaskStatus,
   type TaskStopCode,
   type Transition,
-} from '@stevedore/core';
+} from '@stevedore/core/host';
 import type { ContainerObservation, DockerHealth } from '../exec/container-controller';
 import { impliedDependencies, type ContainerView, type TaskView } from '../exec/next-step';
 

@@ -1,4 +1,4 @@
-import type { ContainerDefinition, ResolvedEfsVolume, TaskAssignment } from '@stevedore/core';
+import type { ContainerDefinition, ResolvedEfsVolume, TaskAssignment } from '@stevedore/core/host';
 import type { ResolvedMount, VolumeRequest } from '../exec/container-controller';
 import { taskLabels } from '../docker/labels';
 

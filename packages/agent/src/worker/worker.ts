@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TaskAssignment, TaskReport, TaskSecrets } from '@stevedore/core';
+import type { TaskAssignment, TaskReport, TaskSecrets } from '@stevedore/core/host';
 import { LABEL } from '../docker/labels';
 import { RESYNC_INTERVAL_MS } from '../docker/timeouts';
 import type { ContainerEvent, Subscription } from '../exec/container-controller';
