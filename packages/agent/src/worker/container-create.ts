@@ -38,7 +38,7 @@ export async function createContainer(ctx: RunnerContext, state: TaskState, name
     ? ((await taskSecrets(ctx, state.taskArn)).environmentFiles ?? []).filter((e) => e.container === def.name).map((e) => ({ name: e.name, value: e.value }))
     : undefined;
   const shared = hostAccessRefusal(spec) === undefined ? await namespaces.setUp(spec) : undefined;
-  const endpoint = await namespaces.endpointGrant(() => ctx.endpoint?.prepare(spec, def));
+  const endpoint = await namespaces.grantFor(def.name, () => ctx.endpoint?.prepare(spec, def));
   const { request, volumes } = buildCreateRequest(spec, def, {
     ...ctx,
     peers,

@@ -16,6 +16,8 @@ import { DEFAULT_PAUSE, type RunnerContext } from './runner-context';
 export class TaskNamespaces {
   private shared: Promise<SharedTaskResources> | undefined;
   private released = false;
+  /** Endpoint grants begun while the container's image was pulled, by container name: its create step takes it. */
+  private readonly earlyGrants = new Map<string, Promise<EndpointGrant | undefined>>();
   /** Ports the pause container publishes (awsvpc): each container reports those of its own port mappings. */
   pauseBindings: NetworkBinding[] | undefined;
 
@@ -51,6 +53,32 @@ export class TaskNamespaces {
       if (err instanceof TaskEndpointUnavailable) throw new ResourceInitializationError(err.message);
       throw err;
     }
+  }
+
+  /**
+   * Begins a container's endpoint grant (its MAC and iptables rules, its task
+   * role credentials) while its image is being pulled, off the start path;
+   * the create step awaits it (grantFor), so its errors fail the create step
+   * as before. The rules of a grant never used go when the task stops (the
+   * endpoint releases everything of the task).
+   */
+  beginGrant(container: string, fn: () => Promise<EndpointGrant> | undefined): void {
+    if (this.earlyGrants.has(container)) return;
+    const grant = this.endpointGrant(fn);
+    grant.catch(() => {}); // awaited, and reported, by the create step
+    this.earlyGrants.set(container, grant);
+  }
+
+  /** Resolves once no early grant is still being made: the task's endpoint release must come after them. */
+  async grantsSettled(): Promise<void> {
+    await Promise.allSettled(this.earlyGrants.values());
+  }
+
+  /** The grant begun for this container, else a new one. */
+  grantFor(container: string, fn: () => Promise<EndpointGrant> | undefined): Promise<EndpointGrant | undefined> {
+    const early = this.earlyGrants.get(container);
+    this.earlyGrants.delete(container);
+    return early ?? this.endpointGrant(fn);
   }
 
   /** Once the task is STOPPED: its pause container stops (freeing its ports) and its cgroup goes; the containers stay for their logs. */

@@ -336,7 +336,12 @@ export class TaskRunner {
     if (t.lastStatus === 'STOPPED' && !this.endpointReleased && this.ctx.endpoint) {
       // Its credentials are no longer served and its rules go (the control plane refuses its keys already).
       this.endpointReleased = true;
-      this.ctx.endpoint.release(t.taskArn).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'task endpoint release failed'));
+      // After any grant begun during a pull (a task stopped while pulling): its rules go too.
+      const endpoint = this.ctx.endpoint;
+      this.namespaces
+        .grantsSettled()
+        .then(() => endpoint.release(t.taskArn))
+        .catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'task endpoint release failed'));
     }
     this.scheduleTick(recheckAt);
     this.scheduleCleanup();
@@ -352,15 +357,19 @@ export class TaskRunner {
         return markStopped(c, undefined);
       case 'fail':
         return markStopped(c, `${ERROR_PREFIX.start}: ${step.reason}`, true);
-      case 'pull':
+      case 'pull': {
         c.applied = 'PULLED';
         this.state.pullStartedAt ??= this.ctx.clock.now();
+        const spec = this.state.spec!;
+        const def = c.definition!;
+        // The endpoint's rules for this container go in while its image is pulled (both come before create).
+        this.namespaces.beginGrant(c.name, () => this.ctx.endpoint?.prepare(spec, def));
         this.run(c.name, 'pull', async () => {
-          const def = c.definition!;
           await this.ctx.images.ensure(def.image, def.repositoryCredentials ? await registryAuth(this.ctx, this.state.taskArn, def.name) : undefined);
           return { ok: true };
         });
         return false;
+      }
       case 'create':
         c.applied = 'CREATED';
         this.run(c.name, 'create', () => createContainer(this.ctx, this.state, this.namespaces, c));
