@@ -26,6 +26,11 @@ export function planPull(behavior: PullBehavior, cached: boolean, pulledBefore: 
   }
 }
 
+/** Behaviours whose plan is to pull whether or not the image is cached. */
+export function pullsWhateverTheCache(behavior: PullBehavior): boolean {
+  return planPull(behavior, true, true).pull && planPull(behavior, false, false).pull && planPull(behavior, true, false).pull;
+}
+
 export class ImagePullError extends Error {
   override readonly name = 'ImagePullError';
 }
@@ -57,18 +62,27 @@ export class ImagePuller {
 
   private async doEnsure(image: string, auth: RegistryAuth | undefined): Promise<void> {
     const pulled = await this.load();
-    const cached = await this.controller.imageExists(image);
+    // default and always pull whatever the cache holds: the cache is asked during the pull (it matters only if the pull fails), one Docker round trip less on every start.
+    const cachedNow = this.controller.imageExists(image);
+    cachedNow.catch(() => {});
+    if (pullsWhateverTheCache(this.behavior)) return this.pull(image, auth, pulled, planPull(this.behavior, false, false), cachedNow);
+    const cached = await cachedNow;
     const plan = planPull(this.behavior, cached, pulled.has(image));
     if (!plan.pull) {
       if (!cached) throw new ImagePullError(`image ${image} is not available`);
       return;
     }
+    return this.pull(image, auth, pulled, plan, cachedNow);
+  }
+
+  private async pull(image: string, auth: RegistryAuth | undefined, pulled: Set<string>, plan: PullPlan, cachedBefore: Promise<boolean>): Promise<void> {
     try {
       await this.controller.pullImage(image, auth);
+      await cachedBefore; // its failure fails the step, as when it was asked first
       pulled.add(image);
       await this.save();
     } catch (err) {
-      if (plan.fallbackToCache && cached) {
+      if (plan.fallbackToCache && (await cachedBefore)) {
         this.log.warn({ image, err: runtimeMessage(err) }, 'pull failed; using the cached image');
         return;
       }
