@@ -1,226 +1,13 @@
-import { TASK_TIMESTAMPS, type DesiredStatus, type HealthStatus, type Task, type TaskContainer, type TaskStatus, type TaskStopCode, type ContainerStatus, type TaskTimestamp, type LaunchType } from '@stevedore/core';
+import type { DesiredStatus, LaunchType, TaskContainer } from '@stevedore/core';
 import type { Change } from './changes';
 import type { Db } from './db';
 import { statementCache } from './statement-cache';
 import { BREAKER_FAILURE_SQL, TASK_SEQ_COUNTER } from './retention-repo';
 import type { ClusterState } from './cluster-state';
+import { SUMMARY_SELECT, taskFromRow, toContainer, toSummary, type ContainerRow, type StoredTask, type SummaryRow, type TaskRow, type TaskSummary } from './task-rows';
+import { TaskWrites } from './task-writes';
 
-interface TaskRow {
-  id: string;
-  cluster: string;
-  task_definition_arn: string;
-  family: string;
-  revision: number;
-  container_instance_id: string | null;
-  last_status: string;
-  desired_status: string;
-  health_status: string;
-  cpu: number;
-  memory: number;
-  host_ports_json: string;
-  started_by: string | null;
-  grp: string;
-  version: number;
-  assignment_version: number;
-  stop_code: string | null;
-  stopped_reason: string | null;
-  overrides_json: string;
-  tags_json: string;
-  created_at: number;
-  pull_started_at: number | null;
-  pull_stopped_at: number | null;
-  started_at: number | null;
-  stopping_at: number | null;
-  execution_stopped_at: number | null;
-  stopped_at: number | null;
-  connectivity_at: number | null;
-  seq: number;
-  launch_type: string;
-  launch_json: string | null;
-  provisioning_json: string | null;
-}
-
-/** The launch details kept in launch_json (migration 018). */
-type LaunchDetails = Pick<Task, 'capacityProviderName' | 'platformVersion' | 'networkInterface' | 'ephemeralStorage' | 'enableExecuteCommand'>;
-
-function launchDetails(t: Task): string | null {
-  const d: LaunchDetails = {};
-  if (t.capacityProviderName !== undefined) d.capacityProviderName = t.capacityProviderName;
-  if (t.platformVersion !== undefined) d.platformVersion = t.platformVersion;
-  if (t.networkInterface !== undefined) d.networkInterface = t.networkInterface;
-  if (t.ephemeralStorage !== undefined) d.ephemeralStorage = t.ephemeralStorage;
-  if (t.enableExecuteCommand) d.enableExecuteCommand = true;
-  return Object.keys(d).length > 0 ? JSON.stringify(d) : null;
-}
-
-interface ContainerRow {
-  task_id: string;
-  idx: number;
-  id: string;
-  name: string;
-  image: string;
-  status: string;
-  runtime_id: string | null;
-  exit_code: number | null;
-  reason: string | null;
-  network_bindings_json: string;
-  health_status: string;
-  essential: number;
-  has_health_check: number;
-  cpu: number | null;
-  memory: number | null;
-  memory_reservation: number | null;
-}
-
-/** A task plus the bookkeeping the dispatcher needs. */
-export interface StoredTask extends Task {
-  /** Insertion order, the paging key of ListTasks. */
-  seq: number;
-}
-
-/** core's TASK_TIMESTAMPS and their columns: the one place the store names them. */
-const TIMESTAMP_COLUMNS = {
-  createdAt: 'created_at',
-  connectivityAt: 'connectivity_at',
-  pullStartedAt: 'pull_started_at',
-  pullStoppedAt: 'pull_stopped_at',
-  startedAt: 'started_at',
-  stoppingAt: 'stopping_at',
-  executionStoppedAt: 'execution_stopped_at',
-  stoppedAt: 'stopped_at',
-} as const satisfies Record<TaskTimestamp, keyof TaskRow>;
-const TIMESTAMP_COLUMN_LIST = TASK_TIMESTAMPS.map((k) => TIMESTAMP_COLUMNS[k]).join(', ');
-const TIMESTAMP_PARAM_LIST = TASK_TIMESTAMPS.map((k) => `@${k}`).join(', ');
-
-function timestampParams(t: Task): Record<TaskTimestamp, number | null> {
-  const out = {} as Record<TaskTimestamp, number | null>;
-  for (const k of TASK_TIMESTAMPS) out[k] = t[k] ?? null;
-  return out;
-}
-
-function opt<T>(target: Record<string, unknown>, key: string, v: T | null): void {
-  if (v !== null) target[key] = v;
-}
-
-function toContainer(r: ContainerRow): TaskContainer {
-  const c: TaskContainer = {
-    id: r.id,
-    name: r.name,
-    image: r.image,
-    status: r.status as ContainerStatus,
-    networkBindings: JSON.parse(r.network_bindings_json) as TaskContainer['networkBindings'],
-    healthStatus: r.health_status as HealthStatus,
-    essential: r.essential === 1,
-    hasHealthCheck: r.has_health_check === 1,
-  };
-  const o = c as unknown as Record<string, unknown>;
-  opt(o, 'runtimeId', r.runtime_id);
-  opt(o, 'exitCode', r.exit_code);
-  opt(o, 'reason', r.reason);
-  opt(o, 'cpu', r.cpu);
-  opt(o, 'memory', r.memory);
-  opt(o, 'memoryReservation', r.memory_reservation);
-  return c;
-}
-
-/** A task without its containers: what placement and reconciliation read. */
-export interface TaskSummary {
-  id: string;
-  clusterName: string;
-  containerInstanceId?: string;
-  group: string;
-  lastStatus: TaskStatus;
-  desiredStatus: DesiredStatus;
-  healthStatus: HealthStatus;
-  cpu: number;
-  memory: number;
-  hostPorts: Task['hostPorts'];
-  startedBy?: string;
-  createdAt: number;
-  startedAt?: number;
-  stoppedAt?: number;
-  stopCode?: TaskStopCode;
-  stoppedReason?: string;
-  /** An essential container has a health check. */
-  checked: boolean;
-  /** FARGATE/FARGATE_SPOT: a service spreads its tasks over its strategy by these. */
-  capacityProviderName?: string;
-}
-
-interface SummaryRow {
-  id: string;
-  cluster: string;
-  container_instance_id: string | null;
-  grp: string;
-  last_status: string;
-  desired_status: string;
-  health_status: string;
-  cpu: number;
-  memory: number;
-  host_ports_json: string;
-  started_by: string | null;
-  created_at: number;
-  started_at: number | null;
-  stopped_at: number | null;
-  stop_code: string | null;
-  stopped_reason: string | null;
-  checked: number;
-  capacity_provider_name: string | null;
-}
-
-const SUMMARY_SELECT = `SELECT t.id, t.cluster, t.container_instance_id, t.grp, t.last_status, t.desired_status, t.health_status, t.cpu, t.memory,
-  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code, t.stopped_reason,
-  json_extract(t.launch_json, '$.capacityProviderName') AS capacity_provider_name,
-  EXISTS(SELECT 1 FROM containers c WHERE c.task_id = t.id AND c.essential = 1 AND c.has_health_check = 1) AS checked FROM tasks t`;
-
-function toSummary(r: SummaryRow): TaskSummary {
-  const s: TaskSummary = {
-    id: r.id,
-    clusterName: r.cluster,
-    group: r.grp,
-    lastStatus: r.last_status as TaskStatus,
-    desiredStatus: r.desired_status as DesiredStatus,
-    healthStatus: r.health_status as HealthStatus,
-    cpu: r.cpu,
-    memory: r.memory,
-    hostPorts: r.host_ports_json === '[]' ? [] : (JSON.parse(r.host_ports_json) as Task['hostPorts']),
-    createdAt: r.created_at,
-    checked: r.checked === 1,
-  };
-  const o = s as unknown as Record<string, unknown>;
-  opt(o, 'containerInstanceId', r.container_instance_id);
-  opt(o, 'startedBy', r.started_by);
-  opt(o, 'startedAt', r.started_at);
-  opt(o, 'stoppedAt', r.stopped_at);
-  opt(o, 'stopCode', r.stop_code);
-  opt(o, 'stoppedReason', r.stopped_reason);
-  opt(o, 'capacityProviderName', r.capacity_provider_name);
-  return s;
-}
-
-export function summarize(t: Task): TaskSummary {
-  const s: TaskSummary = {
-    id: t.id,
-    clusterName: t.clusterName,
-    group: t.group,
-    lastStatus: t.lastStatus,
-    desiredStatus: t.desiredStatus,
-    healthStatus: t.healthStatus,
-    cpu: t.cpu,
-    memory: t.memory,
-    hostPorts: t.hostPorts,
-    createdAt: t.createdAt,
-    checked: t.containers.some((c) => c.essential && c.hasHealthCheck),
-  };
-  if (t.containerInstanceId !== undefined) s.containerInstanceId = t.containerInstanceId;
-  if (t.startedBy !== undefined) s.startedBy = t.startedBy;
-  if (t.startedAt !== undefined) s.startedAt = t.startedAt;
-  if (t.stoppedAt !== undefined) s.stoppedAt = t.stoppedAt;
-  if (t.stopCode !== undefined) s.stopCode = t.stopCode;
-  if (t.stoppedReason !== undefined) s.stoppedReason = t.stoppedReason;
-  if (t.capacityProviderName !== undefined) s.capacityProviderName = t.capacityProviderName;
-  return s;
-}
+export { summarize, type StoredTask, type TaskSummary } from './task-rows';
 
 export interface TaskFilter {
   cluster: string;
@@ -234,29 +21,20 @@ export interface TaskFilter {
   limit?: number;
 }
 
-/** The task columns an agent report may change, as [column, next value, previous value]. */
-function reportColumns(prev: Task, next: Task): [string, string | number | null, string | number | null][] {
-  const out: [string, string | number | null, string | number | null][] = [
-    ['last_status', next.lastStatus, prev.lastStatus],
-    ['desired_status', next.desiredStatus, prev.desiredStatus],
-    ['health_status', next.healthStatus, prev.healthStatus],
-    ['version', next.version, prev.version],
-    ['assignment_version', next.assignmentVersion, prev.assignmentVersion],
-    ['stop_code', next.stopCode ?? null, prev.stopCode ?? null],
-    ['stopped_reason', next.stoppedReason ?? null, prev.stoppedReason ?? null],
-  ];
-  for (const k of TASK_TIMESTAMPS) out.push([TIMESTAMP_COLUMNS[k], next[k] ?? null, prev[k] ?? null]);
-  return out;
-}
-
+/**
+ * Tasks in the store: the reads and counts here, the writes in task-writes.ts
+ * (exposed below), the row layout in task-rows.ts.
+ */
 export class TasksRepo {
   private readonly sql: ReturnType<typeof statementCache>;
+  private readonly writes: TaskWrites;
   constructor(
     private readonly db: Db,
-    private readonly record: (c: Change) => void,
-    private readonly state?: ClusterState,
+    record: (c: Change) => void,
+    state?: ClusterState,
   ) {
     this.sql = statementCache(db);
+    this.writes = new TaskWrites(this.sql, record, state);
   }
 
   private hydrate(rows: TaskRow[]): StoredTask[] {
@@ -274,39 +52,7 @@ export class TasksRepo {
         else byTask.set(c.task_id, [toContainer(c)]);
       }
     }
-    return rows.map((r) => {
-      const t: StoredTask = {
-        id: r.id,
-        clusterName: r.cluster,
-        taskDefinitionArn: r.task_definition_arn,
-        family: r.family,
-        revision: r.revision,
-        lastStatus: r.last_status as TaskStatus,
-        desiredStatus: r.desired_status as DesiredStatus,
-        healthStatus: r.health_status as HealthStatus,
-        cpu: r.cpu,
-        memory: r.memory,
-        hostPorts: JSON.parse(r.host_ports_json) as Task['hostPorts'],
-        group: r.grp,
-        version: r.version,
-        assignmentVersion: r.assignment_version,
-        overrides: JSON.parse(r.overrides_json) as Task['overrides'],
-        tags: JSON.parse(r.tags_json) as Task['tags'],
-        launchType: r.launch_type === 'FARGATE' || r.launch_type === 'EXTERNAL' ? r.launch_type : 'EC2',
-        ...(r.launch_json === null ? {} : (JSON.parse(r.launch_json) as LaunchDetails)),
-        ...(r.provisioning_json === null ? {} : { provisioning: JSON.parse(r.provisioning_json) as NonNullable<Task['provisioning']> }),
-        createdAt: r.created_at,
-        containers: byTask.get(r.id) ?? [],
-        seq: r.seq,
-      };
-      const o = t as unknown as Record<string, unknown>;
-      opt(o, 'containerInstanceId', r.container_instance_id);
-      opt(o, 'startedBy', r.started_by);
-      opt(o, 'stopCode', r.stop_code as TaskStopCode | null);
-      opt(o, 'stoppedReason', r.stopped_reason);
-      for (const k of TASK_TIMESTAMPS) opt(o, k, r[TIMESTAMP_COLUMNS[k]]);
-      return t;
-    });
+    return rows.map((r) => taskFromRow(r, byTask.get(r.id) ?? []));
   }
 
   /** Tasks by id, in one query per 500 (an agent's report batch); unknown ids are left out. */
@@ -505,141 +251,18 @@ export class TasksRepo {
     return { running: r.running ?? 0, pending: r.pending ?? 0 };
   }
 
-  /**
-   * Writes what an agent report changed (core applyTaskReport: statuses,
-   * health, stop fields, versions, timestamps, and per container its status,
-   * runtime id, exit code, reason, bindings and health) as column updates of
-   * the existing rows, and only the containers that changed: the most frequent
-   * write at scale, which a full put (a row replace plus every container row
-   * deleted and inserted again) made several times dearer.
-   */
+  /** What an agent report changed, as column updates (task-writes.ts). */
   writeReport(prev: StoredTask, next: StoredTask): void {
-    // Only the columns that changed: SQLite rewrites every index on a column
-    // the UPDATE sets (or whose partial-index condition reads it), changed
-    // value or not, and most reports move no indexed column (health, pull
-    // and start timestamps); the statement per column set is cached.
-    const params: Record<string, unknown> = { id: next.id };
-    const set: string[] = [];
-    for (const [column, value, before] of reportColumns(prev, next)) {
-      if (value === before) continue;
-      set.push(`${column} = @${column}`);
-      params[column] = value;
-    }
-    if (set.length > 0) this.sql(`UPDATE tasks SET ${set.join(', ')} WHERE id = @id`).run(params);
-    const update = this.sql(
-      `UPDATE containers SET status = ?, runtime_id = ?, exit_code = ?, reason = ?, network_bindings_json = ?, health_status = ?
-       WHERE task_id = ? AND idx = ?`,
-    );
-    next.containers.forEach((c, idx) => {
-      const p = prev.containers[idx];
-      if (
-        p &&
-        p.status === c.status &&
-        p.runtimeId === c.runtimeId &&
-        p.exitCode === c.exitCode &&
-        p.reason === c.reason &&
-        p.healthStatus === c.healthStatus &&
-        p.networkBindings === c.networkBindings
-      ) {
-        return;
-      }
-      update.run(c.status, c.runtimeId ?? null, c.exitCode ?? null, c.reason ?? null, JSON.stringify(c.networkBindings), c.healthStatus, next.id, idx);
-    });
-    this.written(next);
+    this.writes.writeReport(prev, next);
   }
 
-  /** Inserts or replaces a task with its containers (a task rewritten whole: a stop, new tags). */
+  /** Inserts or replaces a task with its containers (task-writes.ts). */
   put(t: StoredTask): void {
-    this.sql(`INSERT OR REPLACE ${INSERT_TASK}`).run(taskParams(t));
-    this.sql('DELETE FROM containers WHERE task_id = ?').run(t.id);
-    this.insertContainers(t);
-    this.written(t);
+    this.writes.put(t);
   }
 
-  /**
-   * A task that does not exist yet (RunTask, StartTask, the service
-   * scheduler): a plain insert, no replace, and its containers in one
-   * statement. Fails on an id already stored (ids are random).
-   */
+  /** A task that does not exist yet, by a plain insert (task-writes.ts). */
   insert(t: StoredTask): void {
-    this.sql(`INSERT ${INSERT_TASK}`).run(taskParams(t));
-    this.insertContainers(t);
-    this.written(t);
+    this.writes.insert(t);
   }
-
-  private insertContainers(t: StoredTask): void {
-    const n = t.containers.length;
-    if (n === 0) return;
-    // One statement per container count (cached): a task has few, and one statement costs less than n.
-    const args: unknown[] = [];
-    t.containers.forEach((c, idx) =>
-      args.push(
-        t.id,
-        idx,
-        c.id,
-        c.name,
-        c.image,
-        c.status,
-        c.runtimeId ?? null,
-        c.exitCode ?? null,
-        c.reason ?? null,
-        JSON.stringify(c.networkBindings),
-        c.healthStatus,
-        c.essential ? 1 : 0,
-        c.hasHealthCheck ? 1 : 0,
-        c.cpu ?? null,
-        c.memory ?? null,
-        c.memoryReservation ?? null,
-      ),
-    );
-    this.sql(`${INSERT_CONTAINERS} ${Array.from({ length: n }, () => CONTAINER_VALUES).join(', ')}`).run(...args);
-  }
-
-  private written(t: StoredTask): void {
-    this.state?.taskWritten(summarize(t));
-    const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id, group: t.group };
-    if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
-    this.record(change);
-  }
-}
-
-const INSERT_TASK = `INTO tasks(id, cluster, task_definition_arn, family, revision, container_instance_id, last_status, desired_status,
-    health_status, cpu, memory, host_ports_json, started_by, grp, version, assignment_version, stop_code, stopped_reason,
-    overrides_json, tags_json, ${TIMESTAMP_COLUMN_LIST}, seq, launch_type, launch_json, provisioning_json)
-  VALUES (@id, @cluster, @tdArn, @family, @revision, @instanceId, @lastStatus, @desiredStatus, @health, @cpu, @memory, @hostPorts,
-    @startedBy, @grp, @version, @assignmentVersion, @stopCode, @stoppedReason, @overrides, @tags, ${TIMESTAMP_PARAM_LIST},
-    @seq, @launchType, @launchJson, @provisioningJson)`;
-
-const INSERT_CONTAINERS = `INSERT INTO containers(task_id, idx, id, name, image, status, runtime_id, exit_code, reason, network_bindings_json, health_status,
-    essential, has_health_check, cpu, memory, memory_reservation) VALUES`;
-const CONTAINER_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-
-function taskParams(t: StoredTask): Record<string, unknown> {
-  return {
-    id: t.id,
-    cluster: t.clusterName,
-    tdArn: t.taskDefinitionArn,
-    family: t.family,
-    revision: t.revision,
-    instanceId: t.containerInstanceId ?? null,
-    lastStatus: t.lastStatus,
-    desiredStatus: t.desiredStatus,
-    health: t.healthStatus,
-    cpu: t.cpu,
-    memory: t.memory,
-    hostPorts: JSON.stringify(t.hostPorts),
-    startedBy: t.startedBy ?? null,
-    grp: t.group,
-    version: t.version,
-    assignmentVersion: t.assignmentVersion,
-    stopCode: t.stopCode ?? null,
-    stoppedReason: t.stoppedReason ?? null,
-    overrides: JSON.stringify(t.overrides),
-    tags: JSON.stringify(t.tags),
-    ...timestampParams(t),
-    seq: t.seq,
-    launchType: t.launchType,
-    launchJson: launchDetails(t),
-    provisioningJson: t.provisioning ? JSON.stringify(t.provisioning) : null,
-  };
 }
