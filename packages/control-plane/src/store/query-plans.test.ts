@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { defaultArnContext, systemClock } from '@stevedore/core';
 import { openDatabase, type Db } from './db';
 import { Store } from './store';
+import { activeTaskMetricsPage } from './task-metrics-view';
 
 interface Captured {
   sql: string;
@@ -96,6 +97,7 @@ test('the snapshot and assignment queries read only tasks that hold resources (p
   const store = new Store(db, systemClock, defaultArnContext);
   const expected: [string, () => unknown, RegExp][] = [
     ['summariesInCluster', () => store.tasks.summariesInCluster('c'), /USING INDEX tasks_active_cluster/],
+    ['activeTaskMetricsPage', () => activeTaskMetricsPage(store, 'c', 0, 1000), /USING INDEX tasks_active_cluster/],
     ['assignedTo', () => store.tasks.assignedTo('i-1'), /USING INDEX tasks_active_instance/],
     ['countByStartedBy', () => store.tasks.countByStartedBy('c', 'service:s'), /USING INDEX tasks_group \(cluster=\? AND grp=\?/],
     ['countOnInstance', () => store.tasks.countOnInstance('i-1'), /USING (COVERING )?INDEX tasks_active_instance/],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { defaultArnContext, systemClock, utilizationBase } from '@stevedore/core';
 import { Store } from './store';
 import type { StoredTask } from './tasks-repo';
-import { activeTaskMetrics } from './task-metrics-view';
+import { activeTaskMetrics, activeTaskMetricsPage } from './task-metrics-view';
 import { backendTests } from '../testing/store-backends';
 import { testContainer, testTask } from '../testing/task-builder';
 
@@ -44,5 +44,24 @@ storeTest('metrics rows give the utilization base, reservation and placement of 
     assert.deepEqual([r.family, r.revision, r.cpu, r.memory, r.lastStatus, r.group, r.containerInstanceId], [t.family, t.revision, t.cpu, t.memory, t.lastStatus, t.group, t.containerInstanceId], t.id);
   }
   assert.deepEqual(rows.find((r) => r.id === 'reservation-only')!.containers, { cpu: 10, memory: 96 });
+  store.close();
+});
+
+storeTest('metrics rows page by page in seq order give the same rows as one read', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
+  store.tx(() => TASKS.forEach((t) => store.tasks.put(t)));
+  const whole = activeTaskMetrics(store, 'c');
+  for (const size of [1, 2, 4, 100]) {
+    const paged = [];
+    let after = -1;
+    for (;;) {
+      const page = activeTaskMetricsPage(store, 'c', after, size);
+      if (page.rows.length === 0) break;
+      assert.ok(page.rows.length <= size);
+      paged.push(...page.rows);
+      after = page.lastSeq;
+    }
+    assert.deepEqual(paged, whole, `pages of ${size}`);
+  }
   store.close();
 });

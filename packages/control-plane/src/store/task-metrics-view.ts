@@ -18,14 +18,15 @@ export interface TaskMetricsRow {
   containers: { cpu: number; memory: number };
 }
 
-const SQL = `SELECT t.id, t.family, t.revision, t.cpu, t.memory, t.last_status, t.grp, t.container_instance_id,
+const SQL = `SELECT t.seq, t.id, t.family, t.revision, t.cpu, t.memory, t.last_status, t.grp, t.container_instance_id,
   json_extract(t.overrides_json, '$.cpu') IS NOT NULL AS cpu_overridden,
   json_extract(t.overrides_json, '$.memory') IS NOT NULL AS memory_overridden,
   (SELECT COALESCE(SUM(COALESCE(c.cpu, 0)), 0) FROM containers c WHERE c.task_id = t.id) AS containers_cpu,
   (SELECT COALESCE(SUM(COALESCE(c.memory, c.memory_reservation, 0)), 0) FROM containers c WHERE c.task_id = t.id) AS containers_memory
-  FROM tasks t WHERE t.cluster = ? AND t.last_status != 'STOPPED' ORDER BY t.seq`;
+  FROM tasks t WHERE t.cluster = ? AND t.last_status != 'STOPPED' AND t.seq > ? ORDER BY t.seq LIMIT ?`;
 
 interface Row {
+  seq: number;
   id: string;
   family: string;
   revision: number;
@@ -49,12 +50,22 @@ const statements = new WeakMap<Db, Statement>();
  * milliseconds, delaying every API call and agent report behind it.
  */
 export function activeTaskMetrics(store: Store, cluster: string): TaskMetricsRow[] {
+  return activeTaskMetricsPage(store, cluster, -1, -1).rows;
+}
+
+/**
+ * One page of `activeTaskMetrics`, in seq order after `afterSeq` (at most
+ * `limit` rows, -1 for all): the metrics period reads a large cluster page by
+ * page, giving the event loop back in between.
+ */
+export function activeTaskMetricsPage(store: Store, cluster: string, afterSeq: number, limit: number): { rows: TaskMetricsRow[]; lastSeq: number } {
   let s = statements.get(store.db);
   if (!s) {
     s = store.db.prepare(SQL);
     statements.set(store.db, s);
   }
-  return (s.all(cluster) as Row[]).map((r) => {
+  const raw = s.all(cluster, afterSeq, limit) as Row[];
+  const rows = raw.map((r) => {
     const out: TaskMetricsRow = {
       id: r.id,
       family: r.family,
@@ -71,4 +82,5 @@ export function activeTaskMetrics(store: Store, cluster: string): TaskMetricsRow
     if (r.container_instance_id !== null) out.containerInstanceId = r.container_instance_id;
     return out;
   });
+  return { rows, lastSeq: raw.length > 0 ? Number(raw[raw.length - 1]!.seq) : afterSeq };
 }
