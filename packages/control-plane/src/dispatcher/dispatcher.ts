@@ -91,7 +91,7 @@ export class Dispatcher {
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
     this.unsubscribe = this.store.changes.on((c) => {
-      if (c.kind === 'task' && c.instanceId) this.sessions.get(c.instanceId)?.schedule();
+      if (c.kind === 'task' && c.instanceId && !c.agentViewUnchanged) this.sessions.get(c.instanceId)?.schedule();
       if (c.kind === 'load-balancer-config') this.sessions.forEach((s) => s.scheduleLoadBalancers());
       // Attributes decide which instances run a load balancer.
       if (c.kind === 'instance') this.sessions.get(c.instanceId)?.scheduleLoadBalancers();

@@ -7,7 +7,20 @@ export type Change =
   | { kind: 'cluster'; cluster: string }
   | { kind: 'task-definition'; family: string }
   | { kind: 'instance'; cluster: string; instanceId: string }
-  | { kind: 'task'; cluster: string; taskId: string; instanceId?: string; group?: string }
+  | {
+      kind: 'task';
+      cluster: string;
+      taskId: string;
+      instanceId?: string;
+      group?: string;
+      /**
+       * Set by an agent's report that changed nothing its agent is sent (the
+       * assignment version, whether the task is in the set, whether its stop
+       * can be held): the dispatcher does not look again for it. About a fifth
+       * of all task writes at scale.
+       */
+      agentViewUnchanged?: true;
+    }
   | { kind: 'service'; cluster: string; service: string }
   /** Load balancers, listeners, rules, target groups or targets changed: host configurations may differ. */
   | { kind: 'load-balancer-config' }

@@ -73,7 +73,7 @@ export class TaskWrites {
       }
       update.run(c.status, c.runtimeId ?? null, c.exitCode ?? null, c.reason ?? null, JSON.stringify(c.networkBindings), c.healthStatus, next.id, idx);
     });
-    this.written(next);
+    this.written(next, agentViewUnchanged(prev, next));
   }
 
   /** Inserts or replaces a task with its containers (a task rewritten whole: a stop, new tags). */
@@ -123,10 +123,23 @@ export class TaskWrites {
     this.sql(`${INSERT_CONTAINERS} ${Array.from({ length: n }, () => CONTAINER_VALUES).join(', ')}`).run(...args);
   }
 
-  private written(t: StoredTask): void {
+  private written(t: StoredTask, agentView = false): void {
     this.state?.taskWritten(summarize(t));
     const change: Change = { kind: 'task', cluster: t.clusterName, taskId: t.id, group: t.group };
     if (t.containerInstanceId) change.instanceId = t.containerInstanceId;
+    if (agentView) change.agentViewUnchanged = true;
     this.record(change);
   }
+}
+
+/**
+ * Whether a report write leaves what the task's agent is sent as it was: the
+ * dispatcher diffs on assignment versions, keeps only tasks not STOPPED in an
+ * agent's set, and holds a stop (desired STOPPED, still RUNNING) while load
+ * balancer targets drain. A report moving none of these needs no push.
+ */
+export function agentViewUnchanged(prev: StoredTask, next: StoredTask): boolean {
+  if (prev.assignmentVersion !== next.assignmentVersion || prev.containerInstanceId !== next.containerInstanceId) return false;
+  if (prev.lastStatus === next.lastStatus) return true;
+  return next.desiredStatus === 'RUNNING' && next.lastStatus !== 'STOPPED';
 }
