@@ -122,6 +122,13 @@ storeTest('the incrementally kept cluster state always equals one built fresh fr
         for (const i of store.clusterState.instances(c)) {
           assert.deepEqual(store.clusterState.remaining(c, i), remainingResources(i, store.tasks.activeOnInstance(i.id)));
         }
+        // DescribeTasks takes a loaded cluster's instances from memory: each the row as stored, INACTIVE ones left to SQL.
+        for (const id of INSTANCES) {
+          const stored = store.instances.get(id);
+          const kept = store.clusterState.loadedInstance(c, id);
+          if (stored && stored.clusterName === c && stored.status !== 'INACTIVE') assert.deepEqual(kept, stored, id);
+          else assert.equal(kept, undefined, id);
+        }
       }
       store.close();
     }),
@@ -156,5 +163,18 @@ storeTest('a placement reads no task rows: RunTask-sized reads cost the same wit
   assert.equal(store.clusterState.loads, loads, 'no rebuild: kept in step by the writes');
   assert.equal(c!.remaining.cpu, 1_000_000 - 2000 * 10);
   assert.equal(c!.groups?.get('g-0'), 286);
+  store.close();
+});
+
+storeTest('loadedInstance never loads a cluster: undefined until something else has loaded it', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
+  store.tx(() => store.instances.put(instance('i-0', 'a')));
+  // A fresh view of the store, as after a remote change dropped the kept state.
+  store.clusterState.invalidate();
+  const loads = store.clusterState.loads;
+  assert.equal(store.clusterState.loadedInstance('a', 'i-0'), undefined);
+  assert.equal(store.clusterState.loads, loads, 'no load');
+  store.clusterState.instances('a');
+  assert.deepEqual(store.clusterState.loadedInstance('a', 'i-0'), store.instances.get('i-0'));
   store.close();
 });

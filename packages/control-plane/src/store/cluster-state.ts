@@ -156,6 +156,16 @@ export class ClusterState {
     return this.entry(cluster).instances.get(id);
   }
 
+  /**
+   * The instance if its cluster is loaded already, without loading it: reads
+   * that would otherwise decode the row (DescribeTasks, an instance per task)
+   * take it from memory when it is there, and never pay a cluster's load for it
+   * (a replica that is not the leader drops the state on every remote change).
+   */
+  loadedInstance(cluster: string, id: string): ContainerInstance | undefined {
+    return this.clusters.get(cluster)?.instances.get(id);
+  }
+
   /** Tasks on the instance that are not STOPPED, in no particular order. */
   tasksOn(cluster: string, instanceId: string): TaskSummary[] {
     return this.entry(cluster).loads.get(instanceId)?.list() ?? [];

@@ -50,7 +50,8 @@ export function describeTasks(ctx: ApiContext, body: unknown) {
   const found = new Map(ctx.store.tasks.getMany(refs.map(idOf)).map((t) => [t.id, t]));
   const instances = new Map<string, ContainerInstance | undefined>();
   const instanceOf = (id: string) => {
-    if (!instances.has(id)) instances.set(id, ctx.store.instances.get(id));
+    // Not INACTIVE and in a loaded cluster: the kept cluster state has it, no row decoded.
+    if (!instances.has(id)) instances.set(id, ctx.store.clusterState.loadedInstance(cluster.name, id) ?? ctx.store.instances.get(id));
     return instances.get(id);
   };
   for (const ref of refs) {
