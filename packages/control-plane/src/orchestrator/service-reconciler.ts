@@ -112,8 +112,9 @@ export class ServiceReconciler {
   private readonly resync: SpreadResync;
   /**
    * DAEMON groups per cluster, read once instead of on every tick turn (a scan
-   * of the cluster's service specs): dropped on any service change of the
-   * cluster, and at each resync period, so a missed change heals like the rest.
+   * of the cluster's service specs): a service change updates its own entry
+   * (a create, a re-create, a row reaped), and each resync period drops them
+   * all, so a missed change heals like the rest.
    */
   private readonly daemonGroups = new Map<string, ReadonlySet<string>>();
   /** Deployment timeouts count from here: the control plane's own downtime is not a stall. */
@@ -159,7 +160,7 @@ export class ServiceReconciler {
 
   private onChange(c: Change): void {
     if (c.kind === 'service') {
-      this.daemonGroups.delete(c.cluster);
+      this.noteStrategy(c.cluster, c.service);
       this.mark(c.cluster, c.service);
     }
     else if (c.kind === 'task') {
@@ -168,6 +169,19 @@ export class ServiceReconciler {
     } else if (c.kind === 'instance' || c.kind === 'host-group') this.markCluster(c.cluster);
     // A provider that stops growing turns its waiting tasks into placement failures.
     else if (c.kind === 'capacity-provider') for (const cluster of this.store.tasks.clustersProvisioning()) this.markCluster(cluster);
+  }
+
+  /** Keeps the cached DAEMON groups of the cluster exact for one changed service (one row read, not the cluster's specs). */
+  private noteStrategy(cluster: string, name: string): void {
+    const cached = this.daemonGroups.get(cluster);
+    if (!cached) return;
+    const group = serviceGroup(name);
+    const daemon = this.store.services.schedulingStrategyOf(cluster, name) === 'DAEMON';
+    if (daemon === cached.has(group)) return;
+    const next = new Set(cached);
+    if (daemon) next.add(group);
+    else next.delete(group);
+    this.daemonGroups.set(cluster, next);
   }
 
   private markWaiting(cluster: string): void {

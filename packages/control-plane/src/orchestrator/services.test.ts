@@ -285,3 +285,26 @@ test('the resync heals a change no event told of: the service is reconciled with
   h.cp.store.db.prepare("UPDATE services SET spec_json = json_set(spec_json, '$.desiredCount', 2) WHERE cluster = ? AND name = 'quiet'").run(cluster);
   await steady(h, cluster, 2, 'quiet');
 });
+
+test('the DAEMON groups the orchestrator keeps per cluster follow services created, re-created and deleted', async (t) => {
+  const { h, addAgent, cluster } = await setup(t);
+  await addAgent('zone-a');
+  const o = h.cp.orchestrator as unknown as { daemonGroups: Map<string, ReadonlySet<string>> };
+  const kept = () => [...(o.daemonGroups.get(cluster) ?? [])].sort();
+  const create = async (serviceName: string, schedulingStrategy: string) => {
+    const r = await h.call('CreateService', { cluster, serviceName, taskDefinition: 'web', schedulingStrategy, ...(schedulingStrategy === 'REPLICA' ? { desiredCount: 1 } : {}) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await create('web', 'REPLICA');
+  await steady(h, cluster, 1, 'web');
+  assert.deepEqual(kept(), [], 'read once a tick ran');
+  await create('logs', 'DAEMON');
+  await steady(h, cluster, 1, 'logs');
+  assert.deepEqual(kept(), ['service:logs']);
+  // Deleted, then the name re-created as a REPLICA service once INACTIVE: no longer a DAEMON group.
+  assert.equal((await h.call('DeleteService', { cluster, service: 'logs', force: true })).status, 200);
+  await eventually(async () => (await describe(h, cluster, 'logs'))['status'] === 'INACTIVE', 'logs INACTIVE');
+  await create('logs', 'REPLICA');
+  await steady(h, cluster, 1, 'logs');
+  assert.deepEqual(kept(), []);
+});

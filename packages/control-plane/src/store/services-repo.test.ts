@@ -22,6 +22,10 @@ storeTest("daemonNames: the cluster's DAEMON services whatever their status, as 
     assert.deepEqual(store.services.daemonNames(cluster), decoded, cluster);
   }
   assert.deepEqual(store.services.daemonNames('a'), ['logs', 'metrics']);
+  // One service's strategy, as the orchestrator keeps its DAEMON groups current.
+  for (const [cluster, name, strategy] of [['a', 'web', 'REPLICA'], ['a', 'logs', 'DAEMON'], ['a', 'metrics', 'DAEMON'], ['b', 'agent', 'DAEMON'], ['b', 'none', undefined]] as const) {
+    assert.equal(store.services.schedulingStrategyOf(cluster, name), strategy, `${cluster}/${name}`);
+  }
   assert.deepEqual(store.services.daemonNames('b'), ['agent']);
   store.close();
 });

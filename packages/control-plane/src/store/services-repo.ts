@@ -61,6 +61,12 @@ export class ServicesRepo {
     return (this.sql("SELECT name FROM services WHERE cluster = ? AND json_extract(spec_json, '$.schedulingStrategy') = 'DAEMON' ORDER BY name").all(cluster) as { name: string }[]).map((r) => r.name);
   }
 
+  /** The service's schedulingStrategy (undefined once its row is gone), without decoding the service. */
+  schedulingStrategyOf(cluster: string, name: string): string | undefined {
+    const r = this.sql("SELECT json_extract(spec_json, '$.schedulingStrategy') AS s FROM services WHERE cluster = ? AND name = ?").get(cluster, name) as { s: string | null } | undefined;
+    return r?.s ?? undefined;
+  }
+
   /** Every service the orchestrator must look after (ACTIVE or DRAINING), across clusters. */
   listReconcilable(): { cluster: string; name: string }[] {
     return this.sql("SELECT cluster, name FROM services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY cluster, name").all() as {
