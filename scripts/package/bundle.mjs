@@ -25,13 +25,16 @@ export const PROGRAMS = {
  * a module that throws if ever called (the same list as the agent's
  * footprint.ts, done at build time here): SSH to dockerd (ssh2 and its
  * optional native crypto), BuildKit sessions, build-context tar and
- * .dockerignore handling.
+ * .dockerignore handling; and @grpc/proto-loader, which grpc-js would load
+ * only for channelz and ORCA.
  */
 const UNUSED = [
   { file: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/, what: 'SSH transport to dockerd' },
   { file: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, what: 'BuildKit sessions (buildImage)' },
   { file: /[\\/]node_modules[\\/]tar-fs[\\/]index\.js$/, what: 'tar archives of build contexts (buildImage)' },
   { file: /[\\/]@balena[\\/]dockerignore[\\/][^\\/]+\.js$/, what: '.dockerignore handling (buildImage)' },
+  // grpc-js loads it only for channelz and ORCA, from .proto files a bundle does not carry; Stevedore builds its service with protobufjs (@stevedore/proto).
+  { file: /[\\/]@grpc[\\/]proto-loader[\\/]build[\\/]src[\\/]index\.js$/, what: 'runtime .proto loading by @grpc/proto-loader (grpc-js channelz, ORCA)' },
 ];
 
 const unusedModules = {

@@ -9,9 +9,12 @@ import Module from 'node:module';
  * - dockerode's BuildKit session (a second copy of @grpc/proto-loader, uuid):
  *   only `buildImage` uses it;
  * - tar-fs and @balena/dockerignore (build contexts): only `buildImage` packs one.
- * The other trims are node flags (AGENT_NODE_FLAGS in node-flags.ts): in the
- * bin's shebang, the systemd unit, scripts/local-cluster.sh, the local
- * host-group provisioner and the test harness.
+ * The other trims: the agent imports core through `@stevedore/core/host`
+ * (not the control plane's logic), the Dispatcher service is built with
+ * protobufjs (not proto-loader's descriptors), and node flags
+ * (AGENT_NODE_FLAGS in node-flags.ts): in the bin's shebang, the systemd
+ * unit, scripts/local-cluster.sh, the local host-group provisioner and the
+ * test harness. footprint.test.ts checks what the agent loads.
  */
 const UNUSED = [
   { module: 'docker-modem/lib/ssh.js', what: 'SSH transport to dockerd', instead: 'use a unix socket or tcp:// DOCKER_HOST' },
