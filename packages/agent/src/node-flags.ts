@@ -4,7 +4,9 @@
  *   the agent allocates little per second, so the extra scavenges cost nothing.
  * - `--lite-mode`: no optimizing compiler and lazily allocated feedback: the
  *   agent waits on Docker and gRPC, and the code and feedback vectors TurboFan
- *   would touch are ~8 MiB of resident memory on every host.
+ *   would touch are ~7 MiB of resident memory on every host (~2 MiB against
+ *   `--no-opt`); task start latency measured no different (docs/benchmarks.md,
+ *   "Both goals at once").
  * - `--max-old-space-size=128`: a ceiling ~10x the heap of an agent running
  *   50 tasks; a leak becomes a crash that the service manager restarts (the
  *   agent re-adopts its containers) instead of memory taken from the tasks.
