@@ -1,49 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import pino from 'pino';
-import { ControlPlane } from '../control-plane';
-import { replicaTestConfig } from '../testing/replica-config';
-import { startPostgres } from '../testing/postgres-server';
+import { until } from '../testing/until';
 import { SimAgent } from '../testing/sim-agent';
-import { registerJoinSource } from '../testing/fake-agent';
-import { rawCall, readCredentialsFile } from '../testing/signed-client';
+import { rawCall } from '../testing/signed-client';
 import { RELAY_SIGNATURE_HEADER, signRelay } from '../relay/replica-relay';
 import { RELAY_EXEC_GRANT_PATH } from './exec-grant-relay';
 import { openExecStream as openStream } from '../testing/exec-stream-client';
+import { startTwoReplicas } from '../testing/two-replicas';
 
 const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('ExecuteCommand through replica B for an agent connected to replica A: A grants it, the stream works landing on B (forwarded) or on A; forged routes and unsigned hops are refused', async () => {
-  const server = await startPostgres();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-exec-relay-'));
-  const store = await server.createDatabase();
-  const config = (id: string) => replicaTestConfig(dataDir, id, { store, agentJoinRateLimit: { perMinute: 60_000, burst: 1000 } });
-  const a = new ControlPlane(config('replica-a'), pino({ level: 'silent' }));
-  await a.start();
-  const b = new ControlPlane(config('replica-b'), pino({ level: 'silent' }));
-  await b.start();
-  const admin = readCredentialsFile(path.join(dataDir, 'admin-credentials'));
-  const onA = `http://127.0.0.1:${a.apiPort}`;
-  const onB = `http://127.0.0.1:${b.apiPort}`;
-  const call = async (endpoint: string, target: string, body: unknown) => rawCall(endpoint, { target, body: JSON.stringify(body), credentials: admin });
-  registerJoinSource(`127.0.0.1:${a.agentPort}`, {
-    caPem: a.store.agentPki.caCertificate()!,
-    token: async (cluster) => (await call(onA, `${SV}CreateJoinToken`, { cluster })).body['token'] as string,
-  });
+  const replicas = await startTwoReplicas('sv-exec-relay-');
+  const { a, b, onA, onB, call } = replicas;
   const agent = new SimAgent(`127.0.0.1:${a.agentPort}`, { cluster: 'ex', ec2InstanceId: 'exec-host', execExitCode: 7 });
   try {
     assert.equal((await call(onB, `${ECS}CreateCluster`, { clusterName: 'ex' })).status, 200);
@@ -132,9 +102,6 @@ test('ExecuteCommand through replica B for an agent connected to replica A: A gr
     assert.equal(gone.body['__type'], 'TargetNotConnectedException');
   } finally {
     agent.close();
-    await b.stop();
-    await a.stop();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await replicas.stop();
   }
 });

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ControlPlane } from '../control-plane';
 import { replicaTestConfig } from '../testing/replica-config';
+import { until } from '../testing/until';
 import { startPostgres } from '../testing/postgres-server';
 import { SimAgent } from '../testing/sim-agent';
 import { registerJoinSource } from '../testing/fake-agent';
@@ -16,16 +17,6 @@ import { openExecStream } from '../testing/exec-stream-client';
 
 const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,22 +6,13 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { ControlPlane } from '../control-plane';
 import { replicaTestConfig } from '../testing/replica-config';
+import { until } from '../testing/until';
 import { POSTGRES_MAX_PLACEMENTS_PER_TICK } from '../leader-roles';
 import { startPostgres } from '../testing/postgres-server';
 
 async function ready(cp: ControlPlane): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${cp.apiPort}/ready`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('replicas on one store: one leads, /ready names it everywhere, the other takes over when it stops', async () => {

@@ -1,33 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import pino from 'pino';
-import { ControlPlane } from '../control-plane';
-import { replicaTestConfig } from '../testing/replica-config';
-import { startPostgres } from '../testing/postgres-server';
+import { until } from '../testing/until';
 import { SimAgent } from '../testing/sim-agent';
-import { registerJoinSource } from '../testing/fake-agent';
-import { rawCall, readCredentialsFile, requestHeaders } from '../testing/signed-client';
+import { rawCall, requestHeaders } from '../testing/signed-client';
 import { RELAY_LOGS_PATH, RELAY_SIGNATURE_HEADER, signRelay, verifyRelay } from './replica-relay';
+import { startTwoReplicas } from '../testing/two-replicas';
 
 const SV = 'Stevedore_20261125.';
 const ECS = 'AmazonEC2ContainerServiceV20141113.';
-
-/** Replicas share one data dir here (one master key, one CA, one admin key); agents join freely. */
-const replicaConfig = (dataDir: string, replicaId: string, store: string) =>
-  replicaTestConfig(dataDir, replicaId, { store, agentJoinRateLimit: { perMinute: 60_000, burst: 1000 } });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('signatures: only the right key, body and a fresh time pass', () => {
   const key = Buffer.alloc(32, 7);
@@ -42,21 +22,8 @@ test('signatures: only the right key, body and a fresh time pass', () => {
 });
 
 test('GetTaskLogs on replica B reads an agent connected to replica A (relayed), follow included; the hop refuses outsiders', async () => {
-  const server = await startPostgres();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-relay-'));
-  const store = await server.createDatabase();
-  const a = new ControlPlane(replicaConfig(dataDir, 'replica-a', store), pino({ level: 'silent' }));
-  await a.start();
-  const b = new ControlPlane(replicaConfig(dataDir, 'replica-b', store), pino({ level: 'silent' }));
-  await b.start();
-  const admin = readCredentialsFile(path.join(dataDir, 'admin-credentials'));
-  const onA = `http://127.0.0.1:${a.apiPort}`;
-  const onB = `http://127.0.0.1:${b.apiPort}`;
-  const call = async (endpoint: string, target: string, body: unknown) => rawCall(endpoint, { target, body: JSON.stringify(body), credentials: admin });
-  registerJoinSource(`127.0.0.1:${a.agentPort}`, {
-    caPem: a.store.agentPki.caCertificate()!,
-    token: async (cluster) => (await call(onA, `${SV}CreateJoinToken`, { cluster })).body['token'] as string,
-  });
+  const replicas = await startTwoReplicas('sv-relay-');
+  const { a, b, onA, onB, admin, call } = replicas;
   const agent = new SimAgent(`127.0.0.1:${a.agentPort}`, { cluster: 'logs', ec2InstanceId: 'relay-host', logLines: (_arn, name) => [`hello from ${name}`, 'second line'] });
   try {
     assert.equal((await call(onB, `${ECS}CreateCluster`, { clusterName: 'logs' })).status, 200);
@@ -124,9 +91,6 @@ test('GetTaskLogs on replica B reads an agent connected to replica A (relayed), 
     assert.match(gone.body['message'], /not connected/);
   } finally {
     agent.close();
-    await b.stop();
-    await a.stop();
-    await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await replicas.stop();
   }
 });
