@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { PutLogEventsResponse, WireLogEventsBatch } from '@stevedore/proto';
-import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
+import { startTestControlPlane, FakeAgent } from '../testing/harness';
 
 /** PutLogEvents over the agent channel: an instance writes only where its own tasks' definitions say. */
 let h: Awaited<ReturnType<typeof startTestControlPlane>>;
@@ -11,7 +11,9 @@ let b: FakeAgent;
 let taskArn = '';
 let taskId = '';
 before(async () => {
-  h = await startTestControlPlane({ heartbeatPeriodMs: 300 });
+  // The default heartbeat period: these agents never heartbeat, and a short period (it was 300 ms) ended
+  // their sessions after three missed beats, which a loaded machine reached mid-file.
+  h = await startTestControlPlane();
   await h.call('CreateCluster', { clusterName: 'lg' });
   const awslogs = (group: string, extra: Record<string, string> = {}) => ({ logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'p', ...extra } });
   const reg = await h.call('RegisterTaskDefinition', {
@@ -23,17 +25,11 @@ before(async () => {
     ],
   });
   assert.equal(reg.status, 200, JSON.stringify(reg.body));
-  a = new FakeAgent(h.agentAddress);
-  await a.register({ cluster: 'lg' });
-  a.openSession();
-  await eventually(() => a.sessionId, 'session a');
+  a = await new FakeAgent(h.agentAddress).connect({ cluster: 'lg' });
   const run = await h.call('RunTask', { cluster: 'lg', taskDefinition: 'lg' });
   taskArn = run.body['tasks'][0].taskArn;
   taskId = taskArn.split('/').pop()!;
-  b = new FakeAgent(h.agentAddress);
-  await b.register({ cluster: 'lg' });
-  b.openSession();
-  await eventually(() => b.sessionId, 'session b');
+  b = await new FakeAgent(h.agentAddress).connect({ cluster: 'lg' });
 });
 after(async () => {
   a.close();
