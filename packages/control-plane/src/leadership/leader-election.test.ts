@@ -101,6 +101,24 @@ test('a paused leader is replaced after its lease expires, and its writes are fe
   close();
 });
 
+test('a leader stalled past its lease that nobody took keeps its term: no step-down, its writes still pass', (backend) => {
+  const { rs, events, advance, close } = replicas(backend, ['a', 'b']);
+  const [a, b] = [rs[0]!, rs[1]!];
+  a.election.round();
+  const aTerm = a.election.currentTerm!;
+  const aStore = a.store.fenced(() => a.store.leadership.assertTerm(aTerm.holder, aTerm.epoch));
+  // An event-loop stall of three lease lifetimes, and nobody else ran a round meanwhile (a lone control plane).
+  advance(3 * TTL);
+  a.election.round();
+  assert.deepEqual(events, ['a elected 1'], 'the same term goes on: roles are not restarted');
+  assert.equal(a.election.currentTerm?.epoch, 1);
+  aStore.tx(() => aStore.clusters.upsert(cluster('after-stall')));
+  // The renewed lease is live again: another replica follows it.
+  b.election.round();
+  assert.deepEqual(b.election.status, { replicaId: 'b', leader: false, leaderId: 'a', epoch: 1, storeReachable: true });
+  close();
+});
+
 test('a leader that cannot reach the store stops its loops before its lease can be taken', (backend) => {
   const { rs, events, advance, close } = replicas(backend, ['a', 'b']);
   const [a, b] = [rs[0]!, rs[1]!];

@@ -109,7 +109,7 @@ export class LeaderElection {
         const now = this.clock.now();
         this.store.leadership.touchReplica({ ...this.replica, startedAt: this.startedAt, lastSeenAt: now });
         const current = this.store.leadership.lease();
-        const d = decideLease(current, me, now, this.opts.ttlMs);
+        const d = decideLease(current, me, now, this.opts.ttlMs, this.term?.epoch);
         if (d.kind === 'follow') return d;
         if (!this.store.leadership.compareAndSet(current, d.lease, now)) {
           const after = this.store.leadership.lease();

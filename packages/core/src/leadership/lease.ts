@@ -33,14 +33,19 @@ export type LeaseDecision =
  * does not exist yet) at `now`. Pure; the caller applies it with a
  * compare-and-set on `current`'s epoch and holder.
  */
-export function decideLease(current: LeaderLease | undefined, me: string, now: number, ttlMs: number): LeaseDecision {
+export function decideLease(current: LeaderLease | undefined, me: string, now: number, ttlMs: number, myTerm?: number): LeaseDecision {
   if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
   if (!current) return { kind: 'acquire', lease: { holder: me, epoch: 1, expiresAt: now + ttlMs }, reason: 'no lease yet' };
   const expired = now >= current.expiresAt;
   if (current.holder === me && !expired) return { kind: 'renew', lease: { holder: me, epoch: current.epoch, expiresAt: now + ttlMs } };
+  // Our own lease ran out while our term is still running (an event-loop stall longer than the ttl, a slow store)
+  // and nobody took it since (same holder, same epoch): renewed in place. Every write of the term is still
+  // safe, by the fence's own argument (assertTerm: while the epoch is unchanged nobody else has led), and the
+  // roles go on instead of restarting; a single control plane never loses leadership to itself.
+  if (current.holder === me && myTerm === current.epoch) return { kind: 'renew', lease: { holder: me, epoch: current.epoch, expiresAt: now + ttlMs } };
   if (current.holder === null) return { kind: 'acquire', lease: { holder: me, epoch: current.epoch + 1, expiresAt: now + ttlMs }, reason: 'lease released' };
   if (expired) {
-    // Our own lapsed lease is a new term too: our roles stopped when it ran out, and writes of the old term must stay fenced.
+    // Our own lapsed lease without a running term (our roles stopped when it ran out) is a new term: writes of the old one stay fenced.
     const reason = current.holder === me ? 'our lease lapsed' : `lease of ${current.holder} expired`;
     return { kind: 'acquire', lease: { holder: me, epoch: current.epoch + 1, expiresAt: now + ttlMs }, reason };
   }
