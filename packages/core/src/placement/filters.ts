@@ -31,7 +31,14 @@ export type PlacementFailureReason = 'AGENT' | 'INACTIVE' | 'RESOURCE:CPU' | 'RE
 /** Working state of one instance while a batch of tasks is placed. */
 export interface PoolEntry {
   instance: ContainerInstance;
+  /**
+   * The candidate's own object until the entry first takes or gives back a
+   * task (`writableRemaining`): a batch changes a handful of the thousand
+   * entries, and the caller's snapshot must never change.
+   */
   remaining: InstanceResources;
+  /** `remaining` is this entry's copy (absent: the candidate's, read-only). */
+  ownsRemaining?: boolean;
   /** Active tasks of the group being placed. */
   groupCount: number;
   /** Active tasks per group (task:group in expressions); may be the candidate's own map: replace, never mutate. */
@@ -141,10 +148,20 @@ export function toPoolEntry(c: Candidate, group: string, rank: number): PoolEntr
   }
   return {
     instance: c.instance,
-    remaining: { ...c.remaining, ports: [...c.remaining.ports], portsUdp: [...c.remaining.portsUdp] },
+    remaining: c.remaining,
     groupCount: groups.get(group) ?? 0,
     groups,
     runningTasksCount: running,
     rank,
   };
+}
+
+/** The entry's `remaining`, copied (object and port lists) on the first write: the candidate's stays untouched. */
+export function writableRemaining(e: PoolEntry): InstanceResources {
+  if (!e.ownsRemaining) {
+    const r = e.remaining;
+    e.remaining = { ...r, ports: [...r.ports], portsUdp: [...r.portsUdp] };
+    e.ownsRemaining = true;
+  }
+  return e.remaining;
 }

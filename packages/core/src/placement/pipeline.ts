@@ -1,6 +1,7 @@
 import type { PlacementConstraint, PlacementStrategy } from '../model/service';
 import { DEFAULT_RUN_TASK_STRATEGY } from '../model/service';
-import { buildFilters, toPoolEntry, type Candidate, type PlacementFailureReason, type PlacementFilter, type PoolEntry } from './filters';
+import { BestFirst } from './best-first';
+import { buildFilters, toPoolEntry, writableRemaining, type Candidate, type PlacementFailureReason, type PlacementFilter, type PoolEntry } from './filters';
 import type { TaskRequirement } from './resources';
 import { lexLess, StrategyScorer, type Random } from './strategies';
 
@@ -57,7 +58,7 @@ function firstFailing(filters: PlacementFilter[], e: PoolEntry, req: TaskRequire
   return -1;
 }
 
-/** Builds the working pool: copies, so placements consume resources without touching the snapshot. */
+/** Builds the working pool: entries copy a candidate's resources only when they take a task (`writableRemaining`). */
 export function buildPool(candidates: Candidate[], group: string, random: Random): PoolEntry[] {
   return candidates.map((c) => toPoolEntry(c, group, random()));
 }
@@ -65,7 +66,8 @@ export function buildPool(candidates: Candidate[], group: string, random: Random
 /** Records one more task of `group` on `e` (resources, ports, groups). */
 export function consume(e: PoolEntry, req: TaskRequirement, group: string, scorer: StrategyScorer): void {
   scorer.adjust(e, 1, req);
-  for (const p of req.hostPorts) (p.protocol === 'udp' ? e.remaining.portsUdp : e.remaining.ports).push(p.port);
+  const r = writableRemaining(e);
+  for (const p of req.hostPorts) (p.protocol === 'udp' ? r.portsUdp : r.ports).push(p.port);
   // Copied, not mutated: the map may be the snapshot's own.
   e.groups = new Map(e.groups).set(group, (e.groups.get(group) ?? 0) + 1);
 }
@@ -82,8 +84,31 @@ export function computePlacements(candidates: Candidate[], req: TaskRequirement,
   return placeInPool(pool, filters, scorer, req, count, group);
 }
 
-/** The placement loop over an existing pool (the reconciler keeps one pool per tick). */
+/**
+ * The placement loop over an existing pool (the reconciler keeps one pool per
+ * tick). Each task goes to the entry with the lowest strategy key among those
+ * passing the filters, the first in pool order among equal keys. Without a
+ * `random` strategy the best entry is kept incrementally (BestFirst: the same
+ * choices, O(instances) per batch); with one, every entry is scanned for every
+ * task, as the seeded draws require.
+ */
 export function placeInPool(pool: PoolEntry[], filters: PlacementFilter[], scorer: StrategyScorer, req: TaskRequirement, count: number, group: string): PlacementResult {
+  if (scorer.drawsRandom) return placeByScan(pool, filters, scorer, req, count, group);
+  const placements: string[] = [];
+  const index = count > 0 ? new BestFirst(pool, filters, scorer, req) : undefined;
+  for (let n = 0; n < count; n++) {
+    const i = index!.best();
+    if (i < 0) return unplacedResult(pool, filters, req, placements, count - n);
+    const best = pool[i]!;
+    consume(best, req, group, scorer);
+    index!.chosenChanged();
+    placements.push(best.instance.id);
+  }
+  return { placements, failures: [], metrics: { evaluated: pool.length, filtered: {} }, unplaced: 0 };
+}
+
+/** placeInPool by scanning every entry for every task: the path for `random`, whose draws follow the scan. */
+export function placeByScan(pool: PoolEntry[], filters: PlacementFilter[], scorer: StrategyScorer, req: TaskRequirement, count: number, group: string): PlacementResult {
   const placements: string[] = [];
   // Two scratch keys swapped as the best changes: no allocation per instance compared.
   let key: number[] = [];
@@ -98,14 +123,16 @@ export function placeInPool(pool: PoolEntry[], filters: PlacementFilter[], score
         [key, bestKey] = [bestKey, key];
       }
     }
-    if (!best) {
-      const why = explainPool(pool, filters, req);
-      return { placements, failures: why.failures, metrics: why.metrics, unplaced: count - n };
-    }
+    if (!best) return unplacedResult(pool, filters, req, placements, count - n);
     consume(best, req, group, scorer);
     placements.push(best.instance.id);
   }
   return { placements, failures: [], metrics: { evaluated: pool.length, filtered: {} }, unplaced: 0 };
+}
+
+function unplacedResult(pool: PoolEntry[], filters: PlacementFilter[], req: TaskRequirement, placements: string[], unplaced: number): PlacementResult {
+  const why = explainPool(pool, filters, req);
+  return { placements, failures: why.failures, metrics: why.metrics, unplaced };
 }
 
 /** Why no instance of the pool takes the task: counts per first failing filter, and the closest one. */

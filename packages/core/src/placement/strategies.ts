@@ -1,5 +1,5 @@
 import type { PlacementStrategy } from '../model/service';
-import type { PoolEntry } from './filters';
+import { writableRemaining, type PoolEntry } from './filters';
 import type { TaskRequirement } from './resources';
 
 export type Random = () => number;
@@ -16,6 +16,8 @@ type Step = { kind: 'random' } | { kind: 'binpack'; cpu: boolean } | { kind: 'sp
 /** Tasks of the group on all instances sharing one attribute value (one zone). */
 interface Counter {
   n: number;
+  /** Names the value's counter in a partition key. */
+  id: number;
 }
 
 /**
@@ -28,6 +30,11 @@ export class StrategyScorer {
   private readonly steps: Step[];
   /** Per instance, the counter of its value for each spread attribute (by slot). */
   private readonly counters = new Map<PoolEntry, Counter[]>();
+  /** Per instance, which tuple of counters it shares (see `partitionOf`). */
+  private readonly partitions = new Map<PoolEntry, number>();
+  /** Positions of the key that belong to the instance alone (binpack, spread instanceId), then the rank. */
+  private readonly own: Step[];
+  private readonly slotCount: number;
 
   constructor(
     strategies: PlacementStrategy[],
@@ -44,17 +51,63 @@ export class StrategyScorer {
       if (slot < 0) slot = slots.push(attr) - 1;
       return { kind: 'spreadAttribute', slot };
     });
+    this.slotCount = slots.length;
+    this.own = this.steps.filter((s) => s.kind === 'binpack' || s.kind === 'spreadInstance');
     const byValue = slots.map(() => new Map<string, Counter>());
+    const tuples = new Map<string, number>();
+    let ids = 0;
     for (const e of pool) {
       const mine = slots.map((attr, slot) => {
         const v = attributeOf(e, attr);
         let c = byValue[slot]!.get(v);
-        if (!c) byValue[slot]!.set(v, (c = { n: 0 }));
+        if (!c) byValue[slot]!.set(v, (c = { n: 0, id: ids++ }));
         c.n += e.groupCount;
         return c;
       });
       this.counters.set(e, mine);
+      if (mine.length === 1) this.partitions.set(e, mine[0]!.id);
+      else if (mine.length > 1) {
+        const tuple = mine.map((c) => c.id).join(',');
+        let id = tuples.get(tuple);
+        if (id === undefined) tuples.set(tuple, (id = tuples.size));
+        this.partitions.set(e, id);
+      }
     }
+  }
+
+  /** A `random` step draws for every instance evaluated: only a scan in pool order reproduces a seed's draws. */
+  get drawsRandom(): boolean {
+    return this.steps.some((s) => s.kind === 'random');
+  }
+
+  /**
+   * Instances in one partition share every spread-attribute counter (same
+   * zone, ...): their keys differ only in their own positions (`ownKeyLength`),
+   * whatever is placed elsewhere. 0 without spread attributes; -1 for an
+   * instance this scorer was not built with (its counters read 0).
+   */
+  partitionOf(e: PoolEntry): number {
+    if (this.slotCount === 0) return 0;
+    return this.partitions.get(e) ?? -1;
+  }
+
+  /** Length of `ownKeyInto`'s key. */
+  get ownKeyLength(): number {
+    return this.own.length + 1;
+  }
+
+  /**
+   * The placement key without its spread-attribute positions, written at
+   * `out[at..]`: within one partition it orders instances as `placeKey` does.
+   * Strategies with `random` have no such key (see `drawsRandom`).
+   */
+  ownKeyInto(e: PoolEntry, req: TaskRequirement, out: Float64Array, at: number): void {
+    let i = at;
+    for (const s of this.own) {
+      if (s.kind === 'binpack') out[i++] = s.cpu ? e.remaining.cpu - req.cpu : e.remaining.memory - req.memory;
+      else out[i++] = e.groupCount;
+    }
+    out[i] = e.rank;
   }
 
   private spreadCount(e: PoolEntry, slot: number): number {
@@ -114,8 +167,9 @@ export class StrategyScorer {
   /** Book-keeping after a task of the group was placed on (+1) or removed from (-1) `e`. */
   adjust(e: PoolEntry, delta: 1 | -1, req: Pick<TaskRequirement, 'cpu' | 'memory'>): void {
     e.groupCount += delta;
-    e.remaining.cpu -= delta * req.cpu;
-    e.remaining.memory -= delta * req.memory;
+    const r = writableRemaining(e);
+    r.cpu -= delta * req.cpu;
+    r.memory -= delta * req.memory;
     for (const c of this.counters.get(e) ?? []) c.n += delta;
   }
 }
