@@ -3,6 +3,7 @@ import {
   serviceGroup,
   taskReservation,
   type ContainerInstance,
+  type InstanceIndex,
   type InstanceView,
   type PlacementConstraint,
   type Service,
@@ -39,6 +40,11 @@ export class ClusterSnapshot {
 
   views(): InstanceView[] {
     return this.store.clusterState.views(this.cluster);
+  }
+
+  /** The views and their index (core's InstanceIndex), as one service's reconcile input takes them. */
+  instancesInput(): { instances: InstanceView[]; instanceIndex: InstanceIndex } {
+    return { instances: this.store.clusterState.views(this.cluster), instanceIndex: this.store.clusterState.instanceIndex(this.cluster) };
   }
 
   /** Revisions are immutable, so caching them for the tick is safe. */

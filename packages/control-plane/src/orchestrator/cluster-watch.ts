@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { appendServiceEvents, judgeInstances, msg, type InstanceLiveness } from '@stevedore/core';
+import { appendServiceEvents, judgeCensus, msg, type InstanceLiveness } from '@stevedore/core';
 import type { Store } from '../store/store';
 import type { ClusterSnapshot } from './cluster-snapshot';
 
@@ -11,7 +11,7 @@ interface Episode {
 
 /**
  * Partition episodes per cluster: while more than half of a cluster's
- * instances are disconnected, core's `judgeInstances` declares none lost; this
+ * instances are disconnected, core's `judgeCensus` declares none lost; this
  * keeps what that verdict cannot, because it spans ticks:
  *
  * - since when the control plane has been able to hear from the cluster's
@@ -39,7 +39,7 @@ export class ClusterWatch {
     const cluster = snapshot.cluster;
     const now = this.store.clock.now();
     const since = Math.max(this.startedAt, this.healedAt.get(cluster) ?? -Infinity);
-    const verdict = judgeInstances(snapshot.instances, now, { graceMs: this.graceMs, watchingSince: since });
+    const verdict = judgeCensus(snapshot.instancesInput().instanceIndex.census, now, { graceMs: this.graceMs, watchingSince: since });
     const episode = this.episodes.get(cluster);
     if (!verdict.partitioned) {
       if (!episode) return since;

@@ -4,8 +4,7 @@ import {
   DEFAULT_HEALTHY_AFTER_RUNNING_MS,
   fargatePoolConstraints,
   healthyAfterRunningMs,
-  isLostIn,
-  judgeInstances,
+  judgeCensus,
   newDeploymentId,
   primaryDeployment,
   reconcileService,
@@ -340,7 +339,7 @@ export class ServiceReconciler {
     const result = reconcileService({
       service: stored.service,
       tasks: withScaleInProtection(this.store, snapshot.cluster, now, withTargetHealth(this.store, stored.service, loadServiceTasks(this.store, snapshot, stored.service, now).map(toServiceTask))),
-      instances: snapshot.views(),
+      ...snapshot.instancesInput(),
       requirement,
       taskDefinitionConstraints: [...constraints, ...capacityConstraints(this.store, stored.service)],
       daemonGroups: snapshot.daemonGroups,
@@ -408,18 +407,17 @@ export class ServiceReconciler {
   /** Standalone tasks on a lost instance are left alone (never duplicated), and said so once. */
   private reportLostInstances(snapshot: ClusterSnapshot, watchingSince: number): void {
     const now = this.store.clock.now();
-    const liveness = judgeInstances(snapshot.instances, now, { graceMs: this.opts.instanceLostGraceMs, watchingSince });
-    for (const i of snapshot.instances) {
-      if (!isLostIn(liveness, i)) {
-        this.reportedLost.delete(i.id);
-        continue;
-      }
-      if (this.reportedLost.has(i.id)) continue;
-      this.reportedLost.add(i.id);
-      const standalone = snapshot.tasksOn(i.id).filter((t) => !t.group.startsWith('service:') && t.desiredStatus === 'RUNNING');
+    const { byId, census } = snapshot.instancesInput().instanceIndex;
+    // From the census: O(disconnected instances) per tick, not O(instances).
+    const liveness = judgeCensus(census, now, { graceMs: this.opts.instanceLostGraceMs, watchingSince });
+    for (const id of this.reportedLost) if (byId.has(id) && !liveness.lost.has(id)) this.reportedLost.delete(id);
+    for (const id of liveness.lost) {
+      if (this.reportedLost.has(id)) continue;
+      this.reportedLost.add(id);
+      const standalone = snapshot.tasksOn(id).filter((t) => !t.group.startsWith('service:') && t.desiredStatus === 'RUNNING');
       this.log.warn(
-        { cluster: snapshot.cluster, instance: i.id, standaloneTasks: standalone.map((t) => t.id) },
-        `container instance ${i.id} lost (agent disconnected longer than ${this.opts.instanceLostGraceMs / 1000} s): service tasks are replaced, ${standalone.length} standalone task(s) left as they are`,
+        { cluster: snapshot.cluster, instance: id, standaloneTasks: standalone.map((t) => t.id) },
+        `container instance ${id} lost (agent disconnected longer than ${this.opts.instanceLostGraceMs / 1000} s): service tasks are replaced, ${standalone.length} standalone task(s) left as they are`,
       );
     }
   }

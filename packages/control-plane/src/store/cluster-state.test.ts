@@ -104,6 +104,11 @@ function observe(state: ClusterState, cluster: string) {
     instances: state.instances(cluster),
     candidates: state.candidates(cluster).map((c) => ({ id: c.instance.id, remaining: c.remaining, groups: [...(c.groups ?? [])].sort(), running: c.runningTasksCount })),
     views: state.views(cluster).map((v) => ({ instance: v.instance, remaining: v.remaining, groups: [...(v.groups ?? [])].sort(), running: v.runningTasksCount, tasks: sortById(v.tasks) })),
+    // The index kept with the views describes exactly them (ids, and the census liveness is judged from).
+    index: (() => {
+      const i = state.instanceIndex(cluster);
+      return { ids: [...i.byId.keys()].sort(), registered: i.census.registered, disconnected: i.census.disconnected.map((x) => ({ ...x })).sort((a, b) => a.id.localeCompare(b.id)) };
+    })(),
     tasksOn: [...ids].map((id) => sortById(state.tasksOn(cluster, id))),
     groups: GROUPS.map((g) => sortById(state.groupTasks(cluster, g))),
   };
@@ -163,6 +168,33 @@ storeTest('a placement reads no task rows: RunTask-sized reads cost the same wit
   assert.equal(store.clusterState.loads, loads, 'no rebuild: kept in step by the writes');
   assert.equal(c!.remaining.cpu, 1_000_000 - 2000 * 10);
   assert.equal(c!.groups?.get('g-0'), 286);
+  store.close();
+});
+
+storeTest('the views stand while only tasks change (read live), and are rebuilt with their index when an instance changes', (b) => {
+  const store = Store.open(b.location(), systemClock, defaultArnContext);
+  store.instances.put(instance('i-0', 'a'));
+  store.instances.put(instance('i-1', 'a'));
+  const views = store.clusterState.views('a');
+  const index = store.clusterState.instanceIndex('a');
+  store.tasks.put(task('t-1', 'a', { containerInstanceId: 'i-0', cpu: 100, group: 'service:web' }));
+  assert.equal(store.clusterState.views('a'), views, 'a task write keeps the array');
+  assert.equal(store.clusterState.instanceIndex('a'), index);
+  assert.equal(views[0]!.remaining.cpu, 1024 - 100, 'and its views read the load as it is now');
+  assert.equal(views[0]!.groups?.get('service:web'), 1);
+  assert.equal(index.byId.get('i-0'), views[0]);
+  store.instances.setConnected('i-1', false, 500);
+  const after = store.clusterState.views('a');
+  assert.notEqual(after, views, 'an instance change rebuilds them');
+  assert.deepEqual(store.clusterState.instanceIndex('a').census.disconnected.map((i) => [i.id, i.lastHeartbeatAt]), [['i-1', 500]]);
+  // A heartbeat recorded for an instance marked disconnected moves when its grace counts from: the census follows.
+  store.instances.touchHeartbeat('i-1', 900);
+  assert.deepEqual(store.clusterState.instanceIndex('a').census.disconnected.map((i) => [i.id, i.lastHeartbeatAt]), [['i-1', 900]]);
+  // One of a connected instance changes nothing the index holds.
+  const kept = store.clusterState.instanceIndex('a');
+  store.instances.touchHeartbeat('i-0', 950);
+  assert.equal(store.clusterState.instanceIndex('a'), kept);
+  assert.equal(store.clusterState.views('a')[0]!.instance.lastHeartbeatAt, 950, 'views read the current instance');
   store.close();
 });
 

@@ -1,4 +1,4 @@
-import { InstanceLoad, type Candidate, type ContainerInstance, type InstanceResources, type InstanceView } from '@stevedore/core';
+import { indexInstances, InstanceLoad, type Candidate, type ContainerInstance, type InstanceIndex, type InstanceResources, type InstanceView } from '@stevedore/core';
 import type { TaskSummary } from './tasks-repo';
 
 /** Where a cluster's state comes from when it is (re)built: the committed rows, plus the open transaction's. */
@@ -19,8 +19,10 @@ interface ClusterEntry {
   unplaced: Map<string, TaskSummary>;
   /** Bumped by every change of the cluster's instances or tasks (heartbeats aside). */
   version: number;
+  /** Bumped by every change of the cluster's instances only: views and their index live as long as it stands. */
+  instancesVersion: number;
   sorted?: { version: number; instances: ContainerInstance[] };
-  views?: { version: number; views: InstanceView[] };
+  views?: { version: number; views: InstanceView[]; index: InstanceIndex };
 }
 
 /**
@@ -55,7 +57,7 @@ export class ClusterState {
     let e = this.clusters.get(cluster);
     if (e) return e;
     this.loads++;
-    e = { instances: new Map(), loads: new Map(), byGroup: new Map(), taskInstance: new Map(), unplaced: new Map(), version: 0 };
+    e = { instances: new Map(), loads: new Map(), byGroup: new Map(), taskInstance: new Map(), unplaced: new Map(), version: 0, instancesVersion: 0 };
     for (const i of this.source.instances(cluster)) {
       e.instances.set(i.id, Object.freeze(i));
       this.home.set(i.id, cluster);
@@ -115,12 +117,14 @@ export class ClusterState {
       if (old) {
         old.instances.delete(i.id);
         old.version++;
+        old.instancesVersion++;
       }
       this.home.delete(i.id);
     }
     const e = this.clusters.get(i.clusterName);
     if (!e) return;
     e.version++;
+    e.instancesVersion++;
     if (i.status === 'INACTIVE') {
       e.instances.delete(i.id);
       this.home.delete(i.id);
@@ -130,12 +134,19 @@ export class ClusterState {
     }
   }
 
-  /** Heartbeats change no placement decision: no version bump, the instance object is replaced. */
+  /**
+   * Heartbeats change no placement decision: no version bump, the instance
+   * object is replaced. Except for one of an instance recorded disconnected
+   * (a race with another replica): its heartbeat time is when its grace
+   * started, which the liveness census (views' index) holds.
+   */
   heartbeat(instanceId: string, at: number): void {
     const cluster = this.home.get(instanceId);
     const e = cluster === undefined ? undefined : this.clusters.get(cluster);
     const i = e?.instances.get(instanceId);
-    if (e && i) e.instances.set(instanceId, Object.freeze({ ...i, lastHeartbeatAt: at }));
+    if (!e || !i) return;
+    e.instances.set(instanceId, Object.freeze({ ...i, lastHeartbeatAt: at }));
+    if (!i.agentConnected) e.instancesVersion++;
   }
 
   // --- reads ---
@@ -196,30 +207,51 @@ export class ClusterState {
   }
 
   /**
-   * The orchestrator's view of every instance, rebuilt only when the cluster
-   * changed: a resync of a thousand services that changed nothing costs no
-   * more than one. `tasks` is computed when read (the daemon scheduler reads a few).
+   * The orchestrator's view of every instance. Each view reads the instance's
+   * load when read (remaining, groups, running count: what the tasks hold now),
+   * so the array and its index stand until an instance itself changes: a task
+   * written between two services' passes no longer rebuilds a thousand views.
+   * `tasks` is computed when read (the daemon scheduler reads a few).
    */
   views(cluster: string): InstanceView[] {
+    return this.viewsEntry(cluster).views;
+  }
+
+  /** The views by id and their liveness census, built with them (core's InstanceIndex). */
+  instanceIndex(cluster: string): InstanceIndex {
+    return this.viewsEntry(cluster).index;
+  }
+
+  private viewsEntry(cluster: string): { views: InstanceView[]; index: InstanceIndex } {
     const e = this.entry(cluster);
-    if (e.views?.version === e.version) return e.views.views;
+    if (e.views?.version === e.instancesVersion) return e.views;
+    const loadOf = (id: string) => this.loadOf(e, id);
     const views = this.instances(cluster).map((registered): InstanceView => {
-      const load = this.loadOf(e, registered.id);
+      const id = registered.id;
+      // Heartbeats replace the instance without a version bump: always the current object.
+      const current = () => e.instances.get(id) ?? registered;
       return {
-        // Heartbeats replace the instance without a version bump: always the current object.
         get instance() {
-          return e.instances.get(registered.id) ?? registered;
+          return current();
         },
-        remaining: load.remaining(registered.registeredResources),
-        groups: load.groups,
-        runningTasksCount: load.running,
+        get remaining() {
+          return loadOf(id).remaining(current().registeredResources);
+        },
+        get groups() {
+          return loadOf(id).groups;
+        },
+        get runningTasksCount() {
+          return loadOf(id).running;
+        },
         get tasks() {
-          return load.list().map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus }));
+          return loadOf(id)
+            .list()
+            .map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus }));
         },
       };
     });
-    e.views = { version: e.version, views };
-    return views;
+    e.views = { version: e.instancesVersion, views, index: indexInstances(views) };
+    return e.views;
   }
 }
 

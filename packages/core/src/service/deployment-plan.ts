@@ -1,5 +1,6 @@
 import { newDeploymentId, type Deployment } from '../model/service';
 import { isLostIn, livenessOf } from './instance-liveness';
+import { instanceIndexOf } from './instance-index';
 import { msg, primaryDeployment, type ReconcileInput, type ReconcileResult, type ServiceTask } from './service-view';
 import { isBreakerFailure } from '../deployment/circuit-breaker';
 import { completeRollout, currentDeploymentIds, DEFAULT_DEPLOYMENT_TIMEOUT_MS, gateRollout, type DeploymentOptions, type RolloutGate } from '../deployment/rollout';
@@ -43,7 +44,7 @@ export function planDeployment(input: ReconcileInput): DeploymentPlan {
   const current = currentDeploymentIds(service, primary);
   const ctx = { now, graceMs: (service.healthCheckGracePeriodSeconds ?? 0) * 1000, healthyAfterRunningMs: opts.healthyAfterRunningMs };
   const health = (t: ServiceTask) => taskHealth(t, ctx);
-  const byInstance = new Map(input.instances.map((v) => [v.instance.id, v.instance]));
+  const byInstance = instanceIndexOf(input).byId;
   let healthy = 0;
   let old = 0;
   let failing = 0;
@@ -51,7 +52,7 @@ export function planDeployment(input: ReconcileInput): DeploymentPlan {
   for (const t of input.tasks) {
     if (t.lastStatus === 'STOPPED') continue;
     if (!current.has(t.startedBy ?? '')) {
-      const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId) : undefined;
+      const inst = t.containerInstanceId ? byInstance.get(t.containerInstanceId)?.instance : undefined;
       if (!isLostIn(livenessOf(input), inst)) old++;
       continue;
     }

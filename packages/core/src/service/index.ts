@@ -1,5 +1,6 @@
 export * from './service-view';
 export * from './instance-liveness';
+export * from './instance-index';
 export * from './throttle';
 export * from './reconcile-service';
 export { isInactive } from './reconcile-common';

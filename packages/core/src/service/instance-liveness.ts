@@ -1,5 +1,6 @@
 import type { ContainerInstance } from '../model/container-instance';
 import { disconnectedSince, type ReconcileInput } from './service-view';
+import { instanceIndexOf } from './instance-index';
 
 /**
  * When a container instance whose agent went away counts as lost, so that its
@@ -44,8 +45,21 @@ export function graceEndsAt(i: ContainerInstance, policy: LivenessPolicy): numbe
   return Math.max(since, policy.watchingSince ?? -Infinity) + policy.graceMs;
 }
 
-/** The verdict on every instance of one cluster at `now`. Pure. */
-export function judgeInstances(instances: readonly ContainerInstance[], now: number, policy: LivenessPolicy): InstanceLiveness {
+/**
+ * What liveness is judged from: how many instances are registered and which
+ * of them are disconnected. It changes only when an instance does (registers,
+ * connects, disconnects, deregisters), so a caller that knows when that
+ * happens keeps one (instance-index.ts) and judges each service's pass in
+ * O(disconnected), not O(instances).
+ */
+export interface InstanceCensus {
+  /** Not INACTIVE. */
+  registered: number;
+  /** Not INACTIVE, agent disconnected. */
+  disconnected: readonly ContainerInstance[];
+}
+
+export function censusOf(instances: Iterable<ContainerInstance>): InstanceCensus {
   let registered = 0;
   const disconnected: ContainerInstance[] = [];
   for (const i of instances) {
@@ -53,6 +67,17 @@ export function judgeInstances(instances: readonly ContainerInstance[], now: num
     registered++;
     if (!i.agentConnected) disconnected.push(i);
   }
+  return { registered, disconnected };
+}
+
+/** The verdict on every instance of one cluster at `now`. Pure. */
+export function judgeInstances(instances: readonly ContainerInstance[], now: number, policy: LivenessPolicy): InstanceLiveness {
+  return judgeCensus(censusOf(instances), now, policy);
+}
+
+/** The same verdict from a census. */
+export function judgeCensus(census: InstanceCensus, now: number, policy: LivenessPolicy): InstanceLiveness {
+  const { registered, disconnected } = census;
   const partitioned = disconnected.length * 2 > registered;
   const lost = new Set<string>();
   const withheld: string[] = [];
@@ -81,11 +106,7 @@ export function livenessOf(input: ReconcileInput): InstanceLiveness {
   if (!v) {
     const policy: LivenessPolicy = { graceMs: input.instanceLostGraceMs };
     if (input.watchingSince !== undefined) policy.watchingSince = input.watchingSince;
-    v = judgeInstances(
-      input.instances.map((x) => x.instance),
-      input.now,
-      policy,
-    );
+    v = judgeCensus(instanceIndexOf(input).census, input.now, policy);
     verdicts.set(input, v);
   }
   return v;

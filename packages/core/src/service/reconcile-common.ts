@@ -2,13 +2,14 @@ import { serviceGroup } from '../model/service';
 import type { Candidate, PoolEntry } from '../placement/filters';
 import { buildPool } from '../placement/pipeline';
 import { isLostIn, livenessOf } from './instance-liveness';
+import { instanceIndexOf } from './instance-index';
 import { reasons, type InstanceView, type ReconcileInput, type ServiceTask, type StopAction } from './service-view';
 
 export interface LostPass {
   stop: StopAction[];
   /** Tasks still wanted after the lost ones are set aside. */
   active: ServiceTask[];
-  byInstance: Map<string, InstanceView>;
+  byInstance: ReadonlyMap<string, InstanceView>;
   nextWakeAt?: number;
 }
 
@@ -19,7 +20,7 @@ export interface LostPass {
  * return changes the verdict, and both are store changes that wake the loop.
  */
 export function stopLostTasks(input: ReconcileInput): LostPass {
-  const byInstance = new Map(input.instances.map((v) => [v.instance.id, v]));
+  const byInstance = instanceIndexOf(input).byId;
   const liveness = livenessOf(input);
   const stop: StopAction[] = [];
   const active: ServiceTask[] = [];
@@ -72,11 +73,11 @@ export function poolFor(input: ReconcileInput, stopping: Set<string>): PoolEntry
 export function isInactive(input: ReconcileInput, stop: StopAction[]): boolean {
   if (input.service.status !== 'DRAINING') return false;
   const stopping = new Set(stop.map((s) => s.taskId));
-  const byId = new Map(input.instances.map((v) => [v.instance.id, v.instance]));
+  const byId = instanceIndexOf(input).byId;
   return input.tasks.every((t) => {
     if (t.lastStatus === 'STOPPED') return true;
     if (t.desiredStatus === 'RUNNING' && !stopping.has(t.id)) return false;
-    const inst = t.containerInstanceId ? byId.get(t.containerInstanceId) : undefined;
+    const inst = t.containerInstanceId ? byId.get(t.containerInstanceId)?.instance : undefined;
     return !inst || !inst.agentConnected || inst.status === 'INACTIVE';
   });
 }

@@ -6,6 +6,7 @@ import { applyResult, input, instance, service, task } from './test-builders';
 import { deploymentBounds } from '../model/service';
 import { seededRandom } from '../placement/pipeline';
 import type { ServiceTask } from './service-view';
+import { indexInstances } from './instance-index';
 
 /** Agents in a test: what was told to stop stops, what was placed starts. */
 function agentsAct(tasks: ServiceTask[], now: number): ServiceTask[] {
@@ -90,5 +91,34 @@ test('property: with room enough the service converges to desiredCount, balanced
       }
     }),
     { numRuns: 200 },
+  );
+});
+
+test('property: a kept instance index (indexInstances, as the control plane passes it) decides exactly what one built per input does', () => {
+  const arb = fc.record({
+    // Per instance: zone, connected, disconnected since (ms before now), status.
+    instances: fc.array(fc.record({ zone: fc.constantFrom('za', 'zb', 'zc'), connected: fc.boolean(), awayMs: fc.nat({ max: 90_000 }), status: fc.constantFrom('ACTIVE', 'ACTIVE', 'DRAINING', 'INACTIVE') }), { minLength: 1, maxLength: 8 }),
+    desired: fc.integer({ min: 0, max: 10 }),
+    initial: fc.array(fc.nat({ max: 7 }), { maxLength: 12 }),
+    daemon: fc.boolean(),
+    draining: fc.boolean(),
+    watching: fc.option(fc.nat({ max: 60_000 })),
+    seed: fc.nat(),
+  });
+  fc.assert(
+    fc.property(arb, (w) => {
+      const now = 1_000_000;
+      const insts = w.instances.map((x, k) =>
+        instance(`i${k}`, { status: x.status as 'ACTIVE' | 'DRAINING' | 'INACTIVE', agentConnected: x.connected, lastHeartbeatAt: now - x.awayMs }, x.zone),
+      );
+      const s = service({ desiredCount: w.desired, schedulingStrategy: w.daemon ? 'DAEMON' : 'REPLICA', status: w.draining ? 'DRAINING' : 'ACTIVE' });
+      const tasks = w.initial.filter((k) => k < insts.length).map((k) => task(`i${k}`));
+      const over = { now, random: seededRandom(w.seed), ...(w.watching !== null ? { watchingSince: now - w.watching } : {}) };
+      const plain = input(s, insts, tasks, over);
+      const indexed = input(s, insts, tasks, { ...over, random: seededRandom(w.seed) });
+      indexed.instanceIndex = indexInstances(indexed.instances);
+      assert.deepEqual(reconcileService(indexed), reconcileService(plain));
+    }),
+    { numRuns: 500 },
   );
 });

@@ -1,3 +1,4 @@
+import type { InstanceIndex } from './instance-index';
 import type { ContainerInstance } from '../model/container-instance';
 import type { Deployment, DeploymentRollout, PlacementConstraint, Service } from '../model/service';
 import type { DeploymentOptions } from '../deployment/rollout';
@@ -51,6 +52,12 @@ export interface ReconcileInput {
   /** The service's tasks that are not STOPPED, plus recently stopped ones (for the throttle). */
   tasks: ServiceTask[];
   instances: InstanceView[];
+  /**
+   * `instances` by id and their census, kept by the caller for as long as no
+   * instance changes (instance-index.ts). Absent: built from `instances`.
+   * Given, it must describe exactly `instances`.
+   */
+  instanceIndex?: InstanceIndex;
   /** Reservation of the PRIMARY deployment's task definition. */
   requirement: TaskRequirement;
   /** memberOf constraints of that task definition. */
