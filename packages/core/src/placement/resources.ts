@@ -24,9 +24,12 @@ export function fitsDimension(r: InstanceResources, req: TaskRequirement, d: Res
     case 'RESOURCE:MEMORY':
       return r.memory >= req.memory;
     case 'RESOURCE:PORTS':
-      return req.hostPorts.every((p) => p.protocol !== 'tcp' || !r.ports.includes(p.port));
+      // Loops, not closures: placement asks this for every instance of the cluster.
+      for (const p of req.hostPorts) if (p.protocol === 'tcp' && r.ports.includes(p.port)) return false;
+      return true;
     case 'RESOURCE:PORTS_UDP':
-      return req.hostPorts.every((p) => p.protocol !== 'udp' || !r.portsUdp.includes(p.port));
+      for (const p of req.hostPorts) if (p.protocol === 'udp' && r.portsUdp.includes(p.port)) return false;
+      return true;
   }
 }
 

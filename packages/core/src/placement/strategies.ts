@@ -7,7 +7,8 @@ export type Random = () => number;
 const NO_VALUE = '\u0000none';
 
 function attributeOf(e: PoolEntry, name: string): string {
-  return e.instance.attributes.find((a) => a.name === name)?.value ?? NO_VALUE;
+  for (const a of e.instance.attributes) if (a.name === name) return a.value ?? NO_VALUE;
+  return NO_VALUE;
 }
 
 /** A strategy compiled once per scorer: placement evaluates it for every instance and every task. */
@@ -20,6 +21,14 @@ interface Counter {
   id: number;
 }
 
+/** An instance's place among the spread attributes' values. */
+interface Spread {
+  /** The counter of its value for each spread attribute (by slot). */
+  counters: Counter[];
+  /** Which tuple of counters it shares (see `partitionOf`). */
+  partition: number;
+}
+
 /**
  * ECS strategies are best effort, applied in array order: the first decides,
  * later ones break its ties. Each becomes one element of a lexicographic key
@@ -28,10 +37,8 @@ interface Counter {
  */
 export class StrategyScorer {
   private readonly steps: Step[];
-  /** Per instance, the counter of its value for each spread attribute (by slot). */
-  private readonly counters = new Map<PoolEntry, Counter[]>();
-  /** Per instance, which tuple of counters it shares (see `partitionOf`). */
-  private readonly partitions = new Map<PoolEntry, number>();
+  /** Per instance, only when some strategy spreads over an attribute. */
+  private readonly spread = new Map<PoolEntry, Spread>();
   /** Positions of the key that belong to the instance alone (binpack, spread instanceId), then the rank. */
   private readonly own: Step[];
   private readonly slotCount: number;
@@ -53,25 +60,27 @@ export class StrategyScorer {
     });
     this.slotCount = slots.length;
     this.own = this.steps.filter((s) => s.kind === 'binpack' || s.kind === 'spreadInstance');
+    if (slots.length === 0) return;
     const byValue = slots.map(() => new Map<string, Counter>());
     const tuples = new Map<string, number>();
     let ids = 0;
     for (const e of pool) {
-      const mine = slots.map((attr, slot) => {
-        const v = attributeOf(e, attr);
+      const counters = new Array<Counter>(slots.length);
+      for (let slot = 0; slot < slots.length; slot++) {
+        const v = attributeOf(e, slots[slot]!);
         let c = byValue[slot]!.get(v);
         if (!c) byValue[slot]!.set(v, (c = { n: 0, id: ids++ }));
         c.n += e.groupCount;
-        return c;
-      });
-      this.counters.set(e, mine);
-      if (mine.length === 1) this.partitions.set(e, mine[0]!.id);
-      else if (mine.length > 1) {
-        const tuple = mine.map((c) => c.id).join(',');
-        let id = tuples.get(tuple);
-        if (id === undefined) tuples.set(tuple, (id = tuples.size));
-        this.partitions.set(e, id);
+        counters[slot] = c;
       }
+      let partition = counters[0]!.id;
+      if (counters.length > 1) {
+        const tuple = counters.map((c) => c.id).join(',');
+        const known = tuples.get(tuple);
+        if (known === undefined) tuples.set(tuple, (partition = tuples.size));
+        else partition = known;
+      }
+      this.spread.set(e, { counters, partition });
     }
   }
 
@@ -88,7 +97,7 @@ export class StrategyScorer {
    */
   partitionOf(e: PoolEntry): number {
     if (this.slotCount === 0) return 0;
-    return this.partitions.get(e) ?? -1;
+    return this.spread.get(e)?.partition ?? -1;
   }
 
   /** Length of `ownKeyInto`'s key. */
@@ -111,7 +120,7 @@ export class StrategyScorer {
   }
 
   private spreadCount(e: PoolEntry, slot: number): number {
-    return this.counters.get(e)?.[slot]?.n ?? 0;
+    return this.spread.get(e)?.counters[slot]?.n ?? 0;
   }
 
   /** Key for placing one more task on `e` (lower wins). */
@@ -121,7 +130,7 @@ export class StrategyScorer {
 
   /** placeKey without allocating: placement compares thousands of instances per task. */
   placeKeyInto(e: PoolEntry, req: TaskRequirement, key: number[]): number[] {
-    const counters = this.counters.get(e);
+    const counters = this.slotCount > 0 ? this.spread.get(e)?.counters : undefined;
     let i = 0;
     for (const s of this.steps) {
       switch (s.kind) {
@@ -170,7 +179,8 @@ export class StrategyScorer {
     const r = writableRemaining(e);
     r.cpu -= delta * req.cpu;
     r.memory -= delta * req.memory;
-    for (const c of this.counters.get(e) ?? []) c.n += delta;
+    const spread = this.spread.get(e);
+    if (spread) for (const c of spread.counters) c.n += delta;
   }
 }
 
