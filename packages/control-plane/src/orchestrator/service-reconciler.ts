@@ -64,7 +64,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxPlacementsPerTick: 2500,
   healthyAfterRunningMs: DEFAULT_HEALTHY_AFTER_RUNNING_MS,
   deploymentTimeoutMs: DEFAULT_DEPLOYMENT_TIMEOUT_MS,
-  tickBudgetMs: 50,
+  tickBudgetMs: 20,
 };
 
 const key = (cluster: string, name: string) => `${cluster}\u0000${name}`;

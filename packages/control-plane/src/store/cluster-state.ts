@@ -22,7 +22,7 @@ interface ClusterEntry {
   /** Bumped by every change of the cluster's instances only: views and their index live as long as it stands. */
   instancesVersion: number;
   sorted?: { version: number; instances: ContainerInstance[] };
-  views?: { version: number; views: InstanceView[]; index: InstanceIndex };
+  views?: { version: number; views: InstanceView[]; index: InstanceIndex; byId: Map<string, LiveView> };
 }
 
 /**
@@ -145,7 +145,10 @@ export class ClusterState {
     const e = cluster === undefined ? undefined : this.clusters.get(cluster);
     const i = e?.instances.get(instanceId);
     if (!e || !i) return;
-    e.instances.set(instanceId, Object.freeze({ ...i, lastHeartbeatAt: at }));
+    const next = Object.freeze({ ...i, lastHeartbeatAt: at });
+    e.instances.set(instanceId, next);
+    const view = e.views?.byId.get(instanceId);
+    if (view) view.instance = next;
     if (!i.agentConnected) e.instancesVersion++;
   }
 
@@ -225,33 +228,45 @@ export class ClusterState {
   private viewsEntry(cluster: string): { views: InstanceView[]; index: InstanceIndex } {
     const e = this.entry(cluster);
     if (e.views?.version === e.instancesVersion) return e.views;
-    const loadOf = (id: string) => this.loadOf(e, id);
-    const views = this.instances(cluster).map((registered): InstanceView => {
-      const id = registered.id;
-      // Heartbeats replace the instance without a version bump: always the current object.
-      const current = () => e.instances.get(id) ?? registered;
-      return {
-        get instance() {
-          return current();
-        },
-        get remaining() {
-          return loadOf(id).remaining(current().registeredResources);
-        },
-        get groups() {
-          return loadOf(id).groups;
-        },
-        get runningTasksCount() {
-          return loadOf(id).running;
-        },
-        get tasks() {
-          return loadOf(id)
-            .list()
-            .map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus }));
-        },
-      };
+    const byId = new Map<string, LiveView>();
+    const views = this.instances(cluster).map((instance) => {
+      // Every instance gets its load now, empty or not, so its view holds the one a task write will change.
+      let load = e.loads.get(instance.id);
+      if (!load) e.loads.set(instance.id, (load = new InstanceLoad<TaskSummary>()));
+      const v = new LiveView(instance, load);
+      byId.set(instance.id, v);
+      return v;
     });
-    e.views = { version: e.instancesVersion, views, index: indexInstances(views) };
+    e.views = { version: e.instancesVersion, views, index: indexInstances(views), byId };
     return e.views;
+  }
+}
+
+/**
+ * One instance as the orchestrator reads it: the instance object (replaced in
+ * place by a heartbeat) and what its tasks hold now, read from its load on
+ * access (the load keeps `remaining` until a task changes).
+ */
+class LiveView implements InstanceView {
+  constructor(
+    public instance: ContainerInstance,
+    private readonly load: InstanceLoad<TaskSummary>,
+  ) {}
+
+  get remaining(): InstanceResources {
+    return this.load.remaining(this.instance.registeredResources);
+  }
+
+  get groups(): ReadonlyMap<string, number> {
+    return this.load.groups;
+  }
+
+  get runningTasksCount(): number {
+    return this.load.running;
+  }
+
+  get tasks(): InstanceView['tasks'] {
+    return this.load.list().map((t) => ({ id: t.id, group: t.group, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus }));
   }
 }
 
