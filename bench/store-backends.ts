@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { defaultArnContext, systemClock } from '@stevedore/core';
 import { Store } from '@stevedore/control-plane';
 import { startPostgres } from '@stevedore/control-plane/dist/testing/postgres-server';
+import { testInstance } from '@stevedore/control-plane/dist/testing/task-builder';
 import { machine, percentile } from './bench-kit';
 
 const N = Number(process.env['BENCH_N'] ?? 3000);
@@ -48,6 +49,25 @@ function measure(store: Store): [string, string][] {
     ),
   ]);
   rows.push(['list 100 rows (clusters.listActive)', us(time(N / 10, () => store.clusters.listActive(undefined, 100)))]);
+  // Heartbeats (dispatcher.ts): one autocommitted UPDATE each, or the turn's heartbeats in one transaction.
+  store.tx(() => {
+    store.clusters.upsert(cluster('hb'));
+    for (let k = 0; k < 100; k++) store.instances.put(testInstance(`hb-${k}`, 'hb'));
+  });
+  rows.push(['a heartbeat written alone (touchHeartbeat)', us(time(N, (i) => store.instances.touchHeartbeat(`hb-${i % 100}`, Date.now())))]);
+  const perBeat = (xs: number[]) => xs.map((x) => x / 100);
+  rows.push([
+    'a heartbeat of 100 written in one transaction (per heartbeat)',
+    us(
+      perBeat(
+        time(N / 10, () =>
+          store.tx(() => {
+            for (let k = 0; k < 100; k++) store.instances.touchHeartbeat(`hb-${k}`, Date.now());
+          }),
+        ),
+      ),
+    ),
+  ]);
   return rows;
 }
 

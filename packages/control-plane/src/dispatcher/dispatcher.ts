@@ -28,6 +28,7 @@ import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import { AgentSession } from './session';
 import { PushReads } from './push-reads';
+import { PushScheduler, DEFAULT_PUSH_SLICE_MS } from './push-scheduler';
 import { grpcError, status } from './grpc-errors';
 import { INACTIVE_DETAILS, metadataValue, PeerCache, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
@@ -76,6 +77,7 @@ export class Dispatcher {
   /** Verified agent identities per connection (channel-auth.ts). */
   readonly identities = new PeerCache();
   private readonly pushReads: PushReads;
+  private readonly pushes: PushScheduler<AgentSession>;
 
   constructor(
     private readonly store: Store,
@@ -87,6 +89,7 @@ export class Dispatcher {
   ) {
     this.refusals = new RefusalLog(log, () => store.clock.now());
     this.pushReads = new PushReads(store);
+    this.pushes = new PushScheduler<AgentSession>(log, { sliceBudgetMs: DEFAULT_PUSH_SLICE_MS, onSliceEdge: () => this.pushReads.reset() });
   }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {
@@ -203,7 +206,7 @@ export class Dispatcher {
     if (previous) this.dropSession(previous, 'superseded by a new session');
     const id = randomUUID();
     const log = this.log.child({ cluster: instance.clusterName, instance: instance.id, session: id });
-    const s = new AgentSession(id, instance.id, call, this.store, this.arn, log, this.opts.heartbeatPeriodMs, this.pushReads);
+    const s = new AgentSession(id, instance.id, call, this.store, this.arn, log, this.opts.heartbeatPeriodMs, this.pushReads, this.pushes);
     this.sessions.set(instance.id, s);
     this.byId.set(id, s);
     const unregisterLogs = this.logs.registerSender(instance.id, (reqId, q) =>

@@ -8,7 +8,10 @@ import type { Store } from '../store/store';
  * that got a task flush in the same turn; each used to read and parse the
  * same revision and cluster row once per task. Entries live only until the
  * turn ends (setImmediate), so a push never uses a cluster setting older
- * than one it could have read had it run a moment earlier.
+ * than one it could have read had it run a moment earlier. The push
+ * scheduler's slices (push-scheduler.ts) also `reset` it before and after
+ * each slice: a burst of pushes spans several turns with I/O (API writes)
+ * in between, and each slice must read what those wrote.
  */
 export class PushReads {
   private readonly tds = new Map<string, TaskDefinition | undefined>();
@@ -32,14 +35,19 @@ export class PushReads {
     return c;
   }
 
+  /** Forgets everything read so far (the push scheduler, at each slice's edges). */
+  reset(): void {
+    this.tds.clear();
+    this.clusters.clear();
+  }
+
   private remember<V>(m: Map<string, V>, k: string, v: V): void {
     m.set(k, v);
     if (this.armed) return;
     this.armed = true;
     setImmediate(() => {
       this.armed = false;
-      this.tds.clear();
-      this.clusters.clear();
+      this.reset();
     });
   }
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { applyTaskReport, idOf, type ArnContext } from '@stevedore/core';
 import {
@@ -32,6 +33,16 @@ interface QueuedReport {
   reject(e: unknown): void;
 }
 
+/** How much one status-report transaction may take on before the rest waits for the next turn. */
+export interface IngestSlice {
+  /** Batches are taken until this much time has passed since the transaction began (checked between batches). */
+  budgetMs: number;
+  /** And no more reports than this in one transaction (a bound that does not depend on the clock). */
+  maxReports: number;
+}
+
+export const DEFAULT_INGEST_SLICE: IngestSlice = { budgetMs: 8, maxReports: 1000 };
+
 /**
  * What agents report about their own tasks and load balancers
  * (UpdateTaskStatus, ReportTaskUsage, PutLogEvents, UpdateTargetHealth): each
@@ -44,20 +55,25 @@ export class ReportIngest {
     private readonly arn: ArnContext,
     private readonly log: Logger,
     private readonly refusals: RefusalLog,
+    private readonly slice: IngestSlice = DEFAULT_INGEST_SLICE,
   ) {}
 
-  /** Status reports received in this turn of the event loop, applied together (`applyQueued`). */
+  /** Status reports received and not yet applied, oldest first (`applyQueued`). */
   private queue: QueuedReport[] = [];
+  private applyArmed = false;
 
   /**
    * A batch of task status reports. It is checked whole now (bounds, the
-   * caller's instance); what it changes is written with every other batch
+   * caller's instance); what it changes is written with the other batches
    * received in the same turn of the event loop, in one transaction: at
    * 1,000 agents this is the control plane's most frequent write, and each
-   * batch paid a commit of its own (about half its cost). The answer goes
-   * out once that transaction has committed. Each batch still stands alone:
-   * one naming another instance's task is refused whole and writes nothing,
-   * without touching the others.
+   * batch paid a commit of its own (about half its cost). One transaction
+   * takes batches only up to a slice (`IngestSlice`: a few milliseconds, a
+   * bounded count of reports); the rest goes in the next one, a turn later,
+   * so a burst (1,000 agents reporting their stops) leaves room for API
+   * requests in between. The answer goes out once its transaction has
+   * committed. Each batch still stands alone: one naming another instance's
+   * task is refused whole and writes nothing, without touching the others.
    */
   taskStatus(ctx: UnaryContext, request: UpdateTaskStatusRequest): Promise<UpdateTaskStatusResponse> {
     const instanceId = ctx.peer.instanceId;
@@ -69,19 +85,35 @@ export class ReportIngest {
     });
     return new Promise((resolve, reject) => {
       this.queue.push({ ctx, reports, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => this.applyQueued());
+      this.armApply();
     });
   }
 
-  /** Every batch queued in this turn, in one transaction; each batch's answer (or refusal) once it has committed. */
+  private armApply(): void {
+    if (this.applyArmed) return;
+    this.applyArmed = true;
+    setImmediate(() => this.applyQueued());
+  }
+
+  /**
+   * The oldest queued batches, up to one slice, in one transaction; each
+   * batch's answer (or refusal) once it has committed; the rest on the next
+   * turn.
+   */
   private applyQueued(): void {
-    const queued = this.queue;
-    this.queue = [];
+    this.applyArmed = false;
+    const started = performance.now();
+    let taken = 0;
+    let reports = 0;
     const outcomes: ({ ok: true; applied: string[] } | { ok: false; error: unknown })[] = [];
     try {
       this.store.tx(() => {
         const now = this.store.clock.now();
-        for (const q of queued) {
+        while (taken < this.queue.length) {
+          // Always at least one batch, however large, so every batch is applied eventually.
+          if (taken > 0 && (reports >= this.slice.maxReports || performance.now() - started >= this.slice.budgetMs)) break;
+          const q = this.queue[taken++]!;
+          reports += q.reports.length;
           try {
             outcomes.push({ ok: true, applied: this.applyReports(q.ctx, q.reports, now) });
           } catch (e) {
@@ -92,11 +124,15 @@ export class ReportIngest {
         }
       });
     } catch (e) {
-      // Anything else rolled the whole transaction back: every batch fails as it would have alone.
-      for (const q of queued) q.reject(e);
+      // Anything else rolled the whole transaction back: every batch in it fails as it would have alone
+      // (at least the oldest, had it failed before taking any: the queue never stalls on a failing store).
+      for (const q of this.queue.splice(0, Math.max(taken, 1))) q.reject(e);
+      if (this.queue.length > 0) this.armApply();
       return;
     }
-    queued.forEach((q, i) => {
+    const applied = this.queue.splice(0, taken);
+    if (this.queue.length > 0) this.armApply();
+    applied.forEach((q, i) => {
       const o = outcomes[i]!;
       if (o.ok) q.resolve({ applied: o.applied });
       else q.reject(o.error);
@@ -104,7 +140,7 @@ export class ReportIngest {
   }
 
   /**
-   * One batch, inside the turn's transaction: its tasks read in one query,
+   * One batch, inside its slice's transaction: its tasks read in one query,
    * every one checked to be the caller's before anything is written, then
    * each changed task written as column updates (only what an agent report
    * may change, task-model.md).

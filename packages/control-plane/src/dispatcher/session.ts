@@ -8,7 +8,8 @@ import { buildAssignment, diffAssignments } from './assignment-set';
 import { agentAssignment } from './task-secrets';
 import { heldStops } from './stop-holds';
 import { hostSetOf } from '../store/load-balancing-view';
-import { PushReads } from './push-reads';
+import type { PushReads } from './push-reads';
+import type { PushScheduler } from './push-scheduler';
 
 /** Debounce of incremental messages: changes within this gap go in one batch. */
 export const BATCH_MS = 100;
@@ -26,7 +27,6 @@ export class AgentSession {
   private readonly sent = new Map<string, number>();
   private pendingLogs: LogRequest[] = [];
   private pendingExec: ExecRequest[] = [];
-  private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastSentAt = 0;
   private sentLoadBalancers: string | undefined;
@@ -43,7 +43,9 @@ export class AgentSession {
     private readonly log: Logger,
     readonly heartbeatPeriodMs: number,
     /** Reads shared by every session's pushes in one turn of the event loop (push-reads.ts). */
-    private readonly reads: PushReads = new PushReads(store),
+    private readonly reads: PushReads,
+    /** Flushes the dispatcher's due sessions in bounded slices (push-scheduler.ts). */
+    private readonly pushes: PushScheduler<AgentSession>,
   ) {
     this.lastHeartbeatAt = store.clock.now();
   }
@@ -83,16 +85,13 @@ export class AgentSession {
 
   /**
    * Marks the session dirty. Leading edge: an idle session sends on the next
-   * tick (coalescing one transaction's events); a busy one waits until BATCH_MS
-   * after its previous send, so bursts go out as one message.
+   * turn (coalescing one transaction's events); a busy one waits until BATCH_MS
+   * after its previous send, so bursts go out as one message. The flush itself
+   * runs in the push scheduler's next slice, behind the sessions due before it.
    */
   schedule(): void {
-    if (this.closed || this.timer) return;
-    const delay = Math.max(0, this.lastSentAt + BATCH_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, delay);
+    if (this.closed) return;
+    this.pushes.mark(this, this.lastSentAt + BATCH_MS);
   }
 
   /** The load balancer configuration may have changed: recompute this instance's host set on the next flush. */
@@ -147,7 +146,7 @@ export class AgentSession {
   close(reason: string, error?: { code: number; details: string }): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.pushes.cancel(this);
     this.log.info({ reason }, 'session closed');
     try {
       // emit, not destroy: grpc-js sends the status from the stream's 'error' handler.
