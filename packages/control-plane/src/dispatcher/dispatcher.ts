@@ -28,7 +28,7 @@ import type { Store } from '../store/store';
 import type { LogBroker } from '../logs/log-broker';
 import { AgentSession } from './session';
 import { PushReads } from './push-reads';
-import { PushScheduler, DEFAULT_PUSH_SLICE_MS } from './push-scheduler';
+import { PushScheduler, DEFAULT_PUSH_SCHEDULER_OPTIONS } from './push-scheduler';
 import { grpcError, status } from './grpc-errors';
 import { INACTIVE_DETAILS, metadataValue, PeerCache, type Peer } from './channel-auth';
 import type { Enrollment } from './enrollment';
@@ -89,7 +89,7 @@ export class Dispatcher {
   ) {
     this.refusals = new RefusalLog(log, () => store.clock.now());
     this.pushReads = new PushReads(store);
-    this.pushes = new PushScheduler<AgentSession>(log, { sliceBudgetMs: DEFAULT_PUSH_SLICE_MS, onSliceEdge: () => this.pushReads.reset() });
+    this.pushes = new PushScheduler<AgentSession>(log, { ...DEFAULT_PUSH_SCHEDULER_OPTIONS, onSliceEdge: () => this.pushReads.reset() });
   }
 
   async start(listen: string, security: ChannelSecurity): Promise<number> {

@@ -31,7 +31,7 @@ const turn = () => new Promise<void>((r) => setImmediate(r));
 test('a burst of due sessions is flushed in slices, oldest first, with I/O and immediates served between slices', async (t) => {
   // A budget of 0 ms: one session per slice (a slice always flushes at least one), so the split does not depend on timing.
   let slices = 0;
-  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, onSliceEdge: () => slices++ });
+  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, maxWaitMs: 60_000, maxSliceMs: 0, onSliceEdge: () => slices++ });
   const log: string[] = [];
 
   // A loopback connection: a byte written during the first flush is readable by the next poll phase.
@@ -71,7 +71,7 @@ test('a burst of due sessions is flushed in slices, oldest first, with I/O and i
 
 test('with room in the budget one slice flushes every due session; the turn that marks flushes nothing', async () => {
   let edges = 0;
-  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 60_000, onSliceEdge: () => edges++ });
+  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 60_000, maxWaitMs: 60_000, maxSliceMs: 60_000, onSliceEdge: () => edges++ });
   const log: string[] = [];
   const sessions = Array.from({ length: 20 }, (_, i) => new FakeSession(`s${i}`, log));
   for (const s of sessions) pushes.mark(s, 0);
@@ -80,6 +80,19 @@ test('with room in the budget one slice flushes every due session; the turn that
   assert.deepEqual(log, sessions.map((s) => s.name));
   assert.equal(edges, 2, 'one slice');
   assert.equal(pushes.pending, 0);
+});
+
+test('sessions that waited past maxWaitMs are flushed past the slice budget (up to maxSliceMs); the others one slice each', async () => {
+  const run = async (maxWaitMs: number) => {
+    let edges = 0;
+    const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, maxWaitMs, maxSliceMs: 60_000, onSliceEdge: () => edges++ });
+    const sessions = Array.from({ length: 10 }, (_, i) => new FakeSession(`s${i}`, []));
+    for (const s of sessions) pushes.mark(s, 0);
+    await until('all flushed', () => (sessions.every((s) => s.flushes === 1) ? true : undefined));
+    return edges / 2;
+  };
+  assert.equal(await run(0), 1, 'every session overdue at once: one slice');
+  assert.equal(await run(60_000), 10, 'none overdue: one session per slice of a 0 ms budget');
 });
 
 test('one mark, one flush: marks of a session already due coalesce; a mark after its flush flushes it again', async () => {
@@ -141,7 +154,7 @@ test('closed sessions are skipped: closed while due, or cancelled while waiting 
 });
 
 test('a flush that throws does not stall the sessions behind it', async () => {
-  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0 });
+  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, maxWaitMs: 60_000, maxSliceMs: 0 });
   const log: string[] = [];
   const bad = new FakeSession('bad', log, () => {
     throw new Error('store gone');
@@ -160,7 +173,7 @@ test('the per-turn reads are fresh in every slice: writes before a slice or betw
   const write = (value: string) => store.tx(() => store.clusters.upsert(cluster(value)));
   write('disabled');
   const reads = new PushReads(store);
-  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, onSliceEdge: () => reads.reset() });
+  const pushes = new PushScheduler<FakeSession>(silent, { sliceBudgetMs: 0, maxWaitMs: 60_000, maxSliceMs: 0, onSliceEdge: () => reads.reset() });
   const seen: string[] = [];
   const read = () => seen.push(reads.cluster('c')!.settings[0]!.value);
   // The first slice reads, then an API request (here an immediate) writes before the second slice.

@@ -9,13 +9,21 @@ export interface Pushable {
 }
 
 export interface PushSchedulerOptions {
-  /** A slice flushes due sessions until this much time has passed (always at least one). */
+  /** A slice flushes due sessions until this much time has passed (always at least one)... */
   sliceBudgetMs: number;
+  /**
+   * ...but while the oldest due session has waited longer than this, the
+   * slice goes on (up to `maxSliceMs`): under contention (placement ticks of
+   * 50 ms between two slices) short slices alone left pushes a tenth of the
+   * thread and assignments reached agents seconds late.
+   */
+  maxWaitMs: number;
+  maxSliceMs: number;
   /** Called before and after every slice: the per-turn reads (push-reads.ts) must not outlive it. */
   onSliceEdge?: () => void;
 }
 
-export const DEFAULT_PUSH_SLICE_MS = 5;
+export const DEFAULT_PUSH_SCHEDULER_OPTIONS: PushSchedulerOptions = { sliceBudgetMs: 5, maxWaitMs: 100, maxSliceMs: 50 };
 
 /**
  * Pushes to agents, shared by every session of the dispatcher. A session is
@@ -28,15 +36,15 @@ export const DEFAULT_PUSH_SLICE_MS = 5;
  * Sliced, the I/O that arrived meanwhile runs between two slices.
  */
 export class PushScheduler<S extends Pushable = Pushable> {
-  /** Due sessions in the order they came due (a Set iterates in insertion order). */
-  private readonly due = new Set<S>();
+  /** Due sessions, in the order they came due (a Map iterates in insertion order), with when (performance.now()). */
+  private readonly due = new Map<S, number>();
   /** Sessions waiting out their batch gap before they come due. */
   private readonly waiting = new Map<S, NodeJS.Timeout>();
   private sliceArmed = false;
 
   constructor(
     private readonly log: Logger,
-    private readonly opts: PushSchedulerOptions = { sliceBudgetMs: DEFAULT_PUSH_SLICE_MS },
+    private readonly opts: PushSchedulerOptions = DEFAULT_PUSH_SCHEDULER_OPTIONS,
   ) {}
 
   /**
@@ -74,7 +82,7 @@ export class PushScheduler<S extends Pushable = Pushable> {
   }
 
   private makeDue(s: S): void {
-    this.due.add(s);
+    this.due.set(s, performance.now());
     this.armSlice();
   }
 
@@ -86,8 +94,10 @@ export class PushScheduler<S extends Pushable = Pushable> {
 
   /**
    * Flushes due sessions, oldest first, until the budget is spent (at least
-   * one, so a slow flush still makes progress), then yields to I/O. A
-   * session marked again during the slice joins the back of the queue.
+   * one, so a slow flush still makes progress), then yields to I/O; past the
+   * budget only while the oldest has waited too long (`maxWaitMs`), and
+   * never past `maxSliceMs`. A session marked again during the slice joins
+   * the back of the queue.
    */
   private slice(): void {
     this.sliceArmed = false;
@@ -95,8 +105,12 @@ export class PushScheduler<S extends Pushable = Pushable> {
     this.opts.onSliceEdge?.();
     try {
       let flushed = 0;
-      for (const s of this.due) {
-        if (flushed > 0 && performance.now() - started >= this.opts.sliceBudgetMs) break;
+      for (const [s, dueAt] of this.due) {
+        if (flushed > 0) {
+          const now = performance.now();
+          const spent = now - started;
+          if (spent >= this.opts.maxSliceMs || (spent >= this.opts.sliceBudgetMs && now - dueAt < this.opts.maxWaitMs)) break;
+        }
         this.due.delete(s);
         flushed++;
         if (s.isClosed) continue;
