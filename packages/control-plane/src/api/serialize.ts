@@ -127,12 +127,6 @@ const TASK_VIEW_FIELDS = [
   'ephemeralStorage',
 ] as const satisfies readonly (keyof Task)[];
 
-function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) out[k] = o[k];
-  return out;
-}
-
 /** Every task timestamp (core TASK_TIMESTAMPS), in ECS's epoch seconds. */
 export function ecsTimestamps(t: Pick<Task, TaskTimestamp>): Partial<Record<TaskTimestamp, number>> {
   const out: Partial<Record<TaskTimestamp, number>> = {};
@@ -143,49 +137,71 @@ export function ecsTimestamps(t: Pick<Task, TaskTimestamp>): Partial<Record<Task
   return out;
 }
 
-export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: string[] = []) {
+/**
+ * Sets a member unless it is absent (ECS omits absent members). The task
+ * view is built member by member in its order rather than spread and then
+ * compacted: spreads and `delete` left every task and container object in
+ * V8's slow dictionary mode, dear to build and to JSON.stringify, which is
+ * most of what a DescribeTasks of 100 tasks costs.
+ */
+function put(o: Record<string, unknown>, key: string, v: unknown): void {
+  if (v !== undefined) o[key] = v;
+}
+
+/** A task as ECS shows it; RunTask and StartTask answer with it too. */
+export type TaskJson = { taskArn: string } & Record<string, unknown>;
+
+export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: readonly string[] = []): TaskJson {
   const taskArn = arns.task(arn, t.clusterName, t.id);
   const fargate = t.launchType === 'FARGATE';
+  const out: Record<string, unknown> = {};
+  for (const k of TASK_VIEW_FIELDS) put(out, k, t[k]);
+  for (const k of TASK_TIMESTAMPS) put(out, k, toEcsTimestamp(t[k]));
+  out['taskArn'] = taskArn;
+  out['clusterArn'] = arns.cluster(arn, t.clusterName);
+  // FARGATE: the user sees no instance (the placement is kept internally).
+  if (t.containerInstanceId && !fargate) out['containerInstanceArn'] = arns.containerInstance(arn, t.clusterName, t.containerInstanceId);
+  out['overrides'] = { containerOverrides: t.overrides.containerOverrides ?? [], inferenceAcceleratorOverrides: [], ...withoutContainerOverrides(t.overrides) };
+  out['cpu'] = String(t.cpu);
+  out['memory'] = String(t.memory);
+  const containers: Record<string, unknown>[] = [];
+  for (const c of t.containers) containers.push(containerJson(arn, t, taskArn, c, instance));
+  out['containers'] = containers;
+  if (instance) out['connectivity'] = instance.agentConnected ? 'CONNECTED' : 'DISCONNECTED';
+  if (fargate) out['platformFamily'] = 'Linux';
+  put(out, 'availabilityZone', attribute(instance, 'ecs.availability-zone'));
+  const arch = attribute(instance, 'ecs.cpu-architecture');
+  out['attributes'] = arch ? [{ name: 'ecs.cpu-architecture', value: arch }] : [];
+  out['attachments'] = eniAttachment(t, instance);
+  if (include.includes('TAGS')) put(out, 'tags', t.tags);
+  out['enableExecuteCommand'] = t.enableExecuteCommand === true;
+  return out as TaskJson;
+}
+
+/** The value of the instance's first attribute of that name. */
+function attribute(instance: ContainerInstance | undefined, name: string): string | undefined {
+  if (!instance) return undefined;
+  for (const a of instance.attributes) if (a.name === name) return a.value;
+  return undefined;
+}
+
+function containerJson(arn: ArnContext, t: Task, taskArn: string, c: Task['containers'][number], instance: ContainerInstance | undefined): Record<string, unknown> {
   const eni = t.networkInterface;
-  const az = instance?.attributes.find((a) => a.name === 'ecs.availability-zone')?.value;
-  const archAttr = instance?.attributes.find((a) => a.name === 'ecs.cpu-architecture')?.value;
-  return compact({
-    ...pick(t, TASK_VIEW_FIELDS),
-    ...ecsTimestamps(t),
-    taskArn,
-    clusterArn: arns.cluster(arn, t.clusterName),
-    // FARGATE: the user sees no instance (the placement is kept internally).
-    containerInstanceArn: t.containerInstanceId && !fargate ? arns.containerInstance(arn, t.clusterName, t.containerInstanceId) : undefined,
-    overrides: { containerOverrides: t.overrides.containerOverrides ?? [], inferenceAcceleratorOverrides: [], ...withoutContainerOverrides(t.overrides) },
-    cpu: String(t.cpu),
-    memory: String(t.memory),
-    containers: t.containers.map((c) =>
-      compact({
-        containerArn: arns.container(arn, t.clusterName, t.id, c.id),
-        taskArn,
-        name: c.name,
-        image: c.image,
-        runtimeId: c.runtimeId,
-        lastStatus: toEcsContainerStatus(c.status),
-        exitCode: c.exitCode,
-        reason: c.reason,
-        networkBindings: c.networkBindings,
-        networkInterfaces: eni && instance ? [{ attachmentId: eni.attachmentId, privateIpv4Address: instance.hostIp }] : [],
-        healthStatus: c.healthStatus,
-        cpu: c.cpu === undefined ? '0' : String(c.cpu),
-        memory: c.memory === undefined ? undefined : String(c.memory),
-        memoryReservation: c.memoryReservation === undefined ? undefined : String(c.memoryReservation),
-        managedAgents: t.enableExecuteCommand ? [executeCommandAgent(t, c)] : undefined,
-      }),
-    ),
-    connectivity: instance ? (instance.agentConnected ? 'CONNECTED' : 'DISCONNECTED') : undefined,
-    platformFamily: fargate ? 'Linux' : undefined,
-    availabilityZone: az,
-    attributes: archAttr ? [{ name: 'ecs.cpu-architecture', value: archAttr }] : [],
-    attachments: eniAttachment(t, instance),
-    tags: include.includes('TAGS') ? t.tags : undefined,
-    enableExecuteCommand: t.enableExecuteCommand === true,
-  });
+  const o: Record<string, unknown> = { containerArn: arns.container(arn, t.clusterName, t.id, c.id), taskArn };
+  put(o, 'name', c.name);
+  put(o, 'image', c.image);
+  put(o, 'runtimeId', c.runtimeId);
+  put(o, 'lastStatus', toEcsContainerStatus(c.status));
+  put(o, 'exitCode', c.exitCode);
+  put(o, 'reason', c.reason);
+  put(o, 'networkBindings', c.networkBindings);
+  o['networkInterfaces'] = eni && instance ? [{ attachmentId: eni.attachmentId, privateIpv4Address: instance.hostIp }] : [];
+  put(o, 'healthStatus', c.healthStatus);
+  o['cpu'] = c.cpu === undefined ? '0' : String(c.cpu);
+  if (c.memory !== undefined) o['memory'] = String(c.memory);
+  if (c.memoryReservation !== undefined) o['memoryReservation'] = String(c.memoryReservation);
+  if (t.enableExecuteCommand) o['managedAgents'] = [executeCommandAgent(t, c)];
+  return o;
 }
 
 /**
@@ -196,7 +212,9 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
 function executeCommandAgent(t: Task, c: Task['containers'][number]) {
   const ecs = toEcsContainerStatus(c.status);
   const lastStatus = ecs === 'RUNNING' ? 'RUNNING' : ecs === 'STOPPED' ? 'STOPPED' : 'PENDING';
-  return compact({ name: 'ExecuteCommandAgent', lastStatus, lastStartedAt: lastStatus === 'PENDING' ? undefined : toEcsTimestamp(t.startedAt) });
+  const o: Record<string, unknown> = { name: 'ExecuteCommandAgent', lastStatus };
+  if (lastStatus !== 'PENDING') put(o, 'lastStartedAt', toEcsTimestamp(t.startedAt));
+  return o;
 }
 
 function withoutContainerOverrides(o: Task['overrides']) {
