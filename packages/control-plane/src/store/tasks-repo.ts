@@ -1,10 +1,10 @@
 import type { DesiredStatus, LaunchType, TaskContainer } from '@stevedore/core';
 import type { Change } from './changes';
-import type { Db } from './db';
+import type { Db, Statement } from './db';
 import { statementCache } from './statement-cache';
 import { BREAKER_FAILURE_SQL, TASK_SEQ_COUNTER } from './retention-repo';
 import type { ClusterState } from './cluster-state';
-import { SUMMARY_SELECT, taskFromRow, toContainer, toSummary, type ContainerRow, type StoredTask, type SummaryRow, type TaskRow, type TaskSummary } from './task-rows';
+import { CONTAINER_COLUMNS, packedRow, SUMMARY_SELECT, TASK_COLUMNS, taskFromRow, toContainer, toSummary, unpackRow, type ContainerRow, type StoredTask, type SummaryRow, type TaskRow, type TaskSummary } from './task-rows';
 import { TaskWrites } from './task-writes';
 
 export { summarize, type StoredTask, type TaskSummary } from './task-rows';
@@ -28,6 +28,11 @@ export interface TaskFilter {
 export class TasksRepo {
   private readonly sql: ReturnType<typeof statementCache>;
   private readonly writes: TaskWrites;
+  /** SQLite: rows come packed in one JSON array each (task-rows.ts packedRow); PostgreSQL's come as objects. */
+  private readonly packed: boolean;
+  /** `SELECT <a task row> FROM tasks`, to which the reads add their WHERE. */
+  private readonly selectTasks: string;
+  private readonly selectContainers: string;
   constructor(
     private readonly db: Db,
     record: (c: Change) => void,
@@ -35,6 +40,22 @@ export class TasksRepo {
   ) {
     this.sql = statementCache(db);
     this.writes = new TaskWrites(this.sql, record, state);
+    this.packed = db.dialect === 'sqlite';
+    this.selectTasks = this.packed ? `SELECT ${packedRow(TASK_COLUMNS)} AS packed FROM tasks` : 'SELECT * FROM tasks';
+    this.selectContainers = this.packed ? `SELECT ${packedRow(CONTAINER_COLUMNS)} AS packed FROM containers` : 'SELECT * FROM containers';
+  }
+
+  /** The rows a statement selected through selectTasks (TASK_COLUMNS) or selectContainers (CONTAINER_COLUMNS). */
+  private rows<R>(columns: readonly string[], statement: Statement, ...params: unknown[]): R[] {
+    const rows = statement.all(...params);
+    if (!this.packed) return rows as R[];
+    const out = new Array<R>(rows.length);
+    for (let k = 0; k < rows.length; k++) out[k] = unpackRow<R>(columns, (rows[k] as { packed: string }).packed);
+    return out;
+  }
+
+  private tasks(where: string, ...params: unknown[]): StoredTask[] {
+    return this.hydrate(this.rows<TaskRow>(TASK_COLUMNS, this.sql(`${this.selectTasks} ${where}`), ...params));
   }
 
   private hydrate(rows: TaskRow[]): StoredTask[] {
@@ -43,9 +64,11 @@ export class TasksRepo {
     // One query per chunk of tasks, not one per task: reconcile loads thousands at a time.
     for (let k = 0; k < rows.length; k += 500) {
       const chunk = rows.slice(k, k + 500);
-      const found = this
-        .sql(`SELECT * FROM containers WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY task_id, idx`)
-        .all(...chunk.map((r) => r.id)) as ContainerRow[];
+      const found = this.rows<ContainerRow>(
+        CONTAINER_COLUMNS,
+        this.sql(`${this.selectContainers} WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY task_id, idx`),
+        ...chunk.map((r) => r.id),
+      );
       for (const c of found) {
         const list = byTask.get(c.task_id);
         if (list) list.push(toContainer(c));
@@ -61,13 +84,13 @@ export class TasksRepo {
     const unique = [...new Set(ids)];
     for (let k = 0; k < unique.length; k += 500) {
       const chunk = unique.slice(k, k + 500);
-      out.push(...this.hydrate(this.sql(`SELECT * FROM tasks WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as TaskRow[]));
+      out.push(...this.tasks(`WHERE id IN (${chunk.map(() => '?').join(',')})`, ...chunk));
     }
     return out;
   }
 
   get(id: string): StoredTask | undefined {
-    return this.hydrate(this.sql('SELECT * FROM tasks WHERE id = ?').all(id) as TaskRow[])[0];
+    return this.tasks('WHERE id = ?', id)[0];
   }
 
   nextSeq(): number {
@@ -79,7 +102,7 @@ export class TasksRepo {
   }
 
   list(f: TaskFilter): StoredTask[] {
-    return this.hydrate(this.filtered('*', f) as TaskRow[]);
+    return this.hydrate(this.rows<TaskRow>(TASK_COLUMNS, ...this.filtered(this.selectTasks, f)));
   }
 
   /**
@@ -88,10 +111,12 @@ export class TasksRepo {
    * full hydrate of 100 tasks before).
    */
   listRefs(f: TaskFilter): { id: string; cluster: string; seq: number }[] {
-    return this.filtered('id, cluster, seq', f) as { id: string; cluster: string; seq: number }[];
+    const [statement, params] = this.filtered('SELECT id, cluster, seq FROM tasks', f);
+    return statement.all(params) as { id: string; cluster: string; seq: number }[];
   }
 
-  private filtered(columns: string, f: TaskFilter): unknown[] {
+  /** The statement of a filtered read (`select` is `SELECT ... FROM tasks`) and its parameters. */
+  private filtered(select: string, f: TaskFilter): [Statement, Record<string, unknown>] {
     const where = ['cluster = @cluster', 'seq > @afterSeq'];
     if (f.desiredStatus) where.push('desired_status = @desiredStatus');
     if (f.instanceId) where.push('container_instance_id = @instanceId');
@@ -99,7 +124,7 @@ export class TasksRepo {
     if (f.startedBy) where.push('started_by = @startedBy');
     if (f.group) where.push('grp = @group');
     if (f.launchType) where.push('launch_type = @launchType');
-    return this.sql(`SELECT ${columns} FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
+    const params = {
       cluster: f.cluster,
       afterSeq: f.afterSeq ?? 0,
       desiredStatus: f.desiredStatus ?? null,
@@ -109,14 +134,13 @@ export class TasksRepo {
       group: f.group ?? null,
       launchType: f.launchType ?? null,
       limit: f.limit ?? -1,
-    });
+    };
+    return [this.sql(`${select} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`), params];
   }
 
   /** Tasks that still hold resources on an instance (everything not STOPPED). */
   activeOnInstance(instanceId: string): StoredTask[] {
-    return this.hydrate(
-      this.sql("SELECT * FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED' ORDER BY seq").all(instanceId) as TaskRow[],
-    );
+    return this.tasks("WHERE container_instance_id = ? AND last_status != 'STOPPED' ORDER BY seq", instanceId);
   }
 
   /**
@@ -129,11 +153,7 @@ export class TasksRepo {
 
   /** Tasks of a group that are not STOPPED, plus those stopped since `stoppedSince` (service reconcile). */
   forGroup(cluster: string, group: string, stoppedSince: number): StoredTask[] {
-    return this.hydrate(
-      this
-        .sql("SELECT * FROM tasks WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq")
-        .all(cluster, group, stoppedSince) as TaskRow[],
-    );
+    return this.tasks("WHERE cluster = ? AND grp = ? AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY seq", cluster, group, stoppedSince);
   }
 
   /** Assignment versions of an instance's set, to diff before building anything. */
@@ -159,7 +179,7 @@ export class TasksRepo {
 
   /** Tasks waiting in PROVISIONING for a capacity provider's host, oldest first. */
   provisioning(cluster: string): StoredTask[] {
-    return this.hydrate(this.sql("SELECT * FROM tasks WHERE cluster = ? AND last_status = 'PROVISIONING' ORDER BY created_at, seq").all(cluster) as TaskRow[]);
+    return this.tasks("WHERE cluster = ? AND last_status = 'PROVISIONING' ORDER BY created_at, seq", cluster);
   }
 
   countProvisioning(cluster: string): number {
@@ -173,7 +193,7 @@ export class TasksRepo {
 
   /** Every task of the cluster that still holds resources on an instance. */
   activeInCluster(cluster: string): StoredTask[] {
-    return this.hydrate(this.sql("SELECT * FROM tasks WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq").all(cluster) as TaskRow[]);
+    return this.tasks("WHERE cluster = ? AND last_status != 'STOPPED' ORDER BY seq", cluster);
   }
 
   /**

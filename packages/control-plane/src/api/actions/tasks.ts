@@ -47,15 +47,16 @@ export function describeTasks(ctx: ApiContext, body: unknown) {
   const tasks: unknown[] = [];
   const failures: unknown[] = [];
   // One query for the page of tasks (up to 100), and each instance read once: it was a task and its containers per ARN.
-  const found = new Map(ctx.store.tasks.getMany(refs.map(idOf)).map((t) => [t.id, t]));
+  const ids = refs.map(idOf);
+  const found = new Map(ctx.store.tasks.getMany(ids).map((t) => [t.id, t]));
   const instances = new Map<string, ContainerInstance | undefined>();
   const instanceOf = (id: string) => {
     // Not INACTIVE and in a loaded cluster: the kept cluster state has it, no row decoded.
     if (!instances.has(id)) instances.set(id, ctx.store.clusterState.loadedInstance(cluster.name, id) ?? ctx.store.instances.get(id));
     return instances.get(id);
   };
-  for (const ref of refs) {
-    const t = found.get(idOf(ref));
+  for (const [k, ref] of refs.entries()) {
+    const t = found.get(ids[k]!);
     if (!t || t.clusterName !== cluster.name) failures.push({ arn: ref.startsWith('arn:') ? ref : arns.task(ctx.arn, cluster.name, ref), reason: 'MISSING' });
     else tasks.push(taskJson(ctx.arn, t, t.containerInstanceId ? instanceOf(t.containerInstanceId) : undefined, include));
   }
