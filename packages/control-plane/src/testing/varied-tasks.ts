@@ -176,9 +176,9 @@ export function variedTasks(): StoredTask[] {
   return out;
 }
 
-/** An in-memory store holding the varied tasks (or `tasks`), their instances and clusters `c` and `other`; its clock stands at VARIED_T0. */
-export function variedStore(tasks: StoredTask[] = variedTasks()): Store {
-  const store = Store.open(':memory:', { now: () => VARIED_T0 }, defaultArnContext);
+/** A store (in memory unless `location` says) holding the varied tasks (or `tasks`), their instances and clusters `c` and `other`; its clock stands at VARIED_T0. */
+export function variedStore(tasks: StoredTask[] = variedTasks(), location = ':memory:'): Store {
+  const store = Store.open(location, { now: () => VARIED_T0 }, defaultArnContext);
   store.tx(() => {
     for (const name of ['c', 'other']) store.clusters.upsert({ name, status: 'ACTIVE', tags: [], settings: [], createdAt: VARIED_T0 });
     for (const i of VARIED_INSTANCES) store.instances.put(i);
