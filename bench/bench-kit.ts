@@ -100,7 +100,8 @@ export async function startBenchControlPlane(opts: { heartbeatMs: number; graceS
     joinToken: async (cluster, uses) => (await call('CreateJoinToken', { cluster, uses }, 'Stevedore_20261125.CreateJoinToken'))['token'] as string,
     agents: () => {
       if (!child) {
-        child = fork(path.join(__dirname, 'sim-agents.js'), [], { stdio: 'inherit' });
+        // Plain node for the simulated agents: the control plane's runtime flags (npm run bench:scale) are not theirs.
+        child = fork(path.join(__dirname, 'sim-agents.js'), [], { stdio: 'inherit', execArgv: [] });
         // A benchmark that fails must not leave a thousand agents running.
         const c = child;
         process.on('exit', () => c.kill());

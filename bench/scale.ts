@@ -10,6 +10,8 @@
  *                                             # (a throwaway server, Debian's postgresql), side by side
  *   BENCH_PROFILE_DIR=/tmp/p npm run bench:scale -- --quick
  *       # a CPU profile of each phase (scale-out, API figures) alone, for `--cpu-prof`-style analysis
+ *   BENCH_LONG_TASKS=30 npm run bench:scale
+ *       # per phase, the callbacks that held the event loop 30 ms or more, by kind (long-tasks.ts)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +20,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { machine, mb, percentile, request, sleep, startBenchControlPlane, waitUntil, type Call } from './bench-kit';
 import { startPostgres } from '@stevedore/control-plane/dist/testing/postgres-server';
+import { LongTasks } from './long-tasks';
 
 const QUICK = process.argv.includes('--quick');
 const storeArg = process.argv.indexOf('--store');
@@ -48,8 +51,11 @@ const report = (figure: string, result: string, goal?: string) => {
 
 /** A CPU profile of one phase alone (BENCH_PROFILE_DIR), so its costs are not averaged with the rest of the run. */
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+/** BENCH_LONG_TASKS=ms: which callbacks held the loop that long, per phase (long-tasks.ts). */
+const longTasks = process.env['BENCH_LONG_TASKS'] ? new LongTasks(Number(process.env['BENCH_LONG_TASKS'])) : undefined;
 let profiler: Session | undefined;
 async function profileStart(): Promise<void> {
+  longTasks?.start();
   if (!PROFILE_DIR) return;
   if (!profiler) {
     profiler = new Session();
@@ -59,6 +65,7 @@ async function profileStart(): Promise<void> {
   await profiler.post('Profiler.start');
 }
 async function profileStop(phase: string, suffix: string): Promise<void> {
+  if (longTasks) console.log(`callbacks that held the loop during ${phase}${suffix}:\n  ${longTasks.stop().join('\n  ')}`);
   if (!PROFILE_DIR || !profiler) return;
   const { profile } = await profiler.post('Profiler.stop');
   fs.mkdirSync(PROFILE_DIR, { recursive: true });

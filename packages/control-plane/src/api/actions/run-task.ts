@@ -191,17 +191,18 @@ export function runTask(ctx: RequestContext, body: unknown) {
         return refreshResult(ctx, prior.result as RunTaskResult);
       }
     }
-    // The cluster's placement input is kept in memory (store/cluster-state.ts): no query per instance.
-    const instances = ctx.store.clusterState.instances(req.cluster.name);
     const reservation = taskReservation(req.td, req.overrides);
     const seed = Math.floor(ctx.random() * 2 ** 32);
     if (req.hostGroupStrategy.length > 0) {
-      const out = runOnProviders(ctx, req, instances, count, seed, clientToken);
+      const out = runOnProviders(ctx, req, ctx.store.clusterState.instances(req.cluster.name), count, seed, clientToken);
       if (clientToken !== undefined) ctx.store.clientTokens.put(`RunTask/${req.cluster.name}`, clientToken, requestHash(p.body), out, ctx.clock.now());
       return out;
     }
-    if (instances.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
-    const result = computePlacements(ctx.store.clusterState.candidates(req.cluster.name, instances), reservation, count, seededRandom(seed), {
+    // The cluster's placement input is kept in memory (store/cluster-state.ts): the orchestrator's views,
+    // which stand until an instance changes, so a RunTask builds nothing per instance before placement.
+    const candidates = ctx.store.clusterState.views(req.cluster.name);
+    if (candidates.length === 0) throw new InvalidParameterException('No Container Instances were found in your cluster.');
+    const result = computePlacements(candidates, reservation, count, seededRandom(seed), {
       group: req.group,
       constraints: req.constraints,
       strategies: req.strategies,
@@ -214,14 +215,13 @@ export function runTask(ctx: RequestContext, body: unknown) {
       ctx.store.tasks.insert(t);
       return t;
     });
-    const byId = new Map(instances.map((i) => [i.id, i]));
     const detail = result.unplaced > 0 ? explainPlacement(result.metrics) : undefined;
     const failures = result.failures.map((f) => ({ arn: arns.containerInstance(ctx.arn, req.cluster.name, f.instanceId), reason: f.reason, ...(detail ? { detail } : {}) }));
     ctx.log.info(
       { cluster: req.cluster.name, family: req.td.family, revision: req.td.revision, placed: tasks.length, unplaced: result.unplaced, seed, filtered: result.metrics.filtered },
       'run task',
     );
-    const out: RunTaskResult = { tasks: tasks.map((t) => taskJson(ctx.arn, t, byId.get(t.containerInstanceId!))), failures };
+    const out: RunTaskResult = { tasks: tasks.map((t) => taskJson(ctx.arn, t, ctx.store.clusterState.instance(req.cluster.name, t.containerInstanceId!))), failures };
     if (clientToken !== undefined) ctx.store.clientTokens.put(`RunTask/${req.cluster.name}`, clientToken, requestHash(p.body), out, ctx.clock.now());
     return out;
   });
