@@ -96,6 +96,7 @@ export class Dispatcher {
     this.unsubscribe = this.store.changes.on((c) => {
       if (c.kind === 'task' && c.instanceId && !c.agentViewUnchanged) this.sessions.get(c.instanceId)?.schedule();
       if (c.kind === 'load-balancer-config') this.sessions.forEach((s) => s.scheduleLoadBalancers());
+      if (c.kind === 'task-definition') this.pushReads.taskDefinitionChanged(c.family);
       // Attributes decide which instances run a load balancer.
       if (c.kind === 'instance') this.sessions.get(c.instanceId)?.scheduleLoadBalancers();
       if (c.kind === 'instance') {
