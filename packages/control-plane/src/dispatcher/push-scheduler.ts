@@ -23,7 +23,7 @@ export interface PushSchedulerOptions {
   onSliceEdge?: () => void;
 }
 
-export const DEFAULT_PUSH_SCHEDULER_OPTIONS: PushSchedulerOptions = { sliceBudgetMs: 5, maxWaitMs: 100, maxSliceMs: 50 };
+export const DEFAULT_PUSH_SCHEDULER_OPTIONS: PushSchedulerOptions = { sliceBudgetMs: 5, maxWaitMs: 50, maxSliceMs: 50 };
 
 /**
  * Pushes to agents, shared by every session of the dispatcher. A session is
