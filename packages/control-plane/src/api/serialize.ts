@@ -12,7 +12,6 @@ import {
   type InstanceResources,
   type Task,
   type TaskDefinition,
-  type TaskTimestamp,
 } from '@stevedore/core';
 
 /**
@@ -127,28 +126,18 @@ const TASK_VIEW_FIELDS = [
   'ephemeralStorage',
 ] as const satisfies readonly (keyof Task)[];
 
-/** Every task timestamp (core TASK_TIMESTAMPS), in ECS's epoch seconds. */
-export function ecsTimestamps(t: Pick<Task, TaskTimestamp>): Partial<Record<TaskTimestamp, number>> {
-  const out: Partial<Record<TaskTimestamp, number>> = {};
-  for (const k of TASK_TIMESTAMPS) {
-    const v = toEcsTimestamp(t[k]);
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
 /**
  * Sets a member unless it is absent (ECS omits absent members). The task
  * view is built member by member in its order rather than spread and then
  * compacted: spreads and `delete` left every task and container object in
- * V8's slow dictionary mode, dear to build and to JSON.stringify, which is
- * most of what a DescribeTasks of 100 tasks costs.
+ * V8's slow dictionary mode, dear to build and to JSON.stringify: more
+ * than half of what a DescribeTasks of 100 tasks cost (docs/benchmarks.md).
  */
 function put(o: Record<string, unknown>, key: string, v: unknown): void {
   if (v !== undefined) o[key] = v;
 }
 
-/** A task as ECS shows it; RunTask and StartTask answer with it too. */
+/** A task as ECS shows it; RunTask, StartTask and StopTask answer with it too. */
 export type TaskJson = { taskArn: string } & Record<string, unknown>;
 
 export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance | undefined, include: readonly string[] = []): TaskJson {
@@ -156,6 +145,7 @@ export function taskJson(arn: ArnContext, t: Task, instance: ContainerInstance |
   const fargate = t.launchType === 'FARGATE';
   const out: Record<string, unknown> = {};
   for (const k of TASK_VIEW_FIELDS) put(out, k, t[k]);
+  // Every task timestamp (core TASK_TIMESTAMPS), in ECS's epoch seconds.
   for (const k of TASK_TIMESTAMPS) put(out, k, toEcsTimestamp(t[k]));
   out['taskArn'] = taskArn;
   out['clusterArn'] = arns.cluster(arn, t.clusterName);
