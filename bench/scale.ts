@@ -198,12 +198,24 @@ async function run(store: string | undefined): Promise<Row[]> {
   await call('UpdateService', { cluster: 'scale', service: big, desiredCount: PER_SERVICE });
   await waitUntil('big service back', async () => (await counts(call, 'scale', [big])).running === PER_SERVICE, 300_000, 200);
 
-  // API latencies with the cluster full.
+  // API latencies with the cluster full, each figure taken with the cluster at rest: every task as
+  // its desired status says (the big service's 1,000 stops, the previous figure's starts and stops
+  // all reported), so a figure measures the API with 30,000 tasks present, not the tail of the
+  // previous phase's churn (the scale-out's figures above are the API under churn).
+  const unsettled = () =>
+    (cp.store.db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE cluster = 'scale' AND last_status != 'STOPPED' AND (desired_status = 'STOPPED' OR last_status != 'RUNNING')").get() as { n: number }).n;
+  const settle = async (before: string) => {
+    const t = Date.now();
+    await waitUntil(`the cluster at rest before ${before}`, () => unsettled() === 0, 300_000, 100);
+    console.log(`  (cluster at rest before ${before} after ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  };
   loopDelay.reset();
   await profileStart();
   const arns = ((await call('ListTasks', { cluster: 'scale', maxResults: 100 }))['taskArns'] as string[]).slice(0, 100);
+  await settle('DescribeTasks');
   report(`DescribeTasks (100 tasks), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('DescribeTasks', { cluster: 'scale', tasks: arns }))), 'p99 < 100 ms');
   let token: string | undefined;
+  await settle('ListTasks');
   report(
     `ListTasks (pages of 100 through ${total} tasks), ${SAMPLES} calls`,
     p50p99(
@@ -214,7 +226,9 @@ async function run(store: string | undefined): Promise<Row[]> {
     ),
     'p99 < 100 ms',
   );
+  await settle('UpdateService');
   report(`UpdateService (desiredCount ±1), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, (i) => call('UpdateService', { cluster: 'scale', service: names[1 + (i % (SERVICES - 1))]!, desiredCount: PER_SERVICE + (i % 2) }))), 'p99 < 100 ms');
+  await settle('RunTask');
   report(`RunTask (1 task, random strategy over ${AGENTS} instances), ${SAMPLES} calls`, p50p99(await timed(SAMPLES, () => call('RunTask', { cluster: 'scale', taskDefinition: 'svc', startedBy: 'bench' }))), 'p99 < 100 ms');
 
   report('event-loop delay during the API figures', loopFigure());
