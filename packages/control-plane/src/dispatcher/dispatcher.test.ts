@@ -4,6 +4,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { fromWireAssignment, type WireTaskStatus } from '@stevedore/proto';
 import { startTestControlPlane, FakeAgent, eventually } from '../testing/harness';
 import { diffAssignments } from './assignment-set';
+import { runningContainer, runningReport } from '../testing/wire-reports';
 
 let h: Awaited<ReturnType<typeof startTestControlPlane>>;
 before(async () => {
@@ -22,21 +23,10 @@ after(async () => {
 });
 
 function running(taskArn: string): WireTaskStatus {
-  return {
-    task_arn: taskArn,
-    last_status: 'RUNNING',
-    containers: [
-      { name: 'web', status: 'RUNNING', runtime_id: 'abc', exit_code: undefined, reason: '', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32770, protocol: 'tcp' }], health_status: 'HEALTHY' },
-      { name: 'side', status: 'RUNNING', runtime_id: 'def', exit_code: undefined, reason: '', network_bindings: [], health_status: 'UNKNOWN' },
-    ],
-    stop_code: '',
-    stopped_reason: '',
-    pull_started_at: 0,
-    pull_stopped_at: 0,
-    started_at: Date.now(),
-    execution_stopped_at: 0,
-    stopped_at: 0,
-  };
+  return runningReport(taskArn, [
+    runningContainer('web', { runtime_id: 'abc', network_bindings: [{ bind_ip: '127.0.0.2', container_port: 8080, host_port: 32770, protocol: 'tcp' }], health_status: 'HEALTHY' }),
+    runningContainer('side', { runtime_id: 'def' }),
+  ]);
 }
 
 test('diffAssignments sends new and newer versions and removes forgotten tasks', () => {

@@ -9,6 +9,7 @@ import { grpcError, status } from './grpc-errors';
 import { RefusalLog } from './refusal-log';
 import { ReportIngest, DEFAULT_INGEST_SLICE, type IngestSlice } from './report-ingest';
 import type { UnaryContext } from './unary-handler';
+import { runningContainer, runningReport } from '../testing/wire-reports';
 
 // UpdateTaskStatus batches received in one turn are written together, but
 // one transaction takes at most a slice of them; the rest follow a turn later.
@@ -45,18 +46,7 @@ function ctx(instanceId: string): UnaryContext {
 }
 
 function running(taskId: string): WireTaskStatus {
-  return {
-    task_arn: arns.task(defaultArnContext, 'c', taskId),
-    last_status: 'RUNNING',
-    containers: [{ name: 'app', status: 'RUNNING', runtime_id: 'r1', exit_code: undefined, reason: '', network_bindings: [], health_status: 'UNKNOWN' }],
-    stop_code: '',
-    stopped_reason: '',
-    pull_started_at: 0,
-    pull_stopped_at: 0,
-    started_at: Date.now(),
-    execution_stopped_at: 0,
-    stopped_at: 0,
-  };
+  return runningReport(arns.task(defaultArnContext, 'c', taskId), [runningContainer('app', { runtime_id: 'r1' })]);
 }
 
 test('batches of one turn in one transaction under the default slice, each answered after it committed', async () => {

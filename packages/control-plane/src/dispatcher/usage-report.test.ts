@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { WireTaskStatus, WireTaskUsage } from '@stevedore/proto';
 import { startTestControlPlane, FakeAgent } from '../testing/harness';
+import { runningContainer, runningReport } from '../testing/wire-reports';
 
 // ReportTaskUsage (proto contract) through the real dispatcher, and the
 // publisher's figures from what it stored.
@@ -28,18 +29,7 @@ function usage(taskArn: string, over: Partial<WireTaskUsage> = {}): WireTaskUsag
 }
 
 function running(taskArn: string): WireTaskStatus {
-  return {
-    task_arn: taskArn,
-    last_status: 'RUNNING',
-    containers: [{ name: 'c', status: 'RUNNING', runtime_id: 'r1', exit_code: undefined, reason: '', network_bindings: [], health_status: 'UNKNOWN' }],
-    stop_code: '',
-    stopped_reason: '',
-    pull_started_at: 0,
-    pull_stopped_at: 0,
-    started_at: Date.now(),
-    execution_stopped_at: 0,
-    stopped_at: 0,
-  };
+  return runningReport(taskArn, [runningContainer('c', { runtime_id: 'r1' })]);
 }
 
 test('usage of own tasks is kept; another instance\'s task or an out-of-bounds value refuses the whole report', async () => {
