@@ -135,6 +135,16 @@ storeTest('the incrementally kept cluster state always equals one built fresh fr
           else assert.equal(kept, undefined, id);
         }
       }
+      // The pushes' version read: from the kept state when the instance's cluster is loaded, the same rows as SQL's.
+      const byId = (xs: { id: string }[]) => [...xs].sort((x, y) => x.id.localeCompare(y.id));
+      for (const id of INSTANCES) {
+        const sql = b.name === 'sqlite' ? store.db.prepare("SELECT id, cluster, assignment_version AS version FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'").all(id) : undefined;
+        const read = byId(store.tasks.assignmentVersionsOn(id));
+        if (sql) assert.deepEqual(read, byId(sql as { id: string }[]), id);
+        store.clusterState.invalidate();
+        assert.deepEqual(byId(store.tasks.assignmentVersionsOn(id)), read, `${id}: SQL and kept state agree`);
+        for (const c of CLUSTERS) store.clusterState.instances(c);
+      }
       store.close();
     }),
     { numRuns: b.name === 'sqlite' ? 200 : 25 },

@@ -185,6 +185,19 @@ export class ClusterState {
     return this.entry(cluster).loads.get(instanceId)?.list() ?? [];
   }
 
+  /**
+   * Tasks on the instance that are not STOPPED, if its cluster is loaded
+   * already (else undefined: the caller reads SQL). Never loads a cluster:
+   * a replica that is not the leader drops the state on every remote change,
+   * and an agent's push must not pay a cluster's load.
+   */
+  loadedTasksOn(instanceId: string): TaskSummary[] | undefined {
+    const cluster = this.home.get(instanceId);
+    const e = cluster === undefined ? undefined : this.clusters.get(cluster);
+    if (!e) return undefined;
+    return e.loads.get(instanceId)?.list() ?? [];
+  }
+
   /** Tasks of the group that are not STOPPED: on an instance, or waiting in PROVISIONING for one. */
   groupTasks(cluster: string, group: string): TaskSummary[] {
     return [...(this.entry(cluster).byGroup.get(group)?.values() ?? [])];

@@ -226,6 +226,8 @@ export interface TaskSummary {
   checked: boolean;
   /** FARGATE/FARGATE_SPOT: a service spreads its tasks over its strategy by these. */
   capacityProviderName?: string;
+  /** What its agent was last sent of it (the pushes diff on it, kept here so they need no query). */
+  assignmentVersion: number;
 }
 
 export interface SummaryRow {
@@ -247,10 +249,11 @@ export interface SummaryRow {
   stopped_reason: string | null;
   checked: number;
   capacity_provider_name: string | null;
+  assignment_version: number;
 }
 
 export const SUMMARY_SELECT = `SELECT t.id, t.cluster, t.container_instance_id, t.grp, t.last_status, t.desired_status, t.health_status, t.cpu, t.memory,
-  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code, t.stopped_reason,
+  t.host_ports_json, t.started_by, t.created_at, t.started_at, t.stopped_at, t.stop_code, t.stopped_reason, t.assignment_version,
   json_extract(t.launch_json, '$.capacityProviderName') AS capacity_provider_name,
   EXISTS(SELECT 1 FROM containers c WHERE c.task_id = t.id AND c.essential = 1 AND c.has_health_check = 1) AS checked FROM tasks t`;
 
@@ -267,6 +270,7 @@ export function toSummary(r: SummaryRow): TaskSummary {
     hostPorts: r.host_ports_json === '[]' ? [] : (JSON.parse(r.host_ports_json) as Task['hostPorts']),
     createdAt: r.created_at,
     checked: r.checked === 1,
+    assignmentVersion: r.assignment_version,
   };
   const o = s as unknown as Record<string, unknown>;
   opt(o, 'containerInstanceId', r.container_instance_id);
@@ -292,6 +296,7 @@ export function summarize(t: Task): TaskSummary {
     hostPorts: t.hostPorts,
     createdAt: t.createdAt,
     checked: t.containers.some((c) => c.essential && c.hasHealthCheck),
+    assignmentVersion: t.assignmentVersion,
   };
   if (t.containerInstanceId !== undefined) s.containerInstanceId = t.containerInstanceId;
   if (t.startedBy !== undefined) s.startedBy = t.startedBy;

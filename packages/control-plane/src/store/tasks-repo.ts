@@ -36,7 +36,7 @@ export class TasksRepo {
   constructor(
     private readonly db: Db,
     record: (c: Change) => void,
-    state?: ClusterState,
+    private readonly state?: ClusterState,
   ) {
     this.sql = statementCache(db);
     this.writes = new TaskWrites(this.sql, record, state);
@@ -158,6 +158,9 @@ export class TasksRepo {
 
   /** Assignment versions of an instance's set, to diff before building anything. */
   assignmentVersionsOn(instanceId: string): { id: string; cluster: string; version: number }[] {
+    // From the kept cluster state when its cluster is loaded (the same rows: its tasks not STOPPED), else SQL.
+    const kept = this.state?.loadedTasksOn(instanceId);
+    if (kept) return kept.map((t) => ({ id: t.id, cluster: t.clusterName, version: t.assignmentVersion }));
     return this.sql("SELECT id, cluster, assignment_version AS version FROM tasks WHERE container_instance_id = ? AND last_status != 'STOPPED'").all(instanceId) as {
       id: string;
       cluster: string;
