@@ -1,6 +1,6 @@
-import type { PlacementFilter, PoolEntry } from './filters';
+import { firstFailing, type PlacementFilter, type PoolEntry } from './filters';
 import type { TaskRequirement } from './resources';
-import type { StrategyScorer } from './strategies';
+import { compareKeys, type StrategyScorer } from './strategies';
 
 /**
  * The best pool entry for the next task of a batch, kept incrementally so a
@@ -43,7 +43,7 @@ export class BestFirst {
     const byPartition = new Map<number, number>();
     for (let i = 0; i < pool.length; i++) {
       const e = pool[i]!;
-      if (!passes(filters, e, req)) continue;
+      if (firstFailing(filters, e, req) >= 0) continue;
       this.writeKey(i);
       const p = scorer.partitionOf(e);
       let h = byPartition.get(p);
@@ -66,7 +66,8 @@ export class BestFirst {
         const head = heap[0];
         if (head === undefined) continue;
         this.scorer.placeKeyInto(this.pool[head]!, this.req, this.key);
-        if (best < 0 || compare(this.key, this.bestKey) < 0 || (compare(this.key, this.bestKey) === 0 && head < best)) {
+        const order = best < 0 ? -1 : compareKeys(this.key, this.bestKey);
+        if (order < 0 || (order === 0 && head < best)) {
           best = head;
           for (let k = 0; k < this.key.length; k++) this.bestKey[k] = this.key[k]!;
         }
@@ -82,7 +83,7 @@ export class BestFirst {
     if (i < 0) return;
     this.chosen = -1;
     const heap = this.heaps[this.heapOf[i]!]!;
-    if (passes(this.filters, this.pool[i]!, this.req)) this.writeKey(i);
+    if (firstFailing(this.filters, this.pool[i]!, this.req) < 0) this.writeKey(i);
     else {
       const last = heap.pop()!;
       if (heap.length === 0) return;
@@ -118,18 +119,4 @@ export class BestFirst {
     }
     heap[k] = item;
   }
-}
-
-function passes(filters: PlacementFilter[], e: PoolEntry, req: TaskRequirement): boolean {
-  for (const f of filters) if (!f.check(e, req)) return false;
-  return true;
-}
-
-function compare(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }

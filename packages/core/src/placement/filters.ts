@@ -122,6 +122,12 @@ function matches(expr: QueryExpr, c: PoolEntry): boolean {
   return evaluateQuery(expr, { instance: c.instance, runningTasksCount: c.runningTasksCount, taskGroups: c.groups.keys() });
 }
 
+/** Index of the first filter `e` fails, or -1 when it passes them all (the one check of the scan, BestFirst and explainPool). */
+export function firstFailing(filters: PlacementFilter[], e: PoolEntry, req: TaskRequirement): number {
+  for (let i = 0; i < filters.length; i++) if (!filters[i]!.check(e, req)) return i;
+  return -1;
+}
+
 /** The full filter chain for one request: status, resources, then constraints. */
 export function buildFilters(constraints: PlacementConstraint[]): PlacementFilter[] {
   const out = [...BASE_FILTERS];

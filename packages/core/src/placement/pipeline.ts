@@ -1,7 +1,7 @@
 import type { PlacementConstraint, PlacementStrategy } from '../model/service';
 import { DEFAULT_RUN_TASK_STRATEGY } from '../model/service';
 import { BestFirst } from './best-first';
-import { buildFilters, toPoolEntry, writableRemaining, type Candidate, type PlacementFailureReason, type PlacementFilter, type PoolEntry } from './filters';
+import { buildFilters, firstFailing, toPoolEntry, writableRemaining, type Candidate, type PlacementFailureReason, type PlacementFilter, type PoolEntry } from './filters';
 import type { TaskRequirement } from './resources';
 import { lexLess, StrategyScorer, type Random } from './strategies';
 
@@ -53,10 +53,6 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-function firstFailing(filters: PlacementFilter[], e: PoolEntry, req: TaskRequirement): number {
-  for (let i = 0; i < filters.length; i++) if (!filters[i]!.check(e, req)) return i;
-  return -1;
-}
 
 /** Builds the working pool: entries copy a candidate's resources only when they take a task (`writableRemaining`). */
 export function buildPool(candidates: Candidate[], group: string, random: Random): PoolEntry[] {

@@ -184,11 +184,16 @@ export class StrategyScorer {
   }
 }
 
-export function lexLess(a: number[], b: number[]): boolean {
+/** Lexicographic order of two keys of one length: negative when `a` is lower (better), 0 when equal. */
+export function compareKeys(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x !== y) return x < y;
+    if (x !== y) return x < y ? -1 : 1;
   }
-  return false;
+  return 0;
+}
+
+export function lexLess(a: number[], b: number[]): boolean {
+  return compareKeys(a, b) < 0;
 }
