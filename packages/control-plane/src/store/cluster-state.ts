@@ -22,7 +22,7 @@ interface ClusterEntry {
   /** Bumped by every change of the cluster's instances only: views and their index live as long as it stands. */
   instancesVersion: number;
   sorted?: { version: number; instances: ContainerInstance[] };
-  views?: { version: number; views: InstanceView[]; index: InstanceIndex; byId: Map<string, LiveView> };
+  views?: { version: number; views: InstanceView[]; index: InstanceIndex };
 }
 
 /**
@@ -147,8 +147,8 @@ export class ClusterState {
     if (!e || !i) return;
     const next = Object.freeze({ ...i, lastHeartbeatAt: at });
     e.instances.set(instanceId, next);
-    const view = e.views?.byId.get(instanceId);
-    if (view) view.instance = next;
+    const view = e.views?.index.byId.get(instanceId);
+    if (view instanceof LiveView) view.instance = next;
     if (!i.agentConnected) e.instancesVersion++;
   }
 
@@ -241,16 +241,13 @@ export class ClusterState {
   private viewsEntry(cluster: string): { views: InstanceView[]; index: InstanceIndex } {
     const e = this.entry(cluster);
     if (e.views?.version === e.instancesVersion) return e.views;
-    const byId = new Map<string, LiveView>();
     const views = this.instances(cluster).map((instance) => {
       // Every instance gets its load now, empty or not, so its view holds the one a task write will change.
       let load = e.loads.get(instance.id);
       if (!load) e.loads.set(instance.id, (load = new InstanceLoad<TaskSummary>()));
-      const v = new LiveView(instance, load);
-      byId.set(instance.id, v);
-      return v;
+      return new LiveView(instance, load);
     });
-    e.views = { version: e.instancesVersion, views, index: indexInstances(views), byId };
+    e.views = { version: e.instancesVersion, views, index: indexInstances(views) };
     return e.views;
   }
 }
